@@ -1,0 +1,224 @@
+// gatehouse: the desktop console, or with --headless the engine alone.
+// Parses the command line, starts the engine and its listeners, and hands them to the GUI or
+// to a plain event loop. No business logic lives here.
+
+#include "admin/listeners.h"
+#include "engine.h"
+#include "shutdownsignals.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QThread>
+
+#ifdef GATEHOUSE_WITH_GUI
+#include "mainwindow.h"
+#include <QApplication>
+#endif
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+using namespace Gatehouse;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+bool hasArgument(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], name) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool displayAvailable()
+{
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+
+void say(const QString &line)
+{
+    std::fprintf(stderr, "gatehouse: %s\n", line.toLocal8Bit().constData());
+    std::fflush(stderr);
+}
+
+struct Options
+{
+    bool headless = false;
+    EngineOptions engine;
+    Admin::Listeners::Endpoint gateway{QHostAddress::LocalHost, 9080};
+    Admin::Listeners::Endpoint admin{QHostAddress::LocalHost, 9180};
+    Http::HttpLimits limits;
+};
+
+// Returns -1 when the options are fine, else the exit code.
+int parseOptions(const QCoreApplication &app, Options *out)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Gatehouse: event-driven API services (CQRS, event sourcing, API gateway, functions)."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({
+        {QStringLiteral("headless"), QStringLiteral("Run the engine without a window; logs go to stderr.")},
+        {QStringLiteral("data-dir"), QStringLiteral("Directory for events.db, readmodel.db and config.db."), QStringLiteral("DIR")},
+        {QStringLiteral("listen"), QStringLiteral("Gateway address (HTTP, WebSocket, SSE). Default 127.0.0.1:9080."), QStringLiteral("ADDR:PORT")},
+        {QStringLiteral("admin-listen"), QStringLiteral("Admin API address. Default 127.0.0.1:9180."), QStringLiteral("ADDR:PORT")},
+        {QStringLiteral("admin-key"), QStringLiteral("Admin API key (X-API-KEY). Default: generated once into config.db."), QStringLiteral("KEY")},
+        {QStringLiteral("durability"), QStringLiteral("full (fsync every commit, default) or normal (survives a crash of the process, not of the machine)."), QStringLiteral("MODE")},
+        {QStringLiteral("project"), QStringLiteral("Project file (collections and schemas). Default: the embedded product catalog."), QStringLiteral("FILE.json")},
+        {QStringLiteral("mqtt-url"), QStringLiteral("Use this MQTT broker instead of a managed one."), QStringLiteral("URL")},
+        {QStringLiteral("no-mqtt"), QStringLiteral("Do not use MQTT.")},
+        {QStringLiteral("max-body-bytes"), QStringLiteral("Largest request body accepted (default 1048576)."), QStringLiteral("N")},
+        {QStringLiteral("max-connections"), QStringLiteral("Most concurrent connections per listener (default 1024)."), QStringLiteral("N")},
+    });
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Nothing (run), or a tool command."));
+    parser.process(app);
+
+    if (!parser.positionalArguments().isEmpty()) {
+        say(QStringLiteral("unknown command '%1' (try --help)").arg(parser.positionalArguments().first()));
+        return kExitUsage;
+    }
+    out->headless = parser.isSet(QStringLiteral("headless"));
+    out->engine.dataDir = parser.value(QStringLiteral("data-dir"));
+    out->engine.adminKey = parser.value(QStringLiteral("admin-key"));
+    out->engine.projectFile = parser.value(QStringLiteral("project"));
+    if (parser.isSet(QStringLiteral("listen")) && !Admin::Listeners::Endpoint::parse(parser.value(QStringLiteral("listen")), &out->gateway)) {
+        say(QStringLiteral("--listen expects ADDR:PORT, got '%1'").arg(parser.value(QStringLiteral("listen"))));
+        return kExitUsage;
+    }
+    if (parser.isSet(QStringLiteral("admin-listen")) && !Admin::Listeners::Endpoint::parse(parser.value(QStringLiteral("admin-listen")), &out->admin)) {
+        say(QStringLiteral("--admin-listen expects ADDR:PORT, got '%1'").arg(parser.value(QStringLiteral("admin-listen"))));
+        return kExitUsage;
+    }
+    if (!out->admin.isLoopback() && out->engine.adminKey.isEmpty()) {
+        say(QStringLiteral("refusing to expose the admin API on %1 without an explicit --admin-key").arg(out->admin.toString()));
+        return kExitUsage;
+    }
+    const QString durability = parser.value(QStringLiteral("durability"));
+    if (durability.isEmpty() || durability == QLatin1String("full")) {
+        out->engine.durability = EventStore::Durability::Full;
+    } else if (durability == QLatin1String("normal")) {
+        out->engine.durability = EventStore::Durability::Normal;
+    } else {
+        say(QStringLiteral("--durability is full or normal, got '%1'").arg(durability));
+        return kExitUsage;
+    }
+    if (parser.isSet(QStringLiteral("max-body-bytes"))) {
+        bool ok = false;
+        out->limits.maxBodyBytes = parser.value(QStringLiteral("max-body-bytes")).toLongLong(&ok);
+        if (!ok || out->limits.maxBodyBytes < 0) {
+            say(QStringLiteral("--max-body-bytes expects a number of bytes"));
+            return kExitUsage;
+        }
+    }
+    if (parser.isSet(QStringLiteral("max-connections"))) {
+        bool ok = false;
+        out->limits.maxConnections = parser.value(QStringLiteral("max-connections")).toInt(&ok);
+        if (!ok || out->limits.maxConnections < 1) {
+            say(QStringLiteral("--max-connections expects a positive number"));
+            return kExitUsage;
+        }
+    }
+    if (parser.isSet(QStringLiteral("mqtt-url")) && !parser.isSet(QStringLiteral("no-mqtt")))
+        say(QStringLiteral("MQTT is not available in this version; --mqtt-url ignored"));
+    return -1;
+}
+
+// Starts engine and listeners; prints where they are. Returns -1 on success, else an exit code.
+int startAll(const Options &options, Engine &engine, Admin::Listeners &listeners)
+{
+    if (!engine.start(options.engine)) {
+        say(engine.errorString());
+        return 1;
+    }
+    QString error;
+    if (!listeners.start(&engine, options.gateway, options.admin, options.limits, &error)) {
+        say(error);
+        return 1;
+    }
+    say(QStringLiteral("data in %1; %2 events in the log").arg(engine.options().dataDir).arg(engine.eventStore()->headPosition()));
+    say(QStringLiteral("gateway listening on http://%1").arg(listeners.gatewayEndpoint().toString()));
+    say(QStringLiteral("admin API listening on http://%1").arg(listeners.adminEndpoint().toString()));
+    if (engine.adminKeyWasGenerated())
+        say(QStringLiteral("admin key (shown once; also stored in config.db): %1").arg(engine.adminKey()));
+    return -1;
+}
+
+void shutDown(Engine &engine, Admin::Listeners &listeners)
+{
+    say(QStringLiteral("shutting down"));
+    listeners.stopAccepting();
+    engine.eventStore()->close();   // commits every queued append and answers its caller
+    // Give the network threads a moment to write the answers of those last commits.
+    QThread::msleep(100);
+    listeners.close();
+    engine.stop();
+}
+
+int runHeadless(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("gatehouse"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(GATEHOUSE_VERSION));
+    Options options;
+    if (const int code = parseOptions(app, &options); code >= 0)
+        return code;
+    if (!options.headless) {
+        say(QStringLiteral("this build has no GUI; run `gatehouse --headless`"));
+        return kExitUsage;
+    }
+    Engine engine;
+    Admin::Listeners listeners;
+    if (const int code = startAll(options, engine, listeners); code >= 0)
+        return code;
+    ShutdownSignals stopSignals([&app] { app.quit(); });
+    const int rc = app.exec();
+    shutDown(engine, listeners);
+    return rc;
+}
+
+#ifdef GATEHOUSE_WITH_GUI
+int runGui(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("gatehouse"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Gatehouse"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(GATEHOUSE_VERSION));
+    Options options;
+    if (const int code = parseOptions(app, &options); code >= 0)
+        return code;
+    Engine engine;
+    Admin::Listeners listeners;
+    if (const int code = startAll(options, engine, listeners); code >= 0)
+        return code;
+    Ui::MainWindow window(&engine, listeners.gatewayEndpoint().toString(), listeners.adminEndpoint().toString());
+    window.show();
+    ShutdownSignals stopSignals([&app] { app.quit(); });
+    const int rc = app.exec();
+    shutDown(engine, listeners);
+    return rc;
+}
+#endif
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const bool toolOnly = hasArgument(argc, argv, "--help") || hasArgument(argc, argv, "-h")
+        || hasArgument(argc, argv, "--version") || hasArgument(argc, argv, "-v");
+    if (hasArgument(argc, argv, "--headless") || toolOnly)
+        return runHeadless(argc, argv);
+#ifdef GATEHOUSE_WITH_GUI
+    if (!displayAvailable()) {
+        std::fputs("gatehouse: no display available; run `gatehouse --headless` to start the engine without a window\n", stderr);
+        return kExitUsage;
+    }
+    return runGui(argc, argv);
+#else
+    return runHeadless(argc, argv);
+#endif
+}

@@ -1,0 +1,28 @@
+#include "commandrequest.h"
+
+#include "gateway/apirequest.h"
+
+namespace Gatehouse {
+
+CommandRequest CommandRequest::fromApiRequest(const QString &collection, const ApiRequest &request)
+{
+    CommandRequest c;
+    c.collection = collection;
+    c.id = request.params.value(QStringLiteral("id"));
+    const QString named = request.params.value(QStringLiteral("command"));
+    c.command = !named.isEmpty() ? named : (c.id.isEmpty() ? QStringLiteral("create") : QStringLiteral("update"));
+    c.body = request.body;
+    c.contentType = request.header("content-type");
+    if (c.contentType.isNull())
+        c.contentType = QByteArrayLiteral("");   // present-but-empty marks "HTTP, no content type"
+    c.ifMatch = request.header("if-match");
+    c.idempotencyKey = QString::fromUtf8(request.header("idempotency-key"));
+    c.correlationId = QString::fromUtf8(request.header("x-correlation-id"));
+    if (c.correlationId.isEmpty())
+        c.correlationId = QString::fromUtf8(request.header("x-request-id"));
+    c.user = request.consumer;
+    c.origin = QStringLiteral("http ") + request.remoteAddress;
+    return c;
+}
+
+} // namespace Gatehouse

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+namespace Gatehouse {
+
+struct ApiRequest;
+
+// A command as every protocol delivers it (HTTP POST, WebSocket "command", MQTT topic).
+struct CommandRequest
+{
+    QString collection;
+    QString id;                 // empty for create: taken from the body or generated
+    QString command;            // "create", "update", "delete" or a custom command name
+    QByteArray body;            // JSON text (may be empty for delete)
+    QByteArray contentType;     // empty when the protocol has none (MQTT/WS carry JSON)
+    QByteArray ifMatch;         // expected stream version, as sent
+    QString idempotencyKey;
+    QString correlationId;
+    QString user;               // authenticated consumer
+    QString origin;             // "http 127.0.0.1:5555", "mqtt", ...
+
+    // The route's params decide the command: /api/{c} create, /{id} update, /{id}/{name}.
+    static CommandRequest fromApiRequest(const QString &collection, const ApiRequest &request);
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,342 @@
+#include "commandservice.h"
+
+#include "config/collectioncatalog.h"
+#include "config/jsonschema.h"
+#include "store/cloudevent.h"
+#include "store/eventstore.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QMutex>
+#include <QRegularExpression>
+#include <QThreadPool>
+#include <QUrl>
+#include <QUuid>
+
+Q_LOGGING_CATEGORY(lcCommands, "gatehouse.commands")
+
+namespace Gatehouse {
+
+namespace {
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+bool isJsonContentType(QByteArrayView value)
+{
+    QByteArray type = value.toByteArray();
+    if (const auto semi = type.indexOf(';'); semi >= 0)
+        type.truncate(semi);
+    type = type.trimmed().toLower();
+    return type == "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+QJsonArray violationsToJson(const QList<SchemaViolation> &violations)
+{
+    QJsonArray errors;
+    for (const auto &v : violations)
+        errors.append(QJsonObject{{QStringLiteral("path"), v.path}, {QStringLiteral("message"), v.message}});
+    return errors;
+}
+
+ApiResponse validationProblem(const QList<SchemaViolation> &violations)
+{
+    QStringList parts;
+    for (const auto &v : violations)
+        parts.append((v.path.isEmpty() ? QStringLiteral("(document)") : v.path) + QLatin1Char(' ') + v.message);
+    return ApiResponse::problem(400, parts.join(QStringLiteral("; ")), QStringLiteral("validation-failed"),
+                                QJsonObject{{QStringLiteral("errors"), violationsToJson(violations)}});
+}
+
+// If-Match carries the expected stream version; accept ETag forms "3", W/"3" and 3.
+std::optional<qint64> parseIfMatch(QByteArray value, bool *ok)
+{
+    *ok = true;
+    value = value.trimmed();
+    if (value.isEmpty())
+        return std::nullopt;
+    if (value.startsWith("W/"))
+        value = value.mid(2);
+    if (value.size() >= 2 && value.startsWith('"') && value.endsWith('"'))
+        value = value.mid(1, value.size() - 2);
+    const qint64 v = value.toLongLong(ok);
+    if (!*ok || v < 0) {
+        *ok = false;
+        return std::nullopt;
+    }
+    return v;
+}
+
+} // namespace
+
+struct CommandService::Private
+{
+    EventStore *store;
+    const CollectionCatalog *catalog;
+    QMutex patternMutex;
+    QHash<QString, QRegularExpression> idPatterns;
+
+    bool idMatches(const Collection &c, const QString &id)
+    {
+        QMutexLocker lock(&patternMutex);
+        auto it = idPatterns.find(c.idPattern);
+        if (it == idPatterns.end())
+            it = idPatterns.insert(c.idPattern, QRegularExpression(c.idPattern));
+        return it->match(id).hasMatch();
+    }
+
+    struct Prepared
+    {
+        CommandRequest command;
+        Collection collection;
+        QString eventType;
+        QByteArray eventData;
+        QByteArray metadata;
+        QByteArray requestHash;
+        std::optional<qint64> ifMatch;
+        int attempt = 0;
+    };
+
+    static ApiResponse accepted(const Prepared &p, const AppendResult &r)
+    {
+        // The id comes from the stream: an idempotent repeat of a create answers the first id.
+        const QString id = r.stream.mid(p.collection.name.size() + 1);
+        QJsonObject body{
+            {QStringLiteral("id"), id},
+            {QStringLiteral("stream"), r.stream},
+            {QStringLiteral("version"), r.version},
+            {QStringLiteral("position"), r.lastPosition},
+            {QStringLiteral("events"), QJsonArray::fromStringList(r.eventTypes)},
+        };
+        ApiResponse resp = ApiResponse::json(202, body);
+        resp.setHeader(QByteArrayLiteral("location"),
+                       "/api/" + p.collection.name.toUtf8() + '/' + QUrl::toPercentEncoding(id));
+        resp.setHeader(QByteArrayLiteral("x-event-position"), QByteArray::number(r.lastPosition));
+        if (r.replayed)
+            resp.setHeader(QByteArrayLiteral("idempotent-replayed"), QByteArrayLiteral("true"));
+        return resp;
+    }
+
+    void appendPrepared(std::shared_ptr<Prepared> p, ApiResponder respond);
+    void decideAndAppend(std::shared_ptr<Prepared> p, ApiResponder respond);
+};
+
+CommandService::CommandService(EventStore *store, const CollectionCatalog *catalog)
+    : d(std::make_unique<Private>())
+{
+    d->store = store;
+    d->catalog = catalog;
+}
+
+CommandService::~CommandService() = default;
+
+void CommandService::execute(CommandRequest command, ApiResponder respond)
+{
+    const std::optional<Collection> collection = d->catalog->collection(command.collection);
+    if (!collection) {
+        respond(ApiResponse::problem(404, QStringLiteral("unknown collection '%1'").arg(command.collection),
+                                     QStringLiteral("unknown-collection")));
+        return;
+    }
+    const bool isCreate = command.command == QLatin1String("create");
+    const bool isUpdate = command.command == QLatin1String("update");
+    const bool isDelete = command.command == QLatin1String("delete");
+    if (!isCreate && !isUpdate && !isDelete) {
+        respond(ApiResponse::problem(404, QStringLiteral("collection '%1' has no command '%2'").arg(collection->name, command.command),
+                                     QStringLiteral("unknown-command")));
+        return;
+    }
+
+    // Body: JSON object, announced as JSON when the protocol has content types.
+    const bool bodyRequired = !isDelete;
+    if (bodyRequired || !command.body.trimmed().isEmpty()) {
+        if (!command.contentType.isNull() && !isJsonContentType(command.contentType)) {
+            respond(ApiResponse::problem(415, QStringLiteral("commands take application/json, not '%1'")
+                                                  .arg(QString::fromUtf8(command.contentType)),
+                                         QStringLiteral("unsupported-media-type")));
+            return;
+        }
+    }
+    QJsonObject doc;
+    if (!command.body.trimmed().isEmpty()) {
+        QJsonParseError error;
+        const QJsonDocument parsed = QJsonDocument::fromJson(command.body, &error);
+        if (error.error != QJsonParseError::NoError) {
+            respond(ApiResponse::problem(400, QStringLiteral("malformed JSON at offset %1: %2").arg(error.offset).arg(error.errorString()),
+                                         QStringLiteral("malformed-json")));
+            return;
+        }
+        if (!parsed.isObject()) {
+            respond(ApiResponse::problem(400, QStringLiteral("the body must be a JSON object"), QStringLiteral("malformed-json")));
+            return;
+        }
+        doc = parsed.object();
+    } else if (bodyRequired) {
+        respond(ApiResponse::problem(400, QStringLiteral("the body must be a JSON object"), QStringLiteral("malformed-json")));
+        return;
+    }
+
+    auto p = std::make_shared<Private::Prepared>();
+    p->collection = *collection;
+    bool ifMatchOk = true;
+    p->ifMatch = parseIfMatch(command.ifMatch, &ifMatchOk);
+    if (!ifMatchOk) {
+        respond(ApiResponse::problem(400, QStringLiteral("If-Match must be a stream version such as \"3\""),
+                                     QStringLiteral("bad-precondition")));
+        return;
+    }
+
+    const QJsonValue bodyId = doc.value(QStringLiteral("id"));
+    if (isCreate) {
+        if (bodyId.isUndefined()) {
+            command.id = newId();
+            doc.insert(QStringLiteral("id"), command.id);
+        } else if (!bodyId.isString() || !d->idMatches(p->collection, bodyId.toString())) {
+            respond(validationProblem({{QStringLiteral("/id"), QStringLiteral("must be a string matching %1").arg(p->collection.idPattern)}}));
+            return;
+        } else {
+            command.id = bodyId.toString();
+        }
+        if (const auto violations = p->collection.schema.validate(doc); !violations.isEmpty()) {
+            respond(validationProblem(violations));
+            return;
+        }
+        p->eventType = p->collection.name + QStringLiteral(".created");
+    } else {
+        if (!d->idMatches(p->collection, command.id)) {
+            respond(ApiResponse::problem(404, QStringLiteral("no %1 with id '%2'").arg(p->collection.name, command.id),
+                                         QStringLiteral("not-found")));
+            return;
+        }
+        if (isUpdate) {
+            if (!bodyId.isUndefined()) {
+                if (bodyId.toString() != command.id) {
+                    respond(validationProblem({{QStringLiteral("/id"), QStringLiteral("cannot be changed")}}));
+                    return;
+                }
+                doc.remove(QStringLiteral("id"));
+            }
+            if (const auto violations = p->collection.schema.validatePatch(doc); !violations.isEmpty()) {
+                respond(validationProblem(violations));
+                return;
+            }
+            p->eventType = p->collection.name + QStringLiteral(".updated");
+        } else {
+            p->eventType = p->collection.name + QStringLiteral(".deleted");
+        }
+    }
+    p->eventData = QJsonDocument(doc).toJson(QJsonDocument::Compact);
+
+    const QString commandId = newId();
+    QJsonObject meta{
+        {QStringLiteral("commandid"), commandId},
+        {QStringLiteral("causationid"), commandId},
+        {QStringLiteral("correlationid"), command.correlationId.isEmpty() ? commandId : command.correlationId},
+    };
+    if (!command.user.isEmpty())
+        meta.insert(QStringLiteral("user"), command.user);
+    if (!command.origin.isEmpty())
+        meta.insert(QStringLiteral("origin"), command.origin);
+    p->metadata = QJsonDocument(meta).toJson(QJsonDocument::Compact);
+
+    if (!command.idempotencyKey.isEmpty()) {
+        // What makes two requests "the same": collection, target, command and body bytes.
+        QCryptographicHash h(QCryptographicHash::Sha256);
+        h.addData(QByteArray(command.collection.toUtf8() + '\n' + (isCreate ? QByteArray() : command.id.toUtf8()) + '\n'
+                             + command.command.toUtf8() + '\n'));
+        h.addData(command.body);
+        p->requestHash = h.result();
+        const auto record = d->store->idempotencyRecord(command.idempotencyKey);
+        if (record.found) {
+            if (record.requestHash != p->requestHash) {
+                respond(ApiResponse::problem(422, QStringLiteral("Idempotency-Key '%1' was already used with a different request")
+                                                      .arg(command.idempotencyKey),
+                                             QStringLiteral("idempotency-key-reused")));
+                return;
+            }
+            p->command = std::move(command);
+            respond(Private::accepted(*p, record.result));
+            return;
+        }
+    }
+    p->command = std::move(command);
+    d->decideAndAppend(std::move(p), std::move(respond));
+}
+
+// Update and delete need the entity's current stream head: it must exist and not be deleted.
+void CommandService::Private::decideAndAppend(std::shared_ptr<Prepared> p, ApiResponder respond)
+{
+    if (p->command.command != QLatin1String("create")) {
+        const auto head = store->streamHead(CloudEvent::streamName(p->collection.name, p->command.id));
+        if (head.version < 0 || head.lastType.endsWith(QLatin1String(".deleted"))) {
+            respond(ApiResponse::problem(404, QStringLiteral("no %1 with id '%2'").arg(p->collection.name, p->command.id),
+                                         QStringLiteral("not-found")));
+            return;
+        }
+        if (p->ifMatch && *p->ifMatch != head.version) {
+            respond(ApiResponse::problem(412, QStringLiteral("If-Match expects version %1 but %2 '%3' is at version %4")
+                                                  .arg(*p->ifMatch).arg(p->collection.name, p->command.id).arg(head.version),
+                                         QStringLiteral("version-mismatch"),
+                                         QJsonObject{{QStringLiteral("current_version"), head.version}}));
+            return;
+        }
+        p->attempt++;
+        AppendRequest req;
+        req.stream = CloudEvent::streamName(p->collection.name, p->command.id);
+        req.expected = ExpectedVersion::exact(head.version);
+        req.events = {NewEvent{{}, p->eventType, p->eventData, p->metadata}};
+        req.idempotencyKey = p->command.idempotencyKey;
+        req.requestHash = p->requestHash;
+        store->append(std::move(req), [this, p, respond = std::move(respond)](const AppendResult &r) mutable {
+            if (r.status == AppendResult::WrongExpectedVersion) {
+                if (p->ifMatch) {
+                    respond(ApiResponse::problem(412, QStringLiteral("%1 '%2' changed concurrently (now at version %3)")
+                                                          .arg(p->collection.name, p->command.id).arg(r.currentVersion),
+                                                 QStringLiteral("version-mismatch"),
+                                                 QJsonObject{{QStringLiteral("current_version"), r.currentVersion}}));
+                } else if (p->attempt >= kMaxConflictRetries) {
+                    respond(ApiResponse::problem(409, QStringLiteral("%1 '%2' is being changed by others; try again")
+                                                          .arg(p->collection.name, p->command.id),
+                                                 QStringLiteral("concurrent-modification")));
+                } else {
+                    // Someone else appended in between: decide again on the new head, off the writer thread.
+                    QThreadPool::globalInstance()->start([this, p, respond = std::move(respond)]() mutable {
+                        decideAndAppend(p, std::move(respond));
+                    });
+                }
+                return;
+            }
+            if (r.ok())
+                respond(accepted(*p, r));
+            else if (r.status == AppendResult::IdempotencyConflict)
+                respond(ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused")));
+            else
+                respond(ApiResponse::problem(503, r.error, QStringLiteral("storage-unavailable")));
+        });
+        return;
+    }
+
+    AppendRequest req;
+    req.stream = CloudEvent::streamName(p->collection.name, p->command.id);
+    req.expected = ExpectedVersion::noStream();
+    req.events = {NewEvent{{}, p->eventType, p->eventData, p->metadata}};
+    req.idempotencyKey = p->command.idempotencyKey;
+    req.requestHash = p->requestHash;
+    store->append(std::move(req), [p, respond = std::move(respond)](const AppendResult &r) {
+        if (r.ok())
+            respond(accepted(*p, r));
+        else if (r.status == AppendResult::WrongExpectedVersion)
+            respond(ApiResponse::problem(409, QStringLiteral("%1 '%2' already exists").arg(p->collection.name, p->command.id),
+                                         QStringLiteral("already-exists")));
+        else if (r.status == AppendResult::IdempotencyConflict)
+            respond(ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused")));
+        else
+            respond(ApiResponse::problem(503, r.error, QStringLiteral("storage-unavailable")));
+    });
+}
+
+} // namespace Gatehouse

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "commandrequest.h"
+#include "gateway/apiresponse.h"
+
+#include <memory>
+
+namespace Gatehouse {
+
+class CollectionCatalog;
+class EventStore;
+struct AppendResult;
+
+// The command side (DESIGN.md "Commands"): validates a command against its collection's
+// schema, checks the entity's stream, appends the resulting event and answers 202 only after
+// the event is durably committed. Stateless apart from caches; execute() may be called from
+// any thread and answers through `respond` from the store's writer thread (or at once on a
+// validation error).
+class CommandService final
+{
+public:
+    CommandService(EventStore *store, const CollectionCatalog *catalog);
+    ~CommandService();
+    CommandService(const CommandService &) = delete;
+    CommandService &operator=(const CommandService &) = delete;
+
+    void execute(CommandRequest command, ApiResponder respond);
+
+    static constexpr int kMaxConflictRetries = 8;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,4 @@
+list(APPEND GATEHOUSE_ENGINE_SOURCES
+    config/collectioncatalog.h config/configstore.cpp config/configstore.h
+    commands/commandrequest.cpp commands/commandrequest.h
+    commands/commandservice.cpp commands/commandservice.h)

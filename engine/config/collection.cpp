@@ -1,0 +1,144 @@
+#include "collection.h"
+
+#include "ecmaregex.h"
+#include "jsonpointer.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+
+using namespace Qt::StringLiterals;
+
+namespace Gatehouse {
+
+namespace {
+
+// Command names become URL segments and MQTT topic levels; the built-in verbs are taken.
+bool isValidCommandName(const QString &name)
+{
+    static const QRegularExpression valid(
+        QRegularExpression::anchoredPattern(u"[a-z][A-Za-z0-9_-]{0,62}"_s));
+    return valid.match(name).hasMatch();
+}
+
+bool isBuiltInCommand(const QString &name)
+{
+    return name == u"create" || name == u"update" || name == u"delete";
+}
+
+bool isIndexableType(const QString &type)
+{
+    return type == u"string" || type == u"number" || type == u"integer" || type == u"boolean";
+}
+
+void addError(QStringList *errors, const QString &pointer, const QString &message)
+{
+    if (errors)
+        errors->append(pointer.isEmpty() ? message : pointer % u": "_s % message);
+}
+
+} // namespace
+
+QJsonObject Collection::toJson() const
+{
+    QJsonObject json{{u"name"_s, name}, {u"schema"_s, schema.toJson()}, {u"commands"_s, commands}};
+    if (!idPattern.isEmpty() && idPattern != defaultIdPattern())
+        json.insert(u"id_pattern"_s, idPattern);
+    return json;
+}
+
+Collection Collection::fromJson(const QString &name, const QJsonObject &json,
+                                QStringList *errors, const QString &basePointer)
+{
+    Collection collection;
+    collection.name = name;
+    collection.idPattern = defaultIdPattern();
+    if (!isValidName(name)) {
+        addError(errors, basePointer,
+                 u"invalid collection name \""_s % name % u"\" (expected [a-z][a-z0-9_-]{0,62})"_s);
+    }
+
+    for (auto it = json.constBegin(); it != json.constEnd(); ++it) {
+        const QString key = it.key();
+        const QString pointer = JsonPointer::append(basePointer, key);
+        if (key == u"name") {
+            if (it.value().toString() != name)
+                addError(errors, pointer, u"must match the collection's key \""_s % name % u'"');
+        } else if (key == u"schema") {
+            if (!it.value().isObject())
+                addError(errors, pointer, u"must be an object"_s);
+        } else if (key == u"id_pattern") {
+            const QRegularExpression regex = EcmaRegex::compile(it.value().toString());
+            if (!it.value().isString() || it.value().toString().isEmpty())
+                addError(errors, pointer, u"must be a non-empty string"_s);
+            else if (!regex.isValid())
+                addError(errors, pointer, u"invalid regular expression: "_s % regex.errorString());
+            else
+                collection.idPattern = it.value().toString();
+        } else if (key == u"commands") {
+            if (!it.value().isObject()) {
+                addError(errors, pointer, u"must be an object"_s);
+                continue;
+            }
+            collection.commands = it.value().toObject();
+            for (const QString &command : collection.commands.keys()) {
+                const QString commandPointer = JsonPointer::append(pointer, command);
+                if (!isValidCommandName(command))
+                    addError(errors, commandPointer, u"invalid command name"_s);
+                else if (isBuiltInCommand(command))
+                    addError(errors, commandPointer, u"is a built-in command"_s);
+            }
+        } else {
+            addError(errors, pointer, u"unknown collection member"_s);
+        }
+    }
+
+    // Without a schema a collection takes any object.
+    const QJsonObject schema = json.value(u"schema").isObject()
+        ? json.value(u"schema").toObject()
+        : QJsonObject{{u"type"_s, u"object"_s}};
+    const QString schemaPointer = JsonPointer::append(basePointer, u"schema");
+    collection.schema = JsonSchema::compile(schema, errors, schemaPointer);
+
+    const QJsonValue rootType = schema.value(u"type");
+    const bool describesObjects = rootType.isUndefined() || rootType.toString() == u"object"
+        || rootType.toArray().contains(u"object"_s);
+    if (!describesObjects) {
+        addError(errors, JsonPointer::append(schemaPointer, u"type"),
+                 u"a collection schema must describe objects"_s);
+    }
+
+    const QJsonObject properties = schema.value(u"properties").toObject();
+    for (auto it = properties.constBegin(); it != properties.constEnd(); ++it) {
+        if (it.value().toObject().value(u"index").toBool()) {
+            const QString type = collection.schema.propertyType(it.key());
+            if (isIndexableType(type)) {
+                collection.indexedFields.append(it.key());
+            } else {
+                const QString propertyPointer = JsonPointer::append(
+                    JsonPointer::append(schemaPointer, u"properties"), it.key());
+                addError(errors, JsonPointer::append(propertyPointer, u"index"),
+                         u"only string, number, integer or boolean properties can be indexed"_s);
+            }
+        }
+    }
+    return collection;
+}
+
+bool Collection::isValidName(const QString &name)
+{
+    static const QRegularExpression valid(
+        QRegularExpression::anchoredPattern(u"[a-z][a-z0-9_-]{0,62}"_s));
+    return valid.match(name).hasMatch();
+}
+
+QRegularExpression Collection::idRegularExpression() const
+{
+    return EcmaRegex::compile(idPattern.isEmpty() ? defaultIdPattern() : idPattern);
+}
+
+QString Collection::defaultIdPattern()
+{
+    return u"^[A-Za-z0-9._~-]{1,128}$"_s;
+}
+
+} // namespace Gatehouse

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "schemaviolation.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QStringList>
+
+#include <memory>
+
+class QJsonValue;
+
+namespace Gatehouse {
+
+struct SchemaNode;
+
+// A JSON Schema subset, compiled once (when a project or collection is loaded) and then
+// used to check every command body. Supported: type, required, properties, enum, const,
+// minimum, maximum, exclusiveMinimum, exclusiveMaximum (numbers), minLength, maxLength
+// (code points), pattern (unanchored search), items (one schema for all elements),
+// minItems, maxItems, additionalProperties, and boolean schemas. Annotations (title,
+// description, default) and our own `index` keyword do not validate; unknown keywords are
+// ignored. Copies share the immutable compiled tree; validate() and validatePatch() may be
+// called from any number of threads at once.
+class JsonSchema
+{
+public:
+    JsonSchema();  // accepts anything
+
+    // Appends problems to `errors` (may be null) as "<JSON Pointer into the schema>: <message>",
+    // each pointer prefixed by `basePointer`. A schema that produced errors leaves the bad
+    // keywords out; callers are expected to reject it.
+    static JsonSchema compile(const QJsonObject &schema, QStringList *errors,
+                              const QString &basePointer = QString());
+
+    // Every violation, in document order (missing required members first at each level).
+    QList<SchemaViolation> validate(const QJsonValue &value) const;
+
+    // For a JSON merge patch (RFC 7386) of an object that was valid: each present member is
+    // checked against its property schema (nested object patches recursively); `null` on a
+    // required property is "required property cannot be removed"; unknown members obey
+    // additionalProperties (also when null); `required` is not enforced for absent members.
+    QList<SchemaViolation> validatePatch(const QJsonObject &patch) const;
+
+    QStringList propertyNames() const;  // top-level declared properties, sorted
+    // Declared "type" of a top-level property; for a type array, the first type other than
+    // "null" (["string", "null"] gives "string"). Empty when undeclared.
+    QString propertyType(const QString &name) const;
+    QJsonObject toJson() const;  // the source schema
+
+private:
+    std::shared_ptr<const SchemaNode> m_root;
+    QJsonObject m_source;
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonValue>
+#include <QRegularExpression>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace Gatehouse {
+
+// One compiled (sub)schema: the keywords of a JSON Schema object turned into ready-to-test
+// values, so validation never looks at schema JSON again. Built by SchemaCompiler, never
+// changed afterwards; that is what lets many threads share one tree without locks.
+// Internal to engine/config; use JsonSchema.
+struct SchemaNode
+{
+    enum TypeFlag : quint8 {
+        NullType = 0x01,
+        BooleanType = 0x02,
+        ObjectType = 0x04,
+        ArrayType = 0x08,
+        NumberType = 0x10,
+        IntegerType = 0x20,
+        StringType = 0x40,
+    };
+
+    quint8 types = 0;        // 0: no "type" keyword, any type passes
+    QString typeMessage;     // precomputed "must be a string or null"
+    bool rejectAll = false;  // the boolean schema `false` (e.g. additionalProperties: false)
+
+    std::optional<QJsonValue> constValue;
+    QJsonArray enumValues;   // empty: no "enum" keyword (an empty enum is a compile error)
+
+    std::optional<double> minimum;
+    std::optional<double> maximum;
+    std::optional<double> exclusiveMinimum;
+    std::optional<double> exclusiveMaximum;
+
+    std::optional<qint64> minLength;   // Unicode code points
+    std::optional<qint64> maxLength;
+    std::optional<QRegularExpression> pattern;  // translated by EcmaRegex
+    QString patternSource;                      // as written, for messages
+
+    std::optional<qint64> minItems;
+    std::optional<qint64> maxItems;
+    std::shared_ptr<const SchemaNode> items;  // null: elements are not checked
+
+    QStringList required;
+    QHash<QString, std::shared_ptr<const SchemaNode>> properties;
+    std::shared_ptr<const SchemaNode> additionalProperties;  // null: extra members allowed
+
+    bool acceptsObjects() const { return !rejectAll && (types == 0 || (types & ObjectType)); }
+};
+
+} // namespace Gatehouse

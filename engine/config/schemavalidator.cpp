@@ -1,0 +1,252 @@
+#include "schemavalidator.h"
+
+#include "jsonpointer.h"
+#include "schemanode.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocale>
+#include <QVarLengthArray>
+
+#include <cmath>
+
+using namespace Qt::StringLiterals;
+
+namespace Gatehouse {
+
+namespace {
+
+QString formatNumber(double number)
+{
+    return QString::number(number, 'g', QLocale::FloatingPointShortest);
+}
+
+// How a value appears inside a message: strings bare, everything else as compact JSON.
+QString display(const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::String:
+        return value.toString();
+    case QJsonValue::Double:
+        return formatNumber(value.toDouble());
+    case QJsonValue::Bool:
+        return value.toBool() ? u"true"_s : u"false"_s;
+    case QJsonValue::Array:
+        return QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
+    case QJsonValue::Object:
+        return QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+    case QJsonValue::Null:
+    case QJsonValue::Undefined:
+        break;
+    }
+    return u"null"_s;
+}
+
+bool isInteger(double number)
+{
+    return std::isfinite(number) && number == std::floor(number);
+}
+
+bool typeMatches(quint8 types, const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::Null:
+        return types & SchemaNode::NullType;
+    case QJsonValue::Bool:
+        return types & SchemaNode::BooleanType;
+    case QJsonValue::Double:
+        return (types & SchemaNode::NumberType)
+            || ((types & SchemaNode::IntegerType) && isInteger(value.toDouble()));
+    case QJsonValue::String:
+        return types & SchemaNode::StringType;
+    case QJsonValue::Array:
+        return types & SchemaNode::ArrayType;
+    case QJsonValue::Object:
+        return types & SchemaNode::ObjectType;
+    case QJsonValue::Undefined:
+        break;
+    }
+    return false;
+}
+
+// JSON Schema counts characters, not UTF-16 code units: a surrogate pair is one.
+qsizetype codePointCount(QStringView string)
+{
+    qsizetype count = string.size();
+    for (qsizetype i = 0; i + 1 < string.size(); ++i) {
+        if (string[i].isHighSurrogate() && string[i + 1].isLowSurrogate()) {
+            --count;
+            ++i;
+        }
+    }
+    return count;
+}
+
+} // namespace
+
+SchemaValidator::SchemaValidator(QList<SchemaViolation> *violations)
+    : m_violations(violations)
+{
+}
+
+void SchemaValidator::validate(const SchemaNode &node, const QJsonValue &value)
+{
+    check(node, value, nullptr);
+}
+
+void SchemaValidator::validatePatch(const SchemaNode &node, const QJsonObject &patch)
+{
+    checkPatch(node, patch, nullptr);
+}
+
+void SchemaValidator::check(const SchemaNode &node, const QJsonValue &value, const Path *path)
+{
+    if (node.rejectAll) {
+        report(path, u"is not allowed"_s);
+        return;
+    }
+    // A value of the wrong type would only collect follow-up noise from the other keywords.
+    if (node.types && !typeMatches(node.types, value)) {
+        report(path, node.typeMessage);
+        return;
+    }
+    if (node.constValue && value != *node.constValue)
+        report(path, u"must be "_s % display(*node.constValue));
+    if (!node.enumValues.isEmpty() && !node.enumValues.contains(value)) {
+        QStringList allowed;
+        for (const QJsonValue &candidate : node.enumValues)
+            allowed.append(display(candidate));
+        report(path, u"must be one of: "_s % allowed.join(u", "));
+    }
+
+    switch (value.type()) {
+    case QJsonValue::Double:
+        checkNumber(node, value.toDouble(), path);
+        break;
+    case QJsonValue::String:
+        if (node.minLength || node.maxLength || node.pattern)
+            checkString(node, value.toString(), path);
+        break;
+    case QJsonValue::Array:
+        checkArray(node, value.toArray(), path);
+        break;
+    case QJsonValue::Object:
+        checkObject(node, value.toObject(), path);
+        break;
+    default:
+        break;
+    }
+}
+
+void SchemaValidator::checkNumber(const SchemaNode &node, double number, const Path *path)
+{
+    if (node.minimum && !(number >= *node.minimum))
+        report(path, u"must be >= "_s % formatNumber(*node.minimum));
+    if (node.maximum && !(number <= *node.maximum))
+        report(path, u"must be <= "_s % formatNumber(*node.maximum));
+    if (node.exclusiveMinimum && !(number > *node.exclusiveMinimum))
+        report(path, u"must be > "_s % formatNumber(*node.exclusiveMinimum));
+    if (node.exclusiveMaximum && !(number < *node.exclusiveMaximum))
+        report(path, u"must be < "_s % formatNumber(*node.exclusiveMaximum));
+}
+
+void SchemaValidator::checkString(const SchemaNode &node, const QString &string,
+                                  const Path *path)
+{
+    if (node.minLength || node.maxLength) {
+        const qsizetype length = codePointCount(string);
+        if (node.minLength && length < *node.minLength)
+            report(path, u"must have at least "_s % QString::number(*node.minLength)
+                             % u" characters"_s);
+        if (node.maxLength && length > *node.maxLength)
+            report(path, u"must have at most "_s % QString::number(*node.maxLength)
+                             % u" characters"_s);
+    }
+    if (node.pattern && !node.pattern->match(string).hasMatch())
+        report(path, u"must match "_s % node.patternSource);
+}
+
+void SchemaValidator::checkArray(const SchemaNode &node, const QJsonArray &array,
+                                 const Path *path)
+{
+    if (node.minItems && array.size() < *node.minItems)
+        report(path, u"must have at least "_s % QString::number(*node.minItems) % u" items"_s);
+    if (node.maxItems && array.size() > *node.maxItems)
+        report(path, u"must have at most "_s % QString::number(*node.maxItems) % u" items"_s);
+    if (!node.items)
+        return;
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const Path element{path, {}, i};
+        check(*node.items, array.at(i), &element);
+    }
+}
+
+void SchemaValidator::checkObject(const SchemaNode &node, const QJsonObject &object,
+                                  const Path *path)
+{
+    for (const QString &name : node.required) {
+        if (!object.contains(name)) {
+            const Path member{path, name, -1};
+            report(&member, u"is required"_s);
+        }
+    }
+    if (node.properties.isEmpty() && !node.additionalProperties)
+        return;
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        const QString name = it.key();
+        const auto property = node.properties.constFind(name);
+        const SchemaNode *schema = property != node.properties.cend()
+            ? property->get() : node.additionalProperties.get();
+        if (schema) {
+            const Path member{path, name, -1};
+            check(*schema, it.value(), &member);
+        }
+    }
+}
+
+void SchemaValidator::checkPatch(const SchemaNode &node, const QJsonObject &patch,
+                                 const Path *path)
+{
+    // A merge patch object turns any non-object target into an object.
+    if (!node.acceptsObjects()) {
+        report(path, node.rejectAll ? u"is not allowed"_s : node.typeMessage);
+        return;
+    }
+    for (auto it = patch.constBegin(); it != patch.constEnd(); ++it) {
+        const QString name = it.key();
+        const QJsonValue value = it.value();
+        const Path member{path, name, -1};
+        const auto property = node.properties.constFind(name);
+        const SchemaNode *schema = property != node.properties.cend()
+            ? property->get() : node.additionalProperties.get();
+
+        if (value.isNull()) {
+            // null removes the member, which only a required or forbidden member objects to.
+            if (node.required.contains(name))
+                report(&member, u"required property cannot be removed"_s);
+            else if (schema && schema->rejectAll)
+                report(&member, u"is not allowed"_s);
+        } else if (schema && value.isObject() && schema->acceptsObjects()) {
+            checkPatch(*schema, value.toObject(), &member);
+        } else if (schema) {
+            check(*schema, value, &member);
+        }
+    }
+}
+
+void SchemaValidator::report(const Path *path, const QString &message)
+{
+    QVarLengthArray<const Path *, 8> chain;
+    for (const Path *p = path; p; p = p->parent)
+        chain.append(p);
+    QString pointer;
+    for (auto it = chain.crbegin(); it != chain.crend(); ++it) {
+        const Path *p = *it;
+        pointer = p->index < 0 ? JsonPointer::append(pointer, p->member)
+                               : JsonPointer::append(pointer, p->index);
+    }
+    m_violations->append({pointer, message});
+}
+
+} // namespace Gatehouse

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "schemaviolation.h"
+
+#include <QList>
+
+class QJsonArray;
+class QJsonObject;
+class QJsonValue;
+
+namespace Gatehouse {
+
+struct SchemaNode;
+
+// One validation run: walks a JSON value alongside a compiled SchemaNode tree and appends
+// every violation it finds. Short-lived and single-threaded; many validators may read the
+// same (immutable) tree at once, which is how JsonSchema::validate() stays thread-safe.
+class SchemaValidator
+{
+public:
+    explicit SchemaValidator(QList<SchemaViolation> *violations);
+
+    void validate(const SchemaNode &node, const QJsonValue &value);
+    // Rules for a JSON merge patch of an object that was valid; see JsonSchema::validatePatch().
+    void validatePatch(const SchemaNode &node, const QJsonObject &patch);
+
+private:
+    // A JSON Pointer kept as a chain of stack frames; it only becomes a string when a
+    // violation is reported, so valid documents never pay for building paths.
+    struct Path
+    {
+        const Path *parent;
+        QStringView member;
+        qsizetype index;  // array index, or -1 when `member` applies
+    };
+
+    void check(const SchemaNode &node, const QJsonValue &value, const Path *path);
+    void checkNumber(const SchemaNode &node, double number, const Path *path);
+    void checkString(const SchemaNode &node, const QString &string, const Path *path);
+    void checkArray(const SchemaNode &node, const QJsonArray &array, const Path *path);
+    void checkObject(const SchemaNode &node, const QJsonObject &object, const Path *path);
+    void checkPatch(const SchemaNode &node, const QJsonObject &patch, const Path *path);
+    void report(const Path *path, const QString &message);
+
+    QList<SchemaViolation> *m_violations;
+};
+
+} // namespace Gatehouse

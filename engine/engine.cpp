@@ -1,0 +1,165 @@
+#include "engine.h"
+
+#include "commands/commandservice.h"
+#include "config/collectioncatalog.h"
+#include "config/configstore.h"
+#include "config/embeddedresources.h"
+#include "gateway/defaultroutes.h"
+#include "gateway/gateway.h"
+#include "queries/eventlogquery.h"
+
+#include <QDir>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QStandardPaths>
+
+Q_LOGGING_CATEGORY(lcEngine, "gatehouse.engine")
+
+namespace Gatehouse {
+
+struct Engine::Private
+{
+    EngineOptions options;
+    bool running = false;
+    QString error;
+    QString adminKey;
+    bool adminKeyGenerated = false;
+    std::unique_ptr<ConfigStore> config;
+    std::unique_ptr<EventStore> store;
+    std::unique_ptr<CollectionCatalog> catalog;
+    std::unique_ptr<CommandService> commands;
+    std::unique_ptr<EventLogQuery> eventLog;
+    std::unique_ptr<Gateway> gateway;
+
+    bool fail(const QString &message)
+    {
+        error = message;
+        qCCritical(lcEngine).noquote() << message;
+        return false;
+    }
+};
+
+Engine::Engine(QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Private>())
+{
+}
+
+Engine::~Engine()
+{
+    stop();
+}
+
+QString Engine::defaultDataDir()
+{
+    const QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    return QDir(base.isEmpty() ? QDir::homePath() : base).filePath(QStringLiteral("gatehouse"));
+}
+
+bool Engine::start(const EngineOptions &options)
+{
+    stop();
+    d->options = options;
+    if (d->options.dataDir.isEmpty())
+        d->options.dataDir = defaultDataDir();
+    QDir dir(d->options.dataDir);
+    if (!dir.mkpath(QStringLiteral(".")))
+        return d->fail(QStringLiteral("cannot create the data directory %1").arg(d->options.dataDir));
+    QFile::setPermissions(dir.absolutePath(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+
+    // 1. Configuration and the admin key.
+    d->config = std::make_unique<ConfigStore>();
+    QString error;
+    if (!d->config->open(dir.filePath(QStringLiteral("config.db")), &error))
+        return d->fail(error);
+    d->adminKeyGenerated = false;
+    if (!options.adminKey.isEmpty()) {
+        d->adminKey = options.adminKey;
+    } else {
+        d->adminKey = d->config->setting(QStringLiteral("admin_key"));
+        if (d->adminKey.isEmpty()) {
+            QByteArray bytes(24, Qt::Uninitialized);
+            QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()), bytes.size() / 4);
+            d->adminKey = QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+            d->config->setSetting(QStringLiteral("admin_key"), d->adminKey);
+            d->adminKeyGenerated = true;
+        }
+    }
+
+    // 2. The project: which collections exist.
+    initEmbeddedResources();
+    QStringList problems;
+    ProjectConfig project = options.projectFile.isEmpty() ? ProjectConfig::embeddedDefault()
+                                                          : ProjectConfig::fromFile(options.projectFile, &problems);
+    if (!problems.isEmpty())
+        return d->fail(QStringLiteral("project %1 is invalid:\n  %2").arg(options.projectFile, problems.join(QStringLiteral("\n  "))));
+    d->catalog = std::make_unique<CollectionCatalog>();
+    d->catalog->replace(project);
+
+    // 3. The event store.
+    d->store = std::make_unique<EventStore>();
+    EventStore::Options so;
+    so.path = dir.filePath(QStringLiteral("events.db"));
+    so.durability = options.durability;
+    if (!d->store->open(so))
+        return d->fail(d->store->errorString());
+
+    // 4. Command side, queries, gateway.
+    d->commands = std::make_unique<CommandService>(d->store.get(), d->catalog.get());
+    d->eventLog = std::make_unique<EventLogQuery>(d->store.get());
+    d->gateway = std::make_unique<Gateway>();
+    CommandService *commands = d->commands.get();
+    EventLogQuery *eventLog = d->eventLog.get();
+    d->gateway->setUpstreamHandler(QStringLiteral("command"), [commands](const Route &route, ApiRequest &&req, ApiResponder &&respond) {
+        commands->execute(CommandRequest::fromApiRequest(route.upstream.collection, req), std::move(respond));
+    });
+    d->gateway->setUpstreamHandler(QStringLiteral("query"), [](const Route &, ApiRequest &&, ApiResponder &&respond) {
+        respond(ApiResponse::problem(501, QStringLiteral("the query side is not available in this version"),
+                                     QStringLiteral("not-implemented")));
+    });
+    d->gateway->setUpstreamHandler(QStringLiteral("events"), [eventLog](const Route &, ApiRequest &&req, ApiResponder &&respond) {
+        respond(eventLog->handle(req));
+    });
+    QList<Route> routes;
+    for (const Collection &c : project.collections())
+        routes += DefaultRoutes::forCollection(c.name);
+    routes += DefaultRoutes::system();
+    d->gateway->setRoutes(routes);
+
+    d->running = true;
+    qCInfo(lcEngine) << "engine started in" << d->options.dataDir << "with" << project.collections().size()
+                     << "collections; log at position" << d->store->headPosition();
+    return true;
+}
+
+void Engine::stop()
+{
+    if (!d->running && !d->store && !d->config)
+        return;
+    d->running = false;
+    // Reverse order: nothing new reaches the store, then the store commits what is queued.
+    if (d->store)
+        d->store->close();
+    d->gateway.reset();
+    d->eventLog.reset();
+    d->commands.reset();
+    d->store.reset();
+    d->catalog.reset();
+    if (d->config)
+        d->config->close();
+    d->config.reset();
+}
+
+bool Engine::isRunning() const { return d->running; }
+QString Engine::errorString() const { return d->error; }
+EngineOptions Engine::options() const { return d->options; }
+EventStore *Engine::eventStore() const { return d->store.get(); }
+Gateway *Engine::gateway() const { return d->gateway.get(); }
+CommandService *Engine::commands() const { return d->commands.get(); }
+const CollectionCatalog *Engine::collections() const { return d->catalog.get(); }
+ConfigStore *Engine::configStore() const { return d->config.get(); }
+QString Engine::adminKey() const { return d->adminKey; }
+bool Engine::adminKeyWasGenerated() const { return d->adminKeyGenerated; }
+
+} // namespace Gatehouse

@@ -1,0 +1,36 @@
+#include "defaultroutes.h"
+
+namespace Gatehouse::DefaultRoutes {
+
+namespace {
+Route make(const QString &id, const QString &uri, const QString &method, const QString &upstreamType,
+           const QString &collection = {})
+{
+    Route r;
+    r.id = id;
+    r.uri = uri;
+    r.methods = {method};
+    r.upstream.type = upstreamType;
+    r.upstream.collection = collection;
+    return r;
+}
+} // namespace
+
+QList<Route> forCollection(const QString &c)
+{
+    const QString base = QStringLiteral("/api/") + c;
+    return {
+        make(c + QStringLiteral("-create"), base, QStringLiteral("POST"), QStringLiteral("command"), c),
+        make(c + QStringLiteral("-update"), base + QStringLiteral("/:id"), QStringLiteral("POST"), QStringLiteral("command"), c),
+        make(c + QStringLiteral("-command"), base + QStringLiteral("/:id/:command"), QStringLiteral("POST"), QStringLiteral("command"), c),
+        make(c + QStringLiteral("-list"), base, QStringLiteral("GET"), QStringLiteral("query"), c),
+        make(c + QStringLiteral("-get"), base + QStringLiteral("/:id"), QStringLiteral("GET"), QStringLiteral("query"), c),
+    };
+}
+
+QList<Route> system()
+{
+    return {make(QStringLiteral("events"), QStringLiteral("/events"), QStringLiteral("GET"), QStringLiteral("events"))};
+}
+
+} // namespace Gatehouse::DefaultRoutes

@@ -1,0 +1,80 @@
+#include "route.h"
+
+#include <QJsonArray>
+
+namespace Gatehouse {
+
+namespace {
+const QStringList kUpstreamTypes{QStringLiteral("command"), QStringLiteral("query"), QStringLiteral("events"),
+                                 QStringLiteral("function"), QStringLiteral("http")};
+const QStringList kMethods{QStringLiteral("GET"), QStringLiteral("POST"), QStringLiteral("PUT"), QStringLiteral("PATCH"),
+                           QStringLiteral("DELETE"), QStringLiteral("HEAD"), QStringLiteral("OPTIONS")};
+} // namespace
+
+bool Route::allowsMethod(QByteArrayView method) const
+{
+    if (methods.isEmpty())
+        return true;
+    for (const QString &m : methods) {
+        if (QByteArrayView(m.toLatin1()) == method)
+            return true;
+        // HEAD is answered by GET routes (without the body).
+        if (method == "HEAD" && m == QLatin1String("GET"))
+            return true;
+    }
+    return false;
+}
+
+QJsonObject Route::toJson() const
+{
+    QJsonObject up = upstream.config;
+    up.insert(QStringLiteral("type"), upstream.type);
+    if (!upstream.collection.isEmpty())
+        up.insert(QStringLiteral("collection"), upstream.collection);
+    QJsonObject o{
+        {QStringLiteral("id"), id},
+        {QStringLiteral("uri"), uri},
+        {QStringLiteral("methods"), QJsonArray::fromStringList(methods)},
+        {QStringLiteral("priority"), priority},
+        {QStringLiteral("hosts"), QJsonArray::fromStringList(hosts)},
+        {QStringLiteral("status"), enabled ? 1 : 0},
+        {QStringLiteral("plugins"), plugins},
+        {QStringLiteral("upstream"), up},
+    };
+    if (!name.isEmpty())
+        o.insert(QStringLiteral("name"), name);
+    return o;
+}
+
+Route Route::fromJson(const QJsonObject &json, QStringList *errors)
+{
+    Route r;
+    auto fail = [errors](const QString &e) { if (errors) errors->append(e); };
+    r.id = json.value(QStringLiteral("id")).toString();
+    r.name = json.value(QStringLiteral("name")).toString();
+    r.uri = json.value(QStringLiteral("uri")).toString();
+    if (!r.uri.startsWith(QLatin1Char('/')))
+        fail(QStringLiteral("/uri: must start with /"));
+    if (r.uri.contains(QLatin1Char('*')) && !r.uri.endsWith(QLatin1Char('*')))
+        fail(QStringLiteral("/uri: * is only allowed at the end"));
+    for (const QJsonValue &m : json.value(QStringLiteral("methods")).toArray()) {
+        if (!kMethods.contains(m.toString()))
+            fail(QStringLiteral("/methods: unknown method %1").arg(m.toString()));
+        else
+            r.methods.append(m.toString());
+    }
+    r.priority = json.value(QStringLiteral("priority")).toInt(0);
+    r.enabled = json.value(QStringLiteral("status")).toInt(1) != 0;
+    for (const QJsonValue &h : json.value(QStringLiteral("hosts")).toArray())
+        r.hosts.append(h.toString());
+    r.plugins = json.value(QStringLiteral("plugins")).toObject();
+    const QJsonObject up = json.value(QStringLiteral("upstream")).toObject();
+    r.upstream.type = up.value(QStringLiteral("type")).toString();
+    r.upstream.collection = up.value(QStringLiteral("collection")).toString();
+    r.upstream.config = up;
+    if (!kUpstreamTypes.contains(r.upstream.type))
+        fail(QStringLiteral("/upstream/type: must be one of %1").arg(kUpstreamTypes.join(QStringLiteral(", "))));
+    return r;
+}
+
+} // namespace Gatehouse

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "route.h"
+
+#include <QHash>
+#include <QList>
+#include <QStringList>
+
+#include <memory>
+
+namespace Gatehouse {
+
+// An immutable index of routes: a trie over path segments, so matching costs the same for
+// ten routes or ten thousand. At each segment an exact literal beats a `:param`, which beats
+// a trailing `*`; among routes of the same path the highest priority that accepts the method
+// wins. Built once per configuration version and shared read-only between threads.
+class RouteTable final
+{
+public:
+    struct Match
+    {
+        enum Outcome { Found, NotFound, MethodNotAllowed };
+        Outcome outcome = NotFound;
+        const Route *route = nullptr;
+        QHash<QString, QString> params;
+        QStringList allowedMethods;   // for 405: what the path would accept
+    };
+
+    explicit RouteTable(QList<Route> routes = {});
+    ~RouteTable();
+    RouteTable(const RouteTable &) = delete;
+    RouteTable &operator=(const RouteTable &) = delete;
+
+    Match match(QByteArrayView method, QByteArrayView path) const;
+    const QList<Route> &routes() const { return m_routes; }
+    const Route *route(const QString &id) const;
+
+    // Splits a raw path into percent-decoded segments ("/a/b%20c/" -> ["a", "b c"]).
+    static QStringList splitPath(QByteArrayView path);
+
+private:
+    struct Node;
+    struct Entry;
+    QList<Route> m_routes;
+    std::unique_ptr<Node> m_root;
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,2 @@
+list(APPEND GATEHOUSE_ENGINE_SOURCES
+    queries/eventlogquery.cpp queries/eventlogquery.h)

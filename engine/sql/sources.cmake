@@ -1,0 +1,3 @@
+list(APPEND GATEHOUSE_ENGINE_SOURCES
+    sql/sqliteconnection.cpp sql/sqliteconnection.h
+    sql/sqlitemigrations.cpp sql/sqlitemigrations.h)

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+namespace Gatehouse {
+
+struct AppendResult
+{
+    enum Status {
+        Ok,
+        WrongExpectedVersion,   // currentVersion says what the stream is at
+        IdempotencyConflict,    // the key was used with another request
+        DuplicateEventId,       // an event id already stands in another stream or place
+        InvalidRequest,
+        StorageError,
+        Stopped,                // the store is closing; nothing was appended
+    };
+    Status status = StorageError;
+    QString stream;
+    qint64 firstPosition = 0;
+    qint64 lastPosition = 0;
+    qint64 version = -1;          // stream version after the append (of its last event)
+    qint64 currentVersion = -1;   // for WrongExpectedVersion: what the stream was at
+    bool replayed = false;        // idempotent repeat: nothing appended, the first result returned
+    QStringList eventTypes;
+    QString error;
+
+    bool ok() const { return status == Ok; }
+};
+
+} // namespace Gatehouse

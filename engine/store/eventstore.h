@@ -1,0 +1,96 @@
+#pragma once
+
+#include "appendrequest.h"
+#include "appendresult.h"
+#include "recordedevent.h"
+
+#include <QObject>
+
+#include <functional>
+#include <memory>
+
+namespace Gatehouse {
+
+class SqliteConnection;
+
+// The durable, append-only event log (events.db).
+//
+// One writer thread owns the only read-write connection and does group commit: every append
+// waiting when a transaction starts goes into that transaction, and each caller is answered
+// after COMMIT returns. Readers use a small pool of read-only connections and may call the
+// read functions from any thread. eventsCommitted() is emitted from the writer thread, once
+// per committed transaction, with every event of it in position order; connect with a queued
+// connection to receive it on your own thread.
+class EventStore final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EventStore)
+
+public:
+    enum class Durability { Full, Normal };   // SQLite synchronous=FULL (fsync per commit) or NORMAL
+
+    struct Options
+    {
+        QString path;                      // events.db
+        Durability durability = Durability::Full;
+        int maxBatchAppends = 4096;        // appends per transaction at most
+        int maxQueuedAppends = 100000;     // beyond this append() answers StorageError "queue full"
+    };
+
+    struct StreamHead
+    {
+        qint64 version = -1;               // -1: no such stream
+        QString lastType;
+        qint64 lastPosition = 0;
+    };
+
+    struct IdempotencyRecord
+    {
+        bool found = false;
+        QByteArray requestHash;
+        AppendResult result;
+    };
+
+    using AppendCallback = std::function<void(const AppendResult &)>;
+
+    explicit EventStore(QObject *parent = nullptr);
+    ~EventStore() override;
+
+    bool open(const Options &options);
+    // Stops accepting appends, commits everything already queued, answers every caller, then
+    // stops the writer and closes all connections.
+    void close();
+    bool isOpen() const;
+    QString errorString() const;
+
+    // Asynchronous append. `callback` runs on the writer thread after the commit (or failure);
+    // it must be quick and must not call back into append synchronously.
+    void append(AppendRequest request, AppendCallback callback);
+    // Blocking convenience for tests, tools and non-latency-critical callers.
+    AppendResult appendAndWait(AppendRequest request);
+
+    // Reads, from any thread.
+    RecordedEvents readStream(const QString &stream, qint64 fromVersion = 0, int maxCount = 100000) const;
+    // Events with position >= fromPosition, optionally whose type matches a glob (`*`, `?`).
+    RecordedEvents readAll(qint64 fromPosition, int maxCount, const QString &typeGlob = {}) const;
+    RecordedEvents readBackward(qint64 beforePosition, int maxCount, const QString &typeGlob = {}) const;
+    StreamHead streamHead(const QString &stream) const;
+    IdempotencyRecord idempotencyRecord(const QString &key) const;
+    qint64 headPosition() const;          // last committed position (0 = empty log)
+    qint64 eventCount() const;            // == headPosition: positions have no gaps
+
+    // Visits every event from `fromPosition` in order without materialising the whole log;
+    // the visitor returns false to stop. For rebuilds and offline tools.
+    bool scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const;
+
+Q_SIGNALS:
+    void eventsCommitted(const Gatehouse::RecordedEvents &events);
+
+private:
+    class Writer;
+    class ReadPool;
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Gatehouse

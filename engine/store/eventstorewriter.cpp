@@ -1,0 +1,310 @@
+// The writer half of EventStore: one thread, one read-write connection, group commit.
+
+#include "eventstore_p.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QUuid>
+
+#include <sqlite3.h>
+
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
+
+namespace Gatehouse {
+
+namespace {
+QString newEventId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+AppendResult failure(const AppendRequest &request, AppendResult::Status status, const QString &error)
+{
+    AppendResult r;
+    r.status = status;
+    r.stream = request.stream;
+    r.error = error;
+    return r;
+}
+} // namespace
+
+EventStore::Writer::Writer(EventStore *q, const Options &options, qint64 lastPosition)
+    : q(q)
+    , m_options(options)
+    , m_lastPosition(lastPosition)
+{
+}
+
+EventStore::Writer::~Writer()
+{
+    stop();
+}
+
+bool EventStore::Writer::start(SqliteConnection &&db, QString *error)
+{
+    m_db.open(db.path());
+    db.close();
+    const bool prepared =
+        m_head.prepare(m_db, "SELECT version FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1")
+        && m_byId.prepare(m_db, "SELECT stream, version, position FROM events WHERE id = ?1")
+        && m_insert.prepare(m_db, "INSERT INTO events(position, stream, version, id, type, data, metadata, time)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+        && m_keyGet.prepare(m_db, "SELECT request_hash, first_position, last_position, version, event_types"
+                                  " FROM idempotency_keys WHERE key = ?1")
+        && m_keyPut.prepare(m_db, "INSERT INTO idempotency_keys(key, request_hash, stream, first_position,"
+                                  " last_position, version, event_types, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+        && m_savepoint.prepare(m_db, "SAVEPOINT append")
+        && m_release.prepare(m_db, "RELEASE append")
+        && m_rollbackTo.prepare(m_db, "ROLLBACK TO append");
+    const char *sync = m_options.durability == Durability::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
+    if (!prepared || !m_db.exec(sync)) {
+        *error = m_db.errorString();
+        return false;
+    }
+    m_thread = QThread::create([this] { run(); });
+    m_thread->setObjectName(QStringLiteral("gatehouse-store-writer"));
+    m_thread->start();
+    return true;
+}
+
+void EventStore::Writer::enqueue(AppendRequest &&request, AppendCallback &&callback)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_stopping && int(m_queue.size()) < m_options.maxQueuedAppends) {
+            m_queue.push_back({std::move(request), std::move(callback)});
+            m_wake.notify_one();
+            return;
+        }
+    }
+    callback(failure(request, m_stopping ? AppendResult::Stopped : AppendResult::StorageError,
+                     m_stopping ? QStringLiteral("the event store is closing")
+                                : QStringLiteral("append queue is full (%1 pending)").arg(m_options.maxQueuedAppends)));
+}
+
+void EventStore::Writer::stop()
+{
+    if (!m_thread)
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+        m_wake.notify_one();
+    }
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+    m_head = {};
+    m_byId = {};
+    m_insert = {};
+    m_keyGet = {};
+    m_keyPut = {};
+    m_savepoint = {};
+    m_release = {};
+    m_rollbackTo = {};
+    m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    m_db.close();
+}
+
+void EventStore::Writer::run()
+{
+    std::vector<Pending> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [this] { return !m_queue.empty() || m_stopping; });
+            if (m_queue.empty())
+                return;   // stopping, and everything queued has been committed
+            if (int(m_queue.size()) <= m_options.maxBatchAppends) {
+                batch.swap(m_queue);
+            } else {
+                auto end = m_queue.begin() + m_options.maxBatchAppends;
+                batch.assign(std::make_move_iterator(m_queue.begin()), std::make_move_iterator(end));
+                m_queue.erase(m_queue.begin(), end);
+            }
+        }
+        runBatch(batch);
+        batch.clear();
+    }
+}
+
+void EventStore::Writer::runBatch(std::vector<Pending> &batch)
+{
+    std::vector<AppendResult> results;
+    results.reserve(batch.size());
+    RecordedEvents committed;
+    const qint64 startPosition = m_lastPosition;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+
+    if (!m_db.exec("BEGIN IMMEDIATE")) {
+        for (auto &p : batch)
+            p.callback(failure(p.request, AppendResult::StorageError, m_db.errorString()));
+        return;
+    }
+    for (auto &p : batch)
+        results.push_back(applyOne(p.request, now, committed));
+
+    if (!m_db.exec("COMMIT")) {
+        const QString error = m_db.errorString();
+        qCCritical(lcStore) << "commit failed:" << error;
+        m_db.exec("ROLLBACK");
+        m_lastPosition = startPosition;
+        committed.clear();
+        for (auto &r : results) {
+            if (r.ok() && !r.replayed) {
+                r.status = AppendResult::StorageError;
+                r.error = error;
+            }
+        }
+    } else if (!committed.isEmpty()) {
+        q->d->headPosition.store(m_lastPosition);
+        Q_EMIT q->eventsCommitted(committed);
+    }
+    for (size_t i = 0; i < batch.size(); ++i)
+        batch[i].callback(results[i]);
+}
+
+AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed)
+{
+    if (request.stream.isEmpty() || request.events.isEmpty())
+        return failure(request, AppendResult::InvalidRequest, QStringLiteral("an append needs a stream and at least one event"));
+
+    if (!request.idempotencyKey.isEmpty()) {
+        m_keyGet.bind(1, request.idempotencyKey);
+        if (m_keyGet.step()) {
+            AppendResult r;
+            if (m_keyGet.columnView(0) != request.requestHash) {
+                m_keyGet.reset();
+                return failure(request, AppendResult::IdempotencyConflict,
+                               QStringLiteral("Idempotency-Key was already used with a different request"));
+            }
+            r.status = AppendResult::Ok;
+            r.replayed = true;
+            r.stream = request.stream;
+            r.firstPosition = m_keyGet.columnInt(1);
+            r.lastPosition = m_keyGet.columnInt(2);
+            r.version = m_keyGet.columnInt(3);
+            r.eventTypes = m_keyGet.columnString(4).split(QLatin1Char(','), Qt::SkipEmptyParts);
+            m_keyGet.reset();
+            return r;
+        }
+        m_keyGet.reset();
+    }
+
+    AppendResult result;
+    result.stream = request.stream;
+    if (!request.events.first().id.isEmpty() && replayByEventId(request, result))
+        return result;
+
+    m_head.bind(1, request.stream);
+    const qint64 current = m_head.step() ? m_head.columnInt(0) : -1;
+    m_head.reset();
+    if (!request.expected.accepts(current)) {
+        result.status = AppendResult::WrongExpectedVersion;
+        result.currentVersion = current;
+        result.error = QStringLiteral("expected version %1 but the stream is at %2")
+                           .arg(request.expected.toString(), current < 0 ? QStringLiteral("no_stream") : QString::number(current));
+        return result;
+    }
+
+    m_savepoint.exec();
+    const qint64 savedPosition = m_lastPosition;
+    const auto committedBefore = committed.size();
+    qint64 version = current;
+    for (const NewEvent &ev : request.events) {
+        RecordedEvent rec;
+        rec.position = ++m_lastPosition;
+        rec.stream = request.stream;
+        rec.version = ++version;
+        rec.id = ev.id.isEmpty() ? newEventId() : ev.id;
+        rec.type = ev.type;
+        rec.data = ev.data.isEmpty() ? QByteArrayLiteral("null") : ev.data;
+        rec.metadata = ev.metadata.isEmpty() ? QByteArrayLiteral("{}") : ev.metadata;
+        rec.timeMs = timeMs;
+        m_insert.bind(1, rec.position);
+        m_insert.bind(2, rec.stream);
+        m_insert.bind(3, rec.version);
+        m_insert.bind(4, rec.id);
+        m_insert.bind(5, rec.type);
+        m_insert.bind(6, rec.data);
+        m_insert.bind(7, rec.metadata);
+        m_insert.bind(8, rec.timeMs);
+        if (!m_insert.exec()) {
+            const int code = m_insert.lastCode();
+            const QString error = m_db.errorString();
+            m_rollbackTo.exec();
+            m_release.exec();
+            m_lastPosition = savedPosition;
+            committed.resize(committedBefore);
+            return failure(request, code == SQLITE_CONSTRAINT_UNIQUE ? AppendResult::DuplicateEventId : AppendResult::StorageError,
+                           error);
+        }
+        result.eventTypes.append(rec.type);
+        committed.append(std::move(rec));
+    }
+    result.status = AppendResult::Ok;
+    result.firstPosition = savedPosition + 1;
+    result.lastPosition = m_lastPosition;
+    result.version = version;
+
+    if (!request.idempotencyKey.isEmpty()) {
+        m_keyPut.bind(1, request.idempotencyKey);
+        m_keyPut.bindBlob(2, request.requestHash);
+        m_keyPut.bind(3, request.stream);
+        m_keyPut.bind(4, result.firstPosition);
+        m_keyPut.bind(5, result.lastPosition);
+        m_keyPut.bind(6, result.version);
+        m_keyPut.bind(7, result.eventTypes.join(QLatin1Char(',')));
+        m_keyPut.bind(8, timeMs);
+        if (!m_keyPut.exec()) {
+            const QString error = m_db.errorString();
+            m_rollbackTo.exec();
+            m_release.exec();
+            m_lastPosition = savedPosition;
+            committed.resize(committedBefore);
+            return failure(request, AppendResult::StorageError, error);
+        }
+    }
+    m_release.exec();
+    return result;
+}
+
+// Appending events whose ids are already in the log at the same place is a repeat, not an
+// error: answer with where they stand (as EventStoreDB does).
+bool EventStore::Writer::replayByEventId(const AppendRequest &request, AppendResult &result)
+{
+    m_byId.bind(1, request.events.first().id);
+    if (!m_byId.step()) {
+        m_byId.reset();
+        return false;
+    }
+    const QString stream = m_byId.columnString(0);
+    const qint64 firstVersion = m_byId.columnInt(1);
+    const qint64 firstPosition = m_byId.columnInt(2);
+    m_byId.reset();
+
+    bool samePlace = stream == request.stream;
+    qint64 lastPosition = firstPosition;
+    for (qsizetype i = 1; samePlace && i < request.events.size(); ++i) {
+        m_byId.bind(1, request.events.at(i).id);
+        samePlace = m_byId.step() && m_byId.columnString(0) == stream && m_byId.columnInt(1) == firstVersion + i;
+        if (samePlace)
+            lastPosition = m_byId.columnInt(2);
+        m_byId.reset();
+    }
+    if (!samePlace) {
+        result.status = AppendResult::DuplicateEventId;
+        result.error = QStringLiteral("event id %1 is already in the log at another place").arg(request.events.first().id);
+        return true;
+    }
+    result.status = AppendResult::Ok;
+    result.replayed = true;
+    result.firstPosition = firstPosition;
+    result.lastPosition = lastPosition;
+    result.version = firstVersion + request.events.size() - 1;
+    for (const NewEvent &e : request.events)
+        result.eventTypes.append(e.type);
+    return true;
+}
+
+} // namespace Gatehouse

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "http/httplimits.h"
+
+#include <QHostAddress>
+#include <QString>
+
+#include <memory>
+
+namespace Gatehouse {
+class Engine;
+}
+
+namespace Gatehouse::Admin {
+
+// The engine's network face: the gateway listener (HTTP today; WebSocket and SSE join it)
+// and the admin listener. Used the same way by the headless app and the GUI.
+class Listeners final
+{
+public:
+    struct Endpoint
+    {
+        QHostAddress address = QHostAddress::LocalHost;
+        quint16 port = 0;
+        static bool parse(const QString &text, Endpoint *out);   // "127.0.0.1:9080", "[::1]:9080", ":9080"
+        QString toString() const;
+        bool isLoopback() const;
+    };
+
+    Listeners();
+    ~Listeners();
+
+    bool start(Engine *engine, const Endpoint &gateway, const Endpoint &admin, const Http::HttpLimits &limits, QString *error);
+    void stopAccepting();
+    void close();
+
+    Endpoint gatewayEndpoint() const;   // the bound address (the real port when 0 was asked)
+    Endpoint adminEndpoint() const;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Gatehouse::Admin

@@ -1,0 +1,4 @@
+list(APPEND GATEHOUSE_PROTOCOLS_SOURCES
+    admin/adminapi.cpp admin/adminapi.h
+    admin/listeners.cpp admin/listeners.h
+    http/gatewayhttphandler.cpp http/gatewayhttphandler.h)

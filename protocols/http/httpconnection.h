@@ -1,0 +1,117 @@
+#pragma once
+
+#include "httphandler.h"
+#include "httplimits.h"
+#include "httprequestparser.h"
+#include "httpresponder.h"
+#include "httpresponse.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+
+class QTcpSocket;
+
+namespace Gatehouse::Http {
+
+class HttpConnectionLink;
+class HttpStreamState;
+
+// One client connection: parses requests, hands them to the handler, and writes the answers
+// strictly in request order, whenever they arrive. Owns its socket (until a takeOver hands it
+// away) and lives on the network thread with it. Responder and stream handles reach it only
+// through its HttpConnectionLink. Deletes itself (deleteLater) once the socket is gone.
+class HttpConnection final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HttpConnection)
+
+public:
+    HttpConnection(QTcpSocket *socket, std::shared_ptr<const HttpHandler> handler,
+                   const HttpLimits &limits, QObject *parent = nullptr);
+    ~HttpConnection() override;
+
+    // Counts this connection in counter until its socket is gone.
+    void countIn(const std::shared_ptr<std::atomic<int>> &counter);
+    void start();
+    // Answers response once, without reading any request, then closes (e.g. 503 over the cap).
+    void reject(const HttpResponse &response);
+    // Reads no further requests; the answers already owed are written, then the socket closes.
+    void shutdown();
+
+    // Entry points for HttpResponder / HttpStream, always called on the network thread.
+    void deliver(quint64 sequence, const HttpResponse &response);
+    void startStream(const HttpResponse &head, const std::shared_ptr<HttpStreamState> &stream);
+    void writeStream(const std::shared_ptr<HttpStreamState> &stream, const QByteArray &data);
+    void closeStream(const std::shared_ptr<HttpStreamState> &stream);
+    void takeOver(quint64 sequence, HttpResponder::TakeOverReceiver receiver);
+
+Q_SIGNALS:
+    void finished();  // the socket is closed or handed over; deletion follows
+
+private:
+    // One request's place in the answer queue.
+    struct Pending {
+        enum class Kind { Waiting, Answer, Stream, TakeOver };
+        quint64 sequence = 0;
+        Kind kind = Kind::Waiting;
+        bool headRequest = false;
+        bool http10 = false;
+        bool closeAfter = false;
+        HttpResponse response;                    // the answer, or a stream's head
+        std::shared_ptr<HttpStreamState> stream;
+        QList<QByteArray> streamData;             // written before the head could go out
+        bool streamClosed = false;
+        HttpResponder::TakeOverReceiver receiver;
+        QByteArray rawMessage;
+    };
+    enum class State { Serving, Closing, Gone };
+
+    void pump();
+    bool parseInput();
+    bool flushOutput();
+    void dispatch();
+    void refuse(int status, const QString &title, const QString &detail);
+    void writeAnswer(Pending &pending);
+    void openStream(Pending &pending);
+    void sendStreamData(const QByteArray &data);
+    void endStream();
+    void handOver(Pending pending);
+    Pending *findPending(quint64 sequence);
+    void beginClosing();
+    void halfClose();
+    void markGone();
+    void updateTimers();
+
+    void onReadyRead();
+    void onBytesWritten();
+    void onHeaderTimeout();
+    void onIdleTimeout();
+
+    QTcpSocket *m_socket;
+    const std::shared_ptr<const HttpHandler> m_handler;
+    const HttpLimits m_limits;
+    HttpRequestParser m_parser;
+    const std::shared_ptr<HttpConnectionLink> m_link;
+    std::deque<Pending> m_pending;
+    quint64 m_nextSequence = 0;
+    std::shared_ptr<std::atomic<int>> m_counter;
+
+    std::shared_ptr<HttpStreamState> m_stream;   // the stream on the wire, if any
+    bool m_streamChunked = false;
+
+    State m_state = State::Serving;
+    bool m_stopParsing = false;      // no further requests will be read
+    bool m_draining = false;         // shutdown() asked: close once the owed answers are out
+    bool m_continuePending = false;  // a "100 Continue" waits for earlier answers
+    bool m_halfClosed = false;
+    bool m_pumping = false;
+    QTimer m_headerTimer;
+    QTimer m_idleTimer;
+    QTimer m_lingerTimer;
+};
+
+} // namespace Gatehouse::Http

@@ -1,0 +1,253 @@
+#include "httprequestparser.h"
+
+#include "httpresponse.h"
+
+namespace Gatehouse::Http {
+
+HttpRequestParser::HttpRequestParser(const HttpLimits &limits)
+    : m_limits(limits)
+{
+    llhttp_settings_init(&m_settings);
+    m_settings.on_message_begin = &HttpRequestParser::onMessageBegin;
+    m_settings.on_url = &HttpRequestParser::onUrl;
+    m_settings.on_header_field = &HttpRequestParser::onHeaderField;
+    m_settings.on_header_field_complete = &HttpRequestParser::onHeaderFieldComplete;
+    m_settings.on_header_value = &HttpRequestParser::onHeaderValue;
+    m_settings.on_headers_complete = &HttpRequestParser::onHeadersComplete;
+    m_settings.on_body = &HttpRequestParser::onBody;
+    m_settings.on_message_complete = &HttpRequestParser::onMessageComplete;
+    llhttp_init(&m_parser, HTTP_REQUEST, &m_settings);
+    m_parser.data = this;
+}
+
+void HttpRequestParser::append(const QByteArray &data)
+{
+    m_buffer.append(data);
+}
+
+HttpRequestParser::Status HttpRequestParser::parse()
+{
+    if (m_errorStatus != 0)
+        return Status::Failed;
+    while (hasUnparsed()) {
+        m_execOffset = m_fed;
+        m_execBase = m_buffer.constData() + m_fed;
+        const auto length = size_t(m_buffer.size() - m_fed);
+        const llhttp_errno_t error = llhttp_execute(&m_parser, m_execBase, length);
+        const auto stoppedAt = [this] {
+            return m_execOffset + (llhttp_get_error_pos(&m_parser) - m_execBase);
+        };
+
+        if (error == HPE_OK) {
+            m_fed = m_buffer.size();
+            if (inHead() && m_buffer.size() > m_limits.maxHeaderBytes) {
+                fail(431, QStringLiteral("The request head exceeds %1 bytes.")
+                              .arg(m_limits.maxHeaderBytes));
+                return Status::Failed;
+            }
+            // The raw bytes matter only for the head (size limit) and for upgrades (hand-over);
+            // dropping them otherwise keeps a body from being held twice.
+            if (!m_inMessage || (m_headersDone && !m_keepRaw)) {
+                m_buffer.clear();
+                m_fed = 0;
+            }
+            return Status::NeedMore;
+        }
+        if (error == HPE_PAUSED && m_complete) {
+            // onMessageComplete paused right after the request's last byte.
+            const qsizetype end = stoppedAt();
+            if (m_keepRaw) {
+                qsizetype start = 0;
+                while (start < end && (m_buffer.at(start) == '\r' || m_buffer.at(start) == '\n'))
+                    ++start;  // empty lines before a request are not part of it (RFC 9112 2.2)
+                m_rawMessage = m_buffer.mid(start, end - start);
+            }
+            m_buffer.remove(0, end);
+            m_fed = 0;
+            m_complete = false;
+            llhttp_resume(&m_parser);
+            return Status::Complete;
+        }
+        if (error == HPE_PAUSED_UPGRADE) {
+            // Only reached when the owner keeps parsing after an upgrade it declined.
+            m_buffer.remove(0, stoppedAt());
+            m_fed = 0;
+            llhttp_resume_after_upgrade(&m_parser);
+            continue;
+        }
+        if (m_errorStatus == 0) {
+            fail(400, QStringLiteral("Malformed request: %1 (%2).")
+                          .arg(QString::fromLatin1(llhttp_get_error_reason(&m_parser)),
+                               QString::fromLatin1(llhttp_errno_name(error))));
+        }
+        return Status::Failed;
+    }
+    return Status::NeedMore;
+}
+
+HttpRequest HttpRequestParser::takeRequest()
+{
+    return std::exchange(m_request, HttpRequest());
+}
+
+QByteArray HttpRequestParser::takeRawMessage()
+{
+    return std::exchange(m_rawMessage, QByteArray());
+}
+
+QByteArray HttpRequestParser::takeUnparsed()
+{
+    QByteArray rest = m_buffer.mid(m_fed);
+    m_buffer.clear();
+    m_fed = 0;
+    return rest;
+}
+
+bool HttpRequestParser::takeContinueRequest()
+{
+    return std::exchange(m_continueRequested, false);
+}
+
+QString HttpRequestParser::errorTitle() const
+{
+    return QString::fromLatin1(HttpResponse::reasonPhrase(m_errorStatus));
+}
+
+HttpRequestParser *HttpRequestParser::self(llhttp_t *parser)
+{
+    return static_cast<HttpRequestParser *>(parser->data);
+}
+
+int HttpRequestParser::fail(int status, const QString &detail)
+{
+    if (m_errorStatus == 0) {
+        m_errorStatus = status;
+        m_errorDetail = detail;
+    }
+    return HPE_USER;
+}
+
+bool HttpRequestParser::headTooLarge(const char *spanEnd)
+{
+    // While the head is being parsed m_buffer starts at the request's first byte.
+    const qsizetype headBytes = m_execOffset + (spanEnd - m_execBase);
+    if (headBytes <= m_limits.maxHeaderBytes)
+        return false;
+    fail(431, QStringLiteral("The request head exceeds %1 bytes.").arg(m_limits.maxHeaderBytes));
+    return true;
+}
+
+int HttpRequestParser::onMessageBegin(llhttp_t *parser)
+{
+    HttpRequestParser *p = self(parser);
+    p->m_request = HttpRequest();
+    p->m_field.clear();
+    p->m_inMessage = true;
+    p->m_headersDone = false;
+    p->m_complete = false;
+    p->m_keepRaw = true;
+    return 0;
+}
+
+int HttpRequestParser::onUrl(llhttp_t *parser, const char *at, size_t length)
+{
+    HttpRequestParser *p = self(parser);
+    if (p->headTooLarge(at + length))
+        return HPE_USER;
+    p->m_request.target.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onHeaderField(llhttp_t *parser, const char *at, size_t length)
+{
+    HttpRequestParser *p = self(parser);
+    if (p->headTooLarge(at + length))
+        return HPE_USER;
+    p->m_field.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onHeaderFieldComplete(llhttp_t *parser)
+{
+    HttpRequestParser *p = self(parser);
+    p->m_request.headers.append({p->m_field.toLower(), QByteArray()});
+    p->m_field.clear();
+    return 0;
+}
+
+int HttpRequestParser::onHeaderValue(llhttp_t *parser, const char *at, size_t length)
+{
+    HttpRequestParser *p = self(parser);
+    if (p->headTooLarge(at + length))
+        return HPE_USER;
+    if (!p->m_request.headers.isEmpty())
+        p->m_request.headers.last().second.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onHeadersComplete(llhttp_t *parser)
+{
+    // Any non-zero other than 1/2/HPE_PAUSED must be -1 here; the reason is in m_errorStatus.
+    return self(parser)->headersComplete() == 0 ? 0 : -1;
+}
+
+int HttpRequestParser::headersComplete()
+{
+    m_headersDone = true;
+    HttpRequest &request = m_request;
+    for (auto &entry : request.headers)
+        entry.second = entry.second.trimmed();
+    request.method = llhttp_method_name(llhttp_method_t(m_parser.method));
+    request.versionMajor = m_parser.http_major;
+    request.versionMinor = m_parser.http_minor;
+    const qsizetype question = request.target.indexOf('?');
+    request.path = question < 0 ? request.target : request.target.left(question);
+    request.query = question < 0 ? QByteArray() : request.target.mid(question + 1);
+    request.upgrade = m_parser.upgrade != 0;
+    request.keepAlive = llhttp_should_keep_alive(&m_parser) != 0;
+    m_keepRaw = request.upgrade;
+
+    const bool chunked = (m_parser.flags & F_CHUNKED) != 0;
+    const bool hasLength = (m_parser.flags & F_CONTENT_LENGTH) != 0;
+    if (hasLength && !chunked && m_parser.content_length > quint64(m_limits.maxBodyBytes)) {
+        return fail(413, QStringLiteral("The request body (%1 bytes) exceeds the limit of %2 bytes.")
+                             .arg(m_parser.content_length)
+                             .arg(m_limits.maxBodyBytes));
+    }
+
+    // RFC 9110 10.1.1: only 100-continue is defined, and HTTP/1.0 expectations are ignored.
+    const bool http11 = request.versionMajor > 1
+        || (request.versionMajor == 1 && request.versionMinor >= 1);
+    if (http11 && request.hasHeader("expect")) {
+        if (request.header("expect").compare("100-continue", Qt::CaseInsensitive) != 0) {
+            return fail(417, QStringLiteral("Only \"Expect: 100-continue\" is supported, got \"%1\".")
+                                 .arg(QString::fromLatin1(request.header("expect"))));
+        }
+        m_continueRequested = chunked || (hasLength && m_parser.content_length > 0);
+    }
+    return 0;
+}
+
+int HttpRequestParser::onBody(llhttp_t *parser, const char *at, size_t length)
+{
+    HttpRequestParser *p = self(parser);
+    if (p->m_request.body.size() + qint64(length) > p->m_limits.maxBodyBytes) {
+        return p->fail(413, QStringLiteral("The request body exceeds the limit of %1 bytes.")
+                                .arg(p->m_limits.maxBodyBytes));
+    }
+    p->m_request.body.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onMessageComplete(llhttp_t *parser)
+{
+    HttpRequestParser *p = self(parser);
+    p->m_request.keepAlive = llhttp_should_keep_alive(parser) != 0;
+    p->m_inMessage = false;
+    p->m_complete = true;
+    p->m_continueRequested = false;  // the body is already here
+    // Pause so that exactly one request is handed out per parse().
+    return HPE_PAUSED;
+}
+
+} // namespace Gatehouse::Http

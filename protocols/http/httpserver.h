@@ -1,0 +1,46 @@
+#pragma once
+
+#include "httphandler.h"
+#include "httplimits.h"
+#include "httprequest.h"
+#include "httpresponder.h"
+#include "httpresponse.h"
+#include "httpstream.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace Gatehouse::Http {
+
+// An HTTP/1.1 server (llhttp over QTcpServer) with keep-alive, pipelining, limits, streaming
+// and protocol upgrades. It owns a network thread ("gatehouse-net"): the listening socket,
+// every connection and the handler calls live there, while this object stays on the thread
+// that created it. listen(), close() and the destructor block until the network thread has
+// done the work; do not call them from the handler.
+class HttpServer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HttpServer)
+
+public:
+    explicit HttpServer(HttpHandler handler, HttpLimits limits = {}, QObject *parent = nullptr);
+    ~HttpServer() override;  // stops accepting, closes connections, joins its thread
+
+    bool listen(const QHostAddress &address, quint16 port);  // port 0 = any; blocks until bound (or failed)
+    QHostAddress serverAddress() const;
+    quint16 serverPort() const;
+    QString errorString() const;
+    // Stops accepting new connections; existing ones finish their in-flight answers, then close.
+    void close();
+    int connectionCount() const;  // any thread
+    HttpLimits limits() const;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Gatehouse::Http

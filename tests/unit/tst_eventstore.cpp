@@ -1,0 +1,433 @@
+#include "store/eventstore.h"
+#include "store/cloudevent.h"
+#include "sql/sqliteconnection.h"
+
+#include <QCoreApplication>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <atomic>
+#include <cstdlib>
+#include <unistd.h>
+
+using namespace Gatehouse;
+
+namespace {
+
+NewEvent ev(const QString &type, const QByteArray &data = "{}", const QString &id = {})
+{
+    return NewEvent{id, type, data, "{}"};
+}
+
+AppendRequest req(const QString &stream, ExpectedVersion expected, QList<NewEvent> events)
+{
+    AppendRequest r;
+    r.stream = stream;
+    r.expected = expected;
+    r.events = std::move(events);
+    return r;
+}
+
+EventStore::Options optionsFor(const QTemporaryDir &dir)
+{
+    EventStore::Options o;
+    o.path = dir.filePath(QStringLiteral("events.db"));
+    return o;
+}
+
+// Child mode: append events one by one and die without closing anything.
+int runUncleanChild(const QString &path, int count)
+{
+    EventStore store;
+    EventStore::Options o;
+    o.path = path;
+    if (!store.open(o))
+        return 3;
+    for (int i = 0; i < count; ++i) {
+        const auto r = store.appendAndWait(req(QStringLiteral("items-%1").arg(i % 7), ExpectedVersion::any(),
+                                              {ev(QStringLiteral("items.created"), "{\"n\":" + QByteArray::number(i) + '}')}));
+        if (!r.ok())
+            return 4;
+    }
+    ::_exit(0);   // no destructors, no close(): an unclean stop
+}
+
+} // namespace
+
+class tst_EventStore : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void expectedVersion_data();
+    void expectedVersion();
+    void positionsAndVersions();
+    void idempotentByEventId();
+    void duplicateEventIdElsewhere();
+    void idempotencyKeyDurable();
+    void concurrentAppendersGetConsecutivePositions();
+    void committedSignalCarriesEveryEvent();
+    void reopenAfterUncleanStop();
+    void closeDrainsQueuedAppends();
+    void readsFilterAndPage();
+    void logIsAppendOnly();
+    void cloudEventShape();
+    void invalidRequests();
+};
+
+void tst_EventStore::expectedVersion_data()
+{
+    QTest::addColumn<int>("existingEvents");   // events already in the stream
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<qint64>("version");
+    QTest::addColumn<bool>("accepted");
+
+    QTest::newRow("any on none") << 0 << int(ExpectedVersion::Any) << qint64(-1) << true;
+    QTest::newRow("any on existing") << 2 << int(ExpectedVersion::Any) << qint64(-1) << true;
+    QTest::newRow("no_stream on none") << 0 << int(ExpectedVersion::NoStream) << qint64(-1) << true;
+    QTest::newRow("no_stream on existing") << 1 << int(ExpectedVersion::NoStream) << qint64(-1) << false;
+    QTest::newRow("stream_exists on none") << 0 << int(ExpectedVersion::StreamExists) << qint64(-1) << false;
+    QTest::newRow("stream_exists on existing") << 3 << int(ExpectedVersion::StreamExists) << qint64(-1) << true;
+    QTest::newRow("exact match") << 2 << int(ExpectedVersion::Exact) << qint64(1) << true;
+    QTest::newRow("exact behind") << 3 << int(ExpectedVersion::Exact) << qint64(1) << false;
+    QTest::newRow("exact ahead") << 1 << int(ExpectedVersion::Exact) << qint64(4) << false;
+    QTest::newRow("exact 0 on none") << 0 << int(ExpectedVersion::Exact) << qint64(0) << false;
+}
+
+void tst_EventStore::expectedVersion()
+{
+    QFETCH(int, existingEvents);
+    QFETCH(int, kind);
+    QFETCH(qint64, version);
+    QFETCH(bool, accepted);
+
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    const QString stream = QStringLiteral("orders-1");
+    for (int i = 0; i < existingEvents; ++i)
+        QVERIFY(store.appendAndWait(req(stream, ExpectedVersion::any(), {ev(QStringLiteral("orders.updated"))})).ok());
+
+    const auto r = store.appendAndWait(req(stream, ExpectedVersion{ExpectedVersion::Kind(kind), version},
+                                           {ev(QStringLiteral("orders.updated"))}));
+    if (accepted) {
+        QCOMPARE(r.status, AppendResult::Ok);
+        QCOMPARE(r.version, qint64(existingEvents));
+        QCOMPARE(store.readStream(stream).size(), existingEvents + 1);
+    } else {
+        QCOMPARE(r.status, AppendResult::WrongExpectedVersion);
+        QCOMPARE(r.currentVersion, qint64(existingEvents - 1));
+        QCOMPARE(store.readStream(stream).size(), existingEvents);   // nothing appended
+        QCOMPARE(store.headPosition(), qint64(existingEvents));
+    }
+}
+
+void tst_EventStore::positionsAndVersions()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    auto a = store.appendAndWait(req(QStringLiteral("a-1"), ExpectedVersion::noStream(),
+                                     {ev(QStringLiteral("a.created")), ev(QStringLiteral("a.updated"))}));
+    QVERIFY(a.ok());
+    QCOMPARE(a.firstPosition, 1);
+    QCOMPARE(a.lastPosition, 2);
+    QCOMPARE(a.version, 1);
+    QCOMPARE(a.eventTypes, (QStringList{QStringLiteral("a.created"), QStringLiteral("a.updated")}));
+    auto b = store.appendAndWait(req(QStringLiteral("b-1"), ExpectedVersion::noStream(), {ev(QStringLiteral("b.created"))}));
+    QCOMPARE(b.firstPosition, 3);
+    QCOMPARE(b.version, 0);
+    const auto stream = store.readStream(QStringLiteral("a-1"));
+    QCOMPARE(stream.size(), 2);
+    QCOMPARE(stream.at(0).version, 0);
+    QCOMPARE(stream.at(1).version, 1);
+    QCOMPARE(stream.at(1).position, 2);
+    QVERIFY(!stream.at(0).id.isEmpty());
+    QVERIFY(stream.at(0).id != stream.at(1).id);
+    QCOMPARE(store.streamHead(QStringLiteral("a-1")).version, 1);
+    QCOMPARE(store.streamHead(QStringLiteral("a-1")).lastType, QStringLiteral("a.updated"));
+    QCOMPARE(store.streamHead(QStringLiteral("nope")).version, -1);
+}
+
+void tst_EventStore::idempotentByEventId()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    const QString id1 = QStringLiteral("6f1c1c44-0000-4000-8000-000000000001");
+    const QString id2 = QStringLiteral("6f1c1c44-0000-4000-8000-000000000002");
+    auto first = store.appendAndWait(req(QStringLiteral("s-1"), ExpectedVersion::noStream(),
+                                         {ev(QStringLiteral("s.created"), "{}", id1), ev(QStringLiteral("s.updated"), "{}", id2)}));
+    QVERIFY(first.ok());
+    QVERIFY(!first.replayed);
+    // The same append again -- even with an expected version that would now fail -- is a repeat.
+    auto again = store.appendAndWait(req(QStringLiteral("s-1"), ExpectedVersion::noStream(),
+                                         {ev(QStringLiteral("s.created"), "{}", id1), ev(QStringLiteral("s.updated"), "{}", id2)}));
+    QCOMPARE(again.status, AppendResult::Ok);
+    QVERIFY(again.replayed);
+    QCOMPARE(again.firstPosition, first.firstPosition);
+    QCOMPARE(again.lastPosition, first.lastPosition);
+    QCOMPARE(store.headPosition(), 2);
+
+    // Durable: still a repeat after reopening.
+    store.close();
+    QVERIFY(store.open(optionsFor(dir)));
+    auto afterReopen = store.appendAndWait(req(QStringLiteral("s-1"), ExpectedVersion::any(),
+                                               {ev(QStringLiteral("s.created"), "{}", id1), ev(QStringLiteral("s.updated"), "{}", id2)}));
+    QVERIFY(afterReopen.replayed);
+    QCOMPARE(store.headPosition(), 2);
+    QCOMPARE(store.readAll(1, 100).size(), 2);
+}
+
+void tst_EventStore::duplicateEventIdElsewhere()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    const QString id = QStringLiteral("6f1c1c44-0000-4000-8000-00000000000a");
+    QVERIFY(store.appendAndWait(req(QStringLiteral("s-1"), ExpectedVersion::any(), {ev(QStringLiteral("s.created"), "{}", id)})).ok());
+    auto other = store.appendAndWait(req(QStringLiteral("s-2"), ExpectedVersion::any(), {ev(QStringLiteral("s.created"), "{}", id)}));
+    QCOMPARE(other.status, AppendResult::DuplicateEventId);
+    QCOMPARE(store.headPosition(), 1);
+    // A later append still works and takes the next position (no gap left by the failure).
+    auto next = store.appendAndWait(req(QStringLiteral("s-2"), ExpectedVersion::any(), {ev(QStringLiteral("s.created"))}));
+    QVERIFY(next.ok());
+    QCOMPARE(next.firstPosition, 2);
+}
+
+void tst_EventStore::idempotencyKeyDurable()
+{
+    QTemporaryDir dir;
+    {
+        EventStore store;
+        QVERIFY(store.open(optionsFor(dir)));
+        AppendRequest r = req(QStringLiteral("p-1"), ExpectedVersion::noStream(), {ev(QStringLiteral("p.created"))});
+        r.idempotencyKey = QStringLiteral("key-1");
+        r.requestHash = "hash-A";
+        auto first = store.appendAndWait(r);
+        QVERIFY(first.ok());
+        QVERIFY(!first.replayed);
+        auto repeat = store.appendAndWait(r);
+        QVERIFY(repeat.ok());
+        QVERIFY(repeat.replayed);
+        QCOMPARE(repeat.lastPosition, first.lastPosition);
+        QCOMPARE(repeat.eventTypes, first.eventTypes);
+        QCOMPARE(store.headPosition(), 1);
+    }
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    AppendRequest r = req(QStringLiteral("p-1"), ExpectedVersion::noStream(), {ev(QStringLiteral("p.created"))});
+    r.idempotencyKey = QStringLiteral("key-1");
+    r.requestHash = "hash-A";
+    QVERIFY(store.appendAndWait(r).replayed);
+    r.requestHash = "hash-B";
+    QCOMPARE(store.appendAndWait(r).status, AppendResult::IdempotencyConflict);
+    const auto rec = store.idempotencyRecord(QStringLiteral("key-1"));
+    QVERIFY(rec.found);
+    QCOMPARE(rec.requestHash, QByteArray("hash-A"));
+    QCOMPARE(store.headPosition(), 1);
+}
+
+void tst_EventStore::concurrentAppendersGetConsecutivePositions()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    EventStore::Options o = optionsFor(dir);
+    o.durability = EventStore::Durability::Normal;
+    QVERIFY(store.open(o));
+    constexpr int threads = 8, perThread = 150;
+    std::atomic<int> failures{0};
+    QList<QThread *> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.append(QThread::create([&, t] {
+            for (int i = 0; i < perThread; ++i) {
+                const auto r = store.appendAndWait(req(QStringLiteral("t%1-%2").arg(t).arg(i % 5), ExpectedVersion::any(),
+                                                       {ev(QStringLiteral("t.happened"))}));
+                if (!r.ok())
+                    ++failures;
+            }
+        }));
+        workers.last()->start();
+    }
+    for (QThread *w : workers) {
+        QVERIFY(w->wait(60000));
+        delete w;
+    }
+    QCOMPARE(failures.load(), 0);
+    const auto all = store.readAll(1, threads * perThread + 10);
+    QCOMPARE(all.size(), threads * perThread);
+    QHash<QString, qint64> lastVersion;
+    for (qsizetype i = 0; i < all.size(); ++i) {
+        QCOMPARE(all.at(i).position, qint64(i + 1));
+        const qint64 expected = lastVersion.value(all.at(i).stream, -1) + 1;
+        QCOMPARE(all.at(i).version, expected);
+        lastVersion[all.at(i).stream] = expected;
+    }
+    QCOMPARE(store.headPosition(), qint64(threads * perThread));
+}
+
+void tst_EventStore::committedSignalCarriesEveryEvent()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    qint64 seen = 0, lastPosition = 0;
+    bool ordered = true;
+    QObject receiver;
+    connect(&store, &EventStore::eventsCommitted, &receiver, [&](const RecordedEvents &events) {
+        for (const auto &e : events) {
+            ordered = ordered && e.position == lastPosition + 1;
+            lastPosition = e.position;
+            ++seen;
+        }
+    }, Qt::QueuedConnection);
+    std::atomic<int> answered{0};
+    for (int i = 0; i < 300; ++i)
+        store.append(req(QStringLiteral("c-%1").arg(i), ExpectedVersion::noStream(), {ev(QStringLiteral("c.created"))}),
+                     [&](const AppendResult &r) { if (r.ok()) ++answered; });
+    QTRY_COMPARE_WITH_TIMEOUT(seen, 300, 30000);
+    QCOMPARE(answered.load(), 300);
+    QVERIFY(ordered);
+}
+
+void tst_EventStore::reopenAfterUncleanStop()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("events.db"));
+    QProcess child;
+    child.setProgram(QCoreApplication::applicationFilePath());
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("TST_EVENTSTORE_CHILD"), path);
+    child.setProcessEnvironment(env);
+    child.start();
+    QVERIFY(child.waitForFinished(60000));
+    QCOMPARE(child.exitCode(), 0);
+
+    EventStore store;
+    EventStore::Options o;
+    o.path = path;
+    QVERIFY(store.open(o));
+    QCOMPARE(store.headPosition(), 120);
+    const auto all = store.readAll(1, 1000);
+    QCOMPARE(all.size(), 120);
+    QCOMPARE(all.last().data, QByteArray("{\"n\":119}"));
+    // items-0 got events 0, 7, ..., 119: 18 of them, versions 0..17.
+    QCOMPARE(store.streamHead(QStringLiteral("items-0")).version, 17);
+    const auto next = store.appendAndWait(req(QStringLiteral("items-0"), ExpectedVersion::exact(17),
+                                              {ev(QStringLiteral("items.updated"))}));
+    QCOMPARE(next.status, AppendResult::Ok);
+    QCOMPARE(next.firstPosition, 121);
+}
+
+void tst_EventStore::closeDrainsQueuedAppends()
+{
+    QTemporaryDir dir;
+    std::atomic<int> ok{0}, other{0};
+    {
+        EventStore store;
+        QVERIFY(store.open(optionsFor(dir)));
+        for (int i = 0; i < 500; ++i)
+            store.append(req(QStringLiteral("d-%1").arg(i), ExpectedVersion::noStream(), {ev(QStringLiteral("d.created"))}),
+                         [&](const AppendResult &r) { r.ok() ? ++ok : ++other; });
+        store.close();   // must commit everything queued and answer every caller
+        QCOMPARE(ok.load() + other.load(), 500);
+        const auto late = store.appendAndWait(req(QStringLiteral("x"), ExpectedVersion::any(), {ev(QStringLiteral("x.y"))}));
+        QCOMPARE(late.status, AppendResult::Stopped);
+    }
+    QCOMPARE(ok.load(), 500);
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    QCOMPARE(store.headPosition(), 500);
+}
+
+void tst_EventStore::readsFilterAndPage()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    for (int i = 0; i < 10; ++i) {
+        const QString type = i % 2 ? QStringLiteral("products.updated") : QStringLiteral("orders.created");
+        QVERIFY(store.appendAndWait(req(QStringLiteral("s-%1").arg(i), ExpectedVersion::any(), {ev(type)})).ok());
+    }
+    QCOMPARE(store.readAll(1, 100).size(), 10);
+    QCOMPARE(store.readAll(4, 100).first().position, 4);
+    QCOMPARE(store.readAll(4, 3).size(), 3);
+    const auto products = store.readAll(1, 100, QStringLiteral("products.*"));
+    QCOMPARE(products.size(), 5);
+    for (const auto &e : products)
+        QCOMPARE(e.type, QStringLiteral("products.updated"));
+    QCOMPARE(store.readAll(1, 100, QStringLiteral("*.created")).size(), 5);
+    QCOMPARE(store.readAll(1, 100, QStringLiteral("nothing.*")).size(), 0);
+    const auto back = store.readBackward(8, 3);
+    QCOMPARE(back.size(), 3);
+    QCOMPARE(back.first().position, 5);
+    QCOMPARE(back.last().position, 7);
+    qint64 scanned = 0;
+    QVERIFY(store.scan(3, [&](const RecordedEvent &e) { scanned = e.position; return e.position < 6; }));
+    QCOMPARE(scanned, 6);
+}
+
+void tst_EventStore::logIsAppendOnly()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    QVERIFY(store.appendAndWait(req(QStringLiteral("s-1"), ExpectedVersion::any(), {ev(QStringLiteral("s.created"))})).ok());
+    SqliteConnection raw;
+    QVERIFY(raw.open(dir.filePath(QStringLiteral("events.db"))));
+    QVERIFY(!raw.exec("UPDATE events SET type = 'x'"));
+    QVERIFY(!raw.exec("DELETE FROM events"));
+    QCOMPARE(store.readAll(1, 10).size(), 1);
+}
+
+void tst_EventStore::cloudEventShape()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    NewEvent e = ev(QStringLiteral("products.created"), "{\"name\":\"Widget\",\"price\":9.5}");
+    e.metadata = "{\"correlationid\":\"corr-1\",\"causationid\":\"cmd-1\"}";
+    QVERIFY(store.appendAndWait(req(CloudEvent::streamName(QStringLiteral("products"), QStringLiteral("42")),
+                                    ExpectedVersion::noStream(), {e})).ok());
+    const QJsonObject ce = CloudEvent::toJson(store.readAll(1, 1).first());
+    QCOMPARE(ce.value(QStringLiteral("specversion")).toString(), QStringLiteral("1.0"));
+    QCOMPARE(ce.value(QStringLiteral("source")).toString(), QStringLiteral("/gatehouse/products"));
+    QCOMPARE(ce.value(QStringLiteral("type")).toString(), QStringLiteral("products.created"));
+    QCOMPARE(ce.value(QStringLiteral("subject")).toString(), QStringLiteral("42"));
+    QCOMPARE(ce.value(QStringLiteral("stream")).toString(), QStringLiteral("products-42"));
+    QCOMPARE(ce.value(QStringLiteral("position")).toInteger(), 1);
+    QCOMPARE(ce.value(QStringLiteral("streamversion")).toInteger(), 0);
+    QCOMPARE(ce.value(QStringLiteral("correlationid")).toString(), QStringLiteral("corr-1"));
+    QCOMPARE(ce.value(QStringLiteral("causationid")).toString(), QStringLiteral("cmd-1"));
+    QCOMPARE(ce.value(QStringLiteral("data")).toObject().value(QStringLiteral("price")).toDouble(), 9.5);
+    QVERIFY(ce.value(QStringLiteral("time")).toString().endsWith(QLatin1Char('Z')));
+}
+
+void tst_EventStore::invalidRequests()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    QCOMPARE(store.appendAndWait(req(QString(), ExpectedVersion::any(), {ev(QStringLiteral("a.b"))})).status,
+             AppendResult::InvalidRequest);
+    QCOMPARE(store.appendAndWait(req(QStringLiteral("s"), ExpectedVersion::any(), {})).status, AppendResult::InvalidRequest);
+    QCOMPARE(store.headPosition(), 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (const QByteArray child = qgetenv("TST_EVENTSTORE_CHILD"); !child.isEmpty()) {
+        QCoreApplication app(argc, argv);
+        return runUncleanChild(QString::fromLocal8Bit(child), 120);
+    }
+    QCoreApplication app(argc, argv);
+    tst_EventStore tc;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&tc, argc, argv);
+}
+
+#include "tst_eventstore.moc"
