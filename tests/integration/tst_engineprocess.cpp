@@ -1,0 +1,207 @@
+// The real `gatehouse` binary as a child process: crash safety under load, clean shutdown,
+// and the command line's answers.
+
+#include "engineprocess.h"
+#include "testhttpclient.h"
+
+#include "store/cloudevent.h"
+#include "store/eventstore.h"
+
+#include <QMutex>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <atomic>
+#include <csignal>
+
+using namespace Gatehouse;
+
+namespace {
+QSet<QString> subjectsInLog(const QString &dataDir, qint64 *count = nullptr)
+{
+    EventStore store;
+    EventStore::Options o;
+    o.path = dataDir + QStringLiteral("/events.db");
+    QSet<QString> subjects;
+    if (!store.open(o))
+        return subjects;
+    qint64 n = 0;
+    store.scan(1, [&](const RecordedEvent &e) {
+        subjects.insert(CloudEvent::subjectOf(e));
+        ++n;
+        return true;
+    });
+    if (count)
+        *count = n;
+    return subjects;
+}
+
+QByteArray product(int n)
+{
+    return "{\"name\":\"Widget " + QByteArray::number(n) + "\",\"price\":" + QByteArray::number(n) + ".5}";
+}
+} // namespace
+
+class tst_EngineProcess : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void everyAcceptedCommandSurvivesSigkill();
+    void sigtermFlushesAndExitsZero();
+    void noDisplayExitsWithHint();
+    void badCommandLineExitsTwo_data();
+    void badCommandLineExitsTwo();
+    void busyPortFailsClearly();
+    void adminKeyPrintedOnlyOnFirstStart();
+};
+
+void tst_EngineProcess::everyAcceptedCommandSurvivesSigkill()
+{
+    QTemporaryDir dir;
+    EngineProcess engine(dir.path());
+    QVERIFY2(engine.start(), qPrintable(engine.stderrText()));
+
+    QMutex mutex;
+    QStringList accepted;
+    std::atomic<bool> stop{false};
+    std::atomic<int> answered{0};
+    QList<QThread *> clients;
+    for (int t = 0; t < 8; ++t) {
+        clients.append(QThread::create([&, t] {
+            TestHttpClient client(QStringLiteral("127.0.0.1"), engine.gatewayPort, 5000);
+            for (int i = 0; !stop; ++i) {
+                const QString id = QStringLiteral("c%1-%2").arg(t).arg(i);
+                const auto r = client.post("/api/products",
+                                           "{\"id\":\"" + id.toUtf8() + "\",\"name\":\"W\",\"price\":1}");
+                if (r.status == 0)
+                    break;   // the engine is gone
+                if (r.status == 202) {
+                    QMutexLocker lock(&mutex);
+                    accepted.append(r.json().value(QStringLiteral("id")).toString());
+                    ++answered;
+                }
+            }
+        }));
+        clients.last()->start();
+    }
+    // Kill it in the middle of the load, once a fair number of commands were accepted.
+    QTRY_VERIFY_WITH_TIMEOUT(answered.load() >= 400, 60000);
+    ::kill(engine.process().processId(), SIGKILL);
+    QVERIFY(engine.process().waitForFinished(10000));
+    stop = true;
+    for (QThread *c : clients) {
+        QVERIFY(c->wait(30000));
+        delete c;
+    }
+
+    qint64 inLog = 0;
+    const QSet<QString> subjects = subjectsInLog(dir.path(), &inLog);
+    QVERIFY(accepted.size() >= 400);
+    for (const QString &id : std::as_const(accepted))
+        QVERIFY2(subjects.contains(id), qPrintable(QStringLiteral("answered 202 but not in the log: ") + id));
+    QVERIFY(inLog >= accepted.size());
+
+    // And the engine starts again on the same files and carries on from where the log ends.
+    EngineProcess again(dir.path());
+    QVERIFY2(again.start(), qPrintable(again.stderrText()));
+    TestHttpClient client(QStringLiteral("127.0.0.1"), again.gatewayPort);
+    const auto r = client.post("/api/products", product(1));
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.json().value(QStringLiteral("position")).toInteger(), inLog + 1);
+    QCOMPARE(again.terminate(), 0);
+}
+
+void tst_EngineProcess::sigtermFlushesAndExitsZero()
+{
+    QTemporaryDir dir;
+    EngineProcess engine(dir.path());
+    QVERIFY2(engine.start(), qPrintable(engine.stderrText()));
+    TestHttpClient client(QStringLiteral("127.0.0.1"), engine.gatewayPort);
+    for (int i = 0; i < 50; ++i)
+        QCOMPARE(client.post("/api/products", product(i)).status, 202);
+    QCOMPARE(engine.terminate(), 0);
+    QVERIFY(engine.stderrText().contains(QLatin1String("shutting down")));
+    qint64 count = 0;
+    subjectsInLog(dir.path(), &count);
+    QCOMPARE(count, 50);
+}
+
+void tst_EngineProcess::noDisplayExitsWithHint()
+{
+    QTemporaryDir dir;
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(GATEHOUSE_BINARY), {QStringLiteral("--data-dir"), dir.path()});
+    QVERIFY(p.waitForFinished(20000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);   // not Qt's abort
+    QCOMPARE(p.exitCode(), 2);
+    const QString err = QString::fromLocal8Bit(p.readAllStandardError()).trimmed();
+    QVERIFY2(err.contains(QLatin1String("--headless")), qPrintable(err));
+    QCOMPARE(err.count(QLatin1Char('\n')), 0);   // one line
+}
+
+void tst_EngineProcess::badCommandLineExitsTwo_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("durability") << QStringList{QStringLiteral("--durability"), QStringLiteral("sometimes")}
+                                << QStringLiteral("--durability");
+    QTest::newRow("listen") << QStringList{QStringLiteral("--listen"), QStringLiteral("nowhere")} << QStringLiteral("--listen");
+    QTest::newRow("public admin without key")
+        << QStringList{QStringLiteral("--admin-listen"), QStringLiteral("0.0.0.0:0")} << QStringLiteral("--admin-key");
+    QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << QStringLiteral("unknown command");
+    QTest::newRow("body limit") << QStringList{QStringLiteral("--max-body-bytes"), QStringLiteral("lots")}
+                                << QStringLiteral("--max-body-bytes");
+}
+
+void tst_EngineProcess::badCommandLineExitsTwo()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    QProcess p;
+    p.start(QStringLiteral(GATEHOUSE_BINARY), QStringList{QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path()} + args);
+    QVERIFY(p.waitForFinished(20000));
+    QCOMPARE(p.exitCode(), 2);
+    const QString err = QString::fromLocal8Bit(p.readAllStandardError());
+    QVERIFY2(err.contains(message), qPrintable(err));
+}
+
+void tst_EngineProcess::busyPortFailsClearly()
+{
+    QTemporaryDir a, b;
+    EngineProcess first(a.path());
+    QVERIFY2(first.start(), qPrintable(first.stderrText()));
+    QProcess second;
+    second.start(QStringLiteral(GATEHOUSE_BINARY),
+                 {QStringLiteral("--headless"), QStringLiteral("--data-dir"), b.path(), QStringLiteral("--listen"),
+                  QStringLiteral("127.0.0.1:%1").arg(first.gatewayPort), QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0")});
+    QVERIFY(second.waitForFinished(20000));
+    QCOMPARE(second.exitCode(), 1);
+    const QString err = QString::fromLocal8Bit(second.readAllStandardError());
+    QVERIFY2(err.contains(QStringLiteral("cannot listen on 127.0.0.1:%1").arg(first.gatewayPort)), qPrintable(err));
+    QCOMPARE(first.terminate(), 0);
+}
+
+void tst_EngineProcess::adminKeyPrintedOnlyOnFirstStart()
+{
+    QTemporaryDir dir;
+    EngineProcess engine(dir.path());
+    QVERIFY(engine.start());
+    QTRY_VERIFY_WITH_TIMEOUT(engine.stderrText().contains(QLatin1String("admin key")), 10000);
+    QCOMPARE(engine.terminate(), 0);
+    EngineProcess again(dir.path());
+    QVERIFY(again.start());
+    QCOMPARE(again.terminate(), 0);
+    QVERIFY(!again.stderrText().contains(QLatin1String("admin key")));
+}
+
+QTEST_GUILESS_MAIN(tst_EngineProcess)
+#include "tst_engineprocess.moc"
