@@ -11,7 +11,6 @@
 #include <QLoggingCategory>
 #include <QMutex>
 #include <QRegularExpression>
-#include <QThreadPool>
 #include <QUrl>
 #include <QUuid>
 
@@ -85,7 +84,7 @@ struct CommandService::Private
         QMutexLocker lock(&patternMutex);
         auto it = idPatterns.find(c.idPattern);
         if (it == idPatterns.end())
-            it = idPatterns.insert(c.idPattern, QRegularExpression(c.idPattern));
+            it = idPatterns.insert(c.idPattern, c.idRegularExpression());
         return it->match(id).hasMatch();
     }
 
@@ -98,7 +97,6 @@ struct CommandService::Private
         QByteArray metadata;
         QByteArray requestHash;
         std::optional<qint64> ifMatch;
-        int attempt = 0;
     };
 
     static ApiResponse accepted(const Prepared &p, const AppendResult &r)
@@ -121,7 +119,25 @@ struct CommandService::Private
         return resp;
     }
 
-    void appendPrepared(std::shared_ptr<Prepared> p, ApiResponder respond);
+    static ApiResponse notFound(const Prepared &p)
+    {
+        return ApiResponse::problem(404, QStringLiteral("no %1 with id '%2'").arg(p.collection.name, p.command.id),
+                                    QStringLiteral("not-found"));
+    }
+    static ApiResponse versionMismatch(const Prepared &p, qint64 current)
+    {
+        return ApiResponse::problem(412, QStringLiteral("If-Match expects version %1 but %2 '%3' is at version %4")
+                                             .arg(p.ifMatch.value_or(-1)).arg(p.collection.name, p.command.id).arg(current),
+                                    QStringLiteral("version-mismatch"),
+                                    QJsonObject{{QStringLiteral("current_version"), current}});
+    }
+    static ApiResponse failed(const AppendResult &r)
+    {
+        if (r.status == AppendResult::IdempotencyConflict)
+            return ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused"));
+        return ApiResponse::problem(503, r.error, QStringLiteral("storage-unavailable"));
+    }
+
     void decideAndAppend(std::shared_ptr<Prepared> p, ApiResponder respond);
 };
 
@@ -267,75 +283,57 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
     d->decideAndAppend(std::move(p), std::move(respond));
 }
 
-// Update and delete need the entity's current stream head: it must exist and not be deleted.
+// Update and delete need the entity to exist and not be deleted. The writer checks that
+// against the stream's head inside its transaction (the precondition), so concurrent commands
+// on one entity serialise there instead of racing on a version read here; If-Match adds an
+// exact expected version. A quick read first answers the common 404/412 without the writer.
 void CommandService::Private::decideAndAppend(std::shared_ptr<Prepared> p, ApiResponder respond)
 {
-    if (p->command.command != QLatin1String("create")) {
-        const auto head = store->streamHead(CloudEvent::streamName(p->collection.name, p->command.id));
-        if (head.version < 0 || head.lastType.endsWith(QLatin1String(".deleted"))) {
-            respond(ApiResponse::problem(404, QStringLiteral("no %1 with id '%2'").arg(p->collection.name, p->command.id),
-                                         QStringLiteral("not-found")));
-            return;
-        }
-        if (p->ifMatch && *p->ifMatch != head.version) {
-            respond(ApiResponse::problem(412, QStringLiteral("If-Match expects version %1 but %2 '%3' is at version %4")
-                                                  .arg(*p->ifMatch).arg(p->collection.name, p->command.id).arg(head.version),
-                                         QStringLiteral("version-mismatch"),
-                                         QJsonObject{{QStringLiteral("current_version"), head.version}}));
-            return;
-        }
-        p->attempt++;
-        AppendRequest req;
-        req.stream = CloudEvent::streamName(p->collection.name, p->command.id);
-        req.expected = ExpectedVersion::exact(head.version);
-        req.events = {NewEvent{{}, p->eventType, p->eventData, p->metadata}};
-        req.idempotencyKey = p->command.idempotencyKey;
-        req.requestHash = p->requestHash;
-        store->append(std::move(req), [this, p, respond = std::move(respond)](const AppendResult &r) mutable {
-            if (r.status == AppendResult::WrongExpectedVersion) {
-                if (p->ifMatch) {
-                    respond(ApiResponse::problem(412, QStringLiteral("%1 '%2' changed concurrently (now at version %3)")
-                                                          .arg(p->collection.name, p->command.id).arg(r.currentVersion),
-                                                 QStringLiteral("version-mismatch"),
-                                                 QJsonObject{{QStringLiteral("current_version"), r.currentVersion}}));
-                } else if (p->attempt >= kMaxConflictRetries) {
-                    respond(ApiResponse::problem(409, QStringLiteral("%1 '%2' is being changed by others; try again")
-                                                          .arg(p->collection.name, p->command.id),
-                                                 QStringLiteral("concurrent-modification")));
-                } else {
-                    // Someone else appended in between: decide again on the new head, off the writer thread.
-                    QThreadPool::globalInstance()->start([this, p, respond = std::move(respond)]() mutable {
-                        decideAndAppend(p, std::move(respond));
-                    });
-                }
-                return;
-            }
+    AppendRequest req;
+    req.stream = CloudEvent::streamName(p->collection.name, p->command.id);
+    req.events = {NewEvent{{}, p->eventType, p->eventData, p->metadata}};
+    req.idempotencyKey = p->command.idempotencyKey;
+    req.requestHash = p->requestHash;
+
+    if (p->command.command == QLatin1String("create")) {
+        req.expected = ExpectedVersion::noStream();
+        store->append(std::move(req), [p, respond = std::move(respond)](const AppendResult &r) {
             if (r.ok())
                 respond(accepted(*p, r));
-            else if (r.status == AppendResult::IdempotencyConflict)
-                respond(ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused")));
+            else if (r.status == AppendResult::WrongExpectedVersion)
+                respond(ApiResponse::problem(409, QStringLiteral("%1 '%2' already exists").arg(p->collection.name, p->command.id),
+                                             QStringLiteral("already-exists")));
             else
-                respond(ApiResponse::problem(503, r.error, QStringLiteral("storage-unavailable")));
+                respond(failed(r));
         });
         return;
     }
 
-    AppendRequest req;
-    req.stream = CloudEvent::streamName(p->collection.name, p->command.id);
-    req.expected = ExpectedVersion::noStream();
-    req.events = {NewEvent{{}, p->eventType, p->eventData, p->metadata}};
-    req.idempotencyKey = p->command.idempotencyKey;
-    req.requestHash = p->requestHash;
+    const auto head = store->streamHead(req.stream);
+    if (head.version < 0 || head.lastType.endsWith(QLatin1String(".deleted"))) {
+        respond(notFound(*p));
+        return;
+    }
+    if (p->ifMatch && *p->ifMatch != head.version) {
+        respond(versionMismatch(*p, head.version));
+        return;
+    }
+    req.expected = p->ifMatch ? ExpectedVersion::exact(*p->ifMatch) : ExpectedVersion::any();
+    req.precondition = [](qint64 version, const QString &lastType, QString *message) {
+        if (version >= 0 && !lastType.endsWith(QLatin1String(".deleted")))
+            return true;
+        *message = QStringLiteral("not found");
+        return false;
+    };
     store->append(std::move(req), [p, respond = std::move(respond)](const AppendResult &r) {
         if (r.ok())
             respond(accepted(*p, r));
         else if (r.status == AppendResult::WrongExpectedVersion)
-            respond(ApiResponse::problem(409, QStringLiteral("%1 '%2' already exists").arg(p->collection.name, p->command.id),
-                                         QStringLiteral("already-exists")));
-        else if (r.status == AppendResult::IdempotencyConflict)
-            respond(ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused")));
+            respond(versionMismatch(*p, r.currentVersion));
+        else if (r.status == AppendResult::PreconditionFailed)
+            respond(notFound(*p));
         else
-            respond(ApiResponse::problem(503, r.error, QStringLiteral("storage-unavailable")));
+            respond(failed(r));
     });
 }
 

@@ -26,8 +26,6 @@ public:
 
     void execute(CommandRequest command, ApiResponder respond);
 
-    static constexpr int kMaxConflictRetries = 8;
-
 private:
     struct Private;
     std::unique_ptr<Private> d;

@@ -57,7 +57,10 @@ Route Route::fromJson(const QJsonObject &json, QStringList *errors)
         fail(QStringLiteral("/uri: must start with /"));
     if (r.uri.contains(QLatin1Char('*')) && !r.uri.endsWith(QLatin1Char('*')))
         fail(QStringLiteral("/uri: * is only allowed at the end"));
-    for (const QJsonValue &m : json.value(QStringLiteral("methods")).toArray()) {
+    const QJsonValue methods = json.value(QStringLiteral("methods"));
+    if (!methods.isUndefined() && !methods.isArray())
+        fail(QStringLiteral("/methods: must be an array of method names"));
+    for (const QJsonValue &m : methods.toArray()) {
         if (!kMethods.contains(m.toString()))
             fail(QStringLiteral("/methods: unknown method %1").arg(m.toString()));
         else

@@ -110,7 +110,7 @@ bool SqliteStatement::prepare(SqliteConnection &db, const char *sql)
     m_lastCode = sqlite3_prepare_v3(db.m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
     if (m_lastCode != SQLITE_OK) {
         db.setError(m_lastCode);
-        qCWarning(lcSql) << "prepare failed:" << db.errorString() << "in" << sql;
+        qCDebug(lcSql) << "prepare failed:" << db.errorString() << "in" << sql;
         return false;
     }
     return true;
@@ -175,6 +175,11 @@ QString SqliteStatement::errorString() const
 int SqliteStatement::columnCount() const
 {
     return sqlite3_column_count(m_stmt);
+}
+
+int SqliteStatement::columnType(int column) const
+{
+    return sqlite3_column_type(m_stmt, column);
 }
 
 bool SqliteStatement::isNull(int column) const

@@ -83,6 +83,7 @@ public:
 
     int columnCount() const;
     bool isNull(int column) const;
+    int columnType(int column) const;   // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL
     qint64 columnInt(int column) const;
     double columnDouble(int column) const;
     QByteArray columnText(int column) const;      // copies; UTF-8

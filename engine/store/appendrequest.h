@@ -4,6 +4,8 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
+
 namespace Gatehouse {
 
 // What a caller expects of a stream before appending (optimistic concurrency).
@@ -38,6 +40,10 @@ struct AppendRequest
     // result and appends nothing; with another hash the append is refused.
     QString idempotencyKey;
     QByteArray requestHash;
+    // Optional domain check run by the writer against the stream's authoritative head, inside
+    // the transaction (e.g. "the entity exists and is not deleted"). Returning false refuses
+    // the append with PreconditionFailed and the message given.
+    std::function<bool(qint64 currentVersion, const QString &lastType, QString *message)> precondition;
 };
 
 } // namespace Gatehouse

@@ -12,6 +12,7 @@ struct AppendResult
         WrongExpectedVersion,   // currentVersion says what the stream is at
         IdempotencyConflict,    // the key was used with another request
         DuplicateEventId,       // an event id already stands in another stream or place
+        PreconditionFailed,     // the request's precondition refused the stream's state
         InvalidRequest,
         StorageError,
         Stopped,                // the store is closing; nothing was appended

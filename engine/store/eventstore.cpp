@@ -85,52 +85,6 @@ RecordedEvent readRow(const SqliteStatement &st)
 
 } // namespace EventStoreSchema
 
-SqliteStatement &EventStore::ReadPool::Connection::statement(const char *sql)
-{
-    for (auto &[key, st] : statements) {
-        if (key == sql) {
-            st->reset();
-            return *st;
-        }
-    }
-    statements.emplace_back(sql, std::make_unique<SqliteStatement>(db, sql));
-    return *statements.back().second;
-}
-
-EventStore::ReadPool::Lease EventStore::ReadPool::acquire()
-{
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_closed)
-            return Lease(this, nullptr);
-        if (!m_free.empty()) {
-            auto c = std::move(m_free.back());
-            m_free.pop_back();
-            return Lease(this, std::move(c));
-        }
-    }
-    auto c = std::make_unique<Connection>();
-    if (!c->db.open(m_path) || !c->db.exec("PRAGMA query_only = 1")) {
-        qCWarning(lcStore) << "cannot open a read connection:" << c->db.errorString();
-        return Lease(this, nullptr);
-    }
-    return Lease(this, std::move(c));
-}
-
-void EventStore::ReadPool::release(std::unique_ptr<Connection> c)
-{
-    std::lock_guard lock(m_mutex);
-    if (!m_closed && m_free.size() < 16)
-        m_free.push_back(std::move(c));
-}
-
-void EventStore::ReadPool::clear()
-{
-    std::lock_guard lock(m_mutex);
-    m_closed = true;
-    m_free.clear();
-}
-
 EventStore::EventStore(QObject *parent)
     : QObject(parent)
     , d(std::make_unique<Private>())
@@ -165,7 +119,7 @@ bool EventStore::open(const Options &options)
 
     const qint64 last = db.queryInt("SELECT MAX(position) FROM events", 0);
     d->headPosition = last;
-    d->readers = std::make_unique<ReadPool>(options.path);
+    d->readers = std::make_unique<SqliteReadPool>(options.path);
     d->writer = std::make_unique<Writer>(this, options, last);
     if (!d->writer->start(std::move(db), &d->error)) {
         d->writer.reset();
@@ -229,7 +183,7 @@ qint64 EventStore::eventCount() const
 RecordedEvents EventStore::readStream(const QString &stream, qint64 fromVersion, int maxCount) const
 {
     RecordedEvents out;
-    auto c = d->readers ? d->readers->acquire() : ReadPool::Lease(nullptr, nullptr);
+    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
     if (!c)
         return out;
     auto &st = c->statement("SELECT position, stream, version, id, type, data, metadata, time FROM events"
@@ -246,7 +200,7 @@ RecordedEvents EventStore::readStream(const QString &stream, qint64 fromVersion,
 RecordedEvents EventStore::readAll(qint64 fromPosition, int maxCount, const QString &typeGlob) const
 {
     RecordedEvents out;
-    auto c = d->readers ? d->readers->acquire() : ReadPool::Lease(nullptr, nullptr);
+    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
     if (!c)
         return out;
     auto &st = typeGlob.isEmpty()
@@ -268,7 +222,7 @@ RecordedEvents EventStore::readAll(qint64 fromPosition, int maxCount, const QStr
 RecordedEvents EventStore::readBackward(qint64 beforePosition, int maxCount, const QString &typeGlob) const
 {
     RecordedEvents out;
-    auto c = d->readers ? d->readers->acquire() : ReadPool::Lease(nullptr, nullptr);
+    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
     if (!c)
         return out;
     auto &st = typeGlob.isEmpty()
@@ -289,7 +243,7 @@ RecordedEvents EventStore::readBackward(qint64 beforePosition, int maxCount, con
 EventStore::StreamHead EventStore::streamHead(const QString &stream) const
 {
     StreamHead head;
-    auto c = d->readers ? d->readers->acquire() : ReadPool::Lease(nullptr, nullptr);
+    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
     if (!c)
         return head;
     auto &st = c->statement("SELECT version, type, position FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1");
@@ -306,7 +260,7 @@ EventStore::StreamHead EventStore::streamHead(const QString &stream) const
 EventStore::IdempotencyRecord EventStore::idempotencyRecord(const QString &key) const
 {
     IdempotencyRecord rec;
-    auto c = d->readers ? d->readers->acquire() : ReadPool::Lease(nullptr, nullptr);
+    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
     if (!c)
         return rec;
     auto &st = c->statement("SELECT request_hash, stream, first_position, last_position, version, event_types"
@@ -329,7 +283,7 @@ EventStore::IdempotencyRecord EventStore::idempotencyRecord(const QString &key) 
 
 bool EventStore::scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const
 {
-    auto c = d->readers ? d->readers->acquire() : ReadPool::Lease(nullptr, nullptr);
+    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
     if (!c)
         return false;
     // One statement, one snapshot: a scan sees a consistent prefix of the log.

@@ -88,7 +88,6 @@ Q_SIGNALS:
 
 private:
     class Writer;
-    class ReadPool;
     struct Private;
     std::unique_ptr<Private> d;
 };

@@ -45,7 +45,7 @@ bool EventStore::Writer::start(SqliteConnection &&db, QString *error)
     m_db.open(db.path());
     db.close();
     const bool prepared =
-        m_head.prepare(m_db, "SELECT version FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1")
+        m_head.prepare(m_db, "SELECT version, type FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1")
         && m_byId.prepare(m_db, "SELECT stream, version, position FROM events WHERE id = ?1")
         && m_insert.prepare(m_db, "INSERT INTO events(position, stream, version, id, type, data, metadata, time)"
                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
@@ -197,7 +197,13 @@ AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 t
         return result;
 
     m_head.bind(1, request.stream);
-    const qint64 current = m_head.step() ? m_head.columnInt(0) : -1;
+    qint64 current = -1;
+    QString lastType;
+    if (m_head.step()) {
+        current = m_head.columnInt(0);
+        if (request.precondition)
+            lastType = m_head.columnString(1);
+    }
     m_head.reset();
     if (!request.expected.accepts(current)) {
         result.status = AppendResult::WrongExpectedVersion;
@@ -205,6 +211,15 @@ AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 t
         result.error = QStringLiteral("expected version %1 but the stream is at %2")
                            .arg(request.expected.toString(), current < 0 ? QStringLiteral("no_stream") : QString::number(current));
         return result;
+    }
+    if (request.precondition) {
+        QString message;
+        if (!request.precondition(current, lastType, &message)) {
+            result.status = AppendResult::PreconditionFailed;
+            result.currentVersion = current;
+            result.error = message;
+            return result;
+        }
     }
 
     m_savepoint.exec();

@@ -77,6 +77,7 @@ private Q_SLOTS:
     void logIsAppendOnly();
     void cloudEventShape();
     void invalidRequests();
+    void preconditionSeesAuthoritativeHead();
 };
 
 void tst_EventStore::expectedVersion_data()
@@ -416,6 +417,33 @@ void tst_EventStore::invalidRequests()
              AppendResult::InvalidRequest);
     QCOMPARE(store.appendAndWait(req(QStringLiteral("s"), ExpectedVersion::any(), {})).status, AppendResult::InvalidRequest);
     QCOMPARE(store.headPosition(), 0);
+}
+
+void tst_EventStore::preconditionSeesAuthoritativeHead()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    auto notDeleted = [](qint64 version, const QString &lastType, QString *message) {
+        *message = QStringLiteral("gone");
+        return version >= 0 && !lastType.endsWith(QLatin1String(".deleted"));
+    };
+    AppendRequest missing = req(QStringLiteral("p-1"), ExpectedVersion::any(), {ev(QStringLiteral("p.updated"))});
+    missing.precondition = notDeleted;
+    auto r = store.appendAndWait(missing);
+    QCOMPARE(r.status, AppendResult::PreconditionFailed);
+    QCOMPARE(r.error, QStringLiteral("gone"));
+    QVERIFY(store.appendAndWait(req(QStringLiteral("p-1"), ExpectedVersion::noStream(), {ev(QStringLiteral("p.created"))})).ok());
+    // Many conditional appends queued at once all see the head as it is at their turn.
+    std::atomic<int> ok{0};
+    for (int i = 0; i < 50; ++i) {
+        AppendRequest u = req(QStringLiteral("p-1"), ExpectedVersion::any(), {ev(i == 25 ? QStringLiteral("p.deleted") : QStringLiteral("p.updated"))});
+        u.precondition = notDeleted;
+        store.append(std::move(u), [&](const AppendResult &res) { if (res.ok()) ++ok; });
+    }
+    QTRY_COMPARE(ok.load(), 26);               // 25 updates + the delete; the rest refused
+    QCOMPARE(store.headPosition(), 27);
+    QCOMPARE(store.streamHead(QStringLiteral("p-1")).lastType, QStringLiteral("p.deleted"));
 }
 
 int main(int argc, char **argv)
