@@ -5,6 +5,7 @@
 #include "admin/listeners.h"
 #include "engine.h"
 #include "shutdownsignals.h"
+#include "toolcommands.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -208,6 +209,8 @@ int runGui(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && ToolCommands::isToolCommand(argv[1]))
+        return ToolCommands::run(argc, argv);
     const bool toolOnly = hasArgument(argc, argv, "--help") || hasArgument(argc, argv, "-h")
         || hasArgument(argc, argv, "--version") || hasArgument(argc, argv, "-v");
     if (hasArgument(argc, argv, "--headless") || toolOnly)

@@ -6,7 +6,12 @@
 #include "config/embeddedresources.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"
+#include "projections/projectionrunner.h"
+#include "projections/upsertprojection.h"
 #include "queries/eventlogquery.h"
+#include "queries/queryservice.h"
+#include "readmodel/readstore.h"
+#include "datadirlock.h"
 
 #include <QDir>
 #include <QFile>
@@ -25,8 +30,13 @@ struct Engine::Private
     QString error;
     QString adminKey;
     bool adminKeyGenerated = false;
+    std::unique_ptr<DataDirLock> lock;
     std::unique_ptr<ConfigStore> config;
     std::unique_ptr<EventStore> store;
+    std::unique_ptr<ReadStore> readStore;
+    std::shared_ptr<UpsertProjection> upsert;
+    std::unique_ptr<ProjectionRunner> upsertRunner;
+    std::unique_ptr<QueryService> queries;
     std::unique_ptr<CollectionCatalog> catalog;
     std::unique_ptr<CommandService> commands;
     std::unique_ptr<EventLogQuery> eventLog;
@@ -67,6 +77,10 @@ bool Engine::start(const EngineOptions &options)
     if (!dir.mkpath(QStringLiteral(".")))
         return d->fail(QStringLiteral("cannot create the data directory %1").arg(d->options.dataDir));
     QFile::setPermissions(dir.absolutePath(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    d->lock = std::make_unique<DataDirLock>(dir.absolutePath());
+    if (!d->lock->tryLock())
+        return d->fail(QStringLiteral("the data directory %1 is in use by another gatehouse process (%2)")
+                           .arg(d->options.dataDir, d->lock->errorString()));
 
     // 1. Configuration and the admin key.
     d->config = std::make_unique<ConfigStore>();
@@ -105,8 +119,19 @@ bool Engine::start(const EngineOptions &options)
     if (!d->store->open(so))
         return d->fail(d->store->errorString());
 
-    // 4. Command side, queries, gateway.
+    // 4. The read store and its projections (they catch up in the background).
+    d->readStore = std::make_unique<ReadStore>();
+    if (!d->readStore->open(dir.filePath(QStringLiteral("readmodel.db")), &error))
+        return d->fail(error);
+    d->upsert = std::make_shared<UpsertProjection>(d->catalog.get());
+    d->upsertRunner = std::make_unique<ProjectionRunner>(d->upsert, d->store.get(), d->readStore.get());
+    d->upsertRunner->start();
+
+    // 5. Command side, queries, gateway.
     d->commands = std::make_unique<CommandService>(d->store.get(), d->catalog.get());
+    d->queries = std::make_unique<QueryService>(d->readStore.get(), d->store.get(), d->catalog.get(), d->upsertRunner.get());
+    d->queries->setMaxWaitMs(options.queryWaitMs);
+    QueryService *queries = d->queries.get();
     d->eventLog = std::make_unique<EventLogQuery>(d->store.get());
     d->gateway = std::make_unique<Gateway>();
     CommandService *commands = d->commands.get();
@@ -114,9 +139,8 @@ bool Engine::start(const EngineOptions &options)
     d->gateway->setUpstreamHandler(QStringLiteral("command"), [commands](const Route &route, ApiRequest &&req, ApiResponder &&respond) {
         commands->execute(CommandRequest::fromApiRequest(route.upstream.collection, req), std::move(respond));
     });
-    d->gateway->setUpstreamHandler(QStringLiteral("query"), [](const Route &, ApiRequest &&, ApiResponder &&respond) {
-        respond(ApiResponse::problem(501, QStringLiteral("the query side is not available in this version"),
-                                     QStringLiteral("not-implemented")));
+    d->gateway->setUpstreamHandler(QStringLiteral("query"), [queries](const Route &route, ApiRequest &&req, ApiResponder &&respond) {
+        queries->handle(route, std::move(req), std::move(respond));
     });
     d->gateway->setUpstreamHandler(QStringLiteral("events"), [eventLog](const Route &, ApiRequest &&req, ApiResponder &&respond) {
         respond(eventLog->handle(req));
@@ -135,20 +159,30 @@ bool Engine::start(const EngineOptions &options)
 
 void Engine::stop()
 {
-    if (!d->running && !d->store && !d->config)
+    if (!d->running && !d->store && !d->config && !d->lock)
         return;
     d->running = false;
-    // Reverse order: nothing new reaches the store, then the store commits what is queued.
+    // Reverse order: nothing new reaches the store, the store commits what is queued, the
+    // projections finish the batch in hand (its checkpoint commits with it).
     if (d->store)
         d->store->close();
+    if (d->upsertRunner)
+        d->upsertRunner->stop();
     d->gateway.reset();
     d->eventLog.reset();
+    d->queries.reset();
     d->commands.reset();
+    d->upsertRunner.reset();
+    d->upsert.reset();
+    if (d->readStore)
+        d->readStore->close();
+    d->readStore.reset();
     d->store.reset();
     d->catalog.reset();
     if (d->config)
         d->config->close();
     d->config.reset();
+    d->lock.reset();
 }
 
 bool Engine::isRunning() const { return d->running; }
@@ -159,6 +193,26 @@ Gateway *Engine::gateway() const { return d->gateway.get(); }
 CommandService *Engine::commands() const { return d->commands.get(); }
 const CollectionCatalog *Engine::collections() const { return d->catalog.get(); }
 ConfigStore *Engine::configStore() const { return d->config.get(); }
+ReadStore *Engine::readStore() const { return d->readStore.get(); }
+QueryService *Engine::queries() const { return d->queries.get(); }
+UpsertProjection *Engine::upsertProjection() const { return d->upsert.get(); }
+
+QList<ProjectionRunner *> Engine::projections() const
+{
+    QList<ProjectionRunner *> all;
+    if (d->upsertRunner)
+        all.append(d->upsertRunner.get());
+    return all;
+}
+
+ProjectionRunner *Engine::projection(const QString &name) const
+{
+    for (ProjectionRunner *r : projections()) {
+        if (r->name() == name)
+            return r;
+    }
+    return nullptr;
+}
 QString Engine::adminKey() const { return d->adminKey; }
 bool Engine::adminKeyWasGenerated() const { return d->adminKeyGenerated; }
 

@@ -12,6 +12,10 @@ class CollectionCatalog;
 class CommandService;
 class ConfigStore;
 class Gateway;
+class ProjectionRunner;
+class QueryService;
+class ReadStore;
+class UpsertProjection;
 
 struct EngineOptions
 {
@@ -19,11 +23,14 @@ struct EngineOptions
     EventStore::Durability durability = EventStore::Durability::Full;
     QString projectFile;                                         // empty: the embedded product catalog
     QString adminKey;                                            // empty: from config.db, generated on first start
+    int queryWaitMs = 5000;                                      // longest X-Min-Position wait before 504
 };
 
-// The headless engine: owns the stores, the command side and the gateway, and starts and
-// stops them in order (store -> catalog -> command side -> gateway; stop in reverse, flushing
-// pending appends). Lives on the thread that created it; its parts document their own threads.
+// The headless engine: owns the stores, the projections, the command and query sides and the
+// gateway, and starts and stops them in order (config -> event store -> read store ->
+// projections -> commands/queries -> gateway; stop in reverse, flushing
+// pending appends). Holds an exclusive lock on the data directory while running, so a
+// second engine or an offline tool cannot write the same files. Lives on the thread that created it; its parts document their own threads.
 // Protocol servers and the GUI attach to it from outside.
 class Engine final : public QObject
 {
@@ -45,6 +52,11 @@ public:
     CommandService *commands() const;
     const CollectionCatalog *collections() const;
     ConfigStore *configStore() const;
+    ReadStore *readStore() const;
+    QueryService *queries() const;
+    UpsertProjection *upsertProjection() const;
+    QList<ProjectionRunner *> projections() const;
+    ProjectionRunner *projection(const QString &name) const;
 
     QString adminKey() const;
     bool adminKeyWasGenerated() const;   // true on the start that created it (print it once)

@@ -1,2 +1,3 @@
 list(APPEND GATEHOUSE_ENGINE_SOURCES
-    queries/eventlogquery.cpp queries/eventlogquery.h)
+    queries/eventlogquery.cpp queries/eventlogquery.h
+    queries/queryservice.cpp queries/queryservice.h)

@@ -1,0 +1,162 @@
+#include "toolcommands.h"
+
+#include "config/collectioncatalog.h"
+#include "config/embeddedresources.h"
+#include "datadirlock.h"
+#include "engine.h"
+#include "projections/projectionrunner.h"
+#include "projections/upsertprojection.h"
+#include "readmodel/readstore.h"
+#include "store/eventstore.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+
+using namespace Gatehouse;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+void say(const QString &line)
+{
+    std::fprintf(stderr, "gatehouse: %s\n", line.toLocal8Bit().constData());
+}
+
+// A one-line progress bar on a terminal; every tenth on a pipe.
+class ProgressBar
+{
+public:
+    explicit ProgressBar(QString label) : m_label(std::move(label)), m_tty(::isatty(STDERR_FILENO)) { m_timer.start(); }
+
+    void update(qint64 done, qint64 total)
+    {
+        const int percent = total > 0 ? int(done * 100 / total) : 100;
+        if (m_tty) {
+            if (m_timer.elapsed() - m_lastDraw < 100 && done < total)
+                return;
+            m_lastDraw = m_timer.elapsed();
+            const int width = 30;
+            const int filled = percent * width / 100;
+            const double rate = m_timer.elapsed() > 0 ? double(done) * 1000.0 / double(m_timer.elapsed()) : 0;
+            std::fprintf(stderr, "\r%s [%s%s] %3d%% %lld/%lld events, %.0f events/s ", m_label.toLocal8Bit().constData(),
+                         QByteArray(filled, '#').constData(), QByteArray(width - filled, '.').constData(), percent,
+                         static_cast<long long>(done), static_cast<long long>(total), rate);
+            std::fflush(stderr);
+        } else if (percent / 10 != m_lastTenth || done == total) {
+            m_lastTenth = percent / 10;
+            std::fprintf(stderr, "%s %d%% (%lld/%lld events)\n", m_label.toLocal8Bit().constData(), percent,
+                         static_cast<long long>(done), static_cast<long long>(total));
+        }
+    }
+    void finish()
+    {
+        if (m_tty)
+            std::fputc('\n', stderr);
+    }
+    qint64 elapsedMs() const { return m_timer.elapsed(); }
+
+private:
+    QString m_label;
+    bool m_tty;
+    QElapsedTimer m_timer;
+    qint64 m_lastDraw = -1000;
+    int m_lastTenth = -1;
+};
+
+int rebuild(const QCommandLineParser &parser)
+{
+    const QStringList args = parser.positionalArguments();
+    const QString name = args.size() > 1 ? args.at(1) : QStringLiteral("upsert");
+    if (name != QLatin1String("upsert")) {
+        say(QStringLiteral("unknown projection '%1' (known: upsert)").arg(name));
+        return kExitUsage;
+    }
+    const QString dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : Engine::defaultDataDir();
+    if (!QDir(dataDir).exists(QStringLiteral("events.db"))) {
+        say(QStringLiteral("no event log in %1").arg(dataDir));
+        return 1;
+    }
+    DataDirLock lock(dataDir);
+    if (!lock.tryLock()) {
+        say(QStringLiteral("%1 is in use by a running engine (%2); rebuild through it instead: "
+                           "POST /admin/projections/%3/rebuild on the admin API").arg(dataDir, lock.errorString(), name));
+        return 1;
+    }
+    initEmbeddedResources();
+    QStringList problems;
+    const QString projectFile = parser.value(QStringLiteral("project"));
+    ProjectConfig project = projectFile.isEmpty() ? ProjectConfig::embeddedDefault() : ProjectConfig::fromFile(projectFile, &problems);
+    if (!problems.isEmpty()) {
+        say(QStringLiteral("project %1 is invalid: %2").arg(projectFile, problems.join(QStringLiteral("; "))));
+        return 1;
+    }
+    CollectionCatalog catalog;
+    catalog.replace(project);
+
+    EventStore store;
+    EventStore::Options so;
+    so.path = QDir(dataDir).filePath(QStringLiteral("events.db"));
+    if (!store.open(so)) {
+        say(store.errorString());
+        return 1;
+    }
+    ReadStore readStore;
+    QString error;
+    if (!readStore.open(QDir(dataDir).filePath(QStringLiteral("readmodel.db")), &error)) {
+        say(error);
+        return 1;
+    }
+    UpsertProjection projection(&catalog);
+    ProgressBar bar(QStringLiteral("rebuilding ") + name);
+    const bool ok = ProjectionRunner::rebuildOffline(projection, store, readStore,
+                                                     [&bar](qint64 done, qint64 total) { bar.update(done, total); }, &error);
+    bar.finish();
+    if (!ok) {
+        say(QStringLiteral("rebuild of %1 failed: %2").arg(name, error));
+        return 1;
+    }
+    const qint64 events = store.headPosition();
+    const double seconds = qMax<qint64>(1, bar.elapsedMs()) / 1000.0;
+    say(QStringLiteral("rebuilt %1 from %2 events in %3 s (%4 events/s)")
+            .arg(name).arg(events).arg(seconds, 0, 'f', 2).arg(qint64(double(events) / seconds)));
+    return 0;
+}
+
+} // namespace
+
+namespace ToolCommands {
+
+bool isToolCommand(const char *name)
+{
+    return std::strcmp(name, "rebuild") == 0;
+}
+
+int run(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("gatehouse"));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("gatehouse rebuild [PROJECTION]: rebuild a read model offline from the event log."));
+    parser.addHelpOption();
+    parser.addOptions({
+        {QStringLiteral("data-dir"), QStringLiteral("Data directory."), QStringLiteral("DIR")},
+        {QStringLiteral("project"), QStringLiteral("Project file (default: the embedded product catalog)."), QStringLiteral("FILE.json")},
+    });
+    parser.addPositionalArgument(QStringLiteral("rebuild"), QStringLiteral("The tool command."));
+    parser.addPositionalArgument(QStringLiteral("projection"), QStringLiteral("Projection to rebuild (default: upsert)."), QStringLiteral("[projection]"));
+    parser.process(app);
+    const QString command = parser.positionalArguments().value(0);
+    if (command == QLatin1String("rebuild"))
+        return rebuild(parser);
+    say(QStringLiteral("unknown command '%1'").arg(command));
+    return kExitUsage;
+}
+
+} // namespace ToolCommands

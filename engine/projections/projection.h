@@ -1,0 +1,37 @@
+#pragma once
+
+#include "readmodel/readstore.h"
+#include "store/recordedevent.h"
+
+#include <QString>
+
+namespace Gatehouse {
+
+struct ProjectionFault
+{
+    QString error;
+    qint64 position = 0;      // the event that failed
+    QString eventId;
+    int index = -1;           // its index in the batch
+};
+
+// A read model derived from the log. A ProjectionRunner feeds it batches of events in
+// position order; everything apply() writes commits in the same transaction as the
+// projection's checkpoint, so each event takes effect exactly once across crashes.
+// apply() and reset() run on the runner's thread.
+class Projection
+{
+public:
+    virtual ~Projection() = default;
+    virtual QString name() const = 0;
+    // Returns false and fills `fault` when an event cannot be applied; the transaction is
+    // then rolled back.
+    virtual bool apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault) = 0;
+    // Drops everything this projection wrote (for a rebuild).
+    virtual bool reset(ReadStore::WriteTransaction &tx, QString *error) = 0;
+    // After the transaction of the last apply() committed / was rolled back.
+    virtual void committed() {}
+    virtual void discarded() {}
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,446 @@
+#include "projectionrunner.h"
+
+#include "store/eventstore.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QMetaEnum>
+#include <QMutex>
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+
+Q_LOGGING_CATEGORY(lcProjections, "gatehouse.projections")
+
+namespace Gatehouse {
+
+namespace {
+qint64 steadyMs()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// One batch and the checkpoint in one transaction; on a fault the events before the failing
+// one are applied on their own, so the projection stops exactly at the bad event.
+bool applyInTransaction(Projection &projection, ReadStore &readStore, const RecordedEvents &events, ProjectionFault *fault)
+{
+    if (events.isEmpty())
+        return true;
+    auto tx = readStore.begin();
+    if (!tx) {
+        *fault = {readStore.errorString(), events.first().position, events.first().id, 0};
+        return false;
+    }
+    ProjectionFault f;
+    if (!projection.apply(events, *tx, &f)) {
+        tx.reset();
+        projection.discarded();
+        if (f.index > 0) {
+            ProjectionFault ignored;
+            applyInTransaction(projection, readStore, events.mid(0, f.index), &ignored);
+        }
+        *fault = f;
+        return false;
+    }
+    if (!tx->setCheckpoint(projection.name(), events.last().position) || !tx->commit()) {
+        *fault = {tx->errorString(), events.last().position, events.last().id, int(events.size() - 1)};
+        tx.reset();
+        projection.discarded();
+        return false;
+    }
+    tx.reset();
+    projection.committed();
+    return true;
+}
+} // namespace
+
+struct ProjectionRunner::Private
+{
+    ProjectionRunner *q;
+    std::shared_ptr<Projection> projection;
+    EventStore *store;
+    ReadStore *readStore;
+    QThread thread;
+    QString name;
+
+    std::atomic<qint64> position{0};
+    mutable QMutex statsMutex;
+    Status status = Status::Stopped;     // guarded by statsMutex (written on the runner thread)
+    QString error;
+    qint64 faultPosition = 0;
+    QString faultEventId;
+    qint64 rebuildTarget = 0;
+    std::deque<std::pair<qint64, qint64>> samples;   // (steady ms, position)
+
+    bool catchUpScheduled = false;       // runner thread only
+
+    struct Waiter
+    {
+        qint64 deadline;
+        std::function<void(bool)> callback;
+    };
+    std::mutex waitMutex;
+    std::multimap<qint64, Waiter> waiters;   // by target position
+    QTimer *waitTimer = nullptr;             // runner thread
+
+    Status currentStatus() const
+    {
+        QMutexLocker lock(&statsMutex);
+        return status;
+    }
+    void setStatus(Status s)
+    {
+        {
+            QMutexLocker lock(&statsMutex);
+            status = s;
+        }
+        Q_EMIT q->statsChanged();
+    }
+
+    void scheduleCatchUp()
+    {
+        if (catchUpScheduled)
+            return;
+        catchUpScheduled = true;
+        QMetaObject::invokeMethod(q, [this] { catchUpStep(); }, Qt::QueuedConnection);
+    }
+
+    void catchUpStep()
+    {
+        catchUpScheduled = false;
+        const Status s = currentStatus();
+        if (s != Status::CatchingUp && s != Status::Rebuilding && s != Status::Running)
+            return;
+        const int batch = s == Status::Running ? kLiveBatch : kCatchUpBatch;
+        const RecordedEvents events = store->readAll(position + 1, batch);
+        if (events.isEmpty()) {
+            if (s != Status::Running) {
+                qCInfo(lcProjections) << name << "caught up at position" << position.load();
+                setStatus(Status::Running);
+            }
+            return;
+        }
+        if (applyBatch(events))
+            scheduleCatchUp();
+    }
+
+    void onCommitted(const RecordedEvents &events)
+    {
+        const Status s = currentStatus();
+        if (s != Status::Running || catchUpScheduled || events.isEmpty())
+            return;   // paused, faulted or catching up: the log is read from the checkpoint later
+        if (events.last().position <= position)
+            return;
+        if (events.first().position == position + 1)
+            applyBatch(events);   // straight from the signal: no re-read
+        else
+            scheduleCatchUp();
+    }
+
+    bool applyBatch(const RecordedEvents &events)
+    {
+        ProjectionFault fault;
+        if (!applyInTransaction(*projection, *readStore, events, &fault)) {
+            position = readStore->checkpoint(name);
+            {
+                QMutexLocker lock(&statsMutex);
+                status = Status::Faulted;
+                error = fault.error;
+                faultPosition = fault.position;
+                faultEventId = fault.eventId;
+            }
+            qCWarning(lcProjections).noquote() << name << "faulted at position" << fault.position << ":" << fault.error;
+            Q_EMIT q->statsChanged();
+            notifyWaiters();
+            return false;
+        }
+        position = events.last().position;
+        {
+            QMutexLocker lock(&statsMutex);
+            const qint64 now = steadyMs();
+            samples.emplace_back(now, position.load());
+            while (samples.size() > 2 && samples.front().first < now - 3000)
+                samples.pop_front();
+        }
+        notifyWaiters();
+        Q_EMIT q->statsChanged();
+        return true;
+    }
+
+    void notifyWaiters()
+    {
+        std::vector<std::function<void(bool)>> ready;
+        {
+            std::lock_guard lock(waitMutex);
+            const qint64 at = position;
+            auto end = waiters.upper_bound(at);
+            for (auto it = waiters.begin(); it != end; ++it)
+                ready.push_back(std::move(it->second.callback));
+            waiters.erase(waiters.begin(), end);
+        }
+        for (auto &cb : ready)
+            cb(true);
+    }
+
+    void armWaitTimer()
+    {
+        qint64 earliest = -1;
+        {
+            std::lock_guard lock(waitMutex);
+            for (const auto &[target, w] : waiters) {
+                if (earliest < 0 || w.deadline < earliest)
+                    earliest = w.deadline;
+            }
+        }
+        if (earliest < 0) {
+            waitTimer->stop();
+            return;
+        }
+        waitTimer->start(int(qMax<qint64>(0, earliest - steadyMs())));
+    }
+
+    void expireWaiters()
+    {
+        std::vector<std::function<void(bool)>> expired;
+        {
+            std::lock_guard lock(waitMutex);
+            const qint64 now = steadyMs();
+            for (auto it = waiters.begin(); it != waiters.end();) {
+                if (it->second.deadline <= now) {
+                    expired.push_back(std::move(it->second.callback));
+                    it = waiters.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+        for (auto &cb : expired)
+            cb(false);
+        armWaitTimer();
+    }
+};
+
+ProjectionRunner::ProjectionRunner(std::shared_ptr<Projection> projection, EventStore *store, ReadStore *readStore, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Private>())
+{
+    d->q = this;
+    d->projection = std::move(projection);
+    d->store = store;
+    d->readStore = readStore;
+    d->name = d->projection->name();
+    d->thread.setObjectName(QStringLiteral("gatehouse-projection-") + d->name);
+}
+
+ProjectionRunner::~ProjectionRunner()
+{
+    stop();
+}
+
+QString ProjectionRunner::name() const { return d->name; }
+Projection *ProjectionRunner::projection() const { return d->projection.get(); }
+qint64 ProjectionRunner::position() const { return d->position.load(); }
+
+void ProjectionRunner::start()
+{
+    if (d->thread.isRunning())
+        return;
+    d->position = d->readStore->checkpoint(d->name);
+    setParent(nullptr);   // a QObject with a parent cannot change threads
+    moveToThread(&d->thread);
+    if (auto *obj = dynamic_cast<QObject *>(d->projection.get()))
+        obj->moveToThread(&d->thread);
+    d->thread.start();
+    QMetaObject::invokeMethod(this, [this] {
+        d->waitTimer = new QTimer(this);
+        d->waitTimer->setSingleShot(true);
+        connect(d->waitTimer, &QTimer::timeout, this, [this] { d->expireWaiters(); });
+        connect(d->store, &EventStore::eventsCommitted, this, [this](const RecordedEvents &events) { d->onCommitted(events); });
+        d->setStatus(Status::CatchingUp);
+        d->scheduleCatchUp();
+        d->armWaitTimer();
+    }, Qt::QueuedConnection);
+}
+
+void ProjectionRunner::stop()
+{
+    if (!d->thread.isRunning())
+        return;
+    QMetaObject::invokeMethod(this, [this] {
+        disconnect(d->store, nullptr, this, nullptr);
+        {
+            QMutexLocker lock(&d->statsMutex);
+            d->status = Status::Stopped;
+        }
+        delete d->waitTimer;
+        d->waitTimer = nullptr;
+        // Back to the main thread so the object can be deleted from there.
+        if (auto *obj = dynamic_cast<QObject *>(d->projection.get()))
+            obj->moveToThread(QCoreApplication::instance() ? QCoreApplication::instance()->thread() : nullptr);
+        moveToThread(QCoreApplication::instance() ? QCoreApplication::instance()->thread() : nullptr);
+        d->thread.quit();
+    }, Qt::BlockingQueuedConnection);
+    d->thread.wait();
+    // Whoever still waits gets an answer rather than silence.
+    std::multimap<qint64, Private::Waiter> left;
+    {
+        std::lock_guard lock(d->waitMutex);
+        left.swap(d->waiters);
+    }
+    for (auto &[target, w] : left)
+        w.callback(d->position >= target);
+}
+
+void ProjectionRunner::pause()
+{
+    QMetaObject::invokeMethod(this, [this] {
+        const Status s = d->currentStatus();
+        if (s == Status::Running || s == Status::CatchingUp || s == Status::Rebuilding)
+            d->setStatus(Status::Paused);
+    }, Qt::QueuedConnection);
+}
+
+void ProjectionRunner::resume()
+{
+    QMetaObject::invokeMethod(this, [this] {
+        const Status s = d->currentStatus();
+        if (s != Status::Paused && s != Status::Faulted)
+            return;
+        {
+            QMutexLocker lock(&d->statsMutex);
+            d->error.clear();
+            d->faultPosition = 0;
+            d->faultEventId.clear();
+            d->status = d->rebuildTarget > d->position ? Status::Rebuilding : Status::CatchingUp;
+        }
+        Q_EMIT statsChanged();
+        d->scheduleCatchUp();
+    }, Qt::QueuedConnection);
+}
+
+void ProjectionRunner::rebuild()
+{
+    QMetaObject::invokeMethod(this, [this] {
+        auto tx = d->readStore->begin();
+        QString error;
+        if (!tx || !d->projection->reset(*tx, &error) || !tx->setCheckpoint(d->name, 0) || !tx->commit()) {
+            QMutexLocker lock(&d->statsMutex);
+            d->status = Status::Faulted;
+            d->error = QStringLiteral("rebuild could not reset the read model: ") + (error.isEmpty() && tx ? tx->errorString() : error);
+            return;
+        }
+        tx.reset();
+        d->projection->committed();
+        d->position = 0;
+        {
+            QMutexLocker lock(&d->statsMutex);
+            d->rebuildTarget = d->store->headPosition();
+            d->error.clear();
+            d->samples.clear();
+            d->status = Status::Rebuilding;
+        }
+        qCInfo(lcProjections) << d->name << "rebuilding" << d->rebuildTarget << "events";
+        Q_EMIT statsChanged();
+        d->scheduleCatchUp();
+    }, Qt::QueuedConnection);
+}
+
+ProjectionRunner::Stats ProjectionRunner::stats() const
+{
+    Stats s;
+    s.name = d->name;
+    s.position = d->position;
+    s.head = d->store->headPosition();
+    s.lagEvents = qMax<qint64>(0, s.head - s.position);
+    {
+        QMutexLocker lock(&d->statsMutex);
+        s.status = d->status;
+        s.error = d->error;
+        s.faultPosition = d->faultPosition;
+        s.faultEventId = d->faultEventId;
+        s.rebuildTarget = d->rebuildTarget;
+        if (d->samples.size() >= 2 && steadyMs() - d->samples.back().first < 2000) {
+            const auto &[t0, p0] = d->samples.front();
+            const auto &[t1, p1] = d->samples.back();
+            s.eventsPerSecond = t1 > t0 ? double(p1 - p0) * 1000.0 / double(t1 - t0) : 0;
+        }
+    }
+    if (s.lagEvents > 0) {
+        const RecordedEvents next = d->store->readAll(s.position + 1, 1);
+        if (!next.isEmpty())
+            s.lagMs = qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - next.first().timeMs);
+    }
+    const qint64 target = s.status == Status::Rebuilding ? s.rebuildTarget : s.head;
+    s.progress = target > 0 ? qMin(1.0, double(s.position) / double(target)) : 1.0;
+    return s;
+}
+
+QString ProjectionRunner::statusName(Status status)
+{
+    switch (status) {
+    case Status::Stopped: return QStringLiteral("stopped");
+    case Status::CatchingUp: return QStringLiteral("catching_up");
+    case Status::Running: return QStringLiteral("running");
+    case Status::Paused: return QStringLiteral("paused");
+    case Status::Rebuilding: return QStringLiteral("rebuilding");
+    case Status::Faulted: return QStringLiteral("faulted");
+    }
+    return {};
+}
+
+void ProjectionRunner::whenReached(qint64 target, int timeoutMs, std::function<void(bool)> callback)
+{
+    if (d->position >= target) {
+        callback(true);
+        return;
+    }
+    {
+        std::lock_guard lock(d->waitMutex);
+        d->waiters.emplace(target, Private::Waiter{steadyMs() + timeoutMs, std::move(callback)});
+    }
+    // The position may have moved between the check and the insert.
+    if (d->position >= target)
+        d->notifyWaiters();
+    QMetaObject::invokeMethod(this, [this] {
+        if (d->waitTimer)
+            d->armWaitTimer();
+    }, Qt::QueuedConnection);
+}
+
+bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store, ReadStore &readStore,
+                                      const std::function<void(qint64, qint64)> &progress, QString *error)
+{
+    {
+        auto tx = readStore.begin();
+        if (!tx || !projection.reset(*tx, error) || !tx->setCheckpoint(projection.name(), 0) || !tx->commit()) {
+            if (error->isEmpty())
+                *error = tx ? tx->errorString() : readStore.errorString();
+            return false;
+        }
+    }
+    projection.committed();
+    const qint64 total = store.headPosition();
+    qint64 position = 0;
+    progress(0, total);
+    for (;;) {
+        const RecordedEvents events = store.readAll(position + 1, kCatchUpBatch * 4);
+        if (events.isEmpty())
+            break;
+        ProjectionFault fault;
+        if (!applyInTransaction(projection, readStore, events, &fault)) {
+            *error = QStringLiteral("event at position %1 (%2): %3").arg(fault.position).arg(fault.eventId, fault.error);
+            return false;
+        }
+        position = events.last().position;
+        progress(position, qMax(total, position));
+    }
+    return true;
+}
+
+} // namespace Gatehouse

@@ -1,0 +1,83 @@
+#pragma once
+
+#include "projection.h"
+
+#include <QObject>
+
+#include <functional>
+#include <memory>
+
+namespace Gatehouse {
+
+class EventStore;
+
+// Runs one projection on its own thread: loads its checkpoint, catches up from the log in
+// batches, then follows the store's committed-events signal (no polling). Each batch and the
+// checkpoint commit in one read-store transaction. A fault stops this projection only, with
+// the reason and the event kept for display; resume() retries from the checkpoint.
+//
+// The runner object lives on its own thread; every public function may be called from any
+// thread.
+class ProjectionRunner final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ProjectionRunner)
+
+public:
+    enum class Status { Stopped, CatchingUp, Running, Paused, Rebuilding, Faulted };
+    Q_ENUM(Status)
+
+    struct Stats
+    {
+        QString name;
+        Status status = Status::Stopped;
+        qint64 position = 0;          // last event applied
+        qint64 head = 0;              // last event in the log
+        qint64 lagEvents = 0;
+        qint64 lagMs = 0;             // age of the oldest event not yet applied
+        double eventsPerSecond = 0;   // recent throughput
+        QString error;                // when faulted
+        qint64 faultPosition = 0;
+        QString faultEventId;
+        qint64 rebuildTarget = 0;     // head when the rebuild started
+        double progress = 1.0;        // 0..1 while rebuilding or catching up
+    };
+
+    static constexpr int kLiveBatch = 1000;
+    static constexpr int kCatchUpBatch = 5000;
+
+    ProjectionRunner(std::shared_ptr<Projection> projection, EventStore *store, ReadStore *readStore,
+                     QObject *parent = nullptr);
+    ~ProjectionRunner() override;
+
+    QString name() const;
+    Projection *projection() const;
+
+    void start();
+    void stop();      // finishes the batch in progress; blocks until the thread has ended
+    void pause();
+    void resume();    // also retries after a fault
+    void rebuild();   // drop and replay, reporting progress in stats()
+
+    Stats stats() const;
+    qint64 position() const;   // atomic, cheap
+    static QString statusName(Status status);
+
+    // Calls `callback(true)` once the projection has applied `target`, or `callback(false)`
+    // after `timeoutMs`. The callback runs on the runner's thread (or at once on the calling
+    // thread when the position is already reached); it must be quick.
+    void whenReached(qint64 target, int timeoutMs, std::function<void(bool reached)> callback);
+
+    // Rebuilds synchronously on the calling thread, without a running engine (offline tool).
+    static bool rebuildOffline(Projection &projection, EventStore &store, ReadStore &readStore,
+                               const std::function<void(qint64 done, qint64 total)> &progress, QString *error);
+
+Q_SIGNALS:
+    void statsChanged();
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Gatehouse

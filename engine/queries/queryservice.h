@@ -1,0 +1,39 @@
+#pragma once
+
+#include "gateway/apirequest.h"
+#include "gateway/apiresponse.h"
+#include "gateway/route.h"
+
+#include <memory>
+
+namespace Gatehouse {
+
+class CollectionCatalog;
+class EventStore;
+class ProjectionRunner;
+class ReadStore;
+
+// The query side (DESIGN.md "Queries"): get by id with ETag / If-None-Match, filtered and
+// sorted lists with stable cursors, read-your-writes through X-Min-Position / min_position
+// (waits on the projection's progress, no polling), and ?at_position=N time travel folded
+// from the entity's stream. Every answer carries X-Read-Position. Queries run on a worker
+// pool, never on the network thread once they have to wait.
+class QueryService final
+{
+public:
+    QueryService(ReadStore *readStore, EventStore *store, const CollectionCatalog *catalog, ProjectionRunner *upsert);
+    ~QueryService();
+    QueryService(const QueryService &) = delete;
+    QueryService &operator=(const QueryService &) = delete;
+
+    void setMaxWaitMs(int ms);
+    int maxWaitMs() const;
+
+    void handle(const Route &route, ApiRequest &&request, ApiResponder &&respond);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "sql/sqlvalue.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace Gatehouse {
+
+struct Collection;
+
+// A list request on one read collection, parsed and checked against the collection's schema:
+//   field=value  field[gt|gte|lt|lte|ne]=value  field[in]=a,b  sort=field,-field  limit=1..1000
+//   cursor=<opaque>  include_deleted=true
+// Field names must be declared properties (or `id`); values are typed by the schema and only
+// ever bound as parameters. Paging is keyset-based on (sort fields..., id), so no item is
+// repeated or skipped while paging, even as other items are inserted between pages.
+class ListQuery
+{
+public:
+    enum class Op { Eq, Ne, Gt, Gte, Lt, Lte, In };
+    struct Filter
+    {
+        QString field;
+        Op op = Op::Eq;
+        QList<SqlValue> values;
+    };
+    struct SortKey
+    {
+        QString field;
+        bool descending = false;
+    };
+    struct Sql
+    {
+        QByteArray text;
+        QList<SqlValue> bindings;
+        int sortColumn = 6;   // index of the first sort key column in the result
+    };
+
+    static constexpr int kDefaultLimit = 50;
+    static constexpr int kMaxLimit = 1000;
+
+    // `ignored`: parameters handled elsewhere (e.g. min_position). Returns false with a
+    // message on any unknown field, bad operator, bad value, bad limit or foreign cursor.
+    static bool parse(const QList<std::pair<QString, QString>> &items, const Collection &collection,
+                      ListQuery *out, QString *error, const QStringList &ignored = {});
+
+    // SELECT id, doc, version, position, updated_at, deleted, <sort keys> ... LIMIT limit+1.
+    Sql toSql(const QByteArray &quotedTable) const;
+    QByteArray nextCursor(const QList<SqlValue> &sortValues, const QString &id) const;
+
+    QList<Filter> filters;
+    QList<SortKey> sort;          // without id, which always comes last
+    bool idDescending = false;
+    int limit = kDefaultLimit;
+    bool includeDeleted = false;
+    std::optional<QList<SqlValue>> after;   // decoded cursor: sort values then id
+
+    static QByteArray fieldExpression(const QString &field);
+    static bool isSafeFieldName(const QString &field);
+
+private:
+    QString sortSignature() const;
+};
+
+} // namespace Gatehouse

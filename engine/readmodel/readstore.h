@@ -1,0 +1,81 @@
+#pragma once
+
+#include "storeddocument.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace Gatehouse {
+
+class ListQuery;
+class SqliteConnection;
+
+// The read store (readmodel.db): one table per read collection holding documents as JSON,
+// expression indexes on the fields a collection marks "index": true, and the projections'
+// checkpoints. Every change happens in a WriteTransaction; at most one is open at a time
+// (it holds the store's write lock), from any thread. Reads use a pool of read-only
+// connections and may run on any thread at the same time as a write.
+//
+// The file is derived data: it runs with synchronous=NORMAL, and since documents and
+// checkpoints commit together, whatever a crash loses is replayed from the event log.
+class ReadStore final
+{
+public:
+    struct Page
+    {
+        QList<StoredDocument> items;
+        QByteArray nextCursor;   // empty: no further page
+    };
+
+    class WriteTransaction
+    {
+    public:
+        ~WriteTransaction();   // rolls back unless committed
+        bool ensureCollection(const QString &collection, const QStringList &indexedFields);
+        bool put(const StoredDocument &doc);                  // insert or replace
+        std::optional<StoredDocument> get(const QString &collection, const QString &id);
+        bool remove(const QString &collection, const QString &id);   // physical delete (functions' ctx.remove)
+        bool dropCollection(const QString &collection);
+        bool setCheckpoint(const QString &projection, qint64 position);
+        bool commit();
+        QString errorString() const;
+
+    private:
+        friend class ReadStore;
+        struct Private;
+        explicit WriteTransaction(std::unique_ptr<Private> d);
+        std::unique_ptr<Private> d;
+    };
+
+    ReadStore();
+    ~ReadStore();
+    ReadStore(const ReadStore &) = delete;
+    ReadStore &operator=(const ReadStore &) = delete;
+
+    bool open(const QString &path, QString *error);
+    void close();
+    bool isOpen() const;
+
+    // Blocks while another transaction is open. Null on failure (see errorString()).
+    std::unique_ptr<WriteTransaction> begin();
+    QString errorString() const;
+
+    // Reads, from any thread.
+    qint64 checkpoint(const QString &projection) const;
+    std::optional<StoredDocument> document(const QString &collection, const QString &id) const;
+    bool list(const QString &collection, const ListQuery &query, Page *page, QString *error) const;
+    QStringList collections() const;
+    qint64 count(const QString &collection, bool includeDeleted = false) const;
+
+    static QByteArray quotedTable(const QString &collection);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Gatehouse
