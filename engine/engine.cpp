@@ -12,6 +12,7 @@
 #include "queries/queryservice.h"
 #include "readmodel/readstore.h"
 #include "datadirlock.h"
+#include "metrics/metricsregistry.h"
 
 #include <QDir>
 #include <QFile>
@@ -31,6 +32,7 @@ struct Engine::Private
     QString adminKey;
     bool adminKeyGenerated = false;
     std::unique_ptr<DataDirLock> lock;
+    std::unique_ptr<MetricsRegistry> metrics;
     std::unique_ptr<ConfigStore> config;
     std::unique_ptr<EventStore> store;
     std::unique_ptr<ReadStore> readStore;
@@ -133,7 +135,8 @@ bool Engine::start(const EngineOptions &options)
     d->queries->setMaxWaitMs(options.queryWaitMs);
     QueryService *queries = d->queries.get();
     d->eventLog = std::make_unique<EventLogQuery>(d->store.get());
-    d->gateway = std::make_unique<Gateway>();
+    d->metrics = std::make_unique<MetricsRegistry>();
+    d->gateway = std::make_unique<Gateway>(d->metrics.get());
     CommandService *commands = d->commands.get();
     EventLogQuery *eventLog = d->eventLog.get();
     d->gateway->setUpstreamHandler(QStringLiteral("command"), [commands](const Route &route, ApiRequest &&req, ApiResponder &&respond) {
@@ -149,7 +152,9 @@ bool Engine::start(const EngineOptions &options)
     for (const Collection &c : project.collections())
         routes += DefaultRoutes::forCollection(c.name);
     routes += DefaultRoutes::system();
-    d->gateway->setRoutes(routes);
+    QStringList routeErrors;
+    if (!d->gateway->setRoutes(routes, &routeErrors))
+        return d->fail(QStringLiteral("the default routes are invalid: ") + routeErrors.join(QStringLiteral("; ")));
 
     d->running = true;
     qCInfo(lcEngine) << "engine started in" << d->options.dataDir << "with" << project.collections().size()
@@ -174,6 +179,7 @@ void Engine::stop()
     d->commands.reset();
     d->upsertRunner.reset();
     d->upsert.reset();
+    d->metrics.reset();
     if (d->readStore)
         d->readStore->close();
     d->readStore.reset();
@@ -194,6 +200,7 @@ CommandService *Engine::commands() const { return d->commands.get(); }
 const CollectionCatalog *Engine::collections() const { return d->catalog.get(); }
 ConfigStore *Engine::configStore() const { return d->config.get(); }
 ReadStore *Engine::readStore() const { return d->readStore.get(); }
+MetricsRegistry *Engine::metrics() const { return d->metrics.get(); }
 QueryService *Engine::queries() const { return d->queries.get(); }
 UpsertProjection *Engine::upsertProjection() const { return d->upsert.get(); }
 

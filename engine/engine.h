@@ -12,6 +12,7 @@ class CollectionCatalog;
 class CommandService;
 class ConfigStore;
 class Gateway;
+class MetricsRegistry;
 class ProjectionRunner;
 class QueryService;
 class ReadStore;
@@ -53,6 +54,7 @@ public:
     const CollectionCatalog *collections() const;
     ConfigStore *configStore() const;
     ReadStore *readStore() const;
+    MetricsRegistry *metrics() const;
     QueryService *queries() const;
     UpsertProjection *upsertProjection() const;
     QList<ProjectionRunner *> projections() const;

@@ -1,16 +1,57 @@
 #include "gateway.h"
 
+#include "metrics/metricsregistry.h"
+#include "pluginstate.h"
 #include "routetable.h"
 
+#include <QJsonArray>
 #include <QLoggingCategory>
+#include <QTimer>
+
+#include <chrono>
 
 Q_LOGGING_CATEGORY(lcGateway, "gatehouse.gateway")
 
 namespace Gatehouse {
 
-Gateway::Gateway()
-    : m_table(std::make_shared<RouteTable>())
+namespace {
+qint64 steadyMs()
 {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+double steadySeconds()
+{
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+} // namespace
+
+struct Gateway::Exchange
+{
+    std::shared_ptr<const GatewayConfig> config;   // keeps route and chain alive
+    const Route *route = nullptr;
+    const GatewayConfig::Chain *chain = nullptr;
+    ApiRequest request;
+    ApiResponder respond;
+    RequestContext ctx;
+    size_t entered = 0;         // plugins whose access phase let the request through
+    double startedAt = 0;
+};
+
+Gateway::Gateway(MetricsRegistry *metrics)
+    : m_metrics(metrics)
+    , m_state(std::make_shared<PluginState>())
+{
+    QStringList errors;
+    m_config = GatewayConfig::build({}, m_state, &errors);
+    if (m_metrics) {
+        m_metrics->describe("gatehouse_http_requests_total", MetricsRegistry::Type::Counter,
+                            "Requests answered by the gateway, by route and status.");
+        m_metrics->describe("gatehouse_http_request_duration_seconds", MetricsRegistry::Type::Histogram,
+                            "Time from the gateway receiving a request to its answer, by route.",
+                            {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5});
+    }
 }
 
 Gateway::~Gateway() = default;
@@ -20,53 +61,112 @@ void Gateway::setUpstreamHandler(const QString &type, UpstreamHandler handler)
     m_handlers.insert(type, std::move(handler));
 }
 
-void Gateway::setRoutes(QList<Route> routes)
+bool Gateway::apply(const GatewayResources &resources, QStringList *errors)
 {
-    auto table = std::make_shared<const RouteTable>(std::move(routes));
-    QMutexLocker lock(&m_tableMutex);
-    m_table = std::move(table);
+    QStringList local;
+    auto config = GatewayConfig::build(resources, m_state, errors ? errors : &local);
+    if (!config)
+        return false;
+    QMutexLocker lock(&m_configMutex);
+    m_config = std::move(config);
+    return true;
 }
 
-std::shared_ptr<const RouteTable> Gateway::routeTable() const
+bool Gateway::setRoutes(const QList<Route> &routes, QStringList *errors)
 {
-    QMutexLocker lock(&m_tableMutex);
-    return m_table;
+    GatewayResources resources;
+    for (const Route &r : routes)
+        resources.routes.append(r.toJson());
+    return apply(resources, errors);
+}
+
+std::shared_ptr<const GatewayConfig> Gateway::config() const
+{
+    QMutexLocker lock(&m_configMutex);
+    return m_config;
 }
 
 void Gateway::handle(ApiRequest request, ApiResponder respond) const
 {
-    const std::shared_ptr<const RouteTable> table = routeTable();
-    RouteTable::Match m = table->match(request.method, request.path);
-    if (m.outcome == RouteTable::Match::NotFound) {
-        respond(ApiResponse::problem(404, QStringLiteral("no route matches %1 %2")
-                                              .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path)),
-                                     QStringLiteral("no-route")));
-        return;
-    }
-    if (m.outcome == RouteTable::Match::MethodNotAllowed) {
-        ApiResponse r = ApiResponse::problem(405, QStringLiteral("%1 is not allowed here; allowed: %2")
-                                                      .arg(QString::fromLatin1(request.method),
-                                                           m.allowedMethods.join(QStringLiteral(", "))),
-                                             QStringLiteral("method-not-allowed"));
-        r.setHeader(QByteArrayLiteral("allow"), m.allowedMethods.join(QStringLiteral(", ")).toLatin1());
+    auto ex = std::make_shared<Exchange>();
+    ex->config = config();
+    ex->startedAt = steadySeconds();
+    RouteTable::Match m = ex->config->routeTable().match(request.method, request.path);
+    if (m.outcome != RouteTable::Match::Found) {
+        ApiResponse r;
+        if (m.outcome == RouteTable::Match::MethodNotAllowed) {
+            const QString allowed = m.allowedMethods.join(QStringLiteral(", "));
+            r = ApiResponse::problem(405, QStringLiteral("%1 is not allowed here; allowed: %2").arg(QString::fromLatin1(request.method), allowed),
+                                     QStringLiteral("method-not-allowed"));
+            r.setHeader(QByteArrayLiteral("allow"), allowed.toLatin1());
+        } else {
+            r = ApiResponse::problem(404, QStringLiteral("no route matches %1 %2").arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path)),
+                                     QStringLiteral("no-route"));
+        }
+        if (m_metrics)
+            m_metrics->increment("gatehouse_http_requests_total", "route=\"\",status=\"" + QByteArray::number(r.status) + '"');
         respond(std::move(r));
         return;
     }
-    const Route &route = *m.route;
-    const auto handler = m_handlers.constFind(route.upstream.type);
+    ex->route = m.route;
+    ex->chain = &ex->config->chain(m.route);
+    ex->request = std::move(request);
+    ex->request.routeId = m.route->id;
+    ex->request.params = std::move(m.params);
+    ex->respond = std::move(respond);
+    ex->ctx.request = &ex->request;
+    ex->ctx.route = m.route;
+    ex->ctx.startedMs = steadyMs();
+    runAccess(std::move(ex), 0);
+}
+
+void Gateway::runAccess(std::shared_ptr<Exchange> ex, size_t index) const
+{
+    const auto &chain = *ex->chain;
+    for (size_t i = index; i < chain.size(); ++i) {
+        PluginVerdict verdict = chain[i].plugin->access(ex->ctx);
+        if (verdict.kind == PluginVerdict::Respond) {
+            finish(std::move(ex), std::move(verdict.response));
+            return;
+        }
+        ex->entered = i + 1;
+        if (verdict.kind == PluginVerdict::Delay) {
+            // Continue later on this thread's event loop (limit-req's "delay" mode).
+            QTimer::singleShot(verdict.delayMs, [this, ex, i]() mutable { runAccess(std::move(ex), i + 1); });
+            return;
+        }
+    }
+    ex->request.consumer = ex->ctx.consumer;
+    callUpstream(std::move(ex));
+}
+
+void Gateway::callUpstream(std::shared_ptr<Exchange> ex) const
+{
+    const auto handler = m_handlers.constFind(ex->route->upstream.type);
     if (handler == m_handlers.cend()) {
-        respond(ApiResponse::problem(501, QStringLiteral("upstream type '%1' is not available in this build")
-                                              .arg(route.upstream.type),
-                                     QStringLiteral("upstream-unavailable")));
+        finish(std::move(ex), ApiResponse::problem(502, QStringLiteral("upstream type '%1' is not available in this build")
+                                                            .arg(ex->route->upstream.type),
+                                                   QStringLiteral("upstream-unavailable")));
         return;
     }
-    request.routeId = route.id;
-    request.params = std::move(m.params);
-    // Keep the table alive while the handler reads the route; handlers finish with the
-    // configuration they started with even if routes change meanwhile.
-    (*handler)(route, std::move(request), [table, respond = std::move(respond)](ApiResponse r) mutable {
-        respond(std::move(r));
-    });
+    ApiRequest request = ex->request;   // the handler consumes its copy; plugins keep the original
+    (*handler)(*ex->route, std::move(request), [this, ex](ApiResponse r) mutable { finish(std::move(ex), std::move(r)); });
+}
+
+void Gateway::finish(std::shared_ptr<Exchange> ex, ApiResponse response) const
+{
+    const auto &chain = *ex->chain;
+    for (size_t i = ex->entered; i-- > 0;)
+        chain[i].plugin->response(ex->ctx, response);
+    for (const auto &[name, value] : std::as_const(ex->ctx.responseHeaders))
+        response.setHeader(name, value);
+    if (m_metrics) {
+        const QByteArray route = MetricsRegistry::label("route", ex->route->id);
+        m_metrics->increment("gatehouse_http_requests_total", route + ",status=\"" + QByteArray::number(response.status) + '"');
+        m_metrics->observe("gatehouse_http_request_duration_seconds", route, steadySeconds() - ex->startedAt);
+    }
+    ApiResponder respond = std::move(ex->respond);
+    respond(std::move(response));
 }
 
 } // namespace Gatehouse

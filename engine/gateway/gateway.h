@@ -2,6 +2,7 @@
 
 #include "apirequest.h"
 #include "apiresponse.h"
+#include "gatewayconfig.h"
 #include "route.h"
 
 #include <QHash>
@@ -12,18 +13,20 @@
 
 namespace Gatehouse {
 
-class RouteTable;
+class MetricsRegistry;
+class PluginState;
 
-// The one place requests are dispatched: match the route, (later: run its plugin chain),
-// hand the request to the upstream handler registered for the route's upstream type.
-// handle() may be called from any thread; the route table is swapped atomically, so a
-// request in flight finishes on the table it started with.
+// The one place requests are dispatched: match the route, run its plugin chain (global rules
+// and the route's plugins, by priority), hand the request to the upstream handler for the
+// route's upstream type, then let the plugins see the answer. handle() may be called from any
+// thread with an event loop (plugins may delay); the configuration is swapped atomically, so
+// a request in flight finishes on the configuration it started with.
 class Gateway final
 {
 public:
     using UpstreamHandler = std::function<void(const Route &route, ApiRequest &&request, ApiResponder &&respond)>;
 
-    Gateway();
+    explicit Gateway(MetricsRegistry *metrics = nullptr);
     ~Gateway();
     Gateway(const Gateway &) = delete;
     Gateway &operator=(const Gateway &) = delete;
@@ -31,15 +34,27 @@ public:
     // Register before serving; not synchronised with handle().
     void setUpstreamHandler(const QString &type, UpstreamHandler handler);
 
-    void setRoutes(QList<Route> routes);
-    std::shared_ptr<const RouteTable> routeTable() const;
+    // Builds a configuration from the resources and, when valid, makes it current.
+    bool apply(const GatewayResources &resources, QStringList *errors);
+    std::shared_ptr<const GatewayConfig> config() const;
+    std::shared_ptr<PluginState> pluginState() const { return m_state; }
+
+    // Convenience for tests and tools: routes only, no plugins.
+    bool setRoutes(const QList<Route> &routes, QStringList *errors = nullptr);
 
     void handle(ApiRequest request, ApiResponder respond) const;
 
 private:
+    struct Exchange;
+    void runAccess(std::shared_ptr<Exchange> ex, size_t index) const;
+    void callUpstream(std::shared_ptr<Exchange> ex) const;
+    void finish(std::shared_ptr<Exchange> ex, ApiResponse response) const;
+
     QHash<QString, UpstreamHandler> m_handlers;
-    mutable QMutex m_tableMutex;
-    std::shared_ptr<const RouteTable> m_table;
+    MetricsRegistry *m_metrics;
+    std::shared_ptr<PluginState> m_state;
+    mutable QMutex m_configMutex;
+    std::shared_ptr<const GatewayConfig> m_config;
 };
 
 } // namespace Gatehouse

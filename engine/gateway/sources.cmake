@@ -4,4 +4,11 @@ list(APPEND GATEHOUSE_ENGINE_SOURCES
     gateway/route.cpp gateway/route.h
     gateway/routetable.cpp gateway/routetable.h
     gateway/gateway.cpp gateway/gateway.h
-    gateway/defaultroutes.cpp gateway/defaultroutes.h)
+    gateway/gatewayconfig.cpp gateway/gatewayconfig.h
+    gateway/consumerindex.cpp gateway/consumerindex.h
+    gateway/plugin.h gateway/pluginstate.h
+    gateway/pluginregistry.cpp gateway/pluginregistry.h
+    gateway/defaultroutes.cpp gateway/defaultroutes.h
+    gateway/plugins/builtinplugins.h
+    gateway/plugins/requestidplugin.cpp
+    gateway/plugins/keyauthplugin.cpp)

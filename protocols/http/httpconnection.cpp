@@ -3,6 +3,7 @@
 #include "httpconnectionlink.h"
 #include "httplogging.h"
 #include "httprequest.h"
+#include "httpresponse.h"
 #include "httpstreamstate.h"
 #include "httpwire.h"
 
@@ -29,6 +30,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, std::shared_ptr<const HttpHan
     , m_handler(std::move(handler))
     , m_limits(limits)
     , m_parser(limits)
+    , m_answers(socket)
     , m_link(std::make_shared<HttpConnectionLink>(this))
 {
     m_socket->setParent(this);
@@ -53,12 +55,6 @@ HttpConnection::~HttpConnection()
     if (m_counter)
         --*m_counter;
     m_link->detach();
-    if (m_stream)
-        m_stream->finish();
-    for (const Pending &pending : m_pending) {
-        if (pending.stream)
-            pending.stream->finish();
-    }
 }
 
 void HttpConnection::countIn(const std::shared_ptr<std::atomic<int>> &counter)
@@ -82,12 +78,11 @@ void HttpConnection::start()
 void HttpConnection::reject(const HttpResponse &response)
 {
     m_stopParsing = true;
-    Pending pending;
-    pending.sequence = m_nextSequence++;
-    pending.kind = Pending::Kind::Answer;
-    pending.closeAfter = true;
-    pending.response = response;
-    m_pending.push_back(std::move(pending));
+    HttpAnswerQueue::Entry entry;
+    entry.kind = HttpAnswerQueue::Entry::Kind::Answer;
+    entry.closeAfter = true;
+    entry.response = response;
+    m_answers.push(std::move(entry));
     start();
 }
 
@@ -97,70 +92,57 @@ void HttpConnection::shutdown()
         return;
     m_draining = true;
     m_stopParsing = true;
-    for (Pending &pending : m_pending)
-        pending.streamClosed = true;
-    if (m_stream)
-        endStream();
+    if (m_answers.closeAllStreams())
+        beginClosing();
     else
         pump();
 }
 
 void HttpConnection::deliver(quint64 sequence, const HttpResponse &response)
 {
-    Pending *pending = findPending(sequence);
-    if (!pending || pending->kind != Pending::Kind::Waiting)
-        return;  // the client left or the connection is closing: nobody to tell
-    pending->kind = Pending::Kind::Answer;
-    pending->response = response;
-    pump();
+    // False when the client left or the connection is closing: nobody to tell.
+    if (m_state == State::Serving && m_answers.deliver(sequence, response))
+        pump();
 }
 
 void HttpConnection::startStream(const HttpResponse &head,
                                  const std::shared_ptr<HttpStreamState> &stream)
 {
-    Pending *pending = findPending(stream->sequence);
-    if (!pending || pending->kind != Pending::Kind::Waiting) {
+    if (m_state != State::Serving) {
         stream->finish();
         return;
     }
-    pending->kind = Pending::Kind::Stream;
-    pending->response = head;
-    pending->stream = stream;
-    pending->streamClosed = m_draining;
+    if (!m_answers.startStream(head, stream))
+        return;
     m_stopParsing = true;  // a stream is the connection's last answer
+    if (m_draining)
+        m_answers.closeAllStreams();
     pump();
 }
 
 void HttpConnection::writeStream(const std::shared_ptr<HttpStreamState> &stream,
                                  const QByteArray &data)
 {
-    if (m_state == State::Serving && m_stream == stream) {
-        sendStreamData(data);
-        updateTimers();
-    } else if (Pending *pending = findPending(stream->sequence); pending && pending->stream == stream) {
-        pending->streamData.append(data);
-    } else {
+    if (m_state != State::Serving) {
         stream->queuedBytes -= data.size();
+        return;
     }
+    m_answers.writeStream(stream, data);
+    updateTimers();
 }
 
 void HttpConnection::closeStream(const std::shared_ptr<HttpStreamState> &stream)
 {
-    if (m_state == State::Serving && m_stream == stream)
-        endStream();
-    else if (Pending *pending = findPending(stream->sequence); pending && pending->stream == stream)
-        pending->streamClosed = true;
-    else
+    if (m_state != State::Serving)
         stream->finish();
+    else if (m_answers.closeStream(stream))
+        beginClosing();
 }
 
 void HttpConnection::takeOver(quint64 sequence, HttpResponder::TakeOverReceiver receiver)
 {
-    Pending *pending = findPending(sequence);
-    if (!pending || pending->kind != Pending::Kind::Waiting)
+    if (m_state != State::Serving || !m_answers.takeOver(sequence, std::move(receiver)))
         return;
-    pending->kind = Pending::Kind::TakeOver;
-    pending->receiver = std::move(receiver);
     m_stopParsing = true;
     pump();  // a no-op inside the handler; the dispatch loop flushes right after it
 }
@@ -181,8 +163,7 @@ bool HttpConnection::parseInput()
 {
     bool progressed = false;
     const auto maxPipelined = qsizetype(std::max(1, m_limits.maxPipelined));
-    while (m_state == State::Serving && !m_stopParsing
-           && qsizetype(m_pending.size()) < maxPipelined) {
+    while (m_state == State::Serving && !m_stopParsing && m_answers.size() < maxPipelined) {
         if (!m_parser.hasUnparsed()) {
             const QByteArray chunk = m_socket->read(kReadChunk);
             if (chunk.isEmpty())
@@ -193,7 +174,7 @@ bool HttpConnection::parseInput()
         const HttpRequestParser::Status status = m_parser.parse();
         if (m_parser.takeContinueRequest() && status != HttpRequestParser::Status::Failed) {
             // The interim answer must not overtake answers still owed to earlier requests.
-            if (m_pending.empty())
+            if (m_answers.isEmpty())
                 m_socket->write(HttpWire::continueResponse());
             else
                 m_continuePending = true;
@@ -214,17 +195,15 @@ void HttpConnection::dispatch()
     request.peerAddress = m_socket->peerAddress();
     request.peerPort = m_socket->peerPort();
 
-    Pending pending;
-    pending.sequence = m_nextSequence++;
-    pending.headRequest = request.method == "HEAD";
-    pending.http10 = request.versionMajor < 1 || (request.versionMajor == 1 && request.versionMinor == 0);
+    HttpAnswerQueue::Entry entry;
+    entry.headRequest = request.method == "HEAD";
+    entry.http10 = request.versionMajor < 1 || (request.versionMajor == 1 && request.versionMinor == 0);
     // After an upgrade request the bytes that follow belong to another protocol.
-    pending.closeAfter = !request.keepAlive || request.upgrade;
-    pending.rawMessage = m_parser.takeRawMessage();
-    m_stopParsing = m_stopParsing || pending.closeAfter;
+    entry.closeAfter = !request.keepAlive || request.upgrade;
+    entry.rawMessage = m_parser.takeRawMessage();
+    m_stopParsing = m_stopParsing || entry.closeAfter;
     m_continuePending = false;  // its body came anyway
-    const quint64 sequence = pending.sequence;
-    m_pending.push_back(std::move(pending));
+    const quint64 sequence = m_answers.push(std::move(entry));
 
     const HttpResponder responder(m_link, sequence);
     if (*m_handler)
@@ -237,92 +216,39 @@ void HttpConnection::dispatch()
 void HttpConnection::refuse(int status, const QString &title, const QString &detail)
 {
     qCDebug(lcHttp) << "refusing request from" << m_socket->peerAddress() << status << detail;
-    Pending pending;
-    pending.sequence = m_nextSequence++;
-    pending.kind = Pending::Kind::Answer;
-    pending.closeAfter = true;
-    pending.response = HttpResponse::problem(status, title, detail);
+    HttpAnswerQueue::Entry entry;
+    entry.kind = HttpAnswerQueue::Entry::Kind::Answer;
+    entry.closeAfter = true;
+    entry.response = HttpResponse::problem(status, title, detail);
     m_stopParsing = true;
     m_continuePending = false;
-    m_pending.push_back(std::move(pending));
+    m_answers.push(std::move(entry));
 }
 
 bool HttpConnection::flushOutput()
 {
-    bool progressed = false;
-    while (m_state == State::Serving && !m_stream && !m_pending.empty()) {
-        if (m_pending.front().kind == Pending::Kind::Waiting)
-            break;  // strict request order: a later answer waits for this one
-        progressed = true;
-        Pending pending = std::move(m_pending.front());
-        m_pending.pop_front();
-        switch (pending.kind) {
-        case Pending::Kind::Answer:
-            writeAnswer(pending);
-            break;
-        case Pending::Kind::Stream:
-            openStream(pending);
-            break;
-        case Pending::Kind::TakeOver:
-            handOver(std::move(pending));
-            return true;
-        case Pending::Kind::Waiting:
-            break;
-        }
+    HttpAnswerQueue::FlushResult result = m_answers.flush(m_draining);
+    switch (result.next) {
+    case HttpAnswerQueue::Next::HandOver:
+        handOver(std::move(result.handOver));
+        return true;
+    case HttpAnswerQueue::Next::Close:
+        beginClosing();
+        return true;
+    case HttpAnswerQueue::Next::Continue:
+        break;
     }
-    if (m_state == State::Serving && !m_stream && m_pending.empty()) {
+    if (m_answers.isEmpty() && !m_answers.isStreaming()) {
         if (m_continuePending && !m_stopParsing)
             m_socket->write(HttpWire::continueResponse());
         m_continuePending = false;
         if (m_draining)
             beginClosing();
     }
-    return progressed;
+    return result.progressed;
 }
 
-void HttpConnection::writeAnswer(Pending &pending)
-{
-    const bool close = pending.closeAfter || HttpWire::asksToClose(pending.response)
-        || (m_draining && m_pending.empty());
-    m_socket->write(HttpWire::encodeResponse(pending.response, pending.headRequest, close));
-    if (close)
-        beginClosing();
-}
-
-void HttpConnection::openStream(Pending &pending)
-{
-    m_stopParsing = true;
-    m_stream = pending.stream;
-    m_streamChunked = !pending.http10 && !pending.headRequest;
-    const auto framing = pending.http10 ? HttpWire::Framing::UntilClose : HttpWire::Framing::Chunked;
-    m_socket->write(HttpWire::encodeStreamHead(pending.response, framing));
-    for (const QByteArray &data : std::as_const(pending.streamData))
-        sendStreamData(data);
-    if (pending.streamClosed || pending.headRequest)
-        endStream();
-}
-
-void HttpConnection::sendStreamData(const QByteArray &data)
-{
-    m_stream->queuedBytes -= data.size();
-    if (m_streamChunked)
-        m_socket->write(HttpWire::encodeChunk(data));
-    else
-        m_socket->write(data);
-    m_stream->socketBytes = m_socket->bytesToWrite();
-}
-
-void HttpConnection::endStream()
-{
-    if (!m_stream)
-        return;
-    if (m_streamChunked)
-        m_socket->write(HttpWire::lastChunk());
-    std::exchange(m_stream, nullptr)->finish();
-    beginClosing();
-}
-
-void HttpConnection::handOver(Pending pending)
+void HttpConnection::handOver(HttpAnswerQueue::Entry entry)
 {
     QTcpSocket *socket = std::exchange(m_socket, nullptr);
     const QByteArray rest = m_parser.takeUnparsed();
@@ -331,16 +257,7 @@ void HttpConnection::handOver(Pending pending)
     socket->setReadBufferSize(0);
     markGone();
     // Earlier answers may still sit in the socket's write buffer; the socket sends them itself.
-    pending.receiver(socket, pending.rawMessage, rest);
-}
-
-HttpConnection::Pending *HttpConnection::findPending(quint64 sequence)
-{
-    if (m_state != State::Serving)
-        return nullptr;
-    const auto it = std::find_if(m_pending.begin(), m_pending.end(),
-                                 [sequence](const Pending &p) { return p.sequence == sequence; });
-    return it == m_pending.end() ? nullptr : &*it;
+    entry.receiver(socket, entry.rawMessage, rest);
 }
 
 void HttpConnection::beginClosing()
@@ -352,11 +269,7 @@ void HttpConnection::beginClosing()
     m_headerTimer.stop();
     m_idleTimer.stop();
     m_link->detach();
-    for (const Pending &pending : m_pending) {
-        if (pending.stream)
-            pending.stream->finish();
-    }
-    m_pending.clear();
+    m_answers.clear();
     m_socket->readAll();
     // Bounded: a client that never reads its last answer does not keep us forever.
     m_lingerTimer.start(std::max(m_limits.idleTimeoutMs, kLingerMs));
@@ -390,13 +303,7 @@ void HttpConnection::markGone()
     m_idleTimer.stop();
     m_lingerTimer.stop();
     m_link->detach();
-    if (m_stream)
-        std::exchange(m_stream, nullptr)->finish();
-    for (const Pending &pending : m_pending) {
-        if (pending.stream)
-            pending.stream->finish();
-    }
-    m_pending.clear();
+    m_answers.clear();
     Q_EMIT finished();
     deleteLater();
 }
@@ -414,7 +321,8 @@ void HttpConnection::updateTimers()
     else if (!m_headerTimer.isActive())
         m_headerTimer.start();
     // Restarted on every bit of progress, so it only fires on a connection that went quiet.
-    const bool owesOutput = !m_pending.empty() || m_stream || m_socket->bytesToWrite() > 0;
+    const bool owesOutput = !m_answers.isEmpty() || m_answers.isStreaming()
+        || m_socket->bytesToWrite() > 0;
     if (owesOutput || inHead)
         m_idleTimer.stop();
     else
@@ -427,10 +335,7 @@ void HttpConnection::onReadyRead()
         m_socket->readAll();  // lingering: drain and discard
         return;
     }
-    const bool handingOver = std::any_of(m_pending.begin(), m_pending.end(), [](const Pending &p) {
-        return p.kind == Pending::Kind::TakeOver;
-    });
-    if (m_state == State::Serving && m_stopParsing && !handingOver) {
+    if (m_state == State::Serving && m_stopParsing && !m_answers.isHandingOver()) {
         // Nothing more will be parsed; reading on lets us notice when the client leaves.
         m_socket->readAll();
         return;
@@ -442,8 +347,7 @@ void HttpConnection::onBytesWritten()
 {
     if (m_state == State::Closing && !m_halfClosed && m_socket->bytesToWrite() == 0)
         halfClose();
-    else if (m_stream)
-        m_stream->socketBytes = m_socket->bytesToWrite();
+    m_answers.socketWritten();
     updateTimers();
 }
 
@@ -461,7 +365,7 @@ void HttpConnection::onIdleTimeout()
     if (m_state != State::Serving)
         return;
     if (m_parser.inMessage()) {
-        // Headers arrived but the body stalled.
+        // The head arrived but the body stalled.
         refuse(408, QStringLiteral("Request Timeout"),
                QStringLiteral("No part of the request body arrived for %1 ms.").arg(m_limits.idleTimeoutMs));
         pump();

@@ -1,16 +1,15 @@
 #pragma once
 
+#include "httpanswerqueue.h"
 #include "httphandler.h"
 #include "httplimits.h"
 #include "httprequestparser.h"
 #include "httpresponder.h"
-#include "httpresponse.h"
 
 #include <QObject>
 #include <QTimer>
 
 #include <atomic>
-#include <deque>
 #include <memory>
 
 class QTcpSocket;
@@ -19,11 +18,14 @@ namespace Gatehouse::Http {
 
 class HttpConnectionLink;
 class HttpStreamState;
+struct HttpResponse;
 
-// One client connection: parses requests, hands them to the handler, and writes the answers
-// strictly in request order, whenever they arrive. Owns its socket (until a takeOver hands it
-// away) and lives on the network thread with it. Responder and stream handles reach it only
-// through its HttpConnectionLink. Deletes itself (deleteLater) once the socket is gone.
+// One client connection: reads and parses requests, hands them to the handler, enforces the
+// timeouts and the pipelining cap, and closes the socket (with a short linger, so a final
+// error answer is not lost to a TCP reset). Its HttpAnswerQueue writes the answers in request
+// order. Owns its socket until a takeOver hands it away; lives on the network thread.
+// Responder and stream handles reach it only through its HttpConnectionLink. Deletes itself
+// (deleteLater) once the socket is gone.
 class HttpConnection final : public QObject
 {
     Q_OBJECT
@@ -53,21 +55,6 @@ Q_SIGNALS:
     void finished();  // the socket is closed or handed over; deletion follows
 
 private:
-    // One request's place in the answer queue.
-    struct Pending {
-        enum class Kind { Waiting, Answer, Stream, TakeOver };
-        quint64 sequence = 0;
-        Kind kind = Kind::Waiting;
-        bool headRequest = false;
-        bool http10 = false;
-        bool closeAfter = false;
-        HttpResponse response;                    // the answer, or a stream's head
-        std::shared_ptr<HttpStreamState> stream;
-        QList<QByteArray> streamData;             // written before the head could go out
-        bool streamClosed = false;
-        HttpResponder::TakeOverReceiver receiver;
-        QByteArray rawMessage;
-    };
     enum class State { Serving, Closing, Gone };
 
     void pump();
@@ -75,12 +62,7 @@ private:
     bool flushOutput();
     void dispatch();
     void refuse(int status, const QString &title, const QString &detail);
-    void writeAnswer(Pending &pending);
-    void openStream(Pending &pending);
-    void sendStreamData(const QByteArray &data);
-    void endStream();
-    void handOver(Pending pending);
-    Pending *findPending(quint64 sequence);
+    void handOver(HttpAnswerQueue::Entry entry);
     void beginClosing();
     void halfClose();
     void markGone();
@@ -95,13 +77,9 @@ private:
     const std::shared_ptr<const HttpHandler> m_handler;
     const HttpLimits m_limits;
     HttpRequestParser m_parser;
+    HttpAnswerQueue m_answers;
     const std::shared_ptr<HttpConnectionLink> m_link;
-    std::deque<Pending> m_pending;
-    quint64 m_nextSequence = 0;
     std::shared_ptr<std::atomic<int>> m_counter;
-
-    std::shared_ptr<HttpStreamState> m_stream;   // the stream on the wire, if any
-    bool m_streamChunked = false;
 
     State m_state = State::Serving;
     bool m_stopParsing = false;      // no further requests will be read

@@ -56,17 +56,21 @@ HttpServer::~HttpServer()
 bool HttpServer::listen(const QHostAddress &address, quint16 port)
 {
     bool listening = false;
+    QString error;
+    quint16 boundPort = 0;
     d->run([&] {
         listening = d->listener->listen(address, port);
+        boundPort = d->listener->serverPort();
+        error = listening ? QString() : d->listener->errorString();
         const QMutexLocker locker(&d->mutex);
         d->address = d->listener->serverAddress();
-        d->port = d->listener->serverPort();
-        d->errorString = listening ? QString() : d->listener->errorString();
+        d->port = boundPort;
+        d->errorString = error;
     });
     if (listening)
-        qCInfo(lcHttp).noquote() << "listening on" << d->address.toString() << d->port;
+        qCInfo(lcHttp).noquote() << "listening on" << address.toString() << boundPort;
     else
-        qCWarning(lcHttp).noquote() << "cannot listen on" << address.toString() << port << d->errorString;
+        qCWarning(lcHttp).noquote() << "cannot listen on" << address.toString() << port << error;
     return listening;
 }
 

@@ -44,7 +44,10 @@ bool HttpStream::isOpen() const
 
 qint64 HttpStream::pendingBytes() const
 {
-    return d ? d->queuedBytes.load() + d->socketBytes.load() : 0;
+    // Once the stream has ended nothing is pending any more, whatever was dropped on the way.
+    if (!d || d->ended.load())
+        return 0;
+    return d->queuedBytes.load() + d->socketBytes.load();
 }
 
 void HttpStream::onClosed(QObject *context, std::function<void()> callback) const

@@ -31,6 +31,7 @@ void HttpStreamState::onFinished(QObject *context, std::function<void()> callbac
 void HttpStreamState::finish()
 {
     open = false;
+    ended = true;
     {
         const QMutexLocker locker(&m_mutex);
         if (m_finished)

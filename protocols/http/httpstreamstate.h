@@ -26,6 +26,7 @@ public:
     const std::shared_ptr<HttpConnectionLink> link;
     const quint64 sequence;
     std::atomic<bool> open{true};
+    std::atomic<bool> ended{false};        // finish() ran: nothing more will be sent
     std::atomic<qint64> queuedBytes{0};    // passed to write(), not yet handed to the socket
     std::atomic<qint64> socketBytes{0};    // in the socket's write buffer (set by the connection)
 

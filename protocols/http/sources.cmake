@@ -1,5 +1,6 @@
 # protocols/http: HTTP/1.1 server (llhttp over QTcpServer) on its own network thread.
 list(APPEND GATEHOUSE_PROTOCOLS_SOURCES
+    http/httpanswerqueue.cpp http/httpanswerqueue.h
     http/httpconnection.cpp http/httpconnection.h
     http/httpconnectionlink.cpp http/httpconnectionlink.h
     http/httphandler.h

@@ -1,0 +1,10 @@
+#pragma once
+
+#include "gateway/plugin.h"
+
+// The plugins compiled into Gatehouse. Each lives in its own source file and describes itself
+// (name, APISIX priority, config schema, factory); PluginRegistry lists them.
+namespace Gatehouse::BuiltinPlugins {
+PluginDescriptor requestId();
+PluginDescriptor keyAuth();
+}

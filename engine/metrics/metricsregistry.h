@@ -1,0 +1,51 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QMutex>
+
+#include <functional>
+
+namespace Gatehouse {
+
+// Counters, gauges and histograms in Prometheus text exposition format (version 0.0.4).
+// Labels are given preformatted (`route="products-get",status="200"`). Thread-safe; cheap
+// enough for every request. Gauges that are cheaper to read at scrape time than to keep
+// current (projection lag, breaker state) come from collectors run by exposition().
+class MetricsRegistry final
+{
+public:
+    enum class Type { Counter, Gauge, Histogram };
+
+    MetricsRegistry();
+    void describe(const QByteArray &name, Type type, const QByteArray &help, QList<double> buckets = {});
+    void increment(const QByteArray &name, const QByteArray &labels = {}, double by = 1);
+    void set(const QByteArray &name, const QByteArray &labels, double value);
+    void observe(const QByteArray &name, const QByteArray &labels, double value);
+    double value(const QByteArray &name, const QByteArray &labels = {}) const;   // counters and gauges
+
+    using Collector = std::function<void(MetricsRegistry &)>;
+    void addCollector(Collector collector);
+    QByteArray exposition();
+
+    static QByteArray label(const QByteArray &key, const QString &value);   // key="escaped value"
+
+private:
+    struct Family
+    {
+        Type type = Type::Counter;
+        QByteArray help;
+        QList<double> buckets;
+        QHash<QByteArray, double> values;                  // counter / gauge by labels
+        QHash<QByteArray, QList<quint64>> bucketCounts;    // histogram by labels (cumulative at exposition)
+        QHash<QByteArray, double> sums;
+        QHash<QByteArray, quint64> counts;
+    };
+    mutable QMutex m_mutex;
+    QHash<QByteArray, Family> m_families;
+    QList<QByteArray> m_order;
+    QList<Collector> m_collectors;
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,2 @@
+list(APPEND GATEHOUSE_ENGINE_SOURCES
+    metrics/metricsregistry.cpp metrics/metricsregistry.h)

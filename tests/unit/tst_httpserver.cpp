@@ -1,0 +1,1010 @@
+// The HTTP/1.1 server: keep-alive, pipelining order with deferred answers, chunked bodies,
+// 100-continue, limits, answers for clients that left, large and HEAD responses, streaming,
+// socket hand-over and the connection cap. The client is a raw QTcpSocket on this thread;
+// the server runs on its own network thread, so blocking socket waits here are fine.
+#include "http/httpserver.h"
+
+#include <QDeadlineTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMutex>
+#include <QRegularExpression>
+#include <QTcpSocket>
+#include <QThreadPool>
+#include <QTimer>
+#include <QtTest>
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+
+using namespace Gatehouse::Http;
+
+namespace {
+
+constexpr int kWaitMs = 10000;  // generous: only a broken server ever waits this long
+
+struct RawResponse {
+    int status = 0;
+    QList<std::pair<QByteArray, QByteArray>> headers;  // names lower-cased
+    QByteArray body;
+
+    QByteArray header(QByteArrayView name) const
+    {
+        for (const auto &[key, value] : headers) {
+            if (key == name)
+                return value;
+        }
+        return {};
+    }
+    bool hasHeader(QByteArrayView name) const
+    {
+        return std::any_of(headers.begin(), headers.end(),
+                           [name](const auto &entry) { return entry.first == name; });
+    }
+};
+
+// A client that writes raw bytes and parses raw answers (Content-Length, chunked, or
+// close-delimited bodies).
+class RawClient
+{
+public:
+    explicit RawClient(quint16 port) { m_socket.connectToHost(QHostAddress::LocalHost, port); }
+
+    bool waitConnected() { return m_socket.waitForConnected(kWaitMs); }
+    QTcpSocket &socket() { return m_socket; }
+    QByteArray buffered() const { return m_buffer; }
+
+    void send(const QByteArray &bytes)
+    {
+        m_socket.write(bytes);
+        m_socket.waitForBytesWritten(kWaitMs);
+    }
+
+    // Reads one whole response; nullopt on timeout, early close or garbage.
+    std::optional<RawResponse> readResponse(bool headRequest = false)
+    {
+        const QByteArray head = readUntil("\r\n\r\n");
+        if (head.isEmpty())
+            return std::nullopt;
+        const QList<QByteArray> lines = head.chopped(4).split('\n');
+        const QList<QByteArray> statusLine = lines.first().trimmed().split(' ');
+        if (statusLine.size() < 2 || !statusLine.first().startsWith("HTTP/1."))
+            return std::nullopt;
+        RawResponse response;
+        response.status = statusLine.at(1).toInt();
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            const qsizetype colon = lines.at(i).indexOf(':');
+            if (colon <= 0)
+                return std::nullopt;
+            response.headers.append({lines.at(i).left(colon).trimmed().toLower(),
+                                     lines.at(i).mid(colon + 1).trimmed()});
+        }
+        if (headRequest || response.status < 200 || response.status == 204 || response.status == 304)
+            return response;
+        if (response.hasHeader("content-length")) {
+            const auto body = readExactly(response.header("content-length").toLongLong());
+            if (!body)
+                return std::nullopt;
+            response.body = *body;
+        } else if (response.header("transfer-encoding") == "chunked") {
+            while (true) {
+                const auto chunk = readChunk();
+                if (!chunk)
+                    return std::nullopt;
+                if (chunk->isEmpty())
+                    break;
+                response.body += *chunk;
+            }
+        } else {
+            waitClosed();
+            response.body = std::exchange(m_buffer, QByteArray());
+        }
+        return response;
+    }
+
+    // One chunk of a chunked body: its data, empty for the last chunk, nullopt on failure.
+    std::optional<QByteArray> readChunk()
+    {
+        const QByteArray sizeLine = readUntil("\r\n");
+        if (sizeLine.isEmpty())
+            return std::nullopt;
+        bool ok = false;
+        const qsizetype size = sizeLine.chopped(2).split(';').first().toLongLong(&ok, 16);
+        if (!ok)
+            return std::nullopt;
+        const auto data = readExactly(size + 2);
+        if (!data || !data->endsWith("\r\n"))
+            return std::nullopt;
+        return data->chopped(2);
+    }
+
+    QByteArray readUntil(QByteArrayView marker)
+    {
+        if (!waitFor([&] { return m_buffer.contains(marker); }))
+            return {};
+        const qsizetype end = m_buffer.indexOf(marker) + marker.size();
+        const QByteArray taken = m_buffer.left(end);
+        m_buffer.remove(0, end);
+        return taken;
+    }
+
+    std::optional<QByteArray> readExactly(qsizetype count)
+    {
+        if (!waitFor([&] { return m_buffer.size() >= count; }))
+            return std::nullopt;
+        const QByteArray taken = m_buffer.left(count);
+        m_buffer.remove(0, count);
+        return taken;
+    }
+
+    // True once the server has closed the connection; bytes that came first stay buffered.
+    bool waitClosed(int timeoutMs = kWaitMs)
+    {
+        waitFor([&] { return m_socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs);
+        return m_socket.state() == QAbstractSocket::UnconnectedState;
+    }
+
+private:
+    template<typename Ready>
+    bool waitFor(Ready ready, int timeoutMs = kWaitMs)
+    {
+        const QDeadlineTimer deadline(timeoutMs);
+        m_buffer += m_socket.readAll();
+        while (!ready()) {
+            if (deadline.hasExpired() || m_socket.state() == QAbstractSocket::UnconnectedState)
+                return false;
+            m_socket.waitForReadyRead(int(std::clamp<qint64>(deadline.remainingTime(), 1, 200)));
+            m_buffer += m_socket.readAll();
+        }
+        return true;
+    }
+
+    QTcpSocket m_socket;
+    QByteArray m_buffer;
+};
+
+using Headers = QList<std::pair<QByteArray, QByteArray>>;
+
+// Polls often (QTRY_ polls every 50 ms, too slow for loops of a hundred rounds).
+template<typename Condition>
+bool waitUntil(Condition condition, int timeoutMs = kWaitMs)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!condition()) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(1);
+    }
+    return true;
+}
+
+QByteArray get(const QByteArray &target, const QByteArray &extraHeaders = {})
+{
+    return "GET " + target + " HTTP/1.1\r\nHost: test\r\n" + extraHeaders + "\r\n";
+}
+
+int queryInt(const HttpRequest &request, const QByteArray &key)
+{
+    for (const QByteArray &pair : request.query.split('&')) {
+        if (pair.startsWith(QByteArray(key + '=')))
+            return pair.mid(key.size() + 1).toInt();
+    }
+    return 0;
+}
+
+// Answers with the request path as the body, after ?ms=N milliseconds: "/slow" on a timer on
+// the network thread, "/thread" from a pool thread, anything else at once.
+// "/echo" answers with the request body, "/big?bytes=N" with N bytes of a pattern.
+struct Router {
+    std::atomic<int> calls{0};
+    std::atomic<int> answered{0};
+    std::atomic<int> outstanding{0};
+    std::atomic<int> maxOutstanding{0};
+
+    HttpHandler handler()
+    {
+        return [this](const HttpRequest &request, const HttpResponder &responder) {
+            ++calls;
+            const int now = ++outstanding;
+            for (int seen = maxOutstanding; now > seen && !maxOutstanding.compare_exchange_weak(seen, now);) {
+            }
+            const auto answer = [this, responder](HttpResponse response) {
+                --outstanding;
+                ++answered;
+                responder.respond(std::move(response));
+            };
+            HttpResponse response;
+            response.body = request.path;
+            if (request.path == "/echo")
+                response.body = request.body;
+            if (request.path == "/big")
+                response.body = pattern(queryInt(request, "bytes"));
+            const int delayMs = queryInt(request, "ms");
+            if (request.path == "/slow") {
+                QTimer::singleShot(delayMs, [answer, response] { answer(response); });
+            } else if (request.path == "/thread") {
+                QThreadPool::globalInstance()->start([answer, response, delayMs] {
+                    QThread::msleep(delayMs);
+                    answer(response);
+                });
+            } else {
+                answer(response);
+            }
+        };
+    }
+
+    static QByteArray pattern(qsizetype size)
+    {
+        QByteArray bytes(size, Qt::Uninitialized);
+        for (qsizetype i = 0; i < size; ++i)
+            bytes[i] = char('a' + (i * 7 + i / 251) % 26);
+        return bytes;
+    }
+};
+
+HttpLimits testLimits()
+{
+    HttpLimits limits;
+    limits.maxHeaderBytes = 1024;
+    limits.maxBodyBytes = 1000;
+    return limits;
+}
+
+QJsonObject problemOf(const RawResponse &response)
+{
+    return QJsonDocument::fromJson(response.body).object();
+}
+
+} // namespace
+
+class tst_HttpServer : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void cleanup();
+
+    void keepAlive_data();
+    void keepAlive();
+    void pipelining_data();
+    void pipelining();
+    void pipelineLimitStopsReading();
+    void requestBody_data();
+    void requestBody();
+    void expectContinue_data();
+    void expectContinue();
+    void limits_data();
+    void limits();
+    void headerTimeout();
+    void idleTimeout();
+    void answerAfterClientLeft_data();
+    void answerAfterClientLeft();
+    void largeResponse();
+    void headRequestHasNoBody();
+    void standardHeaders_data();
+    void standardHeaders();
+    void streaming_data();
+    void streaming();
+    void streamNoticesClientLeaving();
+    void takeOver_data();
+    void takeOver();
+    void connectionCap();
+    void closeFinishesInFlightAnswers();
+};
+
+void tst_HttpServer::cleanup()
+{
+    // Pool threads may still hold responders of the test that just ended.
+    QThreadPool::globalInstance()->waitForDone();
+}
+
+void tst_HttpServer::keepAlive_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<bool>("staysOpen");
+
+    QTest::newRow("http/1.1 default") << get("/a") << true;
+    QTest::newRow("http/1.1 Connection: close") << get("/a", "Connection: close\r\n") << false;
+    QTest::newRow("http/1.0 default") << QByteArray("GET /a HTTP/1.0\r\n\r\n") << false;
+    QTest::newRow("http/1.0 keep-alive")
+        << QByteArray("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") << true;
+    QTest::newRow("upgrade not taken over")
+        << get("/a", "Connection: Upgrade\r\nUpgrade: websocket\r\n") << false;
+}
+
+void tst_HttpServer::keepAlive()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(bool, staysOpen);
+
+    Router router;
+    HttpServer server(router.handler());
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0), qPrintable(server.errorString()));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send(request);
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    QCOMPARE(response->body, QByteArray("/a"));
+    QCOMPARE(response->header("connection"), staysOpen ? QByteArray("keep-alive") : QByteArray("close"));
+
+    if (staysOpen) {
+        client.send(get("/second"));
+        const auto second = client.readResponse();
+        QVERIFY(second);
+        QCOMPARE(second->body, QByteArray("/second"));
+        QCOMPARE(client.socket().state(), QAbstractSocket::ConnectedState);
+    } else {
+        QVERIFY(client.waitClosed());
+        QVERIFY(client.buffered().isEmpty());
+    }
+}
+
+void tst_HttpServer::pipelining_data()
+{
+    QTest::addColumn<QByteArrayList>("targets");
+
+    QTest::newRow("first deferred on a timer")
+        << QByteArrayList{"/slow?ms=80", "/fast", "/other"};
+    QTest::newRow("first answered from another thread")
+        << QByteArrayList{"/thread?ms=60", "/slow?ms=5", "/fast"};
+    QTest::newRow("ten mixed")
+        << QByteArrayList{"/slow?ms=50", "/a", "/thread?ms=30", "/b", "/slow?ms=1",
+                          "/thread?ms=1", "/c", "/slow?ms=20", "/d", "/e"};
+}
+
+void tst_HttpServer::pipelining()
+{
+    QFETCH(QByteArrayList, targets);
+
+    Router router;
+    HttpServer server(router.handler());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    QByteArray all;
+    for (const QByteArray &target : targets)
+        all += get(target);
+    client.send(all);  // one write: the server must parse them all
+
+    for (const QByteArray &target : targets) {
+        const auto response = client.readResponse();
+        QVERIFY2(response, target.constData());
+        QCOMPARE(response->body, target.split('?').first());
+    }
+    QCOMPARE(router.calls.load(), int(targets.size()));
+}
+
+void tst_HttpServer::pipelineLimitStopsReading()
+{
+    Router router;
+    HttpLimits limits;
+    limits.maxPipelined = 2;
+    HttpServer server(router.handler(), limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    QByteArray all;
+    for (int i = 0; i < 8; ++i)
+        all += get("/slow?ms=10");
+    client.send(all);
+    for (int i = 0; i < 8; ++i) {
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+    }
+    QCOMPARE(router.calls.load(), 8);
+    QVERIFY2(router.maxOutstanding.load() <= 2, QByteArray::number(router.maxOutstanding.load()).constData());
+}
+
+void tst_HttpServer::requestBody_data()
+{
+    QTest::addColumn<QByteArrayList>("writes");
+    QTest::addColumn<QByteArray>("body");
+
+    const QByteArray head = "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n";
+    QTest::newRow("one write")
+        << QByteArrayList{head + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"} << QByteArray("hello world");
+    QTest::newRow("split at awkward places")
+        << QByteArrayList{head.left(20), head.mid(20) + "5\r", "\nhel", "lo\r\n6\r\n wo", "rld\r\n0\r\n", "\r\n"}
+        << QByteArray("hello world");
+    QTest::newRow("extension and trailer")
+        << QByteArrayList{head + "5;name=value\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n"} << QByteArray("hello");
+    QTest::newRow("empty chunked") << QByteArrayList{head + "0\r\n\r\n"} << QByteArray();
+    QTest::newRow("content-length, pipelined")
+        << QByteArrayList{"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 11\r\n\r\nhello world"}
+        << QByteArray("hello world");
+    QTest::newRow("content-length, body in pieces")
+        << QByteArrayList{"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 11\r\n\r\nhel", "lo wo", "rld"}
+        << QByteArray("hello world");
+}
+
+void tst_HttpServer::requestBody()
+{
+    QFETCH(QByteArrayList, writes);
+    QFETCH(QByteArray, body);
+
+    Router router;
+    HttpServer server(router.handler());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    for (const QByteArray &bytes : writes)
+        client.send(bytes);
+    client.send(get("/after"));  // the body's end must be found exactly
+
+    const auto echoed = client.readResponse();
+    QVERIFY(echoed);
+    QCOMPARE(echoed->body, body);
+    const auto after = client.readResponse();
+    QVERIFY(after);
+    QCOMPARE(after->body, QByteArray("/after"));
+}
+
+void tst_HttpServer::expectContinue_data()
+{
+    QTest::addColumn<QByteArray>("head");
+    QTest::addColumn<int>("firstStatus");
+
+    QTest::newRow("acceptable body")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        << 100;
+    QTest::newRow("content-length over the limit")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+        << 413;
+    QTest::newRow("unknown expectation")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: teapot\r\n\r\n")
+        << 417;
+}
+
+void tst_HttpServer::expectContinue()
+{
+    QFETCH(QByteArray, head);
+    QFETCH(int, firstStatus);
+
+    Router router;
+    HttpServer server(router.handler(), testLimits());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    // The client sends no body until it hears back, so every answer here is "at once".
+    client.send(head);
+    if (firstStatus == 100) {
+        QCOMPARE(client.readUntil("\r\n\r\n"), QByteArray("HTTP/1.1 100 Continue\r\n\r\n"));
+        client.send("hello");
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        QCOMPARE(response->body, QByteArray("hello"));
+        return;
+    }
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, firstStatus);
+    QCOMPARE(response->header("content-type"), QByteArray("application/problem+json"));
+    QCOMPARE(response->header("connection"), QByteArray("close"));
+    QVERIFY(client.waitClosed());
+    QCOMPARE(router.calls.load(), 0);
+}
+
+void tst_HttpServer::limits_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status");
+
+    // testLimits(): 1024 header bytes, 1000 body bytes.
+    QTest::newRow("header block too large")
+        << get("/a", "X-Big: " + QByteArray(2000, 'b') + "\r\n") << 431;
+    QTest::newRow("request line too large") << get("/" + QByteArray(2000, 'p')) << 431;
+    QTest::newRow("many small headers") << get("/a", QByteArray("X-H: 0123456789\r\n").repeated(100)) << 431;
+    QTest::newRow("content-length over the limit")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 1001\r\n\r\n")
+               + QByteArray(1001, 'x')
+        << 413;
+    // The answer must survive the client still uploading: no reset that could destroy it.
+    QTest::newRow("content-length far over the limit, body sent anyway")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 4000000\r\n\r\n")
+               + QByteArray(4000000, 'x')
+        << 413;
+    QTest::newRow("chunked body passes the limit")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "258\r\n") + QByteArray(600, 'x') + "\r\n258\r\n" + QByteArray(600, 'y')
+               + "\r\n0\r\n\r\n"
+        << 413;
+    QTest::newRow("malformed request line") << QByteArray("NOT HTTP AT ALL\r\n\r\n") << 400;
+    QTest::newRow("header without colon") << get("/a", "Broken header\r\n") << 400;
+    QTest::newRow("bad content-length")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: abc\r\n\r\n") << 400;
+    QTest::newRow("content-length and chunked")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        << 400;
+}
+
+void tst_HttpServer::limits()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+
+    Router router;
+    HttpServer server(router.handler(), testLimits());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send(request);
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    QCOMPARE(response->header("content-type"), QByteArray("application/problem+json"));
+    QCOMPARE(response->header("connection"), QByteArray("close"));
+    const QJsonObject problem = problemOf(*response);
+    QCOMPARE(problem.value(u"status").toInt(), status);
+    QCOMPARE(problem.value(u"type").toString(), QStringLiteral("about:blank"));
+    QVERIFY(!problem.value(u"title").toString().isEmpty());
+    QVERIFY(!problem.value(u"detail").toString().isEmpty());
+    QVERIFY(client.waitClosed());
+    QCOMPARE(router.calls.load(), 0);
+}
+
+void tst_HttpServer::headerTimeout()
+{
+    Router router;
+    HttpLimits limits;
+    limits.headerTimeoutMs = 200;
+    HttpServer server(router.handler(), limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send("GET /a HTTP/1.1\r\nHost: test\r\n");  // never finished
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 408);
+    QCOMPARE(response->header("content-type"), QByteArray("application/problem+json"));
+    QCOMPARE(response->header("connection"), QByteArray("close"));
+    QCOMPARE(problemOf(*response).value(u"status").toInt(), 408);
+    QVERIFY(client.waitClosed());
+    QCOMPARE(router.calls.load(), 0);
+}
+
+void tst_HttpServer::idleTimeout()
+{
+    Router router;
+    HttpLimits limits;
+    limits.idleTimeoutMs = 200;
+    HttpServer server(router.handler(), limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    // An answer that takes longer than the idle timeout is still waited for...
+    client.send(get("/slow?ms=600"));
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    QCOMPARE(response->header("connection"), QByteArray("keep-alive"));
+    // ...and once nothing is pending the connection is closed without a word.
+    QVERIFY(client.waitClosed());
+    QVERIFY(client.buffered().isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, kWaitMs);
+}
+
+void tst_HttpServer::answerAfterClientLeft_data()
+{
+    QTest::addColumn<QString>("mode");
+
+    QTest::newRow("answered from this thread after the server noticed") << QStringLiteral("late");
+    QTest::newRow("timer on the network thread races the disconnect") << QStringLiteral("timer");
+    QTest::newRow("pool thread races the disconnect") << QStringLiteral("thread");
+}
+
+void tst_HttpServer::answerAfterClientLeft()
+{
+    QFETCH(QString, mode);
+
+    Router router;
+    QMutex mutex;
+    QList<HttpResponder> kept;
+    const HttpHandler routed = router.handler();
+    HttpServer server([&](const HttpRequest &request, const HttpResponder &responder) {
+        if (request.path == "/keep") {
+            const QMutexLocker locker(&mutex);
+            kept.append(responder);
+            return;
+        }
+        routed(request, responder);
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+
+    constexpr int rounds = 100;
+    for (int round = 0; round < rounds; ++round) {
+        RawClient client(server.serverPort());
+        QVERIFY(client.waitConnected());
+        if (mode == u"late") {
+            client.send(get("/keep"));
+            QVERIFY(waitUntil([&] {
+                const QMutexLocker locker(&mutex);
+                return kept.size() == round + 1;
+            }));
+            client.socket().abort();
+            QVERIFY(waitUntil([&] { return server.connectionCount() == 0; }));
+            HttpResponder responder;
+            {
+                const QMutexLocker locker(&mutex);
+                responder = kept.last();
+            }
+            QVERIFY(!responder.isValid());
+            responder.respond(HttpResponse::json(200, "{}"));
+        } else {
+            const QByteArray path = mode == u"timer" ? QByteArray("/slow") : QByteArray("/thread");
+            client.send(get(path + "?ms=" + QByteArray::number(round % 5)));
+            QVERIFY(waitUntil([&] { return router.calls.load() == round + 1; }));
+            client.socket().abort();
+        }
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(router.answered.load(), router.calls.load(), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, kWaitMs);
+
+    // The server is unharmed.
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+    client.send(get("/still-here"));
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->body, QByteArray("/still-here"));
+}
+
+void tst_HttpServer::largeResponse()
+{
+    Router router;
+    HttpServer server(router.handler());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    constexpr qsizetype size = 5 * 1024 * 1024;
+    client.send(get("/big?bytes=" + QByteArray::number(size)) + get("/after"));
+    const auto big = client.readResponse();
+    QVERIFY(big);
+    QCOMPARE(big->header("content-length"), QByteArray::number(size));
+    QCOMPARE(big->body.size(), size);
+    QVERIFY(big->body == Router::pattern(size));
+    const auto after = client.readResponse();
+    QVERIFY(after);
+    QCOMPARE(after->body, QByteArray("/after"));
+}
+
+void tst_HttpServer::headRequestHasNoBody()
+{
+    Router router;
+    HttpServer server(router.handler());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send("HEAD /big?bytes=1234 HTTP/1.1\r\nHost: test\r\n\r\n" + get("/after"));
+    const auto head = client.readResponse(true);
+    QVERIFY(head);
+    QCOMPARE(head->status, 200);
+    QCOMPARE(head->header("content-length"), QByteArray("1234"));
+    // Were any body bytes sent, they would be read as the start of the next answer.
+    const auto after = client.readResponse();
+    QVERIFY(after);
+    QCOMPARE(after->status, 200);
+    QCOMPARE(after->body, QByteArray("/after"));
+}
+
+void tst_HttpServer::standardHeaders_data()
+{
+    QTest::addColumn<Headers>("headers");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QByteArray>("contentLength");
+
+    QTest::newRow("empty body") << Headers{} << QByteArray() << QByteArray("0");
+    QTest::newRow("handler's framing headers are ignored")
+        << Headers{{"Content-Length", "999"}, {"Transfer-Encoding", "chunked"}, {"X-Custom", "kept"}}
+        << QByteArray("abc") << QByteArray("3");
+}
+
+void tst_HttpServer::standardHeaders()
+{
+    QFETCH(Headers, headers);
+    QFETCH(QByteArray, body);
+    QFETCH(QByteArray, contentLength);
+
+    HttpServer server([&](const HttpRequest &, const HttpResponder &responder) {
+        HttpResponse response;
+        response.headers = headers;
+        response.body = body;
+        responder.respond(response);
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send(get("/a") + get("/b"));
+    for (int i = 0; i < 2; ++i) {
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->header("content-length"), contentLength);
+        QCOMPARE(response->body, body);
+        QCOMPARE(response->header("server"), QByteArray("gatehouse"));
+        QVERIFY(!response->hasHeader("transfer-encoding"));
+        static const QRegularExpression imfDate(
+            QStringLiteral("^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d\\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
+                           "|Sep|Oct|Nov|Dec) \\d{4} \\d\\d:\\d\\d:\\d\\d GMT$"));
+        QVERIFY2(imfDate.match(QString::fromLatin1(response->header("date"))).hasMatch(),
+                 response->header("date").constData());
+        if (!headers.isEmpty())
+            QCOMPARE(response->header("x-custom"), QByteArray("kept"));
+    }
+}
+
+void tst_HttpServer::streaming_data()
+{
+    QTest::addColumn<QByteArray>("version");
+
+    QTest::newRow("http/1.1 chunked") << QByteArray("HTTP/1.1");
+    QTest::newRow("http/1.0 close-delimited") << QByteArray("HTTP/1.0");
+}
+
+void tst_HttpServer::streaming()
+{
+    QFETCH(QByteArray, version);
+
+    // A timer on the network thread sends event N only once the client has read event N-1,
+    // so the client provably receives the events one by one.
+    std::atomic<int> released{1};
+    std::atomic<int> closedCallbacks{0};
+    QObject context;
+    QMutex mutex;
+    HttpStream stream;
+    HttpServer server([&](const HttpRequest &, const HttpResponder &responder) {
+        HttpResponse head;
+        head.setHeader("Content-Type", "text/event-stream");
+        const HttpStream started = responder.beginStream(head);
+        started.onClosed(&context, [&] { ++closedCallbacks; });
+        {
+            const QMutexLocker locker(&mutex);
+            stream = started;
+        }
+        auto *timer = new QTimer;
+        auto sent = std::make_shared<int>(0);
+        QObject::connect(timer, &QTimer::timeout, timer, [&released, started, sent, timer] {
+            if (*sent == 3) {
+                started.close();
+                timer->deleteLater();
+            } else if (*sent < released) {
+                started.write("data: event " + QByteArray::number(++*sent) + "\n\n");
+            }
+        });
+        timer->start(10);
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send("GET /events " + version + "\r\nHost: test\r\n\r\n");
+    const QByteArray headText = client.readUntil("\r\n\r\n");
+    QVERIFY(headText.startsWith("HTTP/1.1 200 OK\r\n"));
+    QVERIFY(headText.contains("Content-Type: text/event-stream\r\n"));
+    QVERIFY(!headText.contains("Content-Length"));
+    const bool chunked = version == "HTTP/1.1";
+    QCOMPARE(headText.contains("Transfer-Encoding: chunked\r\n"), chunked);
+
+    for (int i = 1; i <= 3; ++i) {
+        const QByteArray expected = "data: event " + QByteArray::number(i) + "\n\n";
+        const auto data = chunked ? client.readChunk() : client.readExactly(expected.size());
+        QVERIFY(data);
+        QCOMPARE(*data, expected);
+        released = i + 1;
+    }
+    if (chunked) {
+        const auto last = client.readChunk();
+        QVERIFY(last);
+        QVERIFY(last->isEmpty());
+    }
+    QVERIFY(client.waitClosed());
+    QVERIFY(client.buffered().isEmpty());
+
+    HttpStream finished;
+    {
+        const QMutexLocker locker(&mutex);
+        finished = stream;
+    }
+    QVERIFY(!finished.isOpen());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.pendingBytes(), 0, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(closedCallbacks.load(), 1, kWaitMs);
+}
+
+void tst_HttpServer::streamNoticesClientLeaving()
+{
+    std::atomic<int> closedCallbacks{0};
+    QObject context;
+    QMutex mutex;
+    HttpStream stream;
+    HttpServer server([&](const HttpRequest &, const HttpResponder &responder) {
+        const QMutexLocker locker(&mutex);
+        stream = responder.beginStream(HttpResponse());
+        stream.onClosed(&context, [&] { ++closedCallbacks; });
+        stream.write("hello");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send(get("/events"));
+    QVERIFY(!client.readUntil("hello\r\n").isEmpty());
+    HttpStream open;
+    {
+        const QMutexLocker locker(&mutex);
+        open = stream;
+    }
+    QVERIFY(open.isOpen());
+
+    client.socket().disconnectFromHost();
+    QTRY_VERIFY_WITH_TIMEOUT(!open.isOpen(), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(closedCallbacks.load(), 1, kWaitMs);
+    open.write("nobody listens");  // dropped, harmlessly
+    open.close();
+    QTRY_COMPARE_WITH_TIMEOUT(open.pendingBytes(), 0, kWaitMs);
+    // Asking after the end still gets told, once.
+    std::atomic<int> late{0};
+    open.onClosed(&context, [&] { ++late; });
+    QTRY_COMPARE_WITH_TIMEOUT(late.load(), 1, kWaitMs);
+    QCOMPARE(closedCallbacks.load(), 1);
+}
+
+void tst_HttpServer::takeOver_data()
+{
+    QTest::addColumn<QByteArray>("before");
+
+    QTest::newRow("upgrade first") << QByteArray();
+    QTest::newRow("after a deferred pipelined request") << get("/slow?ms=100");
+}
+
+void tst_HttpServer::takeOver()
+{
+    QFETCH(QByteArray, before);
+
+    Router router;
+    const HttpHandler routed = router.handler();
+    QMutex mutex;
+    QByteArray rawHead;
+    std::atomic<bool> socketGone{false};
+    HttpServer server([&](const HttpRequest &request, const HttpResponder &responder) {
+        if (!request.upgrade)
+            return routed(request, responder);
+        responder.takeOver([&](QTcpSocket *socket, const QByteArray &head, const QByteArray &rest) {
+            {
+                const QMutexLocker locker(&mutex);
+                rawHead = head;
+            }
+            QObject::connect(socket, &QObject::destroyed, [&] { socketGone = true; });
+            QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            QObject::connect(socket, &QTcpSocket::readyRead, socket,
+                             [socket] { socket->write(socket->readAll()); });
+            const QByteArray switched = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+                                        "Connection: Upgrade\r\n\r\n" + rest + socket->readAll();
+            socket->write(switched);
+        });
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    const QByteArray upgrade = get("/echo-protocol", "Connection: Upgrade\r\nUpgrade: echo\r\n");
+    client.send(before + upgrade + "EARLY");  // bytes of the new protocol right after the head
+    if (!before.isEmpty()) {
+        const auto first = client.readResponse();
+        QVERIFY(first);
+        QCOMPARE(first->body, QByteArray("/slow"));
+    }
+    const auto switched = client.readResponse(true);
+    QVERIFY(switched);
+    QCOMPARE(switched->status, 101);
+    QCOMPARE(client.readExactly(5).value_or(QByteArray()), QByteArray("EARLY"));
+    client.send("later");
+    QCOMPARE(client.readExactly(5).value_or(QByteArray()), QByteArray("later"));
+    {
+        const QMutexLocker locker(&mutex);
+        QCOMPARE(rawHead, upgrade);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, kWaitMs);  // no longer HTTP's
+
+    client.socket().disconnectFromHost();
+    QTRY_VERIFY_WITH_TIMEOUT(socketGone.load(), kWaitMs);
+}
+
+void tst_HttpServer::connectionCap()
+{
+    Router router;
+    HttpLimits limits;
+    limits.maxConnections = 2;
+    HttpServer server(router.handler(), limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+
+    RawClient first(server.serverPort());
+    RawClient second(server.serverPort());
+    for (RawClient *client : {&first, &second}) {
+        QVERIFY(client->waitConnected());
+        client->send(get("/ok"));
+        const auto response = client->readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+    }
+    QCOMPARE(server.connectionCount(), 2);
+
+    RawClient third(server.serverPort());
+    QVERIFY(third.waitConnected());
+    third.send(get("/ok"));
+    const auto refused = third.readResponse();
+    QVERIFY(refused);
+    QCOMPARE(refused->status, 503);
+    QCOMPARE(refused->header("content-type"), QByteArray("application/problem+json"));
+    QCOMPARE(refused->header("connection"), QByteArray("close"));
+    QCOMPARE(problemOf(*refused).value(u"status").toInt(), 503);
+    QVERIFY(third.waitClosed());
+    QCOMPARE(router.calls.load(), 2);
+
+    // A freed place can be taken again.
+    first.socket().disconnectFromHost();
+    QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 1, kWaitMs);
+    RawClient fourth(server.serverPort());
+    QVERIFY(fourth.waitConnected());
+    fourth.send(get("/ok"));
+    const auto accepted = fourth.readResponse();
+    QVERIFY(accepted);
+    QCOMPARE(accepted->status, 200);
+}
+
+void tst_HttpServer::closeFinishesInFlightAnswers()
+{
+    QMutex mutex;
+    QList<HttpResponder> kept;
+    HttpServer server([&](const HttpRequest &, const HttpResponder &responder) {
+        const QMutexLocker locker(&mutex);
+        kept.append(responder);
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = server.serverPort();
+    RawClient client(port);
+    QVERIFY(client.waitConnected());
+
+    client.send(get("/first") + get("/second"));
+    QVERIFY(waitUntil([&] {
+        const QMutexLocker locker(&mutex);
+        return kept.size() == 2;
+    }));
+    server.close();
+    QTcpSocket late;
+    late.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(!late.waitForConnected(kWaitMs));
+
+    // Answered after close(), last one first: both still arrive, in order.
+    {
+        const QMutexLocker locker(&mutex);
+        kept.at(1).respond(HttpResponse::json(200, "2"));
+        kept.at(0).respond(HttpResponse::json(200, "1"));
+    }
+    const auto first = client.readResponse();
+    QVERIFY(first);
+    QCOMPARE(first->body, QByteArray("1"));
+    QCOMPARE(first->header("connection"), QByteArray("keep-alive"));
+    const auto second = client.readResponse();
+    QVERIFY(second);
+    QCOMPARE(second->body, QByteArray("2"));
+    QCOMPARE(second->header("connection"), QByteArray("close"));
+    QVERIFY(client.waitClosed());
+}
+
+QTEST_GUILESS_MAIN(tst_HttpServer)
+#include "tst_httpserver.moc"
