@@ -6,6 +6,7 @@
 #include "config/embeddedresources.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"
+#include "gateway/resourceservice.h"
 #include "projections/projectionrunner.h"
 #include "projections/upsertprojection.h"
 #include "queries/eventlogquery.h"
@@ -16,6 +17,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QStandardPaths>
@@ -43,6 +45,7 @@ struct Engine::Private
     std::unique_ptr<CommandService> commands;
     std::unique_ptr<EventLogQuery> eventLog;
     std::unique_ptr<Gateway> gateway;
+    std::unique_ptr<ResourceService> resources;
 
     bool fail(const QString &message)
     {
@@ -148,13 +151,36 @@ bool Engine::start(const EngineOptions &options)
     d->gateway->setUpstreamHandler(QStringLiteral("events"), [eventLog](const Route &, ApiRequest &&req, ApiResponder &&respond) {
         respond(eventLog->handle(req));
     });
-    QList<Route> routes;
-    for (const Collection &c : project.collections())
-        routes += DefaultRoutes::forCollection(c.name);
-    routes += DefaultRoutes::system();
-    QStringList routeErrors;
-    if (!d->gateway->setRoutes(routes, &routeErrors))
-        return d->fail(QStringLiteral("the default routes are invalid: ") + routeErrors.join(QStringLiteral("; ")));
+    // Routes live in config.db; the defaults (per collection, and the event log) are created
+    // once and are then ordinary routes, editable and deletable.
+    QJsonArray defaultRoutes;
+    for (const Collection &c : project.collections()) {
+        for (const Route &r : DefaultRoutes::forCollection(c.name))
+            defaultRoutes.append(r.toJson());
+    }
+    for (const Route &r : DefaultRoutes::system())
+        defaultRoutes.append(r.toJson());
+    EventStore *store = d->store.get();
+    ProjectionRunner *upsertRunner = d->upsertRunner.get();
+    d->metrics->describe("gatehouse_events_appended_total", MetricsRegistry::Type::Counter, "Events in the log (the last position).");
+    d->metrics->describe("gatehouse_projection_position", MetricsRegistry::Type::Gauge, "Last event applied by each projection.");
+    d->metrics->describe("gatehouse_projection_lag_events", MetricsRegistry::Type::Gauge, "Events in the log not yet applied, by projection.");
+    d->metrics->describe("gatehouse_projection_lag_seconds", MetricsRegistry::Type::Gauge, "Age of the oldest event not yet applied, by projection.");
+    d->metrics->describe("gatehouse_config_version", MetricsRegistry::Type::Gauge, "Version of the gateway configuration.");
+    Private *p = d.get();
+    d->metrics->addCollector([store, upsertRunner, p](MetricsRegistry &m) {
+        m.set("gatehouse_events_appended_total", {}, double(store->headPosition()));
+        const auto s = upsertRunner->stats();
+        const QByteArray label = MetricsRegistry::label("projection", s.name);
+        m.set("gatehouse_projection_position", label, double(s.position));
+        m.set("gatehouse_projection_lag_events", label, double(s.lagEvents));
+        m.set("gatehouse_projection_lag_seconds", label, double(s.lagMs) / 1000.0);
+        if (p->resources)
+            m.set("gatehouse_config_version", {}, double(p->resources->version()));
+    });
+    d->resources = std::make_unique<ResourceService>(d->config.get(), d->gateway.get());
+    if (!d->resources->load({{QStringLiteral("routes"), defaultRoutes}}, &error))
+        return d->fail(error);
 
     d->running = true;
     qCInfo(lcEngine) << "engine started in" << d->options.dataDir << "with" << project.collections().size()
@@ -173,6 +199,7 @@ void Engine::stop()
         d->store->close();
     if (d->upsertRunner)
         d->upsertRunner->stop();
+    d->resources.reset();
     d->gateway.reset();
     d->eventLog.reset();
     d->queries.reset();
@@ -201,6 +228,7 @@ const CollectionCatalog *Engine::collections() const { return d->catalog.get(); 
 ConfigStore *Engine::configStore() const { return d->config.get(); }
 ReadStore *Engine::readStore() const { return d->readStore.get(); }
 MetricsRegistry *Engine::metrics() const { return d->metrics.get(); }
+ResourceService *Engine::resources() const { return d->resources.get(); }
 QueryService *Engine::queries() const { return d->queries.get(); }
 UpsertProjection *Engine::upsertProjection() const { return d->upsert.get(); }
 

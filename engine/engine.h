@@ -16,6 +16,7 @@ class MetricsRegistry;
 class ProjectionRunner;
 class QueryService;
 class ReadStore;
+class ResourceService;
 class UpsertProjection;
 
 struct EngineOptions
@@ -55,6 +56,7 @@ public:
     ConfigStore *configStore() const;
     ReadStore *readStore() const;
     MetricsRegistry *metrics() const;
+    ResourceService *resources() const;
     QueryService *queries() const;
     UpsertProjection *upsertProjection() const;
     QList<ProjectionRunner *> projections() const;

@@ -20,6 +20,23 @@ public:
     QString setting(const QString &key, const QString &fallback = {}) const;
     bool setSetting(const QString &key, const QString &value);
 
+    // Admin resources (routes, upstreams, consumers, global_rules, ...) as JSON objects by kind
+    // and id, and the configuration version every change bumps.
+    struct Resource
+    {
+        QString id;
+        QByteArray body;
+        qint64 createdAt = 0;    // s since the epoch
+        qint64 updatedAt = 0;
+    };
+    QList<Resource> resources(const QString &kind) const;
+    // Applies puts and removes of one change atomically and bumps the version; returns it (0 on failure).
+    qint64 commitChange(const QString &kind, const QList<Resource> &puts, const QStringList &removes);
+    qint64 configVersion() const;
+    // Default resources are created once; deleting one later must not bring it back.
+    bool wasSeeded(const QString &key) const;
+    bool markSeeded(const QString &key);
+
 private:
     mutable QMutex m_mutex;
     mutable SqliteConnection m_db;

@@ -9,6 +9,7 @@ list(APPEND GATEHOUSE_ENGINE_SOURCES
     gateway/plugin.h gateway/pluginstate.h
     gateway/pluginregistry.cpp gateway/pluginregistry.h
     gateway/defaultroutes.cpp gateway/defaultroutes.h
+    gateway/resourceservice.cpp gateway/resourceservice.h
     gateway/plugins/builtinplugins.h
     gateway/plugins/requestidplugin.cpp
     gateway/plugins/keyauthplugin.cpp)

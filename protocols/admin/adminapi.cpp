@@ -1,15 +1,67 @@
 #include "adminapi.h"
 
 #include "engine.h"
+#include "gateway/resourceservice.h"
+#include "gateway/routetable.h"
 #include "http/httprequest.h"
 #include "http/httpresponder.h"
-#include "http/httpresponse.h"
+#include "metrics/metricsregistry.h"
 #include "store/eventstore.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
-#include <QJsonObject>
 
 namespace Gatehouse::Admin {
+
+namespace Reply {
+
+Http::HttpResponse json(int status, const QJsonObject &body)
+{
+    return Http::HttpResponse::json(status, QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+Http::HttpResponse list(const QJsonArray &items)
+{
+    return json(200, QJsonObject{{QStringLiteral("total"), items.size()}, {QStringLiteral("items"), items}});
+}
+
+Http::HttpResponse problem(int status, const QString &detail, const QStringList &errors)
+{
+    QJsonObject body{
+        {QStringLiteral("type"), QStringLiteral("about:blank")},
+        {QStringLiteral("title"), QString::fromLatin1(Http::HttpResponse::reasonPhrase(status))},
+        {QStringLiteral("status"), status},
+        {QStringLiteral("detail"), detail},
+    };
+    if (!errors.isEmpty())
+        body.insert(QStringLiteral("errors"), QJsonArray::fromStringList(errors));
+    Http::HttpResponse r = Http::HttpResponse::json(status, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    r.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/problem+json"));
+    return r;
+}
+
+Http::HttpResponse methodNotAllowed(const QByteArray &allowed)
+{
+    Http::HttpResponse r = problem(405, QStringLiteral("allowed here: ") + QString::fromLatin1(allowed));
+    r.setHeader(QByteArrayLiteral("Allow"), allowed);
+    return r;
+}
+
+bool parseObject(const Http::HttpRequest &request, QJsonObject *out, Http::HttpResponse *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+        *error = problem(400, parseError.error != QJsonParseError::NoError
+                                  ? QStringLiteral("malformed JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString())
+                                  : QStringLiteral("the body must be a JSON object"));
+        return false;
+    }
+    *out = doc.object();
+    return true;
+}
+
+} // namespace Reply
 
 AdminApi::AdminApi(Engine *engine)
     : m_engine(engine)
@@ -30,27 +82,57 @@ bool AdminApi::keysEqual(const QByteArray &given, const QByteArray &expected)
 
 Http::HttpHandler AdminApi::handler() const
 {
-    Engine *engine = m_engine;
-    return [engine](const Http::HttpRequest &request, const Http::HttpResponder &responder) {
-        if (request.path == "/health") {
-            const bool ready = engine->isRunning();
-            QJsonObject body{
-                {QStringLiteral("status"), ready ? QStringLiteral("ready") : QStringLiteral("starting")},
-                {QStringLiteral("position"), ready ? engine->eventStore()->headPosition() : 0},
-            };
-            responder.respond(Http::HttpResponse::json(ready ? 200 : 503, QJsonDocument(body).toJson(QJsonDocument::Compact)));
-            return;
-        }
-        if (request.path.startsWith("/admin")) {
-            if (!keysEqual(request.header("x-api-key"), engine->adminKey().toUtf8())) {
-                responder.respond(Http::HttpResponse::problem(401, QStringLiteral("Unauthorized"),
-                                                              QStringLiteral("a valid X-API-KEY header is required")));
-                return;
-            }
-        }
-        responder.respond(Http::HttpResponse::problem(404, QStringLiteral("Not Found"),
-                                                      QStringLiteral("no admin resource at %1").arg(QString::fromUtf8(request.path))));
+    return [this](const Http::HttpRequest &request, const Http::HttpResponder &responder) {
+        responder.respond(dispatch(request));
     };
+}
+
+Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
+{
+    if (request.path == "/health") {
+        const bool ready = m_engine->isRunning();
+        QJsonObject body{
+            {QStringLiteral("status"), ready ? QStringLiteral("ready") : QStringLiteral("starting")},
+            {QStringLiteral("position"), ready ? m_engine->eventStore()->headPosition() : 0},
+        };
+        return Reply::json(ready ? 200 : 503, body);
+    }
+    if (request.path == "/metrics") {
+        Http::HttpResponse r;
+        r.body = m_engine->metrics() ? m_engine->metrics()->exposition() : QByteArray();
+        r.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"));
+        return r;
+    }
+    if (request.path != "/admin" && !request.path.startsWith("/admin/"))
+        return Reply::problem(404, QStringLiteral("no admin resource at %1").arg(QString::fromUtf8(request.path)));
+    if (!keysEqual(request.header("x-api-key"), m_engine->adminKey().toUtf8())) {
+        Http::HttpResponse r = Reply::problem(401, QStringLiteral("a valid X-API-KEY header is required"));
+        r.setHeader(QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("X-API-KEY"));
+        return r;
+    }
+    const QStringList segments = RouteTable::splitPath(request.path).mid(1);   // after "admin"
+    const QString kind = segments.value(0);
+    const QString id = segments.value(1);
+    if (segments.size() <= 2 && (kind == QLatin1String("routes") || kind == QLatin1String("upstreams")
+                                 || kind == QLatin1String("consumers") || kind == QLatin1String("global_rules")))
+        return resources(request, kind, id);
+    if (kind == QLatin1String("plugins") && segments.size() <= 2)
+        return plugins(request, id);
+    if (kind == QLatin1String("projections") && segments.size() <= 3)
+        return projections(request, segments);
+    if (kind == QLatin1String("collections") && segments.size() <= 2)
+        return collections(request, id);
+    if (kind.isEmpty() || kind == QLatin1String("config")) {
+        if (request.method != "GET")
+            return Reply::methodNotAllowed("GET");
+        return Reply::json(200, QJsonObject{
+            {QStringLiteral("config_version"), m_engine->resources() ? m_engine->resources()->version() : 0},
+            {QStringLiteral("resources"), QJsonArray{QStringLiteral("routes"), QStringLiteral("upstreams"), QStringLiteral("consumers"),
+                                                     QStringLiteral("global_rules"), QStringLiteral("plugins"),
+                                                     QStringLiteral("projections"), QStringLiteral("collections")}},
+        });
+    }
+    return Reply::problem(404, QStringLiteral("no admin resource at %1").arg(QString::fromUtf8(request.path)));
 }
 
 } // namespace Gatehouse::Admin

@@ -1,17 +1,25 @@
 #pragma once
 
 #include "http/httphandler.h"
+#include "http/httpresponse.h"
 
+#include <QJsonObject>
 #include <QString>
 
 namespace Gatehouse {
 class Engine;
 }
 
+namespace Gatehouse::Http {
+struct HttpRequest;
+}
+
 namespace Gatehouse::Admin {
 
 // The admin listener (default 127.0.0.1:9180): /health and /metrics without a key, everything
-// under /admin/ with X-API-KEY (compared in constant time). Handlers run on the network thread.
+// under /admin/ with X-API-KEY (compared in constant time). APISIX-style resources (routes,
+// upstreams, consumers, global_rules) go through the engine's ResourceService, so every write
+// is validated, persisted and applied without a restart. Handlers run on the network thread.
 class AdminApi final
 {
 public:
@@ -22,7 +30,22 @@ public:
     static bool keysEqual(const QByteArray &given, const QByteArray &expected);
 
 private:
+    Http::HttpResponse dispatch(const Http::HttpRequest &request) const;
+    Http::HttpResponse resources(const Http::HttpRequest &request, const QString &kind, const QString &id) const;
+    Http::HttpResponse plugins(const Http::HttpRequest &request, const QString &name) const;
+    Http::HttpResponse projections(const Http::HttpRequest &request, const QStringList &segments) const;
+    Http::HttpResponse collections(const Http::HttpRequest &request, const QString &name) const;
+
     Engine *m_engine;
 };
+
+// Small helpers shared by the admin handlers.
+namespace Reply {
+Http::HttpResponse json(int status, const QJsonObject &body);
+Http::HttpResponse list(const QJsonArray &items);
+Http::HttpResponse problem(int status, const QString &detail, const QStringList &errors = {});
+Http::HttpResponse methodNotAllowed(const QByteArray &allowed);
+bool parseObject(const Http::HttpRequest &request, QJsonObject *out, Http::HttpResponse *error);
+}
 
 } // namespace Gatehouse::Admin

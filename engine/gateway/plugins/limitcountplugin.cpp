@@ -1,0 +1,93 @@
+// limit-count: at most `count` requests per `time_window` seconds per key, in fixed or
+// sliding windows. Every answer carries the quota; a rejection also says when to retry.
+
+#include "builtinplugins.h"
+#include "gateway/pluginstate.h"
+#include "limitkey.h"
+#include "steadyclock.h"
+#include "windowcounter.h"
+
+#include <QJsonDocument>
+
+namespace Gatehouse::BuiltinPlugins {
+
+namespace {
+qint64 ceilSeconds(qint64 ms)
+{
+    return (ms + 999) / 1000;
+}
+
+class LimitCountPlugin final : public Plugin
+{
+public:
+    LimitCountPlugin(std::shared_ptr<WindowCounter> counter, LimitKey key, LimitRejection rejection, qint64 count,
+                     qint64 windowSec, WindowCounter::Mode mode)
+        : m_counter(std::move(counter)), m_key(std::move(key)), m_rejection(std::move(rejection))
+        , m_count(count), m_windowSec(windowSec), m_mode(mode) {}
+
+    PluginVerdict access(RequestContext &ctx) override
+    {
+        const WindowCounter::Result r = m_counter->take(m_key.resolve(ctx), steadyNowMs(), m_count, m_windowSec * 1000, m_mode);
+        if (m_rejection.quotaHeaders)
+            RateLimitQuota{m_count, r.remaining, ceilSeconds(r.resetMs)}.addHeaders(ctx);
+        if (r.allowed)
+            return PluginVerdict::proceed();
+        return PluginVerdict::respond(m_rejection.response(
+            QStringLiteral("rate limit exceeded: %1 requests per %2 s").arg(m_count).arg(m_windowSec), ceilSeconds(r.retryAfterMs)));
+    }
+
+private:
+    std::shared_ptr<WindowCounter> m_counter;
+    LimitKey m_key;
+    LimitRejection m_rejection;
+    qint64 m_count;
+    qint64 m_windowSec;
+    WindowCounter::Mode m_mode;
+};
+} // namespace
+
+PluginDescriptor limitCount()
+{
+    PluginDescriptor d;
+    d.name = QStringLiteral("limit-count");
+    d.priority = 1002;
+    d.phase = QStringLiteral("traffic");
+    d.schema = QJsonDocument::fromJson(R"({
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer", "exclusiveMinimum": 0, "description": "requests allowed per time_window"},
+            "time_window": {"type": "integer", "exclusiveMinimum": 0, "description": "seconds"},
+            "window_type": {"type": "string", "enum": ["fixed", "sliding"], "default": "fixed",
+                            "description": "sliding adds the previous window's count, weighted by its overlap"},
+            "window": {"type": "string", "enum": ["fixed", "sliding"], "description": "alias of window_type"},
+            "group": {"type": "string", "minLength": 1, "description": "routes with the same group share one counter"}
+        },
+        "required": ["count", "time_window"],
+        "additionalProperties": false
+    })").object();
+    addLimiterProperties(&d.schema);
+    d.create = [](const QJsonObject &config, const PluginEnvironment &env, QStringList *errors) -> std::shared_ptr<Plugin> {
+        const auto before = errors->size();
+        LimitKey key = LimitKey::fromConfig(config, errors);
+        const QString windowType = config.value(QStringLiteral("window_type")).toString();
+        const QString window = config.value(QStringLiteral("window")).toString();
+        if (!windowType.isEmpty() && !window.isEmpty() && windowType != window)
+            errors->append(QStringLiteral("/window: contradicts window_type (window is an alias of window_type)"));
+        const QString type = windowType.isEmpty() ? window : windowType;
+        const qint64 count = config.value(QStringLiteral("count")).toInteger();
+        const qint64 windowSec = config.value(QStringLiteral("time_window")).toInteger();
+        if (errors->size() != before)
+            return nullptr;
+        // A group shares its counter between routes, so it must not depend on the route's scope;
+        // APISIX requires the same count and time_window throughout a group, so key by those too.
+        const QString stateKey = config.contains(QStringLiteral("group"))
+            ? QStringLiteral("limit-count-group/%1/%2/%3/%4").arg(config.value(QStringLiteral("group")).toString()).arg(count).arg(windowSec).arg(type)
+            : env.scope;
+        return std::make_shared<LimitCountPlugin>(env.state->get<WindowCounter>(stateKey), std::move(key), LimitRejection::fromConfig(config),
+                                                  count, windowSec,
+                                                  type == QLatin1String("sliding") ? WindowCounter::Mode::Sliding : WindowCounter::Mode::Fixed);
+    };
+    return d;
+}
+
+} // namespace Gatehouse::BuiltinPlugins

@@ -1,0 +1,152 @@
+#include "requestvariables.h"
+
+#include "gateway/plugin.h"
+#include "gateway/route.h"
+
+namespace Gatehouse::RequestVariables {
+
+namespace {
+const QStringList kPlain{QStringLiteral("remote_addr"), QStringLiteral("remote_port"), QStringLiteral("consumer_name"),
+                         QStringLiteral("route_id"), QStringLiteral("uri"), QStringLiteral("request_uri"),
+                         QStringLiteral("args"), QStringLiteral("request_method"), QStringLiteral("host")};
+const QStringList kFamilies{QStringLiteral("http_"), QStringLiteral("arg_"), QStringLiteral("cookie_")};
+
+bool isNameChar(QChar c)
+{
+    return c.isLetterOrNumber() || c == QLatin1Char('_');
+}
+
+bool isCaptureIndex(QStringView name, int *index)
+{
+    bool ok = false;
+    const int i = name.toInt(&ok);
+    if (ok && index)
+        *index = i;
+    return ok && !name.isEmpty() && name.front().isDigit();
+}
+
+QString cookieValue(const ApiRequest &request, QStringView name)
+{
+    const QString header = QString::fromLatin1(request.header("cookie"));
+    for (const QString &part : header.split(QLatin1Char(';'))) {
+        const auto eq = part.indexOf(QLatin1Char('='));
+        if (eq > 0 && QStringView(part).left(eq).trimmed() == name)
+            return part.mid(eq + 1).trimmed();
+    }
+    return {};
+}
+
+// Calls `visit(name, start, length)` for every $name / ${name}; `length` covers the whole reference.
+template<typename Visit>
+void scan(const QString &text, Visit visit)
+{
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (text.at(i) != QLatin1Char('$') || i + 1 >= text.size())
+            continue;
+        if (text.at(i + 1) == QLatin1Char('{')) {
+            const auto close = text.indexOf(QLatin1Char('}'), i + 2);
+            if (close < 0)
+                return;
+            visit(QStringView(text).mid(i + 2, close - i - 2), i, close - i + 1);
+            i = close;
+            continue;
+        }
+        qsizetype end = i + 1;
+        // $1..$9 are single digits, so "$10" is capture 1 followed by "0" (as in PCRE replacements).
+        if (text.at(end).isDigit())
+            ++end;
+        else
+            while (end < text.size() && isNameChar(text.at(end)))
+                ++end;
+        if (end == i + 1)
+            continue;
+        visit(QStringView(text).mid(i + 1, end - i - 1), i, end - i);
+        i = end - 1;
+    }
+}
+} // namespace
+
+bool isKnown(QStringView name)
+{
+    if (kPlain.contains(name))
+        return true;
+    for (const QString &family : kFamilies) {
+        if (name.startsWith(family) && name.size() > family.size())
+            return true;
+    }
+    return false;
+}
+
+QString knownNames()
+{
+    return kPlain.join(QStringLiteral(", ")) + QStringLiteral(", http_<header>, arg_<name>, cookie_<name>");
+}
+
+QString value(const RequestContext &ctx, QStringView name)
+{
+    const ApiRequest &r = *ctx.request;
+    if (name == u"remote_addr")
+        return r.remoteAddress;
+    if (name == u"remote_port")
+        return r.remotePort ? QString::number(r.remotePort) : QString();
+    if (name == u"consumer_name")
+        return ctx.consumer;
+    if (name == u"route_id")
+        return ctx.route ? ctx.route->id : r.routeId;
+    if (name == u"uri")
+        return QString::fromUtf8(QByteArray::fromPercentEncoding(r.path));
+    if (name == u"request_uri")
+        return QString::fromUtf8(r.query.isEmpty() ? r.path : QByteArray(r.path + '?' + r.query));
+    if (name == u"args")
+        return QString::fromUtf8(r.query);
+    if (name == u"request_method")
+        return QString::fromLatin1(r.method);
+    if (name == u"host")
+        return QString::fromLatin1(r.header("host")).section(QLatin1Char(':'), 0, 0);
+    if (name.startsWith(u"http_")) {
+        QByteArray header = name.mid(5).toLatin1().toLower();
+        header.replace('_', '-');
+        return QString::fromLatin1(r.header(header));
+    }
+    if (name.startsWith(u"arg_"))
+        return r.queryItem(name.mid(4).toString());
+    if (name.startsWith(u"cookie_"))
+        return cookieValue(r, name.mid(7));
+    return {};
+}
+
+QString expand(const QString &text, const RequestContext &ctx, const QStringList &captures)
+{
+    QString out;
+    qsizetype copied = 0;
+    scan(text, [&](QStringView name, qsizetype start, qsizetype length) {
+        out += QStringView(text).mid(copied, start - copied);
+        int index = 0;
+        if (isCaptureIndex(name, &index))
+            out += index < captures.size() ? captures.at(index) : QString();
+        else
+            out += value(ctx, name);
+        copied = start + length;
+    });
+    out += QStringView(text).mid(copied);
+    return out;
+}
+
+QStringList referencedIn(const QString &text)
+{
+    QStringList names;
+    scan(text, [&](QStringView name, qsizetype, qsizetype) { names.append(name.toString()); });
+    return names;
+}
+
+QStringList unknownIn(const QString &text)
+{
+    QStringList unknown;
+    for (const QString &name : referencedIn(text)) {
+        if (!isCaptureIndex(name, nullptr) && !isKnown(name))
+            unknown.append(name);
+    }
+    return unknown;
+}
+
+} // namespace Gatehouse::RequestVariables

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+namespace Gatehouse {
+
+struct RequestContext;
+
+// APISIX/NGINX-style variables a plugin config may name: remote_addr, remote_port,
+// consumer_name, route_id, uri, request_uri, args, request_method, host, and the families
+// http_<header> (dashes as underscores), arg_<query parameter> and cookie_<cookie>.
+// Stateless; safe from any thread.
+namespace RequestVariables {
+
+bool isKnown(QStringView name);
+QString knownNames();   // for error messages
+// The variable's value for this request; empty when absent or unknown.
+QString value(const RequestContext &ctx, QStringView name);
+
+// Replaces $name and ${name} in `text`. $1..$9 (and ${1}..) take the regex captures when
+// given (index 0 is the whole match). A lone '$' stays as it is.
+QString expand(const QString &text, const RequestContext &ctx, const QStringList &captures = {});
+// The names a template refers to that are neither known variables nor capture indexes.
+QStringList unknownIn(const QString &text);
+// Every $name / ${name} in a template, in order.
+QStringList referencedIn(const QString &text);
+
+} // namespace RequestVariables
+
+} // namespace Gatehouse

@@ -1,0 +1,168 @@
+// The admin API's resource handlers: gateway resources, plugins, projections, collections.
+
+#include "adminapi.h"
+
+#include "config/collectioncatalog.h"
+#include "engine.h"
+#include "gateway/pluginregistry.h"
+#include "gateway/resourceservice.h"
+#include "http/httprequest.h"
+#include "projections/projectionrunner.h"
+#include "readmodel/readstore.h"
+
+#include <QJsonArray>
+
+namespace Gatehouse::Admin {
+
+namespace {
+Http::HttpResponse fromResult(const ResourceService::Result &r)
+{
+    if (r.status == 204) {
+        Http::HttpResponse resp;
+        resp.status = 204;
+        return resp;
+    }
+    if (r.status >= 400)
+        return Reply::problem(r.status, r.detail, r.errors);
+    return Reply::json(r.status, r.resource);
+}
+
+QJsonObject statsToJson(const ProjectionRunner::Stats &s)
+{
+    QJsonObject o{
+        {QStringLiteral("name"), s.name},
+        {QStringLiteral("status"), ProjectionRunner::statusName(s.status)},
+        {QStringLiteral("position"), s.position},
+        {QStringLiteral("head"), s.head},
+        {QStringLiteral("lag_events"), s.lagEvents},
+        {QStringLiteral("lag_ms"), s.lagMs},
+        {QStringLiteral("events_per_second"), s.eventsPerSecond},
+        {QStringLiteral("progress"), s.progress},
+    };
+    if (s.status == ProjectionRunner::Status::Faulted) {
+        o.insert(QStringLiteral("error"), s.error);
+        o.insert(QStringLiteral("fault_position"), s.faultPosition);
+        o.insert(QStringLiteral("fault_event_id"), s.faultEventId);
+    }
+    if (s.status == ProjectionRunner::Status::Rebuilding)
+        o.insert(QStringLiteral("rebuild_target"), s.rebuildTarget);
+    return o;
+}
+} // namespace
+
+Http::HttpResponse AdminApi::resources(const Http::HttpRequest &request, const QString &kind, const QString &id) const
+{
+    ResourceService *service = m_engine->resources();
+    const QByteArray &m = request.method;
+    if (id.isEmpty()) {
+        if (m == "GET" || m == "HEAD")
+            return Reply::list(service->list(kind));
+        if (m == "POST") {
+            QJsonObject body;
+            Http::HttpResponse error;
+            if (!Reply::parseObject(request, &body, &error))
+                return error;
+            return fromResult(service->create(kind, body));
+        }
+        return Reply::methodNotAllowed("GET, POST");
+    }
+    if (m == "GET" || m == "HEAD") {
+        const auto resource = service->get(kind, id);
+        return resource ? Reply::json(200, *resource) : Reply::problem(404, QStringLiteral("no %1 '%2'").arg(kind, id));
+    }
+    if (m == "PUT" || m == "PATCH") {
+        QJsonObject body;
+        Http::HttpResponse error;
+        if (!Reply::parseObject(request, &body, &error))
+            return error;
+        return fromResult(m == "PUT" ? service->put(kind, id, body) : service->patch(kind, id, body));
+    }
+    if (m == "DELETE")
+        return fromResult(service->remove(kind, id));
+    return Reply::methodNotAllowed("GET, PUT, PATCH, DELETE");
+}
+
+Http::HttpResponse AdminApi::plugins(const Http::HttpRequest &request, const QString &name) const
+{
+    if (request.method != "GET" && request.method != "HEAD")
+        return Reply::methodNotAllowed("GET");
+    auto describe = [](const PluginDescriptor &d) {
+        QJsonObject o{
+            {QStringLiteral("name"), d.name},
+            {QStringLiteral("priority"), d.priority},
+            {QStringLiteral("phase"), d.phase},
+            {QStringLiteral("schema"), d.schema},
+        };
+        if (!d.consumerSchema.isEmpty())
+            o.insert(QStringLiteral("consumer_schema"), d.consumerSchema);
+        return o;
+    };
+    if (!name.isEmpty()) {
+        const PluginDescriptor *d = PluginRegistry::find(name);
+        return d ? Reply::json(200, describe(*d)) : Reply::problem(404, QStringLiteral("no plugin '%1'").arg(name));
+    }
+    QJsonArray items;
+    for (const PluginDescriptor &d : PluginRegistry::all())
+        items.append(describe(d));
+    return Reply::list(items);
+}
+
+Http::HttpResponse AdminApi::projections(const Http::HttpRequest &request, const QStringList &segments) const
+{
+    const QString name = segments.value(1);
+    const QString action = segments.value(2);
+    if (name.isEmpty()) {
+        if (request.method != "GET" && request.method != "HEAD")
+            return Reply::methodNotAllowed("GET");
+        QJsonArray items;
+        for (ProjectionRunner *r : m_engine->projections())
+            items.append(statsToJson(r->stats()));
+        return Reply::list(items);
+    }
+    ProjectionRunner *runner = m_engine->projection(name);
+    if (!runner)
+        return Reply::problem(404, QStringLiteral("no projection '%1'").arg(name));
+    if (action.isEmpty()) {
+        if (request.method != "GET" && request.method != "HEAD")
+            return Reply::methodNotAllowed("GET");
+        return Reply::json(200, statsToJson(runner->stats()));
+    }
+    if (request.method != "POST")
+        return Reply::methodNotAllowed("POST");
+    if (action == QLatin1String("pause"))
+        runner->pause();
+    else if (action == QLatin1String("resume"))
+        runner->resume();
+    else if (action == QLatin1String("rebuild"))
+        runner->rebuild();
+    else
+        return Reply::problem(404, QStringLiteral("projections accept pause, resume and rebuild, not '%1'").arg(action));
+    // The action runs on the projection's thread; answer at once with where it stands.
+    QJsonObject body = statsToJson(runner->stats());
+    body.insert(QStringLiteral("accepted"), action);
+    return Reply::json(202, body);
+}
+
+Http::HttpResponse AdminApi::collections(const Http::HttpRequest &request, const QString &name) const
+{
+    if (request.method != "GET" && request.method != "HEAD")
+        return Reply::methodNotAllowed("GET");
+    const auto project = m_engine->collections()->snapshot();
+    auto describe = [this](const Collection &c) {
+        QJsonObject o = c.toJson();
+        o.insert(QStringLiteral("indexed_fields"), QJsonArray::fromStringList(c.indexedFields));
+        o.insert(QStringLiteral("count"), m_engine->readStore()->count(c.name));
+        o.insert(QStringLiteral("count_including_deleted"), m_engine->readStore()->count(c.name, true));
+        return o;
+    };
+    if (!name.isEmpty()) {
+        const Collection *c = project->collection(name);
+        return c ? Reply::json(200, describe(*c)) : Reply::problem(404, QStringLiteral("no collection '%1'").arg(name));
+    }
+    QJsonArray items;
+    for (const Collection &c : project->collections())
+        items.append(describe(c));
+    return Reply::list(items);
+}
+
+} // namespace Gatehouse::Admin
