@@ -91,7 +91,7 @@ void Gateway::handle(ApiRequest request, ApiResponder respond) const
     auto ex = std::make_shared<Exchange>();
     ex->config = config();
     ex->startedAt = steadySeconds();
-    RouteTable::Match m = ex->config->routeTable().match(request.method, request.path);
+    RouteTable::Match m = ex->config->routeTable().match(request);
     if (m.outcome != RouteTable::Match::Found) {
         ApiResponse r;
         if (m.outcome == RouteTable::Match::MethodNotAllowed) {

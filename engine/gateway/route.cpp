@@ -1,5 +1,7 @@
 #include "route.h"
 
+#include "routevars.h"
+
 #include <QJsonArray>
 
 namespace Gatehouse {
@@ -25,6 +27,18 @@ bool Route::allowsMethod(QByteArrayView method) const
     return false;
 }
 
+bool Route::allowsHost(const QString &host) const
+{
+    if (hosts.isEmpty())
+        return true;
+    for (const QString &h : hosts) {
+        if (h.startsWith(QLatin1String("*.")) ? host.endsWith(QStringView(h).mid(1)) && host.size() > h.size() - 1
+                                              : host.compare(h, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+
 QJsonObject Route::toJson() const
 {
     QJsonObject up = upstream.config;
@@ -43,6 +57,12 @@ QJsonObject Route::toJson() const
     };
     if (!name.isEmpty())
         o.insert(QStringLiteral("name"), name);
+    if (!vars.isEmpty())
+        o.insert(QStringLiteral("vars"), vars);
+    if (enableWebsocket)
+        o.insert(QStringLiteral("enable_websocket"), true);
+    if (!description.isEmpty())
+        o.insert(QStringLiteral("desc"), description);
     return o;
 }
 
@@ -69,7 +89,15 @@ Route Route::fromJson(const QJsonObject &json, QStringList *errors)
     r.priority = json.value(QStringLiteral("priority")).toInt(0);
     r.enabled = json.value(QStringLiteral("status")).toInt(1) != 0;
     for (const QJsonValue &h : json.value(QStringLiteral("hosts")).toArray())
-        r.hosts.append(h.toString());
+        r.hosts.append(h.toString().toLower());
+    if (json.contains(QStringLiteral("host")))   // APISIX's single-host form
+        r.hosts.append(json.value(QStringLiteral("host")).toString().toLower());
+    r.vars = json.value(QStringLiteral("vars")).toArray();
+    if (json.contains(QStringLiteral("vars")) && !json.value(QStringLiteral("vars")).isArray())
+        fail(QStringLiteral("/vars: must be an array of [variable, operator, value]"));
+    RouteVars::compile(r.vars, errors);
+    r.enableWebsocket = json.value(QStringLiteral("enable_websocket")).toBool(false);
+    r.description = json.value(QStringLiteral("desc")).toString();
     r.plugins = json.value(QStringLiteral("plugins")).toObject();
     const QJsonObject up = json.value(QStringLiteral("upstream")).toObject();
     r.upstream.type = up.value(QStringLiteral("type")).toString();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -23,11 +24,15 @@ struct Route
     QStringList methods;    // empty: every method
     int priority = 0;       // higher wins among routes of equal path precedence
     bool enabled = true;    // "status": 1 / 0
-    QStringList hosts;
+    QStringList hosts;          // "api.example.com", "*.example.com"; empty: any host
+    QJsonArray vars;            // APISIX vars, see RouteVars
+    bool enableWebsocket = false;
+    QString description;
     QJsonObject plugins;
     RouteUpstream upstream;
 
     bool allowsMethod(QByteArrayView method) const;
+    bool allowsHost(const QString &host) const;   // host lower case, without port
     QJsonObject toJson() const;
     static Route fromJson(const QJsonObject &json, QStringList *errors);
 };

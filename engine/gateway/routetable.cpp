@@ -1,5 +1,8 @@
 #include "routetable.h"
 
+#include "apirequest.h"
+#include "routevars.h"
+
 #include <algorithm>
 #include <functional>
 #include <unordered_map>
@@ -30,6 +33,7 @@ struct RouteTable::Entry
     const Route *route;
     QStringList paramNames;   // in segment order
     quint32 methods;          // bit set; all bits when the route lists none
+    std::shared_ptr<RouteVars> vars;   // null when the route has none
 };
 
 struct RouteTable::Node
@@ -60,7 +64,9 @@ RouteTable::RouteTable(QList<Route> routes)
     for (const Route &route : std::as_const(m_routes)) {
         if (!route.enabled)
             continue;
-        Entry entry{&route, {}, 0};
+        Entry entry{&route, {}, 0, nullptr};
+        if (!route.vars.isEmpty())
+            entry.vars = std::make_shared<RouteVars>(RouteVars::compile(route.vars, nullptr));
         for (const QString &m : route.methods) {
             entry.methods |= methodBit(m.toLatin1());
             if (m == QLatin1String("GET"))
@@ -121,8 +127,18 @@ QStringList RouteTable::splitPath(QByteArrayView path)
 
 RouteTable::Match RouteTable::match(QByteArrayView method, QByteArrayView path) const
 {
+    ApiRequest request;
+    request.method = method.toByteArray();
+    request.path = path.toByteArray();
+    return match(request);
+}
+
+RouteTable::Match RouteTable::match(const ApiRequest &request) const
+{
     Match result;
-    const QStringList segments = splitPath(path);
+    const QByteArrayView method = request.method;
+    const QStringList segments = splitPath(request.path);
+    const QString host = RouteVars::variable(request, QStringLiteral("host"));
     const quint32 bit = methodBit(method);
     QStringList values;
     quint32 allowed = 0;
@@ -131,6 +147,10 @@ RouteTable::Match RouteTable::match(QByteArrayView method, QByteArrayView path) 
 
     auto pick = [&](const std::vector<Entry> &entries) -> const Entry * {
         for (const Entry &e : entries) {
+            // Host and vars decide whether a route applies at all; the method only whether
+            // it answers 405 instead.
+            if (!e.route->allowsHost(host) || (e.vars && !e.vars->matches(request)))
+                continue;
             if (e.methods & bit)
                 return &e;
             allowed |= e.methods;

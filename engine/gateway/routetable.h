@@ -10,6 +10,8 @@
 
 namespace Gatehouse {
 
+struct ApiRequest;
+
 // An immutable index of routes: a trie over path segments, so matching costs the same for
 // ten routes or ten thousand. At each segment an exact literal beats a `:param`, which beats
 // a trailing `*`; among routes of the same path the highest priority that accepts the method
@@ -31,7 +33,10 @@ public:
     RouteTable(const RouteTable &) = delete;
     RouteTable &operator=(const RouteTable &) = delete;
 
+    // Path and method only (routes that need a host or vars never match).
     Match match(QByteArrayView method, QByteArrayView path) const;
+    // The full match: path, method, Host header and the routes' vars.
+    Match match(const ApiRequest &request) const;
     const QList<Route> &routes() const { return m_routes; }
     const Route *route(const QString &id) const;
 

@@ -3,6 +3,7 @@ list(APPEND GATEHOUSE_ENGINE_SOURCES
     gateway/apiresponse.cpp gateway/apiresponse.h
     gateway/route.cpp gateway/route.h
     gateway/routetable.cpp gateway/routetable.h
+    gateway/routevars.cpp gateway/routevars.h
     gateway/gateway.cpp gateway/gateway.h
     gateway/gatewayconfig.cpp gateway/gatewayconfig.h
     gateway/consumerindex.cpp gateway/consumerindex.h

@@ -2,6 +2,7 @@
 // backtracking; priority among routes of the same path; methods, HEAD, 405 and 404), and
 // Route::fromJson's validation of APISIX-shaped route objects.
 #include "gateway/route.h"
+#include "gateway/apirequest.h"
 #include "gateway/routetable.h"
 
 #include <QJsonArray>
@@ -81,6 +82,8 @@ private slots:
     void match_data();
     void match();
     void routeLookupById();
+    void hostsAndVars_data();
+    void hostsAndVars();
     void splitPath_data();
     void splitPath();
     void allowsMethod_data();
@@ -322,6 +325,74 @@ void tst_RouteTable::match()
     } else {
         QVERIFY(!m.route);
         QCOMPARE(m.allowedMethods, allowed);
+    }
+}
+
+void tst_RouteTable::hostsAndVars_data()
+{
+    QTest::addColumn<QByteArray>("routes");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("host");
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<QByteArray>("headers");    // "name: value" lines
+    QTest::addColumn<QString>("expected");      // route id, or "404"
+
+    const QByteArray hosts = R"([
+        {"id":"exact","uri":"/a","hosts":["api.example.com"],"upstream":{"type":"events"}},
+        {"id":"wild","uri":"/a","hosts":["*.example.com"],"upstream":{"type":"events"}},
+        {"id":"any","uri":"/b","upstream":{"type":"events"}}])";
+    QTest::newRow("exact host") << hosts << QByteArray("/a") << QByteArray("api.example.com") << QByteArray() << QByteArray() << QStringLiteral("exact");
+    QTest::newRow("host with port") << hosts << QByteArray("/a") << QByteArray("API.example.com:9080") << QByteArray() << QByteArray() << QStringLiteral("exact");
+    QTest::newRow("wildcard host") << hosts << QByteArray("/a") << QByteArray("eu.example.com") << QByteArray() << QByteArray() << QStringLiteral("wild");
+    QTest::newRow("wildcard needs a subdomain") << hosts << QByteArray("/a") << QByteArray("example.com") << QByteArray() << QByteArray() << QStringLiteral("404");
+    QTest::newRow("other host") << hosts << QByteArray("/a") << QByteArray("evil.com") << QByteArray() << QByteArray() << QStringLiteral("404");
+    QTest::newRow("route without hosts") << hosts << QByteArray("/b") << QByteArray("evil.com") << QByteArray() << QByteArray() << QStringLiteral("any");
+
+    const QByteArray vars = R"([
+        {"id":"v2","uri":"/api","priority":10,"vars":[["arg_version","==","2"]],"upstream":{"type":"events"}},
+        {"id":"eu","uri":"/api","priority":5,"vars":[["http_x_region","~~","^eu-"]],"upstream":{"type":"events"}},
+        {"id":"beta","uri":"/api","priority":4,"vars":[["cookie_beta","==","1"],["arg_debug","!","==","1"]],"upstream":{"type":"events"}},
+        {"id":"big","uri":"/api","priority":3,"vars":[["arg_n",">",100]],"upstream":{"type":"events"}},
+        {"id":"listed","uri":"/api","priority":2,"vars":[["arg_tier","in",["gold","silver"]]],"upstream":{"type":"events"}},
+        {"id":"fallback","uri":"/api","upstream":{"type":"events"}}])";
+    QTest::newRow("arg ==") << vars << QByteArray("/api") << QByteArray() << QByteArray("version=2") << QByteArray() << QStringLiteral("v2");
+    QTest::newRow("arg == other value") << vars << QByteArray("/api") << QByteArray() << QByteArray("version=3") << QByteArray() << QStringLiteral("fallback");
+    QTest::newRow("header regex") << vars << QByteArray("/api") << QByteArray() << QByteArray() << QByteArray("x-region: eu-west") << QStringLiteral("eu");
+    QTest::newRow("header regex miss") << vars << QByteArray("/api") << QByteArray() << QByteArray() << QByteArray("x-region: us-east") << QStringLiteral("fallback");
+    QTest::newRow("cookie and negation") << vars << QByteArray("/api") << QByteArray() << QByteArray() << QByteArray("cookie: a=b; beta=1") << QStringLiteral("beta");
+    QTest::newRow("negation blocks") << vars << QByteArray("/api") << QByteArray() << QByteArray("debug=1") << QByteArray("cookie: beta=1") << QStringLiteral("fallback");
+    QTest::newRow("numeric >") << vars << QByteArray("/api") << QByteArray() << QByteArray("n=101") << QByteArray() << QStringLiteral("big");
+    QTest::newRow("numeric > not a number") << vars << QByteArray("/api") << QByteArray() << QByteArray("n=abc") << QByteArray() << QStringLiteral("fallback");
+    QTest::newRow("in list") << vars << QByteArray("/api") << QByteArray() << QByteArray("tier=silver") << QByteArray() << QStringLiteral("listed");
+    QTest::newRow("priority among matching vars") << vars << QByteArray("/api") << QByteArray() << QByteArray("version=2&n=500") << QByteArray("x-region: eu-1") << QStringLiteral("v2");
+}
+
+void tst_RouteTable::hostsAndVars()
+{
+    QFETCH(QByteArray, routes);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, host);
+    QFETCH(QByteArray, query);
+    QFETCH(QByteArray, headers);
+    QFETCH(QString, expected);
+    RouteTable table(routesFrom(routes));
+    ApiRequest request;
+    request.method = "GET";
+    request.path = path;
+    request.query = query;
+    if (!host.isEmpty())
+        request.headers.append({"host", host});
+    for (const QByteArray &line : headers.split('\n')) {
+        const auto colon = line.indexOf(':');
+        if (colon > 0)
+            request.headers.append({line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed()});
+    }
+    const RouteTable::Match m = table.match(request);
+    if (expected == QLatin1String("404")) {
+        QCOMPARE(m.outcome, RouteTable::Match::NotFound);
+    } else {
+        QCOMPARE(m.outcome, RouteTable::Match::Found);
+        QCOMPARE(m.route->id, expected);
     }
 }
 
