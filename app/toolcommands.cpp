@@ -1,6 +1,10 @@
 #include "toolcommands.h"
 
 #include "config/collectioncatalog.h"
+#include "config/configstore.h"
+#include "gateway/configexport.h"
+#include "gateway/gateway.h"
+#include "gateway/resourceservice.h"
 #include "config/embeddedresources.h"
 #include "datadirlock.h"
 #include "engine.h"
@@ -13,6 +17,8 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
 
 #include <cstdio>
 #include <cstring>
@@ -129,13 +135,100 @@ int rebuild(const QCommandLineParser &parser)
     return 0;
 }
 
+QString dataDirOf(const QCommandLineParser &parser)
+{
+    return parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : Engine::defaultDataDir();
+}
+
+int exportConfig(const QCommandLineParser &parser)
+{
+    const QString format = parser.value(QStringLiteral("format"));
+    if (format != QLatin1String("json") && format != QLatin1String("apisix")) {
+        say(QStringLiteral("--format is json or apisix, got '%1'").arg(format));
+        return kExitUsage;
+    }
+    const QString dataDir = dataDirOf(parser);
+    if (!QDir(dataDir).exists(QStringLiteral("config.db"))) {
+        say(QStringLiteral("no configuration in %1").arg(dataDir));
+        return 1;
+    }
+    ConfigStore store;
+    QString error;
+    if (!store.open(QDir(dataDir).filePath(QStringLiteral("config.db")), &error)) {
+        say(error);
+        return 1;
+    }
+    ConfigExport::Resources resources;
+    for (const QString &kind : ResourceService::kinds()) {
+        QJsonArray items;
+        for (const auto &r : store.resources(kind))
+            items.append(QJsonDocument::fromJson(r.body).object());
+        resources.insert(kind, items);
+    }
+    const QByteArray out = format == QLatin1String("json")
+        ? ConfigExport::toJson(resources, store.configVersion())
+        : ConfigExport::toApisixYaml(resources, parser.value(QStringLiteral("engine-address")));
+    std::fwrite(out.constData(), 1, size_t(out.size()), stdout);
+    return 0;
+}
+
+int importConfig(const QCommandLineParser &parser)
+{
+    const QString file = parser.positionalArguments().value(1);
+    if (file.isEmpty()) {
+        say(QStringLiteral("usage: gatehouse import FILE [--data-dir DIR]"));
+        return kExitUsage;
+    }
+    QFile in(file);
+    if (!in.open(QIODevice::ReadOnly)) {
+        say(QStringLiteral("cannot read %1: %2").arg(file, in.errorString()));
+        return 1;
+    }
+    ConfigExport::Resources resources;
+    QString error;
+    if (!ConfigExport::parse(in.readAll(), &resources, &error)) {
+        say(QStringLiteral("%1: %2").arg(file, error));
+        return 1;
+    }
+    const QString dataDir = dataDirOf(parser);
+    QDir().mkpath(dataDir);
+    DataDirLock lock(dataDir);
+    if (!lock.tryLock()) {
+        say(QStringLiteral("%1 is in use by a running engine; stop it first, or PUT the resources through its admin API").arg(dataDir));
+        return 1;
+    }
+    ConfigStore store;
+    if (!store.open(QDir(dataDir).filePath(QStringLiteral("config.db")), &error)) {
+        say(error);
+        return 1;
+    }
+    // The same validation and storage path as the admin API, on the same files.
+    Gateway gateway;
+    ResourceService service(&store, &gateway);
+    if (!service.load({}, &error)) {
+        say(error);
+        return 1;
+    }
+    const ResourceService::Result result = service.replaceAll(resources);
+    if (result.status >= 400) {
+        say(QStringLiteral("%1 was not imported:\n  %2").arg(file, result.errors.isEmpty() ? result.detail : result.errors.join(QStringLiteral("\n  "))));
+        return 1;
+    }
+    QStringList counts;
+    for (auto it = resources.cbegin(); it != resources.cend(); ++it)
+        counts.append(QStringLiteral("%1 %2").arg(it.value().size()).arg(it.key()));
+    counts.sort();
+    say(QStringLiteral("imported %1 into %2 (configuration version %3)").arg(counts.join(QStringLiteral(", ")), dataDir).arg(service.version()));
+    return 0;
+}
+
 } // namespace
 
 namespace ToolCommands {
 
 bool isToolCommand(const char *name)
 {
-    return std::strcmp(name, "rebuild") == 0;
+    return std::strcmp(name, "rebuild") == 0 || std::strcmp(name, "export") == 0 || std::strcmp(name, "import") == 0;
 }
 
 int run(int argc, char **argv)
@@ -143,18 +236,29 @@ int run(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("gatehouse"));
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("gatehouse rebuild [PROJECTION]: rebuild a read model offline from the event log."));
+    parser.setApplicationDescription(QStringLiteral(
+        "gatehouse rebuild [PROJECTION]   rebuild a read model offline from the event log\n"
+        "gatehouse export [--format json|apisix] > FILE   write the gateway configuration\n"
+        "gatehouse import FILE            replace the gateway configuration (json or apisix form)"));
     parser.addHelpOption();
     parser.addOptions({
         {QStringLiteral("data-dir"), QStringLiteral("Data directory."), QStringLiteral("DIR")},
         {QStringLiteral("project"), QStringLiteral("Project file (default: the embedded product catalog)."), QStringLiteral("FILE.json")},
+        {QStringLiteral("format"), QStringLiteral("export: json (default) or apisix."), QStringLiteral("FORMAT"), QStringLiteral("json")},
+        {QStringLiteral("engine-address"), QStringLiteral("export --format apisix: where APISIX reaches this engine's gateway (default 127.0.0.1:9080)."),
+         QStringLiteral("ADDR:PORT"), QStringLiteral("127.0.0.1:9080")},
     });
-    parser.addPositionalArgument(QStringLiteral("rebuild"), QStringLiteral("The tool command."));
-    parser.addPositionalArgument(QStringLiteral("projection"), QStringLiteral("Projection to rebuild (default: upsert)."), QStringLiteral("[projection]"));
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("rebuild, export or import."));
+    parser.addPositionalArgument(QStringLiteral("argument"), QStringLiteral("rebuild: the projection (default upsert); import: the file."),
+                                 QStringLiteral("[argument]"));
     parser.process(app);
     const QString command = parser.positionalArguments().value(0);
     if (command == QLatin1String("rebuild"))
         return rebuild(parser);
+    if (command == QLatin1String("export"))
+        return exportConfig(parser);
+    if (command == QLatin1String("import"))
+        return importConfig(parser);
     say(QStringLiteral("unknown command '%1'").arg(command));
     return kExitUsage;
 }

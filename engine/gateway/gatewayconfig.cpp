@@ -80,8 +80,8 @@ void GatewayConfig::validateRoute(const QJsonObject &route, QStringList *errors)
         errors->append(QStringLiteral("/upstream: give either upstream or upstream_id, not both"));
     else if (route.contains(QStringLiteral("upstream")))
         validateUpstream(route.value(QStringLiteral("upstream")).toObject(), QStringLiteral("/upstream"), errors);
-    else if (!route.value(QStringLiteral("upstream_id")).isString())
-        errors->append(QStringLiteral("/upstream: is required (or upstream_id)"));
+    else if (route.contains(QStringLiteral("upstream_id")) && !route.value(QStringLiteral("upstream_id")).isString())
+        errors->append(QStringLiteral("/upstream_id: must be a string"));
     PluginRegistry::validate(route.value(QStringLiteral("plugins")).toObject(), QStringLiteral("/plugins"), errors);
 }
 

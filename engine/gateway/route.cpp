@@ -103,7 +103,7 @@ Route Route::fromJson(const QJsonObject &json, QStringList *errors)
     r.upstream.type = up.value(QStringLiteral("type")).toString();
     r.upstream.collection = up.value(QStringLiteral("collection")).toString();
     r.upstream.config = up;
-    if (!kUpstreamTypes.contains(r.upstream.type))
+    if (!json.contains(QStringLiteral("upstream_id")) && !kUpstreamTypes.contains(r.upstream.type))
         fail(QStringLiteral("/upstream/type: must be one of %1").arg(kUpstreamTypes.join(QStringLiteral(", "))));
     return r;
 }

@@ -11,6 +11,7 @@ list(APPEND GATEHOUSE_ENGINE_SOURCES
     gateway/pluginregistry.cpp gateway/pluginregistry.h
     gateway/defaultroutes.cpp gateway/defaultroutes.h
     gateway/resourceservice.cpp gateway/resourceservice.h
+    gateway/configexport.cpp gateway/configexport.h
     gateway/plugins/builtinplugins.h
     gateway/plugins/requestidplugin.cpp
     gateway/plugins/keyauthplugin.cpp)

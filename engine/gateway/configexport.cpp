@@ -1,0 +1,234 @@
+#include "configexport.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace Gatehouse::ConfigExport {
+
+namespace {
+const QStringList kKinds{QStringLiteral("routes"), QStringLiteral("upstreams"), QStringLiteral("consumers"),
+                         QStringLiteral("global_rules")};
+const QStringList kInternal{QStringLiteral("command"), QStringLiteral("query"), QStringLiteral("events"), QStringLiteral("function")};
+const QString kLabelUpstream = QStringLiteral("gatehouse_upstream");
+
+QJsonObject withoutTimes(QJsonObject o)
+{
+    o.remove(QStringLiteral("create_time"));
+    o.remove(QStringLiteral("update_time"));
+    return o;
+}
+
+// Our upstream -> APISIX upstream (nodes, roundrobin).
+QJsonObject apisixUpstream(const QJsonObject &up, const QString &engineAddress)
+{
+    QJsonObject out;
+    out.insert(QStringLiteral("type"), QStringLiteral("roundrobin"));
+    if (up.value(QStringLiteral("type")).toString() == QLatin1String("http")) {
+        for (const QString &key : up.keys()) {
+            if (key != QLatin1String("type"))
+                out.insert(key, up.value(key));
+        }
+        return out;
+    }
+    out.insert(QStringLiteral("nodes"), QJsonObject{{engineAddress, 1}});
+    return out;
+}
+
+QJsonObject fromApisixUpstream(const QJsonObject &up)
+{
+    QJsonObject out = up;
+    out.insert(QStringLiteral("type"), QStringLiteral("http"));
+    return out;
+}
+
+// A named upstream of an internal type keeps what it was in labels (APISIX upstreams have them).
+QJsonObject upstreamToApisix(const QJsonObject &up, const QString &engineAddress)
+{
+    QJsonObject out = apisixUpstream(up, engineAddress);
+    const QString type = up.value(QStringLiteral("type")).toString();
+    if (kInternal.contains(type)) {
+        QJsonObject labels{{kLabelUpstream, type}};
+        for (const QString &key : up.keys()) {
+            if (key == QLatin1String("id") || key == QLatin1String("name"))
+                out.insert(key, up.value(key));
+            else if (key != QLatin1String("type"))
+                labels.insert(QStringLiteral("gatehouse_") + key, up.value(key).toString());
+        }
+        out.insert(QStringLiteral("labels"), labels);
+    }
+    return out;
+}
+
+QJsonObject upstreamFromApisix(const QJsonObject &up)
+{
+    const QJsonObject labels = up.value(QStringLiteral("labels")).toObject();
+    if (!labels.contains(kLabelUpstream))
+        return fromApisixUpstream(up);
+    QJsonObject out{{QStringLiteral("type"), labels.value(kLabelUpstream)}};
+    for (const QString &key : {QStringLiteral("id"), QStringLiteral("name")}) {
+        if (up.contains(key))
+            out.insert(key, up.value(key));
+    }
+    for (const QString &key : labels.keys()) {
+        if (key.startsWith(QLatin1String("gatehouse_")) && key != kLabelUpstream)
+            out.insert(key.mid(10), labels.value(key));
+    }
+    return out;
+}
+
+QJsonObject routeToApisix(QJsonObject route, const QString &engineAddress)
+{
+    route = withoutTimes(route);
+    if (route.contains(QStringLiteral("upstream"))) {
+        const QJsonObject up = route.value(QStringLiteral("upstream")).toObject();
+        const QString type = up.value(QStringLiteral("type")).toString();
+        if (kInternal.contains(type)) {
+            QJsonObject labels = route.value(QStringLiteral("labels")).toObject();
+            labels.insert(kLabelUpstream, type);
+            for (const QString &key : up.keys()) {
+                if (key != QLatin1String("type"))
+                    labels.insert(QStringLiteral("gatehouse_") + key, up.value(key).toString());
+            }
+            route.insert(QStringLiteral("labels"), labels);
+        }
+        route.insert(QStringLiteral("upstream"), apisixUpstream(up, engineAddress));
+    }
+    // APISIX spells an empty host list by leaving it out.
+    if (route.value(QStringLiteral("hosts")).toArray().isEmpty())
+        route.remove(QStringLiteral("hosts"));
+    return route;
+}
+
+QJsonObject routeFromApisix(QJsonObject route)
+{
+    QJsonObject labels = route.value(QStringLiteral("labels")).toObject();
+    if (labels.contains(kLabelUpstream)) {
+        QJsonObject up{{QStringLiteral("type"), labels.value(kLabelUpstream)}};
+        for (const QString &key : labels.keys()) {
+            if (key.startsWith(QLatin1String("gatehouse_")) && key != kLabelUpstream) {
+                up.insert(key.mid(10), labels.value(key));
+                labels.remove(key);
+            }
+        }
+        labels.remove(kLabelUpstream);
+        route.insert(QStringLiteral("upstream"), up);
+        if (labels.isEmpty())
+            route.remove(QStringLiteral("labels"));
+        else
+            route.insert(QStringLiteral("labels"), labels);
+    } else if (route.contains(QStringLiteral("upstream"))) {
+        route.insert(QStringLiteral("upstream"), fromApisixUpstream(route.value(QStringLiteral("upstream")).toObject()));
+    }
+    if (!route.contains(QStringLiteral("hosts")))
+        route.insert(QStringLiteral("hosts"), QJsonArray());
+    return route;
+}
+} // namespace
+
+QByteArray toJson(const Resources &resources, qint64 version)
+{
+    QJsonObject root{{QStringLiteral("gatehouse_config"), 1}, {QStringLiteral("config_version"), version}};
+    for (const QString &kind : kKinds) {
+        QJsonArray items;
+        for (const QJsonValue &v : resources.value(kind))
+            items.append(withoutTimes(v.toObject()));
+        root.insert(kind, items);
+    }
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+QByteArray toApisixYaml(const Resources &resources, const QString &engineAddress)
+{
+    // Each item is a JSON object on one line: YAML 1.2 reads JSON flow style as it is, so the
+    // file is valid apisix.yaml and stays exact for every value.
+    QByteArray out = "# APISIX standalone configuration exported by gatehouse.\n"
+                     "# Internal upstreams point at the Gatehouse engine on " + engineAddress.toUtf8() + ".\n";
+    for (const QString &kind : kKinds) {
+        const QJsonArray items = resources.value(kind);
+        if (items.isEmpty()) {
+            out += kind.toUtf8() + ": []\n";
+            continue;
+        }
+        out += kind.toUtf8() + ":\n";
+        for (const QJsonValue &v : items) {
+            QJsonObject o = withoutTimes(v.toObject());
+            if (kind == QLatin1String("routes"))
+                o = routeToApisix(o, engineAddress);
+            else if (kind == QLatin1String("upstreams"))
+                o = upstreamToApisix(o, engineAddress);
+            out += "  - " + QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+        }
+    }
+    out += "#END\n";
+    return out;
+}
+
+bool parse(const QByteArray &content, Resources *out, QString *error)
+{
+    out->clear();
+    const QByteArray trimmed = content.trimmed();
+    if (trimmed.startsWith('{')) {
+        QJsonParseError parseError;
+        const QJsonObject root = QJsonDocument::fromJson(trimmed, &parseError).object();
+        if (parseError.error != QJsonParseError::NoError) {
+            *error = QStringLiteral("not valid JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString());
+            return false;
+        }
+        for (const QString &kind : kKinds) {
+            QJsonArray items;
+            for (const QJsonValue &v : root.value(kind).toArray())
+                items.append(withoutTimes(v.toObject()));
+            out->insert(kind, items);
+        }
+        return true;
+    }
+    // apisix.yaml in the form we write: "kind:" lines followed by "  - {json}" lines.
+    QString kind;
+    int lineNo = 0;
+    bool ended = false;
+    for (const QByteArray &raw : content.split('\n')) {
+        ++lineNo;
+        const QByteArray line = raw.trimmed();
+        if (line == "#END") {
+            ended = true;
+            break;
+        }
+        if (line.isEmpty() || line.startsWith('#'))
+            continue;
+        if (!raw.startsWith(' ') && line.endsWith(':')) {
+            kind = QString::fromUtf8(line.chopped(1));
+        } else if (!raw.startsWith(' ') && line.endsWith(": []")) {
+            kind = QString::fromUtf8(line.chopped(4));
+            out->insert(kind, QJsonArray());
+        } else if (line.startsWith("- {") && !kind.isEmpty()) {
+            QJsonParseError parseError;
+            QJsonObject o = QJsonDocument::fromJson(line.mid(2), &parseError).object();
+            if (parseError.error != QJsonParseError::NoError) {
+                *error = QStringLiteral("line %1: %2").arg(lineNo).arg(parseError.errorString());
+                return false;
+            }
+            if (kind == QLatin1String("routes"))
+                o = routeFromApisix(o);
+            else if (kind == QLatin1String("upstreams"))
+                o = upstreamFromApisix(o);
+            QJsonArray items = out->value(kind);
+            items.append(o);
+            out->insert(kind, items);
+        } else {
+            *error = QStringLiteral("line %1: only the one-object-per-line form that `gatehouse export --format apisix` writes"
+                                    " is read; convert block-style YAML to it first").arg(lineNo);
+            return false;
+        }
+        if (!kind.isEmpty() && !kKinds.contains(kind)) {
+            *error = QStringLiteral("line %1: unknown section '%2'").arg(lineNo).arg(kind);
+            return false;
+        }
+    }
+    if (!ended) {
+        *error = QStringLiteral("the file does not end with #END (APISIX's marker for a complete file)");
+        return false;
+    }
+    return true;
+}
+
+} // namespace Gatehouse::ConfigExport
