@@ -3,6 +3,7 @@
 #include "config/collectioncatalog.h"
 #include "config/jsonschema.h"
 #include "store/cloudevent.h"
+#include "store/eventid.h"
 #include "store/eventstore.h"
 
 #include <QCryptographicHash>
@@ -22,7 +23,7 @@ namespace {
 
 QString newId()
 {
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+    return EventId::generate();
 }
 
 bool isJsonContentType(QByteArrayView value)

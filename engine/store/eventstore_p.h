@@ -41,6 +41,9 @@ private:
     };
     void run();
     void runBatch(std::vector<Pending> &batch);
+    void runCompletions();
+    void runCheckpoints();
+    static int onWalCommit(void *self, struct sqlite3 *db, const char *name, int pages);
     AppendResult applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed);
     bool replayByEventId(const AppendRequest &request, AppendResult &result);
 
@@ -54,6 +57,21 @@ private:
     std::condition_variable m_wake;
     std::vector<Pending> m_queue;
     bool m_stopping = false;
+
+    // Callers are answered on a completion thread, so building their answers never delays
+    // the next group commit.
+    QThread *m_completionThread = nullptr;
+    std::mutex m_completionMutex;
+    std::condition_variable m_completionWake;
+    std::deque<std::vector<std::pair<AppendCallback, AppendResult>>> m_completions;
+    bool m_completionStop = false;
+
+    // WAL checkpoints run on their own connection and thread instead of inside COMMIT.
+    QThread *m_checkpointThread = nullptr;
+    std::mutex m_checkpointMutex;
+    std::condition_variable m_checkpointWake;
+    bool m_checkpointDue = false;
+    bool m_checkpointStop = false;
 };
 
 struct EventStore::Private

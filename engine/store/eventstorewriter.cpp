@@ -1,6 +1,7 @@
 // The writer half of EventStore: one thread, one read-write connection, group commit.
 
 #include "eventstore_p.h"
+#include "eventid.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -15,7 +16,7 @@ namespace Gatehouse {
 namespace {
 QString newEventId()
 {
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+    return EventId::generate();
 }
 
 AppendResult failure(const AppendRequest &request, AppendResult::Status status, const QString &error)
@@ -57,10 +58,17 @@ bool EventStore::Writer::start(SqliteConnection &&db, QString *error)
         && m_release.prepare(m_db, "RELEASE append")
         && m_rollbackTo.prepare(m_db, "ROLLBACK TO append");
     const char *sync = m_options.durability == Durability::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
-    if (!prepared || !m_db.exec(sync)) {
+    if (!prepared || !m_db.exec(sync) || !m_db.exec("PRAGMA wal_autocheckpoint = 0") || !m_db.exec("PRAGMA cache_size = -65536")) {
         *error = m_db.errorString();
         return false;
     }
+    sqlite3_wal_hook(m_db.handle(), &Writer::onWalCommit, this);
+    m_completionThread = QThread::create([this] { runCompletions(); });
+    m_completionThread->setObjectName(QStringLiteral("gatehouse-store-answers"));
+    m_completionThread->start();
+    m_checkpointThread = QThread::create([this] { runCheckpoints(); });
+    m_checkpointThread->setObjectName(QStringLiteral("gatehouse-store-checkpoint"));
+    m_checkpointThread->start();
     m_thread = QThread::create([this] { run(); });
     m_thread->setObjectName(QStringLiteral("gatehouse-store-writer"));
     m_thread->start();
@@ -94,6 +102,23 @@ void EventStore::Writer::stop()
     m_thread->wait();
     delete m_thread;
     m_thread = nullptr;
+    {
+        std::lock_guard lock(m_completionMutex);
+        m_completionStop = true;
+        m_completionWake.notify_one();
+    }
+    m_completionThread->wait();   // every caller has its answer
+    delete m_completionThread;
+    m_completionThread = nullptr;
+    {
+        std::lock_guard lock(m_checkpointMutex);
+        m_checkpointStop = true;
+        m_checkpointWake.notify_one();
+    }
+    m_checkpointThread->wait();
+    delete m_checkpointThread;
+    m_checkpointThread = nullptr;
+    sqlite3_wal_hook(m_db.handle(), nullptr, nullptr);
     m_head = {};
     m_byId = {};
     m_insert = {};
@@ -137,8 +162,12 @@ void EventStore::Writer::runBatch(std::vector<Pending> &batch)
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
 
     if (!m_db.exec("BEGIN IMMEDIATE")) {
+        std::vector<std::pair<AppendCallback, AppendResult>> answers;
         for (auto &p : batch)
-            p.callback(failure(p.request, AppendResult::StorageError, m_db.errorString()));
+            answers.emplace_back(std::move(p.callback), failure(p.request, AppendResult::StorageError, m_db.errorString()));
+        std::lock_guard lock(m_completionMutex);
+        m_completions.push_back(std::move(answers));
+        m_completionWake.notify_one();
         return;
     }
     for (auto &p : batch)
@@ -160,8 +189,60 @@ void EventStore::Writer::runBatch(std::vector<Pending> &batch)
         q->d->headPosition.store(m_lastPosition);
         Q_EMIT q->eventsCommitted(committed);
     }
+    std::vector<std::pair<AppendCallback, AppendResult>> answers;
+    answers.reserve(batch.size());
     for (size_t i = 0; i < batch.size(); ++i)
-        batch[i].callback(results[i]);
+        answers.emplace_back(std::move(batch[i].callback), std::move(results[i]));
+    std::lock_guard lock(m_completionMutex);
+    m_completions.push_back(std::move(answers));
+    m_completionWake.notify_one();
+}
+
+void EventStore::Writer::runCompletions()
+{
+    for (;;) {
+        std::vector<std::pair<AppendCallback, AppendResult>> answers;
+        {
+            std::unique_lock lock(m_completionMutex);
+            m_completionWake.wait(lock, [this] { return !m_completions.empty() || m_completionStop; });
+            if (m_completions.empty())
+                return;
+            answers = std::move(m_completions.front());
+            m_completions.pop_front();
+        }
+        for (auto &[callback, result] : answers)
+            callback(result);
+    }
+}
+
+int EventStore::Writer::onWalCommit(void *self, sqlite3 *, const char *, int pages)
+{
+    // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
+    auto *w = static_cast<Writer *>(self);
+    if (pages >= 2000) {
+        std::lock_guard lock(w->m_checkpointMutex);
+        w->m_checkpointDue = true;
+        w->m_checkpointWake.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void EventStore::Writer::runCheckpoints()
+{
+    SqliteConnection db;
+    if (!db.open(m_db.path()))
+        return;
+    for (;;) {
+        {
+            std::unique_lock lock(m_checkpointMutex);
+            m_checkpointWake.wait(lock, [this] { return m_checkpointDue || m_checkpointStop; });
+            if (m_checkpointStop)
+                return;
+            m_checkpointDue = false;
+        }
+        // PASSIVE: copies what it can without blocking the writer or readers.
+        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
 }
 
 AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed)
