@@ -32,6 +32,10 @@ public:
     // After the transaction of the last apply() committed / was rolled back.
     virtual void committed() {}
     virtual void discarded() {}
+    // A rebuild replays the whole log: a projection may defer work that is cheaper done once
+    // at the end (secondary indexes), which endBulk() then does in its own transaction.
+    virtual void beginBulk() {}
+    virtual bool endBulk(ReadStore::WriteTransaction &tx, QString *error) { Q_UNUSED(tx) Q_UNUSED(error) return true; }
 };
 
 } // namespace Gatehouse

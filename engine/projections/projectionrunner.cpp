@@ -120,6 +120,8 @@ struct ProjectionRunner::Private
         const int batch = s == Status::Running ? kLiveBatch : kCatchUpBatch;
         const RecordedEvents events = store->readAll(position + 1, batch);
         if (events.isEmpty()) {
+            if (s == Status::Rebuilding && !finishBulk())
+                return;
             if (s != Status::Running) {
                 qCInfo(lcProjections) << name << "caught up at position" << position.load();
                 setStatus(Status::Running);
@@ -128,6 +130,19 @@ struct ProjectionRunner::Private
         }
         if (applyBatch(events))
             scheduleCatchUp();
+    }
+
+    bool finishBulk()
+    {
+        auto tx = readStore->begin();
+        QString error;
+        if (!tx || !projection->endBulk(*tx, &error) || !tx->commit()) {
+            QMutexLocker lock(&statsMutex);
+            status = Status::Faulted;
+            this->error = QStringLiteral("finishing the rebuild failed: ") + (error.isEmpty() && tx ? tx->errorString() : error);
+            return false;
+        }
+        return true;
     }
 
     void onCommitted(const RecordedEvents &events)
@@ -337,6 +352,7 @@ void ProjectionRunner::rebuild()
         }
         tx.reset();
         d->projection->committed();
+        d->projection->beginBulk();
         d->position = 0;
         {
             QMutexLocker lock(&d->statsMutex);
@@ -425,6 +441,7 @@ bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store,
         }
     }
     projection.committed();
+    projection.beginBulk();
     const qint64 total = store.headPosition();
     qint64 position = 0;
     progress(0, total);
@@ -439,6 +456,12 @@ bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store,
         }
         position = events.last().position;
         progress(position, qMax(total, position));
+    }
+    auto tx = readStore.begin();
+    if (!tx || !projection.endBulk(*tx, error) || !tx->commit()) {
+        if (error->isEmpty())
+            *error = tx ? tx->errorString() : readStore.errorString();
+        return false;
     }
     return true;
 }

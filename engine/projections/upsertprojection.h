@@ -27,6 +27,8 @@ public:
     bool reset(ReadStore::WriteTransaction &tx, QString *error) override;
     void committed() override;
     void discarded() override;
+    void beginBulk() override { m_bulk = true; }
+    bool endBulk(ReadStore::WriteTransaction &tx, QString *error) override;
 
 Q_SIGNALS:
     void documentsChanged(const QList<Gatehouse::StoredDocument> &documents);
@@ -35,6 +37,7 @@ private:
     const CollectionCatalog *m_catalog;
     QSet<QString> m_ensured;                 // collections whose table exists
     QList<StoredDocument> m_changed;         // in this transaction, in position order
+    bool m_bulk = false;                     // rebuilding: indexes come at the end
 };
 
 } // namespace Gatehouse
