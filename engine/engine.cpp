@@ -6,6 +6,8 @@
 #include "config/embeddedresources.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"
+#include "gateway/httpupstream.h"
+#include "gateway/plugins/breakerstate.h"
 #include "gateway/resourceservice.h"
 #include "projections/projectionrunner.h"
 #include "projections/upsertprojection.h"
@@ -44,6 +46,7 @@ struct Engine::Private
     std::unique_ptr<CollectionCatalog> catalog;
     std::unique_ptr<CommandService> commands;
     std::unique_ptr<EventLogQuery> eventLog;
+    std::unique_ptr<HttpUpstream> httpUpstream;   // the gateway's "http" handler uses it
     std::unique_ptr<Gateway> gateway;
     std::unique_ptr<ResourceService> resources;
 
@@ -151,6 +154,21 @@ bool Engine::start(const EngineOptions &options)
     d->gateway->setUpstreamHandler(QStringLiteral("events"), [eventLog](const Route &, ApiRequest &&req, ApiResponder &&respond) {
         respond(eventLog->handle(req));
     });
+    d->httpUpstream = std::make_unique<HttpUpstream>();
+    HttpUpstream *httpUpstream = d->httpUpstream.get();
+    d->gateway->setUpstreamHandler(QStringLiteral("http"), [httpUpstream](const Route &route, ApiRequest &&req, ApiResponder &&respond) {
+        httpUpstream->handle(route, std::move(req), std::move(respond));
+    });
+    // WebSocket and SSE routes are served by the protocol connection the request came in on.
+    for (const QString &type : {QStringLiteral("websocket"), QStringLiteral("sse")}) {
+        d->gateway->setUpstreamHandler(type, [](const Route &route, ApiRequest &&req, ApiResponder &&respond) {
+            if (const std::shared_ptr<ApiConnection> connection = req.connection)
+                connection->serve(route, std::move(req), std::move(respond));
+            else
+                respond(ApiResponse::problem(501, QStringLiteral("a %1 route needs a protocol that can keep the connection open")
+                                                      .arg(route.upstream.type), QStringLiteral("upstream-unavailable")));
+        });
+    }
     // Routes live in config.db; the defaults (per collection, and the event log) are created
     // once and are then ordinary routes, editable and deletable.
     QJsonArray defaultRoutes;
@@ -167,6 +185,7 @@ bool Engine::start(const EngineOptions &options)
     d->metrics->describe("gatehouse_projection_lag_events", MetricsRegistry::Type::Gauge, "Events in the log not yet applied, by projection.");
     d->metrics->describe("gatehouse_projection_lag_seconds", MetricsRegistry::Type::Gauge, "Age of the oldest event not yet applied, by projection.");
     d->metrics->describe("gatehouse_config_version", MetricsRegistry::Type::Gauge, "Version of the gateway configuration.");
+    d->metrics->describe("gatehouse_breaker_state", MetricsRegistry::Type::Gauge, "api-breaker state by scope: 0 closed, 1 open, 2 half-open.");
     Private *p = d.get();
     d->metrics->addCollector([store, upsertRunner, p](MetricsRegistry &m) {
         m.set("gatehouse_events_appended_total", {}, double(store->headPosition()));
@@ -177,6 +196,17 @@ bool Engine::start(const EngineOptions &options)
         m.set("gatehouse_projection_lag_seconds", label, double(s.lagMs) / 1000.0);
         if (p->resources)
             m.set("gatehouse_config_version", {}, double(p->resources->version()));
+        if (p->gateway) {
+            for (const BreakerStatus &b : breakerStatuses(p->gateway->pluginState().get())) {
+                const double state = b.state == QLatin1String("open") ? 1 : b.state == QLatin1String("half_open") ? 2 : 0;
+                m.set("gatehouse_breaker_state", MetricsRegistry::label("scope", b.scope), state);
+            }
+        }
+        if (p->httpUpstream) {
+            for (const auto &n : p->httpUpstream->status())
+                m.set("gatehouse_upstream_node_healthy",
+                      MetricsRegistry::label("upstream", n.upstream) + ',' + MetricsRegistry::label("node", n.node), n.healthy ? 1 : 0);
+        }
     });
     d->resources = std::make_unique<ResourceService>(d->config.get(), d->gateway.get());
     if (!d->resources->load({{QStringLiteral("routes"), defaultRoutes}}, &error))
@@ -201,6 +231,7 @@ void Engine::stop()
         d->upsertRunner->stop();
     d->resources.reset();
     d->gateway.reset();
+    d->httpUpstream.reset();   // answers proxied requests still in flight, joins its thread
     d->eventLog.reset();
     d->queries.reset();
     d->commands.reset();
@@ -228,6 +259,7 @@ const CollectionCatalog *Engine::collections() const { return d->catalog.get(); 
 ConfigStore *Engine::configStore() const { return d->config.get(); }
 ReadStore *Engine::readStore() const { return d->readStore.get(); }
 MetricsRegistry *Engine::metrics() const { return d->metrics.get(); }
+HttpUpstream *Engine::httpUpstream() const { return d->httpUpstream.get(); }
 ResourceService *Engine::resources() const { return d->resources.get(); }
 QueryService *Engine::queries() const { return d->queries.get(); }
 UpsertProjection *Engine::upsertProjection() const { return d->upsert.get(); }

@@ -12,6 +12,7 @@ class CollectionCatalog;
 class CommandService;
 class ConfigStore;
 class Gateway;
+class HttpUpstream;
 class MetricsRegistry;
 class ProjectionRunner;
 class QueryService;
@@ -56,6 +57,7 @@ public:
     ConfigStore *configStore() const;
     ReadStore *readStore() const;
     MetricsRegistry *metrics() const;
+    HttpUpstream *httpUpstream() const;
     ResourceService *resources() const;
     QueryService *queries() const;
     UpsertProjection *upsertProjection() const;

@@ -54,6 +54,17 @@ QString ApiRequest::queryItem(const QString &name, const QString &fallback) cons
     return fallback;
 }
 
+void ApiRequest::removeQueryItem(const QString &name)
+{
+    QByteArrayList kept;
+    for (const QByteArray &part : query.split('&')) {
+        const auto eq = part.indexOf('=');
+        if (!part.isEmpty() && decodeComponent(eq < 0 ? part : part.left(eq)) != name)
+            kept.append(part);
+    }
+    query = kept.join('&');
+}
+
 bool ApiRequest::hasQueryItem(const QString &name) const
 {
     for (const auto &item : queryItems()) {

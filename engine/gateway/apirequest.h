@@ -1,13 +1,29 @@
 #pragma once
 
+#include "apiresponse.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QList>
 #include <QString>
 
+#include <memory>
 #include <utility>
 
 namespace Gatehouse {
+
+struct ApiRequest;
+struct Route;
+
+// A protocol adapter's handle on the connection a request arrived on, for routes whose upstream
+// is that connection itself (types "websocket" and "sse"): the gateway runs the route's plugins
+// as for any request, then hands the request to serve(). Opaque to the engine.
+class ApiConnection
+{
+public:
+    virtual ~ApiConnection() = default;
+    virtual void serve(const Route &route, ApiRequest &&request, ApiResponder &&respond) = 0;
+};
 
 // A protocol-neutral request as the gateway sees it. Protocol adapters (HTTP, later
 // WebSocket and MQTT) fill it in; the route match adds `routeId` and `params`.
@@ -20,6 +36,7 @@ struct ApiRequest
     QByteArray body;
     QString remoteAddress;
     quint16 remotePort = 0;
+    std::shared_ptr<ApiConnection> connection;           // set by adapters that can serve websocket/sse routes
 
     // Set by the gateway.
     QString routeId;
@@ -32,6 +49,7 @@ struct ApiRequest
     QList<std::pair<QString, QString>> queryItems() const;
     QString queryItem(const QString &name, const QString &fallback = {}) const;
     bool hasQueryItem(const QString &name) const;
+    void removeQueryItem(const QString &name);   // every occurrence, keeping the rest as sent
 };
 
 } // namespace Gatehouse

@@ -8,7 +8,27 @@ namespace Gatehouse::ConfigExport {
 namespace {
 const QStringList kKinds{QStringLiteral("routes"), QStringLiteral("upstreams"), QStringLiteral("consumers"),
                          QStringLiteral("global_rules")};
-const QStringList kInternal{QStringLiteral("command"), QStringLiteral("query"), QStringLiteral("events"), QStringLiteral("function")};
+// Every upstream type but http is served by the engine itself.
+bool isInternal(const QString &type)
+{
+    return type != QLatin1String("http");
+}
+
+// APISIX labels are strings: other JSON values travel as "json:<text>".
+QString labelValue(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString();
+    return QStringLiteral("json:") + QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).chopped(1).mid(1));
+}
+
+QJsonValue fromLabelValue(const QJsonValue &v)
+{
+    const QString s = v.toString();
+    if (!s.startsWith(QLatin1String("json:")))
+        return v;
+    return QJsonDocument::fromJson("[" + s.mid(5).toUtf8() + "]").array().first();
+}
 const QString kLabelUpstream = QStringLiteral("gatehouse_upstream");
 
 QJsonObject withoutTimes(QJsonObject o)
@@ -46,13 +66,13 @@ QJsonObject upstreamToApisix(const QJsonObject &up, const QString &engineAddress
 {
     QJsonObject out = apisixUpstream(up, engineAddress);
     const QString type = up.value(QStringLiteral("type")).toString();
-    if (kInternal.contains(type)) {
+    if (isInternal(type)) {
         QJsonObject labels{{kLabelUpstream, type}};
         for (const QString &key : up.keys()) {
             if (key == QLatin1String("id") || key == QLatin1String("name"))
                 out.insert(key, up.value(key));
             else if (key != QLatin1String("type"))
-                labels.insert(QStringLiteral("gatehouse_") + key, up.value(key).toString());
+                labels.insert(QStringLiteral("gatehouse_") + key, labelValue(up.value(key)));
         }
         out.insert(QStringLiteral("labels"), labels);
     }
@@ -71,7 +91,7 @@ QJsonObject upstreamFromApisix(const QJsonObject &up)
     }
     for (const QString &key : labels.keys()) {
         if (key.startsWith(QLatin1String("gatehouse_")) && key != kLabelUpstream)
-            out.insert(key.mid(10), labels.value(key));
+            out.insert(key.mid(10), fromLabelValue(labels.value(key)));
     }
     return out;
 }
@@ -82,31 +102,42 @@ QJsonObject routeToApisix(QJsonObject route, const QString &engineAddress)
     if (route.contains(QStringLiteral("upstream"))) {
         const QJsonObject up = route.value(QStringLiteral("upstream")).toObject();
         const QString type = up.value(QStringLiteral("type")).toString();
-        if (kInternal.contains(type)) {
+        if (isInternal(type)) {
             QJsonObject labels = route.value(QStringLiteral("labels")).toObject();
             labels.insert(kLabelUpstream, type);
             for (const QString &key : up.keys()) {
                 if (key != QLatin1String("type"))
-                    labels.insert(QStringLiteral("gatehouse_") + key, up.value(key).toString());
+                    labels.insert(QStringLiteral("gatehouse_") + key, labelValue(up.value(key)));
             }
             route.insert(QStringLiteral("labels"), labels);
         }
         route.insert(QStringLiteral("upstream"), apisixUpstream(up, engineAddress));
     }
-    // APISIX spells an empty host list by leaving it out.
-    if (route.value(QStringLiteral("hosts")).toArray().isEmpty())
+    // APISIX refuses an empty host list; leave it out and remember that it was there.
+    if (route.contains(QStringLiteral("hosts")) && route.value(QStringLiteral("hosts")).toArray().isEmpty()) {
         route.remove(QStringLiteral("hosts"));
+        QJsonObject labels = route.value(QStringLiteral("labels")).toObject();
+        labels.insert(QStringLiteral("gatehouse_hosts"), QStringLiteral("json:[]"));
+        route.insert(QStringLiteral("labels"), labels);
+    }
     return route;
 }
 
 QJsonObject routeFromApisix(QJsonObject route)
 {
     QJsonObject labels = route.value(QStringLiteral("labels")).toObject();
+    if (labels.contains(QStringLiteral("gatehouse_hosts"))) {
+        route.insert(QStringLiteral("hosts"), fromLabelValue(labels.take(QStringLiteral("gatehouse_hosts"))));
+        if (labels.isEmpty())
+            route.remove(QStringLiteral("labels"));
+        else
+            route.insert(QStringLiteral("labels"), labels);
+    }
     if (labels.contains(kLabelUpstream)) {
         QJsonObject up{{QStringLiteral("type"), labels.value(kLabelUpstream)}};
         for (const QString &key : labels.keys()) {
             if (key.startsWith(QLatin1String("gatehouse_")) && key != kLabelUpstream) {
-                up.insert(key.mid(10), labels.value(key));
+                up.insert(key.mid(10), fromLabelValue(labels.value(key)));
                 labels.remove(key);
             }
         }
@@ -119,8 +150,6 @@ QJsonObject routeFromApisix(QJsonObject route)
     } else if (route.contains(QStringLiteral("upstream"))) {
         route.insert(QStringLiteral("upstream"), fromApisixUpstream(route.value(QStringLiteral("upstream")).toObject()));
     }
-    if (!route.contains(QStringLiteral("hosts")))
-        route.insert(QStringLiteral("hosts"), QJsonArray());
     return route;
 }
 } // namespace

@@ -30,7 +30,11 @@ QList<Route> forCollection(const QString &c)
 
 QList<Route> system()
 {
-    return {make(QStringLiteral("events"), QStringLiteral("/events"), QStringLiteral("GET"), QStringLiteral("events"))};
+    Route ws = make(QStringLiteral("websocket"), QStringLiteral("/ws"), QStringLiteral("GET"), QStringLiteral("websocket"));
+    ws.enableWebsocket = true;
+    return {make(QStringLiteral("events"), QStringLiteral("/events"), QStringLiteral("GET"), QStringLiteral("events")),
+            make(QStringLiteral("events-stream"), QStringLiteral("/events/stream"), QStringLiteral("GET"), QStringLiteral("sse")),
+            ws};
 }
 
 } // namespace Gatehouse::DefaultRoutes

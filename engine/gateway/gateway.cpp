@@ -51,6 +51,8 @@ Gateway::Gateway(MetricsRegistry *metrics)
         m_metrics->describe("gatehouse_http_request_duration_seconds", MetricsRegistry::Type::Histogram,
                             "Time from the gateway receiving a request to its answer, by route.",
                             {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5});
+        m_metrics->describe("gatehouse_plugin_rejections_total", MetricsRegistry::Type::Counter,
+                            "Requests a plugin answered itself (rate limits, auth, open breakers), by route, plugin and status.");
     }
 }
 
@@ -126,6 +128,10 @@ void Gateway::runAccess(std::shared_ptr<Exchange> ex, size_t index) const
     for (size_t i = index; i < chain.size(); ++i) {
         PluginVerdict verdict = chain[i].plugin->access(ex->ctx);
         if (verdict.kind == PluginVerdict::Respond) {
+            if (m_metrics)
+                m_metrics->increment("gatehouse_plugin_rejections_total",
+                                     MetricsRegistry::label("route", ex->route->id) + ',' + MetricsRegistry::label("plugin", chain[i].name)
+                                         + ",status=\"" + QByteArray::number(verdict.response.status) + '"');
             finish(std::move(ex), std::move(verdict.response));
             return;
         }

@@ -1,6 +1,7 @@
 #include "gatewayconfig.h"
 
 #include "consumerindex.h"
+#include "httpupstreamspec.h"
 #include "pluginregistry.h"
 #include "pluginstate.h"
 
@@ -53,7 +54,8 @@ void sortChain(GatewayConfig::Chain &chain)
 void GatewayConfig::validateUpstream(const QJsonObject &upstream, const QString &pointer, QStringList *errors)
 {
     static const QStringList types{QStringLiteral("command"), QStringLiteral("query"), QStringLiteral("events"),
-                                   QStringLiteral("function"), QStringLiteral("http")};
+                                   QStringLiteral("function"), QStringLiteral("http"),
+                                   QStringLiteral("websocket"), QStringLiteral("sse")};
     const QString type = upstream.value(QStringLiteral("type")).toString();
     if (!types.contains(type)) {
         errors->append(pointer + QStringLiteral("/type: must be one of ") + types.join(QStringLiteral(", ")));
@@ -64,13 +66,8 @@ void GatewayConfig::validateUpstream(const QJsonObject &upstream, const QString 
         errors->append(pointer + QStringLiteral("/collection: is required for a ") + type + QStringLiteral(" upstream"));
     if (type == QLatin1String("function") && upstream.value(QStringLiteral("function")).toString().isEmpty())
         errors->append(pointer + QStringLiteral("/function: is required for a function upstream"));
-    if (type == QLatin1String("http")) {
-        const QJsonValue nodes = upstream.value(QStringLiteral("nodes"));
-        if (!nodes.isObject() && !nodes.isArray())
-            errors->append(pointer + QStringLiteral("/nodes: is required: {\"host:port\": weight} or [{\"host\",\"port\",\"weight\"}]"));
-        else if ((nodes.isObject() && nodes.toObject().isEmpty()) || (nodes.isArray() && nodes.toArray().isEmpty()))
-            errors->append(pointer + QStringLiteral("/nodes: must list at least one node"));
-    }
+    if (type == QLatin1String("http"))
+        HttpUpstreamSpec::fromJson(upstream, errors, pointer);   // nodes, timeouts, retries, checks
 }
 
 void GatewayConfig::validateRoute(const QJsonObject &route, QStringList *errors)

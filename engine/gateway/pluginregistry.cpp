@@ -22,6 +22,14 @@ const Registry &registry()
         reg.all = {
             BuiltinPlugins::requestId(),
             BuiltinPlugins::keyAuth(),
+            BuiltinPlugins::basicAuth(),
+            BuiltinPlugins::jwtAuth(),
+            BuiltinPlugins::limitCount(),
+            BuiltinPlugins::limitReq(),
+            BuiltinPlugins::limitConn(),
+            BuiltinPlugins::apiBreaker(),
+            BuiltinPlugins::cors(),
+            BuiltinPlugins::proxyRewrite(),
         };
         for (qsizetype i = 0; i < reg.all.size(); ++i) {
             reg.byName.insert(reg.all.at(i).name, i);

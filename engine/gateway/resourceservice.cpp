@@ -75,6 +75,9 @@ bool ResourceService::load(const QHash<QString, QJsonArray> &defaults, QString *
     QMutexLocker lock(&m_mutex);
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     for (auto it = defaults.cbegin(); it != defaults.cend(); ++it) {
+        // A configuration imported as a whole says what exists; no defaults are added to it.
+        if (m_store->wasSeeded(it.key() + QStringLiteral(":*")))
+            continue;
         QList<ConfigStore::Resource> puts;
         QStringList existing;
         for (const auto &r : m_store->resources(it.key()))
@@ -310,6 +313,7 @@ ResourceService::Result ResourceService::replaceAll(const QHash<QString, QJsonAr
             puts.append({id, QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact), now, now});
         }
         version = m_store->commitChange(it.key(), puts, removes);
+        m_store->markSeeded(it.key() + QStringLiteral(":*"));
         if (!version)
             return {503, {}, {}, QStringLiteral("the configuration could not be stored")};
     }

@@ -8,7 +8,8 @@ namespace Gatehouse {
 
 namespace {
 const QStringList kUpstreamTypes{QStringLiteral("command"), QStringLiteral("query"), QStringLiteral("events"),
-                                 QStringLiteral("function"), QStringLiteral("http")};
+                                 QStringLiteral("function"), QStringLiteral("http"),
+                                 QStringLiteral("websocket"), QStringLiteral("sse")};
 const QStringList kMethods{QStringLiteral("GET"), QStringLiteral("POST"), QStringLiteral("PUT"), QStringLiteral("PATCH"),
                            QStringLiteral("DELETE"), QStringLiteral("HEAD"), QStringLiteral("OPTIONS")};
 } // namespace
@@ -50,13 +51,14 @@ QJsonObject Route::toJson() const
         {QStringLiteral("uri"), uri},
         {QStringLiteral("methods"), QJsonArray::fromStringList(methods)},
         {QStringLiteral("priority"), priority},
-        {QStringLiteral("hosts"), QJsonArray::fromStringList(hosts)},
         {QStringLiteral("status"), enabled ? 1 : 0},
         {QStringLiteral("plugins"), plugins},
         {QStringLiteral("upstream"), up},
     };
     if (!name.isEmpty())
         o.insert(QStringLiteral("name"), name);
+    if (!hosts.isEmpty())
+        o.insert(QStringLiteral("hosts"), QJsonArray::fromStringList(hosts));
     if (!vars.isEmpty())
         o.insert(QStringLiteral("vars"), vars);
     if (enableWebsocket)

@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 
+#include <cmath>
+
 namespace Gatehouse {
 
 namespace {
@@ -25,12 +27,12 @@ bool typedValue(const QString &type, const QString &text, SqlValue *out)
         }
         const double d = text.toDouble(&ok);
         *out = SqlValue::ofReal(d);
-        return ok;
+        return ok && std::isfinite(d);
     }
     if (type == QLatin1String("number")) {
         const double d = text.toDouble(&ok);
         *out = SqlValue::ofReal(d);
-        return ok;
+        return ok && std::isfinite(d);
     }
     if (type == QLatin1String("boolean")) {
         if (text == QLatin1String("true") || text == QLatin1String("false")) {
@@ -98,6 +100,7 @@ bool ListQuery::parse(const QList<std::pair<QString, QString>> &items, const Col
                 return false;
             }
         } else if (key == QLatin1String("sort")) {
+            bool idSeen = false;
             for (const QString &part : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
                 SortKey k;
                 k.descending = part.startsWith(QLatin1Char('-'));
@@ -106,10 +109,15 @@ bool ListQuery::parse(const QList<std::pair<QString, QString>> &items, const Col
                     *error = QStringLiteral("cannot sort by unknown field '%1'").arg(k.field);
                     return false;
                 }
+                if (idSeen) {
+                    *error = QStringLiteral("id must be the last sort key (it breaks ties), got '%1' after it").arg(part);
+                    return false;
+                }
                 if (k.field == QLatin1String("id")) {
                     // id is always the last key; asking for it explicitly only sets its direction.
                     q.idDescending = k.descending;
-                    break;
+                    idSeen = true;
+                    continue;
                 }
                 q.sort.append(k);
             }
@@ -189,7 +197,7 @@ ListQuery::Sql ListQuery::toSql(const QByteArray &quotedTable) const
     for (const Filter &f : filters) {
         const QByteArray e = fieldExpression(f.field);
         switch (f.op) {
-        case Op::Eq: where.append(e + " = ?"); break;
+        case Op::Eq: where.append(e + (f.values.value(0).type == SqlValue::Null ? " IS ?" : " = ?")); break;
         case Op::Ne: where.append(e + " IS NOT ?"); break;   // a missing field is "not equal" too
         case Op::Gt: where.append(e + " > ?"); break;
         case Op::Gte: where.append(e + " >= ?"); break;

@@ -4,6 +4,7 @@
 #include "engine.h"
 #include "http/gatewayhttphandler.h"
 #include "http/httpserver.h"
+#include "websocket/liveendpoints.h"
 
 namespace Gatehouse::Admin {
 
@@ -45,6 +46,8 @@ bool Listeners::Endpoint::isLoopback() const
 struct Listeners::Private
 {
     std::unique_ptr<AdminApi> adminApi;
+    Live::LiveOptions liveOptions;
+    std::shared_ptr<Live::LiveEndpoints> live;   // /ws and /events/stream on the gateway port
     std::unique_ptr<Http::HttpServer> gateway;
     std::unique_ptr<Http::HttpServer> admin;
 };
@@ -62,7 +65,8 @@ Listeners::~Listeners()
 bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &admin, const Http::HttpLimits &limits,
                       QString *error)
 {
-    d->gateway = std::make_unique<Http::HttpServer>(Http::makeGatewayHandler(engine->gateway()), limits);
+    d->live = std::make_shared<Live::LiveEndpoints>(engine, d->liveOptions);
+    d->gateway = std::make_unique<Http::HttpServer>(Http::makeGatewayHandler(engine->gateway(), d->live), limits);
     if (!d->gateway->listen(gateway.address, gateway.port)) {
         *error = QStringLiteral("cannot listen on %1 (gateway): %2").arg(gateway.toString(), d->gateway->errorString());
         close();
@@ -78,17 +82,27 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
     return true;
 }
 
+void Listeners::setLiveOptions(const Live::LiveOptions &options)
+{
+    d->liveOptions = options;
+}
+
 void Listeners::stopAccepting()
 {
     if (d->gateway)
         d->gateway->close();
+    if (d->live)
+        d->live->goingAway();
     if (d->admin)
         d->admin->close();
 }
 
 void Listeners::close()
 {
+    if (d->live)
+        d->live->shutdown();   // its clients live on the gateway's network thread: before it stops
     d->gateway.reset();
+    d->live.reset();
     d->admin.reset();
     d->adminApi.reset();
 }

@@ -11,6 +11,10 @@ namespace Gatehouse {
 class Engine;
 }
 
+namespace Gatehouse::Live {
+struct LiveOptions;
+}
+
 namespace Gatehouse::Admin {
 
 // The engine's network face: the gateway listener (HTTP today; WebSocket and SSE join it)
@@ -30,6 +34,7 @@ public:
     Listeners();
     ~Listeners();
 
+    void setLiveOptions(const Live::LiveOptions &options);   // WebSocket and SSE limits; before start()
     bool start(Engine *engine, const Endpoint &gateway, const Endpoint &admin, const Http::HttpLimits &limits, QString *error);
     void stopAccepting();
     void close();

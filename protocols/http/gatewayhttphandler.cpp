@@ -5,6 +5,8 @@
 #include "httpresponder.h"
 #include "httpresponse.h"
 
+#include <utility>
+
 namespace Gatehouse::Http {
 
 namespace {
@@ -22,15 +24,49 @@ ApiRequest toApiRequest(const HttpRequest &http)
 }
 } // namespace
 
-HttpHandler makeGatewayHandler(Gateway *gateway)
+HttpExchange::HttpExchange(HttpResponder responder, std::shared_ptr<ConnectionUpstream> upstream)
+    : m_responder(std::move(responder))
+    , m_upstream(std::move(upstream))
 {
-    return [gateway](const HttpRequest &request, const HttpResponder &responder) {
-        gateway->handle(toApiRequest(request), [responder](ApiResponse api) {
+}
+
+void HttpExchange::serve(const Route &route, ApiRequest &&request, ApiResponder &&respond)
+{
+    m_upstream->serve(route, std::move(request), shared_from_this(), std::move(respond));
+}
+
+void HttpExchange::continueWith(int status, Continuation continuation)
+{
+    m_continueStatus = status;
+    m_continuation = std::move(continuation);
+}
+
+void HttpExchange::answer(HttpResponse response)
+{
+    if (m_continuation && response.status == m_continueStatus)
+        std::exchange(m_continuation, nullptr)(response, m_responder);
+    else
+        m_responder.respond(std::move(response));
+}
+
+HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstream> connectionUpstream)
+{
+    return [gateway, connectionUpstream](const HttpRequest &request, const HttpResponder &responder) {
+        ApiRequest api = toApiRequest(request);
+        std::shared_ptr<HttpExchange> exchange;
+        if (connectionUpstream && (request.method == "GET" || request.method == "HEAD")) {
+            exchange = std::make_shared<HttpExchange>(responder, connectionUpstream);
+            api.connection = exchange;
+        }
+        gateway->handle(std::move(api), [responder, exchange](ApiResponse api) {
             HttpResponse http;
             http.status = api.status;
             http.headers = std::move(api.headers);
             http.body = std::move(api.body);
-            responder.respond(std::move(http));
+            if (exchange)
+                exchange->answer(std::move(http));
+            else
+                responder.respond(std::move(http));
         });
     };
 }

@@ -1,15 +1,61 @@
 #pragma once
 
+#include "gateway/apirequest.h"
 #include "httphandler.h"
+#include "httpresponder.h"
+#include "httpresponse.h"
+
+#include <functional>
+#include <memory>
 
 namespace Gatehouse {
 class Gateway;
+struct Route;
 }
 
 namespace Gatehouse::Http {
 
+class HttpExchange;
+
+// Serves, for one listening port, the routes whose upstream is the client connection itself
+// (upstream types "websocket" and "sse"). serve() runs on the network thread once the route's
+// plugins have let the request through; it answers through `respond` like any upstream and may
+// first register a continuation on the exchange to keep the connection.
+class ConnectionUpstream
+{
+public:
+    virtual ~ConnectionUpstream() = default;
+    virtual void serve(const Route &route, ApiRequest &&request, const std::shared_ptr<HttpExchange> &exchange,
+                       ApiResponder &&respond) = 0;
+};
+
+// The HTTP side of one GET (or HEAD) request, attached to its gateway request as ApiRequest::connection.
+// An upstream that needs more than one response (a protocol switch, an event stream) calls
+// continueWith() before answering: when the answer, after the plugins' response phase, still
+// has that status, the continuation gets the response head and the responder (to takeOver() or
+// beginStream()) instead of the head being sent as an ordinary response.
+class HttpExchange final : public ApiConnection, public std::enable_shared_from_this<HttpExchange>
+{
+public:
+    using Continuation = std::function<void(const HttpResponse &head, const HttpResponder &responder)>;
+
+    HttpExchange(HttpResponder responder, std::shared_ptr<ConnectionUpstream> upstream);
+
+    void serve(const Route &route, ApiRequest &&request, ApiResponder &&respond) override;
+    void continueWith(int status, Continuation continuation);
+    // The gateway's final answer: continued or sent.
+    void answer(HttpResponse response);
+
+private:
+    HttpResponder m_responder;
+    std::shared_ptr<ConnectionUpstream> m_upstream;
+    int m_continueStatus = 0;
+    Continuation m_continuation;
+};
+
 // Turns HTTP requests into gateway requests and gateway answers back into HTTP responses.
 // The returned handler runs on the network thread; the gateway may answer from any thread.
-HttpHandler makeGatewayHandler(Gateway *gateway);
+// With `connectionUpstream`, GET and HEAD requests can be served by websocket and sse routes.
+HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstream> connectionUpstream = {});
 
 } // namespace Gatehouse::Http

@@ -7,4 +7,12 @@
 namespace Gatehouse::BuiltinPlugins {
 PluginDescriptor requestId();
 PluginDescriptor keyAuth();
+PluginDescriptor basicAuth();
+PluginDescriptor jwtAuth();
+PluginDescriptor limitCount();
+PluginDescriptor limitReq();
+PluginDescriptor limitConn();
+PluginDescriptor apiBreaker();
+PluginDescriptor cors();
+PluginDescriptor proxyRewrite();
 }

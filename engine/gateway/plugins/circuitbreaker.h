@@ -5,6 +5,7 @@
 #include <QList>
 #include <QMutex>
 
+#include <memory>
 #include <vector>
 
 namespace Gatehouse {
@@ -33,14 +34,16 @@ class CircuitBreaker final
 {
 public:
     enum class State { Closed, Open, HalfOpen };
+    static constexpr qint64 kProbeTimeoutMs = 30'000;
     struct Admission
     {
         bool allowed = true;
         qint64 retryAfterMs = 0;   // when refused
     };
 
-    // `token` identifies the request, so that record() knows whether it was the probe.
-    Admission admit(const BreakerSettings &settings, const void *token, qint64 nowMs);
+    // `token` identifies the request, so that record() knows whether it was the probe. A
+    // probe whose answer never comes back stops blocking the next one after kProbeTimeoutMs.
+    Admission admit(const void *token, qint64 nowMs);
     void record(const BreakerSettings &settings, const void *token, int status, qint64 nowMs);
     BreakerStatus status(qint64 nowMs) const;
     State state() const;
@@ -59,6 +62,7 @@ private:
     mutable QMutex m_mutex;
     State m_state = State::Closed;
     const void *m_probe = nullptr;   // the half-open probe in flight
+    qint64 m_probeSinceMs = 0;
     int m_failures = 0;
     int m_successes = 0;
     int m_timesOpened = 0;

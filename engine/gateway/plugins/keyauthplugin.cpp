@@ -27,7 +27,9 @@ public:
         ctx.consumer = consumer->value(QStringLiteral("username")).toString();
         ctx.consumerObject = *consumer;
         if (m_hide) {
+            // Neither the header nor the query parameter reaches the upstream (as APISIX does).
             ctx.request->headers.removeIf([this](const auto &h) { return h.first == m_header; });
+            ctx.request->removeQueryItem(m_query);
         }
         return PluginVerdict::proceed();
     }

@@ -97,7 +97,7 @@ PluginDescriptor limitConn()
     d.name = QStringLiteral("limit-conn");
     d.priority = 1003;
     d.phase = QStringLiteral("traffic");
-    d.schema = QJsonDocument::fromJson(R"({
+    d.schema = QJsonDocument::fromJson(R"json({
         "type": "object",
         "properties": {
             "conn": {"type": "integer", "exclusiveMinimum": 0, "description": "requests in flight allowed per key"},
@@ -108,7 +108,7 @@ PluginDescriptor limitConn()
         },
         "required": ["conn", "burst", "default_conn_delay"],
         "additionalProperties": false
-    })").object();
+    })json").object();
     addLimiterProperties(&d.schema);
     d.create = [](const QJsonObject &config, const PluginEnvironment &env, QStringList *errors) -> std::shared_ptr<Plugin> {
         const auto before = errors->size();

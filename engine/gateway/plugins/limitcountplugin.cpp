@@ -52,7 +52,7 @@ PluginDescriptor limitCount()
     d.name = QStringLiteral("limit-count");
     d.priority = 1002;
     d.phase = QStringLiteral("traffic");
-    d.schema = QJsonDocument::fromJson(R"({
+    d.schema = QJsonDocument::fromJson(R"json({
         "type": "object",
         "properties": {
             "count": {"type": "integer", "exclusiveMinimum": 0, "description": "requests allowed per time_window"},
@@ -64,7 +64,7 @@ PluginDescriptor limitCount()
         },
         "required": ["count", "time_window"],
         "additionalProperties": false
-    })").object();
+    })json").object();
     addLimiterProperties(&d.schema);
     d.create = [](const QJsonObject &config, const PluginEnvironment &env, QStringList *errors) -> std::shared_ptr<Plugin> {
         const auto before = errors->size();
@@ -81,7 +81,8 @@ PluginDescriptor limitCount()
         // A group shares its counter between routes, so it must not depend on the route's scope;
         // APISIX requires the same count and time_window throughout a group, so key by those too.
         const QString stateKey = config.contains(QStringLiteral("group"))
-            ? QStringLiteral("limit-count-group/%1/%2/%3/%4").arg(config.value(QStringLiteral("group")).toString()).arg(count).arg(windowSec).arg(type)
+            ? QStringLiteral("limit-count-group/%1/%2/%3/%4").arg(config.value(QStringLiteral("group")).toString(), QString::number(count),
+                                                                  QString::number(windowSec), type)
             : env.scope;
         return std::make_shared<LimitCountPlugin>(env.state->get<WindowCounter>(stateKey), std::move(key), LimitRejection::fromConfig(config),
                                                   count, windowSec,

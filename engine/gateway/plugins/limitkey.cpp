@@ -46,12 +46,12 @@ QString LimitKey::resolve(const RequestContext &ctx) const
 
 QJsonObject LimitKey::schemaProperties()
 {
-    return QJsonDocument::fromJson(R"({
+    return QJsonDocument::fromJson(R"json({
         "key_type": {"type": "string", "enum": ["var", "var_combination", "constant"], "default": "var",
                      "description": "var: key names one variable; var_combination: key is a template of $variables; constant: key is used as is"},
         "key": {"type": "string", "minLength": 1, "default": "remote_addr",
                 "description": "remote_addr, consumer_name, route_id, http_<header>, arg_<name>, cookie_<name>, ..."}
-    })").object();
+    })json").object();
 }
 
 void RateLimitQuota::addHeaders(RequestContext &ctx) const
@@ -81,13 +81,13 @@ ApiResponse LimitRejection::response(const QString &detail, qint64 retryAfterSec
 
 QJsonObject LimitRejection::schemaProperties()
 {
-    return QJsonDocument::fromJson(R"({
+    return QJsonDocument::fromJson(R"json({
         "rejected_code": {"type": "integer", "minimum": 200, "maximum": 599, "default": 429},
         "rejected_msg": {"type": "string", "minLength": 1, "description": "detail of the problem+json answer"},
         "show_limit_quota_header": {"type": "boolean", "default": true},
         "policy": {"type": "string", "enum": ["local"], "default": "local"},
         "allow_degradation": {"type": "boolean", "default": false, "description": "accepted for APISIX compatibility; local counters never degrade"}
-    })").object();
+    })json").object();
 }
 
 void addLimiterProperties(QJsonObject *schema)

@@ -58,7 +58,7 @@ PluginDescriptor limitReq()
     d.name = QStringLiteral("limit-req");
     d.priority = 1001;
     d.phase = QStringLiteral("traffic");
-    d.schema = QJsonDocument::fromJson(R"({
+    d.schema = QJsonDocument::fromJson(R"json({
         "type": "object",
         "properties": {
             "rate": {"type": "number", "exclusiveMinimum": 0, "description": "requests per second"},
@@ -67,7 +67,7 @@ PluginDescriptor limitReq()
         },
         "required": ["rate", "burst"],
         "additionalProperties": false
-    })").object();
+    })json").object();
     addLimiterProperties(&d.schema);
     d.create = [](const QJsonObject &config, const PluginEnvironment &env, QStringList *errors) -> std::shared_ptr<Plugin> {
         const auto before = errors->size();

@@ -101,8 +101,12 @@ QString value(const RequestContext &ctx, QStringView name)
         return QString::fromUtf8(r.query);
     if (name == u"request_method")
         return QString::fromLatin1(r.method);
-    if (name == u"host")
-        return QString::fromLatin1(r.header("host")).section(QLatin1Char(':'), 0, 0);
+    if (name == u"host") {
+        const QString host = QString::fromLatin1(r.header("host"));
+        if (host.startsWith(QLatin1Char('[')))   // [::1]:9080
+            return host.left(host.indexOf(QLatin1Char(']')) + 1);
+        return host.section(QLatin1Char(':'), 0, 0);
+    }
     if (name.startsWith(u"http_")) {
         QByteArray header = name.mid(5).toLatin1().toLower();
         header.replace('_', '-');

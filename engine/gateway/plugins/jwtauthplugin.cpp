@@ -1,0 +1,203 @@
+// jwt-auth: the consumer is whoever owns the `key` claim of a JSON Web Token found in the
+// Authorization header (Bearer), a query parameter or a cookie, once the token's signature,
+// algorithm, expiry and not-before time check out.
+
+#include "builtinplugins.h"
+#include "gateway/consumerindex.h"
+#include "jsonwebtoken.h"
+#include "requestvariables.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcGateway)
+
+namespace Gatehouse::BuiltinPlugins {
+
+namespace {
+struct JwtSources
+{
+    QByteArray header;
+    QString query;
+    QString cookie;
+    QString keyClaim;
+    bool hide = false;
+};
+
+class JwtAuthPlugin final : public Plugin
+{
+public:
+    JwtAuthPlugin(std::shared_ptr<const ConsumerIndex> consumers, JwtSources sources)
+        : m_consumers(std::move(consumers)), m_sources(std::move(sources)) {}
+
+    PluginVerdict access(RequestContext &ctx) override
+    {
+        const QByteArray token = findToken(ctx);
+        if (token.isEmpty())
+            return PluginVerdict::respond(unauthorized(QStringLiteral("Missing JWT token in request")));
+        QString error;
+        const std::optional<JsonWebToken> jwt = JsonWebToken::parse(token, &error);
+        if (!jwt)
+            return PluginVerdict::respond(unauthorized(QStringLiteral("JWT token invalid: ") + error));
+        const QJsonValue key = jwt->claims().value(m_sources.keyClaim);
+        if (!key.isString() || key.toString().isEmpty())
+            return PluginVerdict::respond(unauthorized(QStringLiteral("missing user key in JWT token")));
+        const QJsonObject *consumer = m_consumers->byJwtKey(key.toString());
+        if (!consumer)
+            return PluginVerdict::respond(unauthorized(QStringLiteral("Invalid user key in JWT token")));
+        const QJsonObject conf = consumer->value(QStringLiteral("plugins")).toObject().value(QStringLiteral("jwt-auth")).toObject();
+        const QString algorithm = conf.value(QStringLiteral("algorithm")).toString(QStringLiteral("HS256"));
+        if (jwt->algorithm() != algorithm)
+            return PluginVerdict::respond(unauthorized(QStringLiteral("JWT token invalid: algorithm %1 is not the consumer's (%2)").arg(jwt->algorithm(), algorithm)));
+        const std::optional<QByteArray> secret = keyMaterial(conf, algorithm, consumer->value(QStringLiteral("username")).toString());
+        if (!secret)
+            return PluginVerdict::respond(unauthorized(QStringLiteral("JWT token invalid: the consumer has no usable key")));
+        if (!jwt->verify(*secret, &error))
+            return PluginVerdict::respond(unauthorized(QStringLiteral("failed to verify jwt: ") + error));
+        if (const QString timeError = checkTimes(jwt->claims(), conf.value(QStringLiteral("lifetime_grace_period")).toInteger(0)); !timeError.isEmpty())
+            return PluginVerdict::respond(unauthorized(timeError));
+        ctx.consumer = consumer->value(QStringLiteral("username")).toString();
+        ctx.consumerObject = *consumer;
+        if (m_sources.hide)
+            hideToken(ctx);
+        return PluginVerdict::proceed();
+    }
+
+private:
+    QByteArray findToken(const RequestContext &ctx) const
+    {
+        QByteArray value = ctx.request->header(m_sources.header).trimmed();
+        if (value.size() > 7 && value.left(7).toLower() == "bearer ")
+            value = value.mid(7).trimmed();
+        if (value.isEmpty())
+            value = ctx.request->queryItem(m_sources.query).toUtf8();
+        if (value.isEmpty())
+            value = RequestVariables::value(ctx, QString(QStringLiteral("cookie_") + m_sources.cookie)).toUtf8();
+        return value;
+    }
+
+    static std::optional<QByteArray> keyMaterial(const QJsonObject &conf, const QString &algorithm, const QString &username)
+    {
+        if (algorithm.startsWith(QLatin1String("RS"))) {
+            const QString pem = conf.value(QStringLiteral("public_key")).toString();
+            if (pem.isEmpty()) {
+                qCWarning(lcGateway, "jwt-auth: consumer %s uses %s but has no public_key", qPrintable(username), qPrintable(algorithm));
+                return std::nullopt;
+            }
+            return pem.toUtf8();
+        }
+        const QString secret = conf.value(QStringLiteral("secret")).toString();
+        if (secret.isEmpty()) {
+            qCWarning(lcGateway, "jwt-auth: consumer %s uses %s but has no secret", qPrintable(username), qPrintable(algorithm));
+            return std::nullopt;
+        }
+        if (!conf.value(QStringLiteral("base64_secret")).toBool(false))
+            return secret.toUtf8();
+        auto decoded = QByteArray::fromBase64Encoding(secret.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        if (!decoded) {
+            qCWarning(lcGateway, "jwt-auth: consumer %s has base64_secret set but the secret is not base64", qPrintable(username));
+            return std::nullopt;
+        }
+        return decoded.decoded;
+    }
+
+    // exp and nbf (RFC 7519 4.1.4/4.1.5), numeric dates, with the consumer's leeway.
+    static QString checkTimes(const QJsonObject &claims, qint64 leeway)
+    {
+        const double now = double(QDateTime::currentSecsSinceEpoch());
+        const QJsonValue exp = claims.value(QStringLiteral("exp"));
+        const QJsonValue nbf = claims.value(QStringLiteral("nbf"));
+        if ((!exp.isUndefined() && !exp.isDouble()) || (!nbf.isUndefined() && !nbf.isDouble()))
+            return QStringLiteral("JWT token invalid: exp and nbf must be numbers");
+        if (exp.isDouble() && now >= exp.toDouble() + double(leeway))
+            return QStringLiteral("JWT token expired");
+        if (nbf.isDouble() && now + double(leeway) < nbf.toDouble())
+            return QStringLiteral("JWT token not valid yet");
+        return {};
+    }
+
+    void hideToken(RequestContext &ctx) const
+    {
+        ApiRequest &r = *ctx.request;
+        r.headers.removeIf([this](const auto &h) { return h.first == m_sources.header; });
+        QList<QByteArray> kept;
+        for (const QByteArray &part : r.query.split('&')) {
+            const auto eq = part.indexOf('=');
+            QByteArray name = eq < 0 ? part : part.left(eq);
+            if (!part.isEmpty() && QString::fromUtf8(QByteArray::fromPercentEncoding(name.replace('+', ' '))) != m_sources.query)
+                kept.append(part);
+        }
+        r.query = kept.join('&');
+        for (auto &[name, value] : r.headers) {
+            if (name != "cookie")
+                continue;
+            QList<QByteArray> cookies;
+            for (const QByteArray &c : value.split(';')) {
+                const QByteArray cookie = c.trimmed();
+                const auto eq = cookie.indexOf('=');
+                if (!cookie.isEmpty() && (eq < 0 ? cookie : cookie.left(eq)).trimmed() != m_sources.cookie.toUtf8())
+                    cookies.append(cookie);
+            }
+            value = cookies.join("; ");
+        }
+        r.headers.removeIf([](const auto &h) { return h.first == "cookie" && h.second.isEmpty(); });
+    }
+
+    static ApiResponse unauthorized(const QString &detail)
+    {
+        ApiResponse r = ApiResponse::problem(401, detail, QStringLiteral("unauthorized"));
+        r.setHeader(QByteArrayLiteral("www-authenticate"), QByteArrayLiteral("Bearer realm=\"gatehouse\""));
+        return r;
+    }
+
+    std::shared_ptr<const ConsumerIndex> m_consumers;
+    JwtSources m_sources;
+};
+} // namespace
+
+PluginDescriptor jwtAuth()
+{
+    PluginDescriptor d;
+    d.name = QStringLiteral("jwt-auth");
+    d.priority = 2510;
+    d.phase = QStringLiteral("auth");
+    d.schema = QJsonDocument::fromJson(R"json({
+        "type": "object",
+        "properties": {
+            "header": {"type": "string", "minLength": 1, "default": "authorization", "description": "header with the token (optionally after Bearer)"},
+            "query": {"type": "string", "minLength": 1, "default": "jwt", "description": "query parameter with the token, when the header has none"},
+            "cookie": {"type": "string", "minLength": 1, "default": "jwt", "description": "cookie with the token, when neither has one"},
+            "hide_credentials": {"type": "boolean", "default": false},
+            "key_claim_name": {"type": "string", "minLength": 1, "default": "key", "description": "the claim naming the consumer's key"}
+        },
+        "additionalProperties": false
+    })json").object();
+    d.consumerSchema = QJsonDocument::fromJson(R"json({
+        "type": "object",
+        "properties": {
+            "key": {"type": "string", "minLength": 1},
+            "secret": {"type": "string", "minLength": 1, "description": "HS256/HS384/HS512 shared secret"},
+            "public_key": {"type": "string", "minLength": 1, "description": "RS256/RS384/RS512: PEM public key"},
+            "private_key": {"type": "string", "minLength": 1, "description": "RS256/RS384/RS512: PEM private key, for signing only"},
+            "algorithm": {"type": "string", "enum": ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512"], "default": "HS256"},
+            "exp": {"type": "integer", "minimum": 1, "default": 86400, "description": "lifetime in seconds of tokens signed for this consumer"},
+            "base64_secret": {"type": "boolean", "default": false},
+            "lifetime_grace_period": {"type": "integer", "minimum": 0, "default": 0, "description": "seconds of clock skew allowed on exp and nbf"}
+        },
+        "required": ["key"],
+        "additionalProperties": false
+    })json").object();
+    d.create = [](const QJsonObject &config, const PluginEnvironment &env, QStringList *) -> std::shared_ptr<Plugin> {
+        JwtSources s;
+        s.header = config.value(QStringLiteral("header")).toString(QStringLiteral("authorization")).toLower().toLatin1();
+        s.query = config.value(QStringLiteral("query")).toString(QStringLiteral("jwt"));
+        s.cookie = config.value(QStringLiteral("cookie")).toString(QStringLiteral("jwt"));
+        s.keyClaim = config.value(QStringLiteral("key_claim_name")).toString(QStringLiteral("key"));
+        s.hide = config.value(QStringLiteral("hide_credentials")).toBool(false);
+        return std::make_shared<JwtAuthPlugin>(env.consumers, std::move(s));
+    };
+    return d;
+}
+
+} // namespace Gatehouse::BuiltinPlugins

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QtGlobal>
+
+namespace Gatehouse::Live {
+
+// Limits and timings of the push protocols on one gateway port (WebSocket /ws and SSE
+// /events/stream). A plain value; every client of the port uses the same one.
+struct LiveOptions
+{
+    // Bytes queued for one client but not yet taken by the kernel. When new data is due while
+    // the queue is already past this, the client is cut off: WebSocket close 1013, SSE an
+    // `event: error` and the end of the stream. Catch-up from the log pauses at half of it.
+    qint64 maxQueueBytes = 1024 * 1024;
+    int heartbeatMs = 15000;               // SSE ": heartbeat" comment interval
+    int pageSize = 500;                    // events per catch-up read from the log
+    qint64 maxMessageBytes = 1024 * 1024;  // one incoming WebSocket message; over -> close 1009
+    int closeTimeoutMs = 5000;             // WebSocket: how long a closing connection may linger
+    int maxConnections = 1024;             // WebSocket and SSE clients of the port; over -> 503
+    int maxSubscriptions = 64;             // per WebSocket connection
+    int maxWatches = 256;                  // per WebSocket connection
+    int maxCommandsInFlight = 64;          // per WebSocket connection; past it reading pauses
+};
+
+} // namespace Gatehouse::Live

@@ -1,0 +1,107 @@
+#include "ssesession.h"
+
+#include "eventsubscription.h"
+#include "livefeed.h"
+#include "livelogging.h"
+#include "store/recordedevent.h"
+
+namespace Gatehouse::Live {
+
+namespace {
+constexpr int kDrainPollMs = 20;
+}
+
+SseSession::SseSession(Http::HttpStream stream, const EventStore *store, EventFilter filter, qint64 from,
+                       const LiveOptions &options, LiveFeed *feed)
+    : QObject(feed)
+    , m_stream(std::move(stream))
+    , m_options(options)
+    , m_feed(feed)
+{
+    m_feed->clientOpened("sse");
+    m_stream.onClosed(this, [this] { end(); });
+    connect(feed, &LiveFeed::goingAway, this, [this] {
+        m_stream.close();
+        end();
+    });
+    m_heartbeat.setInterval(qMax(1, options.heartbeatMs));
+    connect(&m_heartbeat, &QTimer::timeout, this, [this] { send(QByteArrayLiteral(": heartbeat\n\n")); });
+    m_heartbeat.start();
+    m_drainPoll.setInterval(kDrainPollMs);
+    connect(&m_drainPoll, &QTimer::timeout, this, [this] {
+        if (!congested()) {
+            m_drainPoll.stop();
+            m_subscription->resume();
+        }
+    });
+    EventSubscription::Sink sink;
+    sink.deliver = [this](const RecordedEvent &event) { deliver(event); };
+    sink.congested = [this] {
+        if (m_ended)
+            return true;
+        if (!congested())
+            return false;
+        m_drainPoll.start();
+        return true;
+    };
+    m_subscription = new EventSubscription(store, feed, std::move(filter), from, options.pageSize, std::move(sink), this);
+}
+
+SseSession::~SseSession()
+{
+    m_feed->clientClosed("sse");
+}
+
+QByteArray SseSession::encode(const RecordedEvent &event) const
+{
+    // Compact JSON has no line breaks, so one data: line carries the whole event.
+    return "id: " + QByteArray::number(event.position) + "\nevent: " + event.type.toUtf8() + "\ndata: "
+        + m_feed->cloudEventJson(event) + "\n\n";
+}
+
+bool SseSession::congested() const
+{
+    return m_stream.pendingBytes() >= m_options.maxQueueBytes / 2;
+}
+
+void SseSession::deliver(const RecordedEvent &event)
+{
+    send(encode(event));
+}
+
+void SseSession::send(const QByteArray &bytes)
+{
+    if (m_ended)
+        return;
+    // Checked before writing: a fast client's queue is empty whenever new data is due, however
+    // large the batch; a client whose queue is still full from last time has stopped keeping up.
+    if (m_stream.pendingBytes() > m_options.maxQueueBytes) {
+        cutOff();
+        return;
+    }
+    m_stream.write(bytes);
+    m_heartbeat.start();   // a heartbeat is only due after a quiet interval
+}
+
+void SseSession::cutOff()
+{
+    qCInfo(lcLive) << "SSE client cut off: more than" << m_options.maxQueueBytes << "bytes queued";
+    m_stream.write(QByteArrayLiteral("event: error\ndata: {\"message\":\"slow consumer: more than ")
+                   + QByteArray::number(m_options.maxQueueBytes)
+                   + QByteArrayLiteral(" bytes queued; reconnect with Last-Event-ID\"}\n\n"));
+    m_stream.close();
+    m_feed->clientCutOff("sse");
+    end();
+}
+
+void SseSession::end()
+{
+    if (m_ended)
+        return;
+    m_ended = true;
+    m_heartbeat.stop();
+    m_drainPoll.stop();
+    deleteLater();
+}
+
+} // namespace Gatehouse::Live

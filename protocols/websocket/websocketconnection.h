@@ -1,0 +1,70 @@
+#pragma once
+
+#include "sse/liveoptions.h"
+#include "websocketframe.h"
+
+#include <QObject>
+#include <QTimer>
+
+class QTcpSocket;
+
+namespace Gatehouse::Live {
+
+// One WebSocket connection after the handshake (RFC 6455): reassembles fragmented messages,
+// answers pings, runs the closing handshake, and enforces the limits: an incoming message over
+// LiveOptions::maxMessageBytes closes with 1009, a protocol violation with 1002, invalid UTF-8
+// in a text message with 1007, a binary message with 1003 (we speak JSON text), and a send
+// while the outgoing queue is past maxQueueBytes with 1013. The queue is the socket's own write
+// buffer, so "queued" means "not yet taken by the kernel". Lives on the network thread and
+// owns the socket; emits disconnected() once the TCP connection has gone.
+class WebSocketConnection final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(WebSocketConnection)
+
+public:
+    // `alreadyRead`: bytes the HTTP server read after the handshake request.
+    WebSocketConnection(QTcpSocket *socket, const QByteArray &alreadyRead, const LiveOptions &options,
+                        QObject *parent = nullptr);
+    ~WebSocketConnection() override;
+
+    void start();
+    bool isOpen() const { return m_state == State::Open; }
+    // False (and the connection closing with 1013) when the queue was already over the limit.
+    bool sendText(const QByteArray &utf8);
+    void close(quint16 code, const QString &reason);
+    qint64 queuedBytes() const;
+    bool isCongested() const;   // over half the queue limit: hold back what can wait
+    void setReadingPaused(bool paused);
+
+Q_SIGNALS:
+    void textMessage(const QByteArray &utf8);
+    void drained();        // the queue fell below half the limit
+    void disconnected();
+
+private:
+    enum class State { Open, Closing, Closed };
+
+    void processInput();
+    bool handleFrame(WebSocketFrame::Frame &frame);
+    void handleClose(const QByteArray &payload);
+    void fail(quint16 code, const QString &reason);
+    void halfClose();
+    void write(const QByteArray &bytes);
+    void onBytesWritten();
+    void finish();
+
+    QTcpSocket *m_socket;
+    LiveOptions m_options;
+    WebSocketFrame::Parser m_parser;
+    State m_state = State::Open;
+    bool m_readingPaused = false;
+    bool m_inMessage = false;        // a fragmented message is being reassembled
+    quint8 m_messageOpcode = 0;
+    QByteArray m_message;
+    QTimer m_closeTimer;             // bounds the closing handshake
+    bool m_halfClosePending = false;
+    bool m_gone = false;
+};
+
+} // namespace Gatehouse::Live

@@ -1,0 +1,305 @@
+#include "websocketsession.h"
+
+#include "commands/commandservice.h"
+#include "config/collectioncatalog.h"
+#include "readmodel/readstore.h"
+#include "sse/eventsubscription.h"
+#include "sse/livefeed.h"
+#include "store/eventstore.h"
+#include "websocketconnection.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QMutex>
+
+namespace Gatehouse::Live {
+
+// The way back from the writer thread (command answers) to a session that may be gone by then.
+struct SessionLink
+{
+    QMutex mutex;
+    WebSocketSession *session = nullptr;
+
+    template<typename Call>
+    void post(Call call)
+    {
+        const QMutexLocker lock(&mutex);
+        if (session)
+            QMetaObject::invokeMethod(session, [s = session, call = std::move(call)] { call(s); }, Qt::QueuedConnection);
+    }
+};
+
+namespace {
+QByteArray compact(const QJsonValue &value)
+{
+    // A JSON value as text: wrapped in an array, which QJsonDocument can serialise.
+    const QByteArray array = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+    return array.mid(1, array.size() - 2);
+}
+
+QString watchKey(const QString &collection, const QString &id)
+{
+    return collection + QChar(u'\0') + id;
+}
+} // namespace
+
+WebSocketSession::WebSocketSession(QTcpSocket *socket, const QByteArray &alreadyRead, const Services &services,
+                                   QString user, QString peer, const LiveOptions &options, LiveFeed *parent)
+    : QObject(parent)
+    , m_connection(new WebSocketConnection(socket, alreadyRead, options, this))
+    , m_services(services)
+    , m_user(std::move(user))
+    , m_peer(std::move(peer))
+    , m_options(options)
+    , m_feed(parent)
+    , m_link(std::make_shared<SessionLink>())
+{
+    m_link->session = this;
+    m_feed->clientOpened("websocket");
+    connect(m_connection, &WebSocketConnection::textMessage, this, &WebSocketSession::onMessage);
+    connect(m_connection, &WebSocketConnection::drained, this, &WebSocketSession::onDrained);
+    connect(m_connection, &WebSocketConnection::disconnected, this, &QObject::deleteLater);
+    connect(m_feed, &LiveFeed::documentsChanged, this, &WebSocketSession::onDocumentsChanged);
+    connect(m_feed, &LiveFeed::goingAway, this, [this] {
+        m_connection->close(WebSocketFrame::GoingAway, QStringLiteral("server shutting down"));
+    });
+    m_connection->start();
+}
+
+WebSocketSession::~WebSocketSession()
+{
+    {
+        const QMutexLocker lock(&m_link->mutex);
+        m_link->session = nullptr;
+    }
+    m_feed->clientClosed("websocket");
+}
+
+void WebSocketSession::onMessage(const QByteArray &utf8)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(utf8, &error);
+    if (error.error != QJsonParseError::NoError) {
+        sendError(QStringLiteral("malformed JSON at offset %1: %2").arg(error.offset).arg(error.errorString()), {});
+        return;
+    }
+    if (!doc.isObject()) {
+        sendError(QStringLiteral("a message must be a JSON object with an \"op\""), {});
+        return;
+    }
+    const QJsonObject message = doc.object();
+    const QJsonValue requestId = message.value(QLatin1String("request_id"));
+    const QString op = message.value(QLatin1String("op")).toString();
+    if (op == QLatin1String("subscribe"))
+        subscribe(message, requestId);
+    else if (op == QLatin1String("unsubscribe"))
+        unsubscribe(message, requestId);
+    else if (op == QLatin1String("watch"))
+        watch(message, requestId);
+    else if (op == QLatin1String("unwatch"))
+        unwatch(message, requestId);
+    else if (op == QLatin1String("command"))
+        command(message, requestId);
+    else if (op == QLatin1String("ping"))
+        send(requestId.isUndefined() ? QJsonObject{{QStringLiteral("op"), QStringLiteral("pong")}}
+                                     : QJsonObject{{QStringLiteral("op"), QStringLiteral("pong")}, {QStringLiteral("request_id"), requestId}});
+    else if (op.isEmpty())
+        sendError(QStringLiteral("missing \"op\" (subscribe, unsubscribe, watch, unwatch, command, ping)"), requestId);
+    else
+        sendError(QStringLiteral("unknown op '%1' (subscribe, unsubscribe, watch, unwatch, command, ping)").arg(op), requestId);
+}
+
+void WebSocketSession::subscribe(const QJsonObject &message, const QJsonValue &requestId)
+{
+    const QJsonValue idValue = message.value(QLatin1String("id"));
+    if (!idValue.isUndefined() && (!idValue.isString() || idValue.toString().isEmpty()))
+        return sendError(QStringLiteral("subscribe: \"id\" must be a non-empty string"), requestId);
+    const QString id = idValue.isString() ? idValue.toString() : QStringLiteral("s%1").arg(m_nextSubscription++);
+    if (m_subscriptions.contains(id))
+        return sendError(QStringLiteral("subscribe: a subscription '%1' exists already").arg(id), requestId);
+    if (m_subscriptions.size() >= m_options.maxSubscriptions)
+        return sendError(QStringLiteral("subscribe: at most %1 subscriptions per connection").arg(m_options.maxSubscriptions), requestId);
+
+    const QJsonValue fromValue = message.value(QLatin1String("from"));
+    qint64 from = 0;
+    if (fromValue.isUndefined() || fromValue.toString() == QLatin1String("live")) {
+        from = m_services.store->headPosition() + 1;
+    } else if (fromValue.isDouble() && fromValue.toDouble() >= 0 && fromValue.toDouble() == double(fromValue.toInteger())) {
+        from = qMax<qint64>(1, fromValue.toInteger());
+    } else {
+        return sendError(QStringLiteral("subscribe: \"from\" must be a position >= 0 or \"live\""), requestId);
+    }
+    const QJsonValue filterValue = message.value(QLatin1String("filter"));
+    const QJsonObject filterObject = filterValue.toObject();
+    const QJsonValue type = filterObject.value(QLatin1String("type"));
+    const QJsonValue subject = filterObject.value(QLatin1String("subject"));
+    if ((!filterValue.isUndefined() && !filterValue.isObject()) || (!type.isUndefined() && !type.isString())
+        || (!subject.isUndefined() && !subject.isString()))
+        return sendError(QStringLiteral("subscribe: \"filter\" must be an object with optional string globs \"type\" and \"subject\""), requestId);
+
+    QJsonObject ack{{QStringLiteral("op"), QStringLiteral("subscribed")}, {QStringLiteral("id"), id}, {QStringLiteral("from"), from}};
+    if (!requestId.isUndefined())
+        ack.insert(QStringLiteral("request_id"), requestId);
+    send(ack);
+
+    const QByteArray prefix = R"({"op":"event","subscription":)" + compact(id) + R"(,"event":)";
+    EventSubscription::Sink sink;
+    sink.deliver = [this, prefix](const RecordedEvent &event) { sendRaw(prefix + m_feed->cloudEventJson(event) + '}'); };
+    sink.congested = [this] { return m_connection->isCongested(); };
+    m_subscriptions.insert(id, new EventSubscription(m_services.store, m_feed, EventFilter{type.toString(), subject.toString()},
+                                                     from, m_options.pageSize, std::move(sink), this));
+}
+
+void WebSocketSession::unsubscribe(const QJsonObject &message, const QJsonValue &requestId)
+{
+    const QString id = message.value(QLatin1String("id")).toString();
+    EventSubscription *subscription = m_subscriptions.take(id);
+    if (!subscription)
+        return sendError(QStringLiteral("unsubscribe: no subscription '%1'").arg(id), requestId);
+    // Never inside one of its own deliveries here (messages come from the socket), so it can go
+    // at once; a catch-up step it had queued is discarded with it.
+    delete subscription;
+    QJsonObject ack{{QStringLiteral("op"), QStringLiteral("unsubscribed")}, {QStringLiteral("id"), id}};
+    if (!requestId.isUndefined())
+        ack.insert(QStringLiteral("request_id"), requestId);
+    send(ack);
+}
+
+void WebSocketSession::watch(const QJsonObject &message, const QJsonValue &requestId)
+{
+    const QJsonValue collection = message.value(QLatin1String("collection"));
+    const QJsonValue id = message.value(QLatin1String("id"));
+    if (!collection.isString() || (!id.isUndefined() && !id.isString()))
+        return sendError(QStringLiteral("watch: needs \"collection\" (and optionally \"id\") as strings"), requestId);
+    if (!m_services.catalog->collection(collection.toString()))
+        return sendError(QStringLiteral("watch: unknown collection '%1'").arg(collection.toString()), requestId);
+    const QString key = watchKey(collection.toString(), id.toString());
+    if (!m_watches.contains(key) && m_watches.size() >= m_options.maxWatches)
+        return sendError(QStringLiteral("watch: at most %1 watches per connection").arg(m_options.maxWatches), requestId);
+    Watch &w = m_watches[key];
+    w.collection = collection.toString();
+    w.id = id.toString();
+    QJsonObject ack{{QStringLiteral("op"), QStringLiteral("watching")}, {QStringLiteral("collection"), w.collection},
+                    {QStringLiteral("id"), w.id.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(w.id)}};
+    if (!requestId.isUndefined())
+        ack.insert(QStringLiteral("request_id"), requestId);
+    send(ack);
+    if (w.id.isEmpty())
+        return;
+    // The current state once; later changes only when newer than it.
+    if (const auto doc = m_services.readStore->document(w.collection, w.id); doc && doc->position > w.sentPosition) {
+        w.sentPosition = doc->position;
+        sendRaw(R"({"op":"change","collection":)" + compact(w.collection) + R"(,"id":)" + compact(w.id)
+                + R"(,"document":)" + doc->toJsonWithMeta() + '}');
+    }
+}
+
+void WebSocketSession::unwatch(const QJsonObject &message, const QJsonValue &requestId)
+{
+    const QString key = watchKey(message.value(QLatin1String("collection")).toString(), message.value(QLatin1String("id")).toString());
+    if (!m_watches.remove(key))
+        return sendError(QStringLiteral("unwatch: no such watch"), requestId);
+    QJsonObject ack{{QStringLiteral("op"), QStringLiteral("unwatched")}};
+    if (!requestId.isUndefined())
+        ack.insert(QStringLiteral("request_id"), requestId);
+    send(ack);
+}
+
+void WebSocketSession::command(const QJsonObject &message, const QJsonValue &requestId)
+{
+    const QJsonValue collection = message.value(QLatin1String("collection"));
+    const QJsonValue name = message.value(QLatin1String("command"));
+    const QJsonValue id = message.value(QLatin1String("id"));
+    const QJsonValue data = message.value(QLatin1String("data"));
+    const QJsonValue expected = message.value(QLatin1String("expected_version"));
+    if (!collection.isString() || !name.isString() || name.toString().isEmpty())
+        return sendError(QStringLiteral("command: needs \"collection\" and \"command\" as strings"), requestId);
+    if ((!id.isUndefined() && !id.isString()) || (!data.isUndefined() && !data.isObject())
+        || (!expected.isUndefined() && !expected.isDouble()))
+        return sendError(QStringLiteral("command: \"id\" must be a string, \"data\" an object, \"expected_version\" a number"), requestId);
+
+    CommandRequest c;
+    c.collection = collection.toString();
+    c.command = name.toString();
+    QJsonObject body = data.toObject();
+    if (c.command == QLatin1String("create")) {
+        if (id.isString() && !body.contains(QLatin1String("id")))
+            body.insert(QStringLiteral("id"), id);   // a create names its entity in the document
+    } else {
+        c.id = id.toString();
+    }
+    if (!data.isUndefined() || c.command == QLatin1String("create"))
+        c.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    if (expected.isDouble())
+        c.ifMatch = QByteArray::number(expected.toInteger());
+    c.idempotencyKey = message.value(QLatin1String("idempotency_key")).toString();
+    c.correlationId = message.value(QLatin1String("correlation_id")).toString();
+    c.user = m_user;
+    c.origin = QStringLiteral("websocket ") + m_peer;
+
+    // Bounded: past the limit the connection stops reading until answers come back.
+    if (++m_commandsInFlight >= m_options.maxCommandsInFlight)
+        m_connection->setReadingPaused(true);
+    std::shared_ptr<SessionLink> link = m_link;
+    m_services.commands->execute(std::move(c), [link, requestId](ApiResponse response) {
+        link->post([requestId, status = response.status, body = std::move(response.body)](WebSocketSession *session) {
+            session->commandAnswered(requestId, status, body);
+        });
+    });
+}
+
+void WebSocketSession::commandAnswered(const QJsonValue &requestId, int status, const QByteArray &body)
+{
+    if (--m_commandsInFlight < m_options.maxCommandsInFlight)
+        m_connection->setReadingPaused(false);
+    const QByteArray bodyJson = body.trimmed().isEmpty() ? QByteArrayLiteral("null") : body;
+    QByteArray out = R"({"op":"result",)";
+    if (!requestId.isUndefined())
+        out += R"("request_id":)" + compact(requestId) + ',';
+    sendRaw(out + R"("status":)" + QByteArray::number(status) + R"(,"body":)" + bodyJson + '}');
+}
+
+void WebSocketSession::onDocumentsChanged(const QList<StoredDocument> &documents)
+{
+    if (m_watches.isEmpty())
+        return;
+    for (const StoredDocument &doc : documents) {
+        for (const QString &key : {watchKey(doc.collection, doc.id), watchKey(doc.collection, {})}) {
+            const auto it = m_watches.find(key);
+            if (it == m_watches.end() || doc.position <= it->sentPosition)
+                continue;
+            it->sentPosition = doc.position;
+            sendRaw(R"({"op":"change","collection":)" + compact(doc.collection) + R"(,"id":)" + compact(doc.id)
+                    + R"(,"document":)" + doc.toJsonWithMeta() + '}');
+        }
+    }
+}
+
+void WebSocketSession::onDrained()
+{
+    for (EventSubscription *subscription : std::as_const(m_subscriptions))
+        subscription->resume();
+}
+
+void WebSocketSession::send(const QJsonObject &message)
+{
+    sendRaw(QJsonDocument(message).toJson(QJsonDocument::Compact));
+}
+
+void WebSocketSession::sendRaw(const QByteArray &json)
+{
+    if (!m_connection->isOpen())
+        return;
+    if (!m_connection->sendText(json))
+        m_feed->clientCutOff("websocket");
+}
+
+void WebSocketSession::sendError(const QString &message, const QJsonValue &requestId)
+{
+    QJsonObject error{{QStringLiteral("op"), QStringLiteral("error")}, {QStringLiteral("message"), message}};
+    if (!requestId.isUndefined())
+        error.insert(QStringLiteral("request_id"), requestId);
+    send(error);
+}
+
+} // namespace Gatehouse::Live

@@ -1,0 +1,649 @@
+// WebSocket /ws (DESIGN.md "Events") over real sockets: an Engine on a temporary data
+// directory behind the real gateway listener on 127.0.0.1. Most tests talk through Qt's own
+// QWebSocket client (an independent RFC 6455 implementation); the protocol-violation and
+// slow-consumer tests use a raw socket so they can break the rules or stop reading. Every test
+// asserts what a client sees: messages, close codes, HTTP answers to bad handshakes.
+#include "admin/listeners.h"
+#include "engine.h"
+#include "gateway/resourceservice.h"
+#include "readmodel/readstore.h"
+#include "sse/liveoptions.h"
+#include "store/eventstore.h"
+#include "testhttpclient.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkRequest>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QtEndian>
+#include <QtTest>
+#include <QtWebSockets/QWebSocket>
+
+#include <atomic>
+#include <thread>
+
+using namespace Gatehouse;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int kWaitMs = 30000;
+constexpr qint64 kMaxMessage = 64 * 1024;
+
+using Headers = QList<std::pair<QByteArray, QByteArray>>;
+
+QByteArray json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+QList<qint64> range(qint64 first, qint64 last)
+{
+    QList<qint64> out;
+    for (qint64 p = first; p <= last; ++p)
+        out.append(p);
+    return out;
+}
+
+// A QWebSocket that records every text message it receives, parsed.
+class WsClient
+{
+public:
+    explicit WsClient(quint16 port, const QList<std::pair<QByteArray, QByteArray>> &headers = {})
+    {
+        QObject::connect(&socket, &QWebSocket::textMessageReceived, [this](const QString &text) {
+            messages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+        });
+        QNetworkRequest request(QUrl(u"ws://127.0.0.1:%1/ws"_s.arg(port)));
+        for (const auto &[name, value] : headers)
+            request.setRawHeader(name, value);
+        socket.open(request);
+    }
+    bool isOpen() const { return socket.state() == QAbstractSocket::ConnectedState; }
+    void send(const QJsonObject &message) { socket.sendTextMessage(QString::fromUtf8(json(message))); }
+
+    QList<QJsonObject> withOp(const QString &op) const
+    {
+        QList<QJsonObject> out;
+        for (const QJsonObject &m : messages) {
+            if (m.value(u"op"_s).toString() == op)
+                out.append(m);
+        }
+        return out;
+    }
+    QJsonObject reply(const QString &op, const QJsonValue &requestId) const
+    {
+        for (const QJsonObject &m : messages) {
+            if (m.value(u"op"_s).toString() == op && m.value(u"request_id"_s) == requestId)
+                return m;
+        }
+        return {};
+    }
+    QList<qint64> positions(const QString &subscription) const
+    {
+        QList<qint64> out;
+        for (const QJsonObject &m : withOp(u"event"_s)) {
+            if (m.value(u"subscription"_s).toString() == subscription)
+                out.append(m.value(u"event"_s).toObject().value(u"position"_s).toInteger());
+        }
+        return out;
+    }
+
+    QWebSocket socket;
+    QList<QJsonObject> messages;
+};
+
+// A hand-written client for what QWebSocket will not do: break the protocol, stop reading.
+class RawWs
+{
+public:
+    struct Frame
+    {
+        quint8 opcode = 0;
+        QByteArray payload;
+        quint16 closeCode() const { return payload.size() >= 2 ? qFromBigEndian<quint16>(payload.constData()) : 0; }
+    };
+
+    // Blocking handshake; returns the HTTP status of the answer. `early`: bytes sent right
+    // behind the request, before the answer.
+    int open(quint16 port, const QByteArray &early = {})
+    {
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        if (!socket.waitForConnected(kWaitMs))
+            return 0;
+        socket.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" + early);
+        while (!buffer.contains("\r\n\r\n")) {
+            if (!socket.waitForReadyRead(kWaitMs))
+                return 0;
+            buffer += socket.readAll();
+        }
+        const qsizetype end = buffer.indexOf("\r\n\r\n");
+        head = buffer.left(end);
+        buffer.remove(0, end + 4);
+        return head.split(' ').value(1).toInt();
+    }
+    void sendFrame(quint8 opcode, const QByteArray &payload, bool masked = true)
+    {
+        socket.write(encodeFrame(opcode, payload, masked));
+        socket.waitForBytesWritten(kWaitMs);
+    }
+    static QByteArray encodeFrame(quint8 opcode, const QByteArray &payload, bool masked = true)
+    {
+        QByteArray out;
+        out.append(char(0x80 | opcode));
+        const char maskBit = masked ? char(0x80) : char(0);
+        if (payload.size() < 126) {
+            out.append(char(maskBit | char(payload.size())));
+        } else {
+            out.append(char(maskBit | 127));
+            uchar be[8];
+            qToBigEndian<quint64>(quint64(payload.size()), be);
+            out.append(reinterpret_cast<const char *>(be), 8);
+        }
+        QByteArray body = payload;
+        if (masked) {
+            const char key[4] = {0x12, 0x34, 0x56, 0x78};
+            out.append(key, 4);
+            for (qsizetype i = 0; i < body.size(); ++i)
+                body[i] = char(body[i] ^ key[i & 3]);
+        }
+        return out + body;
+    }
+    // Next complete frame from the server, blocking; false on EOF or timeout.
+    bool readFrame(Frame *frame)
+    {
+        for (;;) {
+            if (buffer.size() >= 2) {
+                const auto *d = reinterpret_cast<const uchar *>(buffer.constData());
+                qint64 length = d[1] & 0x7F;
+                qsizetype header = 2;
+                if (length == 126 && buffer.size() >= 4) {
+                    length = qFromBigEndian<quint16>(d + 2);
+                    header = 4;
+                } else if (length == 127 && buffer.size() >= 10) {
+                    length = qint64(qFromBigEndian<quint64>(d + 2));
+                    header = 10;
+                }
+                if ((d[1] & 0x7F) < 126 || header > 2) {
+                    if (buffer.size() >= header + length) {
+                        frame->opcode = d[0] & 0x0F;
+                        frame->payload = buffer.mid(header, length);
+                        buffer.remove(0, header + length);
+                        return true;
+                    }
+                }
+            }
+            if (socket.bytesAvailable() == 0 && !socket.waitForReadyRead(kWaitMs))
+                return false;
+            buffer += socket.readAll();
+        }
+    }
+    // Reads until the server's close frame; its code, or 0.
+    quint16 readUntilClose(int *dataFrames = nullptr)
+    {
+        Frame frame;
+        while (readFrame(&frame)) {
+            if (frame.opcode == 0x8)
+                return frame.closeCode();
+            if (dataFrames)
+                ++*dataFrames;
+        }
+        return 0;
+    }
+
+    QTcpSocket socket;
+    QByteArray head;
+    QByteArray buffer;
+};
+
+} // namespace
+
+class tst_WebSocket : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void handshakeAndPing();
+    void handshakeRefusals_data();
+    void handshakeRefusals();
+    void catchUpThenLiveWithoutGap();
+    void resumeFromPosition();
+    void filtersAndUnsubscribe();
+    void commandsAnswerLikeHttp();
+    void fragmentedMessage();
+    void watchGetsChanges();
+    void badMessagesKeepTheConnection();
+    void framesRightBehindTheHandshake();
+    void protocolViolationsClose_data();
+    void protocolViolationsClose();
+    void routePluginsApplyToTheUpgrade();
+    void slowConsumerClosedWith1013();
+
+private:
+    qint64 createProduct(const QString &id, double price = 10);
+    qint64 head() const { return m_engine.eventStore()->headPosition(); }
+    double metric(const QByteArray &line);
+
+    QTemporaryDir m_dir;
+    Engine m_engine;
+    Admin::Listeners m_listeners;
+    quint16 m_port = 0;
+    quint16 m_adminPort = 0;
+};
+
+void tst_WebSocket::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    EngineOptions options;
+    options.dataDir = m_dir.path();
+    options.durability = EventStore::Durability::Normal;
+    QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
+    Live::LiveOptions live;
+    live.pageSize = 7;                 // many catch-up pages, interleaved with live batches
+    live.maxQueueBytes = 64 * 1024;    // a small queue for the slow-consumer test
+    live.maxMessageBytes = kMaxMessage;
+    live.closeTimeoutMs = 60000;       // let the slow consumer drain to the close frame
+    m_listeners.setLiveOptions(live);
+    Admin::Listeners::Endpoint any;
+    QString error;
+    QVERIFY2(m_listeners.start(&m_engine, any, any, Http::HttpLimits{}, &error), qPrintable(error));
+    m_port = m_listeners.gatewayEndpoint().port;
+    m_adminPort = m_listeners.adminEndpoint().port;
+}
+
+void tst_WebSocket::cleanupTestCase()
+{
+    m_listeners.stopAccepting();
+    m_listeners.close();
+    m_engine.stop();
+}
+
+qint64 tst_WebSocket::createProduct(const QString &id, double price)
+{
+    TestHttpClient client(u"127.0.0.1"_s, m_port);
+    const TestHttpResponse r = client.post("/api/products", json({{u"id"_s, id}, {u"name"_s, u"Lamp"_s}, {u"price"_s, price}}));
+    return r.status == 202 ? r.json().value(u"position"_s).toInteger() : -r.status;
+}
+
+double tst_WebSocket::metric(const QByteArray &line)
+{
+    TestHttpClient client(u"127.0.0.1"_s, m_adminPort);
+    for (const QByteArray &l : client.get("/metrics").body.split('\n')) {
+        if (l.startsWith(QByteArray(line + ' ')))
+            return l.mid(line.size() + 1).toDouble();
+    }
+    return -1;
+}
+
+void tst_WebSocket::handshakeAndPing()
+{
+    WsClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    QSignalSpy pong(&client.socket, &QWebSocket::pong);
+    client.socket.ping("are you there");
+    QTRY_COMPARE_WITH_TIMEOUT(pong.size(), 1, kWaitMs);
+    QCOMPARE(pong.at(0).at(1).toByteArray(), QByteArrayLiteral("are you there"));
+
+    client.send({{u"op"_s, u"ping"_s}, {u"request_id"_s, 7}});
+    QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"pong"_s, 7).isEmpty(), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(metric(R"(gatehouse_live_clients{protocol="websocket"})"), 1.0, kWaitMs);
+
+    QSignalSpy disconnected(&client.socket, &QWebSocket::disconnected);
+    client.socket.close(QWebSocketProtocol::CloseCodeNormal, u"bye"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(disconnected.size(), 1, kWaitMs);
+    QCOMPARE(client.socket.closeCode(), QWebSocketProtocol::CloseCodeNormal);
+    QTRY_COMPARE_WITH_TIMEOUT(metric(R"(gatehouse_live_clients{protocol="websocket"})"), 0.0, kWaitMs);
+}
+
+void tst_WebSocket::handshakeRefusals_data()
+{
+    QTest::addColumn<Headers>("headers");
+    QTest::addColumn<int>("status");
+    using H = Headers;
+    QTest::newRow("plain GET") << H{} << 426;
+    QTest::newRow("version 8") << H{{"Upgrade", "websocket"}, {"Connection", "Upgrade"},
+                                    {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}, {"Sec-WebSocket-Version", "8"}} << 426;
+    QTest::newRow("no key") << H{{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "13"}} << 400;
+    QTest::newRow("short key") << H{{"Upgrade", "websocket"}, {"Connection", "Upgrade"},
+                                    {"Sec-WebSocket-Key", "c2hvcnQ="}, {"Sec-WebSocket-Version", "13"}} << 400;
+}
+
+void tst_WebSocket::handshakeRefusals()
+{
+    QFETCH(Headers, headers);
+    QFETCH(int, status);
+    TestHttpClient client(u"127.0.0.1"_s, m_port);
+    const TestHttpResponse r = client.get("/ws", headers);
+    QCOMPARE(r.status, status);
+    QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
+    if (status == 426) {
+        QCOMPARE(r.header("upgrade"), QByteArrayLiteral("websocket"));
+        QCOMPARE(r.header("sec-websocket-version"), QByteArrayLiteral("13"));
+    }
+}
+
+void tst_WebSocket::catchUpThenLiveWithoutGap()
+{
+    for (int i = 0; i < 10; ++i)
+        QVERIFY(createProduct(u"ws-gap-%1"_s.arg(i)) > 0);
+    WsClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+
+    // A writer posts commands while two subscriptions on one connection catch up from 1 in
+    // pages of 7: each must see every position exactly once and in order.
+    std::atomic<bool> done{false};
+    std::atomic<int> failures{0};
+    const quint16 port = m_port;
+    std::thread writer([port, &done, &failures] {
+        TestHttpClient http(u"127.0.0.1"_s, port);
+        for (int i = 0; i < 150; ++i) {
+            if (http.post("/api/products", R"({"name":"concurrent","price":1})").status != 202)
+                ++failures;
+        }
+        done = true;
+    });
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"all"_s}, {u"from"_s, 1}});
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"created"_s}, {u"from"_s, 1},
+                 {u"filter"_s, QJsonObject{{u"type"_s, u"products.cr*"_s}}}});
+    QTRY_VERIFY_WITH_TIMEOUT(done.load(), kWaitMs);
+    writer.join();
+    QCOMPARE(failures.load(), 0);
+    const qint64 last = head();
+    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"all"_s).size(), last, kWaitMs);
+    QCOMPARE(client.positions(u"all"_s), range(1, last));
+    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"created"_s), range(1, last), kWaitMs);   // every event so far is a create
+
+    const QList<QJsonObject> acks = client.withOp(u"subscribed"_s);
+    QCOMPARE(acks.size(), 2);
+    QCOMPARE(acks.at(0).value(u"id"_s).toString(), u"all"_s);
+    QCOMPARE(acks.at(0).value(u"from"_s).toInteger(), 1);
+    const QJsonObject first = client.withOp(u"event"_s).first().value(u"event"_s).toObject();
+    QCOMPARE(first.value(u"specversion"_s).toString(), u"1.0"_s);
+    QCOMPARE(first.value(u"type"_s).toString(), u"products.created"_s);
+    QCOMPARE(first.value(u"id"_s).toString(), m_engine.eventStore()->readAll(1, 1).first().id);
+}
+
+void tst_WebSocket::resumeFromPosition()
+{
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(createProduct(u"ws-resume-%1"_s.arg(i)) > 0);
+    const qint64 last = head();
+    WsClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"tail"_s}, {u"from"_s, last - 1}});
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"live"_s}, {u"from"_s, u"live"_s}});
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"subscribed"_s).size(), 2, kWaitMs);
+    QCOMPARE(client.withOp(u"subscribed"_s).at(1).value(u"from"_s).toInteger(), last + 1);
+    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"tail"_s), range(last - 1, last), kWaitMs);
+    QVERIFY(client.positions(u"live"_s).isEmpty());
+
+    const qint64 next = createProduct(u"ws-resume-live"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"live"_s), QList<qint64>{next}, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"tail"_s), range(last - 1, next), kWaitMs);
+}
+
+void tst_WebSocket::filtersAndUnsubscribe()
+{
+    WsClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"one"_s},
+                 {u"filter"_s, QJsonObject{{u"type"_s, u"products.*"_s}, {u"subject"_s, u"ws-filter-a?"_s}}}});
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"gone"_s}});
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"subscribed"_s).size(), 2, kWaitMs);
+    client.send({{u"op"_s, u"unsubscribe"_s}, {u"id"_s, u"gone"_s}, {u"request_id"_s, u"u1"_s}});
+    QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"unsubscribed"_s, u"u1"_s).isEmpty(), kWaitMs);
+
+    const qint64 a1 = createProduct(u"ws-filter-a1"_s);
+    QVERIFY(createProduct(u"ws-filter-b1"_s) > 0);
+    QVERIFY(createProduct(u"ws-filter-a10"_s) > 0);
+    const qint64 a2 = createProduct(u"ws-filter-a2"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"one"_s), (QList<qint64>{a1, a2}), kWaitMs);
+    QCOMPARE(client.withOp(u"event"_s).first().value(u"event"_s).toObject().value(u"subject"_s).toString(), u"ws-filter-a1"_s);
+    QVERIFY(client.positions(u"gone"_s).isEmpty());
+}
+
+void tst_WebSocket::commandsAnswerLikeHttp()
+{
+    WsClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    client.send({{u"op"_s, u"command"_s}, {u"collection"_s, u"products"_s}, {u"command"_s, u"create"_s},
+                 {u"id"_s, u"ws-cmd-1"_s}, {u"data"_s, QJsonObject{{u"name"_s, u"Chair"_s}, {u"price"_s, 40}}},
+                 {u"request_id"_s, u"c1"_s}});
+    QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"result"_s, u"c1"_s).isEmpty(), kWaitMs);
+    const QJsonObject created = client.reply(u"result"_s, u"c1"_s);
+    QCOMPARE(created.value(u"status"_s).toInt(), 202);
+    const QJsonObject body = created.value(u"body"_s).toObject();
+    QCOMPARE(body.value(u"id"_s).toString(), u"ws-cmd-1"_s);
+    QCOMPARE(body.value(u"stream"_s).toString(), u"products-ws-cmd-1"_s);
+    QCOMPARE(body.value(u"version"_s).toInteger(), 0);
+    QCOMPARE(body.value(u"events"_s).toArray(), (QJsonArray{u"products.created"_s}));
+    const RecordedEvents stored = m_engine.eventStore()->readAll(body.value(u"position"_s).toInteger(), 1);
+    QCOMPARE(stored.size(), 1);
+    QCOMPARE(stored.first().stream, u"products-ws-cmd-1"_s);
+
+    client.send({{u"op"_s, u"command"_s}, {u"collection"_s, u"products"_s}, {u"command"_s, u"update"_s},
+                 {u"id"_s, u"ws-cmd-1"_s}, {u"data"_s, QJsonObject{{u"price"_s, 45}}}, {u"expected_version"_s, 0},
+                 {u"request_id"_s, u"c2"_s}});
+    client.send({{u"op"_s, u"command"_s}, {u"collection"_s, u"products"_s}, {u"command"_s, u"update"_s},
+                 {u"id"_s, u"ws-cmd-1"_s}, {u"data"_s, QJsonObject{{u"price"_s, -1}}}, {u"request_id"_s, u"c3"_s}});
+    client.send({{u"op"_s, u"command"_s}, {u"collection"_s, u"nope"_s}, {u"command"_s, u"create"_s},
+                 {u"data"_s, QJsonObject{}}, {u"request_id"_s, 4}});
+    client.send({{u"op"_s, u"command"_s}, {u"collection"_s, u"products"_s}, {u"command"_s, u"delete"_s},
+                 {u"id"_s, u"ws-cmd-1"_s}, {u"request_id"_s, u"c5"_s}});
+    QTRY_VERIFY_WITH_TIMEOUT(client.withOp(u"result"_s).size() == 5, kWaitMs);
+    QCOMPARE(client.reply(u"result"_s, u"c2"_s).value(u"status"_s).toInt(), 202);
+    QCOMPARE(client.reply(u"result"_s, u"c2"_s).value(u"body"_s).toObject().value(u"version"_s).toInteger(), 1);
+    const QJsonObject invalid = client.reply(u"result"_s, u"c3"_s);
+    QCOMPARE(invalid.value(u"status"_s).toInt(), 400);
+    QCOMPARE(invalid.value(u"body"_s).toObject().value(u"status"_s).toInt(), 400);   // the problem document
+    QCOMPARE(client.reply(u"result"_s, 4).value(u"status"_s).toInt(), 404);
+    QCOMPARE(client.reply(u"result"_s, u"c5"_s).value(u"status"_s).toInt(), 202);
+    QCOMPARE(client.reply(u"result"_s, u"c5"_s).value(u"body"_s).toObject().value(u"events"_s).toArray(),
+             (QJsonArray{u"products.deleted"_s}));
+}
+
+void tst_WebSocket::fragmentedMessage()
+{
+    WsClient client(m_port);
+    client.socket.setOutgoingFrameSize(16);   // the command arrives in many continuation frames
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    client.send({{u"op"_s, u"command"_s}, {u"collection"_s, u"products"_s}, {u"command"_s, u"create"_s},
+                 {u"data"_s, QJsonObject{{u"name"_s, u"Fragmented but whole"_s}, {u"price"_s, 1}}}, {u"request_id"_s, u"f"_s}});
+    QTRY_COMPARE_WITH_TIMEOUT(client.reply(u"result"_s, u"f"_s).value(u"status"_s).toInt(), 202, kWaitMs);
+}
+
+void tst_WebSocket::watchGetsChanges()
+{
+    QVERIFY(createProduct(u"ws-watch-1"_s, 5) > 0);
+    WsClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    // The record exists (once the projection has it): the watch starts with its current state.
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine.readStore()->document(u"products"_s, u"ws-watch-1"_s).has_value(), kWaitMs);
+    client.send({{u"op"_s, u"watch"_s}, {u"collection"_s, u"products"_s}, {u"id"_s, u"ws-watch-1"_s}});
+    client.send({{u"op"_s, u"watch"_s}, {u"collection"_s, u"products"_s}});
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"watching"_s).size(), 2, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"change"_s).size(), 1, kWaitMs);
+    QJsonObject document = client.withOp(u"change"_s).at(0).value(u"document"_s).toObject();
+    QCOMPARE(document.value(u"price"_s).toDouble(), 5.0);
+    QCOMPARE(document.value(u"_meta"_s).toObject().value(u"version"_s).toInteger(), 0);
+
+    TestHttpClient http(u"127.0.0.1"_s, m_port);
+    QCOMPARE(http.post("/api/products/ws-watch-1", R"({"price":6})").status, 202);
+    // Both watches see the update: the one on the record and the one on the collection.
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"change"_s).size(), 3, kWaitMs);
+    for (int i : {1, 2}) {
+        const QJsonObject change = client.withOp(u"change"_s).at(i);
+        QCOMPARE(change.value(u"collection"_s).toString(), u"products"_s);
+        QCOMPARE(change.value(u"id"_s).toString(), u"ws-watch-1"_s);
+        QCOMPARE(change.value(u"document"_s).toObject().value(u"price"_s).toDouble(), 6.0);
+        QCOMPARE(change.value(u"document"_s).toObject().value(u"_meta"_s).toObject().value(u"version"_s).toInteger(), 1);
+    }
+    QCOMPARE(http.post("/api/products/ws-watch-1/delete", {}).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"change"_s).size(), 5, kWaitMs);
+    document = client.withOp(u"change"_s).at(4).value(u"document"_s).toObject();
+    QCOMPARE(document.value(u"_meta"_s).toObject().value(u"deleted"_s).toBool(), true);
+
+    // Another record: only the collection watch hears of it.
+    QVERIFY(createProduct(u"ws-watch-2"_s) > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"change"_s).size(), 6, kWaitMs);
+    QCOMPARE(client.withOp(u"change"_s).at(5).value(u"id"_s).toString(), u"ws-watch-2"_s);
+}
+
+void tst_WebSocket::badMessagesKeepTheConnection()
+{
+    WsClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    const QStringList bad{
+        u"{not json"_s,
+        u"[1,2]"_s,
+        uR"({"request_id":"r1"})"_s,
+        uR"({"op":"dance","request_id":"r2"})"_s,
+        uR"({"op":"subscribe","from":"yesterday","request_id":"r3"})"_s,
+        uR"({"op":"subscribe","from":-4,"request_id":"r4"})"_s,
+        uR"({"op":"subscribe","filter":"products.*","request_id":"r5"})"_s,
+        uR"({"op":"unsubscribe","id":"never","request_id":"r6"})"_s,
+        uR"({"op":"command","collection":"products","request_id":"r7"})"_s,
+        uR"({"op":"command","collection":"products","command":"create","data":[1],"request_id":"r8"})"_s,
+        uR"({"op":"watch","collection":"unknown","request_id":"r9"})"_s,
+        uR"({"op":"watch","request_id":"r10"})"_s,
+    };
+    for (const QString &text : bad)
+        client.socket.sendTextMessage(text);
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"error"_s).size(), bad.size(), kWaitMs);
+    for (int i = 1; i <= 10; ++i) {
+        const QJsonObject error = client.reply(u"error"_s, u"r%1"_s.arg(i));
+        QVERIFY2(!error.value(u"message"_s).toString().isEmpty(), qPrintable(u"r%1"_s.arg(i)));
+    }
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"dup"_s}});
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"dup"_s}, {u"request_id"_s, u"r11"_s}});
+    QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"error"_s, u"r11"_s).isEmpty(), kWaitMs);
+
+    // Still usable.
+    client.send({{u"op"_s, u"ping"_s}, {u"request_id"_s, u"alive"_s}});
+    QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"pong"_s, u"alive"_s).isEmpty(), kWaitMs);
+    QVERIFY(client.isOpen());
+}
+
+void tst_WebSocket::framesRightBehindTheHandshake()
+{
+    // A client may send frames before it has read the 101; the server must not lose them.
+    RawWs ws;
+    const QByteArray early = RawWs::encodeFrame(0x9, "hi") + RawWs::encodeFrame(0x1, R"({"op":"ping","request_id":1})");
+    QCOMPARE(ws.open(m_port, early), 101);
+    RawWs::Frame frame;
+    QVERIFY(ws.readFrame(&frame));
+    QCOMPARE(int(frame.opcode), 0xA);   // pong
+    QCOMPARE(frame.payload, QByteArrayLiteral("hi"));
+    QVERIFY(ws.readFrame(&frame));
+    QCOMPARE(int(frame.opcode), 0x1);
+    QCOMPARE(QJsonDocument::fromJson(frame.payload).object(), (QJsonObject{{u"op"_s, u"pong"_s}, {u"request_id"_s, 1}}));
+    ws.sendFrame(0x8, QByteArray("\x03\xe8", 2));   // close 1000
+    QCOMPARE(int(ws.readUntilClose()), 1000);
+    QTRY_COMPARE_WITH_TIMEOUT(ws.socket.state(), QAbstractSocket::UnconnectedState, kWaitMs);
+}
+
+void tst_WebSocket::protocolViolationsClose_data()
+{
+    QTest::addColumn<int>("opcode");
+    QTest::addColumn<QByteArray>("payload");
+    QTest::addColumn<bool>("masked");
+    QTest::addColumn<int>("closeCode");
+    QTest::newRow("unmasked") << 0x1 << QByteArray(R"({"op":"ping"})") << false << 1002;
+    QTest::newRow("too big") << 0x1 << QByteArray(kMaxMessage + 1, ' ') << true << 1009;
+    QTest::newRow("binary") << 0x2 << QByteArray("\x01\x02", 2) << true << 1003;
+    QTest::newRow("bad UTF-8") << 0x1 << QByteArray("\"\xff\xfe\"") << true << 1007;
+    QTest::newRow("unknown opcode") << 0x3 << QByteArray() << true << 1002;
+    QTest::newRow("stray continuation") << 0x0 << QByteArray("x") << true << 1002;
+}
+
+void tst_WebSocket::protocolViolationsClose()
+{
+    QFETCH(int, opcode);
+    QFETCH(QByteArray, payload);
+    QFETCH(bool, masked);
+    QFETCH(int, closeCode);
+    RawWs ws;
+    QCOMPARE(ws.open(m_port), 101);
+    QVERIFY(ws.head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")   // RFC 6455's own example
+            || ws.head.contains("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    ws.sendFrame(quint8(opcode), payload, masked);
+    QCOMPARE(int(ws.readUntilClose()), closeCode);
+    // The server then closes the TCP connection.
+    QTRY_COMPARE_WITH_TIMEOUT(ws.socket.state(), QAbstractSocket::UnconnectedState, kWaitMs);
+}
+
+void tst_WebSocket::routePluginsApplyToTheUpgrade()
+{
+    ResourceService *resources = m_engine.resources();
+    QCOMPARE(resources->put(u"consumers"_s, u"ws-user"_s,
+                            QJsonObject{{u"username"_s, u"ws-user"_s},
+                                        {u"plugins"_s, QJsonObject{{u"key-auth"_s, QJsonObject{{u"key"_s, u"ws-key"_s}}}}}})
+                 .status / 100, 2);
+    QCOMPARE(resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"key-auth"_s, QJsonObject{}}}}})
+                 .status / 100, 2);
+    {
+        RawWs anonymous;
+        QCOMPARE(anonymous.open(m_port), 401);
+    }
+    WsClient client(m_port, {{"apikey", "ws-key"}});
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    // Commands run as the consumer the upgrade authenticated.
+    client.send({{u"op"_s, u"command"_s}, {u"collection"_s, u"products"_s}, {u"command"_s, u"create"_s},
+                 {u"data"_s, QJsonObject{{u"name"_s, u"Authenticated"_s}, {u"price"_s, 1}}}, {u"request_id"_s, u"a"_s}});
+    QTRY_COMPARE_WITH_TIMEOUT(client.reply(u"result"_s, u"a"_s).value(u"status"_s).toInt(), 202, kWaitMs);
+    const qint64 position = client.reply(u"result"_s, u"a"_s).value(u"body"_s).toObject().value(u"position"_s).toInteger();
+    const QJsonObject metadata = QJsonDocument::fromJson(m_engine.eventStore()->readAll(position, 1).first().metadata).object();
+    QCOMPARE(metadata.value(u"user"_s).toString(), u"ws-user"_s);
+
+    // enable_websocket false refuses the upgrade.
+    QCOMPARE(resources->patch(u"routes"_s, u"websocket"_s,
+                              QJsonObject{{u"enable_websocket"_s, false}, {u"plugins"_s, QJsonObject{{u"key-auth"_s, QJsonValue::Null}}}})
+                 .status / 100, 2);
+    {
+        RawWs refused;
+        QCOMPARE(refused.open(m_port), 403);
+    }
+    QCOMPARE(resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"enable_websocket"_s, true}}).status / 100, 2);
+    RawWs open;
+    QCOMPARE(open.open(m_port), 101);
+}
+
+void tst_WebSocket::slowConsumerClosedWith1013()
+{
+    const QByteArray cutOffs = R"(gatehouse_live_cutoffs_total{protocol="websocket"})";
+    const double before = metric(cutOffs);
+    QVERIFY(before >= 0);
+    RawWs ws;
+    QCOMPARE(ws.open(m_port), 101);
+    ws.sendFrame(0x1, R"({"op":"subscribe","id":"flood","from":"live"})");
+    RawWs::Frame ack;
+    QVERIFY(ws.readFrame(&ack));
+    QVERIFY(ack.payload.contains("subscribed"));
+    ws.socket.setReadBufferSize(4096);   // and read nothing more for now
+
+    // Far more than the kernel buffers and the 64 KiB queue can hold: 64 KiB events appended
+    // straight to the log (a type no projection cares about).
+    const QByteArray blob(64 * 1024, 'x');
+    for (int i = 0; i < 300 && metric(cutOffs) == before; ++i) {
+        AppendRequest request;
+        request.stream = u"bulk-%1"_s.arg(i);
+        request.events.append({QString(), u"bulk.filled"_s, R"({"blob":")" + blob + R"("})", {}});
+        QVERIFY(m_engine.eventStore()->appendAndWait(std::move(request)).ok());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(metric(cutOffs) > before, kWaitMs);
+
+    // Reading again: what was queued, then the close frame with 1013.
+    ws.socket.setReadBufferSize(0);
+    int events = 0;
+    QCOMPARE(int(ws.readUntilClose(&events)), 1013);
+    QVERIFY(events > 0);
+}
+
+QTEST_GUILESS_MAIN(tst_WebSocket)
+#include "tst_websocket.moc"

@@ -1,0 +1,898 @@
+// ListQuery (DESIGN.md "Queries": filters, sorting, keyset paging) parsed from real query
+// strings and run by a REAL ReadStore on a temporary readmodel.db holding 200 documents
+// with varied, missing and null fields. Every result is compared with an oracle computed
+// here from the same documents, which follows SQLite's rules for json_extract values
+// (NULL < numbers < text, text by bytes, NULL never equal) -- independently of the code
+// under test.
+#include "config/projectconfig.h"
+#include "gateway/apirequest.h"
+#include "readmodel/listquery.h"
+#include "readmodel/readstore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QUrl>
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+using namespace Gatehouse;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QString kCollection = u"items"_s;
+
+// One document as the test wrote it.
+struct TestDoc
+{
+    QString id;
+    QJsonObject doc;
+    bool deleted = false;
+};
+
+// A value as SQLite sees json_extract(doc, '$.field'): NULL, INTEGER, REAL or TEXT.
+struct SqlLike
+{
+    enum Kind { Null, Int, Real, Text };
+    Kind kind = Null;
+    qint64 i = 0;
+    double r = 0;
+    QByteArray text;   // UTF-8: SQLite's BINARY collation compares bytes
+
+    static SqlLike null() { return {}; }
+    static SqlLike ofInt(qint64 v) { SqlLike s; s.kind = Int; s.i = v; return s; }
+    static SqlLike ofReal(double v) { SqlLike s; s.kind = Real; s.r = v; return s; }
+    static SqlLike ofText(const QString &v) { SqlLike s; s.kind = Text; s.text = v.toUtf8(); return s; }
+    bool isNull() const { return kind == Null; }
+    bool isNumber() const { return kind == Int || kind == Real; }
+};
+
+// SQLite's ordering of two values: NULL < INTEGER/REAL (numerically) < TEXT (bytes).
+int compare(const SqlLike &a, const SqlLike &b)
+{
+    auto rank = [](const SqlLike &v) { return v.isNull() ? 0 : v.isNumber() ? 1 : 2; };
+    if (rank(a) != rank(b))
+        return rank(a) < rank(b) ? -1 : 1;
+    if (a.isNull())
+        return 0;
+    if (a.kind == SqlLike::Int && b.kind == SqlLike::Int)
+        return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+    if (a.isNumber()) {
+        const double x = a.kind == SqlLike::Int ? double(a.i) : a.r;
+        const double y = b.kind == SqlLike::Int ? double(b.i) : b.r;
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    const int c = std::memcmp(a.text.constData(), b.text.constData(), size_t(qMin(a.text.size(), b.text.size())));
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    return a.text.size() < b.text.size() ? -1 : a.text.size() > b.text.size() ? 1 : 0;
+}
+
+SqlLike valueOf(const TestDoc &d, const QString &field)
+{
+    if (field == u"id"_s)
+        return SqlLike::ofText(d.id);
+    const QJsonValue v = d.doc.value(field);
+    switch (v.type()) {
+    case QJsonValue::Bool: return SqlLike::ofInt(v.toBool() ? 1 : 0);
+    case QJsonValue::Double: {
+        const QVariant var = v.toVariant();
+        if (var.typeId() == QMetaType::LongLong)
+            return SqlLike::ofInt(var.toLongLong());
+        const double x = v.toDouble();
+        // json_extract gives INTEGER for numbers written without a fraction.
+        if (x == std::floor(x) && std::abs(x) < 1e15)
+            return SqlLike::ofInt(qint64(x));
+        return SqlLike::ofReal(x);
+    }
+    case QJsonValue::String: return SqlLike::ofText(v.toString());
+    // Arrays and objects come out of json_extract as their minified JSON text.
+    case QJsonValue::Array: return SqlLike::ofText(QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact)));
+    case QJsonValue::Object: return SqlLike::ofText(QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact)));
+    default: return SqlLike::null();
+    }
+}
+
+enum class Rel { Eq, Ne, Gt, Gte, Lt, Lte };
+
+// `field <op> value` the way SQL evaluates it: comparisons with NULL are never true, except
+// `ne`, which the read model defines as IS NOT (a missing field is "not equal" too).
+bool rel(const TestDoc &d, const QString &field, Rel op, const SqlLike &value)
+{
+    const SqlLike v = valueOf(d, field);
+    if (op == Rel::Ne)
+        return v.isNull() != value.isNull() || (!v.isNull() && compare(v, value) != 0);
+    if (v.isNull() || value.isNull())
+        return false;
+    const int c = compare(v, value);
+    switch (op) {
+    case Rel::Eq: return c == 0;
+    case Rel::Gt: return c > 0;
+    case Rel::Gte: return c >= 0;
+    case Rel::Lt: return c < 0;
+    case Rel::Lte: return c <= 0;
+    case Rel::Ne: break;
+    }
+    return false;
+}
+
+SqlLike num(double v) { return SqlLike::ofReal(v); }
+SqlLike integer(qint64 v) { return SqlLike::ofInt(v); }
+SqlLike text(const QString &v) { return SqlLike::ofText(v); }
+
+using Predicate = std::function<bool(const TestDoc &)>;
+
+// The sort order the query asks for, as the oracle understands "sort=a,-b" (id last).
+struct OracleSort
+{
+    QList<std::pair<QString, bool>> keys;   // field, descending
+    bool idDescending = false;
+
+    static OracleSort fromText(const QString &sort)
+    {
+        OracleSort s;
+        for (const QString &part : sort.split(u',', Qt::SkipEmptyParts)) {
+            const bool desc = part.startsWith(u'-');
+            const QString field = desc || part.startsWith(u'+') ? part.mid(1) : part;
+            if (field == u"id"_s) {
+                s.idDescending = desc;
+                break;
+            }
+            s.keys.append({field, desc});
+        }
+        return s;
+    }
+    bool less(const TestDoc &a, const TestDoc &b) const
+    {
+        for (const auto &[field, desc] : keys) {
+            const int c = compare(valueOf(a, field), valueOf(b, field));
+            if (c != 0)
+                return desc ? c > 0 : c < 0;
+        }
+        const int c = compare(SqlLike::ofText(a.id), SqlLike::ofText(b.id));
+        return idDescending ? c > 0 : c < 0;
+    }
+};
+
+QList<std::pair<QString, QString>> itemsOf(const QByteArray &query)
+{
+    ApiRequest request;
+    request.query = query;
+    return request.queryItems();
+}
+
+QByteArray enc(const QString &text)
+{
+    return QUrl::toPercentEncoding(text);
+}
+
+QString describe(const SqlValue &v)
+{
+    switch (v.type) {
+    case SqlValue::Null: return u"n"_s;
+    case SqlValue::Integer: return u"i:"_s + QString::number(v.integer);
+    case SqlValue::Real: return u"r:"_s + QString::number(v.real);
+    case SqlValue::Text: return u"t:"_s + v.text;
+    }
+    return {};
+}
+
+// A parsed query in one line, e.g. "filters=[price gt r:20] sort=[-price] id=asc limit=50 deleted=false".
+QString describe(const ListQuery &q)
+{
+    static const char *const ops[] = {"eq", "ne", "gt", "gte", "lt", "lte", "in"};
+    QStringList filters;
+    for (const ListQuery::Filter &f : q.filters) {
+        QStringList values;
+        for (const SqlValue &v : f.values)
+            values.append(describe(v));
+        filters.append(f.field + u' ' + QLatin1String(ops[int(f.op)]) + u' ' + values.join(u'|'));
+    }
+    QStringList sort;
+    for (const ListQuery::SortKey &k : q.sort)
+        sort.append((k.descending ? u"-"_s : QString()) + k.field);
+    return u"filters=["_s + filters.join(u"; "_s) + u"] sort=["_s + sort.join(u',') + u"] id="_s
+        + (q.idDescending ? u"desc"_s : u"asc"_s) + u" limit="_s + QString::number(q.limit) + u" deleted="_s
+        + (q.includeDeleted ? u"true"_s : u"false"_s) + (q.after ? u" cursor"_s : QString());
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(Predicate)
+
+class tst_ListQuery : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+
+    void parse_data();
+    void parse();
+    void parseRejects_data();
+    void parseRejects();
+
+    void filters_data();
+    void filters();
+    void valuesAreBoundNotSpliced();
+
+    void sortAndPage_data();
+    void sortAndPage();
+    void pagingWhileInserting();
+    void foreignOrTamperedCursorsAreRejected();
+
+    void injection_data();
+    void injection();
+
+private:
+    const Collection &collection() const { return *m_project.collection(kCollection); }
+    // Parses `query`; fails the test (returning false) when it does not parse.
+    bool parseOk(const QByteArray &query, ListQuery *out);
+    // Every id the query returns, following next_cursor page by page.
+    QStringList pageAll(const QByteArray &query, int limit, int *pages = nullptr,
+                        const std::function<void()> &betweenPages = {});
+    QStringList oracle(const Predicate &matches, const QString &sort, bool includeDeleted = false) const;
+
+    QTemporaryDir m_dir;
+    ProjectConfig m_project;
+    ReadStore m_store;
+    QList<TestDoc> m_docs;
+    int m_inserted = 0;
+};
+
+void tst_ListQuery::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // A schema with every kind of field the parser types: string, nullable number, integer,
+    // boolean, untyped, array, plus declared properties whose NAMES are not safe in SQL.
+    const QByteArray project = R"({"name":"t","collections":{"items":{"schema":{
+        "type":"object",
+        "properties":{
+          "id":{"type":"string"},
+          "name":{"type":"string","index":true},
+          "price":{"type":["number","null"],"index":true},
+          "stock":{"type":"integer"},
+          "active":{"type":"boolean"},
+          "category":{"type":"string","index":true},
+          "note":{},
+          "tags":{"type":"array","items":{"type":"string"}},
+          "price)--":{"type":"number"},
+          "a'b":{"type":"string"},
+          "na\u00efve":{"type":"string"},
+          "x y":{"type":"string"},
+          "name[gt]":{"type":"string"}
+        }}}}})";
+    QStringList errors;
+    m_project = ProjectConfig::fromJson(project, &errors);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join(u'\n')));
+    QVERIFY(m_project.collection(kCollection));
+
+    QString error;
+    QVERIFY2(m_store.open(m_dir.filePath(u"readmodel.db"_s), &error), qPrintable(error));
+
+    static const QStringList specialNames{
+        u"x' OR 1=1 --"_s, u"O'Brien"_s, u"\u00dcn\u00efc\u00f6d\u00e9 \u2603"_s, u"100%_match"_s, u"\"quoted\""_s,
+        u"Robert'); DROP TABLE \"rm_items\";--"_s, u"a,b"_s};
+    static const QStringList categories{u"tools"_s, u"toys"_s, u"food"_s};
+    for (int i = 0; i < 200; ++i) {
+        TestDoc d;
+        d.id = QStringLiteral("item-%1").arg(i, 3, 10, QLatin1Char('0'));
+        if (i == 7)
+            d.id = u"o'brien"_s;
+        if (i == 14)
+            d.id = u"\u00fcn\u00ef-14"_s;
+        if (i == 21)
+            d.id = u"x\" OR \"1\"=\"1"_s;
+        d.doc.insert(u"id"_s, d.id);
+        if (i >= 5 && i < 5 + specialNames.size())
+            d.doc.insert(u"name"_s, specialNames.at(i - 5));
+        else if (i % 31 == 0)
+            d.doc.insert(u"name"_s, QJsonValue::Null);
+        else if (i % 23 != 0)
+            d.doc.insert(u"name"_s, QStringLiteral("name-%1").arg(i % 17, 2, 10, QLatin1Char('0')));
+        if (i % 29 == 0)
+            d.doc.insert(u"price"_s, QJsonValue::Null);
+        else if (i % 10 == 3)
+            d.doc.insert(u"price"_s, i / 3.0);
+        else if (i % 19 != 0)
+            d.doc.insert(u"price"_s, ((i * 37) % 50) * 0.25);
+        if (i == 42)
+            d.doc.insert(u"stock"_s, qint64(9007199254740993LL));   // 2^53 + 1: beyond a double
+        else if (i == 43)
+            d.doc.insert(u"stock"_s, qint64(9007199254740992LL));
+        else if (i % 11 != 0)
+            d.doc.insert(u"stock"_s, i % 7);
+        if (i % 13 != 0)
+            d.doc.insert(u"active"_s, i % 3 == 0);
+        if (i % 4 != 3)
+            d.doc.insert(u"category"_s, categories.at(i % 4 % 3));
+        if (i % 6 == 0)
+            d.doc.insert(u"note"_s, QJsonValue::Null);
+        else if (i % 6 == 1)
+            d.doc.insert(u"note"_s, u"n\u00f1"_s);
+        else if (i % 6 == 2)
+            d.doc.insert(u"note"_s, i);
+        d.doc.insert(u"tags"_s, QJsonArray{QString(u"t"_s + QString::number(i % 5))});
+        d.deleted = i % 25 == 24;
+        m_docs.append(d);
+    }
+
+    auto tx = m_store.begin();
+    QVERIFY2(tx, qPrintable(m_store.errorString()));
+    QVERIFY2(tx->ensureCollection(kCollection, collection().indexedFields), qPrintable(tx->errorString()));
+    qint64 position = 0;
+    for (const TestDoc &d : std::as_const(m_docs)) {
+        StoredDocument s;
+        s.collection = kCollection;
+        s.id = d.id;
+        s.doc = QJsonDocument(d.doc).toJson(QJsonDocument::Compact);
+        s.version = 0;
+        s.position = ++position;
+        s.updatedAtMs = 1700000000000 + position;
+        s.deleted = d.deleted;
+        QVERIFY2(tx->put(s), qPrintable(tx->errorString()));
+    }
+    QVERIFY(tx->commit());
+    tx.reset();
+    QCOMPARE(m_store.count(kCollection, true), qint64(200));
+    QCOMPARE(m_store.count(kCollection), qint64(200 - 8));
+}
+
+bool tst_ListQuery::parseOk(const QByteArray &query, ListQuery *out)
+{
+    QString error;
+    if (!ListQuery::parse(itemsOf(query), collection(), out, &error)) {
+        qWarning("'%s' did not parse: %s", query.constData(), qPrintable(error));
+        return false;
+    }
+    return true;
+}
+
+QStringList tst_ListQuery::pageAll(const QByteArray &query, int limit, int *pages, const std::function<void()> &betweenPages)
+{
+    QStringList ids;
+    QByteArray cursor;
+    int n = 0;
+    for (; n < 10000; ++n) {
+        QByteArray q = query + (query.isEmpty() ? "" : "&") + "limit=" + QByteArray::number(limit);
+        if (!cursor.isEmpty())
+            q += "&cursor=" + cursor;
+        ListQuery lq;
+        if (!parseOk(q, &lq))
+            return {u"<parse failed>"_s};
+        ReadStore::Page page;
+        QString error;
+        if (!m_store.list(kCollection, lq, &page, &error))
+            return {u"<list failed: "_s + error + u'>'};
+        if (page.items.size() > limit)
+            return {u"<page larger than the limit>"_s};
+        for (const StoredDocument &d : std::as_const(page.items))
+            ids.append(d.id);
+        if (page.nextCursor.isEmpty())
+            break;
+        if (page.items.isEmpty())
+            return {u"<empty page with a next cursor>"_s};
+        cursor = page.nextCursor;
+        if (betweenPages)
+            betweenPages();
+    }
+    if (pages)
+        *pages = n + 1;
+    return ids;
+}
+
+QStringList tst_ListQuery::oracle(const Predicate &matches, const QString &sort, bool includeDeleted) const
+{
+    QList<TestDoc> selected;
+    for (const TestDoc &d : m_docs) {
+        if ((includeDeleted || !d.deleted) && (!matches || matches(d)))
+            selected.append(d);
+    }
+    const OracleSort order = OracleSort::fromText(sort);
+    std::stable_sort(selected.begin(), selected.end(), [&](const TestDoc &a, const TestDoc &b) { return order.less(a, b); });
+    QStringList ids;
+    for (const TestDoc &d : std::as_const(selected))
+        ids.append(d.id);
+    return ids;
+}
+
+// ---------------------------------------------------------------------------------------------
+// parse
+
+void tst_ListQuery::parse_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<QString>("parsed");
+
+    QTest::newRow("defaults") << QByteArray() << u"filters=[] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("limit 1") << QByteArray("limit=1") << u"filters=[] sort=[] id=asc limit=1 deleted=false"_s;
+    QTest::newRow("limit 1000") << QByteArray("limit=1000") << u"filters=[] sort=[] id=asc limit=1000 deleted=false"_s;
+    QTest::newRow("eq string") << QByteArray("name=Desk%20lamp")
+                               << u"filters=[name eq t:Desk lamp] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("plus is a space") << QByteArray("name=Desk+lamp")
+                                     << u"filters=[name eq t:Desk lamp] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("string null is text") << QByteArray("name=null")
+                                         << u"filters=[name eq t:null] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("number typed real") << QByteArray("price[gt]=20")
+                                       << u"filters=[price gt r:20] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("integer typed int") << QByteArray("stock[gte]=3")
+                                       << u"filters=[stock gte i:3] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("integer with fraction") << QByteArray("stock[lt]=2.5")
+                                           << u"filters=[stock lt r:2.5] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("boolean") << QByteArray("active=true&active[ne]=false")
+                             << u"filters=[active eq i:1; active ne i:0] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("untyped null") << QByteArray("note=null") << u"filters=[note eq n] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("untyped text") << QByteArray("note=5") << u"filters=[note eq t:5] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("every operator")
+        << QByteArray("price[gt]=1&price[gte]=2&price[lt]=3&price[lte]=4&price[ne]=5&price[eq]=6&price[in]=7,8.5")
+        << u"filters=[price gt r:1; price gte r:2; price lt r:3; price lte r:4; price ne r:5; price eq r:6; price in r:7|r:8.5] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("in strings") << QByteArray("category[in]=tools,toys")
+                                << u"filters=[category in t:tools|t:toys] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("id filter") << QByteArray("id[gte]=item-100")
+                               << u"filters=[id gte t:item-100] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("encoded brackets") << QByteArray("price%5Blte%5D=9")
+                                      << u"filters=[price lte r:9] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("sort mixed") << QByteArray("sort=-price,name,%2Bstock")
+                                << u"filters=[] sort=[-price,name,stock] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("sort id desc") << QByteArray("sort=-id") << u"filters=[] sort=[] id=desc limit=50 deleted=false"_s;
+    QTest::newRow("sort then id desc") << QByteArray("sort=category,-id")
+                                       << u"filters=[] sort=[category] id=desc limit=50 deleted=false"_s;
+    QTest::newRow("include deleted") << QByteArray("include_deleted=true")
+                                     << u"filters=[] sort=[] id=asc limit=50 deleted=true"_s;
+    QTest::newRow("include deleted false") << QByteArray("include_deleted=false")
+                                           << u"filters=[] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("unicode value") << QByteArray("name=") + enc(u"\u00dcn\u00efc\u00f6d\u00e9 \u2603"_s)
+                                   << u"filters=[name eq t:\u00dcn\u00efc\u00f6d\u00e9 \u2603] sort=[] id=asc limit=50 deleted=false"_s;
+    QTest::newRow("quote in value") << QByteArray("name=") + enc(u"x' OR 1=1 --"_s)
+                                    << u"filters=[name eq t:x' OR 1=1 --] sort=[] id=asc limit=50 deleted=false"_s;
+}
+
+void tst_ListQuery::parse()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(QString, parsed);
+    ListQuery q;
+    QString error;
+    QVERIFY2(ListQuery::parse(itemsOf(query), collection(), &q, &error), qPrintable(error));
+    QCOMPARE(describe(q), parsed);
+}
+
+void tst_ListQuery::parseRejects_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<QString>("message");   // a part of the error message
+
+    const QString limitMessage = u"limit must be 1..1000"_s;
+    QTest::newRow("limit 0") << QByteArray("limit=0") << limitMessage;
+    QTest::newRow("limit 1001") << QByteArray("limit=1001") << limitMessage;
+    QTest::newRow("limit negative") << QByteArray("limit=-5") << limitMessage;
+    QTest::newRow("limit text") << QByteArray("limit=ten") << limitMessage;
+    QTest::newRow("limit empty") << QByteArray("limit=") << limitMessage;
+    QTest::newRow("limit fraction") << QByteArray("limit=2.5") << limitMessage;
+    QTest::newRow("limit huge") << QByteArray("limit=99999999999999999999") << limitMessage;
+
+    QTest::newRow("unknown filter field") << QByteArray("colour=red") << u"unknown field 'colour'"_s;
+    QTest::newRow("unknown field lists the known ones") << QByteArray("colour=red") << u"name"_s;
+    QTest::newRow("unknown sort field") << QByteArray("sort=colour") << u"cannot sort by unknown field 'colour'"_s;
+    QTest::newRow("unknown sort field desc") << QByteArray("sort=price,-colour") << u"unknown field 'colour'"_s;
+    // id ends the order, but what follows it must still be a field.
+    QTest::newRow("unknown sort field after id") << QByteArray("sort=id,colour") << u"unknown field 'colour'"_s;
+    QTest::newRow("empty sort key") << QByteArray("sort=-") << u"cannot sort by unknown field ''"_s;
+    QTest::newRow("sort with a space") << QByteArray("sort=price%20desc") << u"unknown field 'price desc'"_s;
+    QTest::newRow("sort with SQL") << QByteArray("sort=price;DROP%20TABLE%20rm_items") << u"unknown field"_s;
+    QTest::newRow("sort by an operator key") << QByteArray("sort=name[gt]") << u"unknown field"_s;
+
+    QTest::newRow("unknown operator") << QByteArray("price[like]=5") << u"unknown operator 'like'"_s;
+    QTest::newRow("empty operator") << QByteArray("price[]=5") << u"unknown operator ''"_s;
+    QTest::newRow("two operators") << QByteArray("price[gt][lt]=5") << u"unknown operator"_s;
+    QTest::newRow("operator case") << QByteArray("price[GT]=5") << u"unknown operator 'GT'"_s;
+    QTest::newRow("index as operator") << QByteArray("tags[0]=t1") << u"unknown operator '0'"_s;
+    QTest::newRow("unclosed bracket") << QByteArray("price[gt=5") << u"unknown field"_s;
+    QTest::newRow("bracket only") << QByteArray("[gt]=5") << u"unknown field"_s;
+
+    QTest::newRow("number not a number") << QByteArray("price=cheap") << u"price must be a number, got 'cheap'"_s;
+    // JSON has no NaN: bound as a double it becomes SQL NULL and silently changes the filter.
+    QTest::newRow("number NaN") << QByteArray("price[ne]=nan") << u"price must be a number, got 'nan'"_s;
+    QTest::newRow("number empty") << QByteArray("price[gt]=") << u"price must be a number"_s;
+    QTest::newRow("integer not a number") << QByteArray("stock=many") << u"got 'many'"_s;
+    QTest::newRow("boolean yes") << QByteArray("active=yes") << u"active must be true or false, got 'yes'"_s;
+    QTest::newRow("boolean 1") << QByteArray("active=1") << u"active must be true or false"_s;
+    QTest::newRow("in with a bad member") << QByteArray("price[in]=1,two,3") << u"got 'two'"_s;
+    QTest::newRow("in with an empty member") << QByteArray("price[in]=1,,3") << u"price must be a number"_s;
+    QTest::newRow("include_deleted yes") << QByteArray("include_deleted=yes") << u"include_deleted is true or false"_s;
+
+    QTest::newRow("cursor garbage") << QByteArray("cursor=not-a-cursor") << u"cursor is not valid"_s;
+    QTest::newRow("cursor of JSON garbage") << QByteArray("cursor=") + QByteArray("{\"s\":1}").toBase64(QByteArray::Base64UrlEncoding)
+                                            << u"cursor is not valid"_s;
+}
+
+void tst_ListQuery::parseRejects()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(QString, message);
+    ListQuery q;
+    q.limit = 7;   // untouched on failure
+    QString error;
+    QVERIFY2(!ListQuery::parse(itemsOf(query), collection(), &q, &error), qPrintable(describe(q)));
+    QVERIFY2(error.contains(message), qPrintable(error));
+    QCOMPARE(q.limit, 7);
+}
+
+// ---------------------------------------------------------------------------------------------
+// filters against the real store
+
+void tst_ListQuery::filters_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<Predicate>("matches");
+    QTest::addColumn<bool>("includeDeleted");
+
+    auto row = [](const char *name, const QByteArray &query, Predicate p, bool includeDeleted = false) {
+        QTest::newRow(name) << query << p << includeDeleted;
+    };
+    row("everything", QByteArray(), {});
+    row("everything with deleted", "include_deleted=true", {}, true);
+    row("price eq", "price=5", [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Eq, num(5)); });
+    row("price eq fraction", "price=7.25", [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Eq, num(7.25)); });
+    row("price gt", "price[gt]=10", [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Gt, num(10)); });
+    row("price gte", "price[gte]=10", [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Gte, num(10)); });
+    row("price lt", "price[lt]=3.5", [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Lt, num(3.5)); });
+    row("price lte", "price[lte]=3.5", [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Lte, num(3.5)); });
+    row("price ne (missing and null count as not equal)", "price[ne]=5",
+        [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Ne, num(5)); });
+    row("price in", "price[in]=5,7.25,100",
+        [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Eq, num(5)) || rel(d, u"price"_s, Rel::Eq, num(7.25)); });
+    row("price range", "price[gt]=2&price[lte]=8",
+        [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Gt, num(2)) && rel(d, u"price"_s, Rel::Lte, num(8)); });
+    row("empty range", "price[gt]=8&price[lt]=2", [](const TestDoc &) { return false; });
+    row("stock eq", "stock=3", [](const TestDoc &d) { return rel(d, u"stock"_s, Rel::Eq, integer(3)); });
+    row("stock beyond a double", "stock=9007199254740993",
+        [](const TestDoc &d) { return rel(d, u"stock"_s, Rel::Eq, integer(9007199254740993LL)); });
+    row("stock gt fraction", "stock[gt]=2.5", [](const TestDoc &d) { return rel(d, u"stock"_s, Rel::Gt, num(2.5)); });
+    row("stock ne", "stock[ne]=0", [](const TestDoc &d) { return rel(d, u"stock"_s, Rel::Ne, integer(0)); });
+    row("stock in", "stock[in]=0,6", [](const TestDoc &d) {
+        return rel(d, u"stock"_s, Rel::Eq, integer(0)) || rel(d, u"stock"_s, Rel::Eq, integer(6));
+    });
+    row("active true", "active=true", [](const TestDoc &d) { return rel(d, u"active"_s, Rel::Eq, integer(1)); });
+    row("active false", "active=false", [](const TestDoc &d) { return rel(d, u"active"_s, Rel::Eq, integer(0)); });
+    row("active ne true", "active[ne]=true", [](const TestDoc &d) { return rel(d, u"active"_s, Rel::Ne, integer(1)); });
+    row("name eq", "name=name-04", [](const TestDoc &d) { return rel(d, u"name"_s, Rel::Eq, text(u"name-04"_s)); });
+    row("name gte text order", "name[gte]=name-10",
+        [](const TestDoc &d) { return rel(d, u"name"_s, Rel::Gte, text(u"name-10"_s)); });
+    row("name lt text order", "name[lt]=O", [](const TestDoc &d) { return rel(d, u"name"_s, Rel::Lt, text(u"O"_s)); });
+    row("name ne", "name[ne]=name-04", [](const TestDoc &d) { return rel(d, u"name"_s, Rel::Ne, text(u"name-04"_s)); });
+    row("name in", "name[in]=name-01,name-02,nobody", [](const TestDoc &d) {
+        return rel(d, u"name"_s, Rel::Eq, text(u"name-01"_s)) || rel(d, u"name"_s, Rel::Eq, text(u"name-02"_s));
+    });
+    row("string null is the text null", "name=null", [](const TestDoc &) { return false; });
+    row("category and price", "category=tools&price[gte]=6", [](const TestDoc &d) {
+        return rel(d, u"category"_s, Rel::Eq, text(u"tools"_s)) && rel(d, u"price"_s, Rel::Gte, num(6));
+    });
+    row("category ne includes missing", "category[ne]=food",
+        [](const TestDoc &d) { return rel(d, u"category"_s, Rel::Ne, text(u"food"_s)); });
+    row("id eq", "id=item-042", [](const TestDoc &d) { return d.id == u"item-042"_s; });
+    row("id range", "id[gte]=item-100&id[lt]=item-120", [](const TestDoc &d) {
+        return rel(d, u"id"_s, Rel::Gte, text(u"item-100"_s)) && rel(d, u"id"_s, Rel::Lt, text(u"item-120"_s));
+    });
+    row("id in", "id[in]=item-001,o'brien,item-024", [](const TestDoc &d) {
+        return d.id == u"item-001"_s || d.id == u"o'brien"_s || d.id == u"item-024"_s;
+    });
+    row("deleted one by id with include_deleted", "id=item-024&include_deleted=true",
+        [](const TestDoc &d) { return d.id == u"item-024"_s; }, true);
+    row("deleted ones filtered", "include_deleted=true&stock=3",
+        [](const TestDoc &d) { return rel(d, u"stock"_s, Rel::Eq, integer(3)); }, true);
+    row("untyped text value", "note=" + enc(u"n\u00f1"_s),
+        [](const TestDoc &d) { return rel(d, u"note"_s, Rel::Eq, text(u"n\u00f1"_s)); });
+    row("untyped ne null: every present value", "note[ne]=null", [](const TestDoc &d) { return !valueOf(d, u"note"_s).isNull(); });
+    // `note=null` is the one spelling that asks for records whose note is null (or absent):
+    // the parser types it as SQL NULL on an untyped field, so it must match those records.
+    row("untyped eq null: null or missing", "note=null", [](const TestDoc &d) { return valueOf(d, u"note"_s).isNull(); });
+}
+
+void tst_ListQuery::filters()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(Predicate, matches);
+    QFETCH(bool, includeDeleted);
+    const QStringList expected = oracle(matches, QString(), includeDeleted);
+    QCOMPARE(pageAll(query, 1000), expected);
+    // The same rows in pages of 7.
+    QCOMPARE(pageAll(query, 7), expected);
+}
+
+void tst_ListQuery::valuesAreBoundNotSpliced()
+{
+    const QString evil = u"x' OR 1=1 --"_s;
+    ListQuery q;
+    QVERIFY(parseOk("name=" + enc(evil) + "&price[in]=1,2&sort=-price,name", &q));
+    const ListQuery::Sql sql = q.toSql(ReadStore::quotedTable(kCollection));
+    QVERIFY2(!sql.text.contains("OR 1=1"), sql.text.constData());
+    QVERIFY2(!sql.text.contains("x'"), sql.text.constData());
+    QCOMPARE(sql.bindings.size(), 3);
+    QCOMPARE(sql.bindings.at(0).type, SqlValue::Text);
+    QCOMPARE(sql.bindings.at(0).text, evil);
+    QVERIFY2(sql.text.endsWith(" LIMIT 51"), sql.text.constData());
+    QCOMPARE(sql.sortColumn, 6);
+
+    // The cursor's values are bound too.
+    ReadStore::Page page;
+    QString error;
+    ListQuery first;
+    QVERIFY(parseOk("sort=name&limit=1", &first));
+    QVERIFY(m_store.list(kCollection, first, &page, &error));
+    QVERIFY(!page.nextCursor.isEmpty());
+    ListQuery next;
+    QVERIFY(parseOk("sort=name&limit=1&cursor=" + page.nextCursor, &next));
+    QVERIFY(next.after);
+    const ListQuery::Sql pageSql = next.toSql(ReadStore::quotedTable(kCollection));
+    QVERIFY2(!pageSql.text.contains(page.items.first().id.toUtf8()), pageSql.text.constData());
+}
+
+// ---------------------------------------------------------------------------------------------
+// sorting and paging
+
+void tst_ListQuery::sortAndPage_data()
+{
+    QTest::addColumn<QString>("sort");
+    QTest::addColumn<QByteArray>("filter");
+    QTest::addColumn<Predicate>("matches");
+    QTest::addColumn<bool>("includeDeleted");
+
+    auto row = [](const QString &sort, const QByteArray &filter = {}, Predicate p = {}, bool deleted = false) {
+        QTest::newRow(qPrintable(u"sort="_s + sort + (filter.isEmpty() ? QString() : u" "_s + QString::fromUtf8(filter))))
+            << sort << filter << p << deleted;
+    };
+    row(QString());
+    row(u"-id"_s);
+    row(u"name"_s);              // missing, null, equal names
+    row(u"-name"_s);
+    row(u"price"_s);             // reals, equal values, NULL and missing
+    row(u"-price"_s);
+    row(u"stock,-price"_s);      // mixed directions, many ties, 2^53 neighbours
+    row(u"-stock,price"_s);
+    row(u"category,-stock,name"_s);
+    row(u"-category,stock,-name,-id"_s);
+    row(u"active,-name"_s);
+    row(u"price,-id"_s);
+    row(u"-note"_s);             // untyped: NULL, numbers and text in one column
+    row(u"note,price"_s);
+    row(u"tags,-price"_s);       // arrays sort by their JSON text
+    row(u"-price"_s, "category=tools", [](const TestDoc &d) { return rel(d, u"category"_s, Rel::Eq, text(u"tools"_s)); });
+    row(u"name,price"_s, "price[gte]=3&stock[ne]=2",
+        [](const TestDoc &d) { return rel(d, u"price"_s, Rel::Gte, num(3)) && rel(d, u"stock"_s, Rel::Ne, integer(2)); });
+    row(u"-stock"_s, "include_deleted=true", {}, true);
+}
+
+void tst_ListQuery::sortAndPage()
+{
+    QFETCH(QString, sort);
+    QFETCH(QByteArray, filter);
+    QFETCH(Predicate, matches);
+    QFETCH(bool, includeDeleted);
+
+    QByteArray query = filter;
+    if (!sort.isEmpty())
+        query += QByteArray(query.isEmpty() ? "" : "&") + "sort=" + enc(sort);
+    const QStringList expected = oracle(matches, sort, includeDeleted);
+    QVERIFY(!expected.isEmpty());
+
+    QCOMPARE(pageAll(query, 1000), expected);
+    for (int limit : {1, 2, 3, 7, 50}) {
+        int pages = 0;
+        const QStringList got = pageAll(query, limit, &pages);
+        // Every item once, none skipped, in order; the last page is not empty.
+        QCOMPARE(got, expected);
+        QCOMPARE(pages, int((expected.size() + limit - 1) / limit));
+    }
+}
+
+void tst_ListQuery::pagingWhileInserting()
+{
+    // New documents arrive between pages, on both sides of the cursor and with sort values
+    // equal to the ones on the page just read. The original documents come exactly once, in
+    // order; nothing repeats.
+    const QString sort = u"-price,stock"_s;
+    const QByteArray query = "sort=" + enc(sort);
+    const QStringList before = oracle({}, sort);
+    QSet<QString> originals(before.cbegin(), before.cend());
+
+    int step = 0;
+    auto insert = [&] {
+        auto tx = m_store.begin();
+        QVERIFY(tx);
+        for (int k = 0; k < 3; ++k) {
+            TestDoc d;
+            d.id = QStringLiteral("new-%1-%2").arg(step, 3, 10, QLatin1Char('0')).arg(k);
+            d.doc = QJsonObject{{u"id"_s, d.id}, {u"name"_s, u"new"_s}, {u"stock"_s, (step + k) % 7}};
+            if (k != 2)
+                d.doc.insert(u"price"_s, ((step * 13 + k * 29) % 50) * 0.25);
+            StoredDocument s;
+            s.collection = kCollection;
+            s.id = d.id;
+            s.doc = QJsonDocument(d.doc).toJson(QJsonDocument::Compact);
+            s.version = 0;
+            s.position = 1000 + step;
+            QVERIFY(tx->put(s));
+            m_docs.append(d);
+            ++m_inserted;
+        }
+        QVERIFY(tx->commit());
+        ++step;
+    };
+
+    const QStringList got = pageAll(query, 5, nullptr, insert);
+    QVERIFY(step > 10);
+
+    QStringList originalsSeen;
+    QSet<QString> seen;
+    for (const QString &id : got) {
+        QVERIFY2(!seen.contains(id), qPrintable(u"repeated: "_s + id));
+        seen.insert(id);
+        if (originals.contains(id))
+            originalsSeen.append(id);
+    }
+    QCOMPARE(originalsSeen, before);
+    // What was read is in the requested order (against everything that exists now).
+    const QStringList now = oracle({}, sort);
+    QStringList nowSeen;
+    for (const QString &id : now) {
+        if (seen.contains(id))
+            nowSeen.append(id);
+    }
+    QCOMPARE(got, nowSeen);
+    // And a fresh pass sees everything.
+    QCOMPARE(pageAll(query, 9), now);
+}
+
+void tst_ListQuery::foreignOrTamperedCursorsAreRejected()
+{
+    ListQuery first;
+    QVERIFY(parseOk("sort=price&limit=3", &first));
+    ReadStore::Page page;
+    QString error;
+    QVERIFY(m_store.list(kCollection, first, &page, &error));
+    const QByteArray cursor = page.nextCursor;
+    QVERIFY(!cursor.isEmpty());
+
+    // Same sort, other filters and limit: accepted.
+    ListQuery same;
+    QVERIFY(parseOk("sort=price&limit=10&cursor=" + cursor, &same));
+    QVERIFY(same.after);
+    QVERIFY(parseOk("sort=%2Bprice&price[gt]=1&cursor=" + cursor, &same));
+
+    auto rejected = [this](const QByteArray &query) {
+        ListQuery q;
+        QString e;
+        const bool ok = ListQuery::parse(itemsOf(query), collection(), &q, &e);
+        return !ok && e.contains(u"cursor"_s);
+    };
+    QVERIFY(rejected("sort=-price&cursor=" + cursor));
+    QVERIFY(rejected("sort=price,-id&cursor=" + cursor));
+    QVERIFY(rejected("sort=price,name&cursor=" + cursor));
+    QVERIFY(rejected("sort=name&cursor=" + cursor));
+    QVERIFY(rejected("cursor=" + cursor));
+    QVERIFY(rejected("sort=price&cursor=" + cursor.left(cursor.size() / 2)));
+
+    // Hand-made cursors: right signature, wrong shapes.
+    auto make = [](const QByteArray &json) -> QByteArray {
+        return "cursor=" + json.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    };
+    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["t","x"]]})")));               // too few values
+    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["r",1],["t","x"],["t","y"]]})")));   // too many
+    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["x",1],["t","x"]]})")));       // unknown tag
+    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["i","1 OR 1=1"],["t","x"]]})")));   // not an integer
+    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["r","1"],["t","x"]]})")));     // real as text
+    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":"x"})")));
+    QVERIFY(rejected("sort=price&" + make("[]")));
+
+    // A hand-made cursor of the right shape is just a position: it returns what follows it.
+    ListQuery crafted;
+    QVERIFY(parseOk("sort=price&limit=1000&" + make(R"({"s":"price,id","v":[["r",10],["t","item-999"]]})"), &crafted));
+    QVERIFY(m_store.list(kCollection, crafted, &page, &error));
+    for (const StoredDocument &d : std::as_const(page.items)) {
+        const double price = QJsonDocument::fromJson(d.doc).object().value(u"price"_s).toDouble(-1);
+        QVERIFY2(price > 10 || (price == 10 && d.id > u"item-999"_s), qPrintable(d.id));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// injection
+
+void tst_ListQuery::injection_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<bool>("accepted");
+    QTest::addColumn<Predicate>("matches");   // when accepted: exactly these, literally
+
+    auto literal = [](const char *name, const QString &field, const QString &value) {
+        QTest::newRow(name) << QByteArray(enc(field) + '=' + enc(value)) << true
+                            << Predicate([field, value](const TestDoc &d) { return rel(d, field, Rel::Eq, text(value)); });
+    };
+    auto refused = [](const char *name, const QByteArray &query) {
+        QTest::newRow(name) << query << false << Predicate();
+    };
+
+    literal("quote OR 1=1", u"name"_s, u"x' OR 1=1 --"_s);
+    literal("quote OR empty", u"name"_s, u"' OR ''='"_s);
+    literal("double quotes", u"name"_s, u"\"quoted\""_s);
+    literal("double quote OR", u"name"_s, u"\" OR \"\"=\""_s);
+    literal("drop table", u"name"_s, u"Robert'); DROP TABLE \"rm_items\";--"_s);
+    literal("percent and underscore are no wildcards", u"name"_s, u"100%_match"_s);
+    literal("a lone percent", u"name"_s, u"%"_s);
+    literal("unicode", u"name"_s, u"\u00dcn\u00efc\u00f6d\u00e9 \u2603"_s);
+    literal("unicode lookalike", u"name"_s, u"\u00dcn\u00efc\u00f6d\u00e9 \u2604"_s);
+    literal("backslash", u"name"_s, u"O\\'Brien"_s);
+    literal("O'Brien", u"name"_s, u"O'Brien"_s);
+    literal("id with a quote", u"id"_s, u"o'brien"_s);
+    literal("id with double quotes", u"id"_s, u"x\" OR \"1\"=\"1"_s);
+    literal("id comment", u"id"_s, u"item-001' --"_s);
+    literal("json path in a value", u"name"_s, u"$.name"_s);
+    literal("nul byte", u"name"_s, u"name-04\u0000' OR 1=1"_s);
+    QTest::newRow("in splits on commas only") << QByteArray("name[in]=" + enc(u"a','b"_s)) << true
+                                             << Predicate([](const TestDoc &d) {
+                                                    return rel(d, u"name"_s, Rel::Eq, text(u"a'"_s))
+                                                        || rel(d, u"name"_s, Rel::Eq, text(u"'b"_s));
+                                                });
+    QTest::newRow("gt with a quote") << QByteArray("name[gt]=" + enc(u"z' OR '1'='1"_s)) << true
+                                     << Predicate([](const TestDoc &d) { return rel(d, u"name"_s, Rel::Gt, text(u"z' OR '1'='1"_s)); });
+    QTest::newRow("untyped field, SQL value") << QByteArray("note=" + enc(u"1 OR 1=1"_s)) << true
+                                              << Predicate([](const TestDoc &d) { return rel(d, u"note"_s, Rel::Eq, text(u"1 OR 1=1"_s)); });
+
+    refused("number with SQL", "price=" + enc(u"1 OR 1=1"_s));
+    refused("number with a quote", "price[gt]=" + enc(u"0' OR '1'='1"_s));
+    refused("integer with SQL", "stock[in]=" + enc(u"1) OR (1=1"_s));
+    refused("boolean with SQL", "active=" + enc(u"true OR 1=1"_s));
+    refused("undeclared field with SQL", enc(u"price)--"_s) + "=1");
+    refused("declared field named price)--", enc(u"price)--"_s) + "[gt]=1");
+    refused("declared field with a quote", enc(u"a'b"_s) + "=x");
+    refused("declared field with a space", enc(u"x y"_s) + "=x");
+    refused("declared field with unicode", enc(u"na\u00efve"_s) + "=x");
+    refused("json_extract as a field", "json_extract=1");
+    refused("json_extract call as a field", enc(u"json_extract(doc,'$.price')"_s) + "=1");
+    refused("json path as a field", enc(u"$.price"_s) + "=1");
+    refused("nested path as a field", "price.x=1");
+    refused("doc column", "doc=x");
+    refused("deleted column", "deleted=1");
+    refused("rowid", "rowid=1");
+    refused("field with a NUL", "name%00=x");
+    refused("field with a comment", enc(u"name--"_s) + "=x");
+    refused("operator with SQL", enc(u"price[gt] OR 1=1]"_s) + "=1");
+    refused("operator with a quote", enc(u"price[gt']"_s) + "=1");
+    refused("sort by SQL", "sort=" + enc(u"price; DROP TABLE rm_items"_s));
+    refused("sort by a quoted field", "sort=" + enc(u"a'b"_s));
+    refused("sort by json_extract", "sort=" + enc(u"json_extract(doc,'$.price')"_s));
+    refused("sort by a declared field named name[gt]", "sort=" + enc(u"name[gt]"_s));
+    refused("sort by price)--", "sort=" + enc(u"-price)--"_s));
+    refused("sort by unicode", "sort=" + enc(u"na\u00efve"_s));
+    refused("limit with SQL", "limit=" + enc(u"1; DROP TABLE rm_items"_s));
+}
+
+void tst_ListQuery::injection()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(bool, accepted);
+    QFETCH(Predicate, matches);
+
+    ListQuery q;
+    QString error;
+    const bool ok = ListQuery::parse(itemsOf(query), collection(), &q, &error);
+    QVERIFY2(ok == accepted, qPrintable(ok ? describe(q) : error));
+    if (accepted)
+        QCOMPARE(pageAll(query, 1000), oracle(matches, QString()));
+    else
+        QVERIFY(!error.isEmpty());
+    // Nothing was changed or dropped.
+    QCOMPARE(m_store.count(kCollection, true), qint64(200 + m_inserted));
+    QCOMPARE(m_store.collections(), QStringList{kCollection});
+}
+
+QTEST_GUILESS_MAIN(tst_ListQuery)
+
+#include "tst_listquery.moc"

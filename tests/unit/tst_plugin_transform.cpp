@@ -1,0 +1,183 @@
+// cors and proxy-rewrite through a real Gateway: preflights answered by the gateway with the
+// Access-Control-* headers a browser checks, CORS headers on ordinary (and error) answers,
+// nothing for origins that are not allowed; and what the upstream receives after a rewrite.
+#include "tst_plugin_bench.h"
+
+using namespace Gatehouse;
+using namespace PluginBench;
+using namespace Qt::StringLiterals;
+
+namespace {
+using HeaderMap = QMap<QByteArray, QByteArray>;   // expected headers; an empty value: must be absent
+
+QByteArray valuesOf(const ApiRequest &r, const QByteArray &name)
+{
+    QList<QByteArray> values;
+    for (const auto &[n, v] : r.headers) {
+        if (n == name)
+            values.append(v);
+    }
+    return values.join(", ");
+}
+} // namespace
+
+class tst_PluginTransform : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void cors_data();
+    void cors();
+    void corsOnErrorAnswers();
+    void proxyRewrite_data();
+    void proxyRewrite();
+};
+
+void tst_PluginTransform::cors_data()
+{
+    QTest::addColumn<QByteArray>("config");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<Headers>("headers");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<bool>("upstream");
+    QTest::addColumn<HeaderMap>("expected");
+
+    const QByteArray defaults = "{}";
+    const QByteArray listed = R"json({"allow_origins": "https://a.example,https://b.example", "allow_methods": "GET,POST",
+        "allow_headers": "content-type,x-api", "expose_headers": "x-request-id", "max_age": 600, "allow_credential": true})json";
+    auto preflight = [](const QByteArray &origin, const QByteArray &requestHeaders = {}) {
+        Headers h{{"origin", origin}, {"access-control-request-method", "POST"}};
+        if (!requestHeaders.isEmpty())
+            h.append({"access-control-request-headers", requestHeaders});
+        return h;
+    };
+    const QByteArray none;
+
+    QTest::newRow("preflight, defaults") << defaults << QByteArray("OPTIONS") << preflight("https://any.example") << 204 << false
+        << HeaderMap{{"access-control-allow-origin", "*"}, {"access-control-allow-methods", "GET,POST,PUT,DELETE,PATCH,HEAD,OPTIONS,CONNECT,TRACE"},
+                     {"access-control-allow-headers", "*"}, {"access-control-max-age", "5"}, {"access-control-allow-credentials", none},
+                     {"vary", none}};
+    QTest::newRow("simple request, defaults") << defaults << QByteArray("GET") << Headers{{"origin", "https://any.example"}} << 200 << true
+        << HeaderMap{{"access-control-allow-origin", "*"}, {"access-control-expose-headers", none}, {"vary", none}};
+    QTest::newRow("no origin, no CORS") << defaults << QByteArray("GET") << Headers{} << 200 << true
+        << HeaderMap{{"access-control-allow-origin", none}};
+    QTest::newRow("OPTIONS that is no preflight goes upstream") << defaults << QByteArray("OPTIONS") << Headers{{"origin", "https://x.example"}}
+        << 200 << true << HeaderMap{{"access-control-allow-origin", "*"}, {"access-control-allow-methods", none}};
+    QTest::newRow("preflight, listed origin") << listed << QByteArray("OPTIONS") << preflight("https://b.example") << 204 << false
+        << HeaderMap{{"access-control-allow-origin", "https://b.example"}, {"vary", "Origin"}, {"access-control-allow-methods", "GET,POST"},
+                     {"access-control-allow-headers", "content-type,x-api"}, {"access-control-max-age", "600"},
+                     {"access-control-allow-credentials", "true"}};
+    QTest::newRow("simple request, listed origin") << listed << QByteArray("GET") << Headers{{"origin", "https://a.example"}} << 200 << true
+        << HeaderMap{{"access-control-allow-origin", "https://a.example"}, {"vary", "Origin"}, {"access-control-allow-credentials", "true"},
+                     {"access-control-expose-headers", "x-request-id"}};
+    QTest::newRow("origins compare without case") << listed << QByteArray("GET") << Headers{{"origin", "HTTPS://A.EXAMPLE"}} << 200 << true
+        << HeaderMap{{"access-control-allow-origin", "HTTPS://A.EXAMPLE"}};
+    QTest::newRow("preflight, other origin") << listed << QByteArray("OPTIONS") << preflight("https://evil.example") << 204 << false
+        << HeaderMap{{"access-control-allow-origin", none}, {"access-control-allow-methods", none}, {"access-control-allow-headers", none},
+                     {"access-control-max-age", none}, {"access-control-allow-credentials", none}};
+    QTest::newRow("simple request, other origin") << listed << QByteArray("GET") << Headers{{"origin", "https://a.example.evil"}} << 200 << true
+        << HeaderMap{{"access-control-allow-origin", none}, {"access-control-allow-credentials", none}, {"access-control-expose-headers", none}};
+    const QByteArray regex = R"json({"allow_origins": "https://x.example", "allow_origins_by_regex": ["^https://[a-z]+\\.shop\\.example$"]})json";
+    QTest::newRow("origin by regex") << regex << QByteArray("OPTIONS") << preflight("https://api.shop.example") << 204 << false
+        << HeaderMap{{"access-control-allow-origin", "https://api.shop.example"}, {"vary", "Origin"}};
+    QTest::newRow("origin not matching the regex") << regex << QByteArray("OPTIONS") << preflight("https://api.shop.example.com") << 204 << false
+        << HeaderMap{{"access-control-allow-origin", none}};
+    QTest::newRow("listed besides the regex") << regex << QByteArray("GET") << Headers{{"origin", "https://x.example"}} << 200 << true
+        << HeaderMap{{"access-control-allow-origin", "https://x.example"}};
+    QTest::newRow("** echoes the requested headers") << QByteArray(R"json({"allow_origins": "**", "allow_headers": "**"})json")
+        << QByteArray("OPTIONS") << preflight("https://z.example", "x-a, x-b") << 204 << false
+        << HeaderMap{{"access-control-allow-origin", "https://z.example"}, {"access-control-allow-headers", "x-a, x-b"}};
+}
+
+void tst_PluginTransform::cors()
+{
+    QFETCH(QByteArray, config);
+    QFETCH(QByteArray, method);
+    QFETCH(Headers, headers);
+    QFETCH(int, status);
+    QFETCH(bool, upstream);
+    QFETCH(HeaderMap, expected);
+    Bench bench;
+    QCOMPARE(bench.apply("[" + route("r", "/r", "{\"cors\":" + config + "}") + "]"), QStringList());
+    const ApiResponse r = bench.send(request(method, "/r", headers));
+    QCOMPARE(r.status, status);
+    QCOMPARE(bench.received.size(), upstream ? 1 : 0);
+    for (auto it = expected.cbegin(); it != expected.cend(); ++it)
+        QVERIFY2(r.header(it.key()) == it.value(), QByteArray(it.key() + ": " + r.header(it.key())).constData());
+}
+
+void tst_PluginTransform::corsOnErrorAnswers()
+{
+    // cors (4000) runs before key-auth (2500), so a browser can read the 401 too.
+    Bench bench;
+    const QByteArray plugins = R"json({"cors": {"allow_origins": "https://a.example"}, "key-auth": {}})json";
+    QCOMPARE(bench.apply("[" + route("r", "/r", plugins) + "]"), QStringList());
+    const ApiResponse r = bench.get("/r", {{"origin", "https://a.example"}});
+    QCOMPARE(r.status, 401);
+    QCOMPARE(r.header("access-control-allow-origin"), QByteArray("https://a.example"));
+    // A preflight carries no credentials; it is answered before authentication.
+    QCOMPARE(bench.send(request("OPTIONS", "/r", {{"origin", "https://a.example"}, {"access-control-request-method", "GET"}})).status, 204);
+}
+
+void tst_PluginTransform::proxyRewrite_data()
+{
+    QTest::addColumn<QByteArray>("config");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<Headers>("headers");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<HeaderMap>("expected");   // header -> all its values, joined by ", "
+
+    const Headers none;
+    QTest::newRow("uri") << QByteArray(R"json({"uri": "/v2/items"})json") << QByteArray("/r/abc?x=1") << none
+                         << QByteArray("/v2/items") << QByteArray("x=1") << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("uri with query and variables") << QByteArray(R"json({"uri": "/v2/items?from=$arg_src&ip=${remote_addr}"})json")
+        << QByteArray("/r/abc?src=web") << none << QByteArray("/v2/items") << QByteArray("from=web&ip=127.0.0.1&src=web") << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("regex_uri with captures") << QByteArray(R"json({"regex_uri": ["^/r/(\\w+)/(\\w+)$", "/items/$2/$1"]})json")
+        << QByteArray("/r/a/b?q=1") << none << QByteArray("/items/b/a") << QByteArray("q=1") << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("first matching pair wins") << QByteArray(R"json({"regex_uri": ["^/nomatch", "/x", "^/r/(.*)", "/second/${1}", "^/r", "/third"]})json")
+        << QByteArray("/r/a/b") << none << QByteArray("/second/a/b") << QByteArray() << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("only the match is replaced") << QByteArray(R"json({"regex_uri": ["/old/", "/new/"]})json")
+        << QByteArray("/r/old/x") << none << QByteArray("/r/new/x") << QByteArray() << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("no match keeps the path") << QByteArray(R"json({"regex_uri": ["^/nomatch/(.*)", "/x/$1"]})json")
+        << QByteArray("/r/a") << none << QByteArray("/r/a") << QByteArray() << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("uri wins over regex_uri") << QByteArray(R"json({"uri": "/fixed", "regex_uri": ["^/r/(.*)", "/x/$1"]})json")
+        << QByteArray("/r/a") << none << QByteArray("/fixed") << QByteArray() << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("method and host") << QByteArray(R"json({"method": "POST", "host": "backend.local"})json")
+        << QByteArray("/r/a") << Headers{{"host", "gateway.example"}} << QByteArray("/r/a") << QByteArray() << QByteArray("POST")
+        << HeaderMap{{"host", "backend.local"}};
+    QTest::newRow("header verbs") << QByteArray(R"json({"headers": {"add": {"X-Multi": "b"}, "remove": ["x-old"],
+            "set": {"X-Api": "v2", "X-Client": "$remote_addr", "X-Multi-Set": "only"}}})json")
+        << QByteArray("/r/a") << Headers{{"x-old", "1"}, {"x-multi", "a"}, {"x-multi-set", "1"}, {"x-multi-set", "2"}}
+        << QByteArray("/r/a") << QByteArray() << QByteArray("GET")
+        << HeaderMap{{"x-old", ""}, {"x-multi", "a, b"}, {"x-api", "v2"}, {"x-client", "127.0.0.1"}, {"x-multi-set", "only"}};
+    QTest::newRow("flat headers") << QByteArray(R"json({"headers": {"X-Api": "v2", "X-Old": "", "X-From": "$http_x_user"}})json")
+        << QByteArray("/r/a") << Headers{{"x-old", "1"}, {"x-user", "ann"}} << QByteArray("/r/a") << QByteArray() << QByteArray("GET")
+        << HeaderMap{{"x-old", ""}, {"x-api", "v2"}, {"x-from", "ann"}};
+}
+
+void tst_PluginTransform::proxyRewrite()
+{
+    QFETCH(QByteArray, config);
+    QFETCH(QByteArray, target);
+    QFETCH(Headers, headers);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, query);
+    QFETCH(QByteArray, method);
+    QFETCH(HeaderMap, expected);
+    Bench bench;
+    QCOMPARE(bench.apply("[" + route("r", "/r/*", "{\"proxy-rewrite\":" + config + "}") + "]"), QStringList());
+    QCOMPARE(bench.send(request("GET", target, headers)).status, 200);
+    QCOMPARE(bench.received.size(), 1);
+    const ApiRequest &seen = bench.received.first();
+    QCOMPARE(seen.path, path);
+    QCOMPARE(seen.query, query);
+    QCOMPARE(seen.method, method);
+    QCOMPARE(seen.routeId, u"r"_s);   // matched on the path as it came in
+    for (auto it = expected.cbegin(); it != expected.cend(); ++it)
+        QVERIFY2(valuesOf(seen, it.key()) == it.value(), QByteArray(it.key() + ": " + valuesOf(seen, it.key())).constData());
+}
+
+QTEST_GUILESS_MAIN(tst_PluginTransform)
+#include "tst_plugin_transform.moc"
