@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The gateway against nginx, in one run on one machine (wrk -t2 -c64, RUNS times, medians):
+#   1. GET /api/products/{id} through the gateway, no plugins;
+#   2. the same route with key-auth + limit-count (a limit far above the load);
+#   3. nginx returning the same JSON body from a file (the limit);
+#   4. nginx as a reverse proxy in front of the engine (the two-hop layout a separate gateway gives);
+# plus route matching with 10 vs 10,000 routes (bench_routing).
+# Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, WRK_DURATION=10s.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${GATEHOUSE_BUILD_DIR:-$root/build}
+runs=${RUNS:-3}
+duration=${WRK_DURATION:-10s}
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+command -v wrk >/dev/null || as_root apt-get install -y wrk >&2
+command -v nginx >/dev/null || as_root apt-get install -y nginx-light >&2
+ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse bench_routing >&2
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-gateway.XXXXXX")
+engine_pid=""
+cleanup() {
+    [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
+    [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+"$build/app/gatehouse" --headless --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --admin-key bench 2>"$tmp/engine.log" &
+engine_pid=$!
+for _ in $(seq 100); do grep -q "admin API listening" "$tmp/engine.log" && break; sleep 0.1; done
+gw=$(sed -n 's/.*gateway listening on http:\/\/\(.*\)$/\1/p' "$tmp/engine.log")
+adm=$(sed -n 's/.*admin API listening on http:\/\/\(.*\)$/\1/p' "$tmp/engine.log")
+K="X-API-KEY: bench"
+
+curl -s -o /dev/null -XPOST "http://$gw/api/products" -H 'content-type: application/json' -d '{"id":"bench-1","name":"Widget","price":9.5,"sku":"ABC-123"}'
+body=$(curl -s -H 'X-Min-Position: 1' "http://$gw/api/products/bench-1")
+# A second route to the same document, with the two plugins.
+curl -s -o /dev/null -XPUT "http://$adm/admin/consumers/bench" -H "$K" -d '{"plugins":{"key-auth":{"key":"bench-key"}}}'
+curl -s -o /dev/null -XPUT "http://$adm/admin/routes/guarded" -H "$K" \
+  -d '{"uri":"/guarded/:id","methods":["GET"],"upstream":{"type":"query","collection":"products"},"plugins":{"key-auth":{},"limit-count":{"count":100000000,"time_window":60,"key_type":"var","key":"consumer_name"}}}'
+
+mkdir -p "$tmp/www/api/products"; printf '%s' "$body" > "$tmp/www/api/products/bench-1"
+static_port=$(free_port); proxy_port=$(free_port)
+cat > "$tmp/nginx.conf" <<CONF
+worker_processes 1;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    upstream engine { server $gw; keepalive 64; }
+    server { listen 127.0.0.1:$static_port; root $tmp/www; default_type application/json; }
+    server { listen 127.0.0.1:$proxy_port;
+             location / { proxy_pass http://engine; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}
+CONF
+nginx -c "$tmp/nginx.conf" -p "$tmp"
+sleep 0.5
+
+run() {   # url [header] -> requests/s
+    local out
+    if [ $# -gt 1 ]; then out=$(wrk -t2 -c64 -d"$duration" -H "$2" "$1"); else out=$(wrk -t2 -c64 -d"$duration" "$1"); fi
+    grep -q "Non-2xx" <<<"$out" && echo "warning: non-2xx answers from $1" >&2
+    awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+declare -a plain guarded static proxied
+for _ in $(seq "$runs"); do   # interleaved so machine noise hits every layout alike
+    plain+=("$(run "http://$gw/api/products/bench-1")")
+    guarded+=("$(run "http://$gw/guarded/bench-1" "apikey: bench-key")")
+    static+=("$(run "http://127.0.0.1:$static_port/api/products/bench-1")")
+    proxied+=("$(run "http://127.0.0.1:$proxy_port/api/products/bench-1")")
+done
+p=$(printf '%s\n' "${plain[@]}" | median); g=$(printf '%s\n' "${guarded[@]}" | median)
+s=$(printf '%s\n' "${static[@]}" | median); x=$(printf '%s\n' "${proxied[@]}" | median)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo "## Gateway ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); wrk -t2 -c64 -d$duration, median of $runs)"
+echo
+echo "| layout | requests/s | runs | ratio | target |"
+echo "|---|---:|---|---:|---|"
+echo "| nginx, the same JSON from a file (the limit) | $s | ${static[*]} | 1.00 | |"
+echo "| gateway, GET /api/products/{id}, no plugins | $p | ${plain[*]} | $(ratio "$p" "$s") of nginx | >= 0.6x nginx |"
+echo "| gateway, with key-auth + limit-count | $g | ${guarded[*]} | $(ratio "$g" "$s") of nginx | >= 0.5x nginx |"
+echo "| nginx reverse proxy in front of the engine | $x | ${proxied[*]} | gateway / this = $(ratio "$p" "$x") | >= 1.5x |"
+echo
+"$build/tests/bench/bench_routing"
