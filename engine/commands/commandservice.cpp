@@ -26,6 +26,31 @@ QString newId()
     return EventId::generate();
 }
 
+// A JSON string literal for `text` (RFC 8259 escaping).
+QByteArray jsonString(const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    QByteArray out;
+    out.reserve(utf8.size() + 2);
+    out += '"';
+    for (const char c : utf8) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20)
+                out += "\\u00" + QByteArray::number(static_cast<unsigned char>(c), 16).rightJustified(2, '0');
+            else
+                out += c;
+        }
+    }
+    out += '"';
+    return out;
+}
+
 bool isJsonContentType(QByteArrayView value)
 {
     QByteArray type = value.toByteArray();
@@ -246,19 +271,27 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
             p->eventType = p->collection.name + QStringLiteral(".deleted");
         }
     }
-    p->eventData = QJsonDocument(doc).toJson(QJsonDocument::Compact);
+    // The event keeps the client's JSON text where it is the document as validated (no
+    // re-serialisation on the hot path); only an inserted or removed id changes it.
+    const QByteArray body = command.body.trimmed();
+    if (isCreate && bodyId.isUndefined()) {
+        const QByteArray rest = body.mid(1).trimmed();
+        p->eventData = "{\"id\":" + jsonString(command.id) + (rest.startsWith('}') ? "" : ",") + rest;
+    } else if (!body.isEmpty() && (isCreate || (isUpdate && bodyId.isUndefined()))) {
+        p->eventData = body;
+    } else {
+        p->eventData = QJsonDocument(doc).toJson(QJsonDocument::Compact);
+    }
 
     const QString commandId = newId();
-    QJsonObject meta{
-        {QStringLiteral("commandid"), commandId},
-        {QStringLiteral("causationid"), commandId},
-        {QStringLiteral("correlationid"), command.correlationId.isEmpty() ? commandId : command.correlationId},
-    };
+    const QByteArray commandIdJson = jsonString(commandId);
+    p->metadata = "{\"commandid\":" + commandIdJson + ",\"causationid\":" + commandIdJson + ",\"correlationid\":"
+        + (command.correlationId.isEmpty() ? commandIdJson : jsonString(command.correlationId));
     if (!command.user.isEmpty())
-        meta.insert(QStringLiteral("user"), command.user);
+        p->metadata += ",\"user\":" + jsonString(command.user);
     if (!command.origin.isEmpty())
-        meta.insert(QStringLiteral("origin"), command.origin);
-    p->metadata = QJsonDocument(meta).toJson(QJsonDocument::Compact);
+        p->metadata += ",\"origin\":" + jsonString(command.origin);
+    p->metadata += '}';
 
     if (!command.idempotencyKey.isEmpty()) {
         // What makes two requests "the same": collection, target, command and body bytes.
