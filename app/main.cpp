@@ -35,7 +35,7 @@ bool hasArgument(int argc, char **argv, const char *name)
     return false;
 }
 
-bool displayAvailable()
+[[maybe_unused]] bool displayAvailable()
 {
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
         || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
