@@ -4,6 +4,7 @@
 #include "config/collectioncatalog.h"
 #include "config/configstore.h"
 #include "config/embeddedresources.h"
+#include "functions/functionservice.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"
 #include "gateway/httpupstream.h"
@@ -49,6 +50,7 @@ struct Engine::Private
     std::unique_ptr<HttpUpstream> httpUpstream;   // the gateway's "http" handler uses it
     std::unique_ptr<Gateway> gateway;
     std::unique_ptr<ResourceService> resources;
+    std::unique_ptr<FunctionService> functions;
 
     bool fail(const QString &message)
     {
@@ -154,6 +156,14 @@ bool Engine::start(const EngineOptions &options)
     d->gateway->setUpstreamHandler(QStringLiteral("events"), [eventLog](const Route &, ApiRequest &&req, ApiResponder &&respond) {
         respond(eventLog->handle(req));
     });
+    // Functions: event triggers run as projections, HTTP triggers behind "function" upstreams.
+    d->functions = std::make_unique<FunctionService>(d->config.get(), d->store.get(), d->readStore.get());
+    if (!d->functions->start(&error))
+        return d->fail(error);
+    FunctionService *functions = d->functions.get();
+    d->gateway->setUpstreamHandler(QStringLiteral("function"), [functions](const Route &route, ApiRequest &&req, ApiResponder &&respond) {
+        functions->handleHttp(route, std::move(req), std::move(respond));
+    });
     d->httpUpstream = std::make_unique<HttpUpstream>();
     HttpUpstream *httpUpstream = d->httpUpstream.get();
     d->gateway->setUpstreamHandler(QStringLiteral("http"), [httpUpstream](const Route &route, ApiRequest &&req, ApiResponder &&respond) {
@@ -223,6 +233,9 @@ void Engine::stop()
     if (!d->running && !d->store && !d->config && !d->lock)
         return;
     d->running = false;
+    // Functions first: they append (ctx.emit) while the store is still open.
+    if (d->functions)
+        d->functions->stop();
     // Reverse order: nothing new reaches the store, the store commits what is queued, the
     // projections finish the batch in hand (its checkpoint commits with it).
     if (d->store)
@@ -231,6 +244,7 @@ void Engine::stop()
         d->upsertRunner->stop();
     d->resources.reset();
     d->gateway.reset();
+    d->functions.reset();
     d->httpUpstream.reset();   // answers proxied requests still in flight, joins its thread
     d->eventLog.reset();
     d->queries.reset();
@@ -263,6 +277,7 @@ HttpUpstream *Engine::httpUpstream() const { return d->httpUpstream.get(); }
 ResourceService *Engine::resources() const { return d->resources.get(); }
 QueryService *Engine::queries() const { return d->queries.get(); }
 UpsertProjection *Engine::upsertProjection() const { return d->upsert.get(); }
+FunctionService *Engine::functions() const { return d->functions.get(); }
 
 QList<ProjectionRunner *> Engine::projections() const
 {

@@ -11,6 +11,7 @@ namespace Gatehouse {
 class CollectionCatalog;
 class CommandService;
 class ConfigStore;
+class FunctionService;
 class Gateway;
 class HttpUpstream;
 class MetricsRegistry;
@@ -61,6 +62,7 @@ public:
     ResourceService *resources() const;
     QueryService *queries() const;
     UpsertProjection *upsertProjection() const;
+    FunctionService *functions() const;
     QList<ProjectionRunner *> projections() const;
     ProjectionRunner *projection(const QString &name) const;
 

@@ -122,6 +122,10 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
         return projections(request, segments);
     if (kind == QLatin1String("collections") && segments.size() <= 2)
         return collections(request, id);
+    if (kind == QLatin1String("functions") && segments.size() <= 3)
+        return functions(request, segments);
+    if (kind == QLatin1String("dead-letters") && segments.size() <= 3)
+        return deadLetters(request, segments);
     if (kind.isEmpty() || kind == QLatin1String("config")) {
         if (request.method != "GET")
             return Reply::methodNotAllowed("GET");
@@ -129,7 +133,8 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
             {QStringLiteral("config_version"), m_engine->resources() ? m_engine->resources()->version() : 0},
             {QStringLiteral("resources"), QJsonArray{QStringLiteral("routes"), QStringLiteral("upstreams"), QStringLiteral("consumers"),
                                                      QStringLiteral("global_rules"), QStringLiteral("plugins"),
-                                                     QStringLiteral("projections"), QStringLiteral("collections")}},
+                                                     QStringLiteral("projections"), QStringLiteral("collections"),
+                                                     QStringLiteral("functions"), QStringLiteral("dead-letters")}},
         });
     }
     return Reply::problem(404, QStringLiteral("no admin resource at %1").arg(QString::fromUtf8(request.path)));

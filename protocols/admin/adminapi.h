@@ -35,6 +35,8 @@ private:
     Http::HttpResponse plugins(const Http::HttpRequest &request, const QString &name) const;
     Http::HttpResponse projections(const Http::HttpRequest &request, const QStringList &segments) const;
     Http::HttpResponse collections(const Http::HttpRequest &request, const QString &name) const;
+    Http::HttpResponse functions(const Http::HttpRequest &request, const QStringList &segments) const;   // adminfunctions.cpp
+    Http::HttpResponse deadLetters(const Http::HttpRequest &request, const QStringList &segments) const;
 
     Engine *m_engine;
 };

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "store/recordedevent.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace Gatehouse {
+
+// One match rule of an event trigger's filter: an exact value, {"prefix": …} or {"suffix": …}.
+struct FunctionMatch
+{
+    enum Kind { Any, Exact, Prefix, Suffix };
+    Kind kind = Any;
+    QString value;
+    bool matches(const QString &text) const;
+    static bool parse(const QJsonValue &json, FunctionMatch *out);
+};
+
+// {"type":"event","filter":{"type":…,"subject":…,"source":…},"from":"now"|<position>}
+struct FunctionEventTrigger
+{
+    FunctionMatch type;
+    FunctionMatch subject;
+    FunctionMatch source;
+    qint64 fromPosition = -1;   // -1: "now" (the head when the function is first deployed)
+    bool matches(const RecordedEvent &event) const;
+};
+
+// A deployed JavaScript function as stored in config.db (kind "functions"), with the defaults
+// of the admin API filled in. Plain data; parse() validates everything but the code itself.
+struct FunctionDefinition
+{
+    QString name;
+    QString runtime = QStringLiteral("js");
+    QString code;
+    QJsonArray triggers;
+    QList<FunctionEventTrigger> eventTriggers;
+    bool httpTrigger = false;            // a {"type":"http"} trigger (routes may call it either way)
+    int timeoutMs = 3000;
+    int maxAttempts = 3;
+    QString backoff = QStringLiteral("exponential");   // or "fixed"
+    int delayMs = 100;
+    int maxDelayMs = 10000;
+    int maxEventAgeS = 3600;
+    int concurrency = 4;
+    int batchSize = 1;
+    QJsonObject env;
+    qint64 version = 0;                  // bumped on every deploy
+    qint64 deployedAtMs = 0;
+
+    static bool parse(const QString &name, const QJsonObject &json, FunctionDefinition *out, QStringList *errors);
+    QJsonObject toJson() const;
+    int retryDelayMs(int attempt) const;   // before attempt `attempt` (2, 3, …)
+    bool hasEventTriggers() const { return !eventTriggers.isEmpty(); }
+    static bool isValidName(const QString &name);
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,225 @@
+// FunctionService: HTTP invocations (gateway upstream "function") and dead letters.
+
+#include "functionservice.h"
+
+#include "config/configstore.h"
+#include "functionprojection.h"
+#include "functionservice_p.h"
+#include "gateway/route.h"
+#include "readmodel/readstore.h"
+#include "store/cloudevent.h"
+#include "store/eventstore.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QUuid>
+
+#include <future>
+
+namespace Gatehouse {
+
+namespace {
+const QString kDeadLetters = QStringLiteral("dead_letters");
+
+QJsonValue parseBody(const QByteArray &body)
+{
+    if (body.isEmpty())
+        return QJsonValue();
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
+    if (error.error != QJsonParseError::NoError)
+        return QString::fromUtf8(body);
+    return doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array());
+}
+
+QJsonObject httpInput(const ApiRequest &request)
+{
+    QJsonObject params;
+    for (auto it = request.params.cbegin(); it != request.params.cend(); ++it)
+        params.insert(it.key(), it.value());
+    QJsonObject query;
+    for (const auto &[name, value] : request.queryItems())
+        query.insert(name, value);
+    QJsonObject headers;
+    for (const auto &[name, value] : request.headers)
+        headers.insert(QString::fromLatin1(name), QString::fromUtf8(value));
+    return QJsonObject{
+        {QStringLiteral("method"), QString::fromLatin1(request.method)},
+        {QStringLiteral("path"), QString::fromUtf8(request.path)},
+        {QStringLiteral("params"), params},
+        {QStringLiteral("query"), query},
+        {QStringLiteral("headers"), headers},
+        {QStringLiteral("body"), parseBody(request.body)},
+    };
+}
+
+ApiResponse httpOutput(const QJsonValue &result)
+{
+    const QJsonObject o = result.toObject();
+    if (!result.isObject() || !o.value(QLatin1String("status")).isDouble()) {
+        if (result.isNull() || result.isUndefined())
+            return ApiResponse{204, {}, {}};
+        return ApiResponse::json(200, QJsonDocument::fromVariant(result.toVariant()).toJson(QJsonDocument::Compact));
+    }
+    const int status = o.value(QLatin1String("status")).toInt();
+    const QJsonValue body = o.value(QLatin1String("body"));
+    ApiResponse r;
+    if (body.isObject() || body.isArray())
+        r = ApiResponse::json(status, QJsonDocument::fromVariant(body.toVariant()).toJson(QJsonDocument::Compact));
+    else if (body.isString())
+        r = ApiResponse::json(status, body.toString().toUtf8(), QByteArrayLiteral("text/plain; charset=utf-8"));
+    else
+        r.status = status;
+    r.status = (status >= 100 && status <= 599) ? status : 500;
+    const QJsonObject headers = o.value(QLatin1String("headers")).toObject();
+    for (auto it = headers.begin(); it != headers.end(); ++it)
+        r.setHeader(it.key().toLower().toLatin1(), it.value().toVariant().toString().toUtf8());
+    return r;
+}
+
+// Runs on the worker thread: the code, then its effects (events first, then documents).
+ScriptHost::Outcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, FunctionStats &stats, EventStore *store,
+                                   ReadStore *readStore, const QJsonValue &input, qint64 position, const QString &causation,
+                                   const QString &correlation, bool deterministicIds)
+{
+    ScriptHost::Outcome out;
+    if (!FunctionService::Private::ensureHost(worker, def, stats, &out.error))
+        return out;
+    out = worker.host->invoke(input, [readStore](const QString &collection, const QString &id) -> std::optional<QJsonObject> {
+        const std::optional<StoredDocument> doc = readStore->document(collection, id);
+        if (!doc || doc->deleted)
+            return std::nullopt;
+        return QJsonDocument::fromJson(doc->doc).object();
+    });
+    stats.addLogs(out.effects.logs);
+    if (out.ok && !FunctionProjection::appendEmits(store, def.name, out.effects, causation, correlation, deterministicIds, &out.error))
+        out.ok = false;
+    if (out.ok && !out.effects.writes.isEmpty()) {
+        auto tx = readStore->begin();
+        if (!tx || !FunctionProjection::applyWrites(out.effects, *tx, position, &out.error) || !tx->commit()) {
+            out.ok = false;
+            if (out.error.isEmpty())
+                out.error = tx ? tx->errorString() : readStore->errorString();
+        }
+    }
+    stats.invoked(out.durationUs, out.ok, out.timedOut);
+    return out;
+}
+} // namespace
+
+void FunctionService::handleHttp(const Route &route, ApiRequest &&request, ApiResponder &&respond)
+{
+    const QString name = route.upstream.config.value(QLatin1String("function")).toString();
+    const std::shared_ptr<FunctionEntry> entry = d->entry(name);
+    if (!entry) {
+        respond(ApiResponse::problem(502, QStringLiteral("no function '%1' is deployed").arg(name), QStringLiteral("function-missing")));
+        return;
+    }
+    QString causation = QString::fromUtf8(request.header("x-request-id"));
+    if (causation.isEmpty())
+        causation = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QString correlation = QString::fromUtf8(request.header("x-correlation-id"));
+    if (correlation.isEmpty())
+        correlation = causation;
+    const QJsonObject input = httpInput(request);
+    entry->worker->post([def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore, input, causation,
+                         correlation, respond = std::move(respond)](FunctionWorker &worker) {
+        const ScriptHost::Outcome out = invokeOnWorker(worker, def, *stats, store, readStore, input, store->headPosition(), causation,
+                                                       correlation, false);
+        if (out.timedOut)
+            respond(ApiResponse::problem(504, QStringLiteral("function '%1' %2").arg(def.name, out.error), QStringLiteral("function-timeout")));
+        else if (!out.ok)
+            respond(ApiResponse::problem(500, QStringLiteral("function '%1' failed: %2").arg(def.name, out.error), QStringLiteral("function-error")));
+        else
+            respond(httpOutput(out.result));
+    });
+}
+
+void FunctionService::Private::storeDeadLetter(const FunctionDefinition &definition, const RecordedEvent &event, const QString &error, int attempts)
+{
+    static const QUuid ns = QUuid::fromString(QLatin1String("{0b7e4d2a-91c3-4f5e-8a6d-3e2f1c0b9a87}"));
+    // One dead letter per (function, event): a re-run after a crash overwrites instead of adding.
+    const QString id = QUuid::createUuidV5(ns, definition.name + u'/' + event.id).toString(QUuid::WithoutBraces);
+    const QJsonObject body{
+        {QStringLiteral("id"), id},
+        {QStringLiteral("function"), definition.name},
+        {QStringLiteral("function_version"), definition.version},
+        {QStringLiteral("event"), CloudEvent::toJson(event)},
+        {QStringLiteral("error"), error},
+        {QStringLiteral("attempts"), attempts},
+        {QStringLiteral("failed_at_ms"), QDateTime::currentMSecsSinceEpoch()},
+    };
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    config->commitChange(kDeadLetters, {{id, QJsonDocument(body).toJson(QJsonDocument::Compact), now, now}}, {});
+    if (const auto e = entry(definition.name))
+        e->stats->deadLettered();
+}
+
+qint64 FunctionService::Private::deadLetterCount(const QString &function) const
+{
+    qint64 n = 0;
+    for (const ConfigStore::Resource &r : config->resources(kDeadLetters))
+        n += QJsonDocument::fromJson(r.body).object().value(QLatin1String("function")).toString() == function ? 1 : 0;
+    return n;
+}
+
+QJsonArray FunctionService::deadLetters() const
+{
+    QJsonArray items;
+    for (const ConfigStore::Resource &r : d->config->resources(kDeadLetters))
+        items.append(QJsonDocument::fromJson(r.body).object());
+    return items;
+}
+
+std::optional<QJsonObject> FunctionService::deadLetter(const QString &id) const
+{
+    for (const ConfigStore::Resource &r : d->config->resources(kDeadLetters)) {
+        if (r.id == id)
+            return QJsonDocument::fromJson(r.body).object();
+    }
+    return std::nullopt;
+}
+
+FunctionService::Result FunctionService::replayDeadLetter(const QString &id)
+{
+    const std::optional<QJsonObject> letter = deadLetter(id);
+    if (!letter)
+        return {404, {}, QStringLiteral("no dead letter '%1'").arg(id), {}};
+    const QString name = letter->value(QLatin1String("function")).toString();
+    const std::shared_ptr<FunctionEntry> entry = d->entry(name);
+    if (!entry)
+        return {409, {}, QStringLiteral("function '%1' is no longer deployed").arg(name), {}};
+    const QJsonObject event = letter->value(QLatin1String("event")).toObject();
+    const QString eventId = event.value(QLatin1String("id")).toString();
+    const QString correlation = event.value(QLatin1String("correlationid")).toString(eventId);
+    const qint64 position = qint64(event.value(QLatin1String("position")).toDouble());
+    // The current version runs it on the function's worker thread (the caller waits).
+    auto done = std::make_shared<std::promise<ScriptHost::Outcome>>();
+    std::future<ScriptHost::Outcome> future = done->get_future();
+    entry->worker->post([def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore, event, eventId,
+                         correlation, position, done](FunctionWorker &worker) {
+        done->set_value(invokeOnWorker(worker, def, *stats, store, readStore, event, position, eventId, correlation, true));
+    });
+    const ScriptHost::Outcome out = future.get();
+    if (!out.ok) {
+        QJsonObject updated = *letter;
+        updated.insert(QStringLiteral("error"), out.error);
+        updated.insert(QStringLiteral("attempts"), letter->value(QLatin1String("attempts")).toInt() + 1);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        d->config->commitChange(kDeadLetters, {{id, QJsonDocument(updated).toJson(QJsonDocument::Compact), now, now}}, {});
+        return {422, updated, QStringLiteral("the replay failed: %1").arg(out.error), {}};
+    }
+    d->config->commitChange(kDeadLetters, {}, {id});
+    return {200, QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("status"), QStringLiteral("replayed")},
+                             {QStringLiteral("function_version"), entry->definition.version}}, {}, {}};
+}
+
+FunctionService::Result FunctionService::removeDeadLetter(const QString &id)
+{
+    if (!deadLetter(id))
+        return {404, {}, QStringLiteral("no dead letter '%1'").arg(id), {}};
+    d->config->commitChange(kDeadLetters, {}, {id});
+    return {204, {}, {}, {}};
+}
+
+} // namespace Gatehouse

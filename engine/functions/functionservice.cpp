@@ -1,0 +1,302 @@
+#include "functionservice.h"
+
+#include "config/configstore.h"
+#include "functionprojection.h"
+#include "functionservice_p.h"
+#include "readmodel/readstore.h"
+#include "store/eventstore.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+
+namespace Gatehouse {
+
+namespace {
+const QString kFunctions = QStringLiteral("functions");
+const QString kVersions = QStringLiteral("function_versions");
+
+ConfigStore::Resource resourceOf(const QString &id, const QJsonObject &body)
+{
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    return {id, QJsonDocument(body).toJson(QJsonDocument::Compact), now, now};
+}
+} // namespace
+
+QString functionVersionId(const QString &name, qint64 version)
+{
+    return name + u'#' + QString::number(version).rightJustified(8, u'0');
+}
+
+FunctionWorker::FunctionWorker()
+    : m_context(new QObject)
+{
+    m_thread.setObjectName(QStringLiteral("function-worker"));
+    m_context->moveToThread(&m_thread);
+    m_thread.start();
+}
+
+FunctionWorker::~FunctionWorker()
+{
+    QMetaObject::invokeMethod(m_context, [this] { host.reset(); }, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+    delete m_context;
+}
+
+void FunctionWorker::post(std::function<void(FunctionWorker &)> work)
+{
+    QMetaObject::invokeMethod(m_context, [this, work = std::move(work)] { work(*this); }, Qt::QueuedConnection);
+}
+
+bool FunctionService::Private::ensureHost(FunctionWorker &worker, const FunctionDefinition &definition, FunctionStats &stats, QString *error)
+{
+    if (worker.host && worker.host->version() == definition.version)
+        return true;
+    worker.host = std::make_unique<ScriptHost>();
+    int line = 0;
+    if (!worker.host->load(definition, error, &line)) {
+        worker.host.reset();
+        return false;
+    }
+    stats.coldStart(worker.host->initUs());
+    return true;
+}
+
+std::shared_ptr<FunctionEntry> FunctionService::Private::entry(const QString &name) const
+{
+    QMutexLocker lock(&mutex);
+    const auto it = functions.find(name);
+    return it == functions.end() ? nullptr : it->second;
+}
+
+void FunctionService::Private::startRunner(FunctionEntry &entry)
+{
+    if (!entry.definition.hasEventTriggers())
+        return;
+    auto projection = std::make_shared<FunctionProjection>(
+        entry.definition, entry.stats, store,
+        [this](const FunctionDefinition &def, const RecordedEvent &event, const QString &error, int attempts) {
+            storeDeadLetter(def, event, error, attempts);
+        });
+    entry.runner = std::make_unique<ProjectionRunner>(projection, store, readStore);
+    entry.runner->start();
+}
+
+QJsonObject FunctionService::Private::describe(const FunctionEntry &entry, bool withCode) const
+{
+    QJsonObject o = entry.definition.toJson();
+    if (!withCode)
+        o.remove(QStringLiteral("code"));
+    o.insert(QStringLiteral("stats"), entry.stats->toJson(deadLetterCount(entry.definition.name)));
+    if (entry.runner) {
+        const ProjectionRunner::Stats s = entry.runner->stats();
+        QJsonObject runner{{QStringLiteral("status"), ProjectionRunner::statusName(s.status)},
+                           {QStringLiteral("position"), s.position},
+                           {QStringLiteral("lag_events"), s.lagEvents}};
+        if (!s.error.isEmpty())
+            runner.insert(QStringLiteral("error"), s.error);
+        o.insert(QStringLiteral("projection"), runner);
+    }
+    return o;
+}
+
+FunctionService::FunctionService(ConfigStore *config, EventStore *store, ReadStore *readStore)
+    : d(std::make_unique<Private>())
+{
+    d->config = config;
+    d->store = store;
+    d->readStore = readStore;
+}
+
+FunctionService::~FunctionService()
+{
+    stop();
+}
+
+bool FunctionService::start(QString *error)
+{
+    for (const ConfigStore::Resource &r : d->config->resources(kFunctions)) {
+        FunctionDefinition def;
+        QStringList errors;
+        if (!FunctionDefinition::parse(r.id, QJsonDocument::fromJson(r.body).object(), &def, &errors)) {
+            *error = QStringLiteral("stored function '%1' is invalid: %2").arg(r.id, errors.join(QStringLiteral("; ")));
+            return false;
+        }
+        auto entry = std::make_shared<FunctionEntry>();
+        entry->definition = def;
+        d->startRunner(*entry);
+        QMutexLocker lock(&d->mutex);
+        d->functions[def.name] = entry;
+    }
+    return true;
+}
+
+void FunctionService::stop()
+{
+    std::map<QString, std::shared_ptr<FunctionEntry>> all;
+    {
+        QMutexLocker lock(&d->mutex);
+        all.swap(d->functions);
+    }
+    for (auto &[name, entry] : all) {
+        if (entry->runner)
+            entry->runner->stop();
+        entry->runner.reset();
+        entry->worker.reset();
+    }
+}
+
+QJsonArray FunctionService::list() const
+{
+    QList<std::shared_ptr<FunctionEntry>> entries;
+    {
+        QMutexLocker lock(&d->mutex);
+        for (const auto &[name, entry] : d->functions)
+            entries.append(entry);
+    }
+    QJsonArray items;
+    for (const auto &entry : entries)
+        items.append(d->describe(*entry, false));
+    return items;
+}
+
+std::optional<QJsonObject> FunctionService::get(const QString &name) const
+{
+    const auto entry = d->entry(name);
+    if (!entry)
+        return std::nullopt;
+    return d->describe(*entry, true);
+}
+
+FunctionService::Result FunctionService::deploy(const QString &name, const QJsonObject &body)
+{
+    FunctionDefinition def;
+    QStringList errors;
+    QJsonObject input = body;
+    input.remove(QStringLiteral("version"));
+    input.remove(QStringLiteral("deployed_at_ms"));
+    if (!FunctionDefinition::parse(name, input, &def, &errors))
+        return {400, {}, QStringLiteral("the function definition is invalid"), errors};
+    QString error;
+    int line = 0;
+    if (!ScriptHost::check(def, &error, &line)) {
+        Result r{400, {}, line > 0 ? QStringLiteral("line %1: %2").arg(line).arg(error) : error, {}};
+        r.body = QJsonObject{{QStringLiteral("line"), line}, {QStringLiteral("message"), error}};
+        return r;
+    }
+    qint64 latest = 0;
+    for (const ConfigStore::Resource &r : d->config->resources(kVersions)) {
+        if (r.id.startsWith(name + u'#'))
+            latest = qMax(latest, r.id.mid(name.size() + 1).toLongLong());
+    }
+    def.version = latest + 1;
+    def.deployedAtMs = QDateTime::currentMSecsSinceEpoch();
+    QJsonObject stored = def.toJson();
+    if (body.contains(QStringLiteral("rolled_back_from")))
+        stored.insert(QStringLiteral("rolled_back_from"), body.value(QStringLiteral("rolled_back_from")));
+    if (!d->config->commitChange(kVersions, {resourceOf(functionVersionId(name, def.version), stored)}, {})
+        || !d->config->commitChange(kFunctions, {resourceOf(name, stored)}, {}))
+        return {500, {}, QStringLiteral("cannot store the function in config.db"), {}};
+
+    // A published entry is never changed (HTTP calls and listings read it without a lock): the
+    // new version gets a new entry that keeps the stats and the worker thread.
+    const std::shared_ptr<FunctionEntry> old = d->entry(name);
+    const bool created = !old;
+    auto entry = std::make_shared<FunctionEntry>();
+    if (old) {
+        entry->stats = old->stats;
+        entry->worker = old->worker;
+        if (old->runner)
+            old->runner->stop();   // the new version continues from the old one's checkpoint
+    } else {
+        // A new function starts where its triggers say: "now" is the current head.
+        qint64 from = d->store->headPosition();
+        for (const FunctionEventTrigger &t : def.eventTriggers) {
+            if (t.fromPosition > 0)
+                from = qMin(from, t.fromPosition - 1);
+        }
+        if (auto tx = d->readStore->begin()) {
+            tx->setCheckpoint(FunctionProjection::projectionName(name), from);
+            tx->commit();
+        }
+    }
+    entry->definition = def;
+    d->startRunner(*entry);
+    {
+        QMutexLocker lock(&d->mutex);
+        d->functions[name] = entry;
+    }
+    Result r{created ? 201 : 200, d->describe(*entry, true), {}, {}};
+    return r;
+}
+
+FunctionService::Result FunctionService::versions(const QString &name) const
+{
+    QJsonArray items;
+    for (const ConfigStore::Resource &r : d->config->resources(kVersions)) {
+        if (!r.id.startsWith(name + u'#'))
+            continue;
+        const QJsonObject o = QJsonDocument::fromJson(r.body).object();
+        items.append(QJsonObject{{QStringLiteral("version"), o.value(QStringLiteral("version"))},
+                                 {QStringLiteral("deployed_at_ms"), o.value(QStringLiteral("deployed_at_ms"))},
+                                 {QStringLiteral("rolled_back_from"), o.value(QStringLiteral("rolled_back_from"))},
+                                 {QStringLiteral("code"), o.value(QStringLiteral("code"))}});
+    }
+    if (items.isEmpty() && !d->entry(name))
+        return {404, {}, QStringLiteral("no function '%1'").arg(name), {}};
+    return {200, QJsonObject{{QStringLiteral("total"), items.size()}, {QStringLiteral("items"), items}}, {}, {}};
+}
+
+FunctionService::Result FunctionService::rollback(const QString &name, qint64 version)
+{
+    if (!d->entry(name))
+        return {404, {}, QStringLiteral("no function '%1'").arg(name), {}};
+    for (const ConfigStore::Resource &r : d->config->resources(kVersions)) {
+        if (r.id != functionVersionId(name, version))
+            continue;
+        QJsonObject old = QJsonDocument::fromJson(r.body).object();
+        old.insert(QStringLiteral("rolled_back_from"), version);
+        return deploy(name, old);   // a rollback is a new version with the old definition
+    }
+    return {404, {}, QStringLiteral("function '%1' has no version %2").arg(name).arg(version), {}};
+}
+
+FunctionService::Result FunctionService::remove(const QString &name)
+{
+    std::shared_ptr<FunctionEntry> entry;
+    {
+        QMutexLocker lock(&d->mutex);
+        const auto it = d->functions.find(name);
+        if (it == d->functions.end())
+            return {404, {}, QStringLiteral("no function '%1'").arg(name), {}};
+        entry = it->second;
+        d->functions.erase(it);
+    }
+    if (entry->runner)
+        entry->runner->stop();
+    QStringList versionIds;
+    for (const ConfigStore::Resource &r : d->config->resources(kVersions)) {
+        if (r.id.startsWith(name + u'#'))
+            versionIds.append(r.id);
+    }
+    d->config->commitChange(kVersions, {}, versionIds);
+    d->config->commitChange(kFunctions, {}, {name});
+    if (auto tx = d->readStore->begin()) {
+        tx->setCheckpoint(FunctionProjection::projectionName(name), 0);
+        tx->commit();
+    }
+    return {204, {}, {}, {}};
+}
+
+QList<ProjectionRunner *> FunctionService::runners() const
+{
+    QMutexLocker lock(&d->mutex);
+    QList<ProjectionRunner *> out;
+    for (const auto &[name, entry] : d->functions) {
+        if (entry->runner)
+            out.append(entry->runner.get());
+    }
+    return out;
+}
+
+} // namespace Gatehouse

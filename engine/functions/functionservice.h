@@ -1,0 +1,71 @@
+#pragma once
+
+#include "gateway/apirequest.h"
+#include "gateway/apiresponse.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace Gatehouse {
+
+class ConfigStore;
+class EventStore;
+class ProjectionRunner;
+class ReadStore;
+struct Route;
+
+// Serverless JavaScript functions: their definitions and versions (config.db, resource kinds
+// "functions" and "function_versions"), their dead letters (kind "dead_letters"), one
+// ProjectionRunner per function with event triggers, and one worker thread per function for
+// HTTP calls (gateway upstream type "function"). Collections a function writes live in the read
+// store; the query API serves those that the project declares (GET /api/{collection}/{id}).
+//
+// Every public function may be called from any thread; the admin API calls them on the network
+// thread. deploy(), rollback() and remove() wait for the function's current batch to finish.
+class FunctionService final
+{
+public:
+    struct Result
+    {
+        int status = 200;
+        QJsonObject body;
+        QString detail;       // for errors
+        QStringList errors;
+    };
+
+    FunctionService(ConfigStore *config, EventStore *store, ReadStore *readStore);
+    ~FunctionService();
+    FunctionService(const FunctionService &) = delete;
+    FunctionService &operator=(const FunctionService &) = delete;
+
+    bool start(QString *error);   // loads the deployed functions and starts their runners
+    void stop();                  // stops runners and workers (before the event store closes)
+
+    QJsonArray list() const;
+    std::optional<QJsonObject> get(const QString &name) const;
+    Result deploy(const QString &name, const QJsonObject &body);
+    Result versions(const QString &name) const;
+    Result rollback(const QString &name, qint64 version);
+    Result remove(const QString &name);
+    QList<ProjectionRunner *> runners() const;
+
+    QJsonArray deadLetters() const;
+    std::optional<QJsonObject> deadLetter(const QString &id) const;
+    Result replayDeadLetter(const QString &id);
+    Result removeDeadLetter(const QString &id);
+
+    // The gateway's "function" upstream: {method, path, params, query, headers, body} in,
+    // {status, headers, body} out (any other return value is a 200 JSON body).
+    void handleHttp(const Route &route, ApiRequest &&request, ApiResponder &&respond);
+
+    struct Private;
+
+private:
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Gatehouse

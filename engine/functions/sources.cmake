@@ -1,0 +1,8 @@
+list(APPEND GATEHOUSE_ENGINE_SOURCES
+    functions/functiondefinition.cpp functions/functiondefinition.h
+    functions/functionprojection.cpp functions/functionprojection.h
+    functions/functioninvocation.cpp
+    functions/functionservice.cpp functions/functionservice.h functions/functionservice_p.h
+    functions/functionstats.cpp functions/functionstats.h
+    functions/scriptcontext.cpp functions/scriptcontext.h
+    functions/scripthost.cpp functions/scripthost.h)

@@ -1,0 +1,430 @@
+// Serverless JavaScript functions (engine/functions) over real sockets: an Engine on a temporary
+// data directory with the real gateway and admin listeners. Tests assert what an operator or a
+// client sees: admin status codes and bodies, documents served by the query API, events in the
+// log, dead letters, and HTTP answers of function routes.
+#include "admin/listeners.h"
+#include "engine.h"
+#include "readmodel/readstore.h"
+#include "store/eventstore.h"
+
+#include "testhttpclient.h"
+
+#include <QFile>
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <future>
+
+using namespace Gatehouse;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int kWaitMs = 15000;
+const QByteArray kAdminKey = "fn-test-key-3b9d1c";
+
+QByteArray toJson(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+QJsonObject eventTrigger(const QJsonObject &filter)
+{
+    return QJsonObject{{u"type"_s, u"event"_s}, {u"filter"_s, filter}};
+}
+
+} // namespace
+
+class tst_Functions : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void deployRedeployRollbackDelete();
+    void badDefinitionsAreRefused_data();
+    void badDefinitionsAreRefused();
+    void triggerFilters_data();
+    void triggerFilters();
+    void upsertIsServedByTheQueryApi();
+    void retriesThenDeadLetterThenReplay();
+    void timeoutStopsAnEndlessLoop();
+    void httpTriggerThroughARoute();
+    void emitAppendsAnEventWithCausation();
+    void functionsSurviveARestart();
+
+private:
+    void startEngine();
+    TestHttpResponse admin(const QByteArray &method, const QByteArray &path, const QByteArray &body = {})
+    {
+        TestHttpClient client(u"127.0.0.1"_s, m_adminPort);
+        return client.request(method, path, body, {{"X-API-KEY", kAdminKey}});
+    }
+    TestHttpResponse deploy(const QString &name, const QJsonObject &definition)
+    {
+        return admin("PUT", "/admin/functions/" + name.toUtf8(), toJson(definition));
+    }
+    TestHttpResponse gateway(const QByteArray &method, const QByteArray &path, const QByteArray &body = {})
+    {
+        TestHttpClient client(u"127.0.0.1"_s, m_port);
+        return client.request(method, path, body);
+    }
+    qint64 append(const QString &type, const QString &subject, const QJsonObject &data = {})
+    {
+        AppendRequest request;
+        request.stream = type.section(u'.', 0, -2) + u'-' + subject;
+        request.events.append(NewEvent{{}, type, toJson(data), "{}"});
+        const AppendResult r = m_engine.eventStore()->appendAndWait(std::move(request));
+        return r.ok() ? r.lastPosition : -1;
+    }
+    // Waits until the function's projection has passed `position`.
+    bool reached(const QString &name, qint64 position)
+    {
+        QDeadlineTimer deadline(kWaitMs);
+        while (!deadline.hasExpired()) {
+            const QJsonObject f = admin("GET", "/admin/functions/" + name.toUtf8()).json();
+            if (f.value(u"projection"_s).toObject().value(u"position"_s).toInteger() >= position)
+                return true;
+            QTest::qWait(20);
+        }
+        return false;
+    }
+
+    QTemporaryDir m_dir;
+    QString m_projectFile;
+    Engine m_engine;
+    Admin::Listeners m_listeners;
+    quint16 m_port = 0;
+    quint16 m_adminPort = 0;
+};
+
+void tst_Functions::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // The product catalog plus two collections the functions write (so the query API serves them).
+    QFile source(QStringLiteral(GATEHOUSE_SOURCE_DIR "/resources/default-project.json"));
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    QJsonObject project = QJsonDocument::fromJson(source.readAll()).object();
+    QJsonObject collections = project.value(u"collections"_s).toObject();
+    for (const QString &name : {u"fn_hits"_s, u"product_stats"_s})
+        collections.insert(name, QJsonObject{{u"schema"_s, QJsonObject{{u"type"_s, u"object"_s}}}});
+    project.insert(u"collections"_s, collections);
+    QFile projectFile(m_dir.filePath(u"project.json"_s));
+    QVERIFY(projectFile.open(QIODevice::WriteOnly));
+    projectFile.write(QJsonDocument(project).toJson());
+    projectFile.close();
+    m_projectFile = projectFile.fileName();
+    startEngine();
+}
+
+void tst_Functions::startEngine()
+{
+    EngineOptions options;
+    options.dataDir = m_dir.filePath(u"data"_s);
+    options.durability = EventStore::Durability::Normal;
+    options.adminKey = QString::fromLatin1(kAdminKey);
+    options.projectFile = m_projectFile;
+    QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
+    Admin::Listeners::Endpoint any;
+    QString error;
+    QVERIFY2(m_listeners.start(&m_engine, any, any, Http::HttpLimits{}, &error), qPrintable(error));
+    m_port = m_listeners.gatewayEndpoint().port;
+    m_adminPort = m_listeners.adminEndpoint().port;
+}
+
+void tst_Functions::cleanupTestCase()
+{
+    m_listeners.close();
+    m_engine.stop();
+}
+
+void tst_Functions::deployRedeployRollbackDelete()
+{
+    const QString v1 = u"function handle(input, ctx) { return {status: 200, body: 'one'}; }"_s;
+    const QString v2 = u"function handle(input, ctx) { return {status: 200, body: 'two'}; }"_s;
+    TestHttpResponse r = deploy(u"versioned"_s, {{u"code"_s, v1}});
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json().value(u"version"_s).toInt(), 1);
+    QCOMPARE(r.json().value(u"timeout_ms"_s).toInt(), 3000);   // defaults filled in
+    QCOMPARE(r.json().value(u"retry"_s).toObject().value(u"max_attempts"_s).toInt(), 3);
+    r = deploy(u"versioned"_s, {{u"code"_s, v2}});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(u"version"_s).toInt(), 2);
+
+    r = admin("GET", "/admin/functions/versioned/versions");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(u"total"_s).toInt(), 2);
+
+    r = admin("POST", "/admin/functions/versioned/rollback", R"({"version":1})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(u"version"_s).toInt(), 3);
+    QCOMPARE(r.json().value(u"code"_s).toString(), v1);
+    QCOMPARE(admin("GET", "/admin/functions/versioned").json().value(u"code"_s).toString(), v1);
+    QCOMPARE(admin("POST", "/admin/functions/versioned/rollback", R"({"version":9})").status, 404);
+
+    r = admin("GET", "/admin/functions");
+    QCOMPARE(r.status, 200);
+    bool listed = false;
+    for (const QJsonValue &v : r.json().value(u"items"_s).toArray())
+        listed = listed || (v.toObject().value(u"name"_s) == u"versioned"_s && v.toObject().contains(u"stats"_s));
+    QVERIFY(listed);
+
+    QCOMPARE(admin("DELETE", "/admin/functions/versioned").status, 204);
+    QCOMPARE(admin("GET", "/admin/functions/versioned").status, 404);
+    QCOMPARE(admin("DELETE", "/admin/functions/versioned").status, 404);
+}
+
+void tst_Functions::badDefinitionsAreRefused_data()
+{
+    QTest::addColumn<QJsonObject>("definition");
+    QTest::addColumn<int>("line");   // 0: no line expected
+
+    QTest::newRow("syntax error on line 3")
+        << QJsonObject{{u"code"_s, u"// a comment\nfunction handle(input, ctx) {\n  return 1 +;\n}"_s}} << 3;
+    QTest::newRow("no handle") << QJsonObject{{u"code"_s, u"function other() {}"_s}} << 0;
+    QTest::newRow("throws at load") << QJsonObject{{u"code"_s, u"\nthrow new Error('nope');"_s}} << 2;
+    QTest::newRow("no code") << QJsonObject{{u"runtime"_s, u"js"_s}} << 0;
+    QTest::newRow("bad timeout") << QJsonObject{{u"code"_s, u"function handle(){}"_s}, {u"timeout_ms"_s, -5}} << 0;
+    QTest::newRow("bad filter")
+        << QJsonObject{{u"code"_s, u"function handle(){}"_s},
+                       {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, QJsonObject{{u"glob"_s, u"x"_s}}}})}}} << 0;
+}
+
+void tst_Functions::badDefinitionsAreRefused()
+{
+    QFETCH(QJsonObject, definition);
+    QFETCH(int, line);
+    const TestHttpResponse r = deploy(u"broken"_s, definition);
+    QVERIFY2(r.status == 400, r.body.constData());
+    QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
+    QVERIFY(!r.json().value(u"detail"_s).toString().isEmpty());
+    if (line > 0) {
+        QCOMPARE(r.json().value(u"line"_s).toInt(), line);
+        QVERIFY(r.json().value(u"detail"_s).toString().contains(u"line %1"_s.arg(line)));
+    }
+    QCOMPARE(admin("GET", "/admin/functions/broken").status, 404);
+}
+
+void tst_Functions::triggerFilters_data()
+{
+    QTest::addColumn<QJsonObject>("filter");
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("subject");
+    QTest::addColumn<bool>("fires");
+
+    const QJsonObject exact{{u"type"_s, u"products.created"_s}};
+    const QJsonObject prefix{{u"type"_s, QJsonObject{{u"prefix"_s, u"products."_s}}}};
+    const QJsonObject suffix{{u"type"_s, QJsonObject{{u"suffix"_s, u".deleted"_s}}}};
+    QTest::newRow("exact, same") << exact << u"products.created"_s << u"a"_s << true;
+    QTest::newRow("exact, other") << exact << u"products.updated"_s << u"a"_s << false;
+    QTest::newRow("prefix, in") << prefix << u"products.updated"_s << u"a"_s << true;
+    QTest::newRow("prefix, out") << prefix << u"orders.created"_s << u"a"_s << false;
+    QTest::newRow("suffix, in") << suffix << u"orders.deleted"_s << u"a"_s << true;
+    QTest::newRow("suffix, out") << suffix << u"orders.created"_s << u"a"_s << false;
+    QTest::newRow("subject, in") << QJsonObject{{u"subject"_s, u"vip"_s}} << u"orders.created"_s << u"vip"_s << true;
+    QTest::newRow("subject, out") << QJsonObject{{u"subject"_s, u"vip"_s}} << u"orders.created"_s << u"x"_s << false;
+    QTest::newRow("source, in") << QJsonObject{{u"source"_s, u"/gatehouse/orders"_s}} << u"orders.created"_s << u"a"_s << true;
+    QTest::newRow("source, out") << QJsonObject{{u"source"_s, u"/gatehouse/orders"_s}} << u"products.created"_s << u"a"_s << false;
+}
+
+void tst_Functions::triggerFilters()
+{
+    QFETCH(QJsonObject, filter);
+    QFETCH(QString, type);
+    QFETCH(QString, subject);
+    QFETCH(bool, fires);
+    static int n = 0;
+    const QString name = u"filter-%1"_s.arg(++n);
+    const QJsonObject def{{u"code"_s, u"function handle(e, ctx) { ctx.upsert('fn_hits', ctx.env.name + '-' + e.subject, {type: e.type}); }"_s},
+                          {u"env"_s, QJsonObject{{u"name"_s, name}}},
+                          {u"triggers"_s, QJsonArray{eventTrigger(filter)}}};
+    QCOMPARE(deploy(name, def).status, 201);
+    const qint64 position = append(type, subject);
+    QVERIFY(position > 0);
+    QVERIFY(reached(name, position));
+    const auto doc = m_engine.readStore()->document(u"fn_hits"_s, name + u'-' + subject);
+    QCOMPARE(doc.has_value(), fires);
+    QCOMPARE(admin("DELETE", "/admin/functions/" + name.toUtf8()).status, 204);
+}
+
+void tst_Functions::upsertIsServedByTheQueryApi()
+{
+    const QJsonObject def{
+        {u"code"_s, u"function handle(e, ctx) {\n"
+                    "  var old = ctx.get('product_stats', e.subject);\n"
+                    "  ctx.upsert('product_stats', e.subject, {name: e.data.name || (old && old.name), seen: (old ? old.seen : 0) + 1});\n"
+                    "  console.log('counted', e.subject);\n}"_s},
+        {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, QJsonObject{{u"prefix"_s, u"products."_s}}}})}}};
+    QCOMPARE(deploy(u"stats"_s, def).status, 201);
+    TestHttpResponse r = gateway("POST", "/api/products", R"({"id":"p-77","name":"Lamp","price":12})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    r = gateway("POST", "/api/products/p-77", R"({"price":13})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    QTRY_COMPARE_WITH_TIMEOUT(gateway("GET", "/api/product_stats/p-77").json().value(u"seen"_s).toInt(), 2, kWaitMs);
+    r = gateway("GET", "/api/product_stats/p-77");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(u"name"_s).toString(), u"Lamp"_s);
+    const QJsonObject stats = admin("GET", "/admin/functions/stats").json().value(u"stats"_s).toObject();
+    QCOMPARE(stats.value(u"invocations"_s).toInt(), 2);
+    QCOMPARE(stats.value(u"errors"_s).toInt(), 0);
+    QCOMPARE(stats.value(u"cold_starts"_s).toInt(), 1);
+    QVERIFY(stats.value(u"recent_logs"_s).toArray().contains(u"counted p-77"_s));
+    QCOMPARE(admin("DELETE", "/admin/functions/stats").status, 204);
+}
+
+void tst_Functions::retriesThenDeadLetterThenReplay()
+{
+    QJsonObject def{{u"code"_s, u"function handle(e, ctx) { throw new Error('boom ' + e.subject); }"_s},
+                    {u"retry"_s, QJsonObject{{u"max_attempts"_s, 3}, {u"delay_ms"_s, 10}}},
+                    {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"orders.placed"_s}})}}};
+    QCOMPARE(deploy(u"flaky"_s, def).status, 201);
+    append(u"orders.placed"_s, u"o1"_s, {{u"total"_s, 5}});
+    const qint64 position = append(u"orders.placed"_s, u"o2"_s);
+    QVERIFY(reached(u"flaky"_s, position));
+
+    TestHttpResponse r = admin("GET", "/admin/dead-letters?function=flaky");
+    QCOMPARE(r.status, 200);
+    const QJsonArray letters = r.json().value(u"items"_s).toArray();
+    QCOMPARE(letters.size(), 2);
+    QString o1;
+    QString o2;
+    for (const QJsonValue &v : letters) {
+        const QJsonObject letter = v.toObject();
+        QCOMPARE(letter.value(u"attempts"_s).toInt(), 3);
+        QVERIFY(letter.value(u"error"_s).toString().contains(u"boom"_s));
+        (letter.value(u"event"_s).toObject().value(u"subject"_s) == u"o1"_s ? o1 : o2) = letter.value(u"id"_s).toString();
+    }
+    QVERIFY(!o1.isEmpty() && !o2.isEmpty());
+    const QJsonObject stats = admin("GET", "/admin/functions/flaky").json().value(u"stats"_s).toObject();
+    QCOMPARE(stats.value(u"invocations"_s).toInt(), 6);
+    QCOMPARE(stats.value(u"retries"_s).toInt(), 4);
+    QCOMPARE(stats.value(u"dead_letters"_s).toInt(), 2);
+
+    // Still broken: the replay fails and the letter stays.
+    QCOMPARE(admin("POST", "/admin/dead-letters/" + o1.toUtf8() + "/replay").status, 422);
+    // Fixed: the replay runs the new version and the letter goes.
+    def.insert(u"code"_s, u"function handle(e, ctx) { ctx.upsert('fn_hits', 'replayed-' + e.subject, {total: e.data.total}); }"_s);
+    QCOMPARE(deploy(u"flaky"_s, def).status, 200);
+    r = admin("POST", "/admin/dead-letters/" + o1.toUtf8() + "/replay");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(admin("GET", "/admin/dead-letters/" + o1.toUtf8()).status, 404);
+    r = gateway("GET", "/api/fn_hits/replayed-o1");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(u"total"_s).toInt(), 5);
+
+    QCOMPARE(admin("DELETE", "/admin/dead-letters/" + o2.toUtf8()).status, 204);
+    QCOMPARE(admin("DELETE", "/admin/dead-letters/" + o2.toUtf8()).status, 404);
+    QCOMPARE(admin("DELETE", "/admin/functions/flaky").status, 204);
+}
+
+void tst_Functions::timeoutStopsAnEndlessLoop()
+{
+    // Behind a route: the caller gets 504 and the engine answers others meanwhile.
+    QCOMPARE(deploy(u"spin"_s, {{u"code"_s, u"function handle() { while (true) {} }"_s}, {u"timeout_ms"_s, 1500}}).status, 201);
+    const QJsonObject route{{u"uri"_s, u"/fn/spin"_s}, {u"methods"_s, QJsonArray{u"GET"_s}},
+                            {u"upstream"_s, QJsonObject{{u"type"_s, u"function"_s}, {u"function"_s, u"spin"_s}}}};
+    TestHttpResponse r = admin("PUT", "/admin/routes/spin", toJson(route));
+    QVERIFY2(r.status == 200 || r.status == 201, r.body.constData());
+    const quint16 port = m_port;
+    std::future<int> spinning = std::async(std::launch::async, [port] {
+        TestHttpClient client(u"127.0.0.1"_s, port);
+        return client.get("/fn/spin").status;
+    });
+    QTest::qWait(300);
+    QCOMPARE(admin("GET", "/health").status, 200);
+    QCOMPARE(gateway("GET", "/api/products?limit=1").status, 200);
+    QCOMPARE(spinning.wait_for(std::chrono::seconds(0)), std::future_status::timeout);   // still spinning
+    QCOMPARE(spinning.get(), 504);
+    QCOMPARE(admin("GET", "/admin/functions/spin").json().value(u"stats"_s).toObject().value(u"timeouts"_s).toInt(), 1);
+
+    // Triggered by an event: the loop is interrupted and the event becomes a dead letter.
+    const QJsonObject def{{u"code"_s, u"function handle() { for (;;) {} }"_s},
+                          {u"timeout_ms"_s, 300},
+                          {u"retry"_s, QJsonObject{{u"max_attempts"_s, 1}}},
+                          {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"loops.started"_s}})}}};
+    QCOMPARE(deploy(u"spin-events"_s, def).status, 201);
+    const qint64 position = append(u"loops.started"_s, u"l1"_s);
+    QVERIFY(reached(u"spin-events"_s, position));
+    const QJsonArray letters = admin("GET", "/admin/dead-letters?function=spin-events").json().value(u"items"_s).toArray();
+    QCOMPARE(letters.size(), 1);
+    QVERIFY(letters.first().toObject().value(u"error"_s).toString().contains(u"timed out"_s));
+    QCOMPARE(admin("DELETE", "/admin/routes/spin").status, 204);
+}
+
+void tst_Functions::httpTriggerThroughARoute()
+{
+    const QJsonObject def{{u"code"_s, u"function handle(req, ctx) {\n"
+                                      "  ctx.upsert('fn_hits', 'http-' + req.params.id, {via: req.method});\n"
+                                      "  return {status: 201, headers: {'X-Fn': ctx.env.tag},\n"
+                                      "          body: {method: req.method, id: req.params.id, q: req.query.x, got: req.body}};\n}"_s},
+                          {u"env"_s, QJsonObject{{u"tag"_s, u"echoed"_s}}}};
+    QCOMPARE(deploy(u"echo"_s, def).status, 201);
+    const QJsonObject route{{u"uri"_s, u"/fn/echo/:id"_s}, {u"methods"_s, QJsonArray{u"POST"_s}},
+                            {u"upstream"_s, QJsonObject{{u"type"_s, u"function"_s}, {u"function"_s, u"echo"_s}}}};
+    TestHttpResponse r = admin("PUT", "/admin/routes/echo", toJson(route));
+    QVERIFY2(r.status == 200 || r.status == 201, r.body.constData());
+    r = gateway("POST", "/fn/echo/42?x=7", R"({"a":1})");
+    QVERIFY2(r.status == 201, r.body.constData());
+    QCOMPARE(r.header("x-fn"), QByteArrayLiteral("echoed"));
+    const QJsonObject body = r.json();
+    QCOMPARE(body.value(u"method"_s).toString(), u"POST"_s);
+    QCOMPARE(body.value(u"id"_s).toString(), u"42"_s);
+    QCOMPARE(body.value(u"q"_s).toString(), u"7"_s);
+    QCOMPARE(body.value(u"got"_s).toObject().value(u"a"_s).toInt(), 1);
+    QCOMPARE(gateway("GET", "/api/fn_hits/http-42").json().value(u"via"_s).toString(), u"POST"_s);
+    QCOMPARE(admin("DELETE", "/admin/routes/echo").status, 204);
+}
+
+void tst_Functions::emitAppendsAnEventWithCausation()
+{
+    const QJsonObject def{{u"code"_s, u"function handle(e, ctx) { ctx.emit('audits.recorded', e.subject, {of: e.type}); }"_s},
+                          {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"products.created"_s}})}}};
+    QCOMPARE(deploy(u"auditor"_s, def).status, 201);
+    TestHttpResponse r = gateway("POST", "/api/products", R"({"id":"p-emit","name":"Desk","price":99})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    const qint64 position = r.json().value(u"position"_s).toInteger();
+    QVERIFY(reached(u"auditor"_s, position));
+    const RecordedEvent created = m_engine.eventStore()->readAll(position, 1).value(0);
+    QCOMPARE(created.type, u"products.created"_s);
+    RecordedEvents audits;
+    QTRY_VERIFY_WITH_TIMEOUT(!(audits = m_engine.eventStore()->readAll(1, 1000, u"audits.*"_s)).isEmpty(), kWaitMs);
+    QCOMPARE(audits.size(), 1);
+    QCOMPARE(audits.first().stream, u"audits-p-emit"_s);
+    const QJsonObject meta = QJsonDocument::fromJson(audits.first().metadata).object();
+    QCOMPARE(meta.value(u"causationid"_s).toString(), created.id);
+    QCOMPARE(meta.value(u"correlationid"_s).toString(),
+             QJsonDocument::fromJson(created.metadata).object().value(u"correlationid"_s).toString());
+    QCOMPARE(QJsonDocument::fromJson(audits.first().data).object().value(u"of"_s).toString(), u"products.created"_s);
+    QCOMPARE(admin("DELETE", "/admin/functions/auditor").status, 204);
+}
+
+void tst_Functions::functionsSurviveARestart()
+{
+    const QJsonObject def{{u"code"_s, u"function handle(e, ctx) { ctx.upsert('fn_hits', 'durable-' + e.subject, {n: 1}); }"_s},
+                          {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"durables.made"_s}})}}};
+    QCOMPARE(deploy(u"durable"_s, def).status, 201);
+    QVERIFY(reached(u"durable"_s, append(u"durables.made"_s, u"e1"_s)));
+
+    m_listeners.close();
+    m_engine.stop();
+    startEngine();
+
+    const QJsonObject f = admin("GET", "/admin/functions/durable").json();
+    QCOMPARE(f.value(u"version"_s).toInt(), 1);
+    QVERIFY(reached(u"durable"_s, append(u"durables.made"_s, u"e2"_s)));
+    QCOMPARE(gateway("GET", "/api/fn_hits/durable-e2").status, 200);
+    // The checkpoint survived: e1 was not run again.
+    QCOMPARE(admin("GET", "/admin/functions/durable").json().value(u"stats"_s).toObject().value(u"invocations"_s).toInt(), 1);
+    QCOMPARE(m_engine.readStore()->document(u"fn_hits"_s, u"durable-e1"_s)->version, 0);
+    // Dead letters are kept in config.db: the one from the timeout test is still there.
+    QCOMPARE(admin("GET", "/admin/dead-letters?function=spin-events").json().value(u"total"_s).toInt(), 1);
+}
+
+QTEST_MAIN(tst_Functions)
+#include "tst_functions.moc"
