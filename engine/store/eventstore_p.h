@@ -42,6 +42,7 @@ private:
     void run();
     void runBatch(std::vector<Pending> &batch);
     void runCompletions();
+    bool syncWal();
     void runCheckpoints();
     static int onWalCommit(void *self, struct sqlite3 *db, const char *name, int pages);
     AppendResult applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed);
@@ -63,8 +64,15 @@ private:
     QThread *m_completionThread = nullptr;
     std::mutex m_completionMutex;
     std::condition_variable m_completionWake;
-    std::deque<std::vector<std::pair<AppendCallback, AppendResult>>> m_completions;
+    struct CompletedBatch
+    {
+        std::vector<std::pair<AppendCallback, AppendResult>> answers;
+        RecordedEvents committed;
+        qint64 lastPosition = 0;
+    };
+    std::deque<CompletedBatch> m_completions;
     bool m_completionStop = false;
+    int m_walFd = -1;   // completion thread: fdatasync target for Durability::Full
 
     // WAL checkpoints run on their own connection and thread instead of inside COMMIT.
     QThread *m_checkpointThread = nullptr;

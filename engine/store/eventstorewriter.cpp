@@ -9,6 +9,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
 Q_DECLARE_LOGGING_CATEGORY(lcStore)
 
 namespace Gatehouse {
@@ -57,8 +63,10 @@ bool EventStore::Writer::start(SqliteConnection &&db, QString *error)
         && m_savepoint.prepare(m_db, "SAVEPOINT append")
         && m_release.prepare(m_db, "RELEASE append")
         && m_rollbackTo.prepare(m_db, "ROLLBACK TO append");
-    const char *sync = m_options.durability == Durability::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
-    if (!prepared || !m_db.exec(sync) || !m_db.exec("PRAGMA wal_autocheckpoint = 0") || !m_db.exec("PRAGMA cache_size = -65536")) {
+    // Commits themselves do not fsync: with Durability::Full the completion thread fdatasyncs
+    // the WAL once for every batch committed meanwhile, and only then announces the events and
+    // answers the callers. The writer goes on with the next batch while the disk syncs.
+    if (!prepared || !m_db.exec("PRAGMA synchronous = NORMAL") || !m_db.exec("PRAGMA wal_autocheckpoint = 0") || !m_db.exec("PRAGMA cache_size = -65536")) {
         *error = m_db.errorString();
         return false;
     }
@@ -162,11 +170,12 @@ void EventStore::Writer::runBatch(std::vector<Pending> &batch)
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
 
     if (!m_db.exec("BEGIN IMMEDIATE")) {
-        std::vector<std::pair<AppendCallback, AppendResult>> answers;
+        CompletedBatch done;
         for (auto &p : batch)
-            answers.emplace_back(std::move(p.callback), failure(p.request, AppendResult::StorageError, m_db.errorString()));
+            done.answers.emplace_back(std::move(p.callback), failure(p.request, AppendResult::StorageError, m_db.errorString()));
+        done.lastPosition = m_lastPosition;
         std::lock_guard lock(m_completionMutex);
-        m_completions.push_back(std::move(answers));
+        m_completions.push_back(std::move(done));
         m_completionWake.notify_one();
         return;
     }
@@ -185,34 +194,60 @@ void EventStore::Writer::runBatch(std::vector<Pending> &batch)
                 r.error = error;
             }
         }
-    } else if (!committed.isEmpty()) {
-        q->d->headPosition.store(m_lastPosition);
-        Q_EMIT q->eventsCommitted(committed);
     }
-    std::vector<std::pair<AppendCallback, AppendResult>> answers;
-    answers.reserve(batch.size());
+    CompletedBatch done;
+    done.answers.reserve(batch.size());
     for (size_t i = 0; i < batch.size(); ++i)
-        answers.emplace_back(std::move(batch[i].callback), std::move(results[i]));
+        done.answers.emplace_back(std::move(batch[i].callback), std::move(results[i]));
+    done.committed = std::move(committed);
+    done.lastPosition = m_lastPosition;
     std::lock_guard lock(m_completionMutex);
-    m_completions.push_back(std::move(answers));
+    m_completions.push_back(std::move(done));
     m_completionWake.notify_one();
+}
+
+bool EventStore::Writer::syncWal()
+{
+    if (m_walFd < 0)
+        m_walFd = ::open(QByteArray(m_db.path().toLocal8Bit() + "-wal").constData(), O_RDONLY | O_CLOEXEC);
+    // fdatasync flushes the file's data whichever descriptor asks (it is per inode).
+    return m_walFd >= 0 && ::fdatasync(m_walFd) == 0;
 }
 
 void EventStore::Writer::runCompletions()
 {
     for (;;) {
-        std::vector<std::pair<AppendCallback, AppendResult>> answers;
+        std::deque<CompletedBatch> batches;
         {
             std::unique_lock lock(m_completionMutex);
             m_completionWake.wait(lock, [this] { return !m_completions.empty() || m_completionStop; });
             if (m_completions.empty())
-                return;
-            answers = std::move(m_completions.front());
-            m_completions.pop_front();
+                break;
+            batches.swap(m_completions);   // every batch committed so far: one sync for all
         }
-        for (auto &[callback, result] : answers)
-            callback(result);
+        bool durable = true;
+        const bool anyEvents = std::any_of(batches.cbegin(), batches.cend(), [](const auto &b) { return !b.committed.isEmpty(); });
+        if (m_options.durability == Durability::Full && anyEvents && !syncWal()) {
+            durable = false;
+            qCCritical(lcStore) << "fdatasync of the write-ahead log failed:" << std::strerror(errno);
+        }
+        for (CompletedBatch &b : batches) {
+            if (!b.committed.isEmpty()) {
+                q->d->headPosition.store(b.lastPosition);
+                Q_EMIT q->eventsCommitted(b.committed);
+            }
+            for (auto &[callback, result] : b.answers) {
+                if (!durable && result.ok() && !result.replayed) {
+                    result.status = AppendResult::StorageError;
+                    result.error = QStringLiteral("the commit could not be made durable (fdatasync failed)");
+                }
+                callback(result);
+            }
+        }
     }
+    if (m_walFd >= 0)
+        ::close(m_walFd);
+    m_walFd = -1;
 }
 
 int EventStore::Writer::onWalCommit(void *self, sqlite3 *, const char *, int pages)

@@ -26,6 +26,7 @@
 #include <QJsonObject>
 #include <QMutex>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -719,9 +720,19 @@ void tst_Projections::exactlyOnceAcrossACrash()
             }
         });
     }
+    auto joinClients = qScopeGuard([&] {
+        // Also when the test fails early: no client thread may outlive this function.
+        stop = true;
+        engine.kill();
+        for (auto &c : clients) {
+            if (c.joinable())
+                c.join();
+        }
+    });
     QTRY_VERIFY_WITH_TIMEOUT(answered.load() >= 600, 60000);
     ::kill(engine.process().processId(), SIGKILL);
     QVERIFY(engine.process().waitForFinished(10000));
+    joinClients.dismiss();
     stop = true;
     for (auto &c : clients)
         c.join();

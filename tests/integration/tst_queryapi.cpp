@@ -19,6 +19,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMutex>
+#include <QScopeGuard>
 #include <QSet>
 #include <QSemaphore>
 #include <QTemporaryDir>
@@ -372,6 +373,7 @@ void tst_QueryApi::minPositionWaitsForTheReadModel()
     QVERIFY(create({{u"id"_s, u"wait-1"_s}, {u"name"_s, u"Before"_s}, {u"price"_s, 1}}) > 0);
     QTRY_VERIFY_WITH_TIMEOUT(caughtUp(), 10000);
     upsert()->pause();
+    auto resumeOnFailure = qScopeGuard([this] { upsert()->resume(); });   // later tests need it running
     QTRY_COMPARE_WITH_TIMEOUT(upsert()->stats().status, ProjectionRunner::Status::Paused, 10000);
     const qint64 pausedAt = upsert()->position();
 
