@@ -4,6 +4,7 @@
 
 #include "admin/listeners.h"
 #include "engine.h"
+#include "mqtt/mqttservice.h"
 #include "shutdownsignals.h"
 #include "toolcommands.h"
 
@@ -54,6 +55,7 @@ struct Options
     Admin::Listeners::Endpoint gateway{QHostAddress::LocalHost, 9080};
     Admin::Listeners::Endpoint admin{QHostAddress::LocalHost, 9180};
     Http::HttpLimits limits;
+    Mqtt::MqttOptions mqtt;
 };
 
 // Returns -1 when the options are fine, else the exit code.
@@ -72,6 +74,7 @@ int parseOptions(const QCoreApplication &app, Options *out)
         {QStringLiteral("durability"), QStringLiteral("full (fsync every commit, default) or normal (survives a crash of the process, not of the machine)."), QStringLiteral("MODE")},
         {QStringLiteral("project"), QStringLiteral("Project file (collections and schemas). Default: the embedded product catalog."), QStringLiteral("FILE.json")},
         {QStringLiteral("mqtt-url"), QStringLiteral("Use this MQTT broker instead of a managed one."), QStringLiteral("URL")},
+        {QStringLiteral("mqtt-listen"), QStringLiteral("Address of the managed MQTT broker (mosquitto). Default 127.0.0.1:1883; port 0 picks a free one."), QStringLiteral("ADDR:PORT")},
         {QStringLiteral("no-mqtt"), QStringLiteral("Do not use MQTT.")},
         {QStringLiteral("max-body-bytes"), QStringLiteral("Largest request body accepted (default 1048576)."), QStringLiteral("N")},
         {QStringLiteral("max-connections"), QStringLiteral("Most concurrent connections per listener (default 1024)."), QStringLiteral("N")},
@@ -124,13 +127,26 @@ int parseOptions(const QCoreApplication &app, Options *out)
             return kExitUsage;
         }
     }
-    if (parser.isSet(QStringLiteral("mqtt-url")) && !parser.isSet(QStringLiteral("no-mqtt")))
-        say(QStringLiteral("MQTT is not available in this version; --mqtt-url ignored"));
+    if (parser.isSet(QStringLiteral("no-mqtt"))) {
+        out->mqtt.broker = Mqtt::MqttOptions::Broker::Off;
+    } else if (parser.isSet(QStringLiteral("mqtt-url"))) {
+        out->mqtt.broker = Mqtt::MqttOptions::Broker::External;
+        out->mqtt.brokerUrl = parser.value(QStringLiteral("mqtt-url"));
+    }
+    if (parser.isSet(QStringLiteral("mqtt-listen"))) {
+        Admin::Listeners::Endpoint mqttListen;
+        if (!Admin::Listeners::Endpoint::parse(parser.value(QStringLiteral("mqtt-listen")), &mqttListen)) {
+            say(QStringLiteral("--mqtt-listen expects ADDR:PORT, got '%1'").arg(parser.value(QStringLiteral("mqtt-listen"))));
+            return kExitUsage;
+        }
+        out->mqtt.listenAddress = mqttListen.address;
+        out->mqtt.listenPort = mqttListen.port;
+    }
     return -1;
 }
 
 // Starts engine and listeners; prints where they are. Returns -1 on success, else an exit code.
-int startAll(const Options &options, Engine &engine, Admin::Listeners &listeners)
+int startAll(const Options &options, Engine &engine, Admin::Listeners &listeners, Mqtt::MqttService &mqtt)
 {
     if (!engine.start(options.engine)) {
         say(engine.errorString());
@@ -144,18 +160,24 @@ int startAll(const Options &options, Engine &engine, Admin::Listeners &listeners
     say(QStringLiteral("data in %1; %2 events in the log").arg(engine.options().dataDir).arg(engine.eventStore()->headPosition()));
     say(QStringLiteral("gateway listening on http://%1").arg(listeners.gatewayEndpoint().toString()));
     say(QStringLiteral("admin API listening on http://%1").arg(listeners.adminEndpoint().toString()));
+    // MQTT is optional: when it cannot start, say why and keep serving HTTP.
+    if (!mqtt.start(&engine, options.mqtt, &error))
+        say(error);
+    else if (mqtt.isRunning())
+        say(QStringLiteral("MQTT broker %1%2").arg(mqtt.brokerUrl(), mqtt.managedBroker() ? QStringLiteral(" (managed mosquitto)") : QString()));
     if (engine.adminKeyWasGenerated())
         say(QStringLiteral("admin key (shown once; also stored in config.db): %1").arg(engine.adminKey()));
     return -1;
 }
 
-void shutDown(Engine &engine, Admin::Listeners &listeners)
+void shutDown(Engine &engine, Admin::Listeners &listeners, Mqtt::MqttService &mqtt)
 {
     say(QStringLiteral("shutting down"));
     listeners.stopAccepting();
     engine.eventStore()->close();   // commits every queued append and answers its caller
     // Give the network threads a moment to write the answers of those last commits.
     QThread::msleep(100);
+    mqtt.stop();   // replies of those last commits go out; then "offline", checkpoint, broker ends
     listeners.close();
     engine.stop();
 }
@@ -174,11 +196,12 @@ int runHeadless(int argc, char **argv)
     }
     Engine engine;
     Admin::Listeners listeners;
-    if (const int code = startAll(options, engine, listeners); code >= 0)
+    Mqtt::MqttService mqtt;
+    if (const int code = startAll(options, engine, listeners, mqtt); code >= 0)
         return code;
     ShutdownSignals stopSignals([&app] { app.quit(); });
     const int rc = app.exec();
-    shutDown(engine, listeners);
+    shutDown(engine, listeners, mqtt);
     return rc;
 }
 
@@ -194,13 +217,14 @@ int runGui(int argc, char **argv)
         return code;
     Engine engine;
     Admin::Listeners listeners;
-    if (const int code = startAll(options, engine, listeners); code >= 0)
+    Mqtt::MqttService mqtt;
+    if (const int code = startAll(options, engine, listeners, mqtt); code >= 0)
         return code;
     Ui::MainWindow window(&engine, listeners.gatewayEndpoint().toString(), listeners.adminEndpoint().toString());
     window.show();
     ShutdownSignals stopSignals([&app] { app.quit(); });
     const int rc = app.exec();
-    shutDown(engine, listeners);
+    shutDown(engine, listeners, mqtt);
     return rc;
 }
 #endif

@@ -20,7 +20,8 @@ public:
         m_process.setProgram(QStringLiteral(GATEHOUSE_BINARY));
         m_process.setArguments(QStringList{QStringLiteral("--headless"), QStringLiteral("--data-dir"), m_dataDir,
                                            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0")}
+                                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0"),
+                                           QStringLiteral("--no-mqtt")}
                                + extraArgs);
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         m_process.start();

@@ -1,0 +1,97 @@
+#pragma once
+
+#include "mqttoptions.h"
+#include "mqttstatus.h"
+
+#include <QMutex>
+#include <QObject>
+
+#include <memory>
+
+namespace mqtt {
+class async_client;
+class message;
+}
+
+namespace Gatehouse {
+class CommandService;
+class EventStore;
+class MetricsRegistry;
+}
+
+namespace Gatehouse::Mqtt {
+
+class MqttCommandIngress;
+class MqttOutbox;
+class MqttRetainedState;
+
+// The engine's MQTT client (DESIGN.md "MQTT"): owns one Paho mqtt::async_client (MQTT 5,
+// clean_start=false with a session expiry, automatic reconnect, QoS 1, no file persistence) and
+// its topics: commands in (MqttCommandIngress), events out (MqttOutbox), retained read-model
+// state (MqttRetainedState) and the retained status topic {prefix}/status -- "online" on every
+// connect, "offline" as the last will and on a clean stop.
+//
+// Lives on its own thread (MqttService moves it there); start() and stop() run on it. Paho's
+// callbacks never block: they only queue calls to this object. status() may be called from
+// any thread.
+class MqttBridge final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MqttBridge)
+
+public:
+    struct Services
+    {
+        EventStore *store = nullptr;
+        CommandService *commands = nullptr;
+        MetricsRegistry *metrics = nullptr;   // may be null
+        QString dataDir;                      // for the outbox checkpoint
+    };
+
+    MqttBridge(const Services &services, const MqttOptions &options, const QString &brokerUrl, QObject *parent = nullptr);
+    ~MqttBridge() override;
+
+    // Creates the client and starts connecting (Paho keeps retrying while the broker is away).
+    // False only when the client cannot be created (a malformed URL).
+    bool start(QString *error);
+    // Publishes "offline", disconnects (bounded wait), saves the outbox checkpoint, destroys the
+    // client. The object can be deleted afterwards.
+    void stop();
+
+    MqttStatus status() const;
+    QString clientId() const { return m_clientId; }
+    MqttOutbox *outbox() const { return m_outbox; }
+    MqttRetainedState *retainedState() const { return m_retained; }
+
+    static QString defaultClientId(const QString &dataDir);
+    static void describeMetrics(MetricsRegistry *metrics);
+
+Q_SIGNALS:
+    void connectionChanged(bool connected);
+
+private:
+    void connected();
+    void connectionLost(const QString &cause);
+    void messageArrived(const std::shared_ptr<const mqtt::message> &message);
+    void refreshStatus();
+    void setLastError(const QString &error);
+
+    class ConnectListener;
+
+    Services m_services;
+    MqttOptions m_options;
+    QString m_brokerUrl;
+    QString m_clientId;
+    std::unique_ptr<ConnectListener> m_connectListener;
+    std::unique_ptr<mqtt::async_client> m_client;
+    MqttOutbox *m_outbox;
+    MqttRetainedState *m_retained;
+    MqttCommandIngress *m_ingress;
+    bool m_connected = false;
+    bool m_stopping = false;
+
+    mutable QMutex m_statusMutex;
+    MqttStatus m_status;
+};
+
+} // namespace Gatehouse::Mqtt

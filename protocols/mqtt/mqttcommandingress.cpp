@@ -1,0 +1,203 @@
+#include "mqttcommandingress.h"
+
+#include "commands/commandservice.h"
+#include "metrics/metricsregistry.h"
+#include "mqttlogging.h"
+#include "mqttpublishfailure.h"
+#include "mqtttopics.h"
+
+#include <QMutex>
+
+#include <mqtt/async_client.h>
+
+namespace Gatehouse::Mqtt {
+
+namespace {
+
+constexpr int kRetryDelayMs = 1000;   // after Paho refused a publish for now (buffer full)
+
+// A reply topic we can publish to: no wildcards (the broker would drop our connection) and
+// no "$" topics (reserved for the broker).
+bool isReplyTopic(const std::string &topic)
+{
+    return !topic.empty() && topic.front() != '$' && topic.find_first_of("+#") == std::string::npos;
+}
+
+std::string stdString(const QByteArray &bytes)
+{
+    return std::string(bytes.constData(), size_t(bytes.size()));
+}
+
+} // namespace
+
+// The way back from the writer thread: posts an answer to the ingress while it exists.
+struct MqttCommandIngress::Channel
+{
+    QMutex mutex;
+    MqttCommandIngress *ingress = nullptr;
+
+    void post(const Reply &reply)
+    {
+        QMutexLocker lock(&mutex);
+        if (ingress)
+            QMetaObject::invokeMethod(ingress, [target = ingress, reply] { target->answered(reply); }, Qt::QueuedConnection);
+    }
+    void close()
+    {
+        QMutexLocker lock(&mutex);
+        ingress = nullptr;
+    }
+};
+
+MqttCommandIngress::MqttCommandIngress(CommandService *commands, MetricsRegistry *metrics, const QString &topicPrefix,
+                                       int maxPendingReplies, QObject *parent)
+    : QObject(parent)
+    , m_commands(commands)
+    , m_metrics(metrics)
+    , m_prefix(topicPrefix)
+    , m_maxPendingReplies(maxPendingReplies)
+    , m_channel(std::make_shared<Channel>())
+    , m_retryTimer(this)   // a child, so it moves to the bridge's thread with this object
+{
+    m_channel->ingress = this;
+    m_retryTimer.setSingleShot(true);
+    m_retryTimer.setInterval(kRetryDelayMs);
+    connect(&m_retryTimer, &QTimer::timeout, this, &MqttCommandIngress::flushReplies);
+}
+
+MqttCommandIngress::~MqttCommandIngress()
+{
+    m_channel->close();
+}
+
+void MqttCommandIngress::attach(mqtt::async_client *client)
+{
+    m_client = client;
+    if (!client)
+        connectionDown();
+}
+
+void MqttCommandIngress::connectionUp()
+{
+    m_connected = true;
+    flushReplies();
+}
+
+void MqttCommandIngress::connectionDown()
+{
+    m_connected = false;
+    m_retryTimer.stop();
+}
+
+void MqttCommandIngress::flushReplies()
+{
+    while (m_connected && m_client && !m_pendingReplies.isEmpty()) {
+        const Sent sent = send(m_pendingReplies.constFirst());
+        if (sent == Sent::Later) {
+            m_retryTimer.start();
+            return;
+        }
+        m_pendingReplies.removeFirst();
+    }
+}
+
+void MqttCommandIngress::handle(const std::shared_ptr<const mqtt::message> &message)
+{
+    ++m_received;
+    const QString topic = QString::fromStdString(message->get_topic());
+    if (message->is_retained()) {
+        // Delivered from the broker's retained store: it would run again on every reconnect.
+        qCWarning(lcMqtt) << "ignoring a retained command on" << topic << "(publish commands without the retain flag)";
+        return;
+    }
+    const mqtt::properties &properties = message->get_properties();
+    Reply reply;
+    if (properties.contains(mqtt::property::RESPONSE_TOPIC))
+        reply.topic = mqtt::get<std::string>(properties, mqtt::property::RESPONSE_TOPIC);
+    if (properties.contains(mqtt::property::CORRELATION_DATA))
+        reply.correlationData = mqtt::get<std::string>(properties, mqtt::property::CORRELATION_DATA);
+    if (!reply.topic.empty() && !isReplyTopic(reply.topic)) {
+        qCWarning(lcMqtt) << "command on" << topic << "asks for a reply on" << reply.topic.c_str()
+                          << "which is no topic to publish to; no reply";
+        reply.topic.clear();
+    }
+
+    const MqttTopics::CommandTopic parsed = MqttTopics::parseCommandTopic(m_prefix, topic);
+    if (!parsed.valid) {
+        const ApiResponse problem = ApiResponse::problem(404, parsed.error, QStringLiteral("unknown-command-topic"));
+        reply.status = problem.status;
+        reply.headers = problem.headers;
+        reply.body = problem.body;
+        answered(reply);
+        return;
+    }
+    CommandRequest command;
+    command.collection = parsed.collection;
+    command.id = parsed.id;
+    command.command = parsed.command;
+    const mqtt::binary &payload = message->get_payload();
+    command.body = QByteArray(payload.data(), qsizetype(payload.size()));
+    const size_t userProperties = properties.count(mqtt::property::USER_PROPERTY);
+    for (size_t i = 0; i < userProperties; ++i) {
+        const auto [name, value] = mqtt::get<mqtt::string_pair>(properties, mqtt::property::USER_PROPERTY, i);
+        const QByteArray key = QByteArray::fromStdString(name).toLower();
+        if (key == "idempotency-key")
+            command.idempotencyKey = QString::fromStdString(value);
+        else if (key == "if-match")
+            command.ifMatch = QByteArray::fromStdString(value);
+        else if (key == "correlation-id")
+            command.correlationId = QString::fromStdString(value);
+    }
+    command.origin = QStringLiteral("mqtt");
+    m_commands->execute(std::move(command), [channel = m_channel, reply](ApiResponse response) mutable {
+        reply.status = response.status;
+        reply.headers = std::move(response.headers);
+        reply.body = std::move(response.body);
+        channel->post(reply);
+    });
+}
+
+void MqttCommandIngress::answered(const Reply &reply)
+{
+    if (m_metrics)
+        m_metrics->increment("gatehouse_mqtt_commands_total", MetricsRegistry::label("status", QString::number(reply.status)));
+    if (reply.topic.empty())
+        return;
+    if (m_pendingReplies.size() >= m_maxPendingReplies) {
+        qCWarning(lcMqtt) << "broker away: dropping the oldest of" << m_pendingReplies.size() << "command replies";
+        m_pendingReplies.removeFirst();
+    }
+    m_pendingReplies.append(reply);   // in order, behind any that wait
+    flushReplies();
+}
+
+MqttCommandIngress::Sent MqttCommandIngress::send(const Reply &reply)
+{
+    mqtt::properties properties;
+    if (!reply.correlationData.empty())
+        properties.add(mqtt::property(mqtt::property::CORRELATION_DATA, reply.correlationData));
+    properties.add(mqtt::property(mqtt::property::USER_PROPERTY, std::string("status"), std::to_string(reply.status)));
+    for (const auto &[name, value] : reply.headers) {
+        if (name == "content-type")
+            properties.add(mqtt::property(mqtt::property::CONTENT_TYPE, stdString(value)));
+        else
+            properties.add(mqtt::property(mqtt::property::USER_PROPERTY, stdString(name), stdString(value)));
+    }
+    auto message = mqtt::make_message(reply.topic, reply.body.constData(), size_t(reply.body.size()), 1, false);
+    message->set_properties(std::move(properties));
+    try {
+        m_client->publish(message);
+    } catch (const std::exception &e) {
+        if (isPermanentPublishFailure(e)) {
+            qCWarning(lcMqtt) << "cannot publish a command reply on" << reply.topic.c_str() << ":" << e.what() << "; dropped";
+            return Sent::Dropped;
+        }
+        qCDebug(lcMqtt) << "command reply on" << reply.topic.c_str() << "deferred:" << e.what();
+        return Sent::Later;
+    }
+    if (m_metrics)
+        m_metrics->increment("gatehouse_mqtt_published_total", MetricsRegistry::label("kind", QStringLiteral("reply")));
+    return Sent::Done;
+}
+
+} // namespace Gatehouse::Mqtt

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <string>
+
+namespace mqtt {
+class async_client;
+class message;
+}
+
+namespace Gatehouse {
+class CommandService;
+class MetricsRegistry;
+}
+
+namespace Gatehouse::Mqtt {
+
+// Commands in over MQTT (DESIGN.md "MQTT"): a message on {prefix}/commands/{collection}/create
+// or {prefix}/commands/{collection}/{id}/{command} runs that command with the payload as its
+// data, through the same CommandService as HTTP. When the message carries an MQTT 5 response
+// topic, the answer -- the HTTP body (202 JSON or problem+json) -- is published there at QoS 1
+// with the request's correlation data, a user property "status" with the HTTP status code and
+// the HTTP response headers as further user properties. User properties "idempotency-key",
+// "if-match" and "correlation-id" act like the HTTP headers of those names.
+//
+// Lives on the bridge's thread. The command service answers on the store's writer thread;
+// the answer hops back here through a channel that is closed when this object goes away.
+class MqttCommandIngress final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MqttCommandIngress)
+
+public:
+    MqttCommandIngress(CommandService *commands, MetricsRegistry *metrics, const QString &topicPrefix,
+                       int maxPendingReplies, QObject *parent = nullptr);
+    ~MqttCommandIngress() override;
+
+    void attach(mqtt::async_client *client);
+    void connectionUp();
+    void connectionDown();
+    void handle(const std::shared_ptr<const mqtt::message> &message);
+
+    quint64 received() const { return m_received; }
+
+private:
+    struct Reply
+    {
+        std::string topic;
+        std::string correlationData;
+        int status = 0;
+        QList<std::pair<QByteArray, QByteArray>> headers;
+        QByteArray body;
+    };
+    struct Channel;
+
+    enum class Sent { Done, Later, Dropped };
+
+    void answered(const Reply &reply);
+    void flushReplies();
+    Sent send(const Reply &reply);
+
+    CommandService *m_commands;
+    MetricsRegistry *m_metrics;
+    QString m_prefix;
+    int m_maxPendingReplies;
+    mqtt::async_client *m_client = nullptr;
+    bool m_connected = false;
+    std::shared_ptr<Channel> m_channel;
+    QList<Reply> m_pendingReplies;   // answers waiting for the broker, in order
+    QTimer m_retryTimer;             // resumes after Paho refused a publish for now
+    quint64 m_received = 0;
+};
+
+} // namespace Gatehouse::Mqtt

@@ -1,0 +1,281 @@
+#include "mqttoutbox.h"
+
+#include "mqttlogging.h"
+#include "mqttpublishfailure.h"
+#include "mqtttopics.h"
+#include "store/cloudevent.h"
+#include "store/eventstore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+#include <mqtt/async_client.h>
+
+namespace Gatehouse::Mqtt {
+
+namespace {
+
+constexpr int kSaveDelayMs = 200;
+constexpr int kRetryDelayMs = 1000;   // after Paho refused a publish for now (buffer full)
+constexpr int kPositionBits = 48;   // the delivery context is generation << 48 | position
+constexpr quint64 kPositionMask = (quint64(1) << kPositionBits) - 1;
+constexpr int kFirstFailureReason = 0x80;   // MQTT 5 reason codes >= 0x80 are refusals
+
+std::string stdString(const QByteArray &bytes)
+{
+    return std::string(bytes.constData(), size_t(bytes.size()));
+}
+
+} // namespace
+
+// Runs on Paho's threads: hands the outcome to the outbox's thread and returns at once.
+class MqttOutbox::DeliveryListener final : public mqtt::iaction_listener
+{
+public:
+    explicit DeliveryListener(MqttOutbox *outbox) : m_outbox(outbox) {}
+
+    void on_success(const mqtt::token &token) override
+    {
+        const quint64 context = quintptr(token.get_user_context());
+        QMetaObject::invokeMethod(m_outbox, [outbox = m_outbox, context] { outbox->delivered(context); },
+                                  Qt::QueuedConnection);
+    }
+
+    void on_failure(const mqtt::token &token) override
+    {
+        const quint64 context = quintptr(token.get_user_context());
+        const int reason = int(token.get_reason_code());
+        QMetaObject::invokeMethod(m_outbox, [outbox = m_outbox, context, reason] { outbox->failed(context, reason); },
+                                  Qt::QueuedConnection);
+    }
+
+private:
+    MqttOutbox *m_outbox;
+};
+
+MqttOutbox::MqttOutbox(EventStore *store, const Options &options, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_options(options)
+    , m_listener(std::make_unique<DeliveryListener>(this))
+    , m_saveTimer(this)   // children, so they move to the bridge's thread with the outbox
+    , m_retryTimer(this)
+{
+    m_retryTimer.setSingleShot(true);
+    m_retryTimer.setInterval(kRetryDelayMs);
+    connect(&m_retryTimer, &QTimer::timeout, this, [this] { pump(); });
+    m_saveTimer.setSingleShot(true);
+    m_saveTimer.setInterval(kSaveDelayMs);
+    connect(&m_saveTimer, &QTimer::timeout, this, &MqttOutbox::saveCheckpoint);
+    m_head = m_store->headPosition();
+    loadCheckpoint();
+}
+
+MqttOutbox::~MqttOutbox()
+{
+    saveCheckpoint();
+}
+
+void MqttOutbox::loadCheckpoint()
+{
+    QFile file(m_options.checkpointPath);
+    if (!file.exists()) {
+        qCInfo(lcMqtt) << "outbox: no checkpoint yet; publishing the log from position 1";
+        return;
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+        qCWarning(lcMqtt) << "outbox: cannot read" << m_options.checkpointPath << file.errorString()
+                          << "; publishing the log from position 1";
+        return;
+    }
+    const QJsonValue position = QJsonDocument::fromJson(file.readAll()).object().value(QLatin1String("position"));
+    if (!position.isDouble() || position.toInteger(-1) < 0) {
+        qCWarning(lcMqtt) << "outbox: unreadable checkpoint in" << m_options.checkpointPath << "; publishing the log from position 1";
+        return;
+    }
+    m_checkpoint = position.toInteger();
+    if (m_checkpoint > m_head) {
+        // A different (shorter) events.db: publish whatever comes next rather than nothing.
+        qCWarning(lcMqtt) << "outbox: checkpoint" << m_checkpoint << "is past the log head" << m_head << "; continuing from the head";
+        m_checkpoint = m_head;
+    }
+    m_savedCheckpoint = m_checkpoint;
+}
+
+void MqttOutbox::saveCheckpoint()
+{
+    m_saveTimer.stop();
+    if (m_checkpoint == m_savedCheckpoint)
+        return;
+    QDir().mkpath(QFileInfo(m_options.checkpointPath).absolutePath());
+    QSaveFile file(m_options.checkpointPath);   // write-then-rename: never a torn checkpoint
+    if (!file.open(QIODevice::WriteOnly)
+        || file.write(QJsonDocument(QJsonObject{{QStringLiteral("position"), m_checkpoint}}).toJson(QJsonDocument::Compact) + '\n') < 0
+        || !file.commit()) {
+        qCWarning(lcMqtt) << "outbox: cannot write" << m_options.checkpointPath << file.errorString();
+        return;
+    }
+    m_savedCheckpoint = m_checkpoint;
+}
+
+void MqttOutbox::attach(mqtt::async_client *client)
+{
+    m_client = client;
+    if (!client)
+        connectionDown();
+}
+
+void MqttOutbox::connectionUp()
+{
+    m_connected = true;
+    pump();
+}
+
+void MqttOutbox::refreshHead()
+{
+    m_head = qMax(m_head, m_store->headPosition());
+    pump();
+}
+
+void MqttOutbox::connectionDown()
+{
+    m_connected = false;
+    m_retryTimer.stop();
+    rewind();
+    Q_EMIT progressed();
+}
+
+void MqttOutbox::rewind()
+{
+    ++m_generation;
+    m_acked.clear();
+}
+
+void MqttOutbox::eventsCommitted(const RecordedEvents &events)
+{
+    if (events.isEmpty())
+        return;
+    m_head = qMax(m_head, events.constLast().position);
+    pump(&events);
+}
+
+void MqttOutbox::pump(const RecordedEvents *live)
+{
+    if (m_connected && m_client)
+        publishFrom(live);
+    Q_EMIT progressed();
+}
+
+void MqttOutbox::publishFrom(const RecordedEvents *live)
+{
+    const auto nextPosition = [this] { return m_checkpoint + 1 + qint64(m_acked.size()); };
+    const auto room = [this] { return m_options.window - int(m_acked.size()); };
+    // The live batch usually continues exactly where the outbox stands: no read needed.
+    if (live) {
+        for (const RecordedEvent &event : *live) {
+            if (event.position < nextPosition())
+                continue;
+            if (event.position > nextPosition() || room() <= 0)
+                break;
+            if (publish(event) == Sent::Stop)
+                return;
+        }
+    }
+    // Only as far as the store has announced: a commit may be readable a moment before it is
+    // on disk, and an event must not reach subscribers before that.
+    while (room() > 0 && nextPosition() <= m_head) {
+        const qint64 announced = m_head - nextPosition() + 1;
+        const RecordedEvents page = m_store->readAll(nextPosition(), int(qMin<qint64>(announced, qMin(room(), m_options.pageSize))));
+        if (page.isEmpty())
+            return;
+        for (const RecordedEvent &event : page) {
+            while (event.position > nextPosition())   // positions have no gaps; never wait on one
+                m_acked.push_back(true);
+            if (publish(event) == Sent::Stop)
+                return;
+        }
+    }
+}
+
+MqttOutbox::Sent MqttOutbox::publish(const RecordedEvent &event)
+{
+    static const mqtt::properties kProperties{
+        mqtt::property(mqtt::property::CONTENT_TYPE, std::string("application/cloudevents+json"))};
+    const QByteArray topic = MqttTopics::eventTopic(m_options.topicPrefix, event).toUtf8();
+    const QByteArray payload = CloudEvent::toJsonBytes(event);
+    auto message = mqtt::make_message(stdString(topic), payload.constData(), size_t(payload.size()), 1, false);
+    message->set_properties(kProperties);
+    const quint64 context = (quint64(m_generation) << kPositionBits) | (quint64(event.position) & kPositionMask);
+    try {
+        m_client->publish(message, reinterpret_cast<void *>(quintptr(context)), *m_listener);
+    } catch (const std::exception &e) {
+        if (!isPermanentPublishFailure(e)) {
+            // Disconnected (connectionUp() resumes) or Paho's buffer is full: again shortly.
+            qCDebug(lcMqtt) << "outbox: publish of event" << event.position << "deferred:" << e.what();
+            m_retryTimer.start();
+            return Sent::Stop;
+        }
+        // A malformed message (never expected): skip it rather than stall every later event.
+        qCWarning(lcMqtt) << "outbox: cannot publish event" << event.position << "on" << topic << ":" << e.what()
+                          << "; skipped";
+        ++m_rejected;
+        m_acked.push_back(true);
+        markDone(event.position);
+        return Sent::Ok;
+    }
+    m_acked.push_back(false);
+    return Sent::Ok;
+}
+
+void MqttOutbox::delivered(quint64 context)
+{
+    // A PUBACK for any copy of a position (even one sent before a rewind) means the broker has it.
+    const qint64 position = qint64(context & kPositionMask);
+    const qint64 index = position - m_checkpoint - 1;
+    if (index < 0 || index >= qint64(m_acked.size()) || m_acked[size_t(index)])
+        return;
+    ++m_published;
+    markDone(position);
+    pump();
+}
+
+void MqttOutbox::failed(quint64 context, int reasonCode)
+{
+    const qint64 position = qint64(context & kPositionMask);
+    const qint64 index = position - m_checkpoint - 1;
+    if (index < 0 || index >= qint64(m_acked.size()) || m_acked[size_t(index)])
+        return;
+    if (reasonCode >= kFirstFailureReason) {
+        // The broker refused it (not authorised, quota, ...): resending would loop forever.
+        qCWarning(lcMqtt) << "outbox: the broker refused event" << position << "with reason code" << reasonCode << "; skipped";
+        ++m_rejected;
+        markDone(position);
+        pump();
+        return;
+    }
+    if (quint16(context >> kPositionBits) != m_generation)
+        return;   // sent before the last rewind: already being sent again
+    qCDebug(lcMqtt) << "outbox: publish of event" << position << "failed; resending from" << m_checkpoint + 1;
+    rewind();
+    pump();
+}
+
+void MqttOutbox::markDone(qint64 position)
+{
+    const qint64 index = position - m_checkpoint - 1;
+    if (index >= 0 && index < qint64(m_acked.size()))
+        m_acked[size_t(index)] = true;
+    const qint64 before = m_checkpoint;
+    while (!m_acked.empty() && m_acked.front()) {
+        m_acked.pop_front();
+        ++m_checkpoint;
+    }
+    if (m_checkpoint != before && !m_saveTimer.isActive())
+        m_saveTimer.start();
+}
+
+} // namespace Gatehouse::Mqtt

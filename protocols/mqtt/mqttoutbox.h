@@ -1,0 +1,101 @@
+#pragma once
+
+#include "store/recordedevent.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <deque>
+#include <memory>
+
+namespace mqtt {
+class async_client;
+}
+
+namespace Gatehouse {
+class EventStore;
+}
+
+namespace Gatehouse::Mqtt {
+
+// The MQTT outbox (DESIGN.md "MQTT", events out): publishes every event of the log, in
+// position order, as a CloudEvent on {prefix}/events/{collection}/{verb}/{id} at QoS 1.
+//
+// It reads the log from its own durable checkpoint (a small file in the data directory), keeps
+// at most `window` publishes awaiting PUBACK, and moves the checkpoint only over a contiguous
+// run of acknowledged positions -- so a broker outage only delays, and a restart repeats at
+// most the publishes that were never acknowledged (consumers dedupe by CloudEvent id). Live
+// events arrive through EventStore::eventsCommitted; after a pause it catches up from the log
+// in pages. Lives on the bridge's thread; Paho's delivery callbacks only queue calls to it.
+class MqttOutbox final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MqttOutbox)
+
+public:
+    struct Options
+    {
+        QString checkpointPath;      // "<data dir>/mqtt/outbox.checkpoint"
+        QString topicPrefix;
+        int window = 1000;
+        int pageSize = 500;
+    };
+
+    MqttOutbox(EventStore *store, const Options &options, QObject *parent = nullptr);
+    ~MqttOutbox() override;
+
+    // The client to publish with (null detaches); publishing starts at connectionUp().
+    void attach(mqtt::async_client *client);
+    void connectionUp();
+    // Unacknowledged publishes are forgotten and sent again from the checkpoint on the next
+    // connectionUp(): a PUBACK lost with the connection must not stall the outbox.
+    void connectionDown();
+    void saveCheckpoint();   // now, not debounced (on stop)
+    // Takes the log's head as it is now: after connecting to eventsCommitted, for the commits
+    // made between construction and then (which no signal announced).
+    void refreshHead();
+
+    qint64 checkpoint() const { return m_checkpoint; }
+    qint64 head() const { return m_head; }
+    int inFlight() const { return int(m_acked.size()); }
+    quint64 published() const { return m_published; }
+    quint64 rejected() const { return m_rejected; }
+
+public Q_SLOTS:
+    void eventsCommitted(const Gatehouse::RecordedEvents &events);
+
+Q_SIGNALS:
+    // The checkpoint, the head or the number in flight changed.
+    void progressed();
+
+private:
+    class DeliveryListener;
+    friend class DeliveryListener;
+
+    void loadCheckpoint();
+    void pump(const RecordedEvents *live = nullptr);
+    void publishFrom(const RecordedEvents *live);
+    enum class Sent { Ok, Stop };
+    Sent publish(const RecordedEvent &event);
+    void markDone(qint64 position);
+    void delivered(quint64 context);
+    void failed(quint64 context, int reasonCode);
+    void rewind();
+
+    EventStore *m_store;
+    Options m_options;
+    mqtt::async_client *m_client = nullptr;
+    std::unique_ptr<DeliveryListener> m_listener;
+    bool m_connected = false;
+    quint16 m_generation = 0;     // bumped by every rewind; failures of older sends are stale
+    qint64 m_checkpoint = 0;      // every position <= this is acknowledged
+    qint64 m_savedCheckpoint = -1;
+    qint64 m_head = 0;            // last committed position known
+    std::deque<bool> m_acked;     // positions m_checkpoint+1 ... in flight: acknowledged yet?
+    quint64 m_published = 0;
+    quint64 m_rejected = 0;
+    QTimer m_saveTimer;           // debounces checkpoint writes
+    QTimer m_retryTimer;          // resumes after Paho refused a publish for now
+};
+
+} // namespace Gatehouse::Mqtt
