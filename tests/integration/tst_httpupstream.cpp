@@ -5,6 +5,7 @@
 // connections the nodes saw, and the node health the gateway reports.
 #include "gateway/gateway.h"
 #include "gateway/httpupstream.h"
+#include "gateway/plugins/breakerstate.h"
 #include "gateway/httpupstreamspec.h"
 #include "gateway/route.h"
 #include "http/gatewayhttphandler.h"
@@ -332,6 +333,7 @@ private slots:
     void httpsScheme();
     void stateAcrossReloads();
     void throughHttpServer();
+    void breakerAgainstRealUpstream();
 };
 
 void tst_HttpUpstream::specValidation_data()
@@ -743,6 +745,56 @@ void tst_HttpUpstream::throughHttpServer()
         QCOMPARE(r.header("x-node"), QByteArray("n"));
     }
     QCOMPARE(headerOf(node.seen().first().headers, "x-forwarded-for"), QByteArray("127.0.0.1"));
+}
+
+// api-breaker in front of a real upstream server: failures open it (the node is no longer
+// called), a probe after the open window closes it again, new failures open it again.
+void tst_HttpUpstream::breakerAgainstRealUpstream()
+{
+    TestNode node("n1");
+    QVERIFY(node.start());
+    Proxy proxy;
+    const QJsonObject routeJson{
+        {QStringLiteral("id"), QStringLiteral("guarded")},
+        {QStringLiteral("uri"), QStringLiteral("/*")},
+        {QStringLiteral("upstream"), QJsonObject{{QStringLiteral("type"), QStringLiteral("http")},
+                                                 {QStringLiteral("nodes"), nodesObject({{node.address(), 1}})}}},
+        {QStringLiteral("plugins"), QJsonObject{{QStringLiteral("api-breaker"), QJsonObject{
+            {QStringLiteral("break_response_code"), 503},
+            {QStringLiteral("unhealthy"), QJsonObject{{QStringLiteral("http_statuses"), QJsonArray{500}}, {QStringLiteral("failures"), 2}}},
+            {QStringLiteral("healthy"), QJsonObject{{QStringLiteral("http_statuses"), QJsonArray{200}}, {QStringLiteral("successes"), 1}}},
+            {QStringLiteral("min_breaker_sec"), 0.3},
+            {QStringLiteral("max_breaker_sec"), 5}}}}},
+    };
+    QStringList errors;
+    QVERIFY2(proxy.gateway.setRoutes({Route::fromJson(routeJson, &errors)}, &errors), qPrintable(errors.join(u'\n')));
+
+    node.status = 500;
+    QCOMPARE(proxy.call("GET", "/x").response.status, 500);
+    QCOMPARE(proxy.call("GET", "/x").response.status, 500);
+    const int callsWhenOpened = node.requests();
+    // Open: answered by the breaker, the node is not called.
+    QCOMPARE(proxy.call("GET", "/x").response.status, 503);
+    QCOMPARE(proxy.call("GET", "/x").response.status, 503);
+    QCOMPARE(node.requests(), callsWhenOpened);
+
+    // After the open window a probe goes through; the node has recovered, so it closes.
+    node.status = 200;
+    QTRY_COMPARE_WITH_TIMEOUT(proxy.call("GET", "/x").response.status, 200, 10000);
+    QCOMPARE(proxy.call("GET", "/x").response.status, 200);
+    QVERIFY(node.requests() > callsWhenOpened);
+
+    // Fails again: open again, and the node is spared.
+    node.status = 500;
+    QCOMPARE(proxy.call("GET", "/x").response.status, 500);
+    QCOMPARE(proxy.call("GET", "/x").response.status, 500);
+    const int callsWhenReopened = node.requests();
+    QCOMPARE(proxy.call("GET", "/x").response.status, 503);
+    QCOMPARE(node.requests(), callsWhenReopened);
+    bool open = false;
+    for (const BreakerStatus &b : breakerStatuses(proxy.gateway.pluginState().get()))
+        open = open || b.state == QLatin1String("open");
+    QVERIFY(open);
 }
 
 QTEST_GUILESS_MAIN(tst_HttpUpstream)
