@@ -748,7 +748,8 @@ void tst_HttpUpstream::throughHttpServer()
 }
 
 // api-breaker in front of a real upstream server: failures open it (the node is no longer
-// called), a probe after the open window closes it again, new failures open it again.
+// called), a probe after the open window closes it again, a failed probe re-opens it for
+// twice as long.
 void tst_HttpUpstream::breakerAgainstRealUpstream()
 {
     TestNode node("n1");
@@ -778,9 +779,18 @@ void tst_HttpUpstream::breakerAgainstRealUpstream()
     QCOMPARE(proxy.call("GET", "/x").response.status, 503);
     QCOMPARE(node.requests(), callsWhenOpened);
 
+    // Calls until one is not answered by the breaker (QTRY_COMPARE would call once more).
+    auto callUntilProbe = [&proxy] {
+        QElapsedTimer t;
+        t.start();
+        int status = 0;
+        while (t.elapsed() < 10000 && (status = proxy.call("GET", "/x").response.status) == 503)
+            QTest::qWait(20);
+        return status;
+    };
     // After the open window a probe goes through; the node has recovered, so it closes.
     node.status = 200;
-    QTRY_COMPARE_WITH_TIMEOUT(proxy.call("GET", "/x").response.status, 200, 10000);
+    QCOMPARE(callUntilProbe(), 200);
     QCOMPARE(proxy.call("GET", "/x").response.status, 200);
     QVERIFY(node.requests() > callsWhenOpened);
 
@@ -791,10 +801,13 @@ void tst_HttpUpstream::breakerAgainstRealUpstream()
     const int callsWhenReopened = node.requests();
     QCOMPARE(proxy.call("GET", "/x").response.status, 503);
     QCOMPARE(node.requests(), callsWhenReopened);
-    bool open = false;
+    // The probe fails: open again, for twice as long.
+    QCOMPARE(callUntilProbe(), 500);
+    bool doubled = false;
     for (const BreakerStatus &b : breakerStatuses(proxy.gateway.pluginState().get()))
-        open = open || b.state == QLatin1String("open");
-    QVERIFY(open);
+        doubled = doubled || (b.state == QLatin1String("open") && b.openSeconds > 0.5);
+    QVERIFY(doubled);
+    QCOMPARE(proxy.call("GET", "/x").response.status, 503);
 }
 
 QTEST_GUILESS_MAIN(tst_HttpUpstream)
