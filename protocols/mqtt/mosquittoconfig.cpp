@@ -26,6 +26,9 @@ QByteArray MosquittoConfig::text() const
         out += "persistence false\n";
     }
     out += "max_queued_messages " + QByteArray::number(maxQueuedMessages) + '\n';
+    // Small request/response messages must not wait for Nagle's algorithm and delayed ACKs
+    // (about 40 ms per hop otherwise).
+    out += "set_tcp_nodelay true\n";
     // Our stderr pipe; "running" tells the managed broker it is up.
     out += "log_dest stderr\n"
            "log_type error\n"

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Live protocols in one run on one machine, against one engine with its managed mosquitto:
+#   1. MQTT outbox: EVENTS (default 50,000) create commands loaded through HTTP as fast as 16
+#      connections go, while one Paho QoS 1 subscriber on gatehouse/events/# counts them
+#      (events/s from the first to the last received); baseline on the same broker: a Paho QoS 1
+#      publisher (64 in flight) sending EVENTS messages of the same payload size and topic length
+#      to a test topic while the same subscriber counts them. RUNS times, medians, ratio (>= 0.7x).
+#   2. WebSocket fan-out: WS_SUBSCRIBERS (200) subscribers from "live" on /ws, commands at
+#      WS_RATE (1,000)/s for WS_SECONDS (10) s; latency = frame read - 202 read (same process).
+#   3. MQTT command ingest: MQTT 5 creates on gatehouse/commands/products/create with response
+#      topic + correlation data, CMD_INFLIGHT (64) in flight, CMD_SECONDS (10) s; RUNS times.
+# Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, EVENTS, WS_*, CMD_*, NINJA_JOBS.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${GATEHOUSE_BUILD_DIR:-$root/build}
+runs=${RUNS:-3}
+events=${EVENTS:-50000}
+ws_subs=${WS_SUBSCRIBERS:-200}; ws_rate=${WS_RATE:-1000}; ws_seconds=${WS_SECONDS:-10}
+cmd_seconds=${CMD_SECONDS:-10}; cmd_inflight=${CMD_INFLIGHT:-64}
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto is required (apt-get install mosquitto)" >&2; exit 2; }
+ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse bench_live_mqtt bench_live_ws >&2
+mq=$build/tests/bench/bench_live_mqtt
+ws=$build/tests/bench/bench_live_ws
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-live.XXXXXX")
+engine_pid=""; broker_pid=""; sub_pid=""
+cleanup() {
+    set +e
+    [ -n "$sub_pid" ] && kill "$sub_pid" 2>/dev/null && wait "$sub_pid" 2>/dev/null
+    [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
+    # The engine stops its mosquitto on exit; make sure of it (only the child it reported).
+    if [ -n "$broker_pid" ] && kill -0 "$broker_pid" 2>/dev/null; then
+        sleep 1; kill "$broker_pid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+mqtt_port=$(free_port)
+"$build/app/gatehouse" --headless --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+    --mqtt-listen "127.0.0.1:$mqtt_port" 2>"$tmp/engine.log" &
+engine_pid=$!
+for _ in $(seq 200); do grep -q "gatehouse.mqtt: connected to" "$tmp/engine.log" && break; sleep 0.1; done
+grep -q "gatehouse.mqtt: connected to" "$tmp/engine.log" || { echo "engine did not connect to its broker:" >&2; cat "$tmp/engine.log" >&2; exit 1; }
+gw=$(sed -n 's/.*gateway listening on http:\/\/\(.*\)$/\1/p' "$tmp/engine.log")
+broker_pid=$(sed -n 's/.*mosquitto \([0-9]*\) listening on.*/\1/p' "$tmp/engine.log" | tail -1)
+broker=$(sed -n 's/.*MQTT broker \(mqtt:\/\/[^ ]*\) (managed.*/\1/p' "$tmp/engine.log")
+[[ $broker == mqtt://127.0.0.1:* ]] || { echo "unexpected broker address '$broker'" >&2; exit 1; }
+url="tcp://${broker#mqtt://}"
+curl -s -o /dev/null -XPOST "http://$gw/api/products" -H 'content-type: application/json' -d '{"name":"warm-up","price":1.5}'
+sleep 0.5
+
+# start_sub FILTER COUNT -> runs the counting subscriber in the background, returns when subscribed
+start_sub() {
+    : >"$tmp/sub.out"
+    "$mq" sub "$url" "$1" "$2" 20 >"$tmp/sub.out" 2>"$tmp/sub.err" &
+    sub_pid=$!
+    for _ in $(seq 100); do grep -q READY "$tmp/sub.out" && return 0; sleep 0.05; done
+    echo "subscriber did not get ready: $(cat "$tmp/sub.err")" >&2; exit 1
+}
+# finish_sub -> waits for the subscriber, leaves its result line in $sub
+finish_sub() {
+    wait "$sub_pid" || echo "warning: subscriber did not receive everything: $(cat "$tmp/sub.out" "$tmp/sub.err")" >&2
+    sub_pid=""; sub=$(grep MQTT_SUB "$tmp/sub.out" || true)
+}
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+outbox=(); raw=(); http=(); received=(); raw_received=()
+for _ in $(seq "$runs"); do
+    start_sub 'gatehouse/events/#' "$events"
+    load=$("$ws" post "$gw" "$events" 16) || echo "warning: not every create was accepted: $load" >&2
+    finish_sub
+    outbox+=("$(field rate "$sub")"); received+=("$(field count "$sub")"); http+=("$(field rate "$load")")
+    payload=$(field avg_payload "$sub"); topic=$(field avg_topic "$sub")
+    # Baseline: same payload size, a test topic of the same length (prefix + '/' + 36 characters).
+    prefix="bench/raw/$(head -c $((topic > 47 ? topic - 47 : 1)) /dev/zero | tr '\0' 'p')"
+    start_sub 'bench/raw/#' "$events"
+    "$mq" pub "$url" "$prefix" "$events" "${payload%.*}" 64 >/dev/null
+    finish_sub
+    raw+=("$(field rate "$sub")"); raw_received+=("$(field count "$sub")")
+done
+o=$(printf '%s\n' "${outbox[@]}" | median); r=$(printf '%s\n' "${raw[@]}" | median); h=$(printf '%s\n' "${http[@]}" | median)
+
+echo "## Live protocols ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1), managed by the engine)"
+echo
+echo "### MQTT: events to one QoS 1 subscriber ($events per run, median of $runs; payload ${payload%.*} B, topic $topic B)"
+echo
+echo "| path | messages/s | runs | received per run | ratio | target |"
+echo "|---|---:|---|---|---:|---|"
+echo "| raw broker: Paho QoS 1 publisher (64 in flight) -> mosquitto -> subscriber | $r | ${raw[*]} | ${raw_received[*]} | 1.00 | |"
+echo "| outbox: HTTP creates -> log -> outbox -> mosquitto -> subscriber | $o | ${outbox[*]} | ${received[*]} | $(ratio "$o" "$r") of raw | >= 0.7x |"
+echo "| (HTTP ingest rate of the load, 16 connections) | $h | ${http[*]} | | | |"
+echo
+
+echo "### WebSocket fan-out"
+echo
+"$ws" fanout "$gw" "$ws_subs" "$ws_rate" "$ws_seconds" 4 || echo "(fan-out reported a problem, see the table)"
+echo
+
+cmd_rate=(); cmd_p50=(); cmd_p99=(); cmd_lines=()
+for _ in $(seq "$runs"); do
+    out=$("$mq" commands "$url" gatehouse "$cmd_seconds" "$cmd_inflight") || echo "warning: $out" >&2
+    cmd_lines+=("$out")
+    cmd_rate+=("$(field rate "$out")"); cmd_p50+=("$(field p50_ms "$out")"); cmd_p99+=("$(field p99_ms "$out")")
+done
+echo "### MQTT command ingest (MQTT 5, response topic + correlation data, $cmd_inflight in flight, ${cmd_seconds} s, median of $runs)"
+echo
+echo "| metric | median | runs |"
+echo "|---|---:|---|"
+echo "| replies/s | $(printf '%s\n' "${cmd_rate[@]}" | median) | ${cmd_rate[*]} |"
+echo "| reply latency p50 (ms) | $(printf '%s\n' "${cmd_p50[@]}" | median) | ${cmd_p50[*]} |"
+echo "| reply latency p99 (ms) | $(printf '%s\n' "${cmd_p99[@]}" | median) | ${cmd_p99[*]} |"
+echo
+printf '%s\n' "${cmd_lines[@]}" | sed 's/^/    /'
+grep -i "warn\|error\|lost" "$tmp/engine.log" | grep -v "^gatehouse.mqtt.broker: .*New\|Client .* closed" | head -5 | sed 's/^/engine: /' >&2 || true

@@ -1,0 +1,234 @@
+// HTTP/WebSocket side of tests/bench/bench_live.sh. Two modes against a running engine:
+//
+//   bench_live_ws post HOST:PORT COUNT [CLIENTS]
+//       COUNT create commands as fast as CLIENTS (default 16) keep-alive connections go;
+//       prints HTTP_POST count=.. accepted=.. seconds=.. rate=..
+//   bench_live_ws fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS]
+//       SUBSCRIBERS WebSocket connections on /ws (spread over THREADS event loops, default 4), each
+//       {"op":"subscribe","from":"live"}; once all are subscribed, create commands paced at RATE/s
+//       for SECONDS from 8 HTTP connections in the same process. Delivery latency of an event to a
+//       subscriber = the time its frame was read - the time the sender read the 202 carrying that
+//       position (one monotonic clock). Prints a Markdown table.
+
+#include "testhttpclient.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QHash>
+#include <QMutex>
+#include <QThread>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <vector>
+
+static std::pair<QString, quint16> hostPort(const char *arg)
+{
+    const QString target = QString::fromLocal8Bit(arg);
+    return {target.section(QLatin1Char(':'), 0, 0), quint16(target.section(QLatin1Char(':'), 1, 1).toUInt())};
+}
+
+static QByteArray body(const QByteArray &tag, qint64 n)
+{
+    return "{\"name\":\"Widget " + tag + ' ' + QByteArray::number(n) + "\",\"price\":" + QByteArray::number(n) + ".5,\"sku\":\"ABC-123\"}";
+}
+
+static int post(const char *target, int count, int clients)
+{
+    const auto [host, port] = hostPort(target);
+    std::atomic<int> next{0}, accepted{0};
+    QElapsedTimer clock;
+    clock.start();
+    QList<QThread *> threads;
+    for (int c = 0; c < clients; ++c) {
+        threads.append(QThread::create([&, host = host, port = port] {
+            TestHttpClient client(host, port, 10000);
+            for (int i = next++; i < count; i = next++)
+                if (client.post("/api/products", body("load", i)).status == 202)
+                    ++accepted;
+        }));
+        threads.last()->start();
+    }
+    for (QThread *t : threads) {
+        t->wait();
+        delete t;
+    }
+    const double s = clock.nsecsElapsed() / 1e9;
+    std::printf("HTTP_POST count=%d accepted=%d seconds=%.3f rate=%.0f\n", count, accepted.load(), s, count / s);
+    return accepted.load() == count ? 0 : 1;
+}
+
+struct Received
+{
+    qint64 position;
+    qint64 ns;
+};
+
+static int fanout(const char *target, int subscribers, int rate, int seconds, int threadCount)
+{
+    const auto [host, port] = hostPort(target);
+    const QUrl url(QStringLiteral("ws://%1:%2/ws").arg(host).arg(port));
+    QElapsedTimer clock;
+    clock.start();
+    std::atomic<int> subscribed{0}, closed{0};
+    std::atomic<qint64> delivered{0};
+    std::atomic<bool> stop{false};
+    auto received = std::vector<std::vector<Received>>(size_t(threadCount));
+
+    QList<QThread *> receivers;
+    for (int t = 0; t < threadCount; ++t) {
+        const int mine = subscribers / threadCount + (t < subscribers % threadCount ? 1 : 0);
+        receivers.append(QThread::create([&, t, mine] {
+            std::vector<Received> &out = received[size_t(t)];
+            out.reserve(size_t(mine) * size_t(rate) * size_t(seconds) + 1024);
+            QEventLoop loop;
+            QList<QWebSocket *> sockets;
+            for (int i = 0; i < mine; ++i) {
+                auto *socket = new QWebSocket;
+                sockets.append(socket);
+                QObject::connect(socket, &QWebSocket::connected, socket, [socket] {
+                    socket->sendTextMessage(QStringLiteral(R"({"op":"subscribe","from":"live","id":"s1"})"));
+                });
+                QObject::connect(socket, &QWebSocket::disconnected, socket, [&] { if (!stop) ++closed; });
+                QObject::connect(socket, &QWebSocket::textMessageReceived, socket, [&](const QString &message) {
+                    const qint64 now = clock.nsecsElapsed();
+                    if (message.startsWith(QLatin1String(R"({"op":"event")"))) {
+                        const qsizetype at = message.indexOf(QLatin1String("\"position\":"));
+                        if (at < 0)
+                            return;
+                        qint64 position = 0;
+                        for (qsizetype k = at + 11; k < message.size() && message.at(k).isDigit(); ++k)
+                            position = position * 10 + message.at(k).digitValue();
+                        out.push_back({position, now});
+                        ++delivered;
+                    } else if (message.contains(QLatin1String(R"("op":"subscribed")"))) {
+                        ++subscribed;
+                    } else {
+                        std::fprintf(stderr, "unexpected message: %s\n", qPrintable(message.left(200)));
+                    }
+                });
+                socket->open(url);
+            }
+            QTimer poll;
+            QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+                if (stop)
+                    loop.quit();
+            });
+            poll.start(50);
+            loop.exec();
+            qDeleteAll(sockets);
+        }));
+        receivers.last()->start();
+    }
+    for (int i = 0; i < 600 && subscribed < subscribers; ++i)
+        QThread::msleep(50);
+    if (subscribed < subscribers) {
+        std::fprintf(stderr, "only %d of %d WebSocket subscriptions acknowledged\n", subscribed.load(), subscribers);
+        stop = true;
+        for (QThread *t : receivers) {
+            t->wait();
+            delete t;
+        }
+        return 1;
+    }
+
+    // Senders: 8 connections, paced like bench_consistency.
+    const int senders = 8;
+    QMutex mutex;
+    QHash<qint64, qint64> acceptedAt;   // position -> ns when the 202 was read
+    std::atomic<int> sent{0}, failures{0};
+    const qint64 sendStart = clock.nsecsElapsed();
+    const double perSenderInterval = double(senders) / rate;
+    QList<QThread *> senderThreads;
+    for (int c = 0; c < senders; ++c) {
+        senderThreads.append(QThread::create([&, c, host = host, port = port] {
+            TestHttpClient client(host, port, 10000);
+            QList<std::pair<qint64, qint64>> mine;
+            for (int i = 0;; ++i) {
+                const double due = (i + double(c) / senders) * perSenderInterval;
+                if (due >= seconds)
+                    break;
+                const qint64 waitNs = sendStart + qint64(due * 1e9) - clock.nsecsElapsed();
+                if (waitNs > 0)
+                    QThread::usleep(quint64(waitNs / 1000));
+                const auto r = client.post("/api/products", body("ws", qint64(c) * 1000000 + i));
+                const qint64 now = clock.nsecsElapsed();
+                ++sent;
+                if (r.status != 202) {
+                    ++failures;
+                    continue;
+                }
+                mine.append({r.header("x-event-position").toLongLong(), now});
+            }
+            QMutexLocker lock(&mutex);
+            for (const auto &[p, ns] : mine)
+                acceptedAt.insert(p, ns);
+        }));
+        senderThreads.last()->start();
+    }
+    for (QThread *t : senderThreads) {
+        t->wait();
+        delete t;
+    }
+    const double sendSeconds = (clock.nsecsElapsed() - sendStart) / 1e9;
+    const qint64 expected = qint64(acceptedAt.size()) * subscribers;
+    // Wait for the tail: until everything arrived or nothing arrived for 5 s.
+    qint64 last = -1;
+    for (int idle = 0; delivered < expected && idle < 100; ++idle) {
+        if (delivered != last)
+            idle = 0;
+        last = delivered;
+        QThread::msleep(50);
+    }
+    const double allSeconds = (clock.nsecsElapsed() - sendStart) / 1e9;
+    stop = true;
+    for (QThread *t : receivers) {
+        t->wait();
+        delete t;
+    }
+
+    std::vector<double> lat;
+    lat.reserve(size_t(expected));
+    qint64 unknown = 0, negative = 0;
+    for (const auto &list : received)
+        for (const Received &r : list) {
+            const auto it = acceptedAt.constFind(r.position);
+            if (it == acceptedAt.constEnd()) {
+                ++unknown;
+                continue;
+            }
+            const double ms = (r.ns - it.value()) / 1e6;
+            negative += ms < 0;
+            lat.push_back(ms);
+        }
+    std::sort(lat.begin(), lat.end());
+    auto pct = [&](double q) { return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, size_t(q * lat.size()))]; };
+    std::printf("| WebSocket fan-out (%d subscribers, from live) | value |\n|---|---:|\n", subscribers);
+    std::printf("| commands sent / accepted / achieved rate | %d / %lld / %.0f per s (target %d per s for %d s) |\n", sent.load(),
+                qlonglong(acceptedAt.size()), sent.load() / sendSeconds, rate, seconds);
+    std::printf("| events delivered / expected (subscribers x accepted) | %lld / %lld%s |\n", qlonglong(lat.size()), qlonglong(expected),
+                qint64(lat.size()) == expected ? "" : "  **MISSING**");
+    std::printf("| delivered per s (over send + drain, %.2f s) | %.0f |\n", allSeconds, lat.size() / allSeconds);
+    std::printf("| latency p50 (202 read -> frame read) | %.2f ms |\n| latency p99 | %.2f ms |\n| latency max | %.2f ms |\n", pct(0.5),
+                pct(0.99), lat.empty() ? 0.0 : lat.back());
+    std::printf("| frames before the sender read the 202 (negative latency) | %lld |\n", qlonglong(negative));
+    std::printf("| other events / closed connections / failed commands | %lld / %d / %d |\n", qlonglong(unknown), closed.load(),
+                failures.load());
+    return qint64(lat.size()) == expected && failures == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QByteArray mode = argc > 1 ? argv[1] : "";
+    if (mode == "post" && argc >= 4)
+        return post(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 16);
+    if (mode == "fanout" && argc >= 6)
+        return fanout(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 4);
+    std::fprintf(stderr, "usage: bench_live_ws post HOST:PORT COUNT [CLIENTS] | fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS]\n");
+    return 2;
+}
