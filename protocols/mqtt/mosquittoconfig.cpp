@@ -29,6 +29,9 @@ QByteArray MosquittoConfig::text() const
     // Small request/response messages must not wait for Nagle's algorithm and delayed ACKs
     // (about 40 ms per hop otherwise).
     out += "set_tcp_nodelay true\n";
+    // Mosquitto's default of 20 QoS 1 messages in flight per client (also its MQTT 5 receive
+    // maximum) throttles the outbox to one window per client wake-up.
+    out += "max_inflight_messages 1000\n";
     // Our stderr pipe; "running" tells the managed broker it is up.
     out += "log_dest stderr\n"
            "log_type error\n"
