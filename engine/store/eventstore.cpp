@@ -183,7 +183,7 @@ qint64 EventStore::eventCount() const
 RecordedEvents EventStore::readStream(const QString &stream, qint64 fromVersion, int maxCount) const
 {
     RecordedEvents out;
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+    auto c = d->lease();
     if (!c)
         return out;
     auto &st = c->statement("SELECT position, stream, version, id, type, data, metadata, time FROM events"
@@ -200,7 +200,7 @@ RecordedEvents EventStore::readStream(const QString &stream, qint64 fromVersion,
 RecordedEvents EventStore::readAll(qint64 fromPosition, int maxCount, const QString &typeGlob) const
 {
     RecordedEvents out;
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+    auto c = d->lease();
     if (!c)
         return out;
     auto &st = typeGlob.isEmpty()
@@ -222,7 +222,7 @@ RecordedEvents EventStore::readAll(qint64 fromPosition, int maxCount, const QStr
 RecordedEvents EventStore::readBackward(qint64 beforePosition, int maxCount, const QString &typeGlob) const
 {
     RecordedEvents out;
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+    auto c = d->lease();
     if (!c)
         return out;
     auto &st = typeGlob.isEmpty()
@@ -243,7 +243,7 @@ RecordedEvents EventStore::readBackward(qint64 beforePosition, int maxCount, con
 EventStore::StreamHead EventStore::streamHead(const QString &stream) const
 {
     StreamHead head;
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+    auto c = d->lease();
     if (!c)
         return head;
     auto &st = c->statement("SELECT version, type, position FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1");
@@ -260,7 +260,7 @@ EventStore::StreamHead EventStore::streamHead(const QString &stream) const
 EventStore::IdempotencyRecord EventStore::idempotencyRecord(const QString &key) const
 {
     IdempotencyRecord rec;
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+    auto c = d->lease();
     if (!c)
         return rec;
     auto &st = c->statement("SELECT request_hash, stream, first_position, last_position, version, event_types"
@@ -283,7 +283,7 @@ EventStore::IdempotencyRecord EventStore::idempotencyRecord(const QString &key) 
 
 bool EventStore::scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const
 {
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+    auto c = d->lease();
     if (!c)
         return false;
     // One statement, one snapshot: a scan sees a consistent prefix of the log.

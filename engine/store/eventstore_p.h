@@ -87,6 +87,11 @@ struct EventStore::Private
     Options options;
     std::unique_ptr<Writer> writer;
     std::unique_ptr<SqliteReadPool> readers;
+
+    SqliteReadPool::Lease lease() const
+    {
+        return readers ? readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+    }
     std::atomic<qint64> headPosition{0};
     std::atomic<bool> open{false};
     QString error;

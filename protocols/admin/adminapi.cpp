@@ -1,6 +1,7 @@
 #include "adminapi.h"
 
 #include "engine.h"
+#include "gateway/plugins/constanttime.h"
 #include "gateway/resourceservice.h"
 #include "gateway/routetable.h"
 #include "http/httprequest.h"
@@ -70,14 +71,8 @@ AdminApi::AdminApi(Engine *engine)
 
 bool AdminApi::keysEqual(const QByteArray &given, const QByteArray &expected)
 {
-    // Compare every byte of the expected key whatever the input, so neither the position of
-    // the first difference nor the given length's relation to it leaks through timing.
-    unsigned char diff = given.size() == expected.size() ? 0 : 1;
-    for (qsizetype i = 0; i < expected.size(); ++i) {
-        const char g = i < given.size() ? given.at(i) : 0;
-        diff |= static_cast<unsigned char>(g ^ expected.at(i));
-    }
-    return diff == 0 && !expected.isEmpty();
+    // The same comparison the auth plugins use for secrets; an empty key never matches.
+    return !expected.isEmpty() && constantTimeEquals(given, expected);
 }
 
 Http::HttpHandler AdminApi::handler() const
