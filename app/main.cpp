@@ -13,6 +13,7 @@
 #include <QThread>
 
 #ifdef GATEHOUSE_WITH_GUI
+#include "localengineclient.h"
 #include "mainwindow.h"
 #include <QApplication>
 #endif
@@ -220,10 +221,18 @@ int runGui(int argc, char **argv)
     Mqtt::MqttService mqtt;
     if (const int code = startAll(options, engine, listeners, mqtt); code >= 0)
         return code;
-    Ui::MainWindow window(&engine, listeners.gatewayEndpoint().toString(), listeners.adminEndpoint().toString());
-    window.show();
-    ShutdownSignals stopSignals([&app] { app.quit(); });
-    const int rc = app.exec();
+    int rc = 0;
+    {
+        Ui::LocalEngineClient::Options clientOptions;
+        clientOptions.gatewayAddress = listeners.gatewayEndpoint().toString();
+        clientOptions.adminAddress = listeners.adminEndpoint().toString();
+        clientOptions.mqtt = &mqtt;
+        Ui::LocalEngineClient client(&engine, clientOptions);
+        Ui::MainWindow window(&client);
+        window.show();
+        ShutdownSignals stopSignals([&app] { app.quit(); });
+        rc = app.exec();
+    }   // the window and its client go before the engine stops
     shutDown(engine, listeners, mqtt);
     return rc;
 }

@@ -19,7 +19,7 @@ usage() {
 # Every build, run and test dependency, as Debian 12 packages.
 packages=(
     cmake ninja-build g++ pkg-config git ca-certificates
-    qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-declarative-dev libqt6charts6-dev
+    qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-declarative-dev qt6-charts-dev
     libgl-dev node-llhttp libsqlite3-dev sqlite3 libssl-dev
     libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
     curl wrk xvfb xauth

@@ -1,50 +1,261 @@
 #include "mainwindow.h"
 
-#include "engine.h"
+#include "engineclient.h"
+#include "pages/eventspage.h"
+#include "pages/functionspage.h"
+#include "pages/overviewpage.h"
+#include "pages/projectionspage.h"
+#include "pages/readmodelspage.h"
+#include "pages/routespage.h"
+#include "pages/streamspage.h"
 
-#include <QFormLayout>
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDesktopServices>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QJsonObject>
 #include <QLabel>
+#include <QListWidget>
 #include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
-#include <QTimer>
+#include <QStyle>
+#include <QUrl>
 
 namespace Gatehouse::Ui {
 
-MainWindow::MainWindow(Engine *engine, const QString &gatewayAddress, const QString &adminAddress, QWidget *parent)
+namespace {
+constexpr auto kGeometryKey = "mainwindow/geometry";
+constexpr auto kStateKey = "mainwindow/state";
+constexpr auto kPageKey = "mainwindow/page";
+}
+
+QString MainWindow::pageTitle(Page page)
+{
+    switch (page) {
+    case Overview: return tr("Overview");
+    case Events: return tr("Events");
+    case ReadModels: return tr("Read models");
+    case Streams: return tr("Streams");
+    case Routes: return tr("Routes");
+    case Functions: return tr("Functions");
+    case Projections: return tr("Projections");
+    case PageCount: break;
+    }
+    return {};
+}
+
+MainWindow::MainWindow(EngineClient *client, QWidget *parent)
     : QMainWindow(parent)
-    , m_engine(engine)
+    , m_client(client)
 {
     setWindowTitle(QStringLiteral("Gatehouse"));
-    auto *central = new QWidget(this);
-    auto *form = new QFormLayout(central);
-    form->addRow(tr("Gateway:"), new QLabel(QStringLiteral("http://") + gatewayAddress, central));
-    form->addRow(tr("Admin API:"), new QLabel(QStringLiteral("http://") + adminAddress, central));
-    form->addRow(tr("Data directory:"), new QLabel(engine->options().dataDir, central));
-    m_events = new QLabel(central);
-    m_events->setObjectName(QStringLiteral("eventCount"));
-    form->addRow(tr("Events in the log:"), m_events);
-    setCentralWidget(central);
-    statusBar()->showMessage(tr("Gateway %1 · admin %2").arg(gatewayAddress, adminAddress));
-    resize(560, 200);
+    setObjectName(QStringLiteral("mainWindow"));
 
-    // Coalesce: a flood of commits schedules one refresh per 100 ms at most.
-    m_throttle = new QTimer(this);
-    m_throttle->setSingleShot(true);
-    m_throttle->setInterval(100);
-    connect(m_throttle, &QTimer::timeout, this, &MainWindow::refresh);
-    connect(engine->eventStore(), &EventStore::eventsCommitted, this, [this] {
-        if (!m_throttle->isActive())
-            m_throttle->start();
-    }, Qt::QueuedConnection);
-    refresh();
+    m_sidebar = new QListWidget(this);
+    m_sidebar->setObjectName(QStringLiteral("sidebar"));
+    m_sidebar->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_sidebar->setUniformItemSizes(true);
+    m_stack = new QStackedWidget(this);
+    m_stack->setObjectName(QStringLiteral("pages"));
+
+    const QList<QWidget *> pages{
+        new OverviewPage(client, m_stack),
+        new EventsPage(client, m_stack),
+        new ReadModelsPage(client, m_stack),
+        new StreamsPage(client, m_stack),
+        new RoutesPage(client, m_stack),
+        new FunctionsPage(client, m_stack),
+        new ProjectionsPage(client, m_stack),
+    };
+    for (int i = 0; i < PageCount; ++i) {
+        m_sidebar->addItem(pageTitle(Page(i)));
+        m_stack->addWidget(pages.at(i));
+    }
+    m_sidebar->setFixedWidth(m_sidebar->sizeHintForColumn(0) + 2 * m_sidebar->frameWidth() + 24);
+    connect(m_sidebar, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+
+    auto *central = new QWidget(this);
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_sidebar);
+    layout->addWidget(m_stack, 1);
+    setCentralWidget(central);
+
+    // Status bar: where the engine listens, MQTT, the log, and the slowest projection.
+    m_gateway = new QLabel(tr("Gateway http://%1 · admin http://%2").arg(client->gatewayAddress(), client->adminAddress()), this);
+    m_gateway->setObjectName(QStringLiteral("statusAddresses"));
+    m_gateway->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_mqtt = new QLabel(this);
+    m_mqtt->setObjectName(QStringLiteral("statusMqtt"));
+    m_events = new QLabel(this);
+    m_events->setObjectName(QStringLiteral("eventCount"));
+    m_lag = new QLabel(this);
+    m_lag->setObjectName(QStringLiteral("statusLag"));
+    statusBar()->addWidget(m_gateway, 1);
+    statusBar()->addPermanentWidget(m_mqtt);
+    statusBar()->addPermanentWidget(m_events);
+    statusBar()->addPermanentWidget(m_lag);
+    connect(client, &EngineClient::statusUpdated, this, &MainWindow::updateStatus);
+    updateStatus(client->status());
+
+    createMenus();
+
+    resize(1200, 780);
+    QSettings settings;
+    restoreGeometry(settings.value(QLatin1String(kGeometryKey)).toByteArray());
+    restoreState(settings.value(QLatin1String(kStateKey)).toByteArray());
+    const int last = settings.value(QLatin1String(kPageKey), int(Overview)).toInt();
+    showPage(last >= 0 && last < PageCount ? Page(last) : Overview);
 }
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::refresh()
+void MainWindow::createMenus()
 {
-    m_shownCount = m_engine->eventStore() ? m_engine->eventStore()->eventCount() : 0;
-    m_events->setText(QLocale().toString(m_shownCount));
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *import = file->addAction(tr("&Import project…"), this, &MainWindow::importProject);
+    import->setObjectName(QStringLiteral("actionImport"));
+    import->setShortcut(QKeySequence::Open);
+    QAction *exportJson = file->addAction(tr("&Export project…"), this, [this] { exportProject(false); });
+    exportJson->setObjectName(QStringLiteral("actionExport"));
+    exportJson->setShortcut(QKeySequence::Save);
+    QAction *exportYaml = file->addAction(tr("Export &APISIX YAML…"), this, [this] { exportProject(true); });
+    exportYaml->setObjectName(QStringLiteral("actionExportApisix"));
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < PageCount; ++i) {
+        QAction *a = view->addAction(pageTitle(Page(i)), this, [this, i] { showPage(Page(i)); });
+        a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        a->setObjectName(QStringLiteral("actionPage%1").arg(i + 1));
+    }
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *dataFolder = help->addAction(tr("Open &data folder"), this, [this] {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(m_client->dataDirectory()));
+    });
+    dataFolder->setEnabled(!m_client->dataDirectory().isEmpty());
+    QAction *aboutAction = help->addAction(tr("&About Gatehouse"), this, &MainWindow::about);
+    aboutAction->setMenuRole(QAction::AboutRole);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::showPage(Page page)
+{
+    m_sidebar->setCurrentRow(int(page));
+    m_stack->setCurrentIndex(int(page));
+}
+
+MainWindow::Page MainWindow::currentPage() const
+{
+    return Page(m_stack->currentIndex());
+}
+
+QWidget *MainWindow::page(Page page) const
+{
+    return m_stack->widget(int(page));
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QLatin1String(kGeometryKey), saveGeometry());
+    settings.setValue(QLatin1String(kStateKey), saveState());
+    settings.setValue(QLatin1String(kPageKey), int(currentPage()));
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::updateStatus(const EngineStatus &status)
+{
+    QString mqtt;
+    if (!status.mqttEnabled)
+        mqtt = tr("MQTT: %1").arg(status.mqttBroker.isEmpty() ? tr("off") : status.mqttBroker);
+    else
+        mqtt = tr("MQTT %1: %2").arg(status.mqttBroker, status.mqttConnected ? tr("connected") : tr("disconnected"));
+    m_mqtt->setText(mqtt);
+    m_mqtt->setToolTip(mqtt);
+    if (m_shownCount != status.headPosition) {
+        m_shownCount = status.headPosition;
+        m_events->setText(tr("%1 events").arg(QLocale().toString(m_shownCount)));
+    }
+    if (status.worstLagProjection.isEmpty()) {
+        m_lag->setText(status.projectionFaults > 0 ? tr("projections: %n faulted", nullptr, status.projectionFaults)
+                                                   : tr("projections current"));
+    } else {
+        m_lag->setText(tr("lag: %1 %2 events (%3 ms)")
+                           .arg(status.worstLagProjection, QLocale().toString(status.worstLagEvents))
+                           .arg(status.worstLagMs));
+    }
+}
+
+void MainWindow::importProject()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Import project"), {},
+                                                      tr("Gatehouse or APISIX configuration (*.json *.yaml *.yml);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        QMessageBox::warning(this, tr("Import project"), tr("Cannot read %1: %2").arg(path, file.errorString()));
+        return;
+    }
+    if (QMessageBox::question(this, tr("Import project"),
+                              tr("Replace every route, upstream, consumer and global rule with those in %1?").arg(path))
+        != QMessageBox::Yes)
+        return;
+    m_client->admin(QByteArrayLiteral("PUT"), QByteArrayLiteral("/admin/config"), file.readAll(), this, [this, path](const ClientReply &reply) {
+        if (!reply.isSuccess()) {
+            QMessageBox::warning(this, tr("Import project"), tr("%1 was not imported.\n\n%2").arg(path, reply.errorText()));
+            return;
+        }
+        statusBar()->showMessage(tr("Imported %1 (configuration version %2)")
+                                     .arg(path).arg(reply.object().value(QStringLiteral("config_version")).toInteger()), 5000);
+    });
+}
+
+void MainWindow::exportProject(bool apisix)
+{
+    const QString path = QFileDialog::getSaveFileName(this, apisix ? tr("Export APISIX YAML") : tr("Export project"),
+                                                      apisix ? QStringLiteral("apisix.yaml") : QStringLiteral("gatehouse-project.json"),
+                                                      apisix ? tr("YAML (*.yaml *.yml)") : tr("JSON (*.json)"));
+    if (path.isEmpty())
+        return;
+    const QByteArray target = apisix ? "/admin/config/export?format=apisix&engine_address=" + EngineClient::encode(m_client->gatewayAddress())
+                                     : QByteArrayLiteral("/admin/config/export?format=json");
+    m_client->adminGet(target, this, [this, path](const ClientReply &reply) {
+        if (!reply.isSuccess()) {
+            QMessageBox::warning(this, tr("Export"), reply.errorText());
+            return;
+        }
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(reply.body) != reply.body.size()) {
+            QMessageBox::warning(this, tr("Export"), tr("Cannot write %1: %2").arg(path, file.errorString()));
+            return;
+        }
+        statusBar()->showMessage(tr("Exported to %1").arg(path), 5000);
+    });
+}
+
+void MainWindow::about()
+{
+    QMessageBox::about(this, tr("About Gatehouse"),
+                       tr("<h3>Gatehouse %1</h3><p>Event-driven API services: CQRS, event sourcing, an API gateway "
+                          "and serverless functions, with this console to watch and steer them.</p>"
+                          "<p>Gateway: http://%2<br>Admin API: http://%3<br>Data: %4</p>")
+                           .arg(QCoreApplication::applicationVersion(), m_client->gatewayAddress(),
+                                m_client->adminAddress(), m_client->dataDirectory().toHtmlEscaped()));
 }
 
 } // namespace Gatehouse::Ui

@@ -65,6 +65,57 @@ double MetricsRegistry::value(const QByteArray &name, const QByteArray &labels) 
     return it == m_families.cend() ? 0 : it->values.value(labels);
 }
 
+double MetricsRegistry::total(const QByteArray &name) const
+{
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_families.constFind(name);
+    if (it == m_families.cend())
+        return 0;
+    double sum = 0;
+    for (double v : it->values)
+        sum += v;
+    return sum;
+}
+
+MetricsRegistry::Histogram MetricsRegistry::histogram(const QByteArray &name) const
+{
+    Histogram h;
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_families.constFind(name);
+    if (it == m_families.cend())
+        return h;
+    h.bounds = it->buckets;
+    h.counts.resize(h.bounds.size());
+    for (const QList<quint64> &counts : it->bucketCounts) {
+        for (qsizetype i = 0; i < counts.size() && i < h.counts.size(); ++i)
+            h.counts[i] += counts.at(i);
+    }
+    for (quint64 c : it->counts)
+        h.count += c;
+    for (double s : it->sums)
+        h.sum += s;
+    return h;
+}
+
+double MetricsRegistry::quantile(const Histogram &newer, const Histogram &older, double q)
+{
+    const quint64 total = newer.count - qMin(older.count, newer.count);
+    if (total == 0 || newer.bounds.isEmpty())
+        return 0;
+    const double rank = q * double(total);
+    double seen = 0;
+    double lower = 0;
+    for (qsizetype i = 0; i < newer.bounds.size(); ++i) {
+        const quint64 before = i < older.counts.size() ? older.counts.at(i) : 0;
+        const double inBucket = double(newer.counts.value(i) - qMin(before, newer.counts.value(i)));
+        if (inBucket > 0 && seen + inBucket >= rank)
+            return lower + (newer.bounds.at(i) - lower) * ((rank - seen) / inBucket);
+        seen += inBucket;
+        lower = newer.bounds.at(i);
+    }
+    return newer.bounds.last();
+}
+
 void MetricsRegistry::addCollector(Collector collector)
 {
     QMutexLocker lock(&m_mutex);

@@ -24,6 +24,21 @@ public:
     void set(const QByteArray &name, const QByteArray &labels, double value);
     void observe(const QByteArray &name, const QByteArray &labels, double value);
     double value(const QByteArray &name, const QByteArray &labels = {}) const;   // counters and gauges
+    double total(const QByteArray &name) const;   // a counter or gauge summed over all its label sets
+
+    // A histogram merged over its label sets; `counts` per bucket (not cumulative), values
+    // above the last bound only in `count`.
+    struct Histogram
+    {
+        QList<double> bounds;
+        QList<quint64> counts;
+        quint64 count = 0;
+        double sum = 0;
+    };
+    Histogram histogram(const QByteArray &name) const;
+    // The q-quantile (0..1) of what was observed between two snapshots, linearly interpolated
+    // inside its bucket; 0 when nothing was observed, the last bound when beyond it.
+    static double quantile(const Histogram &newer, const Histogram &older, double q);
 
     using Collector = std::function<void(MetricsRegistry &)>;
     void addCollector(Collector collector);

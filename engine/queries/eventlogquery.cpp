@@ -3,6 +3,8 @@
 #include "store/cloudevent.h"
 #include "store/eventstore.h"
 
+#include <QRegularExpression>
+
 #include <limits>
 
 namespace Gatehouse {
@@ -22,12 +24,18 @@ bool parseInt(const QString &text, qint64 min, qint64 max, qint64 *out)
 ApiResponse EventLogQuery::handle(const ApiRequest &request) const
 {
     qint64 from = 1;
+    qint64 before = 0;   // 0: not given
     qint64 limit = kDefaultLimit;
     QString type;
+    QString stream;
     for (const auto &[key, value] : request.queryItems()) {
         if (key == QLatin1String("from")) {
             if (!parseInt(value, 0, std::numeric_limits<qint64>::max(), &from))
                 return ApiResponse::problem(400, QStringLiteral("from must be a position >= 0, got '%1'").arg(value),
+                                            QStringLiteral("bad-parameter"));
+        } else if (key == QLatin1String("before")) {
+            if (!parseInt(value, 1, std::numeric_limits<qint64>::max(), &before))
+                return ApiResponse::problem(400, QStringLiteral("before must be a position >= 1, got '%1'").arg(value),
                                             QStringLiteral("bad-parameter"));
         } else if (key == QLatin1String("limit")) {
             if (!parseInt(value, 1, kMaxLimit, &limit))
@@ -35,19 +43,48 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
                                             QStringLiteral("bad-parameter"));
         } else if (key == QLatin1String("type")) {
             type = value;
+        } else if (key == QLatin1String("stream")) {
+            stream = value;
         } else {
-            return ApiResponse::problem(400, QStringLiteral("unknown parameter '%1' (known: from, type, limit)").arg(key),
+            return ApiResponse::problem(400, QStringLiteral("unknown parameter '%1' (known: from, before, type, stream, limit)").arg(key),
                                         QStringLiteral("bad-parameter"));
         }
     }
-    const RecordedEvents events = m_store->readAll(qMax<qint64>(from, 1), int(limit), type);
+    if (before > 0 && (!stream.isEmpty() || request.hasQueryItem(QStringLiteral("from"))))
+        return ApiResponse::problem(400, QStringLiteral("before pages backwards through the whole log; it does not combine with from or stream"),
+                                    QStringLiteral("bad-parameter"));
+    RecordedEvents events;
+    if (before > 0) {
+        // The page just below `before`, still in ascending order.
+        events = m_store->readBackward(before, int(limit), type);
+    } else if (!stream.isEmpty()) {
+        // One entity's events in stream order; `from` and `type` still apply.
+        const RecordedEvents all = m_store->readStream(stream, 0, 100000);
+        const QRegularExpression glob = type.isEmpty() ? QRegularExpression()
+                                                       : QRegularExpression(QRegularExpression::wildcardToRegularExpression(type));
+        for (const RecordedEvent &e : all) {
+            if (e.position < from || (!type.isEmpty() && !glob.match(e.type).hasMatch()))
+                continue;
+            events.append(e);
+            if (events.size() >= limit)
+                break;
+        }
+    } else {
+        events = m_store->readAll(qMax<qint64>(from, 1), int(limit), type);
+    }
     ApiResponse r = ApiResponse::json(200, CloudEvent::batchToJsonBytes(events),
                                       QByteArrayLiteral("application/cloudevents-batch+json"));
     const qint64 head = m_store->headPosition();
     r.setHeader(QByteArrayLiteral("x-head-position"), QByteArray::number(head));
-    // Where the next page starts; with nothing returned, the same place (never skip ahead).
-    const qint64 next = events.isEmpty() ? qMax<qint64>(from, 1) : events.last().position + 1;
-    r.setHeader(QByteArrayLiteral("x-next-from"), QByteArray::number(next));
+    if (before > 0) {
+        // The next page back ends below the first event returned (0 when the log's start is reached).
+        const qint64 next = events.isEmpty() ? 0 : (events.first().position > 1 ? events.first().position : 0);
+        r.setHeader(QByteArrayLiteral("x-next-before"), QByteArray::number(next));
+    } else {
+        // Where the next page starts; with nothing returned, the same place (never skip ahead).
+        const qint64 next = events.isEmpty() ? qMax<qint64>(from, 1) : events.last().position + 1;
+        r.setHeader(QByteArrayLiteral("x-next-from"), QByteArray::number(next));
+    }
     return r;
 }
 

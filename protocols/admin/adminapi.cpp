@@ -1,6 +1,8 @@
 #include "adminapi.h"
 
 #include "engine.h"
+#include "gateway/apirequest.h"
+#include "gateway/configexport.h"
 #include "gateway/plugins/constanttime.h"
 #include "gateway/resourceservice.h"
 #include "gateway/routetable.h"
@@ -121,9 +123,13 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
         return functions(request, segments);
     if (kind == QLatin1String("dead-letters") && segments.size() <= 3)
         return deadLetters(request, segments);
+    if (kind == QLatin1String("config") && segments.size() == 2 && id == QLatin1String("export"))
+        return exportConfig(request);
+    if (kind == QLatin1String("config") && segments.size() == 1 && request.method == "PUT")
+        return importConfig(request);
     if (kind.isEmpty() || kind == QLatin1String("config")) {
         if (request.method != "GET")
-            return Reply::methodNotAllowed("GET");
+            return Reply::methodNotAllowed(kind.isEmpty() ? "GET" : "GET, PUT");
         return Reply::json(200, QJsonObject{
             {QStringLiteral("config_version"), m_engine->resources() ? m_engine->resources()->version() : 0},
             {QStringLiteral("resources"), QJsonArray{QStringLiteral("routes"), QStringLiteral("upstreams"), QStringLiteral("consumers"),
@@ -133,6 +139,49 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
         });
     }
     return Reply::problem(404, QStringLiteral("no admin resource at %1").arg(QString::fromUtf8(request.path)));
+}
+
+Http::HttpResponse AdminApi::exportConfig(const Http::HttpRequest &request) const
+{
+    if (request.method != "GET")
+        return Reply::methodNotAllowed("GET");
+    ApiRequest query;
+    query.query = request.query;
+    const QString format = query.queryItem(QStringLiteral("format"), QStringLiteral("json"));
+    if (format != QLatin1String("json") && format != QLatin1String("apisix"))
+        return Reply::problem(400, QStringLiteral("format is json or apisix, got '%1'").arg(format));
+    ResourceService *service = m_engine->resources();
+    if (!service)
+        return Reply::problem(503, QStringLiteral("the engine is not running"));
+    ConfigExport::Resources resources;
+    for (const QString &kind : ResourceService::kinds())
+        resources.insert(kind, service->list(kind));
+    Http::HttpResponse r;
+    if (format == QLatin1String("json")) {
+        r = Http::HttpResponse::json(200, ConfigExport::toJson(resources, service->version()));
+    } else {
+        r.body = ConfigExport::toApisixYaml(resources, query.queryItem(QStringLiteral("engine_address"), QStringLiteral("127.0.0.1:9080")));
+        r.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/yaml"));
+    }
+    return r;
+}
+
+Http::HttpResponse AdminApi::importConfig(const Http::HttpRequest &request) const
+{
+    ConfigExport::Resources resources;
+    QString error;
+    if (!ConfigExport::parse(request.body, &resources, &error))
+        return Reply::problem(400, error);
+    ResourceService *service = m_engine->resources();
+    if (!service)
+        return Reply::problem(503, QStringLiteral("the engine is not running"));
+    const ResourceService::Result result = service->replaceAll(resources);
+    if (result.status >= 400)
+        return Reply::problem(result.status, result.detail, result.errors);
+    QJsonObject counts;
+    for (auto it = resources.cbegin(); it != resources.cend(); ++it)
+        counts.insert(it.key(), int(it.value().size()));
+    return Reply::json(200, QJsonObject{{QStringLiteral("config_version"), service->version()}, {QStringLiteral("imported"), counts}});
 }
 
 } // namespace Gatehouse::Admin

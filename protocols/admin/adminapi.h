@@ -25,6 +25,9 @@ class AdminApi final
 public:
     explicit AdminApi(Engine *engine);
     Http::HttpHandler handler() const;
+    // One request answered synchronously, as the listener would: for in-process clients (the
+    // GUI). Safe on any thread but the GUI's (some operations wait for the engine's threads).
+    Http::HttpResponse handle(const Http::HttpRequest &request) const { return dispatch(request); }
 
     // Constant-time comparison: the time taken does not depend on where the strings differ.
     static bool keysEqual(const QByteArray &given, const QByteArray &expected);
@@ -36,6 +39,8 @@ private:
     Http::HttpResponse projections(const Http::HttpRequest &request, const QStringList &segments) const;
     Http::HttpResponse collections(const Http::HttpRequest &request, const QString &name) const;
     Http::HttpResponse functions(const Http::HttpRequest &request, const QStringList &segments) const;   // adminfunctions.cpp
+    Http::HttpResponse exportConfig(const Http::HttpRequest &request) const;   // GET /admin/config/export?format=json|apisix
+    Http::HttpResponse importConfig(const Http::HttpRequest &request) const;   // PUT /admin/config: replace every resource
     Http::HttpResponse deadLetters(const Http::HttpRequest &request, const QStringList &segments) const;
 
     Engine *m_engine;

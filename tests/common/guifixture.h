@@ -1,0 +1,79 @@
+#pragma once
+
+// A real engine in a temporary data directory, its gateway and admin listeners on 127.0.0.1
+// (port 0), and the console's LocalEngineClient on top: what every GUI test starts from.
+
+#include "admin/listeners.h"
+#include "engine.h"
+#include "localengineclient.h"
+
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+namespace Gatehouse::Test {
+
+class GuiFixture
+{
+public:
+    GuiFixture()
+    {
+        QStandardPaths::setTestModeEnabled(true);   // QSettings under the test location
+    }
+
+    ~GuiFixture()
+    {
+        client.reset();
+        if (listeners) {
+            listeners->stopAccepting();
+            listeners->close();
+        }
+        engine.stop();
+    }
+
+    bool start(const QString &projectFile = {})
+    {
+        EngineOptions options;
+        options.dataDir = dir.path();
+        options.durability = EventStore::Durability::Normal;
+        options.projectFile = projectFile;
+        if (!engine.start(options)) {
+            qWarning("engine: %s", qPrintable(engine.errorString()));
+            return false;
+        }
+        listeners = std::make_unique<Admin::Listeners>();
+        QString error;
+        if (!listeners->start(&engine, {QHostAddress::LocalHost, 0}, {QHostAddress::LocalHost, 0}, Http::HttpLimits{}, &error)) {
+            qWarning("listeners: %s", qPrintable(error));
+            return false;
+        }
+        Ui::LocalEngineClient::Options clientOptions;
+        clientOptions.gatewayAddress = listeners->gatewayEndpoint().toString();
+        clientOptions.adminAddress = listeners->adminEndpoint().toString();
+        clientOptions.statusIntervalMs = 100;
+        client = std::make_unique<Ui::LocalEngineClient>(&engine, clientOptions);
+        return true;
+    }
+
+    // Appends one created event per id (stream products-<id>) straight to the store.
+    void appendProducts(int count, const QString &prefix = QStringLiteral("p"))
+    {
+        for (int i = 0; i < count; ++i) {
+            AppendRequest r;
+            r.stream = QStringLiteral("products-%1%2").arg(prefix).arg(i);
+            r.expected = ExpectedVersion::any();
+            r.events = {NewEvent{{}, QStringLiteral("products.created"),
+                                 QByteArrayLiteral("{\"name\":\"n") + QByteArray::number(i) + "\",\"price\":" + QByteArray::number(i) + '}', "{}"}};
+            engine.eventStore()->append(std::move(r), [](const AppendResult &) {});
+        }
+    }
+
+    QTemporaryDir dir;
+    Engine engine;
+    std::unique_ptr<Admin::Listeners> listeners;
+    std::unique_ptr<Ui::LocalEngineClient> client;
+};
+
+} // namespace Gatehouse::Test
