@@ -292,6 +292,7 @@ void LocalEngineClient::sampleStatus()
     }
     if (MetricsRegistry *m = engine->metrics()) {
         s.httpRequests = m->total("gatehouse_http_requests_total");
+        s.httpErrors = m->total("gatehouse_http_requests_total", "status=\"5");
         s.httpRejected = m->total("gatehouse_plugin_rejections_total");
         s.liveClients = m->total("gatehouse_live_clients");
         s.mqttPublished = m->total("gatehouse_mqtt_published_total");

@@ -65,15 +65,17 @@ double MetricsRegistry::value(const QByteArray &name, const QByteArray &labels) 
     return it == m_families.cend() ? 0 : it->values.value(labels);
 }
 
-double MetricsRegistry::total(const QByteArray &name) const
+double MetricsRegistry::total(const QByteArray &name, QByteArrayView labelsContaining) const
 {
     QMutexLocker lock(&m_mutex);
     const auto it = m_families.constFind(name);
     if (it == m_families.cend())
         return 0;
     double sum = 0;
-    for (double v : it->values)
-        sum += v;
+    for (auto v = it->values.cbegin(); v != it->values.cend(); ++v) {
+        if (labelsContaining.isEmpty() || v.key().contains(labelsContaining))
+            sum += v.value();
+    }
     return sum;
 }
 

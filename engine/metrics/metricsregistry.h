@@ -24,7 +24,8 @@ public:
     void set(const QByteArray &name, const QByteArray &labels, double value);
     void observe(const QByteArray &name, const QByteArray &labels, double value);
     double value(const QByteArray &name, const QByteArray &labels = {}) const;   // counters and gauges
-    double total(const QByteArray &name) const;   // a counter or gauge summed over all its label sets
+    // A counter or gauge summed over its label sets (those whose labels contain `labelsContaining`).
+    double total(const QByteArray &name, QByteArrayView labelsContaining = {}) const;
 
     // A histogram merged over its label sets; `counts` per bucket (not cumulative), values
     // above the last bound only in `count`.

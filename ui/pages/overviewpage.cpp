@@ -1,16 +1,122 @@
 #include "overviewpage.h"
 
-#include "engineclient.h"
+#include "widgets/flowdiagram.h"
+#include "widgets/metricchart.h"
+
+#include <QGridLayout>
+#include <QLocale>
+#include <QVBoxLayout>
 
 namespace Gatehouse::Ui {
+
+namespace {
+
+using Health = FlowDiagram::Health;
+
+QString rate(double perSecond)
+{
+    return perSecond >= 100 ? QLocale().toString(qRound64(perSecond)) : QLocale().toString(perSecond, 'f', perSecond >= 10 ? 0 : 1);
+}
+
+} // namespace
 
 OverviewPage::OverviewPage(EngineClient *client, QWidget *parent)
     : QWidget(parent)
     , m_client(client)
 {
     setObjectName(QStringLiteral("overviewPage"));
+    m_diagram = new FlowDiagram(this);
+    m_requests = new MetricChart(tr("Requests/s"), tr("req/s"), 300, this);
+    m_requests->setObjectName(QStringLiteral("chartRequests"));
+    m_events = new MetricChart(tr("Events/s"), tr("events/s"), 300, this);
+    m_events->setObjectName(QStringLiteral("chartEvents"));
+    m_latency = new MetricChart(tr("Request latency p99"), tr("ms"), 300, this);
+    m_latency->setObjectName(QStringLiteral("chartLatency"));
+    m_lag = new MetricChart(tr("Worst projection lag"), tr("events"), 300, this);
+    m_lag->setObjectName(QStringLiteral("chartLag"));
+
+    auto *charts = new QGridLayout;
+    charts->addWidget(m_requests, 0, 0);
+    charts->addWidget(m_events, 0, 1);
+    charts->addWidget(m_latency, 1, 0);
+    charts->addWidget(m_lag, 1, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_diagram, 3);
+    layout->addLayout(charts, 4);
+
+    connect(client, &EngineClient::statusUpdated, this, &OverviewPage::update);
+    update(client->status());
 }
 
 OverviewPage::~OverviewPage() = default;
+
+QList<MetricChart *> OverviewPage::charts() const
+{
+    return {m_requests, m_events, m_latency, m_lag};
+}
+
+void OverviewPage::update(const EngineStatus &s)
+{
+    if (s.sampledAtMs == 0)
+        return;
+    if (m_havePrevious && s.sampledAtMs > m_previous.sampledAtMs) {
+        const double dt = double(s.sampledAtMs - m_previous.sampledAtMs) / 1000.0;
+        const auto per = [dt](double now, double before) { return qMax(0.0, now - before) / dt; };
+        m_rates.requestsPerSecond = per(s.httpRequests, m_previous.httpRequests);
+        m_rates.errorsPerSecond = per(s.httpErrors, m_previous.httpErrors);
+        m_rates.rejectedPerSecond = per(s.httpRejected, m_previous.httpRejected);
+        m_rates.eventsPerSecond = per(double(s.headPosition), double(m_previous.headPosition));
+        m_rates.documentsPerSecond = per(s.documentsChanged, m_previous.documentsChanged);
+        m_rates.invocationsPerSecond = per(s.functionInvocations, m_previous.functionInvocations);
+        m_rates.functionErrorsPerSecond = per(s.functionErrors, m_previous.functionErrors);
+        m_rates.mqttPerSecond = per(s.mqttPublished, m_previous.mqttPublished);
+        m_requests->addPoint(s.sampledAtMs, m_rates.requestsPerSecond);
+        m_events->addPoint(s.sampledAtMs, m_rates.eventsPerSecond);
+        m_latency->addPoint(s.sampledAtMs, s.httpP99Ms);
+        m_lag->addPoint(s.sampledAtMs, double(s.worstLagEvents));
+    }
+    m_previous = s;
+    m_havePrevious = true;
+    const Rates &r = m_rates;
+
+    const auto busy = [](double perSecond) { return perSecond > 0 ? Health::Ok : Health::Idle; };
+    m_diagram->setNode(QStringLiteral("clients"), tr("%1 req/s").arg(rate(r.requestsPerSecond)), busy(r.requestsPerSecond));
+    Health gateway = busy(r.requestsPerSecond);
+    if (r.errorsPerSecond > 0)
+        gateway = r.errorsPerSecond > r.requestsPerSecond * 0.05 ? Health::Error : Health::Warning;
+    m_diagram->setNode(QStringLiteral("gateway"),
+                       tr("%1 req/s · p99 %2 ms").arg(rate(r.requestsPerSecond), QLocale().toString(s.httpP99Ms, 'f', 1)),
+                       gateway,
+                       tr("5xx answers: %1/s; rejected by plugins: %2/s").arg(rate(r.errorsPerSecond), rate(r.rejectedPerSecond)));
+    m_diagram->setNode(QStringLiteral("commands"), tr("%1 events/s").arg(rate(r.eventsPerSecond)), busy(r.eventsPerSecond));
+    m_diagram->setNode(QStringLiteral("eventlog"), tr("%1 events").arg(QLocale().toString(s.headPosition)),
+                       s.headPosition > 0 ? Health::Ok : Health::Idle);
+    Health projections = Health::Ok;
+    QString lag = tr("current");
+    if (s.projectionFaults > 0) {
+        projections = Health::Error;
+        lag = tr("%n faulted", nullptr, s.projectionFaults);
+    } else if (s.worstLagEvents > 0) {
+        projections = (s.worstLagEvents > 10000 || s.worstLagMs > 5000) ? Health::Warning : Health::Ok;
+        lag = tr("lag %1 (%2 ms)").arg(QLocale().toString(s.worstLagEvents)).arg(s.worstLagMs);
+    }
+    m_diagram->setNode(QStringLiteral("projections"), lag, projections, s.worstLagProjection);
+    Health functions = busy(r.invocationsPerSecond);
+    if (r.functionErrorsPerSecond > 0)
+        functions = Health::Warning;
+    m_diagram->setNode(QStringLiteral("functions"),
+                       tr("%1 inv/s · %2 err/s").arg(rate(r.invocationsPerSecond), rate(r.functionErrorsPerSecond)), functions);
+    m_diagram->setNode(QStringLiteral("readstore"), tr("%1 docs/s").arg(rate(r.documentsPerSecond)), busy(r.documentsPerSecond));
+    m_diagram->setNode(QStringLiteral("queries"), tr("reads at %1").arg(QLocale().toString(s.headPosition - s.worstLagEvents)),
+                       projections == Health::Error ? Health::Warning : Health::Ok);
+    m_diagram->setNode(QStringLiteral("live"), tr("%n subscriber(s)", nullptr, int(s.liveClients)),
+                       s.liveClients > 0 ? Health::Ok : Health::Idle);
+    if (!s.mqttEnabled)
+        m_diagram->setNode(QStringLiteral("mqtt"), tr("off"), Health::Idle, s.mqttBroker);
+    else
+        m_diagram->setNode(QStringLiteral("mqtt"),
+                           s.mqttConnected ? tr("%1 msg/s").arg(rate(r.mqttPerSecond)) : tr("disconnected"),
+                           s.mqttConnected ? Health::Ok : Health::Error, s.mqttBroker);
+}
 
 } // namespace Gatehouse::Ui

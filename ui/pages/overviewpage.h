@@ -1,11 +1,17 @@
 #pragma once
 
+#include "engineclient.h"
+
 #include <QWidget>
 
 namespace Gatehouse::Ui {
 
-class EngineClient;
+class FlowDiagram;
+class MetricChart;
 
+// The first page: the live flow diagram (each stage with its rate and a health colour) and
+// four rolling charts — requests/s, events/s, request latency p99 and the worst projection lag
+// — over the last five minutes. Driven by the client's status samples; GUI thread only.
 class OverviewPage final : public QWidget
 {
     Q_OBJECT
@@ -15,8 +21,35 @@ public:
     explicit OverviewPage(EngineClient *client, QWidget *parent = nullptr);
     ~OverviewPage() override;
 
+    FlowDiagram *diagram() const { return m_diagram; }
+    QList<MetricChart *> charts() const;
+
+    // Rates between the last two samples.
+    struct Rates
+    {
+        double requestsPerSecond = 0;
+        double errorsPerSecond = 0;
+        double rejectedPerSecond = 0;
+        double eventsPerSecond = 0;
+        double documentsPerSecond = 0;
+        double invocationsPerSecond = 0;
+        double functionErrorsPerSecond = 0;
+        double mqttPerSecond = 0;
+    };
+    Rates rates() const { return m_rates; }
+
 private:
+    void update(const EngineStatus &status);
+
     EngineClient *m_client;
+    FlowDiagram *m_diagram = nullptr;
+    MetricChart *m_requests = nullptr;
+    MetricChart *m_events = nullptr;
+    MetricChart *m_latency = nullptr;
+    MetricChart *m_lag = nullptr;
+    EngineStatus m_previous;
+    bool m_havePrevious = false;
+    Rates m_rates;
 };
 
 } // namespace Gatehouse::Ui
