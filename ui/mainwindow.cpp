@@ -63,6 +63,8 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
     m_sidebar->setObjectName(QStringLiteral("sidebar"));
     m_sidebar->setSelectionMode(QAbstractItemView::SingleSelection);
     m_sidebar->setUniformItemSizes(true);
+    m_sidebar->setSpacing(3);
+    m_sidebar->setIconSize(QSize(20, 20));
     m_stack = new QStackedWidget(this);
     m_stack->setObjectName(QStringLiteral("pages"));
 
@@ -75,8 +77,12 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
         new FunctionsPage(client, m_stack),
         new ProjectionsPage(client, m_stack),
     };
+    const QStyle::StandardPixmap icons[PageCount] = {
+        QStyle::SP_ComputerIcon, QStyle::SP_FileDialogDetailedView, QStyle::SP_FileDialogListView,
+        QStyle::SP_MediaSeekForward, QStyle::SP_DriveNetIcon, QStyle::SP_FileIcon, QStyle::SP_BrowserReload,
+    };
     for (int i = 0; i < PageCount; ++i) {
-        m_sidebar->addItem(pageTitle(Page(i)));
+        m_sidebar->addItem(new QListWidgetItem(style()->standardIcon(icons[i]), pageTitle(Page(i))));
         m_stack->addWidget(pages.at(i));
     }
     m_sidebar->setFixedWidth(m_sidebar->sizeHintForColumn(0) + 2 * m_sidebar->frameWidth() + 24);
@@ -100,6 +106,8 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
     m_events->setObjectName(QStringLiteral("eventCount"));
     m_lag = new QLabel(this);
     m_lag->setObjectName(QStringLiteral("statusLag"));
+    for (QLabel *label : {m_gateway, m_mqtt, m_events, m_lag})
+        label->setContentsMargins(8, 0, 8, 0);
     statusBar()->addWidget(m_gateway, 1);
     statusBar()->addPermanentWidget(m_mqtt);
     statusBar()->addPermanentWidget(m_events);

@@ -47,7 +47,7 @@ FlowDiagram::FlowDiagram(QWidget *parent)
     addEdge(QStringLiteral("eventlog"), QStringLiteral("functions"));
     addEdge(QStringLiteral("projections"), QStringLiteral("readstore"));
     addEdge(QStringLiteral("functions"), QStringLiteral("readstore"));
-    addEdge(QStringLiteral("readstore"), QStringLiteral("queries"));
+    addEdge(QStringLiteral("readstore"), QStringLiteral("queries"), true);
     addEdge(QStringLiteral("eventlog"), QStringLiteral("live"));
     addEdge(QStringLiteral("eventlog"), QStringLiteral("mqtt"));
     scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-10, -10, 10, 10));
@@ -88,14 +88,22 @@ void FlowDiagram::addNode(const QString &id, const QString &title, qreal x, qrea
     m_nodes.insert(id, node);
 }
 
-void FlowDiagram::addEdge(const QString &from, const QString &to)
+void FlowDiagram::addEdge(const QString &from, const QString &to, bool elbow)
 {
     const QRectF a = m_nodes.value(from).box->rect();
     const QRectF b = m_nodes.value(to).box->rect();
-    // From the side of `a` facing `b` to the facing side of `b`.
+    // From the side of `a` facing `b` to the facing side of `b`; an elbow goes down from `a`
+    // and then across, around whatever lies between.
     QPointF start = a.center();
     QPointF end = b.center();
-    if (b.left() >= a.right()) {
+    const QPen pen(palette().color(QPalette::Mid), 1.5);
+    if (elbow) {
+        start.setY(a.bottom());
+        end.setX(b.left() >= a.right() ? b.left() : b.right());
+        const QPointF corner(start.x(), end.y());
+        scene()->addLine(QLineF(start, corner), pen)->setZValue(0);
+        start = corner;
+    } else if (b.left() >= a.right()) {
         start.setX(a.right());
         end.setX(b.left());
     } else if (b.right() <= a.left()) {
@@ -108,7 +116,6 @@ void FlowDiagram::addEdge(const QString &from, const QString &to)
         start.setY(a.top());
         end.setY(b.bottom());
     }
-    const QPen pen(palette().color(QPalette::Mid), 1.5);
     scene()->addLine(QLineF(start, end), pen)->setZValue(0);
     const QLineF line(end, start);
     const qreal angle = qDegreesToRadians(line.angle());

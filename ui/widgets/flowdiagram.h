@@ -44,7 +44,7 @@ private:
         Health health = Health::Idle;
     };
     void addNode(const QString &id, const QString &title, qreal x, qreal y);
-    void addEdge(const QString &from, const QString &to);
+    void addEdge(const QString &from, const QString &to, bool elbow = false);
     void fit();
 
     QHash<QString, Node> m_nodes;

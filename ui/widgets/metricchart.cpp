@@ -62,7 +62,12 @@ void MetricChart::addPoint(qint64 timeMs, double value)
     const double upper = qMax(1.0, std::ceil(top * 1.15 / magnitude) * magnitude);
     m_value->setRange(0, upper);
     m_value->setLabelFormat(upper < 10 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
-    m_time->setRange(QDateTime::fromMSecsSinceEpoch(timeMs - m_windowMs), QDateTime::fromMSecsSinceEpoch(timeMs));
+    // Until the window has filled, show what there is (at least a minute) rather than a sliver.
+    if (m_firstMs == 0)
+        m_firstMs = timeMs;
+    const qint64 span = qBound(qint64(60000), timeMs - m_firstMs, qint64(m_windowMs));
+    m_time->setRange(QDateTime::fromMSecsSinceEpoch(timeMs - span), QDateTime::fromMSecsSinceEpoch(timeMs));
+    m_time->setFormat(span <= 120000 ? QStringLiteral("HH:mm:ss") : QStringLiteral("HH:mm"));
 }
 
 int MetricChart::pointCount() const

@@ -27,6 +27,7 @@ public:
 private:
     QString m_title;
     int m_windowMs;
+    qint64 m_firstMs = 0;
     QLineSeries *m_series = nullptr;
     QDateTimeAxis *m_time = nullptr;
     QValueAxis *m_value = nullptr;
