@@ -291,6 +291,7 @@ void LocalEngineClient::sampleStatus()
         s.mqttBroker = tr("off");
     }
     if (MetricsRegistry *m = engine->metrics()) {
+        m->collect();   // lag, breaker and function figures are gathered on demand
         s.httpRequests = m->total("gatehouse_http_requests_total");
         s.httpErrors = m->total("gatehouse_http_requests_total", "status=\"5");
         s.httpRejected = m->total("gatehouse_plugin_rejections_total");

@@ -131,7 +131,7 @@ QByteArray MetricsRegistry::label(const QByteArray &key, const QString &value)
     return key + "=\"" + v + '"';
 }
 
-QByteArray MetricsRegistry::exposition()
+void MetricsRegistry::collect()
 {
     QList<Collector> collectors;
     {
@@ -140,6 +140,11 @@ QByteArray MetricsRegistry::exposition()
     }
     for (const Collector &c : collectors)
         c(*this);
+}
+
+QByteArray MetricsRegistry::exposition()
+{
+    collect();
 
     QMutexLocker lock(&m_mutex);
     QByteArray out;

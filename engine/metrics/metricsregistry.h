@@ -43,7 +43,8 @@ public:
 
     using Collector = std::function<void(MetricsRegistry &)>;
     void addCollector(Collector collector);
-    QByteArray exposition();
+    void collect();            // runs the collectors, so value()/total() are current
+    QByteArray exposition();   // collect(), then the text format
 
     static QByteArray label(const QByteArray &key, const QString &value);   // key="escaped value"
 
