@@ -32,6 +32,9 @@ class HttpConnection final : public QObject
     Q_DISABLE_COPY_MOVE(HttpConnection)
 
 public:
+    // True while the connection parses and dispatches (handlers run inside): an answer given
+    // then may be recorded directly, the loop writes it out when the handler returns.
+    bool isPumping() const { return m_pumping; }
     HttpConnection(QTcpSocket *socket, std::shared_ptr<const HttpHandler> handler,
                    const HttpLimits &limits, QObject *parent = nullptr);
     ~HttpConnection() override;

@@ -14,15 +14,26 @@ HttpConnectionLink::HttpConnectionLink(HttpConnection *connection)
 
 bool HttpConnectionLink::post(std::function<void(HttpConnection *)> call) const
 {
-    const QMutexLocker locker(&m_mutex);
-    if (!m_connection)
-        return false;
-    HttpConnection *connection = m_connection;
-    // Queued even on the network thread: handlers run inside the parse loop and must not
-    // re-enter it.
-    QMetaObject::invokeMethod(
-        connection, [connection, call = std::move(call)] { call(connection); },
-        Qt::QueuedConnection);
+    HttpConnection *connection = nullptr;
+    {
+        const QMutexLocker locker(&m_mutex);
+        if (!m_connection)
+            return false;
+        connection = m_connection;
+        // Queued, unless a handler answers synchronously from inside the connection's own
+        // parse loop (the common case of a query answered on the network thread): then the
+        // answer is recorded at once and the loop writes it after the handler returns, which
+        // saves an event-loop round trip per request. Anywhere else on the network thread the
+        // call must not re-enter the connection (it would parse and dispatch the next request
+        // inside the caller), so it is queued.
+        if (connection->thread() != QThread::currentThread() || !connection->isPumping()) {
+            QMetaObject::invokeMethod(
+                connection, [connection, call = std::move(call)] { call(connection); },
+                Qt::QueuedConnection);
+            return true;
+        }
+    }
+    call(connection);   // on the connection's thread, inside its pump: it cannot go away meanwhile
     return true;
 }
 

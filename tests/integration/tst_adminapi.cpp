@@ -449,7 +449,10 @@ void tst_AdminApi::indexAndUnknownPaths()
 
     const Reply postConfig = admin("POST", "/admin/config", "{}");
     VERIFY_PROBLEM(postConfig, 405);
-    QCOMPARE(postConfig.header("allow"), QByteArrayLiteral("GET"));
+    QCOMPARE(postConfig.header("allow"), QByteArrayLiteral("GET, PUT"));   // PUT imports a whole configuration
+    const Reply postIndex = admin("POST", "/admin", "{}");
+    VERIFY_PROBLEM(postIndex, 405);
+    QCOMPARE(postIndex.header("allow"), QByteArrayLiteral("GET"));
     VERIFY_PROBLEM(admin("GET", "/admin/nothing-here"), 404);
     VERIFY_PROBLEM(admin("GET", "/admin/routes/products-get/deeper"), 404);
     VERIFY_PROBLEM(admin("GET", "/not-admin"), 404);
