@@ -113,7 +113,14 @@ bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int 
 bool ScriptHost::check(const FunctionDefinition &definition, QString *error, int *line)
 {
     ScriptHost host;
-    return host.load(definition, error, line);
+    if (!host.load(definition, error, line))
+        return false;
+    const bool triggered = definition.hasEventTriggers() || definition.httpTrigger || !definition.intervalsS.isEmpty();
+    if (triggered && !host.d->handle.isCallable()) {
+        *error = QStringLiteral("a function with triggers must define function handle(input, ctx)");
+        return false;
+    }
+    return true;
 }
 
 ScriptHost::Outcome ScriptHost::invoke(const QJsonValue &input, const DocumentAccess &access)

@@ -47,7 +47,8 @@ public:
     // decide(state, command, ctx): the returned value is the result.
     Outcome decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access);
 
-    // Deploy-time check in a throw-away engine: syntax, top-level errors, a callable handle.
+    // Deploy-time check in a throw-away engine: syntax, top-level errors, a callable handle
+    // (or only decide, for a function without triggers that serves custom commands).
     static bool check(const FunctionDefinition &definition, QString *error, int *line);
 
 private:

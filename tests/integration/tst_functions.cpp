@@ -203,6 +203,9 @@ void tst_Functions::badDefinitionsAreRefused_data()
     QTest::newRow("syntax error on line 3")
         << QJsonObject{{u"code"_s, u"// a comment\nfunction handle(input, ctx) {\n  return 1 +;\n}"_s}} << 3;
     QTest::newRow("no handle") << QJsonObject{{u"code"_s, u"function other() {}"_s}} << 0;
+    QTest::newRow("only decide, but triggered")
+        << QJsonObject{{u"code"_s, u"function decide(s, c) { return []; }"_s},
+                       {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"x.y"_s}})}}} << 0;
     QTest::newRow("throws at load") << QJsonObject{{u"code"_s, u"\nthrow new Error('nope');"_s}} << 2;
     QTest::newRow("no code") << QJsonObject{{u"runtime"_s, u"js"_s}} << 0;
     QTest::newRow("bad timeout") << QJsonObject{{u"code"_s, u"function handle(){}"_s}, {u"timeout_ms"_s, -5}} << 0;
