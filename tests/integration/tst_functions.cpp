@@ -63,6 +63,7 @@ private slots:
     void queryFromAnIntervalTrigger();
     void statsInAdminApiAndMetrics();
     void memoryCeilingStopsAnEndlessAllocation();
+    void replayAfterACrashDoesNotEmitTwice();
     void functionsSurviveARestart();
 
 private:
@@ -656,6 +657,38 @@ void tst_Functions::memoryCeilingStopsAnEndlessAllocation()
     QCOMPARE(stats.value(u"instances"_s).toInt(), 0);   // the instance and its heap were dropped
     QCOMPARE(admin("DELETE", "/admin/routes/hoard").status, 204);
     QCOMPARE(admin("DELETE", "/admin/functions/hoarder").status, 204);
+}
+
+void tst_Functions::replayAfterACrashDoesNotEmitTwice()
+{
+    const QJsonObject def{{u"code"_s, u"function handle(e, ctx) {\n"
+                                      "  ctx.emit('receipts.issued', e.subject, {for: e.id});\n"
+                                      "  ctx.upsert('fn_hits', 'receipt-' + e.subject, {for: e.id});\n}"_s},
+                          {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"sales.closed"_s}})}}};
+    QCOMPARE(deploy(u"receipts"_s, def).status, 201);
+    const qint64 first = append(u"sales.closed"_s, u"s1"_s);
+    const qint64 last = append(u"sales.closed"_s, u"s2"_s);
+    QVERIFY(reached(u"receipts"_s, last));
+    QTRY_COMPARE_WITH_TIMEOUT(m_engine.eventStore()->readAll(1, 100000, u"receipts.*"_s).size(), 2, kWaitMs);
+
+    // A crash after the events were emitted but before the checkpoint committed: the engine
+    // stops, the checkpoint goes back to before both events, and the engine starts again.
+    m_listeners.close();
+    m_engine.stop();
+    {
+        ReadStore readStore;
+        QString error;
+        QVERIFY2(readStore.open(m_dir.filePath(u"data/readmodel.db"_s), &error), qPrintable(error));
+        auto tx = readStore.begin();
+        QVERIFY(tx && tx->setCheckpoint(u"function:receipts"_s, first - 1) && tx->commit());
+    }
+    startEngine();
+    QVERIFY(reached(u"receipts"_s, last));
+    // Both events ran again (at-least-once), but the store refused the emitted ids it already had.
+    QCOMPARE(admin("GET", "/admin/functions/receipts").json().value(u"stats"_s).toObject().value(u"invocations"_s).toInt(), 2);
+    QCOMPARE(m_engine.eventStore()->readAll(1, 100000, u"receipts.*"_s).size(), 2);
+    QCOMPARE(gateway("GET", "/api/fn_hits/receipt-s2").status, 200);
+    QCOMPARE(admin("DELETE", "/admin/functions/receipts").status, 204);
 }
 
 void tst_Functions::functionsSurviveARestart()
