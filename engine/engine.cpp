@@ -161,6 +161,8 @@ bool Engine::start(const EngineOptions &options)
     if (!d->functions->start(&error))
         return d->fail(error);
     FunctionService *functions = d->functions.get();
+    d->commands->setDecider(functions);
+    functions->registerMetrics(d->metrics.get());
     d->gateway->setUpstreamHandler(QStringLiteral("function"), [functions](const Route &route, ApiRequest &&req, ApiResponder &&respond) {
         functions->handleHttp(route, std::move(req), std::move(respond));
     });
@@ -284,6 +286,8 @@ QList<ProjectionRunner *> Engine::projections() const
     QList<ProjectionRunner *> all;
     if (d->upsertRunner)
         all.append(d->upsertRunner.get());
+    if (d->functions)
+        all.append(d->functions->runners());   // "function:<name>", one per event-triggered function
     return all;
 }
 

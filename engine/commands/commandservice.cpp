@@ -1,5 +1,7 @@
 #include "commandservice.h"
 
+#include "commanddecider.h"
+#include "customcommandhandler.h"
 #include "config/collectioncatalog.h"
 #include "config/jsonschema.h"
 #include "store/cloudevent.h"
@@ -102,6 +104,7 @@ struct CommandService::Private
 {
     EventStore *store;
     const CollectionCatalog *catalog;
+    CommandDecider *decider = nullptr;
     QMutex patternMutex;
     QHash<QString, QRegularExpression> idPatterns;
 
@@ -127,22 +130,7 @@ struct CommandService::Private
 
     static ApiResponse accepted(const Prepared &p, const AppendResult &r)
     {
-        // The id comes from the stream: an idempotent repeat of a create answers the first id.
-        const QString id = r.stream.mid(p.collection.name.size() + 1);
-        QJsonObject body{
-            {QStringLiteral("id"), id},
-            {QStringLiteral("stream"), r.stream},
-            {QStringLiteral("version"), r.version},
-            {QStringLiteral("position"), r.lastPosition},
-            {QStringLiteral("events"), QJsonArray::fromStringList(r.eventTypes)},
-        };
-        ApiResponse resp = ApiResponse::json(202, body);
-        resp.setHeader(QByteArrayLiteral("location"),
-                       "/api/" + p.collection.name.toUtf8() + '/' + QUrl::toPercentEncoding(id));
-        resp.setHeader(QByteArrayLiteral("x-event-position"), QByteArray::number(r.lastPosition));
-        if (r.replayed)
-            resp.setHeader(QByteArrayLiteral("idempotent-replayed"), QByteArrayLiteral("true"));
-        return resp;
+        return CommandService::accepted(p.collection.name, r);
     }
 
     static ApiResponse notFound(const Prepared &p)
@@ -176,6 +164,31 @@ CommandService::CommandService(EventStore *store, const CollectionCatalog *catal
 
 CommandService::~CommandService() = default;
 
+void CommandService::setDecider(CommandDecider *decider)
+{
+    d->decider = decider;
+}
+
+ApiResponse CommandService::accepted(const QString &collection, const AppendResult &r)
+{
+    // The id comes from the stream: an idempotent repeat of a create answers the first id.
+    const QString id = r.stream.mid(collection.size() + 1);
+    QJsonObject body{
+        {QStringLiteral("id"), id},
+        {QStringLiteral("stream"), r.stream},
+        {QStringLiteral("version"), r.version},
+        {QStringLiteral("position"), r.lastPosition},
+        {QStringLiteral("events"), QJsonArray::fromStringList(r.eventTypes)},
+    };
+    ApiResponse resp = ApiResponse::json(202, body);
+    resp.setHeader(QByteArrayLiteral("location"),
+                   "/api/" + collection.toUtf8() + '/' + QUrl::toPercentEncoding(id));
+    resp.setHeader(QByteArrayLiteral("x-event-position"), QByteArray::number(r.lastPosition));
+    if (r.replayed)
+        resp.setHeader(QByteArrayLiteral("idempotent-replayed"), QByteArrayLiteral("true"));
+    return resp;
+}
+
 void CommandService::execute(CommandRequest command, ApiResponder respond)
 {
     const std::optional<Collection> collection = d->catalog->collection(command.collection);
@@ -187,6 +200,22 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
     const bool isCreate = command.command == QLatin1String("create");
     const bool isUpdate = command.command == QLatin1String("update");
     const bool isDelete = command.command == QLatin1String("delete");
+    if (!isCreate && !isUpdate && !isDelete && collection->commands.value(command.command).isObject()) {
+        if (!d->idMatches(*collection, command.id)) {
+            respond(ApiResponse::problem(404, QStringLiteral("no %1 with id '%2'").arg(collection->name, command.id),
+                                         QStringLiteral("not-found")));
+            return;
+        }
+        if (!command.contentType.isNull() && !command.body.trimmed().isEmpty() && !isJsonContentType(command.contentType)) {
+            respond(ApiResponse::problem(415, QStringLiteral("commands take application/json, not '%1'")
+                                                  .arg(QString::fromUtf8(command.contentType)),
+                                         QStringLiteral("unsupported-media-type")));
+            return;
+        }
+        const QJsonObject spec = collection->commands.value(command.command).toObject();
+        CustomCommandHandler(d->store, d->decider).execute(*collection, spec, std::move(command), std::move(respond));
+        return;
+    }
     if (!isCreate && !isUpdate && !isDelete) {
         respond(ApiResponse::problem(404, QStringLiteral("collection '%1' has no command '%2'").arg(collection->name, command.command),
                                      QStringLiteral("unknown-command")));

@@ -8,6 +8,7 @@
 namespace Gatehouse {
 
 class CollectionCatalog;
+class CommandDecider;
 class EventStore;
 struct AppendResult;
 
@@ -15,7 +16,7 @@ struct AppendResult;
 // schema, checks the entity's stream, appends the resulting event and answers 202 only after
 // the event is durably committed. Stateless apart from caches; execute() may be called from
 // any thread and answers through `respond` from the store's writer thread (or at once on a
-// validation error).
+// validation error). Custom commands go to a CustomCommandHandler.
 class CommandService final
 {
 public:
@@ -25,6 +26,12 @@ public:
     CommandService &operator=(const CommandService &) = delete;
 
     void execute(CommandRequest command, ApiResponder respond);
+    // Runs the collections' custom commands (set once at start, before requests arrive).
+    void setDecider(CommandDecider *decider);
+
+    // The 202 of an accepted command: {id, stream, version, position, events}, Location and
+    // X-Event-Position.
+    static ApiResponse accepted(const QString &collection, const AppendResult &result);
 
 private:
     struct Private;

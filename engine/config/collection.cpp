@@ -25,6 +25,15 @@ bool isBuiltInCommand(const QString &name)
     return name == u"create" || name == u"update" || name == u"delete";
 }
 
+// A custom command runs a JS decide function: a deployed one by name, or inline code.
+bool isValidCommandSpec(const QJsonValue &spec)
+{
+    const QJsonObject o = spec.toObject();
+    const bool byName = o.value(u"function").isString() && !o.value(u"function").toString().isEmpty();
+    const bool inline_ = o.value(u"decide").isString() && !o.value(u"decide").toString().trimmed().isEmpty();
+    return spec.isObject() && o.size() == 1 && (byName || inline_);
+}
+
 bool isIndexableType(const QString &type)
 {
     return type == u"string" || type == u"number" || type == u"integer" || type == u"boolean";
@@ -86,6 +95,9 @@ Collection Collection::fromJson(const QString &name, const QJsonObject &json,
                     addError(errors, commandPointer, u"invalid command name"_s);
                 else if (isBuiltInCommand(command))
                     addError(errors, commandPointer, u"is a built-in command"_s);
+                else if (!isValidCommandSpec(collection.commands.value(command)))
+                    addError(errors, commandPointer,
+                             u"must be {\"function\": \"<deployed function>\"} or {\"decide\": \"function (state, command) {...}\"}"_s);
             }
         } else {
             addError(errors, pointer, u"unknown collection member"_s);

@@ -21,7 +21,7 @@ struct Collection
     JsonSchema schema;
     QStringList indexedFields;  // top-level properties with "index": true
     QString idPattern;          // regex for ids; defaultIdPattern() unless the file says otherwise
-    QJsonObject commands;       // custom commands (name -> JS decide function spec), not interpreted yet
+    QJsonObject commands;       // custom commands: name -> {"function": name} or {"decide": "JS"} (CommandDecider)
 
     // {"name", "schema", "commands", and "id_pattern" when it is not the default}.
     QJsonObject toJson() const;

@@ -44,6 +44,15 @@ bool FunctionEventTrigger::matches(const RecordedEvent &event) const
         && source.matches(QStringLiteral("/gatehouse/") + CloudEvent::collectionOf(event.type));
 }
 
+bool FunctionDefinition::wants(const RecordedEvent &event) const
+{
+    for (const FunctionEventTrigger &t : eventTriggers) {
+        if (t.matches(event))
+            return true;
+    }
+    return false;
+}
+
 bool FunctionDefinition::isValidName(const QString &name)
 {
     static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"));
@@ -82,6 +91,8 @@ bool FunctionDefinition::parse(const QString &name, const QJsonObject &json, Fun
     f.maxEventAgeS = intMember(json, "max_event_age_s", f.maxEventAgeS, 1, 365 * 86400, QStringLiteral("/"), errors);
     f.concurrency = intMember(json, "concurrency", f.concurrency, 1, 64, QStringLiteral("/"), errors);
     f.batchSize = intMember(json, "batch_size", f.batchSize, 1, 1000, QStringLiteral("/"), errors);
+    f.memoryLimitMb = intMember(json, "memory_limit_mb", f.memoryLimitMb, 0, 65536, QStringLiteral("/"), errors);
+    f.instanceIdleS = intMember(json, "instance_idle_s", f.instanceIdleS, 1, 86400, QStringLiteral("/"), errors);
     const QJsonValue retry = json.value(QLatin1String("retry"));
     if (!retry.isUndefined() && !retry.isObject())
         errors->append(QStringLiteral("/retry: must be an object"));
@@ -108,8 +119,14 @@ bool FunctionDefinition::parse(const QString &name, const QJsonObject &json, Fun
             f.httpTrigger = true;
             continue;
         }
+        if (type == QLatin1String("interval")) {
+            f.intervalsS.append(intMember(t, "every_s", 60, 1, 7 * 86400, p + u'/', errors));
+            if (!t.contains(QLatin1String("every_s")))
+                errors->append(p + QStringLiteral("/every_s: is required"));
+            continue;
+        }
         if (type != QLatin1String("event")) {
-            errors->append(p + QStringLiteral("/type: must be \"event\" or \"http\""));
+            errors->append(p + QStringLiteral("/type: must be \"event\", \"http\" or \"interval\""));
             continue;
         }
         FunctionEventTrigger et;
@@ -148,6 +165,8 @@ QJsonObject FunctionDefinition::toJson() const
         {QStringLiteral("max_event_age_s"), maxEventAgeS},
         {QStringLiteral("concurrency"), concurrency},
         {QStringLiteral("batch_size"), batchSize},
+        {QStringLiteral("memory_limit_mb"), memoryLimitMb},
+        {QStringLiteral("instance_idle_s"), instanceIdleS},
         {QStringLiteral("env"), env},
         {QStringLiteral("version"), version},
         {QStringLiteral("deployed_at_ms"), deployedAtMs},

@@ -40,6 +40,7 @@ struct FunctionDefinition
     QJsonArray triggers;
     QList<FunctionEventTrigger> eventTriggers;
     bool httpTrigger = false;            // a {"type":"http"} trigger (routes may call it either way)
+    QList<int> intervalsS;               // {"type":"interval","every_s":N} triggers
     int timeoutMs = 3000;
     int maxAttempts = 3;
     QString backoff = QStringLiteral("exponential");   // or "fixed"
@@ -47,7 +48,9 @@ struct FunctionDefinition
     int maxDelayMs = 10000;
     int maxEventAgeS = 3600;
     int concurrency = 4;
-    int batchSize = 1;
+    int batchSize = 1;                   // events per handle() call; above 1 the input is an array
+    int memoryLimitMb = 128;             // growth of the process during one call (ScriptWatchdog)
+    int instanceIdleS = 300;             // an instance idle this long is reclaimed
     QJsonObject env;
     qint64 version = 0;                  // bumped on every deploy
     qint64 deployedAtMs = 0;
@@ -56,6 +59,7 @@ struct FunctionDefinition
     QJsonObject toJson() const;
     int retryDelayMs(int attempt) const;   // before attempt `attempt` (2, 3, …)
     bool hasEventTriggers() const { return !eventTriggers.isEmpty(); }
+    bool wants(const RecordedEvent &event) const;
     static bool isValidName(const QString &name);
 };
 

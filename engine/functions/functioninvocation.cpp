@@ -1,4 +1,4 @@
-// FunctionService: HTTP invocations (gateway upstream "function") and dead letters.
+// FunctionService: HTTP invocations (gateway upstream "function"), interval triggers and dead letters.
 
 #include "functionservice.h"
 
@@ -14,7 +14,11 @@
 #include <QJsonDocument>
 #include <QUuid>
 
+#include <QLoggingCategory>
+
 #include <future>
+
+Q_LOGGING_CATEGORY(lcFunctionRuntime, "gatehouse.functions.runtime")
 
 namespace Gatehouse {
 
@@ -77,21 +81,21 @@ ApiResponse httpOutput(const QJsonValue &result)
     return r;
 }
 
-// Runs on the worker thread: the code, then its effects (events first, then documents).
-ScriptHost::Outcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, FunctionStats &stats, EventStore *store,
-                                   ReadStore *readStore, const QJsonValue &input, qint64 position, const QString &causation,
-                                   const QString &correlation, bool deterministicIds)
+} // namespace
+
+ScriptHost::Outcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
+                                   EventStore *store, ReadStore *readStore, const QJsonValue &input, qint64 position,
+                                   const QString &causation, const QString &correlation, bool deterministicIds)
 {
     ScriptHost::Outcome out;
-    if (!FunctionService::Private::ensureHost(worker, def, stats, &out.error))
+    if (!worker.ensureHost(def, stats, &out.error)) {
+        stats->invoked(0, false, false);
         return out;
-    out = worker.host->invoke(input, [readStore](const QString &collection, const QString &id) -> std::optional<QJsonObject> {
-        const std::optional<StoredDocument> doc = readStore->document(collection, id);
-        if (!doc || doc->deleted)
-            return std::nullopt;
-        return QJsonDocument::fromJson(doc->doc).object();
-    });
-    stats.addLogs(out.effects.logs);
+    }
+    out = worker.host()->invoke(input, FunctionProjection::accessFor(readStore));
+    if (out.outOfMemory)
+        worker.dropHost();
+    stats->addLogs(out.effects.logs);
     if (out.ok && !FunctionProjection::appendEmits(store, def.name, out.effects, causation, correlation, deterministicIds, &out.error))
         out.ok = false;
     if (out.ok && !out.effects.writes.isEmpty()) {
@@ -102,10 +106,32 @@ ScriptHost::Outcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinit
                 out.error = tx ? tx->errorString() : readStore->errorString();
         }
     }
-    stats.invoked(out.durationUs, out.ok, out.timedOut);
+    stats->invoked(out.durationUs, out.ok, out.timedOut, out.outOfMemory);
     return out;
 }
-} // namespace
+
+void FunctionService::Private::startIntervals(const FunctionEntry &entry)
+{
+    // The tick runs the version deployed at that moment; a removed function's timers are
+    // replaced by none (remove()), a redeployed one's by the new version's.
+    const QString name = entry.definition.name;
+    entry.worker->post([this, name, intervals = entry.definition.intervalsS](FunctionWorker &worker) {
+        worker.setIntervals(intervals, [this, name](FunctionWorker &w, int index) {
+            const std::shared_ptr<FunctionEntry> current = this->entry(name);
+            if (!current || index >= current->definition.intervalsS.size())
+                return;
+            const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            const QJsonObject input{{QStringLiteral("type"), QStringLiteral("interval")},
+                                    {QStringLiteral("every_s"), current->definition.intervalsS.at(index)},
+                                    {QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+                                    {QStringLiteral("id"), id}};
+            const ScriptHost::Outcome out = invokeOnWorker(w, current->definition, current->stats, store, readStore, input,
+                                                           store->headPosition(), id, id, false);
+            if (!out.ok)
+                qCWarning(lcFunctionRuntime).noquote() << name << "interval failed:" << out.error;
+        });
+    });
+}
 
 void FunctionService::handleHttp(const Route &route, ApiRequest &&request, ApiResponder &&respond)
 {
@@ -122,10 +148,12 @@ void FunctionService::handleHttp(const Route &route, ApiRequest &&request, ApiRe
     if (correlation.isEmpty())
         correlation = causation;
     const QJsonObject input = httpInput(request);
+    entry->stats->queued(1);
     entry->worker->post([def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore, input, causation,
                          correlation, respond = std::move(respond)](FunctionWorker &worker) {
-        const ScriptHost::Outcome out = invokeOnWorker(worker, def, *stats, store, readStore, input, store->headPosition(), causation,
+        const ScriptHost::Outcome out = invokeOnWorker(worker, def, stats, store, readStore, input, store->headPosition(), causation,
                                                        correlation, false);
+        stats->dequeued(1);
         if (out.timedOut)
             respond(ApiResponse::problem(504, QStringLiteral("function '%1' %2").arg(def.name, out.error), QStringLiteral("function-timeout")));
         else if (!out.ok)
@@ -198,7 +226,7 @@ FunctionService::Result FunctionService::replayDeadLetter(const QString &id)
     std::future<ScriptHost::Outcome> future = done->get_future();
     entry->worker->post([def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore, event, eventId,
                          correlation, position, done](FunctionWorker &worker) {
-        done->set_value(invokeOnWorker(worker, def, *stats, store, readStore, event, position, eventId, correlation, true));
+        done->set_value(invokeOnWorker(worker, def, stats, store, readStore, event, position, eventId, correlation, true));
     });
     const ScriptHost::Outcome out = future.get();
     if (!out.ok) {

@@ -1,6 +1,9 @@
 #include "functionprojection.h"
 
+#include "config/collection.h"
 #include "functionstats.h"
+#include "functionworker.h"
+#include "readmodel/listquery.h"
 #include "scripthost.h"
 #include "store/cloudevent.h"
 #include "store/eventstore.h"
@@ -11,17 +14,23 @@
 #include <QThread>
 #include <QUuid>
 
-#include <algorithm>
+#include <latch>
 
 Q_LOGGING_CATEGORY(lcFunctions, "gatehouse.functions")
 
 namespace Gatehouse {
 
+struct FunctionProjection::LaneResult
+{
+    std::map<qint64, FunctionEffects> effects;
+};
+
 FunctionProjection::FunctionProjection(FunctionDefinition definition, std::shared_ptr<FunctionStats> stats, EventStore *store,
-                                       DeadLetterSink deadLetters)
+                                       ReadStore *readStore, DeadLetterSink deadLetters)
     : m_definition(std::move(definition))
     , m_stats(std::move(stats))
     , m_store(store)
+    , m_readStore(readStore)
     , m_deadLetters(std::move(deadLetters))
 {
 }
@@ -44,16 +53,63 @@ QString FunctionProjection::correlationOf(const RecordedEvent &event)
     return id.isEmpty() ? event.id : id;
 }
 
-DocumentReader FunctionProjection::readerFor(ReadStore::WriteTransaction &tx)
+DocumentAccess FunctionProjection::accessFor(ReadStore *readStore)
 {
-    return [&tx](const QString &collection, const QString &id) -> std::optional<QJsonObject> {
-        if (!tx.ensureCollection(collection, {}))
-            return std::nullopt;
-        const std::optional<StoredDocument> doc = tx.get(collection, id);
+    DocumentAccess access;
+    access.get = [readStore](const QString &collection, const QString &id) -> std::optional<QJsonObject> {
+        const std::optional<StoredDocument> doc = readStore->document(collection, id);
         if (!doc || doc->deleted)
             return std::nullopt;
         return QJsonDocument::fromJson(doc->doc).object();
     };
+    access.query = [readStore](const QString &collection, const QJsonObject &filter, QJsonArray *out, QString *error) {
+        // A function's own collections have no schema: any safe field name may be filtered on,
+        // values compare as JSON (numbers as numbers, strings as strings).
+        QJsonObject properties;
+        QList<std::pair<QString, QString>> items;
+        for (auto it = filter.begin(); it != filter.end(); ++it) {
+            const QString field = it.key().section(u'[', 0, 0);
+            const QJsonValue v = it.value();
+            if (field != QLatin1String("sort") && field != QLatin1String("limit") && field != QLatin1String("include_deleted")) {
+                const char *type = v.isDouble() ? "number" : v.isBool() ? "boolean" : "string";
+                if (!properties.contains(field))
+                    properties.insert(field, QJsonObject{{QStringLiteral("type"), QLatin1String(type)}});
+            }
+            QString text = v.isString() ? v.toString() : v.isBool() ? QLatin1String(v.toBool() ? "true" : "false") : QString::number(v.toDouble(), 'g', 17);
+            if (v.isArray()) {
+                QStringList parts;
+                for (const QJsonValue &x : v.toArray())
+                    parts.append(x.isString() ? x.toString() : QString::number(x.toDouble(), 'g', 17));
+                text = parts.join(u',');
+            }
+            items.append({it.key(), text});
+        }
+        // Sort fields need a declared type too; strings unless filtered otherwise.
+        for (const QString &key : filter.value(QLatin1String("sort")).toString().split(u',', Qt::SkipEmptyParts)) {
+            const QString field = key.startsWith(u'-') ? key.mid(1) : key;
+            if (!properties.contains(field))
+                properties.insert(field, QJsonObject{{QStringLiteral("type"), QStringLiteral("string")}});
+        }
+        QStringList schemaErrors;
+        const Collection c = Collection::fromJson(collection, QJsonObject{{QStringLiteral("schema"), QJsonObject{
+            {QStringLiteral("type"), QStringLiteral("object")}, {QStringLiteral("properties"), properties}}}}, &schemaErrors);
+        ListQuery query;
+        if (!schemaErrors.isEmpty()) {
+            *error = schemaErrors.join(QStringLiteral("; "));
+            return false;
+        }
+        if (!ListQuery::parse(items, c, &query, error))
+            return false;
+        ReadStore::Page page;
+        if (!readStore->collections().contains(collection))
+            return true;   // nothing written yet
+        if (!readStore->list(collection, query, &page, error))
+            return false;
+        for (const StoredDocument &doc : page.items)
+            out->append(QJsonDocument::fromJson(doc.doc).object());
+        return true;
+    };
+    return access;
 }
 
 bool FunctionProjection::applyWrites(const FunctionEffects &effects, ReadStore::WriteTransaction &tx, qint64 position, QString *error)
@@ -111,30 +167,73 @@ bool FunctionProjection::appendEmits(EventStore *store, const QString &function,
     return true;
 }
 
-bool FunctionProjection::apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault)
+bool FunctionProjection::prepare(const RecordedEvents &events, ProjectionFault *fault)
 {
-    for (qsizetype index = 0; index < events.size(); ++index) {
-        const RecordedEvent &event = events.at(index);
-        const bool wanted = std::any_of(m_definition.eventTriggers.cbegin(), m_definition.eventTriggers.cend(),
-                                        [&](const FunctionEventTrigger &t) { return t.matches(event); });
-        if (!wanted)
-            continue;
-        if (QDateTime::currentMSecsSinceEpoch() - event.timeMs > qint64(m_definition.maxEventAgeS) * 1000) {
+    Q_UNUSED(fault)
+    const int laneCount = m_definition.concurrency;
+    std::vector<RecordedEvents> perLane(static_cast<size_t>(laneCount));
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const RecordedEvent &event : events) {
+        if (event.position <= m_preparedUpTo || !m_definition.wants(event))
+            continue;   // prepared before a fault, or not for this function
+        if (now - event.timeMs > qint64(m_definition.maxEventAgeS) * 1000) {
             m_deadLetters(m_definition, event, QStringLiteral("older than max_event_age_s (%1 s)").arg(m_definition.maxEventAgeS), 0);
             continue;
         }
-        if (!m_host || m_host->version() != m_definition.version) {
-            m_host = std::make_unique<ScriptHost>();
-            QString error;
-            int line = 0;
-            if (!m_host->load(m_definition, &error, &line)) {
-                m_host.reset();
-                m_deadLetters(m_definition, event, error, 0);
-                continue;
-            }
-            m_stats->coldStart(m_host->initUs());
+        const size_t lane = laneCount == 1 ? 0 : size_t(qHash(CloudEvent::subjectOf(event)) % uint(laneCount));
+        perLane[lane].append(event);
+    }
+    if (!events.isEmpty())
+        m_preparedUpTo = qMax(m_preparedUpTo, events.last().position);
+
+    int busy = 0;
+    for (const RecordedEvents &lane : perLane)
+        busy += lane.isEmpty() ? 0 : 1;
+    if (busy == 0)
+        return true;
+    if (m_lanes.size() < size_t(laneCount))
+        m_lanes.resize(size_t(laneCount));
+    std::vector<LaneResult> results(static_cast<size_t>(laneCount));
+    std::latch done(busy);
+    for (size_t i = 0; i < perLane.size(); ++i) {
+        if (perLane[i].isEmpty())
+            continue;
+        if (!m_lanes[i])
+            m_lanes[i] = std::make_unique<FunctionWorker>(m_definition.name);
+        m_stats->queued(perLane[i].size());
+        m_lanes[i]->post([this, events = perLane[i], out = &results[i], &done](FunctionWorker &worker) {
+            runLane(worker, events, *out);
+            done.count_down();
+        });
+    }
+    done.wait();
+    for (LaneResult &r : results)
+        m_prepared.merge(r.effects);
+    return true;
+}
+
+void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &events, LaneResult &out)
+{
+    // The lane's own writes of this batch, newest last: ctx.get sees them before they commit.
+    std::map<std::pair<QString, QString>, std::optional<QJsonObject>> overlay;
+    DocumentAccess access = accessFor(m_readStore);
+    access.get = [&overlay, committed = access.get](const QString &collection, const QString &id) -> std::optional<QJsonObject> {
+        const auto it = overlay.find({collection, id});
+        return it != overlay.end() ? it->second : committed(collection, id);
+    };
+    const int chunk = m_definition.batchSize;
+    for (qsizetype start = 0; start < events.size(); start += chunk) {
+        const RecordedEvents batch = events.mid(start, chunk);
+        const RecordedEvent &first = batch.first();
+        QJsonValue input;
+        if (chunk == 1) {
+            input = CloudEvent::toJson(first);
+        } else {
+            QJsonArray list;
+            for (const RecordedEvent &e : batch)
+                list.append(CloudEvent::toJson(e));
+            input = list;
         }
-        const QJsonObject input = CloudEvent::toJson(event);
         QString lastError;
         int attempt = 1;
         bool done = false;
@@ -143,27 +242,57 @@ bool FunctionProjection::apply(const RecordedEvents &events, ReadStore::WriteTra
                 m_stats->retried();
                 QThread::msleep(ulong(m_definition.retryDelayMs(attempt)));
             }
-            ScriptHost::Outcome outcome = m_host->invoke(input, readerFor(tx));
-            m_stats->addLogs(outcome.effects.logs);
-            if (outcome.ok && !appendEmits(m_store, m_definition.name, outcome.effects, event.id, correlationOf(event), true, &outcome.error))
-                outcome.ok = false;
-            m_stats->invoked(outcome.durationUs, outcome.ok, outcome.timedOut);
-            if (!outcome.ok) {
-                lastError = outcome.line > 0 ? QStringLiteral("line %1: %2").arg(outcome.line).arg(outcome.error) : outcome.error;
-                qCWarning(lcFunctions).noquote() << m_definition.name << "failed on event" << event.position << "attempt" << attempt << lastError;
+            ScriptHost::Outcome outcome;
+            if (!worker.ensureHost(m_definition, m_stats, &outcome.error)) {
+                lastError = outcome.error;
+                m_stats->invoked(0, false, false);
                 continue;
             }
-            QString error;
-            if (!applyWrites(outcome.effects, tx, event.position, &error)) {
-                *fault = {error, event.position, event.id, int(index)};
-                return false;
+            outcome = worker.host()->invoke(input, access);
+            m_stats->addLogs(outcome.effects.logs);
+            if (outcome.outOfMemory)
+                worker.dropHost();   // its heap is full; the next attempt starts a fresh instance
+            if (outcome.ok && !appendEmits(m_store, m_definition.name, outcome.effects, first.id, correlationOf(first), true, &outcome.error))
+                outcome.ok = false;
+            m_stats->invoked(outcome.durationUs, outcome.ok, outcome.timedOut, outcome.outOfMemory);
+            if (!outcome.ok) {
+                lastError = outcome.line > 0 ? QStringLiteral("line %1: %2").arg(outcome.line).arg(outcome.error) : outcome.error;
+                qCWarning(lcFunctions).noquote() << m_definition.name << "failed on event" << first.position << "attempt" << attempt << lastError;
+                continue;
             }
+            for (const FunctionEffects::Write &w : outcome.effects.writes)
+                overlay[{w.collection, w.id}] = w.remove ? std::nullopt : std::optional<QJsonObject>(w.doc);
+            out.effects[batch.last().position] = std::move(outcome.effects);
             done = true;
         }
-        if (!done)
-            m_deadLetters(m_definition, event, lastError, attempt - 1);
+        if (!done) {
+            for (const RecordedEvent &e : batch)
+                m_deadLetters(m_definition, e, lastError, attempt - 1);
+        }
+        m_stats->dequeued(batch.size());
+    }
+}
+
+bool FunctionProjection::apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault)
+{
+    for (qsizetype index = 0; index < events.size(); ++index) {
+        const RecordedEvent &event = events.at(index);
+        const auto it = m_prepared.find(event.position);
+        if (it == m_prepared.end())
+            continue;
+        QString error;
+        if (!applyWrites(it->second, tx, event.position, &error)) {
+            *fault = {error, event.position, event.id, int(index)};
+            return false;
+        }
     }
     return true;
+}
+
+void FunctionProjection::committed()
+{
+    m_prepared.clear();
+    m_preparedUpTo = 0;
 }
 
 bool FunctionProjection::reset(ReadStore::WriteTransaction &tx, QString *error)
@@ -172,6 +301,8 @@ bool FunctionProjection::reset(ReadStore::WriteTransaction &tx, QString *error)
     // checkpoint (the runner does that) and re-runs the function over the log.
     Q_UNUSED(tx)
     Q_UNUSED(error)
+    m_prepared.clear();
+    m_preparedUpTo = 0;
     return true;
 }
 

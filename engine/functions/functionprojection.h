@@ -7,47 +7,67 @@
 #include <QJsonObject>
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <vector>
 
 namespace Gatehouse {
 
 class EventStore;
 class FunctionStats;
-class ScriptHost;
+class FunctionWorker;
 
-// A function with event triggers, run by its own ProjectionRunner (name "function:<name>"):
-// the documents it upserts and the checkpoint commit in one read-store transaction, so each
-// event takes effect once. A failing event is retried with backoff on the runner's thread; after
-// the last attempt, or when it is older than max_event_age_s, it becomes a dead letter and the
-// projection moves on. Emitted events get ids derived from (function, input event, index), so a
-// replay after a crash cannot append them twice (the store refuses a duplicate id).
+// A function with event triggers, run by its own ProjectionRunner (name "function:<name>").
+//
+// Concurrency: prepare() spreads the batch's matching events over up to `concurrency` lanes by
+// a hash of their subject, so the events of one subject run in order on one lane and different
+// subjects run in parallel. Each lane is a FunctionWorker whose instance starts on the first
+// event it gets (a cold start) and is reclaimed when idle. The JavaScript runs there, outside
+// the read store's write transaction; apply() then writes every event's upserts in position
+// order, in one transaction with the checkpoint (the batch's last position, below which every
+// event is done). So a function's upserts and its checkpoint still commit together, and a crash
+// re-runs the batch. A lane reads its own earlier writes of the batch (ctx.get), others' once
+// they are committed.
+//
+// A failing event is retried with backoff on its lane; after the last attempt, or when it is
+// older than max_event_age_s, it becomes a dead letter and the projection moves on. Emitted
+// events get ids derived from (function, input event, index), so a re-run after a crash cannot
+// append them twice (the store refuses a duplicate id).
 class FunctionProjection final : public Projection
 {
 public:
     using DeadLetterSink = std::function<void(const FunctionDefinition &, const RecordedEvent &, const QString &error, int attempts)>;
 
     FunctionProjection(FunctionDefinition definition, std::shared_ptr<FunctionStats> stats, EventStore *store,
-                       DeadLetterSink deadLetters);
+                       ReadStore *readStore, DeadLetterSink deadLetters);
     ~FunctionProjection() override;
 
     static QString projectionName(const QString &function);
     QString name() const override;
+    bool prepare(const RecordedEvents &events, ProjectionFault *fault) override;
     bool apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault) override;
     bool reset(ReadStore::WriteTransaction &tx, QString *error) override;
+    void committed() override;
 
-    // Shared with HTTP invocations and dead-letter replays.
+    // Shared with HTTP invocations, intervals and dead-letter replays.
     static bool applyWrites(const FunctionEffects &effects, ReadStore::WriteTransaction &tx, qint64 position, QString *error);
     static bool appendEmits(EventStore *store, const QString &function, const FunctionEffects &effects,
                             const QString &causationId, const QString &correlationId, bool deterministicIds, QString *error);
-    static DocumentReader readerFor(ReadStore::WriteTransaction &tx);
+    static DocumentAccess accessFor(ReadStore *readStore);
     static QString correlationOf(const RecordedEvent &event);
 
 private:
+    struct LaneResult;
+    void runLane(FunctionWorker &worker, const RecordedEvents &events, LaneResult &out);
+
     FunctionDefinition m_definition;
     std::shared_ptr<FunctionStats> m_stats;
     EventStore *m_store;
+    ReadStore *m_readStore;
     DeadLetterSink m_deadLetters;
-    std::unique_ptr<ScriptHost> m_host;   // created on the runner's thread at the first event
+    std::vector<std::unique_ptr<FunctionWorker>> m_lanes;   // created on demand, runner thread
+    std::map<qint64, FunctionEffects> m_prepared;           // by position of the (last) event
+    qint64 m_preparedUpTo = 0;
 };
 
 } // namespace Gatehouse

@@ -27,41 +27,6 @@ QString functionVersionId(const QString &name, qint64 version)
     return name + u'#' + QString::number(version).rightJustified(8, u'0');
 }
 
-FunctionWorker::FunctionWorker()
-    : m_context(new QObject)
-{
-    m_thread.setObjectName(QStringLiteral("function-worker"));
-    m_context->moveToThread(&m_thread);
-    m_thread.start();
-}
-
-FunctionWorker::~FunctionWorker()
-{
-    QMetaObject::invokeMethod(m_context, [this] { host.reset(); }, Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
-    delete m_context;
-}
-
-void FunctionWorker::post(std::function<void(FunctionWorker &)> work)
-{
-    QMetaObject::invokeMethod(m_context, [this, work = std::move(work)] { work(*this); }, Qt::QueuedConnection);
-}
-
-bool FunctionService::Private::ensureHost(FunctionWorker &worker, const FunctionDefinition &definition, FunctionStats &stats, QString *error)
-{
-    if (worker.host && worker.host->version() == definition.version)
-        return true;
-    worker.host = std::make_unique<ScriptHost>();
-    int line = 0;
-    if (!worker.host->load(definition, error, &line)) {
-        worker.host.reset();
-        return false;
-    }
-    stats.coldStart(worker.host->initUs());
-    return true;
-}
-
 std::shared_ptr<FunctionEntry> FunctionService::Private::entry(const QString &name) const
 {
     QMutexLocker lock(&mutex);
@@ -74,7 +39,7 @@ void FunctionService::Private::startRunner(FunctionEntry &entry)
     if (!entry.definition.hasEventTriggers())
         return;
     auto projection = std::make_shared<FunctionProjection>(
-        entry.definition, entry.stats, store,
+        entry.definition, entry.stats, store, readStore,
         [this](const FunctionDefinition &def, const RecordedEvent &event, const QString &error, int attempts) {
             storeDeadLetter(def, event, error, attempts);
         });
@@ -92,7 +57,8 @@ QJsonObject FunctionService::Private::describe(const FunctionEntry &entry, bool 
         const ProjectionRunner::Stats s = entry.runner->stats();
         QJsonObject runner{{QStringLiteral("status"), ProjectionRunner::statusName(s.status)},
                            {QStringLiteral("position"), s.position},
-                           {QStringLiteral("lag_events"), s.lagEvents}};
+                           {QStringLiteral("lag_events"), s.lagEvents},
+                           {QStringLiteral("concurrency"), entry.definition.concurrency}};
         if (!s.error.isEmpty())
             runner.insert(QStringLiteral("error"), s.error);
         o.insert(QStringLiteral("projection"), runner);
@@ -124,7 +90,9 @@ bool FunctionService::start(QString *error)
         }
         auto entry = std::make_shared<FunctionEntry>();
         entry->definition = def;
+        entry->worker = std::make_shared<FunctionWorker>(def.name);
         d->startRunner(*entry);
+        d->startIntervals(*entry);
         QMutexLocker lock(&d->mutex);
         d->functions[def.name] = entry;
     }
@@ -137,6 +105,12 @@ void FunctionService::stop()
     {
         QMutexLocker lock(&d->mutex);
         all.swap(d->functions);
+    }
+    {
+        QMutexLocker lock(&d->mutex);
+        for (auto &[key, entry] : d->inlineDeciders)
+            all.emplace(u'/' + key, std::move(entry));
+        d->inlineDeciders.clear();
     }
     for (auto &[name, entry] : all) {
         if (entry->runner)
@@ -209,6 +183,7 @@ FunctionService::Result FunctionService::deploy(const QString &name, const QJson
         if (old->runner)
             old->runner->stop();   // the new version continues from the old one's checkpoint
     } else {
+        entry->worker = std::make_shared<FunctionWorker>(name);
         // A new function starts where its triggers say: "now" is the current head.
         qint64 from = d->store->headPosition();
         for (const FunctionEventTrigger &t : def.eventTriggers) {
@@ -226,6 +201,7 @@ FunctionService::Result FunctionService::deploy(const QString &name, const QJson
         QMutexLocker lock(&d->mutex);
         d->functions[name] = entry;
     }
+    d->startIntervals(*entry);   // replaces the old version's timers
     Result r{created ? 201 : 200, d->describe(*entry, true), {}, {}};
     return r;
 }
@@ -274,6 +250,7 @@ FunctionService::Result FunctionService::remove(const QString &name)
     }
     if (entry->runner)
         entry->runner->stop();
+    entry->worker->post([](FunctionWorker &worker) { worker.setIntervals({}, {}); });
     QStringList versionIds;
     for (const ConfigStore::Resource &r : d->config->resources(kVersions)) {
         if (r.id.startsWith(name + u'#'))

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "commands/commanddecider.h"
 #include "gateway/apirequest.h"
 #include "gateway/apiresponse.h"
 
@@ -14,6 +15,7 @@ namespace Gatehouse {
 
 class ConfigStore;
 class EventStore;
+class MetricsRegistry;
 class ProjectionRunner;
 class ReadStore;
 struct Route;
@@ -26,7 +28,10 @@ struct Route;
 //
 // Every public function may be called from any thread; the admin API calls them on the network
 // thread. deploy(), rollback() and remove() wait for the function's current batch to finish.
-class FunctionService final
+//
+// It also runs the collections' custom commands (CommandDecider) on the named function's worker,
+// and reports per-function stats to the admin API and, through registerMetrics(), to /metrics.
+class FunctionService final : public CommandDecider
 {
 public:
     struct Result
@@ -38,7 +43,7 @@ public:
     };
 
     FunctionService(ConfigStore *config, EventStore *store, ReadStore *readStore);
-    ~FunctionService();
+    ~FunctionService() override;
     FunctionService(const FunctionService &) = delete;
     FunctionService &operator=(const FunctionService &) = delete;
 
@@ -61,6 +66,12 @@ public:
     // The gateway's "function" upstream: {method, path, params, query, headers, body} in,
     // {status, headers, body} out (any other return value is a 200 JSON body).
     void handleHttp(const Route &route, ApiRequest &&request, ApiResponder &&respond);
+
+    void decide(const QString &collection, const QString &command, const QJsonObject &spec, const QJsonValue &state,
+                const QJsonObject &input, Callback done) override;
+
+    // Describes the gatehouse_function_* families and adds their collector (call once).
+    void registerMetrics(MetricsRegistry *metrics);
 
     struct Private;
 

@@ -1,18 +1,18 @@
 #pragma once
 
-// Internals shared by functionservice.cpp (definitions, versions, runners) and
-// functioninvocation.cpp (HTTP calls, dead letters).
+// Internals shared by functionservice.cpp (definitions, versions, runners),
+// functioninvocation.cpp (HTTP calls, intervals, dead letters) and functiondecide.cpp (custom
+// commands, metrics).
 
 #include "functiondefinition.h"
 #include "functionservice.h"
 #include "functionstats.h"
+#include "functionworker.h"
 #include "projections/projectionrunner.h"
 #include "scripthost.h"
 
 #include <QMutex>
-#include <QThread>
 
-#include <functional>
 #include <map>
 
 namespace Gatehouse {
@@ -21,28 +21,14 @@ class ConfigStore;
 class EventStore;
 class ReadStore;
 
-// One thread per function for HTTP calls and dead-letter replays, holding its own ScriptHost
-// (warm between calls, reloaded when the version changes).
-class FunctionWorker final
-{
-public:
-    FunctionWorker();
-    ~FunctionWorker();   // finishes queued calls, then destroys the host on its own thread
-    void post(std::function<void(FunctionWorker &)> work);
-    std::unique_ptr<ScriptHost> host;   // touched on the worker thread only
-
-private:
-    QThread m_thread;
-    QObject *m_context;
-};
-
-// One deployed version; immutable once in FunctionService::Private::functions.
+// One deployed version; immutable once in FunctionService::Private::functions. The stats and
+// the worker (HTTP calls, intervals, custom commands, replays) carry over to the next version.
 struct FunctionEntry
 {
     FunctionDefinition definition;
     std::shared_ptr<FunctionStats> stats = std::make_shared<FunctionStats>();
     std::unique_ptr<ProjectionRunner> runner;
-    std::shared_ptr<FunctionWorker> worker = std::make_shared<FunctionWorker>();
+    std::shared_ptr<FunctionWorker> worker;
 };
 
 struct FunctionService::Private
@@ -50,18 +36,24 @@ struct FunctionService::Private
     ConfigStore *config = nullptr;
     EventStore *store = nullptr;
     ReadStore *readStore = nullptr;
-    mutable QMutex mutex;   // guards `functions`
+    mutable QMutex mutex;   // guards `functions` and `inlineDeciders`
     std::map<QString, std::shared_ptr<FunctionEntry>> functions;
+    // Inline decide code of collections' custom commands, by "<collection>/<command>".
+    std::map<QString, std::shared_ptr<FunctionEntry>> inlineDeciders;
 
     void startRunner(FunctionEntry &entry);
+    void startIntervals(const FunctionEntry &entry);
     void storeDeadLetter(const FunctionDefinition &definition, const RecordedEvent &event, const QString &error, int attempts);
     qint64 deadLetterCount(const QString &function) const;
     std::shared_ptr<FunctionEntry> entry(const QString &name) const;
     QJsonObject describe(const FunctionEntry &entry, bool withCode) const;
-    // Loads the worker's host for `definition` when needed; false with the error.
-    static bool ensureHost(FunctionWorker &worker, const FunctionDefinition &definition, FunctionStats &stats, QString *error);
 };
 
 QString functionVersionId(const QString &name, qint64 version);
+
+// Runs on the worker thread: the code, then its effects (events first, then documents).
+ScriptHost::Outcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
+                                   EventStore *store, ReadStore *readStore, const QJsonValue &input, qint64 position,
+                                   const QString &causation, const QString &correlation, bool deterministicIds);
 
 } // namespace Gatehouse

@@ -11,17 +11,16 @@ namespace {
 constexpr size_t kDurationSamples = 1000;
 constexpr size_t kLogLines = 50;
 
-double percentileMs(std::vector<qint64> values, double p)
+double percentileMs(std::vector<qint64> &sorted, double p)
 {
-    if (values.empty())
+    if (sorted.empty())
         return 0;
-    std::sort(values.begin(), values.end());
-    const size_t index = std::min(values.size() - 1, size_t(p * double(values.size() - 1) + 0.5));
-    return double(values[index]) / 1000.0;
+    const size_t index = std::min(sorted.size() - 1, size_t(p * double(sorted.size() - 1) + 0.5));
+    return double(sorted[index]) / 1000.0;
 }
 } // namespace
 
-void FunctionStats::invoked(qint64 durationUs, bool ok, bool timedOut)
+void FunctionStats::invoked(qint64 durationUs, bool ok, bool timedOut, bool outOfMemory)
 {
     QMutexLocker lock(&m_mutex);
     ++m_invocations;
@@ -29,6 +28,8 @@ void FunctionStats::invoked(qint64 durationUs, bool ok, bool timedOut)
         ++m_errors;
     if (timedOut)
         ++m_timeouts;
+    if (outOfMemory)
+        ++m_memoryKills;
     m_durationsUs.push_back(durationUs);
     if (m_durationsUs.size() > kDurationSamples)
         m_durationsUs.pop_front();
@@ -40,11 +41,25 @@ void FunctionStats::retried()
     ++m_retries;
 }
 
-void FunctionStats::coldStart(qint64 initUs)
+void FunctionStats::instanceStarted(qint64 initUs)
 {
     QMutexLocker lock(&m_mutex);
     ++m_coldStarts;
+    ++m_instances;
     m_lastInitUs = initUs;
+    m_totalInitUs += initUs;
+}
+
+void FunctionStats::instanceStopped()
+{
+    QMutexLocker lock(&m_mutex);
+    --m_instances;
+}
+
+void FunctionStats::reclaimed()
+{
+    QMutexLocker lock(&m_mutex);
+    ++m_reclaimed;
 }
 
 void FunctionStats::deadLettered()
@@ -55,6 +70,8 @@ void FunctionStats::deadLettered()
 
 void FunctionStats::addLogs(const QStringList &lines)
 {
+    if (lines.isEmpty())
+        return;
     QMutexLocker lock(&m_mutex);
     for (const QString &line : lines) {
         m_logs.push_back(line);
@@ -63,23 +80,56 @@ void FunctionStats::addLogs(const QStringList &lines)
     }
 }
 
+FunctionStats::Snapshot FunctionStats::snapshot() const
+{
+    Snapshot s;
+    std::vector<qint64> samples;
+    {
+        QMutexLocker lock(&m_mutex);
+        s.invocations = m_invocations;
+        s.errors = m_errors;
+        s.retries = m_retries;
+        s.timeouts = m_timeouts;
+        s.memoryKills = m_memoryKills;
+        s.coldStarts = m_coldStarts;
+        s.reclaimed = m_reclaimed;
+        s.instances = m_instances;
+        s.deadLettered = m_deadLettered;
+        s.lastInitMs = double(m_lastInitUs) / 1000.0;
+        s.meanInitMs = m_coldStarts > 0 ? double(m_totalInitUs) / 1000.0 / double(m_coldStarts) : 0;
+        samples.assign(m_durationsUs.cbegin(), m_durationsUs.cend());
+    }
+    s.queueDepth = qMax<qint64>(0, m_queue.load(std::memory_order_relaxed));
+    std::sort(samples.begin(), samples.end());
+    s.p50Ms = percentileMs(samples, 0.50);
+    s.p99Ms = percentileMs(samples, 0.99);
+    return s;
+}
+
 QJsonObject FunctionStats::toJson(qint64 deadLetters) const
 {
-    QMutexLocker lock(&m_mutex);
-    const std::vector<qint64> samples(m_durationsUs.cbegin(), m_durationsUs.cend());
+    const Snapshot s = snapshot();
     QJsonArray logs;
-    for (const QString &line : m_logs)
-        logs.append(line);
+    {
+        QMutexLocker lock(&m_mutex);
+        for (const QString &line : m_logs)
+            logs.append(line);
+    }
     return QJsonObject{
-        {QStringLiteral("invocations"), m_invocations},
-        {QStringLiteral("errors"), m_errors},
-        {QStringLiteral("retries"), m_retries},
-        {QStringLiteral("timeouts"), m_timeouts},
-        {QStringLiteral("cold_starts"), m_coldStarts},
-        {QStringLiteral("init_ms"), double(m_lastInitUs) / 1000.0},
-        {QStringLiteral("duration_p50_ms"), percentileMs(samples, 0.50)},
-        {QStringLiteral("duration_p99_ms"), percentileMs(samples, 0.99)},
-        {QStringLiteral("dead_lettered"), m_deadLettered},
+        {QStringLiteral("invocations"), s.invocations},
+        {QStringLiteral("errors"), s.errors},
+        {QStringLiteral("retries"), s.retries},
+        {QStringLiteral("timeouts"), s.timeouts},
+        {QStringLiteral("memory_exceeded"), s.memoryKills},
+        {QStringLiteral("cold_starts"), s.coldStarts},
+        {QStringLiteral("instances"), s.instances},
+        {QStringLiteral("reclaimed"), s.reclaimed},
+        {QStringLiteral("init_ms"), s.lastInitMs},
+        {QStringLiteral("init_mean_ms"), s.meanInitMs},
+        {QStringLiteral("duration_p50_ms"), s.p50Ms},
+        {QStringLiteral("duration_p99_ms"), s.p99Ms},
+        {QStringLiteral("queue_depth"), s.queueDepth},
+        {QStringLiteral("dead_lettered"), s.deadLettered},
         {QStringLiteral("dead_letters"), deadLetters},
         {QStringLiteral("recent_logs"), logs},
     };

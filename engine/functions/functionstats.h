@@ -4,19 +4,44 @@
 #include <QMutex>
 #include <QStringList>
 
+#include <atomic>
 #include <deque>
 
 namespace Gatehouse {
 
-// Counters of one function since the engine started, updated from any thread.
+// Counters of one function since the engine started (kept across redeploys), updated from
+// any thread: the lanes, the worker, the runner.
 class FunctionStats final
 {
 public:
-    void invoked(qint64 durationUs, bool ok, bool timedOut);
+    struct Snapshot
+    {
+        qint64 invocations = 0;
+        qint64 errors = 0;
+        qint64 retries = 0;
+        qint64 timeouts = 0;
+        qint64 memoryKills = 0;
+        qint64 coldStarts = 0;
+        qint64 reclaimed = 0;
+        qint64 instances = 0;       // live instances (QJSEngines) right now
+        qint64 queueDepth = 0;      // events and calls handed to instances, not finished
+        qint64 deadLettered = 0;
+        double lastInitMs = 0;
+        double meanInitMs = 0;
+        double p50Ms = 0;
+        double p99Ms = 0;
+    };
+
+    void invoked(qint64 durationUs, bool ok, bool timedOut, bool outOfMemory = false);
     void retried();
-    void coldStart(qint64 initUs);
+    void instanceStarted(qint64 initUs);   // a cold start
+    void instanceStopped();
+    void reclaimed();
+    void queued(qint64 n) { m_queue.fetch_add(n, std::memory_order_relaxed); }
+    void dequeued(qint64 n) { m_queue.fetch_sub(n, std::memory_order_relaxed); }
     void deadLettered();
     void addLogs(const QStringList &lines);
+    Snapshot snapshot() const;
     QJsonObject toJson(qint64 deadLetters) const;
 
 private:
@@ -25,9 +50,14 @@ private:
     qint64 m_errors = 0;
     qint64 m_retries = 0;
     qint64 m_timeouts = 0;
+    qint64 m_memoryKills = 0;
     qint64 m_coldStarts = 0;
+    qint64 m_reclaimed = 0;
+    qint64 m_instances = 0;
     qint64 m_deadLettered = 0;
     qint64 m_lastInitUs = 0;
+    qint64 m_totalInitUs = 0;
+    std::atomic<qint64> m_queue{0};
     std::deque<qint64> m_durationsUs;   // the most recent ones, for percentiles
     std::deque<QString> m_logs;         // the most recent ctx.log / console.log lines
 };

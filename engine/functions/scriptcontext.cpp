@@ -15,15 +15,15 @@ namespace {
 constexpr int kMaxLogLines = 100;
 }
 
-void ScriptContext::begin(DocumentReader reader)
+void ScriptContext::begin(DocumentAccess access)
 {
-    m_reader = std::move(reader);
+    m_access = std::move(access);
     m_effects = {};
 }
 
 FunctionEffects ScriptContext::take()
 {
-    m_reader = {};
+    m_access = {};
     return std::exchange(m_effects, {});
 }
 
@@ -50,7 +50,7 @@ void ScriptContext::upsert(const QString &collection, const QString &id, const Q
 {
     if (!check(collection, id))
         return;
-    const QJsonValue value = QJsonValue::fromVariant(doc.toVariant());
+    const QJsonValue value = qjsEngine(this)->fromScriptValue<QJsonValue>(doc);
     if (!value.isObject()) {
         qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("ctx.upsert needs an object as document"));
         return;
@@ -67,19 +67,41 @@ void ScriptContext::remove(const QString &collection, const QString &id)
         m_effects.writes.append({collection, id, {}, true});
 }
 
-QVariant ScriptContext::get(const QString &collection, const QString &id)
+QJSValue ScriptContext::get(const QString &collection, const QString &id)
 {
     if (!check(collection, id))
-        return {};
+        return QJSValue(QJSValue::NullValue);
     // The invocation's own writes first: it reads what it wrote.
     for (auto it = m_effects.writes.crbegin(); it != m_effects.writes.crend(); ++it) {
         if (it->collection == collection && it->id == id)
-            return it->remove ? QVariant() : QVariant(it->doc.toVariantMap());
+            return it->remove ? QJSValue(QJSValue::NullValue) : qjsEngine(this)->toScriptValue(it->doc);
     }
-    if (!m_reader)
+    if (!m_access.get)
+        return QJSValue(QJSValue::NullValue);
+    const std::optional<QJsonObject> doc = m_access.get(collection, id);
+    return doc ? qjsEngine(this)->toScriptValue(*doc) : QJSValue(QJSValue::NullValue);
+}
+
+QJSValue ScriptContext::query(const QString &collection, const QJSValue &filter)
+{
+    if (!isValidCollection(collection)) {
+        qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("invalid collection name '%1'").arg(collection));
         return {};
-    const std::optional<QJsonObject> doc = m_reader(collection, id);
-    return doc ? QVariant(doc->toVariantMap()) : QVariant();
+    }
+    const QJsonValue f = filter.isUndefined() || filter.isNull() ? QJsonValue(QJsonObject()) : qjsEngine(this)->fromScriptValue<QJsonValue>(filter);
+    if (!f.isObject()) {
+        qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("ctx.query needs an object as filter"));
+        return {};
+    }
+    QJsonArray items;
+    QString error;
+    if (!m_access.query) {
+        error = QStringLiteral("ctx.query is not available here");
+    } else if (m_access.query(collection, f.toObject(), &items, &error)) {
+        return qjsEngine(this)->toScriptValue(items);
+    }
+    qjsEngine(this)->throwError(QJSValue::RangeError, QStringLiteral("ctx.query('%1'): %2").arg(collection, error));
+    return {};
 }
 
 void ScriptContext::emitEvent(const QString &type, const QString &subject, const QJSValue &data)
@@ -90,7 +112,7 @@ void ScriptContext::emitEvent(const QString &type, const QString &subject, const
                                         .arg(type, subject));
         return;
     }
-    m_effects.emits.append({type, subject, QJsonValue::fromVariant(data.toVariant())});
+    m_effects.emits.append({type, subject, qjsEngine(this)->fromScriptValue<QJsonValue>(data)});
 }
 
 void ScriptContext::log(const QString &line)

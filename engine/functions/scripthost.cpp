@@ -1,19 +1,17 @@
 #include "scripthost.h"
 
+#include "scriptwatchdog.h"
+
 #include <QElapsedTimer>
 #include <QJSEngine>
 #include <QJsonDocument>
-
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 namespace Gatehouse {
 
 namespace {
 
-// Builds ctx and console around the native bridge; the wrapper catches whatever handle throws
-// (strings included) so the outcome always says what went wrong and where.
+// Builds ctx and console around the native bridge; the wrapper catches whatever the function
+// throws (strings included) so the outcome always says what went wrong and where.
 const char kPrelude[] = R"JS(
 (function (bridge, env) {
     function fmt(x) { return typeof x === 'string' ? x : JSON.stringify(x); }
@@ -21,71 +19,51 @@ const char kPrelude[] = R"JS(
     var ctx = Object.freeze({
         upsert: function (c, i, d) { bridge.upsert(String(c), String(i), d); },
         remove: function (c, i) { bridge.remove(String(c), String(i)); },
-        get: function (c, i) { var v = bridge.get(String(c), String(i)); return v === undefined ? null : v; },
+        get: function (c, i) { return bridge.get(String(c), String(i)); },
+        query: function (c, f) { return bridge.query(String(c), f === undefined ? null : f); },
         emit: function (t, s, d) { bridge.emitEvent(String(t), String(s), d === undefined ? null : d); },
         log: log,
         env: Object.freeze(env)
     });
+    function failure(e) {
+        return { ok: false, error: (e && e.name ? e.name + ': ' : '') + String(e && e.message !== undefined ? e.message : e),
+                 line: (e && e.lineNumber) || 0 };
+    }
     return {
         ctx: ctx,
         console: Object.freeze({ log: log, info: log, warn: log, error: log, debug: log }),
-        invoke: function (handle, input) {
-            try {
-                return { ok: true, value: handle(input, ctx) };
-            } catch (e) {
-                return { ok: false, error: (e && e.name ? e.name + ': ' : '') + String(e && e.message !== undefined ? e.message : e),
-                         line: (e && e.lineNumber) || 0 };
-            }
+        invoke: function (fn, input) {
+            try { return { ok: true, value: fn(input, ctx) }; } catch (e) { return failure(e); }
+        },
+        invoke2: function (fn, a, b) {
+            try { return { ok: true, value: fn(a, b, ctx) }; } catch (e) { return failure(e); }
         }
     };
 })
 )JS";
-
-// Interrupts `engine` when `work` takes longer than `timeoutMs`; returns whether it did.
-template <typename Work>
-bool runWatched(QJSEngine *engine, int timeoutMs, Work &&work)
-{
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool done = false;
-    bool fired = false;
-    std::thread watchdog([&] {
-        std::unique_lock lock(mutex);
-        if (!cv.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return done; })) {
-            fired = true;
-            engine->setInterrupted(true);
-        }
-    });
-    work();
-    {
-        std::lock_guard lock(mutex);
-        done = true;
-    }
-    cv.notify_all();
-    watchdog.join();
-    if (fired)
-        engine->setInterrupted(false);
-    return fired;
-}
-
-QJSValue toScript(QJSEngine &engine, const QJsonValue &value)
-{
-    return engine.toScriptValue(value.toVariant());
-}
 
 } // namespace
 
 struct ScriptHost::Private
 {
     QJSEngine engine;
+    ScriptWatchdog::Slot watchdog{&engine};
     ScriptContext *bridge = nullptr;   // owned by the engine's object ownership (parented below)
-    QJSValue runtime;                  // {ctx, console, invoke}
+    QJSValue invoke;                   // prelude's invoke(fn, input)
+    QJSValue invoke2;                  // prelude's invoke2(fn, a, b)
     QJSValue handle;
+    QJSValue decide;
     int timeoutMs = 3000;
+    qint64 memoryLimitKb = 0;
 };
 
 ScriptHost::ScriptHost() = default;
 ScriptHost::~ScriptHost() = default;
+
+bool ScriptHost::hasDecide() const
+{
+    return d && d->decide.isCallable();
+}
 
 bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int *line)
 {
@@ -94,19 +72,25 @@ bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int 
     m_version = -1;
     d = std::make_unique<Private>();
     d->timeoutMs = definition.timeoutMs;
+    d->memoryLimitKb = qint64(definition.memoryLimitMb) * 1024;
     d->bridge = new ScriptContext(&d->engine);
     QJSValue global = d->engine.globalObject();
     const QJSValue factory = d->engine.evaluate(QString::fromUtf8(kPrelude), QStringLiteral("gatehouse:prelude"));
-    d->runtime = factory.call({d->engine.newQObject(d->bridge), toScript(d->engine, definition.env)});
-    global.setProperty(QStringLiteral("console"), d->runtime.property(QStringLiteral("console")));
+    const QJSValue runtime = factory.call({d->engine.newQObject(d->bridge), d->engine.toScriptValue(definition.env)});
+    d->invoke = runtime.property(QStringLiteral("invoke"));
+    d->invoke2 = runtime.property(QStringLiteral("invoke2"));
+    global.setProperty(QStringLiteral("console"), runtime.property(QStringLiteral("console")));
 
-    QJSValue result;
-    const bool timedOut = runWatched(&d->engine, definition.timeoutMs, [&] {
-        result = d->engine.evaluate(definition.code, definition.name + QStringLiteral(".js"));
-    });
+    d->watchdog.begin(definition.timeoutMs, d->memoryLimitKb);
+    const QJSValue result = d->engine.evaluate(definition.code, definition.name + QStringLiteral(".js"));
+    const ScriptWatchdog::Reason stopped = d->watchdog.end();
     *line = 0;
-    if (timedOut) {
+    if (stopped == ScriptWatchdog::Reason::Timeout) {
         *error = QStringLiteral("the code did not finish loading within %1 ms").arg(definition.timeoutMs);
+        return false;
+    }
+    if (stopped == ScriptWatchdog::Reason::Memory) {
+        *error = QStringLiteral("the code exceeded the memory ceiling of %1 MB while loading").arg(definition.memoryLimitMb);
         return false;
     }
     if (result.isError()) {
@@ -116,8 +100,9 @@ bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int 
         return false;
     }
     d->handle = global.property(QStringLiteral("handle"));
-    if (!d->handle.isCallable()) {
-        *error = QStringLiteral("the code must define function handle(input, ctx)");
+    d->decide = global.property(QStringLiteral("decide"));
+    if (!d->handle.isCallable() && !d->decide.isCallable()) {
+        *error = QStringLiteral("the code must define function handle(input, ctx) (or decide(state, command) for a custom command)");
         return false;
     }
     m_version = definition.version;
@@ -128,10 +113,37 @@ bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int 
 bool ScriptHost::check(const FunctionDefinition &definition, QString *error, int *line)
 {
     ScriptHost host;
-    return host.load(definition, error, line);
+    if (!host.load(definition, error, line))
+        return false;
+    const bool triggered = definition.hasEventTriggers() || definition.httpTrigger || !definition.intervalsS.isEmpty();
+    if (triggered && !host.d->handle.isCallable()) {
+        *error = QStringLiteral("a function with triggers must define function handle(input, ctx)");
+        return false;
+    }
+    return true;
 }
 
-ScriptHost::Outcome ScriptHost::invoke(const QJsonValue &input, const DocumentReader &reader)
+ScriptHost::Outcome ScriptHost::invoke(const QJsonValue &input, const DocumentAccess &access)
+{
+    if (d && !d->handle.isCallable()) {
+        Outcome out;
+        out.error = QStringLiteral("the code defines no function handle(input, ctx)");
+        return out;
+    }
+    return call(d ? d->handle : QJSValue(), input, nullptr, access);
+}
+
+ScriptHost::Outcome ScriptHost::decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access)
+{
+    if (d && !d->decide.isCallable()) {
+        Outcome out;
+        out.error = QStringLiteral("the code defines no function decide(state, command)");
+        return out;
+    }
+    return call(d ? d->decide : QJSValue(), state, &command, access);
+}
+
+ScriptHost::Outcome ScriptHost::call(const QJSValue &function, const QJsonValue &a, const QJsonValue *b, const DocumentAccess &access)
 {
     Outcome out;
     if (!d || m_version < 0) {
@@ -140,15 +152,21 @@ ScriptHost::Outcome ScriptHost::invoke(const QJsonValue &input, const DocumentRe
     }
     QElapsedTimer timer;
     timer.start();
-    d->bridge->begin(reader);
+    d->bridge->begin(access);
     QJSValue result;
-    const QJSValue invoke = d->runtime.property(QStringLiteral("invoke"));
-    const QJSValue in = toScript(d->engine, input);
-    out.timedOut = runWatched(&d->engine, d->timeoutMs, [&] { result = invoke.call({d->handle, in}); });
+    d->watchdog.begin(d->timeoutMs, d->memoryLimitKb);
+    if (b)
+        result = d->invoke2.call({function, d->engine.toScriptValue(a), d->engine.toScriptValue(*b)});
+    else
+        result = d->invoke.call({function, d->engine.toScriptValue(a)});
+    const ScriptWatchdog::Reason stopped = d->watchdog.end();
     out.effects = d->bridge->take();
     out.durationUs = timer.nsecsElapsed() / 1000;
-    if (out.timedOut) {
-        out.error = QStringLiteral("timed out after %1 ms").arg(d->timeoutMs);
+    if (stopped != ScriptWatchdog::Reason::None) {
+        out.timedOut = stopped == ScriptWatchdog::Reason::Timeout;
+        out.outOfMemory = stopped == ScriptWatchdog::Reason::Memory;
+        out.error = out.timedOut ? QStringLiteral("timed out after %1 ms").arg(d->timeoutMs)
+                                 : QStringLiteral("exceeded the memory ceiling of %1 MB").arg(d->memoryLimitKb / 1024);
         out.effects = {};
         return out;
     }
@@ -161,7 +179,8 @@ ScriptHost::Outcome ScriptHost::invoke(const QJsonValue &input, const DocumentRe
     }
     out.ok = true;
     const QJSValue value = result.property(QStringLiteral("value"));
-    out.result = value.isUndefined() ? QJsonValue() : QJsonValue::fromVariant(value.toVariant());
+    if (!value.isUndefined())
+        out.result = d->engine.fromScriptValue<QJsonValue>(value);
     return out;
 }
 

@@ -24,6 +24,10 @@ class Projection
 public:
     virtual ~Projection() = default;
     virtual QString name() const = 0;
+    // Before the batch's transaction opens: slow work that needs no write lock (running a
+    // function's JavaScript) goes here, so other projections keep writing meanwhile. It may be
+    // called again for events it has already prepared (after a fault); false stops the runner.
+    virtual bool prepare(const RecordedEvents &events, ProjectionFault *fault) { Q_UNUSED(events) Q_UNUSED(fault) return true; }
     // Returns false and fills `fault` when an event cannot be applied; the transaction is
     // then rolled back.
     virtual bool apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault) = 0;

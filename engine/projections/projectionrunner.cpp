@@ -32,6 +32,8 @@ bool applyInTransaction(Projection &projection, ReadStore &readStore, const Reco
 {
     if (events.isEmpty())
         return true;
+    if (!projection.prepare(events, fault))
+        return false;
     auto tx = readStore.begin();
     if (!tx) {
         *fault = {readStore.errorString(), events.first().position, events.first().id, 0};

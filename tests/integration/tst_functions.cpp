@@ -57,6 +57,13 @@ private slots:
     void timeoutStopsAnEndlessLoop();
     void httpTriggerThroughARoute();
     void emitAppendsAnEventWithCausation();
+    void concurrencyKeepsEachSubjectInOrder();
+    void batchesAndIdleInstancesAreReclaimed();
+    void customCommandsRunDecide();
+    void queryFromAnIntervalTrigger();
+    void statsInAdminApiAndMetrics();
+    void memoryCeilingStopsAnEndlessAllocation();
+    void replayAfterACrashDoesNotEmitTwice();
     void functionsSurviveARestart();
 
 private:
@@ -114,6 +121,15 @@ void tst_Functions::initTestCase()
     QJsonObject collections = project.value(u"collections"_s).toObject();
     for (const QString &name : {u"fn_hits"_s, u"product_stats"_s})
         collections.insert(name, QJsonObject{{u"schema"_s, QJsonObject{{u"type"_s, u"object"_s}}}});
+    // Custom commands: one by a deployed function's decide(), one inline.
+    QJsonObject products = collections.value(u"products"_s).toObject();
+    products.insert(u"commands"_s, QJsonObject{
+        {u"discount"_s, QJsonObject{{u"function"_s, u"discounter"_s}}},
+        {u"retire"_s, QJsonObject{{u"decide"_s, u"function (state, command) {\n"
+                                                 "  if (!state) throw new Error('nothing to retire');\n"
+                                                 "  return [{type: 'retired', data: {reason: command.data.reason || 'none'}}];\n}"_s}}},
+        {u"ghost"_s, QJsonObject{{u"function"_s, u"not-deployed"_s}}}});
+    collections.insert(u"products"_s, products);
     project.insert(u"collections"_s, collections);
     QFile projectFile(m_dir.filePath(u"project.json"_s));
     QVERIFY(projectFile.open(QIODevice::WriteOnly));
@@ -188,6 +204,9 @@ void tst_Functions::badDefinitionsAreRefused_data()
     QTest::newRow("syntax error on line 3")
         << QJsonObject{{u"code"_s, u"// a comment\nfunction handle(input, ctx) {\n  return 1 +;\n}"_s}} << 3;
     QTest::newRow("no handle") << QJsonObject{{u"code"_s, u"function other() {}"_s}} << 0;
+    QTest::newRow("only decide, but triggered")
+        << QJsonObject{{u"code"_s, u"function decide(s, c) { return []; }"_s},
+                       {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"x.y"_s}})}}} << 0;
     QTest::newRow("throws at load") << QJsonObject{{u"code"_s, u"\nthrow new Error('nope');"_s}} << 2;
     QTest::newRow("no code") << QJsonObject{{u"runtime"_s, u"js"_s}} << 0;
     QTest::newRow("bad timeout") << QJsonObject{{u"code"_s, u"function handle(){}"_s}, {u"timeout_ms"_s, -5}} << 0;
@@ -402,6 +421,274 @@ void tst_Functions::emitAppendsAnEventWithCausation()
              QJsonDocument::fromJson(created.metadata).object().value(u"correlationid"_s).toString());
     QCOMPARE(QJsonDocument::fromJson(audits.first().data).object().value(u"of"_s).toString(), u"products.created"_s);
     QCOMPARE(admin("DELETE", "/admin/functions/auditor").status, 204);
+}
+
+void tst_Functions::concurrencyKeepsEachSubjectInOrder()
+{
+    // The log first, then the function from its first position: the catch-up batch is spread
+    // over four lanes at once. Every third event spins a little, so a subject whose events ran
+    // on two lanes, or out of order, would show in its sequence.
+    constexpr int kSubjects = 16;
+    constexpr int kPerSubject = 25;
+    qint64 first = 0;
+    qint64 last = 0;
+    for (int n = 0; n < kPerSubject; ++n) {
+        for (int s = 0; s < kSubjects; ++s) {
+            last = append(u"sequences.stepped"_s, u"s%1"_s.arg(s), {{u"n"_s, n}});
+            QVERIFY(last > 0);
+            first = first ? first : last;
+        }
+    }
+    const QJsonObject def{
+        {u"code"_s, u"function handle(e, ctx) {\n"
+                    "  var until = Date.now() + (e.data.n % 3 === 0 ? 2 : 0);\n"
+                    "  while (Date.now() < until) {}\n"
+                    "  var d = ctx.get('fn_hits', 'seq-' + e.subject) || {seq: []};\n"
+                    "  d.seq.push(e.data.n);\n"
+                    "  ctx.upsert('fn_hits', 'seq-' + e.subject, d);\n}"_s},
+        {u"concurrency"_s, 4},
+        {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"event"_s},
+                                               {u"filter"_s, QJsonObject{{u"type"_s, u"sequences.stepped"_s}}},
+                                               {u"from"_s, first}}}}};
+    QCOMPARE(deploy(u"sequencer"_s, def).status, 201);
+    QVERIFY(reached(u"sequencer"_s, last));
+    QJsonArray expected;
+    for (int n = 0; n < kPerSubject; ++n)
+        expected.append(n);
+    for (int s = 0; s < kSubjects; ++s) {
+        const TestHttpResponse r = gateway("GET", "/api/fn_hits/seq-s" + QByteArray::number(s));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(u"seq"_s).toArray(), expected);
+    }
+    const QJsonObject stats = admin("GET", "/admin/functions/sequencer").json().value(u"stats"_s).toObject();
+    QCOMPARE(stats.value(u"invocations"_s).toInt(), kSubjects * kPerSubject);
+    QCOMPARE(stats.value(u"errors"_s).toInt(), 0);
+    // Sixteen subjects on four lanes: more than one instance ran (each lane starts its own).
+    QVERIFY2(stats.value(u"cold_starts"_s).toInt() >= 2, qPrintable(QString::number(stats.value(u"cold_starts"_s).toInt())));
+    QVERIFY(stats.value(u"cold_starts"_s).toInt() <= 4);
+    QCOMPARE(stats.value(u"queue_depth"_s).toInt(), 0);
+    QCOMPARE(admin("DELETE", "/admin/functions/sequencer").status, 204);
+}
+
+void tst_Functions::batchesAndIdleInstancesAreReclaimed()
+{
+    qint64 first = 0;
+    qint64 last = 0;
+    for (int n = 0; n < 10; ++n) {
+        last = append(u"batches.made"_s, u"b"_s, {{u"n"_s, n}});
+        first = first ? first : last;
+    }
+    const QJsonObject def{
+        {u"code"_s, u"function handle(events, ctx) {\n"
+                    "  ctx.upsert('fn_hits', 'batch-' + events.length + '-' + events[0].data.n, {n: events.length});\n}"_s},
+        {u"batch_size"_s, 5},
+        {u"concurrency"_s, 1},
+        {u"instance_idle_s"_s, 1},
+        {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"event"_s},
+                                               {u"filter"_s, QJsonObject{{u"type"_s, u"batches.made"_s}}},
+                                               {u"from"_s, first}}}}};
+    QCOMPARE(deploy(u"batcher"_s, def).status, 201);
+    QVERIFY(reached(u"batcher"_s, last));
+    QCOMPARE(gateway("GET", "/api/fn_hits/batch-5-0").json().value(u"n"_s).toInt(), 5);
+    QCOMPARE(gateway("GET", "/api/fn_hits/batch-5-5").json().value(u"n"_s).toInt(), 5);
+    QCOMPARE(admin("GET", "/admin/functions/batcher").json().value(u"stats"_s).toObject().value(u"invocations"_s).toInt(), 2);
+
+    // Idle for instance_idle_s: the instance is reclaimed; the next event starts a new one.
+    QTRY_COMPARE_WITH_TIMEOUT(admin("GET", "/admin/functions/batcher").json().value(u"stats"_s).toObject().value(u"instances"_s).toInt(),
+                              0, kWaitMs);
+    QVERIFY(reached(u"batcher"_s, append(u"batches.made"_s, u"b"_s, {{u"n"_s, 10}})));
+    QCOMPARE(gateway("GET", "/api/fn_hits/batch-1-10").status, 200);
+    const QJsonObject stats = admin("GET", "/admin/functions/batcher").json().value(u"stats"_s).toObject();
+    QCOMPARE(stats.value(u"reclaimed"_s).toInt(), 1);
+    QCOMPARE(stats.value(u"cold_starts"_s).toInt(), 2);
+    QVERIFY(stats.value(u"init_ms"_s).toDouble() > 0);
+    QCOMPARE(admin("DELETE", "/admin/functions/batcher").status, 204);
+}
+
+void tst_Functions::customCommandsRunDecide()
+{
+    const QJsonObject def{{u"code"_s, u"function decide(state, command) {\n"
+                                      "  if (!state) throw new Error('no such product');\n"
+                                      "  if (command.data.percent > 50) throw new Error('discount too large: ' + command.data.percent);\n"
+                                      "  return [{type: 'discounted', data: {percent: command.data.percent,\n"
+                                      "                                      price: state.price * (100 - command.data.percent) / 100}}];\n}"_s}};
+    QCOMPARE(deploy(u"discounter"_s, def).status, 201);
+    TestHttpResponse r = gateway("POST", "/api/products", R"({"id":"p-dc","name":"Chair","price":80})");
+    QVERIFY2(r.status == 202, r.body.constData());
+
+    // Accepted: 202 after commit, the event as decided, at the next version of the stream.
+    r = gateway("POST", "/api/products/p-dc/discount", R"({"percent":25})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    QCOMPARE(r.json().value(u"events"_s).toArray(), QJsonArray{u"products.discounted"_s});
+    QCOMPARE(r.json().value(u"version"_s).toInt(), 1);
+    QCOMPARE(r.header("location"), QByteArrayLiteral("/api/products/p-dc"));
+    const qint64 position = r.header("x-event-position").toLongLong();
+    QCOMPARE(r.json().value(u"position"_s).toInteger(), position);
+    const RecordedEvent event = m_engine.eventStore()->readAll(position, 1).value(0);
+    QCOMPARE(event.type, u"products.discounted"_s);
+    QCOMPARE(event.stream, u"products-p-dc"_s);
+    QCOMPARE(QJsonDocument::fromJson(event.data).object().value(u"price"_s).toDouble(), 60.0);
+
+    // Thrown errors are 422 problems carrying the message.
+    r = gateway("POST", "/api/products/p-dc/discount", R"({"percent":80})");
+    QCOMPARE(r.status, 422);
+    QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
+    QVERIFY2(r.json().value(u"detail"_s).toString().contains(u"discount too large: 80"_s), r.body.constData());
+    r = gateway("POST", "/api/products/p-missing/discount", R"({"percent":5})");
+    QCOMPARE(r.status, 422);
+    QVERIFY(r.json().value(u"detail"_s).toString().contains(u"no such product"_s));
+    QCOMPARE(m_engine.eventStore()->streamHead(u"products-p-dc"_s).version, 1);   // nothing appended
+
+    // If-Match and Idempotency-Key as for built-in commands.
+    TestHttpClient client(u"127.0.0.1"_s, m_port);
+    r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"If-Match", "\"0\""}});
+    QCOMPARE(r.status, 412);
+    r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"Idempotency-Key", "dc-1"}});
+    QVERIFY2(r.status == 202, r.body.constData());
+    const TestHttpResponse again = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"Idempotency-Key", "dc-1"}});
+    QCOMPARE(again.status, 202);
+    QCOMPARE(again.json().value(u"position"_s), r.json().value(u"position"_s));
+    QCOMPARE(m_engine.eventStore()->streamHead(u"products-p-dc"_s).version, 2);
+
+    // Inline decide code in the collection; a command whose function is not deployed; unknown.
+    r = gateway("POST", "/api/products/p-dc/retire", R"({"reason":"old"})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    QCOMPARE(r.json().value(u"events"_s).toArray(), QJsonArray{u"products.retired"_s});
+    QCOMPARE(gateway("POST", "/api/products/p-nope/retire", "{}").status, 422);
+    QCOMPARE(gateway("POST", "/api/products/p-dc/ghost", "{}").status, 502);
+    QCOMPARE(gateway("POST", "/api/products/p-dc/teleport", "{}").status, 404);
+    QCOMPARE(admin("DELETE", "/admin/functions/discounter").status, 204);
+}
+
+void tst_Functions::queryFromAnIntervalTrigger()
+{
+    TestHttpResponse r;
+    for (const QByteArray &body : {QByteArray(R"({"id":"q-1","name":"Qlamp","price":30})"),
+                                   QByteArray(R"({"id":"q-2","name":"Qlamp","price":10})"),
+                                   QByteArray(R"({"id":"q-3","name":"Other","price":20})")}) {
+        r = gateway("POST", "/api/products", body);
+        QVERIFY2(r.status == 202, r.body.constData());
+    }
+    const QJsonObject def{
+        {u"code"_s, u"function handle(input, ctx) {\n"
+                    "  var found = ctx.query('products', {name: 'Qlamp', sort: '-price'});\n"
+                    "  var old = ctx.get('fn_hits', 'ticks') || {n: 0};\n"
+                    "  ctx.upsert('fn_hits', 'ticks', {n: old.n + 1, type: input.type,\n"
+                    "                                  ids: found.map(function (p) { return p.id; })});\n}"_s},
+        {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"interval"_s}, {u"every_s"_s, 1}}}}};
+    QCOMPARE(deploy(u"ticker"_s, def).status, 201);
+    // Fires again and again; once the products are in the read model it finds two, by price.
+    QTRY_VERIFY_WITH_TIMEOUT(gateway("GET", "/api/fn_hits/ticks").json().value(u"n"_s).toInt() >= 2, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(gateway("GET", "/api/fn_hits/ticks").json().value(u"ids"_s).toArray(),
+                              (QJsonArray{u"q-1"_s, u"q-2"_s}), kWaitMs);
+    QCOMPARE(gateway("GET", "/api/fn_hits/ticks").json().value(u"type"_s).toString(), u"interval"_s);
+    QCOMPARE(admin("DELETE", "/admin/functions/ticker").status, 204);
+
+    QCOMPARE(deploy(u"bad-interval"_s, {{u"code"_s, u"function handle() {}"_s},
+                                        {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"interval"_s}}}}}).status, 400);
+}
+
+void tst_Functions::statsInAdminApiAndMetrics()
+{
+    const QJsonObject def{{u"code"_s, u"function handle(e) { if (e.subject === 'bad') throw new Error('no'); }"_s},
+                          {u"retry"_s, QJsonObject{{u"max_attempts"_s, 2}, {u"delay_ms"_s, 1}}},
+                          {u"concurrency"_s, 1},
+                          {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"meters.read"_s}})}}};
+    QCOMPARE(deploy(u"metered"_s, def).status, 201);
+    append(u"meters.read"_s, u"ok1"_s);
+    append(u"meters.read"_s, u"bad"_s);
+    QVERIFY(reached(u"metered"_s, append(u"meters.read"_s, u"ok2"_s)));
+
+    const QJsonObject stats = admin("GET", "/admin/functions/metered").json().value(u"stats"_s).toObject();
+    QCOMPARE(stats.value(u"invocations"_s).toInt(), 4);
+    QCOMPARE(stats.value(u"errors"_s).toInt(), 2);
+    QCOMPARE(stats.value(u"retries"_s).toInt(), 1);
+    QCOMPARE(stats.value(u"timeouts"_s).toInt(), 0);
+    QCOMPARE(stats.value(u"cold_starts"_s).toInt(), 1);
+    QCOMPARE(stats.value(u"dead_letters"_s).toInt(), 1);
+    QCOMPARE(stats.value(u"queue_depth"_s).toInt(), 0);
+    for (const char *key : {"init_ms", "duration_p50_ms", "duration_p99_ms"})
+        QVERIFY2(stats.contains(QLatin1String(key)), key);
+
+    const QByteArray metrics = admin("GET", "/metrics").body;
+    for (const QByteArray &line : {QByteArray(R"(gatehouse_function_invocations_total{function="metered"} 4)"),
+                                   QByteArray(R"(gatehouse_function_errors_total{function="metered"} 2)"),
+                                   QByteArray(R"(gatehouse_function_retries_total{function="metered"} 1)"),
+                                   QByteArray(R"(gatehouse_function_cold_starts_total{function="metered"} 1)"),
+                                   QByteArray(R"(gatehouse_function_dead_letters{function="metered"} 1)"),
+                                   QByteArray(R"(gatehouse_function_queue_depth{function="metered"} 0)"),
+                                   QByteArray(R"(gatehouse_function_duration_seconds{function="metered",quantile="0.99"})"),
+                                   QByteArray(R"(gatehouse_function_init_seconds{function="metered"})")})
+        QVERIFY2(metrics.contains(line), line.constData());
+
+    // The function's runner is listed with the projections.
+    bool listed = false;
+    for (const QJsonValue &v : admin("GET", "/admin/projections").json().value(u"items"_s).toArray())
+        listed = listed || v.toObject().value(u"name"_s) == u"function:metered"_s;
+    QVERIFY(listed);
+    QCOMPARE(admin("DELETE", "/admin/functions/metered").status, 204);
+}
+
+void tst_Functions::memoryCeilingStopsAnEndlessAllocation()
+{
+    // The timeout is far away: what stops it is the watchdog's memory ceiling.
+    const QJsonObject def{{u"code"_s, u"function handle() {\n"
+                                      "  var hoard = [];\n"
+                                      "  for (;;) hoard.push('x'.repeat(1 << 20) + hoard.length);\n}"_s},
+                          {u"timeout_ms"_s, 60000},
+                          {u"memory_limit_mb"_s, 64}};
+    QCOMPARE(deploy(u"hoarder"_s, def).status, 201);
+    const QJsonObject route{{u"uri"_s, u"/fn/hoard"_s}, {u"methods"_s, QJsonArray{u"GET"_s}},
+                            {u"upstream"_s, QJsonObject{{u"type"_s, u"function"_s}, {u"function"_s, u"hoarder"_s}}}};
+    TestHttpResponse r = admin("PUT", "/admin/routes/hoard", toJson(route));
+    QVERIFY2(r.status == 200 || r.status == 201, r.body.constData());
+    const quint16 port = m_port;
+    std::future<TestHttpResponse> hoarding = std::async(std::launch::async, [port] {
+        TestHttpClient client(u"127.0.0.1"_s, port);
+        return client.get("/fn/hoard");
+    });
+    QCOMPARE(gateway("GET", "/api/products?limit=1").status, 200);   // the engine serves meanwhile
+    r = hoarding.get();
+    QCOMPARE(r.status, 500);
+    QVERIFY2(r.json().value(u"detail"_s).toString().contains(u"memory ceiling of 64 MB"_s), r.body.constData());
+    const QJsonObject stats = admin("GET", "/admin/functions/hoarder").json().value(u"stats"_s).toObject();
+    QCOMPARE(stats.value(u"memory_exceeded"_s).toInt(), 1);
+    QCOMPARE(stats.value(u"timeouts"_s).toInt(), 0);
+    QCOMPARE(stats.value(u"instances"_s).toInt(), 0);   // the instance and its heap were dropped
+    QCOMPARE(admin("DELETE", "/admin/routes/hoard").status, 204);
+    QCOMPARE(admin("DELETE", "/admin/functions/hoarder").status, 204);
+}
+
+void tst_Functions::replayAfterACrashDoesNotEmitTwice()
+{
+    const QJsonObject def{{u"code"_s, u"function handle(e, ctx) {\n"
+                                      "  ctx.emit('receipts.issued', e.subject, {for: e.id});\n"
+                                      "  ctx.upsert('fn_hits', 'receipt-' + e.subject, {for: e.id});\n}"_s},
+                          {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"sales.closed"_s}})}}};
+    QCOMPARE(deploy(u"receipts"_s, def).status, 201);
+    const qint64 first = append(u"sales.closed"_s, u"s1"_s);
+    const qint64 last = append(u"sales.closed"_s, u"s2"_s);
+    QVERIFY(reached(u"receipts"_s, last));
+    QTRY_COMPARE_WITH_TIMEOUT(m_engine.eventStore()->readAll(1, 100000, u"receipts.*"_s).size(), 2, kWaitMs);
+
+    // A crash after the events were emitted but before the checkpoint committed: the engine
+    // stops, the checkpoint goes back to before both events, and the engine starts again.
+    m_listeners.close();
+    m_engine.stop();
+    {
+        ReadStore readStore;
+        QString error;
+        QVERIFY2(readStore.open(m_dir.filePath(u"data/readmodel.db"_s), &error), qPrintable(error));
+        auto tx = readStore.begin();
+        QVERIFY(tx && tx->setCheckpoint(u"function:receipts"_s, first - 1) && tx->commit());
+    }
+    startEngine();
+    QVERIFY(reached(u"receipts"_s, last));
+    // Both events ran again (at-least-once), but the store refused the emitted ids it already had.
+    QCOMPARE(admin("GET", "/admin/functions/receipts").json().value(u"stats"_s).toObject().value(u"invocations"_s).toInt(), 2);
+    QCOMPARE(m_engine.eventStore()->readAll(1, 100000, u"receipts.*"_s).size(), 2);
+    QCOMPARE(gateway("GET", "/api/fn_hits/receipt-s2").status, 200);
+    QCOMPARE(admin("DELETE", "/admin/functions/receipts").status, 204);
 }
 
 void tst_Functions::functionsSurviveARestart()

@@ -219,6 +219,9 @@ void tst_ProjectConfig::invalidProjects_data()
     QTest::newRow("bad command name")
         << QByteArray(R"({"collections":{"p":{"commands":{"re stock":{}}}}})")
         << QStringList{u"/collections/p/commands/re stock: invalid command name"_s};
+    QTest::newRow("custom command without code or function")
+        << QByteArray(R"({"collections":{"p":{"commands":{"pay":{"script":"x"}}}}})")
+        << QStringList{u"/collections/p/commands/pay: must be {\"function\""_s};
     QTest::newRow("routes object") << QByteArray(R"({"routes":{}})")
                                    << QStringList{u"/routes: must be an array"_s};
     QTest::newRow("functions string") << QByteArray(R"({"functions":"f"})")

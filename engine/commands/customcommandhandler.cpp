@@ -1,0 +1,184 @@
+#include "customcommandhandler.h"
+
+#include "commanddecider.h"
+#include "commandservice.h"
+#include "config/collection.h"
+#include "readmodel/documentfold.h"
+#include "store/cloudevent.h"
+#include "store/eventid.h"
+#include "store/eventstore.h"
+
+#include <QCryptographicHash>
+#include <QJsonDocument>
+
+namespace Gatehouse {
+
+namespace {
+
+constexpr int kTries = 3;
+
+struct Pending
+{
+    EventStore *store;
+    CommandDecider *decider;
+    Collection collection;
+    QJsonObject spec;
+    CommandRequest command;
+    QJsonObject data;
+    std::optional<qint64> ifMatch;
+    QByteArray requestHash;
+    QByteArray metadata;
+    ApiResponder respond;
+};
+
+QJsonValue currentState(const EventStore &store, const Collection &collection, const QString &id, qint64 *version)
+{
+    const QString stream = CloudEvent::streamName(collection.name, id);
+    std::optional<StoredDocument> record;
+    *version = -1;
+    for (const RecordedEvent &event : store.readStream(stream)) {
+        QString error;
+        DocumentFold::apply(record, event, collection.name, id, &error);
+        *version = event.version;
+    }
+    if (!record || record->deleted)
+        return QJsonValue(QJsonValue::Null);
+    return QJsonDocument::fromJson(record->doc).object();
+}
+
+void attempt(std::shared_ptr<Pending> p, int tryNumber)
+{
+    qint64 version = -1;
+    const QJsonValue state = currentState(*p->store, p->collection, p->command.id, &version);
+    if (p->ifMatch && *p->ifMatch != version) {
+        p->respond(ApiResponse::problem(412, QStringLiteral("If-Match expects version %1 but %2 '%3' is at version %4")
+                                                 .arg(*p->ifMatch).arg(p->collection.name, p->command.id).arg(version),
+                                        QStringLiteral("version-mismatch"), QJsonObject{{QStringLiteral("current_version"), version}}));
+        return;
+    }
+    const QJsonObject input{{QStringLiteral("name"), p->command.command},
+                            {QStringLiteral("id"), p->command.id},
+                            {QStringLiteral("data"), p->data},
+                            {QStringLiteral("user"), p->command.user}};
+    p->decider->decide(p->collection.name, p->command.command, p->spec, state, input,
+                       [p, version, tryNumber](CommandDecider::Decision decision) {
+        if (decision.status != 200) {
+            p->respond(ApiResponse::problem(decision.status, decision.error,
+                                            decision.status == 422 ? QStringLiteral("command-rejected") : QStringLiteral("function-error")));
+            return;
+        }
+        AppendRequest req;
+        req.stream = CloudEvent::streamName(p->collection.name, p->command.id);
+        req.expected = version < 0 ? ExpectedVersion::noStream() : ExpectedVersion::exact(version);
+        req.idempotencyKey = p->command.idempotencyKey;
+        req.requestHash = p->requestHash;
+        for (const QJsonValue &v : decision.events) {
+            const QJsonObject e = v.toObject();
+            QString type = e.value(QLatin1String("type")).toString();
+            if (!type.contains(u'.'))
+                type = p->collection.name + u'.' + type;
+            const QJsonValue data = e.value(QLatin1String("data"));
+            if (!v.isObject() || CloudEvent::collectionOf(type) != p->collection.name || type.endsWith(u'.')
+                || !(data.isObject() || data.isUndefined() || data.isNull())) {
+                p->respond(ApiResponse::problem(500, QStringLiteral("decide() must return [{type, data}] with types of '%1' and object data, got %2")
+                                                         .arg(p->collection.name, QString::fromUtf8(QJsonDocument(decision.events).toJson(QJsonDocument::Compact))),
+                                                QStringLiteral("function-error")));
+                return;
+            }
+            req.events.append(NewEvent{{}, type, QJsonDocument(data.toObject()).toJson(QJsonDocument::Compact), p->metadata});
+        }
+        if (req.events.isEmpty()) {
+            // Nothing to record: the command is accepted as a no-op at the current version.
+            QJsonObject body{{QStringLiteral("id"), p->command.id}, {QStringLiteral("stream"), req.stream},
+                             {QStringLiteral("version"), version}, {QStringLiteral("position"), p->store->headPosition()},
+                             {QStringLiteral("events"), QJsonArray()}};
+            ApiResponse resp = ApiResponse::json(202, body);
+            resp.setHeader(QByteArrayLiteral("x-event-position"), QByteArray::number(p->store->headPosition()));
+            p->respond(std::move(resp));
+            return;
+        }
+        p->store->append(std::move(req), [p, tryNumber](const AppendResult &r) {
+            if (r.ok()) {
+                p->respond(CommandService::accepted(p->collection.name, r));
+            } else if (r.status == AppendResult::WrongExpectedVersion && !p->ifMatch && tryNumber < kTries) {
+                attempt(p, tryNumber + 1);   // another command came first: decide again on the new state
+            } else if (r.status == AppendResult::WrongExpectedVersion) {
+                p->respond(ApiResponse::problem(p->ifMatch ? 412 : 409,
+                                                QStringLiteral("%1 '%2' changed while the command was decided").arg(p->collection.name, p->command.id),
+                                                p->ifMatch ? QStringLiteral("version-mismatch") : QStringLiteral("conflict")));
+            } else if (r.status == AppendResult::IdempotencyConflict) {
+                p->respond(ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused")));
+            } else {
+                p->respond(ApiResponse::problem(503, r.error, QStringLiteral("storage-unavailable")));
+            }
+        });
+    });
+}
+
+} // namespace
+
+void CustomCommandHandler::execute(const Collection &collection, const QJsonObject &spec, CommandRequest command, ApiResponder respond) const
+{
+    if (!m_decider) {
+        respond(ApiResponse::problem(501, QStringLiteral("custom commands need the function runtime"), QStringLiteral("unsupported")));
+        return;
+    }
+    auto p = std::make_shared<Pending>();
+    const QByteArray body = command.body.trimmed();
+    if (!body.isEmpty()) {
+        QJsonParseError error;
+        const QJsonDocument parsed = QJsonDocument::fromJson(body, &error);
+        if (error.error != QJsonParseError::NoError || !parsed.isObject()) {
+            respond(ApiResponse::problem(400, QStringLiteral("the body must be a JSON object"), QStringLiteral("malformed-json")));
+            return;
+        }
+        p->data = parsed.object();
+    }
+    QByteArray ifMatch = command.ifMatch.trimmed();
+    if (ifMatch.startsWith("W/"))
+        ifMatch = ifMatch.mid(2);
+    if (ifMatch.size() >= 2 && ifMatch.startsWith('"') && ifMatch.endsWith('"'))
+        ifMatch = ifMatch.mid(1, ifMatch.size() - 2);
+    if (!ifMatch.isEmpty()) {
+        bool ok = false;
+        p->ifMatch = ifMatch.toLongLong(&ok);
+        if (!ok || *p->ifMatch < 0) {
+            respond(ApiResponse::problem(400, QStringLiteral("If-Match must be a stream version such as \"3\""), QStringLiteral("bad-precondition")));
+            return;
+        }
+    }
+    if (!command.idempotencyKey.isEmpty()) {
+        QCryptographicHash h(QCryptographicHash::Sha256);
+        h.addData(QByteArray(collection.name.toUtf8() + '\n' + command.id.toUtf8() + '\n' + command.command.toUtf8() + '\n'));
+        h.addData(command.body);
+        p->requestHash = h.result();
+        const auto record = m_store->idempotencyRecord(command.idempotencyKey);
+        if (record.found) {
+            if (record.requestHash != p->requestHash)
+                respond(ApiResponse::problem(422, QStringLiteral("Idempotency-Key '%1' was already used with a different request")
+                                                      .arg(command.idempotencyKey), QStringLiteral("idempotency-key-reused")));
+            else
+                respond(CommandService::accepted(collection.name, record.result));
+            return;
+        }
+    }
+    const QString commandId = EventId::generate();
+    QJsonObject metadata{{QStringLiteral("commandid"), commandId},
+                         {QStringLiteral("causationid"), commandId},
+                         {QStringLiteral("correlationid"), command.correlationId.isEmpty() ? commandId : command.correlationId},
+                         {QStringLiteral("command"), command.command}};
+    if (!command.user.isEmpty())
+        metadata.insert(QStringLiteral("user"), command.user);
+    if (!command.origin.isEmpty())
+        metadata.insert(QStringLiteral("origin"), command.origin);
+    p->metadata = QJsonDocument(metadata).toJson(QJsonDocument::Compact);
+    p->store = m_store;
+    p->decider = m_decider;
+    p->collection = collection;
+    p->spec = spec;
+    p->command = std::move(command);
+    p->respond = std::move(respond);
+    attempt(std::move(p), 1);
+}
+
+} // namespace Gatehouse
