@@ -6,7 +6,7 @@
 //   bench_live_ws fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS]
 //       SUBSCRIBERS WebSocket connections on /ws (spread over THREADS event loops, default 4), each
 //       {"op":"subscribe","from":"live"}; once all are subscribed, create commands paced at RATE/s
-//       for SECONDS from 8 HTTP connections in the same process. Delivery latency of an event to a
+//       for SECONDS from 32 HTTP connections in the same process. Delivery latency of an event to a
 //       subscriber = the time its frame was read - the time the sender read the 202 carrying that
 //       position (one monotonic clock). Prints a Markdown table.
 
@@ -136,8 +136,9 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
         return 1;
     }
 
-    // Senders: 8 connections, paced like bench_consistency.
-    const int senders = 8;
+    // Senders: 32 connections, paced like bench_consistency. Each waits for its 202 (after the
+    // fsync), so with fewer connections the sender, not the fan-out, sets the rate.
+    const int senders = 32;
     QMutex mutex;
     QHash<qint64, qint64> acceptedAt;   // position -> ns when the 202 was read
     std::atomic<int> sent{0}, failures{0};
