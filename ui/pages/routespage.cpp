@@ -1,16 +1,299 @@
 #include "routespage.h"
 
 #include "engineclient.h"
+#include "models/routeplugincatalog.h"
+#include "models/routetablemodel.h"
+#include "widgets/consumerspanel.h"
+#include "widgets/requesttesterwidget.h"
+#include "widgets/routeeditordialog.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTabWidget>
+#include <QTableView>
+#include <QVBoxLayout>
 
 namespace Gatehouse::Ui {
+
+namespace {
+constexpr qint64 kCounterIntervalMs = 2000;   // /metrics at most this often
+
+QPushButton *button(const QString &text, const char *name, QWidget *parent)
+{
+    auto *b = new QPushButton(text, parent);
+    b->setObjectName(QLatin1String(name));
+    return b;
+}
+} // namespace
 
 RoutesPage::RoutesPage(EngineClient *client, QWidget *parent)
     : QWidget(parent)
     , m_client(client)
+    , m_catalog(new RoutePluginCatalog(client, this))
+    , m_model(new RouteTableModel(this))
+    , m_proxy(new QSortFilterProxyModel(this))
 {
     setObjectName(QStringLiteral("routesPage"));
+    m_proxy->setObjectName(QStringLiteral("routeProxy"));
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setSortRole(RouteTableModel::SortRole);
+
+    auto *routesTab = new QWidget(this);
+    m_add = button(tr("&Add…"), "routeAdd", routesTab);
+    m_edit = button(tr("&Edit…"), "routeEdit", routesTab);
+    m_duplicate = button(tr("D&uplicate…"), "routeDuplicate", routesTab);
+    m_delete = button(tr("&Delete"), "routeDelete", routesTab);
+    m_toggle = button(tr("Disa&ble"), "routeToggle", routesTab);
+    m_test = button(tr("&Test"), "routeTest", routesTab);
+    m_test->setToolTip(tr("Open the selected route in the request tester"));
+    m_filter = new QLineEdit(routesTab);
+    m_filter->setObjectName(QStringLiteral("routeFilter"));
+    m_filter->setPlaceholderText(tr("Filter routes"));
+    m_filter->setClearButtonEnabled(true);
+    m_message = new QLabel(routesTab);
+    m_message->setObjectName(QStringLiteral("routeMessage"));
+    m_message->setWordWrap(true);
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_view = new QTableView(routesTab);
+    m_view->setObjectName(QStringLiteral("routeTable"));
+    m_view->setModel(m_proxy);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(-1, Qt::AscendingOrder);   // the admin API's order until a header is clicked
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+
+    auto *tools = new QHBoxLayout;
+    for (QPushButton *b : {m_add, m_edit, m_duplicate, m_delete, m_toggle, m_test})
+        tools->addWidget(b);
+    tools->addStretch();
+    tools->addWidget(m_filter);
+    auto *routesLayout = new QVBoxLayout(routesTab);
+    routesLayout->addLayout(tools);
+    routesLayout->addWidget(m_view, 1);
+    routesLayout->addWidget(m_message);
+
+    m_consumers = new ConsumersPanel(client, m_catalog, this);
+    m_tester = new RequestTesterWidget(client, this);
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("routesTabs"));
+    m_tabs->addTab(routesTab, tr("Routes"));
+    m_tabs->addTab(m_consumers, tr("Consumers"));
+    m_tabs->addTab(m_tester, tr("Request tester"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_tabs);
+
+    connect(m_add, &QPushButton::clicked, this, &RoutesPage::addRoute);
+    connect(m_edit, &QPushButton::clicked, this, &RoutesPage::editSelected);
+    connect(m_duplicate, &QPushButton::clicked, this, &RoutesPage::duplicateSelected);
+    connect(m_delete, &QPushButton::clicked, this, &RoutesPage::deleteSelected);
+    connect(m_toggle, &QPushButton::clicked, this, &RoutesPage::toggleSelected);
+    connect(m_test, &QPushButton::clicked, this, &RoutesPage::testSelected);
+    connect(m_view, &QTableView::activated, this, &RoutesPage::editSelected);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RoutesPage::updateActions);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, &RoutesPage::updateActions);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, &RoutesPage::updateActions);
+    connect(client, &EngineClient::resourcesChanged, this, [this](const QString &kind) {
+        if (kind == QLatin1String("routes"))
+            reloadRoutes();
+    });
+    connect(client, &EngineClient::statusUpdated, this, &RoutesPage::onStatus);
+
+    m_catalog->loadNames();
+    reloadRoutes();
+    updateActions();
 }
 
 RoutesPage::~RoutesPage() = default;
+
+void RoutesPage::reloadRoutes()
+{
+    m_client->adminGet(QByteArrayLiteral("/admin/routes"), this, [this](const ClientReply &reply) {
+        if (!reply.isSuccess()) {
+            setMessage(tr("Cannot load the routes: %1").arg(reply.errorText()), true);
+            return;
+        }
+        m_model->setRoutes(reply.object().value(QStringLiteral("items")).toArray());
+        if (!m_selectAfterReload.isEmpty() && selectRoute(m_selectAfterReload))
+            m_selectAfterReload.clear();
+        if (m_view->horizontalHeader()->sortIndicatorSection() < 0)
+            m_view->resizeColumnsToContents();
+        updateActions();
+    });
+}
+
+void RoutesPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    refreshCounters();
+}
+
+void RoutesPage::onStatus(const EngineStatus &)
+{
+    // Nobody watches a hidden page; and /metrics is not worth more than one look per 2 s.
+    if (!isVisible() || (m_countersSampled.isValid() && m_countersSampled.elapsed() < kCounterIntervalMs))
+        return;
+    refreshCounters();
+}
+
+void RoutesPage::refreshCounters()
+{
+    if (m_countersInFlight)
+        return;
+    m_countersInFlight = true;
+    m_countersSampled.start();
+    m_client->adminGet(QByteArrayLiteral("/metrics"), this, [this](const ClientReply &reply) {
+        m_countersInFlight = false;
+        if (reply.isSuccess())
+            m_model->setCounters(RouteCounters::parse(reply.body));
+    });
+}
+
+QString RoutesPage::selectedRouteId() const
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : rows.first().data(RouteTableModel::RouteIdRole).toString();
+}
+
+bool RoutesPage::selectRoute(const QString &id)
+{
+    const int row = m_model->rowOf(id);
+    if (row < 0)
+        return false;
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid())
+        return false;   // filtered out
+    m_view->selectRow(index.row());
+    m_view->scrollTo(index);
+    return true;
+}
+
+void RoutesPage::updateActions()
+{
+    const QString id = selectedRouteId();
+    const bool selected = !id.isEmpty();
+    for (QPushButton *b : {m_edit, m_duplicate, m_delete, m_toggle, m_test})
+        b->setEnabled(selected);
+    const bool enabled = m_model->route(m_model->rowOf(id)).value(QStringLiteral("status")).toInt(1) != 0;
+    m_toggle->setText(!selected || enabled ? tr("Disa&ble") : tr("Ena&ble"));
+}
+
+void RoutesPage::setMessage(const QString &text, bool error)
+{
+    m_message->setText(text);
+    m_message->setStyleSheet(error ? QStringLiteral("color: #a00000") : QString());
+}
+
+void RoutesPage::openEditor(bool create, const QJsonObject &route)
+{
+    auto *dialog = new RouteEditorDialog(m_client, m_catalog, create ? RouteEditorDialog::Mode::Create : RouteEditorDialog::Mode::Edit,
+                                         route, m_model->ids(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &RouteEditorDialog::saved, this, [this](const QString &id) {
+        setMessage(tr("Route %1 saved.").arg(id));
+        // Select it once the reload its change triggers has brought it in.
+        if (!selectRoute(id))
+            m_selectAfterReload = id;
+    });
+    dialog->open();
+}
+
+void RoutesPage::addRoute()
+{
+    openEditor(true, QJsonObject{{QStringLiteral("uri"), QStringLiteral("/")},
+                                 {QStringLiteral("methods"), QJsonArray{QStringLiteral("GET")}},
+                                 {QStringLiteral("upstream"), QJsonObject{{QStringLiteral("type"), QStringLiteral("events")}}}});
+}
+
+void RoutesPage::editSelected()
+{
+    const int row = m_model->rowOf(selectedRouteId());
+    if (row >= 0)
+        openEditor(false, m_model->route(row));
+}
+
+void RoutesPage::duplicateSelected()
+{
+    const int row = m_model->rowOf(selectedRouteId());
+    if (row < 0)
+        return;
+    QJsonObject copy = m_model->route(row);
+    const QString base = copy.value(QStringLiteral("id")).toString().left(58) + QStringLiteral("-copy");
+    QString id = base;
+    for (int n = 2; m_model->rowOf(id) >= 0; ++n)
+        id = base + QString::number(n);
+    copy.insert(QStringLiteral("id"), id);
+    openEditor(true, copy);
+}
+
+void RoutesPage::deleteSelected()
+{
+    const QString id = selectedRouteId();
+    if (id.isEmpty())
+        return;
+    auto *confirm = new QMessageBox(QMessageBox::Question, tr("Delete route"),
+                                    tr("Delete route %1? Requests it matches will get 404 (or another route).").arg(id),
+                                    QMessageBox::Yes | QMessageBox::Cancel, this);
+    confirm->setObjectName(QStringLiteral("routeDeleteConfirm"));
+    confirm->setAttribute(Qt::WA_DeleteOnClose);
+    connect(confirm, &QMessageBox::buttonClicked, this, [this, confirm, id](QAbstractButton *clicked) {
+        if (confirm->standardButton(clicked) != QMessageBox::Yes)
+            return;
+        m_client->admin(QByteArrayLiteral("DELETE"), "/admin/routes/" + EngineClient::encode(id), {}, this,
+                        [this, id](const ClientReply &reply) {
+            if (reply.isSuccess())
+                setMessage(tr("Route %1 deleted.").arg(id));
+            else
+                setMessage(tr("Cannot delete %1: %2").arg(id, reply.errorText()), true);
+        });
+    });
+    confirm->open();
+}
+
+void RoutesPage::toggleSelected()
+{
+    const QString id = selectedRouteId();
+    const int row = m_model->rowOf(id);
+    if (row < 0)
+        return;
+    const bool enable = m_model->route(row).value(QStringLiteral("status")).toInt(1) == 0;
+    const QByteArray patch = enable ? QByteArrayLiteral("{\"status\":1}") : QByteArrayLiteral("{\"status\":0}");
+    m_client->admin(QByteArrayLiteral("PATCH"), "/admin/routes/" + EngineClient::encode(id), patch, this,
+                    [this, id, enable](const ClientReply &reply) {
+        if (reply.isSuccess())
+            setMessage(enable ? tr("Route %1 enabled.").arg(id) : tr("Route %1 disabled.").arg(id));
+        else
+            setMessage(tr("Cannot change %1: %2").arg(id, reply.errorText()), true);
+    });
+}
+
+void RoutesPage::testSelected()
+{
+    const QJsonObject route = m_model->route(m_model->rowOf(selectedRouteId()));
+    if (route.isEmpty())
+        return;
+    const QJsonArray methods = route.value(QStringLiteral("methods")).toArray();
+    QString path = route.value(QStringLiteral("uri")).toString();
+    if (path.endsWith(QLatin1Char('*')))
+        path.chop(1);
+    m_tester->setRequest(methods.isEmpty() ? QByteArrayLiteral("GET") : methods.first().toString().toLatin1(), path);
+    m_tabs->setCurrentWidget(m_tester);
+}
 
 } // namespace Gatehouse::Ui

@@ -1,0 +1,64 @@
+#include "routecounters.h"
+
+#include <QList>
+
+namespace Gatehouse::Ui {
+
+namespace {
+constexpr QByteArrayView kMetric = "gatehouse_http_requests_total{";
+
+// Reads `name="value",…}` starting at `pos` (just after the '{'); returns the labels and moves
+// `pos` past the closing brace. Unescapes the value per the exposition format.
+QHash<QByteArray, QByteArray> readLabels(QByteArrayView line, qsizetype &pos)
+{
+    QHash<QByteArray, QByteArray> labels;
+    while (pos < line.size() && line.at(pos) != '}') {
+        const qsizetype eq = line.indexOf('=', pos);
+        if (eq < 0 || eq + 1 >= line.size() || line.at(eq + 1) != '"')
+            return {};
+        const QByteArray name = line.sliced(pos, eq - pos).trimmed().toByteArray();
+        QByteArray value;
+        qsizetype i = eq + 2;
+        for (; i < line.size() && line.at(i) != '"'; ++i) {
+            if (line.at(i) == '\\' && i + 1 < line.size()) {
+                ++i;
+                value += line.at(i) == 'n' ? '\n' : line.at(i);
+            } else {
+                value += line.at(i);
+            }
+        }
+        labels.insert(name, value);
+        pos = i + 1;
+        if (pos < line.size() && line.at(pos) == ',')
+            ++pos;
+    }
+    ++pos;
+    return labels;
+}
+} // namespace
+
+QHash<QString, RouteCounters> RouteCounters::parse(const QByteArray &exposition)
+{
+    QHash<QString, RouteCounters> out;
+    const QList<QByteArray> lines = exposition.split('\n');
+    for (QByteArrayView line : lines) {
+        if (!line.startsWith(kMetric))
+            continue;
+        qsizetype pos = kMetric.size();
+        const QHash<QByteArray, QByteArray> labels = readLabels(line, pos);
+        const QByteArray route = labels.value("route");
+        if (route.isEmpty())
+            continue;
+        bool ok = false;
+        const double value = line.sliced(qMin(pos, line.size())).trimmed().toDouble(&ok);
+        if (!ok)
+            continue;
+        RouteCounters &c = out[QString::fromUtf8(route)];
+        c.hits += value;
+        if (labels.value("status").toInt() >= 500)
+            c.errors += value;
+    }
+    return out;
+}
+
+} // namespace Gatehouse::Ui
