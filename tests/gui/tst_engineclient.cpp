@@ -72,6 +72,10 @@ void tst_EngineClient::adminApiWithTheConsolesKey()
     QVERIFY(f.start());
     Ui::EngineClient *c = f.client.get();
     QSignalSpy changed(c, &Ui::EngineClient::resourcesChanged);
+    // On a fresh engine (no read-model table written yet) the collection counts are zero, not a crash.
+    const Ui::ClientReply collections = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { c->adminGet("/admin/collections", ctx, cb); });
+    QCOMPARE(collections.status, 200);
+    QVERIFY(collections.object().value(QStringLiteral("total")).toInt() > 0);
     const Ui::ClientReply routes = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { c->adminGet("/admin/routes", ctx, cb); });
     QCOMPARE(routes.status, 200);
     QVERIFY(routes.object().value(QStringLiteral("total")).toInt() > 0);
