@@ -163,6 +163,8 @@ bool SqliteStatement::exec()
 
 void SqliteStatement::reset()
 {
+    if (!m_stmt)   // a statement that failed to prepare (sqlite3_clear_bindings(nullptr) crashes)
+        return;
     sqlite3_reset(m_stmt);
     sqlite3_clear_bindings(m_stmt);
 }
