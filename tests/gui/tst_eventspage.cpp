@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTableView>
@@ -270,6 +271,9 @@ void tst_EventsPage::loadOlderPagesBackAndRespectsTheBound()
     QCOMPARE(p.buffer->oldestPosition(), 701);
     QCOMPARE(p.buffer->newestPosition(), 1200);
     QTRY_VERIFY(older->isEnabled());
+    const QScrollBar *bar = p.table->verticalScrollBar();
+    QVERIFY(bar->maximum() > 0);
+    QCOMPARE(bar->value(), bar->maximum());   // it opens at the newest event
 
     older->click();
     QTRY_COMPARE_WITH_TIMEOUT(p.buffer->rowCount(), 1000, 10000);

@@ -291,6 +291,8 @@ void EventsPage::olderPageArrived(const ClientReply &reply, bool makeRoom)
     }
     // Only a user's request may push rows aside; the page loaded at start just fills free room.
     const RecordedEvents displaced = d->buffer->prependEvents(EngineClient::parseEventBatch(reply.body), makeRoom);
+    if (!makeRoom)
+        d->table->scrollToBottom();   // the page opens at the newest event
     if (!displaced.isEmpty()) {
         setPaused(true);
         d->feed->holdBack(displaced);
