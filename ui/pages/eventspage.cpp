@@ -1,16 +1,351 @@
 #include "eventspage.h"
 
 #include "engineclient.h"
+#include "models/eventbuffermodel.h"
+#include "models/eventfilterproxy.h"
+#include "models/eventlivefeed.h"
+#include "widgets/eventsdetailview.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSettings>
+#include <QShortcut>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <limits>
 
 namespace Gatehouse::Ui {
 
-EventsPage::EventsPage(EngineClient *client, QWidget *parent)
-    : QWidget(parent)
-    , m_client(client)
+namespace {
+constexpr auto kCapacityKey = "events/capacity";
+
+QLineEdit *filterEdit(const QString &name, const QString &placeholder, QWidget *parent)
 {
-    setObjectName(QStringLiteral("eventsPage"));
+    auto *edit = new QLineEdit(parent);
+    edit->setObjectName(name);
+    edit->setPlaceholderText(placeholder);
+    edit->setClearButtonEnabled(true);
+    return edit;
 }
 
-EventsPage::~EventsPage() = default;
+QLabel *label(const QString &name, QWidget *parent)
+{
+    auto *l = new QLabel(parent);
+    l->setObjectName(name);
+    return l;
+}
+} // namespace
+
+struct EventsPage::Private
+{
+    EngineClient *client = nullptr;
+    EventBufferModel *buffer = nullptr;
+    EventFilterProxy *proxy = nullptr;
+    EventLiveFeed *feed = nullptr;
+    QTableView *table = nullptr;
+    EventsDetailView *detail = nullptr;
+    QLineEdit *typeFilter = nullptr;
+    QLineEdit *subjectFilter = nullptr;
+    QLineEdit *textFilter = nullptr;
+    QPushButton *pause = nullptr;
+    QPushButton *loadOlder = nullptr;
+    QSpinBox *capacity = nullptr;
+    QLabel *newCount = nullptr;
+    QLabel *rows = nullptr;
+    QLabel *dropped = nullptr;
+    QLabel *message = nullptr;
+    bool loadingOlder = false;
+    bool followTail = true;
+};
+
+EventsPage::EventsPage(EngineClient *client, QWidget *parent)
+    : QWidget(parent)
+    , d(std::make_unique<Private>())
+{
+    setObjectName(QStringLiteral("eventsPage"));
+    d->client = client;
+    d->buffer = new EventBufferModel(this);
+    d->buffer->setObjectName(QStringLiteral("eventsBuffer"));
+    d->proxy = new EventFilterProxy(this);
+    d->proxy->setObjectName(QStringLiteral("eventsFilter"));
+    d->proxy->setSourceModel(d->buffer);
+    d->feed = new EventLiveFeed(d->buffer, this);
+    buildUi();
+    connectModels();
+    setCapacity(QSettings().value(QLatin1String(kCapacityKey), EventBufferModel::kDefaultCapacity).toInt());
+    connect(client, &EngineClient::eventsArrived, d->feed, &EventLiveFeed::receive);
+    requestOlder(false);   // the newest page, so the table is not empty on an engine with history
+}
+
+EventsPage::~EventsPage()
+{
+    // The models are deleted with the children, after `d`; they must not call back into us.
+    disconnect(d->proxy, nullptr, this, nullptr);
+    disconnect(d->feed, nullptr, this, nullptr);
+}
+
+EventBufferModel *EventsPage::buffer() const
+{
+    return d->buffer;
+}
+
+void EventsPage::buildUi()
+{
+    d->table = new QTableView(this);
+    d->table->setObjectName(QStringLiteral("eventsTable"));
+    d->table->setModel(d->proxy);
+    d->table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    d->table->setSelectionMode(QAbstractItemView::SingleSelection);
+    d->table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    d->table->setWordWrap(false);
+    d->table->setAlternatingRowColors(true);
+    // Fixed row heights keep the view virtual: nothing measures 10,000 rows.
+    d->table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    d->table->verticalHeader()->hide();
+    d->table->horizontalHeader()->setStretchLastSection(true);
+    d->table->setColumnWidth(EventBufferModel::PositionColumn, 80);
+    d->table->setColumnWidth(EventBufferModel::TimeColumn, 100);
+    d->table->setColumnWidth(EventBufferModel::TypeColumn, 170);
+    d->table->setColumnWidth(EventBufferModel::SubjectColumn, 150);
+    d->table->installEventFilter(this);
+
+    d->detail = new EventsDetailView(d->buffer, this);
+    connect(d->detail, &EventsDetailView::eventLinkActivated, this, &EventsPage::followLink);
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->setObjectName(QStringLiteral("eventsSplitter"));
+    splitter->addWidget(d->table);
+    splitter->addWidget(d->detail);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+
+    d->message = label(QStringLiteral("eventsMessage"), this);
+    d->message->setWordWrap(true);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(buildFilterBar());
+    layout->addWidget(buildControlBar());
+    layout->addWidget(splitter, 1);
+    layout->addWidget(d->message);
+
+    auto *find = new QShortcut(QKeySequence::Find, this);
+    find->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(find, &QShortcut::activated, this, [this] {
+        d->textFilter->setFocus(Qt::ShortcutFocusReason);
+        d->textFilter->selectAll();
+    });
+}
+
+QWidget *EventsPage::buildFilterBar()
+{
+    auto *bar = new QWidget(this);
+    auto *layout = new QHBoxLayout(bar);
+    layout->setContentsMargins(0, 0, 0, 0);
+    d->typeFilter = filterEdit(QStringLiteral("eventsTypeFilter"), tr("Type, e.g. products.*"), bar);
+    d->subjectFilter = filterEdit(QStringLiteral("eventsSubjectFilter"), tr("Subject, e.g. w1*"), bar);
+    d->textFilter = filterEdit(QStringLiteral("eventsTextFilter"), tr("Search type, subject and data (Ctrl+F)"), bar);
+    connect(d->typeFilter, &QLineEdit::textChanged, d->proxy, &EventFilterProxy::setTypeGlob);
+    connect(d->subjectFilter, &QLineEdit::textChanged, d->proxy, &EventFilterProxy::setSubjectGlob);
+    connect(d->textFilter, &QLineEdit::textChanged, d->proxy, &EventFilterProxy::setText);
+    layout->addWidget(d->typeFilter, 1);
+    layout->addWidget(d->subjectFilter, 1);
+    layout->addWidget(d->textFilter, 2);
+    return bar;
+}
+
+QWidget *EventsPage::buildControlBar()
+{
+    auto *bar = new QWidget(this);
+    auto *layout = new QHBoxLayout(bar);
+    layout->setContentsMargins(0, 0, 0, 0);
+    d->pause = new QPushButton(tr("Pause"), bar);
+    d->pause->setObjectName(QStringLiteral("eventsPause"));
+    d->pause->setCheckable(true);
+    d->pause->setToolTip(tr("Stop following the log; arrivals are counted and kept (Space in the table)"));
+    connect(d->pause, &QPushButton::toggled, this, &EventsPage::setPaused);
+    d->newCount = label(QStringLiteral("eventsNewCount"), bar);
+    d->loadOlder = new QPushButton(tr("Load older"), bar);
+    d->loadOlder->setObjectName(QStringLiteral("eventsLoadOlder"));
+    d->loadOlder->setToolTip(tr("Page back through the log, %1 events at a time").arg(kOlderPageSize));
+    connect(d->loadOlder, &QPushButton::clicked, this, &EventsPage::loadOlder);
+    d->capacity = new QSpinBox(bar);
+    d->capacity->setObjectName(QStringLiteral("eventsCapacity"));
+    d->capacity->setRange(100, 1000000);
+    d->capacity->setSingleStep(1000);
+    d->capacity->setGroupSeparatorShown(true);
+    d->capacity->setKeyboardTracking(false);   // no trimming to "1" while typing "10000"
+    d->capacity->setPrefix(tr("Keep "));
+    d->capacity->setSuffix(tr(" rows"));
+    connect(d->capacity, &QSpinBox::valueChanged, this, &EventsPage::setCapacity);
+    d->rows = label(QStringLiteral("eventsRows"), bar);
+    d->dropped = label(QStringLiteral("eventsDropped"), bar);
+    d->dropped->setToolTip(tr("Events the console left out because it fell behind the log"));
+    d->dropped->setStyleSheet(QStringLiteral("color: #b35900;"));
+    layout->addWidget(d->pause);
+    layout->addWidget(d->newCount);
+    layout->addWidget(d->loadOlder);
+    layout->addStretch(1);
+    layout->addWidget(d->dropped);
+    layout->addWidget(d->rows);
+    layout->addWidget(d->capacity);
+    return bar;
+}
+
+void EventsPage::connectModels()
+{
+    // Follow the tail only while the view is at the bottom: reading older rows is not disturbed.
+    connect(d->proxy, &QAbstractItemModel::rowsAboutToBeInserted, this, [this] {
+        const QScrollBar *bar = d->table->verticalScrollBar();
+        d->followTail = bar->value() == bar->maximum();
+    });
+    connect(d->proxy, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &, int first) {
+        if (d->followTail && first > 0)
+            d->table->scrollToBottom();
+    });
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(d->proxy, signal, this, &EventsPage::updateLabels);
+    connect(d->proxy, &QAbstractItemModel::modelReset, this, &EventsPage::updateLabels);
+    connect(d->proxy, &QAbstractItemModel::layoutChanged, this, &EventsPage::updateLabels);
+    connect(d->feed, &EventLiveFeed::changed, this, &EventsPage::updatePauseLabel);
+    connect(d->table, &QAbstractItemView::clicked, this, &EventsPage::showDetails);
+    connect(d->table, &QAbstractItemView::activated, this, &EventsPage::showDetails);
+    updateLabels();
+    updatePauseLabel();
+}
+
+bool EventsPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == d->table && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if (key->key() == Qt::Key_Space && key->modifiers() == Qt::NoModifier) {
+            setPaused(!isPaused());
+            return true;
+        }
+        if (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) {
+            showDetails(d->table->currentIndex());
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+bool EventsPage::isPaused() const
+{
+    return d->feed->isPaused();
+}
+
+void EventsPage::setPaused(bool paused)
+{
+    d->feed->setPaused(paused);
+    if (!paused)
+        d->message->clear();
+    const QSignalBlocker blocker(d->pause);
+    d->pause->setChecked(paused);
+    d->pause->setText(paused ? tr("Resume") : tr("Pause"));
+}
+
+void EventsPage::setCapacity(int rows)
+{
+    if (d->capacity->value() != rows) {
+        d->capacity->setValue(rows);   // comes back here through valueChanged
+        return;
+    }
+    d->buffer->setCapacity(rows);
+    QSettings().setValue(QLatin1String(kCapacityKey), rows);
+    updateLabels();
+}
+
+void EventsPage::loadOlder()
+{
+    requestOlder(true);
+}
+
+void EventsPage::requestOlder(bool makeRoom)
+{
+    if (d->loadingOlder)
+        return;
+    d->loadingOlder = true;
+    d->loadOlder->setEnabled(false);
+    // An empty buffer asks for the newest page.
+    const qint64 before = d->buffer->rowCount() > 0 ? d->buffer->oldestPosition() : std::numeric_limits<qint64>::max();
+    d->client->get("/events?before=" + QByteArray::number(before) + "&limit=" + QByteArray::number(kOlderPageSize), this,
+                   [this, makeRoom](const ClientReply &reply) { olderPageArrived(reply, makeRoom); });
+}
+
+void EventsPage::olderPageArrived(const ClientReply &reply, bool makeRoom)
+{
+    d->loadingOlder = false;
+    if (!reply.isSuccess()) {
+        d->message->setText(tr("Loading older events failed: %1").arg(reply.errorText()));
+        updateLabels();
+        return;
+    }
+    // Only a user's request may push rows aside; the page loaded at start just fills free room.
+    const RecordedEvents displaced = d->buffer->prependEvents(EngineClient::parseEventBatch(reply.body), makeRoom);
+    if (!makeRoom)
+        d->table->scrollToBottom();   // the page opens at the newest event
+    if (!displaced.isEmpty()) {
+        setPaused(true);
+        d->feed->holdBack(displaced);
+        d->message->setText(tr("The buffer is full: the newest rows (%1) were set aside and the live view paused. "
+                               "Resume brings them back and pushes the older rows out again.").arg(QLocale().toString(displaced.size())));
+    }
+    updateLabels();
+}
+
+void EventsPage::showDetails(const QModelIndex &proxyIndex)
+{
+    const QModelIndex source = d->proxy->mapToSource(proxyIndex);
+    if (!source.isValid())
+        return;
+    d->detail->display(d->buffer->eventAt(source.row()));
+}
+
+void EventsPage::followLink(const QString &id)
+{
+    const int row = d->buffer->rowOfEventOrCommand(id);
+    if (row < 0) {
+        d->message->setText(tr("%1 is not loaded: it is older than the buffer (try Load older) or not in the log.").arg(id));
+        return;
+    }
+    const QModelIndex proxyIndex = d->proxy->mapFromSource(d->buffer->index(row, 0));
+    if (proxyIndex.isValid()) {
+        d->table->setCurrentIndex(proxyIndex);
+        d->table->scrollTo(proxyIndex);
+        d->message->clear();
+    } else {
+        d->message->setText(tr("Event #%1 is hidden by the filter.").arg(d->buffer->eventAt(row).position));
+    }
+    d->detail->display(d->buffer->eventAt(row));
+}
+
+void EventsPage::updateLabels()
+{
+    const QLocale locale;
+    const int inBuffer = d->buffer->rowCount();
+    QString text = tr("%1 / %2 rows").arg(locale.toString(inBuffer), locale.toString(d->buffer->capacity()));
+    if (d->proxy->isFiltering())
+        text = tr("%1 shown, ").arg(locale.toString(d->proxy->rowCount())) + text;
+    d->rows->setText(text);
+    const bool atStart = inBuffer > 0 && d->buffer->oldestPosition() <= 1;
+    d->loadOlder->setEnabled(!d->loadingOlder && !atStart);
+    d->loadOlder->setText(atStart ? tr("Start of the log") : tr("Load older"));
+}
+
+void EventsPage::updatePauseLabel()
+{
+    const QLocale locale;
+    d->newCount->setText(isPaused() ? tr("%1 new").arg(locale.toString(d->feed->newWhilePaused())) : QString());
+    d->dropped->setText(d->feed->dropped() > 0 ? tr("%1 dropped").arg(locale.toString(d->feed->dropped())) : QString());
+}
 
 } // namespace Gatehouse::Ui
