@@ -163,6 +163,8 @@ bool SqliteStatement::exec()
 
 void SqliteStatement::reset()
 {
+    if (!m_stmt)
+        return;   // a statement that failed to prepare (e.g. a read-model table not created yet)
     sqlite3_reset(m_stmt);
     sqlite3_clear_bindings(m_stmt);
 }
