@@ -1,11 +1,24 @@
 #pragma once
 
+#include <QElapsedTimer>
+#include <QHash>
 #include <QWidget>
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QTableView;
 
 namespace Gatehouse::Ui {
 
 class EngineClient;
+class ProjectionTableModel;
 
+// The Projections page: every projection of GET /admin/projections with status, position,
+// head, lag and throughput, refreshed while the page is visible each time the client samples
+// the engine's status (at most four times a second); pause, resume and rebuild the selected
+// one (POST /admin/projections/{name}/{action}); a progress bar for a rebuild or catch-up, and
+// the fault (error, event, position) of a faulted projection. GUI thread only.
 class ProjectionsPage final : public QWidget
 {
     Q_OBJECT
@@ -15,8 +28,37 @@ public:
     explicit ProjectionsPage(EngineClient *client, QWidget *parent = nullptr);
     ~ProjectionsPage() override;
 
+    ProjectionTableModel *projections() const { return m_model; }
+    void refresh();
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
+    void maybeRefresh();
+    void applyList(const QJsonArray &items);
+    void act(const QString &action);
+    void updateSelection();
+    QString selectedName() const;
+
+    struct PendingRebuild
+    {
+        bool seenRebuilding = false;
+        int answersSince = 0;
+    };
+
     EngineClient *m_client;
+    ProjectionTableModel *m_model = nullptr;
+    QTableView *m_table = nullptr;
+    QPushButton *m_pause = nullptr;
+    QPushButton *m_resume = nullptr;
+    QPushButton *m_rebuild = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QLabel *m_fault = nullptr;
+    QLabel *m_action = nullptr;
+    bool m_inFlight = false;
+    QElapsedTimer m_sinceRefresh;
+    QHash<QString, PendingRebuild> m_rebuilds;
 };
 
 } // namespace Gatehouse::Ui

@@ -1,16 +1,274 @@
 #include "readmodelspage.h"
 
 #include "engineclient.h"
+#include "models/readmodeldocumentsmodel.h"
+#include "widgets/readmodeldetailview.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
 
 namespace Gatehouse::Ui {
 
 ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
     : QWidget(parent)
     , m_client(client)
+    , m_documents(new ReadModelDocumentsModel(client, this))
 {
     setObjectName(QStringLiteral("readmodelsPage"));
+
+    m_collections = new QListWidget(this);
+    m_collections->setObjectName(QStringLiteral("readModelCollections"));
+    m_collections->setToolTip(tr("Collections of the read store, with their document counts"));
+
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("readModelFilter"));
+    m_filter->setPlaceholderText(tr("Filter like the query API: price[gt]=5&name=Lamp  (Enter applies)"));
+    m_filter->setClearButtonEnabled(true);
+    auto *apply = new QPushButton(tr("Apply"), this);
+    apply->setObjectName(QStringLiteral("readModelApplyFilter"));
+    m_includeDeleted = new QCheckBox(tr("Include deleted"), this);
+    m_includeDeleted->setObjectName(QStringLiteral("readModelIncludeDeleted"));
+    auto *reload = new QPushButton(tr("Reload"), this);
+    reload->setObjectName(QStringLiteral("readModelReload"));
+
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("readModelTable"));
+    m_table->setModel(m_documents);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->horizontalHeader()->setSectionsClickable(true);
+    m_table->horizontalHeader()->setSortIndicatorShown(false);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
+
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("readModelStatus"));
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_loadMore = new QPushButton(tr("Load more"), this);
+    m_loadMore->setObjectName(QStringLiteral("readModelLoadMore"));
+    m_loadMore->setEnabled(false);
+
+    m_detail = new ReadModelDetailView(client, this);
+
+    auto *filterRow = new QHBoxLayout;
+    filterRow->addWidget(m_filter, 1);
+    filterRow->addWidget(apply);
+    filterRow->addWidget(m_includeDeleted);
+    filterRow->addWidget(reload);
+    auto *statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_status, 1);
+    statusRow->addWidget(m_loadMore);
+    auto *center = new QWidget(this);
+    auto *centerLayout = new QVBoxLayout(center);
+    centerLayout->setContentsMargins(0, 0, 0, 0);
+    centerLayout->addLayout(filterRow);
+    centerLayout->addWidget(m_table, 1);
+    centerLayout->addLayout(statusRow);
+
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName(QStringLiteral("readModelSplitter"));
+    split->addWidget(m_collections);
+    split->addWidget(center);
+    split->addWidget(m_detail);
+    split->setStretchFactor(0, 0);
+    split->setStretchFactor(1, 3);
+    split->setStretchFactor(2, 2);
+    split->setSizes({160, 600, 360});
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(split);
+
+    m_countsTimer = new QTimer(this);
+    m_countsTimer->setSingleShot(true);
+    m_countsTimer->setInterval(1000);
+    connect(m_countsTimer, &QTimer::timeout, this, &ReadModelsPage::refreshCollections);
+
+    connect(m_collections, &QListWidget::currentItemChanged, this, &ReadModelsPage::collectionChosen);
+    connect(m_filter, &QLineEdit::returnPressed, this, &ReadModelsPage::applyFilter);
+    connect(apply, &QPushButton::clicked, this, &ReadModelsPage::applyFilter);
+    connect(m_includeDeleted, &QCheckBox::toggled, m_documents, &ReadModelDocumentsModel::setIncludeDeleted);
+    connect(reload, &QPushButton::clicked, this, [this] {
+        refreshCollections();
+        m_documents->refresh();
+        m_detail->reload();
+    });
+    connect(m_loadMore, &QPushButton::clicked, this, [this] { m_documents->fetchMore({}); });
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionClicked, this, &ReadModelsPage::headerClicked);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ReadModelsPage::currentRowChanged);
+    connect(m_documents, &ReadModelDocumentsModel::pageLoaded, this, &ReadModelsPage::updateStatus);
+    connect(m_documents, &ReadModelDocumentsModel::loadingChanged, this, &ReadModelsPage::updateStatus);
+    connect(m_documents, &ReadModelDocumentsModel::errorOccurred, this, &ReadModelsPage::updateStatus);
+    connect(m_documents, &QAbstractItemModel::rowsRemoved, this, &ReadModelsPage::updateStatus);
+    connect(m_documents, &QAbstractItemModel::rowsInserted, this, &ReadModelsPage::updateStatus);
+    connect(m_documents, &QAbstractItemModel::modelReset, this, [this] {
+        m_detail->showDocument(m_documents->collection(), {});
+        updateStatus();
+    });
+
+    connect(client, &EngineClient::documentsChanged, this, &ReadModelsPage::onDocumentsChanged);
+    connect(client, &EngineClient::resourcesChanged, this, [this](const QString &kind) {
+        if (kind == QLatin1String("collections") || kind == QLatin1String("config") || kind == QLatin1String("functions"))
+            m_countsTimer->start();
+    });
 }
 
 ReadModelsPage::~ReadModelsPage() = default;
+
+void ReadModelsPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    refreshCollections();
+    if (m_stale) {
+        m_stale = false;
+        m_documents->refresh();
+        m_detail->reload();
+    }
+}
+
+void ReadModelsPage::selectCollection(const QString &name)
+{
+    m_wantedCollection = name;
+    for (int i = 0; i < m_collections->count(); ++i) {
+        if (m_collections->item(i)->data(Qt::UserRole).toString() == name) {
+            m_collections->setCurrentRow(i);
+            m_wantedCollection.clear();
+            return;
+        }
+    }
+    refreshCollections();
+}
+
+void ReadModelsPage::refreshCollections()
+{
+    m_client->adminGet("/admin/collections", this, [this](const ClientReply &reply) {
+        if (!reply.isSuccess()) {
+            m_status->setText(tr("Collections: %1").arg(reply.errorText()));
+            return;
+        }
+        const QString current = m_collections->currentItem() ? m_collections->currentItem()->data(Qt::UserRole).toString() : QString();
+        const QJsonArray items = reply.object().value(QLatin1String("items")).toArray();
+        QStringList names;
+        for (const QJsonValue &v : items) {
+            const QJsonObject c = v.toObject();
+            const QString name = c.value(QLatin1String("name")).toString();
+            names.append(name);
+            QListWidgetItem *item = nullptr;
+            for (int i = 0; i < m_collections->count() && !item; ++i) {
+                if (m_collections->item(i)->data(Qt::UserRole).toString() == name)
+                    item = m_collections->item(i);
+            }
+            if (!item) {
+                item = new QListWidgetItem(m_collections);
+                item->setData(Qt::UserRole, name);
+            }
+            const qint64 count = c.value(QLatin1String("count")).toInteger();
+            const qint64 all = c.value(QLatin1String("count_including_deleted")).toInteger(count);
+            item->setText(QStringLiteral("%1  (%2)").arg(name).arg(count));
+            item->setToolTip(tr("%1 documents, %2 logically deleted").arg(count).arg(all - count));
+        }
+        for (int i = m_collections->count() - 1; i >= 0; --i) {
+            if (!names.contains(m_collections->item(i)->data(Qt::UserRole).toString()))
+                delete m_collections->takeItem(i);
+        }
+        const QString wanted = !m_wantedCollection.isEmpty() ? m_wantedCollection : current;
+        for (int i = 0; i < m_collections->count(); ++i) {
+            if (m_collections->item(i)->data(Qt::UserRole).toString() == wanted) {
+                if (m_collections->currentRow() != i)
+                    m_collections->setCurrentRow(i);
+                m_wantedCollection.clear();
+            }
+        }
+        if (!m_collections->currentItem() && m_wantedCollection.isEmpty() && m_collections->count() > 0)
+            m_collections->setCurrentRow(0);
+    });
+}
+
+void ReadModelsPage::collectionChosen()
+{
+    const QString name = m_collections->currentItem() ? m_collections->currentItem()->data(Qt::UserRole).toString() : QString();
+    if (name == m_documents->collection())
+        return;
+    m_filter->clear();
+    m_table->horizontalHeader()->setSortIndicatorShown(false);
+    m_documents->setCollection(name);
+}
+
+void ReadModelsPage::applyFilter()
+{
+    ReadModelDocumentsModel::Filter filter;
+    QString error;
+    if (!ReadModelDocumentsModel::parseFilter(m_filter->text(), &filter, &error)) {
+        m_status->setText(tr("Filter: %1").arg(error));
+        return;
+    }
+    m_documents->setFilter(filter);
+}
+
+void ReadModelsPage::headerClicked(int section)
+{
+    const QString field = m_documents->field(section);
+    if (field.startsWith(QLatin1String("_meta."))) {
+        m_status->setText(tr("The query API sorts by document fields, not by %1").arg(field));
+        return;
+    }
+    const bool descending = m_documents->sortField() == field && !m_documents->sortDescending();
+    const Qt::SortOrder order = descending ? Qt::DescendingOrder : Qt::AscendingOrder;
+    m_table->horizontalHeader()->setSortIndicatorShown(true);
+    m_table->horizontalHeader()->setSortIndicator(section, order);
+    m_documents->sort(section, order);
+}
+
+void ReadModelsPage::currentRowChanged()
+{
+    const QModelIndex current = m_table->selectionModel()->currentIndex();
+    const QString id = current.isValid() ? m_documents->idAt(current.row()) : QString();
+    if (id != m_detail->documentId() || m_documents->collection() != m_detail->collection())
+        m_detail->showDocument(m_documents->collection(), id);
+}
+
+void ReadModelsPage::onDocumentsChanged(const QString &collection, const QStringList &ids)
+{
+    if (!isVisible()) {
+        m_stale = m_stale || collection == m_documents->collection();
+        return;
+    }
+    m_documents->documentsChanged(collection, ids);
+    if (collection == m_detail->collection() && ids.contains(m_detail->documentId()))
+        m_detail->reload();
+    if (!m_countsTimer->isActive())
+        m_countsTimer->start();
+}
+
+void ReadModelsPage::updateStatus()
+{
+    m_loadMore->setEnabled(m_documents->hasMore());
+    if (!m_documents->lastError().isEmpty()) {
+        m_status->setText(m_documents->lastError());
+        return;
+    }
+    if (m_documents->collection().isEmpty()) {
+        m_status->setText(tr("No collection selected"));
+        return;
+    }
+    QString text = tr("%n document(s) shown", nullptr, m_documents->rowCount());
+    if (m_documents->hasMore())
+        text += tr(" · more available");
+    if (!m_documents->sortField().isEmpty())
+        text += tr(" · sorted by %1%2").arg(m_documents->sortDescending() ? QStringLiteral("-") : QString(), m_documents->sortField());
+    if (m_documents->isLoading())
+        text += tr(" · loading…");
+    m_status->setText(text);
+}
 
 } // namespace Gatehouse::Ui

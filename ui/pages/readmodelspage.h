@@ -2,10 +2,26 @@
 
 #include <QWidget>
 
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPushButton;
+class QTableView;
+class QTimer;
+
 namespace Gatehouse::Ui {
 
 class EngineClient;
+class ReadModelDetailView;
+class ReadModelDocumentsModel;
 
+// The Read models page: collections on the left (GET /admin/collections, with document
+// counts), the chosen collection's documents as a table that pages in on scroll or with "Load
+// more", a filter line and an include-deleted toggle (passed to the query API as they are),
+// sorting by clicking a column header, and a detail pane with the selected document, its _meta
+// and its history. Live changes are applied while the page is visible; when it comes back into
+// view it reloads. GUI thread only.
 class ReadModelsPage final : public QWidget
 {
     Q_OBJECT
@@ -15,8 +31,33 @@ public:
     explicit ReadModelsPage(EngineClient *client, QWidget *parent = nullptr);
     ~ReadModelsPage() override;
 
+    ReadModelDocumentsModel *documents() const { return m_documents; }
+    void selectCollection(const QString &name);
+    void refreshCollections();
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
+    void collectionChosen();
+    void applyFilter();
+    void headerClicked(int section);
+    void currentRowChanged();
+    void onDocumentsChanged(const QString &collection, const QStringList &ids);
+    void updateStatus();
+
     EngineClient *m_client;
+    ReadModelDocumentsModel *m_documents = nullptr;
+    QListWidget *m_collections = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QCheckBox *m_includeDeleted = nullptr;
+    QPushButton *m_loadMore = nullptr;
+    QTableView *m_table = nullptr;
+    QLabel *m_status = nullptr;
+    ReadModelDetailView *m_detail = nullptr;
+    QTimer *m_countsTimer = nullptr;   // collection counts after changes, at most once a second
+    QString m_wantedCollection;        // selectCollection() before the list arrived
+    bool m_stale = false;              // changes missed while hidden
 };
 
 } // namespace Gatehouse::Ui

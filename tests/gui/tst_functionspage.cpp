@@ -1,0 +1,354 @@
+// The Functions page against a real engine: deploy from the editor and see the function listed
+// and firing, a syntax error shown at its line, versions and rollback, dead letters replayed
+// after a fix and skipped; and the JavaScript highlighting of the editor.
+
+#include "guifixture.h"
+#include "models/jsonrowsmodel.h"
+#include "pages/functionspage.h"
+#include "widgets/functiondeadletterspanel.h"
+#include "widgets/jscodeeditor.h"
+#include "widgets/jshighlighter.h"
+
+#include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTest>
+#include <QTextBlock>
+#include <QTextLayout>
+
+#include <memory>
+
+using namespace Gatehouse;
+using Ui::JsonRowsModel;
+
+namespace {
+
+Ui::ClientReply waitFor(const std::function<void(QObject *, Ui::ReplyCallback)> &call)
+{
+    QObject context;
+    Ui::ClientReply out;
+    bool done = false;
+    call(&context, [&](const Ui::ClientReply &r) { out = r; done = true; });
+    if (!QTest::qWaitFor([&] { return done; }, 10000))
+        qWarning("no reply within 10 s");
+    return out;
+}
+
+// The product catalog plus fn_hits, a collection the test functions write (so the query API
+// serves it).
+QString writeProject(const QTemporaryDir &dir)
+{
+    QFile source(QStringLiteral(GATEHOUSE_SOURCE_DIR "/resources/default-project.json"));
+    if (!source.open(QIODevice::ReadOnly))
+        return {};
+    QJsonObject project = QJsonDocument::fromJson(source.readAll()).object();
+    QJsonObject collections = project.value(QLatin1String("collections")).toObject();
+    collections.insert(QStringLiteral("fn_hits"), QJsonObject{{QStringLiteral("schema"), QJsonObject{{QStringLiteral("type"), QStringLiteral("object")}}}});
+    project.insert(QStringLiteral("collections"), collections);
+    QFile file(dir.filePath(QStringLiteral("project.json")));
+    if (!file.open(QIODevice::WriteOnly))
+        return {};
+    file.write(QJsonDocument(project).toJson());
+    return file.fileName();
+}
+
+// The page with item-model testers on every model, and its widgets by object name.
+struct Page
+{
+    explicit Page(Test::GuiFixture &f)
+        : page(f.client.get())
+    {
+        for (QAbstractItemModel *m : {static_cast<QAbstractItemModel *>(page.functions()), static_cast<QAbstractItemModel *>(page.versions()),
+                                      static_cast<QAbstractItemModel *>(page.deadLetters()->letters())})
+            testers.push_back(std::make_unique<QAbstractItemModelTester>(m, QAbstractItemModelTester::FailureReportingMode::QtTest));
+        page.resize(1280, 760);
+        page.show();
+        name = page.findChild<QLineEdit *>(QStringLiteral("functionName"));
+        code = page.findChild<Ui::JsCodeEditor *>(QStringLiteral("functionCode"));
+        settings = page.findChild<QPlainTextEdit *>(QStringLiteral("functionSettings"));
+        deploy = page.findChild<QPushButton *>(QStringLiteral("functionDeploy"));
+        message = page.findChild<QLabel *>(QStringLiteral("functionMessage"));
+        tabs = page.findChild<QTabWidget *>(QStringLiteral("functionTabs"));
+    }
+
+    // Types the function into the editors as a user would, and presses Deploy.
+    void typeAndDeploy(const QString &functionName, const QStringList &codeLines, const QString &settingsJson)
+    {
+        name->selectAll();
+        QTest::keyClicks(name, functionName);
+        code->selectAll();
+        QTest::keyClick(code, Qt::Key_Delete);
+        for (qsizetype i = 0; i < codeLines.size(); ++i) {
+            if (i > 0)
+                QTest::keyClick(code, Qt::Key_Return);
+            QTest::keyClicks(code, codeLines.at(i));
+        }
+        settings->selectAll();
+        QTest::keyClick(settings, Qt::Key_Delete);
+        QTest::keyClicks(settings, settingsJson);
+        QTest::mouseClick(deploy, Qt::LeftButton);
+    }
+
+    QString stat(const QString &function, int column) const
+    {
+        const int row = page.functions()->rowOf(function);
+        return row < 0 ? QString() : page.functions()->index(row, column).data().toString();
+    }
+
+    Ui::FunctionsPage page;
+    std::vector<std::unique_ptr<QAbstractItemModelTester>> testers;
+    QLineEdit *name = nullptr;
+    Ui::JsCodeEditor *code = nullptr;
+    QPlainTextEdit *settings = nullptr;
+    QPushButton *deploy = nullptr;
+    QLabel *message = nullptr;
+    QTabWidget *tabs = nullptr;
+};
+
+constexpr int kInvocationsColumn = 3;
+constexpr int kDeadLettersColumn = 10;
+const QString kProductTrigger = QStringLiteral(R"({"triggers":[{"type":"event","filter":{"type":{"prefix":"products."}}}]})");
+
+} // namespace
+
+class tst_FunctionsPage : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { QStandardPaths::setTestModeEnabled(true); }
+    void deployFromTheEditorAndSeeItFire();
+    void syntaxErrorIsShownAtItsLine();
+    void versionsAndRollback();
+    void deadLetterReplayAfterAFixAndSkip();
+    void highlighterColoursJavaScript();
+    void rendersForScreenshot();
+};
+
+void tst_FunctionsPage::deployFromTheEditorAndSeeItFire()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start(writeProject(f.dir)));
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    QVERIFY(p.name && p.code && p.settings && p.deploy && p.message);
+    p.typeAndDeploy(QStringLiteral("hits"),
+                    {QStringLiteral("function handle(e, ctx) {"), QStringLiteral("ctx.upsert('fn_hits', e.subject, {type: e.type});"),
+                     QStringLiteral("ctx.log('hit ' + e.subject);"), QStringLiteral("}")},
+                    kProductTrigger);
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("Deployed hits version 1")), qPrintable(p.message->text()));
+    QTRY_VERIFY(p.page.functions()->rowOf(QStringLiteral("hits")) >= 0);
+    QCOMPARE(p.stat(QStringLiteral("hits"), 2), QStringLiteral("event type=products.*"));
+    QCOMPARE(p.stat(QStringLiteral("hits"), kInvocationsColumn), QStringLiteral("0"));
+    QCOMPARE(p.code->errorLine(), 0);
+
+    const Ui::ClientReply created = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) {
+        f.client->command(QStringLiteral("products"), {}, {}, {{QStringLiteral("id"), QStringLiteral("fire-1")}, {QStringLiteral("name"), QStringLiteral("x")}, {QStringLiteral("price"), 1}}, ctx, cb);
+    });
+    QCOMPARE(created.status, 202);
+    // The list's stats follow (refreshed while the page is visible), and the log shows its line.
+    QTRY_COMPARE_WITH_TIMEOUT(p.stat(QStringLiteral("hits"), kInvocationsColumn), QStringLiteral("1"), 15000);
+    auto *log = p.page.findChild<QPlainTextEdit *>(QStringLiteral("functionLog"));
+    QTRY_VERIFY(log->toPlainText().contains(QLatin1String("hit fire-1")));
+    auto *stats = p.page.findChild<QLabel *>(QStringLiteral("functionStats"));
+    QVERIFY2(stats->text().contains(QLatin1String("invocations: 1")), qPrintable(stats->text()));
+    const Ui::ClientReply doc = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->get("/api/fn_hits/fire-1", ctx, cb); });
+    QCOMPARE(doc.status, 200);
+    QCOMPARE(doc.object().value(QLatin1String("type")).toString(), QStringLiteral("products.created"));
+}
+
+void tst_FunctionsPage::syntaxErrorIsShownAtItsLine()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    p.typeAndDeploy(QStringLiteral("broken"),
+                    {QStringLiteral("// a comment"), QStringLiteral("function handle(e, ctx) {"), QStringLiteral("  return 1 +;"), QStringLiteral("}")},
+                    kProductTrigger);
+    QTRY_COMPARE_WITH_TIMEOUT(p.code->errorLine(), 3, 10000);
+    QVERIFY(!p.code->errorMessage().isEmpty());
+    QVERIFY2(p.message->text().contains(QLatin1String("line 3")), qPrintable(p.message->text()));
+    QCOMPARE(p.code->textCursor().blockNumber(), 2);   // the cursor went to the line
+    bool marked = false;
+    for (const QTextEdit::ExtraSelection &s : p.code->extraSelections())
+        marked = marked || (s.cursor.blockNumber() == 2 && s.format.background().color() == QColor(255, 220, 220));
+    QVERIFY(marked);
+    QCOMPARE(p.page.functions()->rowOf(QStringLiteral("broken")), -1);
+    // Editing clears the mark.
+    QTest::keyClick(p.code, Qt::Key_Space);
+    QCOMPARE(p.code->errorLine(), 0);
+
+    // A refused definition without a line is shown as the problem's list.
+    p.typeAndDeploy(QStringLiteral("broken"), {QStringLiteral("function handle(e, ctx) {}")}, QStringLiteral(R"({"timeout_ms":-5})"));
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("timeout_ms")), qPrintable(p.message->text()));
+    QCOMPARE(p.code->errorLine(), 0);
+    // Settings that are not JSON never leave the page.
+    p.typeAndDeploy(QStringLiteral("broken"), {QStringLiteral("function handle(e, ctx) {}")}, QStringLiteral("{oops"));
+    QVERIFY2(p.message->text().contains(QLatin1String("Triggers and settings")), qPrintable(p.message->text()));
+}
+
+void tst_FunctionsPage::versionsAndRollback()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    const QString one = QStringLiteral("function handle(e, ctx) { return 'one'; }");
+    const QString two = QStringLiteral("function handle(e, ctx) { return 'two'; }");
+    p.typeAndDeploy(QStringLiteral("versioned"), {one}, QStringLiteral("[]"));
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("version 1")), qPrintable(p.message->text()));
+    p.typeAndDeploy(QStringLiteral("versioned"), {two}, QStringLiteral("[]"));
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("version 2")), qPrintable(p.message->text()));
+    JsonRowsModel *versions = p.page.versions();
+    QTRY_COMPARE(versions->rowCount(), 2);
+    QCOMPARE(versions->key(0), QStringLiteral("2"));   // newest first
+
+    p.tabs->setCurrentIndex(1);
+    auto *table = p.page.findChild<QTableView *>(QStringLiteral("functionVersions"));
+    auto *rollback = p.page.findChild<QPushButton *>(QStringLiteral("functionRollback"));
+    auto *versionCode = p.page.findChild<Ui::JsCodeEditor *>(QStringLiteral("functionVersionCode"));
+    QVERIFY(table && rollback && versionCode);
+    QVERIFY(!rollback->isEnabled());
+    const QRect rect = table->visualRect(versions->index(versions->rowOf(QStringLiteral("1")), 0));
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, rect.center());
+    QCOMPARE(versionCode->toPlainText(), one);
+    QVERIFY(rollback->isEnabled());
+    QTest::mouseClick(rollback, Qt::LeftButton);
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("now version 3")), qPrintable(p.message->text()));
+    QCOMPARE(p.code->toPlainText(), one);
+    QTRY_COMPARE(versions->rowCount(), 3);
+    QCOMPARE(versions->item(0).value(QLatin1String("rolled_back_from")).toInt(), 1);
+    QTRY_COMPARE(p.stat(QStringLiteral("versioned"), 1), QStringLiteral("3"));
+}
+
+void tst_FunctionsPage::deadLetterReplayAfterAFixAndSkip()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start(writeProject(f.dir)));
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    const QString settings = QStringLiteral(R"({"retry":{"max_attempts":1,"delay_ms":10},"triggers":[{"type":"event","filter":{"type":"orders.placed"}}]})");
+    p.typeAndDeploy(QStringLiteral("flaky"), {QStringLiteral("function handle(e, ctx) { throw new Error('boom ' + e.subject); }")}, settings);
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("version 1")), qPrintable(p.message->text()));
+    for (const QString &subject : {QStringLiteral("o1"), QStringLiteral("o2")}) {
+        AppendRequest r;
+        r.stream = QStringLiteral("orders-") + subject;
+        r.expected = ExpectedVersion::any();
+        r.events = {NewEvent{{}, QStringLiteral("orders.placed"), "{\"total\":5}", "{}"}};
+        QVERIFY(f.engine.eventStore()->appendAndWait(std::move(r)).ok());
+    }
+    p.tabs->setCurrentIndex(3);
+    JsonRowsModel *letters = p.page.deadLetters()->letters();
+    QTRY_COMPARE_WITH_TIMEOUT(letters->rowCount(), 2, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(p.stat(QStringLiteral("flaky"), kDeadLettersColumn), QStringLiteral("2"), 10000);
+    int o1 = -1;
+    for (int row = 0; row < letters->rowCount(); ++row) {
+        QVERIFY(letters->index(row, 6).data().toString().contains(QLatin1String("boom")));
+        if (letters->index(row, 2).data().toString() == QLatin1String("o1"))
+            o1 = row;
+    }
+    QVERIFY(o1 >= 0);
+
+    // Fix the code in the editor, deploy, then replay o1's letter: it goes, and the fix ran.
+    p.tabs->setCurrentIndex(0);
+    p.typeAndDeploy(QStringLiteral("flaky"), {QStringLiteral("function handle(e, ctx) { ctx.upsert('fn_hits', 'replayed-' + e.subject, {total: e.data.total}); }")}, settings);
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("version 2")), qPrintable(p.message->text()));
+    p.tabs->setCurrentIndex(3);
+    auto *table = p.page.findChild<QTableView *>(QStringLiteral("functionDeadLetters"));
+    auto *replay = p.page.findChild<QPushButton *>(QStringLiteral("deadLetterReplay"));
+    auto *skip = p.page.findChild<QPushButton *>(QStringLiteral("deadLetterSkip"));
+    auto *status = p.page.findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
+    QVERIFY(table && replay && skip && status);
+    o1 = -1;
+    for (int row = 0; row < letters->rowCount(); ++row) {
+        if (letters->index(row, 2).data().toString() == QLatin1String("o1"))
+            o1 = row;
+    }
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(letters->index(o1, 0)).center());
+    QVERIFY(replay->isEnabled());
+    QTest::mouseClick(replay, Qt::LeftButton);
+    QTRY_VERIFY2(status->text().contains(QLatin1String("Replayed")), qPrintable(status->text()));
+    QTRY_COMPARE(letters->rowCount(), 1);
+    QCOMPARE(letters->index(0, 2).data().toString(), QStringLiteral("o2"));
+    const Ui::ClientReply doc = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->get("/api/fn_hits/replayed-o1", ctx, cb); });
+    QCOMPARE(doc.status, 200);
+    QCOMPARE(doc.object().value(QLatin1String("total")).toInt(), 5);
+
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(letters->index(0, 0)).center());
+    QTest::mouseClick(skip, Qt::LeftButton);
+    QTRY_COMPARE(letters->rowCount(), 0);
+    QCOMPARE(status->text(), QStringLiteral("Skipped"));
+    const Ui::ClientReply none = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->adminGet("/admin/dead-letters", ctx, cb); });
+    QCOMPARE(none.object().value(QLatin1String("total")).toInt(), 0);
+}
+
+void tst_FunctionsPage::highlighterColoursJavaScript()
+{
+    Ui::JsCodeEditor editor;
+    editor.setPlainText(QStringLiteral("function handle(e) { // note\n"
+                                       "  const s = 'a // b', n = 42.5e3;\n"
+                                       "  const t = `x ${e}\n"
+                                       "  still template`; /* one\n"
+                                       "  two */ return null;\n"
+                                       "}\n"));
+    editor.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&editor));
+    // The kind of format at (line, column), by its foreground colour.
+    const auto kindAt = [&](int line, int column) -> int {
+        const QTextBlock block = editor.document()->findBlockByNumber(line);
+        for (const QTextLayout::FormatRange &r : block.layout()->formats()) {
+            if (column >= r.start && column < r.start + r.length) {
+                for (int k = Ui::JsHighlighter::Keyword; k <= Ui::JsHighlighter::Call; ++k) {
+                    if (Ui::JsHighlighter::format(Ui::JsHighlighter::Kind(k)).foreground() == r.format.foreground())
+                        return k;
+                }
+            }
+        }
+        return -1;
+    };
+    QCOMPARE(kindAt(0, 0), int(Ui::JsHighlighter::Keyword));    // function
+    QCOMPARE(kindAt(0, 9), int(Ui::JsHighlighter::Call));       // handle(
+    QCOMPARE(kindAt(0, 23), int(Ui::JsHighlighter::Comment));   // // note
+    QCOMPARE(kindAt(1, 2), int(Ui::JsHighlighter::Keyword));    // const
+    QCOMPARE(kindAt(1, 14), int(Ui::JsHighlighter::String));    // "//" inside a string is no comment
+    QCOMPARE(kindAt(1, 27), int(Ui::JsHighlighter::Number));    // 42.5e3
+    QCOMPARE(kindAt(2, 12), int(Ui::JsHighlighter::Template));
+    QCOMPARE(kindAt(3, 4), int(Ui::JsHighlighter::Template));   // a template spans lines
+    QCOMPARE(kindAt(3, 20), int(Ui::JsHighlighter::Comment));
+    QCOMPARE(kindAt(4, 2), int(Ui::JsHighlighter::Comment));    // so does a block comment
+    QCOMPARE(kindAt(4, 9), int(Ui::JsHighlighter::Keyword));    // return
+    QCOMPARE(kindAt(4, 16), int(Ui::JsHighlighter::Literal));   // null
+    QCOMPARE(kindAt(1, 8), -1);                                  // s: a plain name
+    QVERIFY(editor.lineNumberAreaWidth() > 0);
+}
+
+void tst_FunctionsPage::rendersForScreenshot()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start(writeProject(f.dir)));
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    p.typeAndDeploy(QStringLiteral("count-products"),
+                    {QStringLiteral("// Counts the events of each product."), QStringLiteral("function handle(event, ctx) {"),
+                     QStringLiteral("  const old = ctx.get('fn_hits', event.subject);"),
+                     QStringLiteral("  ctx.upsert('fn_hits', event.subject, {seen: (old ? old.seen : 0) + 1});"),
+                     QStringLiteral("  ctx.log(`${event.type} ${event.subject}`);"), QStringLiteral("  return 1 +;"), QStringLiteral("}")},
+                    kProductTrigger);
+    QTRY_COMPARE_WITH_TIMEOUT(p.code->errorLine(), 6, 10000);
+    const QImage image = p.page.grab().toImage();
+    QVERIFY(!image.isNull());
+    const QString dir = qEnvironmentVariable("GATEHOUSE_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        QVERIFY(image.save(QDir(dir).filePath(QStringLiteral("functions.png"))));
+}
+
+QTEST_MAIN(tst_FunctionsPage)
+#include "tst_functionspage.moc"

@@ -1,0 +1,189 @@
+// The Projections page against a real engine: the upsert projection's status, position and
+// lag; pause, resume and rebuild from the buttons with the progress bar; a fault with its
+// error and event.
+
+#include "guifixture.h"
+#include "models/projectiontablemodel.h"
+#include "pages/projectionspage.h"
+
+#include <QAbstractItemModelTester>
+#include <QDir>
+#include <QJsonArray>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTableView>
+#include <QTest>
+
+using namespace Gatehouse;
+using Ui::ProjectionTableModel;
+
+namespace {
+
+Ui::ClientReply waitFor(const std::function<void(QObject *, Ui::ReplyCallback)> &call)
+{
+    QObject context;
+    Ui::ClientReply out;
+    bool done = false;
+    call(&context, [&](const Ui::ClientReply &r) { out = r; done = true; });
+    if (!QTest::qWaitFor([&] { return done; }, 10000))
+        qWarning("no reply within 10 s");
+    return out;
+}
+
+QString cell(const ProjectionTableModel *m, const QString &name, int column)
+{
+    const int row = m->rowOf(name);
+    return row < 0 ? QString() : m->index(row, column).data().toString();
+}
+
+const QString kUpsert = QStringLiteral("upsert");
+
+struct Page
+{
+    explicit Page(Test::GuiFixture &f)
+        : page(f.client.get())
+        , tester(page.projections(), QAbstractItemModelTester::FailureReportingMode::QtTest)
+    {
+        page.resize(1100, 500);
+        page.show();
+        pause = page.findChild<QPushButton *>(QStringLiteral("projectionPause"));
+        resume = page.findChild<QPushButton *>(QStringLiteral("projectionResume"));
+        rebuild = page.findChild<QPushButton *>(QStringLiteral("projectionRebuild"));
+        progress = page.findChild<QProgressBar *>(QStringLiteral("projectionProgress"));
+        fault = page.findChild<QLabel *>(QStringLiteral("projectionFault"));
+        action = page.findChild<QLabel *>(QStringLiteral("projectionActionStatus"));
+    }
+    Ui::ProjectionsPage page;
+    QAbstractItemModelTester tester;
+    QPushButton *pause = nullptr;
+    QPushButton *resume = nullptr;
+    QPushButton *rebuild = nullptr;
+    QProgressBar *progress = nullptr;
+    QLabel *fault = nullptr;
+    QLabel *action = nullptr;
+};
+
+} // namespace
+
+class tst_ProjectionsPage : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void listsTheProjectionWithPositionAndLag();
+    void pauseResumeAndRebuildFromTheButtons();
+    void faultShowsErrorAndEvent();
+    void rendersForScreenshot();
+};
+
+void tst_ProjectionsPage::listsTheProjectionWithPositionAndLag()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    f.appendProducts(40);
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    ProjectionTableModel *m = p.page.projections();
+    QTRY_VERIFY(m->rowOf(kUpsert) >= 0);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("40"), 10000);
+    QTRY_COMPARE(cell(m, kUpsert, ProjectionTableModel::Head), QStringLiteral("40"));
+    QTRY_COMPARE(cell(m, kUpsert, ProjectionTableModel::LagEvents), QStringLiteral("0"));
+    QCOMPARE(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("running"));
+    QCOMPARE(cell(m, kUpsert, ProjectionTableModel::Error), QString());
+    QCOMPARE(m->headerData(ProjectionTableModel::EventsPerSecond, Qt::Horizontal).toString(), QStringLiteral("Events/s"));
+    QVERIFY(!p.fault->isVisible());
+    QCOMPARE(p.progress->value(), p.progress->maximum());
+    QVERIFY(p.pause->isEnabled());
+    QVERIFY(!p.resume->isEnabled());
+    // New events move the position without any click (refreshed on the status samples).
+    f.appendProducts(10, QStringLiteral("more"));
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("50"), 10000);
+}
+
+void tst_ProjectionsPage::pauseResumeAndRebuildFromTheButtons()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    f.appendProducts(300);
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    ProjectionTableModel *m = p.page.projections();
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("300"), 10000);
+
+    QTest::mouseClick(p.pause, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("paused"), 10000);
+    QVERIFY(p.resume->isEnabled());
+    QVERIFY(!p.pause->isEnabled());
+    // Paused: new events wait, the lag shows them and the bar stands below full.
+    f.appendProducts(100, QStringLiteral("late"));
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::LagEvents), QStringLiteral("100"), 10000);
+    QCOMPARE(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("300"));
+    QVERIFY(p.progress->value() < p.progress->maximum());
+    QVERIFY2(p.progress->text().contains(QLatin1String("paused")), qPrintable(p.progress->text()));
+
+    QTest::mouseClick(p.resume, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("400"), 10000);
+    QTRY_COMPARE(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("running"));
+    QTRY_COMPARE(p.progress->value(), p.progress->maximum());
+
+    // Rebuild: the page follows it to the end and says so; the read model is whole again.
+    QTest::mouseClick(p.rebuild, Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(p.action->text().contains(QLatin1String("Rebuilt upsert")), qPrintable(p.action->text()), 30000);
+    QVERIFY2(p.action->text().contains(QLatin1String("400")), qPrintable(p.action->text()));
+    QCOMPARE(p.progress->value(), p.progress->maximum());
+    QCOMPARE(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("400"));
+    const Ui::ClientReply collection = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->adminGet("/admin/collections/products", ctx, cb); });
+    QCOMPARE(collection.object().value(QLatin1String("count")).toInt(), 400);
+}
+
+void tst_ProjectionsPage::faultShowsErrorAndEvent()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    ProjectionTableModel *m = p.page.projections();
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("running"), 10000);
+    // An event whose data is not an object stops the upsert projection at that event.
+    AppendRequest r;
+    r.stream = QStringLiteral("products-bad");
+    r.expected = ExpectedVersion::any();
+    r.events = {NewEvent{QStringLiteral("0b2f6f1e-0000-4000-8000-00000000bad1"), QStringLiteral("products.created"), "[1]", "{}"}};
+    const AppendResult appended = f.engine.eventStore()->appendAndWait(std::move(r));
+    QVERIFY(appended.ok());
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("faulted"), 10000);
+    const QString error = cell(m, kUpsert, ProjectionTableModel::Error);
+    QVERIFY2(error.contains(QLatin1String("not a JSON object")), qPrintable(error));
+    QVERIFY2(error.contains(QLatin1String("0b2f6f1e-0000-4000-8000-00000000bad1")), qPrintable(error));
+    QVERIFY2(error.contains(QString::number(appended.lastPosition)), qPrintable(error));
+    QTRY_VERIFY(p.fault->isVisible());
+    QVERIFY(p.fault->text().contains(QLatin1String("0b2f6f1e-0000-4000-8000-00000000bad1")));
+    QVERIFY(p.resume->isEnabled());   // retries from the checkpoint
+    QTest::mouseClick(p.resume, Qt::LeftButton);
+    QTRY_VERIFY(p.action->text().contains(QLatin1String("resume accepted")));
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("faulted"), 10000);   // the same event again
+}
+
+void tst_ProjectionsPage::rendersForScreenshot()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    f.appendProducts(2000);
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    ProjectionTableModel *m = p.page.projections();
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("2000"), 20000);
+    QTest::mouseClick(p.pause, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("paused"), 10000);
+    f.appendProducts(500, QStringLiteral("later"));
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::LagEvents), QStringLiteral("500"), 10000);
+    const QImage image = p.page.grab().toImage();
+    QVERIFY(!image.isNull());
+    const QString dir = qEnvironmentVariable("GATEHOUSE_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        QVERIFY(image.save(QDir(dir).filePath(QStringLiteral("projections.png"))));
+}
+
+QTEST_MAIN(tst_ProjectionsPage)
+#include "tst_projectionspage.moc"

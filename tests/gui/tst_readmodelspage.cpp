@@ -1,0 +1,393 @@
+// The Read models page against a real engine: collections, documents that appear and change
+// live (highlighted), paging, sorting and filtering through the query API, include-deleted,
+// and the detail pane with the document, its _meta and its history.
+
+#include "guifixture.h"
+#include "models/readmodeldocumentsmodel.h"
+#include "pages/readmodelspage.h"
+
+#include <QAbstractItemModelTester>
+#include <QCheckBox>
+#include <QDir>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTableView>
+#include <QTest>
+#include <QTreeWidget>
+
+#include <memory>
+
+using namespace Gatehouse;
+using Ui::ReadModelDocumentsModel;
+
+namespace {
+
+Ui::ClientReply waitFor(const std::function<void(QObject *, Ui::ReplyCallback)> &call)
+{
+    QObject context;
+    Ui::ClientReply out;
+    bool done = false;
+    call(&context, [&](const Ui::ClientReply &r) { out = r; done = true; });
+    if (!QTest::qWaitFor([&] { return done; }, 10000))
+        qWarning("no reply within 10 s");
+    return out;
+}
+
+Ui::ClientReply command(Test::GuiFixture &f, const QString &id, const QString &name, const QJsonObject &data)
+{
+    return waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->command(QStringLiteral("products"), id, name, data, ctx, cb); });
+}
+
+QString cell(const ReadModelDocumentsModel *m, const QString &id, const QString &field)
+{
+    const int row = m->rowOf(id);
+    const int column = m->columnOf(field);
+    return row < 0 || column < 0 ? QString() : m->index(row, column).data().toString();
+}
+
+// Records, at the moment the model announces it, whether each highlighted row really has the
+// highlight background: no timing involved.
+struct HighlightLog
+{
+    explicit HighlightLog(ReadModelDocumentsModel *m)
+    {
+        QObject::connect(m, &ReadModelDocumentsModel::rowsHighlighted, m, [this, m](const QStringList &ids) {
+            for (const QString &id : ids) {
+                const QModelIndex index = m->index(m->rowOf(id), 0);
+                if (index.data(Qt::BackgroundRole).isValid() && index.data(ReadModelDocumentsModel::HighlightedRole).toBool())
+                    highlighted.append(id);
+            }
+        });
+    }
+    QStringList highlighted;
+};
+
+} // namespace
+
+class tst_ReadModelsPage : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { QStandardPaths::setTestModeEnabled(true); }
+    void rowsAppearAndChangeLiveWithHighlight();
+    void detailShowsDocumentMetaAndHistory();
+    void pagingSortAndFilterGoThroughTheQueryApi();
+    void includeDeletedShowsLogicallyDeletedRows();
+    void documentsWithoutIdAreShownButNotMerged();
+    void parseFilter_data();
+    void parseFilter();
+    void rendersForScreenshot();
+};
+
+void tst_ReadModelsPage::rowsAppearAndChangeLiveWithHighlight()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    Ui::ReadModelsPage page(f.client.get());
+    ReadModelDocumentsModel *m = page.documents();
+    QAbstractItemModelTester tester(m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    HighlightLog log(m);
+    page.resize(1200, 700);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    auto *collections = page.findChild<QListWidget *>(QStringLiteral("readModelCollections"));
+    QVERIFY(collections);
+    QTRY_COMPARE(m->collection(), QStringLiteral("products"));
+    QVERIFY(collections->currentItem()->text().startsWith(QLatin1String("products")));
+    QTRY_VERIFY(!m->isLoading());
+    QCOMPARE(m->rowCount(), 0);
+
+    // Rows appear as the commands are applied, each one highlighted when it arrives.
+    for (int i = 1; i <= 3; ++i)
+        QCOMPARE(command(f, {}, {}, {{QStringLiteral("id"), QStringLiteral("w%1").arg(i)}, {QStringLiteral("name"), QStringLiteral("Widget %1").arg(i)}, {QStringLiteral("price"), i}}).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), 3, 10000);
+    QCOMPARE(m->idAt(0), QStringLiteral("w1"));
+    QCOMPARE(m->idAt(2), QStringLiteral("w3"));
+    QVERIFY(m->fields().contains(QStringLiteral("name")));
+    QVERIFY(m->fields().contains(QStringLiteral("price")));
+    QVERIFY(m->fields().contains(QStringLiteral("_meta.version")));
+    QTRY_VERIFY(log.highlighted.contains(QStringLiteral("w3")));
+    auto *table = page.findChild<QTableView *>(QStringLiteral("readModelTable"));
+    QVERIFY(table);
+    QCOMPARE(table->model()->rowCount(), 3);
+    QCOMPARE(cell(m, QStringLiteral("w2"), QStringLiteral("name")), QStringLiteral("Widget 2"));
+    QCOMPARE(cell(m, QStringLiteral("w2"), QStringLiteral("_meta.version")), QStringLiteral("0"));
+
+    // An update replaces the row in place and highlights it again; the highlight then clears.
+    log.highlighted.clear();
+    QCOMPARE(command(f, QStringLiteral("w2"), {}, {{QStringLiteral("price"), 42}, {QStringLiteral("stock"), 5}}).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, QStringLiteral("w2"), QStringLiteral("price")), QStringLiteral("42"), 10000);
+    QCOMPARE(cell(m, QStringLiteral("w2"), QStringLiteral("_meta.version")), QStringLiteral("1"));
+    QVERIFY(m->fields().contains(QStringLiteral("stock")));   // a new field becomes a column
+    QCOMPARE(log.highlighted, QStringList{QStringLiteral("w2")});
+    QCOMPARE(m->rowCount(), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(!m->isHighlighted(m->rowOf(QStringLiteral("w2"))), 15000);
+    QVERIFY(!m->index(m->rowOf(QStringLiteral("w2")), 0).data(Qt::BackgroundRole).isValid());
+
+    // A logical delete removes the row (include-deleted is off).
+    QCOMPARE(command(f, QStringLiteral("w1"), QStringLiteral("delete"), {}).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), 2, 10000);
+    QCOMPARE(m->rowOf(QStringLiteral("w1")), -1);
+}
+
+void tst_ReadModelsPage::detailShowsDocumentMetaAndHistory()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    QCOMPARE(command(f, {}, {}, {{QStringLiteral("id"), QStringLiteral("lamp")}, {QStringLiteral("name"), QStringLiteral("Lamp")}, {QStringLiteral("price"), 12}}).status, 202);
+    QCOMPARE(command(f, QStringLiteral("lamp"), {}, {{QStringLiteral("price"), 13}}).status, 202);
+    Ui::ReadModelsPage page(f.client.get());
+    QAbstractItemModelTester tester(page.documents(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    page.resize(1200, 700);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    ReadModelDocumentsModel *m = page.documents();
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, QStringLiteral("lamp"), QStringLiteral("price")), QStringLiteral("13"), 10000);
+
+    auto *table = page.findChild<QTableView *>(QStringLiteral("readModelTable"));
+    const QRect rect = table->visualRect(m->index(m->rowOf(QStringLiteral("lamp")), 0));
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, rect.center());
+    auto *document = page.findChild<QPlainTextEdit *>(QStringLiteral("readModelDocument"));
+    auto *meta = page.findChild<QLabel *>(QStringLiteral("readModelMeta"));
+    auto *history = page.findChild<QTreeWidget *>(QStringLiteral("readModelHistory"));
+    QVERIFY(document && meta && history);
+    QTRY_VERIFY(document->toPlainText().contains(QLatin1String("\"price\": 13")));
+    QVERIFY(document->toPlainText().contains(QLatin1String("\"name\": \"Lamp\"")));
+    QVERIFY(!document->toPlainText().contains(QLatin1String("_meta")));
+    QTRY_VERIFY(meta->text().contains(QLatin1String("version")));
+    QTRY_COMPARE(history->topLevelItemCount(), 2);
+    QCOMPARE(history->topLevelItem(0)->text(2), QStringLiteral("products.created"));
+    QCOMPARE(history->topLevelItem(1)->text(2), QStringLiteral("products.updated"));
+    history->setCurrentItem(history->topLevelItem(1));
+    auto *eventData = page.findChild<QPlainTextEdit *>(QStringLiteral("readModelEventData"));
+    QVERIFY(eventData->toPlainText().contains(QLatin1String("13")));
+
+    // A live change of the shown document reloads the pane: a third history entry.
+    QCOMPARE(command(f, QStringLiteral("lamp"), {}, {{QStringLiteral("price"), 14}}).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(history->topLevelItemCount(), 3, 10000);
+    QTRY_VERIFY(document->toPlainText().contains(QLatin1String("\"price\": 14")));
+}
+
+void tst_ReadModelsPage::pagingSortAndFilterGoThroughTheQueryApi()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    // p0..p24 with price = i, straight into the log (quicker than 25 commands).
+    for (int i = 0; i < 25; ++i) {
+        AppendRequest r;
+        r.stream = QStringLiteral("products-p%1").arg(i);
+        r.expected = ExpectedVersion::any();
+        r.events = {NewEvent{{}, QStringLiteral("products.created"),
+                             QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("p%1").arg(i)}, {QStringLiteral("name"), QStringLiteral("n%1").arg(i)},
+                                                       {QStringLiteral("price"), i}}).toJson(QJsonDocument::Compact), "{}"}};
+        QVERIFY(f.engine.eventStore()->appendAndWait(std::move(r)).ok());
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->get("/api/products?limit=1000", ctx, cb); })
+                                  .object().value(QLatin1String("items")).toArray().size(), 25, 10000);
+    Ui::ReadModelsPage page(f.client.get());
+    ReadModelDocumentsModel *m = page.documents();
+    // The model tester calls fetchMore() itself on every change, so it joins after the paging.
+    std::unique_ptr<QAbstractItemModelTester> tester;
+    m->setPageSize(10);
+    page.resize(1200, 320);   // fewer than ten rows visible: the view fetches more only on scrolling
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    auto *loadMore = page.findChild<QPushButton *>(QStringLiteral("readModelLoadMore"));
+    auto *status = page.findChild<QLabel *>(QStringLiteral("readModelStatus"));
+    QVERIFY(loadMore && status);
+    auto *table = page.findChild<QTableView *>(QStringLiteral("readModelTable"));
+
+    // Paging: ten at a time.
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), 10, 10000);
+    QTRY_VERIFY(!m->isLoading());
+    QVERIFY(m->hasMore());
+    QVERIFY(loadMore->isEnabled());
+    QVERIFY(status->text().contains(QLatin1String("more available")));
+    QTest::mouseClick(loadMore, Qt::LeftButton);
+    QTRY_COMPARE(m->rowCount(), 20);
+    QTRY_VERIFY(loadMore->isEnabled());
+    // Scrolling to the end fetches the rest (canFetchMore/fetchMore).
+    table->scrollToBottom();
+    QTRY_COMPARE(m->rowCount(), 25);
+    QTRY_VERIFY(!loadMore->isEnabled());
+    QSet<QString> ids;
+    for (int row = 0; row < m->rowCount(); ++row)
+        ids.insert(m->idAt(row));
+    QCOMPARE(ids.size(), 25);   // nothing repeated or skipped
+    tester = std::make_unique<QAbstractItemModelTester>(m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    // Sort: a click on the price header sorts ascending, a second one descending.
+    QHeaderView *header = table->horizontalHeader();
+    const int priceColumn = m->columnOf(QStringLiteral("price"));
+    QVERIFY(priceColumn > 0);
+    const auto clickHeader = [&](int column) {
+        table->scrollTo(m->index(0, column));
+        QTest::mouseClick(header->viewport(), Qt::LeftButton, {},
+                          QPoint(header->sectionViewportPosition(column) + header->sectionSize(column) / 2, header->height() / 2));
+    };
+    clickHeader(priceColumn);
+    QCOMPARE(m->sortField(), QStringLiteral("price"));
+    QVERIFY(!m->sortDescending());
+    QVERIFY(m->listTarget().contains("sort=price"));
+    QTRY_COMPARE(m->rowCount(), 10);
+    QCOMPARE(cell(m, m->idAt(0), QStringLiteral("price")), QStringLiteral("0"));
+    QCOMPARE(cell(m, m->idAt(9), QStringLiteral("price")), QStringLiteral("9"));
+    clickHeader(priceColumn);
+    QVERIFY(m->sortDescending());
+    QTRY_COMPARE(cell(m, m->idAt(0), QStringLiteral("price")), QStringLiteral("24"));
+    QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+
+    // Filter as the query API takes it.
+    auto *filter = page.findChild<QLineEdit *>(QStringLiteral("readModelFilter"));
+    QVERIFY(filter);
+    QTest::keyClicks(filter, QStringLiteral("price[gte]=20"));
+    QTest::keyClick(filter, Qt::Key_Return);
+    QTRY_COMPARE(m->rowCount(), 5);
+    QTRY_VERIFY(!m->isLoading());
+    QVERIFY(!m->hasMore());
+    for (int row = 0; row < m->rowCount(); ++row)
+        QVERIFY(cell(m, m->idAt(row), QStringLiteral("price")).toInt() >= 20);
+    QCOMPARE(cell(m, m->idAt(0), QStringLiteral("price")), QStringLiteral("24"));   // still sorted
+
+    // Live changes respect the filter and the sort: a cheap product stays out, an expensive one
+    // lands on top. The cheap one commits first, so once the dear one is shown both were handled.
+    QCOMPARE(command(f, {}, {}, {{QStringLiteral("id"), QStringLiteral("cheap")}, {QStringLiteral("name"), QStringLiteral("c")}, {QStringLiteral("price"), 1}}).status, 202);
+    QCOMPARE(command(f, {}, {}, {{QStringLiteral("id"), QStringLiteral("dear")}, {QStringLiteral("name"), QStringLiteral("d")}, {QStringLiteral("price"), 99}}).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(m->idAt(0), QStringLiteral("dear"), 10000);
+    QCOMPARE(m->rowOf(QStringLiteral("cheap")), -1);
+    QCOMPARE(m->rowCount(), 6);
+    // An update that makes a shown row stop matching removes it.
+    QCOMPARE(command(f, QStringLiteral("dear"), {}, {{QStringLiteral("price"), 2}}).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowOf(QStringLiteral("dear")), -1, 10000);
+
+    // What the API refuses is shown, not swallowed.
+    filter->clear();
+    QTest::keyClicks(filter, QStringLiteral("price[near]=3"));
+    QTest::keyClick(filter, Qt::Key_Return);
+    QTRY_VERIFY(status->text().contains(QLatin1String("unknown operator")));
+    QCOMPARE(m->rowCount(), 0);
+    // A _meta column cannot be sorted by the API; the page says so and keeps the sort.
+    clickHeader(m->columnOf(QStringLiteral("_meta.version")));
+    QCOMPARE(m->sortField(), QStringLiteral("price"));
+    QVERIFY(status->text().contains(QLatin1String("_meta.version")));
+}
+
+void tst_ReadModelsPage::includeDeletedShowsLogicallyDeletedRows()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    for (const QString &id : {QStringLiteral("a"), QStringLiteral("b")})
+        QCOMPARE(command(f, {}, {}, {{QStringLiteral("id"), id}, {QStringLiteral("name"), id}, {QStringLiteral("price"), 1}}).status, 202);
+    QCOMPARE(command(f, QStringLiteral("b"), QStringLiteral("delete"), {}).status, 202);
+    Ui::ReadModelsPage page(f.client.get());
+    ReadModelDocumentsModel *m = page.documents();
+    QAbstractItemModelTester tester(m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), 1, 10000);
+    QCOMPARE(m->idAt(0), QStringLiteral("a"));
+    auto *includeDeleted = page.findChild<QCheckBox *>(QStringLiteral("readModelIncludeDeleted"));
+    QVERIFY(includeDeleted);
+    includeDeleted->click();
+    QVERIFY(m->includeDeleted());
+    QVERIFY(m->listTarget().contains("include_deleted=true"));
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), 2, 10000);
+    const int row = m->rowOf(QStringLiteral("b"));
+    QVERIFY(row >= 0);
+    QVERIFY(m->index(row, 0).data(ReadModelDocumentsModel::DeletedRole).toBool());
+    QVERIFY(m->index(row, 0).data(Qt::FontRole).value<QFont>().strikeOut());
+    QVERIFY(!m->index(m->rowOf(QStringLiteral("a")), 0).data(ReadModelDocumentsModel::DeletedRole).toBool());
+    // Deleting live while deleted rows are shown keeps the row, marked deleted.
+    QCOMPARE(command(f, QStringLiteral("a"), QStringLiteral("delete"), {}).status, 202);
+    QTRY_VERIFY_WITH_TIMEOUT(m->index(m->rowOf(QStringLiteral("a")), 0).data(ReadModelDocumentsModel::DeletedRole).toBool(), 10000);
+    QCOMPARE(m->rowCount(), 2);
+    includeDeleted->click();
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), 0, 10000);
+}
+
+void tst_ReadModelsPage::documentsWithoutIdAreShownButNotMerged()
+{
+    // Events appended without an "id" in their data give documents the list cannot name.
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    f.appendProducts(3);
+    QTRY_COMPARE_WITH_TIMEOUT(waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->get("/api/products", ctx, cb); })
+                                  .object().value(QLatin1String("items")).toArray().size(), 3, 10000);
+    Ui::ReadModelsPage page(f.client.get());
+    ReadModelDocumentsModel *m = page.documents();
+    QAbstractItemModelTester tester(m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), 3, 10000);
+    QCOMPARE(m->idAt(0), QString());
+    QCOMPARE(m->rowOf(QString()), -1);
+    QCOMPARE(m->index(1, m->columnOf(QStringLiteral("name"))).data().toString(), QStringLiteral("n1"));
+}
+
+void tst_ReadModelsPage::parseFilter_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<int>("pairs");
+    QTest::newRow("empty") << QString() << true << 0;
+    QTest::newRow("one") << QStringLiteral("name=Lamp") << true << 1;
+    QTest::newRow("two with spaces") << QStringLiteral(" price[gt]=5 & name=Big Lamp ") << true << 2;
+    QTest::newRow("no value") << QStringLiteral("name") << false << 0;
+    QTest::newRow("sort is the header's") << QStringLiteral("sort=-price") << false << 0;
+    QTest::newRow("cursor is the page's") << QStringLiteral("cursor=abc") << false << 0;
+}
+
+void tst_ReadModelsPage::parseFilter()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, ok);
+    QFETCH(int, pairs);
+    ReadModelDocumentsModel::Filter filter;
+    QString error;
+    QCOMPARE(ReadModelDocumentsModel::parseFilter(text, &filter, &error), ok);
+    QCOMPARE(filter.size(), pairs);
+    QCOMPARE(error.isEmpty(), ok);
+    if (pairs == 2)
+        QCOMPARE(filter.at(1), (std::pair<QString, QString>{QStringLiteral("name"), QStringLiteral("Big Lamp")}));
+}
+
+void tst_ReadModelsPage::rendersForScreenshot()
+{
+    // Sample data, a selected row and the detail pane; saved as PNG when
+    // GATEHOUSE_SCREENSHOT_DIR is set (tests/gui/screenshots.sh).
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    const QStringList names{QStringLiteral("Desk lamp"), QStringLiteral("Office chair"), QStringLiteral("Standing desk"),
+                            QStringLiteral("Monitor arm"), QStringLiteral("Cable tray"), QStringLiteral("Footrest")};
+    for (int i = 0; i < names.size(); ++i)
+        QCOMPARE(command(f, {}, {}, {{QStringLiteral("id"), QStringLiteral("sku-%1").arg(100 + i)}, {QStringLiteral("name"), names.at(i)},
+                                     {QStringLiteral("price"), 19.5 + i * 30}, {QStringLiteral("stock"), 3 * i},
+                                     {QStringLiteral("tags"), QJsonArray{QStringLiteral("office")}}}).status, 202);
+    QCOMPARE(command(f, QStringLiteral("sku-101"), {}, {{QStringLiteral("price"), 129}}).status, 202);
+    Ui::ReadModelsPage page(f.client.get());
+    page.resize(1280, 720);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    ReadModelDocumentsModel *m = page.documents();
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), names.size(), 10000);
+    auto *table = page.findChild<QTableView *>(QStringLiteral("readModelTable"));
+    table->selectRow(1);
+    auto *history = page.findChild<QTreeWidget *>(QStringLiteral("readModelHistory"));
+    QTRY_COMPARE(history->topLevelItemCount(), 2);
+    QCOMPARE(command(f, QStringLiteral("sku-103"), {}, {{QStringLiteral("stock"), 0}}).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, QStringLiteral("sku-103"), QStringLiteral("stock")), QStringLiteral("0"), 10000);
+    const QImage image = page.grab().toImage();
+    QVERIFY(!image.isNull());
+    const QString dir = qEnvironmentVariable("GATEHOUSE_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        QVERIFY(image.save(QDir(dir).filePath(QStringLiteral("readmodels.png"))));
+}
+
+QTEST_MAIN(tst_ReadModelsPage)
+#include "tst_readmodelspage.moc"
