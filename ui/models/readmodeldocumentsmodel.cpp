@@ -174,6 +174,12 @@ void ReadModelDocumentsModel::flushChanges()
 {
     if (m_pendingIds.isEmpty() || m_query.collection.isEmpty())
         return;
+    if (m_pageInFlight) {
+        // Wait for the page: before it, the loaded range is unknown and a changed document
+        // would be placed as if it were the whole collection.
+        m_changeTimer->start();
+        return;
+    }
     QStringList ids;
     for (auto it = m_pendingIds.begin(); it != m_pendingIds.end() && ids.size() < kChangeBatchIds;)
     {
