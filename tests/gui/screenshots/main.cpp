@@ -7,11 +7,14 @@
 #include "engine.h"
 #include "localengineclient.h"
 #include "mainwindow.h"
+#include "pages/streamspage.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QKeyEvent>
+#include <QTableView>
 #include <QJsonObject>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -75,6 +78,47 @@ void sampleData(Ui::EngineClient *client)
                   R"({"uri":"/legacy/orders/*","methods":["GET","POST"],"upstream":{"type":"http","nodes":{"127.0.0.1:9":1}},"plugins":{"limit-count":{"count":100,"time_window":60,"key":"remote_addr"}}})",
                   client, done);
     drain(pending);
+}
+
+// Selects `row` in the page's table named `table` (the first table when empty); with `enter`
+// also presses Enter on it, as a user would to open its details.
+void pick(QWidget *page, const QString &table, int row, bool enter = false)
+{
+    QTableView *view = table.isEmpty() ? page->findChild<QTableView *>() : page->findChild<QTableView *>(table);
+    if (!view || !view->model() || view->model()->rowCount() == 0)
+        return;
+    row = row < 0 ? view->model()->rowCount() + row : row;
+    row = qBound(0, row, view->model()->rowCount() - 1);
+    view->setFocus();
+    view->selectRow(row);
+    view->scrollTo(view->model()->index(row, 0));
+    if (!enter)
+        return;
+    QKeyEvent press(QEvent::KeyPress, Qt::Key_Return, Qt::NoModifier);
+    QCoreApplication::sendEvent(view, &press);
+    QKeyEvent release(QEvent::KeyRelease, Qt::Key_Return, Qt::NoModifier);
+    QCoreApplication::sendEvent(view, &release);
+}
+
+// What each page shows in its picture: a selected row, a loaded entity.
+void prepare(Ui::MainWindow &window, Ui::MainWindow::Page p)
+{
+    QWidget *page = window.page(p);
+    switch (p) {
+    case Ui::MainWindow::Events: pick(page, QStringLiteral("eventsTable"), -4, true); break;
+    case Ui::MainWindow::ReadModels: pick(page, QStringLiteral("readModelTable"), 2); break;
+    case Ui::MainWindow::Streams:
+        if (auto *streams = qobject_cast<Ui::StreamsPage *>(page)) {
+            streams->loadEntity(QStringLiteral("products"), QStringLiteral("sku-102"));
+            spin(800);
+            streams->setStep(qMin(2, streams->stepCount() - 1));
+        }
+        break;
+    case Ui::MainWindow::Routes: pick(page, QStringLiteral("routeTable"), 0); break;
+    case Ui::MainWindow::Functions: pick(page, {}, 0); break;
+    case Ui::MainWindow::Projections: pick(page, QStringLiteral("projectionTable"), 0); break;
+    default: break;
+    }
 }
 
 } // namespace
@@ -145,7 +189,9 @@ int main(int argc, char **argv)
         spin(1000 * qEnvironmentVariableIntValue("GATEHOUSE_SCREENSHOT_WARMUP_S"));
         for (int p = 0; p < Ui::MainWindow::PageCount; ++p) {
             window.showPage(Ui::MainWindow::Page(p));
-            spin(1200);
+            spin(600);
+            prepare(window, Ui::MainWindow::Page(p));
+            spin(900);
             const QString name = Ui::MainWindow::pageTitle(Ui::MainWindow::Page(p)).toLower().replace(QLatin1Char(' '), QLatin1Char('-'));
             const QString file = out.filePath(name + QStringLiteral(".png"));
             if (!window.grab().save(file)) {
