@@ -133,6 +133,18 @@ bool Engine::start(const EngineOptions &options)
     d->readStore = std::make_unique<ReadStore>();
     if (!d->readStore->open(dir.filePath(QStringLiteral("readmodel.db")), &error))
         return d->fail(error);
+    // Every declared collection has its table from the start, so reads of one that has no
+    // documents yet are plain empty answers.
+    if (auto tx = d->readStore->begin()) {
+        for (const Collection &c : project.collections()) {
+            if (!tx->ensureCollection(c.name, c.indexedFields))
+                return d->fail(tx->errorString());
+        }
+        if (!tx->commit())
+            return d->fail(tx->errorString());
+    } else {
+        return d->fail(d->readStore->errorString());
+    }
     d->upsert = std::make_shared<UpsertProjection>(d->catalog.get());
     d->upsertRunner = std::make_unique<ProjectionRunner>(d->upsert, d->store.get(), d->readStore.get());
     d->upsertRunner->start();
