@@ -10,6 +10,7 @@
 
 #include <QDateTime>
 #include <QJsonDocument>
+#include <QSet>
 #include <QLoggingCategory>
 #include <QThread>
 #include <QUuid>
@@ -112,11 +113,15 @@ DocumentAccess FunctionProjection::accessFor(ReadStore *readStore)
     return access;
 }
 
-bool FunctionProjection::applyWrites(const FunctionEffects &effects, ReadStore::WriteTransaction &tx, qint64 position, QString *error)
+bool FunctionProjection::applyWrites(const FunctionEffects &effects, ReadStore::WriteTransaction &tx, qint64 position, QString *error,
+                                     QSet<QString> *ensured)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const FunctionEffects::Write &w : effects.writes) {
-        bool ok = tx.ensureCollection(w.collection, {});
+        // CREATE TABLE IF NOT EXISTS is parsed on every call: once per collection and batch.
+        bool ok = (ensured && ensured->contains(w.collection)) || tx.ensureCollection(w.collection, {});
+        if (ok && ensured)
+            ensured->insert(w.collection);
         if (ok && w.remove) {
             ok = tx.remove(w.collection, w.id);
         } else if (ok) {
@@ -275,13 +280,14 @@ void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &e
 
 bool FunctionProjection::apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault)
 {
+    QSet<QString> ensured;
     for (qsizetype index = 0; index < events.size(); ++index) {
         const RecordedEvent &event = events.at(index);
         const auto it = m_prepared.find(event.position);
         if (it == m_prepared.end())
             continue;
         QString error;
-        if (!applyWrites(it->second, tx, event.position, &error)) {
+        if (!applyWrites(it->second, tx, event.position, &error, &ensured)) {
             *fault = {error, event.position, event.id, int(index)};
             return false;
         }

@@ -5,6 +5,7 @@
 #include "scriptcontext.h"
 
 #include <QJsonObject>
+#include <QSet>
 
 #include <functional>
 #include <map>
@@ -50,7 +51,9 @@ public:
     void committed() override;
 
     // Shared with HTTP invocations, intervals and dead-letter replays.
-    static bool applyWrites(const FunctionEffects &effects, ReadStore::WriteTransaction &tx, qint64 position, QString *error);
+    // `ensured`: collections already created in this transaction.
+    static bool applyWrites(const FunctionEffects &effects, ReadStore::WriteTransaction &tx, qint64 position, QString *error,
+                            QSet<QString> *ensured = nullptr);
     static bool appendEmits(EventStore *store, const QString &function, const FunctionEffects &effects,
                             const QString &causationId, const QString &correlationId, bool deterministicIds, QString *error);
     static DocumentAccess accessFor(ReadStore *readStore);
