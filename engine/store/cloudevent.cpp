@@ -59,9 +59,158 @@ QJsonObject toJson(const RecordedEvent &event)
     return ce;
 }
 
+namespace {
+
+void appendJsonString(QByteArray &out, const QByteArray &utf8)
+{
+    static const char hex[] = "0123456789abcdef";
+    out += '"';
+    for (const char c : utf8) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            switch (c) {
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                out += "\\u00";
+                out += hex[u >> 4];
+                out += hex[u & 0xf];
+            }
+        } else {
+            out += c;   // UTF-8 passes through
+        }
+    }
+    out += '"';
+}
+
+void appendJsonString(QByteArray &out, const QString &text)
+{
+    appendJsonString(out, text.toUtf8());
+}
+
+void appendDigits(QByteArray &out, qint64 value, int width)
+{
+    char buf[24];
+    int n = 0;
+    do {
+        buf[n++] = char('0' + value % 10);
+        value /= 10;
+    } while (value > 0 || n < width);
+    while (n > 0)
+        out += buf[--n];
+}
+
+// "2026-11-27T09:19:17.475Z": what QDateTime gives for Qt::ISODateWithMs in UTC, without
+// building a QDateTime (days to civil date as in H. Hinnant's algorithm).
+void appendTime(QByteArray &out, qint64 ms)
+{
+    qint64 days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+    qint64 rest = ms - days * 86400000;
+    days += 719468;
+    const qint64 era = (days >= 0 ? days : days - 146096) / 146097;
+    const qint64 doe = days - era * 146097;
+    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const qint64 mp = (5 * doy + 2) / 153;
+    const qint64 day = doy - (153 * mp + 2) / 5 + 1;
+    const qint64 month = mp < 10 ? mp + 3 : mp - 9;
+    const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    out += '"';
+    appendDigits(out, year, 4);
+    out += '-';
+    appendDigits(out, month, 2);
+    out += '-';
+    appendDigits(out, day, 2);
+    out += 'T';
+    appendDigits(out, rest / 3600000, 2);
+    rest %= 3600000;
+    out += ':';
+    appendDigits(out, rest / 60000, 2);
+    rest %= 60000;
+    out += ':';
+    appendDigits(out, rest / 1000, 2);
+    out += '.';
+    appendDigits(out, rest % 1000, 3);
+    out += "Z\"";
+}
+
+// The stored data is the compact JSON the command side or a function wrote; anything that
+// does not even start like a JSON value becomes null, as toJson() would make it.
+bool looksLikeJson(const QByteArray &data)
+{
+    for (const char c : data) {
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+            continue;
+        return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
+    }
+    return false;
+}
+
+// The correlation and causation ids from the stored metadata, without a full parse when the
+// metadata is the engine's own compact object.
+QByteArray metaString(const QByteArray &metadata, const char *key)
+{
+    const QByteArray needle = QByteArray("\"") + key + "\":\"";
+    const qsizetype at = metadata.indexOf(needle);
+    if (at < 0)
+        return {};
+    const qsizetype start = at + needle.size();
+    const qsizetype end = metadata.indexOf('"', start);
+    if (end < 0)
+        return {};
+    const QByteArray value = metadata.mid(start, end - start);
+    return value.contains('\\') ? QByteArray() : value;   // escapes: leave it to the slow path
+}
+
+} // namespace
+
 QByteArray toJsonBytes(const RecordedEvent &event)
 {
-    return QJsonDocument(toJson(event)).toJson(QJsonDocument::Compact);
+    const QString collection = collectionOf(event.type);
+    QByteArray correlation = metaString(event.metadata, "correlationid");
+    QByteArray causation = metaString(event.metadata, "causationid");
+    if ((correlation.isEmpty() && event.metadata.contains("\"correlationid\""))
+        || (causation.isEmpty() && event.metadata.contains("\"causationid\""))) {
+        const QJsonObject meta = QJsonDocument::fromJson(event.metadata).object();
+        correlation = meta.value(QLatin1String("correlationid")).toString().toUtf8();
+        causation = meta.value(QLatin1String("causationid")).toString().toUtf8();
+    }
+    QByteArray out;
+    out.reserve(320 + event.data.size() + event.stream.size() * 2);
+    out += "{\"specversion\":\"1.0\",\"id\":";
+    appendJsonString(out, event.id);
+    out += ",\"source\":";
+    appendJsonString(out, QString(QStringLiteral("/gatehouse/") + collection));
+    out += ",\"type\":";
+    appendJsonString(out, event.type);
+    out += ",\"subject\":";
+    appendJsonString(out, subjectOf(event));
+    out += ",\"time\":";
+    appendTime(out, event.timeMs);
+    out += ",\"datacontenttype\":\"application/json\",\"position\":";
+    out += QByteArray::number(event.position);
+    out += ",\"stream\":";
+    appendJsonString(out, event.stream);
+    out += ",\"streamversion\":";
+    out += QByteArray::number(event.version);
+    if (!correlation.isEmpty()) {
+        out += ",\"correlationid\":";
+        appendJsonString(out, correlation);
+    }
+    if (!causation.isEmpty()) {
+        out += ",\"causationid\":";
+        appendJsonString(out, causation);
+    }
+    out += ",\"data\":";
+    out += looksLikeJson(event.data) ? event.data : QByteArrayLiteral("null");
+    out += '}';
+    return out;
 }
 
 QByteArray batchToJsonBytes(const RecordedEvents &events)

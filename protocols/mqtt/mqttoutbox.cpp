@@ -11,6 +11,7 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMutex>
 #include <QSaveFile>
 
 #include <mqtt/async_client.h>
@@ -33,6 +34,8 @@ std::string stdString(const QByteArray &bytes)
 } // namespace
 
 // Runs on Paho's threads: hands the outcome to the outbox's thread and returns at once.
+// Acknowledgements are collected and handed over in bursts: one queued call for however many
+// PUBACKs arrived meanwhile, not one per message.
 class MqttOutbox::DeliveryListener final : public mqtt::iaction_listener
 {
 public:
@@ -41,8 +44,12 @@ public:
     void on_success(const mqtt::token &token) override
     {
         const quint64 context = quintptr(token.get_user_context());
-        QMetaObject::invokeMethod(m_outbox, [outbox = m_outbox, context] { outbox->delivered(context); },
-                                  Qt::QueuedConnection);
+        QMutexLocker lock(&m_mutex);
+        m_delivered.push_back(context);
+        if (m_posted)
+            return;
+        m_posted = true;
+        QMetaObject::invokeMethod(m_outbox, [outbox = m_outbox] { outbox->deliveredBurst(); }, Qt::QueuedConnection);
     }
 
     void on_failure(const mqtt::token &token) override
@@ -53,8 +60,18 @@ public:
                                   Qt::QueuedConnection);
     }
 
+    std::vector<quint64> takeDelivered()
+    {
+        QMutexLocker lock(&m_mutex);
+        m_posted = false;
+        return std::exchange(m_delivered, {});
+    }
+
 private:
     MqttOutbox *m_outbox;
+    QMutex m_mutex;
+    std::vector<quint64> m_delivered;
+    bool m_posted = false;
 };
 
 MqttOutbox::MqttOutbox(EventStore *store, const Options &options, QObject *parent)
@@ -187,8 +204,14 @@ void MqttOutbox::publishFrom(const RecordedEvents *live)
     }
     // Only as far as the store has announced: a commit may be readable a moment before it is
     // on disk, and an event must not reach subscribers before that.
+    // Refill in pages: with a full window every PUBACK frees one slot, and reading the log
+    // one row per acknowledgement costs more than the publish. A backlog that fits in the
+    // room left goes out at once (live traffic keeps its latency).
+    const int refillAt = qMax(1, qMin(m_options.pageSize, m_options.window / 4));
     while (room() > 0 && nextPosition() <= m_head) {
         const qint64 announced = m_head - nextPosition() + 1;
+        if (room() < refillAt && announced > room())
+            return;
         const RecordedEvents page = m_store->readAll(nextPosition(), int(qMin<qint64>(announced, qMin(room(), m_options.pageSize))));
         if (page.isEmpty())
             return;
@@ -231,16 +254,23 @@ MqttOutbox::Sent MqttOutbox::publish(const RecordedEvent &event)
     return Sent::Ok;
 }
 
-void MqttOutbox::delivered(quint64 context)
+void MqttOutbox::deliveredBurst()
 {
-    // A PUBACK for any copy of a position (even one sent before a rewind) means the broker has it.
-    const qint64 position = qint64(context & kPositionMask);
-    const qint64 index = position - m_checkpoint - 1;
-    if (index < 0 || index >= qint64(m_acked.size()) || m_acked[size_t(index)])
-        return;
-    ++m_published;
-    markDone(position);
-    pump();
+    // A failure queued after these successes still finds them applied (Paho's order is kept:
+    // the burst was posted before the failure's call).
+    bool progressed = false;
+    for (quint64 context : m_listener->takeDelivered()) {
+        // A PUBACK for any copy of a position (even one sent before a rewind) means the broker has it.
+        const qint64 position = qint64(context & kPositionMask);
+        const qint64 index = position - m_checkpoint - 1;
+        if (index < 0 || index >= qint64(m_acked.size()) || m_acked[size_t(index)])
+            continue;
+        ++m_published;
+        markDone(position);
+        progressed = true;
+    }
+    if (progressed)
+        pump();
 }
 
 void MqttOutbox::failed(quint64 context, int reasonCode)

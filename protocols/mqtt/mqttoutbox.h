@@ -78,7 +78,7 @@ private:
     enum class Sent { Ok, Stop };
     Sent publish(const RecordedEvent &event);
     void markDone(qint64 position);
-    void delivered(quint64 context);
+    void deliveredBurst();   // the PUBACKs the listener collected since the last burst
     void failed(quint64 context, int reasonCode);
     void rewind();
 

@@ -12,13 +12,15 @@
 #      WS_RATE (1,000)/s for WS_SECONDS (10) s; latency = frame read - 202 read (same process).
 #   3. MQTT command ingest: MQTT 5 creates on gatehouse/commands/products/create with response
 #      topic + correlation data, CMD_INFLIGHT (64) in flight, CMD_SECONDS (10) s; RUNS times.
-# Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, EVENTS, WS_*, CMD_*, NINJA_JOBS.
+# Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, EVENTS, WS_*, CMD_*, NINJA_JOBS,
+#              PARTS (default "outbox ws commands": which of the three to run).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${GATEHOUSE_BUILD_DIR:-$root/build}
 runs=${RUNS:-3}
 events=${EVENTS:-50000}
+parts=${PARTS:-outbox ws commands}
 ws_subs=${WS_SUBSCRIBERS:-200}; ws_rate=${WS_RATE:-1000}; ws_seconds=${WS_SECONDS:-10}
 cmd_seconds=${CMD_SECONDS:-10}; cmd_inflight=${CMD_INFLIGHT:-64}
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto is required (apt-get install mosquitto)" >&2; exit 2; }
@@ -56,10 +58,10 @@ url="tcp://${broker#mqtt://}"
 curl -s -o /dev/null -XPOST "http://$gw/api/products" -H 'content-type: application/json' -d '{"name":"warm-up","price":1.5}'
 sleep 0.5
 
-# start_sub FILTER COUNT -> runs the counting subscriber in the background, returns when subscribed
+# start_sub FILTER COUNT [BROKER_URL] -> runs the counting subscriber in the background, returns when subscribed
 start_sub() {
     : >"$tmp/sub.out"
-    "$mq" sub "$url" "$1" "$2" 20 >"$tmp/sub.out" 2>"$tmp/sub.err" &
+    "$mq" sub "${3:-$url}" "$1" "$2" 20 >"$tmp/sub.out" 2>"$tmp/sub.err" &
     sub_pid=$!
     for _ in $(seq 100); do grep -q READY "$tmp/sub.out" && return 0; sleep 0.05; done
     echo "subscriber did not get ready: $(cat "$tmp/sub.err")" >&2; exit 1
@@ -73,6 +75,9 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
+echo "## Live protocols ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1), managed by the engine)"
+echo
+if [[ $parts == *outbox* ]]; then
 # The outbox part runs against its own broker (the managed broker's settings), so the
 # subscriber can be listening before the engine that publishes starts.
 ob_port=$(free_port)
@@ -103,7 +108,7 @@ for run in $(seq "$runs"); do
     load=$("$ws" post "$load_gw" "$events" 16) || echo "warning: not every create was accepted: $load" >&2
     kill "$load_pid"; wait "$load_pid" || true
     # 2. Subscribe, then start an engine whose outbox publishes the whole log.
-    start_sub 'gatehouse/events/#' "$events"
+    start_sub 'gatehouse/events/#' "$events" "$ob_url"
     "$build/app/gatehouse" --headless --data-dir "$data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
         --mqtt-url "$ob_url" 2>"$tmp/outbox.log" &
     outbox_pid=$!
@@ -113,7 +118,7 @@ for run in $(seq "$runs"); do
     payload=$(field avg_payload "$sub"); topic=$(field avg_topic "$sub")
     # Baseline: same payload size, a test topic of the same length (prefix + '/' + 36 characters).
     prefix="bench/raw/$(head -c $((topic > 47 ? topic - 47 : 1)) /dev/zero | tr '\0' 'p')"
-    start_sub 'bench/raw/#' "$events"
+    start_sub 'bench/raw/#' "$events" "$ob_url"
     "$mq" pub "$ob_url" "$prefix" "$events" "${payload%.*}" 64 >/dev/null
     finish_sub
     raw+=("$(field rate "$sub")"); raw_received+=("$(field count "$sub")")
@@ -121,8 +126,6 @@ done
 kill "$ob_broker_pid" 2>/dev/null || true
 o=$(printf '%s\n' "${outbox[@]}" | median); r=$(printf '%s\n' "${raw[@]}" | median); h=$(printf '%s\n' "${http[@]}" | median)
 
-echo "## Live protocols ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1), managed by the engine)"
-echo
 echo "### MQTT: events to one QoS 1 subscriber ($events per run, median of $runs; payload ${payload%.*} B, topic $topic B)"
 echo
 echo "| path | messages/s | runs | received per run | ratio | target |"
@@ -132,11 +135,17 @@ echo "| outbox: preloaded log -> outbox -> mosquitto -> subscriber | $o | ${outb
 echo "| (HTTP ingest rate of the preload, 16 connections, MQTT off) | $h | ${http[*]} | | | |"
 echo
 
+fi
+
+if [[ $parts == *ws* ]]; then
 echo "### WebSocket fan-out"
 echo
 "$ws" fanout "$gw" "$ws_subs" "$ws_rate" "$ws_seconds" 4 || echo "(fan-out reported a problem, see the table)"
 echo
 
+fi
+
+if [[ $parts == *commands* ]]; then
 cmd_rate=(); cmd_p50=(); cmd_p99=(); cmd_lines=()
 for _ in $(seq "$runs"); do
     out=$("$mq" commands "$url" gatehouse "$cmd_seconds" "$cmd_inflight") || echo "warning: $out" >&2
@@ -152,4 +161,5 @@ echo "| reply latency p50 (ms) | $(printf '%s\n' "${cmd_p50[@]}" | median) | ${c
 echo "| reply latency p99 (ms) | $(printf '%s\n' "${cmd_p99[@]}" | median) | ${cmd_p99[*]} |"
 echo
 printf '%s\n' "${cmd_lines[@]}" | sed 's/^/    /'
+fi
 grep -i "warn\|error\|lost" "$tmp/engine.log" | grep -v "^gatehouse.mqtt.broker: .*New\|Client .* closed" | head -5 | sed 's/^/engine: /' >&2 || true
