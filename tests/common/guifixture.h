@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <functional>
 #include <memory>
 
 namespace Gatehouse::Test {
@@ -75,5 +76,18 @@ public:
     std::unique_ptr<Admin::Listeners> listeners;
     std::unique_ptr<Ui::LocalEngineClient> client;
 };
+
+// Makes one client call and waits (spinning the event loop, at most 10 s) for its answer:
+//   waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->get("/events", ctx, cb); })
+inline Ui::ClientReply waitFor(const std::function<void(QObject *, Ui::ReplyCallback)> &call)
+{
+    QObject context;
+    Ui::ClientReply out;
+    bool done = false;
+    call(&context, [&](const Ui::ClientReply &r) { out = r; done = true; });
+    if (!QTest::qWaitFor([&] { return done; }, 10000))
+        qWarning("no reply within 10 s");
+    return out;
+}
 
 } // namespace Gatehouse::Test

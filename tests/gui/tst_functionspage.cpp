@@ -30,16 +30,7 @@ using Ui::JsonRowsModel;
 
 namespace {
 
-Ui::ClientReply waitFor(const std::function<void(QObject *, Ui::ReplyCallback)> &call)
-{
-    QObject context;
-    Ui::ClientReply out;
-    bool done = false;
-    call(&context, [&](const Ui::ClientReply &r) { out = r; done = true; });
-    if (!QTest::qWaitFor([&] { return done; }, 10000))
-        qWarning("no reply within 10 s");
-    return out;
-}
+using Test::waitFor;
 
 // The product catalog plus fn_hits, a collection the test functions write (so the query API
 // serves it).

@@ -41,16 +41,7 @@ private Q_SLOTS:
 };
 
 namespace {
-Ui::ClientReply waitFor(const std::function<void(QObject *, Ui::ReplyCallback)> &call)
-{
-    QObject context;
-    Ui::ClientReply out;
-    bool done = false;
-    call(&context, [&](const Ui::ClientReply &r) { out = r; done = true; });
-    if (!QTest::qWaitFor([&] { return done; }, 10000))
-        qWarning("no reply within 10 s");
-    return out;
-}
+using Test::waitFor;
 
 Ui::ClientReply command(Test::GuiFixture &f, const QString &id, const QString &name, const QByteArray &json)
 {
