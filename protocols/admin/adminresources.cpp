@@ -155,13 +155,31 @@ Http::HttpResponse AdminApi::collections(const Http::HttpRequest &request, const
         o.insert(QStringLiteral("count_including_deleted"), m_engine->readStore()->count(c.name, true));
         return o;
     };
+    // Collections that functions write (ctx.upsert) live in the read store without a
+    // declaration: listed too, without a schema, so the console and scripts can find them.
+    auto describeWritten = [this](const QString &collection) {
+        return QJsonObject{
+            {QStringLiteral("name"), collection},
+            {QStringLiteral("written_by"), QStringLiteral("functions")},
+            {QStringLiteral("count"), m_engine->readStore()->count(collection)},
+            {QStringLiteral("count_including_deleted"), m_engine->readStore()->count(collection, true)},
+        };
+    };
+    const QStringList stored = m_engine->readStore()->collections();
     if (!name.isEmpty()) {
-        const Collection *c = project->collection(name);
-        return c ? Reply::json(200, describe(*c)) : Reply::problem(404, QStringLiteral("no collection '%1'").arg(name));
+        if (const Collection *c = project->collection(name))
+            return Reply::json(200, describe(*c));
+        if (stored.contains(name))
+            return Reply::json(200, describeWritten(name));
+        return Reply::problem(404, QStringLiteral("no collection '%1'").arg(name));
     }
     QJsonArray items;
     for (const Collection &c : project->collections())
         items.append(describe(c));
+    for (const QString &collection : stored) {
+        if (!project->collection(collection))
+            items.append(describeWritten(collection));
+    }
     return Reply::list(items);
 }
 

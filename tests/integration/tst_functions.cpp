@@ -294,6 +294,15 @@ void tst_Functions::upsertIsServedByTheQueryApi()
     QCOMPARE(stats.value(u"errors"_s).toInt(), 0);
     QCOMPARE(stats.value(u"cold_starts"_s).toInt(), 1);
     QVERIFY(stats.value(u"recent_logs"_s).toArray().contains(u"counted p-77"_s));
+    // The collection it writes is listed with the declared ones, marked as written by functions.
+    const QJsonObject written = admin("GET", "/admin/collections/product_stats").json();
+    QCOMPARE(written.value(u"written_by"_s).toString(), u"functions"_s);
+    QCOMPARE(written.value(u"count"_s).toInteger(), 1);
+    bool listed = false;
+    for (const QJsonValue &c : admin("GET", "/admin/collections").json().value(u"items"_s).toArray())
+        listed = listed || c.toObject().value(u"name"_s).toString() == u"product_stats"_s;
+    QVERIFY(listed);
+    QCOMPARE(gateway("GET", "/api/product_stats").json().value(u"items"_s).toArray().size(), 1);
     QCOMPARE(admin("DELETE", "/admin/functions/stats").status, 204);
 }
 
