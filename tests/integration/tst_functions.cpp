@@ -278,6 +278,7 @@ void tst_Functions::upsertIsServedByTheQueryApi()
         {u"code"_s, u"function handle(e, ctx) {\n"
                     "  var old = ctx.get('product_stats', e.subject);\n"
                     "  ctx.upsert('product_stats', e.subject, {name: e.data.name || (old && old.name), seen: (old ? old.seen : 0) + 1});\n"
+                    "  ctx.upsert('undeclared_tally', e.subject, {seen: true});\n"
                     "  console.log('counted', e.subject);\n}"_s},
         {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, QJsonObject{{u"prefix"_s, u"products."_s}}}})}}};
     QCOMPARE(deploy(u"stats"_s, def).status, 201);
@@ -294,14 +295,16 @@ void tst_Functions::upsertIsServedByTheQueryApi()
     QCOMPARE(stats.value(u"errors"_s).toInt(), 0);
     QCOMPARE(stats.value(u"cold_starts"_s).toInt(), 1);
     QVERIFY(stats.value(u"recent_logs"_s).toArray().contains(u"counted p-77"_s));
-    // The collection it writes is listed with the declared ones, marked as written by functions.
-    const QJsonObject written = admin("GET", "/admin/collections/product_stats").json();
+    // A collection it writes without a declaration is listed too, marked as written by functions
+    // (the query API serves declared ones only).
+    const QJsonObject written = admin("GET", "/admin/collections/undeclared_tally").json();
     QCOMPARE(written.value(u"written_by"_s).toString(), u"functions"_s);
     QCOMPARE(written.value(u"count"_s).toInteger(), 1);
-    bool listed = false;
+    QStringList listed;
     for (const QJsonValue &c : admin("GET", "/admin/collections").json().value(u"items"_s).toArray())
-        listed = listed || c.toObject().value(u"name"_s).toString() == u"product_stats"_s;
-    QVERIFY(listed);
+        listed.append(c.toObject().value(u"name"_s).toString());
+    QVERIFY(listed.contains(u"undeclared_tally"_s));
+    QCOMPARE(listed.count(u"product_stats"_s), 1);   // declared: listed once, with its schema
     QCOMPARE(gateway("GET", "/api/product_stats").json().value(u"items"_s).toArray().size(), 1);
     QCOMPARE(admin("DELETE", "/admin/functions/stats").status, 204);
 }
