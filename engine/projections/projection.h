@@ -37,8 +37,16 @@ public:
     virtual void committed() {}
     virtual void discarded() {}
     // A rebuild replays the whole log: a projection may defer work that is cheaper done once
-    // at the end (secondary indexes), which endBulk() then does in its own transaction.
+    // at the end (secondary indexes), which endBulk() then does. Between beginBulk() and
+    // endBulk() apply() may also keep what it folds in memory instead of writing it: the runner
+    // moves the checkpoint only in a transaction where flushBulk() has written everything
+    // applied so far, so documents and checkpoint still commit together. It flushes when
+    // bulkNeedsFlush() says so (a memory budget) and once more right before endBulk(), in the
+    // same transaction. After a rolled-back apply() (discarded()) the runner replays from the
+    // checkpoint. A projection that writes in apply() keeps the defaults: every batch commits.
     virtual void beginBulk() {}
+    virtual bool bulkNeedsFlush() const { return true; }
+    virtual bool flushBulk(ReadStore::WriteTransaction &tx, QString *error) { Q_UNUSED(tx) Q_UNUSED(error) return true; }
     virtual bool endBulk(ReadStore::WriteTransaction &tx, QString *error) { Q_UNUSED(tx) Q_UNUSED(error) return true; }
 };
 

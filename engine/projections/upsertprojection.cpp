@@ -1,8 +1,9 @@
 #include "upsertprojection.h"
 
 #include "config/collectioncatalog.h"
-#include "readmodel/documentfold.h"
 #include "store/cloudevent.h"
+
+#include <algorithm>
 
 namespace Gatehouse {
 
@@ -13,60 +14,131 @@ UpsertProjection::UpsertProjection(const CollectionCatalog *catalog, QObject *pa
     qRegisterMetaType<QList<Gatehouse::StoredDocument>>("QList<Gatehouse::StoredDocument>");
 }
 
+UpsertProjection::Fold &UpsertProjection::foldOf(const QString &collection)
+{
+    for (const auto &f : m_folds) {
+        if (f->collection == collection)
+            return *f;
+    }
+    m_folds.push_back(std::make_unique<Fold>());
+    m_folds.back()->collection = collection;
+    return *m_folds.back();
+}
+
 bool UpsertProjection::apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault)
 {
     const auto project = m_catalog->snapshot();
-    // Records touched by this batch, folded in memory and written once each at the end: an
-    // entity changed several times in a batch costs one write, and no read after a write.
-    QHash<QString, qsizetype> touched;   // collection + '/' + id -> index in m_changed
+    // Records touched by this batch (and, while rebuilding, by the batches before it) are
+    // folded in memory and written once each: an entity changed several times costs one
+    // write, and no read after a write.
+    Fold *fold = nullptr;
     for (qsizetype i = 0; i < events.size(); ++i) {
         const RecordedEvent &e = events.at(i);
         const DocumentFold::Verb verb = DocumentFold::verbOf(e);
         if (verb == DocumentFold::Verb::Other)
             continue;
         const QString collectionName = CloudEvent::collectionOf(e.type);
-        const Collection *collection = project->collection(collectionName);
-        if (!collection)
-            continue;   // not a write collection of this project (e.g. emitted by a function)
-        if (!m_ensured.contains(collectionName)) {
-            if (!tx.ensureCollection(collectionName, m_bulk ? QStringList() : collection->indexedFields)) {
-                *fault = {tx.errorString(), e.position, e.id, int(i)};
-                return false;
+        if (!fold || fold->collection != collectionName) {
+            const Collection *collection = project->collection(collectionName);
+            if (!collection)
+                continue;   // not a write collection of this project (e.g. emitted by a function)
+            if (!m_ensured.contains(collection->name)) {
+                if (!tx.ensureCollection(collection->name, m_bulk ? QStringList() : collection->indexedFields)) {
+                    *fault = {tx.errorString(), e.position, e.id, int(i)};
+                    return false;
+                }
+                m_ensured.insert(collection->name);
             }
-            m_ensured.insert(collectionName);
+            fold = &foldOf(collection->name);
         }
-        const QString id = CloudEvent::subjectOf(e);
-        const QString key = collectionName + QLatin1Char('/') + id;
-        std::optional<StoredDocument> record;
-        const auto slot = touched.constFind(key);
-        if (slot != touched.cend())
-            record = m_changed.at(*slot);
-        else if (verb != DocumentFold::Verb::Created)
-            record = tx.get(collectionName, id);
+        QJsonObject data;
         QString error;
-        if (!DocumentFold::apply(record, e, collectionName, id, &error)) {
+        if (!DocumentFold::parseData(e, verb, &data, &error)) {
             *fault = {error, e.position, e.id, int(i)};
             return false;
         }
-        if (slot != touched.cend()) {
-            m_changed[*slot] = std::move(*record);
+        const QString id = CloudEvent::subjectOf(e);
+        auto slot = fold->records.find(id);
+        if (slot == fold->records.end()) {
+            std::optional<StoredDocument> stored;
+            if (verb != DocumentFold::Verb::Created)
+                stored = tx.get(fold->collection, id);
+            DocumentFold::Record record = stored ? DocumentFold::Record(std::move(*stored)) : DocumentFold::Record(fold->collection, id);
+            slot = fold->records.emplace(id, Slot{std::move(record), false}).first;
+            m_foldBytes += 2 * id.size() + 64;   // the key and the hash node
         } else {
-            touched.insert(key, m_changed.size());
-            m_changed.append(std::move(*record));
+            m_foldBytes -= slot->second.record.approximateBytes();
+        }
+        Slot &s = slot->second;
+        s.record.apply(verb, e, data);
+        m_foldBytes += s.record.approximateBytes();
+        if (!s.dirty) {
+            s.dirty = true;
+            m_dirty.emplace_back(fold, &s);
         }
     }
-    for (const StoredDocument &doc : std::as_const(m_changed)) {
-        if (!tx.put(doc)) {
-            *fault = {tx.errorString(), doc.position, QString(), -1};
-            return false;
-        }
+    if (m_bulk)
+        return true;   // flushBulk() writes them
+    QString error;
+    const bool written = writeDirty(tx, false, &error);
+    clearFold();
+    if (!written)
+        *fault = {error, events.last().position, events.last().id, -1};
+    return written;
+}
+
+bool UpsertProjection::writeDirty(ReadStore::WriteTransaction &tx, bool sorted, QString *error)
+{
+    if (sorted) {
+        // Into an empty table, rows in key order append to the last page instead of splitting
+        // pages all over the tree.
+        std::sort(m_dirty.begin(), m_dirty.end(), [](const auto &a, const auto &b) {
+            return a.first != b.first ? a.first->collection < b.first->collection
+                                      : a.second->record.id() < b.second->record.id();
+        });
     }
+    const qsizetype first = m_changed.size();
+    m_changed.reserve(first + qsizetype(m_dirty.size()));
+    for (const auto &[fold, slot] : m_dirty) {
+        const qint64 before = slot->record.approximateBytes();
+        m_changed.append(slot->record.stored());
+        m_foldBytes += slot->record.approximateBytes() - before;
+        slot->dirty = false;
+    }
+    m_dirty.clear();
+    if (!tx.put(m_changed.mid(first))) {
+        *error = tx.errorString();
+        return false;
+    }
+    return true;
+}
+
+void UpsertProjection::clearFold()
+{
+    m_folds.clear();
+    m_dirty.clear();
+    m_foldBytes = 0;
+}
+
+void UpsertProjection::beginBulk()
+{
+    m_bulk = true;
+    clearFold();
+}
+
+bool UpsertProjection::flushBulk(ReadStore::WriteTransaction &tx, QString *error)
+{
+    if (!writeDirty(tx, true, error))
+        return false;
+    if (bulkNeedsFlush())
+        clearFold();   // over the budget even when clean: later events read records back
     return true;
 }
 
 bool UpsertProjection::endBulk(ReadStore::WriteTransaction &tx, QString *error)
 {
     m_bulk = false;
+    clearFold();
     const auto project = m_catalog->snapshot();
     for (const QString &name : std::as_const(m_ensured)) {
         const Collection *c = project->collection(name);
@@ -89,6 +161,7 @@ bool UpsertProjection::reset(ReadStore::WriteTransaction &tx, QString *error)
     }
     m_ensured.clear();
     m_changed.clear();
+    clearFold();
     return true;
 }
 
@@ -104,6 +177,8 @@ void UpsertProjection::committed()
 void UpsertProjection::discarded()
 {
     m_changed.clear();
+    // Records folded since the checkpoint are gone too: the runner replays from there.
+    clearFold();
     // A rolled-back transaction may have created tables that are gone again.
     m_ensured.clear();
 }
