@@ -1,5 +1,6 @@
 #include "projectionrunner.h"
 
+#include "logreadahead.h"
 #include "store/eventstore.h"
 
 #include <QCoreApplication>
@@ -83,7 +84,7 @@ bool flushBulk(Projection &projection, ReadStore::WriteTransaction &tx, const QS
 // held, and the events from the checkpoint up to the bad one are replayed and committed, so
 // the projection stops exactly at the bad event, as outside a rebuild.
 bool applyBulk(Projection &projection, EventStore &store, ReadStore &readStore, const RecordedEvents &events,
-               qint64 *checkpoint, ProjectionFault *fault)
+               qint64 *checkpoint, ProjectionFault *fault, const BatchDigest *digest = nullptr)
 {
     if (events.isEmpty())
         return true;
@@ -104,7 +105,7 @@ bool applyBulk(Projection &projection, EventStore &store, ReadStore &readStore, 
     auto tx = readStore.begin();
     if (!tx)
         return failed({readStore.errorString(), events.first().position, events.first().id, -1});
-    if (!projection.apply(events, *tx, &f)) {
+    if (!projection.applyDigested(events, digest, *tx, &f)) {
         tx.reset();
         return failed(f);
     }
@@ -570,17 +571,20 @@ bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store,
     qint64 checkpoint = 0;
     qint64 folded = 0;
     progress(0, total);
+    // The next batches are read and digested on another thread while this one is applied.
+    LogReadAhead log(store, projection, 1, kRebuildBatch);
     for (;;) {
-        const RecordedEvents events = store.readAll(folded + 1, kCatchUpBatch * 4);
-        if (events.isEmpty())
+        LogReadAhead::Batch batch = log.next();
+        if (batch.events.isEmpty())
             break;
         ProjectionFault fault;
-        if (!applyBulk(projection, store, readStore, events, &checkpoint, &fault)) {
+        if (!applyBulk(projection, store, readStore, batch.events, &checkpoint, &fault, batch.digest.get())) {
             *error = QStringLiteral("event at position %1 (%2): %3").arg(fault.position).arg(fault.eventId, fault.error);
             return false;
         }
-        folded = events.last().position;
+        folded = batch.events.last().position;
         progress(folded, qMax(total, folded));
+        log.recycle(std::move(batch));
     }
     auto tx = readStore.begin();
     if (!tx || !flushBulk(projection, *tx, projection.name(), folded, error) || !projection.endBulk(*tx, error) || !tx->commit()) {

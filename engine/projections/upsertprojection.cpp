@@ -25,21 +25,63 @@ UpsertProjection::Fold &UpsertProjection::foldOf(const QString &collection)
     return *m_folds.back();
 }
 
+namespace {
+// Each event's verb, subject and parsed data (or why it could not be parsed).
+struct UpsertDigest final : BatchDigest
+{
+    struct Item
+    {
+        DocumentFold::Verb verb = DocumentFold::Verb::Other;
+        QString id;
+        QJsonObject data;
+        QString error;
+    };
+    std::vector<Item> items;
+};
+} // namespace
+
+std::shared_ptr<const BatchDigest> UpsertProjection::digest(const RecordedEvents &events) const
+{
+    auto digest = std::make_shared<UpsertDigest>();
+    digest->items.resize(size_t(events.size()));
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        const RecordedEvent &e = events.at(i);
+        UpsertDigest::Item &item = digest->items[size_t(i)];
+        item.verb = DocumentFold::verbOf(e);
+        if (item.verb == DocumentFold::Verb::Other)
+            continue;
+        item.id = CloudEvent::subjectOf(e);
+        DocumentFold::parseData(e, item.verb, &item.data, &item.error);
+    }
+    return digest;
+}
+
 bool UpsertProjection::apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault)
 {
+    return applyDigested(events, nullptr, tx, fault);
+}
+
+bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDigest *digest, ReadStore::WriteTransaction &tx,
+                                     ProjectionFault *fault)
+{
+    const auto *digested = dynamic_cast<const UpsertDigest *>(digest);
+    if (digested && digested->items.size() != size_t(events.size()))
+        digested = nullptr;
     const auto project = m_catalog->snapshot();
     // Records touched by this batch (and, while rebuilding, by the batches before it) are
     // folded in memory and written once each: an entity changed several times costs one
     // write, and no read after a write.
     Fold *fold = nullptr;
+    UpsertDigest::Item parsed;
     for (qsizetype i = 0; i < events.size(); ++i) {
         const RecordedEvent &e = events.at(i);
-        const DocumentFold::Verb verb = DocumentFold::verbOf(e);
+        const DocumentFold::Verb verb = digested ? digested->items[size_t(i)].verb : DocumentFold::verbOf(e);
         if (verb == DocumentFold::Verb::Other)
             continue;
-        const QString collectionName = CloudEvent::collectionOf(e.type);
+        const qsizetype dot = e.type.lastIndexOf(QLatin1Char('.'));
+        const QStringView collectionName = dot < 0 ? QStringView(e.type) : QStringView(e.type).left(dot);   // CloudEvent::collectionOf
         if (!fold || fold->collection != collectionName) {
-            const Collection *collection = project->collection(collectionName);
+            const Collection *collection = project->collection(collectionName.toString());
             if (!collection)
                 continue;   // not a write collection of this project (e.g. emitted by a function)
             if (!m_ensured.contains(collection->name)) {
@@ -51,13 +93,17 @@ bool UpsertProjection::apply(const RecordedEvents &events, ReadStore::WriteTrans
             }
             fold = &foldOf(collection->name);
         }
-        QJsonObject data;
-        QString error;
-        if (!DocumentFold::parseData(e, verb, &data, &error)) {
-            *fault = {error, e.position, e.id, int(i)};
+        const UpsertDigest::Item *item = digested ? &digested->items[size_t(i)] : nullptr;
+        if (!item) {
+            parsed = {verb, CloudEvent::subjectOf(e), {}, {}};
+            DocumentFold::parseData(e, verb, &parsed.data, &parsed.error);
+            item = &parsed;
+        }
+        if (!item->error.isEmpty()) {
+            *fault = {item->error, e.position, e.id, int(i)};
             return false;
         }
-        const QString id = CloudEvent::subjectOf(e);
+        const QString &id = item->id;
         auto slot = fold->records.find(id);
         if (slot == fold->records.end()) {
             std::optional<StoredDocument> stored;
@@ -70,7 +116,7 @@ bool UpsertProjection::apply(const RecordedEvents &events, ReadStore::WriteTrans
             m_foldBytes -= slot->second.record.approximateBytes();
         }
         Slot &s = slot->second;
-        s.record.apply(verb, e, data);
+        s.record.apply(verb, e, item->data);
         m_foldBytes += s.record.approximateBytes();
         if (!s.dirty) {
             s.dirty = true;

@@ -34,6 +34,9 @@ public:
 
     QString name() const override { return QStringLiteral("upsert"); }
     bool apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault) override;
+    std::shared_ptr<const BatchDigest> digest(const RecordedEvents &events) const override;
+    bool applyDigested(const RecordedEvents &events, const BatchDigest *digest, ReadStore::WriteTransaction &tx,
+                       ProjectionFault *fault) override;
     bool reset(ReadStore::WriteTransaction &tx, QString *error) override;
     void committed() override;
     void discarded() override;
