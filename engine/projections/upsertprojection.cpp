@@ -3,7 +3,11 @@
 #include "config/collectioncatalog.h"
 #include "store/cloudevent.h"
 
+#include <QScopeGuard>
+
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 namespace Gatehouse {
 
@@ -133,9 +137,9 @@ bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDi
     return written;
 }
 
-bool UpsertProjection::writeDirty(ReadStore::WriteTransaction &tx, bool sorted, QString *error)
+bool UpsertProjection::writeDirty(ReadStore::WriteTransaction &tx, bool bulk, QString *error)
 {
-    if (sorted) {
+    if (bulk) {
         // Into an empty table, rows in key order append to the last page instead of splitting
         // pages all over the tree.
         std::sort(m_dirty.begin(), m_dirty.end(), [](const auto &a, const auto &b) {
@@ -143,19 +147,52 @@ bool UpsertProjection::writeDirty(ReadStore::WriteTransaction &tx, bool sorted, 
                                       : a.second->record.id() < b.second->record.id();
         });
     }
-    const qsizetype first = m_changed.size();
-    m_changed.reserve(first + qsizetype(m_dirty.size()));
-    for (const auto &[fold, slot] : m_dirty) {
-        const qint64 before = slot->record.approximateBytes();
-        m_changed.append(slot->record.stored());
-        m_foldBytes += slot->record.approximateBytes() - before;
-        slot->dirty = false;
+    constexpr size_t kChunk = 1024;
+    const size_t n = m_dirty.size();
+    std::vector<qint64> before(n);
+    for (size_t i = 0; i < n; ++i)
+        before[i] = m_dirty[i].second->record.approximateBytes();
+    // A rebuild's flush serialises the documents on another thread, ahead of this one writing
+    // them chunk by chunk: serialising is the larger half of the work. This thread touches a
+    // record only once the other is past it.
+    std::atomic<size_t> serialised{n};
+    std::thread serialiser;
+    if (bulk && n > kChunk) {
+        serialised = 0;
+        serialiser = std::thread([this, &serialised, n] {
+            for (size_t i = 0; i < n; ++i) {
+                m_dirty[i].second->record.stored();
+                if ((i + 1) % kChunk == 0 || i + 1 == n) {
+                    serialised.store(i + 1, std::memory_order_release);
+                    serialised.notify_one();
+                }
+            }
+        });
+    }
+    const auto joined = qScopeGuard([&serialiser] {
+        if (serialiser.joinable())
+            serialiser.join();
+    });
+    m_changed.reserve(m_changed.size() + qsizetype(n));
+    for (size_t begin = 0; begin < n; begin += kChunk) {
+        const size_t end = std::min(n, begin + kChunk);
+        for (size_t ready = serialised.load(std::memory_order_acquire); ready < end; ready = serialised.load(std::memory_order_acquire))
+            serialised.wait(ready, std::memory_order_acquire);
+        QList<StoredDocument> chunk;
+        chunk.reserve(qsizetype(end - begin));
+        for (size_t i = begin; i < end; ++i) {
+            Slot *slot = m_dirty[i].second;
+            chunk.append(slot->record.stored());
+            m_foldBytes += slot->record.approximateBytes() - before[i];
+            slot->dirty = false;
+        }
+        if (!tx.put(chunk)) {
+            *error = tx.errorString();
+            return false;
+        }
+        m_changed.append(chunk);
     }
     m_dirty.clear();
-    if (!tx.put(m_changed.mid(first))) {
-        *error = tx.errorString();
-        return false;
-    }
     return true;
 }
 

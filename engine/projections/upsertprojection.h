@@ -64,7 +64,7 @@ private:
     };
 
     Fold &foldOf(const QString &collection);
-    bool writeDirty(ReadStore::WriteTransaction &tx, bool sorted, QString *error);
+    bool writeDirty(ReadStore::WriteTransaction &tx, bool bulk, QString *error);
     void clearFold();
 
     const CollectionCatalog *m_catalog;
