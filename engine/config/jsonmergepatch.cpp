@@ -1,7 +1,5 @@
 #include "jsonmergepatch.h"
 
-#include <QJsonObject>
-
 namespace Gatehouse::JsonMergePatch {
 
 QJsonValue apply(const QJsonValue &target, const QJsonValue &patch)
@@ -11,14 +9,25 @@ QJsonValue apply(const QJsonValue &target, const QJsonValue &patch)
 
     // A non-object target (or none at all) is replaced by an empty object first.
     QJsonObject result = target.isObject() ? target.toObject() : QJsonObject();
-    const QJsonObject members = patch.toObject();
-    for (auto it = members.constBegin(); it != members.constEnd(); ++it) {
-        if (it.value().isNull())
-            result.remove(it.key());
-        else
-            result.insert(it.key(), apply(result.value(it.key()), it.value()));
-    }
+    applyTo(result, patch.toObject());
     return result;
+}
+
+void applyTo(QJsonObject &target, const QJsonObject &patch)
+{
+    for (auto it = patch.constBegin(); it != patch.constEnd(); ++it) {
+        const QJsonValue value = it.value();
+        if (value.isNull()) {
+            target.remove(it.key());
+        } else if (value.isObject()) {
+            const auto current = target.constFind(it.key());
+            QJsonObject member = current != target.constEnd() && current->isObject() ? current->toObject() : QJsonObject();
+            applyTo(member, value.toObject());
+            target.insert(it.key(), member);
+        } else {
+            target.insert(it.key(), value);
+        }
+    }
 }
 
 } // namespace Gatehouse::JsonMergePatch

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonObject>
 #include <QJsonValue>
 
 namespace Gatehouse {
@@ -10,6 +11,9 @@ namespace Gatehouse {
 namespace JsonMergePatch {
 
 QJsonValue apply(const QJsonValue &target, const QJsonValue &patch);
+// The same merge of an object patch into an object, changing `target` in place: a document
+// folded over many updates is not copied for each one.
+void applyTo(QJsonObject &target, const QJsonObject &patch);
 
 } // namespace JsonMergePatch
 } // namespace Gatehouse

@@ -1,5 +1,6 @@
 #include "projectionrunner.h"
 
+#include "logreadahead.h"
 #include "store/eventstore.h"
 
 #include <QCoreApplication>
@@ -60,6 +61,97 @@ bool applyInTransaction(Projection &projection, ReadStore &readStore, const Reco
     projection.committed();
     return true;
 }
+
+bool replayBulk(Projection &projection, EventStore &store, ReadStore &readStore, qint64 upTo, qint64 *checkpoint,
+                ProjectionFault *fault);
+
+// Writes what a rebuilding projection holds in memory and moves the checkpoint to `folded`,
+// in the transaction `tx`.
+bool flushBulk(Projection &projection, ReadStore::WriteTransaction &tx, const QString &name, qint64 folded, QString *error)
+{
+    if (!projection.flushBulk(tx, error))
+        return false;
+    if (!tx.setCheckpoint(name, folded)) {
+        *error = tx.errorString();
+        return false;
+    }
+    return true;
+}
+
+// A rebuild's batch: the projection folds it, perhaps only in memory; when it asks to, what it
+// holds is written in the same transaction as the checkpoint (*checkpoint is then the last
+// event of the batch). On a fault nothing of the batch stays: the projection drops what it
+// held, and the events from the checkpoint up to the bad one are replayed and committed, so
+// the projection stops exactly at the bad event, as outside a rebuild.
+bool applyBulk(Projection &projection, EventStore &store, ReadStore &readStore, const RecordedEvents &events,
+               qint64 *checkpoint, ProjectionFault *fault, const BatchDigest *digest = nullptr)
+{
+    if (events.isEmpty())
+        return true;
+    const auto failed = [&](const ProjectionFault &f) {
+        projection.discarded();
+        if (f.index >= 0) {
+            const qint64 upTo = f.index > 0 ? events.at(f.index - 1).position : events.first().position - 1;
+            ProjectionFault ignored;
+            if (upTo > *checkpoint)
+                replayBulk(projection, store, readStore, upTo, checkpoint, &ignored);
+        }
+        *fault = f;
+        return false;
+    };
+    ProjectionFault f;
+    if (!projection.prepare(events, &f))
+        return failed(f);
+    auto tx = readStore.begin();
+    if (!tx)
+        return failed({readStore.errorString(), events.first().position, events.first().id, -1});
+    if (!projection.applyDigested(events, digest, *tx, &f)) {
+        tx.reset();
+        return failed(f);
+    }
+    const bool flush = projection.bulkNeedsFlush();
+    QString error;
+    if ((flush && !flushBulk(projection, *tx, projection.name(), events.last().position, &error)) || !tx->commit()) {
+        *fault = {error.isEmpty() ? tx->errorString() : error, events.last().position, events.last().id, -1};
+        tx.reset();
+        projection.discarded();
+        return false;
+    }
+    tx.reset();
+    if (flush)
+        *checkpoint = events.last().position;
+    projection.committed();
+    return true;
+}
+
+// Folds (checkpoint, upTo] from the log again and commits it with the checkpoint at upTo.
+bool replayBulk(Projection &projection, EventStore &store, ReadStore &readStore, qint64 upTo, qint64 *checkpoint,
+                ProjectionFault *fault)
+{
+    qint64 folded = *checkpoint;
+    while (folded < upTo) {
+        const RecordedEvents events = store.readAll(folded + 1, int(qMin<qint64>(ProjectionRunner::kCatchUpBatch, upTo - folded)));
+        if (events.isEmpty())
+            break;
+        if (!applyBulk(projection, store, readStore, events, checkpoint, fault))
+            return false;
+        folded = events.last().position;
+    }
+    if (*checkpoint == folded)
+        return true;
+    auto tx = readStore.begin();
+    QString error;
+    if (!tx || !flushBulk(projection, *tx, projection.name(), folded, &error) || !tx->commit()) {
+        *fault = {error.isEmpty() ? (tx ? tx->errorString() : readStore.errorString()) : error, folded, QString(), -1};
+        tx.reset();
+        projection.discarded();
+        return false;
+    }
+    tx.reset();
+    *checkpoint = folded;
+    projection.committed();
+    return true;
+}
 } // namespace
 
 struct ProjectionRunner::Private
@@ -71,7 +163,9 @@ struct ProjectionRunner::Private
     QThread thread;
     QString name;
 
-    std::atomic<qint64> position{0};
+    std::atomic<qint64> position{0};     // committed with the checkpoint
+    std::atomic<qint64> folded{0};       // applied, maybe only in memory while rebuilding
+    bool bulk = false;                   // rebuilding (beginBulk() .. endBulk()); runner thread only
     mutable QMutex statsMutex;
     Status status = Status::Stopped;     // guarded by statsMutex (written on the runner thread)
     QString error;
@@ -120,9 +214,9 @@ struct ProjectionRunner::Private
         if (s != Status::CatchingUp && s != Status::Rebuilding && s != Status::Running)
             return;
         const int batch = s == Status::Running ? kLiveBatch : kCatchUpBatch;
-        const RecordedEvents events = store->readAll(position + 1, batch);
+        const RecordedEvents events = store->readAll(folded + 1, batch);
         if (events.isEmpty()) {
-            if (s == Status::Rebuilding && !finishBulk())
+            if (bulk && !finishBulk())
                 return;
             if (s != Status::Running) {
                 qCInfo(lcProjections) << name << "caught up at position" << position.load();
@@ -134,16 +228,31 @@ struct ProjectionRunner::Private
             scheduleCatchUp();
     }
 
+    // What the projection still holds, the checkpoint and the deferred work in one transaction.
     bool finishBulk()
     {
         auto tx = readStore->begin();
         QString error;
-        if (!tx || !projection->endBulk(*tx, &error) || !tx->commit()) {
-            QMutexLocker lock(&statsMutex);
-            status = Status::Faulted;
-            this->error = QStringLiteral("finishing the rebuild failed: ") + (error.isEmpty() && tx ? tx->errorString() : error);
+        if (!tx || !flushBulk(*projection, *tx, name, folded, &error) || !projection->endBulk(*tx, &error) || !tx->commit()) {
+            if (error.isEmpty())
+                error = tx ? tx->errorString() : readStore->errorString();
+            tx.reset();
+            projection->discarded();
+            position = readStore->checkpoint(name);
+            folded = position.load();
+            {
+                QMutexLocker lock(&statsMutex);
+                status = Status::Faulted;
+                this->error = QStringLiteral("finishing the rebuild failed: ") + error;
+            }
+            Q_EMIT q->statsChanged();
             return false;
         }
+        tx.reset();
+        bulk = false;
+        position = folded.load();
+        projection->committed();
+        notifyWaiters();
         return true;
     }
 
@@ -152,9 +261,9 @@ struct ProjectionRunner::Private
         const Status s = currentStatus();
         if (s != Status::Running || catchUpScheduled || events.isEmpty())
             return;   // paused, faulted or catching up: the log is read from the checkpoint later
-        if (events.last().position <= position)
+        if (events.last().position <= folded)
             return;
-        if (events.first().position == position + 1)
+        if (events.first().position == folded + 1)
             applyBatch(events);   // straight from the signal: no re-read
         else
             scheduleCatchUp();
@@ -163,8 +272,12 @@ struct ProjectionRunner::Private
     bool applyBatch(const RecordedEvents &events)
     {
         ProjectionFault fault;
-        if (!applyInTransaction(*projection, *readStore, events, &fault)) {
+        qint64 checkpoint = position;
+        const bool applied = bulk ? applyBulk(*projection, *store, *readStore, events, &checkpoint, &fault)
+                                  : applyInTransaction(*projection, *readStore, events, &fault);
+        if (!applied) {
             position = readStore->checkpoint(name);
+            folded = position.load();
             {
                 QMutexLocker lock(&statsMutex);
                 status = Status::Faulted;
@@ -177,11 +290,12 @@ struct ProjectionRunner::Private
             notifyWaiters();
             return false;
         }
-        position = events.last().position;
+        folded = events.last().position;
+        position = bulk ? checkpoint : folded.load();
         {
             QMutexLocker lock(&statsMutex);
             const qint64 now = steadyMs();
-            samples.emplace_back(now, position.load());
+            samples.emplace_back(now, folded.load());
             while (samples.size() > 2 && samples.front().first < now - 3000)
                 samples.pop_front();
         }
@@ -269,6 +383,7 @@ void ProjectionRunner::start()
     if (d->thread.isRunning())
         return;
     d->position = d->readStore->checkpoint(d->name);
+    d->folded = d->position.load();
     setParent(nullptr);   // a QObject with a parent cannot change threads
     moveToThread(&d->thread);
     if (auto *obj = dynamic_cast<QObject *>(d->projection.get()))
@@ -291,6 +406,10 @@ void ProjectionRunner::stop()
         return;
     QMetaObject::invokeMethod(this, [this] {
         disconnect(d->store, nullptr, this, nullptr);
+        if (d->bulk) {
+            d->projection->discarded();   // folded in memory only: replayed from the checkpoint
+            d->folded = d->position.load();
+        }
         {
             QMutexLocker lock(&d->statsMutex);
             d->status = Status::Stopped;
@@ -334,8 +453,10 @@ void ProjectionRunner::resume()
             d->error.clear();
             d->faultPosition = 0;
             d->faultEventId.clear();
-            d->status = d->rebuildTarget > d->position ? Status::Rebuilding : Status::CatchingUp;
+            d->status = d->bulk ? Status::Rebuilding : Status::CatchingUp;
         }
+        if (d->bulk && s == Status::Faulted)
+            d->projection->beginBulk();   // a failed endBulk() may have ended it; it folds again from the checkpoint
         Q_EMIT statsChanged();
         d->scheduleCatchUp();
     }, Qt::QueuedConnection);
@@ -355,7 +476,9 @@ void ProjectionRunner::rebuild()
         tx.reset();
         d->projection->committed();
         d->projection->beginBulk();
+        d->bulk = true;
         d->position = 0;
+        d->folded = 0;
         {
             QMutexLocker lock(&d->statsMutex);
             d->rebuildTarget = d->store->headPosition();
@@ -395,7 +518,7 @@ ProjectionRunner::Stats ProjectionRunner::stats() const
             s.lagMs = qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - next.first().timeMs);
     }
     const qint64 target = s.status == Status::Rebuilding ? s.rebuildTarget : s.head;
-    s.progress = target > 0 ? qMin(1.0, double(s.position) / double(target)) : 1.0;
+    s.progress = target > 0 ? qMin(1.0, double(d->folded) / double(target)) : 1.0;
     return s;
 }
 
@@ -445,26 +568,34 @@ bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store,
     projection.committed();
     projection.beginBulk();
     const qint64 total = store.headPosition();
-    qint64 position = 0;
+    qint64 checkpoint = 0;
+    qint64 folded = 0;
     progress(0, total);
+    // The next batches are read and digested on another thread while this one is applied.
+    LogReadAhead log(store, projection, 1, kRebuildBatch);
     for (;;) {
-        const RecordedEvents events = store.readAll(position + 1, kCatchUpBatch * 4);
-        if (events.isEmpty())
+        LogReadAhead::Batch batch = log.next();
+        if (batch.events.isEmpty())
             break;
         ProjectionFault fault;
-        if (!applyInTransaction(projection, readStore, events, &fault)) {
+        if (!applyBulk(projection, store, readStore, batch.events, &checkpoint, &fault, batch.digest.get())) {
             *error = QStringLiteral("event at position %1 (%2): %3").arg(fault.position).arg(fault.eventId, fault.error);
             return false;
         }
-        position = events.last().position;
-        progress(position, qMax(total, position));
+        folded = batch.events.last().position;
+        progress(folded, qMax(total, folded));
+        log.recycle(std::move(batch));
     }
     auto tx = readStore.begin();
-    if (!tx || !projection.endBulk(*tx, error) || !tx->commit()) {
+    if (!tx || !flushBulk(projection, *tx, projection.name(), folded, error) || !projection.endBulk(*tx, error) || !tx->commit()) {
         if (error->isEmpty())
             *error = tx ? tx->errorString() : readStore.errorString();
+        tx.reset();
+        projection.discarded();
         return false;
     }
+    tx.reset();
+    projection.committed();
     return true;
 }
 

@@ -45,6 +45,9 @@ public:
 
     static constexpr int kLiveBatch = 1000;
     static constexpr int kCatchUpBatch = 5000;
+    // An offline rebuild reads ahead in small batches: they are handed between two threads
+    // while still in the cache, and records stay in memory across batches anyway.
+    static constexpr int kRebuildBatch = 1000;
 
     ProjectionRunner(std::shared_ptr<Projection> projection, EventStore *store, ReadStore *readStore,
                      QObject *parent = nullptr);

@@ -1,4 +1,5 @@
 list(APPEND GATEHOUSE_ENGINE_SOURCES
+    projections/logreadahead.cpp projections/logreadahead.h
     projections/projection.h
     projections/projectionrunner.cpp projections/projectionrunner.h
     projections/upsertprojection.cpp projections/upsertprojection.h)

@@ -1,8 +1,13 @@
 #include "upsertprojection.h"
 
 #include "config/collectioncatalog.h"
-#include "readmodel/documentfold.h"
 #include "store/cloudevent.h"
+
+#include <QScopeGuard>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
 
 namespace Gatehouse {
 
@@ -13,60 +18,210 @@ UpsertProjection::UpsertProjection(const CollectionCatalog *catalog, QObject *pa
     qRegisterMetaType<QList<Gatehouse::StoredDocument>>("QList<Gatehouse::StoredDocument>");
 }
 
-bool UpsertProjection::apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault)
+UpsertProjection::Fold &UpsertProjection::foldOf(const QString &collection)
 {
-    const auto project = m_catalog->snapshot();
-    // Records touched by this batch, folded in memory and written once each at the end: an
-    // entity changed several times in a batch costs one write, and no read after a write.
-    QHash<QString, qsizetype> touched;   // collection + '/' + id -> index in m_changed
+    for (const auto &f : m_folds) {
+        if (f->collection == collection)
+            return *f;
+    }
+    m_folds.push_back(std::make_unique<Fold>());
+    m_folds.back()->collection = collection;
+    return *m_folds.back();
+}
+
+namespace {
+// Each event's verb, subject and parsed data (or why it could not be parsed).
+struct UpsertDigest final : BatchDigest
+{
+    struct Item
+    {
+        DocumentFold::Verb verb = DocumentFold::Verb::Other;
+        QString id;
+        QJsonObject data;
+        QString error;
+    };
+    std::vector<Item> items;
+};
+} // namespace
+
+std::shared_ptr<const BatchDigest> UpsertProjection::digest(const RecordedEvents &events) const
+{
+    auto digest = std::make_shared<UpsertDigest>();
+    digest->items.resize(size_t(events.size()));
     for (qsizetype i = 0; i < events.size(); ++i) {
         const RecordedEvent &e = events.at(i);
-        const DocumentFold::Verb verb = DocumentFold::verbOf(e);
+        UpsertDigest::Item &item = digest->items[size_t(i)];
+        item.verb = DocumentFold::verbOf(e);
+        if (item.verb == DocumentFold::Verb::Other)
+            continue;
+        item.id = CloudEvent::subjectOf(e);
+        DocumentFold::parseData(e, item.verb, &item.data, &item.error);
+    }
+    return digest;
+}
+
+bool UpsertProjection::apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault)
+{
+    return applyDigested(events, nullptr, tx, fault);
+}
+
+bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDigest *digest, ReadStore::WriteTransaction &tx,
+                                     ProjectionFault *fault)
+{
+    const auto *digested = dynamic_cast<const UpsertDigest *>(digest);
+    if (digested && digested->items.size() != size_t(events.size()))
+        digested = nullptr;
+    const auto project = m_catalog->snapshot();
+    // Records touched by this batch (and, while rebuilding, by the batches before it) are
+    // folded in memory and written once each: an entity changed several times costs one
+    // write, and no read after a write.
+    Fold *fold = nullptr;
+    UpsertDigest::Item parsed;
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        const RecordedEvent &e = events.at(i);
+        const DocumentFold::Verb verb = digested ? digested->items[size_t(i)].verb : DocumentFold::verbOf(e);
         if (verb == DocumentFold::Verb::Other)
             continue;
-        const QString collectionName = CloudEvent::collectionOf(e.type);
-        const Collection *collection = project->collection(collectionName);
-        if (!collection)
-            continue;   // not a write collection of this project (e.g. emitted by a function)
-        if (!m_ensured.contains(collectionName)) {
-            if (!tx.ensureCollection(collectionName, m_bulk ? QStringList() : collection->indexedFields)) {
-                *fault = {tx.errorString(), e.position, e.id, int(i)};
-                return false;
+        const qsizetype dot = e.type.lastIndexOf(QLatin1Char('.'));
+        const QStringView collectionName = dot < 0 ? QStringView(e.type) : QStringView(e.type).left(dot);   // CloudEvent::collectionOf
+        if (!fold || fold->collection != collectionName) {
+            const Collection *collection = project->collection(collectionName.toString());
+            if (!collection)
+                continue;   // not a write collection of this project (e.g. emitted by a function)
+            if (!m_ensured.contains(collection->name)) {
+                if (!tx.ensureCollection(collection->name, m_bulk ? QStringList() : collection->indexedFields)) {
+                    *fault = {tx.errorString(), e.position, e.id, int(i)};
+                    return false;
+                }
+                m_ensured.insert(collection->name);
             }
-            m_ensured.insert(collectionName);
+            fold = &foldOf(collection->name);
         }
-        const QString id = CloudEvent::subjectOf(e);
-        const QString key = collectionName + QLatin1Char('/') + id;
-        std::optional<StoredDocument> record;
-        const auto slot = touched.constFind(key);
-        if (slot != touched.cend())
-            record = m_changed.at(*slot);
-        else if (verb != DocumentFold::Verb::Created)
-            record = tx.get(collectionName, id);
-        QString error;
-        if (!DocumentFold::apply(record, e, collectionName, id, &error)) {
-            *fault = {error, e.position, e.id, int(i)};
+        const UpsertDigest::Item *item = digested ? &digested->items[size_t(i)] : nullptr;
+        if (!item) {
+            parsed = {verb, CloudEvent::subjectOf(e), {}, {}};
+            DocumentFold::parseData(e, verb, &parsed.data, &parsed.error);
+            item = &parsed;
+        }
+        if (!item->error.isEmpty()) {
+            *fault = {item->error, e.position, e.id, int(i)};
             return false;
         }
-        if (slot != touched.cend()) {
-            m_changed[*slot] = std::move(*record);
+        const QString &id = item->id;
+        auto slot = fold->records.find(id);
+        if (slot == fold->records.end()) {
+            std::optional<StoredDocument> stored;
+            if (verb != DocumentFold::Verb::Created)
+                stored = tx.get(fold->collection, id);
+            DocumentFold::Record record = stored ? DocumentFold::Record(std::move(*stored)) : DocumentFold::Record(fold->collection, id);
+            slot = fold->records.emplace(id, Slot{std::move(record), false}).first;
+            m_foldBytes += 2 * id.size() + 64;   // the key and the hash node
         } else {
-            touched.insert(key, m_changed.size());
-            m_changed.append(std::move(*record));
+            m_foldBytes -= slot->second.record.approximateBytes();
+        }
+        Slot &s = slot->second;
+        s.record.apply(verb, e, item->data);
+        m_foldBytes += s.record.approximateBytes();
+        if (!s.dirty) {
+            s.dirty = true;
+            m_dirty.emplace_back(fold, &s);
         }
     }
-    for (const StoredDocument &doc : std::as_const(m_changed)) {
-        if (!tx.put(doc)) {
-            *fault = {tx.errorString(), doc.position, QString(), -1};
+    if (m_bulk)
+        return true;   // flushBulk() writes them
+    QString error;
+    const bool written = writeDirty(tx, false, &error);
+    clearFold();
+    if (!written)
+        *fault = {error, events.last().position, events.last().id, -1};
+    return written;
+}
+
+bool UpsertProjection::writeDirty(ReadStore::WriteTransaction &tx, bool bulk, QString *error)
+{
+    if (bulk) {
+        // Into an empty table, rows in key order append to the last page instead of splitting
+        // pages all over the tree.
+        std::sort(m_dirty.begin(), m_dirty.end(), [](const auto &a, const auto &b) {
+            return a.first != b.first ? a.first->collection < b.first->collection
+                                      : a.second->record.id() < b.second->record.id();
+        });
+    }
+    constexpr size_t kChunk = 1024;
+    const size_t n = m_dirty.size();
+    std::vector<qint64> before(n);
+    for (size_t i = 0; i < n; ++i)
+        before[i] = m_dirty[i].second->record.approximateBytes();
+    // A rebuild's flush serialises the documents on another thread, ahead of this one writing
+    // them chunk by chunk: serialising is the larger half of the work. This thread touches a
+    // record only once the other is past it.
+    std::atomic<size_t> serialised{n};
+    std::thread serialiser;
+    if (bulk && n > kChunk) {
+        serialised = 0;
+        serialiser = std::thread([this, &serialised, n] {
+            for (size_t i = 0; i < n; ++i) {
+                m_dirty[i].second->record.stored();
+                if ((i + 1) % kChunk == 0 || i + 1 == n) {
+                    serialised.store(i + 1, std::memory_order_release);
+                    serialised.notify_one();
+                }
+            }
+        });
+    }
+    const auto joined = qScopeGuard([&serialiser] {
+        if (serialiser.joinable())
+            serialiser.join();
+    });
+    m_changed.reserve(m_changed.size() + qsizetype(n));
+    for (size_t begin = 0; begin < n; begin += kChunk) {
+        const size_t end = std::min(n, begin + kChunk);
+        for (size_t ready = serialised.load(std::memory_order_acquire); ready < end; ready = serialised.load(std::memory_order_acquire))
+            serialised.wait(ready, std::memory_order_acquire);
+        QList<StoredDocument> chunk;
+        chunk.reserve(qsizetype(end - begin));
+        for (size_t i = begin; i < end; ++i) {
+            Slot *slot = m_dirty[i].second;
+            chunk.append(slot->record.stored());
+            m_foldBytes += slot->record.approximateBytes() - before[i];
+            slot->dirty = false;
+        }
+        if (!tx.put(chunk)) {
+            *error = tx.errorString();
             return false;
         }
+        m_changed.append(chunk);
     }
+    m_dirty.clear();
+    return true;
+}
+
+void UpsertProjection::clearFold()
+{
+    m_folds.clear();
+    m_dirty.clear();
+    m_foldBytes = 0;
+}
+
+void UpsertProjection::beginBulk()
+{
+    m_bulk = true;
+    clearFold();
+}
+
+bool UpsertProjection::flushBulk(ReadStore::WriteTransaction &tx, QString *error)
+{
+    if (!writeDirty(tx, true, error))
+        return false;
+    if (bulkNeedsFlush())
+        clearFold();   // over the budget even when clean: later events read records back
     return true;
 }
 
 bool UpsertProjection::endBulk(ReadStore::WriteTransaction &tx, QString *error)
 {
     m_bulk = false;
+    clearFold();
     const auto project = m_catalog->snapshot();
     for (const QString &name : std::as_const(m_ensured)) {
         const Collection *c = project->collection(name);
@@ -89,6 +244,7 @@ bool UpsertProjection::reset(ReadStore::WriteTransaction &tx, QString *error)
     }
     m_ensured.clear();
     m_changed.clear();
+    clearFold();
     return true;
 }
 
@@ -104,6 +260,8 @@ void UpsertProjection::committed()
 void UpsertProjection::discarded()
 {
     m_changed.clear();
+    // Records folded since the checkpoint are gone too: the runner replays from there.
+    clearFold();
     // A rolled-back transaction may have created tables that are gone again.
     m_ensured.clear();
 }

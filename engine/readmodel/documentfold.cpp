@@ -1,10 +1,8 @@
 #include "documentfold.h"
 
 #include "config/jsonmergepatch.h"
-#include "store/cloudevent.h"
 
 #include <QJsonDocument>
-#include <QJsonObject>
 
 namespace Gatehouse::DocumentFold {
 
@@ -21,56 +19,110 @@ Verb verbOf(const RecordedEvent &event)
     return Verb::Other;
 }
 
+bool parseData(const RecordedEvent &event, Verb verb, QJsonObject *data, QString *error)
+{
+    if (verb == Verb::Other || (verb == Verb::Deleted && event.data.isEmpty()))
+        return true;
+    QJsonParseError parseError;
+    const QJsonDocument parsed = QJsonDocument::fromJson(event.data, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !parsed.isObject()) {
+        if (verb == Verb::Deleted)
+            return true;   // a delete's data is not used
+        *error = QStringLiteral("event %1 (%2 at position %3) has data that is not a JSON object: %4")
+                     .arg(event.id, event.type).arg(event.position)
+                     .arg(parseError.error != QJsonParseError::NoError ? parseError.errorString() : QStringLiteral("not an object"));
+        return false;
+    }
+    *data = parsed.object();
+    return true;
+}
+
 bool apply(std::optional<StoredDocument> &record, const RecordedEvent &event, const QString &collection,
            const QString &id, QString *error)
 {
     const Verb verb = verbOf(event);
     if (verb == Verb::Other)
         return true;
-
     QJsonObject data;
-    if (verb != Verb::Deleted || !event.data.isEmpty()) {
-        QJsonParseError parseError;
-        const QJsonDocument parsed = QJsonDocument::fromJson(event.data, &parseError);
-        if (parseError.error != QJsonParseError::NoError || !parsed.isObject()) {
-            if (verb != Verb::Deleted) {
-                *error = QStringLiteral("event %1 (%2 at position %3) has data that is not a JSON object: %4")
-                             .arg(event.id, event.type).arg(event.position)
-                             .arg(parseError.error != QJsonParseError::NoError ? parseError.errorString() : QStringLiteral("not an object"));
-                return false;
-            }
-        } else {
-            data = parsed.object();
-        }
-    }
+    if (!parseData(event, verb, &data, error))
+        return false;
+    Record r = record ? Record(std::move(*record)) : Record(collection, id);
+    r.apply(verb, event, data);
+    record = r.take();
+    return true;
+}
 
-    if (!record) {
-        record = StoredDocument{};
-        record->collection = collection;
-        record->id = id;
-        record->doc = "{}";
-    }
+Record::Record(const QString &collection, const QString &id)
+{
+    m_stored.collection = collection;
+    m_stored.id = id;
+    m_stored.doc = "{}";
+}
+
+Record::Record(StoredDocument stored)
+    : m_stored(std::move(stored))
+{
+}
+
+void Record::apply(Verb verb, const RecordedEvent &event, const QJsonObject &data)
+{
     switch (verb) {
     case Verb::Created:
-        // Keep the stored text as committed; no re-serialisation on the hot path.
-        record->doc = event.data;
-        record->deleted = false;
+        // Keep the stored text as committed; the parsed data serves a later update.
+        m_stored.doc = event.data;
+        m_object = data;
+        m_parsed = true;
+        m_parsedBytes = event.data.size();
+        m_changed = false;
+        m_stored.deleted = false;
         break;
-    case Verb::Updated: {
-        const QJsonObject current = QJsonDocument::fromJson(record->doc).object();
-        record->doc = QJsonDocument(JsonMergePatch::apply(current, data).toObject()).toJson(QJsonDocument::Compact);
+    case Verb::Updated:
+        if (!m_parsed) {
+            m_object = QJsonDocument::fromJson(m_stored.doc).object();
+            m_parsed = true;
+            m_parsedBytes = m_stored.doc.size();
+        }
+        JsonMergePatch::applyTo(m_object, data);
+        m_parsedBytes += event.data.size();
+        if (!m_changed) {
+            m_changed = true;
+            m_stored.doc.clear();   // stale until stored()
+        }
         break;
-    }
     case Verb::Deleted:
-        record->deleted = true;
+        m_stored.deleted = true;
         break;
     case Verb::Other:
-        break;
+        return;
     }
-    record->version = event.version;
-    record->position = event.position;
-    record->updatedAtMs = event.timeMs;
-    return true;
+    m_stored.version = event.version;
+    m_stored.position = event.position;
+    m_stored.updatedAtMs = event.timeMs;
+}
+
+const StoredDocument &Record::stored()
+{
+    if (m_changed) {
+        m_stored.doc = QJsonDocument(m_object).toJson(QJsonDocument::Compact);
+        m_changed = false;
+    }
+    return m_stored;
+}
+
+StoredDocument Record::take()
+{
+    stored();
+    m_object = {};
+    m_parsed = false;
+    m_parsedBytes = 0;
+    return std::move(m_stored);
+}
+
+qsizetype Record::approximateBytes() const
+{
+    // A parsed object costs a few times its text; this only has to bound memory roughly.
+    return qsizetype(sizeof(Record)) + 2 * (m_stored.id.size() + m_stored.collection.size()) + m_stored.doc.size()
+        + (m_parsed ? 4 * m_parsedBytes + 64 : 0);
 }
 
 } // namespace Gatehouse::DocumentFold

@@ -3,6 +3,8 @@
 #include "storeddocument.h"
 #include "store/recordedevent.h"
 
+#include <QJsonObject>
+
 #include <optional>
 
 namespace Gatehouse {
@@ -19,6 +21,34 @@ enum class Verb { Created, Updated, Deleted, Other };
 Verb verbOf(const RecordedEvent &event);
 bool apply(std::optional<StoredDocument> &record, const RecordedEvent &event, const QString &collection,
            const QString &id, QString *error);
-}
+
+// The same rule in two steps, for folding many events: parseData() reads an event's data once
+// (any thread), Record::apply() folds it in.
+bool parseData(const RecordedEvent &event, Verb verb, QJsonObject *data, QString *error);
+
+// A record with events folded into it. A created document keeps its committed text; once
+// updated, the document stays a parsed object across further updates and is serialised
+// once, by stored(). That gives the text serialising after every update would: Qt's compact
+// JSON output reads back to a value that serialises to the same text.
+class Record
+{
+public:
+    Record(const QString &collection, const QString &id);   // missing: an empty document
+    explicit Record(StoredDocument stored);
+
+    void apply(Verb verb, const RecordedEvent &event, const QJsonObject &data);
+    const QString &id() const { return m_stored.id; }
+    const StoredDocument &stored();   // serialises a changed document
+    StoredDocument take();
+    qsizetype approximateBytes() const;
+
+private:
+    StoredDocument m_stored;   // doc is current unless m_changed
+    QJsonObject m_object;      // the parsed document (empty until needed, unless m_parsed)
+    qsizetype m_parsedBytes = 0;   // JSON text behind m_object, for approximateBytes()
+    bool m_parsed = false;
+    bool m_changed = false;    // m_object is newer than m_stored.doc
+};
+} // namespace DocumentFold
 
 } // namespace Gatehouse

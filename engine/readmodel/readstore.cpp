@@ -169,18 +169,31 @@ bool ReadStore::WriteTransaction::ensureCollection(const QString &collection, co
 
 bool ReadStore::WriteTransaction::put(const StoredDocument &doc)
 {
-    SqliteStatement *st = d->store->statement(
-        "INSERT OR REPLACE INTO " + quotedTable(doc.collection)
-        + "(id, doc, version, position, updated_at, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    if (!st)
-        return false;
-    st->bind(1, doc.id);
-    st->bind(2, doc.doc);
-    st->bind(3, doc.version);
-    st->bind(4, doc.position);
-    st->bind(5, doc.updatedAtMs);
-    st->bind(6, qint64(doc.deleted ? 1 : 0));
-    return st->exec();
+    return put(QList<StoredDocument>{doc});
+}
+
+bool ReadStore::WriteTransaction::put(const QList<StoredDocument> &docs)
+{
+    SqliteStatement *st = nullptr;
+    const QString *collection = nullptr;
+    for (const StoredDocument &doc : docs) {
+        if (!collection || doc.collection != *collection) {
+            collection = &doc.collection;
+            st = d->store->statement("INSERT OR REPLACE INTO " + quotedTable(doc.collection)
+                                     + "(id, doc, version, position, updated_at, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+            if (!st)
+                return false;
+        }
+        st->bind(1, doc.id);
+        st->bind(2, doc.doc);
+        st->bind(3, doc.version);
+        st->bind(4, doc.position);
+        st->bind(5, doc.updatedAtMs);
+        st->bind(6, qint64(doc.deleted ? 1 : 0));
+        if (!st->exec())   // resets the statement too
+            return false;
+    }
+    return true;
 }
 
 std::optional<StoredDocument> ReadStore::WriteTransaction::get(const QString &collection, const QString &id)

@@ -37,6 +37,7 @@ public:
         ~WriteTransaction();   // rolls back unless committed
         bool ensureCollection(const QString &collection, const QStringList &indexedFields);
         bool put(const StoredDocument &doc);                  // insert or replace
+        bool put(const QList<StoredDocument> &docs);          // the same, one statement per collection
         std::optional<StoredDocument> get(const QString &collection, const QString &id);
         bool remove(const QString &collection, const QString &id);   // physical delete (functions' ctx.remove)
         bool dropCollection(const QString &collection);

@@ -25,8 +25,10 @@ QString streamName(const QString &collection, const QString &id)
 
 QString subjectOf(const RecordedEvent &event)
 {
-    const QString collection = collectionOf(event.type);
-    if (event.stream.size() > collection.size() && event.stream.startsWith(collection)
+    // collectionOf() without the copy: this runs for every event a projection folds.
+    const auto dot = event.type.lastIndexOf(QLatin1Char('.'));
+    const QStringView collection = dot < 0 ? QStringView(event.type) : QStringView(event.type).left(dot);
+    if (event.stream.size() > collection.size() && QStringView(event.stream).startsWith(collection)
         && event.stream.at(collection.size()) == QLatin1Char('-'))
         return event.stream.mid(collection.size() + 1);
     return event.stream;

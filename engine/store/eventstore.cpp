@@ -69,14 +69,26 @@ QList<const char *> migrations()
     };
 }
 
-RecordedEvent readRow(const SqliteStatement &st)
+QString TypeNames::intern(QByteArrayView utf8)
+{
+    for (const auto &[bytes, name] : std::as_const(m_names)) {
+        if (bytes == utf8)
+            return name;
+    }
+    QString name = QString::fromUtf8(utf8);
+    if (m_names.size() < 16)
+        m_names.append({utf8.toByteArray(), name});
+    return name;
+}
+
+RecordedEvent readRow(const SqliteStatement &st, TypeNames *types)
 {
     RecordedEvent e;
     e.position = st.columnInt(0);
     e.stream = st.columnString(1);
     e.version = st.columnInt(2);
     e.id = st.columnString(3);
-    e.type = st.columnString(4);
+    e.type = types ? types->intern(st.columnView(4)) : st.columnString(4);
     e.data = st.columnText(5);
     e.metadata = st.columnText(6);
     e.timeMs = st.columnInt(7);
@@ -213,8 +225,9 @@ RecordedEvents EventStore::readAll(qint64 fromPosition, int maxCount, const QStr
     if (!typeGlob.isEmpty())
         st.bind(3, typeGlob);
     out.reserve(qMin(maxCount, 1024));
+    EventStoreSchema::TypeNames types;
     while (st.step())
-        out.append(EventStoreSchema::readRow(st));
+        out.append(EventStoreSchema::readRow(st, &types));
     st.reset();
     return out;
 }

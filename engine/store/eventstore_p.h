@@ -19,7 +19,16 @@ namespace Gatehouse {
 
 namespace EventStoreSchema {
 QList<const char *> migrations();
-RecordedEvent readRow(const SqliteStatement &st);   // columns: see kSelectColumns
+// Event types repeat from row to row: one shared QString per type while reading a batch.
+class TypeNames
+{
+public:
+    QString intern(QByteArrayView utf8);
+
+private:
+    QList<std::pair<QByteArray, QString>> m_names;
+};
+RecordedEvent readRow(const SqliteStatement &st, TypeNames *types = nullptr);   // columns: see kSelectColumns
 inline constexpr const char kSelectColumns[] = "position, stream, version, id, type, data, metadata, time";
 }
 

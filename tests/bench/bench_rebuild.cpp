@@ -5,7 +5,10 @@
 // 70% created, 25% updated (merge patches), 5% deleted. Each measurement runs RUNS times
 // (default 3); medians and their ratio are printed as a Markdown table.
 //
-//   bench_rebuild [DIR] (env: EVENTS, RUNS)
+//   bench_rebuild [DIR] (env: EVENTS, RUNS, LOG)
+//
+// LOG=FILE reuses an events.db written by an earlier run (it is created there when missing),
+// so a profiler can watch the rebuild alone.
 
 #include "config/collectioncatalog.h"
 #include "config/embeddedresources.h"
@@ -18,6 +21,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QThread>
@@ -110,18 +114,22 @@ int main(int argc, char **argv)
     QTemporaryDir tmp(argc > 1 ? QString::fromLocal8Bit(argv[1]) + QStringLiteral("/rebuild-XXXXXX") : QString());
     const QString dir = tmp.path();
 
+    const QString log = qEnvironmentVariable("LOG");
+    const bool reuse = !log.isEmpty() && QFileInfo::exists(log);
     EventStore store;
     EventStore::Options so;
-    so.path = QDir(dir).filePath(QStringLiteral("events.db"));
+    so.path = log.isEmpty() ? QDir(dir).filePath(QStringLiteral("events.db")) : log;
     so.durability = EventStore::Durability::Normal;
     if (!store.open(so)) {
         std::fprintf(stderr, "cannot open the store: %s\n", qPrintable(store.errorString()));
         return 2;
     }
-    QElapsedTimer gen;
-    gen.start();
-    generate(store, total);
-    std::fprintf(stderr, "generated %lld events in %.1f s\n", static_cast<long long>(store.headPosition()), gen.elapsed() / 1000.0);
+    if (!reuse) {
+        QElapsedTimer gen;
+        gen.start();
+        generate(store, total);
+        std::fprintf(stderr, "generated %lld events in %.1f s\n", static_cast<long long>(store.headPosition()), gen.elapsed() / 1000.0);
+    }
 
     CollectionCatalog catalog;
     catalog.replace(ProjectConfig::embeddedDefault());

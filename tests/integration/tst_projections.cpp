@@ -334,6 +334,8 @@ private slots:
     void faultStopsOnlyThatProjection();
     void pauseHoldsThePositionResumeCatchesUp();
     void rebuildDropsAndReplays();
+    void rebuildFoldsInMemoryWithinABudget_data();
+    void rebuildFoldsInMemoryWithinABudget();
     void documentsChangedCarriesEveryChangeInBatches();
 
     void exactlyOnceAcrossACrash();
@@ -565,6 +567,110 @@ void tst_Projections::rebuildDropsAndReplays()
     diff = difference(during, fold(e.log()));
     QVERIFY2(diff.isEmpty(), qPrintable(diff));
     QCOMPARE(during.size(), size_t(50));
+}
+
+void tst_Projections::rebuildFoldsInMemoryWithinABudget_data()
+{
+    QTest::addColumn<qint64>("budget");
+    QTest::newRow("default budget: written once at the end") << UpsertProjection::kDefaultBulkMemoryBudget;
+    QTest::newRow("tiny budget: written and dropped after every batch") << qint64(1);
+}
+
+void tst_Projections::rebuildFoldsInMemoryWithinABudget()
+{
+    // A rebuild keeps records in memory across batches and writes them when its budget is
+    // used up: with either budget the result is the fold of the log, and a bad event stops
+    // it exactly there, the events before it committed with the checkpoint.
+    QFETCH(qint64, budget);
+    TestEngine e;
+    QVERIFY(e.start());
+    constexpr int kEntities = 300;
+    constexpr int kRounds = 40;   // 12,000 events: several catch-up batches
+    std::atomic<int> pending{0};
+    std::atomic<int> failed{0};
+    for (int round = 0; round < kRounds; ++round) {
+        for (int i = 0; i < kEntities; ++i) {
+            AppendRequest request;
+            request.stream = u"products-m"_s + QString::number(i);
+            QString type = u"products.updated"_s;
+            QByteArray data;
+            if (round == 0) {
+                type = u"products.created"_s;
+                data = "{\"id\":\"m" + QByteArray::number(i) + "\",\"name\":\"m\",\"price\":" + QByteArray::number(i)
+                    + ".5,\"dims\":{\"w\":1,\"h\":2}}";
+            } else if (round == kRounds - 1 && i % 9 == 0) {
+                type = u"products.deleted"_s;
+            } else if (round % 4 == 0) {
+                data = "{\"dims\":{\"h\":null,\"d\":" + QByteArray::number(round) + "},\"tags\":[\"r" + QByteArray::number(round) + "\"]}";
+            } else {
+                data = "{\"stock\":" + QByteArray::number(round * i) + ",\"price\":" + (round % 3 ? "null" : QByteArray::number(round)) + '}';
+            }
+            request.events = {NewEvent{{}, type, data, {}}};
+            ++pending;
+            e.engine.eventStore()->append(std::move(request), [&](const AppendResult &r) {
+                if (!r.ok())
+                    ++failed;
+                --pending;
+            });
+        }
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(pending.load(), 0, 60000);
+    QCOMPARE(failed.load(), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(e.caughtUp(), 30000);
+    QString error;
+    const Documents live = e.documents(&error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(live.size(), size_t(kEntities));
+    QString diff = difference(live, fold(e.log()));
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+
+    QMutex mutex;
+    QList<Status> statuses;
+    QObject context;
+    QObject::connect(e.runner(), &ProjectionRunner::statsChanged, &context, [&] {
+        const Status s = e.runner()->stats().status;
+        QMutexLocker lock(&mutex);
+        if (statuses.isEmpty() || statuses.last() != s)
+            statuses.append(s);
+    }, Qt::DirectConnection);
+    const auto settledAt = [&](Status status) {
+        QMutexLocker lock(&mutex);
+        return statuses.contains(Status::Rebuilding) && statuses.last() == status;
+    };
+
+    e.engine.upsertProjection()->setBulkMemoryBudget(budget);   // before the queued rebuild() runs
+    e.runner()->rebuild();
+    QTRY_VERIFY_WITH_TIMEOUT(settledAt(Status::Running), 30000);
+    QCOMPARE(e.runner()->position(), e.head());
+    QCOMPARE(e.engine.readStore()->checkpoint(u"upsert"_s), e.head());
+    diff = difference(e.documents(&error), live);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    QCOMPARE(e.client->get("/api/products?price[gt]=100&limit=1").status, 200);
+
+    // A bad event at the end: the rebuild stops right before it, with what came before it.
+    AppendRequest bad;
+    bad.stream = u"products-m1"_s;
+    bad.events = {NewEvent{{}, u"products.updated"_s, R"({"name":"last good"})", {}},
+                  NewEvent{{}, u"products.updated"_s, "{oops", {}}};
+    const AppendResult appended = e.engine.eventStore()->appendAndWait(bad);
+    QVERIFY2(appended.ok(), qPrintable(appended.error));
+    const qint64 badPosition = appended.lastPosition;
+    QTRY_COMPARE_WITH_TIMEOUT(e.runner()->stats().status, Status::Faulted, 10000);
+    {
+        QMutexLocker lock(&mutex);
+        statuses.clear();
+    }
+    e.runner()->rebuild();
+    QTRY_VERIFY_WITH_TIMEOUT(settledAt(Status::Faulted), 30000);
+    const ProjectionRunner::Stats stats = e.runner()->stats();
+    QCOMPARE(stats.faultPosition, badPosition);
+    QCOMPARE(stats.position, badPosition - 1);
+    QCOMPARE(e.engine.readStore()->checkpoint(u"upsert"_s), badPosition - 1);
+    const Documents stopped = e.documents(&error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(stopped.at(u"m1"_s).value(u"name"_s).toString(), u"last good"_s);
+    diff = difference(stopped, fold(e.log(), badPosition - 1));
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
 }
 
 void tst_Projections::documentsChangedCarriesEveryChangeInBatches()
@@ -840,8 +946,8 @@ void tst_Projections::exactlyOnceWhenKilledWhileCatchingUp()
     // A long log and no read model: the engine catches up in batches. It is killed once the
     // read model is part of the way there, so the crash falls between (or inside) batches.
     QTemporaryDir dir;
-    constexpr int kStreams = 40;
-    constexpr int kAppends = 30;   // per stream, 50 events each: 60000 events
+    constexpr int kStreams = 1000;   // at most 1000: the check below reads them in one page
+    constexpr int kAppends = 3;    // per stream, 50 events each: 150000 events, each batch touching many records
     {
         EventStore store;
         EventStore::Options options;
