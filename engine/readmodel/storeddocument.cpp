@@ -1,14 +1,23 @@
 #include "storeddocument.h"
 
-#include <QDateTime>
+#include "store/cloudevent.h"
+
 
 namespace Gatehouse {
 
 QByteArray StoredDocument::metaJson() const
 {
-    const QByteArray updated = QDateTime::fromMSecsSinceEpoch(updatedAtMs, Qt::UTC).toString(Qt::ISODateWithMs).toLatin1();
-    return "{\"version\":" + QByteArray::number(version) + ",\"position\":" + QByteArray::number(position)
-        + ",\"updated_at\":\"" + updated + "\",\"deleted\":" + (deleted ? "true" : "false") + '}';
+    QByteArray out;
+    out.reserve(112);
+    out += "{\"version\":";
+    out += QByteArray::number(version);
+    out += ",\"position\":";
+    out += QByteArray::number(position);
+    out += ",\"updated_at\":\"";
+    CloudEvent::appendTime(out, updatedAtMs);
+    out += "\",\"deleted\":";
+    out += deleted ? "true}" : "false}";
+    return out;
 }
 
 QByteArray StoredDocument::toJsonWithMeta() const

@@ -108,6 +108,8 @@ void appendDigits(QByteArray &out, qint64 value, int width)
         out += buf[--n];
 }
 
+} // namespace
+
 // "2026-11-27T09:19:17.475Z": what QDateTime gives for Qt::ISODateWithMs in UTC, without
 // building a QDateTime (days to civil date as in H. Hinnant's algorithm).
 void appendTime(QByteArray &out, qint64 ms)
@@ -123,7 +125,6 @@ void appendTime(QByteArray &out, qint64 ms)
     const qint64 day = doy - (153 * mp + 2) / 5 + 1;
     const qint64 month = mp < 10 ? mp + 3 : mp - 9;
     const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    out += '"';
     appendDigits(out, year, 4);
     out += '-';
     appendDigits(out, month, 2);
@@ -139,8 +140,10 @@ void appendTime(QByteArray &out, qint64 ms)
     appendDigits(out, rest / 1000, 2);
     out += '.';
     appendDigits(out, rest % 1000, 3);
-    out += "Z\"";
+    out += 'Z';
 }
+
+namespace {
 
 // The stored data is the compact JSON the command side or a function wrote; anything that
 // does not even start like a JSON value becomes null, as toJson() would make it.
@@ -193,9 +196,9 @@ QByteArray toJsonBytes(const RecordedEvent &event)
     appendJsonString(out, event.type);
     out += ",\"subject\":";
     appendJsonString(out, subjectOf(event));
-    out += ",\"time\":";
+    out += ",\"time\":\"";
     appendTime(out, event.timeMs);
-    out += ",\"datacontenttype\":\"application/json\",\"position\":";
+    out += "\",\"datacontenttype\":\"application/json\",\"position\":";
     out += QByteArray::number(event.position);
     out += ",\"stream\":";
     appendJsonString(out, event.stream);

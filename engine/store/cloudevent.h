@@ -19,6 +19,9 @@ QString verbOf(const QString &type);
 // "products-42" with collection "products" -> "42".
 QString subjectOf(const RecordedEvent &event);
 QString streamName(const QString &collection, const QString &id);
+// Appends a time (ms since the epoch) as CloudEvents and _meta carry it: ISO 8601 UTC with
+// milliseconds, "2026-11-27T09:19:17.475Z" (what QDateTime gives, without building one).
+void appendTime(QByteArray &out, qint64 ms);
 }
 
 } // namespace Gatehouse
