@@ -115,15 +115,24 @@ QByteArray currentDate()
     static constexpr const char *days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
     static constexpr const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    // One text per second and network thread: every answer carries it, and formatting it
+    // showed in profiles.
+    thread_local qint64 cachedSecond = -1;
+    thread_local QByteArray cached;
+    const qint64 second = QDateTime::currentSecsSinceEpoch();
+    if (second == cachedSecond)
+        return cached;
     // Built by hand: QLocale/QDateTime formats are locale- or offset-flavoured, HTTP wants GMT.
-    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QDateTime now = QDateTime::fromSecsSinceEpoch(second, Qt::UTC);
     const QDate date = now.date();
     const QTime time = now.time();
     char text[40];
     std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT",
                   days[date.dayOfWeek() - 1], date.day(), months[date.month() - 1], date.year(),
                   time.hour(), time.minute(), time.second());
-    return QByteArray(text);
+    cached = QByteArray(text);
+    cachedSecond = second;
+    return cached;
 }
 
 } // namespace Gatehouse::Http::HttpWire
