@@ -2,6 +2,7 @@
 
 #include "admin/adminapi.h"
 #include "engine.h"
+#include "functions/functionservice.h"
 #include "gateway/gateway.h"
 #include "gateway/resourceservice.h"
 #include "http/httprequest.h"
@@ -129,6 +130,16 @@ LocalEngineClient::LocalEngineClient(Engine *engine, const Options &options, QOb
                 inbox->documents[doc.collection].insert(doc.id);
             wake(*inbox);
         }, Qt::DirectConnection);
+    }
+    if (FunctionService *functions = engine->functions()) {
+        // Documents written by event-triggered functions, as for the upsert service's.
+        functions->setWritesListener([inbox, wake](const QString &collection, const QStringList &ids) {
+            QMutexLocker lock(&inbox->mutex);
+            if (!inbox->owner)
+                return;
+            inbox->documents[collection].unite(QSet<QString>(ids.cbegin(), ids.cend()));
+            wake(*inbox);
+        });
     }
     if (ResourceService *resources = engine->resources()) {
         connect(resources, &ResourceService::changed, this, [this](const QString &kind, const QString &id) {

@@ -27,12 +27,13 @@ struct FunctionProjection::LaneResult
 };
 
 FunctionProjection::FunctionProjection(FunctionDefinition definition, std::shared_ptr<FunctionStats> stats, EventStore *store,
-                                       ReadStore *readStore, DeadLetterSink deadLetters)
+                                       ReadStore *readStore, DeadLetterSink deadLetters, WritesSink writes)
     : m_definition(std::move(definition))
     , m_stats(std::move(stats))
     , m_store(store)
     , m_readStore(readStore)
     , m_deadLetters(std::move(deadLetters))
+    , m_writes(std::move(writes))
 {
 }
 
@@ -297,6 +298,15 @@ bool FunctionProjection::apply(const RecordedEvents &events, ReadStore::WriteTra
 
 void FunctionProjection::committed()
 {
+    if (m_writes) {
+        QHash<QString, QSet<QString>> written;
+        for (const auto &[position, effects] : m_prepared) {
+            for (const FunctionEffects::Write &w : effects.writes)
+                written[w.collection].insert(w.id);
+        }
+        if (!written.isEmpty())
+            m_writes(written);
+    }
     m_prepared.clear();
     m_preparedUpTo = 0;
 }

@@ -38,9 +38,11 @@ class FunctionProjection final : public Projection
 {
 public:
     using DeadLetterSink = std::function<void(const FunctionDefinition &, const RecordedEvent &, const QString &error, int attempts)>;
+    // Told, after each commit on the runner's thread, which documents the batch wrote.
+    using WritesSink = std::function<void(const QHash<QString, QSet<QString>> &idsByCollection)>;
 
     FunctionProjection(FunctionDefinition definition, std::shared_ptr<FunctionStats> stats, EventStore *store,
-                       ReadStore *readStore, DeadLetterSink deadLetters);
+                       ReadStore *readStore, DeadLetterSink deadLetters, WritesSink writes = {});
     ~FunctionProjection() override;
 
     static QString projectionName(const QString &function);
@@ -68,6 +70,7 @@ private:
     EventStore *m_store;
     ReadStore *m_readStore;
     DeadLetterSink m_deadLetters;
+    WritesSink m_writes;
     std::vector<std::unique_ptr<FunctionWorker>> m_lanes;   // created on demand, runner thread
     std::map<qint64, FunctionEffects> m_prepared;           // by position of the (last) event
     qint64 m_preparedUpTo = 0;

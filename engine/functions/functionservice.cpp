@@ -42,9 +42,29 @@ void FunctionService::Private::startRunner(FunctionEntry &entry)
         entry.definition, entry.stats, store, readStore,
         [this](const FunctionDefinition &def, const RecordedEvent &event, const QString &error, int attempts) {
             storeDeadLetter(def, event, error, attempts);
-        });
+        },
+        [this](const QHash<QString, QSet<QString>> &written) { notifyWrites(written); });
     entry.runner = std::make_unique<ProjectionRunner>(projection, store, readStore);
     entry.runner->start();
+}
+
+void FunctionService::Private::notifyWrites(const QHash<QString, QSet<QString>> &idsByCollection)
+{
+    WritesListener listener;
+    {
+        QMutexLocker lock(&listenerMutex);
+        listener = writesListener;
+    }
+    if (!listener)
+        return;
+    for (auto it = idsByCollection.cbegin(); it != idsByCollection.cend(); ++it)
+        listener(it.key(), QStringList(it->cbegin(), it->cend()));
+}
+
+void FunctionService::setWritesListener(WritesListener listener)
+{
+    QMutexLocker lock(&d->listenerMutex);
+    d->writesListener = std::move(listener);
 }
 
 QJsonObject FunctionService::Private::describe(const FunctionEntry &entry, bool withCode) const

@@ -47,6 +47,11 @@ public:
     FunctionService(const FunctionService &) = delete;
     FunctionService &operator=(const FunctionService &) = delete;
 
+    // Told from the function runners' threads, after each commit, which documents event-
+    // triggered functions wrote (the console's live read-model view). Thread-safe to set.
+    using WritesListener = std::function<void(const QString &collection, const QStringList &ids)>;
+    void setWritesListener(WritesListener listener);
+
     bool start(QString *error);   // loads the deployed functions and starts their runners
     void stop();                  // stops runners and workers (before the event store closes)
 

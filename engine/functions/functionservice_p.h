@@ -40,6 +40,9 @@ struct FunctionService::Private
     std::map<QString, std::shared_ptr<FunctionEntry>> functions;
     // Inline decide code of collections' custom commands, by "<collection>/<command>".
     std::map<QString, std::shared_ptr<FunctionEntry>> inlineDeciders;
+    QMutex listenerMutex;
+    WritesListener writesListener;
+    void notifyWrites(const QHash<QString, QSet<QString>> &idsByCollection);
 
     void startRunner(FunctionEntry &entry);
     void startIntervals(const FunctionEntry &entry);

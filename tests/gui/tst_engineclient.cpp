@@ -22,6 +22,7 @@ private Q_SLOTS:
     void slowReceiverLosesOldestAndIsTold();
     void documentsChangedAndStatus();
     void callbackSkippedWhenContextIsGone();
+    void documentsWrittenByFunctionsAreAnnounced();
     void eventsPageBackwardsAndByStream();
 };
 
@@ -232,6 +233,24 @@ void tst_EngineClient::eventsPageBackwardsAndByStream()
     QCOMPARE(one.first().stream, QStringLiteral("products-p7"));
     const Ui::ClientReply mixed = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->get("/events?before=5&from=2", ctx, cb); });
     QCOMPARE(mixed.status, 400);
+}
+
+void tst_EngineClient::documentsWrittenByFunctionsAreAnnounced()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    QSet<QString> ids;
+    connect(f.client.get(), &Ui::EngineClient::documentsChanged, this, [&](const QString &collection, const QStringList &changed) {
+        if (collection == QLatin1String("tallies"))
+            ids.unite(QSet<QString>(changed.cbegin(), changed.cend()));
+    });
+    const QByteArray function = R"({"code":"function handle(e, ctx) { ctx.upsert('tallies', 't-' + e.subject, {seen: true}); }",
+                                    "triggers":[{"type":"event","filter":{"type":"products.created"}}]})";
+    const Ui::ClientReply deployed = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->admin("PUT", "/admin/functions/tally", function, ctx, cb); });
+    QVERIFY2(deployed.isSuccess(), qPrintable(deployed.errorText()));
+    f.appendProducts(3, QStringLiteral("fn"));
+    QTRY_COMPARE_WITH_TIMEOUT(ids.size(), 3, 10000);
+    QVERIFY(ids.contains(QStringLiteral("t-fn0")));
 }
 
 QTEST_MAIN(tst_EngineClient)
