@@ -44,8 +44,8 @@ OverviewPage::OverviewPage(EngineClient *client, QWidget *parent)
     layout->addWidget(m_diagram, 3);
     layout->addLayout(charts, 4);
 
-    connect(client, &EngineClient::statusUpdated, this, &OverviewPage::update);
-    update(client->status());
+    connect(client, &EngineClient::statusUpdated, this, &OverviewPage::showStatus);
+    showStatus(client->status());
 }
 
 OverviewPage::~OverviewPage() = default;
@@ -55,7 +55,7 @@ QList<MetricChart *> OverviewPage::charts() const
     return {m_requests, m_events, m_latency, m_lag};
 }
 
-void OverviewPage::update(const EngineStatus &s)
+void OverviewPage::showStatus(const EngineStatus &s)
 {
     if (s.sampledAtMs == 0)
         return;

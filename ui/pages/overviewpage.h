@@ -39,7 +39,7 @@ public:
     Rates rates() const { return m_rates; }
 
 private:
-    void update(const EngineStatus &status);
+    void showStatus(const EngineStatus &status);
 
     EngineClient *m_client;
     FlowDiagram *m_diagram = nullptr;
