@@ -1,6 +1,7 @@
 #include "projectionrunner.h"
 
 #include "logreadahead.h"
+#include "projectionbatch.h"
 #include "store/eventstore.h"
 
 #include <QCoreApplication>
@@ -25,132 +26,6 @@ qint64 steadyMs()
 {
     using namespace std::chrono;
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
-// One batch and the checkpoint in one transaction; on a fault the events before the failing
-// one are applied on their own, so the projection stops exactly at the bad event.
-bool applyInTransaction(Projection &projection, ReadStore &readStore, const RecordedEvents &events, ProjectionFault *fault)
-{
-    if (events.isEmpty())
-        return true;
-    if (!projection.prepare(events, fault))
-        return false;
-    auto tx = readStore.begin();
-    if (!tx) {
-        *fault = {readStore.errorString(), events.first().position, events.first().id, 0};
-        return false;
-    }
-    ProjectionFault f;
-    if (!projection.apply(events, *tx, &f)) {
-        tx.reset();
-        projection.discarded();
-        if (f.index > 0) {
-            ProjectionFault ignored;
-            applyInTransaction(projection, readStore, events.mid(0, f.index), &ignored);
-        }
-        *fault = f;
-        return false;
-    }
-    if (!tx->setCheckpoint(projection.name(), events.last().position) || !tx->commit()) {
-        *fault = {tx->errorString(), events.last().position, events.last().id, int(events.size() - 1)};
-        tx.reset();
-        projection.discarded();
-        return false;
-    }
-    tx.reset();
-    projection.committed();
-    return true;
-}
-
-bool replayBulk(Projection &projection, EventStore &store, ReadStore &readStore, qint64 upTo, qint64 *checkpoint,
-                ProjectionFault *fault);
-
-// Writes what a rebuilding projection holds in memory and moves the checkpoint to `folded`,
-// in the transaction `tx`.
-bool flushBulk(Projection &projection, ReadStore::WriteTransaction &tx, const QString &name, qint64 folded, QString *error)
-{
-    if (!projection.flushBulk(tx, error))
-        return false;
-    if (!tx.setCheckpoint(name, folded)) {
-        *error = tx.errorString();
-        return false;
-    }
-    return true;
-}
-
-// A rebuild's batch: the projection folds it, perhaps only in memory; when it asks to, what it
-// holds is written in the same transaction as the checkpoint (*checkpoint is then the last
-// event of the batch). On a fault nothing of the batch stays: the projection drops what it
-// held, and the events from the checkpoint up to the bad one are replayed and committed, so
-// the projection stops exactly at the bad event, as outside a rebuild.
-bool applyBulk(Projection &projection, EventStore &store, ReadStore &readStore, const RecordedEvents &events,
-               qint64 *checkpoint, ProjectionFault *fault, const BatchDigest *digest = nullptr)
-{
-    if (events.isEmpty())
-        return true;
-    const auto failed = [&](const ProjectionFault &f) {
-        projection.discarded();
-        if (f.index >= 0) {
-            const qint64 upTo = f.index > 0 ? events.at(f.index - 1).position : events.first().position - 1;
-            ProjectionFault ignored;
-            if (upTo > *checkpoint)
-                replayBulk(projection, store, readStore, upTo, checkpoint, &ignored);
-        }
-        *fault = f;
-        return false;
-    };
-    ProjectionFault f;
-    if (!projection.prepare(events, &f))
-        return failed(f);
-    auto tx = readStore.begin();
-    if (!tx)
-        return failed({readStore.errorString(), events.first().position, events.first().id, -1});
-    if (!projection.applyDigested(events, digest, *tx, &f)) {
-        tx.reset();
-        return failed(f);
-    }
-    const bool flush = projection.bulkNeedsFlush();
-    QString error;
-    if ((flush && !flushBulk(projection, *tx, projection.name(), events.last().position, &error)) || !tx->commit()) {
-        *fault = {error.isEmpty() ? tx->errorString() : error, events.last().position, events.last().id, -1};
-        tx.reset();
-        projection.discarded();
-        return false;
-    }
-    tx.reset();
-    if (flush)
-        *checkpoint = events.last().position;
-    projection.committed();
-    return true;
-}
-
-// Folds (checkpoint, upTo] from the log again and commits it with the checkpoint at upTo.
-bool replayBulk(Projection &projection, EventStore &store, ReadStore &readStore, qint64 upTo, qint64 *checkpoint,
-                ProjectionFault *fault)
-{
-    qint64 folded = *checkpoint;
-    while (folded < upTo) {
-        const RecordedEvents events = store.readAll(folded + 1, int(qMin<qint64>(ProjectionRunner::kCatchUpBatch, upTo - folded)));
-        if (events.isEmpty())
-            break;
-        if (!applyBulk(projection, store, readStore, events, checkpoint, fault))
-            return false;
-        folded = events.last().position;
-    }
-    if (*checkpoint == folded)
-        return true;
-    auto tx = readStore.begin();
-    QString error;
-    if (!tx || !flushBulk(projection, *tx, projection.name(), folded, &error) || !tx->commit()) {
-        *fault = {error.isEmpty() ? (tx ? tx->errorString() : readStore.errorString()) : error, folded, QString(), -1};
-        tx.reset();
-        projection.discarded();
-        return false;
-    }
-    tx.reset();
-    *checkpoint = folded;
-    projection.committed();
-    return true;
 }
 } // namespace
 
@@ -233,7 +108,7 @@ struct ProjectionRunner::Private
     {
         auto tx = readStore->begin();
         QString error;
-        if (!tx || !flushBulk(*projection, *tx, name, folded, &error) || !projection->endBulk(*tx, &error) || !tx->commit()) {
+        if (!tx || !ProjectionBatch::flushBulk(*projection, *tx, name, folded, &error) || !projection->endBulk(*tx, &error) || !tx->commit()) {
             if (error.isEmpty())
                 error = tx ? tx->errorString() : readStore->errorString();
             tx.reset();
@@ -273,8 +148,8 @@ struct ProjectionRunner::Private
     {
         ProjectionFault fault;
         qint64 checkpoint = position;
-        const bool applied = bulk ? applyBulk(*projection, *store, *readStore, events, &checkpoint, &fault)
-                                  : applyInTransaction(*projection, *readStore, events, &fault);
+        const bool applied = bulk ? ProjectionBatch::applyBulk(*projection, *store, *readStore, events, &checkpoint, &fault)
+                                  : ProjectionBatch::apply(*projection, *readStore, events, &fault);
         if (!applied) {
             position = readStore->checkpoint(name);
             folded = position.load();
@@ -578,7 +453,7 @@ bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store,
         if (batch.events.isEmpty())
             break;
         ProjectionFault fault;
-        if (!applyBulk(projection, store, readStore, batch.events, &checkpoint, &fault, batch.digest.get())) {
+        if (!ProjectionBatch::applyBulk(projection, store, readStore, batch.events, &checkpoint, &fault, batch.digest.get())) {
             *error = QStringLiteral("event at position %1 (%2): %3").arg(fault.position).arg(fault.eventId, fault.error);
             return false;
         }
@@ -587,7 +462,7 @@ bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store,
         log.recycle(std::move(batch));
     }
     auto tx = readStore.begin();
-    if (!tx || !flushBulk(projection, *tx, projection.name(), folded, error) || !projection.endBulk(*tx, error) || !tx->commit()) {
+    if (!tx || !ProjectionBatch::flushBulk(projection, *tx, projection.name(), folded, error) || !projection.endBulk(*tx, error) || !tx->commit()) {
         if (error->isEmpty())
             *error = tx ? tx->errorString() : readStore.errorString();
         tx.reset();
