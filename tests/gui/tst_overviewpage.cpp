@@ -51,8 +51,6 @@ void tst_OverviewPage::diagramAndChartsFollowTheEngine()
     QCOMPARE(diagram->nodeHealth(QStringLiteral("projections")), Ui::FlowDiagram::Health::Ok);
     for (Ui::MetricChart *chart : page.charts())
         QTRY_VERIFY2(chart->pointCount() >= 2, qPrintable(chart->title()));
-    // The charts hold the rates the page computed, e.g. events/s somewhere above zero.
-    QVERIFY(page.charts().at(1)->pointCount() > 0);
 }
 
 void tst_OverviewPage::faultedProjectionTurnsRed()
