@@ -20,7 +20,7 @@ usage() {
 packages=(
     cmake ninja-build g++ pkg-config git ca-certificates
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-declarative-dev qt6-charts-dev
-    libgl-dev node-llhttp libsqlite3-dev sqlite3 libssl-dev
+    libgl-dev node-llhttp libsqlite3-dev sqlite3 libssl-dev libgoogle-perftools-dev
     libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
     curl wrk xvfb xauth
 )
