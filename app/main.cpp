@@ -79,6 +79,7 @@ int parseOptions(const QCoreApplication &app, Options *out)
         {QStringLiteral("no-mqtt"), QStringLiteral("Do not use MQTT.")},
         {QStringLiteral("max-body-bytes"), QStringLiteral("Largest request body accepted (default 1048576)."), QStringLiteral("N")},
         {QStringLiteral("max-connections"), QStringLiteral("Most concurrent connections per listener (default 1024)."), QStringLiteral("N")},
+        {QStringLiteral("read-cache-mb"), QStringLiteral("Memory for documents read by id (default 64; 0 turns the cache off)."), QStringLiteral("MB")},
     });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Nothing (run), or a tool command."));
     parser.process(app);
@@ -127,6 +128,15 @@ int parseOptions(const QCoreApplication &app, Options *out)
             say(QStringLiteral("--max-connections expects a positive number"));
             return kExitUsage;
         }
+    }
+    if (parser.isSet(QStringLiteral("read-cache-mb"))) {
+        bool ok = false;
+        const qint64 mb = parser.value(QStringLiteral("read-cache-mb")).toLongLong(&ok);
+        if (!ok || mb < 0 || mb > 1024 * 1024) {
+            say(QStringLiteral("--read-cache-mb expects a number of megabytes (0 turns the cache off)"));
+            return kExitUsage;
+        }
+        out->engine.readCacheBytes = mb * 1024 * 1024;
     }
     if (parser.isSet(QStringLiteral("no-mqtt"))) {
         out->mqtt.broker = Mqtt::MqttOptions::Broker::Off;

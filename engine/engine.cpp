@@ -133,6 +133,7 @@ bool Engine::start(const EngineOptions &options)
     d->readStore = std::make_unique<ReadStore>();
     if (!d->readStore->open(dir.filePath(QStringLiteral("readmodel.db")), &error))
         return d->fail(error);
+    d->readStore->setCacheBudget(options.readCacheBytes);
     // Every declared collection has its table from the start, so reads of one that has no
     // documents yet are plain empty answers.
     if (auto tx = d->readStore->begin()) {
@@ -210,9 +211,17 @@ bool Engine::start(const EngineOptions &options)
     d->metrics->describe("gatehouse_projection_lag_seconds", MetricsRegistry::Type::Gauge, "Age of the oldest event not yet applied, by projection.");
     d->metrics->describe("gatehouse_config_version", MetricsRegistry::Type::Gauge, "Version of the gateway configuration.");
     d->metrics->describe("gatehouse_breaker_state", MetricsRegistry::Type::Gauge, "api-breaker state by scope: 0 closed, 1 open, 2 half-open.");
+    d->metrics->describe("gatehouse_read_cache_hits_total", MetricsRegistry::Type::Counter, "Reads by id answered from the document cache.");
+    d->metrics->describe("gatehouse_read_cache_misses_total", MetricsRegistry::Type::Counter, "Reads by id that went to readmodel.db.");
+    d->metrics->describe("gatehouse_read_cache_bytes", MetricsRegistry::Type::Gauge, "Approximate bytes held by the document cache (its budget: --read-cache-mb).");
     Private *p = d.get();
-    d->metrics->addCollector([store, upsertRunner, p](MetricsRegistry &m) {
+    ReadStore *readStore = d->readStore.get();
+    d->metrics->addCollector([store, upsertRunner, readStore, p](MetricsRegistry &m) {
         m.set("gatehouse_events_appended_total", {}, double(store->headPosition()));
+        const DocumentCache::Stats cache = readStore->cacheStats();
+        m.set("gatehouse_read_cache_hits_total", {}, double(cache.hits));
+        m.set("gatehouse_read_cache_misses_total", {}, double(cache.misses));
+        m.set("gatehouse_read_cache_bytes", {}, double(cache.bytes));
         const auto s = upsertRunner->stats();
         const QByteArray label = MetricsRegistry::label("projection", s.name);
         m.set("gatehouse_projection_position", label, double(s.position));

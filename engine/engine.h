@@ -28,6 +28,7 @@ struct EngineOptions
     QString projectFile;                                         // empty: the embedded product catalog
     QString adminKey;                                            // empty: from config.db, generated on first start
     int queryWaitMs = 5000;                                      // longest X-Min-Position wait before 504
+    qint64 readCacheBytes = 64 * 1024 * 1024;                    // documents read by id kept in memory; 0: none
 };
 
 // The headless engine: owns the stores, the projections, the command and query sides and the

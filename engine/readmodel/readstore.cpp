@@ -48,6 +48,7 @@ struct ReadStore::Private
     SqliteConnection writer;
     std::unordered_map<QByteArray, std::unique_ptr<SqliteStatement>> statements;   // writer's, by SQL text
     std::unique_ptr<SqliteReadPool> readers;
+    mutable DocumentCache cache;
 
     SqliteStatement *statement(const QByteArray &sql)
     {
@@ -68,6 +69,23 @@ struct ReadStore::WriteTransaction::Private
 {
     ReadStore::Private *store = nullptr;
     bool committed = false;
+    // What the cache must forget once this commits: these documents, or (past a few
+    // thousand, or after a drop) everything.
+    std::vector<std::pair<QString, QString>> changed;
+    bool changedAll = false;
+
+    void touch(const QString &collection, const QString &id)
+    {
+        if (changedAll)
+            return;
+        if (changed.size() >= kMaxTracked) {
+            changedAll = true;
+            changed.clear();
+            return;
+        }
+        changed.emplace_back(collection, id);
+    }
+    static constexpr size_t kMaxTracked = 4096;
 };
 
 QByteArray ReadStore::quotedTable(const QString &collection)
@@ -79,6 +97,7 @@ QByteArray ReadStore::quotedTable(const QString &collection)
 ReadStore::ReadStore()
     : d(std::make_unique<Private>())
 {
+    d->cache.setBudget(kDefaultCacheBytes);
 }
 
 ReadStore::~ReadStore()
@@ -103,6 +122,16 @@ bool ReadStore::open(const QString &path, QString *error)
     return true;
 }
 
+void ReadStore::setCacheBudget(qint64 bytes)
+{
+    d->cache.setBudget(bytes);
+}
+
+DocumentCache::Stats ReadStore::cacheStats() const
+{
+    return d->cache.stats();
+}
+
 void ReadStore::close()
 {
     QMutexLocker lock(&d->writeLock);
@@ -110,6 +139,7 @@ void ReadStore::close()
     d->writer.close();
     if (d->readers)
         d->readers->clear();
+    d->cache.clear();
 }
 
 bool ReadStore::isOpen() const
@@ -192,6 +222,7 @@ bool ReadStore::WriteTransaction::put(const QList<StoredDocument> &docs)
         st->bind(6, qint64(doc.deleted ? 1 : 0));
         if (!st->exec())   // resets the statement too
             return false;
+        d->touch(doc.collection, doc.id);
     }
     return true;
 }
@@ -216,7 +247,10 @@ bool ReadStore::WriteTransaction::remove(const QString &collection, const QStrin
     if (!st)
         return false;
     st->bind(1, id);
-    return st->exec();
+    if (!st->exec())
+        return false;
+    d->touch(collection, id);
+    return true;
 }
 
 bool ReadStore::WriteTransaction::dropCollection(const QString &collection)
@@ -230,6 +264,8 @@ bool ReadStore::WriteTransaction::dropCollection(const QString &collection)
         else
             ++it;
     }
+    d->changedAll = true;
+    d->changed.clear();
     return d->store->writer.exec("DROP TABLE IF EXISTS " + table);
 }
 
@@ -250,6 +286,12 @@ bool ReadStore::WriteTransaction::commit()
     if (!d->store->writer.exec("COMMIT"))
         return false;
     d->committed = true;
+    // After the COMMIT (a reader may have cached the old row until now) and before the caller
+    // publishes the new position.
+    if (d->changedAll)
+        d->store->cache.clear();
+    else
+        d->store->cache.invalidate(d->changed);
     return true;
 }
 
@@ -267,6 +309,9 @@ qint64 ReadStore::checkpoint(const QString &projection) const
 
 std::optional<StoredDocument> ReadStore::document(const QString &collection, const QString &id) const
 {
+    if (auto cached = d->cache.find(collection, id))
+        return cached;
+    const quint64 generation = d->cache.beginRead();
     auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
     if (!c)
         return std::nullopt;
@@ -279,6 +324,8 @@ std::optional<StoredDocument> ReadStore::document(const QString &collection, con
     if (st.step())
         result = readDocument(st, collection);
     st.reset();
+    if (result)
+        d->cache.insert(*result, generation);
     return result;
 }
 

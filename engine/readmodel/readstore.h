@@ -1,5 +1,6 @@
 #pragma once
 
+#include "documentcache.h"
 #include "storeddocument.h"
 
 #include <QList>
@@ -19,6 +20,8 @@ class SqliteConnection;
 // checkpoints. Every change happens in a WriteTransaction; at most one is open at a time
 // (it holds the store's write lock), from any thread. Reads use a pool of read-only
 // connections and may run on any thread at the same time as a write.
+//
+// Reads by id go through a DocumentCache that each commit keeps exact (see documentcache.h).
 //
 // The file is derived data: it runs with synchronous=NORMAL, and since documents and
 // checkpoints commit together, whatever a crash loses is replayed from the event log.
@@ -64,6 +67,12 @@ public:
     // Blocks while another transaction is open. Null on failure (see errorString()).
     std::unique_ptr<WriteTransaction> begin();
     QString errorString() const;
+
+    // Documents read by id are kept in memory up to this many bytes (0: not at all); every
+    // commit drops the ones it changed before returning. Default kDefaultCacheBytes.
+    static constexpr qint64 kDefaultCacheBytes = 64 * 1024 * 1024;
+    void setCacheBudget(qint64 bytes);
+    DocumentCache::Stats cacheStats() const;
 
     // Reads, from any thread.
     qint64 checkpoint(const QString &projection) const;

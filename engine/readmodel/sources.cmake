@@ -2,4 +2,5 @@ list(APPEND GATEHOUSE_ENGINE_SOURCES
     readmodel/storeddocument.cpp readmodel/storeddocument.h
     readmodel/listquery.cpp readmodel/listquery.h
     readmodel/readstore.cpp readmodel/readstore.h
+    readmodel/documentcache.cpp readmodel/documentcache.h
     readmodel/documentfold.cpp readmodel/documentfold.h)
