@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <unordered_map>
 #include <vector>
 
 namespace Gatehouse {
@@ -38,7 +37,8 @@ struct RouteTable::Entry
 
 struct RouteTable::Node
 {
-    std::unordered_map<QString, std::unique_ptr<Node>> literals;
+    QHash<QString, Node *> literals;   // open addressing: one probe, no node chains to walk
+    std::vector<std::unique_ptr<Node>> owned;
     std::unique_ptr<Node> param;
     std::vector<Entry> terminal;   // routes ending here
     std::vector<Entry> wildcard;   // routes ending here with "/*": match zero or more further segments
@@ -50,10 +50,10 @@ struct RouteTable::Node
                 param = std::make_unique<Node>();
             return param.get();
         }
-        auto &slot = literals[segment];
+        Node *&slot = literals[segment];
         if (!slot)
-            slot = std::make_unique<Node>();
-        return slot.get();
+            slot = owned.emplace_back(std::make_unique<Node>()).get();
+        return slot;
     }
 };
 
@@ -94,8 +94,8 @@ RouteTable::RouteTable(QList<Route> routes)
         auto byPriority = [](const Entry &a, const Entry &b) { return a.route->priority > b.route->priority; };
         std::stable_sort(n->terminal.begin(), n->terminal.end(), byPriority);
         std::stable_sort(n->wildcard.begin(), n->wildcard.end(), byPriority);
-        for (auto &child : n->literals)
-            sortNode(child.second.get());
+        for (const auto &child : n->owned)
+            sortNode(child.get());
         if (n->param)
             sortNode(n->param.get());
     };
@@ -163,7 +163,7 @@ RouteTable::Match RouteTable::match(const ApiRequest &request) const
             if ((found = pick(node->terminal)))
                 return true;
         } else {
-            if (auto it = node->literals.find(segments.at(i)); it != node->literals.end() && walk(it->second.get(), i + 1))
+            if (const Node *next = node->literals.value(segments.at(i)); next && walk(next, i + 1))
                 return true;
             if (node->param) {
                 values.append(segments.at(i));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "projection.h"
+#include "qstringhash.h"
 #include "readmodel/documentfold.h"
 
 #include <QObject>
@@ -60,7 +61,7 @@ private:
     struct Fold
     {
         QString collection;
-        std::unordered_map<QString, Slot> records;   // by id
+        std::unordered_map<QString, Slot, QStringHash> records;   // by id
     };
 
     Fold &foldOf(const QString &collection);

@@ -1,17 +1,11 @@
 #include "documentcache.h"
 
-#include <QHash>
+#include "qstringhash.h"
 
 namespace Gatehouse {
 
 namespace {
 constexpr int kShards = 8;   // one lock each: network threads rarely meet on one
-
-// Not noexcept, so the map keeps each node's hash instead of rehashing keys on lookups.
-struct KeyHash
-{
-    size_t operator()(const QString &key) const { return size_t(qHash(key)); }
-};
 
 qint64 approximateBytes(const StoredDocument &doc)
 {
@@ -28,10 +22,10 @@ struct DocumentCache::Shard
         bool referenced = false;   // read since the last eviction sweep passed it
     };
     QMutex lock;
-    std::unordered_map<QString, Entry, KeyHash> entries;
+    std::unordered_map<QString, Entry, QStringHash> entries;
     qint64 bytes = 0;
 
-    void erase(std::unordered_map<QString, Entry, KeyHash>::iterator it)
+    void erase(std::unordered_map<QString, Entry, QStringHash>::iterator it)
     {
         bytes -= it->second.bytes;
         entries.erase(it);
