@@ -1204,6 +1204,17 @@ void tst_AdminApi::metricsExposition()
     QCOMPARE(metricValue(text, R"(gatehouse_projection_position{projection="upsert"})"), double(head()));
     QCOMPARE(metricValue(text, "gatehouse_config_version"), double(configVersion()));
 
+    // Reads by id: the second read of a document comes from the cache.
+    const double hits = metricValue(text, "gatehouse_read_cache_hits_total");
+    const double misses = metricValue(text, "gatehouse_read_cache_misses_total");
+    VERIFY_STATUS(gateway("GET", "/api/products/metric-1"), 200);
+    VERIFY_STATUS(gateway("GET", "/api/products/metric-1"), 200);
+    const QByteArray later = httpRequest(m_adminPort, "GET", "/metrics").body;
+    QVERIFY(later.contains("# TYPE gatehouse_read_cache_hits_total counter\n"));
+    QCOMPARE(metricValue(later, "gatehouse_read_cache_hits_total") + metricValue(later, "gatehouse_read_cache_misses_total"), hits + misses + 2);
+    QVERIFY(metricValue(later, "gatehouse_read_cache_hits_total") >= hits + 1);
+    QVERIFY(metricValue(later, "gatehouse_read_cache_bytes") > 0);
+
     // An admin change shows in the next scrape.
     VERIFY_STATUS(admin("PUT", "/admin/global_rules/metrics-probe", R"({"plugins":{}})"), 201);
     QCOMPARE(metricValue(httpRequest(m_adminPort, "GET", "/metrics").body, "gatehouse_config_version"), double(configVersion()));

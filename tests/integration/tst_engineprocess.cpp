@@ -159,6 +159,8 @@ void tst_EngineProcess::badCommandLineExitsTwo_data()
     QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << QStringLiteral("unknown command");
     QTest::newRow("body limit") << QStringList{QStringLiteral("--max-body-bytes"), QStringLiteral("lots")}
                                 << QStringLiteral("--max-body-bytes");
+    QTest::newRow("read cache") << QStringList{QStringLiteral("--read-cache-mb"), QStringLiteral("-1")}
+                                << QStringLiteral("--read-cache-mb");
 }
 
 void tst_EngineProcess::badCommandLineExitsTwo()
