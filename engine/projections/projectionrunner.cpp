@@ -58,6 +58,7 @@ struct ProjectionRunner::Private
     };
     std::mutex waitMutex;
     std::multimap<qint64, Waiter> waiters;   // by target position
+    qint64 timerDeadline = -1;               // what waitTimer is (about to be) armed for; waitMutex
     QTimer *waitTimer = nullptr;             // runner thread
 
     Status currentStatus() const
@@ -203,6 +204,7 @@ struct ProjectionRunner::Private
                 if (earliest < 0 || w.deadline < earliest)
                     earliest = w.deadline;
             }
+            timerDeadline = earliest;
         }
         if (earliest < 0) {
             waitTimer->stop();
@@ -416,17 +418,28 @@ void ProjectionRunner::whenReached(qint64 target, int timeoutMs, std::function<v
         callback(true);
         return;
     }
+    bool arm = false;
     {
         std::lock_guard lock(d->waitMutex);
-        d->waiters.emplace(target, Private::Waiter{steadyMs() + timeoutMs, std::move(callback)});
+        const qint64 deadline = steadyMs() + timeoutMs;
+        d->waiters.emplace(target, Private::Waiter{deadline, std::move(callback)});
+        // Only a deadline earlier than the timer's needs the runner thread to re-arm it; the
+        // others are found when the timer fires (waiters usually share one timeout, so this
+        // is the first of a burst, not every request).
+        if (d->timerDeadline < 0 || deadline < d->timerDeadline) {
+            d->timerDeadline = deadline;
+            arm = true;
+        }
     }
     // The position may have moved between the check and the insert.
     if (d->position >= target)
         d->notifyWaiters();
-    QMetaObject::invokeMethod(this, [this] {
-        if (d->waitTimer)
-            d->armWaitTimer();
-    }, Qt::QueuedConnection);
+    if (arm) {
+        QMetaObject::invokeMethod(this, [this] {
+            if (d->waitTimer)
+                d->armWaitTimer();
+        }, Qt::QueuedConnection);
+    }
 }
 
 bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store, ReadStore &readStore,

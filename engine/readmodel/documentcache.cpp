@@ -19,11 +19,12 @@ struct DocumentCache::Shard
     {
         StoredDocument doc;
         qint64 bytes = 0;
-        bool referenced = false;   // read since the last eviction sweep passed it
+        bool referenced = false;   // read since the eviction hand last passed it
     };
     QMutex lock;
     std::unordered_map<QString, Entry, QStringHash> entries;
     qint64 bytes = 0;
+    size_t hand = 0;   // the next bucket the eviction sweep looks at
 
     void erase(std::unordered_map<QString, Entry, QStringHash>::iterator it)
     {
@@ -94,16 +95,17 @@ void DocumentCache::insert(const StoredDocument &doc, quint64 generation)
         shard.bytes -= it->second.bytes;
     it->second = {doc, bytes, false};
     shard.bytes += bytes;
-    // Second chance: a sweep spares what was read since it last passed, once.
-    while (shard.bytes > shardBudget) {
-        for (auto e = shard.entries.begin(); e != shard.entries.end() && shard.bytes > shardBudget;) {
+    // CLOCK over the buckets: the hand clears the mark of what was read since it last passed
+    // and evicts what was not.
+    while (shard.bytes > shardBudget && !shard.entries.empty()) {
+        const size_t bucket = shard.hand++ % shard.entries.bucket_count();
+        for (auto e = shard.entries.begin(bucket); e != shard.entries.end(bucket);) {
             if (e->second.referenced) {
                 e->second.referenced = false;
                 ++e;
             } else {
-                const auto next = std::next(e);
-                shard.erase(e);
-                e = next;
+                const QString victim = (e++)->first;   // only the erased element's iterators die
+                shard.erase(shard.entries.find(victim));
             }
         }
     }

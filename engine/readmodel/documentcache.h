@@ -13,8 +13,9 @@
 namespace Gatehouse {
 
 // Documents recently read by id, so a hot GET costs a hash lookup instead of a SQLite read
-// transaction. Bounded by an approximate byte budget (0 disables it); when full, entries not
-// read since the last sweep go first.
+// transaction. Bounded by an approximate byte budget (0 disables it), split over eight
+// locked shards; when a shard is full, a CLOCK hand evicts entries not read since it last
+// passed them.
 //
 // Never stale: the read store drops the entries a transaction changed right after its COMMIT
 // and before the projection publishes the new position, so any reader that waited for that
