@@ -10,6 +10,7 @@
 #include "store/eventstore.h"
 
 #include "testhttpclient.h"
+#include "testhttprequest.h"
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
@@ -20,7 +21,6 @@
 #include <QMutex>
 #include <QRegularExpression>
 #include <QSet>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -38,102 +38,14 @@ const QByteArray kAdminKey = "adm-test-key-4f9c2e71b3d8a605";
 
 using Headers = QList<std::pair<QByteArray, QByteArray>>;
 
-struct Reply
-{
-    int status = 0;                          // 0: no (complete) answer
-    QHash<QByteArray, QByteArray> headers;   // names lower-cased
-    QByteArray body;
-    QString error;
-
-    QByteArray header(const QByteArray &lowerCaseName) const { return headers.value(lowerCaseName); }
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-    QByteArray describe() const
-    {
-        return "HTTP " + QByteArray::number(status) + ' ' + body.left(800) + ' ' + error.toUtf8();
-    }
-};
-
-bool parseResponse(const QByteArray &in, bool eof, Reply *reply)
-{
-    const qsizetype headerEnd = in.indexOf("\r\n\r\n");
-    if (headerEnd < 0)
-        return false;
-    const QList<QByteArray> lines = in.left(headerEnd).split('\n');
-    const QList<QByteArray> statusLine = lines.first().trimmed().split(' ');
-    if (statusLine.size() < 2 || !statusLine.first().startsWith("HTTP/1."))
-        return false;
-    Reply r;
-    r.status = statusLine.at(1).toInt();
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines.at(i).trimmed();
-        const qsizetype colon = line.indexOf(':');
-        if (colon > 0)
-            r.headers.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
-    }
-    const QByteArray rest = in.mid(headerEnd + 4);
-    if (r.headers.contains("content-length")) {
-        const qsizetype length = r.header("content-length").toLongLong();
-        if (rest.size() < length)
-            return false;
-        r.body = rest.left(length);
-    } else if (r.status == 204 || r.status == 304) {
-        r.body.clear();
-    } else if (!eof) {
-        return false;
-    } else {
-        r.body = rest;
-    }
-    *reply = std::move(r);
-    return true;
-}
+using Reply = TestHttpReply;
 
 // One request on its own connection ("Connection: close"); `Host` may be overridden through
-// `headers`. Blocking; callable from any thread.
+// `headers`, a body goes as JSON unless `headers` name a type. Blocking; callable from any thread.
 Reply httpRequest(quint16 port, const QByteArray &method, const QByteArray &target, const QByteArray &body = {},
                   const Headers &headers = {})
 {
-    Reply reply;
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!socket.waitForConnected(kWaitMs)) {
-        reply.error = u"connect: "_s + socket.errorString();
-        return reply;
-    }
-    bool hasHost = false;
-    bool hasType = false;
-    for (const auto &h : headers) {
-        hasHost = hasHost || h.first.toLower() == "host";
-        hasType = hasType || h.first.toLower() == "content-type";
-    }
-    QByteArray out = method + ' ' + target + " HTTP/1.1\r\n";
-    if (!hasHost)
-        out += "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n";
-    out += "Connection: close\r\n";
-    if (!body.isEmpty() && !hasType)
-        out += "Content-Type: application/json\r\n";
-    for (const auto &[name, value] : headers)
-        out += name + ": " + value + "\r\n";
-    out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
-    socket.write(out);
-
-    const QDeadlineTimer deadline(kWaitMs);
-    QByteArray in;
-    for (;;) {
-        in += socket.readAll();
-        if (parseResponse(in, false, &reply))
-            return reply;
-        if (deadline.hasExpired()) {
-            reply.error = u"no complete answer within the deadline; got: "_s + QString::fromUtf8(in.left(300));
-            return reply;
-        }
-        if (!socket.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())))
-            && socket.state() == QAbstractSocket::UnconnectedState) {
-            in += socket.readAll();
-            if (!parseResponse(in, true, &reply))
-                reply.error = u"connection closed; got: "_s + QString::fromUtf8(in.left(300));
-            return reply;
-        }
-    }
+    return testHttpRequest(port, method, target, body, headers, {.timeoutMs = kWaitMs});
 }
 
 QByteArray toJson(const QJsonObject &object)

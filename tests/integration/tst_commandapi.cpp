@@ -6,14 +6,14 @@
 #include "engine.h"
 #include "store/eventstore.h"
 
+#include "testhttprequest.h"
+
 #include <QDateTime>
-#include <QDeadlineTimer>
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QUuid>
 #include <QtTest>
@@ -31,109 +31,14 @@ constexpr int kWaitMs = 10000;
 
 using Headers = QList<std::pair<QByteArray, QByteArray>>;
 
-struct Reply
-{
-    int status = 0;                          // 0: no (complete) answer
-    QHash<QByteArray, QByteArray> headers;   // names lower-cased
-    QByteArray body;
-    QString error;
+using Reply = TestHttpReply;
 
-    QByteArray header(const QByteArray &lowerCaseName) const { return headers.value(lowerCaseName); }
-    QJsonDocument document() const { return QJsonDocument::fromJson(body); }
-    QJsonObject json() const { return document().object(); }
-    QJsonArray array() const { return document().array(); }
-    QByteArray describe() const
-    {
-        return "HTTP " + QByteArray::number(status) + ' ' + body.left(600) + ' ' + error.toUtf8();
-    }
-};
-
-// Parses `in` as one HTTP/1.1 response; false while it is incomplete.
-bool parseResponse(const QByteArray &in, bool eof, Reply *reply)
-{
-    const qsizetype headerEnd = in.indexOf("\r\n\r\n");
-    if (headerEnd < 0)
-        return false;
-    const QList<QByteArray> lines = in.left(headerEnd).split('\n');
-    const QList<QByteArray> statusLine = lines.first().trimmed().split(' ');
-    if (statusLine.size() < 2 || !statusLine.first().startsWith("HTTP/1."))
-        return false;
-    Reply r;
-    r.status = statusLine.at(1).toInt();
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines.at(i).trimmed();
-        const qsizetype colon = line.indexOf(':');
-        if (colon > 0)
-            r.headers.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
-    }
-    const QByteArray rest = in.mid(headerEnd + 4);
-    if (r.header("transfer-encoding").toLower().contains("chunked")) {
-        qsizetype at = 0;
-        for (;;) {
-            const qsizetype lineEnd = rest.indexOf("\r\n", at);
-            if (lineEnd < 0)
-                return false;
-            bool ok = false;
-            const qsizetype size = rest.mid(at, lineEnd - at).split(';').first().trimmed().toLongLong(&ok, 16);
-            if (!ok)
-                return false;
-            if (size == 0)
-                break;
-            if (rest.size() < lineEnd + 2 + size + 2)
-                return false;
-            r.body += rest.mid(lineEnd + 2, size);
-            at = lineEnd + 2 + size + 2;
-        }
-    } else if (r.headers.contains("content-length")) {
-        const qsizetype length = r.header("content-length").toLongLong();
-        if (rest.size() < length)
-            return false;
-        r.body = rest.left(length);
-    } else if (!eof) {
-        return false;
-    } else {
-        r.body = rest;
-    }
-    *reply = std::move(r);
-    return true;
-}
-
-// One request on its own connection ("Connection: close"). Blocking; callable from any thread.
+// One request on its own connection ("Connection: close"), with exactly the Content-Type
+// `headers` give (post() adds the JSON type). Blocking; callable from any thread.
 Reply httpRequest(quint16 port, const QByteArray &method, const QByteArray &target, const QByteArray &body = {},
                   const Headers &headers = {})
 {
-    Reply reply;
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!socket.waitForConnected(kWaitMs)) {
-        reply.error = u"connect: "_s + socket.errorString();
-        return reply;
-    }
-    QByteArray out = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port)
-        + "\r\nConnection: close\r\n";
-    for (const auto &[name, value] : headers)
-        out += name + ": " + value + "\r\n";
-    out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
-    socket.write(out);
-
-    const QDeadlineTimer deadline(kWaitMs);
-    QByteArray in;
-    for (;;) {
-        in += socket.readAll();
-        if (parseResponse(in, false, &reply))
-            return reply;
-        if (deadline.hasExpired()) {
-            reply.error = u"no complete answer within the deadline; got: "_s + QString::fromUtf8(in.left(300));
-            return reply;
-        }
-        if (!socket.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())))
-            && socket.state() == QAbstractSocket::UnconnectedState) {
-            in += socket.readAll();
-            if (!parseResponse(in, true, &reply))
-                reply.error = u"connection closed; got: "_s + QString::fromUtf8(in.left(300));
-            return reply;
-        }
-    }
+    return testHttpRequest(port, method, target, body, headers, {.timeoutMs = kWaitMs, .jsonTypeForBody = false});
 }
 
 QByteArray json(const QJsonObject &object)
