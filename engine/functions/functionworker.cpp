@@ -3,6 +3,7 @@
 #include "functiondefinition.h"
 #include "functionstats.h"
 #include "scripthost.h"
+#include "scriptwatchdog.h"
 
 #include <QTimer>
 
@@ -62,6 +63,7 @@ void FunctionWorker::dropHost()
     if (!m_host)
         return;
     m_host.reset();
+    ScriptWatchdog::releaseFreeMemory();
     if (m_stats)
         m_stats->instanceStopped();
     m_stats.reset();

@@ -11,6 +11,11 @@
 #include <unistd.h>
 #include <vector>
 
+#ifdef Q_OS_LINUX
+#include <dlfcn.h>
+#include <malloc.h>
+#endif
+
 namespace Gatehouse {
 
 namespace {
@@ -69,6 +74,20 @@ qint64 ScriptWatchdog::residentKb()
     return n == 2 ? resident * pageKb : 0;
 #else
     return 0;
+#endif
+}
+
+void ScriptWatchdog::releaseFreeMemory()
+{
+#ifdef Q_OS_LINUX
+    // Looked up at run time: the engine library does not know which allocator the executable
+    // was linked with (GATEHOUSE_ALLOCATOR).
+    using Release = void (*)();
+    static const auto tcmallocRelease = reinterpret_cast<Release>(dlsym(RTLD_DEFAULT, "MallocExtension_ReleaseFreeMemory"));
+    if (tcmallocRelease)
+        tcmallocRelease();
+    else
+        malloc_trim(0);
 #endif
 }
 

@@ -41,6 +41,10 @@ public:
     };
 
     static qint64 residentKb();   // the process's resident set; 0 where unknown
+    // Hands the allocator's free memory back to the system (tcmalloc when the executable links
+    // it, else glibc's malloc_trim), so a dropped instance's heap does not stay resident and
+    // the next invocation's growth is measured from where the process really is.
+    static void releaseFreeMemory();
 
 private:
     ScriptWatchdog() = default;

@@ -7,6 +7,7 @@
 #include "store/cloudevent.h"
 #include "store/eventstore.h"
 
+#include <QFile>
 #include <QMutex>
 #include <QSet>
 #include <QTemporaryDir>
@@ -56,6 +57,7 @@ private Q_SLOTS:
     void badCommandLineExitsTwo();
     void busyPortFailsClearly();
     void adminKeyPrintedOnlyOnFirstStart();
+    void runawayFunctionsDoNotAccumulateMemory();
 };
 
 void tst_EngineProcess::everyAcceptedCommandSurvivesSigkill()
@@ -203,6 +205,52 @@ void tst_EngineProcess::adminKeyPrintedOnlyOnFirstStart()
     QVERIFY(again.start());
     QCOMPARE(again.terminate(), 0);
     QVERIFY(!again.stderrText().contains(QLatin1String("admin key")));
+}
+
+
+namespace {
+qint64 residentKbOf(qint64 pid)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    }
+    return -1;
+}
+} // namespace
+
+void tst_EngineProcess::runawayFunctionsDoNotAccumulateMemory()
+{
+    // The real executable (with the allocator it ships with): a function that allocates without
+    // end is stopped at its memory ceiling each time, and what its instance held goes back to
+    // the system, so repeating it cannot grow the engine by a ceiling per call.
+    QTemporaryDir dir;
+    EngineProcess engine(dir.path());
+    QVERIFY2(engine.start({QStringLiteral("--admin-key"), QStringLiteral("k")}), qPrintable(engine.stderrText()));
+    TestHttpClient admin(QStringLiteral("127.0.0.1"), engine.adminPort);
+    const QList<std::pair<QByteArray, QByteArray>> key{{"X-API-KEY", "k"}};
+    QCOMPARE(admin.request("PUT", "/admin/functions/hog",
+                           R"({"code":"function handle(input, ctx) { var a = []; while (true) a.push('x'.repeat(1000) + a.length); }",)"
+                           R"("triggers":[{"type":"http"}],"timeout_ms":30000,"memory_limit_mb":32})", key).status, 201);
+    QCOMPARE(admin.request("PUT", "/admin/routes/hog", R"({"uri":"/hog","methods":["POST"],"upstream":{"type":"function","function":"hog"}})",
+                           key).status, 201);
+    TestHttpClient client(QStringLiteral("127.0.0.1"), engine.gatewayPort, 60000);
+    const qint64 pid = engine.process().processId();
+    QCOMPARE(client.post("/hog", "{}").status, 500);
+    const qint64 afterFirst = residentKbOf(pid);
+    QVERIFY(afterFirst > 0);
+    for (int i = 0; i < 6; ++i) {
+        const TestHttpResponse r = client.post("/hog", "{}");
+        QCOMPARE(r.status, 500);
+        QVERIFY2(r.body.contains("memory ceiling"), r.body.constData());
+    }
+    const qint64 afterAll = residentKbOf(pid);
+    QVERIFY2(afterAll - afterFirst < 48 * 1024,
+             qPrintable(QStringLiteral("resident %1 kB after the first runaway call, %2 kB after six more").arg(afterFirst).arg(afterAll)));
+    QCOMPARE(admin.request("GET", "/health").status, 200);
 }
 
 QTEST_GUILESS_MAIN(tst_EngineProcess)
