@@ -1,5 +1,6 @@
 #pragma once
 
+#include "readmodel/readstore.h"
 #include "store/eventstore.h"
 
 #include <QObject>
@@ -17,7 +18,6 @@ class HttpUpstream;
 class MetricsRegistry;
 class ProjectionRunner;
 class QueryService;
-class ReadStore;
 class ResourceService;
 class UpsertProjection;
 
@@ -28,7 +28,7 @@ struct EngineOptions
     QString projectFile;                                         // empty: the embedded product catalog
     QString adminKey;                                            // empty: from config.db, generated on first start
     int queryWaitMs = 5000;                                      // longest X-Min-Position wait before 504
-    qint64 readCacheBytes = 64 * 1024 * 1024;                    // documents read by id kept in memory; 0: none
+    qint64 readCacheBytes = ReadStore::kDefaultCacheBytes;       // documents read by id kept in memory; 0: none
 };
 
 // The headless engine: owns the stores, the projections, the command and query sides and the

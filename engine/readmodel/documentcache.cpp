@@ -140,7 +140,6 @@ DocumentCache::Stats DocumentCache::stats() const
     Stats s;
     s.hits = m_hits.load(std::memory_order_relaxed);
     s.misses = m_misses.load(std::memory_order_relaxed);
-    s.budgetBytes = m_budget.load(std::memory_order_relaxed);
     for (int i = 0; i < kShards; ++i) {
         QMutexLocker locker(&m_shards[i].lock);
         s.entries += qint64(m_shards[i].entries.size());

@@ -31,7 +31,6 @@ public:
         quint64 misses = 0;
         qint64 entries = 0;
         qint64 bytes = 0;
-        qint64 budgetBytes = 0;
     };
 
     DocumentCache();
