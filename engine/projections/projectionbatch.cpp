@@ -34,14 +34,12 @@ bool apply(Projection &projection, ReadStore &readStore, const RecordedEvents &e
         *fault = f;
         return false;
     }
-    if (!tx->setCheckpoint(projection.name(), events.last().position) || !tx->commit()) {
-        *fault = {tx->errorString(), events.last().position, events.last().id, int(events.size() - 1)};
-        tx.reset();
-        projection.discarded();
+    const bool checkpointed = tx->setCheckpoint(projection.name(), events.last().position);
+    QString error;
+    if (!finish(projection, std::move(tx), checkpointed, &error)) {
+        *fault = {error, events.last().position, events.last().id, int(events.size() - 1)};
         return false;
     }
-    tx.reset();
-    projection.committed();
     return true;
 }
 
@@ -91,17 +89,50 @@ bool applyBulk(Projection &projection, EventStore &store, ReadStore &readStore, 
     }
     const bool flush = projection.bulkNeedsFlush();
     QString error;
-    if ((flush && !flushBulk(projection, *tx, projection.name(), events.last().position, &error)) || !tx->commit()) {
-        *fault = {error.isEmpty() ? tx->errorString() : error, events.last().position, events.last().id, -1};
-        tx.reset();
+    const bool flushed = !flush || flushBulk(projection, *tx, projection.name(), events.last().position, &error);
+    if (!finish(projection, std::move(tx), flushed, &error)) {
+        *fault = {error, events.last().position, events.last().id, -1};
+        return false;
+    }
+    if (flush)
+        *checkpoint = events.last().position;
+    return true;
+}
+
+bool resetForRebuild(Projection &projection, ReadStore &readStore, QString *error)
+{
+    auto tx = readStore.begin();
+    if (!tx) {
+        *error = readStore.errorString();
+        return false;
+    }
+    const bool reset = projection.reset(*tx, error) && tx->setCheckpoint(projection.name(), 0);
+    return finish(projection, std::move(tx), reset, error);
+}
+
+bool finishRebuild(Projection &projection, ReadStore &readStore, qint64 folded, QString *error)
+{
+    auto tx = readStore.begin();
+    if (!tx) {
+        *error = readStore.errorString();
         projection.discarded();
         return false;
     }
-    tx.reset();
-    if (flush)
-        *checkpoint = events.last().position;
-    projection.committed();
-    return true;
+    const bool ended = flushBulk(projection, *tx, projection.name(), folded, error) && projection.endBulk(*tx, error);
+    return finish(projection, std::move(tx), ended, error);
+}
+
+bool finish(Projection &projection, std::unique_ptr<ReadStore::WriteTransaction> tx, bool ok, QString *error)
+{
+    ok = ok && tx->commit();
+    if (!ok && error->isEmpty())
+        *error = tx->errorString();
+    tx.reset();   // rolls back unless committed, and lets go of the write lock
+    if (ok)
+        projection.committed();
+    else
+        projection.discarded();
+    return ok;
 }
 
 namespace {
@@ -122,15 +153,17 @@ bool replayBulk(Projection &projection, EventStore &store, ReadStore &readStore,
         return true;
     auto tx = readStore.begin();
     QString error;
-    if (!tx || !flushBulk(projection, *tx, projection.name(), folded, &error) || !tx->commit()) {
-        *fault = {error.isEmpty() ? (tx ? tx->errorString() : readStore.errorString()) : error, folded, QString(), -1};
-        tx.reset();
+    if (!tx) {
+        *fault = {readStore.errorString(), folded, QString(), -1};
         projection.discarded();
         return false;
     }
-    tx.reset();
+    const bool flushed = flushBulk(projection, *tx, projection.name(), folded, &error);
+    if (!finish(projection, std::move(tx), flushed, &error)) {
+        *fault = {error, folded, QString(), -1};
+        return false;
+    }
     *checkpoint = folded;
-    projection.committed();
     return true;
 }
 } // namespace

@@ -26,5 +26,17 @@ bool applyBulk(Projection &projection, EventStore &store, ReadStore &readStore, 
 // Writes what a rebuilding projection holds and moves the checkpoint to `folded`, in `tx`.
 bool flushBulk(Projection &projection, ReadStore::WriteTransaction &tx, const QString &name, qint64 folded, QString *error);
 
+// The start of a rebuild: the projection drops its read model, the checkpoint goes to 0.
+bool resetForRebuild(Projection &projection, ReadStore &readStore, QString *error);
+
+// The end of a rebuild: what the projection still holds, the checkpoint at `folded` and its
+// deferred work (endBulk(), e.g. indexes) in one transaction.
+bool finishRebuild(Projection &projection, ReadStore &readStore, qint64 folded, QString *error);
+
+// Ends a transaction: commits it when `ok` (the steps in it succeeded), else rolls it back;
+// then, with the write lock released, tells the projection that its changes are visible
+// (committed()) or gone (discarded()). On failure *error says why unless a step already did.
+bool finish(Projection &projection, std::unique_ptr<ReadStore::WriteTransaction> tx, bool ok, QString *error);
+
 } // namespace ProjectionBatch
 } // namespace Gatehouse

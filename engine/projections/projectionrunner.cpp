@@ -107,13 +107,8 @@ struct ProjectionRunner::Private
     // What the projection still holds, the checkpoint and the deferred work in one transaction.
     bool finishBulk()
     {
-        auto tx = readStore->begin();
         QString error;
-        if (!tx || !ProjectionBatch::flushBulk(*projection, *tx, name, folded, &error) || !projection->endBulk(*tx, &error) || !tx->commit()) {
-            if (error.isEmpty())
-                error = tx ? tx->errorString() : readStore->errorString();
-            tx.reset();
-            projection->discarded();
+        if (!ProjectionBatch::finishRebuild(*projection, *readStore, folded, &error)) {
             position = readStore->checkpoint(name);
             folded = position.load();
             {
@@ -124,10 +119,8 @@ struct ProjectionRunner::Private
             Q_EMIT q->statsChanged();
             return false;
         }
-        tx.reset();
         bulk = false;
         position = folded.load();
-        projection->committed();
         notifyWaiters();
         return true;
     }
@@ -342,16 +335,13 @@ void ProjectionRunner::resume()
 void ProjectionRunner::rebuild()
 {
     QMetaObject::invokeMethod(this, [this] {
-        auto tx = d->readStore->begin();
         QString error;
-        if (!tx || !d->projection->reset(*tx, &error) || !tx->setCheckpoint(d->name, 0) || !tx->commit()) {
+        if (!ProjectionBatch::resetForRebuild(*d->projection, *d->readStore, &error)) {
             QMutexLocker lock(&d->statsMutex);
             d->status = Status::Faulted;
-            d->error = QStringLiteral("rebuild could not reset the read model: ") + (error.isEmpty() && tx ? tx->errorString() : error);
+            d->error = QStringLiteral("rebuild could not reset the read model: ") + error;
             return;
         }
-        tx.reset();
-        d->projection->committed();
         d->projection->beginBulk();
         d->bulk = true;
         d->position = 0;
@@ -445,15 +435,8 @@ void ProjectionRunner::whenReached(qint64 target, int timeoutMs, std::function<v
 bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store, ReadStore &readStore,
                                       const std::function<void(qint64, qint64)> &progress, QString *error)
 {
-    {
-        auto tx = readStore.begin();
-        if (!tx || !projection.reset(*tx, error) || !tx->setCheckpoint(projection.name(), 0) || !tx->commit()) {
-            if (error->isEmpty())
-                *error = tx ? tx->errorString() : readStore.errorString();
-            return false;
-        }
-    }
-    projection.committed();
+    if (!ProjectionBatch::resetForRebuild(projection, readStore, error))
+        return false;
     projection.beginBulk();
     const qint64 total = store.headPosition();
     qint64 checkpoint = 0;
@@ -474,17 +457,7 @@ bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store,
         progress(folded, qMax(total, folded));
         log.recycle(std::move(batch));
     }
-    auto tx = readStore.begin();
-    if (!tx || !ProjectionBatch::flushBulk(projection, *tx, projection.name(), folded, error) || !projection.endBulk(*tx, error) || !tx->commit()) {
-        if (error->isEmpty())
-            *error = tx ? tx->errorString() : readStore.errorString();
-        tx.reset();
-        projection.discarded();
-        return false;
-    }
-    tx.reset();
-    projection.committed();
-    return true;
+    return ProjectionBatch::finishRebuild(projection, readStore, folded, error);
 }
 
 } // namespace Gatehouse
