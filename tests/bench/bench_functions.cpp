@@ -13,6 +13,7 @@
 //
 //   bench_functions [DIR] (env: EVENTS, RUNS, COLD)
 
+#include "benchlog.h"
 #include "config/collectioncatalog.h"
 #include "config/embeddedresources.h"
 #include "functions/functiondefinition.h"
@@ -39,12 +40,6 @@
 using namespace Gatehouse;
 
 namespace {
-double median(QList<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.isEmpty() ? 0 : v.at(v.size() / 2);
-}
-
 double percentile(QList<double> v, double p)
 {
     std::sort(v.begin(), v.end());
@@ -53,7 +48,7 @@ double percentile(QList<double> v, double p)
 
 void generate(EventStore &store, qint64 total)
 {
-    std::atomic<qint64> pending{0};
+    BenchLog::Appender appender(store);
     for (qint64 e = 0; e < total; ++e) {
         AppendRequest r;
         r.stream = QStringLiteral("products-p%1").arg(e);
@@ -62,17 +57,8 @@ void generate(EventStore &store, qint64 total)
                              "{\"id\":\"p" + QByteArray::number(e) + "\",\"name\":\"Widget " + QByteArray::number(e) + "\",\"price\":"
                                  + QByteArray::number(e % 1000) + ".5,\"sku\":\"ABC-123\",\"stock\":" + QByteArray::number(e % 50) + '}',
                              "{\"correlationid\":\"bench\"}"}};
-        ++pending;
-        store.append(std::move(r), [&pending](const AppendResult &res) {
-            if (!res.ok())
-                std::fprintf(stderr, "append failed: %s\n", qPrintable(res.error));
-            --pending;
-        });
-        while (pending > 20000)
-            QThread::msleep(1);
+        appender.append(std::move(r));
     }
-    while (pending > 0)
-        QThread::msleep(5);
 }
 
 // Runs `projection` from position 0 to the head on a fresh read store; events/s.
@@ -194,18 +180,18 @@ int main(int argc, char **argv)
         initMs.append(double(t.nsecsElapsed()) / 1e6);
     }
 
-    const double baseline = median(variants.first().rates);
+    const double baseline = BenchLog::median(variants.first().rates);
     std::printf("| %lld events, %d runs | events/s (median) | runs | ratio to C++ |\n|---|---:|---|---:|\n",
                 static_cast<long long>(total), runs);
     for (const Variant &v : variants) {
         QStringList each;
         for (double r : v.rates)
             each.append(QString::number(qRound64(r)));
-        std::printf("| %s | %.0f | %s | %.2fx |\n", v.label, median(v.rates), qPrintable(each.join(QStringLiteral(", "))),
-                    baseline > 0 ? median(v.rates) / baseline : 0);
+        std::printf("| %s | %.0f | %s | %.2fx |\n", v.label, BenchLog::median(v.rates), qPrintable(each.join(QStringLiteral(", "))),
+                    baseline > 0 ? BenchLog::median(v.rates) / baseline : 0);
     }
     std::printf("\n| cold start (new QJSEngine + prelude + code), %d instances | median | p90 | max |\n|---|---:|---:|---:|\n", cold);
-    std::printf("| the trivial function | %.2f ms | %.2f ms | %.2f ms |\n", median(initMs), percentile(initMs, 0.9),
+    std::printf("| the trivial function | %.2f ms | %.2f ms | %.2f ms |\n", BenchLog::median(initMs), percentile(initMs, 0.9),
                 *std::max_element(initMs.cbegin(), initMs.cend()));
     return 0;
 }

@@ -10,6 +10,7 @@
 // LOG=FILE reuses an events.db written by an earlier run (it is created there when missing),
 // so a profiler can watch the rebuild alone.
 
+#include "benchlog.h"
 #include "config/collectioncatalog.h"
 #include "config/embeddedresources.h"
 #include "projections/projectionrunner.h"
@@ -33,19 +34,13 @@
 using namespace Gatehouse;
 
 namespace {
-double median(QList<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.isEmpty() ? 0 : v.at(v.size() / 2);
-}
-
 void generate(EventStore &store, qint64 total)
 {
     const qint64 entities = qMax<qint64>(1, total / 4);
     qint64 created = 0, written = 0, skip = 0;
     QList<qint64> versions(entities, -1);
     QList<bool> deleted(entities, false);
-    std::atomic<qint64> pending{0};
+    BenchLog::Appender appender(store);
     while (written < total) {
         // Mostly creates until every entity exists, then updates with a few deletes.
         qint64 e;
@@ -74,17 +69,8 @@ void generate(EventStore &store, qint64 total)
         r.events = {NewEvent{{}, type, data, "{\"correlationid\":\"bench\"}"}};
         versions[e]++;
         ++written;
-        ++pending;
-        store.append(std::move(r), [&pending](const AppendResult &res) {
-            if (!res.ok())
-                std::fprintf(stderr, "append failed: %s\n", qPrintable(res.error));
-            --pending;
-        });
-        while (pending > 20000)
-            QThread::msleep(1);
+        appender.append(std::move(r));
     }
-    while (pending > 0)
-        QThread::msleep(5);
 }
 
 double rawScan(const QString &path, qint64 *count)
@@ -154,7 +140,7 @@ int main(int argc, char **argv)
         rebuildRates.append(double(store.headPosition()) / (double(t.nsecsElapsed()) / 1e9));
         std::fprintf(stderr, "run %d: raw scan %.0f events/s, rebuild %.0f events/s\n", run + 1, scanRates.last(), rebuildRates.last());
     }
-    const double scan = median(scanRates), rebuild = median(rebuildRates);
+    const double scan = BenchLog::median(scanRates), rebuild = BenchLog::median(rebuildRates);
     std::printf("| measurement (%lld events, median of %d) | events/s |\n|---|---:|\n", static_cast<long long>(scanned), runs);
     std::printf("| raw scan of the events table + JSON parse (the limit) | %.0f |\n", scan);
     std::printf("| upsert projection rebuild (read store writes + checkpoints) | %.0f |\n", rebuild);
