@@ -323,6 +323,41 @@ bool copyDataDir(const QString &from, const QString &to)
     return true;
 }
 
+// The statuses a runner went through, in order (repeats collapsed), recorded on its thread.
+class StatusLog
+{
+public:
+    explicit StatusLog(ProjectionRunner *runner)
+    {
+        QObject::connect(runner, &ProjectionRunner::statsChanged, &m_context, [this, runner] {
+            const Status s = runner->stats().status;
+            QMutexLocker lock(&m_mutex);
+            if (m_statuses.isEmpty() || m_statuses.last() != s)
+                m_statuses.append(s);
+        }, Qt::DirectConnection);
+    }
+    QList<Status> statuses() const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_statuses;
+    }
+    void clear()
+    {
+        QMutexLocker lock(&m_mutex);
+        m_statuses.clear();
+    }
+    // A rebuild went through and the runner is now in `status`.
+    bool settledAt(Status status) const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_statuses.contains(Status::Rebuilding) && m_statuses.last() == status;
+    }
+
+private:
+    mutable QMutex m_mutex;
+    QList<Status> m_statuses;
+    QObject m_context;   // last member: disconnects before the rest goes
+};
 } // namespace
 
 class tst_Projections : public QObject
@@ -364,15 +399,7 @@ void tst_Projections::faultStopsOnlyThatProjection()
     QVERIFY(writeSome(e, u"f"_s, 5) > 0);
     QTRY_VERIFY_WITH_TIMEOUT(e.caughtUp(), 10000);
 
-    QMutex mutex;
-    QList<Status> statuses;
-    QObject context;
-    QObject::connect(e.runner(), &ProjectionRunner::statsChanged, &context, [&] {
-        const Status s = e.runner()->stats().status;
-        QMutexLocker lock(&mutex);
-        if (statuses.isEmpty() || statuses.last() != s)
-            statuses.append(s);
-    }, Qt::DirectConnection);
+    StatusLog log(e.runner());
 
     // One commit with a good event followed by one whose data is not JSON.
     AppendRequest bad;
@@ -416,19 +443,13 @@ void tst_Projections::faultStopsOnlyThatProjection()
     QCOMPARE(stats.lagEvents, accepted - badPosition + 1);
 
     // resume() retries from the checkpoint and stops at the same event again.
-    {
-        QMutexLocker lock(&mutex);
-        statuses.clear();
-    }
+    log.clear();
     e.runner()->resume();
     QTRY_VERIFY_WITH_TIMEOUT([&] {
-        QMutexLocker lock(&mutex);
-        return statuses.size() >= 2 && statuses.last() == Status::Faulted;
+        const QList<Status> seen = log.statuses();
+        return seen.size() >= 2 && seen.last() == Status::Faulted;
     }(), 10000);
-    {
-        QMutexLocker lock(&mutex);
-        QCOMPARE(statuses.first(), Status::CatchingUp);
-    }
+    QCOMPARE(log.statuses().first(), Status::CatchingUp);
     stats = e.runner()->stats();
     QCOMPARE(stats.faultPosition, badPosition);
     QCOMPARE(stats.faultEventId, badId);
@@ -499,15 +520,7 @@ void tst_Projections::rebuildDropsAndReplays()
     QString diff = difference(before, fold(e.log()));
     QVERIFY2(diff.isEmpty(), qPrintable(diff));
 
-    QMutex mutex;
-    QList<Status> statuses;
-    QObject context;
-    QObject::connect(e.runner(), &ProjectionRunner::statsChanged, &context, [&] {
-        const Status s = e.runner()->stats().status;
-        QMutexLocker lock(&mutex);
-        if (statuses.isEmpty() || statuses.last() != s)
-            statuses.append(s);
-    }, Qt::DirectConnection);
+    StatusLog log(e.runner());
 
     // Damage the read model behind the projection's back: a record the log never made and a
     // record that no longer matches it. A rebuild drops both.
@@ -531,15 +544,9 @@ void tst_Projections::rebuildDropsAndReplays()
 
     const qint64 headAtRebuild = e.head();
     e.runner()->rebuild();
-    QTRY_VERIFY_WITH_TIMEOUT([&] {
-        QMutexLocker lock(&mutex);
-        return statuses.contains(Status::Rebuilding) && statuses.last() == Status::Running;
-    }(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(log.settledAt(Status::Running), 20000);
     QTRY_VERIFY_WITH_TIMEOUT(e.caughtUp(), 10000);
-    {
-        QMutexLocker lock(&mutex);
-        QCOMPARE(statuses, (QList<Status>{Status::Rebuilding, Status::Running}));
-    }
+    QCOMPARE(log.statuses(), (QList<Status>{Status::Rebuilding, Status::Running}));
     QCOMPARE(e.runner()->stats().rebuildTarget, headAtRebuild);
     QCOMPARE(e.runner()->position(), headAtRebuild);
 
@@ -624,23 +631,11 @@ void tst_Projections::rebuildFoldsInMemoryWithinABudget()
     QString diff = difference(live, fold(e.log()));
     QVERIFY2(diff.isEmpty(), qPrintable(diff));
 
-    QMutex mutex;
-    QList<Status> statuses;
-    QObject context;
-    QObject::connect(e.runner(), &ProjectionRunner::statsChanged, &context, [&] {
-        const Status s = e.runner()->stats().status;
-        QMutexLocker lock(&mutex);
-        if (statuses.isEmpty() || statuses.last() != s)
-            statuses.append(s);
-    }, Qt::DirectConnection);
-    const auto settledAt = [&](Status status) {
-        QMutexLocker lock(&mutex);
-        return statuses.contains(Status::Rebuilding) && statuses.last() == status;
-    };
+    StatusLog log(e.runner());
 
     e.engine.upsertProjection()->setBulkMemoryBudget(budget);   // before the queued rebuild() runs
     e.runner()->rebuild();
-    QTRY_VERIFY_WITH_TIMEOUT(settledAt(Status::Running), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(log.settledAt(Status::Running), 30000);
     QCOMPARE(e.runner()->position(), e.head());
     QCOMPARE(e.engine.readStore()->checkpoint(u"upsert"_s), e.head());
     diff = difference(e.documents(&error), live);
@@ -656,12 +651,9 @@ void tst_Projections::rebuildFoldsInMemoryWithinABudget()
     QVERIFY2(appended.ok(), qPrintable(appended.error));
     const qint64 badPosition = appended.lastPosition;
     QTRY_COMPARE_WITH_TIMEOUT(e.runner()->stats().status, Status::Faulted, 10000);
-    {
-        QMutexLocker lock(&mutex);
-        statuses.clear();
-    }
+    log.clear();
     e.runner()->rebuild();
-    QTRY_VERIFY_WITH_TIMEOUT(settledAt(Status::Faulted), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(log.settledAt(Status::Faulted), 30000);
     const ProjectionRunner::Stats stats = e.runner()->stats();
     QCOMPARE(stats.faultPosition, badPosition);
     QCOMPARE(stats.position, badPosition - 1);
