@@ -1,3 +1,4 @@
 list(APPEND GATEHOUSE_ENGINE_SOURCES
     queries/eventlogquery.cpp queries/eventlogquery.h
-    queries/queryservice.cpp queries/queryservice.h)
+    queries/queryservice.cpp queries/queryservice.h
+    queries/queryworkerpool.cpp queries/queryworkerpool.h)

@@ -1,5 +1,7 @@
 #include "sqliteconnection.h"
 
+#include "sqlerrorlog.h"
+
 #include <QLoggingCategory>
 
 #include <sqlite3.h>
@@ -49,7 +51,9 @@ bool SqliteConnection::exec(const char *sql)
         m_lastCode = rc;
         m_error = QString::fromUtf8(message ? message : sqlite3_errstr(rc));
         sqlite3_free(message);
-        qCWarning(lcSql) << "exec failed:" << m_error << "in" << sql;
+        // Bounded: a statement may be generated from a request and be very long.
+        qCWarning(lcSql).noquote() << "exec failed:" << SqlErrorLog::bounded(m_error, SqlErrorLog::kMaxMessageChars)
+                                   << "in" << SqlErrorLog::excerpt(sql);
         return false;
     }
     return true;
@@ -110,7 +114,10 @@ bool SqliteStatement::prepare(SqliteConnection &db, const char *sql)
     m_lastCode = sqlite3_prepare_v3(db.m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
     if (m_lastCode != SQLITE_OK) {
         db.setError(m_lastCode);
-        qCDebug(lcSql) << "prepare failed:" << db.errorString() << "in" << sql;
+        // Debug only and bounded: callers decide whether a failure matters (and read paths log
+        // it once per cause through SqlErrorLog).
+        qCDebug(lcSql).noquote() << "prepare failed:" << SqlErrorLog::bounded(db.errorString(), SqlErrorLog::kMaxMessageChars)
+                                 << "in" << SqlErrorLog::excerpt(sql);
         return false;
     }
     return true;
@@ -167,6 +174,11 @@ void SqliteStatement::reset()
         return;   // a statement that failed to prepare (e.g. a table not created yet)
     sqlite3_reset(m_stmt);
     sqlite3_clear_bindings(m_stmt);
+}
+
+qint64 SqliteStatement::memoryUsed() const
+{
+    return m_stmt ? sqlite3_stmt_status(m_stmt, SQLITE_STMTSTATUS_MEMUSED, 0) : 0;
 }
 
 QString SqliteStatement::errorString() const

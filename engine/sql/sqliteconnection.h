@@ -80,6 +80,7 @@ public:
     void reset();                // also clears bindings
     int lastCode() const { return m_lastCode; }
     QString errorString() const;
+    qint64 memoryUsed() const;   // heap bytes SQLite holds for this prepared statement
 
     int columnCount() const;
     bool isNull(int column) const;

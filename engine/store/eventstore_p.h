@@ -97,9 +97,9 @@ struct EventStore::Private
     std::unique_ptr<Writer> writer;
     std::unique_ptr<SqliteReadPool> readers;
 
-    SqliteReadPool::Lease lease() const
+    SqliteReadPool::Lease lease(int budgetMs = 0) const
     {
-        return readers ? readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+        return readers ? readers->acquire(budgetMs) : SqliteReadPool::Lease(nullptr, nullptr);
     }
     std::atomic<qint64> headPosition{0};
     std::atomic<bool> open{false};
