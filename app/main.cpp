@@ -80,6 +80,7 @@ int parseOptions(const QCoreApplication &app, Options *out)
         {QStringLiteral("max-body-bytes"), QStringLiteral("Largest request body accepted (default 1048576)."), QStringLiteral("N")},
         {QStringLiteral("max-connections"), QStringLiteral("Most concurrent connections per listener (default 1024)."), QStringLiteral("N")},
         {QStringLiteral("read-cache-mb"), QStringLiteral("Memory for documents read by id (default 64; 0 turns the cache off)."), QStringLiteral("MB")},
+        {QStringLiteral("query-timeout-ms"), QStringLiteral("Longest a read statement of a query may run before it is stopped with a 504 (default 2000; 0: no limit)."), QStringLiteral("MS")},
     });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Nothing (run), or a tool command."));
     parser.process(app);
@@ -137,6 +138,14 @@ int parseOptions(const QCoreApplication &app, Options *out)
             return kExitUsage;
         }
         out->engine.readCacheBytes = mb * 1024 * 1024;
+    }
+    if (parser.isSet(QStringLiteral("query-timeout-ms"))) {
+        bool ok = false;
+        out->engine.queryTimeoutMs = parser.value(QStringLiteral("query-timeout-ms")).toInt(&ok);
+        if (!ok || out->engine.queryTimeoutMs < 0) {
+            say(QStringLiteral("--query-timeout-ms expects a number of milliseconds (0: no limit)"));
+            return kExitUsage;
+        }
     }
     if (parser.isSet(QStringLiteral("no-mqtt"))) {
         out->mqtt.broker = Mqtt::MqttOptions::Broker::Off;
