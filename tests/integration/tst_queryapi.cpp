@@ -185,7 +185,8 @@ private slots:
     void hostileSortKeysAreRefused();
     void credentialsInTheQueryString_data();
     void credentialsInTheQueryString();
-    void slowQueryIs504AndFailedReadIs500();
+    void slowQueryIs504();
+    void failedReadIs500NotEmpty();
 
 private:
     TestHttpResponse get(const QByteArray &target, const Headers &headers = {}) { return m_client->get(target, headers); }
@@ -1163,71 +1164,87 @@ void tst_QueryApi::credentialsInTheQueryString()
     QCOMPARE(get("/events?from=1").status, 401);
 }
 
-void tst_QueryApi::slowQueryIs504AndFailedReadIs500()
+namespace {
+// Another engine on its own data directory with a budget of 1 ms per read statement, one
+// product created through the API and 100,000 more written straight into its read model.
+struct SlowEngine
 {
-    // Another engine with a budget of 1 ms per read statement, and 100,000 products written
-    // straight into its read model: a sort by a field no index covers takes far longer.
     QTemporaryDir dir;
     Engine engine;
-    EngineOptions options;
-    options.dataDir = dir.path();
-    options.durability = EventStore::Durability::Normal;
-    options.queryTimeoutMs = 1;
-    QVERIFY2(engine.start(options), qPrintable(engine.errorString()));
     Admin::Listeners listeners;
-    QString error;
-    QVERIFY2(listeners.start(&engine, {}, {}, Http::HttpLimits{}, &error), qPrintable(error));
-    auto stop = qScopeGuard([&] {
-        listeners.close();
-        engine.stop();
-    });
-    TestHttpClient client(u"127.0.0.1"_s, listeners.gatewayEndpoint().port);
-    const qint64 position = [&] {
-        const TestHttpResponse r = client.post("/api/products", json({{u"id"_s, u"slow-0"_s}, {u"name"_s, u"n"_s}, {u"price"_s, 1}}));
-        return r.status == 202 ? r.header("x-event-position").toLongLong() : 0;
-    }();
-    QVERIFY(position > 0);
-    QTRY_VERIFY_WITH_TIMEOUT(engine.projection(u"upsert"_s)->position() >= position, 10000);
+    std::unique_ptr<TestHttpClient> client;
+
+    bool start()
+    {
+        EngineOptions options;
+        options.dataDir = dir.path();
+        options.durability = EventStore::Durability::Normal;
+        options.queryTimeoutMs = 1;
+        QString error;
+        if (!engine.start(options) || !listeners.start(&engine, {}, {}, Http::HttpLimits{}, &error))
+            return false;
+        client = std::make_unique<TestHttpClient>(u"127.0.0.1"_s, listeners.gatewayEndpoint().port);
+        const TestHttpResponse r = client->post("/api/products", json({{u"id"_s, u"slow-0"_s}, {u"name"_s, u"n"_s}, {u"price"_s, 1}}));
+        const qint64 position = r.status == 202 ? r.header("x-event-position").toLongLong() : 0;
+        const QDeadlineTimer deadline(10000);
+        while (position > 0 && engine.projection(u"upsert"_s)->position() < position && !deadline.hasExpired())
+            QTest::qWait(10);
+        SqliteConnection db;
+        return position > 0 && engine.projection(u"upsert"_s)->position() >= position && db.open(dir.filePath(u"readmodel.db"_s))
+            && db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
+                       " INSERT INTO rm_products SELECT printf('slow-%06d', i), json_object('id', printf('slow-%06d', i),"
+                       " 'name', 'n', 'price', i % 100, 'description', hex(randomblob(8))), 0, 1, 0, 0 FROM n");
+    }
+    bool alter(const QString &file, const char *sql)
     {
         SqliteConnection db;
-        QVERIFY(db.open(dir.filePath(u"readmodel.db"_s)));
-        QVERIFY(db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
-                        " INSERT INTO rm_products SELECT printf('slow-%06d', i), json_object('id', printf('slow-%06d', i),"
-                        " 'name', 'n', 'price', i % 100, 'description', hex(randomblob(8))), 0, 1, 0, 0 FROM n"));
+        return db.open(dir.filePath(file)) && db.exec(sql);
     }
-    TestHttpResponse r = client.get("/api/products?sort=-description&limit=5");
+    ~SlowEngine()
+    {
+        client.reset();
+        listeners.close();
+        engine.stop();
+    }
+};
+} // namespace
+
+void tst_QueryApi::slowQueryIs504()
+{
+    // A sort by a field no index covers, over 100,000 documents: far more than 1 ms of work.
+    SlowEngine slow;
+    QVERIFY(slow.start());
+    TestHttpResponse r = slow.client->get("/api/products?sort=-description&limit=5");
     VERIFY_PROBLEM(r, 504);
     QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:query-timeout"_s);
     QVERIFY2(r.json().value(u"detail"_s).toString().contains(u"1 ms"_s), r.body.constData());
     QVERIFY2(r.json().value(u"detail"_s).toString().contains(u"--query-timeout-ms"_s), r.body.constData());
     QVERIFY(!r.header("x-read-position").isEmpty());
     // Without the budget the same query answers.
-    engine.readStore()->setQueryBudgetMs(0);
-    r = client.get("/api/products?sort=-description&limit=5");
+    slow.engine.readStore()->setQueryBudgetMs(0);
+    r = slow.client->get("/api/products?sort=-description&limit=5");
     QVERIFY2(r.status == 200, describe(r).constData());
     QCOMPARE(idsOf(r).size(), 5);
-    r = client.get("/api/products/slow-050000");
+    r = slow.client->get("/api/products/slow-050000");
     QVERIFY2(r.status == 200, describe(r).constData());
+}
 
-    // A table the read store cannot read (a column gone): 500 problems, not empty answers.
-    {
-        SqliteConnection db;
-        QVERIFY(db.open(dir.filePath(u"readmodel.db"_s)));
-        QVERIFY(db.exec("ALTER TABLE rm_products RENAME COLUMN deleted TO gone"));
-    }
+void tst_QueryApi::failedReadIs500NotEmpty()
+{
+    // Tables the stores cannot read (a column gone, a table moved away): 500 problems, never
+    // an empty list, a 404 or an empty batch of events.
+    SlowEngine slow;
+    QVERIFY(slow.start());
+    slow.engine.readStore()->setQueryBudgetMs(0);
+    QVERIFY(slow.alter(u"readmodel.db"_s, "ALTER TABLE rm_products RENAME COLUMN deleted TO gone"));
     for (const QByteArray &target : {QByteArray("/api/products?limit=5"), QByteArray("/api/products/slow-000007")}) {
-        r = client.get(target);
+        const TestHttpResponse r = slow.client->get(target);
         VERIFY_PROBLEM(r, 500);
         QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:read-failed"_s);
         QVERIFY2(r.json().value(u"detail"_s).toString().contains(u"no such column"_s), r.body.constData());
     }
-    // And the event log the same: a table the reads cannot find is a 500, not an empty batch.
-    {
-        SqliteConnection db;
-        QVERIFY(db.open(dir.filePath(u"events.db"_s)));
-        QVERIFY(db.exec("ALTER TABLE events RENAME TO events_elsewhere"));
-    }
-    r = client.get("/events?from=1");
+    QVERIFY(slow.alter(u"events.db"_s, "ALTER TABLE events RENAME TO events_elsewhere"));
+    const TestHttpResponse r = slow.client->get("/events?from=1");
     VERIFY_PROBLEM(r, 500);
     QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:read-failed"_s);
 }

@@ -16,6 +16,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QUrl>
@@ -985,6 +986,11 @@ void tst_ListQuery::failedReadsAreErrorsNotEmpty()
         QVERIFY(db.open(m_dir.filePath(u"readmodel.db"_s)));
         QVERIFY(db.exec("CREATE TABLE rm_broken(id TEXT PRIMARY KEY, other TEXT)"));
     }
+    auto drop = qScopeGuard([this] {
+        SqliteConnection db;
+        if (!db.open(m_dir.filePath(u"readmodel.db"_s)) || !db.exec("DROP TABLE rm_broken"))
+            qWarning("could not drop rm_broken");
+    });
     ListQuery q;
     QVERIFY(parseOk("sort=-id", &q));
     ReadStore::Page page;
@@ -1002,10 +1008,6 @@ void tst_ListQuery::failedReadsAreErrorsNotEmpty()
     QCOMPARE(status.kind, ReadStatus::Kind::Failed);
     QVERIFY(m_store.collections(&status).contains(u"broken"_s));
     QVERIFY(status.ok());
-
-    SqliteConnection db;
-    QVERIFY(db.open(m_dir.filePath(u"readmodel.db"_s)));
-    QVERIFY(db.exec("DROP TABLE rm_broken"));
 }
 
 void tst_ListQuery::missingTableReadsAsEmpty()
