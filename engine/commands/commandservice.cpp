@@ -4,6 +4,7 @@
 #include "customcommandhandler.h"
 #include "config/collectioncatalog.h"
 #include "config/jsonschema.h"
+#include "config/strictjson.h"
 #include "store/cloudevent.h"
 #include "store/eventid.h"
 #include "store/eventstore.h"
@@ -234,18 +235,14 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
     }
     QJsonObject doc;
     if (!command.body.trimmed().isEmpty()) {
-        QJsonParseError error;
-        const QJsonDocument parsed = QJsonDocument::fromJson(command.body, &error);
-        if (error.error != QJsonParseError::NoError) {
-            respond(ApiResponse::problem(400, QStringLiteral("malformed JSON at offset %1: %2").arg(error.offset).arg(error.errorString()),
+        StrictJson::Error error;
+        std::optional<QJsonObject> parsed = StrictJson::parseObject(command.body, &error);
+        if (!parsed) {
+            respond(ApiResponse::problem(400, QStringLiteral("malformed JSON: %1").arg(error.toString()),
                                          QStringLiteral("malformed-json")));
             return;
         }
-        if (!parsed.isObject()) {
-            respond(ApiResponse::problem(400, QStringLiteral("the body must be a JSON object"), QStringLiteral("malformed-json")));
-            return;
-        }
-        doc = parsed.object();
+        doc = std::move(*parsed);
     } else if (bodyRequired) {
         respond(ApiResponse::problem(400, QStringLiteral("the body must be a JSON object"), QStringLiteral("malformed-json")));
         return;
@@ -300,17 +297,9 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
             p->eventType = p->collection.name + QStringLiteral(".deleted");
         }
     }
-    // The event keeps the client's JSON text where it is the document as validated (no
-    // re-serialisation on the hot path); only an inserted or removed id changes it.
-    const QByteArray body = command.body.trimmed();
-    if (isCreate && bodyId.isUndefined()) {
-        const QByteArray rest = body.mid(1).trimmed();
-        p->eventData = "{\"id\":" + jsonString(command.id) + (rest.startsWith('}') ? "" : ",") + rest;
-    } else if (!body.isEmpty() && (isCreate || (isUpdate && bodyId.isUndefined()))) {
-        p->eventData = body;
-    } else {
-        p->eventData = QJsonDocument(doc).toJson(QJsonDocument::Compact);
-    }
+    // The event holds the engine's serialisation of the document as validated, never the
+    // client's bytes: what the schema saw is exactly what every reader of the log will see.
+    p->eventData = StrictJson::canonical(doc);
 
     const QString commandId = newId();
     const QByteArray commandIdJson = jsonString(commandId);
