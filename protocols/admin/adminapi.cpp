@@ -115,7 +115,7 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
         return resources(request, kind, id);
     if (kind == QLatin1String("plugins") && segments.size() <= 2)
         return plugins(request, id);
-    if (kind == QLatin1String("projections") && segments.size() <= 3)
+    if (kind == QLatin1String("projections") && segments.size() <= 4)
         return projections(request, segments);
     if (kind == QLatin1String("collections") && segments.size() <= 2)
         return collections(request, id);
