@@ -32,7 +32,7 @@ bool parseData(const RecordedEvent &event, Verb verb, QJsonObject *data, QString
     if (!parsed || !parsed->isObject()) {
         if (verb == Verb::Deleted)
             return true;   // a delete's data is not used
-        *error = QStringLiteral("event %1 (%2 at position %3) has data that is not a strict JSON object: %4")
+        *error = QStringLiteral("event %1 (%2 at position %3) has data that is not a JSON object (strict RFC 8259): %4")
                      .arg(event.id, event.type).arg(event.position)
                      .arg(parsed ? QStringLiteral("not an object") : parseError.toString());
         return false;
