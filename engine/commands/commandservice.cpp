@@ -54,13 +54,35 @@ QByteArray jsonString(const QString &text)
     return out;
 }
 
+// application/json or application/*+json; JSON is UTF-8 (RFC 8259), so the only parameter
+// taken is charset=utf-8.
 bool isJsonContentType(QByteArrayView value)
 {
-    QByteArray type = value.toByteArray();
-    if (const auto semi = type.indexOf(';'); semi >= 0)
-        type.truncate(semi);
-    type = type.trimmed().toLower();
-    return type == "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+    const QList<QByteArray> parts = value.toByteArray().split(';');
+    const QByteArray type = parts.first().trimmed().toLower();
+    if (type != "application/json" && !(type.startsWith("application/") && type.endsWith("+json")))
+        return false;
+    for (qsizetype i = 1; i < parts.size(); ++i) {
+        QByteArray parameter = parts.at(i).trimmed().toLower();
+        parameter.replace('"', "");
+        if (!parameter.isEmpty() && parameter != "charset=utf-8")
+            return false;
+    }
+    return true;
+}
+
+// Idempotency keys are stored with the events: 1..255 visible ASCII characters, as the
+// common APIs take them.
+constexpr qsizetype kMaxIdempotencyKeyLength = 255;
+bool isValidIdempotencyKey(const QString &key)
+{
+    if (key.size() > kMaxIdempotencyKeyLength)
+        return false;
+    for (const QChar c : key) {
+        if (c.unicode() < 0x21 || c.unicode() > 0x7e)
+            return false;
+    }
+    return true;
 }
 
 QJsonArray violationsToJson(const QList<SchemaViolation> &violations)
@@ -192,6 +214,11 @@ ApiResponse CommandService::accepted(const QString &collection, const AppendResu
 
 void CommandService::execute(CommandRequest command, ApiResponder respond)
 {
+    if (!isValidIdempotencyKey(command.idempotencyKey)) {
+        respond(ApiResponse::problem(400, QStringLiteral("Idempotency-Key must be 1 to %1 visible ASCII characters").arg(kMaxIdempotencyKeyLength),
+                                     QStringLiteral("bad-idempotency-key")));
+        return;
+    }
     const std::optional<Collection> collection = d->catalog->collection(command.collection);
     if (!collection) {
         respond(ApiResponse::problem(404, QStringLiteral("unknown collection '%1'").arg(command.collection),

@@ -32,6 +32,8 @@ private slots:
     void malformedCommandBodies();
     void duplicateNamesCannotSplitSchemaAndReadSide();
     void storedDataIsCanonical();
+    void commandHeadersAreChecked_data();
+    void commandHeadersAreChecked();
     void adminBodiesAreStrict_data();
     void adminBodiesAreStrict();
     void readSideKeepsGoing();
@@ -151,6 +153,31 @@ void tst_HostileInput::storedDataIsCanonical()
     const QString id = r.json().value(u"id"_s).toString();
     const RecordedEvents generated = m_engine.eventStore()->readAll(r.header("x-event-position").toLongLong(), 1);
     QCOMPARE(generated.first().data, QByteArray(R"({"id":")" + id.toUtf8() + R"(","name":"generated","price":2})"));
+}
+
+void tst_HostileInput::commandHeadersAreChecked_data()
+{
+    QTest::addColumn<QByteArray>("name");
+    QTest::addColumn<QByteArray>("value");
+    QTest::addColumn<int>("status");
+    QTest::newRow("JSON in another charset") << QByteArray("Content-Type") << QByteArray("application/json; charset=latin1") << 415;
+    QTest::newRow("unknown parameter") << QByteArray("Content-Type") << QByteArray("application/json; q=1") << 415;
+    QTest::newRow("charset utf-8 quoted") << QByteArray("Content-Type") << QByteArray("application/json; charset=\"UTF-8\"") << 202;
+    QTest::newRow("idempotency key of 255") << QByteArray("Idempotency-Key") << QByteArray(255, 'k') << 202;
+    QTest::newRow("idempotency key of 256") << QByteArray("Idempotency-Key") << QByteArray(256, 'k') << 400;
+    QTest::newRow("idempotency key with a space") << QByteArray("Idempotency-Key") << QByteArray("a b") << 400;
+    QTest::newRow("idempotency key not ASCII") << QByteArray("Idempotency-Key") << QByteArray("cl\xc3\xa9") << 400;
+}
+
+void tst_HostileInput::commandHeadersAreChecked()
+{
+    QFETCH(QByteArray, name);
+    QFETCH(QByteArray, value);
+    QFETCH(int, status);
+    const qint64 before = head();
+    const TestHttpResponse r = m_client->post("/api/products", R"({"name":"h","price":1})", {{name, value}});
+    QVERIFY2(r.status == status, describe(r).constData());
+    QCOMPARE(head(), status == 202 ? before + 1 : before);
 }
 
 void tst_HostileInput::adminBodiesAreStrict_data()
