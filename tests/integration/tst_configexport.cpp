@@ -251,9 +251,10 @@ void tst_ConfigExport::jsonRoundTrip()
     QCOMPARE(root.value(u"gatehouse_config"_s).toInt(), 1);
     QCOMPARE(root.value(u"config_version"_s).toInteger(), 42);
 
-    ConfigExport::Resources out;
     QString error;
-    QVERIFY2(ConfigExport::parse(file, &out, &error), qPrintable(error));
+    const std::optional<QJsonObject> document = ConfigExport::readDocument(file, &error);
+    QVERIFY2(document, qPrintable(error));
+    const ConfigExport::Resources out = ConfigExport::sections(*document);
     const QByteArray diff = difference(out, expectedAfterRoundTrip(in));
     QVERIFY2(diff.isEmpty(), diff.constData());
 }
@@ -263,9 +264,10 @@ void tst_ConfigExport::apisixRoundTrip()
     QFETCH(QJsonObject, config);
     const ConfigExport::Resources in = toResources(config);
     const QByteArray yaml = ConfigExport::toApisixYaml(in, kEngineAddress);
-    ConfigExport::Resources out;
     QString error;
-    QVERIFY2(ConfigExport::parse(yaml, &out, &error), qPrintable(error + u"\n"_s + QString::fromUtf8(yaml)));
+    const std::optional<QJsonObject> document = ConfigExport::readDocument(yaml, &error);
+    QVERIFY2(document, qPrintable(error + u"\n"_s + QString::fromUtf8(yaml)));
+    const ConfigExport::Resources out = ConfigExport::sections(*document);
     const QByteArray diff = difference(out, expectedAfterRoundTrip(in));
     QVERIFY2(diff.isEmpty(), QByteArray(diff + "\nfile:\n" + yaml).constData());
 
@@ -421,9 +423,8 @@ void tst_ConfigExport::parseRejects()
 {
     QFETCH(QByteArray, content);
     QFETCH(QString, error);
-    ConfigExport::Resources out;
     QString message;
-    QVERIFY(!ConfigExport::parse(content, &out, &message));
+    QVERIFY(!ConfigExport::readDocument(content, &message));
     QVERIFY2(message.contains(error), qPrintable(message));
 }
 
@@ -436,9 +437,10 @@ void tst_ConfigExport::parseSkipsCommentsAndStopsAtEnd()
                                "consumers: []\n"
                                "#END\n"
                                "anything: after the end is not read\n";
-    ConfigExport::Resources out;
     QString error;
-    QVERIFY2(ConfigExport::parse(content, &out, &error), qPrintable(error));
+    const std::optional<QJsonObject> document = ConfigExport::readDocument(content, &error);
+    QVERIFY2(document, qPrintable(error));
+    const ConfigExport::Resources out = ConfigExport::sections(*document);
     QCOMPARE(out.value(u"routes"_s).size(), 1);
     // A plain APISIX route (no gatehouse labels) becomes an http upstream to the same nodes.
     const QJsonObject route = out.value(u"routes"_s).at(0).toObject();

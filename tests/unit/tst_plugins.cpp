@@ -89,7 +89,7 @@ void tst_Plugins::routeConfig_data()
     };
 
     row("unknown plugin", R"json({"limit-counts": {}})json", {u"/routes/0/plugins/limit-counts: unknown plugin"_s});
-    row("config must be an object", R"json({"cors": true})json", {u"/routes/0/plugins/cors: the configuration must be an object"_s});
+    row("config must be an object", R"json({"cors": true})json", {u"/routes/0/plugins/cors: must be an object"_s});
 
     row("basic-auth defaults", R"json({"basic-auth": {}})json", valid);
     row("basic-auth every field", R"json({"basic-auth": {"hide_credentials": true, "realm": "shop"}})json", valid);
@@ -185,22 +185,12 @@ void tst_Plugins::routeConfig_data()
     row("proxy-rewrite uri not a path", R"json({"proxy-rewrite": {"uri": "new"}})json", {u"/routes/0/plugins/proxy-rewrite/uri: must match"_s});
 }
 
-// A plugin's own checks come back as "<plugin pointer>: /<field>: message" from
-// GatewayConfig; read them as the one pointer they stand for, like the schema's.
-static QStringList normalised(QStringList errors)
-{
-    static const QRegularExpression ownCheck(u"^(/(?:routes|global_rules)/\\d+/plugins/[^/:]+): /"_s);
-    for (QString &e : errors)
-        e.replace(ownCheck, u"\\1/"_s);
-    return errors;
-}
-
 void tst_Plugins::routeConfig()
 {
     QFETCH(QByteArray, plugins);
     QFETCH(QStringList, errors);
     PluginBench::Bench bench;
-    const QStringList got = normalised(bench.apply("[" + PluginBench::route("r", "/r", plugins) + "]"));
+    const QStringList got = bench.apply("[" + PluginBench::route("r", "/r", plugins) + "]");
     if (errors.isEmpty()) {
         QCOMPARE(got, QStringList());
         return;
