@@ -195,13 +195,14 @@ void GatewayConfig::Builder::routes()
         const QJsonValue upstreamId = json.value(QStringLiteral("upstream_id"));
         if (upstreamId.isString() && !json.contains(QStringLiteral("upstream"))) {
             const QString uid = upstreamId.toString();
-            if (m_brokenUpstreams.contains(uid))
+            if (m_brokenUpstreams.contains(uid)) {
                 errors.append(QStringLiteral("/upstream_id: upstream '%1' cannot be applied (its problems are listed in GET /admin/upstreams/%1)").arg(uid));
-            else if (!m_upstreams.contains(uid))
+            } else if (!m_upstreams.contains(uid)) {
                 errors.append(QStringLiteral("/upstream_id: no upstream '%1'").arg(uid));
-            else
+            } else {
                 json.insert(QStringLiteral("upstream"), m_upstreams.value(uid));
-            json.remove(QStringLiteral("upstream_id"));
+                json.remove(QStringLiteral("upstream_id"));
+            }
         } else if (shapeOk) {
             checkUpstream(json.value(QStringLiteral("upstream")).toObject(), QStringLiteral("/upstream"), &errors);
         }

@@ -114,6 +114,8 @@ Route Route::fromJson(const QJsonObject &json, QStringList *errors)
     }
     const QJsonValue status = json.value(QStringLiteral("status"));
     r.enabled = !(status.isDouble() && status.toDouble() == 0);
+    if (!status.isUndefined() && !(status.isDouble() && (status.toDouble() == 0 || status.toDouble() == 1)))
+        fail(QStringLiteral("/status: must be 0 or 1"));
 
     const QJsonValue hosts = json.value(QStringLiteral("hosts"));
     bool anyHost = !hosts.isUndefined() && !hosts.isArray();
@@ -125,8 +127,10 @@ Route Route::fromJson(const QJsonObject &json, QStringList *errors)
         anyHost = anyHost || !json.value(QStringLiteral("host")).isString();
         r.hosts.append(json.value(QStringLiteral("host")).toString().toLower());
     }
-    if (anyHost)
+    if (anyHost) {
+        fail(QStringLiteral("/hosts: must be an array of host names"));
         r.hosts.clear();
+    }
 
     const QJsonValue vars = json.value(QStringLiteral("vars"));
     if (!vars.isUndefined() && !vars.isArray())
