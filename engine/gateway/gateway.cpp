@@ -72,7 +72,9 @@ void Gateway::setSchemas(std::shared_ptr<const ResourceSchemas> schemas)
 
 std::shared_ptr<const GatewayConfig> Gateway::build(const GatewayResources &resources) const
 {
-    return GatewayConfig::build(resources, m_state, *m_schemas);
+    // Built against the current configuration: what did not change is not checked again.
+    const std::shared_ptr<const GatewayConfig> current = config();
+    return GatewayConfig::build(resources, m_state, *m_schemas, current.get());
 }
 
 bool Gateway::apply(const GatewayResources &resources, QStringList *errors)

@@ -48,8 +48,9 @@ QString below(const QString &pointer, const QString &error)
 class GatewayConfig::Builder
 {
 public:
-    Builder(GatewayConfig *config, const std::shared_ptr<PluginState> &state, const ResourceSchemas &schemas)
-        : m_config(config), m_state(state), m_schemas(schemas) {}
+    Builder(GatewayConfig *config, const std::shared_ptr<PluginState> &state, const ResourceSchemas &schemas,
+            const GatewayConfig *previous)
+        : m_config(config), m_state(state), m_schemas(schemas), m_previous(previous) {}
 
     // Schema check and a unique id; answers the resource as an object (empty for a non-object).
     QJsonObject read(const QString &kind, qsizetype index, QStringList *errors)
@@ -59,10 +60,24 @@ public:
             : kind == QLatin1String("consumers")                    ? m_config->m_resources.consumers
                                                                     : m_config->m_resources.globalRules;
         const QJsonValue value = items.at(index);
-        errors->append(m_schemas.validate(kind, value));
         const QJsonObject object = value.toObject();
         const QString key = kind == QLatin1String("consumers") ? QStringLiteral("username") : QStringLiteral("id");
         const QString id = object.value(key).toString();
+        // Comparing with the previous version is much cheaper than checking it again.
+        const QString checkedKey = kind + QLatin1Char('\n') + id;
+        const Checked *before = nullptr;
+        if (m_previous && m_previous->m_schemas == &m_schemas) {
+            const auto it = m_previous->m_checked.constFind(checkedKey);
+            before = it == m_previous->m_checked.cend() ? nullptr : &*it;
+        }
+        if (before && before->value == value) {
+            errors->append(before->errors);
+            m_config->m_checked.insert(checkedKey, *before);
+        } else {
+            const QStringList schemaErrors = m_schemas.validate(kind, value);
+            errors->append(schemaErrors);
+            m_config->m_checked.insert(checkedKey, {value, schemaErrors});
+        }
         QSet<QString> &seen = m_ids[kind];
         if (!id.isEmpty() && seen.contains(id))
             errors->append(QStringLiteral("/%1: '%2' is used twice").arg(key, id));
@@ -72,8 +87,12 @@ public:
 
     void record(const QString &kind, const QString &id, qsizetype index, const QStringList &errors)
     {
-        if (!errors.isEmpty())
-            m_config->m_problems.append({kind, id, index, errors});
+        if (errors.isEmpty())
+            return;
+        const QString key = kind + QLatin1Char('\n') + id;
+        if (!m_config->m_problemIndex.contains(key))
+            m_config->m_problemIndex.insert(key, m_config->m_problems.size());
+        m_config->m_problems.append({kind, id, index, errors});
     }
 
     // Creates the plugins of one route or global rule; their own checks land in `errors`.
@@ -105,6 +124,7 @@ private:
     GatewayConfig *m_config;
     std::shared_ptr<PluginState> m_state;
     const ResourceSchemas &m_schemas;
+    const GatewayConfig *m_previous;
     QHash<QString, QSet<QString>> m_ids;
     QHash<QString, QJsonObject> m_upstreams;   // by id, the usable ones
     QSet<QString> m_brokenUpstreams;
@@ -227,11 +247,13 @@ void GatewayConfig::Builder::routes()
 }
 
 std::shared_ptr<const GatewayConfig> GatewayConfig::build(const GatewayResources &resources,
-                                                          const std::shared_ptr<PluginState> &state, const ResourceSchemas &schemas)
+                                                          const std::shared_ptr<PluginState> &state, const ResourceSchemas &schemas,
+                                                          const GatewayConfig *previous)
 {
     auto config = std::shared_ptr<GatewayConfig>(new GatewayConfig);
     config->m_resources = resources;
-    Builder builder(config.get(), state, schemas);
+    config->m_schemas = &schemas;
+    Builder builder(config.get(), state, schemas, previous);
     // Consumers before plugins (auth plugins look them up), upstreams before the routes that
     // name them, global rules before the routes whose chains start with them.
     builder.upstreams();
@@ -249,11 +271,9 @@ const GatewayConfig::Chain &GatewayConfig::chain(const Route *route) const
 
 QStringList GatewayConfig::problems(const QString &kind, const QString &id) const
 {
-    for (const Problems &p : m_problems) {
-        if (p.kind == kind && p.id == id)
-            return p.errors;
-    }
-    return {};
+    // An id listed twice (only a configuration document can) answers for its first entry with problems.
+    const auto it = m_problemIndex.constFind(kind + QLatin1Char('\n') + id);
+    return it == m_problemIndex.cend() ? QStringList() : m_problems.at(*it).errors;
 }
 
 QStringList GatewayConfig::allProblems() const

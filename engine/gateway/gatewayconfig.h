@@ -51,9 +51,12 @@ public:
     };
     using Chain = std::vector<PluginSlot>;
 
+    // `previous` (optional, built with the same schemas) saves checking again what has not
+    // changed since: a resource equal to its previous version keeps its schema verdict.
     static std::shared_ptr<const GatewayConfig> build(const GatewayResources &resources,
                                                       const std::shared_ptr<PluginState> &state,
-                                                      const ResourceSchemas &schemas);
+                                                      const ResourceSchemas &schemas,
+                                                      const GatewayConfig *previous = nullptr);
 
     const RouteTable &routeTable() const { return *m_table; }
     const Chain &chain(const Route *route) const;
@@ -88,7 +91,15 @@ private:
     Chain m_global;
     std::shared_ptr<const ConsumerIndex> m_consumers;
     QList<Problems> m_problems;
+    QHash<QString, qsizetype> m_problemIndex;   // "<kind>\n<id>" -> m_problems
     QStringList m_brokenGlobalRules;
+    struct Checked
+    {
+        QJsonValue value;
+        QStringList errors;
+    };
+    QHash<QString, Checked> m_checked;   // "<kind>\n<id>": the schema verdict on that value
+    const ResourceSchemas *m_schemas = nullptr;   // what the verdicts were reached with
 };
 
 } // namespace Gatehouse
