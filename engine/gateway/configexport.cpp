@@ -1,5 +1,7 @@
 #include "configexport.h"
 
+#include "config/strictjson.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -27,7 +29,8 @@ QJsonValue fromLabelValue(const QJsonValue &v)
     const QString s = v.toString();
     if (!s.startsWith(QLatin1String("json:")))
         return v;
-    return QJsonDocument::fromJson("[" + s.mid(5).toUtf8() + "]").array().first();
+    const std::optional<QJsonValue> value = StrictJson::parse(s.mid(5).toUtf8());
+    return value ? *value : v;   // not one of ours: the label stays text
 }
 const QString kLabelUpstream = QStringLiteral("gatehouse_upstream");
 
@@ -196,13 +199,13 @@ std::optional<QJsonObject> readDocument(const QByteArray &content, QString *erro
 {
     const QByteArray trimmed = content.trimmed();
     if (trimmed.startsWith('{')) {
-        QJsonParseError parseError;
-        const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &parseError);
-        if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-            *error = QStringLiteral("not valid JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString());
+        StrictJson::Error parseError;
+        const std::optional<QJsonObject> doc = StrictJson::parseObject(content, &parseError);
+        if (!doc) {
+            *error = QStringLiteral("not valid JSON: ") + parseError.toString();
             return std::nullopt;
         }
-        QJsonObject root = doc.object();
+        QJsonObject root = *doc;
         for (const QString &kind : kKinds) {
             const QJsonValue section = root.value(kind);
             if (!section.isArray())
@@ -233,13 +236,13 @@ std::optional<QJsonObject> readDocument(const QByteArray &content, QString *erro
         } else if (!raw.startsWith(' ') && line.endsWith(": []")) {
             kind = QString::fromUtf8(line.chopped(4));
         } else if (line.startsWith("- {") && !kind.isEmpty()) {
-            QJsonParseError parseError;
-            const QJsonDocument doc = QJsonDocument::fromJson(line.mid(2), &parseError);
-            if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-                *error = QStringLiteral("line %1: %2").arg(lineNo).arg(parseError.errorString());
+            StrictJson::Error parseError;
+            const std::optional<QJsonObject> doc = StrictJson::parseObject(QByteArrayView(line).sliced(2), &parseError);
+            if (!doc) {
+                *error = QStringLiteral("line %1: %2").arg(lineNo).arg(parseError.toString());
                 return std::nullopt;
             }
-            QJsonObject o = withoutTimes(doc.object());
+            QJsonObject o = withoutTimes(*doc);
             if (kind == QLatin1String("routes"))
                 o = routeFromApisix(o);
             else if (kind == QLatin1String("upstreams"))

@@ -427,6 +427,13 @@ void tst_ConfigExport::parseRejects_data()
     QTest::newRow("item before any section") << QByteArray("  - {\"id\":\"x\"}\n#END\n") << u"line 1"_s;
     QTest::newRow("broken JSON form") << QByteArray("{\"routes\": [") << u"not valid JSON"_s;
     QTest::newRow("a JSON array") << QByteArray("[]") << u"line 1"_s;
+    // Read strictly, like every JSON the engine takes in: one meaning or none.
+    QTest::newRow("a section twice") << QByteArray(R"({"routes":[],"routes":[{"id":"x"}],"upstreams":[],"consumers":[],"global_rules":[]})")
+                                     << u"not valid JSON"_s;
+    QTest::newRow("a lenient number") << QByteArray(R"({"routes":[{"id":"r","uri":"/r","priority":1.,"upstream":{"type":"events"}}]})")
+                                      << u"not valid JSON"_s;
+    QTest::newRow("a member twice on an item line")
+        << QByteArray("routes:\n  - {\"id\":\"a\",\"plugins\":{},\"plugins\":{\"key-auth\":{}}}\n#END\n") << u"line 2"_s;
 }
 
 void tst_ConfigExport::parseRejects()
