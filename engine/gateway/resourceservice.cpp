@@ -330,8 +330,10 @@ ResourceService::Result ResourceService::replaceAll(const QJsonObject &document)
         }
         next.insert(kind, items);
     }
-    // All or nothing: every resource of an imported configuration must apply.
-    const std::shared_ptr<const GatewayConfig> config = m_gateway->build(toResources(next, m_version));
+    // All or nothing: every resource of an imported configuration must apply. Built with the
+    // version the store will reach (one bump per kind), so it is the one installed.
+    const qint64 expected = m_version + kinds().size();
+    const std::shared_ptr<const GatewayConfig> config = m_gateway->build(toResources(next, expected));
     if (config->hasProblems())
         return badRequest(config->allProblems(), QStringLiteral("the configuration cannot be applied and nothing was changed"));
     qint64 version = m_version;
@@ -350,7 +352,7 @@ ResourceService::Result ResourceService::replaceAll(const QJsonObject &document)
         if (!version)
             return {503, {}, {}, QStringLiteral("the configuration could not be stored")};
     }
-    m_gateway->install(m_gateway->build(toResources(next, version)));
+    m_gateway->install(version == expected ? config : m_gateway->build(toResources(next, version)));
     m_current = next;
     m_version = version;
     lock.unlock();
