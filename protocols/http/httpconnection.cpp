@@ -10,6 +10,7 @@
 #include <QTcpSocket>
 
 #include <algorithm>
+#include <climits>
 
 #ifdef Q_OS_UNIX
 #include <sys/socket.h>
@@ -41,9 +42,14 @@ HttpConnection::HttpConnection(QTcpSocket *socket, std::shared_ptr<const HttpHan
     m_headerTimer.setInterval(limits.headerTimeoutMs);
     m_idleTimer.setSingleShot(true);
     m_idleTimer.setInterval(limits.idleTimeoutMs);
+    m_bodyTimer.setSingleShot(true);
+    m_writeStallTimer.setSingleShot(true);
+    m_writeStallTimer.setInterval(limits.idleTimeoutMs);
     m_lingerTimer.setSingleShot(true);
     connect(&m_headerTimer, &QTimer::timeout, this, &HttpConnection::onHeaderTimeout);
     connect(&m_idleTimer, &QTimer::timeout, this, &HttpConnection::onIdleTimeout);
+    connect(&m_bodyTimer, &QTimer::timeout, this, &HttpConnection::onBodyTimeout);
+    connect(&m_writeStallTimer, &QTimer::timeout, this, &HttpConnection::onWriteStalled);
     connect(&m_lingerTimer, &QTimer::timeout, this, [this] {
         if (m_socket)
             m_socket->abort();
@@ -164,6 +170,11 @@ bool HttpConnection::parseInput()
     bool progressed = false;
     const auto maxPipelined = qsizetype(std::max(1, m_limits.maxPipelined));
     while (m_state == State::Serving && !m_stopParsing && m_answers.size() < maxPipelined) {
+        // A client that sends requests but does not read the answers is held back here, between
+        // requests (a request already begun is read on: its timers run).
+        m_heldByOutput = !m_parser.inMessage() && m_socket->bytesToWrite() >= m_limits.maxUnsentBytes;
+        if (m_heldByOutput)
+            break;
         if (!m_parser.hasUnparsed()) {
             const QByteArray chunk = m_socket->read(kReadChunk);
             if (chunk.isEmpty())
@@ -183,8 +194,10 @@ bool HttpConnection::parseInput()
             refuse(m_parser.errorStatus(), m_parser.errorTitle(), m_parser.errorDetail());
             break;
         }
-        if (status == HttpRequestParser::Status::Complete)
+        if (status == HttpRequestParser::Status::Complete) {
             dispatch();
+            break;   // its answer is written before the next request is read (see maxUnsentBytes)
+        }
     }
     return progressed;
 }
@@ -268,6 +281,8 @@ void HttpConnection::beginClosing()
     m_stopParsing = true;
     m_headerTimer.stop();
     m_idleTimer.stop();
+    m_bodyTimer.stop();
+    m_writeStallTimer.stop();
     m_link->detach();
     m_answers.clear();
     m_socket->readAll();
@@ -301,6 +316,8 @@ void HttpConnection::markGone()
         --*std::exchange(m_counter, nullptr);
     m_headerTimer.stop();
     m_idleTimer.stop();
+    m_bodyTimer.stop();
+    m_writeStallTimer.stop();
     m_lingerTimer.stop();
     m_link->detach();
     m_answers.clear();
@@ -313,20 +330,58 @@ void HttpConnection::updateTimers()
     if (m_state != State::Serving) {
         m_headerTimer.stop();
         m_idleTimer.stop();
+        m_bodyTimer.stop();
+        m_writeStallTimer.stop();
         return;
     }
+    // Runs from a head's first byte (an empty line before it included) to its end, never
+    // restarted by further bytes of the same head: a head sent a byte at a time still ends.
     const bool inHead = m_parser.inHead() && !m_stopParsing;
-    if (!inHead)
+    if (!inHead) {
         m_headerTimer.stop();
-    else if (!m_headerTimer.isActive())
+    } else if (!m_headerTimer.isActive() || m_timedHead != m_parser.headsBegun()) {
+        m_timedHead = m_parser.headsBegun();
         m_headerTimer.start();
+    }
+    updateBodyTimer();
     // Restarted on every bit of progress, so it only fires on a connection that went quiet.
+    const bool inBody = m_parser.inBody() && !m_stopParsing;
     const bool owesOutput = !m_answers.isEmpty() || m_answers.isStreaming()
         || m_socket->bytesToWrite() > 0;
-    if (owesOutput || inHead)
+    if (owesOutput || inHead || inBody)
         m_idleTimer.stop();
     else
         m_idleTimer.start();
+    if (m_socket->bytesToWrite() == 0)
+        m_writeStallTimer.stop();
+    else if (!m_writeStallTimer.isActive())
+        m_writeStallTimer.start();
+}
+
+// The body may take bodyTimeoutMs plus a second per minBodyBytesPerSecond that arrived: a
+// client keeping to that rate is never cut off, and one trickling bytes (of data, of chunk
+// size lines, of trailers) runs out of time. The clock waits while a 100 Continue is owed.
+void HttpConnection::updateBodyTimer()
+{
+    const bool inBody = m_parser.inBody() && !m_stopParsing && !m_continuePending;
+    if (!inBody) {
+        m_bodyClock.invalidate();
+        m_bodyTimer.stop();
+        return;
+    }
+    if (!m_bodyClock.isValid() || m_timedBody != m_parser.headsBegun()) {
+        m_timedBody = m_parser.headsBegun();
+        m_bodyClock.start();
+    }
+    m_bodyTimer.start(int(std::clamp<qint64>(bodyDeadlineMs() - m_bodyClock.elapsed(), 0, INT_MAX)));
+}
+
+qint64 HttpConnection::bodyDeadlineMs() const
+{
+    const qint64 earned = m_limits.minBodyBytesPerSecond > 0
+        ? m_parser.bodyBytes() * 1000 / m_limits.minBodyBytesPerSecond
+        : 0;
+    return qint64(std::max(0, m_limits.bodyTimeoutMs)) + earned;
 }
 
 void HttpConnection::onReadyRead()
@@ -348,7 +403,12 @@ void HttpConnection::onBytesWritten()
     if (m_state == State::Closing && !m_halfClosed && m_socket->bytesToWrite() == 0)
         halfClose();
     m_answers.socketWritten();
-    updateTimers();
+    if (m_socket->bytesToWrite() > 0)
+        m_writeStallTimer.start();   // progress: the client is reading
+    if (m_heldByOutput && m_state == State::Serving && m_socket->bytesToWrite() < m_limits.maxUnsentBytes)
+        pump();   // updates the timers itself
+    else
+        updateTimers();
 }
 
 void HttpConnection::onHeaderTimeout()
@@ -364,15 +424,35 @@ void HttpConnection::onIdleTimeout()
 {
     if (m_state != State::Serving)
         return;
-    if (m_parser.inMessage()) {
-        // The head arrived but the body stalled.
-        refuse(408, QStringLiteral("Request Timeout"),
-               QStringLiteral("No part of the request body arrived for %1 ms.").arg(m_limits.idleTimeoutMs));
-        pump();
-        return;
-    }
     qCDebug(lcHttp) << "closing idle connection from" << m_socket->peerAddress();
     m_socket->disconnectFromHost();
+}
+
+void HttpConnection::onBodyTimeout()
+{
+    if (m_state != State::Serving || !m_bodyClock.isValid())
+        return;
+    if (m_bodyClock.elapsed() < bodyDeadlineMs()) {
+        updateBodyTimer();   // more arrived since the timer was armed
+        return;
+    }
+    refuse(408, QStringLiteral("Request Timeout"),
+           QStringLiteral("The request body arrived slower than %1 bytes per second (%2 ms allowed for %3 bytes).")
+               .arg(m_limits.minBodyBytesPerSecond)
+               .arg(bodyDeadlineMs())
+               .arg(m_parser.bodyBytes()));
+    pump();
+}
+
+void HttpConnection::onWriteStalled()
+{
+    if (m_state != State::Serving || m_socket->bytesToWrite() == 0)
+        return;
+    // Nobody reads what we owe: nothing more can be said on this connection.
+    qCDebug(lcHttp) << "closing connection from" << m_socket->peerAddress() << "that took no answer bytes for"
+                    << m_limits.idleTimeoutMs << "ms";
+    m_socket->abort();
+    markGone();
 }
 
 } // namespace Gatehouse::Http

@@ -6,6 +6,7 @@
 #include "httprequestparser.h"
 #include "httpresponder.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
@@ -70,11 +71,15 @@ private:
     void halfClose();
     void markGone();
     void updateTimers();
+    void updateBodyTimer();
+    qint64 bodyDeadlineMs() const;
 
     void onReadyRead();
     void onBytesWritten();
     void onHeaderTimeout();
     void onIdleTimeout();
+    void onBodyTimeout();
+    void onWriteStalled();
 
     QTcpSocket *m_socket;
     const std::shared_ptr<const HttpHandler> m_handler;
@@ -90,9 +95,15 @@ private:
     bool m_continuePending = false;  // a "100 Continue" waits for earlier answers
     bool m_halfClosed = false;
     bool m_pumping = false;
+    bool m_heldByOutput = false;     // reading stopped: maxUnsentBytes of answers wait for the client
+    quint64 m_timedHead = 0;         // the parser's headsBegun() the header timer runs for
+    quint64 m_timedBody = 0;         // ...and the body clock
     QTimer m_headerTimer;
     QTimer m_idleTimer;
+    QTimer m_bodyTimer;              // armed for the body's deadline, see HttpLimits
+    QTimer m_writeStallTimer;        // answer bytes wait and the client takes none
     QTimer m_lingerTimer;
+    QElapsedTimer m_bodyClock;       // since the body could start to arrive; invalid otherwise
 };
 
 } // namespace Gatehouse::Http
