@@ -50,6 +50,8 @@ private:
     };
     void run();
     void runBatch(std::vector<Pending> &batch);
+    bool beginBatch();
+    void failBatch(std::vector<Pending> &batch, int sqliteCode, const QString &error);
     void runCompletions();
     bool syncWal();
     void runCheckpoints();
@@ -62,6 +64,8 @@ private:
     SqliteConnection m_db;
     SqliteStatement m_head, m_byId, m_insert, m_keyGet, m_keyPut, m_savepoint, m_release, m_rollbackTo;
     qint64 m_lastPosition;
+    bool m_positionStale = false;   // a transaction failed: read the log's end again
+    qint64 m_failedBatches = 0;     // failed transactions since the last one that committed
     QThread *m_thread = nullptr;
     std::mutex m_mutex;
     std::condition_variable m_wake;
