@@ -152,6 +152,11 @@ QString ReadStore::errorString() const
     return d->error;
 }
 
+quint64 ReadStore::storageFailures() const
+{
+    return d->writer.storageFailures();
+}
+
 std::unique_ptr<ReadStore::WriteTransaction> ReadStore::begin()
 {
     d->writeLock.lock();
@@ -172,7 +177,7 @@ ReadStore::WriteTransaction::WriteTransaction(std::unique_ptr<Private> p)
 
 ReadStore::WriteTransaction::~WriteTransaction()
 {
-    if (!d->committed)
+    if (!d->committed && d->store->writer.inTransaction())   // SQLite may have rolled back already (full disk)
         d->store->writer.exec("ROLLBACK");
     d->store->writeLock.unlock();
 }
