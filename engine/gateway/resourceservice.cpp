@@ -54,6 +54,16 @@ ResourceService::Result badRequest(const QStringList &errors)
     r.detail = errors.join(QStringLiteral("; "));
     return r;
 }
+
+// Nothing was changed; 507 tells the operator that freeing disk space is what helps.
+ResourceService::Result storeFailed(const ConfigStore &store)
+{
+    ResourceService::Result r;
+    r.status = store.lastChangeFailedFull() ? 507 : 503;
+    r.detail = store.lastChangeFailedFull() ? QStringLiteral("the configuration could not be stored: the disk is full")
+                                            : QStringLiteral("the configuration could not be stored");
+    return r;
+}
 } // namespace
 
 const QStringList &ResourceService::kinds()
@@ -217,7 +227,7 @@ ResourceService::Result ResourceService::write(const QString &kind, const QStrin
         removes.append(id);
     const qint64 version = m_store->commitChange(kind, puts, removes);
     if (!version)
-        return {503, {}, {}, QStringLiteral("the configuration could not be stored")};
+        return storeFailed(*m_store);
     QStringList errors;
     if (!applyToGateway(next, version, &errors))
         return badRequest(errors);
@@ -315,7 +325,7 @@ ResourceService::Result ResourceService::replaceAll(const QHash<QString, QJsonAr
         version = m_store->commitChange(it.key(), puts, removes);
         m_store->markSeeded(it.key() + QStringLiteral(":*"));
         if (!version)
-            return {503, {}, {}, QStringLiteral("the configuration could not be stored")};
+            return storeFailed(*m_store);
     }
     if (!applyToGateway(next, version, &errors))
         return badRequest(errors);
