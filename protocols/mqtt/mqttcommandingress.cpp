@@ -1,12 +1,12 @@
 #include "mqttcommandingress.h"
 
 #include "commands/commandservice.h"
+#include "config/strictjson.h"
 #include "metrics/metricsregistry.h"
 #include "mqttlogging.h"
 #include "mqttpublishfailure.h"
 #include "mqtttopics.h"
 
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QMutex>
 
@@ -36,9 +36,11 @@ QString entityKey(const CommandRequest &command)
 {
     QString id = command.id;
     if (id.isEmpty() && command.command == QLatin1String("create")) {
-        const QJsonValue bodyId = QJsonDocument::fromJson(command.body).object().value(QLatin1String("id"));
-        if (bodyId.isString())
-            id = bodyId.toString();
+        // Read as the command service will read it; a body it refuses orders nothing.
+        if (const auto body = StrictJson::parseObject(command.body)) {
+            if (const QJsonValue bodyId = body->value(QLatin1String("id")); bodyId.isString())
+                id = bodyId.toString();
+        }
     }
     return id.isEmpty() ? QString() : command.collection + QLatin1Char('/') + id;
 }
