@@ -9,6 +9,7 @@
 #include "mqtt/mqttbridge.h"
 #include "mqtt/mqttservice.h"
 #include "mqtt/mqtttopics.h"
+#include "projections/projectionrunner.h"
 #include "readmodel/readstore.h"
 #include "store/eventstore.h"
 
@@ -122,6 +123,16 @@ public:
             return m_client.publish(message)->wait_for(std::chrono::seconds(10));
         } catch (const std::exception &) {
             return false;
+        }
+    }
+
+    // Disconnects without blocking this thread (the fixture reads the broker's log on it).
+    mqtt::token_ptr disconnectNow()
+    {
+        try {
+            return m_client.disconnect();
+        } catch (const std::exception &) {
+            return {};
         }
     }
 
@@ -438,14 +449,19 @@ void tst_Mqtt::commandsKeepTheirOrder()
             QCOMPARE(m_engine.eventStore()->streamHead(stream).lastType, u"products.updated"_s);
         }
     }
+    // The read model ends with the updated documents.
+    const qint64 head = m_engine.eventStore()->headPosition();
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine.projection(u"upsert"_s)->position() >= head, kWaitMs);
     for (int c = 0; c <= kClients; ++c) {
         for (int i = 0; i < kPairs; ++i) {
-            QTRY_VERIFY_WITH_TIMEOUT(m_engine.readStore()->document(u"products"_s, id(c, i)).has_value()
-                                         && m_engine.readStore()->document(u"products"_s, id(c, i))->version == 1,
-                                     kWaitMs);
-            const QJsonObject doc = QJsonDocument::fromJson(m_engine.readStore()->document(u"products"_s, id(c, i))->doc).object();
-            QCOMPARE(doc.value(u"name"_s).toString(), u"after %1"_s.arg(i));
+            const auto doc = m_engine.readStore()->document(u"products"_s, id(c, i));
+            QVERIFY2(doc && doc->version == 1, qPrintable(id(c, i)));
+            QCOMPARE(QJsonDocument::fromJson(doc->doc).object().value(u"name"_s).toString(), u"after %1"_s.arg(i));
         }
+    }
+    for (const auto &client : clients) {
+        const mqtt::token_ptr token = client->disconnectNow();
+        QTRY_VERIFY_WITH_TIMEOUT(!token || token->is_complete(), kWaitMs);
     }
 }
 
