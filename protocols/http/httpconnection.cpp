@@ -10,7 +10,6 @@
 #include <QTcpSocket>
 
 #include <algorithm>
-#include <climits>
 
 #ifdef Q_OS_UNIX
 #include <sys/socket.h>
@@ -33,23 +32,17 @@ HttpConnection::HttpConnection(QTcpSocket *socket, std::shared_ptr<const HttpHan
     , m_parser(limits)
     , m_answers(socket)
     , m_link(std::make_shared<HttpConnectionLink>(this))
+    , m_deadlines(limits)
 {
     m_socket->setParent(this);
     // Bounded, so a client pipelining faster than we answer is held back by TCP flow control
     // instead of by our memory.
     m_socket->setReadBufferSize(kReadChunk);
-    m_headerTimer.setSingleShot(true);
-    m_headerTimer.setInterval(limits.headerTimeoutMs);
-    m_idleTimer.setSingleShot(true);
-    m_idleTimer.setInterval(limits.idleTimeoutMs);
-    m_bodyTimer.setSingleShot(true);
-    m_writeStallTimer.setSingleShot(true);
-    m_writeStallTimer.setInterval(limits.idleTimeoutMs);
     m_lingerTimer.setSingleShot(true);
-    connect(&m_headerTimer, &QTimer::timeout, this, &HttpConnection::onHeaderTimeout);
-    connect(&m_idleTimer, &QTimer::timeout, this, &HttpConnection::onIdleTimeout);
-    connect(&m_bodyTimer, &QTimer::timeout, this, &HttpConnection::onBodyTimeout);
-    connect(&m_writeStallTimer, &QTimer::timeout, this, &HttpConnection::onWriteStalled);
+    connect(&m_deadlines, &HttpDeadlines::headTimedOut, this, &HttpConnection::onHeaderTimeout);
+    connect(&m_deadlines, &HttpDeadlines::bodyTimedOut, this, &HttpConnection::onBodyTimeout);
+    connect(&m_deadlines, &HttpDeadlines::idle, this, &HttpConnection::onIdleTimeout);
+    connect(&m_deadlines, &HttpDeadlines::writeStalled, this, &HttpConnection::onWriteStalled);
     connect(&m_lingerTimer, &QTimer::timeout, this, [this] {
         if (m_socket)
             m_socket->abort();
@@ -279,10 +272,7 @@ void HttpConnection::beginClosing()
         return;
     m_state = State::Closing;
     m_stopParsing = true;
-    m_headerTimer.stop();
-    m_idleTimer.stop();
-    m_bodyTimer.stop();
-    m_writeStallTimer.stop();
+    m_deadlines.stop();
     m_link->detach();
     m_answers.clear();
     m_socket->readAll();
@@ -314,10 +304,7 @@ void HttpConnection::markGone()
     m_state = State::Gone;
     if (m_counter)
         --*std::exchange(m_counter, nullptr);
-    m_headerTimer.stop();
-    m_idleTimer.stop();
-    m_bodyTimer.stop();
-    m_writeStallTimer.stop();
+    m_deadlines.stop();
     m_lingerTimer.stop();
     m_link->detach();
     m_answers.clear();
@@ -328,60 +315,18 @@ void HttpConnection::markGone()
 void HttpConnection::updateTimers()
 {
     if (m_state != State::Serving) {
-        m_headerTimer.stop();
-        m_idleTimer.stop();
-        m_bodyTimer.stop();
-        m_writeStallTimer.stop();
+        m_deadlines.stop();
         return;
     }
-    // Runs from a head's first byte (an empty line before it included) to its end, never
-    // restarted by further bytes of the same head: a head sent a byte at a time still ends.
-    const bool inHead = m_parser.inHead() && !m_stopParsing;
-    if (!inHead) {
-        m_headerTimer.stop();
-    } else if (!m_headerTimer.isActive() || m_timedHead != m_parser.headsBegun()) {
-        m_timedHead = m_parser.headsBegun();
-        m_headerTimer.start();
-    }
-    updateBodyTimer();
-    // Restarted on every bit of progress, so it only fires on a connection that went quiet.
-    const bool inBody = m_parser.inBody() && !m_stopParsing;
-    const bool owesOutput = !m_answers.isEmpty() || m_answers.isStreaming()
-        || m_socket->bytesToWrite() > 0;
-    if (owesOutput || inHead || inBody)
-        m_idleTimer.stop();
-    else
-        m_idleTimer.start();
-    if (m_socket->bytesToWrite() == 0)
-        m_writeStallTimer.stop();
-    else if (!m_writeStallTimer.isActive())
-        m_writeStallTimer.start();
-}
-
-// The body may take bodyTimeoutMs plus a second per minBodyBytesPerSecond that arrived: a
-// client keeping to that rate is never cut off, and one trickling bytes (of data, of chunk
-// size lines, of trailers) runs out of time. The clock waits while a 100 Continue is owed.
-void HttpConnection::updateBodyTimer()
-{
-    const bool inBody = m_parser.inBody() && !m_stopParsing && !m_continuePending;
-    if (!inBody) {
-        m_bodyClock.invalidate();
-        m_bodyTimer.stop();
-        return;
-    }
-    if (!m_bodyClock.isValid() || m_timedBody != m_parser.headsBegun()) {
-        m_timedBody = m_parser.headsBegun();
-        m_bodyClock.start();
-    }
-    m_bodyTimer.start(int(std::clamp<qint64>(bodyDeadlineMs() - m_bodyClock.elapsed(), 0, INT_MAX)));
-}
-
-qint64 HttpConnection::bodyDeadlineMs() const
-{
-    const qint64 earned = m_limits.minBodyBytesPerSecond > 0
-        ? m_parser.bodyBytes() * 1000 / m_limits.minBodyBytesPerSecond
-        : 0;
-    return qint64(std::max(0, m_limits.bodyTimeoutMs)) + earned;
+    HttpDeadlines::State state;
+    state.inHead = m_parser.inHead() && !m_stopParsing;
+    state.inBody = m_parser.inBody() && !m_stopParsing;
+    state.bodyOnHold = m_continuePending;
+    state.headsBegun = m_parser.headsBegun();
+    state.bodyBytes = m_parser.bodyBytes();
+    state.unsentBytes = m_socket->bytesToWrite();
+    state.owesOutput = !m_answers.isEmpty() || m_answers.isStreaming() || state.unsentBytes > 0;
+    m_deadlines.update(state);
 }
 
 void HttpConnection::onReadyRead()
@@ -403,8 +348,7 @@ void HttpConnection::onBytesWritten()
     if (m_state == State::Closing && !m_halfClosed && m_socket->bytesToWrite() == 0)
         halfClose();
     m_answers.socketWritten();
-    if (m_socket->bytesToWrite() > 0)
-        m_writeStallTimer.start();   // progress: the client is reading
+    m_deadlines.outputTaken(m_socket->bytesToWrite());
     if (m_heldByOutput && m_state == State::Serving && m_socket->bytesToWrite() < m_limits.maxUnsentBytes)
         pump();   // updates the timers itself
     else
@@ -430,16 +374,12 @@ void HttpConnection::onIdleTimeout()
 
 void HttpConnection::onBodyTimeout()
 {
-    if (m_state != State::Serving || !m_bodyClock.isValid())
+    if (m_state != State::Serving || !m_parser.inBody())
         return;
-    if (m_bodyClock.elapsed() < bodyDeadlineMs()) {
-        updateBodyTimer();   // more arrived since the timer was armed
-        return;
-    }
     refuse(408, QStringLiteral("Request Timeout"),
            QStringLiteral("The request body arrived slower than %1 bytes per second (%2 ms allowed for %3 bytes).")
                .arg(m_limits.minBodyBytesPerSecond)
-               .arg(bodyDeadlineMs())
+               .arg(m_deadlines.bodyAllowanceMs())
                .arg(m_parser.bodyBytes()));
     pump();
 }

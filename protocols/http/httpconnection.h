@@ -1,12 +1,12 @@
 #pragma once
 
 #include "httpanswerqueue.h"
+#include "httpdeadlines.h"
 #include "httphandler.h"
 #include "httplimits.h"
 #include "httprequestparser.h"
 #include "httpresponder.h"
 
-#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
@@ -71,8 +71,6 @@ private:
     void halfClose();
     void markGone();
     void updateTimers();
-    void updateBodyTimer();
-    qint64 bodyDeadlineMs() const;
 
     void onReadyRead();
     void onBytesWritten();
@@ -96,14 +94,8 @@ private:
     bool m_halfClosed = false;
     bool m_pumping = false;
     bool m_heldByOutput = false;     // reading stopped: maxUnsentBytes of answers wait for the client
-    quint64 m_timedHead = 0;         // the parser's headsBegun() the header timer runs for
-    quint64 m_timedBody = 0;         // ...and the body clock
-    QTimer m_headerTimer;
-    QTimer m_idleTimer;
-    QTimer m_bodyTimer;              // armed for the body's deadline, see HttpLimits
-    QTimer m_writeStallTimer;        // answer bytes wait and the client takes none
+    HttpDeadlines m_deadlines;
     QTimer m_lingerTimer;
-    QElapsedTimer m_bodyClock;       // since the body could start to arrive; invalid otherwise
 };
 
 } // namespace Gatehouse::Http
