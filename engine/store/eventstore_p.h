@@ -3,6 +3,7 @@
 // Private parts of EventStore shared by its two source files.
 
 #include "eventstore.h"
+#include "walcheckpointer.h"
 #include "sql/sqliteconnection.h"
 #include "sql/sqlitereadpool.h"
 
@@ -54,7 +55,6 @@ private:
     void failBatch(std::vector<Pending> &batch, int sqliteCode, const QString &error);
     void runCompletions();
     bool syncWal();
-    void runCheckpoints();
     static int onWalCommit(void *self, struct sqlite3 *db, const char *name, int pages);
     AppendResult applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed);
     bool replayByEventId(const AppendRequest &request, AppendResult &result);
@@ -87,12 +87,7 @@ private:
     bool m_completionStop = false;
     int m_walFd = -1;   // completion thread: fdatasync target for Durability::Full
 
-    // WAL checkpoints run on their own connection and thread instead of inside COMMIT.
-    QThread *m_checkpointThread = nullptr;
-    std::mutex m_checkpointMutex;
-    std::condition_variable m_checkpointWake;
-    bool m_checkpointDue = false;
-    bool m_checkpointStop = false;
+    WalCheckpointer m_checkpoints;   // instead of checkpoints inside COMMIT
 };
 
 struct EventStore::Private

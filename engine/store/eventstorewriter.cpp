@@ -79,9 +79,7 @@ bool EventStore::Writer::start(SqliteConnection &&db, QString *error)
     m_completionThread = QThread::create([this] { runCompletions(); });
     m_completionThread->setObjectName(QStringLiteral("gatehouse-store-answers"));
     m_completionThread->start();
-    m_checkpointThread = QThread::create([this] { runCheckpoints(); });
-    m_checkpointThread->setObjectName(QStringLiteral("gatehouse-store-checkpoint"));
-    m_checkpointThread->start();
+    m_checkpoints.start(m_db.path());
     m_thread = QThread::create([this] { run(); });
     m_thread->setObjectName(QStringLiteral("gatehouse-store-writer"));
     m_thread->start();
@@ -123,14 +121,7 @@ void EventStore::Writer::stop()
     m_completionThread->wait();   // every caller has its answer
     delete m_completionThread;
     m_completionThread = nullptr;
-    {
-        std::lock_guard lock(m_checkpointMutex);
-        m_checkpointStop = true;
-        m_checkpointWake.notify_one();
-    }
-    m_checkpointThread->wait();
-    delete m_checkpointThread;
-    m_checkpointThread = nullptr;
+    m_checkpoints.stop();
     sqlite3_wal_hook(m_db.handle(), nullptr, nullptr);
     m_head = {};
     m_byId = {};
@@ -305,31 +296,9 @@ void EventStore::Writer::runCompletions()
 int EventStore::Writer::onWalCommit(void *self, sqlite3 *, const char *, int pages)
 {
     // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
-    auto *w = static_cast<Writer *>(self);
-    if (pages >= 2000) {
-        std::lock_guard lock(w->m_checkpointMutex);
-        w->m_checkpointDue = true;
-        w->m_checkpointWake.notify_one();
-    }
+    if (pages >= 2000)
+        static_cast<Writer *>(self)->m_checkpoints.request();
     return SQLITE_OK;
-}
-
-void EventStore::Writer::runCheckpoints()
-{
-    SqliteConnection db;
-    if (!db.open(m_db.path()))
-        return;
-    for (;;) {
-        {
-            std::unique_lock lock(m_checkpointMutex);
-            m_checkpointWake.wait(lock, [this] { return m_checkpointDue || m_checkpointStop; });
-            if (m_checkpointStop)
-                return;
-            m_checkpointDue = false;
-        }
-        // PASSIVE: copies what it can without blocking the writer or readers.
-        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    }
 }
 
 AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed)
