@@ -146,6 +146,11 @@ QString ReadStore::errorString() const
     return d->error;
 }
 
+quint64 ReadStore::storageFailures() const
+{
+    return d->writer.storageFailures();
+}
+
 qint64 ReadStore::checkpoint(const QString &projection) const
 {
     auto c = d->readers ? d->readers->acquire(0) : Lease(nullptr, nullptr);

@@ -75,6 +75,9 @@ public:
     // Blocks while another transaction is open. Null on failure (see errorString()).
     std::unique_ptr<WriteTransaction> begin();
     QString errorString() const;
+    // Writes that failed for a reason of the storage (full disk, I/O error), ever; from any
+    // thread. A writer that sees it move knows its failure may pass (see SqliteConnection).
+    quint64 storageFailures() const;
 
     // Documents read by id are kept in memory up to this many bytes (0: not at all); every
     // commit drops the ones it changed before returning. Default kDefaultCacheBytes.

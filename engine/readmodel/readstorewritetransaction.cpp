@@ -23,7 +23,7 @@ ReadStore::WriteTransaction::WriteTransaction(std::unique_ptr<Private> p)
 
 ReadStore::WriteTransaction::~WriteTransaction()
 {
-    if (!d->committed)
+    if (!d->committed && d->store->writer.inTransaction())   // SQLite may have rolled back already (full disk)
         d->store->writer.exec("ROLLBACK");
     d->store->writeLock.unlock();
 }
