@@ -29,6 +29,7 @@ struct EngineOptions
     QString adminKey;                                            // empty: from config.db, generated on first start
     int queryWaitMs = 5000;                                      // longest X-Min-Position wait before 504
     qint64 readCacheBytes = ReadStore::kDefaultCacheBytes;       // documents read by id kept in memory; 0: none
+    QString functionWorker;                                      // runs `function-worker` processes; empty: this executable
 };
 
 // The headless engine: owns the stores, the projections, the command and query sides and the

@@ -1,7 +1,8 @@
 // Serverless JavaScript functions (engine/functions) over real sockets: an Engine on a temporary
 // data directory with the real gateway and admin listeners. Tests assert what an operator or a
 // client sees: admin status codes and bodies, documents served by the query API, events in the
-// log, dead letters, and HTTP answers of function routes.
+// log, dead letters, and HTTP answers of function routes. The whole class runs once per
+// isolation mode ("process", the default, and "thread"): every definition it deploys gets it.
 #include "admin/listeners.h"
 #include "engine.h"
 #include "readmodel/readstore.h"
@@ -43,6 +44,9 @@ class tst_Functions : public QObject
 {
     Q_OBJECT
 
+public:
+    explicit tst_Functions(QString isolation) : m_isolation(std::move(isolation)) {}
+
 private slots:
     void initTestCase();
     void cleanupTestCase();
@@ -73,8 +77,10 @@ private:
         TestHttpClient client(u"127.0.0.1"_s, m_adminPort);
         return client.request(method, path, body, {{"X-API-KEY", kAdminKey}});
     }
-    TestHttpResponse deploy(const QString &name, const QJsonObject &definition)
+    TestHttpResponse deploy(const QString &name, QJsonObject definition)
     {
+        if (!definition.contains(u"isolation"_s))
+            definition.insert(u"isolation"_s, m_isolation);
         return admin("PUT", "/admin/functions/" + name.toUtf8(), toJson(definition));
     }
     TestHttpResponse gateway(const QByteArray &method, const QByteArray &path, const QByteArray &body = {})
@@ -103,6 +109,7 @@ private:
         return false;
     }
 
+    QString m_isolation;
     QTemporaryDir m_dir;
     QString m_projectFile;
     Engine m_engine;
@@ -146,6 +153,7 @@ void tst_Functions::startEngine()
     options.durability = EventStore::Durability::Normal;
     options.adminKey = QString::fromLatin1(kAdminKey);
     options.projectFile = m_projectFile;
+    options.functionWorker = QStringLiteral(GATEHOUSE_BINARY);   // this test's own executable is no worker
     QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
     Admin::Listeners::Endpoint any;
     QString error;
@@ -725,5 +733,15 @@ void tst_Functions::functionsSurviveARestart()
     QCOMPARE(admin("GET", "/admin/dead-letters?function=spin-events").json().value(u"total"_s).toInt(), 1);
 }
 
-QTEST_MAIN(tst_Functions)
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    int failed = 0;
+    for (const QString &isolation : {u"process"_s, u"thread"_s}) {
+        tst_Functions test(isolation);
+        failed += QTest::qExec(&test, argc, argv);
+    }
+    return failed;
+}
+
 #include "tst_functions.moc"

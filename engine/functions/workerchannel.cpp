@@ -1,0 +1,307 @@
+#include "workerchannel.h"
+
+#include "functionlimits.h"
+#include "scriptcontext.h"
+
+#include <QCborArray>
+#include <QCborStreamReader>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QtEndian>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace Gatehouse {
+
+namespace {
+
+constexpr int kMaxFrameDepth = FunctionLimits::kMaxDepth + WorkerChannel::kEnvelopeDepth;
+
+// QCborValue::fromCbor without its trust: nesting and sizes are checked while reading.
+bool readValue(QCborStreamReader &reader, int depth, QCborValue *out)
+{
+    switch (reader.type()) {
+    case QCborStreamReader::UnsignedInteger:
+    case QCborStreamReader::NegativeInteger:
+        *out = reader.toInteger();
+        return reader.next();
+    case QCborStreamReader::Float16:
+        *out = double(reader.toFloat16());
+        return reader.next();
+    case QCborStreamReader::Float:
+        *out = double(reader.toFloat());
+        return reader.next();
+    case QCborStreamReader::Double:
+        *out = reader.toDouble();
+        return reader.next();
+    case QCborStreamReader::SimpleType: {
+        const QCborSimpleType t = reader.toSimpleType();
+        if (t == QCborSimpleType::False || t == QCborSimpleType::True)
+            *out = t == QCborSimpleType::True;
+        else if (t == QCborSimpleType::Null)
+            *out = QCborValue(QCborValue::Null);
+        else
+            *out = QCborValue(QCborValue::Undefined);
+        return reader.next();
+    }
+    case QCborStreamReader::String: {
+        QString s;
+        auto r = reader.readString();
+        for (; r.status == QCborStreamReader::Ok; r = reader.readString())
+            s += r.data;
+        *out = s;
+        return r.status == QCborStreamReader::EndOfString;
+    }
+    case QCborStreamReader::ByteArray: {
+        QByteArray b;
+        auto r = reader.readByteArray();
+        for (; r.status == QCborStreamReader::Ok; r = reader.readByteArray())
+            b += r.data;
+        *out = b;
+        return r.status == QCborStreamReader::EndOfString;
+    }
+    case QCborStreamReader::Array: {
+        if (depth >= kMaxFrameDepth || !reader.enterContainer())
+            return false;
+        QCborArray array;
+        while (reader.hasNext()) {
+            QCborValue element;
+            if (!readValue(reader, depth + 1, &element))
+                return false;
+            array.append(element);
+        }
+        *out = array;
+        return reader.lastError() == QCborError::NoError && reader.leaveContainer();
+    }
+    case QCborStreamReader::Map: {
+        if (depth >= kMaxFrameDepth || !reader.enterContainer())
+            return false;
+        QCborMap map;
+        while (reader.hasNext()) {
+            QCborValue key;
+            QCborValue value;
+            if (!reader.isString() || !readValue(reader, depth + 1, &key) || !readValue(reader, depth + 1, &value))
+                return false;
+            map.insert(key, value);
+        }
+        *out = map;
+        return reader.lastError() == QCborError::NoError && reader.leaveContainer();
+    }
+    default:   // tags, invalid data
+        return false;
+    }
+}
+
+int depthOf(const QCborValue &value, int stopAt)
+{
+    if (stopAt <= 0 || (!value.isArray() && !value.isMap()))
+        return 0;
+    int deepest = 0;
+    if (value.isArray()) {
+        for (const QCborValue &v : value.toArray())
+            deepest = qMax(deepest, depthOf(v, stopAt - 1));
+    } else {
+        const QCborMap map = value.toMap();
+        for (auto it = map.cbegin(); it != map.cend(); ++it)
+            deepest = qMax(deepest, depthOf(it.value(), stopAt - 1));
+    }
+    return deepest + 1;
+}
+
+} // namespace
+
+void WorkerChannel::close()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
+}
+
+WorkerChannel::Status WorkerChannel::fail(Status status, const QString &error)
+{
+    m_error = error;
+    return status;
+}
+
+bool WorkerChannel::waitFor(short events, QDeadlineTimer deadline)
+{
+    for (;;) {
+        pollfd p{m_fd, events, 0};
+        const qint64 left = deadline.isForever() ? -1 : deadline.remainingTime();
+        const int n = ::poll(&p, 1, left < 0 ? -1 : int(qMin<qint64>(left, 1 << 30)));
+        if (n > 0)
+            return true;
+        if (n == 0)
+            return false;
+        if (errno != EINTR)
+            return true;   // the read or write reports the error
+    }
+}
+
+WorkerChannel::Status WorkerChannel::send(const QCborMap &message, QDeadlineTimer deadline)
+{
+    if (m_fd < 0)
+        return fail(Status::Closed, QStringLiteral("the channel is closed"));
+    const QByteArray payload = QCborValue(message).toCbor();
+    if (payload.size() > kMaxFrameBytes)
+        return fail(Status::Invalid, QStringLiteral("a message of %1 bytes is larger than %2").arg(payload.size()).arg(kMaxFrameBytes));
+    QByteArray frame(4, Qt::Uninitialized);
+    qToLittleEndian(quint32(payload.size()), frame.data());
+    frame += payload;
+    qsizetype done = 0;
+    while (done < frame.size()) {
+        // MSG_NOSIGNAL: a worker that died must not take the engine with it through SIGPIPE.
+        const ssize_t n = ::send(m_fd, frame.constData() + done, size_t(frame.size() - done), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            done += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!waitFor(POLLOUT, deadline))
+                return fail(Status::TimedOut, QStringLiteral("timed out sending"));
+            continue;
+        }
+        return fail(Status::Closed, QStringLiteral("the other end is gone"));
+    }
+    return Status::Ok;
+}
+
+WorkerChannel::Status WorkerChannel::receive(QCborMap *message, QDeadlineTimer deadline)
+{
+    if (m_fd < 0)
+        return fail(Status::Closed, QStringLiteral("the channel is closed"));
+    auto readExactly = [this, deadline](char *data, qsizetype size) -> Status {
+        qsizetype done = 0;
+        while (done < size) {
+            const ssize_t n = ::recv(m_fd, data + done, size_t(size - done), MSG_DONTWAIT);
+            if (n > 0) {
+                done += n;
+                continue;
+            }
+            if (n == 0)
+                return fail(Status::Closed, QStringLiteral("the other end closed the channel"));
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return fail(Status::Closed, QStringLiteral("the channel broke"));
+            if (!waitFor(POLLIN, deadline))
+                return fail(Status::TimedOut, QStringLiteral("timed out waiting"));
+        }
+        return Status::Ok;
+    };
+    char header[4];
+    if (const Status s = readExactly(header, 4); s != Status::Ok)
+        return s;
+    const quint32 size = qFromLittleEndian<quint32>(header);
+    if (size > kMaxFrameBytes)
+        return fail(Status::Invalid, QStringLiteral("a frame of %1 bytes is larger than %2").arg(size).arg(kMaxFrameBytes));
+    QByteArray payload(qsizetype(size), Qt::Uninitialized);
+    if (const Status s = readExactly(payload.data(), payload.size()); s != Status::Ok)
+        return s;
+    QCborStreamReader reader(payload);
+    QCborValue value;
+    if (!readValue(reader, 0, &value) || !value.isMap() || reader.isValid())   // isValid(): data after the map
+        return fail(Status::Invalid, QStringLiteral("a malformed or too deeply nested message"));
+    *message = value.toMap();
+    return Status::Ok;
+}
+
+bool WorkerChannel::toJson(const QCborValue &value, QJsonValue *out)
+{
+    if (depthOf(value, FunctionLimits::kMaxDepth + 1) > FunctionLimits::kMaxDepth)
+        return false;
+    *out = value.isUndefined() ? QJsonValue(QJsonValue::Undefined) : value.toJsonValue();
+    return true;
+}
+
+QCborMap WorkerChannel::encodeOutcome(const FunctionOutcome &o, qsizetype index, bool last)
+{
+    QCborMap m{{QStringLiteral("t"), QStringLiteral("outcome")}, {QStringLiteral("i"), index}, {QStringLiteral("last"), last},
+               {QStringLiteral("ok"), o.ok}, {QStringLiteral("us"), o.durationUs}};
+    if (o.timedOut)
+        m.insert(QStringLiteral("timeout"), true);
+    if (o.outOfMemory)
+        m.insert(QStringLiteral("oom"), true);
+    if (!o.error.isEmpty())
+        m.insert(QStringLiteral("err"), o.error);
+    if (o.line > 0)
+        m.insert(QStringLiteral("line"), o.line);
+    if (!o.result.isUndefined())
+        m.insert(QStringLiteral("r"), fromJson(o.result));
+    QCborArray writes;
+    for (const FunctionEffects::Write &w : o.effects.writes)
+        writes.append(QCborArray{w.collection, w.id, w.remove ? QCborValue(QCborValue::Null) : QCborValue(QCborValue::fromJsonValue(w.doc))});
+    QCborArray emits;
+    for (const FunctionEffects::Emit &e : o.effects.emits)
+        emits.append(QCborArray{e.type, e.subject, fromJson(e.data)});
+    QCborArray logs;
+    for (const QString &line : o.effects.logs)
+        logs.append(line);
+    if (!writes.isEmpty())
+        m.insert(QStringLiteral("w"), writes);
+    if (!emits.isEmpty())
+        m.insert(QStringLiteral("e"), emits);
+    if (!logs.isEmpty())
+        m.insert(QStringLiteral("l"), logs);
+    return m;
+}
+
+bool WorkerChannel::decodeOutcome(const QCborMap &m, FunctionOutcome *o, QString *error)
+{
+    *o = {};
+    o->ok = m.value(QStringLiteral("ok")).toBool();
+    o->timedOut = m.value(QStringLiteral("timeout")).toBool();
+    o->outOfMemory = m.value(QStringLiteral("oom")).toBool();
+    o->error = m.value(QStringLiteral("err")).toString().left(FunctionLimits::kMaxLogLineChars);
+    o->line = int(m.value(QStringLiteral("line")).toInteger());
+    o->durationUs = m.value(QStringLiteral("us")).toInteger();
+    const QCborValue result = m.value(QStringLiteral("r"));
+    if (!result.isUndefined() && !toJson(result, &o->result)) {
+        *error = QStringLiteral("the result is nested too deeply");
+        return false;
+    }
+    const QCborArray writes = m.value(QStringLiteral("w")).toArray();
+    const QCborArray emits = m.value(QStringLiteral("e")).toArray();
+    const QCborArray logs = m.value(QStringLiteral("l")).toArray();
+    if (writes.size() > FunctionLimits::kMaxWrites || emits.size() > FunctionLimits::kMaxEmits || logs.size() > FunctionLimits::kMaxLogLines) {
+        *error = QStringLiteral("more effects than an invocation may have");
+        return false;
+    }
+    for (const QCborValue &v : writes) {
+        const QCborArray w = v.toArray();
+        FunctionEffects::Write write{w.at(0).toString(), w.at(1).toString(), {}, w.at(2).isNull()};
+        QJsonValue doc;
+        if (!ScriptContext::isValidCollection(write.collection) || write.id.isEmpty()
+            || (!write.remove && (!w.at(2).isMap() || !toJson(w.at(2), &doc)))) {
+            *error = QStringLiteral("an invalid write");
+            return false;
+        }
+        write.doc = doc.toObject();
+        o->effects.writes.append(write);
+    }
+    for (const QCborValue &v : emits) {
+        const QCborArray e = v.toArray();
+        FunctionEffects::Emit event{e.at(0).toString(), e.at(1).toString(), {}};
+        if (!event.type.contains(u'.') || !ScriptContext::isValidCollection(event.type.section(u'.', 0, -2)) || event.subject.isEmpty()
+            || !toJson(e.at(2), &event.data)) {
+            *error = QStringLiteral("an invalid event");
+            return false;
+        }
+        o->effects.emits.append(event);
+    }
+    for (const QCborValue &line : logs)
+        o->effects.logs.append(line.toString().left(FunctionLimits::kMaxLogLineChars + 32));
+    if (!o->ok && (!o->effects.writes.isEmpty() || !o->effects.emits.isEmpty())) {
+        *error = QStringLiteral("a failed call with effects");
+        return false;
+    }
+    return true;
+}
+
+} // namespace Gatehouse
