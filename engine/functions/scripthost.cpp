@@ -48,7 +48,7 @@ const char kPrelude[] = R"JS(
 struct ScriptHost::Private
 {
     QJSEngine engine;
-    ScriptJson json{&engine};   // made before any user code runs (it keeps Object.keys)
+    ScriptJson json{&engine};
     ScriptWatchdog::Slot watchdog{&engine};
     ScriptContext *bridge = nullptr;   // owned by the engine's object ownership (parented below)
     QJSValue invoke;                   // prelude's invoke(fn, input)

@@ -6,10 +6,18 @@
 #include <QJSEngine>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QJSValueIterator>
 
 #include <cmath>
 
 namespace Gatehouse {
+
+namespace {
+// What an object or array counts against the budget: more than its two brackets, because in
+// memory (QJsonObject, QJsonArray) each costs far more than its text; a value of many tiny
+// containers must not take hundreds of megabytes to convert.
+constexpr qint64 kContainerBytes = 16;
+} // namespace
 
 struct ScriptJson::Walk
 {
@@ -20,7 +28,6 @@ struct ScriptJson::Walk
 
 ScriptJson::ScriptJson(QJSEngine *engine)
     : m_engine(engine)
-    , m_keys(engine->globalObject().property(QStringLiteral("Object")).property(QStringLiteral("keys")))
 {
 }
 
@@ -111,18 +118,16 @@ bool ScriptJson::walk(Walk &w, const QJSValue &value, int depth, QJsonValue *out
             array.append(converted.isUndefined() ? QJsonValue(QJsonValue::Null) : converted);
         }
         *out = array;
-        return spend(2);
+        return spend(kContainerBytes);
     }
-    const QJSValue keys = m_keys.call({value});
-    if (failed(w))
-        return false;
-    const quint32 count = keys.property(QStringLiteral("length")).toUInt();
+    QJSValueIterator it(value);
     QJsonObject object;
-    for (quint32 i = 0; i < count; ++i) {
-        const QString key = keys.property(i).toString();
+    while (it.hasNext()) {
+        it.next();
+        const QString key = it.name();
         if (!spend(key.size() + 4))
             return false;
-        const QJSValue member = value.property(key);
+        const QJSValue member = it.value();
         if (failed(w))
             return false;
         QJsonValue converted;
@@ -132,7 +137,7 @@ bool ScriptJson::walk(Walk &w, const QJSValue &value, int depth, QJsonValue *out
             object.insert(key, converted);
     }
     *out = object;
-    return spend(2);
+    return spend(kContainerBytes);
 }
 
 } // namespace Gatehouse

@@ -15,11 +15,11 @@ namespace Gatehouse {
 // a byte budget (a value can be exponentially large within the depth limit when it shares
 // sub-objects: `a = [a, a]` sixty times).
 //
-// The result is what JSON.stringify would produce: own enumerable string-keyed members
-// (Object.keys, captured before any user code ran), members that are undefined or functions
-// left out, such array elements as null, non-finite numbers as null, dates as ISO 8601
-// strings. Getters run during the walk, so it must run inside the watchdog's bracket; a getter
-// that throws fails the conversion with its error.
+// The result is close to what JSON.stringify produces: own string-keyed members
+// (QJSValueIterator, which also lists non-enumerable ones, e.g. an Error's message), members
+// that are undefined or functions left out, such array elements as null, non-finite numbers as
+// null, dates as ISO 8601 strings. Getters run during the walk, so it must run inside the
+// watchdog's bracket; a getter that throws fails the conversion with its error.
 //
 // Lives on, and is used on, the thread of the QJSEngine it was made for.
 class ScriptJson final
@@ -38,7 +38,6 @@ private:
     bool failed(Walk &w);
 
     QJSEngine *m_engine;
-    QJSValue m_keys;   // Object.keys as it was before the function's code ran
 };
 
 } // namespace Gatehouse
