@@ -1,5 +1,6 @@
 #include "functionhttp.h"
 
+#include "config/strictjson.h"
 #include "functionlimits.h"
 
 #include <cmath>
@@ -11,15 +12,13 @@ namespace Gatehouse {
 
 namespace {
 
+// A body that is one strict JSON text is handed over parsed, any other as a string.
 QJsonValue parseBody(const QByteArray &body)
 {
     if (body.isEmpty())
         return QJsonValue();
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
-    if (error.error != QJsonParseError::NoError)
-        return QString::fromUtf8(body);
-    return doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array());
+    const std::optional<QJsonValue> json = StrictJson::parse(body);
+    return json ? *json : QJsonValue(QString::fromUtf8(body));
 }
 
 ApiResponse invalid(const QString &function, const QString &why)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "config/strictjson.h"
+
 #include <QtGlobal>
 
 namespace Gatehouse {
@@ -13,7 +15,7 @@ struct FunctionLimits
 {
     // Nesting of one value: objects and arrays inside each other (StrictJson::kMaxDepth, the
     // limit of every JSON the engine takes in). A cyclic value fails here too.
-    static constexpr int kMaxDepth = 64;
+    static constexpr int kMaxDepth = StrictJson::kMaxDepth;
     // One value as compact JSON (about): a result, a document, an event's data, a filter.
     static constexpr qint64 kMaxValueBytes = 4 * 1024 * 1024;
     // Everything one invocation produces together (result, documents, events, logs).

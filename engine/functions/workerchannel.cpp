@@ -1,5 +1,6 @@
 #include "workerchannel.h"
 
+#include "config/strictjson.h"
 #include "functionlimits.h"
 #include "scriptcontext.h"
 
@@ -94,22 +95,6 @@ bool readValue(QCborStreamReader &reader, int depth, QCborValue *out)
     default:   // tags, invalid data
         return false;
     }
-}
-
-int depthOf(const QCborValue &value, int stopAt)
-{
-    if (stopAt <= 0 || (!value.isArray() && !value.isMap()))
-        return 0;
-    int deepest = 0;
-    if (value.isArray()) {
-        for (const QCborValue &v : value.toArray())
-            deepest = qMax(deepest, depthOf(v, stopAt - 1));
-    } else {
-        const QCborMap map = value.toMap();
-        for (auto it = map.cbegin(); it != map.cend(); ++it)
-            deepest = qMax(deepest, depthOf(it.value(), stopAt - 1));
-    }
-    return deepest + 1;
 }
 
 } // namespace
@@ -214,9 +199,11 @@ WorkerChannel::Status WorkerChannel::receive(QCborMap *message, QDeadlineTimer d
 
 bool WorkerChannel::toJson(const QCborValue &value, QJsonValue *out)
 {
-    if (depthOf(value, FunctionLimits::kMaxDepth + 1) > FunctionLimits::kMaxDepth)
+    // The frame's reader already bounded the nesting, so converting it cannot run away.
+    const QJsonValue json = value.isUndefined() ? QJsonValue(QJsonValue::Undefined) : value.toJsonValue();
+    if (StrictJson::depth(json) > FunctionLimits::kMaxDepth)
         return false;
-    *out = value.isUndefined() ? QJsonValue(QJsonValue::Undefined) : value.toJsonValue();
+    *out = json;
     return true;
 }
 
