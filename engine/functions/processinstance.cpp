@@ -4,25 +4,19 @@
 #include "functionworkerprocess.h"
 #include "scriptcontext.h"
 #include "workerchannel.h"
+#include "workerspares.h"
 
 #include <QCborArray>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLoggingCategory>
 
 #include <cerrno>
 #include <csignal>
-#include <cstring>
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 Q_LOGGING_CATEGORY(lcFunctionProcess, "gatehouse.functions.process")
 
@@ -86,54 +80,11 @@ qint64 ProcessInstance::stop()
 
 bool ProcessInstance::spawn(QString *error)
 {
-    int sockets[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
-        *error = QStringLiteral("cannot create the worker's channel: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+    WorkerSpares::Worker worker;
+    if (!WorkerSpares::take(d->runtime.workerExecutable, &worker, error))
         return false;
-    }
-    int childEnd = sockets[1];
-    if (childEnd == FunctionWorkerProcess::kChannelFd) {
-        // dup2 onto itself would keep close-on-exec set.
-        childEnd = fcntl(sockets[1], F_DUPFD_CLOEXEC, FunctionWorkerProcess::kChannelFd + 1);
-        ::close(sockets[1]);
-    }
-    const QByteArray program = QFile::encodeName(d->runtime.workerExecutable);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, childEnd, FunctionWorkerProcess::kChannelFd);
-    // Nothing else of the engine's (databases, sockets, the admin key's file) reaches the worker.
-    posix_spawn_file_actions_addclosefrom_np(&actions, FunctionWorkerProcess::kChannelFd + 1);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t none;
-    sigemptyset(&none);
-    sigset_t all;
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setsigdefault(&attributes, &all);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    char *argv[] = {const_cast<char *>(program.constData()), const_cast<char *>(FunctionWorkerProcess::kCommand), nullptr};
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, program.constData(), &actions, &attributes, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    ::close(childEnd);
-    if (rc != 0) {
-        ::close(sockets[0]);
-        *error = QStringLiteral("cannot start the function worker %1: %2").arg(d->runtime.workerExecutable, QString::fromLocal8Bit(std::strerror(rc)));
-        return false;
-    }
-    d->pid = pid;
-    d->channel.open(sockets[0]);
-    QCborMap hello;
-    const WorkerChannel::Status s = d->channel.receive(&hello, QDeadlineTimer(kStartTimeoutMs));
-    if (s != WorkerChannel::Status::Ok || hello.value(QStringLiteral("t")).toString() != QLatin1String("hello")
-        || hello.value(QStringLiteral("v")).toInteger() != WorkerChannel::kProtocolVersion) {
-        d->end();
-        *error = QStringLiteral("the function worker %1 did not start (%2)").arg(d->runtime.workerExecutable, d->channel.errorString());
-        return false;
-    }
+    d->pid = worker.pid;
+    d->channel.open(worker.fd);
     return true;
 }
 

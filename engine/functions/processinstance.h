@@ -10,8 +10,8 @@ namespace Gatehouse {
 
 // "isolation": "process" (the default): the function runs in a worker process, the
 // gatehouse executable started as `gatehouse function-worker` (FunctionWorkerProcess), and
-// this class is the engine's side of it, on the FunctionWorker's thread. It starts the
-// process (posix_spawn: only the channel and stderr are inherited), loads the definition,
+// this class is the engine's side of it, on the FunctionWorker's thread. It takes a started
+// worker from WorkerSpares, loads the definition,
 // sends calls over WorkerChannel, serves the worker's ctx.get and ctx.query from the
 // engine's DocumentAccess while a call runs, and hands back outcomes whose effects it has
 // checked. The engine applies them exactly as for thread isolation.
@@ -37,7 +37,6 @@ public:
     // Grace after timeout_ms before the engine kills a worker that did not answer: the
     // worker's own watchdog interrupts the script at timeout_ms, this is for when it cannot.
     static int hardDeadlineMs(int timeoutMs) { return timeoutMs + 2000 + timeoutMs / 2; }
-    static constexpr int kStartTimeoutMs = 15000;   // from spawn to the worker's hello
     static constexpr int kInputsPerRoundTrip = 64;
 
 private:

@@ -17,4 +17,5 @@ list(APPEND GATEHOUSE_ENGINE_SOURCES
     functions/scriptjson.cpp functions/scriptjson.h
     functions/scriptwatchdog.cpp functions/scriptwatchdog.h
     functions/threadinstance.cpp functions/threadinstance.h
-    functions/workerchannel.cpp functions/workerchannel.h)
+    functions/workerchannel.cpp functions/workerchannel.h
+    functions/workerspares.cpp functions/workerspares.h)

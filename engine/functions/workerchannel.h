@@ -46,6 +46,12 @@ public:
         m_fd = fd;
     }
     void close();
+    int release()   // the descriptor, no longer closed by this channel
+    {
+        const int fd = m_fd;
+        m_fd = -1;
+        return fd;
+    }
 
     // Invalid (and nothing sent) when the message is larger than kMaxFrameBytes.
     Status send(const QCborMap &message, QDeadlineTimer deadline = QDeadlineTimer::Forever);

@@ -9,7 +9,8 @@
 //   4. CALLS (default 20,000) calls of the no-op one at a time, as HTTP calls are made: one
 //      round trip to the worker per call;
 //   5. cold start: a new instance of the trivial function (thread: QJSEngine + prelude + code;
-//      process: spawn the worker, handshake, load), COLD (default 50) times.
+//      process: take the started spare worker and load; and without a spare: spawn the
+//      worker, its start-up and handshake, then load), COLD (default 50) times each.
 // Each catch-up starts from position 0 on a fresh read store and runs RUNS times (default 3);
 // medians, their ratio to the C++ projection, process/thread ratios and the cold-start
 // median/p90 are printed as Markdown tables.
@@ -23,6 +24,7 @@
 #include "functions/functionprojection.h"
 #include "functions/functioninstance.h"
 #include "functions/functionstats.h"
+#include "functions/workerspares.h"
 #include "projections/projectionrunner.h"
 #include "projections/upsertprojection.h"
 #include "readmodel/readstore.h"
@@ -38,7 +40,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace Gatehouse;
 
@@ -203,21 +208,42 @@ int main(int argc, char **argv)
     }
 
     QHash<QString, QList<double>> initMs;
-    for (const QString &isolation : isolations) {
-        const FunctionDefinition trivial = function(QStringLiteral("cold"), copy, 1, isolation);
+    const QString noSpare = QStringLiteral("process, no spare waiting");
+    for (const QString &mode : {isolations.at(0), isolations.at(1), noSpare}) {
+        const FunctionDefinition trivial = function(QStringLiteral("cold"), copy, 1, mode == noSpare ? isolations.at(1) : mode);
         for (int i = 0; i < cold; ++i) {
+            QElapsedTimer wait;
+            wait.start();
+            while (mode == isolations.at(1) && !WorkerSpares::hasSpare(runtime.workerExecutable) && wait.elapsed() < 10000)
+                QThread::msleep(5);
             QElapsedTimer t;
             t.start();
-            const std::unique_ptr<FunctionInstance> instance = FunctionInstance::create(trivial, runtime);
             QString error;
             int line = 0;
+            if (mode == noSpare) {
+                WorkerSpares::Worker w;
+                if (!WorkerSpares::start(runtime.workerExecutable, &w, &error)) {
+                    std::fprintf(stderr, "start failed: %s\n", qPrintable(error));
+                    return 2;
+                }
+                ::kill(w.pid, SIGKILL);
+                ::waitpid(w.pid, nullptr, 0);
+                ::close(w.fd);
+                initMs[mode].append(double(t.nsecsElapsed()) / 1e6);   // + the load, measured below
+                continue;
+            }
+            const std::unique_ptr<FunctionInstance> instance = FunctionInstance::create(trivial, runtime);
             if (!instance->load(trivial, &error, &line)) {
                 std::fprintf(stderr, "load failed: %s\n", qPrintable(error));
                 return 2;
             }
-            initMs[isolation].append(double(t.nsecsElapsed()) / 1e6);
+            initMs[mode].append(double(t.nsecsElapsed()) / 1e6);
         }
     }
+    // Without a spare: the start measured above plus the median load with one.
+    const double loadMs = BenchLog::median(initMs.value(isolations.at(1)));
+    for (double &ms : initMs[noSpare])
+        ms += loadMs;
 
     const double baseline = BenchLog::median(variants.first().rates);
     std::printf("| %lld events, %d runs | events/s (median) | runs | ratio to C++ |\n|---|---:|---|---:|\n",
@@ -244,7 +270,7 @@ int main(int argc, char **argv)
         std::printf("| %s | %.0f | %s |\n", qPrintable(isolation), BenchLog::median(callRates.value(isolation)), qPrintable(each.join(QStringLiteral(", "))));
     }
     std::printf("\n| cold start of the trivial function, %d instances | median | p90 | max |\n|---|---:|---:|---:|\n", cold);
-    for (const QString &isolation : isolations) {
+    for (const QString &isolation : {isolations.at(0), isolations.at(1), noSpare}) {
         const QList<double> &ms = initMs[isolation];
         std::printf("| %s | %.2f ms | %.2f ms | %.2f ms |\n", qPrintable(isolation), BenchLog::median(ms), percentile(ms, 0.9),
                     *std::max_element(ms.cbegin(), ms.cend()));

@@ -262,18 +262,27 @@ void tst_FunctionIsolation::aHungWorkerIsKilledAtTheHardDeadline()
     deployWithRoute(u"stuck"_s, {{u"code"_s, u"function handle() { var t = Date.now() + 500; while (Date.now() < t) {} return 'late'; }"_s},
                                  {u"timeout_ms"_s, 1000}});
     QCOMPARE(gateway("GET", "/fn/stuck").status, 200);   // the worker runs
+    // The function's worker and the started spare that waits for the next cold start.
     const QList<qint64> workers = childrenOf(m_engine->process().processId());
-    QCOMPARE(workers.size(), 1);
+    QVERIFY(!workers.isEmpty());
     const quint16 port = m_engine->gatewayPort;
     std::future<TestHttpReply> call = std::async(std::launch::async, [port] {
         return testHttpRequest(port, "GET", "/fn/stuck");
     });
     QTest::qWait(100);
-    QCOMPARE(::kill(pid_t(workers.first()), SIGSTOP), 0);
+    for (const qint64 worker : workers)
+        QCOMPARE(::kill(pid_t(worker), SIGSTOP), 0);
     const TestHttpReply r = call.get();
     QCOMPARE(r.status, 504);
     QVERIFY2(r.json().value(u"detail"_s).toString().contains(u"was killed"_s), r.describe().constData());
-    QTRY_VERIFY(!QFile::exists(u"/proc/%1"_s.arg(workers.first())));   // killed and reaped
+    int gone = 0;
+    for (const qint64 worker : workers) {
+        if (QFile::exists(u"/proc/%1"_s.arg(worker)))
+            ::kill(pid_t(worker), SIGCONT);   // the spare goes on waiting
+        else
+            ++gone;   // killed and reaped
+    }
+    QCOMPARE(gone, 1);
     QCOMPARE(gateway("GET", "/fn/stuck").status, 200);   // a new worker
     QCOMPARE(stats(u"stuck"_s).value(u"timeouts"_s).toInt(), 1);
     verifyAlive();
