@@ -12,7 +12,9 @@ namespace Gatehouse {
 // the function's memory_limit_mb and kMemorySlackMb, so one large allocation fails at once
 // instead of growing the process (the watchdog's resident-set sampling still interrupts
 // gradual growth cleanly first). A failed allocation ends the process with kExitOutOfMemory;
-// any other crash ends it by its signal, which the engine reports. Core dumps are off.
+// any other crash ends it by its signal, which the engine reports. Core dumps are off. In a
+// build with AddressSanitizer or ThreadSanitizer the limit is not set (their shadow memory and
+// quarantine count as data).
 class FunctionWorkerProcess final
 {
 public:

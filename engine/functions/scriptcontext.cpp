@@ -103,6 +103,7 @@ void ScriptContext::upsert(const QString &collection, const QString &id, const Q
     QJsonObject object = value.toObject();
     object.remove(QStringLiteral("_meta"));
     object.insert(QStringLiteral("id"), id);
+    m_outputBytes += collection.size() + id.size();
     m_effects.writes.append({collection, id, object, false});
 }
 
@@ -114,6 +115,7 @@ void ScriptContext::remove(const QString &collection, const QString &id)
         fail(QStringLiteral("ctx.remove: more than %1 writes in one invocation").arg(FunctionLimits::kMaxWrites));
         return;
     }
+    m_outputBytes += collection.size() + id.size();
     m_effects.writes.append({collection, id, {}, true});
 }
 
@@ -171,6 +173,7 @@ void ScriptContext::emitEvent(const QString &type, const QString &subject, const
     QJsonValue value;
     if (!convert(data, QStringLiteral("ctx.emit('%1')").arg(type.left(200)), true, &value))
         return;
+    m_outputBytes += type.size() + subject.size();
     m_effects.emits.append({type, subject, value.isUndefined() ? QJsonValue(QJsonValue::Null) : value});
 }
 

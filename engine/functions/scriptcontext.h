@@ -1,52 +1,11 @@
 #pragma once
 
-#include <QJSValue>
-#include <QJsonArray>
-#include <QJsonObject>
-#include <QList>
-#include <QObject>
-#include <QStringList>
-#include <QVariant>
+#include "functionoutcome.h"
 
-#include <functional>
-#include <optional>
+#include <QJSValue>
+#include <QObject>
 
 namespace Gatehouse {
-
-// What one invocation asked its ctx to do. Nothing takes effect while the code runs: the
-// caller applies the writes and appends the events only when handle() returned normally, so
-// a failed attempt (and its retry) leaves no trace.
-struct FunctionEffects
-{
-    struct Write
-    {
-        QString collection;
-        QString id;
-        QJsonObject doc;
-        bool remove = false;
-    };
-    struct Emit
-    {
-        QString type;
-        QString subject;
-        QJsonValue data;
-    };
-    QList<Write> writes;
-    QList<Emit> emits;
-    QStringList logs;
-};
-
-using DocumentReader = std::function<std::optional<QJsonObject>(const QString &collection, const QString &id)>;
-// ctx.query: the documents of `collection` matching `filter` (the list API's parameters as an
-// object: {"field": value, "field[gt]": n, "sort": "-field", "limit": 10}); false with a message.
-using DocumentQuery = std::function<bool(const QString &collection, const QJsonObject &filter, QJsonArray *out, QString *error)>;
-
-// What an invocation may read: ctx.get and ctx.query.
-struct DocumentAccess
-{
-    DocumentReader get;
-    DocumentQuery query;
-};
 
 class ScriptJson;
 

@@ -1,5 +1,6 @@
 #include "scripthost.h"
 
+#include "scriptcontext.h"
 #include "scriptjson.h"
 #include "scriptwatchdog.h"
 

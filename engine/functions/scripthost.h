@@ -3,6 +3,7 @@
 #include "functiondefinition.h"
 #include "functionoutcome.h"
 
+#include <QJSValue>
 #include <QJsonValue>
 
 #include <functional>

@@ -191,7 +191,7 @@ WorkerChannel::Status WorkerChannel::receive(QCborMap *message, QDeadlineTimer d
         return s;
     QCborStreamReader reader(payload);
     QCborValue value;
-    if (!readValue(reader, 0, &value) || !value.isMap() || reader.isValid())   // isValid(): data after the map
+    if (!readValue(reader, 0, &value) || !value.isMap() || reader.currentOffset() != payload.size())   // nothing after the map
         return fail(Status::Invalid, QStringLiteral("a malformed or too deeply nested message"));
     *message = value.toMap();
     return Status::Ok;

@@ -298,6 +298,9 @@ void tst_FunctionIsolation::memoryCeilingIsAHardLimitInAWorker_data()
 
 void tst_FunctionIsolation::memoryCeilingIsAHardLimitInAWorker()
 {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    QSKIP("a sanitizer's shadow memory leaves the worker without its RLIMIT_DATA (FunctionWorkerProcess)");
+#endif
     QFETCH(QString, code);
     constexpr qint64 kCeilingKb = 64 * 1024;
     deployWithRoute(u"hog"_s, {{u"code"_s, code}, {u"memory_limit_mb"_s, 64}, {u"timeout_ms"_s, 60000}});
