@@ -91,6 +91,9 @@ qint64 dataSegmentKb()
 class Worker
 {
 public:
+    static constexpr qint64 kFlushMs = 5;
+    static constexpr qsizetype kFlushBytes = 256 * 1024;
+
     explicit Worker(int fd) : m_channel(fd) {}
 
     int run()
@@ -201,7 +204,14 @@ private:
         for (qsizetype i = 0; i < inputs.size(); ++i) {
             const FunctionOutcome out = m_host.invoke(inputs.at(i).toJsonValue(), documents);
             const bool last = !out.ok || i + 1 == inputs.size();
-            if (m_channel.send(WorkerChannel::encodeOutcome(out, i, last)) != WorkerChannel::Status::Ok)
+            // Outcomes of quick calls (under kFlushMs) go out together with the next one; so an
+            // outcome waits at most for one more call, which the watchdog bounds by timeout_ms,
+            // within the engine's per-outcome deadline. A ctx.get/query sends them first.
+            if (m_channel.queue(WorkerChannel::encodeOutcome(out, i, last)) != WorkerChannel::Status::Ok)
+                return false;
+            const bool quick = out.durationUs < kFlushMs * 1000;
+            if ((last || !quick || out.outOfMemory || m_channel.queuedForMs() >= kFlushMs || m_channel.queuedBytes() >= kFlushBytes)
+                && m_channel.flush() != WorkerChannel::Status::Ok)
                 return false;
             if (out.outOfMemory)
                 _exit(FunctionWorkerProcess::kExitOutOfMemory);   // its heap is garbage; the engine starts a new one

@@ -104,6 +104,9 @@ void WorkerChannel::close()
     if (m_fd >= 0)
         ::close(m_fd);
     m_fd = -1;
+    m_in.clear();
+    m_inAt = 0;
+    m_out.clear();
 }
 
 WorkerChannel::Status WorkerChannel::fail(Status status, const QString &error)
@@ -127,20 +130,28 @@ bool WorkerChannel::waitFor(short events, QDeadlineTimer deadline)
     }
 }
 
-WorkerChannel::Status WorkerChannel::send(const QCborMap &message, QDeadlineTimer deadline)
+WorkerChannel::Status WorkerChannel::queue(const QCborMap &message)
 {
-    if (m_fd < 0)
-        return fail(Status::Closed, QStringLiteral("the channel is closed"));
     const QByteArray payload = QCborValue(message).toCbor();
     if (payload.size() > kMaxFrameBytes)
         return fail(Status::Invalid, QStringLiteral("a message of %1 bytes is larger than %2").arg(payload.size()).arg(kMaxFrameBytes));
-    QByteArray frame(4, Qt::Uninitialized);
-    qToLittleEndian(quint32(payload.size()), frame.data());
-    frame += payload;
+    if (m_out.isEmpty())
+        m_queuedSince.start();
+    const qsizetype at = m_out.size();
+    m_out.resize(at + 4);
+    qToLittleEndian(quint32(payload.size()), m_out.data() + at);
+    m_out += payload;
+    return Status::Ok;
+}
+
+WorkerChannel::Status WorkerChannel::flush(QDeadlineTimer deadline)
+{
+    if (m_fd < 0)
+        return fail(Status::Closed, QStringLiteral("the channel is closed"));
     qsizetype done = 0;
-    while (done < frame.size()) {
+    while (done < m_out.size()) {
         // MSG_NOSIGNAL: a worker that died must not take the engine with it through SIGPIPE.
-        const ssize_t n = ::send(m_fd, frame.constData() + done, size_t(frame.size() - done), MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t n = ::send(m_fd, m_out.constData() + done, size_t(m_out.size() - done), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             done += n;
             continue;
@@ -148,27 +159,52 @@ WorkerChannel::Status WorkerChannel::send(const QCborMap &message, QDeadlineTime
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!waitFor(POLLOUT, deadline))
+            if (!waitFor(POLLOUT, deadline)) {
+                m_out.remove(0, done);
                 return fail(Status::TimedOut, QStringLiteral("timed out sending"));
+            }
             continue;
         }
+        m_out.clear();
         return fail(Status::Closed, QStringLiteral("the other end is gone"));
     }
+    m_out.clear();
     return Status::Ok;
+}
+
+qint64 WorkerChannel::queuedForMs() const
+{
+    return m_out.isEmpty() ? 0 : m_queuedSince.elapsed();
+}
+
+WorkerChannel::Status WorkerChannel::send(const QCborMap &message, QDeadlineTimer deadline)
+{
+    if (m_fd < 0)
+        return fail(Status::Closed, QStringLiteral("the channel is closed"));
+    if (const Status s = queue(message); s != Status::Ok)
+        return s;
+    return flush(deadline);
 }
 
 WorkerChannel::Status WorkerChannel::receive(QCborMap *message, QDeadlineTimer deadline)
 {
     if (m_fd < 0)
         return fail(Status::Closed, QStringLiteral("the channel is closed"));
-    auto readExactly = [this, deadline](char *data, qsizetype size) -> Status {
-        qsizetype done = 0;
-        while (done < size) {
-            const ssize_t n = ::recv(m_fd, data + done, size_t(size - done), MSG_DONTWAIT);
-            if (n > 0) {
-                done += n;
-                continue;
+    // Reads what is there (several frames at once when the other end queued them) until the
+    // buffer holds `size` bytes past m_inAt.
+    auto fill = [this, deadline](qsizetype size) -> Status {
+        while (m_in.size() - m_inAt < size) {
+            if (m_inAt > 0 && m_inAt == m_in.size()) {
+                m_in.clear();
+                m_inAt = 0;
             }
+            const qsizetype at = m_in.size();
+            const qsizetype want = qMax<qsizetype>(size - (at - m_inAt), 64 * 1024);
+            m_in.resize(at + want);
+            const ssize_t n = ::recv(m_fd, m_in.data() + at, size_t(want), MSG_DONTWAIT);
+            m_in.resize(at + qMax<ssize_t>(n, 0));
+            if (n > 0)
+                continue;
             if (n == 0)
                 return fail(Status::Closed, QStringLiteral("the other end closed the channel"));
             if (errno == EINTR)
@@ -180,15 +216,19 @@ WorkerChannel::Status WorkerChannel::receive(QCborMap *message, QDeadlineTimer d
         }
         return Status::Ok;
     };
-    char header[4];
-    if (const Status s = readExactly(header, 4); s != Status::Ok)
+    if (const Status s = fill(4); s != Status::Ok)
         return s;
-    const quint32 size = qFromLittleEndian<quint32>(header);
+    const quint32 size = qFromLittleEndian<quint32>(m_in.constData() + m_inAt);
     if (size > kMaxFrameBytes)
         return fail(Status::Invalid, QStringLiteral("a frame of %1 bytes is larger than %2").arg(size).arg(kMaxFrameBytes));
-    QByteArray payload(qsizetype(size), Qt::Uninitialized);
-    if (const Status s = readExactly(payload.data(), payload.size()); s != Status::Ok)
+    if (const Status s = fill(4 + qsizetype(size)); s != Status::Ok)
         return s;
+    const QByteArray payload = m_in.mid(m_inAt + 4, qsizetype(size));
+    m_inAt += 4 + qsizetype(size);
+    if (m_inAt == m_in.size()) {
+        m_in.clear();
+        m_inAt = 0;
+    }
     QCborStreamReader reader(payload);
     QCborValue value;
     if (!readValue(reader, 0, &value) || !value.isMap() || reader.currentOffset() != payload.size())   // nothing after the map

@@ -5,6 +5,7 @@
 #include <QCborMap>
 #include <QCborValue>
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QString>
 
 namespace Gatehouse {
@@ -46,15 +47,22 @@ public:
         m_fd = fd;
     }
     void close();
-    int release()   // the descriptor, no longer closed by this channel
+    int release()   // the descriptor, no longer closed by this channel (nothing may be buffered)
     {
         const int fd = m_fd;
         m_fd = -1;
         return fd;
     }
 
-    // Invalid (and nothing sent) when the message is larger than kMaxFrameBytes.
+    // Invalid (and nothing sent) when the message is larger than kMaxFrameBytes. send() is
+    // queue() and flush(): what was queued goes first, so frames keep their order.
     Status send(const QCborMap &message, QDeadlineTimer deadline = QDeadlineTimer::Forever);
+    // Frames may be queued and written together (the worker's outcomes of one round trip: one
+    // write and one wake-up of the engine for several of them).
+    Status queue(const QCborMap &message);
+    Status flush(QDeadlineTimer deadline = QDeadlineTimer::Forever);
+    qint64 queuedForMs() const;   // since the oldest frame not yet written was queued
+    qsizetype queuedBytes() const { return m_out.size(); }
     Status receive(QCborMap *message, QDeadlineTimer deadline = QDeadlineTimer::Forever);
     QString errorString() const { return m_error; }
 
@@ -72,6 +80,10 @@ private:
 
     int m_fd = -1;
     QString m_error;
+    QByteArray m_in;        // read ahead: frames that came with the one asked for
+    qsizetype m_inAt = 0;
+    QByteArray m_out;       // queued frames
+    QElapsedTimer m_queuedSince;
 };
 
 } // namespace Gatehouse

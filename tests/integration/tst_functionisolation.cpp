@@ -159,6 +159,9 @@ void tst_FunctionIsolation::deepValuesFailTheCall_data()
         QTest::newRow(QByteArray(i + ", caught, still failed")) << isolation
             << u"function handle(i, c) { %1 try { c.upsert('deep_docs', 'd1', o); } catch (e) {} return {status: 200}; }"_s.arg(kDeep)
             << u"nested deeper than 64"_s;
+        QTest::newRow(QByteArray(i + ", console.log"))
+            << isolation << u"function handle(i, c) { var o = {}; for (var k = 0; k < 200000; k++) o = {a: o}; console.log(o); }"_s
+            << u"RangeError"_s;
         QTest::newRow(QByteArray(i + ", cyclic")) << isolation << u"function handle() { var o = {}; o.self = o; return o; }"_s << u"refers to itself"_s;
         QTest::newRow(QByteArray(i + ", shared sub-values")) << isolation
             << u"function handle() { var a = ['x']; for (var k = 0; k < 60; k++) a = [a, a]; return a; }"_s << u"larger than"_s;
