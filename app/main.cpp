@@ -4,6 +4,7 @@
 
 #include "admin/listeners.h"
 #include "engine.h"
+#include "functions/functionworkerprocess.h"
 #include "mqtt/mqttservice.h"
 #include "shutdownsignals.h"
 #include "toolcommands.h"
@@ -261,6 +262,9 @@ int runGui(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    // Not a command for people (not in --help): the engine starts it for process isolation.
+    if (argc > 1 && std::strcmp(argv[1], FunctionWorkerProcess::kCommand) == 0)
+        return FunctionWorkerProcess::run(argc, argv);
     if (argc > 1 && ToolCommands::isToolCommand(argv[1]))
         return ToolCommands::run(argc, argv);
     const bool toolOnly = hasArgument(argc, argv, "--help") || hasArgument(argc, argv, "-h")

@@ -179,7 +179,7 @@ bool Engine::start(const EngineOptions &options)
         eventLog->handle(std::move(req), std::move(respond));
     });
     // Functions: event triggers run as projections, HTTP triggers behind "function" upstreams.
-    d->functions = std::make_unique<FunctionService>(d->config.get(), d->store.get(), d->readStore.get());
+    d->functions = std::make_unique<FunctionService>(d->config.get(), d->store.get(), d->readStore.get(), options.functionWorker);
     if (!d->functions->start(&error))
         return d->fail(error);
     FunctionService *functions = d->functions.get();

@@ -33,6 +33,7 @@ struct EngineOptions
     int queryTimeoutMs = ReadStore::kDefaultQueryBudgetMs;       // budget of each read statement of a request; 0: none
     int queryThreads = QueryWorkerPool::kDefaultThreads;         // threads that run queries off the network threads
     int queryQueue = QueryWorkerPool::kDefaultQueue;             // queries waiting for one of them before 503
+    QString functionWorker;                                      // runs `function-worker` processes; empty: this executable
 };
 
 // The headless engine: owns the stores, the projections, the command and query sides and the
