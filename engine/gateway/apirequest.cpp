@@ -1,5 +1,9 @@
 #include "apirequest.h"
 
+#include <QSet>
+
+#include <cctype>
+
 namespace Gatehouse {
 
 namespace {
@@ -43,6 +47,39 @@ QList<std::pair<QString, QString>> ApiRequest::queryItems() const
             items.append({decodeComponent(part.left(eq)), decodeComponent(part.mid(eq + 1))});
     }
     return items;
+}
+
+bool ApiRequest::checkQuery(QString *error) const
+{
+    auto wellFormed = [](QByteArrayView raw) {
+        for (qsizetype i = 0; i < raw.size(); ++i) {
+            if (raw[i] != '%')
+                continue;
+            if (i + 2 >= raw.size() || !isxdigit(uchar(raw[i + 1])) || !isxdigit(uchar(raw[i + 2])))
+                return false;
+            i += 2;
+        }
+        return QByteArrayView(QByteArray::fromPercentEncoding(raw.toByteArray())).isValidUtf8();
+    };
+    QSet<QString> seen;
+    for (const QByteArray &part : query.split('&')) {
+        if (part.isEmpty())
+            continue;
+        const auto eq = part.indexOf('=');
+        const QByteArrayView name = eq < 0 ? QByteArrayView(part) : QByteArrayView(part).first(eq);
+        if (!wellFormed(name) || (eq >= 0 && !wellFormed(QByteArrayView(part).sliced(eq + 1)))) {
+            *error = QStringLiteral("the query string has a malformed %-escape or is not UTF-8 near '%1'")
+                         .arg(QString::fromLatin1(part.left(64)));
+            return false;
+        }
+        const QString decoded = decodeComponent(name.toByteArray());
+        if (seen.contains(decoded)) {
+            *error = QStringLiteral("the parameter '%1' is given more than once").arg(decoded.left(64));
+            return false;
+        }
+        seen.insert(decoded);
+    }
+    return true;
 }
 
 QString ApiRequest::queryItem(const QString &name, const QString &fallback) const

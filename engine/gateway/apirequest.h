@@ -50,6 +50,10 @@ struct ApiRequest
     QString queryItem(const QString &name, const QString &fallback = {}) const;
     bool hasQueryItem(const QString &name) const;
     void removeQueryItem(const QString &name);   // every occurrence, keeping the rest as sent
+    // For handlers that read parameters: false with a message when a parameter appears twice
+    // (which value counts would be a guess), a %-escape is malformed, or a name or value does
+    // not decode to UTF-8 (it would read as U+FFFD).
+    bool checkQuery(QString *error) const;
 };
 
 } // namespace Gatehouse

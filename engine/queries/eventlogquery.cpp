@@ -37,6 +37,8 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
     qint64 limit = kDefaultLimit;
     QString type;
     QString stream;
+    if (QString error; !request.checkQuery(&error))
+        return ApiResponse::problem(400, error, QStringLiteral("bad-parameter"));
     for (const auto &[key, value] : request.queryItems()) {
         if (key == QLatin1String("from")) {
             if (!parseInt(value, 0, std::numeric_limits<qint64>::max(), &from))

@@ -84,6 +84,10 @@ void QueryService::handle(const Route &route, ApiRequest &&request, ApiResponder
                                  d->upsert->position()));
         return;
     }
+    if (QString error; !request.checkQuery(&error)) {
+        respond(withReadPosition(badParameter(error), d->upsert->position()));
+        return;
+    }
     qint64 minPosition = 0;
     QString minText = QString::fromUtf8(request.header("x-min-position"));
     if (minText.isEmpty())

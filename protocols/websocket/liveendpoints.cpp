@@ -164,6 +164,10 @@ void LiveEndpoints::serveEventStream(LiveFeed *feed, const ApiRequest &request,
     const EventStore *store = d->engine->eventStore();
     qint64 from = store->headPosition() + 1;   // default: live
     EventFilter filter;
+    if (QString error; !request.checkQuery(&error)) {
+        respond(ApiResponse::problem(400, error, QStringLiteral("bad-parameter")));
+        return;
+    }
     for (const auto &[key, value] : request.queryItems()) {
         if (key == QLatin1String("from")) {
             if (!parsePosition(value, &from)) {

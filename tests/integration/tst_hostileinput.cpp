@@ -34,6 +34,8 @@ private slots:
     void storedDataIsCanonical();
     void commandHeadersAreChecked_data();
     void commandHeadersAreChecked();
+    void queryStringsAreStrict_data();
+    void queryStringsAreStrict();
     void adminBodiesAreStrict_data();
     void adminBodiesAreStrict();
     void readSideKeepsGoing();
@@ -178,6 +180,33 @@ void tst_HostileInput::commandHeadersAreChecked()
     const TestHttpResponse r = m_client->post("/api/products", R"({"name":"h","price":1})", {{name, value}});
     QVERIFY2(r.status == status, describe(r).constData());
     QCOMPARE(head(), status == 202 ? before + 1 : before);
+}
+
+void tst_HostileInput::queryStringsAreStrict_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QString>("detail");
+    QTest::newRow("list: limit twice") << QByteArray("/api/products?limit=1&limit=2") << u"more than once"_s;
+    QTest::newRow("list: filter twice") << QByteArray("/api/products?name=a&name=b") << u"more than once"_s;
+    QTest::newRow("list: escaped name twice") << QByteArray("/api/products?name=a&n%61me=b") << u"more than once"_s;
+    QTest::newRow("list: invalid UTF-8") << QByteArray("/api/products?name=%ff") << u"not UTF-8"_s;
+    QTest::newRow("list: overlong UTF-8") << QByteArray("/api/products?name=%c0%af") << u"not UTF-8"_s;
+    QTest::newRow("list: broken escape") << QByteArray("/api/products?name=%zz") << u"malformed"_s;
+    QTest::newRow("list: cut escape") << QByteArray("/api/products?name=%4") << u"malformed"_s;
+    QTest::newRow("by id: twice") << QByteArray("/api/products/canon?include_deleted=true&include_deleted=false") << u"more than once"_s;
+    QTest::newRow("events: from twice") << QByteArray("/events?from=1&from=5") << u"more than once"_s;
+    QTest::newRow("events: invalid UTF-8") << QByteArray("/events?type=%ff*") << u"not UTF-8"_s;
+    QTest::newRow("stream: invalid UTF-8") << QByteArray("/events/stream?type=%fe") << u"not UTF-8"_s;
+}
+
+void tst_HostileInput::queryStringsAreStrict()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(QString, detail);
+    const TestHttpResponse r = m_client->get(target);
+    QVERIFY2(r.status == 400, describe(r).constData());
+    QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:bad-parameter"_s);
+    QVERIFY2(r.json().value(u"detail"_s).toString().contains(detail), describe(r).constData());
 }
 
 void tst_HostileInput::adminBodiesAreStrict_data()
