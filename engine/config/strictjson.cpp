@@ -341,18 +341,38 @@ private:
         return true;
     }
 
-    bool object(int depth)
+    // On '{' or '[': steps in; *empty when the container closes at once.
+    bool enter(int depth, unsigned char close, bool *empty)
     {
         if (depth > m_maxDepth)
             return depthExceeded();
         ++m_p;
         skipWhitespace();
-        if (m_p != m_end && *m_p == '}') {
+        *empty = m_p != m_end && *m_p == close;
+        if (*empty)
             ++m_p;
-            return true;
-        }
+        return true;
+    }
+
+    // After a member or an element: ',' (*more) or the closing bracket.
+    bool next(unsigned char close, const char *expected, bool *more)
+    {
+        skipWhitespace();
+        if (m_p == m_end || (*m_p != ',' && *m_p != close))
+            return fail(expected);
+        *more = *m_p == ',';
+        ++m_p;
+        skipWhitespace();
+        return true;
+    }
+
+    bool object(int depth)
+    {
+        bool empty = false;
+        if (!enter(depth, '}', &empty) || empty)
+            return empty;   // false when enter() failed
         MemberNames names;
-        for (;;) {
+        for (bool more = true; more;) {
             if (m_p == m_end || *m_p != '"')
                 return fail("a member name (a string) was expected");
             const unsigned char *nameStart = m_p;
@@ -370,47 +390,22 @@ private:
                 return fail("':' was expected after a member name");
             ++m_p;
             skipWhitespace();
-            if (!value(depth))
+            if (!value(depth) || !next('}', "',' or '}' was expected in an object", &more))
                 return false;
-            skipWhitespace();
-            if (m_p != m_end && *m_p == ',') {
-                ++m_p;
-                skipWhitespace();
-                continue;
-            }
-            if (m_p != m_end && *m_p == '}') {
-                ++m_p;
-                return true;
-            }
-            return fail("',' or '}' was expected in an object");
         }
+        return true;
     }
 
     bool array(int depth)
     {
-        if (depth > m_maxDepth)
-            return depthExceeded();
-        ++m_p;
-        skipWhitespace();
-        if (m_p != m_end && *m_p == ']') {
-            ++m_p;
-            return true;
-        }
-        for (;;) {
-            if (!value(depth))
+        bool empty = false;
+        if (!enter(depth, ']', &empty) || empty)
+            return empty;   // false when enter() failed
+        for (bool more = true; more;) {
+            if (!value(depth) || !next(']', "',' or ']' was expected in an array", &more))
                 return false;
-            skipWhitespace();
-            if (m_p != m_end && *m_p == ',') {
-                ++m_p;
-                skipWhitespace();
-                continue;
-            }
-            if (m_p != m_end && *m_p == ']') {
-                ++m_p;
-                return true;
-            }
-            return fail("',' or ']' was expected in an array");
         }
+        return true;
     }
 
     bool depthExceeded()
