@@ -1,6 +1,7 @@
 #include "projectionrunner.h"
 
 #include "logreadahead.h"
+#include "positionwaiters.h"
 #include "projectionbatch.h"
 #include "store/eventstore.h"
 
@@ -16,7 +17,6 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <map>
 
 Q_LOGGING_CATEGORY(lcProjections, "gatehouse.projections")
 
@@ -55,14 +55,7 @@ struct ProjectionRunner::Private
     ParkedEvents *parkedEvents = nullptr;
     std::shared_ptr<const QSet<qint64>> parked;   // runner thread only; a snapshot of parkedEvents
 
-    struct Waiter
-    {
-        qint64 deadline;
-        std::function<void(bool)> callback;
-    };
-    std::mutex waitMutex;
-    std::multimap<qint64, Waiter> waiters;   // by target position
-    qint64 timerDeadline = -1;               // what waitTimer is (about to be) armed for; waitMutex
+    PositionWaiters waiters;
     QTimer *waitTimer = nullptr;             // runner thread
 
     Status currentStatus() const
@@ -216,57 +209,14 @@ struct ProjectionRunner::Private
         });
     }
 
-    void notifyWaiters()
-    {
-        std::vector<std::function<void(bool)>> ready;
-        {
-            std::lock_guard lock(waitMutex);
-            const qint64 at = position;
-            auto end = waiters.upper_bound(at);
-            for (auto it = waiters.begin(); it != end; ++it)
-                ready.push_back(std::move(it->second.callback));
-            waiters.erase(waiters.begin(), end);
-        }
-        for (auto &cb : ready)
-            cb(true);
-    }
+    void notifyWaiters() { waiters.notify(position); }
 
-    void armWaitTimer()
+    void armWaitTimer(qint64 earliest)
     {
-        qint64 earliest = -1;
-        {
-            std::lock_guard lock(waitMutex);
-            for (const auto &[target, w] : waiters) {
-                if (earliest < 0 || w.deadline < earliest)
-                    earliest = w.deadline;
-            }
-            timerDeadline = earliest;
-        }
-        if (earliest < 0) {
+        if (earliest < 0)
             waitTimer->stop();
-            return;
-        }
-        waitTimer->start(int(qMax<qint64>(0, earliest - steadyMs())));
-    }
-
-    void expireWaiters()
-    {
-        std::vector<std::function<void(bool)>> expired;
-        {
-            std::lock_guard lock(waitMutex);
-            const qint64 now = steadyMs();
-            for (auto it = waiters.begin(); it != waiters.end();) {
-                if (it->second.deadline <= now) {
-                    expired.push_back(std::move(it->second.callback));
-                    it = waiters.erase(it);
-                } else {
-                    ++it;
-                }
-            }
-        }
-        for (auto &cb : expired)
-            cb(false);
-        armWaitTimer();
+        else
+            waitTimer->start(int(qMax<qint64>(0, earliest - steadyMs())));
     }
 };
 
@@ -361,11 +311,11 @@ void ProjectionRunner::start()
     QMetaObject::invokeMethod(this, [this] {
         d->waitTimer = new QTimer(this);
         d->waitTimer->setSingleShot(true);
-        connect(d->waitTimer, &QTimer::timeout, this, [this] { d->expireWaiters(); });
+        connect(d->waitTimer, &QTimer::timeout, this, [this] { d->armWaitTimer(d->waiters.expire(steadyMs())); });
         connect(d->store, &EventStore::eventsCommitted, this, [this](const RecordedEvents &events) { d->onCommitted(events); });
         d->setStatus(Status::CatchingUp);
         d->scheduleCatchUp();
-        d->armWaitTimer();
+        d->armWaitTimer(d->waiters.arm());
     }, Qt::QueuedConnection);
 }
 
@@ -393,13 +343,7 @@ void ProjectionRunner::stop()
     }, Qt::BlockingQueuedConnection);
     d->thread.wait();
     // Whoever still waits gets an answer rather than silence.
-    std::multimap<qint64, Private::Waiter> left;
-    {
-        std::lock_guard lock(d->waitMutex);
-        left.swap(d->waiters);
-    }
-    for (auto &[target, w] : left)
-        w.callback(d->position >= target);
+    d->waiters.finish(d->position);
 }
 
 void ProjectionRunner::pause()
@@ -507,26 +451,15 @@ void ProjectionRunner::whenReached(qint64 target, int timeoutMs, std::function<v
         callback(true);
         return;
     }
-    bool arm = false;
-    {
-        std::lock_guard lock(d->waitMutex);
-        const qint64 deadline = steadyMs() + timeoutMs;
-        d->waiters.emplace(target, Private::Waiter{deadline, std::move(callback)});
-        // Only a deadline earlier than the timer's needs the runner thread to re-arm it; the
-        // others are found when the timer fires (waiters usually share one timeout, so this
-        // is the first of a burst, not every request).
-        if (d->timerDeadline < 0 || deadline < d->timerDeadline) {
-            d->timerDeadline = deadline;
-            arm = true;
-        }
-    }
+    // Only a deadline earlier than the timer's needs the runner thread to re-arm it.
+    const bool arm = d->waiters.add(target, steadyMs() + timeoutMs, std::move(callback));
     // The position may have moved between the check and the insert.
     if (d->position >= target)
         d->notifyWaiters();
     if (arm) {
         QMetaObject::invokeMethod(this, [this] {
             if (d->waitTimer)
-                d->armWaitTimer();
+                d->armWaitTimer(d->waiters.arm());
         }, Qt::QueuedConnection);
     }
 }
