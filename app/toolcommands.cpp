@@ -119,10 +119,18 @@ int rebuild(const QCommandLineParser &parser)
         say(error);
         return 1;
     }
+    // Events an operator parked stay out of the rebuild, as in the running engine.
+    ConfigStore config;
+    if (!config.open(QDir(dataDir).filePath(QStringLiteral("config.db")), &error)) {
+        say(error);
+        return 1;
+    }
+    const ParkedEvents parked(&config);
     UpsertProjection projection(&catalog);
     ProgressBar bar(QStringLiteral("rebuilding ") + name);
     const bool ok = ProjectionRunner::rebuildOffline(projection, store, readStore,
-                                                     [&bar](qint64 done, qint64 total) { bar.update(done, total); }, &error);
+                                                     [&bar](qint64 done, qint64 total) { bar.update(done, total); }, &error,
+                                                     parked.positions(projection.name()));
     bar.finish();
     if (!ok) {
         say(QStringLiteral("rebuild of %1 failed: %2").arg(name, error));

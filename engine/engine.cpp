@@ -42,6 +42,7 @@ struct Engine::Private
     std::unique_ptr<EventStore> store;
     std::unique_ptr<ReadStore> readStore;
     std::shared_ptr<UpsertProjection> upsert;
+    std::unique_ptr<ParkedEvents> parked;
     std::unique_ptr<ProjectionRunner> upsertRunner;
     std::unique_ptr<QueryService> queries;
     std::unique_ptr<CollectionCatalog> catalog;
@@ -148,6 +149,8 @@ bool Engine::start(const EngineOptions &options)
     }
     d->upsert = std::make_shared<UpsertProjection>(d->catalog.get());
     d->upsertRunner = std::make_unique<ProjectionRunner>(d->upsert, d->store.get(), d->readStore.get());
+    d->parked = std::make_unique<ParkedEvents>(d->config.get());
+    d->upsertRunner->setParkedEvents(d->parked.get());
     d->upsertRunner->start();
 
     // 5. Command side, queries, gateway.

@@ -4,6 +4,7 @@
 #include "customcommandhandler.h"
 #include "config/collectioncatalog.h"
 #include "config/jsonschema.h"
+#include "config/strictjson.h"
 #include "store/cloudevent.h"
 #include "store/eventid.h"
 #include "store/eventstore.h"
@@ -53,13 +54,35 @@ QByteArray jsonString(const QString &text)
     return out;
 }
 
+// application/json or application/*+json; JSON is UTF-8 (RFC 8259), so the only parameter
+// taken is charset=utf-8.
 bool isJsonContentType(QByteArrayView value)
 {
-    QByteArray type = value.toByteArray();
-    if (const auto semi = type.indexOf(';'); semi >= 0)
-        type.truncate(semi);
-    type = type.trimmed().toLower();
-    return type == "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+    const QList<QByteArray> parts = value.toByteArray().split(';');
+    const QByteArray type = parts.first().trimmed().toLower();
+    if (type != "application/json" && !(type.startsWith("application/") && type.endsWith("+json")))
+        return false;
+    for (qsizetype i = 1; i < parts.size(); ++i) {
+        QByteArray parameter = parts.at(i).trimmed().toLower();
+        parameter.replace('"', "");
+        if (!parameter.isEmpty() && parameter != "charset=utf-8")
+            return false;
+    }
+    return true;
+}
+
+// Idempotency keys are stored with the events: 1..255 visible ASCII characters, as the
+// common APIs take them.
+constexpr qsizetype kMaxIdempotencyKeyLength = 255;
+bool isValidIdempotencyKey(const QString &key)
+{
+    if (key.size() > kMaxIdempotencyKeyLength)
+        return false;
+    for (const QChar c : key) {
+        if (c.unicode() < 0x21 || c.unicode() > 0x7e)
+            return false;
+    }
+    return true;
 }
 
 QJsonArray violationsToJson(const QList<SchemaViolation> &violations)
@@ -191,6 +214,11 @@ ApiResponse CommandService::accepted(const QString &collection, const AppendResu
 
 void CommandService::execute(CommandRequest command, ApiResponder respond)
 {
+    if (!isValidIdempotencyKey(command.idempotencyKey)) {
+        respond(ApiResponse::problem(400, QStringLiteral("Idempotency-Key must be 1 to %1 visible ASCII characters").arg(kMaxIdempotencyKeyLength),
+                                     QStringLiteral("bad-idempotency-key")));
+        return;
+    }
     const std::optional<Collection> collection = d->catalog->collection(command.collection);
     if (!collection) {
         respond(ApiResponse::problem(404, QStringLiteral("unknown collection '%1'").arg(command.collection),
@@ -234,18 +262,14 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
     }
     QJsonObject doc;
     if (!command.body.trimmed().isEmpty()) {
-        QJsonParseError error;
-        const QJsonDocument parsed = QJsonDocument::fromJson(command.body, &error);
-        if (error.error != QJsonParseError::NoError) {
-            respond(ApiResponse::problem(400, QStringLiteral("malformed JSON at offset %1: %2").arg(error.offset).arg(error.errorString()),
+        StrictJson::Error error;
+        std::optional<QJsonObject> parsed = StrictJson::parseObject(command.body, &error);
+        if (!parsed) {
+            respond(ApiResponse::problem(400, QStringLiteral("malformed JSON: %1").arg(error.toString()),
                                          QStringLiteral("malformed-json")));
             return;
         }
-        if (!parsed.isObject()) {
-            respond(ApiResponse::problem(400, QStringLiteral("the body must be a JSON object"), QStringLiteral("malformed-json")));
-            return;
-        }
-        doc = parsed.object();
+        doc = std::move(*parsed);
     } else if (bodyRequired) {
         respond(ApiResponse::problem(400, QStringLiteral("the body must be a JSON object"), QStringLiteral("malformed-json")));
         return;
@@ -300,17 +324,9 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
             p->eventType = p->collection.name + QStringLiteral(".deleted");
         }
     }
-    // The event keeps the client's JSON text where it is the document as validated (no
-    // re-serialisation on the hot path); only an inserted or removed id changes it.
-    const QByteArray body = command.body.trimmed();
-    if (isCreate && bodyId.isUndefined()) {
-        const QByteArray rest = body.mid(1).trimmed();
-        p->eventData = "{\"id\":" + jsonString(command.id) + (rest.startsWith('}') ? "" : ",") + rest;
-    } else if (!body.isEmpty() && (isCreate || (isUpdate && bodyId.isUndefined()))) {
-        p->eventData = body;
-    } else {
-        p->eventData = QJsonDocument(doc).toJson(QJsonDocument::Compact);
-    }
+    // The event holds the engine's serialisation of the document as validated, never the
+    // client's bytes: what the schema saw is exactly what every reader of the log will see.
+    p->eventData = StrictJson::canonical(doc);
 
     const QString commandId = newId();
     const QByteArray commandIdJson = jsonString(commandId);

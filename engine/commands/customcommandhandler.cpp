@@ -3,6 +3,7 @@
 #include "commanddecider.h"
 #include "commandservice.h"
 #include "config/collection.h"
+#include "config/strictjson.h"
 #include "readmodel/documentfold.h"
 #include "store/cloudevent.h"
 #include "store/eventid.h"
@@ -126,13 +127,14 @@ void CustomCommandHandler::execute(const Collection &collection, const QJsonObje
     auto p = std::make_shared<Pending>();
     const QByteArray body = command.body.trimmed();
     if (!body.isEmpty()) {
-        QJsonParseError error;
-        const QJsonDocument parsed = QJsonDocument::fromJson(body, &error);
-        if (error.error != QJsonParseError::NoError || !parsed.isObject()) {
-            respond(ApiResponse::problem(400, QStringLiteral("the body must be a JSON object"), QStringLiteral("malformed-json")));
+        StrictJson::Error error;
+        std::optional<QJsonObject> parsed = StrictJson::parseObject(body, &error);
+        if (!parsed) {
+            respond(ApiResponse::problem(400, QStringLiteral("malformed JSON: %1").arg(error.toString()),
+                                         QStringLiteral("malformed-json")));
             return;
         }
-        p->data = parsed.object();
+        p->data = std::move(*parsed);
     }
     QByteArray ifMatch = command.ifMatch.trimmed();
     if (ifMatch.startsWith("W/"))

@@ -2,6 +2,7 @@
 
 #include "embeddedresources.h"
 #include "jsonpointer.h"
+#include "strictjson.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -28,21 +29,20 @@ ProjectConfig ProjectConfig::fromJson(const QByteArray &json, QStringList *error
     QStringList *out = errors ? errors : &localErrors;
     const qsizetype errorsBefore = out->size();
 
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
-        addError(out, QString(), u"invalid JSON at offset "_s % QString::number(parseError.offset)
-                                     % u": "_s % parseError.errorString());
+    StrictJson::Error parseError;
+    const std::optional<QJsonValue> document = StrictJson::parse(json, &parseError);
+    if (!document) {
+        addError(out, QString(), u"invalid JSON at offset "_s % QString::number(parseError.offset) % u": "_s % parseError.message);
         return {};
     }
-    if (!document.isObject()) {
+    if (!document->isObject()) {
         addError(out, QString(), u"a project must be a JSON object"_s);
         return {};
     }
 
     ProjectConfig config;
-    config.m_otherMembers = document.object();
-    const QJsonObject root = document.object();
+    config.m_otherMembers = document->toObject();
+    const QJsonObject root = document->toObject();
     for (auto it = root.constBegin(); it != root.constEnd(); ++it) {
         const QString key = it.key();
         const QString pointer = JsonPointer::append(QString(), key);

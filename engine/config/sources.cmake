@@ -10,4 +10,5 @@ list(APPEND GATEHOUSE_ENGINE_SOURCES
     config/schemacompiler.cpp config/schemacompiler.h
     config/schemanode.h
     config/schemavalidator.cpp config/schemavalidator.h
-    config/schemaviolation.h)
+    config/schemaviolation.h
+    config/strictjson.cpp config/strictjson.h)

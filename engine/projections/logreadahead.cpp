@@ -1,14 +1,17 @@
 #include "logreadahead.h"
 
+#include "parkedevents.h"
 #include "store/eventstore.h"
 
 namespace Gatehouse {
 
-LogReadAhead::LogReadAhead(const EventStore &store, const Projection &projection, qint64 fromPosition, int batchSize, int depth)
+LogReadAhead::LogReadAhead(const EventStore &store, const Projection &projection, qint64 fromPosition, int batchSize, int depth,
+                           std::shared_ptr<const QSet<qint64>> skip)
     : m_store(store)
     , m_projection(projection)
     , m_batchSize(batchSize)
     , m_depth(depth)
+    , m_skip(std::move(skip))
     , m_from(fromPosition)
     , m_thread([this] { run(); })
 {
@@ -68,6 +71,9 @@ void LogReadAhead::run()
         const bool end = b.events.isEmpty();
         if (!end) {
             m_from = b.events.last().position + 1;
+            b.events = ParkedEvents::without(b.events, m_skip.get());
+            if (b.events.isEmpty())
+                continue;   // only parked events: read on
             b.digest = m_projection.digest(b.events);
         }
         {

@@ -2,6 +2,8 @@
 
 #include "projection.h"
 
+#include <QSet>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -24,7 +26,9 @@ public:
         std::shared_ptr<const BatchDigest> digest;
     };
 
-    LogReadAhead(const EventStore &store, const Projection &projection, qint64 fromPosition, int batchSize, int depth = 2);
+    // Events at the positions in `skip` (parked events) are left out before digest().
+    LogReadAhead(const EventStore &store, const Projection &projection, qint64 fromPosition, int batchSize, int depth = 2,
+                 std::shared_ptr<const QSet<qint64>> skip = nullptr);
     ~LogReadAhead();
     LogReadAhead(const LogReadAhead &) = delete;
     LogReadAhead &operator=(const LogReadAhead &) = delete;
@@ -39,6 +43,7 @@ private:
     const Projection &m_projection;
     const int m_batchSize;
     const int m_depth;
+    const std::shared_ptr<const QSet<qint64>> m_skip;
     qint64 m_from;
     std::mutex m_mutex;
     std::condition_variable m_changed;

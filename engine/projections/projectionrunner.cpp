@@ -50,6 +50,8 @@ struct ProjectionRunner::Private
     std::deque<std::pair<qint64, qint64>> samples;   // (steady ms, position)
 
     bool catchUpScheduled = false;       // runner thread only
+    ParkedEvents *parkedEvents = nullptr;
+    std::shared_ptr<const QSet<qint64>> parked;   // runner thread only; a snapshot of parkedEvents
 
     struct Waiter
     {
@@ -138,12 +140,19 @@ struct ProjectionRunner::Private
             scheduleCatchUp();
     }
 
+    void refreshParked()
+    {
+        parked = parkedEvents ? parkedEvents->positions(name) : nullptr;
+    }
+
     bool applyBatch(const RecordedEvents &events)
     {
         ProjectionFault fault;
         qint64 checkpoint = position;
-        const bool applied = bulk ? ProjectionBatch::applyBulk(*projection, *store, *readStore, events, &checkpoint, &fault)
-                                  : ProjectionBatch::apply(*projection, *readStore, events, &fault);
+        // Parked events are left out; the batch still counts as folded up to its last event.
+        const RecordedEvents kept = ParkedEvents::without(events, parked.get());
+        const bool applied = bulk ? ProjectionBatch::applyBulk(*projection, *store, *readStore, kept, &checkpoint, &fault)
+                                  : ProjectionBatch::apply(*projection, *readStore, kept, &fault);
         if (!applied) {
             position = readStore->checkpoint(name);
             folded = position.load();
@@ -248,10 +257,66 @@ QString ProjectionRunner::name() const { return d->name; }
 Projection *ProjectionRunner::projection() const { return d->projection.get(); }
 qint64 ProjectionRunner::position() const { return d->position.load(); }
 
+void ProjectionRunner::setParkedEvents(ParkedEvents *parked)
+{
+    d->parkedEvents = parked;
+    d->refreshParked();
+}
+
+ParkedEvents *ProjectionRunner::parkedEvents() const
+{
+    return d->parkedEvents;
+}
+
+bool ProjectionRunner::skipFault(ParkedEvents::Entry *parked, QString *error)
+{
+    if (!d->parkedEvents) {
+        *error = QStringLiteral("projection %1 cannot park events").arg(d->name);
+        return false;
+    }
+    const Stats s = stats();
+    if (s.status != Status::Faulted || s.faultPosition <= 0) {
+        *error = QStringLiteral("projection %1 is not stopped at an event (status %2)").arg(d->name, statusName(s.status));
+        return false;
+    }
+    ParkedEvents::Entry entry;
+    entry.projection = d->name;
+    entry.position = s.faultPosition;
+    entry.eventId = s.faultEventId;
+    entry.error = s.error;
+    if (const RecordedEvents e = d->store->readAll(s.faultPosition, 1); !e.isEmpty() && e.first().position == s.faultPosition)
+        entry.eventType = e.first().type;
+    if (!d->parkedEvents->park(entry)) {
+        *error = QStringLiteral("the parked event could not be stored in config.db");
+        return false;
+    }
+    qCWarning(lcProjections).noquote() << d->name << "parked the event at position" << entry.position << "(" << entry.eventId
+                                       << ") after:" << entry.error;
+    *parked = entry;
+    QMetaObject::invokeMethod(this, [this, position = entry.position] {
+        d->refreshParked();
+        QMutexLocker lock(&d->statsMutex);
+        const bool stillThere = d->status == Status::Faulted && d->faultPosition == position;
+        lock.unlock();
+        if (stillThere)
+            resume();
+    }, Qt::QueuedConnection);
+    return true;
+}
+
+bool ProjectionRunner::releaseParked(qint64 position)
+{
+    if (!d->parkedEvents || !d->parkedEvents->release(d->name, position))
+        return false;
+    QMetaObject::invokeMethod(this, [this] { d->refreshParked(); }, Qt::QueuedConnection);
+    return true;
+}
+
 void ProjectionRunner::start()
 {
     if (d->thread.isRunning())
         return;
+    d->refreshParked();
     d->position = d->readStore->checkpoint(d->name);
     d->folded = d->position.load();
     setParent(nullptr);   // a QObject with a parent cannot change threads
@@ -433,7 +498,8 @@ void ProjectionRunner::whenReached(qint64 target, int timeoutMs, std::function<v
 }
 
 bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store, ReadStore &readStore,
-                                      const std::function<void(qint64, qint64)> &progress, QString *error)
+                                      const std::function<void(qint64, qint64)> &progress, QString *error,
+                                      std::shared_ptr<const QSet<qint64>> parked)
 {
     if (!ProjectionBatch::resetForRebuild(projection, readStore, error))
         return false;
@@ -443,7 +509,7 @@ bool ProjectionRunner::rebuildOffline(Projection &projection, EventStore &store,
     qint64 folded = 0;
     progress(0, total);
     // The next batches are read and digested on another thread while this one is applied.
-    LogReadAhead log(store, projection, 1, kRebuildBatch);
+    LogReadAhead log(store, projection, 1, kRebuildBatch, 2, std::move(parked));
     for (;;) {
         LogReadAhead::Batch batch = log.next();
         if (batch.events.isEmpty())

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "parkedevents.h"
 #include "projection.h"
 
 #include <QObject>
@@ -14,7 +15,8 @@ class EventStore;
 // Runs one projection on its own thread: loads its checkpoint, catches up from the log in
 // batches, then follows the store's committed-events signal (no polling). Each batch and the
 // checkpoint commit in one read-store transaction. A fault stops this projection only, with
-// the reason and the event kept for display; resume() retries from the checkpoint.
+// the reason and the event kept for display; resume() retries from the checkpoint, and
+// skipFault() parks the event (ParkedEvents) so the projection goes on without it.
 //
 // The runner object lives on its own thread; every public function may be called from any
 // thread.
@@ -62,6 +64,15 @@ public:
     void resume();    // also retries after a fault
     void rebuild();   // drop and replay, reporting progress in stats()
 
+    // Where parked events are kept; set before start(). Without it nothing can be skipped.
+    void setParkedEvents(ParkedEvents *parked);
+    ParkedEvents *parkedEvents() const;
+    // Parks the event the projection faulted on (with its error) and resumes without it.
+    // False with a message when the projection is not faulted at an event.
+    bool skipFault(ParkedEvents::Entry *parked, QString *error);
+    // Forgets a parked event: the next rebuild applies it again. False when it was not parked.
+    bool releaseParked(qint64 position);
+
     Stats stats() const;
     qint64 position() const;   // atomic, cheap
     static QString statusName(Status status);
@@ -72,8 +83,10 @@ public:
     void whenReached(qint64 target, int timeoutMs, std::function<void(bool reached)> callback);
 
     // Rebuilds synchronously on the calling thread, without a running engine (offline tool).
+    // Parked events (`parked`, may be null) are left out, as in the running engine.
     static bool rebuildOffline(Projection &projection, EventStore &store, ReadStore &readStore,
-                               const std::function<void(qint64 done, qint64 total)> &progress, QString *error);
+                               const std::function<void(qint64 done, qint64 total)> &progress, QString *error,
+                               std::shared_ptr<const QSet<qint64>> parked = nullptr);
 
 Q_SIGNALS:
     void statsChanged();

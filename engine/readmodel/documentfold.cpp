@@ -1,6 +1,7 @@
 #include "documentfold.h"
 
 #include "config/jsonmergepatch.h"
+#include "config/strictjson.h"
 
 #include <QJsonDocument>
 
@@ -23,17 +24,20 @@ bool parseData(const RecordedEvent &event, Verb verb, QJsonObject *data, QString
 {
     if (verb == Verb::Other || (verb == Verb::Deleted && event.data.isEmpty()))
         return true;
-    QJsonParseError parseError;
-    const QJsonDocument parsed = QJsonDocument::fromJson(event.data, &parseError);
-    if (parseError.error != QJsonParseError::NoError || !parsed.isObject()) {
+    // Strictly: a document the read store keeps must be JSON that SQLite's json functions (and
+    // every client) read the same way, or the projection would fail later, at an index build,
+    // without pointing at the event. Events written by this version always pass.
+    StrictJson::Error parseError;
+    std::optional<QJsonValue> parsed = StrictJson::parse(event.data, &parseError);
+    if (!parsed || !parsed->isObject()) {
         if (verb == Verb::Deleted)
             return true;   // a delete's data is not used
-        *error = QStringLiteral("event %1 (%2 at position %3) has data that is not a JSON object: %4")
+        *error = QStringLiteral("event %1 (%2 at position %3) has data that is not a JSON object (strict RFC 8259): %4")
                      .arg(event.id, event.type).arg(event.position)
-                     .arg(parseError.error != QJsonParseError::NoError ? parseError.errorString() : QStringLiteral("not an object"));
+                     .arg(parsed ? QStringLiteral("not an object") : parseError.toString());
         return false;
     }
-    *data = parsed.object();
+    *data = parsed->toObject();
     return true;
 }
 

@@ -1,5 +1,7 @@
 #include "cloudevent.h"
 
+#include "config/strictjson.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -49,9 +51,14 @@ QJsonObject toJson(const RecordedEvent &event)
         {QStringLiteral("stream"), event.stream},
         {QStringLiteral("streamversion"), event.version},
     };
-    // `data` is any JSON value; parse it wrapped so scalars survive too.
-    const QJsonDocument wrapped = QJsonDocument::fromJson("[" + event.data + "]");
-    ce.insert(QStringLiteral("data"), wrapped.array().isEmpty() ? QJsonValue() : wrapped.array().first());
+    // `data` is any JSON value. Data that is not strict JSON (written by an older version that
+    // stored a client's bytes) is passed on losslessly as data_base64 instead.
+    if (std::optional<QJsonValue> data = StrictJson::parse(event.data)) {
+        ce.insert(QStringLiteral("data"), *data);
+    } else {
+        ce.insert(QStringLiteral("datacontenttype"), QStringLiteral("application/octet-stream"));
+        ce.insert(QStringLiteral("data_base64"), QString::fromLatin1(event.data.toBase64()));
+    }
     for (const char *key : {"correlationid", "causationid"}) {
         const QString k = QString::fromLatin1(key);
         const QJsonValue v = meta.value(k);
@@ -145,17 +152,6 @@ void appendTime(QByteArray &out, qint64 ms)
 
 namespace {
 
-// The stored data is the compact JSON the command side or a function wrote; anything that
-// does not even start like a JSON value becomes null, as toJson() would make it.
-bool looksLikeJson(const QByteArray &data)
-{
-    for (const char c : data) {
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-            continue;
-        return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
-    }
-    return false;
-}
 
 // The correlation and causation ids from the stored metadata, without a full parse when the
 // metadata is the engine's own compact object.
@@ -198,7 +194,12 @@ QByteArray toJsonBytes(const RecordedEvent &event)
     appendJsonString(out, subjectOf(event));
     out += ",\"time\":\"";
     appendTime(out, event.timeMs);
-    out += "\",\"datacontenttype\":\"application/json\",\"position\":";
+    // The stored data is the compact JSON the command side or a function wrote. Anything else
+    // (an older version stored clients' bytes) is passed on losslessly as data_base64, so a
+    // batch of events is always valid JSON.
+    const bool jsonData = StrictJson::check(event.data);
+    out += jsonData ? QByteArrayLiteral("\",\"datacontenttype\":\"application/json\",\"position\":")
+                    : QByteArrayLiteral("\",\"datacontenttype\":\"application/octet-stream\",\"position\":");
     out += QByteArray::number(event.position);
     out += ",\"stream\":";
     appendJsonString(out, event.stream);
@@ -212,8 +213,14 @@ QByteArray toJsonBytes(const RecordedEvent &event)
         out += ",\"causationid\":";
         appendJsonString(out, causation);
     }
-    out += ",\"data\":";
-    out += looksLikeJson(event.data) ? event.data : QByteArrayLiteral("null");
+    if (jsonData) {
+        out += ",\"data\":";
+        out += event.data;
+    } else {
+        out += ",\"data_base64\":\"";
+        out += event.data.toBase64();
+        out += '"';
+    }
     out += '}';
     return out;
 }

@@ -1,5 +1,6 @@
 #include "adminapi.h"
 
+#include "config/strictjson.h"
 #include "engine.h"
 #include "gateway/apirequest.h"
 #include "gateway/configexport.h"
@@ -52,15 +53,14 @@ Http::HttpResponse methodNotAllowed(const QByteArray &allowed)
 
 bool parseObject(const Http::HttpRequest &request, QJsonObject *out, Http::HttpResponse *error)
 {
-    QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
-    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-        *error = problem(400, parseError.error != QJsonParseError::NoError
-                                  ? QStringLiteral("malformed JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString())
-                                  : QStringLiteral("the body must be a JSON object"));
+    StrictJson::Error parseError;
+    const std::optional<QJsonValue> value = StrictJson::parse(request.body, &parseError);
+    if (!value || !value->isObject()) {
+        *error = problem(400, value ? QStringLiteral("the body must be a JSON object")
+                                    : QStringLiteral("malformed JSON: ") + parseError.toString());
         return false;
     }
-    *out = doc.object();
+    *out = value->toObject();
     return true;
 }
 
@@ -115,7 +115,7 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
         return resources(request, kind, id);
     if (kind == QLatin1String("plugins") && segments.size() <= 2)
         return plugins(request, id);
-    if (kind == QLatin1String("projections") && segments.size() <= 3)
+    if (kind == QLatin1String("projections") && segments.size() <= 4)
         return projections(request, segments);
     if (kind == QLatin1String("collections") && segments.size() <= 2)
         return collections(request, id);

@@ -1,4 +1,4 @@
-// The admin API's resource handlers: gateway resources, plugins, projections, collections.
+// The admin API's resource handlers: gateway resources, plugins, collections.
 
 #include "adminapi.h"
 
@@ -7,7 +7,6 @@
 #include "gateway/pluginregistry.h"
 #include "gateway/resourceservice.h"
 #include "http/httprequest.h"
-#include "projections/projectionrunner.h"
 #include "readmodel/readstore.h"
 
 #include <QJsonArray>
@@ -27,27 +26,6 @@ Http::HttpResponse fromResult(const ResourceService::Result &r)
     return Reply::json(r.status, r.resource);
 }
 
-QJsonObject statsToJson(const ProjectionRunner::Stats &s)
-{
-    QJsonObject o{
-        {QStringLiteral("name"), s.name},
-        {QStringLiteral("status"), ProjectionRunner::statusName(s.status)},
-        {QStringLiteral("position"), s.position},
-        {QStringLiteral("head"), s.head},
-        {QStringLiteral("lag_events"), s.lagEvents},
-        {QStringLiteral("lag_ms"), s.lagMs},
-        {QStringLiteral("events_per_second"), s.eventsPerSecond},
-        {QStringLiteral("progress"), s.progress},
-    };
-    if (s.status == ProjectionRunner::Status::Faulted) {
-        o.insert(QStringLiteral("error"), s.error);
-        o.insert(QStringLiteral("fault_position"), s.faultPosition);
-        o.insert(QStringLiteral("fault_event_id"), s.faultEventId);
-    }
-    if (s.status == ProjectionRunner::Status::Rebuilding)
-        o.insert(QStringLiteral("rebuild_target"), s.rebuildTarget);
-    return o;
-}
 } // namespace
 
 Http::HttpResponse AdminApi::resources(const Http::HttpRequest &request, const QString &kind, const QString &id) const
@@ -105,42 +83,6 @@ Http::HttpResponse AdminApi::plugins(const Http::HttpRequest &request, const QSt
     for (const PluginDescriptor &d : PluginRegistry::all())
         items.append(describe(d));
     return Reply::list(items);
-}
-
-Http::HttpResponse AdminApi::projections(const Http::HttpRequest &request, const QStringList &segments) const
-{
-    const QString name = segments.value(1);
-    const QString action = segments.value(2);
-    if (name.isEmpty()) {
-        if (request.method != "GET" && request.method != "HEAD")
-            return Reply::methodNotAllowed("GET");
-        QJsonArray items;
-        for (ProjectionRunner *r : m_engine->projections())
-            items.append(statsToJson(r->stats()));
-        return Reply::list(items);
-    }
-    ProjectionRunner *runner = m_engine->projection(name);
-    if (!runner)
-        return Reply::problem(404, QStringLiteral("no projection '%1'").arg(name));
-    if (action.isEmpty()) {
-        if (request.method != "GET" && request.method != "HEAD")
-            return Reply::methodNotAllowed("GET");
-        return Reply::json(200, statsToJson(runner->stats()));
-    }
-    if (request.method != "POST")
-        return Reply::methodNotAllowed("POST");
-    if (action == QLatin1String("pause"))
-        runner->pause();
-    else if (action == QLatin1String("resume"))
-        runner->resume();
-    else if (action == QLatin1String("rebuild"))
-        runner->rebuild();
-    else
-        return Reply::problem(404, QStringLiteral("projections accept pause, resume and rebuild, not '%1'").arg(action));
-    // The action runs on the projection's thread; answer at once with where it stands.
-    QJsonObject body = statsToJson(runner->stats());
-    body.insert(QStringLiteral("accepted"), action);
-    return Reply::json(202, body);
 }
 
 Http::HttpResponse AdminApi::collections(const Http::HttpRequest &request, const QString &name) const

@@ -2,6 +2,7 @@
 
 #include "commands/commandservice.h"
 #include "config/collectioncatalog.h"
+#include "config/strictjson.h"
 #include "readmodel/readstore.h"
 #include "sse/eventsubscription.h"
 #include "sse/livefeed.h"
@@ -77,17 +78,17 @@ WebSocketSession::~WebSocketSession()
 
 void WebSocketSession::onMessage(const QByteArray &utf8)
 {
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(utf8, &error);
-    if (error.error != QJsonParseError::NoError) {
-        sendError(QStringLiteral("malformed JSON at offset %1: %2").arg(error.offset).arg(error.errorString()), {});
+    StrictJson::Error error;
+    const std::optional<QJsonValue> doc = StrictJson::parse(utf8, &error);
+    if (!doc) {
+        sendError(QStringLiteral("malformed JSON: %1").arg(error.toString()), {});
         return;
     }
-    if (!doc.isObject()) {
+    if (!doc->isObject()) {
         sendError(QStringLiteral("a message must be a JSON object with an \"op\""), {});
         return;
     }
-    const QJsonObject message = doc.object();
+    const QJsonObject message = doc->toObject();
     const QJsonValue requestId = message.value(QLatin1String("request_id"));
     const QString op = message.value(QLatin1String("op")).toString();
     if (op == QLatin1String("subscribe"))

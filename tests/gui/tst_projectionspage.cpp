@@ -4,7 +4,9 @@
 
 #include "guifixture.h"
 #include "models/projectiontablemodel.h"
+#include "models/jsonrowsmodel.h"
 #include "pages/projectionspage.h"
+#include "widgets/parkedeventspanel.h"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
@@ -44,6 +46,9 @@ struct Page
         progress = page.findChild<QProgressBar *>(QStringLiteral("projectionProgress"));
         fault = page.findChild<QLabel *>(QStringLiteral("projectionFault"));
         action = page.findChild<QLabel *>(QStringLiteral("projectionActionStatus"));
+        skip = page.findChild<QPushButton *>(QStringLiteral("projectionSkip"));
+        release = page.findChild<QPushButton *>(QStringLiteral("parkedRelease"));
+        parkedTable = page.findChild<QTableView *>(QStringLiteral("parkedEvents"));
     }
     Ui::ProjectionsPage page;
     QAbstractItemModelTester tester;
@@ -53,6 +58,9 @@ struct Page
     QProgressBar *progress = nullptr;
     QLabel *fault = nullptr;
     QLabel *action = nullptr;
+    QPushButton *skip = nullptr;
+    QPushButton *release = nullptr;
+    QTableView *parkedTable = nullptr;
 };
 
 } // namespace
@@ -65,6 +73,7 @@ private Q_SLOTS:
     void listsTheProjectionWithPositionAndLag();
     void pauseResumeAndRebuildFromTheButtons();
     void faultShowsErrorAndEvent();
+    void skipParksTheEventAndReleaseForgetsIt();
     void rendersForScreenshot();
 };
 
@@ -154,6 +163,47 @@ void tst_ProjectionsPage::faultShowsErrorAndEvent()
     QTest::mouseClick(p.resume, Qt::LeftButton);
     QTRY_VERIFY(p.action->text().contains(QLatin1String("resume accepted")));
     QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("faulted"), 10000);   // the same event again
+}
+
+void tst_ProjectionsPage::skipParksTheEventAndReleaseForgetsIt()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    f.appendProducts(5);
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    ProjectionTableModel *m = p.page.projections();
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("running"), 10000);
+    QVERIFY(!p.skip->isEnabled());   // nothing to skip
+    QAbstractItemModelTester parkedTester(p.page.parkedEvents()->events(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    AppendRequest r;
+    r.stream = QStringLiteral("products-bad");
+    r.expected = ExpectedVersion::any();
+    r.events = {NewEvent{QStringLiteral("0b2f6f1e-0000-4000-8000-00000000bad2"), QStringLiteral("products.created"), "[1]", "{}"}};
+    const AppendResult appended = f.engine.eventStore()->appendAndWait(std::move(r));
+    QVERIFY(appended.ok());
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("faulted"), 10000);
+    QTRY_VERIFY(p.skip->isEnabled());
+    QTest::mouseClick(p.skip, Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(p.action->text().contains(QStringLiteral("parked the event at position %1").arg(appended.lastPosition)),
+                              qPrintable(p.action->text()), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("running"), 10000);
+    f.appendProducts(3, QStringLiteral("after"));
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::LagEvents), QStringLiteral("0"), 10000);
+
+    Ui::JsonRowsModel *parked = p.page.parkedEvents()->events();
+    QTRY_COMPARE_WITH_TIMEOUT(parked->rowCount(), 1, 10000);
+    QCOMPARE(parked->key(0), QString::number(appended.lastPosition));
+    QCOMPARE(parked->item(0).value(QLatin1String("event_id")).toString(), QStringLiteral("0b2f6f1e-0000-4000-8000-00000000bad2"));
+    QVERIFY(parked->item(0).value(QLatin1String("error")).toString().contains(QLatin1String("not a JSON object")));
+
+    p.parkedTable->selectRow(0);
+    QVERIFY(p.release->isEnabled());
+    QTest::mouseClick(p.release, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(parked->rowCount(), 0, 10000);
+    const Ui::ClientReply list = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->adminGet("/admin/projections/upsert/parked", ctx, cb); });
+    QCOMPARE(list.object().value(QLatin1String("total")).toInt(), 0);
 }
 
 void tst_ProjectionsPage::rendersForScreenshot()

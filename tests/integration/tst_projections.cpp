@@ -367,6 +367,7 @@ class tst_Projections : public QObject
 private slots:
     void initTestCase();
     void faultStopsOnlyThatProjection();
+    void skipParksTheEventAndRebuildGetsPastIt();
     void pauseHoldsThePositionResumeCatchesUp();
     void rebuildDropsAndReplays();
     void rebuildFoldsInMemoryWithinABudget_data();
@@ -455,6 +456,96 @@ void tst_Projections::faultStopsOnlyThatProjection()
     QCOMPARE(stats.faultEventId, badId);
     QCOMPARE(stats.position, badPosition - 1);
     QCOMPARE(e.client->get("/api/products/after-fault-0").status, 404);
+}
+
+// A poison pill: an event that an older version stored as the client sent it ("price":1.,
+// which Qt reads but SQLite's json_extract refuses). It stopped the projection forever: resume,
+// restart and rebuild all stopped at it again. Now the operator skips it (it is parked, with
+// the reason, in config.db), the projection goes on, rebuilds leave it out, and releasing it
+// brings the old behaviour back.
+void tst_Projections::skipParksTheEventAndRebuildGetsPastIt()
+{
+    TestEngine e;
+    QVERIFY(e.start(3000));
+    QVERIFY(writeSome(e, u"s"_s, 4) > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(e.caughtUp(), 10000);
+    TestHttpClient admin(u"127.0.0.1"_s, e.listeners.adminEndpoint().port);
+    const QList<std::pair<QByteArray, QByteArray>> key{{"X-API-KEY", e.engine.adminKey().toUtf8()}};
+
+    // Skipping needs a fault to skip.
+    TestHttpResponse r = admin.post("/admin/projections/upsert/skip", {}, key);
+    QVERIFY2(r.status == 409, describe(r).constData());
+
+    AppendRequest bad;
+    bad.stream = u"products-poison"_s;
+    bad.events = {NewEvent{{}, u"products.created"_s, R"({"id":"poison","name":"a","price":1.})", {}}};
+    const AppendResult appended = e.engine.eventStore()->appendAndWait(bad);
+    QVERIFY2(appended.ok(), qPrintable(appended.error));
+    const qint64 badPosition = appended.lastPosition;
+    QTRY_COMPARE_WITH_TIMEOUT(e.runner()->stats().status, Status::Faulted, 10000);
+    QCOMPARE(e.runner()->stats().faultPosition, badPosition);
+
+    // GET /events stays valid JSON around the bad event, which travels as data_base64.
+    r = e.client->get("/events?from=" + QByteArray::number(badPosition) + "&limit=1");
+    QCOMPARE(r.status, 200);
+    QJsonParseError parseError;
+    const QJsonArray batch = QJsonDocument::fromJson(r.body, &parseError).array();
+    QVERIFY2(parseError.error == QJsonParseError::NoError && batch.size() == 1, r.body.constData());
+    const QJsonObject ce = batch.first().toObject();
+    QCOMPARE(QByteArray::fromBase64(ce.value(u"data_base64"_s).toString().toLatin1()), QByteArray(R"({"id":"poison","name":"a","price":1.})"));
+    QVERIFY(!ce.contains(u"data"_s));
+
+    r = admin.post("/admin/projections/upsert/skip", {}, key);
+    QVERIFY2(r.status == 202, describe(r).constData());
+    const QJsonObject parked = r.json().value(u"parked"_s).toObject();
+    QCOMPARE(parked.value(u"position"_s).toInteger(), badPosition);
+    QCOMPARE(parked.value(u"type"_s).toString(), u"products.created"_s);
+    QVERIFY2(!parked.value(u"error"_s).toString().isEmpty(), r.body.constData());
+
+    // The projection goes on; later commands are readable at their positions.
+    const qint64 after = e.post("/api/products", {{u"id"_s, u"after-skip"_s}, {u"name"_s, u"n"_s}, {u"price"_s, 2}});
+    QVERIFY(after > badPosition);
+    r = e.client->get("/api/products/after-skip", {{"X-Min-Position", QByteArray::number(after)}});
+    QVERIFY2(r.status == 200, describe(r).constData());
+    QCOMPARE(e.runner()->stats().status, Status::Running);
+    QCOMPARE(e.client->get("/api/products/poison").status, 404);
+
+    r = admin.get("/admin/projections/upsert/parked", key);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(u"total"_s).toInt(), 1);
+    QCOMPARE(r.json().value(u"items"_s).toArray().first().toObject().value(u"position"_s).toInteger(), badPosition);
+    QCOMPARE(admin.get("/admin/projections/upsert", key).json().value(u"parked_events"_s).toInt(), 1);
+
+    // A rebuild gets past it too, to the fold of the log without the parked event.
+    StatusLog log(e.runner());
+    r = admin.post("/admin/projections/upsert/rebuild", {}, key);
+    QCOMPARE(r.status, 202);
+    QTRY_VERIFY_WITH_TIMEOUT(log.settledAt(Status::Running), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(e.caughtUp(), 10000);
+    QList<LogEvent> events = e.log();
+    events.removeIf([&](const LogEvent &l) { return l.position == badPosition; });
+    QString error;
+    const Documents documents = e.documents(&error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString different = difference(documents, fold(events));
+    QVERIFY2(different.isEmpty(), qPrintable(different));
+
+    // The offline rebuild leaves it out as well (on a copy: the engine holds the data dir).
+    QTemporaryDir copy;
+    QVERIFY(copyDataDir(e.dir.path(), copy.path()));
+    QString output;
+    QCOMPARE(runTool({u"rebuild"_s, u"--data-dir"_s, copy.path()}, &output), 0);
+    const QString offline = difference(readModelFile(copy.path(), productsCollection(), &error), fold(events));
+    QVERIFY2(offline.isEmpty() && error.isEmpty(), qPrintable(offline + error));
+
+    // Released, the event is applied again by the next rebuild, which stops at it.
+    r = admin.request("DELETE", "/admin/projections/upsert/parked/" + QByteArray::number(badPosition), {}, key);
+    QVERIFY2(r.status == 204, describe(r).constData());
+    QCOMPARE(admin.request("DELETE", "/admin/projections/upsert/parked/" + QByteArray::number(badPosition), {}, key).status, 404);
+    log.clear();
+    QCOMPARE(admin.post("/admin/projections/upsert/rebuild", {}, key).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(e.runner()->stats().status, Status::Faulted, 30000);
+    QCOMPARE(e.runner()->stats().faultPosition, badPosition);
 }
 
 void tst_Projections::pauseHoldsThePositionResumeCatchesUp()

@@ -219,6 +219,7 @@ private slots:
     void fragmentedMessage();
     void watchGetsChanges();
     void badMessagesKeepTheConnection();
+    void hostileJsonIsRefused();
     void framesRightBehindTheHandshake();
     void protocolViolationsClose_data();
     void protocolViolationsClose();
@@ -528,6 +529,33 @@ void tst_WebSocket::badMessagesKeepTheConnection()
     client.send({{u"op"_s, u"ping"_s}, {u"request_id"_s, u"alive"_s}});
     QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"pong"_s, u"alive"_s).isEmpty(), kWaitMs);
     QVERIFY(client.isOpen());
+}
+
+// Messages Qt's lenient parser would have read (and whose command data would then have been
+// stored): each is an error frame, nothing reaches the log, the connection stays usable.
+void tst_WebSocket::hostileJsonIsRefused()
+{
+    WsClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    const qint64 head = m_engine.eventStore()->headPosition();
+    const QString command = uR"({"op":"command","collection":"products","command":"create","data":%1})"_s;
+    const QStringList hostile{
+        command.arg(uR"({"name":"a","price":1.})"_s),
+        command.arg(uR"({"name":"a","price":.5})"_s),
+        command.arg(u"{\"name\":\"a\tb\",\"price\":1}"_s),
+        command.arg(uR"({"name":"a","price":-5,"price":7})"_s),
+        uR"({"op":"command","collection":"products","command":"create","data":{"name":"a","price":1},"data":{"name":"b","price":2}})"_s,
+        command.arg(uR"({"name":"a","price":1,"x":)"_s + QString(100, u'[') + QString(100, u']') + u"}"_s),
+        u"\ufeff"_s + command.arg(uR"({"name":"a","price":1})"_s),
+    };
+    for (const QString &text : hostile)
+        client.socket.sendTextMessage(text);
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"error"_s).size(), hostile.size(), kWaitMs);
+    for (const QJsonObject &error : client.withOp(u"error"_s))
+        QVERIFY2(error.value(u"message"_s).toString().startsWith(u"malformed JSON"_s), qPrintable(error.value(u"message"_s).toString()));
+    QCOMPARE(m_engine.eventStore()->headPosition(), head);
+    client.send({{u"op"_s, u"ping"_s}, {u"request_id"_s, u"alive"_s}});
+    QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"pong"_s, u"alive"_s).isEmpty(), kWaitMs);
 }
 
 void tst_WebSocket::framesRightBehindTheHandshake()

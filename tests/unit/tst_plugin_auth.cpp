@@ -83,6 +83,13 @@ QByteArray hmacToken(const QJsonObject &claims, const QByteArray &secret, const 
     return input + '.' + b64url(QMessageAuthenticationCode::hash(input, secret, hash));
 }
 
+// The same, over claims given as raw JSON text (for claims no QJsonObject can hold).
+QByteArray hmacRawToken(const QByteArray &claimsJson, const QByteArray &secret)
+{
+    const QByteArray input = b64url(R"({"alg":"HS256","typ":"JWT"})") + '.' + b64url(claimsJson);
+    return input + '.' + b64url(QMessageAuthenticationCode::hash(input, secret, QCryptographicHash::Sha256));
+}
+
 qint64 now()
 {
     return QDateTime::currentSecsSinceEpoch();
@@ -230,6 +237,13 @@ void tst_PluginAuth::jwtAuth_data()
     QTest::newRow("two parts") << QByteArray("abc.def") << 401 << u"expected header.payload.signature"_s;
     QTest::newRow("not base64url") << QByteArray("a*b.c.d") << 401 << u"not base64url"_s;
     QTest::newRow("header not JSON") << QByteArray(b64url("hello") + '.' + noneClaims + ".x") << 401 << u"must be JSON objects"_s;
+    // Correctly signed, but with two "exp": one reader takes the first (expired), another the
+    // last. Such a token is not read at all.
+    QTest::newRow("duplicate exp") << hmacRawToken(R"({"key":"hs-key","exp":)" + QByteArray::number(now() - 100) + R"(,"exp":)"
+                                                       + QByteArray::number(now() + 3600) + "}", "hs-secret")
+                                   << 401 << u"no duplicate names"_s;
+    QTest::newRow("claims with a trailing dot number") << hmacRawToken(R"({"key":"hs-key","exp":4102444800.})", "hs-secret")
+                                                       << 401 << u"must be JSON objects"_s;
 }
 
 void tst_PluginAuth::jwtAuth()

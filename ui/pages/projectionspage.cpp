@@ -2,6 +2,7 @@
 
 #include "engineclient.h"
 #include "models/projectiontablemodel.h"
+#include "widgets/parkedeventspanel.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -43,6 +44,11 @@ ProjectionsPage::ProjectionsPage(EngineClient *client, QWidget *parent)
     m_rebuild = new QPushButton(tr("Rebuild"), this);
     m_rebuild->setObjectName(QStringLiteral("projectionRebuild"));
     m_rebuild->setToolTip(tr("Drop the read model and replay the whole event log into it"));
+    m_skip = new QPushButton(tr("Skip event"), this);
+    m_skip->setObjectName(QStringLiteral("projectionSkip"));
+    m_skip->setToolTip(tr("Park the event this projection cannot apply and go on without it (also in rebuilds); "
+                          "it can be released later"));
+    m_parked = new ParkedEventsPanel(client, this);
     m_progress = new QProgressBar(this);
     m_progress->setObjectName(QStringLiteral("projectionProgress"));
     m_progress->setRange(0, kProgressSteps);
@@ -62,16 +68,23 @@ ProjectionsPage::ProjectionsPage(EngineClient *client, QWidget *parent)
     buttons->addWidget(m_pause);
     buttons->addWidget(m_resume);
     buttons->addWidget(m_rebuild);
+    buttons->addWidget(m_skip);
     buttons->addWidget(m_progress, 1);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_table, 1);
+    layout->addWidget(m_table, 3);
     layout->addLayout(buttons);
     layout->addWidget(m_fault);
     layout->addWidget(m_action);
+    layout->addWidget(m_parked, 1);
 
     connect(m_pause, &QPushButton::clicked, this, [this] { act(QStringLiteral("pause")); });
     connect(m_resume, &QPushButton::clicked, this, [this] { act(QStringLiteral("resume")); });
     connect(m_rebuild, &QPushButton::clicked, this, [this] { act(QStringLiteral("rebuild")); });
+    connect(m_skip, &QPushButton::clicked, this, [this] { act(QStringLiteral("skip")); });
+    connect(m_parked, &ParkedEventsPanel::changed, this, [this] {
+        m_sinceRefresh.invalidate();
+        refresh();
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ProjectionsPage::updateSelection);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &ProjectionsPage::updateSelection);
     connect(client, &EngineClient::statusUpdated, this, &ProjectionsPage::maybeRefresh);
@@ -160,6 +173,12 @@ void ProjectionsPage::act(const QString &action)
         if (action == QLatin1String("rebuild")) {
             m_rebuilds.insert(name, PendingRebuild{});
             m_action->setText(tr("Rebuilding %1…").arg(name));
+        } else if (action == QLatin1String("skip")) {
+            const QJsonObject parked = reply.object().value(QLatin1String("parked")).toObject();
+            m_action->setText(tr("%1: parked the event at position %2 (%3); the projection goes on without it")
+                                  .arg(name, QString::number(parked.value(QLatin1String("position")).toInteger()),
+                                       parked.value(QLatin1String("event_id")).toString()));
+            m_parked->refresh();
         } else {
             m_action->setText(tr("%1: %2 accepted").arg(name, action));
         }
@@ -176,6 +195,13 @@ void ProjectionsPage::updateSelection()
     m_pause->setEnabled(status == QLatin1String("running") || status == QLatin1String("catching_up") || status == QLatin1String("rebuilding"));
     m_resume->setEnabled(status == QLatin1String("paused") || status == QLatin1String("faulted"));
     m_rebuild->setEnabled(!name.isEmpty());
+    m_skip->setEnabled(status == QLatin1String("faulted") && p.value(QLatin1String("fault_position")).toInteger() > 0);
+    m_parked->setProjection(name);
+    const qint64 parkedCount = p.value(QLatin1String("parked_events")).toInteger();
+    if (parkedCount != m_parkedCount) {   // parked or released elsewhere (admin API)
+        m_parkedCount = parkedCount;
+        m_parked->refresh();
+    }
 
     const QString fault = ProjectionTableModel::faultText(p);
     m_fault->setVisible(!fault.isEmpty());

@@ -12,13 +12,16 @@ class QTableView;
 namespace Gatehouse::Ui {
 
 class EngineClient;
+class ParkedEventsPanel;
 class ProjectionTableModel;
 
 // The Projections page: every projection of GET /admin/projections with status, position,
 // head, lag and throughput, refreshed while the page is visible each time the client samples
 // the engine's status (at most four times a second); pause, resume and rebuild the selected
 // one (POST /admin/projections/{name}/{action}); a progress bar for a rebuild or catch-up, and
-// the fault (error, event, position) of a faulted projection. GUI thread only.
+// the fault (error, event, position) of a faulted projection, which Skip parks so the
+// projection goes on without it; the selected projection's parked events below, each of which
+// can be released. GUI thread only.
 class ProjectionsPage final : public QWidget
 {
     Q_OBJECT
@@ -29,6 +32,7 @@ public:
     ~ProjectionsPage() override;
 
     ProjectionTableModel *projections() const { return m_model; }
+    ParkedEventsPanel *parkedEvents() const { return m_parked; }
     void refresh();
 
 protected:
@@ -53,6 +57,9 @@ private:
     QPushButton *m_pause = nullptr;
     QPushButton *m_resume = nullptr;
     QPushButton *m_rebuild = nullptr;
+    QPushButton *m_skip = nullptr;
+    ParkedEventsPanel *m_parked = nullptr;
+    qint64 m_parkedCount = -1;   // of the selected projection, as last listed
     QProgressBar *m_progress = nullptr;
     QLabel *m_fault = nullptr;
     QLabel *m_action = nullptr;

@@ -1,5 +1,6 @@
 #include "jsonwebtoken.h"
 
+#include "config/strictjson.h"
 #include "constanttime.h"
 
 #include <QCryptographicHash>
@@ -101,14 +102,16 @@ std::optional<JsonWebToken> JsonWebToken::parse(QByteArrayView compact, QString 
         return std::nullopt;
     }
     JsonWebToken t;
-    const QJsonDocument headerDoc = QJsonDocument::fromJson(*header);
-    const QJsonDocument claimsDoc = QJsonDocument::fromJson(*claims);
-    if (!headerDoc.isObject() || !claimsDoc.isObject()) {
-        *error = QStringLiteral("not a JWT: header and payload must be JSON objects");
+    // Strict: a token with two "exp" or "alg" members must not be read one way here and
+    // another way by whoever issued it.
+    std::optional<QJsonObject> headerObject = StrictJson::parseObject(*header);
+    std::optional<QJsonObject> claimsObject = StrictJson::parseObject(*claims);
+    if (!headerObject || !claimsObject) {
+        *error = QStringLiteral("not a JWT: header and payload must be JSON objects (strict JSON, no duplicate names)");
         return std::nullopt;
     }
-    t.m_header = headerDoc.object();
-    t.m_claims = claimsDoc.object();
+    t.m_header = std::move(*headerObject);
+    t.m_claims = std::move(*claimsObject);
     t.m_algorithm = t.m_header.value(QStringLiteral("alg")).toString();
     if (t.m_algorithm.compare(QLatin1String("none"), Qt::CaseInsensitive) == 0) {
         *error = QStringLiteral("unsigned tokens (alg none) are not accepted");
