@@ -15,10 +15,7 @@
 #include "gateway/gatewayconfig.h"
 #include "gateway/resourceservice.h"
 
-#if __has_include("config/strictjson.h")
 #include "config/strictjson.h"
-#define GATEHOUSE_HAVE_STRICT_JSON 1
-#endif
 
 #include <QCoreApplication>
 #include <QDir>
@@ -123,19 +120,6 @@ void checkRoundTrip()
                    QStringLiteral("APISIX export changed %1:\n%2\nbecame\n%3").arg(kind, compact(before.value(kind)), compact(withoutTimes(back.value(kind)))));
 }
 
-std::optional<QJsonObject> parseObject(const QByteArray &text)
-{
-#ifdef GATEHOUSE_HAVE_STRICT_JSON
-    return StrictJson::parseObject(text);
-#else
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(text, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject())
-        return std::nullopt;
-    return doc.object();
-#endif
-}
-
 void reset()
 {
     ConfigExport::Resources empty;
@@ -176,7 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     // The same text as one resource of each kind (POST and PUT /admin/<kind>).
-    const std::optional<QJsonObject> body = parseObject(content);
+    const std::optional<QJsonObject> body = StrictJson::parseObject(content);
     if (!body)
         return 0;
     for (const QString &kind : ResourceService::kinds()) {

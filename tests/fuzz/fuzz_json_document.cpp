@@ -14,10 +14,7 @@
 #include "config/jsonmergepatch.h"
 #include "config/jsonschema.h"
 
-#if __has_include("config/strictjson.h")
 #include "config/strictjson.h"
-#define GATEHOUSE_HAVE_STRICT_JSON 1
-#endif
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -71,44 +68,28 @@ const QJsonObject &product()
     return doc;
 }
 
-[[maybe_unused]] QByteArray canonical(const QJsonValue &value)
-{
-    // What the engine stores: Qt's compact serialisation (scalars wrapped in an array).
-    if (value.isObject())
-        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-    if (value.isArray())
-        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
-    return QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-}
-
 std::optional<QJsonValue> parse(const QByteArray &text)
 {
-#ifdef GATEHOUSE_HAVE_STRICT_JSON
     StrictJson::Error error;
     auto value = StrictJson::parse(text, &error);
+    FUZZ_CHECK(StrictJson::check(text) == value.has_value(), QStringLiteral("check() and parse() disagree"));
     if (!value) {
-        FUZZ_CHECK(!error.message.isEmpty(), QStringLiteral("refused without a message"));
+        FUZZ_CHECK(!error.message.isEmpty() && error.offset >= 0 && error.offset <= text.size(),
+                   QStringLiteral("refused without a message or offset: %1").arg(error.toString()));
         return std::nullopt;
     }
-    FUZZ_CHECK(StrictJson::depth(*value, StrictJson::kMaxDepth + 1) <= StrictJson::kMaxDepth,
-               QStringLiteral("accepted past the depth limit"));
+    FUZZ_CHECK(StrictJson::depth(*value) <= StrictJson::kMaxDepth, QStringLiteral("accepted past the depth limit"));
     // Every text the strict parser accepts, Qt's parser accepts as the same value.
     const QJsonDocument lenient = QJsonDocument::fromJson("[" + text + "]");
     FUZZ_CHECK(lenient.isArray() && lenient.array().size() == 1 && lenient.array().first() == *value,
                QStringLiteral("strict and Qt's parser disagree on %1").arg(Fuzz::printable(text)));
     // The canonical form is what the store keeps and the read side parses again.
-    const QByteArray stored = canonical(*value);
-    auto again = StrictJson::parse(value->isObject() || value->isArray() ? stored : stored.mid(1, stored.size() - 2), &error);
-    FUZZ_CHECK(again.has_value(), QStringLiteral("canonical form refused (%1): %2").arg(error.message, Fuzz::printable(stored)));
+    const QByteArray stored = StrictJson::canonical(*value);
+    const auto again = StrictJson::parse(stored, &error);
+    FUZZ_CHECK(again.has_value(), QStringLiteral("canonical form refused (%1): %2").arg(error.toString(), Fuzz::printable(stored)));
     FUZZ_CHECK(*again == *value, QStringLiteral("canonical form reads back differently: %1").arg(Fuzz::printable(stored)));
+    FUZZ_CHECK(StrictJson::canonical(*again) == stored, QStringLiteral("canonical form is not stable: %1").arg(Fuzz::printable(stored)));
     return value;
-#else
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson("[" + text + "]", &error);
-    if (error.error != QJsonParseError::NoError || doc.array().size() != 1)
-        return std::nullopt;
-    return doc.array().first();
-#endif
 }
 
 void checkMergePatch(const QJsonValue &patch)
