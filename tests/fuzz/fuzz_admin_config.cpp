@@ -120,13 +120,19 @@ void checkRoundTrip()
                    QStringLiteral("APISIX export changed %1:\n%2\nbecame\n%3").arg(kind, compact(before.value(kind)), compact(withoutTimes(back.value(kind)))));
 }
 
+// Each input starts from an empty configuration; clearing costs a commit, so only when needed.
+bool dirty = true;
+
 void reset()
 {
+    if (!dirty)
+        return;
     ConfigExport::Resources empty;
     for (const QString &kind : ResourceService::kinds())
         empty.insert(kind, QJsonArray());
     const auto result = fixture()->service->replaceAll(empty);
     FUZZ_CHECK(result.status == 200, QStringLiteral("cannot clear the configuration: %1").arg(result.errors.join(QLatin1Char(' '))));
+    dirty = false;
 }
 
 } // namespace
@@ -149,6 +155,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     QString error;
     if (ConfigExport::parse(content, &resources, &error)) {
         const auto result = fixture()->service->replaceAll(resources);
+        dirty = dirty || result.status == 200;
         FUZZ_CHECK(result.status == 200 || (result.status == 400 && !result.errors.isEmpty()),
                    QStringLiteral("import answered %1 %2").arg(result.status).arg(result.detail));
         if (result.status == 200) {
@@ -159,19 +166,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!error.isEmpty(), QStringLiteral("import refused without a message"));
     }
 
-    // The same text as one resource of each kind (POST and PUT /admin/<kind>).
+    // The same text as one resource of each kind (PUT /admin/<kind>/<id>; POST only adds an id).
     const std::optional<QJsonObject> body = StrictJson::parseObject(content);
     if (!body)
         return 0;
     for (const QString &kind : ResourceService::kinds()) {
         reset();
-        const auto created = fixture()->service->create(kind, *body);
-        FUZZ_CHECK(created.status == 201 || created.status == 200 || (created.status >= 400 && created.status < 500),
-                   QStringLiteral("POST %1 answered %2").arg(kind).arg(created.status));
         const auto put = fixture()->service->put(kind, QStringLiteral("fz-1"), *body);
         FUZZ_CHECK(put.status == 201 || put.status == 200 || (put.status >= 400 && put.status < 500),
-                   QStringLiteral("PUT %1 answered %2").arg(kind).arg(put.status));
-        if (created.status < 400 || put.status < 400) {
+                   QStringLiteral("PUT %1 answered %2 %3").arg(kind).arg(put.status).arg(put.detail));
+        if (put.status < 400) {
+            dirty = true;
             checkFailClosed();
             checkRoundTrip();
         }

@@ -73,8 +73,8 @@ for target in "${targets[@]}"; do
         failed+=("$target")
         grep -E "ERROR|FUZZ INVARIANT|runtime error|SUMMARY|Test unit written" "$log" | head -20 >&2 || true
     fi
-    execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{s+=$2} END {print s+0}')
-    rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | awk '{s+=$2} END {print s+0}')
+    execs=$(awk '/stat::number_of_executed_units:/ {s += $2} END {print s + 0}' "$log")
+    rate=$(awk '/stat::average_exec_per_sec:/ {s += $2} END {print s + 0}' "$log")
     corpus=$(find "$out/corpus" -type f | wc -l)
     summary+=("$(printf '%-16s %-6s %10s execs %7s/s  corpus %5s (+%s seeds)' "$target" "$status" "$execs" "$rate" "$corpus" "$(find "$seeds" -type f | wc -l)")")
 done
