@@ -192,9 +192,9 @@ int importConfig(const QCommandLineParser &parser)
         say(QStringLiteral("cannot read %1: %2").arg(file, in.errorString()));
         return 1;
     }
-    ConfigExport::Resources resources;
     QString error;
-    if (!ConfigExport::parse(in.readAll(), &resources, &error)) {
+    const std::optional<QJsonObject> document = ConfigExport::readDocument(in.readAll(), &error);
+    if (!document) {
         say(QStringLiteral("%1: %2").arg(file, error));
         return 1;
     }
@@ -217,14 +217,14 @@ int importConfig(const QCommandLineParser &parser)
         say(error);
         return 1;
     }
-    const ResourceService::Result result = service.replaceAll(resources);
+    const ResourceService::Result result = service.replaceAll(*document);
     if (result.status >= 400) {
         say(QStringLiteral("%1 was not imported:\n  %2").arg(file, result.errors.isEmpty() ? result.detail : result.errors.join(QStringLiteral("\n  "))));
         return 1;
     }
     QStringList counts;
-    for (auto it = resources.cbegin(); it != resources.cend(); ++it)
-        counts.append(QStringLiteral("%1 %2").arg(it.value().size()).arg(it.key()));
+    for (const QString &kind : ResourceService::kinds())
+        counts.append(QStringLiteral("%1 %2").arg(document->value(kind).toArray().size()).arg(kind));
     counts.sort();
     say(QStringLiteral("imported %1 into %2 (configuration version %3)").arg(counts.join(QStringLiteral(", ")), dataDir).arg(service.version()));
     return 0;

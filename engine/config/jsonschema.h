@@ -15,13 +15,16 @@ namespace Gatehouse {
 struct SchemaNode;
 
 // A JSON Schema subset, compiled once (when a project or collection is loaded) and then
-// used to check every command body. Supported: type, required, properties, enum, const,
-// minimum, maximum, exclusiveMinimum, exclusiveMaximum (numbers), minLength, maxLength
-// (code points), pattern (unanchored search), items (one schema for all elements),
-// minItems, maxItems, additionalProperties, and boolean schemas. Annotations (title,
-// description, default) and our own `index` keyword do not validate; unknown keywords are
-// ignored. Copies share the immutable compiled tree; validate() and validatePatch() may be
-// called from any number of threads at once.
+// used to check every command body and every gateway resource. Supported: type, required,
+// properties, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum (numbers),
+// minLength, maxLength (code points), pattern (unanchored search), prefixItems and items
+// (2020-12: items checks the elements after the prefix), minItems, maxItems, uniqueItems,
+// additionalProperties, propertyNames, minProperties, maxProperties, allOf, if/then/else,
+// not, and boolean schemas; plus ajv-errors' `errorMessage` (a string: every violation
+// under that schema is reported as that one message at its location). Annotations (title,
+// description, default, readOnly) and our own `index` keyword do not validate; unknown
+// keywords are ignored. Copies share the immutable compiled tree; validate() and
+// validatePatch() may be called from any number of threads at once.
 class JsonSchema
 {
 public:
@@ -39,7 +42,9 @@ public:
     // For a JSON merge patch (RFC 7386) of an object that was valid: each present member is
     // checked against its property schema (nested object patches recursively); `null` on a
     // required property is "required property cannot be removed"; unknown members obey
-    // additionalProperties (also when null); `required` is not enforced for absent members.
+    // additionalProperties and propertyNames (also when null); `required` is not enforced for
+    // absent members, nor are the whole-object keywords (allOf, if, not, min/maxProperties) of
+    // a patched object: validate the merged result where those matter.
     QList<SchemaViolation> validatePatch(const QJsonObject &patch) const;
 
     QStringList propertyNames() const;  // top-level declared properties, sorted

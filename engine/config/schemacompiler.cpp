@@ -129,11 +129,38 @@ void SchemaCompiler::compileKeyword(SchemaNode &node, const QString &keyword,
         node.maxItems = count(value, pointer);
     } else if (keyword == u"pattern") {
         compilePattern(node, value, pointer);
+    } else if (keyword == u"uniqueItems") {
+        if (!value.isBool())
+            error(pointer, u"must be a boolean"_s);
+        node.uniqueItems = value.toBool();
+    } else if (keyword == u"prefixItems") {
+        node.prefixItems = compileList(value, pointer);
+    } else if (keyword == u"propertyNames") {
+        node.propertyNames = compile(value, pointer);
+    } else if (keyword == u"minProperties") {
+        node.minProperties = count(value, pointer);
+    } else if (keyword == u"maxProperties") {
+        node.maxProperties = count(value, pointer);
+    } else if (keyword == u"allOf") {
+        node.allOf = compileList(value, pointer);
+    } else if (keyword == u"if") {
+        node.ifSchema = compile(value, pointer);
+    } else if (keyword == u"then") {
+        node.thenSchema = compile(value, pointer);
+    } else if (keyword == u"else") {
+        node.elseSchema = compile(value, pointer);
+    } else if (keyword == u"not") {
+        node.notSchema = compile(value, pointer);
+    } else if (keyword == u"errorMessage") {
+        if (!value.isString() || value.toString().isEmpty())
+            error(pointer, u"must be a non-empty string"_s);
+        else
+            node.errorMessage = value.toString();
     } else if (keyword == u"index") {
         if (!value.isBool())
             error(pointer, u"must be a boolean"_s);
     }
-    // Annotations (title, description, default, ...) and unknown keywords do not validate.
+    // Annotations (title, description, default, readOnly, ...) and unknown keywords do not validate.
 }
 
 void SchemaCompiler::compileType(SchemaNode &node, const QJsonValue &value,
@@ -205,6 +232,21 @@ void SchemaCompiler::compilePattern(SchemaNode &node, const QJsonValue &value,
     }
     node.pattern = regex;
     node.patternSource = value.toString();
+}
+
+std::vector<std::shared_ptr<const SchemaNode>> SchemaCompiler::compileList(const QJsonValue &value,
+                                                                           const QString &pointer)
+{
+    std::vector<std::shared_ptr<const SchemaNode>> nodes;
+    if (!value.isArray() || value.toArray().isEmpty()) {
+        error(pointer, u"must be a non-empty array of schemas"_s);
+        return nodes;
+    }
+    const QJsonArray schemas = value.toArray();
+    nodes.reserve(schemas.size());
+    for (qsizetype i = 0; i < schemas.size(); ++i)
+        nodes.push_back(compile(schemas.at(i), JsonPointer::append(pointer, i)));
+    return nodes;
 }
 
 std::optional<double> SchemaCompiler::number(const QJsonValue &value, const QString &pointer)

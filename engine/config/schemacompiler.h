@@ -3,6 +3,8 @@
 #include <QStringList>
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 class QJsonObject;
 class QJsonValue;
@@ -30,6 +32,7 @@ private:
     void compileRequired(SchemaNode &node, const QJsonValue &value, const QString &pointer);
     void compileProperties(SchemaNode &node, const QJsonValue &value, const QString &pointer);
     void compilePattern(SchemaNode &node, const QJsonValue &value, const QString &pointer);
+    std::vector<std::shared_ptr<const SchemaNode>> compileList(const QJsonValue &value, const QString &pointer);
     std::optional<double> number(const QJsonValue &value, const QString &pointer);
     std::optional<qint64> count(const QJsonValue &value, const QString &pointer);
     void error(const QString &pointer, const QString &message);

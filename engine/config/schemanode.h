@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace Gatehouse {
 
@@ -47,11 +48,28 @@ struct SchemaNode
 
     std::optional<qint64> minItems;
     std::optional<qint64> maxItems;
+    bool uniqueItems = false;
+    std::vector<std::shared_ptr<const SchemaNode>> prefixItems;  // positional; `items` checks the rest
     std::shared_ptr<const SchemaNode> items;  // null: elements are not checked
 
     QStringList required;
     QHash<QString, std::shared_ptr<const SchemaNode>> properties;
     std::shared_ptr<const SchemaNode> additionalProperties;  // null: extra members allowed
+    std::shared_ptr<const SchemaNode> propertyNames;         // checks each member name (a string)
+    std::optional<qint64> minProperties;
+    std::optional<qint64> maxProperties;
+
+    // Applicators: the value must also satisfy every allOf schema, `then` when it satisfies
+    // `if` (else `else`), and must not satisfy `not`.
+    std::vector<std::shared_ptr<const SchemaNode>> allOf;
+    std::shared_ptr<const SchemaNode> ifSchema;
+    std::shared_ptr<const SchemaNode> thenSchema;
+    std::shared_ptr<const SchemaNode> elseSchema;
+    std::shared_ptr<const SchemaNode> notSchema;
+
+    // ajv-errors' string form: every violation found under this schema becomes this one
+    // message at this schema's location ("unknown plugin (known: ...)").
+    QString errorMessage;
 
     bool acceptsObjects() const { return !rejectAll && (types == 0 || (types & ObjectType)); }
 };

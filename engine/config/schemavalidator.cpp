@@ -5,10 +5,12 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QHash>
 #include <QJsonObject>
 #include <QLocale>
 #include <QVarLengthArray>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace Qt::StringLiterals;
@@ -102,6 +104,28 @@ void SchemaValidator::validatePatch(const SchemaNode &node, const QJsonObject &p
 
 void SchemaValidator::check(const SchemaNode &node, const QJsonValue &value, const Path *path)
 {
+    if (node.errorMessage.isEmpty()) {
+        checkKeywords(node, value, path);
+        return;
+    }
+    // errorMessage stands for everything found below this schema, as one violation here.
+    const qsizetype before = m_violations->size();
+    checkKeywords(node, value, path);
+    if (m_violations->size() > before) {
+        m_violations->resize(before);
+        report(path, node.errorMessage);
+    }
+}
+
+bool SchemaValidator::passes(const SchemaNode &node, const QJsonValue &value, const Path *path)
+{
+    QList<SchemaViolation> scratch;
+    SchemaValidator(&scratch).check(node, value, path);
+    return scratch.isEmpty();
+}
+
+void SchemaValidator::checkKeywords(const SchemaNode &node, const QJsonValue &value, const Path *path)
+{
     if (node.rejectAll) {
         report(path, u"is not allowed"_s);
         return;
@@ -137,6 +161,20 @@ void SchemaValidator::check(const SchemaNode &node, const QJsonValue &value, con
     default:
         break;
     }
+    checkApplicators(node, value, path);
+}
+
+void SchemaValidator::checkApplicators(const SchemaNode &node, const QJsonValue &value, const Path *path)
+{
+    for (const auto &schema : node.allOf)
+        check(*schema, value, path);
+    if (node.ifSchema) {
+        const SchemaNode *branch = passes(*node.ifSchema, value, path) ? node.thenSchema.get() : node.elseSchema.get();
+        if (branch)
+            check(*branch, value, path);
+    }
+    if (node.notSchema && passes(*node.notSchema, value, path))
+        report(path, u"is not allowed"_s);
 }
 
 void SchemaValidator::checkNumber(const SchemaNode &node, double number, const Path *path)
@@ -174,11 +212,39 @@ void SchemaValidator::checkArray(const SchemaNode &node, const QJsonArray &array
         report(path, u"must have at least "_s % QString::number(*node.minItems) % u" items"_s);
     if (node.maxItems && array.size() > *node.maxItems)
         report(path, u"must have at most "_s % QString::number(*node.maxItems) % u" items"_s);
+    if (node.uniqueItems)
+        checkUnique(array, path);
+    const qsizetype positional = std::min<qsizetype>(array.size(), qsizetype(node.prefixItems.size()));
+    for (qsizetype i = 0; i < positional; ++i) {
+        const Path element{path, {}, i};
+        check(*node.prefixItems[size_t(i)], array.at(i), &element);
+    }
     if (!node.items)
         return;
-    for (qsizetype i = 0; i < array.size(); ++i) {
+    for (qsizetype i = positional; i < array.size(); ++i) {
         const Path element{path, {}, i};
         check(*node.items, array.at(i), &element);
+    }
+}
+
+void SchemaValidator::checkUnique(const QJsonArray &array, const Path *path)
+{
+    // By canonical text, so a long array costs one pass, not a comparison of every pair
+    // (objects keep their members sorted; numbers are compared by value).
+    QHash<QByteArray, qsizetype> seen;
+    seen.reserve(array.size());
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const QJsonValue item = array.at(i);
+        const QByteArray text = item.isDouble()
+            ? QByteArray::number(item.toDouble(), 'g', 17)
+            : QJsonDocument(QJsonArray{item}).toJson(QJsonDocument::Compact);
+        const auto it = seen.constFind(text);
+        if (it != seen.cend()) {
+            const Path element{path, {}, i};
+            report(&element, u"repeats item "_s % QString::number(*it));
+        } else {
+            seen.insert(text, i);
+        }
     }
 }
 
@@ -191,17 +257,22 @@ void SchemaValidator::checkObject(const SchemaNode &node, const QJsonObject &obj
             report(&member, u"is required"_s);
         }
     }
-    if (node.properties.isEmpty() && !node.additionalProperties)
+    if (node.minProperties && object.size() < *node.minProperties)
+        report(path, u"must have at least "_s % QString::number(*node.minProperties) % u" members"_s);
+    if (node.maxProperties && object.size() > *node.maxProperties)
+        report(path, u"must have at most "_s % QString::number(*node.maxProperties) % u" members"_s);
+    if (node.properties.isEmpty() && !node.additionalProperties && !node.propertyNames)
         return;
     for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
         const QString name = it.key();
+        const Path member{path, name, -1};
+        if (node.propertyNames)
+            check(*node.propertyNames, name, &member);
         const auto property = node.properties.constFind(name);
         const SchemaNode *schema = property != node.properties.cend()
             ? property->get() : node.additionalProperties.get();
-        if (schema) {
-            const Path member{path, name, -1};
+        if (schema)
             check(*schema, it.value(), &member);
-        }
     }
 }
 
@@ -217,6 +288,8 @@ void SchemaValidator::checkPatch(const SchemaNode &node, const QJsonObject &patc
         const QString name = it.key();
         const QJsonValue value = it.value();
         const Path member{path, name, -1};
+        if (node.propertyNames)
+            check(*node.propertyNames, name, &member);
         const auto property = node.properties.constFind(name);
         const SchemaNode *schema = property != node.properties.cend()
             ? property->get() : node.additionalProperties.get();

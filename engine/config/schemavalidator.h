@@ -35,6 +35,11 @@ private:
     };
 
     void check(const SchemaNode &node, const QJsonValue &value, const Path *path);
+    void checkKeywords(const SchemaNode &node, const QJsonValue &value, const Path *path);
+    void checkApplicators(const SchemaNode &node, const QJsonValue &value, const Path *path);
+    void checkUnique(const QJsonArray &array, const Path *path);
+    // Whether `value` satisfies `node`, reporting nothing (for if and not).
+    static bool passes(const SchemaNode &node, const QJsonValue &value, const Path *path);
     void checkNumber(const SchemaNode &node, double number, const Path *path);
     void checkString(const SchemaNode &node, const QString &string, const Path *path);
     void checkArray(const SchemaNode &node, const QJsonArray &array, const Path *path);

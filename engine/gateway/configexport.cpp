@@ -1,5 +1,7 @@
 #include "configexport.h"
 
+#include "config/strictjson.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -27,7 +29,8 @@ QJsonValue fromLabelValue(const QJsonValue &v)
     const QString s = v.toString();
     if (!s.startsWith(QLatin1String("json:")))
         return v;
-    return QJsonDocument::fromJson("[" + s.mid(5).toUtf8() + "]").array().first();
+    const std::optional<QJsonValue> value = StrictJson::parse(s.mid(5).toUtf8());
+    return value ? *value : v;   // not one of ours: the label stays text
 }
 const QString kLabelUpstream = QStringLiteral("gatehouse_upstream");
 
@@ -192,26 +195,30 @@ QByteArray toApisixYaml(const Resources &resources, const QString &engineAddress
     return out;
 }
 
-bool parse(const QByteArray &content, Resources *out, QString *error)
+std::optional<QJsonObject> readDocument(const QByteArray &content, QString *error)
 {
-    out->clear();
     const QByteArray trimmed = content.trimmed();
     if (trimmed.startsWith('{')) {
-        QJsonParseError parseError;
-        const QJsonObject root = QJsonDocument::fromJson(trimmed, &parseError).object();
-        if (parseError.error != QJsonParseError::NoError) {
-            *error = QStringLiteral("not valid JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString());
-            return false;
+        StrictJson::Error parseError;
+        const std::optional<QJsonObject> doc = StrictJson::parseObject(content, &parseError);
+        if (!doc) {
+            *error = QStringLiteral("not valid JSON: ") + parseError.toString();
+            return std::nullopt;
         }
+        QJsonObject root = *doc;
         for (const QString &kind : kKinds) {
+            const QJsonValue section = root.value(kind);
+            if (!section.isArray())
+                continue;   // the schema names what is wrong with it
             QJsonArray items;
-            for (const QJsonValue &v : root.value(kind).toArray())
-                items.append(withoutTimes(v.toObject()));
-            out->insert(kind, items);
+            for (const QJsonValue &v : section.toArray())
+                items.append(v.isObject() ? QJsonValue(withoutTimes(v.toObject())) : v);
+            root.insert(kind, items);
         }
-        return true;
+        return root;
     }
     // apisix.yaml in the form we write: "kind:" lines followed by "  - {json}" lines.
+    QJsonObject out;
     QString kind;
     int lineNo = 0;
     bool ended = false;
@@ -228,36 +235,48 @@ bool parse(const QByteArray &content, Resources *out, QString *error)
             kind = QString::fromUtf8(line.chopped(1));
         } else if (!raw.startsWith(' ') && line.endsWith(": []")) {
             kind = QString::fromUtf8(line.chopped(4));
-            out->insert(kind, QJsonArray());
         } else if (line.startsWith("- {") && !kind.isEmpty()) {
-            QJsonParseError parseError;
-            QJsonObject o = QJsonDocument::fromJson(line.mid(2), &parseError).object();
-            if (parseError.error != QJsonParseError::NoError) {
-                *error = QStringLiteral("line %1: %2").arg(lineNo).arg(parseError.errorString());
-                return false;
+            StrictJson::Error parseError;
+            const std::optional<QJsonObject> doc = StrictJson::parseObject(QByteArrayView(line).sliced(2), &parseError);
+            if (!doc) {
+                *error = QStringLiteral("line %1: %2").arg(lineNo).arg(parseError.toString());
+                return std::nullopt;
             }
+            QJsonObject o = withoutTimes(*doc);
             if (kind == QLatin1String("routes"))
                 o = routeFromApisix(o);
             else if (kind == QLatin1String("upstreams"))
                 o = upstreamFromApisix(o);
-            QJsonArray items = out->value(kind);
+            QJsonArray items = out.value(kind).toArray();
             items.append(o);
-            out->insert(kind, items);
+            out.insert(kind, items);
         } else {
             *error = QStringLiteral("line %1: only the one-object-per-line form that `gatehouse export --format apisix` writes"
                                     " is read; convert block-style YAML to it first").arg(lineNo);
-            return false;
+            return std::nullopt;
         }
         if (!kind.isEmpty() && !kKinds.contains(kind)) {
             *error = QStringLiteral("line %1: unknown section '%2'").arg(lineNo).arg(kind);
-            return false;
+            return std::nullopt;
         }
+        if (!kind.isEmpty() && !out.contains(kind))
+            out.insert(kind, QJsonArray());
     }
     if (!ended) {
         *error = QStringLiteral("the file does not end with #END (APISIX's marker for a complete file)");
-        return false;
+        return std::nullopt;
     }
-    return true;
+    return out;
+}
+
+Resources sections(const QJsonObject &document)
+{
+    Resources out;
+    for (const QString &kind : kKinds) {
+        if (document.contains(kind))
+            out.insert(kind, document.value(kind).toArray());
+    }
+    return out;
 }
 
 } // namespace Gatehouse::ConfigExport

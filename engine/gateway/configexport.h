@@ -3,8 +3,11 @@
 #include <QByteArray>
 #include <QHash>
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
+
+#include <optional>
 
 namespace Gatehouse {
 
@@ -17,8 +20,14 @@ using Resources = QHash<QString, QJsonArray>;   // routes, upstreams, consumers,
 
 QByteArray toJson(const Resources &resources, qint64 version);
 QByteArray toApisixYaml(const Resources &resources, const QString &engineAddress);
-// Reads either form (detected from the content). Timestamps are dropped.
-bool parse(const QByteArray &content, Resources *out, QString *error);
+// Reads either form (detected from the content: JSON starts with "{") into a configuration
+// document ({"routes": [...], "upstreams": [...], ...}): the JSON form as it is, apisix.yaml's
+// sections with the APISIX shapes turned back into ours. Timestamps are dropped. Only the
+// form is checked here (syntax, the line form, known sections); what the document says is
+// checked against the configuration schema by ResourceService::replaceAll.
+std::optional<QJsonObject> readDocument(const QByteArray &content, QString *error);
+// The sections of a document, for callers that hold resources by kind.
+Resources sections(const QJsonObject &document);
 }
 
 } // namespace Gatehouse

@@ -2,6 +2,7 @@
 
 #include "metrics/metricsregistry.h"
 #include "pluginstate.h"
+#include "resourceschemas.h"
 #include "routetable.h"
 
 #include <QJsonArray>
@@ -9,6 +10,7 @@
 #include <QTimer>
 
 #include <chrono>
+#include <utility>
 
 Q_LOGGING_CATEGORY(lcGateway, "gatehouse.gateway")
 
@@ -42,9 +44,9 @@ struct Gateway::Exchange
 Gateway::Gateway(MetricsRegistry *metrics)
     : m_metrics(metrics)
     , m_state(std::make_shared<PluginState>())
+    , m_schemas(ResourceSchemas::defaults())
 {
-    QStringList errors;
-    m_config = GatewayConfig::build({}, m_state, &errors);
+    m_config = build({});
     if (m_metrics) {
         m_metrics->describe("gatehouse_http_requests_total", MetricsRegistry::Type::Counter,
                             "Requests answered by the gateway, by route and status.");
@@ -63,15 +65,60 @@ void Gateway::setUpstreamHandler(const QString &type, UpstreamHandler handler)
     m_handlers.insert(type, std::move(handler));
 }
 
+void Gateway::setSchemas(std::shared_ptr<const ResourceSchemas> schemas)
+{
+    m_schemas = std::move(schemas);
+}
+
+std::shared_ptr<const GatewayConfig> Gateway::build(const GatewayResources &resources) const
+{
+    // Built against the current configuration: what did not change is not checked again.
+    const std::shared_ptr<const GatewayConfig> current = config();
+    return GatewayConfig::build(resources, m_state, *m_schemas, current.get());
+}
+
 bool Gateway::apply(const GatewayResources &resources, QStringList *errors)
 {
-    QStringList local;
-    auto config = GatewayConfig::build(resources, m_state, errors ? errors : &local);
-    if (!config)
+    auto config = build(resources);
+    if (config->hasProblems()) {
+        if (errors)
+            errors->append(config->allProblems());
         return false;
-    QMutexLocker lock(&m_configMutex);
-    m_config = std::move(config);
+    }
+    install(std::move(config));
     return true;
+}
+
+std::shared_ptr<const GatewayConfig> Gateway::applyFailClosed(const GatewayResources &resources)
+{
+    auto config = build(resources);
+    install(config);
+    return config;
+}
+
+void Gateway::install(std::shared_ptr<const GatewayConfig> config)
+{
+    std::shared_ptr<const GatewayConfig> previous;
+    {
+        QMutexLocker lock(&m_configMutex);
+        previous = std::exchange(m_config, config);
+    }
+    // Logged when a problem first appears, not per request or per unrelated change.
+    for (const QString &kind : {QStringLiteral("routes"), QStringLiteral("upstreams"), QStringLiteral("consumers"),
+                                QStringLiteral("global_rules")}) {
+        const QJsonArray &items = kind == QLatin1String("routes") ? config->resources().routes
+            : kind == QLatin1String("upstreams")                    ? config->resources().upstreams
+            : kind == QLatin1String("consumers")                    ? config->resources().consumers
+                                                                    : config->resources().globalRules;
+        const QString key = kind == QLatin1String("consumers") ? QStringLiteral("username") : QStringLiteral("id");
+        for (const QJsonValue &v : items) {
+            const QString id = v.toObject().value(key).toString();
+            const QStringList now = config->problems(kind, id);
+            if (now.isEmpty() || (previous && previous->problems(kind, id) == now))
+                continue;
+            qCWarning(lcGateway).noquote() << kind.chopped(1) << id << "is not applied (fails closed):" << now.join(QStringLiteral("; "));
+        }
+    }
 }
 
 bool Gateway::setRoutes(const QList<Route> &routes, QStringList *errors)
@@ -93,6 +140,11 @@ void Gateway::handle(ApiRequest request, ApiResponder respond) const
     auto ex = std::make_shared<Exchange>();
     ex->config = config();
     ex->startedAt = steadySeconds();
+    if (!ex->config->brokenGlobalRules().isEmpty()) {
+        // A global rule runs for every request; without it nothing may pass.
+        respond(misconfigured(*ex->config, nullptr));
+        return;
+    }
     RouteTable::Match m = ex->config->routeTable().match(request);
     if (m.outcome != RouteTable::Match::Found) {
         ApiResponse r;
@@ -110,6 +162,10 @@ void Gateway::handle(ApiRequest request, ApiResponder respond) const
         respond(std::move(r));
         return;
     }
+    if (!m.route->problems.isEmpty()) {
+        respond(misconfigured(*ex->config, m.route));
+        return;
+    }
     ex->route = m.route;
     ex->chain = &ex->config->chain(m.route);
     ex->request = std::move(request);
@@ -120,6 +176,21 @@ void Gateway::handle(ApiRequest request, ApiResponder respond) const
     ex->ctx.route = m.route;
     ex->ctx.startedMs = steadyMs();
     runAccess(std::move(ex), 0);
+}
+
+ApiResponse Gateway::misconfigured(const GatewayConfig &config, const Route *route) const
+{
+    // The client learns which route, not why: the reasons are configuration, for the operator.
+    const QString detail = route
+        ? QStringLiteral("route '%1' is misconfigured and not served; its problems are listed in GET /admin/routes/%1").arg(route->id)
+        : QStringLiteral("global rule '%1' is misconfigured, so no request is served; its problems are listed in GET /admin/global_rules/%1")
+              .arg(config.brokenGlobalRules().constFirst());
+    ApiResponse r = ApiResponse::problem(503, detail, QStringLiteral("route-misconfigured"),
+                                         route ? QJsonObject{{QStringLiteral("route"), route->id}}
+                                               : QJsonObject{{QStringLiteral("global_rule"), config.brokenGlobalRules().constFirst()}});
+    if (m_metrics)
+        m_metrics->increment("gatehouse_http_requests_total", MetricsRegistry::label("route", route ? route->id : QString()) + ",status=\"503\"");
+    return r;
 }
 
 void Gateway::runAccess(std::shared_ptr<Exchange> ex, size_t index) const

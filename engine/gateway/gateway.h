@@ -15,10 +15,13 @@ namespace Gatehouse {
 
 class MetricsRegistry;
 class PluginState;
+class ResourceSchemas;
 
 // The one place requests are dispatched: match the route, run its plugin chain (global rules
 // and the route's plugins, by priority), hand the request to the upstream handler for the
-// route's upstream type, then let the plugins see the answer. handle() may be called from any
+// route's upstream type, then let the plugins see the answer. A route (or global rule) whose
+// plugins cannot all be applied is answered 503 "route misconfigured", never served without
+// them. handle() may be called from any
 // thread with an event loop (plugins may delay); the configuration is swapped atomically, so
 // a request in flight finishes on the configuration it started with.
 class Gateway final
@@ -34,8 +37,22 @@ public:
     // Register before serving; not synchronised with handle().
     void setUpstreamHandler(const QString &type, UpstreamHandler handler);
 
-    // Builds a configuration from the resources and, when valid, makes it current.
+    // The schemas resources are checked against (ResourceSchemas::defaults() until set).
+    // Set before serving; not synchronised with apply().
+    void setSchemas(std::shared_ptr<const ResourceSchemas> schemas);
+    const ResourceSchemas &schemas() const { return *m_schemas; }
+
+    // Builds a configuration from the resources and, when every resource in it can be
+    // applied, makes it current; otherwise lists the problems and changes nothing.
     bool apply(const GatewayResources &resources, QStringList *errors);
+    // Builds a configuration and makes it current even when some resources cannot be applied:
+    // those fail closed (see GatewayConfig). Each problem is logged once, when it first
+    // appears. For a stored configuration that must be served as well as it can be.
+    std::shared_ptr<const GatewayConfig> applyFailClosed(const GatewayResources &resources);
+    // A configuration built with this gateway's plugin state and schemas, not made current;
+    // install() makes one current (problems fail closed, each logged when it first appears).
+    std::shared_ptr<const GatewayConfig> build(const GatewayResources &resources) const;
+    void install(std::shared_ptr<const GatewayConfig> config);
     std::shared_ptr<const GatewayConfig> config() const;
     std::shared_ptr<PluginState> pluginState() const { return m_state; }
 
@@ -49,10 +66,12 @@ private:
     void runAccess(std::shared_ptr<Exchange> ex, size_t index) const;
     void callUpstream(std::shared_ptr<Exchange> ex) const;
     void finish(std::shared_ptr<Exchange> ex, ApiResponse response) const;
+    ApiResponse misconfigured(const GatewayConfig &config, const Route *route) const;
 
     QHash<QString, UpstreamHandler> m_handlers;
     MetricsRegistry *m_metrics;
     std::shared_ptr<PluginState> m_state;
+    std::shared_ptr<const ResourceSchemas> m_schemas;
     mutable QMutex m_configMutex;
     std::shared_ptr<const GatewayConfig> m_config;
 };

@@ -1,6 +1,5 @@
 #include "pluginregistry.h"
 
-#include "config/jsonschema.h"
 #include "plugins/builtinplugins.h"
 
 #include <QHash>
@@ -12,7 +11,6 @@ struct Registry
 {
     QList<PluginDescriptor> all;
     QHash<QString, qsizetype> byName;
-    QHash<QString, JsonSchema> schemas;
 };
 
 const Registry &registry()
@@ -31,12 +29,8 @@ const Registry &registry()
             BuiltinPlugins::cors(),
             BuiltinPlugins::proxyRewrite(),
         };
-        for (qsizetype i = 0; i < reg.all.size(); ++i) {
+        for (qsizetype i = 0; i < reg.all.size(); ++i)
             reg.byName.insert(reg.all.at(i).name, i);
-            QStringList errors;
-            reg.schemas.insert(reg.all.at(i).name, JsonSchema::compile(reg.all.at(i).schema, &errors));
-            Q_ASSERT_X(errors.isEmpty(), "PluginRegistry", qPrintable(errors.join(QLatin1Char('\n'))));
-        }
         return reg;
     }();
     return r;
@@ -53,27 +47,6 @@ const PluginDescriptor *find(const QString &name)
     const Registry &r = registry();
     const auto it = r.byName.constFind(name);
     return it == r.byName.cend() ? nullptr : &r.all.at(*it);
-}
-
-void validate(const QJsonObject &plugins, const QString &basePointer, QStringList *errors)
-{
-    const Registry &r = registry();
-    for (auto it = plugins.begin(); it != plugins.end(); ++it) {
-        const QString pointer = basePointer + QLatin1Char('/') + it.key();
-        if (!r.byName.contains(it.key())) {
-            QStringList names;
-            for (const PluginDescriptor &d : r.all)
-                names.append(d.name);
-            errors->append(pointer + QStringLiteral(": unknown plugin (known: ") + names.join(QStringLiteral(", ")) + QLatin1Char(')'));
-            continue;
-        }
-        if (!it.value().isObject()) {
-            errors->append(pointer + QStringLiteral(": the configuration must be an object"));
-            continue;
-        }
-        for (const SchemaViolation &v : r.schemas.value(it.key()).validate(it.value()))
-            errors->append(pointer + v.path + QStringLiteral(": ") + v.message);
-    }
 }
 
 } // namespace Gatehouse::PluginRegistry

@@ -4,6 +4,9 @@
 
 #include <QJsonArray>
 
+#include <cmath>
+#include <limits>
+
 namespace Gatehouse {
 
 namespace {
@@ -74,32 +77,72 @@ Route Route::fromJson(const QJsonObject &json, QStringList *errors)
     auto fail = [errors](const QString &e) { if (errors) errors->append(e); };
     r.id = json.value(QStringLiteral("id")).toString();
     r.name = json.value(QStringLiteral("name")).toString();
+    r.description = json.value(QStringLiteral("desc")).toString();
+
     r.uri = json.value(QStringLiteral("uri")).toString();
     if (!r.uri.startsWith(QLatin1Char('/')))
         fail(QStringLiteral("/uri: must start with /"));
-    if (r.uri.contains(QLatin1Char('*')) && !r.uri.endsWith(QLatin1Char('*')))
+    if (const auto star = r.uri.indexOf(QLatin1Char('*')); star >= 0 && star != r.uri.size() - 1) {
         fail(QStringLiteral("/uri: * is only allowed at the end"));
+        r.uri.truncate(star + 1);
+    }
+
     const QJsonValue methods = json.value(QStringLiteral("methods"));
     if (!methods.isUndefined() && !methods.isArray())
         fail(QStringLiteral("/methods: must be an array of method names"));
+    bool everyMethod = !methods.isArray();
     for (const QJsonValue &m : methods.toArray()) {
-        if (!kMethods.contains(m.toString()))
+        if (!kMethods.contains(m.toString())) {
             fail(QStringLiteral("/methods: unknown method %1").arg(m.toString()));
-        else
+            everyMethod = true;
+        } else {
             r.methods.append(m.toString());
+        }
     }
-    r.priority = json.value(QStringLiteral("priority")).toInt(0);
-    r.enabled = json.value(QStringLiteral("status")).toInt(1) != 0;
-    for (const QJsonValue &h : json.value(QStringLiteral("hosts")).toArray())
+    if (everyMethod)
+        r.methods.clear();
+
+    const QJsonValue priority = json.value(QStringLiteral("priority"));
+    const double p = priority.toDouble();
+    if (priority.isUndefined()) {
+        r.priority = 0;
+    } else if (priority.isDouble() && p == std::floor(p) && p >= std::numeric_limits<int>::min() && p <= std::numeric_limits<int>::max()) {
+        r.priority = int(p);
+    } else {
+        fail(QStringLiteral("/priority: must be an integer"));
+        r.priority = std::numeric_limits<int>::max();
+    }
+    const QJsonValue status = json.value(QStringLiteral("status"));
+    r.enabled = !(status.isDouble() && status.toDouble() == 0);
+    if (!status.isUndefined() && !(status.isDouble() && (status.toDouble() == 0 || status.toDouble() == 1)))
+        fail(QStringLiteral("/status: must be 0 or 1"));
+
+    const QJsonValue hosts = json.value(QStringLiteral("hosts"));
+    bool anyHost = !hosts.isUndefined() && !hosts.isArray();
+    for (const QJsonValue &h : hosts.toArray()) {
+        anyHost = anyHost || !h.isString();
         r.hosts.append(h.toString().toLower());
-    if (json.contains(QStringLiteral("host")))   // APISIX's single-host form
+    }
+    if (json.contains(QStringLiteral("host"))) {   // APISIX's single-host form
+        anyHost = anyHost || !json.value(QStringLiteral("host")).isString();
         r.hosts.append(json.value(QStringLiteral("host")).toString().toLower());
-    r.vars = json.value(QStringLiteral("vars")).toArray();
-    if (json.contains(QStringLiteral("vars")) && !json.value(QStringLiteral("vars")).isArray())
+    }
+    if (anyHost) {
+        fail(QStringLiteral("/hosts: must be an array of host names"));
+        r.hosts.clear();
+    }
+
+    const QJsonValue vars = json.value(QStringLiteral("vars"));
+    if (!vars.isUndefined() && !vars.isArray())
         fail(QStringLiteral("/vars: must be an array of [variable, operator, value]"));
-    RouteVars::compile(r.vars, errors);
+    QStringList varErrors;
+    RouteVars::compile(vars.toArray(), &varErrors);
+    if (varErrors.isEmpty())
+        r.vars = vars.toArray();
+    else if (errors)
+        errors->append(varErrors);
+
     r.enableWebsocket = json.value(QStringLiteral("enable_websocket")).toBool(false);
-    r.description = json.value(QStringLiteral("desc")).toString();
     r.plugins = json.value(QStringLiteral("plugins")).toObject();
     const QJsonObject up = json.value(QStringLiteral("upstream")).toObject();
     r.upstream.type = up.value(QStringLiteral("type")).toString();

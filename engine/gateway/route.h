@@ -30,10 +30,17 @@ struct Route
     QString description;
     QJsonObject plugins;
     RouteUpstream upstream;
+    // Why the route cannot be applied ("<pointer>: <message>"); a route with problems is
+    // matched but answered 503, never served (GatewayConfig fills this in).
+    QStringList problems;
 
     bool allowsMethod(QByteArrayView method) const;
     bool allowsHost(const QString &host) const;   // host lower case, without port
     QJsonObject toJson() const;
+    // Reads every member it can and lists what it cannot use in `errors` ("<pointer>:
+    // <message>"; a schema says more, see ResourceSchemas). A member of the wrong shape gets
+    // its widest meaning -- every method, any host, no vars, the highest priority, the path
+    // up to a misplaced * -- so a broken route still covers every request it was meant to.
     static Route fromJson(const QJsonObject &json, QStringList *errors);
 };
 

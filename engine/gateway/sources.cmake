@@ -11,6 +11,9 @@ list(APPEND GATEHOUSE_ENGINE_SOURCES
     gateway/pluginregistry.cpp gateway/pluginregistry.h
     gateway/defaultroutes.cpp gateway/defaultroutes.h
     gateway/resourceservice.cpp gateway/resourceservice.h
+    gateway/resourcelimits.cpp gateway/resourcelimits.h
+    gateway/resourceschemas.cpp gateway/resourceschemas.h
+    gateway/resourceschematext.cpp gateway/resourceschematext.h
     gateway/configexport.cpp gateway/configexport.h
     gateway/plugins/builtinplugins.h
     gateway/plugins/requestidplugin.cpp

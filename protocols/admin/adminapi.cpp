@@ -115,6 +115,8 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
         return resources(request, kind, id);
     if (kind == QLatin1String("plugins") && segments.size() <= 2)
         return plugins(request, id);
+    if (kind == QLatin1String("schemas") && segments.size() <= 2)
+        return schemas(request, id);
     if (kind == QLatin1String("projections") && segments.size() <= 4)
         return projections(request, segments);
     if (kind == QLatin1String("collections") && segments.size() <= 2)
@@ -133,7 +135,7 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
         return Reply::json(200, QJsonObject{
             {QStringLiteral("config_version"), m_engine->resources() ? m_engine->resources()->version() : 0},
             {QStringLiteral("resources"), QJsonArray{QStringLiteral("routes"), QStringLiteral("upstreams"), QStringLiteral("consumers"),
-                                                     QStringLiteral("global_rules"), QStringLiteral("plugins"),
+                                                     QStringLiteral("global_rules"), QStringLiteral("plugins"), QStringLiteral("schemas"),
                                                      QStringLiteral("projections"), QStringLiteral("collections"),
                                                      QStringLiteral("functions"), QStringLiteral("dead-letters")}},
         });
@@ -168,19 +170,19 @@ Http::HttpResponse AdminApi::exportConfig(const Http::HttpRequest &request) cons
 
 Http::HttpResponse AdminApi::importConfig(const Http::HttpRequest &request) const
 {
-    ConfigExport::Resources resources;
     QString error;
-    if (!ConfigExport::parse(request.body, &resources, &error))
+    const std::optional<QJsonObject> document = ConfigExport::readDocument(request.body, &error);
+    if (!document)
         return Reply::problem(400, error);
     ResourceService *service = m_engine->resources();
     if (!service)
         return Reply::problem(503, QStringLiteral("the engine is not running"));
-    const ResourceService::Result result = service->replaceAll(resources);
+    const ResourceService::Result result = service->replaceAll(*document);
     if (result.status >= 400)
         return Reply::problem(result.status, result.detail, result.errors);
     QJsonObject counts;
-    for (auto it = resources.cbegin(); it != resources.cend(); ++it)
-        counts.insert(it.key(), int(it.value().size()));
+    for (const QString &kind : ResourceService::kinds())
+        counts.insert(kind, int(document->value(kind).toArray().size()));
     return Reply::json(200, QJsonObject{{QStringLiteral("config_version"), service->version()}, {QStringLiteral("imported"), counts}});
 }
 

@@ -36,6 +36,7 @@ private:
     Http::HttpResponse dispatch(const Http::HttpRequest &request) const;
     Http::HttpResponse resources(const Http::HttpRequest &request, const QString &kind, const QString &id) const;
     Http::HttpResponse plugins(const Http::HttpRequest &request, const QString &name) const;
+    Http::HttpResponse schemas(const Http::HttpRequest &request, const QString &name) const;   // adminresources.cpp
     Http::HttpResponse projections(const Http::HttpRequest &request, const QStringList &segments) const;   // adminprojections.cpp
     Http::HttpResponse collections(const Http::HttpRequest &request, const QString &name) const;
     Http::HttpResponse functions(const Http::HttpRequest &request, const QStringList &segments) const;   // adminfunctions.cpp

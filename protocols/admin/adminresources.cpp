@@ -5,6 +5,7 @@
 #include "config/collectioncatalog.h"
 #include "engine.h"
 #include "gateway/pluginregistry.h"
+#include "gateway/resourceschemas.h"
 #include "gateway/resourceservice.h"
 #include "http/httprequest.h"
 #include "readmodel/readstore.h"
@@ -83,6 +84,27 @@ Http::HttpResponse AdminApi::plugins(const Http::HttpRequest &request, const QSt
     for (const PluginDescriptor &d : PluginRegistry::all())
         items.append(describe(d));
     return Reply::list(items);
+}
+
+Http::HttpResponse AdminApi::schemas(const Http::HttpRequest &request, const QString &name) const
+{
+    if (request.method != "GET" && request.method != "HEAD")
+        return Reply::methodNotAllowed("GET");
+    ResourceService *service = m_engine->resources();
+    if (!service)
+        return Reply::problem(503, QStringLiteral("the engine is not running"));
+    const ResourceSchemas &schemas = service->schemas();
+    if (!name.isEmpty()) {
+        const QJsonObject schema = schemas.document(name);
+        return schema.isEmpty() ? Reply::problem(404, QStringLiteral("no schema '%1' (there are: %2)").arg(name, ResourceSchemas::names().join(QStringLiteral(", "))))
+                                : Reply::json(200, schema);
+    }
+    QJsonArray items;
+    for (const QString &n : ResourceSchemas::names())
+        items.append(QJsonObject{{QStringLiteral("name"), n}, {QStringLiteral("schema"), schemas.document(n)}});
+    return Reply::json(200, QJsonObject{{QStringLiteral("total"), items.size()},
+                                        {QStringLiteral("items"), items},
+                                        {QStringLiteral("limits"), schemas.limits().toJson()}});
 }
 
 Http::HttpResponse AdminApi::collections(const Http::HttpRequest &request, const QString &name) const

@@ -5,6 +5,8 @@
 #include "admin/adminapi.h"
 #include "admin/listeners.h"
 #include "engine.h"
+#include "config/configstore.h"
+#include "config/jsonschema.h"
 #include "gateway/pluginregistry.h"
 #include "projections/projectionrunner.h"
 #include "store/eventstore.h"
@@ -13,6 +15,7 @@
 #include "testhttprequest.h"
 
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QJsonArray>
@@ -20,6 +23,7 @@
 #include <QJsonObject>
 #include <QMutex>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -139,7 +143,13 @@ private slots:
     void validation_data();
     void validation();
     void invalidPatchChangesNothing();
+    void patchResultIsValidatedWhole_data();
+    void patchResultIsValidatedWhole();
     void deletingAnUpstreamInUseIsRefused();
+    void acceptedShapes_data();
+    void acceptedShapes();
+    void pluginsListIsNoAuthBypass();
+    void schemasAreServed();
 
     void keyAuthTakesEffectAtOnce();
     void disabledRouteAnswers404();
@@ -154,6 +164,12 @@ private slots:
     void metricsExposition();
 
     void hotReloadUnderLoad();
+
+    void configImportRefusals_data();
+    void configImportRefusals();
+    void explicitlyEmptyConfiguration();
+    void storedConfigurationFailsClosed();
+    void brokenGlobalRuleFailsEveryRequest();
 
     void resourcesSurviveARestart();
     void defaultRoutesAreSeededOnce();
@@ -575,7 +591,7 @@ void tst_AdminApi::validation_data()
         << QStringList{u"/plugins/request-id/header: "_s} << QString();
     QTest::newRow("plugin config not an object") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
         << QByteArray(R"({"uri":"/v",)" + events + R"(,"plugins":{"key-auth":true}})")
-        << QStringList{u"/plugins/key-auth: the configuration must be an object"_s} << QString();
+        << QStringList{u"/plugins/key-auth: must be an object"_s} << QString();
     QTest::newRow("uri without slash") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
         << QByteArray(R"({"uri":"v",)" + events + '}') << QStringList{u"/uri: must start with /"_s} << QString();
     QTest::newRow("uri missing") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
@@ -584,7 +600,7 @@ void tst_AdminApi::validation_data()
         << QByteArray(R"({"uri":"/a/*/b",)" + events + '}') << QStringList{u"/uri: * is only allowed at the end"_s} << QString();
     QTest::newRow("unknown method") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
         << QByteArray(R"({"uri":"/v","methods":["GET","FETCH"],)" + events + '}')
-        << QStringList{u"/methods: unknown method FETCH"_s} << QString();
+        << QStringList{u"/methods/1: must be one of: GET, POST"_s} << QString();
     QTest::newRow("methods not an array") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
         << QByteArray(R"({"uri":"/v","methods":"GET",)" + events + '}') << QStringList{u"/methods: must be an array"_s} << QString();
     QTest::newRow("unknown upstream type") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
@@ -594,14 +610,14 @@ void tst_AdminApi::validation_data()
     QTest::newRow("http upstream without nodes") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
         << QByteArray(R"({"uri":"/v","upstream":{"type":"http"}})") << QStringList{u"/upstream/nodes: "_s} << QString();
     QTest::newRow("upstream and upstream_id") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
-        << QByteArray(R"({"uri":"/v","upstream_id":"x",)" + events + '}') << QStringList{u"/upstream: give either"_s} << QString();
+        << QByteArray(R"({"uri":"/v","upstream_id":"x",)" + events + '}') << QStringList{u"/upstream_id: give either upstream or upstream_id, not both"_s} << QString();
     QTest::newRow("upstream_id pointing nowhere") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
         << QByteArray(R"({"uri":"/v","upstream_id":"nowhere"})") << QStringList{u"/upstream_id: no upstream 'nowhere'"_s} << QString();
     QTest::newRow("bad vars") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
-        << QByteArray(R"({"uri":"/v","vars":[["arg_x","=!","1"]],)" + events + '}') << QStringList{u"/vars/0: "_s} << QString();
+        << QByteArray(R"({"uri":"/v","vars":[["arg_x","=!","1"]],)" + events + '}') << QStringList{u"/vars/0/1: must be one of: ==,"_s} << QString();
     QTest::newRow("several errors at once") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
         << QByteArray(R"({"uri":"v","methods":["FETCH"],"upstream":{"type":"ftp"},"plugins":{"nope":{}}})")
-        << QStringList{u"/uri: "_s, u"/methods: "_s, u"/upstream/type: "_s, u"/plugins/nope: "_s} << QString();
+        << QStringList{u"/uri: "_s, u"/methods/0: "_s, u"/upstream/type: "_s, u"/plugins/nope: "_s} << QString();
     QTest::newRow("route id in the body differs") << QByteArray("PUT") << QByteArray("/admin/routes/v-route")
         << QByteArray(R"({"id":"other","uri":"/v",)" + events + '}') << QStringList{u"/id: 'other' differs"_s} << QString();
     QTest::newRow("unknown upstream type (named)") << QByteArray("PUT") << QByteArray("/admin/upstreams/v-upstream")
@@ -640,6 +656,140 @@ void tst_AdminApi::validation_data()
         << QByteArray(R"({"id":"a/b","type":"events"})") << QStringList{u"/id: must be 1-64 of"_s} << QString();
     QTest::newRow("bad username characters") << QByteArray("PUT") << QByteArray("/admin/consumers/bad%3Cname%3E")
         << QByteArray(R"({"plugins":{"key-auth":{"key":"k"}}})") << QStringList{u"/username: "_s} << QString();
+
+    // One complete schema per resource: every member typed, nested objects closed, unknown
+    // and unsupported APISIX members named (ResourceSchemas). Defect 4 first: plugins given
+    // as a list or a string were stored as "no plugins" and served without authentication.
+    const auto row = [](const char *name, const char *method, const char *path, const QByteArray &body, const QStringList &errors) {
+        QTest::newRow(name) << QByteArray(method) << QByteArray(path) << body << errors << QString();
+    };
+    const QByteArray v = R"("uri":"/v",)";
+    row("route plugins as a list (defect 4)", "PUT", "/admin/routes/v-route", R"({"uri":"/v","plugins":["key-auth"],)" + events + '}',
+        {u"/plugins: must be an object"_s});
+    row("route plugins as a string (defect 4)", "PUT", "/admin/routes/v-route", R"({"uri":"/v","plugins":"key-auth",)" + events + '}',
+        {u"/plugins: must be an object"_s});
+    row("route plugins as a list (POST)", "POST", "/admin/routes", R"({"id":"v-route","uri":"/v","plugins":["key-auth"],)" + events + '}',
+        {u"/plugins: must be an object"_s});
+    row("global rule plugins as a list", "PUT", "/admin/global_rules/v-rule", R"({"plugins":["key-auth"]})", {u"/plugins: must be an object"_s});
+    row("consumer plugins as a list", "PUT", "/admin/consumers/v-user", R"({"plugins":["key-auth"]})", {u"/plugins: must be an object"_s});
+    row("unknown route member", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"plugin":{"key-auth":{}}})",
+        {u"/plugin: is not a field of a route"_s});
+    row("APISIX uris", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"uris":["/a","/b"]})", {u"/uris: is not supported"_s});
+    row("APISIX service_id", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"service_id":"s1"})", {u"/service_id: is not supported"_s});
+    row("APISIX remote_addrs", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"remote_addrs":["10.0.0.0/8"]})",
+        {u"/remote_addrs: is not supported"_s});
+    row("APISIX route timeout", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"timeout":{"read":1}})",
+        {u"/timeout: is not supported on a route"_s});
+    row("priority not an integer", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"priority":1.5})", {u"/priority: must be an integer"_s});
+    row("priority as a string", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"priority":"9"})", {u"/priority: must be an integer"_s});
+    row("status true", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"status":true})", {u"/status: must be one of: 0, 1"_s});
+    row("status 2", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"status":2})", {u"/status: must be one of: 0, 1"_s});
+    row("hosts as a string", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"hosts":"a.example"})", {u"/hosts: must be an array"_s});
+    row("host with a space", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"hosts":["a example"]})", {u"/hosts/0: must be a host name"_s});
+    row("host with a line break", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"host":"a.example\r\nx"})", {u"/host: must be a host name"_s});
+    row("enable_websocket as a string", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"enable_websocket":"yes"})",
+        {u"/enable_websocket: must be a boolean"_s});
+    row("a method twice", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"methods":["GET","GET"]})", {u"/methods/1: repeats item 0"_s});
+    row("name not a string", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"name":{"en":"x"}})", {u"/name: must be a string"_s});
+    row("label value not a string", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"labels":{"tier":1}})", {u"/labels/tier: must be a string"_s});
+    row("label name reserved", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"labels":{"gatehouse_upstream":"query"}})",
+        {u"/labels/gatehouse_upstream: a label name"_s});
+    row("vars term too short", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"vars":[["arg_x","=="]]})", {u"/vars/0: must have at least 3 items"_s});
+    row("vars unknown variable", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"vars":[["server_port","==","80"]]})",
+        {u"/vars/0/0: must be a variable"_s});
+    row("vars nested expression", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"vars":[["AND",["arg_x","==","1"],["arg_y","==","2"]]]})",
+        {u"/vars/0/0: must be a variable"_s});
+    row("vars term not a list", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"vars":["arg_x == 1"]})", {u"/vars/0: must be an array"_s});
+    row("vars in without a list", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"vars":[["arg_x","in","a"]]})",
+        {u"/vars/0: \"in\" takes an array"_s});
+    row("vars bad regex", "PUT", "/admin/routes/v-route", '{' + v + events + R"(,"vars":[["arg_x","~~","(a"]]})",
+        {u"/vars/0: invalid regular expression"_s});
+    row("upstream not an object", "PUT", "/admin/routes/v-route", R"({"uri":"/v","upstream":"events"})", {u"/upstream: must be an object"_s});
+    row("upstream missing", "PUT", "/admin/routes/v-route", R"({"uri":"/v"})", {u"/upstream: is required"_s});
+    row("unknown upstream member", "PUT", "/admin/routes/v-route", R"({"uri":"/v","upstream":{"type":"events","colection":"x"}})",
+        {u"/upstream/colection: is not a field of an upstream"_s});
+    row("http member on an internal upstream", "PUT", "/admin/routes/v-route",
+        R"({"uri":"/v","upstream":{"type":"query","collection":"products","timeout":{"read":5}}})", {u"/upstream/timeout: only http upstreams have it"_s});
+    row("collection on an events upstream", "PUT", "/admin/routes/v-route", R"({"uri":"/v","upstream":{"type":"events","collection":"products"}})",
+        {u"/upstream/collection: only command and query upstreams name a collection"_s});
+    row("collection name not a name", "PUT", "/admin/routes/v-route", R"({"uri":"/v","upstream":{"type":"query","collection":"Pro ducts"}})",
+        {u"/upstream/collection: must be a collection name"_s});
+    row("function upstream without a function", "PUT", "/admin/upstreams/v-upstream", R"({"type":"function"})", {u"/function: is required"_s});
+    row("APISIX balancer as the type", "PUT", "/admin/upstreams/v-upstream", R"({"type":"roundrobin","nodes":{"10.0.0.1:80":1}})",
+        {u"/type: must be one of: command"_s});
+    const QByteArray http = R"({"uri":"/v","upstream":{"type":"http",)";
+    row("nodes empty", "PUT", "/admin/routes/v-route", http + R"("nodes":{}}})", {u"/upstream/nodes: must have at least 1 members"_s});
+    row("nodes as a string", "PUT", "/admin/routes/v-route", http + R"("nodes":"10.0.0.1:80"}})", {u"/upstream/nodes: must be an object or an array"_s});
+    row("node address not host:port", "PUT", "/admin/routes/v-route", http + R"("nodes":{"not a host":1}}})",
+        {u"/upstream/nodes/not a host: must be host:port"_s});
+    row("node weight as a string", "PUT", "/admin/routes/v-route", http + R"("nodes":{"10.0.0.1:80":"1"}}})",
+        {u"/upstream/nodes/10.0.0.1:80: must be an integer"_s});
+    row("node without a host", "PUT", "/admin/routes/v-route", http + R"("nodes":[{"port":80}]}})", {u"/upstream/nodes/0/host: is required"_s});
+    row("node port out of range", "PUT", "/admin/routes/v-route", http + R"("nodes":[{"host":"a.example","port":70000}]}})",
+        {u"/upstream/nodes/0/port: must be <= 65535"_s});
+    row("node priority", "PUT", "/admin/routes/v-route", http + R"("nodes":[{"host":"a.example","port":80,"weight":1,"priority":1}]}})",
+        {u"/upstream/nodes/0/priority: is not supported"_s});
+    row("timeout zero", "PUT", "/admin/routes/v-route", http + R"("nodes":{"10.0.0.1:80":1},"timeout":{"connect":0}}})",
+        {u"/upstream/timeout/connect: must be > 0"_s});
+    row("timeout unknown member", "PUT", "/admin/routes/v-route", http + R"("nodes":{"10.0.0.1:80":1},"timeout":{"total":3}}})",
+        {u"/upstream/timeout/total: is not a field of timeout"_s});
+    row("retries negative", "PUT", "/admin/routes/v-route", http + R"("nodes":{"10.0.0.1:80":1},"retries":-1}})", {u"/upstream/retries: must be >= 0"_s});
+    row("scheme grpc", "PUT", "/admin/routes/v-route", http + R"("nodes":{"10.0.0.1:80":1},"scheme":"grpc"}})",
+        {u"/upstream/scheme: must be one of: http, https"_s});
+    row("consistent hashing", "PUT", "/admin/routes/v-route", http + R"("nodes":{"10.0.0.1:80":1},"hash_on":"header","key":"x"}})",
+        {u"/upstream/hash_on: is not supported"_s, u"/upstream/key: is not supported"_s});
+    row("rewrite without upstream_host", "PUT", "/admin/routes/v-route", http + R"("nodes":{"10.0.0.1:80":1},"pass_host":"rewrite"}})",
+        {u"/upstream/upstream_host: is required"_s});
+    row("upstream_host with a line break", "PUT", "/admin/routes/v-route",
+        http + R"("nodes":{"10.0.0.1:80":1},"pass_host":"rewrite","upstream_host":"a\r\nX-Evil: 1"}})", {u"/upstream/upstream_host: must be a host name"_s});
+    row("health check header with a line break", "PUT", "/admin/routes/v-route",
+        http + R"("nodes":{"10.0.0.1:80":1},"checks":{"active":{"req_headers":["X-A: 1\r\nX-Evil: 2"]}}}})",
+        {u"/upstream/checks/active/req_headers/0: must be \"Name: value\" on one line"_s});
+    row("health check counter out of range", "PUT", "/admin/routes/v-route",
+        http + R"("nodes":{"10.0.0.1:80":1},"checks":{"active":{"healthy":{"successes":300}}}}})",
+        {u"/upstream/checks/active/healthy/successes: must be <= 254"_s});
+    row("health check member misplaced", "PUT", "/admin/routes/v-route",
+        http + R"("nodes":{"10.0.0.1:80":1},"checks":{"passive":{"healthy":{"http_failures":3}}}}})",
+        {u"/upstream/checks/passive/healthy/http_failures: is not a field of checks.passive.healthy"_s});
+    row("health check status out of range", "PUT", "/admin/routes/v-route",
+        http + R"("nodes":{"10.0.0.1:80":1},"checks":{"active":{"unhealthy":{"http_statuses":[500,99]}}}}})",
+        {u"/upstream/checks/active/unhealthy/http_statuses/1: must be >= 200"_s});
+    row("consumer group", "PUT", "/admin/consumers/v-user", R"({"group_id":"g","plugins":{"key-auth":{"key":"v-key"}}})",
+        {u"/group_id: is not supported"_s});
+    row("consumer key not a string", "PUT", "/admin/consumers/v-user", R"({"plugins":{"key-auth":{"key":5}}})",
+        {u"/plugins/key-auth/key: must be a string"_s});
+    row("global rule with a route member", "PUT", "/admin/global_rules/v-rule", R"({"uri":"/x","plugins":{}})",
+        {u"/uri: is not a field of a global rule"_s});
+    row("id in the body not a string", "PUT", "/admin/routes/v-route", R"({"id":5,)" + v + events + '}', {u"/id: '(not a string)' differs"_s});
+    row("id in a POST body not a string", "POST", "/admin/routes", R"({"id":5,)" + v + events + '}', {u"/id: must be a string"_s});
+    row("username in the body differs", "PUT", "/admin/consumers/v-user", R"({"username":"other","plugins":{}})", {u"/username: 'other' differs"_s});
+    row("a patch changes the id", "PATCH", "/admin/routes/products-get", R"({"id":"other"})", {u"/id: a patch cannot change the id"_s});
+
+    // Sizes (ResourceLimits): past each one a 400 names the member and the bound.
+    row("uri past max_uri_length", "PUT", "/admin/routes/v-route", R"({"uri":"/)" + QByteArray(4096, 'u') + R"(",)" + events + '}',
+        {u"/uri: must have at most 4096 characters"_s});
+    row("name past max_name_length", "PUT", "/admin/routes/v-route", R"({"name":")" + QByteArray(101, 'n') + R"(",)" + v + events + '}',
+        {u"/name: must have at most 100 characters"_s});
+    row("desc past max_desc_length", "PUT", "/admin/consumers/v-user", R"({"desc":")" + QByteArray(257, 'd') + R"(","plugins":{}})",
+        {u"/desc: must have at most 256 characters"_s});
+    QByteArray hosts, vars, nodes, labels;
+    for (int i = 0; i < 33; ++i) {
+        hosts += (i ? "," : "") + QByteArray("\"h") + QByteArray::number(i) + ".example\"";
+        vars += (i ? "," : "") + QByteArray(R"(["arg_a","==",")") + QByteArray::number(i) + "\"]";
+        labels += (i ? "," : "") + QByteArray("\"l") + QByteArray::number(i) + "\":\"x\"";
+    }
+    for (int i = 0; i < 257; ++i)
+        nodes += (i ? "," : "") + QByteArray("\"10.0.") + QByteArray::number(i / 250) + '.' + QByteArray::number(i % 250) + ":80\":1";
+    row("hosts past max_hosts", "PUT", "/admin/routes/v-route", "{" + v + events + R"(,"hosts":[)" + hosts + "]}",
+        {u"/hosts: must have at most 32 items"_s});
+    row("vars past max_vars", "PUT", "/admin/routes/v-route", "{" + v + events + R"(,"vars":[)" + vars + "]}",
+        {u"/vars: must have at most 32 items"_s});
+    row("labels past max_labels", "PUT", "/admin/routes/v-route", "{" + v + events + R"(,"labels":{)" + labels + "}}",
+        {u"/labels: must have at most 32 members"_s});
+    row("label past max_label_length", "PUT", "/admin/routes/v-route", "{" + v + events + R"(,"labels":{"a":")" + QByteArray(257, 'x') + "\"}}",
+        {u"/labels/a: must have at most 256 characters"_s});
+    row("nodes past max_nodes", "PUT", "/admin/upstreams/v-upstream", R"({"type":"http","nodes":{)" + nodes + "}}",
+        {u"/nodes: must have at most 256 members"_s});
 }
 
 void tst_AdminApi::validation()
@@ -722,6 +872,152 @@ void tst_AdminApi::deletingAnUpstreamInUseIsRefused()
     VERIFY_STATUS(admin("DELETE", "/admin/upstreams/used-upstream"), 204);
     QCOMPARE(configVersion(), version + 2);
     VERIFY_PROBLEM(gateway("GET", "/uses-upstream"), 404);
+}
+
+void tst_AdminApi::patchResultIsValidatedWhole_data()
+{
+    QTest::addColumn<QByteArray>("patch");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("removes the upstream") << QByteArray(R"({"upstream":null})") << u"/upstream: is required"_s;
+    QTest::newRow("removes the uri") << QByteArray(R"({"uri":null})") << u"/uri: is required"_s;
+    QTest::newRow("removes the collection") << QByteArray(R"({"upstream":{"collection":null}})") << u"/upstream/collection: is required"_s;
+    QTest::newRow("merges into a different upstream type") << QByteArray(R"({"upstream":{"type":"events"}})")
+                                                           << u"/upstream/collection: only command and query upstreams name a collection"_s;
+    QTest::newRow("plugins as a list") << QByteArray(R"({"plugins":["key-auth"]})") << u"/plugins: must be an object"_s;
+    QTest::newRow("methods as a string") << QByteArray(R"({"methods":"GET"})") << u"/methods: must be an array"_s;
+    QTest::newRow("an unknown member") << QByteArray(R"({"plugns":{}})") << u"/plugns: is not a field of a route"_s;
+    QTest::newRow("a broken vars term") << QByteArray(R"({"vars":[["arg_x","??","1"]]})") << u"/vars/0/1: must be one of"_s;
+}
+
+void tst_AdminApi::patchResultIsValidatedWhole()
+{
+    QFETCH(QByteArray, patch);
+    QFETCH(QString, error);
+    const QJsonObject before = admin("GET", "/admin/routes/products-get").json();
+    const qint64 version = configVersion();
+    const Reply r = admin("PATCH", "/admin/routes/products-get", patch);
+    VERIFY_PROBLEM(r, 400);
+    QVERIFY2(anyContains(errorsOf(r), error), r.body.constData());
+    QCOMPARE(configVersion(), version);
+    QCOMPARE(admin("GET", "/admin/routes/products-get").json(), before);
+}
+
+void tst_AdminApi::acceptedShapes_data()
+{
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("body");
+    auto row = [](const char *name, const char *path, const char *body) { QTest::newRow(name) << QByteArray(path) << QByteArray(body); };
+    row("route with every APISIX member Gatehouse has", "/admin/routes/shape-route", R"({"name":"shape","desc":"every member",
+        "labels":{"team":"core","tier":"1"},"uri":"/shape/*","methods":["GET","HEAD","POST"],"priority":-3,"status":0,
+        "host":"api.example.com","hosts":["*.example.org"],"enable_websocket":false,
+        "vars":[["arg_v","==","2"],["http_x_region","~~","^eu-"],["cookie_tier","!","in",["bronze"]],["remote_addr","~*","^10\\."]],
+        "plugins":{"request-id":{},"key-auth":{"header":"X-Key"},"limit-count":{"count":5,"time_window":60}},
+        "upstream":{"type":"query","collection":"products","name":"reads","desc":"the read side"}})");
+    row("route to an http upstream with every member", "/admin/routes/shape-http", R"({"uri":"/shape-http/*",
+        "upstream":{"type":"http","nodes":[{"host":"10.0.0.7","port":8443,"weight":3},{"host":"[::1]","port":8443}],
+                    "scheme":"https","tls":{"verify":true},"timeout":{"connect":0.5,"send":2,"read":30},"retries":2,"retry_timeout":5,
+                    "pass_host":"rewrite","upstream_host":"backend.internal","keepalive_pool":{"size":16,"idle_timeout":30,"requests":500},
+                    "checks":{"active":{"type":"https","timeout":2,"http_path":"/health","host":"backend.internal",
+                                        "req_headers":["X-Probe: yes"],"healthy":{"interval":2,"http_statuses":[200],"successes":2},
+                                        "unhealthy":{"interval":1,"http_statuses":[500,503],"http_failures":3,"tcp_failures":2,"timeouts":2}},
+                              "passive":{"type":"http","healthy":{"http_statuses":[200,201],"successes":3},
+                                         "unhealthy":{"http_statuses":[502],"http_failures":3,"tcp_failures":2,"timeouts":3,"interval":5}}}}})");
+    row("route with an IPv6 node", "/admin/routes/shape-v6", R"({"uri":"/shape-v6","upstream":{"type":"http","nodes":{"[::1]:8080":1}}})");
+    row("named function upstream", "/admin/upstreams/shape-up", R"({"type":"function","function":"resize","name":"resizer",
+        "desc":"images","labels":{"owner":"media"}})");
+    row("consumer with every credential", "/admin/consumers/shape-user", R"({"desc":"all of them","labels":{"plan":"gold"},
+        "plugins":{"key-auth":{"key":"shape-key"},"basic-auth":{"username":"shape","password":"pw"},
+                   "jwt-auth":{"key":"shape-jwt","secret":"s3cret","algorithm":"HS512","exp":600}}})");
+    row("global rule with a description", "/admin/global_rules/shape-rule", R"({"desc":"trace everything","plugins":{"request-id":{"header_name":"X-Shape"}}})");
+}
+
+void tst_AdminApi::acceptedShapes()
+{
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, body);
+    const qint64 version = configVersion();
+    const Reply created = admin("PUT", path, body);
+    VERIFY_STATUS(created, 201);
+    const QJsonObject sent = fromJson(body);
+    for (auto it = sent.begin(); it != sent.end(); ++it)
+        QCOMPARE(created.json().value(it.key()), it.value());
+    const Reply got = admin("GET", path);
+    QVERIFY(!got.json().contains(u"problems"_s));
+    // What a GET gave (with the engine's own members) can be PUT back as it is.
+    VERIFY_STATUS(admin("PUT", path, toJson(got.json())), 200);
+    VERIFY_STATUS(admin("DELETE", path), 204);
+    QCOMPARE(configVersion(), version + 3);
+}
+
+void tst_AdminApi::pluginsListIsNoAuthBypass()
+{
+    // Defect 4: "plugins":["key-auth"] was stored as no plugins at all and the route served
+    // without authentication. Now it is refused, through either door, and nothing is served.
+    const qint64 version = configVersion();
+    for (const QByteArray &plugins : {QByteArray(R"(["key-auth"])"), QByteArray(R"("key-auth")"), QByteArray(R"([{"key-auth":{}}])")}) {
+        const Reply r = admin("PUT", "/admin/routes/guarded",
+                              R"({"uri":"/guarded/*","methods":["GET"],"plugins":)" + plugins + R"(,"upstream":{"type":"events"}})");
+        VERIFY_PROBLEM(r, 400);
+        QCOMPARE(errorsOf(r), QStringList{u"/plugins: must be an object"_s});
+        VERIFY_PROBLEM(gateway("GET", "/guarded/x?limit=1"), 404);
+
+        QJsonObject config = fromJson(admin("GET", "/admin/config/export").body);
+        QJsonArray routes = config.value(u"routes"_s).toArray();
+        routes.append(fromJson(R"({"id":"guarded","uri":"/guarded/*","methods":["GET"],"plugins":)" + plugins + R"(,"upstream":{"type":"events"}})"));
+        config.insert(u"routes"_s, routes);
+        const Reply imported = admin("PUT", "/admin/config", config);
+        VERIFY_PROBLEM(imported, 400);
+        QCOMPARE(errorsOf(imported), QStringList{u"/routes/%1/plugins: must be an object"_s.arg(routes.size() - 1)});
+        VERIFY_PROBLEM(gateway("GET", "/guarded/x?limit=1"), 404);
+    }
+    QCOMPARE(configVersion(), version);
+
+    // The object form is the one that means key-auth: a key is needed.
+    VERIFY_STATUS(admin("PUT", "/admin/routes/guarded", R"({"uri":"/guarded/*","methods":["GET"],"plugins":{"key-auth":{}},"upstream":{"type":"events"}})"), 201);
+    VERIFY_PROBLEM(gateway("GET", "/guarded/x?limit=1"), 401);
+    VERIFY_STATUS(admin("DELETE", "/admin/routes/guarded"), 204);
+}
+
+void tst_AdminApi::schemasAreServed()
+{
+    const Reply all = admin("GET", "/admin/schemas");
+    VERIFY_STATUS(all, 200);
+    QStringList names;
+    for (const QJsonValue &v : all.json().value(u"items"_s).toArray())
+        names.append(v.toObject().value(u"name"_s).toString());
+    QCOMPARE(names, (QStringList{u"routes"_s, u"upstreams"_s, u"consumers"_s, u"global_rules"_s, u"config"_s}));
+    const QJsonObject limits = all.json().value(u"limits"_s).toObject();
+    QCOMPARE(limits.value(u"max_routes"_s).toInt(), 10000);
+    QCOMPARE(limits.value(u"max_uri_length"_s).toInt(), 4096);
+
+    for (const QString &kind : {u"routes"_s, u"upstreams"_s, u"consumers"_s, u"global_rules"_s}) {
+        const Reply one = admin("GET", "/admin/schemas/" + kind.toUtf8());
+        VERIFY_STATUS(one, 200);
+        // A document any JSON Schema tool can read, and the engine's own validator compiles.
+        QStringList errors;
+        const JsonSchema schema = JsonSchema::compile(one.json(), &errors);
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(u'\n')));
+        QCOMPARE(one.json().value(u"type"_s).toString(), u"object"_s);
+        QVERIFY(one.json().value(u"additionalProperties"_s).isObject());   // closed, with a message
+        // Everything stored validates against what is served.
+        for (const QJsonValue &v : admin("GET", "/admin/" + kind.toUtf8()).json().value(u"items"_s).toArray()) {
+            const QList<SchemaViolation> violations = schema.validate(v);
+            QVERIFY2(violations.isEmpty(), qPrintable(kind + u": "_s + violations.value(0).path + u" "_s + violations.value(0).message));
+        }
+    }
+    // The plugins of a route are those of /admin/plugins, with the same schemas.
+    const QJsonObject routePlugins = admin("GET", "/admin/schemas/routes").json().value(u"properties"_s).toObject()
+                                         .value(u"plugins"_s).toObject().value(u"properties"_s).toObject();
+    for (const PluginDescriptor &d : PluginRegistry::all())
+        QCOMPARE(routePlugins.value(d.name).toObject(), admin("GET", "/admin/plugins/" + d.name.toUtf8()).json().value(u"schema"_s).toObject());
+    QCOMPARE(routePlugins.size(), PluginRegistry::all().size());
+    const QJsonObject config = admin("GET", "/admin/schemas/config").json();
+    QCOMPARE(config.value(u"required"_s).toArray().size(), 4);
+
+    VERIFY_PROBLEM(admin("GET", "/admin/schemas/nope"), 404);
+    const Reply post = admin("POST", "/admin/schemas", "{}");
+    VERIFY_PROBLEM(post, 405);
+    QCOMPARE(post.header("allow"), QByteArrayLiteral("GET"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1234,6 +1530,236 @@ void tst_AdminApi::hotReloadUnderLoad()
     const QJsonArray routes = admin("GET", "/admin/routes").json().value(u"items"_s).toArray();
     for (const QString &id : idsOf(routes, u"id"_s))
         QVERIFY2(!id.startsWith(u"hot-"_s), qPrintable(id));
+}
+
+// ---------------------------------------------------------------------------------------------
+// a whole configuration (defect 5)
+
+void tst_AdminApi::configImportRefusals_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QStringList>("errors");   // each must be one of the answer's errors
+    QTest::addColumn<QString>("detail");
+
+    const QByteArray rest = R"("upstreams":[],"consumers":[],"global_rules":[])";
+    const QStringList missing{u"/upstreams: is required"_s, u"/consumers: is required"_s, u"/global_rules: is required"_s};
+    auto row = [](const char *name, const QByteArray &body, const QStringList &errors, const QString &detail = {}) {
+        QTest::newRow(name) << body << errors << detail;
+    };
+    // Each of these answered 200 and deleted every route.
+    row("routes as a string", R"({"routes":"x"})", QStringList{u"/routes: must be an array"_s} + missing);
+    row("routes as an object", R"({"routes":{"a":1}})", QStringList{u"/routes: must be an array"_s} + missing);
+    row("a misspelt section", R"({"rotues":[]})",
+        QStringList{u"/rotues: is not a section of a configuration (routes, upstreams, consumers, global_rules)"_s, u"/routes: is required"_s} + missing);
+    row("sections left out", R"({"routes":[]})", missing);
+    row("nothing at all", "{}", QStringList{u"/routes: is required"_s} + missing);
+    row("a route that is not an object", R"({"routes":["r"],)" + rest + '}', {u"/routes/0: must be an object"_s});
+    row("a route without an id", R"({"routes":[{"uri":"/a","upstream":{"type":"events"}}],)" + rest + '}', {u"/routes/0/id: is required"_s});
+    row("an id used twice", R"({"routes":[{"id":"a","uri":"/a","upstream":{"type":"events"}},{"id":"a","uri":"/b","upstream":{"type":"events"}}],)"
+        + rest + '}', {u"/routes/1/id: 'a' is used twice"_s});
+    row("plugins as a list", R"({"routes":[{"id":"a","uri":"/a","plugins":["key-auth"],"upstream":{"type":"events"}}],)" + rest + '}',
+        {u"/routes/0/plugins: must be an object"_s});
+    row("an upstream_id to nowhere", R"({"routes":[{"id":"a","uri":"/a","upstream_id":"nope"}],)" + rest + '}',
+        {u"/routes/0/upstream_id: no upstream 'nope'"_s});
+    row("one key for two consumers", R"({"routes":[],"upstreams":[],"global_rules":[],"consumers":[
+        {"username":"a","plugins":{"key-auth":{"key":"same"}}},{"username":"b","plugins":{"key-auth":{"key":"same"}}}]})",
+        {u"/consumers/1/plugins/key-auth/key: is already the credential of consumer 'a'"_s});
+    row("a format version from the future", R"({"gatehouse_config":2,"routes":[],)" + rest + '}', {u"/gatehouse_config: must be 1"_s});
+    row("apisix.yaml without every section", "routes: []\n#END\n", missing);
+    row("apisix.yaml with plugins as a list",
+        "routes:\n  - {\"id\":\"a\",\"uri\":\"/a\",\"plugins\":[\"key-auth\"],\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{\"10.0.0.1:80\":1}}}\n"
+        "upstreams: []\nconsumers: []\nglobal_rules: []\n#END\n",
+        {u"/routes/0/plugins: must be an object"_s});
+    row("apisix.yaml with a member Gatehouse does not have",
+        "routes:\n  - {\"id\":\"a\",\"uris\":[\"/a\",\"/b\"],\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{\"10.0.0.1:80\":1}}}\n"
+        "upstreams: []\nconsumers: []\nglobal_rules: []\n#END\n",
+        {u"/routes/0/uris: is not supported: give one uri per route"_s, u"/routes/0/uri: is required"_s});
+    row("a JSON array", "[]", {}, u"only the one-object-per-line form"_s);
+    row("broken JSON", R"({"routes":[)", {}, u"not valid JSON"_s);
+}
+
+void tst_AdminApi::configImportRefusals()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QStringList, errors);
+    QFETCH(QString, detail);
+    const qint64 version = configVersion();
+    QHash<QString, QJsonArray> before;
+    for (const QString &kind : {u"routes"_s, u"upstreams"_s, u"consumers"_s, u"global_rules"_s})
+        before.insert(kind, admin("GET", "/admin/" + kind.toUtf8()).json().value(u"items"_s).toArray());
+
+    const Reply r = admin("PUT", "/admin/config", body);
+    VERIFY_PROBLEM(r, 400);
+    const QStringList listed = errorsOf(r);
+    for (const QString &e : std::as_const(errors))
+        QVERIFY2(listed.contains(e), qPrintable(u"expected \""_s + e + u"\"; got: "_s + listed.join(u" | ")));
+    QCOMPARE(listed.size(), errors.size());
+    if (!detail.isEmpty())
+        QVERIFY2(r.json().value(u"detail"_s).toString().contains(detail), r.body.constData());
+
+    // Nothing changed: the same resources, the same version, still served.
+    QCOMPARE(configVersion(), version);
+    for (auto it = before.cbegin(); it != before.cend(); ++it)
+        QCOMPARE(admin("GET", "/admin/" + it.key().toUtf8()).json().value(u"items"_s).toArray(), it.value());
+    VERIFY_STATUS(gateway("GET", "/api/products?limit=1"), 200);
+}
+
+void tst_AdminApi::explicitlyEmptyConfiguration()
+{
+    // Emptying the gateway takes saying so, section by section; then the export restores it.
+    const QByteArray saved = admin("GET", "/admin/config/export").body;
+    QVERIFY(!fromJson(saved).value(u"routes"_s).toArray().isEmpty());
+    const qint64 version = configVersion();
+
+    const Reply emptied = admin("PUT", "/admin/config", R"({"routes":[],"upstreams":[],"consumers":[],"global_rules":[]})");
+    VERIFY_STATUS(emptied, 200);
+    QCOMPARE(emptied.json().value(u"imported"_s).toObject(),
+             (QJsonObject{{u"routes"_s, 0}, {u"upstreams"_s, 0}, {u"consumers"_s, 0}, {u"global_rules"_s, 0}}));
+    QCOMPARE(configVersion(), version + 4);   // one per kind
+    QCOMPARE(admin("GET", "/admin/routes").json().value(u"total"_s).toInt(), 0);
+    VERIFY_PROBLEM(gateway("GET", "/api/products?limit=1"), 404);
+
+    const Reply restored = admin("PUT", "/admin/config", saved);
+    VERIFY_STATUS(restored, 200);
+    QCOMPARE(admin("GET", "/admin/routes").json().value(u"total"_s).toInt(), fromJson(saved).value(u"routes"_s).toArray().size());
+    VERIFY_STATUS(gateway("GET", "/api/products?limit=1"), 200);
+    QCOMPARE(withoutTimes(admin("GET", "/admin/routes/products-get").json()), m_productsGet);
+}
+
+namespace {
+// Warnings of the gatehouse.gateway category, collected while a test runs.
+QMutex g_logMutex;
+QStringList g_gatewayWarnings;
+QtMessageHandler g_previousHandler = nullptr;
+
+void collectGatewayWarnings(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (type == QtWarningMsg && context.category && QByteArrayView(context.category) == "gatehouse.gateway") {
+        QMutexLocker lock(&g_logMutex);
+        g_gatewayWarnings.append(message);
+    }
+    if (g_previousHandler)
+        g_previousHandler(type, context, message);
+}
+
+int warningsAbout(const QString &needle)
+{
+    QMutexLocker lock(&g_logMutex);
+    return int(std::count_if(g_gatewayWarnings.cbegin(), g_gatewayWarnings.cend(), [&](const QString &m) { return m.contains(needle); }));
+}
+
+// Writes resources into config.db the way an older version (or another tool) left them.
+bool storeRaw(const QString &dataDir, const QString &kind, const QList<QJsonObject> &bodies)
+{
+    ConfigStore store;
+    QString error;
+    if (!store.open(QDir(dataDir).filePath(u"config.db"_s), &error)) {
+        qWarning("%s", qPrintable(error));
+        return false;
+    }
+    QList<ConfigStore::Resource> puts;
+    for (const QJsonObject &b : bodies)
+        puts.append({b.value(kind == u"consumers"_s ? u"username"_s : u"id"_s).toString(), toJson(b), 1700000000, 1700000000});
+    return store.commitChange(kind, puts, {}) > 0;
+}
+} // namespace
+
+void tst_AdminApi::storedConfigurationFailsClosed()
+{
+    const qint64 position = createProduct(u"closed-1"_s);
+    QVERIFY(position > 0);
+    QVERIFY(readModelReached(position));
+
+    m_listeners.close();
+    m_engine.stop();
+    QJsonObject brokenGet = m_productsGet;
+    brokenGet.insert(u"plugins"_s, QJsonArray{u"key-auth"_s});   // what defect 4 let through
+    QVERIFY(storeRaw(m_dir.path(), u"routes"_s, {
+        brokenGet,
+        fromJson(R"({"id":"fc-below","uri":"/api/*","priority":-100,"plugins":{},"upstream":{"type":"events"}})"),
+        fromJson(R"({"id":"fc-uses","uri":"/fc-uses","plugins":{},"upstream_id":"fc-up"})"),
+        fromJson(R"({"id":"fc-teleport","uri":"/fc-teleport","plugins":{"key-auth":{},"teleport":{}},"upstream":{"type":"events"}})")}));
+    QVERIFY(storeRaw(m_dir.path(), u"upstreams"_s, {fromJson(R"({"id":"fc-up","type":"http","nodes":{"10.0.0.1:80":1},"hash_on":"header"})")}));
+    QVERIFY(storeRaw(m_dir.path(), u"consumers"_s, {fromJson(R"({"username":"fc-user","plugins":{"key-auth":{"key":"fc-key","scope":"all"}}})"),
+                                                    fromJson(R"({"username":"fc-good","plugins":{"key-auth":{"key":"fc-good-key"}}})")}));
+    {
+        QMutexLocker lock(&g_logMutex);
+        g_gatewayWarnings.clear();
+    }
+    g_previousHandler = qInstallMessageHandler(collectGatewayWarnings);
+    const auto restoreHandler = qScopeGuard([] { qInstallMessageHandler(g_previousHandler); });
+    startEngine();   // the engine starts; what cannot be applied fails closed
+    if (QTest::currentTestFailed())
+        return;
+
+    // The route is not served: not without its plugins, not by the catch-all below it.
+    for (const Headers &headers : {Headers{}, Headers{{"apikey", "fc-good-key"}}}) {
+        const Reply r = gateway("GET", "/api/products/closed-1", {}, headers);
+        VERIFY_PROBLEM(r, 503);
+        QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:route-misconfigured"_s);
+        QCOMPARE(r.json().value(u"route"_s).toString(), u"products-get"_s);
+    }
+    const QJsonObject stored = admin("GET", "/admin/routes/products-get").json();
+    QCOMPARE(stored.value(u"plugins"_s), QJsonValue(QJsonArray{u"key-auth"_s}));   // as stored, for the operator to see
+    QCOMPARE(stored.value(u"problems"_s).toArray(), QJsonArray{u"/plugins: must be an object"_s});
+    VERIFY_STATUS(gateway("GET", "/api/products?limit=1"), 200);   // the rest is served
+
+    // A plugin this build does not have; an upstream with a member it cannot apply.
+    const Reply teleport = gateway("GET", "/fc-teleport?limit=1");
+    VERIFY_PROBLEM(teleport, 503);
+    QVERIFY2(admin("GET", "/admin/routes/fc-teleport").json().value(u"problems"_s).toArray().first().toString()
+                 .startsWith(u"/plugins/teleport: unknown plugin"_s), "names the plugin");
+    VERIFY_PROBLEM(gateway("GET", "/fc-uses"), 503);
+    QVERIFY(admin("GET", "/admin/upstreams/fc-up").json().value(u"problems"_s).toArray().first().toString().startsWith(u"/hash_on: is not supported"_s));
+    QVERIFY(admin("GET", "/admin/routes/fc-uses").json().value(u"problems"_s).toArray().first().toString()
+                .startsWith(u"/upstream_id: upstream 'fc-up' cannot be applied"_s));
+    const QJsonArray listed = admin("GET", "/admin/routes").json().value(u"items"_s).toArray();
+    int withProblems = 0;
+    for (const QJsonValue &v : listed)
+        withProblems += v.toObject().contains(u"problems"_s) ? 1 : 0;
+    QCOMPARE(withProblems, 3);
+
+    // Unrelated changes go on; the broken consumer logs nobody in, the good one does.
+    VERIFY_STATUS(admin("PUT", "/admin/routes/fc-guarded", R"({"uri":"/fc-guarded","plugins":{"key-auth":{}},"upstream":{"type":"events"}})"), 201);
+    VERIFY_PROBLEM(gateway("GET", "/fc-guarded?limit=1", {}, {{"apikey", "fc-key"}}), 401);
+    VERIFY_STATUS(gateway("GET", "/fc-guarded?limit=1", {}, {{"apikey", "fc-good-key"}}), 200);
+    QCOMPARE(admin("GET", "/admin/consumers/fc-user").json().value(u"problems"_s).toArray(),
+             QJsonArray{u"/plugins/key-auth/scope: is not allowed"_s});
+
+    // Each cause was logged once, not per request nor per change.
+    for (const QString &id : {u"products-get"_s, u"fc-teleport"_s, u"fc-uses"_s, u"fc-up"_s, u"fc-user"_s})
+        QCOMPARE(warningsAbout(id + u" is not applied"_s), 1);
+
+    // Repaired through the admin API, each is served (or usable) again.
+    VERIFY_STATUS(admin("PUT", "/admin/routes/products-get", m_productsGet), 200);
+    QVERIFY(!admin("GET", "/admin/routes/products-get").json().contains(u"problems"_s));
+    VERIFY_STATUS(gateway("GET", "/api/products/closed-1"), 200);
+    VERIFY_STATUS(admin("PUT", "/admin/upstreams/fc-up", R"({"type":"events"})"), 200);
+    VERIFY_STATUS(gateway("GET", "/fc-uses?limit=1"), 200);
+    VERIFY_STATUS(admin("PATCH", "/admin/consumers/fc-user", R"({"plugins":{"key-auth":{"scope":null}}})"), 200);
+    VERIFY_STATUS(gateway("GET", "/fc-guarded?limit=1", {}, {{"apikey", "fc-key"}}), 200);
+    for (const QByteArray path : {"/admin/routes/fc-teleport", "/admin/routes/fc-uses", "/admin/routes/fc-below", "/admin/routes/fc-guarded",
+                                  "/admin/upstreams/fc-up", "/admin/consumers/fc-user", "/admin/consumers/fc-good"})
+        VERIFY_STATUS(admin("DELETE", path), 204);
+    VERIFY_PROBLEM(gateway("GET", "/api/other"), 404);
+}
+
+void tst_AdminApi::brokenGlobalRuleFailsEveryRequest()
+{
+    m_listeners.close();
+    m_engine.stop();
+    QVERIFY(storeRaw(m_dir.path(), u"global_rules"_s, {fromJson(R"({"id":"fc-rule","plugins":["key-auth"]})")}));
+    startEngine();
+    if (QTest::currentTestFailed())
+        return;
+    for (const QByteArray target : {"/events?limit=1", "/api/products?limit=1", "/no-route-here"}) {
+        const Reply r = gateway("GET", target);
+        VERIFY_PROBLEM(r, 503);
+        QCOMPARE(r.json().value(u"global_rule"_s).toString(), u"fc-rule"_s);
+    }
+    QCOMPARE(admin("GET", "/admin/global_rules/fc-rule").json().value(u"problems"_s).toArray(), QJsonArray{u"/plugins: must be an object"_s});
+    VERIFY_STATUS(admin("DELETE", "/admin/global_rules/fc-rule"), 204);
+    VERIFY_STATUS(gateway("GET", "/events?limit=1"), 200);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 // and refusing invalid files with every error listed.
 #include "gateway/configexport.h"
 #include "gateway/defaultroutes.h"
+#include "gateway/resourceschemas.h"
 #include "gateway/route.h"
 
 #include "engineprocess.h"
@@ -142,6 +143,8 @@ private slots:
     void parseRejects_data();
     void parseRejects();
     void parseSkipsCommentsAndStopsAtEnd();
+    void readDocumentKeepsWhatItCannotRead_data();
+    void readDocumentKeepsWhatItCannotRead();
 
     void cliExportImportRoundTrip();
     void cliImportedConfigurationIsServed();
@@ -233,11 +236,12 @@ void tst_ConfigExport::addConfigurations()
     QTest::newRow("route without a hosts member") << obj(R"({"routes":[
         {"id":"r-nohosts","uri":"/nohosts","plugins":{},"upstream":{"type":"events"}},
         {"id":"r-nohosts-http","uri":"/nohosts-http","plugins":{},"upstream":{"type":"http","nodes":{"127.0.0.1:1":1}}}]})");
-    // Internal upstreams accept any further members; the export promises to keep what they were.
+    // An internal upstream's members travel as labels; the export keeps what they were,
+    // objects included.
     QTest::newRow("internal upstream with non-string members") << obj(R"({
         "routes":[{"id":"r-extra","uri":"/extra","hosts":[],"plugins":{},
-                   "upstream":{"type":"query","collection":"products","timeout":{"read":5},"retries":2}}],
-        "upstreams":[{"id":"u-extra","type":"function","function":"f","timeout":30,"retry":true}]})");
+                   "upstream":{"type":"query","collection":"products","name":"reads","labels":{"tier":"1","zone":"eu"}}}],
+        "upstreams":[{"id":"u-extra","type":"function","function":"f","desc":"resizes","labels":{"owner":"media"}}]})");
 }
 
 void tst_ConfigExport::jsonRoundTrip()
@@ -251,11 +255,15 @@ void tst_ConfigExport::jsonRoundTrip()
     QCOMPARE(root.value(u"gatehouse_config"_s).toInt(), 1);
     QCOMPARE(root.value(u"config_version"_s).toInteger(), 42);
 
-    ConfigExport::Resources out;
     QString error;
-    QVERIFY2(ConfigExport::parse(file, &out, &error), qPrintable(error));
+    const std::optional<QJsonObject> document = ConfigExport::readDocument(file, &error);
+    QVERIFY2(document, qPrintable(error));
+    const ConfigExport::Resources out = ConfigExport::sections(*document);
     const QByteArray diff = difference(out, expectedAfterRoundTrip(in));
     QVERIFY2(diff.isEmpty(), diff.constData());
+    // What the export writes is a configuration the import takes.
+    const QStringList invalid = ResourceSchemas::defaults()->validate(u"config"_s, *document);
+    QVERIFY2(invalid.isEmpty(), qPrintable(invalid.join(u'\n')));
 }
 
 void tst_ConfigExport::apisixRoundTrip()
@@ -263,11 +271,14 @@ void tst_ConfigExport::apisixRoundTrip()
     QFETCH(QJsonObject, config);
     const ConfigExport::Resources in = toResources(config);
     const QByteArray yaml = ConfigExport::toApisixYaml(in, kEngineAddress);
-    ConfigExport::Resources out;
     QString error;
-    QVERIFY2(ConfigExport::parse(yaml, &out, &error), qPrintable(error + u"\n"_s + QString::fromUtf8(yaml)));
+    const std::optional<QJsonObject> document = ConfigExport::readDocument(yaml, &error);
+    QVERIFY2(document, qPrintable(error + u"\n"_s + QString::fromUtf8(yaml)));
+    const ConfigExport::Resources out = ConfigExport::sections(*document);
     const QByteArray diff = difference(out, expectedAfterRoundTrip(in));
     QVERIFY2(diff.isEmpty(), QByteArray(diff + "\nfile:\n" + yaml).constData());
+    const QStringList invalid = ResourceSchemas::defaults()->validate(u"config"_s, *document);
+    QVERIFY2(invalid.isEmpty(), qPrintable(invalid.join(u'\n')));
 
     // Reading it a second time and writing again gives the same file.
     QCOMPARE(ConfigExport::toApisixYaml(out, kEngineAddress), yaml);
@@ -415,16 +426,49 @@ void tst_ConfigExport::parseRejects_data()
     QTest::newRow("broken JSON on an item line") << QByteArray("routes:\n  - {\"id\": }\n#END\n") << u"line 2"_s;
     QTest::newRow("item before any section") << QByteArray("  - {\"id\":\"x\"}\n#END\n") << u"line 1"_s;
     QTest::newRow("broken JSON form") << QByteArray("{\"routes\": [") << u"not valid JSON"_s;
+    QTest::newRow("a JSON array") << QByteArray("[]") << u"line 1"_s;
+    // Read strictly, like every JSON the engine takes in: one meaning or none.
+    QTest::newRow("a section twice") << QByteArray(R"({"routes":[],"routes":[{"id":"x"}],"upstreams":[],"consumers":[],"global_rules":[]})")
+                                     << u"not valid JSON"_s;
+    QTest::newRow("a lenient number") << QByteArray(R"({"routes":[{"id":"r","uri":"/r","priority":1.,"upstream":{"type":"events"}}]})")
+                                      << u"not valid JSON"_s;
+    QTest::newRow("a member twice on an item line")
+        << QByteArray("routes:\n  - {\"id\":\"a\",\"plugins\":{},\"plugins\":{\"key-auth\":{}}}\n#END\n") << u"line 2"_s;
 }
 
 void tst_ConfigExport::parseRejects()
 {
     QFETCH(QByteArray, content);
     QFETCH(QString, error);
-    ConfigExport::Resources out;
     QString message;
-    QVERIFY(!ConfigExport::parse(content, &out, &message));
+    QVERIFY(!ConfigExport::readDocument(content, &message));
     QVERIFY2(message.contains(error), qPrintable(message));
+}
+
+// Defect 5 began here: a section of the wrong shape read as an empty one (and a misspelt
+// section as none), so the import replaced everything with nothing. The reader now hands on
+// what it was given, and the configuration schema names what is wrong.
+void tst_ConfigExport::readDocumentKeepsWhatItCannotRead_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QJsonObject>("document");
+    QTest::newRow("routes as a string") << QByteArray(R"({"routes":"x"})") << obj(R"({"routes":"x"})");
+    QTest::newRow("routes as an object") << QByteArray(R"({"routes":{"a":1}})") << obj(R"({"routes":{"a":1}})");
+    QTest::newRow("a misspelt section") << QByteArray(R"({"rotues":[]})") << obj(R"({"rotues":[]})");
+    QTest::newRow("items that are not objects") << QByteArray(R"({"routes":[1,"a",{"id":"r","create_time":5}]})")
+                                                << obj(R"({"routes":[1,"a",{"id":"r"}]})");
+    QTest::newRow("yaml sections given") << QByteArray("routes: []\nconsumers: []\n#END\n") << obj(R"({"routes":[],"consumers":[]})");
+}
+
+void tst_ConfigExport::readDocumentKeepsWhatItCannotRead()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QJsonObject, document);
+    QString error;
+    const std::optional<QJsonObject> read = ConfigExport::readDocument(content, &error);
+    QVERIFY2(read, qPrintable(error));
+    QCOMPARE(*read, document);
+    QVERIFY(!ResourceSchemas::defaults()->validate(u"config"_s, *read).isEmpty());
 }
 
 void tst_ConfigExport::parseSkipsCommentsAndStopsAtEnd()
@@ -436,9 +480,10 @@ void tst_ConfigExport::parseSkipsCommentsAndStopsAtEnd()
                                "consumers: []\n"
                                "#END\n"
                                "anything: after the end is not read\n";
-    ConfigExport::Resources out;
     QString error;
-    QVERIFY2(ConfigExport::parse(content, &out, &error), qPrintable(error));
+    const std::optional<QJsonObject> document = ConfigExport::readDocument(content, &error);
+    QVERIFY2(document, qPrintable(error));
+    const ConfigExport::Resources out = ConfigExport::sections(*document);
     QCOMPARE(out.value(u"routes"_s).size(), 1);
     // A plain APISIX route (no gatehouse labels) becomes an http upstream to the same nodes.
     const QJsonObject route = out.value(u"routes"_s).at(0).toObject();

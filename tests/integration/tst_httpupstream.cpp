@@ -503,11 +503,12 @@ void tst_HttpUpstream::activeChecksMarkDownAndUp()
     TestNode a("a"), b("b");
     QVERIFY(a.start() && b.start());
     Proxy proxy;
-    const QJsonObject interval{{QStringLiteral("interval"), 0.1}, {QStringLiteral("successes"), 2}, {QStringLiteral("http_failures"), 2}};
+    const QJsonObject healthy{{QStringLiteral("interval"), 0.1}, {QStringLiteral("successes"), 2}};
+    const QJsonObject unhealthy{{QStringLiteral("interval"), 0.1}, {QStringLiteral("http_failures"), 2}};
     QVERIFY(proxy.route({{QStringLiteral("nodes"), nodesObject({{a.address(), 1}, {b.address(), 1}})},
                          {QStringLiteral("checks"), QJsonObject{{QStringLiteral("active"), QJsonObject{
                               {QStringLiteral("http_path"), QStringLiteral("/health")}, {QStringLiteral("timeout"), 1},
-                              {QStringLiteral("healthy"), interval}, {QStringLiteral("unhealthy"), interval}}}}}}));
+                              {QStringLiteral("healthy"), healthy}, {QStringLiteral("unhealthy"), unhealthy}}}}}}));
     QCOMPARE(proxy.call("GET", "/").response.status, 200);   // the checker starts with the first request
 
     b.healthStatus = 503;

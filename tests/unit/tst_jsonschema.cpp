@@ -209,6 +209,34 @@ void tst_JsonSchema::validate_data()
     row("matrix", R"({"items":{"items":{"type":"integer"}}})", "[[1,2],[3,4.5]]",
         {u"/1/1: must be an integer"_s});
 
+    row("uniqueItems", R"({"uniqueItems":true})", R"(["a","b","a",1,1.0,{"x":1},{"x":1}])",
+        {u"/2: repeats item 0"_s, u"/4: repeats item 3"_s, u"/6: repeats item 5"_s});
+    row("uniqueItems ok", R"({"uniqueItems":true})", R"(["a","b",1,"1",[1],{"x":2}])", ok);
+    row("prefixItems", R"({"prefixItems":[{"type":"string"},{"enum":["==","in"]}],"items":{"type":"number"}})",
+        R"([1,"~",2,"x"])", {u"/0: must be a string"_s, u"/1: must be one of: ==, in"_s, u"/3: must be a number"_s});
+    row("prefixItems shorter array", R"({"prefixItems":[{"type":"string"},{"type":"string"}]})", R"(["a"])", ok);
+
+    // objects as a whole
+    row("minProperties", R"({"minProperties":1})", "{}", {u"(root): must have at least 1 members"_s});
+    row("maxProperties", R"({"maxProperties":1})", R"({"a":1,"b":2})", {u"(root): must have at most 1 members"_s});
+    row("propertyNames", R"({"propertyNames":{"pattern":"^[a-z]+:[0-9]+$"}})", R"({"a:1":1,"b":2})",
+        {u"/b: must match ^[a-z]+:[0-9]+$"_s});
+
+    // applicators
+    row("allOf", R"({"allOf":[{"minimum":1},{"maximum":3}]})", "5", {u"(root): must be <= 3"_s});
+    row("if then", R"({"if":{"properties":{"t":{"const":"q"}},"required":["t"]},"then":{"required":["c"]},"else":{"properties":{"c":false}}})",
+        R"({"t":"q"})", {u"/c: is required"_s});
+    row("if else", R"({"if":{"properties":{"t":{"const":"q"}},"required":["t"]},"then":{"required":["c"]},"else":{"properties":{"c":false}}})",
+        R"({"t":"e","c":"x"})", {u"/c: is not allowed"_s});
+    row("if without else", R"({"if":{"type":"string"},"then":{"minLength":2}})", "5", ok);
+    row("not", R"({"not":{"type":"string"}})", R"("s")", {u"(root): is not allowed"_s});
+    row("not passes", R"({"not":{"type":"string"}})", "1", ok);
+    row("errorMessage replaces everything below", R"({"properties":{"x":{"type":"object","required":["a","b"],"errorMessage":"needs a and b"}}})",
+        R"({"x":{}})", {u"/x: needs a and b"_s});
+    row("errorMessage on not", R"({"additionalProperties":{"not":{},"errorMessage":"unknown member"}})",
+        R"({"q":1})", {u"/q: unknown member"_s});
+    row("errorMessage silent when valid", R"({"type":"string","errorMessage":"text please"})", R"("t")", ok);
+
     // everything at once
     row("product, many violations", productSchema,
         R"({"name":"","price":-1,"sku":"bad","stock":1.5,"tags":["a",2],"extra":true,
@@ -344,6 +372,18 @@ void tst_JsonSchema::compileErrors_data()
     QTest::newRow("additionalProperties string")
         << QByteArray(R"({"additionalProperties":"no"})")
         << QStringList{u"/additionalProperties: a schema must be an object or a boolean"_s};
+    QTest::newRow("allOf not an array") << QByteArray(R"({"allOf":{}})")
+        << QStringList{u"/allOf: must be a non-empty array of schemas"_s};
+    QTest::newRow("bad schema inside allOf") << QByteArray(R"({"allOf":[{"type":"text"}]})")
+        << QStringList{u"/allOf/0/type: unknown type \"text\""_s};
+    QTest::newRow("not not a schema") << QByteArray(R"({"not":1})")
+        << QStringList{u"/not: a schema must be an object or a boolean"_s};
+    QTest::newRow("empty errorMessage") << QByteArray(R"({"errorMessage":""})")
+        << QStringList{u"/errorMessage: must be a non-empty string"_s};
+    QTest::newRow("uniqueItems not a boolean") << QByteArray(R"({"uniqueItems":1})")
+        << QStringList{u"/uniqueItems: must be a boolean"_s};
+    QTest::newRow("negative maxProperties") << QByteArray(R"({"maxProperties":-1})")
+        << QStringList{u"/maxProperties: must be a non-negative integer"_s};
     QTest::newRow("index not a boolean") << QByteArray(R"({"index":"yes"})")
                                          << QStringList{u"/index: must be a boolean"_s};
     QTest::newRow("several at once")

@@ -92,6 +92,8 @@ private slots:
     void fromJsonErrors();
     void fromJsonReadsEveryField();
     void toJsonRoundTrips();
+    void brokenRouteMatchesWidely_data();
+    void brokenRouteMatchesWidely();
 };
 
 void tst_RouteTable::match_data()
@@ -569,6 +571,54 @@ void tst_RouteTable::toJsonRoundTrips()
     QCOMPARE(back.upstream.type, r.upstream.type);
     QCOMPARE(back.upstream.collection, r.upstream.collection);
     QCOMPARE(back.toJson(), json);
+}
+
+// A stored route with a member it cannot read still takes every request it was meant to
+// (and more), so the gateway answers them 503 instead of handing them to a route below it
+// (a catch-all, or a lower-priority route on the same path).
+void tst_RouteTable::brokenRouteMatchesWidely_data()
+{
+    QTest::addColumn<QByteArray>("broken");     // members of route "broken" besides id and upstream
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("host");
+
+    auto row = [](const char *name, const char *broken, const char *method, const char *path, const char *host = "api.example.com") {
+        QTest::newRow(name) << QByteArray(broken) << QByteArray(method) << QByteArray(path) << QByteArray(host);
+    };
+    row("methods as a string", R"("uri":"/r","methods":"GET")", "DELETE", "/r");
+    row("an unknown method", R"("uri":"/r","methods":["GET","FETCH"])", "PUT", "/r");
+    row("priority not a number", R"("uri":"/r","priority":"high")", "GET", "/r");
+    row("hosts as a string", R"("uri":"/r","hosts":"api.example.com")", "GET", "/r", "other.example.com");
+    row("a host that is not a string", R"("uri":"/r","hosts":["api.example.com",7])", "GET", "/r", "other.example.com");
+    row("vars with a broken regex", R"("uri":"/r","vars":[["arg_v","~~","(unclosed"]])", "GET", "/r");
+    row("vars not a list", R"("uri":"/r","vars":"arg_v == 1")", "GET", "/r");
+    row("a * in the middle", R"("uri":"/a/*/b")", "GET", "/a/x/y");
+    row("status not 0 or 1", R"("uri":"/r","status":"off")", "GET", "/r");
+}
+
+void tst_RouteTable::brokenRouteMatchesWidely()
+{
+    QFETCH(QByteArray, broken);
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, host);
+    const QByteArray upstream = R"("upstream":{"type":"events"})";
+    QStringList errors;
+    QList<Route> routes;
+    routes.append(Route::fromJson(QJsonDocument::fromJson("{\"id\":\"broken\"," + broken + "," + upstream + "}").object(), &errors));
+    QVERIFY2(!errors.isEmpty(), "the broken member is reported");
+    routes.append(Route::fromJson(QJsonDocument::fromJson(R"({"id":"below","uri":"/*","priority":5,)" + upstream + "}").object(), nullptr));
+    routes.append(Route::fromJson(QJsonDocument::fromJson(R"({"id":"same-path","uri":"/r","priority":-1,"methods":["GET"],)"
+                                                          + upstream + "}").object(), nullptr));
+    const RouteTable table(routes);
+    ApiRequest request;
+    request.method = method;
+    request.path = path;
+    request.headers.append({"host", host});
+    const RouteTable::Match m = table.match(request);
+    QCOMPARE(m.outcome, RouteTable::Match::Found);
+    QCOMPARE(m.route->id, u"broken"_s);
 }
 
 QTEST_APPLESS_MAIN(tst_RouteTable)

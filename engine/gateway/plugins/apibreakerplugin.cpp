@@ -80,7 +80,8 @@ PluginDescriptor apiBreaker()
             "break_response_body": {"type": "string", "description": "sent as is; without it the answer is a problem+json"},
             "break_response_headers": {"type": "array", "items": {
                 "type": "object",
-                "properties": {"key": {"type": "string", "minLength": 1}, "value": {"type": "string", "minLength": 1}},
+                "properties": {"key": {"type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9!#$%&'*+.^_|~-]+$"},
+                               "value": {"type": "string", "minLength": 1, "pattern": "^[^\\r\\n\\x00]+$"}},
                 "required": ["key", "value"], "additionalProperties": false}},
             "max_breaker_sec": {"type": "integer", "minimum": 3, "default": 300},
             "min_breaker_sec": {"type": "number", "exclusiveMinimum": 0, "default": 2,

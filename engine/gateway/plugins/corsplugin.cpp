@@ -97,14 +97,14 @@ PluginDescriptor cors()
     d.schema = QJsonDocument::fromJson(R"json({
         "type": "object",
         "properties": {
-            "allow_origins": {"type": "string", "minLength": 1, "default": "*",
+            "allow_origins": {"type": "string", "minLength": 1, "pattern": "^[^\\r\\n\\x00]+$", "default": "*",
                               "description": "* (any), ** (any, even with credentials) or a comma list of scheme://host:port"},
             "allow_origins_by_regex": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1},
                                        "description": "origins matching any of these regular expressions are allowed too"},
-            "allow_methods": {"type": "string", "minLength": 1, "default": "*", "description": "* / ** (all) or a comma list"},
-            "allow_headers": {"type": "string", "minLength": 1, "default": "*",
+            "allow_methods": {"type": "string", "minLength": 1, "pattern": "^[^\\r\\n\\x00]+$", "default": "*", "description": "* / ** (all) or a comma list"},
+            "allow_headers": {"type": "string", "minLength": 1, "pattern": "^[^\\r\\n\\x00]+$", "default": "*",
                               "description": "*, ** (echo the requested ones) or a comma list"},
-            "expose_headers": {"type": "string", "minLength": 1, "description": "comma list; not sent when absent"},
+            "expose_headers": {"type": "string", "minLength": 1, "pattern": "^[^\\r\\n\\x00]+$", "description": "comma list; not sent when absent"},
             "max_age": {"type": "integer", "minimum": -1, "default": 5, "description": "seconds a browser may cache a preflight answer"},
             "allow_credential": {"type": "boolean", "default": false}
         },

@@ -145,18 +145,18 @@ PluginDescriptor proxyRewrite()
     d.schema = QJsonDocument::fromJson(R"json({
         "type": "object",
         "properties": {
-            "uri": {"type": "string", "minLength": 1, "pattern": "^[/$]",
+            "uri": {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "^[/$][^\\s]*$",
                     "description": "new upstream path (and query); may use variables such as $arg_name; wins over regex_uri"},
             "regex_uri": {"type": "array", "minItems": 2, "items": {"type": "string"},
                           "description": "pairs of [pattern, replacement]; the first matching pattern's replacement ($1.. are its captures) replaces the matched part of the path"},
             "method": {"type": "string", "enum": ["GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "MKCOL", "COPY", "MOVE",
                                                   "PROPFIND", "LOCK", "UNLOCK", "PATCH", "TRACE"]},
-            "host": {"type": "string", "minLength": 1, "description": "new Host header"},
+            "host": {"type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[^\\s]+$", "description": "new Host header"},
             "headers": {"type": "object", "properties": {
-                "add": {"type": "object", "additionalProperties": {"type": "string"}, "description": "appended, even when present"},
-                "set": {"type": "object", "additionalProperties": {"type": "string"}, "description": "replaced or added"},
+                "add": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n\\x00]*$"}, "description": "appended, even when present"},
+                "set": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n\\x00]*$"}, "description": "replaced or added"},
                 "remove": {"type": "array", "items": {"type": "string", "minLength": 1}}},
-                "additionalProperties": {"type": "string"}}
+                "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n\\x00]*$"}}
         },
         "additionalProperties": false
     })json").object();

@@ -43,7 +43,7 @@ PluginDescriptor requestId()
     d.schema = QJsonDocument::fromJson(R"({
         "type": "object",
         "properties": {
-            "header_name": {"type": "string", "minLength": 1, "default": "X-Request-Id"},
+            "header_name": {"type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9!#$%&'*+.^_|~-]+$", "default": "X-Request-Id"},
             "include_in_response": {"type": "boolean", "default": true},
             "algorithm": {"type": "string", "enum": ["uuid"], "default": "uuid"}
         },
