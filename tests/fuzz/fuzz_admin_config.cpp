@@ -87,6 +87,8 @@ void checkFailClosed()
 {
     const auto config = fixture()->gateway.config();
     FUZZ_CHECK(config != nullptr, QStringLiteral("no gateway configuration"));
+    // A write is refused when anything it leaves could not be applied.
+    FUZZ_CHECK(!config->hasProblems(), QStringLiteral("an accepted write left problems: %1").arg(config->allProblems().join(QLatin1Char(' '))));
     for (const QJsonValue &v : fixture()->service->list(QStringLiteral("routes"))) {
         const QJsonObject stored = v.toObject();
         const QString id = stored.value(QStringLiteral("id")).toString();
@@ -104,17 +106,22 @@ void checkFailClosed()
     }
 }
 
+ConfigExport::Resources read(const QByteArray &file, const char *form)
+{
+    QString error;
+    const std::optional<QJsonObject> document = ConfigExport::readDocument(file, &error);
+    FUZZ_CHECK(document.has_value(), QStringLiteral("our %1 export does not import: %2").arg(QLatin1String(form), error));
+    return ConfigExport::sections(*document);
+}
+
 void checkRoundTrip()
 {
     const ConfigExport::Resources before = current();
-    ConfigExport::Resources back;
-    QString error;
-    FUZZ_CHECK(ConfigExport::parse(ConfigExport::toJson(before, fixture()->service->version()), &back, &error),
-               QStringLiteral("our JSON export does not import: %1").arg(error));
+    ConfigExport::Resources back = read(ConfigExport::toJson(before, fixture()->service->version()), "JSON");
     for (const QString &kind : ResourceService::kinds())
-        FUZZ_CHECK(withoutTimes(back.value(kind)) == before.value(kind), QStringLiteral("JSON export changed %1:\n%2\nbecame\n%3").arg(kind, compact(before.value(kind)), compact(withoutTimes(back.value(kind)))));
-    const QByteArray yaml = ConfigExport::toApisixYaml(before, QStringLiteral("127.0.0.1:9080"));
-    FUZZ_CHECK(ConfigExport::parse(yaml, &back, &error), QStringLiteral("our APISIX export does not import: %1").arg(error));
+        FUZZ_CHECK(withoutTimes(back.value(kind)) == before.value(kind),
+                   QStringLiteral("JSON export changed %1:\n%2\nbecame\n%3").arg(kind, compact(before.value(kind)), compact(withoutTimes(back.value(kind)))));
+    back = read(ConfigExport::toApisixYaml(before, QStringLiteral("127.0.0.1:9080")), "APISIX");
     for (const QString &kind : ResourceService::kinds())
         FUZZ_CHECK(withoutTimes(back.value(kind)) == before.value(kind),
                    QStringLiteral("APISIX export changed %1:\n%2\nbecame\n%3").arg(kind, compact(before.value(kind)), compact(withoutTimes(back.value(kind)))));
@@ -127,7 +134,7 @@ void reset()
 {
     if (!dirty)
         return;
-    ConfigExport::Resources empty;
+    QJsonObject empty;
     for (const QString &kind : ResourceService::kinds())
         empty.insert(kind, QJsonArray());
     const auto result = fixture()->service->replaceAll(empty);
@@ -151,10 +158,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     reset();
 
     // A whole configuration (PUT /admin/config).
-    ConfigExport::Resources resources;
     QString error;
-    if (ConfigExport::parse(content, &resources, &error)) {
-        const auto result = fixture()->service->replaceAll(resources);
+    if (const std::optional<QJsonObject> document = ConfigExport::readDocument(content, &error)) {
+        const auto result = fixture()->service->replaceAll(*document);
         dirty = dirty || result.status == 200;
         FUZZ_CHECK(result.status == 200 || (result.status == 400 && !result.errors.isEmpty()),
                    QStringLiteral("import answered %1 %2").arg(result.status).arg(result.detail));
