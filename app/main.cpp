@@ -4,6 +4,7 @@
 
 #include "admin/listeners.h"
 #include "engine.h"
+#include "functions/functionworkerprocess.h"
 #include "mqtt/mqttservice.h"
 #include "shutdownsignals.h"
 #include "toolcommands.h"
@@ -80,6 +81,7 @@ int parseOptions(const QCoreApplication &app, Options *out)
         {QStringLiteral("max-body-bytes"), QStringLiteral("Largest request body accepted (default 1048576)."), QStringLiteral("N")},
         {QStringLiteral("max-connections"), QStringLiteral("Most concurrent connections per listener (default 1024)."), QStringLiteral("N")},
         {QStringLiteral("read-cache-mb"), QStringLiteral("Memory for documents read by id (default 64; 0 turns the cache off)."), QStringLiteral("MB")},
+        {QStringLiteral("query-timeout-ms"), QStringLiteral("Longest a read statement of a query may run before it is stopped with a 504 (default 2000; 0: no limit)."), QStringLiteral("MS")},
     });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Nothing (run), or a tool command."));
     parser.process(app);
@@ -137,6 +139,14 @@ int parseOptions(const QCoreApplication &app, Options *out)
             return kExitUsage;
         }
         out->engine.readCacheBytes = mb * 1024 * 1024;
+    }
+    if (parser.isSet(QStringLiteral("query-timeout-ms"))) {
+        bool ok = false;
+        out->engine.queryTimeoutMs = parser.value(QStringLiteral("query-timeout-ms")).toInt(&ok);
+        if (!ok || out->engine.queryTimeoutMs < 0) {
+            say(QStringLiteral("--query-timeout-ms expects a number of milliseconds (0: no limit)"));
+            return kExitUsage;
+        }
     }
     if (parser.isSet(QStringLiteral("no-mqtt"))) {
         out->mqtt.broker = Mqtt::MqttOptions::Broker::Off;
@@ -252,6 +262,9 @@ int runGui(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    // Not a command for people (not in --help): the engine starts it for process isolation.
+    if (argc > 1 && std::strcmp(argv[1], FunctionWorkerProcess::kCommand) == 0)
+        return FunctionWorkerProcess::run(argc, argv);
     if (argc > 1 && ToolCommands::isToolCommand(argv[1]))
         return ToolCommands::run(argc, argv);
     const bool toolOnly = hasArgument(argc, argv, "--help") || hasArgument(argc, argv, "-h")

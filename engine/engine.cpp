@@ -44,6 +44,7 @@ struct Engine::Private
     std::shared_ptr<UpsertProjection> upsert;
     std::unique_ptr<ParkedEvents> parked;
     std::unique_ptr<ProjectionRunner> upsertRunner;
+    std::unique_ptr<QueryWorkerPool> queryWorkers;
     std::unique_ptr<QueryService> queries;
     std::unique_ptr<CollectionCatalog> catalog;
     std::unique_ptr<CommandService> commands;
@@ -135,6 +136,7 @@ bool Engine::start(const EngineOptions &options)
     if (!d->readStore->open(dir.filePath(QStringLiteral("readmodel.db")), &error))
         return d->fail(error);
     d->readStore->setCacheBudget(options.readCacheBytes);
+    d->readStore->setQueryBudgetMs(options.queryTimeoutMs);
     // Every declared collection has its table from the start, so reads of one that has no
     // documents yet are plain empty answers.
     if (auto tx = d->readStore->begin()) {
@@ -155,10 +157,14 @@ bool Engine::start(const EngineOptions &options)
 
     // 5. Command side, queries, gateway.
     d->commands = std::make_unique<CommandService>(d->store.get(), d->catalog.get());
-    d->queries = std::make_unique<QueryService>(d->readStore.get(), d->store.get(), d->catalog.get(), d->upsertRunner.get());
+    d->queryWorkers = std::make_unique<QueryWorkerPool>(options.queryThreads, options.queryQueue);
+    d->queries = std::make_unique<QueryService>(d->readStore.get(), d->store.get(), d->catalog.get(), d->upsertRunner.get(),
+                                                d->queryWorkers.get());
     d->queries->setMaxWaitMs(options.queryWaitMs);
     QueryService *queries = d->queries.get();
-    d->eventLog = std::make_unique<EventLogQuery>(d->store.get());
+    ReadStore *budgetSource = d->readStore.get();
+    d->eventLog = std::make_unique<EventLogQuery>(d->store.get(), d->queryWorkers.get(),
+                                                  [budgetSource] { return budgetSource->queryBudgetMs(); });
     d->metrics = std::make_unique<MetricsRegistry>();
     d->gateway = std::make_unique<Gateway>(d->metrics.get());
     CommandService *commands = d->commands.get();
@@ -170,10 +176,10 @@ bool Engine::start(const EngineOptions &options)
         queries->handle(route, std::move(req), std::move(respond));
     });
     d->gateway->setUpstreamHandler(QStringLiteral("events"), [eventLog](const Route &, ApiRequest &&req, ApiResponder &&respond) {
-        respond(eventLog->handle(req));
+        eventLog->handle(std::move(req), std::move(respond));
     });
     // Functions: event triggers run as projections, HTTP triggers behind "function" upstreams.
-    d->functions = std::make_unique<FunctionService>(d->config.get(), d->store.get(), d->readStore.get());
+    d->functions = std::make_unique<FunctionService>(d->config.get(), d->store.get(), d->readStore.get(), options.functionWorker);
     if (!d->functions->start(&error))
         return d->fail(error);
     FunctionService *functions = d->functions.get();
@@ -268,12 +274,16 @@ void Engine::stop()
         d->store->close();
     if (d->upsertRunner)
         d->upsertRunner->stop();
+    // Queries still running answer through the gateway: let them finish before it goes.
+    if (d->queryWorkers)
+        d->queryWorkers->close();
     d->resources.reset();
     d->gateway.reset();
     d->functions.reset();
     d->httpUpstream.reset();   // answers proxied requests still in flight, joins its thread
     d->eventLog.reset();
     d->queries.reset();
+    d->queryWorkers.reset();
     d->commands.reset();
     d->upsertRunner.reset();
     d->upsert.reset();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "queries/queryworkerpool.h"
 #include "readmodel/readstore.h"
 #include "store/eventstore.h"
 
@@ -29,6 +30,10 @@ struct EngineOptions
     QString adminKey;                                            // empty: from config.db, generated on first start
     int queryWaitMs = 5000;                                      // longest X-Min-Position wait before 504
     qint64 readCacheBytes = ReadStore::kDefaultCacheBytes;       // documents read by id kept in memory; 0: none
+    int queryTimeoutMs = ReadStore::kDefaultQueryBudgetMs;       // budget of each read statement of a request; 0: none
+    int queryThreads = QueryWorkerPool::kDefaultThreads;         // threads that run queries off the network threads
+    int queryQueue = QueryWorkerPool::kDefaultQueue;             // queries waiting for one of them before 503
+    QString functionWorker;                                      // runs `function-worker` processes; empty: this executable
 };
 
 // The headless engine: owns the stores, the projections, the command and query sides and the

@@ -172,7 +172,7 @@ struct CommandService::Private
     {
         if (r.status == AppendResult::IdempotencyConflict)
             return ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused"));
-        return ApiResponse::problem(503, r.error, QStringLiteral("storage-unavailable"));
+        return CommandService::storageProblem(r);
     }
 
     void decideAndAppend(std::shared_ptr<Prepared> p, ApiResponder respond);
@@ -190,6 +190,16 @@ CommandService::~CommandService() = default;
 void CommandService::setDecider(CommandDecider *decider)
 {
     d->decider = decider;
+}
+
+ApiResponse CommandService::storageProblem(const AppendResult &r)
+{
+    // Nothing was appended: the client may send the same command again, later.
+    ApiResponse problem = r.status == AppendResult::StorageFull
+        ? ApiResponse::problem(507, r.error, QStringLiteral("storage-full"))
+        : ApiResponse::problem(503, r.error, QStringLiteral("storage-unavailable"));
+    problem.setHeader(QByteArrayLiteral("retry-after"), r.status == AppendResult::StorageFull ? QByteArrayLiteral("5") : QByteArrayLiteral("1"));
+    return problem;
 }
 
 ApiResponse CommandService::accepted(const QString &collection, const AppendResult &r)

@@ -32,6 +32,9 @@ public:
     // The 202 of an accepted command: {id, stream, version, position, events}, Location and
     // X-Event-Position.
     static ApiResponse accepted(const QString &collection, const AppendResult &result);
+    // A failed append: 507 Insufficient Storage for a full disk, 503 for any other storage
+    // failure, each with Retry-After.
+    static ApiResponse storageProblem(const AppendResult &result);
 
 private:
     struct Private;

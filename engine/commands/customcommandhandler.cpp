@@ -110,7 +110,7 @@ void attempt(std::shared_ptr<Pending> p, int tryNumber)
             } else if (r.status == AppendResult::IdempotencyConflict) {
                 p->respond(ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused")));
             } else {
-                p->respond(ApiResponse::problem(503, r.error, QStringLiteral("storage-unavailable")));
+                p->respond(CommandService::storageProblem(r));
             }
         });
     });

@@ -72,8 +72,10 @@ QList<ConfigStore::Resource> ConfigStore::resources(const QString &kind) const
 qint64 ConfigStore::commitChange(const QString &kind, const QList<Resource> &puts, const QStringList &removes)
 {
     QMutexLocker lock(&m_mutex);
-    if (!m_db.exec("BEGIN IMMEDIATE"))
+    if (!m_db.exec("BEGIN IMMEDIATE")) {
+        m_lastChangeFailedFull = SqliteConnection::isDiskFull(m_db.lastErrorCode());
         return 0;
+    }
     bool ok = true;
     {
         SqliteStatement put(m_db, "INSERT INTO resources(kind, id, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -99,9 +101,12 @@ qint64 ConfigStore::commitChange(const QString &kind, const QList<Resource> &put
     bump.bind(1, QString::number(version));
     ok = ok && bump.exec();
     if (!ok || !m_db.exec("COMMIT")) {
-        m_db.exec("ROLLBACK");
+        m_lastChangeFailedFull = SqliteConnection::isDiskFull(m_db.lastErrorCode());
+        if (m_db.inTransaction())
+            m_db.exec("ROLLBACK");
         return 0;
     }
+    m_lastChangeFailedFull = false;
     return version;
 }
 

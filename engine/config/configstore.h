@@ -32,6 +32,8 @@ public:
     QList<Resource> resources(const QString &kind) const;
     // Applies puts and removes of one change atomically and bumps the version; returns it (0 on failure).
     qint64 commitChange(const QString &kind, const QList<Resource> &puts, const QStringList &removes);
+    // Whether the last commitChange() that failed did so because the disk is full.
+    bool lastChangeFailedFull() const { return m_lastChangeFailedFull; }
     qint64 configVersion() const;
     // Default resources are created once; deleting one later must not bring it back.
     bool wasSeeded(const QString &key) const;
@@ -40,6 +42,7 @@ public:
 private:
     mutable QMutex m_mutex;
     mutable SqliteConnection m_db;
+    std::atomic<bool> m_lastChangeFailedFull{false};
 };
 
 } // namespace Gatehouse

@@ -29,7 +29,7 @@ std::shared_ptr<FunctionEntry> deciderFor(FunctionService::Private &d, const QSt
     entry->definition.name = collection + u'.' + command;
     entry->definition.code = code;
     entry->definition.version = slot ? slot->definition.version + 1 : 1;
-    entry->worker = slot ? slot->worker : std::make_shared<FunctionWorker>(entry->definition.name);
+    entry->worker = slot ? slot->worker : std::make_shared<FunctionWorker>(entry->definition.name, d.runtime);
     if (slot)
         entry->stats = slot->stats;
     slot = entry;
@@ -50,14 +50,15 @@ void FunctionService::decide(const QString &collection, const QString &command, 
     entry->worker->post([def = entry->definition, stats = entry->stats, readStore = d->readStore, state, input,
                          done = std::move(done)](FunctionWorker &worker) {
         Decision decision;
-        ScriptHost::Outcome out;
+        FunctionOutcome out;
         if (!worker.ensureHost(def, stats, &out.error)) {
             decision = {500, QStringLiteral("the decide function of '%1' does not load: %2").arg(def.name, out.error), {}};
         } else {
             out = worker.host()->decide(state, input, FunctionProjection::accessFor(readStore));
-            if (out.outOfMemory)
-                worker.dropHost();
-            if (out.timedOut || out.outOfMemory)
+            worker.dropHostIfUnusable();
+            if (out.crashed)
+                decision = {502, QStringLiteral("the decide function %1").arg(out.error), {}};
+            else if (out.timedOut || out.outOfMemory)
                 decision = {504, QStringLiteral("the decide function %1").arg(out.error), {}};
             else if (!out.ok)
                 decision = {422, out.error, {}};
@@ -70,7 +71,7 @@ void FunctionService::decide(const QString &collection, const QString &command, 
             out.ok = decision.status == 200;
         }
         stats->addLogs(out.effects.logs);
-        stats->invoked(out.durationUs, out.ok, out.timedOut, out.outOfMemory);
+        stats->record(out);
         stats->dequeued(1);
         done(std::move(decision));
     });
@@ -84,9 +85,11 @@ void FunctionService::registerMetrics(MetricsRegistry *metrics)
     metrics->describe("gatehouse_function_retries_total", T::Counter, "Retried invocations of event-triggered functions.");
     metrics->describe("gatehouse_function_timeouts_total", T::Counter, "Invocations interrupted at timeout_ms.");
     metrics->describe("gatehouse_function_memory_exceeded_total", T::Counter, "Invocations interrupted at memory_limit_mb.");
-    metrics->describe("gatehouse_function_cold_starts_total", T::Counter, "Instances (QJSEngines) started.");
-    metrics->describe("gatehouse_function_init_seconds", T::Gauge, "Mean time to start an instance (load the code).");
-    metrics->describe("gatehouse_function_duration_seconds", T::Gauge, "Invocation duration over the last 1000, by quantile.");
+    metrics->describe("gatehouse_function_cold_starts_total", T::Counter, "Instances (worker processes or QJSEngines) started.");
+    metrics->describe("gatehouse_function_crashes_total", T::Counter, "Worker processes that died during an invocation.");
+    metrics->describe("gatehouse_function_init_seconds", T::Gauge, "Mean time to start an instance (start the worker, load the code).");
+    metrics->describe("gatehouse_function_duration_seconds", T::Summary,
+                      "Invocation duration: quantiles over the last 1000, sum and count since the start.");
     metrics->describe("gatehouse_function_instances", T::Gauge, "Live instances.");
     metrics->describe("gatehouse_function_queue_depth", T::Gauge, "Events and calls handed to instances and not finished.");
     metrics->describe("gatehouse_function_dead_letters", T::Gauge, "Dead letters waiting for replay or removal.");
@@ -107,9 +110,10 @@ void FunctionService::registerMetrics(MetricsRegistry *metrics)
             m.set("gatehouse_function_timeouts_total", fn, double(s.timeouts));
             m.set("gatehouse_function_memory_exceeded_total", fn, double(s.memoryKills));
             m.set("gatehouse_function_cold_starts_total", fn, double(s.coldStarts));
+            m.set("gatehouse_function_crashes_total", fn, double(s.crashes));
             m.set("gatehouse_function_init_seconds", fn, s.meanInitMs / 1000.0);
-            m.set("gatehouse_function_duration_seconds", fn + ",quantile=\"0.5\"", s.p50Ms / 1000.0);
-            m.set("gatehouse_function_duration_seconds", fn + ",quantile=\"0.99\"", s.p99Ms / 1000.0);
+            m.setSummary("gatehouse_function_duration_seconds", fn, {{0.5, s.p50Ms / 1000.0}, {0.99, s.p99Ms / 1000.0}},
+                         s.durationSumS, quint64(s.invocations));
             m.set("gatehouse_function_instances", fn, double(s.instances));
             m.set("gatehouse_function_queue_depth", fn, double(s.queueDepth));
             m.set("gatehouse_function_dead_letters", fn, double(p->deadLetterCount(entry->definition.name)));

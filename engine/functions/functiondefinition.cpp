@@ -4,6 +4,9 @@
 
 #include <QRegularExpression>
 
+#include <cmath>
+#include <limits>
+
 namespace Gatehouse {
 
 bool FunctionMatch::matches(const QString &text) const
@@ -59,93 +62,169 @@ bool FunctionDefinition::isValidName(const QString &name)
     return re.match(name).hasMatch();
 }
 
-namespace {
-int intMember(const QJsonObject &o, const char *key, int fallback, int min, int max, const QString &pointer, QStringList *errors)
+QString FunctionDefinition::isolationName(Isolation isolation)
 {
-    const QJsonValue v = o.value(QLatin1String(key));
-    if (v.isUndefined())
-        return fallback;
-    const double d = v.toDouble(-1e300);
-    if (!v.isDouble() || d != double(qint64(d)) || d < min || d > max) {
-        errors->append(pointer + QLatin1String(key) + QStringLiteral(": must be an integer from %1 to %2").arg(min).arg(max));
-        return fallback;
-    }
-    return int(d);
+    return isolation == Isolation::Thread ? QStringLiteral("thread") : QStringLiteral("process");
 }
+
+namespace {
+
+// Collects "/pointer: message" errors while the members of one JSON object are read.
+class Reader
+{
+public:
+    Reader(const QJsonObject &object, QString pointer, QStringList *errors)
+        : m_object(object), m_pointer(std::move(pointer)), m_errors(errors) {}
+
+    void error(const QString &key, const QString &message) { m_errors->append(m_pointer + key + QStringLiteral(": ") + message); }
+
+    // Every member must be one of `known`.
+    void only(std::initializer_list<const char *> known)
+    {
+        for (auto it = m_object.begin(); it != m_object.end(); ++it) {
+            bool found = false;
+            for (const char *k : known)
+                found = found || it.key() == QLatin1String(k);
+            if (!found) {
+                QStringList names;
+                for (const char *k : known)
+                    names.append(QLatin1String(k));
+                error(it.key(), QStringLiteral("unknown member (known: %1)").arg(names.join(QStringLiteral(", "))));
+            }
+        }
+    }
+
+    qint64 integer(const char *key, qint64 fallback, qint64 min, qint64 max)
+    {
+        const QJsonValue v = m_object.value(QLatin1String(key));
+        if (v.isUndefined())
+            return fallback;
+        const double d = v.toDouble(-1e300);
+        if (!v.isDouble() || d != std::floor(d) || d < double(min) || d > double(max)) {
+            error(QLatin1String(key), QStringLiteral("must be an integer from %1 to %2").arg(min).arg(max));
+            return fallback;
+        }
+        return qint64(d);
+    }
+
+    QString oneOf(const char *key, const QString &fallback, const QStringList &allowed)
+    {
+        const QJsonValue v = m_object.value(QLatin1String(key));
+        if (v.isUndefined())
+            return fallback;
+        if (!v.isString() || !allowed.contains(v.toString())) {
+            error(QLatin1String(key), QStringLiteral("must be one of \"%1\"").arg(allowed.join(QStringLiteral("\", \""))));
+            return fallback;
+        }
+        return v.toString();
+    }
+
+    QJsonObject object(const char *key)
+    {
+        const QJsonValue v = m_object.value(QLatin1String(key));
+        if (!v.isUndefined() && !v.isObject())
+            error(QLatin1String(key), QStringLiteral("must be an object"));
+        return v.toObject();
+    }
+
+    QString pointer(const char *key) const { return m_pointer + QLatin1String(key) + u'/'; }
+
+private:
+    QJsonObject m_object;
+    QString m_pointer;
+    QStringList *m_errors;
+};
+
+void parseTrigger(const QJsonValue &value, const QString &pointer, FunctionDefinition *f, QStringList *errors)
+{
+    if (!value.isObject()) {
+        errors->append(pointer + QStringLiteral(": must be an object with a \"type\""));
+        return;
+    }
+    const QJsonObject t = value.toObject();
+    Reader r(t, pointer + u'/', errors);
+    const QString type = r.oneOf("type", QString(), {QStringLiteral("event"), QStringLiteral("http"), QStringLiteral("interval")});
+    if (type.isEmpty()) {
+        if (!t.contains(QLatin1String("type")))
+            r.error(QStringLiteral("type"), QStringLiteral("is required"));
+        return;
+    }
+    if (type == QLatin1String("http")) {
+        r.only({"type"});
+        f->httpTrigger = true;
+        return;
+    }
+    if (type == QLatin1String("interval")) {
+        r.only({"type", "every_s"});
+        if (!t.contains(QLatin1String("every_s")))
+            r.error(QStringLiteral("every_s"), QStringLiteral("is required"));
+        f->intervalsS.append(int(r.integer("every_s", 60, 1, 7 * 86400)));
+        return;
+    }
+    r.only({"type", "filter", "from"});
+    FunctionEventTrigger et;
+    const QJsonObject filter = r.object("filter");
+    Reader fr(filter, r.pointer("filter"), errors);
+    fr.only({"type", "subject", "source"});
+    const QString match = QStringLiteral("must be a string, {\"prefix\":…} or {\"suffix\":…}");
+    if (!FunctionMatch::parse(filter.value(QLatin1String("type")), &et.type))
+        fr.error(QStringLiteral("type"), match);
+    if (!FunctionMatch::parse(filter.value(QLatin1String("subject")), &et.subject))
+        fr.error(QStringLiteral("subject"), match);
+    if (!FunctionMatch::parse(filter.value(QLatin1String("source")), &et.source))
+        fr.error(QStringLiteral("source"), match);
+    const QJsonValue from = t.value(QLatin1String("from"));
+    if (from.isDouble())
+        et.fromPosition = r.integer("from", -1, 1, std::numeric_limits<qint32>::max() * qint64(1024));
+    else if (!from.isUndefined() && from != QJsonValue(QStringLiteral("now")))
+        r.error(QStringLiteral("from"), QStringLiteral("must be \"now\" or a position >= 1"));
+    f->eventTriggers.append(et);
+}
+
 } // namespace
 
 bool FunctionDefinition::parse(const QString &name, const QJsonObject &json, FunctionDefinition *out, QStringList *errors)
 {
     FunctionDefinition f;
     const qsizetype before = errors->size();
+    Reader r(json, QStringLiteral("/"), errors);
+    r.only({"name", "runtime", "code", "isolation", "triggers", "timeout_ms", "retry", "max_event_age_s", "concurrency", "batch_size",
+            "memory_limit_mb", "instance_idle_s", "env", "version", "deployed_at_ms", "rolled_back_from"});
     f.name = name;
     if (!isValidName(name))
         errors->append(QStringLiteral("/name: must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"));
-    f.runtime = json.value(QLatin1String("runtime")).toString(QStringLiteral("js"));
-    if (f.runtime != QLatin1String("js"))
-        errors->append(QStringLiteral("/runtime: only \"js\" is supported"));
-    if (!json.value(QLatin1String("code")).isString() || json.value(QLatin1String("code")).toString().trimmed().isEmpty())
-        errors->append(QStringLiteral("/code: is required (JavaScript defining function handle(input, ctx))"));
-    f.code = json.value(QLatin1String("code")).toString();
-    f.timeoutMs = intMember(json, "timeout_ms", f.timeoutMs, 1, 600000, QStringLiteral("/"), errors);
-    f.maxEventAgeS = intMember(json, "max_event_age_s", f.maxEventAgeS, 1, 365 * 86400, QStringLiteral("/"), errors);
-    f.concurrency = intMember(json, "concurrency", f.concurrency, 1, 64, QStringLiteral("/"), errors);
-    f.batchSize = intMember(json, "batch_size", f.batchSize, 1, 1000, QStringLiteral("/"), errors);
-    f.memoryLimitMb = intMember(json, "memory_limit_mb", f.memoryLimitMb, 0, 65536, QStringLiteral("/"), errors);
-    f.instanceIdleS = intMember(json, "instance_idle_s", f.instanceIdleS, 1, 86400, QStringLiteral("/"), errors);
-    const QJsonValue retry = json.value(QLatin1String("retry"));
-    if (!retry.isUndefined() && !retry.isObject())
-        errors->append(QStringLiteral("/retry: must be an object"));
-    const QJsonObject r = retry.toObject();
-    f.maxAttempts = intMember(r, "max_attempts", f.maxAttempts, 1, 100, QStringLiteral("/retry/"), errors);
-    f.delayMs = intMember(r, "delay_ms", f.delayMs, 0, 3600000, QStringLiteral("/retry/"), errors);
-    f.maxDelayMs = intMember(r, "max_delay_ms", f.maxDelayMs, 0, 3600000, QStringLiteral("/retry/"), errors);
-    f.backoff = r.value(QLatin1String("backoff")).toString(f.backoff);
-    if (f.backoff != QLatin1String("exponential") && f.backoff != QLatin1String("fixed"))
-        errors->append(QStringLiteral("/retry/backoff: must be \"exponential\" or \"fixed\""));
-    const QJsonValue env = json.value(QLatin1String("env"));
-    if (!env.isUndefined() && !env.isObject())
-        errors->append(QStringLiteral("/env: must be an object"));
-    f.env = env.toObject();
+    else if (json.contains(QLatin1String("name")) && json.value(QLatin1String("name")) != QJsonValue(name))
+        r.error(QStringLiteral("name"), QStringLiteral("must be the name in the path, \"%1\"").arg(name));
+    f.runtime = r.oneOf("runtime", f.runtime, {QStringLiteral("js")});
+    const QJsonValue code = json.value(QLatin1String("code"));
+    if (!code.isString() || code.toString().trimmed().isEmpty())
+        r.error(QStringLiteral("code"), QStringLiteral("is required: a string of JavaScript defining function handle(input, ctx)"));
+    f.code = code.toString();
+    f.isolation = r.oneOf("isolation", QStringLiteral("process"), {QStringLiteral("process"), QStringLiteral("thread")}) == QLatin1String("thread")
+        ? Isolation::Thread : Isolation::Process;
+    f.timeoutMs = int(r.integer("timeout_ms", f.timeoutMs, 1, 600000));
+    f.maxEventAgeS = int(r.integer("max_event_age_s", f.maxEventAgeS, 1, 365 * 86400));
+    f.concurrency = int(r.integer("concurrency", f.concurrency, 1, 64));
+    f.batchSize = int(r.integer("batch_size", f.batchSize, 1, 1000));
+    f.memoryLimitMb = int(r.integer("memory_limit_mb", f.memoryLimitMb, 0, 65536));
+    f.instanceIdleS = int(r.integer("instance_idle_s", f.instanceIdleS, 1, 86400));
+    const QJsonObject retry = r.object("retry");
+    Reader rr(retry, QStringLiteral("/retry/"), errors);
+    rr.only({"max_attempts", "backoff", "delay_ms", "max_delay_ms"});
+    f.maxAttempts = int(rr.integer("max_attempts", f.maxAttempts, 1, 100));
+    f.delayMs = int(rr.integer("delay_ms", f.delayMs, 0, 3600000));
+    f.maxDelayMs = int(rr.integer("max_delay_ms", f.maxDelayMs, 0, 3600000));
+    f.backoff = rr.oneOf("backoff", f.backoff, {QStringLiteral("exponential"), QStringLiteral("fixed")});
+    f.env = r.object("env");
     const QJsonValue triggers = json.value(QLatin1String("triggers"));
     if (!triggers.isUndefined() && !triggers.isArray())
-        errors->append(QStringLiteral("/triggers: must be an array"));
+        r.error(QStringLiteral("triggers"), QStringLiteral("must be an array"));
     f.triggers = triggers.toArray();
-    for (qsizetype i = 0; i < f.triggers.size(); ++i) {
-        const QString p = QStringLiteral("/triggers/%1").arg(i);
-        const QJsonObject t = f.triggers.at(i).toObject();
-        const QString type = t.value(QLatin1String("type")).toString();
-        if (type == QLatin1String("http")) {
-            f.httpTrigger = true;
-            continue;
-        }
-        if (type == QLatin1String("interval")) {
-            f.intervalsS.append(intMember(t, "every_s", 60, 1, 7 * 86400, p + u'/', errors));
-            if (!t.contains(QLatin1String("every_s")))
-                errors->append(p + QStringLiteral("/every_s: is required"));
-            continue;
-        }
-        if (type != QLatin1String("event")) {
-            errors->append(p + QStringLiteral("/type: must be \"event\", \"http\" or \"interval\""));
-            continue;
-        }
-        FunctionEventTrigger et;
-        const QJsonObject filter = t.value(QLatin1String("filter")).toObject();
-        if (!FunctionMatch::parse(filter.value(QLatin1String("type")), &et.type))
-            errors->append(p + QStringLiteral("/filter/type: must be a string, {\"prefix\":…} or {\"suffix\":…}"));
-        if (!FunctionMatch::parse(filter.value(QLatin1String("subject")), &et.subject))
-            errors->append(p + QStringLiteral("/filter/subject: must be a string, {\"prefix\":…} or {\"suffix\":…}"));
-        if (!FunctionMatch::parse(filter.value(QLatin1String("source")), &et.source))
-            errors->append(p + QStringLiteral("/filter/source: must be a string, {\"prefix\":…} or {\"suffix\":…}"));
-        const QJsonValue from = t.value(QLatin1String("from"));
-        if (from.isDouble() && from.toDouble() >= 1)
-            et.fromPosition = qint64(from.toDouble());
-        else if (!from.isUndefined() && from != QJsonValue(QStringLiteral("now")))
-            errors->append(p + QStringLiteral("/from: must be \"now\" or a position >= 1"));
-        f.eventTriggers.append(et);
-    }
-    f.version = qint64(json.value(QLatin1String("version")).toDouble(0));
-    f.deployedAtMs = qint64(json.value(QLatin1String("deployed_at_ms")).toDouble(0));
+    for (qsizetype i = 0; i < f.triggers.size(); ++i)
+        parseTrigger(f.triggers.at(i), QStringLiteral("/triggers/%1").arg(i), &f, errors);
+    f.version = r.integer("version", 0, 0, std::numeric_limits<qint64>::max() / 2);
+    f.deployedAtMs = r.integer("deployed_at_ms", 0, 0, std::numeric_limits<qint64>::max() / 2);
+    f.rolledBackFrom = r.integer("rolled_back_from", 0, 1, std::numeric_limits<qint64>::max() / 2);
     if (errors->size() != before)
         return false;
     *out = f;
@@ -154,10 +233,11 @@ bool FunctionDefinition::parse(const QString &name, const QJsonObject &json, Fun
 
 QJsonObject FunctionDefinition::toJson() const
 {
-    return QJsonObject{
+    QJsonObject o{
         {QStringLiteral("name"), name},
         {QStringLiteral("runtime"), runtime},
         {QStringLiteral("code"), code},
+        {QStringLiteral("isolation"), isolationName(isolation)},
         {QStringLiteral("triggers"), triggers},
         {QStringLiteral("timeout_ms"), timeoutMs},
         {QStringLiteral("retry"), QJsonObject{{QStringLiteral("max_attempts"), maxAttempts}, {QStringLiteral("backoff"), backoff},
@@ -171,6 +251,9 @@ QJsonObject FunctionDefinition::toJson() const
         {QStringLiteral("version"), version},
         {QStringLiteral("deployed_at_ms"), deployedAtMs},
     };
+    if (rolledBackFrom > 0)
+        o.insert(QStringLiteral("rolled_back_from"), rolledBackFrom);
+    return o;
 }
 
 int FunctionDefinition::retryDelayMs(int attempt) const

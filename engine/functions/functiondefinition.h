@@ -31,12 +31,19 @@ struct FunctionEventTrigger
 };
 
 // A deployed JavaScript function as stored in config.db (kind "functions"), with the defaults
-// of the admin API filled in. Plain data; parse() validates everything but the code itself.
+// of the admin API filled in. Plain data; parse() validates everything but the code itself:
+// every member's type and range, and no member it does not know.
 struct FunctionDefinition
 {
+    // Where the code runs: a worker process of its own (the default; a crash, a runaway
+    // allocation or an endless loop ends only that process), or a thread of the engine (for
+    // trusted code: faster, but a crash of the script engine is a crash of the engine).
+    enum class Isolation { Process, Thread };
+
     QString name;
     QString runtime = QStringLiteral("js");
     QString code;
+    Isolation isolation = Isolation::Process;
     QJsonArray triggers;
     QList<FunctionEventTrigger> eventTriggers;
     bool httpTrigger = false;            // a {"type":"http"} trigger (routes may call it either way)
@@ -49,11 +56,12 @@ struct FunctionDefinition
     int maxEventAgeS = 3600;
     int concurrency = 4;
     int batchSize = 1;                   // events per handle() call; above 1 the input is an array
-    int memoryLimitMb = 128;             // growth of the process during one call (ScriptWatchdog)
+    int memoryLimitMb = 128;             // growth during one call (ScriptWatchdog); a worker process's data limit
     int instanceIdleS = 300;             // an instance idle this long is reclaimed
     QJsonObject env;
     qint64 version = 0;                  // bumped on every deploy
     qint64 deployedAtMs = 0;
+    qint64 rolledBackFrom = 0;           // the version this one restored, 0 if none
 
     static bool parse(const QString &name, const QJsonObject &json, FunctionDefinition *out, QStringList *errors);
     QJsonObject toJson() const;
@@ -61,6 +69,7 @@ struct FunctionDefinition
     bool hasEventTriggers() const { return !eventTriggers.isEmpty(); }
     bool wants(const RecordedEvent &event) const;
     static bool isValidName(const QString &name);
+    static QString isolationName(Isolation isolation);
 };
 
 } // namespace Gatehouse

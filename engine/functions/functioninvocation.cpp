@@ -3,6 +3,7 @@
 #include "functionservice.h"
 
 #include "config/configstore.h"
+#include "functionhttp.h"
 #include "functionprojection.h"
 #include "functionservice_p.h"
 #include "gateway/route.h"
@@ -24,77 +25,19 @@ namespace Gatehouse {
 
 namespace {
 const QString kDeadLetters = QStringLiteral("dead_letters");
-
-QJsonValue parseBody(const QByteArray &body)
-{
-    if (body.isEmpty())
-        return QJsonValue();
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
-    if (error.error != QJsonParseError::NoError)
-        return QString::fromUtf8(body);
-    return doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array());
-}
-
-QJsonObject httpInput(const ApiRequest &request)
-{
-    QJsonObject params;
-    for (auto it = request.params.cbegin(); it != request.params.cend(); ++it)
-        params.insert(it.key(), it.value());
-    QJsonObject query;
-    for (const auto &[name, value] : request.queryItems())
-        query.insert(name, value);
-    QJsonObject headers;
-    for (const auto &[name, value] : request.headers)
-        headers.insert(QString::fromLatin1(name), QString::fromUtf8(value));
-    return QJsonObject{
-        {QStringLiteral("method"), QString::fromLatin1(request.method)},
-        {QStringLiteral("path"), QString::fromUtf8(request.path)},
-        {QStringLiteral("params"), params},
-        {QStringLiteral("query"), query},
-        {QStringLiteral("headers"), headers},
-        {QStringLiteral("body"), parseBody(request.body)},
-    };
-}
-
-ApiResponse httpOutput(const QJsonValue &result)
-{
-    const QJsonObject o = result.toObject();
-    if (!result.isObject() || !o.value(QLatin1String("status")).isDouble()) {
-        if (result.isNull() || result.isUndefined())
-            return ApiResponse{204, {}, {}};
-        return ApiResponse::json(200, QJsonDocument::fromVariant(result.toVariant()).toJson(QJsonDocument::Compact));
-    }
-    const int status = o.value(QLatin1String("status")).toInt();
-    const QJsonValue body = o.value(QLatin1String("body"));
-    ApiResponse r;
-    if (body.isObject() || body.isArray())
-        r = ApiResponse::json(status, QJsonDocument::fromVariant(body.toVariant()).toJson(QJsonDocument::Compact));
-    else if (body.isString())
-        r = ApiResponse::json(status, body.toString().toUtf8(), QByteArrayLiteral("text/plain; charset=utf-8"));
-    else
-        r.status = status;
-    r.status = (status >= 100 && status <= 599) ? status : 500;
-    const QJsonObject headers = o.value(QLatin1String("headers")).toObject();
-    for (auto it = headers.begin(); it != headers.end(); ++it)
-        r.setHeader(it.key().toLower().toLatin1(), it.value().toVariant().toString().toUtf8());
-    return r;
-}
-
 } // namespace
 
-ScriptHost::Outcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
-                                   EventStore *store, ReadStore *readStore, const QJsonValue &input, qint64 position,
-                                   const QString &causation, const QString &correlation, bool deterministicIds)
+FunctionOutcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
+                               EventStore *store, ReadStore *readStore, const QJsonValue &input, qint64 position,
+                               const QString &causation, const QString &correlation, bool deterministicIds)
 {
-    ScriptHost::Outcome out;
+    FunctionOutcome out;
     if (!worker.ensureHost(def, stats, &out.error)) {
         stats->invoked(0, false, false);
         return out;
     }
     out = worker.host()->invoke(input, FunctionProjection::accessFor(readStore));
-    if (out.outOfMemory)
-        worker.dropHost();
+    worker.dropHostIfUnusable();
     stats->addLogs(out.effects.logs);
     if (out.ok && !FunctionProjection::appendEmits(store, def.name, out.effects, causation, correlation, deterministicIds, &out.error))
         out.ok = false;
@@ -106,7 +49,7 @@ ScriptHost::Outcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinit
                 out.error = tx ? tx->errorString() : readStore->errorString();
         }
     }
-    stats->invoked(out.durationUs, out.ok, out.timedOut, out.outOfMemory);
+    stats->record(out);
     return out;
 }
 
@@ -125,7 +68,7 @@ void FunctionService::Private::startIntervals(const FunctionEntry &entry)
                                     {QStringLiteral("every_s"), current->definition.intervalsS.at(index)},
                                     {QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
                                     {QStringLiteral("id"), id}};
-            const ScriptHost::Outcome out = invokeOnWorker(w, current->definition, current->stats, store, readStore, input,
+            const FunctionOutcome out = invokeOnWorker(w, current->definition, current->stats, store, readStore, input,
                                                            store->headPosition(), id, id, false);
             if (!out.ok)
                 qCWarning(lcFunctionRuntime).noquote() << name << "interval failed:" << out.error;
@@ -147,19 +90,21 @@ void FunctionService::handleHttp(const Route &route, ApiRequest &&request, ApiRe
     QString correlation = QString::fromUtf8(request.header("x-correlation-id"));
     if (correlation.isEmpty())
         correlation = causation;
-    const QJsonObject input = httpInput(request);
+    const QJsonObject input = FunctionHttp::input(request);
     entry->stats->queued(1);
     entry->worker->post([def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore, input, causation,
                          correlation, respond = std::move(respond)](FunctionWorker &worker) {
-        const ScriptHost::Outcome out = invokeOnWorker(worker, def, stats, store, readStore, input, store->headPosition(), causation,
-                                                       correlation, false);
+        const FunctionOutcome out = invokeOnWorker(worker, def, stats, store, readStore, input, store->headPosition(), causation,
+                                                   correlation, false);
         stats->dequeued(1);
         if (out.timedOut)
             respond(ApiResponse::problem(504, QStringLiteral("function '%1' %2").arg(def.name, out.error), QStringLiteral("function-timeout")));
+        else if (out.crashed)
+            respond(ApiResponse::problem(502, QStringLiteral("function '%1' failed: %2").arg(def.name, out.error), QStringLiteral("function-crashed")));
         else if (!out.ok)
-            respond(ApiResponse::problem(500, QStringLiteral("function '%1' failed: %2").arg(def.name, out.error), QStringLiteral("function-error")));
+            respond(ApiResponse::problem(500, QStringLiteral("function '%1' failed: %2").arg(def.name, out.describe()), QStringLiteral("function-error")));
         else
-            respond(httpOutput(out.result));
+            respond(FunctionHttp::output(def.name, out.result));
     });
 }
 
@@ -222,13 +167,13 @@ FunctionService::Result FunctionService::replayDeadLetter(const QString &id)
     const QString correlation = event.value(QLatin1String("correlationid")).toString(eventId);
     const qint64 position = qint64(event.value(QLatin1String("position")).toDouble());
     // The current version runs it on the function's worker thread (the caller waits).
-    auto done = std::make_shared<std::promise<ScriptHost::Outcome>>();
-    std::future<ScriptHost::Outcome> future = done->get_future();
+    auto done = std::make_shared<std::promise<FunctionOutcome>>();
+    std::future<FunctionOutcome> future = done->get_future();
     entry->worker->post([def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore, event, eventId,
                          correlation, position, done](FunctionWorker &worker) {
         done->set_value(invokeOnWorker(worker, def, stats, store, readStore, event, position, eventId, correlation, true));
     });
-    const ScriptHost::Outcome out = future.get();
+    const FunctionOutcome out = future.get();
     if (!out.ok) {
         QJsonObject updated = *letter;
         updated.insert(QStringLiteral("error"), out.error);

@@ -4,7 +4,6 @@
 #include "functionstats.h"
 #include "functionworker.h"
 #include "readmodel/listquery.h"
-#include "scripthost.h"
 #include "store/cloudevent.h"
 #include "store/eventstore.h"
 
@@ -24,14 +23,25 @@ namespace Gatehouse {
 struct FunctionProjection::LaneResult
 {
     std::map<qint64, FunctionEffects> effects;
+    // The lane's own writes of this batch, newest last: ctx.get sees them before they commit.
+    std::map<std::pair<QString, QString>, std::optional<QJsonObject>> overlay;
+};
+
+// Events handed to handle() in one call (batch_size of them).
+struct FunctionProjection::Chunk
+{
+    RecordedEvents events;
+    QJsonValue input;
 };
 
 FunctionProjection::FunctionProjection(FunctionDefinition definition, std::shared_ptr<FunctionStats> stats, EventStore *store,
-                                       ReadStore *readStore, DeadLetterSink deadLetters, WritesSink writes)
+                                       ReadStore *readStore, FunctionInstance::Runtime runtime, DeadLetterSink deadLetters,
+                                       WritesSink writes)
     : m_definition(std::move(definition))
     , m_stats(std::move(stats))
     , m_store(store)
     , m_readStore(readStore)
+    , m_runtime(std::move(runtime))
     , m_deadLetters(std::move(deadLetters))
     , m_writes(std::move(writes))
 {
@@ -205,7 +215,7 @@ bool FunctionProjection::prepare(const RecordedEvents &events, ProjectionFault *
         if (perLane[i].isEmpty())
             continue;
         if (!m_lanes[i])
-            m_lanes[i] = std::make_unique<FunctionWorker>(m_definition.name);
+            m_lanes[i] = std::make_unique<FunctionWorker>(m_definition.name, m_runtime);
         m_stats->queued(perLane[i].size());
         m_lanes[i]->post([this, events = perLane[i], out = &results[i], &done](FunctionWorker &worker) {
             runLane(worker, events, *out);
@@ -218,64 +228,96 @@ bool FunctionProjection::prepare(const RecordedEvents &events, ProjectionFault *
     return true;
 }
 
+bool FunctionProjection::accept(const Chunk &chunk, int attempt, FunctionOutcome &&outcome, LaneResult &out, QString *error)
+{
+    const RecordedEvent &first = chunk.events.first();
+    m_stats->addLogs(outcome.effects.logs);
+    if (outcome.ok && !appendEmits(m_store, m_definition.name, outcome.effects, first.id, correlationOf(first), true, &outcome.error))
+        outcome.ok = false;
+    m_stats->record(outcome);
+    if (!outcome.ok) {
+        *error = outcome.describe();
+        qCWarning(lcFunctions).noquote() << m_definition.name << "failed on event" << first.position << "attempt" << attempt << *error;
+        return false;
+    }
+    for (const FunctionEffects::Write &w : outcome.effects.writes)
+        out.overlay[{w.collection, w.id}] = w.remove ? std::nullopt : std::optional<QJsonObject>(w.doc);
+    out.effects[chunk.events.last().position] = std::move(outcome.effects);
+    return true;
+}
+
 void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &events, LaneResult &out)
 {
-    // The lane's own writes of this batch, newest last: ctx.get sees them before they commit.
-    std::map<std::pair<QString, QString>, std::optional<QJsonObject>> overlay;
     DocumentAccess access = accessFor(m_readStore);
-    access.get = [&overlay, committed = access.get](const QString &collection, const QString &id) -> std::optional<QJsonObject> {
+    access.get = [&overlay = out.overlay, committed = access.get](const QString &collection, const QString &id) -> std::optional<QJsonObject> {
         const auto it = overlay.find({collection, id});
         return it != overlay.end() ? it->second : committed(collection, id);
     };
-    const int chunk = m_definition.batchSize;
-    for (qsizetype start = 0; start < events.size(); start += chunk) {
-        const RecordedEvents batch = events.mid(start, chunk);
-        const RecordedEvent &first = batch.first();
-        QJsonValue input;
-        if (chunk == 1) {
-            input = CloudEvent::toJson(first);
+    const int size = m_definition.batchSize;
+    QList<Chunk> chunks;
+    for (qsizetype start = 0; start < events.size(); start += size) {
+        Chunk chunk{events.mid(start, size), {}};
+        if (size == 1) {
+            chunk.input = CloudEvent::toJson(chunk.events.first());
         } else {
             QJsonArray list;
-            for (const RecordedEvent &e : batch)
+            for (const RecordedEvent &e : chunk.events)
                 list.append(CloudEvent::toJson(e));
-            input = list;
+            chunk.input = list;
         }
+        chunks.append(chunk);
+    }
+    for (qsizetype next = 0; next < chunks.size();) {
+        // First attempts of the remaining chunks in one go, until one fails.
+        QList<QJsonValue> inputs;
+        for (qsizetype i = next; i < chunks.size(); ++i)
+            inputs.append(chunks.at(i).input);
+        qsizetype failed = -1;
         QString lastError;
-        int attempt = 1;
-        bool done = false;
-        for (; attempt <= m_definition.maxAttempts && !done; ++attempt) {
-            if (attempt > 1) {
-                m_stats->retried();
-                QThread::msleep(ulong(m_definition.retryDelayMs(attempt)));
-            }
-            ScriptHost::Outcome outcome;
+        if (!worker.ensureHost(m_definition, m_stats, &lastError)) {
+            m_stats->invoked(0, false, false);
+            failed = next;
+        } else {
+            qsizetype done = next;
+            worker.host()->invoke(inputs, access, [&](qsizetype index, FunctionOutcome &&outcome) {
+                const qsizetype c = next + index;
+                if (!accept(chunks.at(c), 1, std::move(outcome), out, &lastError)) {
+                    failed = c;
+                    return false;
+                }
+                m_stats->dequeued(chunks.at(c).events.size());
+                done = c + 1;
+                return true;
+            });
+            worker.dropHostIfUnusable();
+            if (failed < 0 && done < chunks.size())
+                failed = done;   // not run: the instance stopped without saying why
+        }
+        if (failed < 0)
+            break;
+        // The failed chunk alone, with backoff, before the lane goes on (its subjects keep order).
+        const Chunk &chunk = chunks.at(failed);
+        int attempt = 2;
+        bool ok = false;
+        for (; attempt <= m_definition.maxAttempts && !ok; ++attempt) {
+            m_stats->retried();
+            QThread::msleep(ulong(m_definition.retryDelayMs(attempt)));
+            FunctionOutcome outcome;
             if (!worker.ensureHost(m_definition, m_stats, &outcome.error)) {
                 lastError = outcome.error;
                 m_stats->invoked(0, false, false);
                 continue;
             }
-            outcome = worker.host()->invoke(input, access);
-            m_stats->addLogs(outcome.effects.logs);
-            if (outcome.outOfMemory)
-                worker.dropHost();   // its heap is full; the next attempt starts a fresh instance
-            if (outcome.ok && !appendEmits(m_store, m_definition.name, outcome.effects, first.id, correlationOf(first), true, &outcome.error))
-                outcome.ok = false;
-            m_stats->invoked(outcome.durationUs, outcome.ok, outcome.timedOut, outcome.outOfMemory);
-            if (!outcome.ok) {
-                lastError = outcome.line > 0 ? QStringLiteral("line %1: %2").arg(outcome.line).arg(outcome.error) : outcome.error;
-                qCWarning(lcFunctions).noquote() << m_definition.name << "failed on event" << first.position << "attempt" << attempt << lastError;
-                continue;
-            }
-            for (const FunctionEffects::Write &w : outcome.effects.writes)
-                overlay[{w.collection, w.id}] = w.remove ? std::nullopt : std::optional<QJsonObject>(w.doc);
-            out.effects[batch.last().position] = std::move(outcome.effects);
-            done = true;
+            outcome = worker.host()->invoke(chunk.input, access);
+            worker.dropHostIfUnusable();
+            ok = accept(chunk, attempt, std::move(outcome), out, &lastError);
         }
-        if (!done) {
-            for (const RecordedEvent &e : batch)
+        if (!ok) {
+            for (const RecordedEvent &e : chunk.events)
                 m_deadLetters(m_definition, e, lastError, attempt - 1);
         }
-        m_stats->dequeued(batch.size());
+        m_stats->dequeued(chunk.events.size());
+        next = failed + 1;
     }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "functiondefinition.h"
+#include "functioninstance.h"
 #include "projections/projection.h"
 #include "scriptcontext.h"
 
@@ -30,7 +31,9 @@ class FunctionWorker;
 // re-runs the batch. A lane reads its own earlier writes of the batch (ctx.get), others' once
 // they are committed.
 //
-// A failing event is retried with backoff on its lane; after the last attempt, or when it is
+// A lane hands its events to its instance all at once (one round trip to a worker process)
+// and the instance runs them in order until one fails. A failing event is retried with
+// backoff on its lane, alone, before the lane goes on; after the last attempt, or when it is
 // older than max_event_age_s, it becomes a dead letter and the projection moves on. Emitted
 // events get ids derived from (function, input event, index), so a re-run after a crash cannot
 // append them twice (the store refuses a duplicate id).
@@ -42,7 +45,7 @@ public:
     using WritesSink = std::function<void(const QHash<QString, QSet<QString>> &idsByCollection)>;
 
     FunctionProjection(FunctionDefinition definition, std::shared_ptr<FunctionStats> stats, EventStore *store,
-                       ReadStore *readStore, DeadLetterSink deadLetters, WritesSink writes = {});
+                       ReadStore *readStore, FunctionInstance::Runtime runtime, DeadLetterSink deadLetters, WritesSink writes = {});
     ~FunctionProjection() override;
 
     static QString projectionName(const QString &function);
@@ -63,12 +66,16 @@ public:
 
 private:
     struct LaneResult;
+    struct Chunk;
     void runLane(FunctionWorker &worker, const RecordedEvents &events, LaneResult &out);
+    // The chunk's outcome of one attempt: emits appended, effects kept; false when it failed.
+    bool accept(const Chunk &chunk, int attempt, FunctionOutcome &&outcome, LaneResult &out, QString *error);
 
     FunctionDefinition m_definition;
     std::shared_ptr<FunctionStats> m_stats;
     EventStore *m_store;
     ReadStore *m_readStore;
+    FunctionInstance::Runtime m_runtime;
     DeadLetterSink m_deadLetters;
     WritesSink m_writes;
     std::vector<std::unique_ptr<FunctionWorker>> m_lanes;   // created on demand, runner thread

@@ -6,6 +6,7 @@
 #include "readmodel/readstore.h"
 #include "store/eventstore.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonDocument>
 
@@ -39,7 +40,7 @@ void FunctionService::Private::startRunner(FunctionEntry &entry)
     if (!entry.definition.hasEventTriggers())
         return;
     auto projection = std::make_shared<FunctionProjection>(
-        entry.definition, entry.stats, store, readStore,
+        entry.definition, entry.stats, store, readStore, runtime,
         [this](const FunctionDefinition &def, const RecordedEvent &event, const QString &error, int attempts) {
             storeDeadLetter(def, event, error, attempts);
         },
@@ -86,12 +87,13 @@ QJsonObject FunctionService::Private::describe(const FunctionEntry &entry, bool 
     return o;
 }
 
-FunctionService::FunctionService(ConfigStore *config, EventStore *store, ReadStore *readStore)
+FunctionService::FunctionService(ConfigStore *config, EventStore *store, ReadStore *readStore, const QString &workerExecutable)
     : d(std::make_unique<Private>())
 {
     d->config = config;
     d->store = store;
     d->readStore = readStore;
+    d->runtime.workerExecutable = workerExecutable.isEmpty() ? QCoreApplication::applicationFilePath() : workerExecutable;
 }
 
 FunctionService::~FunctionService()
@@ -110,7 +112,7 @@ bool FunctionService::start(QString *error)
         }
         auto entry = std::make_shared<FunctionEntry>();
         entry->definition = def;
-        entry->worker = std::make_shared<FunctionWorker>(def.name);
+        entry->worker = std::make_shared<FunctionWorker>(def.name, d->runtime);
         d->startRunner(*entry);
         d->startIntervals(*entry);
         QMutexLocker lock(&d->mutex);
@@ -173,7 +175,7 @@ FunctionService::Result FunctionService::deploy(const QString &name, const QJson
         return {400, {}, QStringLiteral("the function definition is invalid"), errors};
     QString error;
     int line = 0;
-    if (!ScriptHost::check(def, &error, &line)) {
+    if (!FunctionInstance::check(def, d->runtime, &error, &line)) {
         Result r{400, {}, line > 0 ? QStringLiteral("line %1: %2").arg(line).arg(error) : error, {}};
         r.body = QJsonObject{{QStringLiteral("line"), line}, {QStringLiteral("message"), error}};
         return r;
@@ -185,9 +187,7 @@ FunctionService::Result FunctionService::deploy(const QString &name, const QJson
     }
     def.version = latest + 1;
     def.deployedAtMs = QDateTime::currentMSecsSinceEpoch();
-    QJsonObject stored = def.toJson();
-    if (body.contains(QStringLiteral("rolled_back_from")))
-        stored.insert(QStringLiteral("rolled_back_from"), body.value(QStringLiteral("rolled_back_from")));
+    const QJsonObject stored = def.toJson();
     if (!d->config->commitChange(kVersions, {resourceOf(functionVersionId(name, def.version), stored)}, {})
         || !d->config->commitChange(kFunctions, {resourceOf(name, stored)}, {}))
         return {500, {}, QStringLiteral("cannot store the function in config.db"), {}};
@@ -203,7 +203,7 @@ FunctionService::Result FunctionService::deploy(const QString &name, const QJson
         if (old->runner)
             old->runner->stop();   // the new version continues from the old one's checkpoint
     } else {
-        entry->worker = std::make_shared<FunctionWorker>(name);
+        entry->worker = std::make_shared<FunctionWorker>(name, d->runtime);
         // A new function starts where its triggers say: "now" is the current head.
         qint64 from = d->store->headPosition();
         for (const FunctionEventTrigger &t : def.eventTriggers) {

@@ -23,7 +23,8 @@ struct Route;
 // Serverless JavaScript functions: their definitions and versions (config.db, resource kinds
 // "functions" and "function_versions"), their dead letters (kind "dead_letters"), one
 // ProjectionRunner per function with event triggers, and one worker thread per function for
-// HTTP calls (gateway upstream type "function"). Collections a function writes live in the read
+// HTTP calls (gateway upstream type "function"); each function instance runs in a worker
+// process of its own unless its definition says "isolation": "thread". Collections a function writes live in the read
 // store; the query API serves those that the project declares (GET /api/{collection}/{id}).
 //
 // Every public function may be called from any thread; the admin API calls them on the network
@@ -42,7 +43,9 @@ public:
         QStringList errors;
     };
 
-    FunctionService(ConfigStore *config, EventStore *store, ReadStore *readStore);
+    // `workerExecutable` runs the functions with process isolation (`<it> function-worker`);
+    // empty: the running executable (QCoreApplication::applicationFilePath()).
+    FunctionService(ConfigStore *config, EventStore *store, ReadStore *readStore, const QString &workerExecutable = {});
     ~FunctionService() override;
     FunctionService(const FunctionService &) = delete;
     FunctionService &operator=(const FunctionService &) = delete;

@@ -9,7 +9,6 @@
 #include "functionstats.h"
 #include "functionworker.h"
 #include "projections/projectionrunner.h"
-#include "scripthost.h"
 
 #include <QMutex>
 
@@ -36,6 +35,7 @@ struct FunctionService::Private
     ConfigStore *config = nullptr;
     EventStore *store = nullptr;
     ReadStore *readStore = nullptr;
+    FunctionInstance::Runtime runtime;   // where worker processes come from
     mutable QMutex mutex;   // guards `functions` and `inlineDeciders`
     std::map<QString, std::shared_ptr<FunctionEntry>> functions;
     // Inline decide code of collections' custom commands, by "<collection>/<command>".
@@ -55,8 +55,8 @@ struct FunctionService::Private
 QString functionVersionId(const QString &name, qint64 version);
 
 // Runs on the worker thread: the code, then its effects (events first, then documents).
-ScriptHost::Outcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
-                                   EventStore *store, ReadStore *readStore, const QJsonValue &input, qint64 position,
-                                   const QString &causation, const QString &correlation, bool deterministicIds);
+FunctionOutcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
+                               EventStore *store, ReadStore *readStore, const QJsonValue &input, qint64 position,
+                               const QString &causation, const QString &correlation, bool deterministicIds);
 
 } // namespace Gatehouse

@@ -1,5 +1,7 @@
 #include "functionstats.h"
 
+#include "functionoutcome.h"
+
 #include <QJsonArray>
 
 #include <algorithm>
@@ -30,9 +32,25 @@ void FunctionStats::invoked(qint64 durationUs, bool ok, bool timedOut, bool outO
         ++m_timeouts;
     if (outOfMemory)
         ++m_memoryKills;
+    m_durationSumUs += durationUs;
     m_durationsUs.push_back(durationUs);
     if (m_durationsUs.size() > kDurationSamples)
         m_durationsUs.pop_front();
+}
+
+void FunctionStats::record(const FunctionOutcome &outcome)
+{
+    invoked(outcome.durationUs, outcome.ok, outcome.timedOut, outcome.outOfMemory);
+    if (outcome.crashed) {
+        QMutexLocker lock(&m_mutex);
+        ++m_crashes;
+    }
+}
+
+void FunctionStats::workerEnded(qint64 peakRssKb)
+{
+    QMutexLocker lock(&m_mutex);
+    m_workerPeakRssKb = qMax(m_workerPeakRssKb, peakRssKb);
 }
 
 void FunctionStats::retried()
@@ -92,6 +110,9 @@ FunctionStats::Snapshot FunctionStats::snapshot() const
         s.timeouts = m_timeouts;
         s.memoryKills = m_memoryKills;
         s.coldStarts = m_coldStarts;
+        s.crashes = m_crashes;
+        s.workerPeakRssKb = m_workerPeakRssKb;
+        s.durationSumS = double(m_durationSumUs) / 1e6;
         s.reclaimed = m_reclaimed;
         s.instances = m_instances;
         s.deadLettered = m_deadLettered;
@@ -122,6 +143,8 @@ QJsonObject FunctionStats::toJson(qint64 deadLetters) const
         {QStringLiteral("timeouts"), s.timeouts},
         {QStringLiteral("memory_exceeded"), s.memoryKills},
         {QStringLiteral("cold_starts"), s.coldStarts},
+        {QStringLiteral("crashes"), s.crashes},
+        {QStringLiteral("worker_peak_rss_kb"), s.workerPeakRssKb},
         {QStringLiteral("instances"), s.instances},
         {QStringLiteral("reclaimed"), s.reclaimed},
         {QStringLiteral("init_ms"), s.lastInitMs},

@@ -9,6 +9,8 @@
 
 namespace Gatehouse {
 
+struct FunctionOutcome;
+
 // Counters of one function since the engine started (kept across redeploys), updated from
 // any thread: the lanes, the worker, the runner.
 class FunctionStats final
@@ -22,6 +24,8 @@ public:
         qint64 timeouts = 0;
         qint64 memoryKills = 0;
         qint64 coldStarts = 0;
+        qint64 crashes = 0;         // worker processes that died during a call
+        qint64 workerPeakRssKb = 0; // the largest peak resident set of an ended worker process
         qint64 reclaimed = 0;
         qint64 instances = 0;       // live instances (QJSEngines) right now
         qint64 queueDepth = 0;      // events and calls handed to instances, not finished
@@ -30,9 +34,12 @@ public:
         double meanInitMs = 0;
         double p50Ms = 0;
         double p99Ms = 0;
+        double durationSumS = 0;    // of every invocation since the start (the summary's _sum)
     };
 
     void invoked(qint64 durationUs, bool ok, bool timedOut, bool outOfMemory = false);
+    void record(const FunctionOutcome &outcome);   // invoked(), and a crash when the worker died
+    void workerEnded(qint64 peakRssKb);
     void retried();
     void instanceStarted(qint64 initUs);   // a cold start
     void instanceStopped();
@@ -52,6 +59,9 @@ private:
     qint64 m_timeouts = 0;
     qint64 m_memoryKills = 0;
     qint64 m_coldStarts = 0;
+    qint64 m_crashes = 0;
+    qint64 m_workerPeakRssKb = 0;
+    qint64 m_durationSumUs = 0;
     qint64 m_reclaimed = 0;
     qint64 m_instances = 0;
     qint64 m_deadLettered = 0;

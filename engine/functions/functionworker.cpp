@@ -2,15 +2,15 @@
 
 #include "functiondefinition.h"
 #include "functionstats.h"
-#include "scripthost.h"
 #include "scriptwatchdog.h"
 
 #include <QTimer>
 
 namespace Gatehouse {
 
-FunctionWorker::FunctionWorker(const QString &name)
+FunctionWorker::FunctionWorker(const QString &name, FunctionInstance::Runtime runtime)
     : m_context(new QObject)
+    , m_runtime(std::move(runtime))
 {
     m_thread.setObjectName(name.isEmpty() ? QStringLiteral("function-worker") : QStringLiteral("function-") + name);
     m_context->moveToThread(&m_thread);
@@ -35,6 +35,7 @@ void FunctionWorker::post(std::function<void(FunctionWorker &)> work)
 {
     QMetaObject::invokeMethod(m_context, [this, work = std::move(work)] {
         work(*this);
+        dropHostIfUnusable();
         armIdleTimer();
     }, Qt::QueuedConnection);
 }
@@ -42,10 +43,10 @@ void FunctionWorker::post(std::function<void(FunctionWorker &)> work)
 bool FunctionWorker::ensureHost(const FunctionDefinition &definition, const std::shared_ptr<FunctionStats> &stats, QString *error)
 {
     m_idleMs = definition.instanceIdleS * 1000;
-    if (m_host && m_host->version() == definition.version)
+    if (m_host && m_host->usable() && m_host->version() == definition.version)
         return true;
     dropHost();
-    auto host = std::make_unique<ScriptHost>();
+    std::unique_ptr<FunctionInstance> host = FunctionInstance::create(definition, m_runtime);
     int line = 0;
     if (!host->load(definition, error, &line)) {
         if (line > 0)
@@ -62,11 +63,21 @@ void FunctionWorker::dropHost()
 {
     if (!m_host)
         return;
+    const qint64 peakRssKb = m_host->stop();
     m_host.reset();
     ScriptWatchdog::releaseFreeMemory();
-    if (m_stats)
+    if (m_stats) {
         m_stats->instanceStopped();
+        if (peakRssKb > 0)
+            m_stats->workerEnded(peakRssKb);
+    }
     m_stats.reset();
+}
+
+void FunctionWorker::dropHostIfUnusable()
+{
+    if (m_host && !m_host->usable())
+        dropHost();
 }
 
 void FunctionWorker::armIdleTimer()

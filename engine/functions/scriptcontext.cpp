@@ -1,5 +1,8 @@
 #include "scriptcontext.h"
 
+#include "functionlimits.h"
+#include "scriptjson.h"
+
 #include <QJSEngine>
 #include <QJsonValue>
 #include <QLoggingCategory>
@@ -11,14 +14,13 @@ Q_LOGGING_CATEGORY(lcFunctionLog, "gatehouse.functions.log")
 
 namespace Gatehouse {
 
-namespace {
-constexpr int kMaxLogLines = 100;
-}
-
 void ScriptContext::begin(DocumentAccess access)
 {
     m_access = std::move(access);
     m_effects = {};
+    m_fault.clear();
+    m_outputBytes = 0;
+    m_logLines = 0;
 }
 
 FunctionEffects ScriptContext::take()
@@ -31,6 +33,43 @@ bool ScriptContext::isValidCollection(const QString &name)
 {
     static const QRegularExpression re(QStringLiteral("^[a-z][a-z0-9_]{0,62}$"));
     return re.match(name).hasMatch();
+}
+
+bool ScriptContext::fail(const QString &message)
+{
+    if (m_fault.isEmpty())
+        m_fault = message;
+    qjsEngine(this)->throwError(QJSValue::RangeError, message);
+    return false;
+}
+
+bool ScriptContext::convert(const QJSValue &value, const QString &what, bool output, QJsonValue *out)
+{
+    const qint64 left = FunctionLimits::kMaxOutputBytes - m_outputBytes;
+    const qint64 budget = output ? qMin(FunctionLimits::kMaxValueBytes, left) : FunctionLimits::kMaxValueBytes;
+    QString error;
+    qint64 used = 0;
+    if (m_json->convert(value, budget, out, &error, &used)) {
+        if (output)
+            m_outputBytes += used;
+        return true;
+    }
+    if (output && budget < FunctionLimits::kMaxValueBytes && error.startsWith(QLatin1String("the value is larger")))
+        error = QStringLiteral("the invocation's output is larger than %1 bytes").arg(FunctionLimits::kMaxOutputBytes);
+    return fail(what + QStringLiteral(": ") + error);
+}
+
+bool ScriptContext::convertResult(const QJSValue &value, QJsonValue *out)
+{
+    QString error;
+    qint64 used = 0;
+    if (m_json->convert(value, qMin(FunctionLimits::kMaxValueBytes, FunctionLimits::kMaxOutputBytes - m_outputBytes), out, &error, &used)) {
+        m_outputBytes += used;
+        return true;
+    }
+    if (m_fault.isEmpty())
+        m_fault = QStringLiteral("the returned value: ") + error;
+    return false;
 }
 
 bool ScriptContext::check(const QString &collection, const QString &id)
@@ -50,7 +89,13 @@ void ScriptContext::upsert(const QString &collection, const QString &id, const Q
 {
     if (!check(collection, id))
         return;
-    const QJsonValue value = qjsEngine(this)->fromScriptValue<QJsonValue>(doc);
+    if (m_effects.writes.size() >= FunctionLimits::kMaxWrites) {
+        fail(QStringLiteral("ctx.upsert: more than %1 writes in one invocation").arg(FunctionLimits::kMaxWrites));
+        return;
+    }
+    QJsonValue value;
+    if (!convert(doc, QStringLiteral("ctx.upsert('%1', '%2')").arg(collection, id.left(64)), true, &value))
+        return;
     if (!value.isObject()) {
         qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("ctx.upsert needs an object as document"));
         return;
@@ -58,13 +103,20 @@ void ScriptContext::upsert(const QString &collection, const QString &id, const Q
     QJsonObject object = value.toObject();
     object.remove(QStringLiteral("_meta"));
     object.insert(QStringLiteral("id"), id);
+    m_outputBytes += collection.size() + id.size();
     m_effects.writes.append({collection, id, object, false});
 }
 
 void ScriptContext::remove(const QString &collection, const QString &id)
 {
-    if (check(collection, id))
-        m_effects.writes.append({collection, id, {}, true});
+    if (!check(collection, id))
+        return;
+    if (m_effects.writes.size() >= FunctionLimits::kMaxWrites) {
+        fail(QStringLiteral("ctx.remove: more than %1 writes in one invocation").arg(FunctionLimits::kMaxWrites));
+        return;
+    }
+    m_outputBytes += collection.size() + id.size();
+    m_effects.writes.append({collection, id, {}, true});
 }
 
 QJSValue ScriptContext::get(const QString &collection, const QString &id)
@@ -88,7 +140,9 @@ QJSValue ScriptContext::query(const QString &collection, const QJSValue &filter)
         qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("invalid collection name '%1'").arg(collection));
         return {};
     }
-    const QJsonValue f = filter.isUndefined() || filter.isNull() ? QJsonValue(QJsonObject()) : qjsEngine(this)->fromScriptValue<QJsonValue>(filter);
+    QJsonValue f = QJsonObject();
+    if (!filter.isUndefined() && !filter.isNull() && !convert(filter, QStringLiteral("ctx.query('%1')").arg(collection), false, &f))
+        return {};
     if (!f.isObject()) {
         qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("ctx.query needs an object as filter"));
         return {};
@@ -109,17 +163,29 @@ void ScriptContext::emitEvent(const QString &type, const QString &subject, const
     if (!type.contains(QLatin1Char('.')) || !isValidCollection(type.section(QLatin1Char('.'), 0, -2)) || subject.isEmpty()) {
         qjsEngine(this)->throwError(QJSValue::TypeError,
                                     QStringLiteral("ctx.emit needs a type '<collection>.<verb>' and a subject, got '%1', '%2'")
-                                        .arg(type, subject));
+                                        .arg(type.left(200), subject.left(200)));
         return;
     }
-    m_effects.emits.append({type, subject, qjsEngine(this)->fromScriptValue<QJsonValue>(data)});
+    if (m_effects.emits.size() >= FunctionLimits::kMaxEmits) {
+        fail(QStringLiteral("ctx.emit: more than %1 events in one invocation").arg(FunctionLimits::kMaxEmits));
+        return;
+    }
+    QJsonValue value;
+    if (!convert(data, QStringLiteral("ctx.emit('%1')").arg(type.left(200)), true, &value))
+        return;
+    m_outputBytes += type.size() + subject.size();
+    m_effects.emits.append({type, subject, value.isUndefined() ? QJsonValue(QJsonValue::Null) : value});
 }
 
 void ScriptContext::log(const QString &line)
 {
-    qCInfo(lcFunctionLog).noquote() << line;
-    if (m_effects.logs.size() < kMaxLogLines)
-        m_effects.logs.append(line);
+    if (m_logLines++ >= FunctionLimits::kMaxLogLines)
+        return;
+    const QString cut = line.size() > FunctionLimits::kMaxLogLineChars
+        ? line.left(FunctionLimits::kMaxLogLineChars) + QStringLiteral("… (%1 characters)").arg(line.size())
+        : line;
+    qCInfo(lcFunctionLog).noquote() << cut;
+    m_effects.logs.append(cut);
 }
 
 } // namespace Gatehouse

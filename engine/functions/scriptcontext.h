@@ -1,66 +1,36 @@
 #pragma once
 
-#include <QJSValue>
-#include <QJsonArray>
-#include <QJsonObject>
-#include <QList>
-#include <QObject>
-#include <QStringList>
-#include <QVariant>
+#include "functionoutcome.h"
 
-#include <functional>
-#include <optional>
+#include <QJSValue>
+#include <QObject>
 
 namespace Gatehouse {
 
-// What one invocation asked its ctx to do. Nothing takes effect while the code runs: the
-// caller applies the writes and appends the events only when handle() returned normally, so
-// a failed attempt (and its retry) leaves no trace.
-struct FunctionEffects
-{
-    struct Write
-    {
-        QString collection;
-        QString id;
-        QJsonObject doc;
-        bool remove = false;
-    };
-    struct Emit
-    {
-        QString type;
-        QString subject;
-        QJsonValue data;
-    };
-    QList<Write> writes;
-    QList<Emit> emits;
-    QStringList logs;
-};
-
-using DocumentReader = std::function<std::optional<QJsonObject>(const QString &collection, const QString &id)>;
-// ctx.query: the documents of `collection` matching `filter` (the list API's parameters as an
-// object: {"field": value, "field[gt]": n, "sort": "-field", "limit": 10}); false with a message.
-using DocumentQuery = std::function<bool(const QString &collection, const QJsonObject &filter, QJsonArray *out, QString *error)>;
-
-// What an invocation may read: ctx.get and ctx.query.
-struct DocumentAccess
-{
-    DocumentReader get;
-    DocumentQuery query;
-};
+class ScriptJson;
 
 // The native half of a function's `ctx` (the JavaScript half wraps it, see ScriptHost). Lives on
-// the thread of the QJSEngine it is exposed to.
+// the thread of the QJSEngine it is exposed to. Every value handed to it is converted by
+// ScriptJson within FunctionLimits; a value past them, or a write or event past their count,
+// throws and also marks the invocation as failed (fault()), so code that catches the
+// exception still cannot return normally with part of its effects.
 class ScriptContext final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ScriptContext)
 
 public:
-    explicit ScriptContext(QObject *parent = nullptr) : QObject(parent) {}
+    ScriptContext(ScriptJson *json, QObject *parent) : QObject(parent), m_json(json) {}
 
     void begin(DocumentAccess access);
     FunctionEffects take();
     static bool isValidCollection(const QString &name);
+
+    // The first limit the current invocation broke; empty while it broke none.
+    QString fault() const { return m_fault; }
+    // Converts a value leaving the script (the result) within what the invocation has left of
+    // FunctionLimits::kMaxOutputBytes; false with the fault recorded.
+    bool convertResult(const QJSValue &value, QJsonValue *out);
 
     Q_INVOKABLE void upsert(const QString &collection, const QString &id, const QJSValue &doc);
     Q_INVOKABLE void remove(const QString &collection, const QString &id);
@@ -71,8 +41,15 @@ public:
 
 private:
     bool check(const QString &collection, const QString &id);
+    bool convert(const QJSValue &value, const QString &what, bool output, QJsonValue *out);
+    bool fail(const QString &message);   // records the fault and throws it into the script
+
+    ScriptJson *m_json;
     DocumentAccess m_access;
     FunctionEffects m_effects;
+    QString m_fault;
+    qint64 m_outputBytes = 0;
+    int m_logLines = 0;
 };
 
 } // namespace Gatehouse

@@ -1,5 +1,7 @@
 #include "scripthost.h"
 
+#include "scriptcontext.h"
+#include "scriptjson.h"
 #include "scriptwatchdog.h"
 
 #include <QElapsedTimer>
@@ -47,6 +49,7 @@ const char kPrelude[] = R"JS(
 struct ScriptHost::Private
 {
     QJSEngine engine;
+    ScriptJson json{&engine};
     ScriptWatchdog::Slot watchdog{&engine};
     ScriptContext *bridge = nullptr;   // owned by the engine's object ownership (parented below)
     QJSValue invoke;                   // prelude's invoke(fn, input)
@@ -65,7 +68,12 @@ bool ScriptHost::hasDecide() const
     return d && d->decide.isCallable();
 }
 
-bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int *line)
+bool ScriptHost::hasHandle() const
+{
+    return d && d->handle.isCallable();
+}
+
+bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int *line, const std::function<void()> &beforeCode)
 {
     QElapsedTimer timer;
     timer.start();
@@ -73,13 +81,15 @@ bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int 
     d = std::make_unique<Private>();
     d->timeoutMs = definition.timeoutMs;
     d->memoryLimitKb = qint64(definition.memoryLimitMb) * 1024;
-    d->bridge = new ScriptContext(&d->engine);
+    d->bridge = new ScriptContext(&d->json, &d->engine);
     QJSValue global = d->engine.globalObject();
     const QJSValue factory = d->engine.evaluate(QString::fromUtf8(kPrelude), QStringLiteral("gatehouse:prelude"));
     const QJSValue runtime = factory.call({d->engine.newQObject(d->bridge), d->engine.toScriptValue(definition.env)});
     d->invoke = runtime.property(QStringLiteral("invoke"));
     d->invoke2 = runtime.property(QStringLiteral("invoke2"));
     global.setProperty(QStringLiteral("console"), runtime.property(QStringLiteral("console")));
+    if (beforeCode)
+        beforeCode();
 
     d->watchdog.begin(definition.timeoutMs, d->memoryLimitKb);
     const QJSValue result = d->engine.evaluate(definition.code, definition.name + QStringLiteral(".js"));
@@ -107,19 +117,6 @@ bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int 
     }
     m_version = definition.version;
     m_initUs = timer.nsecsElapsed() / 1000;
-    return true;
-}
-
-bool ScriptHost::check(const FunctionDefinition &definition, QString *error, int *line)
-{
-    ScriptHost host;
-    if (!host.load(definition, error, line))
-        return false;
-    const bool triggered = definition.hasEventTriggers() || definition.httpTrigger || !definition.intervalsS.isEmpty();
-    if (triggered && !host.d->handle.isCallable()) {
-        *error = QStringLiteral("a function with triggers must define function handle(input, ctx)");
-        return false;
-    }
     return true;
 }
 
@@ -159,6 +156,12 @@ ScriptHost::Outcome ScriptHost::call(const QJSValue &function, const QJsonValue 
         result = d->invoke2.call({function, d->engine.toScriptValue(a), d->engine.toScriptValue(*b)});
     else
         result = d->invoke.call({function, d->engine.toScriptValue(a)});
+    // The result is converted inside the watchdog's bracket: its getters are the function's code.
+    const bool threw = result.isError() || !result.property(QStringLiteral("ok")).toBool();
+    QJsonValue value;
+    bool converted = true;
+    if (!threw && !d->engine.isInterrupted())
+        converted = d->bridge->convertResult(result.property(QStringLiteral("value")), &value);
     const ScriptWatchdog::Reason stopped = d->watchdog.end();
     out.effects = d->bridge->take();
     out.durationUs = timer.nsecsElapsed() / 1000;
@@ -167,20 +170,24 @@ ScriptHost::Outcome ScriptHost::call(const QJSValue &function, const QJsonValue 
         out.outOfMemory = stopped == ScriptWatchdog::Reason::Memory;
         out.error = out.timedOut ? QStringLiteral("timed out after %1 ms").arg(d->timeoutMs)
                                  : QStringLiteral("exceeded the memory ceiling of %1 MB").arg(d->memoryLimitKb / 1024);
-        out.effects = {};
+        out.effects.writes.clear();
+        out.effects.emits.clear();
         return out;
     }
-    if (result.isError() || !result.property(QStringLiteral("ok")).toBool()) {
-        out.error = result.isError() ? result.toString() : result.property(QStringLiteral("error")).toString();
-        out.line = result.property(QStringLiteral("line")).toInt();
+    // A broken limit fails the call even when the code caught the exception it threw.
+    const QString fault = d->bridge->fault();
+    if (threw || !converted || !fault.isEmpty()) {
+        if (!fault.isEmpty())
+            out.error = fault;
+        else
+            out.error = result.isError() ? result.toString() : result.property(QStringLiteral("error")).toString();
+        out.line = threw ? result.property(QStringLiteral("line")).toInt() : 0;
         out.effects.writes.clear();
         out.effects.emits.clear();
         return out;
     }
     out.ok = true;
-    const QJSValue value = result.property(QStringLiteral("value"));
-    if (!value.isUndefined())
-        out.result = d->engine.fromScriptValue<QJsonValue>(value);
+    out.result = value;
     return out;
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "functiondefinition.h"
-#include "scriptcontext.h"
+#include "functionoutcome.h"
 
+#include <QJSValue>
 #include <QJsonValue>
 
+#include <functional>
 #include <memory>
 
 namespace Gatehouse {
@@ -15,20 +17,15 @@ namespace Gatehouse {
 // process-wide ScriptWatchdog, which interrupts the engine after the function's timeout or
 // when the process grew by more than its memory ceiling, so `while(true){}` ends as a timeout
 // and an endless allocation as a memory error instead of hanging or exhausting the engine.
+// Values leaving the script go through ScriptJson (FunctionLimits), never through
+// QJSEngine::fromScriptValue.
+//
+// With process isolation (the default) a ScriptHost lives in a worker process (see
+// FunctionWorkerProcess); with thread isolation in the engine itself (ThreadInstance).
 class ScriptHost final
 {
 public:
-    struct Outcome
-    {
-        bool ok = false;
-        bool timedOut = false;
-        bool outOfMemory = false;   // the host must then be discarded (its heap is full of garbage)
-        QString error;
-        int line = 0;
-        QJsonValue result;
-        FunctionEffects effects;
-        qint64 durationUs = 0;
-    };
+    using Outcome = FunctionOutcome;
 
     ScriptHost();
     ~ScriptHost();
@@ -36,8 +33,11 @@ public:
     ScriptHost &operator=(const ScriptHost &) = delete;
 
     // Evaluates the code and looks up handle() and decide(); false with the error (and its line
-    // when known) unless at least one of them is callable.
-    bool load(const FunctionDefinition &definition, QString *error, int *line);
+    // when known) unless at least one of them is callable. `beforeCode` runs once the engine
+    // and the prelude exist, right before the function's own code (the worker process sets
+    // its memory limit there, measured from that baseline).
+    bool load(const FunctionDefinition &definition, QString *error, int *line, const std::function<void()> &beforeCode = {});
+    bool hasHandle() const;
     qint64 version() const { return m_version; }
     qint64 initUs() const { return m_initUs; }
     bool hasDecide() const;
@@ -47,9 +47,6 @@ public:
     // decide(state, command, ctx): the returned value is the result.
     Outcome decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access);
 
-    // Deploy-time check in a throw-away engine: syntax, top-level errors, a callable handle
-    // (or only decide, for a function without triggers that serves custom commands).
-    static bool check(const FunctionDefinition &definition, QString *error, int *line);
 
 private:
     struct Private;

@@ -74,6 +74,7 @@ QString ApiResponse::statusTitle(int status)
     case 502: return QStringLiteral("Bad Gateway");
     case 503: return QStringLiteral("Service Unavailable");
     case 504: return QStringLiteral("Gateway Timeout");
+    case 507: return QStringLiteral("Insufficient Storage");
     default: return QStringLiteral("HTTP %1").arg(status);
     }
 }

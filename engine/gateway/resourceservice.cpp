@@ -47,6 +47,16 @@ ResourceService::Result badRequest(const QStringList &errors, const QString &det
     return r;
 }
 
+// Nothing was changed; 507 tells the operator that freeing disk space is what helps.
+ResourceService::Result storeFailed(const ConfigStore &store)
+{
+    ResourceService::Result r;
+    r.status = store.lastChangeFailedFull() ? 507 : 503;
+    r.detail = store.lastChangeFailedFull() ? QStringLiteral("the configuration could not be stored: the disk is full")
+                                            : QStringLiteral("the configuration could not be stored");
+    return r;
+}
+
 GatewayResources toResources(const QHash<QString, QJsonArray> &all, qint64 version)
 {
     GatewayResources resources;
@@ -254,7 +264,7 @@ ResourceService::Result ResourceService::write(const QString &kind, const QStrin
         removes.append(id);
     const qint64 version = m_store->commitChange(kind, puts, removes);
     if (!version)
-        return {503, {}, {}, QStringLiteral("the configuration could not be stored")};
+        return storeFailed(*m_store);
     // The version the store gave is the one built in (writes are serialised by m_mutex).
     m_gateway->install(version == m_version + 1 ? config : m_gateway->build(toResources(next, version)));
     m_current = next;
@@ -350,7 +360,7 @@ ResourceService::Result ResourceService::replaceAll(const QJsonObject &document)
         version = m_store->commitChange(kind, puts, removes);
         m_store->markSeeded(kind + QStringLiteral(":*"));
         if (!version)
-            return {503, {}, {}, QStringLiteral("the configuration could not be stored")};
+            return storeFailed(*m_store);
     }
     m_gateway->install(version == expected ? config : m_gateway->build(toResources(next, version)));
     m_current = next;

@@ -58,6 +58,22 @@ void MetricsRegistry::observe(const QByteArray &name, const QByteArray &labels, 
     ++f.counts[labels];
 }
 
+void MetricsRegistry::setSummary(const QByteArray &name, const QByteArray &labels, const QList<std::pair<double, double>> &quantiles,
+                                 double sum, quint64 count)
+{
+    QMutexLocker lock(&m_mutex);
+    if (!m_families.contains(name))
+        m_order.append(name);
+    Family &f = m_families[name];
+    f.type = Type::Summary;
+    for (const auto &[q, v] : quantiles) {
+        const QByteArray quantile = "quantile=\"" + QByteArray::number(q, 'g', 15) + '"';
+        f.values[labels.isEmpty() ? quantile : labels + ',' + quantile] = v;
+    }
+    f.sums[labels] = sum;
+    f.counts[labels] = count;
+}
+
 double MetricsRegistry::value(const QByteArray &name, const QByteArray &labels) const
 {
     QMutexLocker lock(&m_mutex);
@@ -161,13 +177,18 @@ QByteArray MetricsRegistry::exposition()
     };
     for (const QByteArray &name : std::as_const(m_order)) {
         const Family &f = m_families.value(name);
-        const char *type = f.type == Type::Counter ? "counter" : f.type == Type::Gauge ? "gauge" : "histogram";
+        const char *type = f.type == Type::Counter ? "counter" : f.type == Type::Gauge ? "gauge"
+                         : f.type == Type::Summary ? "summary" : "histogram";
         if (!f.help.isEmpty())
             out += "# HELP " + name + ' ' + f.help + '\n';
         out += "# TYPE " + name + ' ' + type + '\n';
         if (f.type != Type::Histogram) {
             for (auto it = f.values.cbegin(); it != f.values.cend(); ++it)
                 out += withLabels(name, it.key()) + ' ' + number(it.value()) + '\n';
+            for (auto it = f.sums.cbegin(); f.type == Type::Summary && it != f.sums.cend(); ++it) {
+                out += withLabels(name + "_sum", it.key()) + ' ' + number(it.value()) + '\n';
+                out += withLabels(name + "_count", it.key()) + ' ' + QByteArray::number(f.counts.value(it.key())) + '\n';
+            }
             continue;
         }
         for (auto it = f.bucketCounts.cbegin(); it != f.bucketCounts.cend(); ++it) {

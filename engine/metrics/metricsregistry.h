@@ -16,13 +16,16 @@ namespace Gatehouse {
 class MetricsRegistry final
 {
 public:
-    enum class Type { Counter, Gauge, Histogram };
+    enum class Type { Counter, Gauge, Histogram, Summary };
 
     MetricsRegistry();
     void describe(const QByteArray &name, Type type, const QByteArray &help, QList<double> buckets = {});
     void increment(const QByteArray &name, const QByteArray &labels = {}, double by = 1);
     void set(const QByteArray &name, const QByteArray &labels, double value);
     void observe(const QByteArray &name, const QByteArray &labels, double value);
+    // A summary's series for one label set: {quantile, value} pairs, then _sum and _count.
+    void setSummary(const QByteArray &name, const QByteArray &labels, const QList<std::pair<double, double>> &quantiles,
+                    double sum, quint64 count);
     double value(const QByteArray &name, const QByteArray &labels = {}) const;   // counters and gauges
     // A counter or gauge summed over its label sets (those whose labels contain `labelsContaining`).
     double total(const QByteArray &name, QByteArrayView labelsContaining = {}) const;
@@ -54,9 +57,9 @@ private:
         Type type = Type::Counter;
         QByteArray help;
         QList<double> buckets;
-        QHash<QByteArray, double> values;                  // counter / gauge by labels
+        QHash<QByteArray, double> values;                  // counter / gauge by labels; summary by labels with quantile
         QHash<QByteArray, QList<quint64>> bucketCounts;    // histogram by labels (cumulative at exposition)
-        QHash<QByteArray, double> sums;
+        QHash<QByteArray, double> sums;                    // histogram and summary by labels
         QHash<QByteArray, quint64> counts;
     };
     mutable QMutex m_mutex;

@@ -12,6 +12,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -50,6 +51,7 @@ struct ProjectionRunner::Private
     std::deque<std::pair<qint64, qint64>> samples;   // (steady ms, position)
 
     bool catchUpScheduled = false;       // runner thread only
+    int storageRetryMs = 0;              // backing off after a storage failure; runner thread only
     ParkedEvents *parkedEvents = nullptr;
     std::shared_ptr<const QSet<qint64>> parked;   // runner thread only; a snapshot of parkedEvents
 
@@ -149,6 +151,7 @@ struct ProjectionRunner::Private
     {
         ProjectionFault fault;
         qint64 checkpoint = position;
+        const quint64 storageFailuresBefore = readStore->storageFailures();
         // Parked events are left out; the batch still counts as folded up to its last event.
         const RecordedEvents kept = ParkedEvents::without(events, parked.get());
         const bool applied = bulk ? ProjectionBatch::applyBulk(*projection, *store, *readStore, kept, &checkpoint, &fault)
@@ -156,6 +159,10 @@ struct ProjectionRunner::Private
         if (!applied) {
             position = readStore->checkpoint(name);
             folded = position.load();
+            if (!bulk && readStore->storageFailures() != storageFailuresBefore) {
+                retryLater(fault);
+                return false;
+            }
             {
                 QMutexLocker lock(&statsMutex);
                 status = Status::Faulted;
@@ -172,6 +179,11 @@ struct ProjectionRunner::Private
         position = bulk ? checkpoint : folded.load();
         {
             QMutexLocker lock(&statsMutex);
+            if (storageRetryMs > 0) {
+                qCInfo(lcProjections) << name << "writes again after a storage failure";
+                storageRetryMs = 0;
+                error.clear();
+            }
             const qint64 now = steadyMs();
             samples.emplace_back(now, folded.load());
             while (samples.size() > 2 && samples.front().first < now - 3000)
@@ -180,6 +192,28 @@ struct ProjectionRunner::Private
         notifyWaiters();
         Q_EMIT q->statsChanged();
         return true;
+    }
+
+    // The read store could not be written (a full disk, an I/O error): nothing is wrong with
+    // the events, so instead of faulting the runner tries again, backing off to 2 s, and
+    // catches up once the storage works again. Its error says why it lags meanwhile.
+    void retryLater(const ProjectionFault &fault)
+    {
+        const bool first = storageRetryMs == 0;
+        storageRetryMs = first ? 250 : std::min(storageRetryMs * 2, 2000);
+        {
+            QMutexLocker lock(&statsMutex);
+            status = Status::CatchingUp;
+            error = QStringLiteral("the read store cannot be written (%1); retrying").arg(fault.error);
+        }
+        if (first)
+            qCWarning(lcProjections).noquote() << name << "cannot write at position" << fault.position << ":" << fault.error << "- retrying";
+        Q_EMIT q->statsChanged();
+        notifyWaiters();
+        QTimer::singleShot(storageRetryMs, q, [this] {
+            if (currentStatus() == Status::CatchingUp)
+                scheduleCatchUp();
+        });
     }
 
     void notifyWaiters()

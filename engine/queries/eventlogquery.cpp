@@ -1,5 +1,7 @@
 #include "eventlogquery.h"
 
+#include "queryworkerpool.h"
+#include "readproblem.h"
 #include "store/cloudevent.h"
 #include "store/eventstore.h"
 
@@ -21,6 +23,13 @@ bool parseInt(const QString &text, qint64 min, qint64 max, qint64 *out)
 }
 } // namespace
 
+void EventLogQuery::handle(ApiRequest &&request, ApiResponder &&respond) const
+{
+    auto answer = std::make_shared<ApiResponder>(std::move(respond));
+    if (!m_workers->tryStart([this, request = std::move(request), answer] { (*answer)(handle(request)); }))
+        (*answer)(ReadProblem::busy(*m_workers));
+}
+
 ApiResponse EventLogQuery::handle(const ApiRequest &request) const
 {
     qint64 from = 1;
@@ -31,22 +40,22 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
     for (const auto &[key, value] : request.queryItems()) {
         if (key == QLatin1String("from")) {
             if (!parseInt(value, 0, std::numeric_limits<qint64>::max(), &from))
-                return ApiResponse::problem(400, QStringLiteral("from must be a position >= 0, got '%1'").arg(value),
+                return ApiResponse::problem(400, QStringLiteral("from must be a position >= 0, got '%1'").arg(value.left(64)),
                                             QStringLiteral("bad-parameter"));
         } else if (key == QLatin1String("before")) {
             if (!parseInt(value, 1, std::numeric_limits<qint64>::max(), &before))
-                return ApiResponse::problem(400, QStringLiteral("before must be a position >= 1, got '%1'").arg(value),
+                return ApiResponse::problem(400, QStringLiteral("before must be a position >= 1, got '%1'").arg(value.left(64)),
                                             QStringLiteral("bad-parameter"));
         } else if (key == QLatin1String("limit")) {
             if (!parseInt(value, 1, kMaxLimit, &limit))
-                return ApiResponse::problem(400, QStringLiteral("limit must be 1..%1, got '%2'").arg(kMaxLimit).arg(value),
+                return ApiResponse::problem(400, QStringLiteral("limit must be 1..%1, got '%2'").arg(kMaxLimit).arg(value.left(64)),
                                             QStringLiteral("bad-parameter"));
         } else if (key == QLatin1String("type")) {
             type = value;
         } else if (key == QLatin1String("stream")) {
             stream = value;
         } else {
-            return ApiResponse::problem(400, QStringLiteral("unknown parameter '%1' (known: from, before, type, stream, limit)").arg(key),
+            return ApiResponse::problem(400, QStringLiteral("unknown parameter '%1' (known: from, before, type, stream, limit)").arg(key.left(64)),
                                         QStringLiteral("bad-parameter"));
         }
     }
@@ -54,12 +63,14 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
         return ApiResponse::problem(400, QStringLiteral("before pages backwards through the whole log; it does not combine with from or stream"),
                                     QStringLiteral("bad-parameter"));
     RecordedEvents events;
+    ReadStatus status;
+    const int budgetMs = m_budgetMs ? m_budgetMs() : 0;
     if (before > 0) {
         // The page just below `before`, still in ascending order.
-        events = m_store->readBackward(before, int(limit), type);
+        events = m_store->readBackward(before, int(limit), type, &status, budgetMs);
     } else if (!stream.isEmpty()) {
         // One entity's events in stream order; `from` and `type` still apply.
-        const RecordedEvents all = m_store->readStream(stream, 0, 100000);
+        const RecordedEvents all = m_store->readStream(stream, 0, 100000, &status, budgetMs);
         const QRegularExpression glob = type.isEmpty() ? QRegularExpression()
                                                        : QRegularExpression(QRegularExpression::wildcardToRegularExpression(type));
         for (const RecordedEvent &e : all) {
@@ -70,8 +81,10 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
                 break;
         }
     } else {
-        events = m_store->readAll(qMax<qint64>(from, 1), int(limit), type);
+        events = m_store->readAll(qMax<qint64>(from, 1), int(limit), type, &status, budgetMs);
     }
+    if (!status.ok())
+        return ReadProblem::of(status);
     ApiResponse r = ApiResponse::json(200, CloudEvent::batchToJsonBytes(events),
                                       QByteArrayLiteral("application/cloudevents-batch+json"));
     const qint64 head = m_store->headPosition();

@@ -2,13 +2,13 @@
 
 #include "config/collectioncatalog.h"
 #include "projections/projectionrunner.h"
+#include "queryworkerpool.h"
 #include "readmodel/documentfold.h"
 #include "readmodel/listquery.h"
 #include "readmodel/readstore.h"
+#include "readproblem.h"
 #include "store/cloudevent.h"
 #include "store/eventstore.h"
-
-#include <QThreadPool>
 
 #include <atomic>
 
@@ -29,6 +29,12 @@ ApiResponse badParameter(const QString &detail)
 {
     return ApiResponse::problem(400, detail, QStringLiteral("bad-parameter"));
 }
+
+ApiResponse withReadPosition(ApiResponse r, qint64 position)
+{
+    r.setHeader(QByteArrayLiteral("x-read-position"), QByteArray::number(position));
+    return r;
+}
 } // namespace
 
 struct QueryService::Private
@@ -37,21 +43,26 @@ struct QueryService::Private
     EventStore *store;
     const CollectionCatalog *catalog;
     ProjectionRunner *upsert;
+    QueryWorkerPool *workers;
     std::atomic<int> maxWaitMs{5000};
 
-    ApiResponse execute(const Collection &collection, const ApiRequest &request) const;
-    ApiResponse getOne(const Collection &collection, const QString &id, const ApiRequest &request) const;
+    void dispatch(const Collection &collection, ApiRequest &&request, ApiResponder &&respond) const;
+    void startJob(std::function<ApiResponse()> job, ApiResponder &&respond) const;
+    ApiResponse getOne(const Collection &collection, const QString &id, const ApiRequest &request,
+                       const std::optional<StoredDocument> &cached) const;
     ApiResponse timeTravel(const Collection &collection, const QString &id, qint64 at) const;
-    ApiResponse list(const Collection &collection, const ApiRequest &request) const;
+    ApiResponse list(const Collection &collection, const ListQuery &query) const;
 };
 
-QueryService::QueryService(ReadStore *readStore, EventStore *store, const CollectionCatalog *catalog, ProjectionRunner *upsert)
+QueryService::QueryService(ReadStore *readStore, EventStore *store, const CollectionCatalog *catalog, ProjectionRunner *upsert,
+                           QueryWorkerPool *workers)
     : d(std::make_unique<Private>())
 {
     d->readStore = readStore;
     d->store = store;
     d->catalog = catalog;
     d->upsert = upsert;
+    d->workers = workers;
 }
 
 QueryService::~QueryService() = default;
@@ -67,19 +78,25 @@ void QueryService::handle(const Route &route, ApiRequest &&request, ApiResponder
                                      QStringLiteral("unknown-collection")));
         return;
     }
+    if (request.query.size() > ListQuery::kMaxQueryChars) {
+        respond(withReadPosition(badParameter(QStringLiteral("the query string is %1 bytes long; at most %2")
+                                                  .arg(request.query.size()).arg(ListQuery::kMaxQueryChars)),
+                                 d->upsert->position()));
+        return;
+    }
     qint64 minPosition = 0;
     QString minText = QString::fromUtf8(request.header("x-min-position"));
     if (minText.isEmpty())
         minText = request.queryItem(QStringLiteral("min_position"));
     if (!minText.isEmpty() && !parsePosition(minText, &minPosition)) {
-        respond(badParameter(QStringLiteral("X-Min-Position / min_position must be a position >= 0, got '%1'").arg(minText)));
+        respond(badParameter(QStringLiteral("X-Min-Position / min_position must be a position >= 0, got '%1'").arg(minText.left(64))));
         return;
     }
     if (minPosition <= d->upsert->position()) {
-        respond(d->execute(*collection, request));
+        d->dispatch(*collection, std::move(request), std::move(respond));
         return;
     }
-    // Read-your-writes: answer once the read model has applied minPosition, off the network thread.
+    // Read-your-writes: answer once the read model has applied minPosition.
     Private *p = d.get();
     const int waitMs = d->maxWaitMs;
     auto shared = std::make_shared<std::pair<ApiRequest, ApiResponder>>(std::move(request), std::move(respond));
@@ -88,43 +105,73 @@ void QueryService::handle(const Route &route, ApiRequest &&request, ApiResponder
             ApiResponse r = ApiResponse::problem(504, QStringLiteral("the read model did not reach position %1 within %2 ms (it is at %3)")
                                                           .arg(minPosition).arg(waitMs).arg(p->upsert->position()),
                                                  QStringLiteral("read-model-behind"));
-            r.setHeader(QByteArrayLiteral("x-read-position"), QByteArray::number(p->upsert->position()));
-            shared->second(std::move(r));
+            shared->second(withReadPosition(std::move(r), p->upsert->position()));
             return;
         }
-        QThreadPool::globalInstance()->start([p, shared, collection] {
-            shared->second(p->execute(collection, shared->first));
-        });
+        p->dispatch(collection, std::move(shared->first), std::move(shared->second));
     });
 }
 
-ApiResponse QueryService::Private::execute(const Collection &collection, const ApiRequest &request) const
+void QueryService::Private::dispatch(const Collection &collection, ApiRequest &&request, ApiResponder &&respond) const
 {
     // Read the position first: the data read afterwards reflects at least this much.
     const qint64 readPosition = upsert->position();
     const QString id = request.params.value(QStringLiteral("id"));
-    ApiResponse r = id.isEmpty() ? list(collection, request) : getOne(collection, id, request);
-    r.setHeader(QByteArrayLiteral("x-read-position"), QByteArray::number(readPosition));
-    return r;
+    if (!id.isEmpty()) {
+        // The fast path: a document in the cache is answered right here.
+        if (!request.hasQueryItem(QStringLiteral("at_position"))) {
+            if (std::optional<StoredDocument> cached = readStore->cachedDocument(collection.name, id)) {
+                respond(withReadPosition(getOne(collection, id, request, cached), readPosition));
+                return;
+            }
+        }
+        startJob([this, collection, id, request = std::move(request)] {
+            const qint64 position = upsert->position();
+            return withReadPosition(getOne(collection, id, request, std::nullopt), position);
+        }, std::move(respond));
+        return;
+    }
+    // A list is checked here, so a malformed or over-limit one costs no worker.
+    ListQuery query;
+    QString error;
+    if (!ListQuery::parse(request.queryItems(), collection, &query, &error, {QStringLiteral("min_position")})) {
+        respond(withReadPosition(badParameter(error), readPosition));
+        return;
+    }
+    startJob([this, collection, query = std::move(query)] {
+        const qint64 position = upsert->position();
+        return withReadPosition(list(collection, query), position);
+    }, std::move(respond));
 }
 
-ApiResponse QueryService::Private::getOne(const Collection &collection, const QString &id, const ApiRequest &request) const
+void QueryService::Private::startJob(std::function<ApiResponse()> job, ApiResponder &&respond) const
+{
+    auto answer = std::make_shared<ApiResponder>(std::move(respond));
+    if (!workers->tryStart([job = std::move(job), answer] { (*answer)(job()); }))
+        (*answer)(withReadPosition(ReadProblem::busy(*workers), upsert->position()));
+}
+
+ApiResponse QueryService::Private::getOne(const Collection &collection, const QString &id, const ApiRequest &request,
+                                          const std::optional<StoredDocument> &cached) const
 {
     bool includeDeleted = false;
     for (const auto &[key, value] : request.queryItems()) {
         if (key == QLatin1String("at_position")) {
             qint64 at = 0;
             if (!parsePosition(value, &at) || at < 1)
-                return badParameter(QStringLiteral("at_position must be a position >= 1, got '%1'").arg(value));
+                return badParameter(QStringLiteral("at_position must be a position >= 1, got '%1'").arg(value.left(64)));
             return timeTravel(collection, id, at);
         }
         if (key == QLatin1String("include_deleted")) {
             includeDeleted = value == QLatin1String("true");
         } else if (key != QLatin1String("min_position")) {
-            return badParameter(QStringLiteral("unknown parameter '%1' (known: min_position, at_position, include_deleted)").arg(key));
+            return badParameter(QStringLiteral("unknown parameter '%1' (known: min_position, at_position, include_deleted)").arg(key.left(64)));
         }
     }
-    const std::optional<StoredDocument> doc = readStore->document(collection.name, id);
+    ReadStatus status;
+    const std::optional<StoredDocument> doc = cached ? cached : readStore->storedDocument(collection.name, id, &status);
+    if (!status.ok())
+        return ReadProblem::of(status);
     if (!doc || (doc->deleted && !includeDeleted))
         return ApiResponse::problem(404, QStringLiteral("no %1 with id '%2'").arg(collection.name, id), QStringLiteral("not-found"));
     const QByteArray etag = doc->etag();
@@ -150,7 +197,12 @@ ApiResponse QueryService::Private::getOne(const Collection &collection, const QS
 ApiResponse QueryService::Private::timeTravel(const Collection &collection, const QString &id, qint64 at) const
 {
     std::optional<StoredDocument> record;
-    for (const RecordedEvent &e : store->readStream(CloudEvent::streamName(collection.name, id))) {
+    ReadStatus status;
+    const RecordedEvents events = store->readStream(CloudEvent::streamName(collection.name, id), 0, 100000, &status,
+                                                    readStore->queryBudgetMs());
+    if (!status.ok())
+        return ReadProblem::of(status);
+    for (const RecordedEvent &e : events) {
         if (e.position > at)
             break;
         QString error;
@@ -165,15 +217,12 @@ ApiResponse QueryService::Private::timeTravel(const Collection &collection, cons
     return r;
 }
 
-ApiResponse QueryService::Private::list(const Collection &collection, const ApiRequest &request) const
+ApiResponse QueryService::Private::list(const Collection &collection, const ListQuery &query) const
 {
-    ListQuery query;
-    QString error;
-    if (!ListQuery::parse(request.queryItems(), collection, &query, &error, {QStringLiteral("min_position")}))
-        return badParameter(error);
     ReadStore::Page page;
-    if (!readStore->list(collection.name, query, &page, &error))
-        return ApiResponse::problem(503, error, QStringLiteral("read-store-unavailable"));
+    const ReadStatus status = readStore->list(collection.name, query, &page);
+    if (!status.ok())
+        return ReadProblem::of(status);
     QByteArray body = "{\"items\":[";
     for (qsizetype i = 0; i < page.items.size(); ++i) {
         if (i)

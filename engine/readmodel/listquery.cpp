@@ -1,11 +1,13 @@
 #include "listquery.h"
 
 #include "config/collection.h"
+#include "cursorsigner.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <cmath>
 
@@ -82,13 +84,21 @@ QString ListQuery::sortSignature() const
 bool ListQuery::parse(const QList<std::pair<QString, QString>> &items, const Collection &collection, ListQuery *out,
                       QString *error, const QStringList &ignored)
 {
+    qsizetype queryChars = 0;
+    for (const auto &[key, value] : items)
+        queryChars += key.size() + value.size() + 2;
+    if (queryChars > kMaxQueryChars) {
+        *error = QStringLiteral("the query string is %1 characters long; at most %2").arg(queryChars).arg(kMaxQueryChars);
+        return false;
+    }
     ListQuery q;
     QStringList properties = collection.schema.propertyNames();
     properties.removeAll(QStringLiteral("id"));
     auto knownField = [&](const QString &f) {
         return f == QLatin1String("id") || (properties.contains(f) && isSafeFieldName(f));
     };
-    QString cursorText;
+    bool idSeen = false;
+    QSet<QString> sortFields;
     for (const auto &[key, value] : items) {
         if (ignored.contains(key))
             continue;
@@ -96,17 +106,22 @@ bool ListQuery::parse(const QList<std::pair<QString, QString>> &items, const Col
             bool ok = false;
             q.limit = value.toInt(&ok);
             if (!ok || q.limit < 1 || q.limit > kMaxLimit) {
-                *error = QStringLiteral("limit must be 1..%1, got '%2'").arg(kMaxLimit).arg(value);
+                *error = QStringLiteral("limit must be 1..%1, got '%2'").arg(kMaxLimit).arg(value.left(64));
                 return false;
             }
         } else if (key == QLatin1String("sort")) {
-            bool idSeen = false;
-            for (const QString &part : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            const QStringList parts = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
+            // Checked before anything else: the keys' number is what makes a query expensive.
+            if (parts.size() + sortFields.size() > kMaxSortKeys + 1) {
+                *error = QStringLiteral("sort has %1 keys; at most %2 (plus id)").arg(parts.size() + sortFields.size()).arg(kMaxSortKeys);
+                return false;
+            }
+            for (const QString &part : parts) {
                 SortKey k;
                 k.descending = part.startsWith(QLatin1Char('-'));
                 k.field = k.descending || part.startsWith(QLatin1Char('+')) ? part.mid(1) : part;
                 if (!knownField(k.field)) {
-                    *error = QStringLiteral("cannot sort by unknown field '%1'").arg(k.field);
+                    *error = QStringLiteral("cannot sort by unknown field '%1'").arg(k.field.left(64));
                     return false;
                 }
                 if (idSeen) {
@@ -119,10 +134,23 @@ bool ListQuery::parse(const QList<std::pair<QString, QString>> &items, const Col
                     idSeen = true;
                     continue;
                 }
+                if (sortFields.contains(k.field)) {
+                    *error = QStringLiteral("sort names '%1' more than once; each field may appear once").arg(k.field);
+                    return false;
+                }
+                sortFields.insert(k.field);
+                if (q.sort.size() == kMaxSortKeys) {
+                    *error = QStringLiteral("sort has more than %1 keys (plus id)").arg(kMaxSortKeys);
+                    return false;
+                }
                 q.sort.append(k);
             }
         } else if (key == QLatin1String("cursor")) {
-            cursorText = value;
+            if (value.size() > kMaxCursorChars) {
+                *error = QStringLiteral("the cursor is %1 characters long; at most %2").arg(value.size()).arg(kMaxCursorChars);
+                return false;
+            }
+            q.cursor = value.toLatin1();
         } else if (key == QLatin1String("include_deleted")) {
             if (value != QLatin1String("true") && value != QLatin1String("false")) {
                 *error = QStringLiteral("include_deleted is true or false");
@@ -138,7 +166,7 @@ bool ListQuery::parse(const QList<std::pair<QString, QString>> &items, const Col
                 op = key.mid(open + 1, key.size() - open - 2);
             }
             if (!knownField(f.field)) {
-                *error = QStringLiteral("unknown field '%1' (known: %2)").arg(f.field, (QStringList{QStringLiteral("id")} + properties).join(QStringLiteral(", ")));
+                *error = QStringLiteral("unknown field '%1' (known: %2)").arg(f.field.left(64), (QStringList{QStringLiteral("id")} + properties).join(QStringLiteral(", ")));
                 return false;
             }
             static const QHash<QString, Op> ops{{QStringLiteral("eq"), Op::Eq}, {QStringLiteral("ne"), Op::Ne},
@@ -146,13 +174,25 @@ bool ListQuery::parse(const QList<std::pair<QString, QString>> &items, const Col
                                                 {QStringLiteral("lt"), Op::Lt}, {QStringLiteral("lte"), Op::Lte},
                                                 {QStringLiteral("in"), Op::In}};
             if (!ops.contains(op)) {
-                *error = QStringLiteral("unknown operator '%1' (known: eq, ne, gt, gte, lt, lte, in)").arg(op);
+                *error = QStringLiteral("unknown operator '%1' (known: eq, ne, gt, gte, lt, lte, in)").arg(op.left(64));
+                return false;
+            }
+            if (q.filters.size() == kMaxFilters) {
+                *error = QStringLiteral("more than %1 filters; at most %1").arg(kMaxFilters);
                 return false;
             }
             f.op = ops.value(op);
             const QString type = f.field == QLatin1String("id") ? QStringLiteral("string") : collection.schema.propertyType(f.field);
             const QStringList texts = f.op == Op::In ? value.split(QLatin1Char(',')) : QStringList{value};
+            if (texts.size() > kMaxInValues) {
+                *error = QStringLiteral("%1[in] has %2 values; at most %3").arg(f.field).arg(texts.size()).arg(kMaxInValues);
+                return false;
+            }
             for (const QString &t : texts) {
+                if (t.size() > kMaxValueChars) {
+                    *error = QStringLiteral("a value of %1 is %2 characters long; at most %3").arg(f.field).arg(t.size()).arg(kMaxValueChars);
+                    return false;
+                }
                 SqlValue v;
                 if (!typedValue(type, t, &v)) {
                     *error = QStringLiteral("%1 must be %2, got '%3'").arg(f.field, typeName(type), t);
@@ -163,24 +203,33 @@ bool ListQuery::parse(const QList<std::pair<QString, QString>> &items, const Col
             q.filters.append(f);
         }
     }
-    if (!cursorText.isEmpty()) {
-        const QByteArray raw = QByteArray::fromBase64(cursorText.toLatin1(), QByteArray::Base64UrlEncoding);
-        const QJsonObject c = QJsonDocument::fromJson(raw).object();
-        const QJsonArray values = c.value(QStringLiteral("v")).toArray();
-        QList<SqlValue> decoded;
-        bool ok = c.value(QStringLiteral("s")).toString() == q.sortSignature() && values.size() == q.sort.size() + 1;
-        for (qsizetype i = 0; ok && i < values.size(); ++i) {
-            SqlValue v;
-            ok = SqlValue::fromTaggedJson(values.at(i), &v);
-            decoded.append(v);
-        }
-        if (!ok) {
-            *error = QStringLiteral("the cursor is not valid for this query (it must come from next_cursor with the same sort)");
-            return false;
-        }
-        q.after = decoded;
-    }
     *out = std::move(q);
+    return true;
+}
+
+bool ListQuery::openCursor(const CursorSigner &signer, const QString &collection, QString *error)
+{
+    after.reset();
+    if (cursor.isEmpty())
+        return true;
+    const std::optional<QByteArray> payload = signer.open(collection, cursor);
+    const QJsonObject c = payload ? QJsonDocument::fromJson(*payload).object() : QJsonObject();
+    const QJsonArray values = c.value(QStringLiteral("v")).toArray();
+    QList<SqlValue> decoded;
+    bool ok = payload && c.value(QStringLiteral("s")).toString() == sortSignature() && values.size() == sort.size() + 1;
+    for (qsizetype i = 0; ok && i < values.size(); ++i) {
+        SqlValue v;
+        ok = SqlValue::fromTaggedJson(values.at(i), &v);
+        decoded.append(v);
+    }
+    if (!ok) {
+        *error = payload ? QStringLiteral("the cursor is not valid for this query (it was issued for another sort; "
+                                          "use next_cursor with the sort it came with)")
+                         : QStringLiteral("the cursor is not valid: it was not issued by this engine for this collection "
+                                          "(tampered, truncated or foreign)");
+        return false;
+    }
+    after = std::move(decoded);
     return true;
 }
 
@@ -254,14 +303,15 @@ ListQuery::Sql ListQuery::toSql(const QByteArray &quotedTable) const
     return sql;
 }
 
-QByteArray ListQuery::nextCursor(const QList<SqlValue> &sortValues, const QString &id) const
+QByteArray ListQuery::nextCursor(const CursorSigner &signer, const QString &collection, const QList<SqlValue> &sortValues,
+                                 const QString &id) const
 {
     QJsonArray values;
     for (const SqlValue &v : sortValues)
         values.append(v.toTaggedJson());
     values.append(SqlValue::ofText(id).toTaggedJson());
     const QJsonObject c{{QStringLiteral("s"), sortSignature()}, {QStringLiteral("v"), values}};
-    return QJsonDocument(c).toJson(QJsonDocument::Compact).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    return signer.sign(collection, QJsonDocument(c).toJson(QJsonDocument::Compact));
 }
 
 } // namespace Gatehouse

@@ -1,16 +1,15 @@
 #include "readstore.h"
 
 #include "listquery.h"
-#include "sql/sqliteconnection.h"
+#include "readstore_p.h"
+#include "sql/sqlerrorlog.h"
 #include "sql/sqlitemigrations.h"
-#include "sql/sqlitereadpool.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QLoggingCategory>
-#include <QMutex>
 
-#include <unordered_map>
+#include <sqlite3.h>
 
 Q_LOGGING_CATEGORY(lcReadStore, "gatehouse.readstore")
 
@@ -23,70 +22,47 @@ QList<const char *> migrations()
         // 1: checkpoints of every projection (documents live in one table per collection).
         "CREATE TABLE checkpoints(projection TEXT PRIMARY KEY, position INTEGER NOT NULL,"
         " updated_at INTEGER NOT NULL) WITHOUT ROWID;",
+        // 2: secrets of this read model (the key that signs paging cursors).
+        "CREATE TABLE secrets(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
     };
 }
 
-StoredDocument readDocument(const SqliteStatement &st, const QString &collection)
+using Lease = SqliteReadPool::Lease;
+
+// Why `st` stopped early: its budget ran out, or SQLite failed (logged once per cause).
+ReadStatus failure(const Lease &c, const SqliteStatement &st, const char *where, QByteArrayView sql)
 {
-    StoredDocument doc;
-    doc.collection = collection;
-    doc.id = st.columnString(0);
-    doc.doc = st.columnText(1);
-    doc.version = st.columnInt(2);
-    doc.position = st.columnInt(3);
-    doc.updatedAtMs = st.columnInt(4);
-    doc.deleted = st.columnInt(5) != 0;
-    return doc;
+    if (c.timedOut() || st.lastCode() == SQLITE_INTERRUPT)
+        return ReadStatus::timedOut(c.budgetMs());
+    const QString cause = SqlErrorLog::instance().report(where, st.lastCode(), st.errorString(), sql);
+    return ReadStatus::failed(QStringLiteral("the read store failed: ") + cause);
 }
+
+// A statement on `table` that did not prepare because the table is not there (yet): the
+// collection has nothing projected. Anything else is a failure.
+bool tableMissing(const Lease &c, const QByteArray &quotedTable)
+{
+    QByteArray name = quotedTable;
+    name.replace('"', "");
+    SqliteStatement &st = c->statement("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+    if (!st.isValid())
+        return false;
+    st.bind(1, name);
+    const bool exists = st.step();
+    const bool answered = exists || st.lastCode() == SQLITE_DONE;
+    st.reset();
+    return answered && !exists;
+}
+
+void setStatus(ReadStatus *out, ReadStatus status)
+{
+    if (out)
+        *out = std::move(status);
+}
+
+const QString kClosed = QStringLiteral("the read store is not available");
+
 } // namespace
-
-struct ReadStore::Private
-{
-    QString path;
-    QString error;
-    QMutex writeLock;
-    SqliteConnection writer;
-    std::unordered_map<QByteArray, std::unique_ptr<SqliteStatement>> statements;   // writer's, by SQL text
-    std::unique_ptr<SqliteReadPool> readers;
-    mutable DocumentCache cache;
-
-    SqliteStatement *statement(const QByteArray &sql)
-    {
-        auto it = statements.find(sql);
-        if (it == statements.end()) {
-            auto st = std::make_unique<SqliteStatement>();
-            if (!st->prepare(writer, sql.constData()))
-                return nullptr;
-            it = statements.emplace(sql, std::move(st)).first;
-        } else {
-            it->second->reset();
-        }
-        return it->second.get();
-    }
-};
-
-struct ReadStore::WriteTransaction::Private
-{
-    ReadStore::Private *store = nullptr;
-    bool committed = false;
-    // What the cache must forget once this commits: these documents, or (past a few
-    // thousand, or after a drop) everything.
-    std::vector<std::pair<QString, QString>> changed;
-    bool changedAll = false;
-
-    void touch(const QString &collection, const QString &id)
-    {
-        if (changedAll)
-            return;
-        if (changed.size() >= kMaxTracked) {
-            changedAll = true;
-            changed.clear();
-            return;
-        }
-        changed.emplace_back(collection, id);
-    }
-    static constexpr size_t kMaxTracked = 4096;
-};
 
 QByteArray ReadStore::quotedTable(const QString &collection)
 {
@@ -116,10 +92,28 @@ bool ReadStore::open(const QString &path, QString *error)
     }
     d->writer.queryInt("PRAGMA journal_mode = WAL");
     d->writer.exec("PRAGMA synchronous = NORMAL");
-    if (!SqliteMigrations::apply(d->writer, migrations(), error))
+    if (!SqliteMigrations::apply(d->writer, migrations(), error) || !d->loadCursorKey(error))
         return false;
     d->readers = std::make_unique<SqliteReadPool>(path);
+    d->readers->setDefaultBudgetMs(d->budgetMs);
     return true;
+}
+
+void ReadStore::setQueryBudgetMs(int ms)
+{
+    d->budgetMs = qMax(0, ms);
+    if (d->readers)
+        d->readers->setDefaultBudgetMs(d->budgetMs);
+}
+
+int ReadStore::queryBudgetMs() const
+{
+    return d->budgetMs;
+}
+
+const CursorSigner &ReadStore::cursorSigner() const
+{
+    return d->signer;
 }
 
 void ReadStore::setCacheBudget(qint64 bytes)
@@ -152,152 +146,14 @@ QString ReadStore::errorString() const
     return d->error;
 }
 
-std::unique_ptr<ReadStore::WriteTransaction> ReadStore::begin()
+quint64 ReadStore::storageFailures() const
 {
-    d->writeLock.lock();
-    if (!d->writer.isOpen() || !d->writer.exec("BEGIN IMMEDIATE")) {
-        d->error = d->writer.isOpen() ? d->writer.errorString() : QStringLiteral("the read store is closed");
-        d->writeLock.unlock();
-        return nullptr;
-    }
-    auto p = std::make_unique<WriteTransaction::Private>();
-    p->store = d.get();
-    return std::unique_ptr<WriteTransaction>(new WriteTransaction(std::move(p)));
-}
-
-ReadStore::WriteTransaction::WriteTransaction(std::unique_ptr<Private> p)
-    : d(std::move(p))
-{
-}
-
-ReadStore::WriteTransaction::~WriteTransaction()
-{
-    if (!d->committed)
-        d->store->writer.exec("ROLLBACK");
-    d->store->writeLock.unlock();
-}
-
-QString ReadStore::WriteTransaction::errorString() const
-{
-    return d->store->writer.errorString();
-}
-
-bool ReadStore::WriteTransaction::ensureCollection(const QString &collection, const QStringList &indexedFields)
-{
-    const QByteArray table = quotedTable(collection);
-    QByteArray ddl = "CREATE TABLE IF NOT EXISTS " + table
-        + "(id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL, position INTEGER NOT NULL,"
-          " updated_at INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
-    for (const QString &field : indexedFields) {
-        if (!ListQuery::isSafeFieldName(field))
-            continue;
-        const QByteArray index = "\"rm_" + collection.toUtf8().replace('"', "") + "__" + field.toLatin1() + '"';
-        ddl += "CREATE INDEX IF NOT EXISTS " + index + " ON " + table + '(' + ListQuery::fieldExpression(field) + ");";
-    }
-    return d->store->writer.exec(ddl);
-}
-
-bool ReadStore::WriteTransaction::put(const StoredDocument &doc)
-{
-    return put(QList<StoredDocument>{doc});
-}
-
-bool ReadStore::WriteTransaction::put(const QList<StoredDocument> &docs)
-{
-    SqliteStatement *st = nullptr;
-    const QString *collection = nullptr;
-    for (const StoredDocument &doc : docs) {
-        if (!collection || doc.collection != *collection) {
-            collection = &doc.collection;
-            st = d->store->statement("INSERT OR REPLACE INTO " + quotedTable(doc.collection)
-                                     + "(id, doc, version, position, updated_at, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-            if (!st)
-                return false;
-        }
-        st->bind(1, doc.id);
-        st->bind(2, doc.doc);
-        st->bind(3, doc.version);
-        st->bind(4, doc.position);
-        st->bind(5, doc.updatedAtMs);
-        st->bind(6, qint64(doc.deleted ? 1 : 0));
-        if (!st->exec())   // resets the statement too
-            return false;
-        d->touch(doc.collection, doc.id);
-    }
-    return true;
-}
-
-std::optional<StoredDocument> ReadStore::WriteTransaction::get(const QString &collection, const QString &id)
-{
-    SqliteStatement *st = d->store->statement("SELECT id, doc, version, position, updated_at, deleted FROM "
-                                              + quotedTable(collection) + " WHERE id = ?1");
-    if (!st)
-        return std::nullopt;
-    st->bind(1, id);
-    std::optional<StoredDocument> result;
-    if (st->step())
-        result = readDocument(*st, collection);
-    st->reset();
-    return result;
-}
-
-bool ReadStore::WriteTransaction::remove(const QString &collection, const QString &id)
-{
-    SqliteStatement *st = d->store->statement("DELETE FROM " + quotedTable(collection) + " WHERE id = ?1");
-    if (!st)
-        return false;
-    st->bind(1, id);
-    if (!st->exec())
-        return false;
-    d->touch(collection, id);
-    return true;
-}
-
-bool ReadStore::WriteTransaction::dropCollection(const QString &collection)
-{
-    // Cached statements on the dropped table must go before the table does.
-    const QByteArray table = quotedTable(collection);
-    auto &cache = d->store->statements;
-    for (auto it = cache.begin(); it != cache.end();) {
-        if (it->first.contains(table))
-            it = cache.erase(it);
-        else
-            ++it;
-    }
-    d->changedAll = true;
-    d->changed.clear();
-    return d->store->writer.exec("DROP TABLE IF EXISTS " + table);
-}
-
-bool ReadStore::WriteTransaction::setCheckpoint(const QString &projection, qint64 position)
-{
-    SqliteStatement *st = d->store->statement(
-        "INSERT INTO checkpoints(projection, position, updated_at) VALUES (?1, ?2, strftime('%s','now'))"
-        " ON CONFLICT(projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at");
-    if (!st)
-        return false;
-    st->bind(1, projection);
-    st->bind(2, position);
-    return st->exec();
-}
-
-bool ReadStore::WriteTransaction::commit()
-{
-    if (!d->store->writer.exec("COMMIT"))
-        return false;
-    d->committed = true;
-    // After the COMMIT (a reader may have cached the old row until now) and before the caller
-    // publishes the new position.
-    if (d->changedAll)
-        d->store->cache.clear();
-    else
-        d->store->cache.invalidate(d->changed);
-    return true;
+    return d->writer.storageFailures();
 }
 
 qint64 ReadStore::checkpoint(const QString &projection) const
 {
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+    auto c = d->readers ? d->readers->acquire(0) : Lease(nullptr, nullptr);
     if (!c)
         return 0;
     auto &st = c->statement("SELECT position FROM checkpoints WHERE projection = ?1");
@@ -307,22 +163,43 @@ qint64 ReadStore::checkpoint(const QString &projection) const
     return position;
 }
 
-std::optional<StoredDocument> ReadStore::document(const QString &collection, const QString &id) const
+std::optional<StoredDocument> ReadStore::document(const QString &collection, const QString &id, ReadStatus *status) const
 {
-    if (auto cached = d->cache.find(collection, id))
+    if (auto cached = d->cache.find(collection, id)) {
+        setStatus(status, {});
         return cached;
+    }
+    return storedDocument(collection, id, status);
+}
+
+std::optional<StoredDocument> ReadStore::cachedDocument(const QString &collection, const QString &id) const
+{
+    return d->cache.find(collection, id);
+}
+
+std::optional<StoredDocument> ReadStore::storedDocument(const QString &collection, const QString &id, ReadStatus *status) const
+{
+    setStatus(status, {});
     const quint64 generation = d->cache.beginRead();
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
-    if (!c)
+    auto c = d->readers ? d->readers->acquire() : Lease(nullptr, nullptr);
+    if (!c) {
+        setStatus(status, ReadStatus::unavailable(kClosed));
         return std::nullopt;
-    SqliteStatement &st = c->statement("SELECT id, doc, version, position, updated_at, deleted FROM "
-                                       + quotedTable(collection) + " WHERE id = ?1");
-    if (!st.isValid())
-        return std::nullopt;   // no such table yet: nothing projected
+    }
+    const QByteArray table = quotedTable(collection);
+    const QByteArray sql = "SELECT id, doc, version, position, updated_at, deleted FROM " + table + " WHERE id = ?1";
+    SqliteStatement &st = c->statement(sql);
+    if (!st.isValid()) {
+        if (!tableMissing(c, table))   // else: no such table yet, nothing projected
+            setStatus(status, failure(c, st, "document", sql));
+        return std::nullopt;
+    }
     st.bind(1, id);
     std::optional<StoredDocument> result;
     if (st.step())
-        result = readDocument(st, collection);
+        result = Private::readRow(st, collection);
+    else if (st.lastCode() != SQLITE_DONE)
+        setStatus(status, failure(c, st, "document", sql));
     st.reset();
     if (result)
         d->cache.insert(*result, generation);
@@ -331,56 +208,95 @@ std::optional<StoredDocument> ReadStore::document(const QString &collection, con
 
 bool ReadStore::list(const QString &collection, const ListQuery &query, Page *page, QString *error) const
 {
+    const ReadStatus status = list(collection, query, page);
+    if (!status.ok() && error)
+        *error = status.detail;
+    return status.ok();
+}
+
+ReadStatus ReadStore::list(const QString &collection, const ListQuery &query, Page *page) const
+{
     page->items.clear();
     page->nextCursor.clear();
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
-    if (!c) {
-        *error = QStringLiteral("the read store is not available");
-        return false;
-    }
-    const ListQuery::Sql sql = query.toSql(quotedTable(collection));
+    // The cursor is checked before any SQL exists for it.
+    ListQuery q = query;
+    QString error;
+    if (!q.openCursor(d->signer, collection, &error))
+        return ReadStatus::badRequest(error);
+    auto c = d->readers ? d->readers->acquire() : Lease(nullptr, nullptr);
+    if (!c)
+        return ReadStatus::unavailable(kClosed);
+    const QByteArray table = quotedTable(collection);
+    const ListQuery::Sql sql = q.toSql(table);
     SqliteStatement &st = c->statement(sql.text);
     if (!st.isValid())
-        return true;   // the collection has no table yet: an empty page
+        return tableMissing(c, table) ? ReadStatus() : failure(c, st, "list", sql.text);
     for (qsizetype i = 0; i < sql.bindings.size(); ++i)
         sql.bindings.at(i).bind(st, int(i + 1));
     QList<SqlValue> lastKeys;
     while (st.step()) {
-        if (page->items.size() == query.limit) {
+        if (page->items.size() == q.limit) {
             // There is one more row: the page ends at the last item returned.
-            page->nextCursor = query.nextCursor(lastKeys, page->items.last().id);
+            page->nextCursor = q.nextCursor(d->signer, collection, lastKeys, page->items.last().id);
             break;
         }
-        page->items.append(readDocument(st, collection));
+        page->items.append(Private::readRow(st, collection));
         lastKeys.clear();
-        for (qsizetype k = 0; k < query.sort.size(); ++k)
+        for (qsizetype k = 0; k < q.sort.size(); ++k)
             lastKeys.append(SqlValue::fromColumn(st, sql.sortColumn + int(k)));
     }
+    ReadStatus status;
+    if (st.lastCode() != SQLITE_ROW && st.lastCode() != SQLITE_DONE) {
+        status = failure(c, st, "list", sql.text);
+        page->items.clear();   // never a partial page
+        page->nextCursor.clear();
+    }
     st.reset();
-    return true;
+    return status;
 }
 
-QStringList ReadStore::collections() const
+QStringList ReadStore::collections(ReadStatus *status) const
 {
+    setStatus(status, {});
     QStringList names;
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
-    if (!c)
+    auto c = d->readers ? d->readers->acquire() : Lease(nullptr, nullptr);
+    if (!c) {
+        setStatus(status, ReadStatus::unavailable(kClosed));
         return names;
-    auto &st = c->statement("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'rm\\_%' ESCAPE '\\' ORDER BY name");
+    }
+    static const char *const sql = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'rm\\_%' ESCAPE '\\' ORDER BY name";
+    auto &st = c->statement(sql);
     while (st.step())
         names.append(st.columnString(0).mid(3));
+    if (st.lastCode() != SQLITE_DONE) {
+        setStatus(status, failure(c, st, "collections", sql));
+        names.clear();
+    }
     st.reset();
     return names;
 }
 
-qint64 ReadStore::count(const QString &collection, bool includeDeleted) const
+qint64 ReadStore::count(const QString &collection, bool includeDeleted, ReadStatus *status) const
 {
-    auto c = d->readers ? d->readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
-    if (!c)
+    setStatus(status, {});
+    auto c = d->readers ? d->readers->acquire() : Lease(nullptr, nullptr);
+    if (!c) {
+        setStatus(status, ReadStatus::unavailable(kClosed));
         return 0;
-    SqliteStatement &st = c->statement("SELECT count(*) FROM " + quotedTable(collection)
-                                       + (includeDeleted ? QByteArray() : QByteArrayLiteral(" WHERE deleted = 0")));
-    const qint64 n = st.isValid() && st.step() ? st.columnInt(0) : 0;
+    }
+    const QByteArray table = quotedTable(collection);
+    const QByteArray sql = "SELECT count(*) FROM " + table + (includeDeleted ? QByteArray() : QByteArrayLiteral(" WHERE deleted = 0"));
+    SqliteStatement &st = c->statement(sql);
+    if (!st.isValid()) {
+        if (!tableMissing(c, table))
+            setStatus(status, failure(c, st, "count", sql));
+        return 0;
+    }
+    qint64 n = 0;
+    if (st.step())
+        n = st.columnInt(0);
+    else
+        setStatus(status, failure(c, st, "count", sql));
     st.reset();
     return n;
 }

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "cursorsigner.h"
 #include "documentcache.h"
+#include "sql/readstatus.h"
 #include "storeddocument.h"
 
 #include <QList>
@@ -22,6 +24,12 @@ class SqliteConnection;
 // connections and may run on any thread at the same time as a write.
 //
 // Reads by id go through a DocumentCache that each commit keeps exact (see documentcache.h).
+//
+// Reads are bounded and honest: every read statement has a time budget (setQueryBudgetMs;
+// SQLite's progress handler interrupts it), and a read that fails says so through ReadStatus
+// instead of answering "nothing" -- only a collection whose table does not exist yet reads as
+// empty. Failures are logged once per cause (SqlErrorLog). The paging cursors list() hands
+// out are signed with a key kept in readmodel.db (CursorSigner).
 //
 // The file is derived data: it runs with synchronous=NORMAL, and since documents and
 // checkpoints commit together, whatever a crash loses is replayed from the event log.
@@ -67,6 +75,9 @@ public:
     // Blocks while another transaction is open. Null on failure (see errorString()).
     std::unique_ptr<WriteTransaction> begin();
     QString errorString() const;
+    // Writes that failed for a reason of the storage (full disk, I/O error), ever; from any
+    // thread. A writer that sees it move knows its failure may pass (see SqliteConnection).
+    quint64 storageFailures() const;
 
     // Documents read by id are kept in memory up to this many bytes (0: not at all); every
     // commit drops the ones it changed before returning. Default kDefaultCacheBytes.
@@ -74,12 +85,25 @@ public:
     void setCacheBudget(qint64 bytes);
     DocumentCache::Stats cacheStats() const;
 
-    // Reads, from any thread.
+    // Longest a read statement may run before it is interrupted (TimedOut); 0: no limit.
+    static constexpr int kDefaultQueryBudgetMs = 2000;
+    void setQueryBudgetMs(int ms);
+    int queryBudgetMs() const;
+
+    // Reads, from any thread. `status`, when given, tells a failure or a timeout from an empty
+    // answer (a nullopt, an empty page, a zero).
     qint64 checkpoint(const QString &projection) const;
-    std::optional<StoredDocument> document(const QString &collection, const QString &id) const;
+    // From the cache, then from readmodel.db (which fills the cache).
+    std::optional<StoredDocument> document(const QString &collection, const QString &id, ReadStatus *status = nullptr) const;
+    std::optional<StoredDocument> cachedDocument(const QString &collection, const QString &id) const;
+    std::optional<StoredDocument> storedDocument(const QString &collection, const QString &id, ReadStatus *status = nullptr) const;
+    // A tampered or foreign cursor is BadRequest.
+    ReadStatus list(const QString &collection, const ListQuery &query, Page *page) const;
     bool list(const QString &collection, const ListQuery &query, Page *page, QString *error) const;
-    QStringList collections() const;
-    qint64 count(const QString &collection, bool includeDeleted = false) const;
+    QStringList collections(ReadStatus *status = nullptr) const;
+    qint64 count(const QString &collection, bool includeDeleted = false, ReadStatus *status = nullptr) const;
+
+    const CursorSigner &cursorSigner() const;
 
     static QByteArray quotedTable(const QString &collection);
 

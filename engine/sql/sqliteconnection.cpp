@@ -1,5 +1,8 @@
 #include "sqliteconnection.h"
 
+#include "sqlerrorlog.h"
+
+#include <QDateTime>
 #include <QLoggingCategory>
 
 #include <sqlite3.h>
@@ -49,10 +52,61 @@ bool SqliteConnection::exec(const char *sql)
         m_lastCode = rc;
         m_error = QString::fromUtf8(message ? message : sqlite3_errstr(rc));
         sqlite3_free(message);
-        qCWarning(lcSql) << "exec failed:" << m_error << "in" << sql;
+        noteFailure(rc, sql);
         return false;
     }
     return true;
+}
+
+bool SqliteConnection::inTransaction() const
+{
+    return m_db && !sqlite3_get_autocommit(m_db);
+}
+
+bool SqliteConnection::isDiskFull(int code)
+{
+    return (code & 0xff) == SQLITE_FULL || code == SQLITE_IOERR_SHMSIZE;
+}
+
+bool SqliteConnection::isStorageFailure(int code)
+{
+    switch (code & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_NOMEM:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PROTOCOL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void SqliteConnection::noteFailure(int code, const char *sql)
+{
+    if (!isStorageFailure(code)) {
+        // Bounded: a statement may be generated from a request and be very long.
+        if (sql)
+            qCWarning(lcSql).noquote() << "exec failed:" << SqlErrorLog::bounded(m_error, SqlErrorLog::kMaxMessageChars)
+                                       << "in" << SqlErrorLog::excerpt(sql);
+        return;
+    }
+    m_storageFailures.fetch_add(1, std::memory_order_relaxed);
+    // A full disk fails every write until space returns: say so, not a line per request.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (now - m_lastStorageWarningMs < 1000) {
+        ++m_unwarnedStorageFailures;
+        return;
+    }
+    QString line = QStringLiteral("storage failure on %1: %2 (%3)").arg(m_path, m_error).arg(code);
+    if (m_unwarnedStorageFailures > 0)
+        line += QStringLiteral(", %1 more since the last warning").arg(m_unwarnedStorageFailures);
+    qCWarning(lcSql).noquote() << line;
+    m_lastStorageWarningMs = now;
+    m_unwarnedStorageFailures = 0;
 }
 
 qint64 SqliteConnection::queryInt(const char *sql, qint64 fallback)
@@ -72,6 +126,8 @@ void SqliteConnection::setError(int code)
 {
     m_lastCode = code;
     m_error = m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : QString::fromUtf8(sqlite3_errstr(code));
+    if (isStorageFailure(code))
+        noteFailure(code, nullptr);
 }
 
 SqliteStatement::SqliteStatement(SqliteConnection &db, const char *sql)
@@ -110,7 +166,10 @@ bool SqliteStatement::prepare(SqliteConnection &db, const char *sql)
     m_lastCode = sqlite3_prepare_v3(db.m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
     if (m_lastCode != SQLITE_OK) {
         db.setError(m_lastCode);
-        qCDebug(lcSql) << "prepare failed:" << db.errorString() << "in" << sql;
+        // Debug only and bounded: callers decide whether a failure matters (and read paths log
+        // it once per cause through SqlErrorLog).
+        qCDebug(lcSql).noquote() << "prepare failed:" << SqlErrorLog::bounded(db.errorString(), SqlErrorLog::kMaxMessageChars)
+                                 << "in" << SqlErrorLog::excerpt(sql);
         return false;
     }
     return true;
@@ -167,6 +226,11 @@ void SqliteStatement::reset()
         return;   // a statement that failed to prepare (e.g. a table not created yet)
     sqlite3_reset(m_stmt);
     sqlite3_clear_bindings(m_stmt);
+}
+
+qint64 SqliteStatement::memoryUsed() const
+{
+    return m_stmt ? sqlite3_stmt_status(m_stmt, SQLITE_STMTSTATUS_MEMUSED, 0) : 0;
 }
 
 QString SqliteStatement::errorString() const

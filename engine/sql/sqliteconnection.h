@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <atomic>
 #include <memory>
 
 struct sqlite3;
@@ -38,6 +39,16 @@ public:
 
     QString errorString() const { return m_error; }
     int lastErrorCode() const { return m_lastCode; }
+    // How many operations failed for a reason of the storage, not of the statement (see
+    // isStorageFailure); any thread may read it, to tell a full disk from a bad statement.
+    quint64 storageFailures() const { return m_storageFailures.load(std::memory_order_relaxed); }
+    bool inTransaction() const;
+
+    // A full disk (or quota): SQLITE_FULL, and the shared-memory file that cannot grow.
+    static bool isDiskFull(int code);
+    // The storage failed (full, I/O error, out of memory, locked, read-only...): the statement
+    // may well succeed later. Constraint, syntax and corruption errors are not.
+    static bool isStorageFailure(int code);
     sqlite3 *handle() const { return m_db; }
     qint64 changes() const;
     QString path() const { return m_path; }
@@ -45,11 +56,15 @@ public:
 private:
     friend class SqliteStatement;
     void setError(int code);
+    void noteFailure(int code, const char *sql);
 
     sqlite3 *m_db = nullptr;
     QString m_path;
     QString m_error;
     int m_lastCode = 0;
+    std::atomic<quint64> m_storageFailures{0};
+    qint64 m_lastStorageWarningMs = 0;   // storage failures repeat: warned at most once a second
+    int m_unwarnedStorageFailures = 0;
 };
 
 // A prepared statement bound to one connection; reset() makes it reusable.
@@ -80,6 +95,7 @@ public:
     void reset();                // also clears bindings
     int lastCode() const { return m_lastCode; }
     QString errorString() const;
+    qint64 memoryUsed() const;   // heap bytes SQLite holds for this prepared statement
 
     int columnCount() const;
     bool isNull(int column) const;

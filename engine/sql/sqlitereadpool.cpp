@@ -2,9 +2,34 @@
 
 #include <QLoggingCategory>
 
+#include <sqlite3.h>
+
+#include <chrono>
+
 Q_DECLARE_LOGGING_CATEGORY(lcSql)
 
 namespace Gatehouse {
+
+namespace {
+// VM instructions between two looks at the clock: a few microseconds of work, so a budget
+// is kept to well under a millisecond while the clock costs nothing measurable.
+constexpr int kProgressInstructions = 1000;
+
+qint64 steadyNs()
+{
+    using namespace std::chrono;
+    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+int onProgress(void *context)
+{
+    auto *c = static_cast<SqliteReadPool::Connection *>(context);
+    if (c->deadlineNs == 0 || steadyNs() < c->deadlineNs)
+        return 0;
+    c->interrupted = true;
+    return 1;   // SQLite stops the statement with SQLITE_INTERRUPT
+}
+} // namespace
 
 SqliteStatement &SqliteReadPool::Connection::statement(const char *sql)
 {
@@ -25,45 +50,82 @@ SqliteStatement &SqliteReadPool::Connection::statement(const char *sql)
 
 SqliteStatement &SqliteReadPool::Connection::statement(const QByteArray &sql)
 {
-    for (auto &[key, st] : dynamicStatements) {
-        if (key == sql) {
-            st->reset();
-            return *st;
+    for (auto it = dynamicStatements.begin(); it != dynamicStatements.end(); ++it) {
+        if (it->sql == sql) {
+            dynamicStatements.splice(dynamicStatements.begin(), dynamicStatements, it);
+            it->statement->reset();
+            return *it->statement;
         }
     }
-    if (dynamicStatements.size() >= 64)
-        dynamicStatements.erase(dynamicStatements.begin());
     auto st = std::make_unique<SqliteStatement>(db, sql.constData());
     if (!st->isValid()) {
         failed = std::move(st);
         return *failed;
     }
-    dynamicStatements.emplace_back(sql, std::move(st));
-    return *dynamicStatements.back().second;
+    const qint64 bytes = sql.size() + st->memoryUsed();
+    if (bytes > kMaxCachedStatementBytes / 4) {
+        // One statement that would take a quarter of the budget is used once and not kept.
+        uncached = std::move(st);
+        return *uncached;
+    }
+    while (!dynamicStatements.empty()
+           && (int(dynamicStatements.size()) >= kMaxCachedStatements || dynamicBytes + bytes > kMaxCachedStatementBytes)) {
+        dynamicBytes -= dynamicStatements.back().bytes;
+        dynamicStatements.pop_back();
+    }
+    dynamicStatements.push_front({sql, std::move(st), bytes});
+    dynamicBytes += bytes;
+    return *dynamicStatements.front().statement;
+}
+
+void SqliteReadPool::setDefaultBudgetMs(int ms)
+{
+    std::lock_guard lock(m_mutex);
+    m_defaultBudgetMs = qMax(0, ms);
+}
+
+int SqliteReadPool::defaultBudgetMs() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_defaultBudgetMs;
 }
 
 SqliteReadPool::Lease SqliteReadPool::acquire()
 {
+    return acquire(defaultBudgetMs());
+}
+
+SqliteReadPool::Lease SqliteReadPool::acquire(int budgetMs)
+{
+    std::unique_ptr<Connection> c;
     {
         std::lock_guard lock(m_mutex);
         if (m_closed)
             return Lease(this, nullptr);
         if (!m_free.empty()) {
-            auto c = std::move(m_free.back());
+            c = std::move(m_free.back());
             m_free.pop_back();
-            return Lease(this, std::move(c));
         }
     }
-    auto c = std::make_unique<Connection>();
-    if (!c->db.open(m_path) || !c->db.exec("PRAGMA query_only = 1")) {
-        qCWarning(lcSql) << "cannot open a read connection to" << m_path << ":" << c->db.errorString();
-        return Lease(this, nullptr);
+    if (!c) {
+        c = std::make_unique<Connection>();
+        if (!c->db.open(m_path) || !c->db.exec("PRAGMA query_only = 1")) {
+            qCWarning(lcSql) << "cannot open a read connection to" << m_path << ":" << c->db.errorString();
+            return Lease(this, nullptr);
+        }
+        sqlite3_progress_handler(c->db.handle(), kProgressInstructions, &onProgress, c.get());
     }
-    return Lease(this, std::move(c));
+    c->interrupted = false;
+    c->deadlineNs = budgetMs > 0 ? steadyNs() + qint64(budgetMs) * 1000000 : 0;
+    Lease lease(this, std::move(c));
+    lease.m_budgetMs = qMax(0, budgetMs);
+    return lease;
 }
 
 void SqliteReadPool::release(std::unique_ptr<Connection> c)
 {
+    c->deadlineNs = 0;
+    c->interrupted = false;
     std::lock_guard lock(m_mutex);
     if (!m_closed && int(m_free.size()) < m_keep)
         m_free.push_back(std::move(c));

@@ -14,7 +14,8 @@ struct AppendResult
         DuplicateEventId,       // an event id already stands in another stream or place
         PreconditionFailed,     // the request's precondition refused the stream's state
         InvalidRequest,
-        StorageError,
+        StorageError,           // the storage failed (I/O error, queue full...); nothing was appended, a retry may succeed
+        StorageFull,            // the disk (or quota) is full; nothing was appended, a retry succeeds once space returns
         Stopped,                // the store is closing; nothing was appended
     };
     Status status = StorageError;
@@ -28,6 +29,7 @@ struct AppendResult
     QString error;
 
     bool ok() const { return status == Ok; }
+    bool storageFailed() const { return status == StorageError || status == StorageFull; }
 };
 
 } // namespace Gatehouse

@@ -1,6 +1,7 @@
 #include "eventstore.h"
 
 #include "eventstore_p.h"
+#include "sql/sqlerrorlog.h"
 #include "sql/sqlitemigrations.h"
 
 #include <QDir>
@@ -8,6 +9,8 @@
 #include <QLoggingCategory>
 
 #include <future>
+
+#include <sqlite3.h>
 
 Q_LOGGING_CATEGORY(lcStore, "gatehouse.store")
 
@@ -192,12 +195,35 @@ qint64 EventStore::eventCount() const
     return d->headPosition.load();
 }
 
-RecordedEvents EventStore::readStream(const QString &stream, qint64 fromVersion, int maxCount) const
+namespace {
+// Ends a read for `status`: the statement stopped on an error or its budget, or went to the end.
+bool finishRead(const SqliteReadPool::Lease &c, SqliteStatement &st, const char *where, ReadStatus *status)
+{
+    const int code = st.lastCode();
+    const bool ok = code == SQLITE_DONE || code == SQLITE_ROW;
+    if (!ok && status) {
+        if (c.timedOut() || code == SQLITE_INTERRUPT)
+            *status = ReadStatus::timedOut(c.budgetMs());
+        else
+            *status = ReadStatus::failed(QStringLiteral("the event store failed: ")
+                                         + SqlErrorLog::instance().report(where, code, st.errorString(), {}));
+    }
+    st.reset();
+    return ok;
+}
+} // namespace
+
+RecordedEvents EventStore::readStream(const QString &stream, qint64 fromVersion, int maxCount, ReadStatus *status, int budgetMs) const
 {
     RecordedEvents out;
-    auto c = d->lease();
-    if (!c)
+    if (status)
+        *status = {};
+    auto c = d->lease(budgetMs);
+    if (!c) {
+        if (status)
+            *status = ReadStatus::unavailable(QStringLiteral("the event store is not available"));
         return out;
+    }
     auto &st = c->statement("SELECT position, stream, version, id, type, data, metadata, time FROM events"
                             " WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3");
     st.bind(1, stream);
@@ -205,16 +231,22 @@ RecordedEvents EventStore::readStream(const QString &stream, qint64 fromVersion,
     st.bind(3, qint64(maxCount));
     while (st.step())
         out.append(EventStoreSchema::readRow(st));
-    st.reset();
+    if (!finishRead(c, st, "readStream", status))
+        out.clear();
     return out;
 }
 
-RecordedEvents EventStore::readAll(qint64 fromPosition, int maxCount, const QString &typeGlob) const
+RecordedEvents EventStore::readAll(qint64 fromPosition, int maxCount, const QString &typeGlob, ReadStatus *status, int budgetMs) const
 {
     RecordedEvents out;
-    auto c = d->lease();
-    if (!c)
+    if (status)
+        *status = {};
+    auto c = d->lease(budgetMs);
+    if (!c) {
+        if (status)
+            *status = ReadStatus::unavailable(QStringLiteral("the event store is not available"));
         return out;
+    }
     auto &st = typeGlob.isEmpty()
         ? c->statement("SELECT position, stream, version, id, type, data, metadata, time FROM events"
                        " WHERE position >= ?1 ORDER BY position LIMIT ?2")
@@ -228,16 +260,23 @@ RecordedEvents EventStore::readAll(qint64 fromPosition, int maxCount, const QStr
     EventStoreSchema::TypeNames types;
     while (st.step())
         out.append(EventStoreSchema::readRow(st, &types));
-    st.reset();
+    if (!finishRead(c, st, "readAll", status))
+        out.clear();
     return out;
 }
 
-RecordedEvents EventStore::readBackward(qint64 beforePosition, int maxCount, const QString &typeGlob) const
+RecordedEvents EventStore::readBackward(qint64 beforePosition, int maxCount, const QString &typeGlob, ReadStatus *status,
+                                        int budgetMs) const
 {
     RecordedEvents out;
-    auto c = d->lease();
-    if (!c)
+    if (status)
+        *status = {};
+    auto c = d->lease(budgetMs);
+    if (!c) {
+        if (status)
+            *status = ReadStatus::unavailable(QStringLiteral("the event store is not available"));
         return out;
+    }
     auto &st = typeGlob.isEmpty()
         ? c->statement("SELECT position, stream, version, id, type, data, metadata, time FROM events"
                        " WHERE position < ?1 ORDER BY position DESC LIMIT ?2")
@@ -249,7 +288,8 @@ RecordedEvents EventStore::readBackward(qint64 beforePosition, int maxCount, con
         st.bind(3, typeGlob);
     while (st.step())
         out.prepend(EventStoreSchema::readRow(st));
-    st.reset();
+    if (!finishRead(c, st, "readBackward", status))
+        out.clear();
     return out;
 }
 

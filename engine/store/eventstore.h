@@ -3,6 +3,7 @@
 #include "appendrequest.h"
 #include "appendresult.h"
 #include "recordedevent.h"
+#include "sql/readstatus.h"
 
 #include <QObject>
 
@@ -69,11 +70,16 @@ public:
     // Blocking convenience for tests, tools and non-latency-critical callers.
     AppendResult appendAndWait(AppendRequest request);
 
-    // Reads, from any thread.
-    RecordedEvents readStream(const QString &stream, qint64 fromVersion = 0, int maxCount = 100000) const;
+    // Reads, from any thread. For reads that answer a request: `status` tells a failure or a
+    // timeout from an empty answer (which is then empty, never partial), and `budgetMs` > 0
+    // interrupts the statement after that long (ReadStatus::Kind::TimedOut).
+    RecordedEvents readStream(const QString &stream, qint64 fromVersion = 0, int maxCount = 100000,
+                              ReadStatus *status = nullptr, int budgetMs = 0) const;
     // Events with position >= fromPosition, optionally whose type matches a glob (`*`, `?`).
-    RecordedEvents readAll(qint64 fromPosition, int maxCount, const QString &typeGlob = {}) const;
-    RecordedEvents readBackward(qint64 beforePosition, int maxCount, const QString &typeGlob = {}) const;
+    RecordedEvents readAll(qint64 fromPosition, int maxCount, const QString &typeGlob = {},
+                           ReadStatus *status = nullptr, int budgetMs = 0) const;
+    RecordedEvents readBackward(qint64 beforePosition, int maxCount, const QString &typeGlob = {},
+                                ReadStatus *status = nullptr, int budgetMs = 0) const;
     StreamHead streamHead(const QString &stream) const;
     IdempotencyRecord idempotencyRecord(const QString &key) const;
     qint64 headPosition() const;          // last committed position (0 = empty log)

@@ -3,6 +3,7 @@
 // Private parts of EventStore shared by its two source files.
 
 #include "eventstore.h"
+#include "walcheckpointer.h"
 #include "sql/sqliteconnection.h"
 #include "sql/sqlitereadpool.h"
 
@@ -50,9 +51,10 @@ private:
     };
     void run();
     void runBatch(std::vector<Pending> &batch);
+    bool beginBatch();
+    void failBatch(std::vector<Pending> &batch, int sqliteCode, const QString &error);
     void runCompletions();
     bool syncWal();
-    void runCheckpoints();
     static int onWalCommit(void *self, struct sqlite3 *db, const char *name, int pages);
     AppendResult applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed);
     bool replayByEventId(const AppendRequest &request, AppendResult &result);
@@ -62,6 +64,8 @@ private:
     SqliteConnection m_db;
     SqliteStatement m_head, m_byId, m_insert, m_keyGet, m_keyPut, m_savepoint, m_release, m_rollbackTo;
     qint64 m_lastPosition;
+    bool m_positionStale = false;   // a transaction failed: read the log's end again
+    qint64 m_failedBatches = 0;     // failed transactions since the last one that committed
     QThread *m_thread = nullptr;
     std::mutex m_mutex;
     std::condition_variable m_wake;
@@ -83,12 +87,7 @@ private:
     bool m_completionStop = false;
     int m_walFd = -1;   // completion thread: fdatasync target for Durability::Full
 
-    // WAL checkpoints run on their own connection and thread instead of inside COMMIT.
-    QThread *m_checkpointThread = nullptr;
-    std::mutex m_checkpointMutex;
-    std::condition_variable m_checkpointWake;
-    bool m_checkpointDue = false;
-    bool m_checkpointStop = false;
+    WalCheckpointer m_checkpoints;   // instead of checkpoints inside COMMIT
 };
 
 struct EventStore::Private
@@ -97,9 +96,9 @@ struct EventStore::Private
     std::unique_ptr<Writer> writer;
     std::unique_ptr<SqliteReadPool> readers;
 
-    SqliteReadPool::Lease lease() const
+    SqliteReadPool::Lease lease(int budgetMs = 0) const
     {
-        return readers ? readers->acquire() : SqliteReadPool::Lease(nullptr, nullptr);
+        return readers ? readers->acquire(budgetMs) : SqliteReadPool::Lease(nullptr, nullptr);
     }
     std::atomic<qint64> headPosition{0};
     std::atomic<bool> open{false};

@@ -25,6 +25,11 @@ QString newEventId()
     return EventId::generate();
 }
 
+AppendResult::Status storageStatus(int sqliteCode)
+{
+    return SqliteConnection::isDiskFull(sqliteCode) ? AppendResult::StorageFull : AppendResult::StorageError;
+}
+
 AppendResult failure(const AppendRequest &request, AppendResult::Status status, const QString &error)
 {
     AppendResult r;
@@ -74,9 +79,7 @@ bool EventStore::Writer::start(SqliteConnection &&db, QString *error)
     m_completionThread = QThread::create([this] { runCompletions(); });
     m_completionThread->setObjectName(QStringLiteral("gatehouse-store-answers"));
     m_completionThread->start();
-    m_checkpointThread = QThread::create([this] { runCheckpoints(); });
-    m_checkpointThread->setObjectName(QStringLiteral("gatehouse-store-checkpoint"));
-    m_checkpointThread->start();
+    m_checkpoints.start(m_db.path());
     m_thread = QThread::create([this] { run(); });
     m_thread->setObjectName(QStringLiteral("gatehouse-store-writer"));
     m_thread->start();
@@ -118,14 +121,7 @@ void EventStore::Writer::stop()
     m_completionThread->wait();   // every caller has its answer
     delete m_completionThread;
     m_completionThread = nullptr;
-    {
-        std::lock_guard lock(m_checkpointMutex);
-        m_checkpointStop = true;
-        m_checkpointWake.notify_one();
-    }
-    m_checkpointThread->wait();
-    delete m_checkpointThread;
-    m_checkpointThread = nullptr;
+    m_checkpoints.stop();
     sqlite3_wal_hook(m_db.handle(), nullptr, nullptr);
     m_head = {};
     m_byId = {};
@@ -169,37 +165,82 @@ void EventStore::Writer::runBatch(std::vector<Pending> &batch)
     const qint64 startPosition = m_lastPosition;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
 
-    if (!m_db.exec("BEGIN IMMEDIATE")) {
-        CompletedBatch done;
-        for (auto &p : batch)
-            done.answers.emplace_back(std::move(p.callback), failure(p.request, AppendResult::StorageError, m_db.errorString()));
-        done.lastPosition = m_lastPosition;
-        std::lock_guard lock(m_completionMutex);
-        m_completions.push_back(std::move(done));
-        m_completionWake.notify_one();
+    if (!beginBatch()) {
+        failBatch(batch, m_db.lastErrorCode(), m_db.errorString());
         return;
     }
-    for (auto &p : batch)
+    for (auto &p : batch) {
         results.push_back(applyOne(p.request, now, committed));
+        if (!m_db.inTransaction()) {
+            // SQLite rolled the whole transaction back (it may, on a full disk or an I/O
+            // error): what the batch did so far is gone, and every request of it fails.
+            const AppendResult &last = results.back();
+            m_lastPosition = startPosition;
+            m_positionStale = true;
+            failBatch(batch, last.status == AppendResult::StorageFull ? SQLITE_FULL : SQLITE_IOERR,
+                      last.storageFailed() ? last.error : QStringLiteral("the transaction was rolled back"));
+            return;
+        }
+    }
 
     if (!m_db.exec("COMMIT")) {
+        // Nothing of the batch is answered as done, not even the requests that failed on their
+        // own or replayed an earlier result: their answers were worked out against appends
+        // that are now rolled back.
+        const int code = m_db.lastErrorCode();
         const QString error = m_db.errorString();
-        qCCritical(lcStore) << "commit failed:" << error;
-        m_db.exec("ROLLBACK");
+        if (m_db.inTransaction())
+            m_db.exec("ROLLBACK");
         m_lastPosition = startPosition;
-        committed.clear();
-        for (auto &r : results) {
-            if (r.ok() && !r.replayed) {
-                r.status = AppendResult::StorageError;
-                r.error = error;
-            }
-        }
+        m_positionStale = true;
+        failBatch(batch, code, error);
+        return;
+    }
+    if (m_failedBatches > 0) {
+        qCInfo(lcStore) << "the event log is writable again after" << m_failedBatches << "failed transactions";
+        m_failedBatches = 0;
     }
     CompletedBatch done;
     done.answers.reserve(batch.size());
     for (size_t i = 0; i < batch.size(); ++i)
         done.answers.emplace_back(std::move(batch[i].callback), std::move(results[i]));
     done.committed = std::move(committed);
+    done.lastPosition = m_lastPosition;
+    std::lock_guard lock(m_completionMutex);
+    m_completions.push_back(std::move(done));
+    m_completionWake.notify_one();
+}
+
+// After a failed transaction the writer trusts nothing it remembers of the log's end: the
+// next transaction reads it again before appending.
+bool EventStore::Writer::beginBatch()
+{
+    if (!m_db.exec("BEGIN IMMEDIATE"))
+        return false;
+    if (!m_positionStale)
+        return true;
+    SqliteStatement last(m_db, "SELECT COALESCE(MAX(position), 0) FROM events");
+    if (!last.step()) {
+        if (m_db.inTransaction())
+            m_db.exec("ROLLBACK");   // keeps the step's error for the caller
+        return false;
+    }
+    m_lastPosition = last.columnInt(0);
+    m_positionStale = false;
+    return true;
+}
+
+void EventStore::Writer::failBatch(std::vector<Pending> &batch, int code, const QString &error)
+{
+    const bool full = SqliteConnection::isDiskFull(code);
+    const QString message = full ? QStringLiteral("the disk holding the event log is full (%1)").arg(error)
+                                 : QStringLiteral("the event log cannot be written (%1)").arg(error);
+    if (m_failedBatches++ == 0)
+        qCWarning(lcStore).noquote() << message << "- refusing appends until it can be written again";
+    CompletedBatch done;
+    done.answers.reserve(batch.size());
+    for (auto &p : batch)
+        done.answers.emplace_back(std::move(p.callback), failure(p.request, full ? AppendResult::StorageFull : AppendResult::StorageError, message));
     done.lastPosition = m_lastPosition;
     std::lock_guard lock(m_completionMutex);
     m_completions.push_back(std::move(done));
@@ -226,9 +267,11 @@ void EventStore::Writer::runCompletions()
             batches.swap(m_completions);   // every batch committed so far: one sync for all
         }
         bool durable = true;
+        bool diskFull = false;
         const bool anyEvents = std::any_of(batches.cbegin(), batches.cend(), [](const auto &b) { return !b.committed.isEmpty(); });
         if (m_options.durability == Durability::Full && anyEvents && !syncWal()) {
             durable = false;
+            diskFull = errno == ENOSPC || errno == EDQUOT;
             qCCritical(lcStore) << "fdatasync of the write-ahead log failed:" << std::strerror(errno);
         }
         for (CompletedBatch &b : batches) {
@@ -238,7 +281,7 @@ void EventStore::Writer::runCompletions()
             }
             for (auto &[callback, result] : b.answers) {
                 if (!durable && result.ok() && !result.replayed) {
-                    result.status = AppendResult::StorageError;
+                    result.status = diskFull ? AppendResult::StorageFull : AppendResult::StorageError;
                     result.error = QStringLiteral("the commit could not be made durable (fdatasync failed)");
                 }
                 callback(result);
@@ -253,31 +296,9 @@ void EventStore::Writer::runCompletions()
 int EventStore::Writer::onWalCommit(void *self, sqlite3 *, const char *, int pages)
 {
     // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
-    auto *w = static_cast<Writer *>(self);
-    if (pages >= 2000) {
-        std::lock_guard lock(w->m_checkpointMutex);
-        w->m_checkpointDue = true;
-        w->m_checkpointWake.notify_one();
-    }
+    if (pages >= 2000)
+        static_cast<Writer *>(self)->m_checkpoints.request();
     return SQLITE_OK;
-}
-
-void EventStore::Writer::runCheckpoints()
-{
-    SqliteConnection db;
-    if (!db.open(m_db.path()))
-        return;
-    for (;;) {
-        {
-            std::unique_lock lock(m_checkpointMutex);
-            m_checkpointWake.wait(lock, [this] { return m_checkpointDue || m_checkpointStop; });
-            if (m_checkpointStop)
-                return;
-            m_checkpointDue = false;
-        }
-        // PASSIVE: copies what it can without blocking the writer or readers.
-        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    }
 }
 
 AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed)
@@ -367,8 +388,7 @@ AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 t
             m_release.exec();
             m_lastPosition = savedPosition;
             committed.resize(committedBefore);
-            return failure(request, code == SQLITE_CONSTRAINT_UNIQUE ? AppendResult::DuplicateEventId : AppendResult::StorageError,
-                           error);
+            return failure(request, code == SQLITE_CONSTRAINT_UNIQUE ? AppendResult::DuplicateEventId : storageStatus(code), error);
         }
         result.eventTypes.append(rec.type);
         committed.append(std::move(rec));
@@ -388,12 +408,13 @@ AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 t
         m_keyPut.bind(7, result.eventTypes.join(QLatin1Char(',')));
         m_keyPut.bind(8, timeMs);
         if (!m_keyPut.exec()) {
+            const int code = m_keyPut.lastCode();
             const QString error = m_db.errorString();
             m_rollbackTo.exec();
             m_release.exec();
             m_lastPosition = savedPosition;
             committed.resize(committedBefore);
-            return failure(request, AppendResult::StorageError, error);
+            return failure(request, storageStatus(code), error);
         }
     }
     m_release.exec();

@@ -32,18 +32,17 @@ HttpConnection::HttpConnection(QTcpSocket *socket, std::shared_ptr<const HttpHan
     , m_parser(limits)
     , m_answers(socket)
     , m_link(std::make_shared<HttpConnectionLink>(this))
+    , m_deadlines(limits)
 {
     m_socket->setParent(this);
     // Bounded, so a client pipelining faster than we answer is held back by TCP flow control
     // instead of by our memory.
     m_socket->setReadBufferSize(kReadChunk);
-    m_headerTimer.setSingleShot(true);
-    m_headerTimer.setInterval(limits.headerTimeoutMs);
-    m_idleTimer.setSingleShot(true);
-    m_idleTimer.setInterval(limits.idleTimeoutMs);
     m_lingerTimer.setSingleShot(true);
-    connect(&m_headerTimer, &QTimer::timeout, this, &HttpConnection::onHeaderTimeout);
-    connect(&m_idleTimer, &QTimer::timeout, this, &HttpConnection::onIdleTimeout);
+    connect(&m_deadlines, &HttpDeadlines::headTimedOut, this, &HttpConnection::onHeaderTimeout);
+    connect(&m_deadlines, &HttpDeadlines::bodyTimedOut, this, &HttpConnection::onBodyTimeout);
+    connect(&m_deadlines, &HttpDeadlines::idle, this, &HttpConnection::onIdleTimeout);
+    connect(&m_deadlines, &HttpDeadlines::writeStalled, this, &HttpConnection::onWriteStalled);
     connect(&m_lingerTimer, &QTimer::timeout, this, [this] {
         if (m_socket)
             m_socket->abort();
@@ -164,6 +163,11 @@ bool HttpConnection::parseInput()
     bool progressed = false;
     const auto maxPipelined = qsizetype(std::max(1, m_limits.maxPipelined));
     while (m_state == State::Serving && !m_stopParsing && m_answers.size() < maxPipelined) {
+        // A client that sends requests but does not read the answers is held back here, between
+        // requests (a request already begun is read on: its timers run).
+        m_heldByOutput = !m_parser.inMessage() && m_socket->bytesToWrite() >= m_limits.maxUnsentBytes;
+        if (m_heldByOutput)
+            break;
         if (!m_parser.hasUnparsed()) {
             const QByteArray chunk = m_socket->read(kReadChunk);
             if (chunk.isEmpty())
@@ -183,8 +187,10 @@ bool HttpConnection::parseInput()
             refuse(m_parser.errorStatus(), m_parser.errorTitle(), m_parser.errorDetail());
             break;
         }
-        if (status == HttpRequestParser::Status::Complete)
+        if (status == HttpRequestParser::Status::Complete) {
             dispatch();
+            break;   // its answer is written before the next request is read (see maxUnsentBytes)
+        }
     }
     return progressed;
 }
@@ -266,8 +272,7 @@ void HttpConnection::beginClosing()
         return;
     m_state = State::Closing;
     m_stopParsing = true;
-    m_headerTimer.stop();
-    m_idleTimer.stop();
+    m_deadlines.stop();
     m_link->detach();
     m_answers.clear();
     m_socket->readAll();
@@ -299,8 +304,7 @@ void HttpConnection::markGone()
     m_state = State::Gone;
     if (m_counter)
         --*std::exchange(m_counter, nullptr);
-    m_headerTimer.stop();
-    m_idleTimer.stop();
+    m_deadlines.stop();
     m_lingerTimer.stop();
     m_link->detach();
     m_answers.clear();
@@ -311,22 +315,18 @@ void HttpConnection::markGone()
 void HttpConnection::updateTimers()
 {
     if (m_state != State::Serving) {
-        m_headerTimer.stop();
-        m_idleTimer.stop();
+        m_deadlines.stop();
         return;
     }
-    const bool inHead = m_parser.inHead() && !m_stopParsing;
-    if (!inHead)
-        m_headerTimer.stop();
-    else if (!m_headerTimer.isActive())
-        m_headerTimer.start();
-    // Restarted on every bit of progress, so it only fires on a connection that went quiet.
-    const bool owesOutput = !m_answers.isEmpty() || m_answers.isStreaming()
-        || m_socket->bytesToWrite() > 0;
-    if (owesOutput || inHead)
-        m_idleTimer.stop();
-    else
-        m_idleTimer.start();
+    HttpDeadlines::State state;
+    state.inHead = m_parser.inHead() && !m_stopParsing;
+    state.inBody = m_parser.inBody() && !m_stopParsing;
+    state.bodyOnHold = m_continuePending;
+    state.headsBegun = m_parser.headsBegun();
+    state.bodyBytes = m_parser.bodyBytes();
+    state.unsentBytes = m_socket->bytesToWrite();
+    state.owesOutput = !m_answers.isEmpty() || m_answers.isStreaming() || state.unsentBytes > 0;
+    m_deadlines.update(state);
 }
 
 void HttpConnection::onReadyRead()
@@ -348,7 +348,11 @@ void HttpConnection::onBytesWritten()
     if (m_state == State::Closing && !m_halfClosed && m_socket->bytesToWrite() == 0)
         halfClose();
     m_answers.socketWritten();
-    updateTimers();
+    m_deadlines.outputTaken(m_socket->bytesToWrite());
+    if (m_heldByOutput && m_state == State::Serving && m_socket->bytesToWrite() < m_limits.maxUnsentBytes)
+        pump();   // updates the timers itself
+    else
+        updateTimers();
 }
 
 void HttpConnection::onHeaderTimeout()
@@ -364,15 +368,31 @@ void HttpConnection::onIdleTimeout()
 {
     if (m_state != State::Serving)
         return;
-    if (m_parser.inMessage()) {
-        // The head arrived but the body stalled.
-        refuse(408, QStringLiteral("Request Timeout"),
-               QStringLiteral("No part of the request body arrived for %1 ms.").arg(m_limits.idleTimeoutMs));
-        pump();
-        return;
-    }
     qCDebug(lcHttp) << "closing idle connection from" << m_socket->peerAddress();
     m_socket->disconnectFromHost();
+}
+
+void HttpConnection::onBodyTimeout()
+{
+    if (m_state != State::Serving || !m_parser.inBody())
+        return;
+    refuse(408, QStringLiteral("Request Timeout"),
+           QStringLiteral("The request body arrived slower than %1 bytes per second (%2 ms allowed for %3 bytes).")
+               .arg(m_limits.minBodyBytesPerSecond)
+               .arg(m_deadlines.bodyAllowanceMs())
+               .arg(m_parser.bodyBytes()));
+    pump();
+}
+
+void HttpConnection::onWriteStalled()
+{
+    if (m_state != State::Serving || m_socket->bytesToWrite() == 0)
+        return;
+    // Nobody reads what we owe: nothing more can be said on this connection.
+    qCDebug(lcHttp) << "closing connection from" << m_socket->peerAddress() << "that took no answer bytes for"
+                    << m_limits.idleTimeoutMs << "ms";
+    m_socket->abort();
+    markGone();
 }
 
 } // namespace Gatehouse::Http

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "httpanswerqueue.h"
+#include "httpdeadlines.h"
 #include "httphandler.h"
 #include "httplimits.h"
 #include "httprequestparser.h"
@@ -75,6 +76,8 @@ private:
     void onBytesWritten();
     void onHeaderTimeout();
     void onIdleTimeout();
+    void onBodyTimeout();
+    void onWriteStalled();
 
     QTcpSocket *m_socket;
     const std::shared_ptr<const HttpHandler> m_handler;
@@ -90,8 +93,8 @@ private:
     bool m_continuePending = false;  // a "100 Continue" waits for earlier answers
     bool m_halfClosed = false;
     bool m_pumping = false;
-    QTimer m_headerTimer;
-    QTimer m_idleTimer;
+    bool m_heldByOutput = false;     // reading stopped: maxUnsentBytes of answers wait for the client
+    HttpDeadlines m_deadlines;
     QTimer m_lingerTimer;
 };
 

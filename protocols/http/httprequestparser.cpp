@@ -2,6 +2,8 @@
 
 #include "httpresponse.h"
 
+#include <algorithm>
+
 namespace Gatehouse::Http {
 
 HttpRequestParser::HttpRequestParser(const HttpLimits &limits)
@@ -15,6 +17,8 @@ HttpRequestParser::HttpRequestParser(const HttpLimits &limits)
     m_settings.on_header_value = &HttpRequestParser::onHeaderValue;
     m_settings.on_headers_complete = &HttpRequestParser::onHeadersComplete;
     m_settings.on_body = &HttpRequestParser::onBody;
+    m_settings.on_chunk_extension_name = &HttpRequestParser::onChunkExtension;
+    m_settings.on_chunk_extension_value = &HttpRequestParser::onChunkExtension;
     m_settings.on_message_complete = &HttpRequestParser::onMessageComplete;
     llhttp_init(&m_parser, HTTP_REQUEST, &m_settings);
     m_parser.data = this;
@@ -30,6 +34,10 @@ HttpRequestParser::Status HttpRequestParser::parse()
     if (m_errorStatus != 0)
         return Status::Failed;
     while (hasUnparsed()) {
+        if (!m_inMessage && !skipEmptyLines())
+            return Status::Failed;
+        if (!hasUnparsed())
+            break;
         m_execOffset = m_fed;
         m_execBase = m_buffer.constData() + m_fed;
         const auto length = size_t(m_buffer.size() - m_fed);
@@ -56,12 +64,8 @@ HttpRequestParser::Status HttpRequestParser::parse()
         if (error == HPE_PAUSED && m_complete) {
             // onMessageComplete paused right after the request's last byte.
             const qsizetype end = stoppedAt();
-            if (m_keepRaw) {
-                qsizetype start = 0;
-                while (start < end && (m_buffer.at(start) == '\r' || m_buffer.at(start) == '\n'))
-                    ++start;  // empty lines before a request are not part of it (RFC 9112 2.2)
-                m_rawMessage = m_buffer.mid(start, end - start);
-            }
+            if (m_keepRaw)
+                m_rawMessage = m_buffer.left(end);   // empty lines before it were skipped already
             m_buffer.remove(0, end);
             m_fed = 0;
             m_complete = false;
@@ -127,6 +131,36 @@ int HttpRequestParser::fail(int status, const QString &detail)
     return HPE_USER;
 }
 
+// RFC 9112 2.2 lets a server ignore empty lines before a request line; a few are tolerated
+// (some clients send CRLF after a POST body), a stream of them is refused. llhttp would skip
+// them silently, so they are taken out here, where they can be counted and can start the
+// head timer.
+bool HttpRequestParser::skipEmptyLines()
+{
+    qsizetype end = m_fed;
+    while (end < m_buffer.size() && (m_buffer.at(end) == '\r' || m_buffer.at(end) == '\n'))
+        ++end;
+    if (end == m_fed)
+        return true;
+    if (m_emptyLineBytes == 0)
+        ++m_headsBegun;
+    m_emptyLineBytes += int(std::min<qsizetype>(end - m_fed, 1 << 20));
+    m_buffer.remove(m_fed, end - m_fed);
+    const int allowed = 2 * std::max(0, m_limits.maxEmptyLinesBeforeRequest);   // CRLF each
+    if (m_emptyLineBytes <= allowed)
+        return true;
+    fail(400, QStringLiteral("More than %1 empty lines before the request line.")
+                  .arg(std::max(0, m_limits.maxEmptyLinesBeforeRequest)));
+    return false;
+}
+
+// Chunk extensions and trailer fields are not kept, but they are bounded like a head.
+bool HttpRequestParser::framingTooLarge(size_t length)
+{
+    m_framingBytes += qint64(length);
+    return m_framingBytes > m_limits.maxHeaderBytes;
+}
+
 bool HttpRequestParser::headTooLarge(const char *spanEnd)
 {
     // While the head is being parsed m_buffer starts at the request's first byte.
@@ -146,6 +180,10 @@ int HttpRequestParser::onMessageBegin(llhttp_t *parser)
     p->m_headersDone = false;
     p->m_complete = false;
     p->m_keepRaw = true;
+    if (p->m_emptyLineBytes == 0)
+        ++p->m_headsBegun;   // else it began with its empty lines
+    p->m_emptyLineBytes = 0;
+    p->m_framingBytes = 0;
     return 0;
 }
 
@@ -161,6 +199,8 @@ int HttpRequestParser::onUrl(llhttp_t *parser, const char *at, size_t length)
 int HttpRequestParser::onHeaderField(llhttp_t *parser, const char *at, size_t length)
 {
     HttpRequestParser *p = self(parser);
+    if (p->m_headersDone)
+        return p->trailerBytes(length);
     if (p->headTooLarge(at + length))
         return HPE_USER;
     p->m_field.append(at, qsizetype(length));
@@ -170,6 +210,8 @@ int HttpRequestParser::onHeaderField(llhttp_t *parser, const char *at, size_t le
 int HttpRequestParser::onHeaderFieldComplete(llhttp_t *parser)
 {
     HttpRequestParser *p = self(parser);
+    if (p->m_headersDone)
+        return 0;   // a trailer field: not merged into the head (RFC 9110 6.5.1)
     p->m_request.headers.append({p->m_field.toLower(), QByteArray()});
     p->m_field.clear();
     return 0;
@@ -178,6 +220,8 @@ int HttpRequestParser::onHeaderFieldComplete(llhttp_t *parser)
 int HttpRequestParser::onHeaderValue(llhttp_t *parser, const char *at, size_t length)
 {
     HttpRequestParser *p = self(parser);
+    if (p->m_headersDone)
+        return p->trailerBytes(length);
     if (p->headTooLarge(at + length))
         return HPE_USER;
     if (!p->m_request.headers.isEmpty())
@@ -237,6 +281,23 @@ int HttpRequestParser::onBody(llhttp_t *parser, const char *at, size_t length)
     }
     p->m_request.body.append(at, qsizetype(length));
     return 0;
+}
+
+int HttpRequestParser::onChunkExtension(llhttp_t *parser, const char *, size_t length)
+{
+    HttpRequestParser *p = self(parser);
+    if (!p->framingTooLarge(length))
+        return 0;
+    return p->fail(400, QStringLiteral("The chunk extensions and trailers of the request body exceed %1 bytes.")
+                            .arg(p->m_limits.maxHeaderBytes));
+}
+
+int HttpRequestParser::trailerBytes(size_t length)
+{
+    if (!framingTooLarge(length))
+        return 0;
+    return fail(431, QStringLiteral("The chunk extensions and trailers of the request body exceed %1 bytes.")
+                         .arg(m_limits.maxHeaderBytes));
 }
 
 int HttpRequestParser::onMessageComplete(llhttp_t *parser)

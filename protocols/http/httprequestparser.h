@@ -32,7 +32,13 @@ public:
     QByteArray takeUnparsed();        // bytes after the last complete request
 
     bool inMessage() const { return m_inMessage; }
-    bool inHead() const { return m_inMessage && !m_headersDone; }
+    // A request head has begun (empty lines before a request line count) and is not complete.
+    bool inHead() const { return m_inMessage ? !m_headersDone : m_emptyLineBytes > 0; }
+    // The head is complete and the body (with a chunked body's framing and trailers) is not.
+    bool inBody() const { return m_inMessage && m_headersDone; }
+    qint64 bodyBytes() const { return m_request.body.size(); }
+    // Counts request heads begun (at their first byte): tells one request's timers from the next's.
+    quint64 headsBegun() const { return m_headsBegun; }
     // True once per request that carried "Expect: 100-continue" and still awaits its body.
     bool takeContinueRequest();
 
@@ -48,11 +54,15 @@ private:
     static int onHeaderValue(llhttp_t *parser, const char *at, size_t length);
     static int onHeadersComplete(llhttp_t *parser);
     static int onBody(llhttp_t *parser, const char *at, size_t length);
+    static int onChunkExtension(llhttp_t *parser, const char *at, size_t length);
     static int onMessageComplete(llhttp_t *parser);
     static HttpRequestParser *self(llhttp_t *parser);
 
     int fail(int status, const QString &detail);
     bool headTooLarge(const char *spanEnd);
+    bool skipEmptyLines();
+    bool framingTooLarge(size_t length);
+    int trailerBytes(size_t length);
     int headersComplete();
 
     const HttpLimits m_limits;
@@ -72,6 +82,9 @@ private:
     bool m_complete = false;
     bool m_keepRaw = true;
     bool m_continueRequested = false;
+    int m_emptyLineBytes = 0;       // CR/LF bytes seen before the current request line
+    quint64 m_headsBegun = 0;
+    qint64 m_framingBytes = 0;      // chunk extensions and trailers of the current body
     int m_errorStatus = 0;
     QString m_errorDetail;
 };

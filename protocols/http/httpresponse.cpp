@@ -99,6 +99,7 @@ QByteArray HttpResponse::reasonPhrase(int status)
     case 503: return QByteArrayLiteral("Service Unavailable");
     case 504: return QByteArrayLiteral("Gateway Timeout");
     case 505: return QByteArrayLiteral("HTTP Version Not Supported");
+    case 507: return QByteArrayLiteral("Insufficient Storage");
     default: break;
     }
     // RFC 9110 lets the reason phrase be empty; clients must not rely on it.

@@ -3,6 +3,7 @@ list(APPEND GATEHOUSE_PROTOCOLS_SOURCES
     http/httpanswerqueue.cpp http/httpanswerqueue.h
     http/httpconnection.cpp http/httpconnection.h
     http/httpconnectionlink.cpp http/httpconnectionlink.h
+    http/httpdeadlines.cpp http/httpdeadlines.h
     http/httphandler.h
     http/httplimits.h
     http/httplistener.cpp http/httplistener.h

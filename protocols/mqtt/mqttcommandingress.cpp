@@ -1,11 +1,13 @@
 #include "mqttcommandingress.h"
 
 #include "commands/commandservice.h"
+#include "config/strictjson.h"
 #include "metrics/metricsregistry.h"
 #include "mqttlogging.h"
 #include "mqttpublishfailure.h"
 #include "mqtttopics.h"
 
+#include <QJsonObject>
 #include <QMutex>
 
 #include <mqtt/async_client.h>
@@ -28,6 +30,26 @@ std::string stdString(const QByteArray &bytes)
     return std::string(bytes.constData(), size_t(bytes.size()));
 }
 
+// The entity a command acts on, for ordering: the topic's id, or a create's "id" member. A
+// create without one gets a fresh id and can follow nothing.
+QString entityKey(const CommandRequest &command)
+{
+    QString id = command.id;
+    if (id.isEmpty() && command.command == QLatin1String("create")) {
+        // Read as the command service will read it; a body it refuses orders nothing.
+        if (const auto body = StrictJson::parseObject(command.body)) {
+            if (const QJsonValue bodyId = body->value(QLatin1String("id")); bodyId.isString())
+                id = bodyId.toString();
+        }
+    }
+    return id.isEmpty() ? QString() : command.collection + QLatin1Char('/') + id;
+}
+
+bool isBuiltIn(const QString &command)
+{
+    return command == QLatin1String("create") || command == QLatin1String("update") || command == QLatin1String("delete");
+}
+
 } // namespace
 
 // The way back from the writer thread: posts an answer to the ingress while it exists.
@@ -36,11 +58,15 @@ struct MqttCommandIngress::Channel
     QMutex mutex;
     MqttCommandIngress *ingress = nullptr;
 
-    void post(const Reply &reply)
+    void post(const Reply &reply, MqttCommandSequencer::Done done)
     {
         QMutexLocker lock(&mutex);
-        if (ingress)
-            QMetaObject::invokeMethod(ingress, [target = ingress, reply] { target->answered(reply); }, Qt::QueuedConnection);
+        if (ingress) {
+            QMetaObject::invokeMethod(ingress, [target = ingress, reply, done = std::move(done)] {
+                target->answered(reply);
+                done();
+            }, Qt::QueuedConnection);
+        }
     }
     void close()
     {
@@ -50,13 +76,14 @@ struct MqttCommandIngress::Channel
 };
 
 MqttCommandIngress::MqttCommandIngress(CommandService *commands, MetricsRegistry *metrics, const QString &topicPrefix,
-                                       int maxPendingReplies, QObject *parent)
+                                       int maxPendingReplies, int maxWaitingCommands, QObject *parent)
     : QObject(parent)
     , m_commands(commands)
     , m_metrics(metrics)
     , m_prefix(topicPrefix)
     , m_maxPendingReplies(maxPendingReplies)
     , m_channel(std::make_shared<Channel>())
+    , m_sequencer(maxWaitingCommands)
     , m_retryTimer(this)   // a child, so it moves to the bridge's thread with this object
 {
     m_channel->ingress = this;
@@ -149,12 +176,29 @@ void MqttCommandIngress::handle(const std::shared_ptr<const mqtt::message> &mess
             command.correlationId = QString::fromStdString(value);
     }
     command.origin = QStringLiteral("mqtt");
-    m_commands->execute(std::move(command), [channel = m_channel, reply](ApiResponse response) mutable {
-        reply.status = response.status;
-        reply.headers = std::move(response.headers);
-        reply.body = std::move(response.body);
-        channel->post(reply);
+
+    MqttCommandSequencer::Keys keys;
+    keys.entity = entityKey(command);
+    keys.session = QString::fromStdString(reply.topic);
+    keys.barrier = !isBuiltIn(command.command);
+    const bool taken = m_sequencer.submit(keys, [this, command = std::move(command), reply](MqttCommandSequencer::Done done) mutable {
+        m_commands->execute(std::move(command), [channel = m_channel, reply, done = std::move(done)](ApiResponse response) mutable {
+            reply.status = response.status;
+            reply.headers = std::move(response.headers);
+            reply.body = std::move(response.body);
+            channel->post(reply, std::move(done));
+        });
     });
+    if (!taken) {
+        ApiResponse problem = ApiResponse::problem(503, QStringLiteral("%1 MQTT commands already wait for earlier commands of their entity or session")
+                                                            .arg(m_sequencer.waiting()),
+                                                   QStringLiteral("too-many-waiting-commands"));
+        problem.setHeader(QByteArrayLiteral("retry-after"), QByteArrayLiteral("1"));
+        reply.status = problem.status;
+        reply.headers = problem.headers;
+        reply.body = problem.body;
+        answered(reply);
+    }
 }
 
 void MqttCommandIngress::answered(const Reply &reply)

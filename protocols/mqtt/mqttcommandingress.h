@@ -1,5 +1,7 @@
 #pragma once
 
+#include "mqttcommandsequencer.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QObject>
@@ -28,6 +30,10 @@ namespace Gatehouse::Mqtt {
 // the HTTP response headers as further user properties. User properties "idempotency-key",
 // "if-match" and "correlation-id" act like the HTTP headers of those names.
 //
+// Commands keep the order they were published in per entity and per session (response
+// topic); see MqttCommandSequencer. At most maxWaitingCommands wait for earlier ones; past
+// that a command is answered 503 with Retry-After.
+//
 // Lives on the bridge's thread. The command service answers on the store's writer thread;
 // the answer hops back here through a channel that is closed when this object goes away.
 class MqttCommandIngress final : public QObject
@@ -37,7 +43,7 @@ class MqttCommandIngress final : public QObject
 
 public:
     MqttCommandIngress(CommandService *commands, MetricsRegistry *metrics, const QString &topicPrefix,
-                       int maxPendingReplies, QObject *parent = nullptr);
+                       int maxPendingReplies, int maxWaitingCommands, QObject *parent = nullptr);
     ~MqttCommandIngress() override;
 
     void attach(mqtt::async_client *client);
@@ -46,6 +52,7 @@ public:
     void handle(const std::shared_ptr<const mqtt::message> &message);
 
     quint64 received() const { return m_received; }
+    int waitingCommands() const { return m_sequencer.waiting(); }
 
 private:
     struct Reply
@@ -71,6 +78,7 @@ private:
     mqtt::async_client *m_client = nullptr;
     bool m_connected = false;
     std::shared_ptr<Channel> m_channel;
+    MqttCommandSequencer m_sequencer;
     QList<Reply> m_pendingReplies;   // answers waiting for the broker, in order
     QTimer m_retryTimer;             // resumes after Paho refused a publish for now
     quint64 m_received = 0;

@@ -23,6 +23,7 @@ struct MqttOptions
     int outboxPageSize = 500;           // events read from the log per query
     int retainedWindow = 1000;          // read-model publishes awaiting PUBACK at most
     int maxPendingReplies = 1000;       // command replies kept while the broker is away
+    int maxWaitingCommands = 10000;     // commands held back behind earlier ones of their entity or session; more -> 503
     int sessionExpirySeconds = 7 * 24 * 3600;
     int keepAliveSeconds = 30;
     int reconnectMinSeconds = 1;

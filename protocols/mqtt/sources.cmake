@@ -5,6 +5,7 @@ list(APPEND GATEHOUSE_PROTOCOLS_SOURCES
     mqtt/mosquittoconfig.cpp mqtt/mosquittoconfig.h
     mqtt/mqttbridge.cpp mqtt/mqttbridge.h
     mqtt/mqttcommandingress.cpp mqtt/mqttcommandingress.h
+    mqtt/mqttcommandsequencer.cpp mqtt/mqttcommandsequencer.h
     mqtt/mqttlogging.cpp mqtt/mqttlogging.h
     mqtt/mqttoptions.h
     mqtt/mqttoutbox.cpp mqtt/mqttoutbox.h

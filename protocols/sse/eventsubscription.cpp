@@ -55,11 +55,14 @@ void EventSubscription::catchUp()
         m_live = true;
         return;
     }
-    const RecordedEvents page = m_store->readAll(m_next, m_pageSize, m_filter.type);
+    // The page is read unfiltered and filtered here: a type filter in SQL would scan the log
+    // until it found a page of matches, and a filter that matches nothing would hold the
+    // network thread for the whole log. This way each step reads at most a page of rows.
+    const RecordedEvents page = m_store->readAll(m_next, m_pageSize);
     for (qsizetype i = 0; i < page.size(); ++i) {
         const RecordedEvent &event = page.at(i);
         m_next = event.position + 1;
-        if (m_filter.matchesSubject(event))
+        if (m_filter.matches(event))
             m_sink.deliver(event);
         if (i + 1 < page.size() && m_sink.congested()) {
             m_next = page.at(i + 1).position;

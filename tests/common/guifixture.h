@@ -40,6 +40,7 @@ public:
         options.dataDir = dir.path();
         options.durability = EventStore::Durability::Normal;
         options.projectFile = projectFile;
+        options.functionWorker = QStringLiteral(GATEHOUSE_BINARY);   // functions' worker processes
         if (!engine.start(options)) {
             qWarning("engine: %s", qPrintable(engine.errorString()));
             return false;

@@ -89,6 +89,9 @@ public:
                    "persistence true\n"
                    "persistence_location " + brokerDir.toUtf8() + "/\n"
                    "max_queued_messages 100000\n"
+                   // Like the managed broker: no Nagle delay per hop, no window of 20.
+                   "set_tcp_nodelay true\n"
+                   "max_inflight_messages 1000\n"
                    "log_dest stderr\n"
                    "log_type all\n"
                    "log_timestamp false\n");

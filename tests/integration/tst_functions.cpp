@@ -1,7 +1,8 @@
 // Serverless JavaScript functions (engine/functions) over real sockets: an Engine on a temporary
 // data directory with the real gateway and admin listeners. Tests assert what an operator or a
 // client sees: admin status codes and bodies, documents served by the query API, events in the
-// log, dead letters, and HTTP answers of function routes.
+// log, dead letters, and HTTP answers of function routes. The whole class runs once per
+// isolation mode ("process", the default, and "thread"): every definition it deploys gets it.
 #include "admin/listeners.h"
 #include "engine.h"
 #include "readmodel/readstore.h"
@@ -43,6 +44,9 @@ class tst_Functions : public QObject
 {
     Q_OBJECT
 
+public:
+    explicit tst_Functions(QString isolation) : m_isolation(std::move(isolation)) {}
+
 private slots:
     void initTestCase();
     void cleanupTestCase();
@@ -73,8 +77,10 @@ private:
         TestHttpClient client(u"127.0.0.1"_s, m_adminPort);
         return client.request(method, path, body, {{"X-API-KEY", kAdminKey}});
     }
-    TestHttpResponse deploy(const QString &name, const QJsonObject &definition)
+    TestHttpResponse deploy(const QString &name, QJsonObject definition)
     {
+        if (!definition.contains(u"isolation"_s))
+            definition.insert(u"isolation"_s, m_isolation);
         return admin("PUT", "/admin/functions/" + name.toUtf8(), toJson(definition));
     }
     TestHttpResponse gateway(const QByteArray &method, const QByteArray &path, const QByteArray &body = {})
@@ -103,6 +109,7 @@ private:
         return false;
     }
 
+    QString m_isolation;
     QTemporaryDir m_dir;
     QString m_projectFile;
     Engine m_engine;
@@ -146,6 +153,7 @@ void tst_Functions::startEngine()
     options.durability = EventStore::Durability::Normal;
     options.adminKey = QString::fromLatin1(kAdminKey);
     options.projectFile = m_projectFile;
+    options.functionWorker = QStringLiteral(GATEHOUSE_BINARY);   // this test's own executable is no worker
     QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
     Admin::Listeners::Endpoint any;
     QString error;
@@ -199,26 +207,57 @@ void tst_Functions::deployRedeployRollbackDelete()
 void tst_Functions::badDefinitionsAreRefused_data()
 {
     QTest::addColumn<QJsonObject>("definition");
-    QTest::addColumn<int>("line");   // 0: no line expected
+    QTest::addColumn<int>("line");       // 0: no line expected
+    QTest::addColumn<QString>("error");  // one of the listed errors contains it; empty: not checked
 
+    const QString code = u"function handle(){}"_s;
     QTest::newRow("syntax error on line 3")
-        << QJsonObject{{u"code"_s, u"// a comment\nfunction handle(input, ctx) {\n  return 1 +;\n}"_s}} << 3;
-    QTest::newRow("no handle") << QJsonObject{{u"code"_s, u"function other() {}"_s}} << 0;
+        << QJsonObject{{u"code"_s, u"// a comment\nfunction handle(input, ctx) {\n  return 1 +;\n}"_s}} << 3 << QString();
+    QTest::newRow("no handle") << QJsonObject{{u"code"_s, u"function other() {}"_s}} << 0 << QString();
     QTest::newRow("only decide, but triggered")
         << QJsonObject{{u"code"_s, u"function decide(s, c) { return []; }"_s},
-                       {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"x.y"_s}})}}} << 0;
-    QTest::newRow("throws at load") << QJsonObject{{u"code"_s, u"\nthrow new Error('nope');"_s}} << 2;
-    QTest::newRow("no code") << QJsonObject{{u"runtime"_s, u"js"_s}} << 0;
-    QTest::newRow("bad timeout") << QJsonObject{{u"code"_s, u"function handle(){}"_s}, {u"timeout_ms"_s, -5}} << 0;
+                       {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"x.y"_s}})}}} << 0 << QString();
+    QTest::newRow("throws at load") << QJsonObject{{u"code"_s, u"\nthrow new Error('nope');"_s}} << 2 << QString();
+    QTest::newRow("deep value at load, not a crash")
+        << QJsonObject{{u"code"_s, u"var o = {}; for (var k = 0; k < 200000; k++) o = {a: o};\nthrow new Error('deep ' + JSON.stringify(o));"_s}}
+        << 0 << QString();
+    QTest::newRow("no code") << QJsonObject{{u"runtime"_s, u"js"_s}} << 0 << u"/code: is required"_s;
+    QTest::newRow("code not a string") << QJsonObject{{u"code"_s, 5}} << 0 << u"/code: is required"_s;
+    QTest::newRow("bad timeout") << QJsonObject{{u"code"_s, code}, {u"timeout_ms"_s, -5}} << 0 << u"/timeout_ms: must be an integer"_s;
+    QTest::newRow("timeout as a string") << QJsonObject{{u"code"_s, code}, {u"timeout_ms"_s, u"100"_s}} << 0 << u"/timeout_ms: must be an integer"_s;
+    QTest::newRow("fractional batch") << QJsonObject{{u"code"_s, code}, {u"batch_size"_s, 1.5}} << 0 << u"/batch_size: must be an integer"_s;
     QTest::newRow("bad filter")
-        << QJsonObject{{u"code"_s, u"function handle(){}"_s},
-                       {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, QJsonObject{{u"glob"_s, u"x"_s}}}})}}} << 0;
+        << QJsonObject{{u"code"_s, code}, {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, QJsonObject{{u"glob"_s, u"x"_s}}}})}}}
+        << 0 << u"/triggers/0/filter/type"_s;
+    QTest::newRow("unknown member") << QJsonObject{{u"code"_s, code}, {u"timeout"_s, 5}} << 0 << u"/timeout: unknown member"_s;
+    QTest::newRow("misspelt retry member")
+        << QJsonObject{{u"code"_s, code}, {u"retry"_s, QJsonObject{{u"max_atempts"_s, 5}}}} << 0 << u"/retry/max_atempts: unknown member"_s;
+    QTest::newRow("retry not an object") << QJsonObject{{u"code"_s, code}, {u"retry"_s, 3}} << 0 << u"/retry: must be an object"_s;
+    QTest::newRow("backoff not a string")
+        << QJsonObject{{u"code"_s, code}, {u"retry"_s, QJsonObject{{u"backoff"_s, 2}}}} << 0 << u"/retry/backoff: must be one of"_s;
+    QTest::newRow("unknown isolation") << QJsonObject{{u"code"_s, code}, {u"isolation"_s, u"vm"_s}} << 0 << u"/isolation: must be one of"_s;
+    QTest::newRow("isolation not a string") << QJsonObject{{u"code"_s, code}, {u"isolation"_s, true}} << 0 << u"/isolation: must be one of"_s;
+    QTest::newRow("runtime not js") << QJsonObject{{u"code"_s, code}, {u"runtime"_s, 5}} << 0 << u"/runtime: must be one of"_s;
+    QTest::newRow("env not an object") << QJsonObject{{u"code"_s, code}, {u"env"_s, u"x"_s}} << 0 << u"/env: must be an object"_s;
+    QTest::newRow("triggers not an array") << QJsonObject{{u"code"_s, code}, {u"triggers"_s, QJsonObject()}} << 0 << u"/triggers: must be an array"_s;
+    QTest::newRow("trigger not an object") << QJsonObject{{u"code"_s, code}, {u"triggers"_s, QJsonArray{u"event"_s}}} << 0 << u"/triggers/0: must be an object"_s;
+    QTest::newRow("trigger without type") << QJsonObject{{u"code"_s, code}, {u"triggers"_s, QJsonArray{QJsonObject()}}} << 0 << u"/triggers/0/type: is required"_s;
+    QTest::newRow("unknown trigger member")
+        << QJsonObject{{u"code"_s, code}, {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"http"_s}, {u"path"_s, u"/x"_s}}}}}
+        << 0 << u"/triggers/0/path: unknown member"_s;
+    QTest::newRow("unknown filter member")
+        << QJsonObject{{u"code"_s, code}, {u"triggers"_s, QJsonArray{eventTrigger({{u"types"_s, u"a.b"_s}})}}} << 0 << u"/triggers/0/filter/types: unknown member"_s;
+    QTest::newRow("fractional from")
+        << QJsonObject{{u"code"_s, code}, {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"event"_s}, {u"from"_s, 2.5}}}}}
+        << 0 << u"/triggers/0/from: must be an integer"_s;
+    QTest::newRow("another name") << QJsonObject{{u"code"_s, code}, {u"name"_s, u"other"_s}} << 0 << u"/name: must be the name in the path"_s;
 }
 
 void tst_Functions::badDefinitionsAreRefused()
 {
     QFETCH(QJsonObject, definition);
     QFETCH(int, line);
+    QFETCH(QString, error);
     const TestHttpResponse r = deploy(u"broken"_s, definition);
     QVERIFY2(r.status == 400, r.body.constData());
     QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
@@ -226,6 +265,12 @@ void tst_Functions::badDefinitionsAreRefused()
     if (line > 0) {
         QCOMPARE(r.json().value(u"line"_s).toInt(), line);
         QVERIFY(r.json().value(u"detail"_s).toString().contains(u"line %1"_s.arg(line)));
+    }
+    if (!error.isEmpty()) {
+        bool listed = false;
+        for (const QJsonValue &e : r.json().value(u"errors"_s).toArray())
+            listed = listed || e.toString().contains(error);
+        QVERIFY2(listed, r.body.constData());
     }
     QCOMPARE(admin("GET", "/admin/functions/broken").status, 404);
 }
@@ -630,6 +675,9 @@ void tst_Functions::statsInAdminApiAndMetrics()
                                    QByteArray(R"(gatehouse_function_dead_letters{function="metered"} 1)"),
                                    QByteArray(R"(gatehouse_function_queue_depth{function="metered"} 0)"),
                                    QByteArray(R"(gatehouse_function_duration_seconds{function="metered",quantile="0.99"})"),
+                                   QByteArray("# TYPE gatehouse_function_duration_seconds summary\n"),
+                                   QByteArray(R"(gatehouse_function_duration_seconds_count{function="metered"} 4)"),
+                                   QByteArray(R"(gatehouse_function_duration_seconds_sum{function="metered"})"),
                                    QByteArray(R"(gatehouse_function_init_seconds{function="metered"})")})
         QVERIFY2(metrics.contains(line), line.constData());
 
@@ -725,5 +773,15 @@ void tst_Functions::functionsSurviveARestart()
     QCOMPARE(admin("GET", "/admin/dead-letters?function=spin-events").json().value(u"total"_s).toInt(), 1);
 }
 
-QTEST_MAIN(tst_Functions)
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    int failed = 0;
+    for (const QString &isolation : {u"process"_s, u"thread"_s}) {
+        tst_Functions test(isolation);
+        failed += QTest::qExec(&test, argc, argv);
+    }
+    return failed;
+}
+
 #include "tst_functions.moc"

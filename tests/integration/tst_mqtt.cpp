@@ -9,6 +9,7 @@
 #include "mqtt/mqttbridge.h"
 #include "mqtt/mqttservice.h"
 #include "mqtt/mqtttopics.h"
+#include "projections/projectionrunner.h"
 #include "readmodel/readstore.h"
 #include "store/eventstore.h"
 
@@ -125,6 +126,34 @@ public:
         }
     }
 
+    // Disconnects without blocking this thread (the fixture reads the broker's log on it).
+    mqtt::token_ptr disconnectNow()
+    {
+        try {
+            return m_client.disconnect();
+        } catch (const std::exception &) {
+            return {};
+        }
+    }
+
+    // Publishes without waiting for the PUBACK: back-to-back messages, as a busy client sends them.
+    mqtt::delivery_token_ptr publishNow(const QString &topic, const QByteArray &payload, const QString &responseTopic = {},
+                                        const QByteArray &correlation = {})
+    {
+        auto message = mqtt::make_message(str(topic), payload.constData(), size_t(payload.size()), 1, false);
+        mqtt::properties properties;
+        if (!responseTopic.isEmpty())
+            properties.add(mqtt::property(mqtt::property::RESPONSE_TOPIC, str(responseTopic)));
+        if (!correlation.isEmpty())
+            properties.add(mqtt::property(mqtt::property::CORRELATION_DATA, correlation.toStdString()));
+        message->set_properties(properties);
+        try {
+            return m_client.publish(message);
+        } catch (const std::exception &) {
+            return {};
+        }
+    }
+
     bool publishRetained(const QString &topic, const QByteArray &payload)
     {
         try {
@@ -189,6 +218,7 @@ private Q_SLOTS:
     void commandTopics_data();
     void commandTopics();
     void commandsWithRequestResponse();
+    void commandsKeepTheirOrder();
     void eventsOut();
     void retainedReadModel();
     void statusAndLastWill();
@@ -361,6 +391,78 @@ void tst_Mqtt::commandsWithRequestResponse()
     // without a response topic the command still runs
     QVERIFY(client.publish(u"gatehouse/commands/products/create"_s, json({{u"id"_s, u"mq-quiet"_s}, {u"name"_s, u"Quiet"_s}, {u"price"_s, 1}})));
     QTRY_COMPARE_WITH_TIMEOUT(m_engine.eventStore()->streamHead(u"products-mq-quiet"_s).version, 0, kWaitMs);
+}
+
+// Create and update of one id published back to back: the update must see the create. Several
+// clients at once, each with its own response topic (its session), and one without any.
+void tst_Mqtt::commandsKeepTheirOrder()
+{
+    constexpr int kClients = 4;
+    constexpr int kPairs = 60;
+    std::vector<std::unique_ptr<TestClient>> clients;
+    std::vector<mqtt::delivery_token_ptr> tokens;
+    const auto id = [](int c, int i) { return u"ord-%1-%2"_s.arg(c).arg(i); };
+    for (int c = 0; c <= kClients; ++c) {
+        clients.push_back(std::make_unique<TestClient>(m_broker.url(), clientName("order")));
+        QVERIFY(clients.back()->connect());
+        if (c < kClients)
+            QVERIFY(clients.back()->subscribe(u"replies/order/%1"_s.arg(c)));
+    }
+    for (int i = 0; i < kPairs; ++i) {
+        for (int c = 0; c <= kClients; ++c) {
+            // The last client asks for no replies: only the entity order applies to it.
+            const QString replies = c < kClients ? u"replies/order/%1"_s.arg(c) : QString();
+            tokens.push_back(clients[size_t(c)]->publishNow(u"gatehouse/commands/products/create"_s,
+                                                            json({{u"id"_s, id(c, i)}, {u"name"_s, u"before"_s}, {u"price"_s, 1}}),
+                                                            replies, "c" + QByteArray::number(i)));
+            tokens.push_back(clients[size_t(c)]->publishNow(u"gatehouse/commands/products/%1/update"_s.arg(id(c, i)),
+                                                            json({{u"name"_s, u"after %1"_s.arg(i)}}), replies, "u" + QByteArray::number(i)));
+        }
+    }
+    // Waiting with the event loop running: the fixture reads the broker's log on this thread.
+    for (const auto &token : tokens) {
+        QVERIFY(token);
+        QTRY_VERIFY_WITH_TIMEOUT(token->is_complete(), kWaitMs);
+    }
+
+    for (int c = 0; c < kClients; ++c) {
+        const TestClient &client = *clients[size_t(c)];
+        QTRY_COMPARE_WITH_TIMEOUT(client.messagesOn(u"replies/order/%1"_s.arg(c)).size(), 2 * kPairs, kWaitMs);
+        qint64 lastPosition = 0;
+        for (int i = 0; i < kPairs; ++i) {
+            for (const QByteArray &correlation : {QByteArray("c" + QByteArray::number(i)), QByteArray("u" + QByteArray::number(i))}) {
+                const Received r = client.reply(correlation);
+                QVERIFY2(r.userProperties.value(u"status"_s) == u"202"_s,
+                         qPrintable(u"%1 of %2: %3"_s.arg(QString::fromLatin1(correlation), id(c, i), QString::fromUtf8(r.payload))));
+                // One session's commands enter the log in the order they were published.
+                const qint64 position = r.json().value(u"position"_s).toInteger();
+                QVERIFY2(position > lastPosition, qPrintable(u"%1 of %2 at %3 after %4"_s.arg(QString::fromLatin1(correlation), id(c, i))
+                                                                 .arg(position).arg(lastPosition)));
+                lastPosition = position;
+            }
+        }
+    }
+    for (int c = 0; c <= kClients; ++c) {
+        for (int i = 0; i < kPairs; ++i) {
+            const QString stream = u"products-"_s + id(c, i);
+            QTRY_COMPARE_WITH_TIMEOUT(m_engine.eventStore()->streamHead(stream).version, 1, kWaitMs);
+            QCOMPARE(m_engine.eventStore()->streamHead(stream).lastType, u"products.updated"_s);
+        }
+    }
+    // The read model ends with the updated documents.
+    const qint64 head = m_engine.eventStore()->headPosition();
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine.projection(u"upsert"_s)->position() >= head, kWaitMs);
+    for (int c = 0; c <= kClients; ++c) {
+        for (int i = 0; i < kPairs; ++i) {
+            const auto doc = m_engine.readStore()->document(u"products"_s, id(c, i));
+            QVERIFY2(doc && doc->version == 1, qPrintable(id(c, i)));
+            QCOMPARE(QJsonDocument::fromJson(doc->doc).object().value(u"name"_s).toString(), u"after %1"_s.arg(i));
+        }
+    }
+    for (const auto &client : clients) {
+        const mqtt::token_ptr token = client->disconnectNow();
+        QTRY_VERIFY_WITH_TIMEOUT(!token || token->is_complete(), kWaitMs);
+    }
 }
 
 void tst_Mqtt::eventsOut()

@@ -5,15 +5,24 @@
 // X-Read-Position on every answer, ETag / If-None-Match, 404 for missing and logically
 // deleted entities, filtered / sorted / paged lists that stay stable while others insert,
 // time travel with at_position, 504 when a position is never reached, and injection
-// attempts that come back as 400 or as literal matches.
+// attempts that come back as 400 or as literal matches. Hostile input is bounded: capped sort
+// keys and filters (the request that froze the gateway, 500 and 2,000 sort keys with a forged
+// cursor, is a 400 while other clients are served), a time budget per read statement (504),
+// read failures that are 5xx problems and never an empty 200, and credentials in the query
+// string that authenticate without reaching the query, /events and list upstreams.
 #include "testhttpclient.h"
 
 #include "admin/listeners.h"
 #include "engine.h"
+#include "gateway/resourceservice.h"
 #include "projections/projectionrunner.h"
+#include "readmodel/listquery.h"
+#include "sql/sqliteconnection.h"
 #include "store/eventstore.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
+#include <QMessageAuthenticationCode>
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -171,6 +180,13 @@ private slots:
 
     void injection_data();
     void injection();
+
+    void hostileSortKeysAreRefused_data();
+    void hostileSortKeysAreRefused();
+    void credentialsInTheQueryString_data();
+    void credentialsInTheQueryString();
+    void slowQueryIs504();
+    void failedReadIs500NotEmpty();
 
 private:
     TestHttpResponse get(const QByteArray &target, const Headers &headers = {}) { return m_client->get(target, headers); }
@@ -771,6 +787,14 @@ void tst_QueryApi::listRejects_data()
     QTest::newRow("foreign cursor") << QByteArray("sort=-price&cursor=") + QByteArray(R"({"s":"price,id","v":[["r",1],["t","a"]]})").toBase64(QByteArray::Base64UrlEncoding)
                                     << u"cursor"_s;
     QTest::newRow("include_deleted") << QByteArray("include_deleted=1") << u"include_deleted"_s;
+    QTest::newRow("sort: a field twice") << QByteArray("sort=price,-price") << u"more than once"_s;
+    QTest::newRow("sort: 10 keys") << QByteArray("sort=name,price,sku,stock,tags,description,name,price,sku,stock")
+                                   << u"sort has 10 keys; at most 8"_s;
+    QTest::newRow("17 filters") << QByteArrayList(17, "stock[gte]=0").join('&') << u"at most 16"_s;
+    QTest::newRow("in: 101 values") << "price[in]=" + QByteArrayList(101, "1").join(',') << u"at most 100"_s;
+    QTest::newRow("a value of 1,025 characters") << "name=" + QByteArray(1025, 'n') << u"at most 1024"_s;
+    QTest::newRow("query string over 8 KiB") << QByteArrayList(9, "description=" + QByteArray(1000, 'd')).join('&')
+                                             << u"at most 8192"_s;
 }
 
 void tst_QueryApi::listRejects()
@@ -1017,6 +1041,212 @@ void tst_QueryApi::injection()
     const TestHttpResponse still = get("/api/products/inj-1");
     QVERIFY2(still.status == 200, describe(still).constData());
     QCOMPARE(m_engine.readStore()->collections(), QStringList{u"products"_s});
+}
+
+// ---------------------------------------------------------------------------------------------
+// hostile input
+
+void tst_QueryApi::hostileSortKeysAreRefused_data()
+{
+    QTest::addColumn<int>("keys");
+    QTest::addColumn<bool>("withCursor");
+    QTest::addColumn<QString>("detail");
+    // With a cursor forged to match 500 keys the request line is ~11 KB: the query string cap
+    // answers before the sort is looked at.
+    QTest::newRow("500 keys, forged cursor") << 500 << true << u"at most 8192"_s;
+    QTest::newRow("500 keys") << 500 << false << u"sort has 500 keys; at most 8"_s;
+    QTest::newRow("2,000 keys") << 2000 << false << u"at most 8192"_s;
+    QTest::newRow("2,000 keys within a smaller string") << 1300 << false << u"sort has 1300 keys; at most 8"_s;
+}
+
+void tst_QueryApi::hostileSortKeysAreRefused()
+{
+    // The request that froze the gateway for minutes (its keyset condition grew with the
+    // square of the sort keys) and, with 2,000 keys, read as an empty 200.
+    QFETCH(int, keys);
+    QFETCH(bool, withCursor);
+    QFETCH(QString, detail);
+    const QByteArray sort = QByteArrayList(keys, "price").join(',');
+    QByteArray target = "/api/products?sort=" + sort;
+    if (withCursor) {
+        QJsonArray values;
+        for (int i = 0; i < keys; ++i)
+            values.append(QJsonArray{u"r"_s, 1.0});
+        values.append(QJsonArray{u"t"_s, u"a"_s});
+        target += "&cursor=" + QJsonDocument(QJsonObject{{u"s"_s, QString::fromLatin1(sort + ",id")}, {u"v"_s, values}})
+                                   .toJson(QJsonDocument::Compact)
+                                   .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    }
+    // Another client is served at the same time.
+    std::atomic<bool> done{false};
+    std::atomic<int> otherAnswers{0};
+    std::thread other([&] {
+        TestHttpClient client(u"127.0.0.1"_s, m_port);
+        while (!done) {
+            if (client.get("/api/products?limit=1").status == 200)
+                ++otherAnswers;
+        }
+    });
+    auto join = qScopeGuard([&] {
+        done = true;
+        other.join();
+    });
+    for (int i = 0; i < 3; ++i) {
+        const TestHttpResponse r = get(target);
+        VERIFY_PROBLEM(r, 400);
+        QVERIFY2(r.json().value(u"detail"_s).toString().contains(detail), r.body.left(300).constData());
+        QVERIFY(r.body.size() < 2000);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(otherAnswers > 0, 10000);
+}
+
+void tst_QueryApi::credentialsInTheQueryString_data()
+{
+    QTest::addColumn<QByteArray>("plugin");
+    QTest::addColumn<QByteArray>("credential");
+    QTest::addColumn<QByteArray>("hide");
+
+    // HS256 over {"key":"qs-jwt"} with the secret "qs-secret", made with the openssl command line.
+    const QByteArray header = QByteArray(R"({"alg":"HS256","typ":"JWT"})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    const QByteArray claims = QByteArray(R"({"key":"qs-jwt"})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    const QByteArray signature = QMessageAuthenticationCode::hash(header + '.' + claims, "qs-secret", QCryptographicHash::Sha256)
+                                     .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    for (const char *hide : {"false", "true"}) {
+        QTest::addRow("key-auth, hide_credentials %s", hide) << QByteArray("key-auth") << QByteArray("apikey=qs-key") << QByteArray(hide);
+        QTest::addRow("jwt-auth, hide_credentials %s", hide) << QByteArray("jwt-auth") << "jwt=" + header + '.' + claims + '.' + signature
+                                                             << QByteArray(hide);
+    }
+}
+
+void tst_QueryApi::credentialsInTheQueryString()
+{
+    // The query, list and /events upstreams refuse parameters they do not know; a credential
+    // given in the query string authenticates and is then gone, whether or not it is hidden.
+    QFETCH(QByteArray, plugin);
+    QFETCH(QByteArray, credential);
+    QFETCH(QByteArray, hide);
+    ResourceService *resources = m_engine.resources();
+    const QJsonObject consumer = plugin == "key-auth"
+        ? QJsonObject{{u"username"_s, u"qs-user"_s}, {u"plugins"_s, QJsonObject{{u"key-auth"_s, QJsonObject{{u"key"_s, u"qs-key"_s}}}}}}
+        : QJsonObject{{u"username"_s, u"qs-user"_s},
+                      {u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{{u"key"_s, u"qs-jwt"_s}, {u"secret"_s, u"qs-secret"_s}}}}}};
+    QCOMPARE(resources->put(u"consumers"_s, u"qs-user"_s, consumer).status / 100, 2);
+    const QJsonObject auth{{QString::fromLatin1(plugin), QJsonObject{{u"hide_credentials"_s, hide == "true"}}}};
+    const QStringList routes{u"products-list"_s, u"products-get"_s, u"events"_s};
+    for (const QString &id : routes) {
+        const auto patched = resources->patch(u"routes"_s, id, QJsonObject{{u"plugins"_s, auth}});
+        QVERIFY2(patched.status / 100 == 2, qPrintable(patched.errors.join(u"; "_s) + patched.detail));
+    }
+    auto reopen = qScopeGuard([&] {
+        for (const QString &id : routes)
+            resources->patch(u"routes"_s, id, QJsonObject{{u"plugins"_s, QJsonObject{{QString::fromLatin1(plugin), QJsonValue::Null}}}});
+        resources->remove(u"consumers"_s, u"qs-user"_s);
+    });
+    static int row = 0;
+    const QString id = u"qs-%1"_s.arg(++row);
+    const QByteArray set = "qs-set-" + QByteArray::number(row);
+    const qint64 position = create({{u"id"_s, id}, {u"name"_s, u"Query string"_s}, {u"price"_s, 3}, {u"description"_s, QString::fromLatin1(set)}});
+    QVERIFY(position > 0);
+    const QByteArray min = "&min_position=" + QByteArray::number(position);
+
+    QCOMPARE(get("/api/products?description=" + set + min).status, 401);
+    TestHttpResponse r = get("/api/products?description=" + set + '&' + credential + min);
+    QVERIFY2(r.status == 200, describe(r).constData());
+    QCOMPARE(idsOf(r), QStringList{id});
+    r = get("/api/products/" + id.toLatin1() + '?' + credential + min);
+    QVERIFY2(r.status == 200, describe(r).constData());
+    QCOMPARE(r.json().value(u"name"_s).toString(), u"Query string"_s);
+    r = get("/events?" + credential + "&from=" + QByteArray::number(position));
+    QVERIFY2(r.status == 200, describe(r).constData());
+    const QJsonArray events = QJsonDocument::fromJson(r.body).array();
+    QVERIFY(!events.isEmpty());
+    QCOMPARE(events.first().toObject().value(u"subject"_s).toString(), id);
+    QCOMPARE(get("/events?from=1").status, 401);
+}
+
+namespace {
+// Another engine on its own data directory with a budget of 1 ms per read statement, one
+// product created through the API and 100,000 more written straight into its read model.
+struct SlowEngine
+{
+    QTemporaryDir dir;
+    Engine engine;
+    Admin::Listeners listeners;
+    std::unique_ptr<TestHttpClient> client;
+
+    bool start()
+    {
+        EngineOptions options;
+        options.dataDir = dir.path();
+        options.durability = EventStore::Durability::Normal;
+        options.queryTimeoutMs = 1;
+        QString error;
+        if (!engine.start(options) || !listeners.start(&engine, {}, {}, Http::HttpLimits{}, &error))
+            return false;
+        client = std::make_unique<TestHttpClient>(u"127.0.0.1"_s, listeners.gatewayEndpoint().port);
+        const TestHttpResponse r = client->post("/api/products", json({{u"id"_s, u"slow-0"_s}, {u"name"_s, u"n"_s}, {u"price"_s, 1}}));
+        const qint64 position = r.status == 202 ? r.header("x-event-position").toLongLong() : 0;
+        const QDeadlineTimer deadline(10000);
+        while (position > 0 && engine.projection(u"upsert"_s)->position() < position && !deadline.hasExpired())
+            QTest::qWait(10);
+        SqliteConnection db;
+        return position > 0 && engine.projection(u"upsert"_s)->position() >= position && db.open(dir.filePath(u"readmodel.db"_s))
+            && db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
+                       " INSERT INTO rm_products SELECT printf('slow-%06d', i), json_object('id', printf('slow-%06d', i),"
+                       " 'name', 'n', 'price', i % 100, 'description', hex(randomblob(8))), 0, 1, 0, 0 FROM n");
+    }
+    bool alter(const QString &file, const char *sql)
+    {
+        SqliteConnection db;
+        return db.open(dir.filePath(file)) && db.exec(sql);
+    }
+    ~SlowEngine()
+    {
+        client.reset();
+        listeners.close();
+        engine.stop();
+    }
+};
+} // namespace
+
+void tst_QueryApi::slowQueryIs504()
+{
+    // A sort by a field no index covers, over 100,000 documents: far more than 1 ms of work.
+    SlowEngine slow;
+    QVERIFY(slow.start());
+    TestHttpResponse r = slow.client->get("/api/products?sort=-description&limit=5");
+    VERIFY_PROBLEM(r, 504);
+    QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:query-timeout"_s);
+    QVERIFY2(r.json().value(u"detail"_s).toString().contains(u"1 ms"_s), r.body.constData());
+    QVERIFY2(r.json().value(u"detail"_s).toString().contains(u"--query-timeout-ms"_s), r.body.constData());
+    QVERIFY(!r.header("x-read-position").isEmpty());
+    // Without the budget the same query answers.
+    slow.engine.readStore()->setQueryBudgetMs(0);
+    r = slow.client->get("/api/products?sort=-description&limit=5");
+    QVERIFY2(r.status == 200, describe(r).constData());
+    QCOMPARE(idsOf(r).size(), 5);
+    r = slow.client->get("/api/products/slow-050000");
+    QVERIFY2(r.status == 200, describe(r).constData());
+}
+
+void tst_QueryApi::failedReadIs500NotEmpty()
+{
+    // Tables the stores cannot read (a column gone, a table moved away): 500 problems, never
+    // an empty list, a 404 or an empty batch of events.
+    SlowEngine slow;
+    QVERIFY(slow.start());
+    slow.engine.readStore()->setQueryBudgetMs(0);
+    QVERIFY(slow.alter(u"readmodel.db"_s, "ALTER TABLE rm_products RENAME COLUMN deleted TO gone"));
+    for (const QByteArray &target : {QByteArray("/api/products?limit=5"), QByteArray("/api/products/slow-000007")}) {
+        const TestHttpResponse r = slow.client->get(target);
+        VERIFY_PROBLEM(r, 500);
+        QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:read-failed"_s);
+        QVERIFY2(r.json().value(u"detail"_s).toString().contains(u"no such column"_s), r.body.constData());
+    }
+    QVERIFY(slow.alter(u"events.db"_s, "ALTER TABLE events RENAME TO events_elsewhere"));
+    const TestHttpResponse r = slow.client->get("/events?from=1");
+    VERIFY_PROBLEM(r, 500);
+    QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:read-failed"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_QueryApi)

@@ -1,7 +1,9 @@
 // Server-Sent Events on GET /events/stream (DESIGN.md "Events") over real sockets: an Engine on
 // a temporary data directory behind the real gateway listener on 127.0.0.1. A raw-socket SSE
 // client reads the chunked stream; every test asserts what that client sees (ids, event types,
-// CloudEvent payloads, heartbeats, the end of the stream) against the event log.
+// CloudEvent payloads, heartbeats, the end of the stream) against the event log. An
+// authenticated stream is read with the key in the query string, as a browser's EventSource
+// must.
 #include "admin/listeners.h"
 #include "engine.h"
 #include "gateway/resourceservice.h"
@@ -426,6 +428,16 @@ void tst_Sse::routePluginsApply()
     const qint64 last = head();
     SseClient client(m_port, "/events/stream?from=" + QByteArray::number(last), {{"apikey", "sse-key"}});
     QTRY_COMPARE_WITH_TIMEOUT(client.ids(), QList<qint64>{last}, kWaitMs);
+
+    // A browser's EventSource cannot send headers: the key in the query string authenticates,
+    // and the stream (which refuses parameters it does not know) never sees it.
+    SseClient browser(m_port, "/events/stream?apikey=sse-key&from=" + QByteArray::number(last));
+    QTRY_COMPARE_WITH_TIMEOUT(browser.ids(), QList<qint64>{last}, kWaitMs);
+    QCOMPARE(browser.status(), 200);
+    QVERIFY(createProduct(u"sse-auth-2"_s) > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(browser.ids(), (QList<qint64>{last, last + 1}), kWaitMs);
+    SseClient wrongKey(m_port, "/events/stream?apikey=not-the-key");
+    QTRY_COMPARE_WITH_TIMEOUT(wrongKey.status(), 401, kWaitMs);
 
     QVERIFY(resources->patch(u"routes"_s, u"events-stream"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"key-auth"_s, QJsonValue::Null}}}}).status / 100 == 2);
     QCOMPARE(plain.get("/events/stream?from=abc").status, 400);   // open again

@@ -138,6 +138,15 @@ public:
         return taken;
     }
 
+    // Waits up to timeoutMs for bytes or the close; true once the server has closed.
+    bool poll(int timeoutMs)
+    {
+        if (m_socket.state() == QAbstractSocket::ConnectedState)
+            m_socket.waitForReadyRead(timeoutMs);
+        m_buffer += m_socket.readAll();
+        return m_socket.state() == QAbstractSocket::UnconnectedState;
+    }
+
     // True once the server has closed the connection; bytes that came first stay buffered.
     bool waitClosed(int timeoutMs = kWaitMs)
     {
@@ -195,7 +204,8 @@ int queryInt(const HttpRequest &request, const QByteArray &key)
 
 // Answers with the request path as the body, after ?ms=N milliseconds: "/slow" on a timer on
 // the network thread, "/thread" from a pool thread, anything else at once.
-// "/echo" answers with the request body, "/big?bytes=N" with N bytes of a pattern.
+// "/echo" answers with the request body, "/big?bytes=N" with N bytes of a pattern, "/header"
+// with the value of the request's "x-probe" header.
 struct Router {
     std::atomic<int> calls{0};
     std::atomic<int> answered{0};
@@ -220,6 +230,8 @@ struct Router {
                 response.body = request.body;
             if (request.path == "/big")
                 response.body = pattern(queryInt(request, "bytes"));
+            if (request.path == "/header")
+                response.body = request.header("x-probe");
             const int delayMs = queryInt(request, "ms");
             if (request.path == "/slow") {
                 QTimer::singleShot(delayMs, [answer, response] { answer(response); });
@@ -278,6 +290,14 @@ private slots:
     void limits();
     void headerTimeout();
     void idleTimeout();
+    void emptyLinesBeforeRequest_data();
+    void emptyLinesBeforeRequest();
+    void slowClientsAreCutOff_data();
+    void slowClientsAreCutOff();
+    void bodyAtTheMinimumRateIsServed();
+    void trailersStayOutOfTheHead();
+    void unreadAnswersStopReading();
+    void unreadAnswerClosesStalledConnection();
     void answerAfterClientLeft_data();
     void answerAfterClientLeft();
     void largeResponse();
@@ -594,6 +614,214 @@ void tst_HttpServer::idleTimeout()
     // ...and once nothing is pending the connection is closed without a word.
     QVERIFY(client.waitClosed());
     QVERIFY(client.buffered().isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, kWaitMs);
+}
+
+void tst_HttpServer::emptyLinesBeforeRequest_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("status");
+
+    QTest::newRow("two CRLF") << "\r\n\r\n" + get("/a") << 200;
+    QTest::newRow("bare LF") << "\n" + get("/a") << 200;
+    QTest::newRow("four CRLF, the limit") << QByteArray("\r\n").repeated(4) + get("/a") << 200;
+    QTest::newRow("CRLF after a body, as some clients send")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx\r\n") + get("/a") << 200;
+    QTest::newRow("five CRLF") << QByteArray("\r\n").repeated(5) + get("/a") << 400;
+    QTest::newRow("a flood of CRLF") << QByteArray("\r\n").repeated(50000) << 400;
+}
+
+void tst_HttpServer::emptyLinesBeforeRequest()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, status);
+
+    Router router;
+    HttpServer server(router.handler());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send(bytes);
+    auto response = client.readResponse();
+    QVERIFY(response);
+    if (bytes.startsWith("POST")) {
+        QCOMPARE(response->body, QByteArray("x"));
+        response = client.readResponse();
+        QVERIFY(response);
+    }
+    QCOMPARE(response->status, status);
+    if (status == 200) {
+        QCOMPARE(response->body, QByteArray("/a"));
+        return;
+    }
+    QCOMPARE(response->header("content-type"), QByteArray("application/problem+json"));
+    QVERIFY(problemOf(*response).value(u"detail").toString().contains(u"empty lines"));
+    QVERIFY(client.waitClosed());
+    QCOMPARE(router.calls.load(), 0);
+}
+
+void tst_HttpServer::slowClientsAreCutOff_data()
+{
+    QTest::addColumn<QByteArray>("prefix");    // sent at once
+    QTest::addColumn<QByteArray>("trickle");   // then one byte of it every kTrickleMs, round and round
+    QTest::addColumn<int>("status");
+    QTest::addColumn<int>("headerTimeoutMs");
+
+    const QByteArray chunked = "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n";
+    QTest::newRow("one empty line, then nothing") << QByteArray("\r\n") << QByteArray() << 408 << 300;
+    // Given the time, a client trickling empty lines meets their cap.
+    QTest::newRow("empty lines trickled") << QByteArray() << QByteArray("\r\n") << 400 << 60000;
+    QTest::newRow("head a byte at a time") << QByteArray("GET /a HTTP/1.1\r\nHost: test\r\nX-Slow: ")
+                                           << QByteArray("abcdef") << 408 << 300;
+    QTest::newRow("request line a byte at a time") << QByteArray() << QByteArray("GET /aaaaaaaaaaaaaaaaaaa") << 408 << 300;
+    QTest::newRow("chunk size line trickled") << chunked << QByteArray("0") << 408 << 300;
+    QTest::newRow("chunk extension trickled") << chunked + "5;name=" << QByteArray("abc") << 408 << 300;
+    QTest::newRow("trailer trickled") << chunked + "5\r\nhello\r\n0\r\nX-Trailer: " << QByteArray("abc") << 408 << 300;
+    QTest::newRow("content-length body below the minimum rate")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 900\r\n\r\n") << QByteArray("x") << 408 << 300;
+    QTest::newRow("chunked data below the minimum rate") << chunked << QByteArray("1\r\nx\r\n") << 408 << 300;
+}
+
+// Each way of sending slowly ends in a bounded time, whatever keeps arriving: the idle timeout is
+// far away here, so only the head and body deadlines can end these connections.
+void tst_HttpServer::slowClientsAreCutOff()
+{
+    QFETCH(QByteArray, prefix);
+    QFETCH(QByteArray, trickle);
+    QFETCH(int, status);
+    QFETCH(int, headerTimeoutMs);
+    constexpr int kTrickleMs = 40;
+
+    Router router;
+    HttpLimits limits = testLimits();
+    limits.headerTimeoutMs = headerTimeoutMs;
+    limits.bodyTimeoutMs = 300;
+    limits.minBodyBytesPerSecond = 100;   // the trickles send 25 bytes per second
+    limits.idleTimeoutMs = 60000;
+    HttpServer server(router.handler(), limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send(prefix);
+    const QDeadlineTimer deadline(kWaitMs);
+    for (qsizetype sent = 0; !client.poll(kTrickleMs); ++sent) {
+        QVERIFY2(!deadline.hasExpired(), "the server still holds the connection open");
+        if (!trickle.isEmpty() && client.socket().state() == QAbstractSocket::ConnectedState) {
+            client.socket().write(trickle.mid(sent % trickle.size(), 1));
+            client.socket().flush();
+        }
+    }
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    QCOMPARE(response->header("content-type"), QByteArray("application/problem+json"));
+    QCOMPARE(response->header("connection"), QByteArray("close"));
+    QCOMPARE(problemOf(*response).value(u"status").toInt(), status);
+    QCOMPARE(router.calls.load(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, kWaitMs);
+}
+
+// A body that takes longer than the grace but keeps to the minimum rate is read to its end.
+void tst_HttpServer::bodyAtTheMinimumRateIsServed()
+{
+    Router router;
+    HttpLimits limits;
+    limits.bodyTimeoutMs = 200;
+    limits.minBodyBytesPerSecond = 100;
+    limits.headerTimeoutMs = 200;
+    HttpServer server(router.handler(), limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    const QByteArray body = Router::pattern(1000);
+    client.send("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\n");
+    for (qsizetype at = 0; at < body.size(); at += 100) {   // 100 bytes per 50 ms: 20 times the minimum
+        client.send(body.mid(at, 100));
+        QTest::qWait(50);
+    }
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    QCOMPARE(response->body, body);
+}
+
+void tst_HttpServer::trailersStayOutOfTheHead()
+{
+    Router router;
+    HttpServer server(router.handler(), testLimits());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    // A trailer field must not pass for a header field (RFC 9110 6.5.1).
+    client.send("POST /header HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "1\r\nx\r\n0\r\nX-Probe: from the trailer\r\n\r\n");
+    auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    QCOMPARE(response->body, QByteArray());
+
+    // Trailers are bounded like a head: testLimits() allows 1024 bytes.
+    client.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n"
+                + QByteArray("X-T: 0123456789\r\n").repeated(100) + "\r\n");
+    response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 431);
+    QVERIFY(client.waitClosed());
+
+    RawClient other(server.serverPort());
+    QVERIFY(other.waitConnected());
+    other.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n1;" + QByteArray(2000, 'e') + "\r\nx\r\n0\r\n\r\n");
+    response = other.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 400);
+    QVERIFY(other.waitClosed());
+    QCOMPARE(router.calls.load(), 1);
+}
+
+// A client that pipelines requests and reads no answers cannot make the server buffer every
+// answer: past maxUnsentBytes the server stops reading requests until the client reads.
+void tst_HttpServer::unreadAnswersStopReading()
+{
+    Router router;
+    HttpLimits limits;
+    limits.maxUnsentBytes = 1024 * 1024;
+    HttpServer server(router.handler(), limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+    client.socket().setReadBufferSize(64 * 1024);   // this side takes only what the test reads
+
+    constexpr int requests = 24;
+    constexpr int size = 1024 * 1024;
+    client.send(get("/big?bytes=" + QByteArray::number(size)).repeated(requests));
+    QTest::qWait(500);
+    QVERIFY2(router.calls.load() < requests, QByteArray::number(router.calls.load()).constData());
+    for (int i = 0; i < requests; ++i) {
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->body.size(), size);
+    }
+    QCOMPARE(router.calls.load(), requests);
+}
+
+// An answer the client never reads does not hold the connection for ever.
+void tst_HttpServer::unreadAnswerClosesStalledConnection()
+{
+    Router router;
+    HttpLimits limits;
+    limits.idleTimeoutMs = 300;
+    HttpServer server(router.handler(), limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+    client.socket().setReadBufferSize(64 * 1024);   // so this side stops taking bytes too
+
+    client.send(get("/big?bytes=" + QByteArray::number(64 * 1024 * 1024)));
+    QVERIFY(waitUntil([&] { return router.calls.load() == 1; }));
     QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, kWaitMs);
 }
 

@@ -3,15 +3,20 @@
 // with varied, missing and null fields. Every result is compared with an oracle computed
 // here from the same documents, which follows SQLite's rules for json_extract values
 // (NULL < numbers < text, text by bytes, NULL never equal) -- independently of the code
-// under test.
+// under test. The hostile cases check the bounds: caps on sort keys, filters and sizes (the
+// request that once froze the gateway: 500 and 2,000 sort keys with a forged cursor), signed
+// cursors, a time budget per statement, and failures that never read as empty pages.
 #include "config/projectconfig.h"
 #include "gateway/apirequest.h"
+#include "readmodel/cursorsigner.h"
 #include "readmodel/listquery.h"
 #include "readmodel/readstore.h"
+#include "sql/sqliteconnection.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QUrl>
@@ -200,7 +205,7 @@ QString describe(const ListQuery &q)
         sort.append((k.descending ? u"-"_s : QString()) + k.field);
     return u"filters=["_s + filters.join(u"; "_s) + u"] sort=["_s + sort.join(u',') + u"] id="_s
         + (q.idDescending ? u"desc"_s : u"asc"_s) + u" limit="_s + QString::number(q.limit) + u" deleted="_s
-        + (q.includeDeleted ? u"true"_s : u"false"_s) + (q.after ? u" cursor"_s : QString());
+        + (q.includeDeleted ? u"true"_s : u"false"_s) + (q.cursor.isEmpty() ? QString() : u" cursor"_s);
 }
 
 } // namespace
@@ -227,6 +232,15 @@ private slots:
     void sortAndPage();
     void pagingWhileInserting();
     void foreignOrTamperedCursorsAreRejected();
+    void cursorsSurviveAReopenButNotAnotherKey();
+
+    void capsAreEnforced_data();
+    void capsAreEnforced();
+    void hostileSortWithForgedCursorIsRefused_data();
+    void hostileSortWithForgedCursorIsRefused();
+    void failedReadsAreErrorsNotEmpty();
+    void missingTableReadsAsEmpty();
+    void slowStatementIsInterrupted();
 
     void injection_data();
     void injection();
@@ -508,9 +522,8 @@ void tst_ListQuery::parseRejects_data()
     QTest::newRow("in with an empty member") << QByteArray("price[in]=1,,3") << u"price must be a number"_s;
     QTest::newRow("include_deleted yes") << QByteArray("include_deleted=yes") << u"include_deleted is true or false"_s;
 
-    QTest::newRow("cursor garbage") << QByteArray("cursor=not-a-cursor") << u"cursor is not valid"_s;
-    QTest::newRow("cursor of JSON garbage") << QByteArray("cursor=") + QByteArray("{\"s\":1}").toBase64(QByteArray::Base64UrlEncoding)
-                                            << u"cursor is not valid"_s;
+    QTest::newRow("cursor too long") << QByteArray("cursor=") + QByteArray(ListQuery::kMaxCursorChars + 1, 'a')
+                                     << u"at most 4096"_s;
 }
 
 void tst_ListQuery::parseRejects()
@@ -630,6 +643,7 @@ void tst_ListQuery::valuesAreBoundNotSpliced()
     QVERIFY(!page.nextCursor.isEmpty());
     ListQuery next;
     QVERIFY(parseOk("sort=name&limit=1&cursor=" + page.nextCursor, &next));
+    QVERIFY2(next.openCursor(m_store.cursorSigner(), kCollection, &error), qPrintable(error));
     QVERIFY(next.after);
     const ListQuery::Sql pageSql = next.toSql(ReadStore::quotedTable(kCollection));
     QVERIFY2(!pageSql.text.contains(page.items.first().id.toUtf8()), pageSql.text.constData());
@@ -761,45 +775,298 @@ void tst_ListQuery::foreignOrTamperedCursorsAreRejected()
     const QByteArray cursor = page.nextCursor;
     QVERIFY(!cursor.isEmpty());
 
-    // Same sort, other filters and limit: accepted.
-    ListQuery same;
-    QVERIFY(parseOk("sort=price&limit=10&cursor=" + cursor, &same));
-    QVERIFY(same.after);
-    QVERIFY(parseOk("sort=%2Bprice&price[gt]=1&cursor=" + cursor, &same));
-
-    auto rejected = [this](const QByteArray &query) {
+    auto status = [this](const QByteArray &query) {
         ListQuery q;
         QString e;
-        const bool ok = ListQuery::parse(itemsOf(query), collection(), &q, &e);
-        return !ok && e.contains(u"cursor"_s);
+        if (!ListQuery::parse(itemsOf(query), collection(), &q, &e))
+            return ReadStatus::failed(u"did not parse: "_s + e);
+        ReadStore::Page p;
+        return m_store.list(kCollection, q, &p);
     };
+    // Same sort, other filters and limit: accepted.
+    QVERIFY(status("sort=price&limit=10&cursor=" + cursor).ok());
+    QVERIFY(status("sort=%2Bprice&price[gt]=1&cursor=" + cursor).ok());
+
+    auto rejected = [&](const QByteArray &query) {
+        const ReadStatus s = status(query);
+        if (s.kind != ReadStatus::Kind::BadRequest || !s.detail.contains(u"cursor"_s)) {
+            qWarning("%s: %s", query.constData(), qPrintable(s.detail));
+            return false;
+        }
+        return true;
+    };
+    // Another sort than the one it was issued for.
     QVERIFY(rejected("sort=-price&cursor=" + cursor));
     QVERIFY(rejected("sort=price,-id&cursor=" + cursor));
     QVERIFY(rejected("sort=price,name&cursor=" + cursor));
     QVERIFY(rejected("sort=name&cursor=" + cursor));
     QVERIFY(rejected("cursor=" + cursor));
+    // Truncated, tampered (each part), garbage.
     QVERIFY(rejected("sort=price&cursor=" + cursor.left(cursor.size() / 2)));
+    QVERIFY(rejected("sort=price&cursor=" + cursor.left(cursor.size() - 1)));
+    const qsizetype dot = cursor.indexOf('.');
+    QVERIFY(dot > 0);
+    for (qsizetype at : {qsizetype(0), dot / 2, dot - 1, dot + 1, cursor.size() - 2}) {
+        QByteArray tampered = cursor;
+        tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+        QVERIFY2(rejected("sort=price&cursor=" + tampered), tampered.constData());
+    }
+    QVERIFY(rejected("sort=price&cursor=" + cursor.left(dot)));   // the payload without its signature
+    QVERIFY(rejected("sort=price&cursor=not-a-cursor"));
+    QVERIFY(rejected("sort=price&cursor=."));
 
-    // Hand-made cursors: right signature, wrong shapes.
+    // Hand-made cursors, as the unsigned ones were: even a well-formed position is refused now.
     auto make = [](const QByteArray &json) -> QByteArray {
         return "cursor=" + json.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
     };
-    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["t","x"]]})")));               // too few values
-    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["r",1],["t","x"],["t","y"]]})")));   // too many
-    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["x",1],["t","x"]]})")));       // unknown tag
-    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["i","1 OR 1=1"],["t","x"]]})")));   // not an integer
-    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["r","1"],["t","x"]]})")));     // real as text
-    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":"x"})")));
+    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["r",10],["t","item-999"]]})")));
+    QVERIFY(rejected("sort=price&" + make(R"({"s":"price,id","v":[["i","1 OR 1=1"],["t","x"]]})")));
     QVERIFY(rejected("sort=price&" + make("[]")));
 
-    // A hand-made cursor of the right shape is just a position: it returns what follows it.
-    ListQuery crafted;
-    QVERIFY(parseOk("sort=price&limit=1000&" + make(R"({"s":"price,id","v":[["r",10],["t","item-999"]]})"), &crafted));
-    QVERIFY(m_store.list(kCollection, crafted, &page, &error));
-    for (const StoredDocument &d : std::as_const(page.items)) {
-        const double price = QJsonDocument::fromJson(d.doc).object().value(u"price"_s).toDouble(-1);
-        QVERIFY2(price > 10 || (price == 10 && d.id > u"item-999"_s), qPrintable(d.id));
+    // Signed for another collection: foreign.
+    ListQuery q;
+    QVERIFY(parseOk("sort=price&cursor=" + cursor, &q));
+    QVERIFY(!q.openCursor(m_store.cursorSigner(), u"other"_s, &error));
+    QVERIFY(q.openCursor(m_store.cursorSigner(), kCollection, &error));
+}
+
+void tst_ListQuery::cursorsSurviveAReopenButNotAnotherKey()
+{
+    // One store, closed and opened again (a restart), keeps its key: its cursors still work.
+    QTemporaryDir dir;
+    const Collection &items = collection();
+    auto pageOf = [&](ReadStore &store, const QByteArray &query, ReadStore::Page *page) {
+        ListQuery q;
+        QString e;
+        if (!ListQuery::parse(itemsOf(query), items, &q, &e))
+            return ReadStatus::failed(e);
+        return store.list(kCollection, q, page);
+    };
+    QByteArray cursor;
+    QList<QString> secondPage;
+    {
+        ReadStore store;
+        QString error;
+        QVERIFY(store.open(dir.filePath(u"readmodel.db"_s), &error));
+        auto tx = store.begin();
+        QVERIFY(tx && tx->ensureCollection(kCollection, {}));
+        for (int i = 0; i < 5; ++i) {
+            StoredDocument d;
+            d.collection = kCollection;
+            d.id = u"r%1"_s.arg(i);
+            d.doc = "{\"id\":\"r" + QByteArray::number(i) + "\",\"price\":" + QByteArray::number(10 - i) + '}';
+            QVERIFY(tx->put(d));
+        }
+        QVERIFY(tx->commit());
+        tx.reset();
+        ReadStore::Page page;
+        QVERIFY(pageOf(store, "sort=price&limit=2", &page).ok());
+        cursor = page.nextCursor;
+        QVERIFY(!cursor.isEmpty());
+        QVERIFY(pageOf(store, "sort=price&limit=2&cursor=" + cursor, &page).ok());
+        for (const StoredDocument &d : std::as_const(page.items))
+            secondPage.append(d.id);
+        QCOMPARE(secondPage, (QStringList{u"r2"_s, u"r1"_s}));
     }
+    ReadStore reopened;
+    QString error;
+    QVERIFY(reopened.open(dir.filePath(u"readmodel.db"_s), &error));
+    ReadStore::Page page;
+    QVERIFY(pageOf(reopened, "sort=price&limit=2&cursor=" + cursor, &page).ok());
+    QStringList ids;
+    for (const StoredDocument &d : std::as_const(page.items))
+        ids.append(d.id);
+    QCOMPARE(ids, secondPage);
+
+    // The same cursor at another data directory (another key): foreign.
+    const ReadStatus foreign = pageOf(m_store, "sort=price&limit=2&cursor=" + cursor, &page);
+    QCOMPARE(foreign.kind, ReadStatus::Kind::BadRequest);
+    QVERIFY(page.items.isEmpty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// bounds
+
+void tst_ListQuery::capsAreEnforced_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<QString>("message");   // names the limit
+
+    auto repeat = [](const QByteArray &part, int n, char separator) {
+        QByteArrayList parts(n, part);
+        return parts.join(separator);
+    };
+    QByteArray eight = "name,price,stock,active,category,note,tags,-id";
+    QTest::newRow("sort: 10 keys") << QByteArray("sort=name,price,stock,active,category,note,tags,id,name,price")
+                                   << u"sort has 10 keys; at most 8"_s;
+    QTest::newRow("sort: a field twice") << QByteArray("sort=price,-price") << u"more than once"_s;
+    QTest::newRow("sort: a field twice over two parameters") << QByteArray("sort=price&sort=name,price") << u"more than once"_s;
+    QTest::newRow("sort: 500 keys") << "sort=" + repeat("price", 500, ',') << u"at most 8"_s;
+    QTest::newRow("sort: 2,000 keys") << "sort=" + repeat("price", 2000, ',') << u"at most 8"_s;
+    QTest::newRow("sort: 8 per parameter, twice") << "sort=" + eight + "&sort=" + eight << u"at most 8"_s;
+    QTest::newRow("filters: 17") << repeat("price[gt]=1", ListQuery::kMaxFilters + 1, '&') << u"at most 16"_s;
+    QTest::newRow("in: 101 values") << "price[in]=" + repeat("1", ListQuery::kMaxInValues + 1, ',') << u"at most 100"_s;
+    QTest::newRow("value: 1,025 characters") << "name=" + QByteArray(ListQuery::kMaxValueChars + 1, 'n') << u"at most 1024"_s;
+    QTest::newRow("in value: 1,025 characters") << "name[in]=a," + QByteArray(ListQuery::kMaxValueChars + 1, 'n') << u"at most 1024"_s;
+    QTest::newRow("query string: over 8,192 characters")
+        << repeat("name=" + QByteArray(1000, 'n'), 9, '&') << u"at most 8192"_s;
+}
+
+void tst_ListQuery::capsAreEnforced()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(QString, message);
+    ListQuery q;
+    QString error;
+    QVERIFY2(!ListQuery::parse(itemsOf(query), collection(), &q, &error), qPrintable(describe(q)));
+    QVERIFY2(error.contains(message), qPrintable(error));
+    QVERIFY2(error.size() < 2000, qPrintable(error.left(200)));
+
+    // Right at the caps, everything is accepted and runs.
+    static const QByteArray atCaps = [] {
+        QByteArray in = "price[in]=0";
+        for (int i = 1; i < ListQuery::kMaxInValues; ++i)
+            in += ',' + QByteArray::number(i);
+        QByteArray query = "sort=name,-price,stock,active,category,note,tags,-id&" + in + "&name[ne]=" + QByteArray(ListQuery::kMaxValueChars, 'z');
+        for (int i = 2; i < ListQuery::kMaxFilters; ++i)
+            query += "&stock[gt]=-" + QByteArray::number(i);
+        return query;
+    }();
+    QVERIFY2(ListQuery::parse(itemsOf(atCaps), collection(), &q, &error), qPrintable(error));
+    QCOMPARE(int(q.sort.size()), ListQuery::kMaxSortKeys - 1);   // every sortable field of this schema
+    QCOMPARE(int(q.filters.size()), ListQuery::kMaxFilters);
+    ReadStore::Page page;
+    QVERIFY(m_store.list(kCollection, q, &page).ok());
+}
+
+void tst_ListQuery::hostileSortWithForgedCursorIsRefused_data()
+{
+    QTest::addColumn<int>("keys");
+    QTest::newRow("500 sort keys") << 500;
+    QTest::newRow("2,000 sort keys") << 2000;
+}
+
+void tst_ListQuery::hostileSortWithForgedCursorIsRefused()
+{
+    // The request that froze the gateway: GET ?sort=price,price,...&cursor=<forged to match>.
+    // Its keyset condition grew with the square of the keys; SQLite compiled it for minutes.
+    QFETCH(int, keys);
+    QByteArrayList sortKeys(keys, "price");
+    QJsonArray values;
+    for (int i = 0; i < keys; ++i)
+        values.append(QJsonArray{u"r"_s, 1.0});
+    values.append(QJsonArray{u"t"_s, u"item-000"_s});
+    const QByteArray signature = sortKeys.join(',') + ",id";
+    const QByteArray forged = QJsonDocument(QJsonObject{{u"s"_s, QString::fromLatin1(signature)}, {u"v"_s, values}})
+                                  .toJson(QJsonDocument::Compact)
+                                  .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    const QByteArray query = "sort=" + sortKeys.join(',') + "&cursor=" + forged;
+    ListQuery q;
+    QString error;
+    QVERIFY(!ListQuery::parse(itemsOf(query), collection(), &q, &error));
+    QVERIFY2(error.contains(u"at most 8"_s), qPrintable(error.left(300)));
+
+    // And with the keys within the cap, the forged cursor alone is refused before any SQL.
+    const QByteArray capped = "sort=price&cursor=" + QJsonDocument(QJsonObject{
+        {u"s"_s, u"price,id"_s}, {u"v"_s, QJsonArray{QJsonArray{u"r"_s, 1.0}, QJsonArray{u"t"_s, u"x"_s}}}})
+        .toJson(QJsonDocument::Compact).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    QVERIFY(ListQuery::parse(itemsOf(capped), collection(), &q, &error));
+    ReadStore::Page page;
+    const ReadStatus status = m_store.list(kCollection, q, &page);
+    QCOMPARE(status.kind, ReadStatus::Kind::BadRequest);
+    QVERIFY(page.items.isEmpty());
+}
+
+void tst_ListQuery::failedReadsAreErrorsNotEmpty()
+{
+    // A table that exists but cannot answer the read store's statements (made by hand with
+    // another shape): every read is a failure, none an empty answer.
+    {
+        SqliteConnection db;
+        QVERIFY(db.open(m_dir.filePath(u"readmodel.db"_s)));
+        QVERIFY(db.exec("CREATE TABLE rm_broken(id TEXT PRIMARY KEY, other TEXT)"));
+    }
+    auto drop = qScopeGuard([this] {
+        SqliteConnection db;
+        if (!db.open(m_dir.filePath(u"readmodel.db"_s)) || !db.exec("DROP TABLE rm_broken"))
+            qWarning("could not drop rm_broken");
+    });
+    ListQuery q;
+    QVERIFY(parseOk("sort=-id", &q));
+    ReadStore::Page page;
+    ReadStatus status = m_store.list(u"broken"_s, q, &page);
+    QCOMPARE(status.kind, ReadStatus::Kind::Failed);
+    QVERIFY2(status.detail.contains(u"no such column"_s), qPrintable(status.detail));
+    QVERIFY2(!status.detail.contains(u"SELECT"_s), qPrintable(status.detail));
+    QString error;
+    QVERIFY(!m_store.list(u"broken"_s, q, &page, &error));
+    QCOMPARE(error, status.detail);
+
+    QVERIFY(!m_store.document(u"broken"_s, u"x"_s, &status));
+    QCOMPARE(status.kind, ReadStatus::Kind::Failed);
+    QCOMPARE(m_store.count(u"broken"_s, false, &status), qint64(0));
+    QCOMPARE(status.kind, ReadStatus::Kind::Failed);
+    QVERIFY(m_store.collections(&status).contains(u"broken"_s));
+    QVERIFY(status.ok());
+}
+
+void tst_ListQuery::missingTableReadsAsEmpty()
+{
+    // A collection with nothing projected yet has no table: that alone is an empty answer.
+    ListQuery q;
+    QVERIFY(parseOk("sort=-price", &q));
+    ReadStore::Page page;
+    ReadStatus status = ReadStatus::failed(u"not set"_s);
+    status = m_store.list(u"nothing_yet"_s, q, &page);
+    QVERIFY2(status.ok(), qPrintable(status.detail));
+    QVERIFY(page.items.isEmpty());
+    status = ReadStatus::failed(u"not set"_s);
+    QVERIFY(!m_store.document(u"nothing_yet"_s, u"x"_s, &status));
+    QVERIFY(status.ok());
+    status = ReadStatus::failed(u"not set"_s);
+    QCOMPARE(m_store.count(u"nothing_yet"_s, true, &status), qint64(0));
+    QVERIFY(status.ok());
+}
+
+void tst_ListQuery::slowStatementIsInterrupted()
+{
+    // 200,000 documents sorted by a field no index covers: far more than a millisecond of
+    // work. With a budget of 1 ms the statement is stopped and the read says so.
+    QTemporaryDir dir;
+    ReadStore store;
+    QString error;
+    QVERIFY(store.open(dir.filePath(u"readmodel.db"_s), &error));
+    {
+        auto tx = store.begin();
+        QVERIFY(tx && tx->ensureCollection(kCollection, {}));
+        QVERIFY(tx->commit());
+    }
+    {
+        SqliteConnection db;
+        QVERIFY(db.open(dir.filePath(u"readmodel.db"_s)));
+        QVERIFY(db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)"
+                        " INSERT INTO rm_items SELECT printf('big-%06d', i), json_object('id', printf('big-%06d', i),"
+                        " 'name', hex(randomblob(6)), 'stock', i % 977), 0, i, 0, 0 FROM n"));
+    }
+    ListQuery q;
+    QVERIFY(parseOk("sort=-name,stock&limit=10", &q));
+    ReadStore::Page page;
+    QCOMPARE(store.queryBudgetMs(), ReadStore::kDefaultQueryBudgetMs);
+    store.setQueryBudgetMs(1);
+    const ReadStatus status = store.list(kCollection, q, &page);
+    QCOMPARE(status.kind, ReadStatus::Kind::TimedOut);
+    QCOMPARE(status.budgetMs, 1);
+    QVERIFY(page.items.isEmpty());
+    QVERIFY(page.nextCursor.isEmpty());
+    ReadStatus countStatus;
+    store.count(kCollection, false, &countStatus);
+    QCOMPARE(countStatus.kind, ReadStatus::Kind::TimedOut);
+
+    // Without a budget the same query answers.
+    store.setQueryBudgetMs(0);
+    QVERIFY(store.list(kCollection, q, &page).ok());
+    QCOMPARE(page.items.size(), 10);
+    QCOMPARE(store.count(kCollection, true), qint64(200000));
 }
 
 // ---------------------------------------------------------------------------------------------

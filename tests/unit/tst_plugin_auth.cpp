@@ -1,7 +1,10 @@
 // basic-auth and jwt-auth through a real Gateway: who gets in (the upstream sees the
 // consumer), who gets 401 with which challenge, and what hide_credentials keeps from the
 // upstream. JWT rows cover HS256/HS512, base64 secrets, RS256 (tokens made by the openssl
-// command line), exp/nbf with leeway, alg "none", algorithm confusion and tampering.
+// command line), exp/nbf with leeway, alg "none", algorithm confusion and tampering. A
+// credential in the query string (key-auth's apikey, jwt-auth's jwt) never reaches the
+// engine's own upstreams, which reject unknown parameters; an external http upstream gets
+// it unless hide_credentials is set (as in APISIX).
 #include "gateway/plugins/jsonwebtoken.h"
 #include "tst_plugin_bench.h"
 
@@ -110,8 +113,16 @@ QByteArray consumers()
         jwt("rsa", {{u"key"_s, u"rsa-user"_s}, {u"algorithm"_s, u"RS256"_s}, {u"public_key"_s, QString::fromLatin1(kPublicKey)}}),
         jwt("rsa1", {{u"key"_s, u"rsa-pkcs1"_s}, {u"algorithm"_s, u"RS256"_s}, {u"public_key"_s, QString::fromLatin1(kPublicKeyPkcs1)}}),
         jwt("nosecret", {{u"key"_s, u"nosecret-key"_s}}),
+        QJsonObject{{u"username"_s, u"kay"_s}, {u"plugins"_s, QJsonObject{{u"key-auth"_s, QJsonObject{{u"key"_s, u"kay-key"_s}}}}}},
     };
     return QJsonDocument(list).toJson(QJsonDocument::Compact);
+}
+
+// A route to an external upstream (the bench records what reaches it).
+QByteArray httpRoute(const char *id, const char *uri, const QByteArray &plugins)
+{
+    return "{\"id\":\"" + QByteArray(id) + "\",\"uri\":\"" + QByteArray(uri)
+        + "\",\"upstream\":{\"type\":\"http\",\"nodes\":{\"127.0.0.1:9\":1}},\"plugins\":" + plugins + "}";
 }
 
 } // namespace
@@ -129,6 +140,8 @@ private slots:
     void jwtAuthFindsTokensAndHidesThem();
     void jwtAuthKeyClaimName();
     void jsonWebTokenSignsWhatItVerifies();
+    void queryCredentialLeavesInternalUpstreams_data();
+    void queryCredentialLeavesInternalUpstreams();
 };
 
 void tst_PluginAuth::basicAuth_data()
@@ -276,7 +289,8 @@ void tst_PluginAuth::jwtAuthFindsTokensAndHidesThem()
     for (const bool hide : {false, true}) {
         Bench bench;
         const QByteArray plugins = hide ? R"({"jwt-auth": {"hide_credentials": true}})" : R"({"jwt-auth": {}})";
-        QCOMPARE(bench.apply("[" + route("r", "/r", plugins) + "]", consumers()), QStringList());
+        // An external upstream: the one kind that sees the token unless it is hidden.
+        QCOMPARE(bench.apply("[" + httpRoute("r", "/r", plugins) + "]", consumers()), QStringList());
         // The header may carry the bare token, too.
         QCOMPARE(bench.get("/r?a=1", {{"authorization", token}}).status, 200);
         QCOMPARE(bench.get("/r?a=1&jwt=" + token + "&b=2").status, 200);
@@ -320,6 +334,48 @@ void tst_PluginAuth::jsonWebTokenSignsWhatItVerifies()
     QVERIFY(JsonWebToken::sign(u"RS256"_s, {}, kPublicKey, &error).isEmpty());
     QVERIFY(JsonWebToken::sign(u"none"_s, {}, "x", &error).isEmpty());
     QCOMPARE(JsonWebToken::sign(u"HS256"_s, {{u"key"_s, u"hs-key"_s}}, "hs-secret", &error), hmacToken({{u"key"_s, u"hs-key"_s}}, "hs-secret"));
+}
+
+void tst_PluginAuth::queryCredentialLeavesInternalUpstreams_data()
+{
+    QTest::addColumn<QByteArray>("plugins");
+    QTest::addColumn<QByteArray>("credential");   // the query parameter that authenticates
+    QTest::addColumn<bool>("external");
+    QTest::addColumn<bool>("forwarded");          // the upstream sees the credential
+
+    const QByteArray key = "apikey=kay-key";
+    const QByteArray jwt = "jwt=" + hmacToken({{u"key"_s, u"hs-key"_s}}, "hs-secret");
+    for (const bool external : {false, true}) {
+        for (const bool hide : {false, true}) {
+            const char *where = external ? "http upstream" : "internal upstream";
+            const char *hidden = hide ? ", hide_credentials" : "";
+            const QByteArray flag = hide ? R"({"hide_credentials": true})" : "{}";
+            QTest::addRow("key-auth, %s%s", where, hidden) << R"({"key-auth": )" + flag + "}" << key << external << (external && !hide);
+            QTest::addRow("jwt-auth, %s%s", where, hidden) << R"({"jwt-auth": )" + flag + "}" << jwt << external << (external && !hide);
+        }
+    }
+    // Another name for the parameter: that one goes, others stay.
+    QTest::newRow("key-auth, query named k, internal") << QByteArray(R"({"key-auth": {"query": "k"}})")
+                                                      << QByteArray("k=kay-key") << false << false;
+}
+
+void tst_PluginAuth::queryCredentialLeavesInternalUpstreams()
+{
+    QFETCH(QByteArray, plugins);
+    QFETCH(QByteArray, credential);
+    QFETCH(bool, external);
+    QFETCH(bool, forwarded);
+    Bench bench;
+    const QByteArray routes = "[" + (external ? httpRoute("r", "/r", plugins) : route("r", "/r", plugins)) + "]";
+    QCOMPARE(bench.apply(routes, consumers()), QStringList());
+    const ApiResponse r = bench.get("/r?from=1&" + credential + "&type=a%2Bb");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(bench.received.size(), 1);
+    const ApiRequest &seen = bench.received.first();
+    QVERIFY(!seen.consumer.isEmpty());
+    QCOMPARE(seen.query, forwarded ? "from=1&" + credential + "&type=a%2Bb" : QByteArray("from=1&type=a%2Bb"));
+    // Without a credential anywhere: still refused.
+    QCOMPARE(bench.get("/r?from=1").status, 401);
 }
 
 QTEST_GUILESS_MAIN(tst_PluginAuth)

@@ -3,7 +3,8 @@
 // A real Gateway with a test upstream, for the plugin tests (tst_plugin*.cpp): routes are
 // given as the JSON an admin would PUT, with "upstream": {"type": "events"} served by a
 // handler that records what it receives and answers with queued statuses -- or holds the
-// answers until the test releases them.
+// answers until the test releases them. Routes with "upstream": {"type": "http", ...} reach
+// the same handler, for what plugins do differently for external upstreams.
 
 #include "gateway/gateway.h"
 #include "gateway/gatewayconfig.h"
@@ -59,16 +60,19 @@ public:
 
     Bench()
     {
-        gateway.setUpstreamHandler(QStringLiteral("events"),
-                                   [this](const Gatehouse::Route &, Gatehouse::ApiRequest &&r, Gatehouse::ApiResponder &&respond) {
-                                       received.append(r);
-                                       if (hold) {
-                                           held.append(std::move(respond));
-                                           return;
-                                       }
-                                       respond(Gatehouse::ApiResponse::json(statuses.isEmpty() ? 200 : statuses.takeFirst(),
-                                                                            QByteArrayLiteral("{\"ok\":true}")));
-                                   });
+        // "events" stands for the engine's own upstreams, "http" for an external one.
+        for (const QString &type : {QStringLiteral("events"), QStringLiteral("http")}) {
+            gateway.setUpstreamHandler(type,
+                                       [this](const Gatehouse::Route &, Gatehouse::ApiRequest &&r, Gatehouse::ApiResponder &&respond) {
+                                           received.append(r);
+                                           if (hold) {
+                                               held.append(std::move(respond));
+                                               return;
+                                           }
+                                           respond(Gatehouse::ApiResponse::json(statuses.isEmpty() ? 200 : statuses.takeFirst(),
+                                                                                QByteArrayLiteral("{\"ok\":true}")));
+                                       });
+        }
     }
 
     // Applies routes, consumers and global rules (JSON arrays); returns the errors.

@@ -4,6 +4,7 @@
 
 #include "builtinplugins.h"
 #include "gateway/consumerindex.h"
+#include "gateway/route.h"
 #include "jsonwebtoken.h"
 #include "requestvariables.h"
 
@@ -16,6 +17,13 @@ Q_DECLARE_LOGGING_CATEGORY(lcGateway)
 namespace Gatehouse::BuiltinPlugins {
 
 namespace {
+// Only an external ("http") upstream gets the query string as the client sent it; the
+// engine's own upstreams (query, events, sse, websocket, command, function) check it.
+bool forwardsQueryString(const RequestContext &ctx)
+{
+    return ctx.route && ctx.route->upstream.type == QLatin1String("http");
+}
+
 struct JwtSources
 {
     QByteArray header;
@@ -61,6 +69,8 @@ public:
         ctx.consumerObject = *consumer;
         if (m_sources.hide)
             hideToken(ctx);
+        else if (!forwardsQueryString(ctx))
+            ctx.request->removeQueryItem(m_sources.query);   // see key-auth: internal upstreams reject it
         return PluginVerdict::proceed();
     }
 
@@ -121,14 +131,7 @@ private:
     {
         ApiRequest &r = *ctx.request;
         r.headers.removeIf([this](const auto &h) { return h.first == m_sources.header; });
-        QList<QByteArray> kept;
-        for (const QByteArray &part : r.query.split('&')) {
-            const auto eq = part.indexOf('=');
-            QByteArray name = eq < 0 ? part : part.left(eq);
-            if (!part.isEmpty() && QString::fromUtf8(QByteArray::fromPercentEncoding(name.replace('+', ' '))) != m_sources.query)
-                kept.append(part);
-        }
-        r.query = kept.join('&');
+        r.removeQueryItem(m_sources.query);
         for (auto &[name, value] : r.headers) {
             if (name != "cookie")
                 continue;

@@ -2,12 +2,20 @@
 
 #include "builtinplugins.h"
 #include "gateway/consumerindex.h"
+#include "gateway/route.h"
 
 #include <QJsonDocument>
 
 namespace Gatehouse::BuiltinPlugins {
 
 namespace {
+// Only an external ("http") upstream gets the query string as the client sent it; the
+// engine's own upstreams (query, events, sse, websocket, command, function) check it.
+bool forwardsQueryString(const RequestContext &ctx)
+{
+    return ctx.route && ctx.route->upstream.type == QLatin1String("http");
+}
+
 class KeyAuthPlugin final : public Plugin
 {
 public:
@@ -29,6 +37,10 @@ public:
         if (m_hide) {
             // Neither the header nor the query parameter reaches the upstream (as APISIX does).
             ctx.request->headers.removeIf([this](const auto &h) { return h.first == m_header; });
+            ctx.request->removeQueryItem(m_query);
+        } else if (!forwardsQueryString(ctx)) {
+            // The engine's own upstreams reject parameters they do not know, and a browser's
+            // EventSource can only authenticate in the query string: the key has done its job.
             ctx.request->removeQueryItem(m_query);
         }
         return PluginVerdict::proceed();
