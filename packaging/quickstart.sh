@@ -2,6 +2,10 @@
 # Set up, build and run or test Gatehouse on Debian 12.
 #   ./packaging/quickstart.sh run  [gatehouse options]   install what is missing, build, start
 #   ./packaging/quickstart.sh test [ctest options]       install what is missing, build, run every test
+# Hardening builds (CMakePresets.json; each in its own build-<preset> directory):
+#   ./packaging/quickstart.sh asan [ctest options]       every test under AddressSanitizer + UBSan
+#   ./packaging/quickstart.sh tsan [ctest options]       the store, projection, HTTP and MQTT tests under TSan
+#   ./packaging/quickstart.sh fuzz [seconds [target...]] each libFuzzer target on its seeds (default 25 s each)
 # Environment: GATEHOUSE_BUILD_DIR (default ./build), GATEHOUSE_GUI (ON|OFF, default ON),
 #              GATEHOUSE_BUILD_TYPE (default Release), GATEHOUSE_JOBS (default 2).
 set -euo pipefail
@@ -12,7 +16,7 @@ gui=${GATEHOUSE_GUI:-ON}
 jobs=${GATEHOUSE_JOBS:-2}
 
 usage() {
-    echo "usage: $0 run|test [args...]" >&2
+    echo "usage: $0 run|test|asan|tsan|fuzz [args...]" >&2
     exit 2
 }
 
@@ -24,10 +28,13 @@ packages=(
     libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
     curl wrk xvfb xauth
 )
+# The fuzz preset builds with clang; libclang-rt-14-dev has libFuzzer and clang's sanitizer
+# runtimes. (g++'s sanitizer runtimes, for asan and tsan, come with g++.)
+fuzz_packages=(clang libclang-rt-14-dev)
 
 install_missing() {
     local missing=()
-    for p in "${packages[@]}"; do
+    for p in "${packages[@]}" "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -44,6 +51,19 @@ configure_and_build() {
         -DGATEHOUSE_GUI="$gui" >&2
     cmake --build "$build" -j "$jobs" >&2
 }
+
+# A sanitizer or fuzz preset: configure, then build the given targets (all when none).
+preset_build() {
+    local preset=$1
+    shift
+    cmake -S "$root" --preset "$preset" >&2
+    local targets=()
+    [ $# -gt 0 ] && targets=(--target "$@")
+    cmake --build "$root/build-$preset" -j "$jobs" "${targets[@]}" >&2
+}
+
+# The tests TSan runs: threads meet in the store, the projections, the HTTP server and MQTT.
+tsan_tests=(tst_eventstore tst_projections tst_httpserver tst_mqtt)
 
 has_display() {
     [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]
@@ -68,6 +88,26 @@ test)
     cd "$build"
     # The summary line of CTest is the last thing printed.
     exec ctest --output-on-failure --timeout 600 -j "$jobs" "$@"
+    ;;
+asan)
+    install_missing
+    preset_build asan
+    cd "$root/build-asan"
+    # The last test prints every sanitizer report (also of engines the tests started).
+    exec ctest --output-on-failure -j "$jobs" "$@"
+    ;;
+tsan)
+    install_missing
+    preset_build tsan "${tsan_tests[@]}"
+    cd "$root/build-tsan"
+    exec ctest --output-on-failure -j "$jobs" -R "/($(IFS='|'; echo "${tsan_tests[*]}"))\$" "$@"
+    ;;
+fuzz)
+    install_missing "${fuzz_packages[@]}"
+    seconds=${1:-25}
+    [ $# -gt 0 ] && shift
+    preset_build fuzz fuzzers
+    exec "$root/tests/fuzz/run_fuzzers.sh" -d "$seconds" -b "$root/build-fuzz" "$@"
     ;;
 *)
     usage

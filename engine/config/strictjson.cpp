@@ -212,6 +212,11 @@ private:
     {
         const unsigned char *open = m_p;
         ++m_p;
+        // Qt's parser drops a U+FEFF written raw at the start of a string (it takes it for a
+        // byte order mark): "\xEF\xBB\xBFprice" would be a name of its own here and "price"
+        // to the value Qt builds. Escaped, it reads the same to both.
+        if (m_end - m_p >= 3 && m_p[0] == 0xEF && m_p[1] == 0xBB && m_p[2] == 0xBF)
+            return fail("a string cannot begin with U+FEFF (a byte order mark) written raw; escape it as \\ufeff");
         const unsigned char *runStart = m_p;
         bool escapes = false;
         for (;;) {

@@ -6,6 +6,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
+
 namespace Gatehouse::CloudEvent {
 
 QString collectionOf(const QString &type)
@@ -166,7 +168,10 @@ QByteArray metaString(const QByteArray &metadata, const char *key)
     if (end < 0)
         return {};
     const QByteArray value = metadata.mid(start, end - start);
-    return value.contains('\\') ? QByteArray() : value;   // escapes: leave it to the slow path
+    // Escapes, and bytes outside printable ASCII (which may not even be UTF-8 in a damaged
+    // row): leave them to the slow path, which only passes on what parses.
+    const bool plain = std::all_of(value.cbegin(), value.cend(), [](char c) { return c >= 0x20 && c < 0x7f && c != '\\'; });
+    return plain ? value : QByteArray();
 }
 
 } // namespace

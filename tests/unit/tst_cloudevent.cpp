@@ -45,6 +45,11 @@ void tst_CloudEvent::bytesAgreeWithObject_data()
                                       << QByteArray(R"({"correlationid":"a\"b","causationid":"c\\d"})") << qint64(999);
     QTest::newRow("spaced metadata") << u"products-1"_qs << u"products.created"_qs << QByteArray("{}")
                                      << QByteArray(R"({ "correlationid" : "k" })") << qint64(999);
+    // Found by fuzz_cloudevent: raw bytes of a damaged row's ids were copied out unchecked.
+    QTest::newRow("metadata ids that are not UTF-8") << u"products-1"_qs << u"products.created"_qs << QByteArray("{}")
+                                                    << QByteArray("{\"causationid\":\"c\xd8-1\",\"correlationid\":\"r-9\"}") << qint64(999);
+    QTest::newRow("metadata ids with a raw control byte") << u"products-1"_qs << u"products.created"_qs << QByteArray("{}")
+                                                         << QByteArray("{\"correlationid\":\"r\x01\"}") << qint64(999);
     QTest::newRow("before 1970") << u"products-1"_qs << u"products.created"_qs << QByteArray("{}") << meta << qint64(-86400001);
     QTest::newRow("stream of another collection") << u"orders-7"_qs << u"products.created"_qs << QByteArray("{}") << meta << qint64(5);
 }

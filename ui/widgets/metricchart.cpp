@@ -11,11 +11,13 @@
 namespace Gatehouse::Ui {
 
 MetricChart::MetricChart(const QString &title, const QString &unit, int windowSeconds, QWidget *parent)
-    : QChartView(parent)
+    // The chart is given to the constructor: QChartView(parent) makes a default chart that
+    // setChart() would release without deleting (LeakSanitizer found it).
+    : QChartView(new QChart, parent)
     , m_title(title)
     , m_windowMs(windowSeconds * 1000)
 {
-    auto *chart = new QChart;
+    QChart *chart = this->chart();
     chart->setTitle(title);
     chart->legend()->hide();
     chart->setMargins(QMargins(4, 4, 4, 4));
@@ -35,7 +37,6 @@ MetricChart::MetricChart(const QString &title, const QString &unit, int windowSe
     m_series->attachAxis(m_value);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_time->setRange(QDateTime::fromMSecsSinceEpoch(now - m_windowMs), QDateTime::fromMSecsSinceEpoch(now));
-    setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(150);
 }

@@ -73,7 +73,8 @@ public:
         for (const auto &[edit, value] : std::as_const(edits)) {
             switch (edit->kind) {
             case HeaderEdit::Add: r.headers.append({edit->name, value}); break;
-            case HeaderEdit::Remove: r.headers.removeIf([&](const auto &h) { return h.first == edit->name; }); break;
+            // An init-capture: clang before 16 cannot capture a structured binding.
+            case HeaderEdit::Remove: r.headers.removeIf([&name = edit->name](const auto &h) { return h.first == name; }); break;
             case HeaderEdit::Set: setHeader(r, edit->name, value); break;
             }
         }

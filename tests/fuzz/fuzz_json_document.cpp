@@ -1,0 +1,156 @@
+// A JSON text from outside (a command body, a document patch, a collection's schema) through
+// the engine's JSON handling: the strict parser (engine/config/strictjson.*), JSON Schema
+// compilation and validation (jsonschema.*), and JSON Merge Patch (jsonmergepatch.*).
+// Checked besides memory safety and bounded recursion:
+//  - what the strict parser accepts Qt's parser reads the same, within the depth limit, and the
+//    engine's canonical serialisation of it reads back (strictly) as the same value -- the
+//    store keeps that serialisation, so the read side must always be able to parse it;
+//  - merge patch is idempotent (RFC 7386), applyTo() agrees with apply(), and a patch that
+//    validates against a flat schema keeps a valid document valid;
+//  - the text compiled as a schema validates the fixed documents and itself without crashing.
+
+#include "fuzzsupport.h"
+
+#include "config/jsonmergepatch.h"
+#include "config/jsonschema.h"
+
+#include "config/strictjson.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstdint>
+#include <optional>
+
+using namespace Gatehouse;
+
+namespace {
+
+// Top-level members only have "required", so a valid patch of a valid document stays valid.
+const char *const kProductSchema = R"json({
+  "type": "object",
+  "required": ["id", "name", "price"],
+  "additionalProperties": false,
+  "properties": {
+    "id": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"},
+    "name": {"type": "string", "minLength": 1, "maxLength": 80},
+    "price": {"type": "number", "minimum": 0, "exclusiveMaximum": 1000000},
+    "qty": {"type": "integer", "minimum": -5, "maximum": 500},
+    "active": {"type": "boolean"},
+    "kind": {"enum": ["book", "game", null, 3]},
+    "version": {"const": 1},
+    "tags": {"type": "array", "items": {"type": "string", "maxLength": 10}, "maxItems": 5},
+    "note": {"type": ["string", "null"]},
+    "dimensions": {"type": "object", "properties": {"w": {"type": "number"}, "h": {"type": "number"},
+                   "unit": {"type": "string", "enum": ["mm", "cm"]}}, "additionalProperties": false}
+  }
+})json";
+
+const char *const kProduct = R"json({"id": "p-1", "name": "Lamp", "price": 19.5, "qty": 3, "active": true,
+  "tags": ["home"], "dimensions": {"w": 10, "h": 30, "unit": "cm"}})json";
+
+const JsonSchema &productSchema()
+{
+    static const JsonSchema schema = [] {
+        QStringList errors;
+        JsonSchema s = JsonSchema::compile(QJsonDocument::fromJson(kProductSchema).object(), &errors);
+        if (!errors.isEmpty())
+            Fuzz::fail(__FILE__, __LINE__, "compile", errors.join(QLatin1Char('\n')));
+        return s;
+    }();
+    return schema;
+}
+
+const QJsonObject &product()
+{
+    static const QJsonObject doc = QJsonDocument::fromJson(kProduct).object();
+    return doc;
+}
+
+std::optional<QJsonValue> parse(const QByteArray &text)
+{
+    StrictJson::Error error;
+    auto value = StrictJson::parse(text, &error);
+    FUZZ_CHECK(StrictJson::check(text) == value.has_value(), QStringLiteral("check() and parse() disagree"));
+    if (!value) {
+        FUZZ_CHECK(!error.message.isEmpty() && error.offset >= 0 && error.offset <= text.size(),
+                   QStringLiteral("refused without a message or offset: %1").arg(error.toString()));
+        return std::nullopt;
+    }
+    FUZZ_CHECK(StrictJson::depth(*value) <= StrictJson::kMaxDepth, QStringLiteral("accepted past the depth limit"));
+    // Every text the strict parser accepts, Qt's parser accepts as the same value.
+    const QJsonDocument lenient = QJsonDocument::fromJson("[" + text + "]");
+    FUZZ_CHECK(lenient.isArray() && lenient.array().size() == 1 && lenient.array().first() == *value,
+               QStringLiteral("strict and Qt's parser disagree on %1").arg(Fuzz::printable(text)));
+    // The canonical form is what the store keeps and the read side parses again.
+    const QByteArray stored = StrictJson::canonical(*value);
+    const auto again = StrictJson::parse(stored, &error);
+    FUZZ_CHECK(again.has_value(), QStringLiteral("canonical form refused (%1): %2").arg(error.toString(), Fuzz::printable(stored)));
+    FUZZ_CHECK(*again == *value, QStringLiteral("canonical form reads back differently: %1").arg(Fuzz::printable(stored)));
+    FUZZ_CHECK(StrictJson::canonical(*again) == stored, QStringLiteral("canonical form is not stable: %1").arg(Fuzz::printable(stored)));
+    return value;
+}
+
+void checkMergePatch(const QJsonValue &patch)
+{
+    const QJsonValue once = JsonMergePatch::apply(product(), patch);
+    const QJsonValue twice = JsonMergePatch::apply(once, patch);
+    FUZZ_CHECK(once == twice, QStringLiteral("merge patch is not idempotent"));
+    if (patch.isObject()) {
+        QJsonObject inPlace = product();
+        JsonMergePatch::applyTo(inPlace, patch.toObject());
+        FUZZ_CHECK(QJsonValue(inPlace) == once, QStringLiteral("applyTo() and apply() differ"));
+        FUZZ_CHECK(patch.toObject().contains(QStringLiteral("id"))
+                       || inPlace.value(QStringLiteral("id")) == product().value(QStringLiteral("id")),
+                   QStringLiteral("a patch without id changed the id"));
+        if (productSchema().validatePatch(patch.toObject()).isEmpty()) {
+            const auto violations = productSchema().validate(once);
+            FUZZ_CHECK(violations.isEmpty(), QStringLiteral("a valid patch made the document invalid: %1 %2")
+                                                  .arg(violations.value(0).path, violations.value(0).message));
+        }
+    }
+    // The other way round: the input as the document, the fixed product as the patch.
+    (void)JsonMergePatch::apply(patch, product());
+}
+
+void checkAsSchema(const QJsonObject &schemaJson, const QJsonValue &self)
+{
+    QStringList errors;
+    const JsonSchema schema = JsonSchema::compile(schemaJson, &errors, QStringLiteral("/schema"));
+    for (const QString &e : errors)
+        FUZZ_CHECK(e.startsWith(QLatin1String("/schema")), QStringLiteral("error without the base pointer: %1").arg(e));
+    (void)schema.validate(product());
+    (void)schema.validate(self);
+    (void)schema.validatePatch(product());
+    for (const QString &name : schema.propertyNames())
+        (void)schema.propertyType(name);
+    (void)schema.toJson();
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***)
+{
+    Fuzz::quietLogs();
+    productSchema();
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const QByteArray text(reinterpret_cast<const char *>(data), qsizetype(size));
+    const std::optional<QJsonValue> value = parse(text);
+    if (!value)
+        return 0;
+    const auto violations = productSchema().validate(*value);
+    for (const SchemaViolation &v : violations)
+        FUZZ_CHECK(!v.message.isEmpty() && (v.path.isEmpty() || v.path.startsWith(QLatin1Char('/'))),
+                   QStringLiteral("violation '%1' at '%2'").arg(v.message, v.path));
+    if (value->isObject())
+        (void)productSchema().validatePatch(value->toObject());
+    checkMergePatch(*value);
+    if (value->isObject())
+        checkAsSchema(value->toObject(), *value);
+    return 0;
+}

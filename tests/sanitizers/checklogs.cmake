@@ -1,0 +1,16 @@
+# Runs after the suite in sanitizer builds (CTest fixture cleanup): prints every report that a
+# test or a process it started wrote to DIR, and fails if there is any.
+if(NOT DIR)
+    message(FATAL_ERROR "usage: cmake -DDIR=<sanitizer-logs> -P checklogs.cmake")
+endif()
+file(GLOB reports "${DIR}/*")
+if(NOT reports)
+    message(STATUS "no sanitizer reports in ${DIR}")
+    return()
+endif()
+list(LENGTH reports count)
+foreach(report IN LISTS reports)
+    file(READ "${report}" text)
+    message("==== ${report}\n${text}")
+endforeach()
+message(FATAL_ERROR "${count} sanitizer report(s) in ${DIR}")
