@@ -27,6 +27,7 @@ packages=(
     libgl-dev node-llhttp libsqlite3-dev sqlite3 libssl-dev libgoogle-perftools-dev
     libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
     curl wrk xvfb xauth
+    prometheus  # for promtool, which checks /metrics in the tests; its server is not started
 )
 # The fuzz preset builds with clang; libclang-rt-14-dev has libFuzzer and clang's sanitizer
 # runtimes. (g++'s sanitizer runtimes, for asan and tsan, come with g++.)
@@ -43,6 +44,10 @@ install_missing() {
     [ "$(id -u)" -ne 0 ] && sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    # Debian's prometheus package enables its server; only promtool is wanted here.
+    if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+        "${sudo[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+    fi
 }
 
 configure_and_build() {
