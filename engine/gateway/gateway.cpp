@@ -1,5 +1,6 @@
 #include "gateway.h"
 
+#include "base/steadyclock.h"
 #include "metrics/metricsregistry.h"
 #include "pluginstate.h"
 #include "resourceschemas.h"
@@ -17,11 +18,6 @@ Q_LOGGING_CATEGORY(lcGateway, "gatehouse.gateway")
 namespace Gatehouse {
 
 namespace {
-qint64 steadyMs()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 double steadySeconds()
 {
     using namespace std::chrono;
@@ -174,7 +170,7 @@ void Gateway::handle(ApiRequest request, ApiResponder respond) const
     ex->respond = std::move(respond);
     ex->ctx.request = &ex->request;
     ex->ctx.route = m.route;
-    ex->ctx.startedMs = steadyMs();
+    ex->ctx.startedMs = steadyNowMs();
     runAccess(std::move(ex), 0);
 }
 
@@ -226,8 +222,15 @@ void Gateway::callUpstream(std::shared_ptr<Exchange> ex) const
                                                    QStringLiteral("upstream-unavailable")));
         return;
     }
+    // enable_websocket belongs to the route, not to its upstream: checked here, so the
+    // connection that answers the upgrade needs only the upstream.
+    if (ex->request.connection && !ex->route->enableWebsocket && ex->route->upstream.type == QLatin1String("websocket")) {
+        finish(std::move(ex), ApiResponse::problem(403, QStringLiteral("route '%1' has enable_websocket false").arg(ex->route->id),
+                                                   QStringLiteral("websocket-disabled")));
+        return;
+    }
     ApiRequest request = ex->request;   // the handler consumes its copy; plugins keep the original
-    (*handler)(*ex->route, std::move(request), [this, ex](ApiResponse r) mutable { finish(std::move(ex), std::move(r)); });
+    (*handler)(ex->route->upstream, std::move(request), [this, ex](ApiResponse r) mutable { finish(std::move(ex), std::move(r)); });
 }
 
 void Gateway::finish(std::shared_ptr<Exchange> ex, ApiResponse response) const

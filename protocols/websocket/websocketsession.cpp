@@ -3,9 +3,9 @@
 #include "commands/commandservice.h"
 #include "config/collectioncatalog.h"
 #include "config/strictjson.h"
+#include "live/eventsubscription.h"
+#include "live/livefeed.h"
 #include "readmodel/readstore.h"
-#include "sse/eventsubscription.h"
-#include "sse/livefeed.h"
 #include "store/eventstore.h"
 #include "websocketconnection.h"
 
