@@ -17,14 +17,6 @@ Q_LOGGING_CATEGORY(lcGateway, "gatehouse.gateway")
 
 namespace Gatehouse {
 
-namespace {
-double steadySeconds()
-{
-    using namespace std::chrono;
-    return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
-} // namespace
-
 struct Gateway::Exchange
 {
     std::shared_ptr<const GatewayConfig> config;   // keeps route and chain alive
@@ -135,7 +127,7 @@ void Gateway::handle(ApiRequest request, ApiResponder respond) const
 {
     auto ex = std::make_shared<Exchange>();
     ex->config = config();
-    ex->startedAt = steadySeconds();
+    ex->startedAt = steadyNowSeconds();
     if (!ex->config->brokenGlobalRules().isEmpty()) {
         // A global rule runs for every request; without it nothing may pass.
         respond(misconfigured(*ex->config, nullptr));
@@ -243,7 +235,7 @@ void Gateway::finish(std::shared_ptr<Exchange> ex, ApiResponse response) const
     if (m_metrics) {
         const QByteArray route = MetricsRegistry::label("route", ex->route->id);
         m_metrics->increment("gatehouse_http_requests_total", route + ",status=\"" + QByteArray::number(response.status) + '"');
-        m_metrics->observe("gatehouse_http_request_duration_seconds", route, steadySeconds() - ex->startedAt);
+        m_metrics->observe("gatehouse_http_request_duration_seconds", route, steadyNowSeconds() - ex->startedAt);
     }
     ApiResponder respond = std::move(ex->respond);
     respond(std::move(response));
