@@ -73,7 +73,7 @@ bool MqttService::start(Engine *engine, const MqttOptions &options, QString *err
 
     MqttBridge::Services services;
     services.store = engine->eventStore();
-    services.commands = engine->commands();
+    services.gateway = engine->gateway();
     services.metrics = metrics;
     services.dataDir = engine->options().dataDir;
     d->bridge = new MqttBridge(services, options, url);
