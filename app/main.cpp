@@ -2,10 +2,10 @@
 // Parses the command line, starts the engine and its listeners, and hands them to the GUI or
 // to a plain event loop. No business logic lives here.
 
-#include "admin/listeners.h"
-#include "engine.h"
+#include "assembly/engine.h"
 #include "functions/functionworkerprocess.h"
 #include "mqtt/mqttservice.h"
+#include "server/listeners.h"
 #include "shutdownsignals.h"
 #include "toolcommands.h"
 
@@ -54,8 +54,8 @@ struct Options
 {
     bool headless = false;
     EngineOptions engine;
-    Admin::Listeners::Endpoint gateway{QHostAddress::LocalHost, 9080};
-    Admin::Listeners::Endpoint admin{QHostAddress::LocalHost, 9180};
+    Server::Listeners::Endpoint gateway{QHostAddress::LocalHost, 9080};
+    Server::Listeners::Endpoint admin{QHostAddress::LocalHost, 9180};
     Http::HttpLimits limits;
     Mqtt::MqttOptions mqtt;
 };
@@ -94,11 +94,11 @@ int parseOptions(const QCoreApplication &app, Options *out)
     out->engine.dataDir = parser.value(QStringLiteral("data-dir"));
     out->engine.adminKey = parser.value(QStringLiteral("admin-key"));
     out->engine.projectFile = parser.value(QStringLiteral("project"));
-    if (parser.isSet(QStringLiteral("listen")) && !Admin::Listeners::Endpoint::parse(parser.value(QStringLiteral("listen")), &out->gateway)) {
+    if (parser.isSet(QStringLiteral("listen")) && !Server::Listeners::Endpoint::parse(parser.value(QStringLiteral("listen")), &out->gateway)) {
         say(QStringLiteral("--listen expects ADDR:PORT, got '%1'").arg(parser.value(QStringLiteral("listen"))));
         return kExitUsage;
     }
-    if (parser.isSet(QStringLiteral("admin-listen")) && !Admin::Listeners::Endpoint::parse(parser.value(QStringLiteral("admin-listen")), &out->admin)) {
+    if (parser.isSet(QStringLiteral("admin-listen")) && !Server::Listeners::Endpoint::parse(parser.value(QStringLiteral("admin-listen")), &out->admin)) {
         say(QStringLiteral("--admin-listen expects ADDR:PORT, got '%1'").arg(parser.value(QStringLiteral("admin-listen"))));
         return kExitUsage;
     }
@@ -155,8 +155,8 @@ int parseOptions(const QCoreApplication &app, Options *out)
         out->mqtt.brokerUrl = parser.value(QStringLiteral("mqtt-url"));
     }
     if (parser.isSet(QStringLiteral("mqtt-listen"))) {
-        Admin::Listeners::Endpoint mqttListen;
-        if (!Admin::Listeners::Endpoint::parse(parser.value(QStringLiteral("mqtt-listen")), &mqttListen)) {
+        Server::Listeners::Endpoint mqttListen;
+        if (!Server::Listeners::Endpoint::parse(parser.value(QStringLiteral("mqtt-listen")), &mqttListen)) {
             say(QStringLiteral("--mqtt-listen expects ADDR:PORT, got '%1'").arg(parser.value(QStringLiteral("mqtt-listen"))));
             return kExitUsage;
         }
@@ -167,7 +167,7 @@ int parseOptions(const QCoreApplication &app, Options *out)
 }
 
 // Starts engine and listeners; prints where they are. Returns -1 on success, else an exit code.
-int startAll(const Options &options, Engine &engine, Admin::Listeners &listeners, Mqtt::MqttService &mqtt)
+int startAll(const Options &options, Engine &engine, Server::Listeners &listeners, Mqtt::MqttService &mqtt)
 {
     if (!engine.start(options.engine)) {
         say(engine.errorString());
@@ -191,7 +191,7 @@ int startAll(const Options &options, Engine &engine, Admin::Listeners &listeners
     return -1;
 }
 
-void shutDown(Engine &engine, Admin::Listeners &listeners, Mqtt::MqttService &mqtt)
+void shutDown(Engine &engine, Server::Listeners &listeners, Mqtt::MqttService &mqtt)
 {
     say(QStringLiteral("shutting down"));
     listeners.stopAccepting();
@@ -216,7 +216,7 @@ int runHeadless(int argc, char **argv)
         return kExitUsage;
     }
     Engine engine;
-    Admin::Listeners listeners;
+    Server::Listeners listeners;
     Mqtt::MqttService mqtt;
     if (const int code = startAll(options, engine, listeners, mqtt); code >= 0)
         return code;
@@ -237,7 +237,7 @@ int runGui(int argc, char **argv)
     if (const int code = parseOptions(app, &options); code >= 0)
         return code;
     Engine engine;
-    Admin::Listeners listeners;
+    Server::Listeners listeners;
     Mqtt::MqttService mqtt;
     if (const int code = startAll(options, engine, listeners, mqtt); code >= 0)
         return code;

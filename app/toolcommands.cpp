@@ -1,17 +1,9 @@
 #include "toolcommands.h"
 
-#include "config/collectioncatalog.h"
-#include "config/configstore.h"
-#include "gateway/configexport.h"
-#include "gateway/gateway.h"
-#include "gateway/resourceservice.h"
-#include "config/embeddedresources.h"
-#include "datadirlock.h"
-#include "engine.h"
-#include "projections/projectionrunner.h"
-#include "projections/upsertprojection.h"
-#include "readmodel/readstore.h"
-#include "store/eventstore.h"
+#include "assembly/engine.h"
+#include "assembly/offlinetools.h"
+#include "resources/configexport.h"
+#include "resources/resourceservice.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -33,6 +25,15 @@ constexpr int kExitUsage = 2;
 void say(const QString &line)
 {
     std::fprintf(stderr, "gatehouse: %s\n", line.toLocal8Bit().constData());
+}
+
+// The data directory and project the tools work on (the engine's defaults otherwise).
+EngineOptions optionsOf(const QCommandLineParser &parser)
+{
+    EngineOptions options;
+    options.dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : Engine::defaultDataDir();
+    options.projectFile = parser.value(QStringLiteral("project"));
+    return options;
 }
 
 // A one-line progress bar on a terminal; every tenth on a pipe.
@@ -84,68 +85,19 @@ int rebuild(const QCommandLineParser &parser)
         say(QStringLiteral("unknown projection '%1' (known: upsert)").arg(name));
         return kExitUsage;
     }
-    const QString dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : Engine::defaultDataDir();
-    if (!QDir(dataDir).exists(QStringLiteral("events.db"))) {
-        say(QStringLiteral("no event log in %1").arg(dataDir));
-        return 1;
-    }
-    DataDirLock lock(dataDir);
-    if (!lock.tryLock()) {
-        say(QStringLiteral("%1 is in use by a running engine (%2); rebuild through it instead: "
-                           "POST /admin/projections/%3/rebuild on the admin API").arg(dataDir, lock.errorString(), name));
-        return 1;
-    }
-    initEmbeddedResources();
-    QStringList problems;
-    const QString projectFile = parser.value(QStringLiteral("project"));
-    ProjectConfig project = projectFile.isEmpty() ? ProjectConfig::embeddedDefault() : ProjectConfig::fromFile(projectFile, &problems);
-    if (!problems.isEmpty()) {
-        say(QStringLiteral("project %1 is invalid: %2").arg(projectFile, problems.join(QStringLiteral("; "))));
-        return 1;
-    }
-    CollectionCatalog catalog;
-    catalog.replace(project);
-
-    EventStore store;
-    EventStore::Options so;
-    so.path = QDir(dataDir).filePath(QStringLiteral("events.db"));
-    if (!store.open(so)) {
-        say(store.errorString());
-        return 1;
-    }
-    ReadStore readStore;
-    QString error;
-    if (!readStore.open(QDir(dataDir).filePath(QStringLiteral("readmodel.db")), &error)) {
-        say(error);
-        return 1;
-    }
-    // Events an operator parked stay out of the rebuild, as in the running engine.
-    ConfigStore config;
-    if (!config.open(QDir(dataDir).filePath(QStringLiteral("config.db")), &error)) {
-        say(error);
-        return 1;
-    }
-    const ParkedEvents parked(&config);
-    UpsertProjection projection(&catalog);
     ProgressBar bar(QStringLiteral("rebuilding ") + name);
-    const bool ok = ProjectionRunner::rebuildOffline(projection, store, readStore,
-                                                     [&bar](qint64 done, qint64 total) { bar.update(done, total); }, &error,
-                                                     parked.positions(projection.name()));
+    QString error;
+    const std::optional<OfflineTools::RebuildResult> result =
+        OfflineTools::rebuild(optionsOf(parser), name, [&bar](qint64 done, qint64 total) { bar.update(done, total); }, &error);
     bar.finish();
-    if (!ok) {
-        say(QStringLiteral("rebuild of %1 failed: %2").arg(name, error));
+    if (!result) {
+        say(error);
         return 1;
     }
-    const qint64 events = store.headPosition();
     const double seconds = qMax<qint64>(1, bar.elapsedMs()) / 1000.0;
     say(QStringLiteral("rebuilt %1 from %2 events in %3 s (%4 events/s)")
-            .arg(name).arg(events).arg(seconds, 0, 'f', 2).arg(qint64(double(events) / seconds)));
+            .arg(name).arg(result->events).arg(seconds, 0, 'f', 2).arg(qint64(double(result->events) / seconds)));
     return 0;
-}
-
-QString dataDirOf(const QCommandLineParser &parser)
-{
-    return parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : Engine::defaultDataDir();
 }
 
 int exportConfig(const QCommandLineParser &parser)
@@ -155,28 +107,14 @@ int exportConfig(const QCommandLineParser &parser)
         say(QStringLiteral("--format is json or apisix, got '%1'").arg(format));
         return kExitUsage;
     }
-    const QString dataDir = dataDirOf(parser);
-    if (!QDir(dataDir).exists(QStringLiteral("config.db"))) {
-        say(QStringLiteral("no configuration in %1").arg(dataDir));
-        return 1;
-    }
-    ConfigStore store;
     QString error;
-    if (!store.open(QDir(dataDir).filePath(QStringLiteral("config.db")), &error)) {
+    const std::optional<QByteArray> out =
+        OfflineTools::exportConfig(optionsOf(parser), format, parser.value(QStringLiteral("engine-address")), &error);
+    if (!out) {
         say(error);
         return 1;
     }
-    ConfigExport::Resources resources;
-    for (const QString &kind : ResourceService::kinds()) {
-        QJsonArray items;
-        for (const auto &r : store.resources(kind))
-            items.append(QJsonDocument::fromJson(r.body).object());
-        resources.insert(kind, items);
-    }
-    const QByteArray out = format == QLatin1String("json")
-        ? ConfigExport::toJson(resources, store.configVersion())
-        : ConfigExport::toApisixYaml(resources, parser.value(QStringLiteral("engine-address")));
-    std::fwrite(out.constData(), 1, size_t(out.size()), stdout);
+    std::fwrite(out->constData(), 1, size_t(out->size()), stdout);
     return 0;
 }
 
@@ -198,35 +136,17 @@ int importConfig(const QCommandLineParser &parser)
         say(QStringLiteral("%1: %2").arg(file, error));
         return 1;
     }
-    const QString dataDir = dataDirOf(parser);
-    QDir().mkpath(dataDir);
-    DataDirLock lock(dataDir);
-    if (!lock.tryLock()) {
-        say(QStringLiteral("%1 is in use by a running engine; stop it first, or PUT the resources through its admin API").arg(dataDir));
-        return 1;
-    }
-    ConfigStore store;
-    if (!store.open(QDir(dataDir).filePath(QStringLiteral("config.db")), &error)) {
+    const EngineOptions options = optionsOf(parser);
+    const std::optional<qint64> version = OfflineTools::importConfig(options, *document, file, &error);
+    if (!version) {
         say(error);
-        return 1;
-    }
-    // The same validation and storage path as the admin API, on the same files.
-    Gateway gateway;
-    ResourceService service(&store, &gateway);
-    if (!service.load({}, &error)) {
-        say(error);
-        return 1;
-    }
-    const ResourceService::Result result = service.replaceAll(*document);
-    if (result.status >= 400) {
-        say(QStringLiteral("%1 was not imported:\n  %2").arg(file, result.errors.isEmpty() ? result.detail : result.errors.join(QStringLiteral("\n  "))));
         return 1;
     }
     QStringList counts;
     for (const QString &kind : ResourceService::kinds())
         counts.append(QStringLiteral("%1 %2").arg(document->value(kind).toArray().size()).arg(kind));
     counts.sort();
-    say(QStringLiteral("imported %1 into %2 (configuration version %3)").arg(counts.join(QStringLiteral(", ")), dataDir).arg(service.version()));
+    say(QStringLiteral("imported %1 into %2 (configuration version %3)").arg(counts.join(QStringLiteral(", ")), options.dataDir).arg(*version));
     return 0;
 }
 

@@ -1,15 +1,16 @@
 #include "localengineclient.h"
 
 #include "admin/adminapi.h"
-#include "engine.h"
+#include "assembly/engine.h"
 #include "functions/functionservice.h"
 #include "gateway/gateway.h"
-#include "gateway/resourceservice.h"
 #include "http/httprequest.h"
 #include "metrics/metricsregistry.h"
 #include "mqtt/mqttservice.h"
 #include "projections/projectionrunner.h"
 #include "projections/upsertprojection.h"
+#include "resources/resourceservice.h"
+#include "server/engineadminbackend.h"
 #include "store/eventstore.h"
 
 #include <QCoreApplication>
@@ -62,6 +63,7 @@ struct LocalEngineClient::Private
 {
     Engine *engine = nullptr;
     Options options;
+    std::unique_ptr<Server::EngineAdminBackend> adminBackend;
     std::unique_ptr<Admin::AdminApi> adminApi;
     QThread adminThread;
     QObject *adminWorker = nullptr;            // lives on adminThread
@@ -82,7 +84,8 @@ LocalEngineClient::LocalEngineClient(Engine *engine, const Options &options, QOb
     qRegisterMetaType<Gatehouse::Ui::EngineStatus>();
     d->engine = engine;
     d->options = options;
-    d->adminApi = std::make_unique<Admin::AdminApi>(engine);
+    d->adminBackend = std::make_unique<Server::EngineAdminBackend>(engine);
+    d->adminApi = std::make_unique<Admin::AdminApi>(d->adminBackend.get());
     d->adminThread.setObjectName(QStringLiteral("gui-admin"));
     d->adminWorker = new QObject;
     d->adminWorker->moveToThread(&d->adminThread);

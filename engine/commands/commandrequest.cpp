@@ -1,6 +1,6 @@
 #include "commandrequest.h"
 
-#include "gateway/apirequest.h"
+#include "api/apirequest.h"
 
 namespace Gatehouse {
 

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "api/apiresponse.h"
 #include "commandrequest.h"
-#include "gateway/apiresponse.h"
 
 #include <memory>
 

@@ -1,12 +1,10 @@
 // FunctionService: HTTP invocations (gateway upstream "function"), interval triggers and dead letters.
 
-#include "functionservice.h"
-
 #include "config/configstore.h"
 #include "functionhttp.h"
 #include "functionprojection.h"
+#include "functionservice.h"
 #include "functionservice_p.h"
-#include "gateway/route.h"
 #include "readmodel/readstore.h"
 #include "store/cloudevent.h"
 #include "store/eventstore.h"
@@ -76,9 +74,9 @@ void FunctionService::Private::startIntervals(const FunctionEntry &entry)
     });
 }
 
-void FunctionService::handleHttp(const Route &route, ApiRequest &&request, ApiResponder &&respond)
+void FunctionService::handleHttp(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond)
 {
-    const QString name = route.upstream.config.value(QLatin1String("function")).toString();
+    const QString name = upstream.config.value(QLatin1String("function")).toString();
     const std::shared_ptr<FunctionEntry> entry = d->entry(name);
     if (!entry) {
         respond(ApiResponse::problem(502, QStringLiteral("no function '%1' is deployed").arg(name), QStringLiteral("function-missing")));

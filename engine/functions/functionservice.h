@@ -1,8 +1,8 @@
 #pragma once
 
+#include "api/apirequest.h"
+#include "api/apiresponse.h"
 #include "commands/commanddecider.h"
-#include "gateway/apirequest.h"
-#include "gateway/apiresponse.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -18,7 +18,7 @@ class EventStore;
 class MetricsRegistry;
 class ProjectionRunner;
 class ReadStore;
-struct Route;
+struct RouteUpstream;
 
 // Serverless JavaScript functions: their definitions and versions (config.db, resource kinds
 // "functions" and "function_versions"), their dead letters (kind "dead_letters"), one
@@ -73,7 +73,7 @@ public:
 
     // The gateway's "function" upstream: {method, path, params, query, headers, body} in,
     // {status, headers, body} out (any other return value is a 200 JSON body).
-    void handleHttp(const Route &route, ApiRequest &&request, ApiResponder &&respond);
+    void handleHttp(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond);
 
     void decide(const QString &collection, const QString &command, const QJsonObject &spec, const QJsonValue &state,
                 const QJsonObject &input, Callback done) override;

@@ -1,5 +1,7 @@
 #include "scriptwatchdog.h"
 
+#include "base/steadyclock.h"
+
 #include <QJSEngine>
 
 #include <atomic>
@@ -20,12 +22,6 @@ namespace Gatehouse {
 
 namespace {
 std::atomic<qint64> g_residentKb{0};   // sampled every tick while engines exist
-
-qint64 nowMs()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 } // namespace
 
 struct ScriptWatchdog::Slot::Private
@@ -114,7 +110,7 @@ void ScriptWatchdog::run()
             d->wake.wait(lock, [this] { return !d->registered.empty(); });
         d->wake.wait_for(lock, std::chrono::milliseconds(kTickMs));
         // Slots are removed under d->mutex, so each one stays valid while it is checked here.
-        const qint64 now = nowMs();
+        const qint64 now = steadyNowMs();
         const qint64 resident = residentKb();
         g_residentKb.store(resident, std::memory_order_relaxed);
         for (Slot *slot : d->registered) {
@@ -155,7 +151,7 @@ void ScriptWatchdog::Slot::begin(int timeoutMs, qint64 memoryLimitKb)
     std::lock_guard lock(d->mutex);
     d->active = true;
     d->fired = Reason::None;
-    d->deadlineMs = nowMs() + timeoutMs;
+    d->deadlineMs = steadyNowMs() + timeoutMs;
     d->startKb = startKb;
     d->limitKb = memoryLimitKb;
 }

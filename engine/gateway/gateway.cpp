@@ -1,5 +1,6 @@
 #include "gateway.h"
 
+#include "base/steadyclock.h"
 #include "metrics/metricsregistry.h"
 #include "pluginstate.h"
 #include "resourceschemas.h"
@@ -15,19 +16,6 @@
 Q_LOGGING_CATEGORY(lcGateway, "gatehouse.gateway")
 
 namespace Gatehouse {
-
-namespace {
-qint64 steadyMs()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-double steadySeconds()
-{
-    using namespace std::chrono;
-    return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
-} // namespace
 
 struct Gateway::Exchange
 {
@@ -151,7 +139,7 @@ void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<voi
     };
     auto ex = std::make_shared<Exchange>();
     ex->config = config();
-    ex->startedAt = steadySeconds();
+    ex->startedAt = steadyNowSeconds();
     if (!ex->config->brokenGlobalRules().isEmpty()) {
         // A global rule runs for every request; without it nothing may pass.
         answer(misconfigured(*ex->config, nullptr));
@@ -188,7 +176,7 @@ void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<voi
     ex->ctx.request = &ex->request;
     ex->ctx.consumer = ex->request.consumer;
     ex->ctx.route = m.route;
-    ex->ctx.startedMs = steadyMs();
+    ex->ctx.startedMs = steadyNowMs();
     runAccess(std::move(ex), 0);
 }
 
@@ -240,9 +228,16 @@ void Gateway::callUpstream(std::shared_ptr<Exchange> ex) const
                                                    QStringLiteral("upstream-unavailable")));
         return;
     }
+    // enable_websocket belongs to the route, not to its upstream: checked here, so the
+    // connection that answers the upgrade needs only the upstream.
+    if (ex->request.connection && !ex->route->enableWebsocket && ex->route->upstream.type == QLatin1String("websocket")) {
+        finish(std::move(ex), ApiResponse::problem(403, QStringLiteral("route '%1' has enable_websocket false").arg(ex->route->id),
+                                                   QStringLiteral("websocket-disabled")));
+        return;
+    }
     ApiRequest request = ex->request;   // the handler consumes its copy; plugins keep the original
     std::function<void()> handedOver = std::move(ex->handedOver);
-    (*handler)(*ex->route, std::move(request), [this, ex](ApiResponse r) mutable { finish(std::move(ex), std::move(r)); });
+    (*handler)(ex->route->upstream, std::move(request), [this, ex](ApiResponse r) mutable { finish(std::move(ex), std::move(r)); });
     if (handedOver)
         handedOver();
 }
@@ -257,7 +252,7 @@ void Gateway::finish(std::shared_ptr<Exchange> ex, ApiResponse response) const
     if (m_metrics) {
         const QByteArray route = MetricsRegistry::label("route", ex->route->id);
         m_metrics->increment("gatehouse_http_requests_total", route + ",status=\"" + QByteArray::number(response.status) + '"');
-        m_metrics->observe("gatehouse_http_request_duration_seconds", route, steadySeconds() - ex->startedAt);
+        m_metrics->observe("gatehouse_http_request_duration_seconds", route, steadyNowSeconds() - ex->startedAt);
     }
     ApiResponder respond = std::move(ex->respond);
     std::function<void()> handedOver = std::move(ex->handedOver);   // answered without reaching the upstream

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "apirequest.h"
-#include "apiresponse.h"
+#include "api/apirequest.h"
+#include "api/apiresponse.h"
 #include "gatewayconfig.h"
 #include "route.h"
 
@@ -27,7 +27,8 @@ class ResourceSchemas;
 class Gateway final
 {
 public:
-    using UpstreamHandler = std::function<void(const Route &route, ApiRequest &&request, ApiResponder &&respond)>;
+    // A handler sees the upstream of the matched route; the route's id is request.routeId.
+    using UpstreamHandler = std::function<void(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond)>;
 
     explicit Gateway(MetricsRegistry *metrics = nullptr);
     ~Gateway();

@@ -1,10 +1,10 @@
 #include "gatewayconfig.h"
 
 #include "consumerindex.h"
-#include "httpupstreamspec.h"
 #include "pluginregistry.h"
 #include "pluginstate.h"
 #include "resourceschemas.h"
+#include "upstreams/http/httpupstreamspec.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>

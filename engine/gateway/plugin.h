@@ -1,7 +1,7 @@
 #pragma once
 
-#include "apirequest.h"
-#include "apiresponse.h"
+#include "api/apirequest.h"
+#include "api/apiresponse.h"
 
 #include <QJsonObject>
 #include <QStringList>

@@ -1,19 +1,13 @@
 #pragma once
 
+#include "api/routeupstream.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
 namespace Gatehouse {
-
-// Where a matched request goes. `type` is one of command, query, events, function, http.
-struct RouteUpstream
-{
-    QString type;
-    QString collection;     // command / query
-    QJsonObject config;     // the whole upstream object as given (function name, nodes, ...)
-};
 
 // An APISIX-shaped route: {"id","name","uri","methods","priority","hosts","status","plugins","upstream"}.
 struct Route

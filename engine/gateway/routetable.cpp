@@ -1,6 +1,6 @@
 #include "routetable.h"
 
-#include "apirequest.h"
+#include "api/apirequest.h"
 #include "routevars.h"
 
 #include <algorithm>

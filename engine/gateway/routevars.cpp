@@ -1,6 +1,6 @@
 #include "routevars.h"
 
-#include "apirequest.h"
+#include "api/apirequest.h"
 
 namespace Gatehouse {
 

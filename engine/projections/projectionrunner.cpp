@@ -1,5 +1,6 @@
 #include "projectionrunner.h"
 
+#include "base/steadyclock.h"
 #include "logreadahead.h"
 #include "positionwaiters.h"
 #include "projectionbatch.h"
@@ -15,20 +16,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <deque>
 
 Q_LOGGING_CATEGORY(lcProjections, "gatehouse.projections")
 
 namespace Gatehouse {
-
-namespace {
-qint64 steadyMs()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-} // namespace
 
 struct ProjectionRunner::Private
 {
@@ -177,7 +169,7 @@ struct ProjectionRunner::Private
                 storageRetryMs = 0;
                 error.clear();
             }
-            const qint64 now = steadyMs();
+            const qint64 now = steadyNowMs();
             samples.emplace_back(now, folded.load());
             while (samples.size() > 2 && samples.front().first < now - 3000)
                 samples.pop_front();
@@ -216,7 +208,7 @@ struct ProjectionRunner::Private
         if (earliest < 0)
             waitTimer->stop();
         else
-            waitTimer->start(int(qMax<qint64>(0, earliest - steadyMs())));
+            waitTimer->start(int(qMax<qint64>(0, earliest - steadyNowMs())));
     }
 };
 
@@ -311,7 +303,7 @@ void ProjectionRunner::start()
     QMetaObject::invokeMethod(this, [this] {
         d->waitTimer = new QTimer(this);
         d->waitTimer->setSingleShot(true);
-        connect(d->waitTimer, &QTimer::timeout, this, [this] { d->armWaitTimer(d->waiters.expire(steadyMs())); });
+        connect(d->waitTimer, &QTimer::timeout, this, [this] { d->armWaitTimer(d->waiters.expire(steadyNowMs())); });
         connect(d->store, &EventStore::eventsCommitted, this, [this](const RecordedEvents &events) { d->onCommitted(events); });
         d->setStatus(Status::CatchingUp);
         d->scheduleCatchUp();
@@ -416,7 +408,7 @@ ProjectionRunner::Stats ProjectionRunner::stats() const
         s.faultPosition = d->faultPosition;
         s.faultEventId = d->faultEventId;
         s.rebuildTarget = d->rebuildTarget;
-        if (d->samples.size() >= 2 && steadyMs() - d->samples.back().first < 2000) {
+        if (d->samples.size() >= 2 && steadyNowMs() - d->samples.back().first < 2000) {
             const auto &[t0, p0] = d->samples.front();
             const auto &[t1, p1] = d->samples.back();
             s.eventsPerSecond = t1 > t0 ? double(p1 - p0) * 1000.0 / double(t1 - t0) : 0;
@@ -452,7 +444,7 @@ void ProjectionRunner::whenReached(qint64 target, int timeoutMs, std::function<v
         return;
     }
     // Only a deadline earlier than the timer's needs the runner thread to re-arm it.
-    const bool arm = d->waiters.add(target, steadyMs() + timeoutMs, std::move(callback));
+    const bool arm = d->waiters.add(target, steadyNowMs() + timeoutMs, std::move(callback));
     // The position may have moved between the check and the insert.
     if (d->position >= target)
         d->notifyWaiters();

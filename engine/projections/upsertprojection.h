@@ -1,7 +1,7 @@
 #pragma once
 
+#include "base/qstringhash.h"
 #include "projection.h"
-#include "qstringhash.h"
 #include "readmodel/documentfold.h"
 
 #include <QObject>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "gateway/apirequest.h"
-#include "gateway/apiresponse.h"
+#include "api/apirequest.h"
+#include "api/apiresponse.h"
 
 #include <functional>
 

@@ -1,5 +1,6 @@
 #include "queryservice.h"
 
+#include "base/logposition.h"
 #include "config/collectioncatalog.h"
 #include "projections/projectionrunner.h"
 #include "queryworkerpool.h"
@@ -15,16 +16,6 @@
 namespace Gatehouse {
 
 namespace {
-bool parsePosition(const QString &text, qint64 *out)
-{
-    bool ok = false;
-    const qint64 v = text.trimmed().toLongLong(&ok);
-    if (!ok || v < 0)
-        return false;
-    *out = v;
-    return true;
-}
-
 ApiResponse badParameter(const QString &detail)
 {
     return ApiResponse::problem(400, detail, QStringLiteral("bad-parameter"));
@@ -70,11 +61,11 @@ QueryService::~QueryService() = default;
 void QueryService::setMaxWaitMs(int ms) { d->maxWaitMs = ms; }
 int QueryService::maxWaitMs() const { return d->maxWaitMs; }
 
-void QueryService::handle(const Route &route, ApiRequest &&request, ApiResponder &&respond)
+void QueryService::handle(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond)
 {
-    const std::optional<Collection> collection = d->catalog->collection(route.upstream.collection);
+    const std::optional<Collection> collection = d->catalog->collection(upstream.collection);
     if (!collection) {
-        respond(ApiResponse::problem(404, QStringLiteral("unknown collection '%1'").arg(route.upstream.collection),
+        respond(ApiResponse::problem(404, QStringLiteral("unknown collection '%1'").arg(upstream.collection),
                                      QStringLiteral("unknown-collection")));
         return;
     }
@@ -92,7 +83,7 @@ void QueryService::handle(const Route &route, ApiRequest &&request, ApiResponder
     QString minText = QString::fromUtf8(request.header("x-min-position"));
     if (minText.isEmpty())
         minText = request.queryItem(QStringLiteral("min_position"));
-    if (!minText.isEmpty() && !parsePosition(minText, &minPosition)) {
+    if (!minText.isEmpty() && !parseLogPosition(minText, &minPosition)) {
         respond(badParameter(QStringLiteral("X-Min-Position / min_position must be a position >= 0, got '%1'").arg(minText.left(64))));
         return;
     }
@@ -162,7 +153,7 @@ ApiResponse QueryService::Private::getOne(const Collection &collection, const QS
     for (const auto &[key, value] : request.queryItems()) {
         if (key == QLatin1String("at_position")) {
             qint64 at = 0;
-            if (!parsePosition(value, &at) || at < 1)
+            if (!parseLogPosition(value, &at) || at < 1)
                 return badParameter(QStringLiteral("at_position must be a position >= 1, got '%1'").arg(value.left(64)));
             return timeTravel(collection, id, at);
         }

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "gateway/apirequest.h"
-#include "gateway/apiresponse.h"
-#include "gateway/route.h"
+#include "api/apirequest.h"
+#include "api/apiresponse.h"
+#include "api/routeupstream.h"
 
 #include <memory>
 
@@ -35,7 +35,7 @@ public:
     void setMaxWaitMs(int ms);
     int maxWaitMs() const;
 
-    void handle(const Route &route, ApiRequest &&request, ApiResponder &&respond);
+    void handle(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond);
 
 private:
     struct Private;

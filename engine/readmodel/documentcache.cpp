@@ -1,6 +1,6 @@
 #include "documentcache.h"
 
-#include "qstringhash.h"
+#include "base/qstringhash.h"
 
 namespace Gatehouse {
 

@@ -1,5 +1,7 @@
 #include "sqlerrorlog.h"
 
+#include "base/steadyclock.h"
+
 #include <QLoggingCategory>
 
 #include <sqlite3.h>
@@ -32,8 +34,7 @@ QByteArray SqlErrorLog::excerpt(QByteArrayView sql, qsizetype max)
 
 QString SqlErrorLog::report(const char *where, int code, const QString &message, QByteArrayView sql)
 {
-    using namespace std::chrono;
-    return report(where, code, message, sql, duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+    return report(where, code, message, sql, steadyNowMs());
 }
 
 QString SqlErrorLog::report(const char *where, int code, const QString &message, QByteArrayView sql, qint64 nowMs)

@@ -1,5 +1,7 @@
 #include "sqlitereadpool.h"
 
+#include "base/steadyclock.h"
+
 #include <QLoggingCategory>
 
 #include <sqlite3.h>
@@ -15,16 +17,10 @@ namespace {
 // is kept to well under a millisecond while the clock costs nothing measurable.
 constexpr int kProgressInstructions = 1000;
 
-qint64 steadyNs()
-{
-    using namespace std::chrono;
-    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
 int onProgress(void *context)
 {
     auto *c = static_cast<SqliteReadPool::Connection *>(context);
-    if (c->deadlineNs == 0 || steadyNs() < c->deadlineNs)
+    if (c->deadlineNs == 0 || steadyNowNs() < c->deadlineNs)
         return 0;
     c->interrupted = true;
     return 1;   // SQLite stops the statement with SQLITE_INTERRUPT
@@ -116,7 +112,7 @@ SqliteReadPool::Lease SqliteReadPool::acquire(int budgetMs)
         sqlite3_progress_handler(c->db.handle(), kProgressInstructions, &onProgress, c.get());
     }
     c->interrupted = false;
-    c->deadlineNs = budgetMs > 0 ? steadyNs() + qint64(budgetMs) * 1000000 : 0;
+    c->deadlineNs = budgetMs > 0 ? steadyNowNs() + qint64(budgetMs) * 1000000 : 0;
     Lease lease(this, std::move(c));
     lease.m_budgetMs = qMax(0, budgetMs);
     return lease;

@@ -1,15 +1,14 @@
 #include "adminapi.h"
 
+#include "api/apirequest.h"
+#include "base/constanttime.h"
 #include "config/strictjson.h"
-#include "engine.h"
-#include "gateway/apirequest.h"
-#include "gateway/configexport.h"
-#include "gateway/plugins/constanttime.h"
-#include "gateway/resourceservice.h"
 #include "gateway/routetable.h"
 #include "http/httprequest.h"
 #include "http/httpresponder.h"
 #include "metrics/metricsregistry.h"
+#include "resources/configexport.h"
+#include "resources/resourceservice.h"
 #include "store/eventstore.h"
 
 #include <QJsonArray>
@@ -66,7 +65,7 @@ bool parseObject(const Http::HttpRequest &request, QJsonObject *out, Http::HttpR
 
 } // namespace Reply
 
-AdminApi::AdminApi(Engine *engine)
+AdminApi::AdminApi(const AdminBackend *engine)
     : m_engine(engine)
 {
 }

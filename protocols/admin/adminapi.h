@@ -1,14 +1,11 @@
 #pragma once
 
+#include "adminbackend.h"
 #include "http/httphandler.h"
 #include "http/httpresponse.h"
 
 #include <QJsonObject>
 #include <QString>
-
-namespace Gatehouse {
-class Engine;
-}
 
 namespace Gatehouse::Http {
 struct HttpRequest;
@@ -23,7 +20,7 @@ namespace Gatehouse::Admin {
 class AdminApi final
 {
 public:
-    explicit AdminApi(Engine *engine);
+    explicit AdminApi(const AdminBackend *engine);   // not owned; outlives the AdminApi
     Http::HttpHandler handler() const;
     // One request answered synchronously, as the listener would: for in-process clients (the
     // GUI). Safe on any thread but the GUI's (some operations wait for the engine's threads).
@@ -44,7 +41,7 @@ private:
     Http::HttpResponse importConfig(const Http::HttpRequest &request) const;   // PUT /admin/config: replace every resource
     Http::HttpResponse deadLetters(const Http::HttpRequest &request, const QStringList &segments) const;
 
-    Engine *m_engine;
+    const AdminBackend *m_engine;
 };
 
 // Small helpers shared by the admin handlers.

@@ -2,8 +2,6 @@
 // /admin/dead-letters[/{id}[/replay]].
 
 #include "adminapi.h"
-
-#include "engine.h"
 #include "functions/functionservice.h"
 #include "http/httprequest.h"
 

@@ -7,8 +7,6 @@
 //   DELETE /admin/projections/{name}/parked/{position}
 
 #include "adminapi.h"
-
-#include "engine.h"
 #include "http/httprequest.h"
 #include "projections/projectionrunner.h"
 
@@ -78,7 +76,11 @@ Http::HttpResponse AdminApi::projections(const Http::HttpRequest &request, const
             items.append(statsToJson(*r));
         return Reply::list(items);
     }
-    ProjectionRunner *runner = m_engine->projection(name);
+    ProjectionRunner *runner = nullptr;
+    for (ProjectionRunner *r : m_engine->projections()) {
+        if (r->name() == name && !runner)
+            runner = r;
+    }
     if (!runner)
         return Reply::problem(404, QStringLiteral("no projection '%1'").arg(name));
     if (action.isEmpty()) {

@@ -1,14 +1,12 @@
 // The admin API's resource handlers: gateway resources, plugins, collections.
 
 #include "adminapi.h"
-
 #include "config/collectioncatalog.h"
-#include "engine.h"
 #include "gateway/pluginregistry.h"
 #include "gateway/resourceschemas.h"
-#include "gateway/resourceservice.h"
 #include "http/httprequest.h"
 #include "readmodel/readstore.h"
+#include "resources/resourceservice.h"
 
 #include <QJsonArray>
 

@@ -32,9 +32,9 @@ HttpExchange::HttpExchange(HttpResponder responder, std::shared_ptr<ConnectionUp
 {
 }
 
-void HttpExchange::serve(const Route &route, ApiRequest &&request, ApiResponder &&respond)
+void HttpExchange::serve(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond)
 {
-    m_upstream->serve(route, std::move(request), shared_from_this(), std::move(respond));
+    m_upstream->serve(upstream, std::move(request), shared_from_this(), std::move(respond));
 }
 
 void HttpExchange::continueWith(int status, Continuation continuation)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gateway/apirequest.h"
+#include "api/apirequest.h"
 #include "httphandler.h"
 #include "httpresponder.h"
 #include "httpresponse.h"
@@ -25,7 +25,7 @@ class ConnectionUpstream
 {
 public:
     virtual ~ConnectionUpstream() = default;
-    virtual void serve(const Route &route, ApiRequest &&request, const std::shared_ptr<HttpExchange> &exchange,
+    virtual void serve(const RouteUpstream &upstream, ApiRequest &&request, const std::shared_ptr<HttpExchange> &exchange,
                        ApiResponder &&respond) = 0;
 };
 
@@ -47,7 +47,7 @@ public:
     const QList<std::pair<QByteArray, QByteArray>> &sentHeaders() const { return m_sentHeaders; }
     const QByteArray &sentQuery() const { return m_sentQuery; }
 
-    void serve(const Route &route, ApiRequest &&request, ApiResponder &&respond) override;
+    void serve(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond) override;
     void continueWith(int status, Continuation continuation);
     // The gateway's final answer: continued or sent.
     void answer(HttpResponse response);

@@ -1,5 +1,6 @@
 #include "mqttcommandingress.h"
 
+#include "api/apirequest.h"
 #include "config/strictjson.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"

@@ -1,6 +1,6 @@
 #include "mqttservice.h"
 
-#include "engine.h"
+#include "assembly/engine.h"
 #include "managedbroker.h"
 #include "metrics/metricsregistry.h"
 #include "mqttbridge.h"

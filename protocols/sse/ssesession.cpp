@@ -1,8 +1,8 @@
 #include "ssesession.h"
 
-#include "eventsubscription.h"
-#include "livefeed.h"
-#include "livelogging.h"
+#include "live/eventsubscription.h"
+#include "live/livefeed.h"
+#include "live/livelogging.h"
 #include "store/recordedevent.h"
 
 namespace Gatehouse::Live {

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "eventfilter.h"
 #include "http/httpstream.h"
-#include "liveoptions.h"
+#include "live/eventfilter.h"
+#include "live/liveoptions.h"
 
 #include <QObject>
 #include <QTimer>

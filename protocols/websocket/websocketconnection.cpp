@@ -1,6 +1,6 @@
 #include "websocketconnection.h"
 
-#include "sse/livelogging.h"
+#include "live/livelogging.h"
 
 #include <QStringDecoder>
 #include <QTcpSocket>

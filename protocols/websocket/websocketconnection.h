@@ -1,6 +1,6 @@
 #pragma once
 
-#include "sse/liveoptions.h"
+#include "live/liveoptions.h"
 #include "websocketframe.h"
 
 #include <QObject>

@@ -1,6 +1,6 @@
 #include "websockethandshake.h"
 
-#include "gateway/apirequest.h"
+#include "api/apirequest.h"
 #include "http/httpresponse.h"
 
 #include <QCryptographicHash>

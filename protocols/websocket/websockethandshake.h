@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gateway/apiresponse.h"
+#include "api/apiresponse.h"
 
 #include <QByteArray>
 

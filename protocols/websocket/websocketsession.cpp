@@ -4,9 +4,9 @@
 #include "config/strictjson.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"
+#include "live/eventsubscription.h"
+#include "live/livefeed.h"
 #include "readmodel/readstore.h"
-#include "sse/eventsubscription.h"
-#include "sse/livefeed.h"
 #include "store/eventstore.h"
 #include "websocketconnection.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "live/liveoptions.h"
 #include "readmodel/storeddocument.h"
-#include "sse/liveoptions.h"
 
 #include <QHash>
 #include <QJsonObject>

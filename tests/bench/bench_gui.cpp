@@ -6,7 +6,7 @@
 // main window offscreen on the Events page (the page that takes every event); "baseline" runs
 // the same engine, load and client without a window. Prints one JSON line.
 
-#include "engine.h"
+#include "assembly/engine.h"
 #include "localengineclient.h"
 #include "mainwindow.h"
 #include "store/eventstore.h"

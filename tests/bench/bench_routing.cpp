@@ -4,7 +4,7 @@
 // zero-padded ("c00042") so requests to either table have the same length: the comparison is
 // about the number of routes, not about hashing and comparing longer path segments.
 
-#include "gateway/apirequest.h"
+#include "api/apirequest.h"
 #include "gateway/route.h"
 #include "gateway/routetable.h"
 

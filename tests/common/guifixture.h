@@ -3,9 +3,9 @@
 // A real engine in a temporary data directory, its gateway and admin listeners on 127.0.0.1
 // (port 0), and the console's LocalEngineClient on top: what every GUI test starts from.
 
-#include "admin/listeners.h"
-#include "engine.h"
+#include "assembly/engine.h"
 #include "localengineclient.h"
+#include "server/listeners.h"
 
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -45,7 +45,7 @@ public:
             qWarning("engine: %s", qPrintable(engine.errorString()));
             return false;
         }
-        listeners = std::make_unique<Admin::Listeners>();
+        listeners = std::make_unique<Server::Listeners>();
         QString error;
         if (!listeners->start(&engine, {QHostAddress::LocalHost, 0}, {QHostAddress::LocalHost, 0}, Http::HttpLimits{}, &error)) {
             qWarning("listeners: %s", qPrintable(error));
@@ -74,7 +74,7 @@ public:
 
     QTemporaryDir dir;
     Engine engine;
-    std::unique_ptr<Admin::Listeners> listeners;
+    std::unique_ptr<Server::Listeners> listeners;
     std::unique_ptr<Ui::LocalEngineClient> client;
 };
 

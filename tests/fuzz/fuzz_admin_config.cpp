@@ -7,15 +7,13 @@
 //    stored resource names (and a stored `plugins` is an object);
 //  - an accepted configuration exports (JSON and APISIX YAML) and imports back unchanged.
 
-#include "fuzzsupport.h"
-
 #include "config/configstore.h"
-#include "gateway/configexport.h"
+#include "config/strictjson.h"
+#include "fuzzsupport.h"
 #include "gateway/gateway.h"
 #include "gateway/gatewayconfig.h"
-#include "gateway/resourceservice.h"
-
-#include "config/strictjson.h"
+#include "resources/configexport.h"
+#include "resources/resourceservice.h"
 
 #include <QCoreApplication>
 #include <QDir>

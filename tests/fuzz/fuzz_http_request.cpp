@@ -8,16 +8,15 @@
 //  - every answer is a valid status whose serialisation reads back, with the engine's own
 //    upstream response parser, as exactly that status and body (no response splitting).
 
+#include "api/apirequest.h"
 #include "fuzzsupport.h"
-
-#include "gateway/apirequest.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"
-#include "gateway/httpupstreamresponseparser.h"
 #include "gateway/routetable.h"
 #include "http/httprequestparser.h"
 #include "http/httpresponse.h"
 #include "http/httpwire.h"
+#include "upstreams/http/httpupstreamresponseparser.h"
 #include "websocket/websockethandshake.h"
 
 #include <QCoreApplication>
@@ -73,13 +72,18 @@ Gateway *gateway()
         QStringList errors;
         if (!g->apply(resources, &errors))
             Fuzz::fail(__FILE__, __LINE__, "apply", errors.join(QLatin1Char('\n')));
+        // The plugins of each route, by id: a handler sees only the upstream and request.routeId.
+        QHash<QString, QJsonObject> pluginsOf;
+        for (const QJsonValue &r : std::as_const(routes))
+            pluginsOf.insert(r[QLatin1String("id")].toString(), r[QLatin1String("plugins")].toObject());
         for (const char *type : {"command", "query", "events", "function", "http", "websocket", "sse"}) {
-            g->setUpstreamHandler(QString::fromLatin1(type), [](const Route &route, ApiRequest &&request, ApiResponder &&respond) {
+            g->setUpstreamHandler(QString::fromLatin1(type), [pluginsOf](const RouteUpstream &, ApiRequest &&request, ApiResponder &&respond) {
+                const QJsonObject plugins = pluginsOf.value(request.routeId);
                 for (const QString &name : kAuthPlugins)
-                    FUZZ_CHECK(!route.plugins.contains(name) || !request.consumer.isEmpty(),
-                               QStringLiteral("route %1 reached its upstream past %2 without a consumer").arg(route.id, name));
+                    FUZZ_CHECK(!plugins.contains(name) || !request.consumer.isEmpty(),
+                               QStringLiteral("route %1 reached its upstream past %2 without a consumer").arg(request.routeId, name));
                 ApiResponse answer = ApiResponse::json(200, QByteArrayLiteral("{\"ok\":true}"));
-                answer.setHeader(QByteArrayLiteral("x-route"), route.id.toUtf8());
+                answer.setHeader(QByteArrayLiteral("x-route"), request.routeId.toUtf8());
                 if (request.hasHeader("x-echo"))
                     answer.setHeader(QByteArrayLiteral("x-echo"), request.header("x-echo"));
                 respond(std::move(answer));

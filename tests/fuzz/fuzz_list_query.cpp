@@ -8,10 +8,9 @@
 //    first page on visits every matching document exactly once (keyset paging stays exact);
 //  - a cursor the store handed out is accepted by the same query again.
 
-#include "fuzzsupport.h"
-
+#include "api/apirequest.h"
 #include "config/collection.h"
-#include "gateway/apirequest.h"
+#include "fuzzsupport.h"
 #include "readmodel/listquery.h"
 #include "readmodel/readstore.h"
 

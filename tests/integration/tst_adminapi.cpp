@@ -3,14 +3,13 @@
 // what an operator or a client sees: status codes, problem bodies, the stored resources, the
 // configuration version, and the gateway's behaviour right after a change (no restart).
 #include "admin/adminapi.h"
-#include "admin/listeners.h"
-#include "engine.h"
+#include "assembly/engine.h"
 #include "config/configstore.h"
 #include "config/jsonschema.h"
 #include "gateway/pluginregistry.h"
 #include "projections/projectionrunner.h"
+#include "server/listeners.h"
 #include "store/eventstore.h"
-
 #include "testhttpclient.h"
 #include "testhttprequest.h"
 
@@ -200,7 +199,7 @@ private:
 
     QTemporaryDir m_dir;
     Engine m_engine;
-    Admin::Listeners m_listeners;
+    Server::Listeners m_listeners;
     quint16 m_port = 0;
     quint16 m_adminPort = 0;
     QJsonObject m_productsGet;   // the default route as first stored
@@ -213,7 +212,7 @@ void tst_AdminApi::startEngine()
     options.durability = EventStore::Durability::Normal;
     options.adminKey = QString::fromLatin1(kAdminKey);
     QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
-    Admin::Listeners::Endpoint any;
+    Server::Listeners::Endpoint any;
     any.address = QHostAddress::LocalHost;
     any.port = 0;
     QString error;

@@ -2,10 +2,9 @@
 // on a temporary data directory behind the real gateway and admin listeners on 127.0.0.1,
 // driven by a small blocking HTTP/1.1 client. Every test asserts what a client sees (status,
 // headers, body) and what ends up in the event log.
-#include "admin/listeners.h"
-#include "engine.h"
+#include "assembly/engine.h"
+#include "server/listeners.h"
 #include "store/eventstore.h"
-
 #include "testhttprequest.h"
 
 #include <QDateTime>
@@ -123,7 +122,7 @@ private:
 
     QTemporaryDir m_dir;
     Engine m_engine;
-    Admin::Listeners m_listeners;
+    Server::Listeners m_listeners;
     quint16 m_port = 0;
     quint16 m_adminPort = 0;
 };
@@ -163,7 +162,7 @@ void tst_CommandApi::initTestCase()
     QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
     QVERIFY(m_engine.isRunning());
 
-    Admin::Listeners::Endpoint any;
+    Server::Listeners::Endpoint any;
     any.address = QHostAddress::LocalHost;
     any.port = 0;
     QString error;
@@ -731,7 +730,7 @@ void tst_CommandApi::bodyOverTheLimit()
 {
     Http::HttpLimits limits;
     limits.maxBodyBytes = 1024;
-    Admin::Listeners small;
+    Server::Listeners small;
     QString error;
     QVERIFY2(small.start(&m_engine, {}, {}, limits, &error), qPrintable(error));
     const quint16 port = small.gatewayEndpoint().port;

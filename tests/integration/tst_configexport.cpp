@@ -3,12 +3,11 @@
 // written (minus timestamps), internal upstreams point APISIX at the engine, and the real binary
 // moves a configuration from one data directory to another, refusing while an engine runs there
 // and refusing invalid files with every error listed.
-#include "gateway/configexport.h"
+#include "engineprocess.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/resourceschemas.h"
 #include "gateway/route.h"
-
-#include "engineprocess.h"
+#include "resources/configexport.h"
 #include "testhttpclient.h"
 
 #include <QJsonArray>

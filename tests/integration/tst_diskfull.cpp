@@ -7,15 +7,14 @@
 // The namespace must be entered before any thread exists (mount namespaces are per thread),
 // hence the own main(). As root it is a plain unshare(CLONE_NEWNS); otherwise an unprivileged
 // user namespace is tried. Where neither is allowed the tests skip and say why.
-#include "engine.h"
+#include "assembly/engine.h"
+#include "http/httplimits.h"
 #include "projections/projectionrunner.h"
 #include "readmodel/readstore.h"
+#include "server/listeners.h"
 #include "store/cloudevent.h"
 #include "store/eventstore.h"
 #include "testhttpclient.h"
-
-#include "admin/listeners.h"
-#include "http/httplimits.h"
 
 #include <QDir>
 #include <QFile>
@@ -140,7 +139,7 @@ QByteArray productJson(const QString &id, int descriptionBytes)
 struct RunningEngine
 {
     Engine engine;
-    Admin::Listeners listeners;
+    Server::Listeners listeners;
     quint16 port = 0;
     quint16 adminPort = 0;
 
@@ -154,7 +153,7 @@ struct RunningEngine
             *error = engine.errorString();
             return false;
         }
-        const Admin::Listeners::Endpoint any;   // 127.0.0.1, any port
+        const Server::Listeners::Endpoint any;   // 127.0.0.1, any port
         if (!listeners.start(&engine, any, any, Http::HttpLimits{}, error))
             return false;
         port = listeners.gatewayEndpoint().port;

@@ -3,11 +3,10 @@
 // client sees: admin status codes and bodies, documents served by the query API, events in the
 // log, dead letters, and HTTP answers of function routes. The whole class runs once per
 // isolation mode ("process", the default, and "thread"): every definition it deploys gets it.
-#include "admin/listeners.h"
-#include "engine.h"
+#include "assembly/engine.h"
 #include "readmodel/readstore.h"
+#include "server/listeners.h"
 #include "store/eventstore.h"
-
 #include "testhttpclient.h"
 
 #include <QFile>
@@ -113,7 +112,7 @@ private:
     QTemporaryDir m_dir;
     QString m_projectFile;
     Engine m_engine;
-    Admin::Listeners m_listeners;
+    Server::Listeners m_listeners;
     quint16 m_port = 0;
     quint16 m_adminPort = 0;
 };
@@ -155,7 +154,7 @@ void tst_Functions::startEngine()
     options.projectFile = m_projectFile;
     options.functionWorker = QStringLiteral(GATEHOUSE_BINARY);   // this test's own executable is no worker
     QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
-    Admin::Listeners::Endpoint any;
+    Server::Listeners::Endpoint any;
     QString error;
     QVERIFY2(m_listeners.start(&m_engine, any, any, Http::HttpLimits{}, &error), qPrintable(error));
     m_port = m_listeners.gatewayEndpoint().port;

@@ -4,13 +4,12 @@
 // let the schema see a different value from the read side. Now every door parses strictly,
 // answers 400 with a problem document, appends nothing, and stores only the engine's own
 // serialisation of what it validated.
-#include "testhttpclient.h"
-
-#include "admin/listeners.h"
+#include "assembly/engine.h"
 #include "config/strictjson.h"
-#include "engine.h"
 #include "projections/projectionrunner.h"
+#include "server/listeners.h"
 #include "store/eventstore.h"
+#include "testhttpclient.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -46,7 +45,7 @@ private:
 
     QTemporaryDir m_dir;
     Engine m_engine;
-    Admin::Listeners m_listeners;
+    Server::Listeners m_listeners;
     std::unique_ptr<TestHttpClient> m_client;
     std::unique_ptr<TestHttpClient> m_admin;
 };
@@ -58,7 +57,7 @@ void tst_HostileInput::initTestCase()
     options.dataDir = m_dir.path();
     options.durability = EventStore::Durability::Normal;
     QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
-    Admin::Listeners::Endpoint any;
+    Server::Listeners::Endpoint any;
     any.address = QHostAddress::LocalHost;
     any.port = 0;
     QString error;

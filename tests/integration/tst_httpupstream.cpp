@@ -4,15 +4,15 @@
 // answered, the status, the headers and body that arrived on either side, how many
 // connections the nodes saw, and the node health the gateway reports.
 #include "gateway/gateway.h"
-#include "gateway/httpupstream.h"
 #include "gateway/plugins/breakerstate.h"
-#include "gateway/httpupstreamspec.h"
 #include "gateway/route.h"
 #include "http/gatewayhttphandler.h"
 #include "http/httprequest.h"
 #include "http/httpresponder.h"
 #include "http/httpserver.h"
 #include "testhttpclient.h"
+#include "upstreams/http/httpupstream.h"
+#include "upstreams/http/httpupstreamspec.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -221,8 +221,8 @@ class Proxy
 public:
     Proxy()
     {
-        gateway.setUpstreamHandler(QStringLiteral("http"), [this](const Route &route, ApiRequest &&request, ApiResponder &&respond) {
-            upstream.handle(route, std::move(request), std::move(respond));
+        gateway.setUpstreamHandler(QStringLiteral("http"), [this](const RouteUpstream &target, ApiRequest &&request, ApiResponder &&respond) {
+            upstream.handle(target, std::move(request), std::move(respond));
         });
     }
     bool route(const QJsonObject &upstreamJson, QStringList *errors = nullptr)
@@ -234,7 +234,13 @@ public:
         m_routes = {Route::fromJson(json, errors)};
         return gateway.setRoutes(m_routes, errors);
     }
-    const QList<Route> &routes() const { return m_routes; }
+    QList<std::pair<QString, RouteUpstream>> routes() const
+    {
+        QList<std::pair<QString, RouteUpstream>> out;
+        for (const Route &r : m_routes)
+            out.append({r.id, r.upstream});
+        return out;
+    }
 
     // Sends through the gateway from this thread and waits (spinning its event loop).
     Answer call(const QByteArray &method, const QByteArray &target, const QByteArray &body = {}, const Headers &extra = {})

@@ -2,8 +2,8 @@
 // Paho MQTT 5 clients: commands in with request/response, events out from the outbox, retained
 // read-model state, the status topic and its last will, a broker outage under a stream of
 // commands, and the managed broker's life cycle and failures.
+#include "assembly/engine.h"
 #include "commands/commandservice.h"
-#include "engine.h"
 #include "mosquittofixture.h"
 #include "mqtttestclient.h"
 #include "mqtt/managedbroker.h"

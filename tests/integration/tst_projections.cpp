@@ -6,18 +6,17 @@
 // `gatehouse rebuild` command rebuilds the same read model (and refuses while an engine
 // runs). Read models are compared with a fold of the log computed here, field for field,
 // _meta included.
-#include "engineprocess.h"
-#include "testhttpclient.h"
-
-#include "admin/listeners.h"
+#include "api/apirequest.h"
+#include "assembly/engine.h"
 #include "config/collectioncatalog.h"
-#include "engine.h"
-#include "gateway/apirequest.h"
+#include "engineprocess.h"
 #include "projections/projectionrunner.h"
 #include "projections/upsertprojection.h"
 #include "readmodel/listquery.h"
 #include "readmodel/readstore.h"
+#include "server/listeners.h"
 #include "store/eventstore.h"
+#include "testhttpclient.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -258,7 +257,7 @@ public:
 
     QTemporaryDir dir;
     Engine engine;
-    Admin::Listeners listeners;
+    Server::Listeners listeners;
     std::unique_ptr<TestHttpClient> client;
 };
 

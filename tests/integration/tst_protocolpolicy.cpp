@@ -3,12 +3,12 @@
 // limit-count), and a refused one gets the same status and problem document on each. Real
 // sockets: the gateway listener on 127.0.0.1, Qt's QWebSocket client, Paho MQTT 5 clients
 // against a real Mosquitto.
-#include "admin/listeners.h"
-#include "engine.h"
-#include "gateway/resourceservice.h"
+#include "assembly/engine.h"
 #include "mosquittofixture.h"
 #include "mqtt/mqttservice.h"
 #include "mqtttestclient.h"
+#include "resources/resourceservice.h"
+#include "server/listeners.h"
 #include "store/eventstore.h"
 #include "testhttpclient.h"
 
@@ -98,7 +98,7 @@ private:
     MosquittoFixture m_broker;
     QTemporaryDir m_dir;
     Engine m_engine;
-    Admin::Listeners m_listeners;
+    Server::Listeners m_listeners;
     Mqtt::MqttService m_mqtt;
     std::unique_ptr<MqttTestClient> m_mqttClient;
     quint16 m_port = 0;
@@ -115,7 +115,7 @@ void tst_ProtocolPolicy::initTestCase()
     options.dataDir = m_dir.path();
     options.durability = EventStore::Durability::Normal;
     QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
-    Admin::Listeners::Endpoint any;
+    Server::Listeners::Endpoint any;
     QVERIFY2(m_listeners.start(&m_engine, any, any, Http::HttpLimits{}, &error), qPrintable(error));
     m_port = m_listeners.gatewayEndpoint().port;
 

@@ -10,15 +10,14 @@
 // cursor, is a 400 while other clients are served), a time budget per read statement (504),
 // read failures that are 5xx problems and never an empty 200, and credentials in the query
 // string that authenticate without reaching the query, /events and list upstreams.
-#include "testhttpclient.h"
-
-#include "admin/listeners.h"
-#include "engine.h"
-#include "gateway/resourceservice.h"
+#include "assembly/engine.h"
 #include "projections/projectionrunner.h"
 #include "readmodel/listquery.h"
+#include "resources/resourceservice.h"
+#include "server/listeners.h"
 #include "sql/sqliteconnection.h"
 #include "store/eventstore.h"
+#include "testhttpclient.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -203,7 +202,7 @@ private:
 
     QTemporaryDir m_dir;
     Engine m_engine;
-    Admin::Listeners m_listeners;
+    Server::Listeners m_listeners;
     quint16 m_port = 0;
     std::unique_ptr<TestHttpClient> m_client;
     QList<QJsonObject> m_listSet;   // the documents listFilterSortPage works on
@@ -478,7 +477,7 @@ void tst_QueryApi::minPositionNeverReachedIs504()
     options.durability = EventStore::Durability::Normal;
     options.queryWaitMs = 300;
     QVERIFY2(engine.start(options), qPrintable(engine.errorString()));
-    Admin::Listeners listeners;
+    Server::Listeners listeners;
     QString error;
     QVERIFY2(listeners.start(&engine, {}, {}, Http::HttpLimits{}, &error), qPrintable(error));
     TestHttpClient client(u"127.0.0.1"_s, listeners.gatewayEndpoint().port);
@@ -1176,7 +1175,7 @@ struct SlowEngine
 {
     QTemporaryDir dir;
     Engine engine;
-    Admin::Listeners listeners;
+    Server::Listeners listeners;
     std::unique_ptr<TestHttpClient> client;
 
     bool start()

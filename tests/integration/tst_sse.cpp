@@ -4,10 +4,10 @@
 // CloudEvent payloads, heartbeats, the end of the stream) against the event log. An
 // authenticated stream is read with the key in the query string, as a browser's EventSource
 // must.
-#include "admin/listeners.h"
-#include "engine.h"
-#include "gateway/resourceservice.h"
-#include "sse/liveoptions.h"
+#include "assembly/engine.h"
+#include "live/liveoptions.h"
+#include "resources/resourceservice.h"
+#include "server/listeners.h"
 #include "store/eventstore.h"
 #include "testhttpclient.h"
 
@@ -196,7 +196,7 @@ private:
 
     QTemporaryDir m_dir;
     Engine m_engine;
-    Admin::Listeners m_listeners;
+    Server::Listeners m_listeners;
     quint16 m_port = 0;
     quint16 m_adminPort = 0;
     int m_nextId = 0;
@@ -214,7 +214,7 @@ void tst_Sse::initTestCase()
     live.pageSize = 7;                 // many catch-up pages, interleaved with live batches
     live.maxQueueBytes = 64 * 1024;    // a small queue for the slow-client test
     m_listeners.setLiveOptions(live);
-    Admin::Listeners::Endpoint any;
+    Server::Listeners::Endpoint any;
     QString error;
     QVERIFY2(m_listeners.start(&m_engine, any, any, Http::HttpLimits{}, &error), qPrintable(error));
     m_port = m_listeners.gatewayEndpoint().port;

@@ -3,11 +3,11 @@
 // QWebSocket client (an independent RFC 6455 implementation); the protocol-violation and
 // slow-consumer tests use a raw socket so they can break the rules or stop reading. Every test
 // asserts what a client sees: messages, close codes, HTTP answers to bad handshakes.
-#include "admin/listeners.h"
-#include "engine.h"
-#include "gateway/resourceservice.h"
+#include "assembly/engine.h"
+#include "live/liveoptions.h"
 #include "readmodel/readstore.h"
-#include "sse/liveoptions.h"
+#include "resources/resourceservice.h"
+#include "server/listeners.h"
 #include "store/eventstore.h"
 #include "testhttpclient.h"
 
@@ -233,7 +233,7 @@ private:
 
     QTemporaryDir m_dir;
     Engine m_engine;
-    Admin::Listeners m_listeners;
+    Server::Listeners m_listeners;
     quint16 m_port = 0;
     quint16 m_adminPort = 0;
 };
@@ -251,7 +251,7 @@ void tst_WebSocket::initTestCase()
     live.maxMessageBytes = kMaxMessage;
     live.closeTimeoutMs = 60000;       // let the slow consumer drain to the close frame
     m_listeners.setLiveOptions(live);
-    Admin::Listeners::Endpoint any;
+    Server::Listeners::Endpoint any;
     QString error;
     QVERIFY2(m_listeners.start(&m_engine, any, any, Http::HttpLimits{}, &error), qPrintable(error));
     m_port = m_listeners.gatewayEndpoint().port;

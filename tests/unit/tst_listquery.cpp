@@ -6,8 +6,8 @@
 // under test. The hostile cases check the bounds: caps on sort keys, filters and sizes (the
 // request that once froze the gateway: 500 and 2,000 sort keys with a forged cursor), signed
 // cursors, a time budget per statement, and failures that never read as empty pages.
+#include "api/apirequest.h"
 #include "config/projectconfig.h"
-#include "gateway/apirequest.h"
 #include "readmodel/cursorsigner.h"
 #include "readmodel/listquery.h"
 #include "readmodel/readstore.h"

@@ -63,7 +63,7 @@ public:
         // "events" stands for the engine's own upstreams, "http" for an external one.
         for (const QString &type : {QStringLiteral("events"), QStringLiteral("http")}) {
             gateway.setUpstreamHandler(type,
-                                       [this](const Gatehouse::Route &, Gatehouse::ApiRequest &&r, Gatehouse::ApiResponder &&respond) {
+                                       [this](const Gatehouse::RouteUpstream &, Gatehouse::ApiRequest &&r, Gatehouse::ApiResponder &&respond) {
                                            received.append(r);
                                            if (hold) {
                                                held.append(std::move(respond));

@@ -5,7 +5,7 @@
 #include "config/jsonschema.h"
 #include "gateway/gateway.h"
 #include "gateway/resourceschemas.h"
-#include "gateway/resourceservice.h"
+#include "resources/resourceservice.h"
 
 #include <QDir>
 #include <QJsonArray>

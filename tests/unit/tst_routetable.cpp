@@ -1,8 +1,8 @@
 // RouteTable: which route a request reaches (exact literal > :param > trailing *, with
 // backtracking; priority among routes of the same path; methods, HEAD, 405 and 404), and
 // Route::fromJson's validation of APISIX-shaped route objects.
+#include "api/apirequest.h"
 #include "gateway/route.h"
-#include "gateway/apirequest.h"
 #include "gateway/routetable.h"
 
 #include <QJsonArray>

@@ -3,11 +3,11 @@
 // break_response_*, and lets single probes through after a window that doubles on each
 // re-open, from min_breaker_sec up to max_breaker_sec.
 
+#include "base/steadyclock.h"
 #include "builtinplugins.h"
 #include "circuitbreaker.h"
 #include "gateway/pluginstate.h"
 #include "requestvariables.h"
-#include "steadyclock.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

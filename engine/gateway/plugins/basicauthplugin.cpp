@@ -1,8 +1,8 @@
 // basic-auth: the consumer is whoever owns the user name in `Authorization: Basic`, when the
 // password matches.
 
+#include "base/constanttime.h"
 #include "builtinplugins.h"
-#include "constanttime.h"
 #include "gateway/consumerindex.h"
 
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #include "circuitbreaker.h"
 
-#include "steadyclock.h"
+#include "base/steadyclock.h"
 
 #include <QDateTime>
 #include <QHash>

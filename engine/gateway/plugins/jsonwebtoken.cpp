@@ -1,7 +1,7 @@
 #include "jsonwebtoken.h"
 
+#include "base/constanttime.h"
 #include "config/strictjson.h"
-#include "constanttime.h"
 
 #include <QCryptographicHash>
 #include <QHash>

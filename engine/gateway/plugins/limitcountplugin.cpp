@@ -1,10 +1,10 @@
 // limit-count: at most `count` requests per `time_window` seconds per key, in fixed or
 // sliding windows. Every answer carries the quota; a rejection also says when to retry.
 
+#include "base/steadyclock.h"
 #include "builtinplugins.h"
 #include "gateway/pluginstate.h"
 #include "limitkey.h"
-#include "steadyclock.h"
 #include "windowcounter.h"
 
 #include <QJsonDocument>

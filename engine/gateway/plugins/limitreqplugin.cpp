@@ -2,11 +2,11 @@
 // `burst` of them) so the upstream sees the rate; with `nodelay` they pass at once; beyond the
 // burst they are rejected.
 
+#include "base/steadyclock.h"
 #include "builtinplugins.h"
 #include "gateway/pluginstate.h"
 #include "leakybucket.h"
 #include "limitkey.h"
-#include "steadyclock.h"
 
 #include <QJsonDocument>
 

@@ -3,11 +3,11 @@
 // Run under Xvfb by tests/gui/screenshots.sh. Starts a real engine in a temporary directory,
 // feeds it commands through the console's own client, then shows each page and grabs it.
 
-#include "admin/listeners.h"
-#include "engine.h"
+#include "assembly/engine.h"
 #include "localengineclient.h"
 #include "mainwindow.h"
 #include "pages/streamspage.h"
+#include "server/listeners.h"
 
 #include <QApplication>
 #include <QDir>
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "engine: %s\n", qPrintable(engine.errorString()));
         return 1;
     }
-    Admin::Listeners listeners;
+    Server::Listeners listeners;
     QString error;
     if (!listeners.start(&engine, {QHostAddress::LocalHost, 0}, {QHostAddress::LocalHost, 0}, Http::HttpLimits{}, &error)) {
         std::fprintf(stderr, "listeners: %s\n", qPrintable(error));

@@ -1,0 +1,301 @@
+#include "engineparts.h"
+
+#include "base/datadirlock.h"
+#include "commands/commandservice.h"
+#include "config/collectioncatalog.h"
+#include "config/configstore.h"
+#include "config/embeddedresources.h"
+#include "functions/functionservice.h"
+#include "gateway/defaultroutes.h"
+#include "gateway/gateway.h"
+#include "gateway/plugins/breakerstate.h"
+#include "metrics/metricsregistry.h"
+#include "projections/parkedevents.h"
+#include "projections/projectionrunner.h"
+#include "projections/upsertprojection.h"
+#include "queries/eventlogquery.h"
+#include "queries/queryservice.h"
+#include "readmodel/readstore.h"
+#include "resources/resourceservice.h"
+#include "upstreams/http/httpupstream.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QRandomGenerator>
+
+namespace Gatehouse {
+
+namespace {
+bool failed(QString *error, const QString &message)
+{
+    *error = message;
+    return false;
+}
+} // namespace
+
+EngineParts::EngineParts(EngineOptions engineOptions)
+    : options(std::move(engineOptions))
+{
+}
+
+EngineParts::~EngineParts()
+{
+    stop();
+}
+
+QString EngineParts::filePath(const QString &fileName) const
+{
+    return QDir(options.dataDir).filePath(fileName);
+}
+
+bool EngineParts::lockDataDirectory(QString *error)
+{
+    QDir dir(options.dataDir);
+    if (!dir.mkpath(QStringLiteral(".")))
+        return failed(error, QStringLiteral("cannot create the data directory %1").arg(options.dataDir));
+    QFile::setPermissions(dir.absolutePath(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    lock = std::make_unique<DataDirLock>(dir.absolutePath());
+    if (!lock->tryLock())
+        return failed(error, QStringLiteral("the data directory %1 is in use by another gatehouse process (%2)")
+                                 .arg(options.dataDir, lock->errorString()));
+    return true;
+}
+
+bool EngineParts::openConfig(QString *error)
+{
+    config = std::make_unique<ConfigStore>();
+    return config->open(filePath(QStringLiteral("config.db")), error);
+}
+
+bool EngineParts::resolveAdminKey(QString *)
+{
+    adminKeyGenerated = false;
+    if (!options.adminKey.isEmpty()) {
+        adminKey = options.adminKey;
+        return true;
+    }
+    adminKey = config->setting(QStringLiteral("admin_key"));
+    if (adminKey.isEmpty()) {
+        QByteArray bytes(24, Qt::Uninitialized);
+        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()), bytes.size() / 4);
+        adminKey = QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+        config->setSetting(QStringLiteral("admin_key"), adminKey);
+        adminKeyGenerated = true;
+    }
+    return true;
+}
+
+bool EngineParts::loadProject(QString *error)
+{
+    initEmbeddedResources();
+    QStringList problems;
+    project = options.projectFile.isEmpty() ? ProjectConfig::embeddedDefault() : ProjectConfig::fromFile(options.projectFile, &problems);
+    if (!problems.isEmpty())
+        return failed(error, QStringLiteral("project %1 is invalid:\n  %2").arg(options.projectFile, problems.join(QStringLiteral("\n  "))));
+    catalog = std::make_unique<CollectionCatalog>();
+    catalog->replace(project);
+    return true;
+}
+
+bool EngineParts::openEventStore(QString *error)
+{
+    store = std::make_unique<EventStore>();
+    EventStore::Options so;
+    so.path = filePath(QStringLiteral("events.db"));
+    so.durability = options.durability;
+    if (!store->open(so))
+        return failed(error, store->errorString());
+    return true;
+}
+
+bool EngineParts::openReadStore(QString *error)
+{
+    readStore = std::make_unique<ReadStore>();
+    if (!readStore->open(filePath(QStringLiteral("readmodel.db")), error))
+        return false;
+    readStore->setCacheBudget(options.readCacheBytes);
+    readStore->setQueryBudgetMs(options.queryTimeoutMs);
+    // Every declared collection has its table from the start, so reads of one that has no
+    // documents yet are plain empty answers.
+    auto tx = readStore->begin();
+    if (!tx)
+        return failed(error, readStore->errorString());
+    for (const Collection &c : project.collections()) {
+        if (!tx->ensureCollection(c.name, c.indexedFields))
+            return failed(error, tx->errorString());
+    }
+    if (!tx->commit())
+        return failed(error, tx->errorString());
+    return true;
+}
+
+bool EngineParts::startProjections(QString *)
+{
+    upsert = std::make_shared<UpsertProjection>(catalog.get());
+    upsertRunner = std::make_unique<ProjectionRunner>(upsert, store.get(), readStore.get());
+    parked = std::make_unique<ParkedEvents>(config.get());
+    upsertRunner->setParkedEvents(parked.get());
+    upsertRunner->start();
+    return true;
+}
+
+bool EngineParts::buildCommandsAndQueries(QString *)
+{
+    commands = std::make_unique<CommandService>(store.get(), catalog.get());
+    queryWorkers = std::make_unique<QueryWorkerPool>(options.queryThreads, options.queryQueue);
+    queries = std::make_unique<QueryService>(readStore.get(), store.get(), catalog.get(), upsertRunner.get(), queryWorkers.get());
+    queries->setMaxWaitMs(options.queryWaitMs);
+    ReadStore *budgetSource = readStore.get();
+    eventLog = std::make_unique<EventLogQuery>(store.get(), queryWorkers.get(), [budgetSource] { return budgetSource->queryBudgetMs(); });
+    return true;
+}
+
+bool EngineParts::buildGateway(QString *)
+{
+    metrics = std::make_unique<MetricsRegistry>();
+    gateway = std::make_unique<Gateway>(metrics.get());
+    CommandService *commandService = commands.get();
+    gateway->setUpstreamHandler(QStringLiteral("command"), [commandService](const RouteUpstream &upstream, ApiRequest &&req, ApiResponder &&respond) {
+        commandService->execute(CommandRequest::fromApiRequest(upstream.collection, req), std::move(respond));
+    });
+    QueryService *queryService = queries.get();
+    gateway->setUpstreamHandler(QStringLiteral("query"), [queryService](const RouteUpstream &upstream, ApiRequest &&req, ApiResponder &&respond) {
+        queryService->handle(upstream, std::move(req), std::move(respond));
+    });
+    EventLogQuery *log = eventLog.get();
+    gateway->setUpstreamHandler(QStringLiteral("events"), [log](const RouteUpstream &, ApiRequest &&req, ApiResponder &&respond) {
+        log->handle(std::move(req), std::move(respond));
+    });
+    httpUpstream = std::make_unique<HttpUpstream>();
+    HttpUpstream *proxy = httpUpstream.get();
+    gateway->setUpstreamHandler(QStringLiteral("http"), [proxy](const RouteUpstream &upstream, ApiRequest &&req, ApiResponder &&respond) {
+        proxy->handle(upstream, std::move(req), std::move(respond));
+    });
+    // WebSocket and SSE routes are served by the protocol connection the request came in on.
+    for (const QString &type : {QStringLiteral("websocket"), QStringLiteral("sse")}) {
+        gateway->setUpstreamHandler(type, [](const RouteUpstream &upstream, ApiRequest &&req, ApiResponder &&respond) {
+            if (const std::shared_ptr<ApiConnection> connection = req.connection)
+                connection->serve(upstream, std::move(req), std::move(respond));
+            else
+                respond(ApiResponse::problem(501, QStringLiteral("a %1 route needs a protocol that can keep the connection open")
+                                                      .arg(upstream.type), QStringLiteral("upstream-unavailable")));
+        });
+    }
+    return true;
+}
+
+bool EngineParts::startFunctions(QString *error)
+{
+    functions = std::make_unique<FunctionService>(config.get(), store.get(), readStore.get(), options.functionWorker);
+    if (!functions->start(error))
+        return false;
+    FunctionService *functionService = functions.get();
+    commands->setDecider(functionService);
+    functionService->registerMetrics(metrics.get());
+    gateway->setUpstreamHandler(QStringLiteral("function"), [functionService](const RouteUpstream &upstream, ApiRequest &&req, ApiResponder &&respond) {
+        functionService->handleHttp(upstream, std::move(req), std::move(respond));
+    });
+    return true;
+}
+
+bool EngineParts::registerMetrics(QString *)
+{
+    metrics->describe("gatehouse_events_appended_total", MetricsRegistry::Type::Counter, "Events in the log (the last position).");
+    metrics->describe("gatehouse_projection_position", MetricsRegistry::Type::Gauge, "Last event applied by each projection.");
+    metrics->describe("gatehouse_projection_lag_events", MetricsRegistry::Type::Gauge, "Events in the log not yet applied, by projection.");
+    metrics->describe("gatehouse_projection_lag_seconds", MetricsRegistry::Type::Gauge, "Age of the oldest event not yet applied, by projection.");
+    metrics->describe("gatehouse_config_version", MetricsRegistry::Type::Gauge, "Version of the gateway configuration.");
+    metrics->describe("gatehouse_breaker_state", MetricsRegistry::Type::Gauge, "api-breaker state by scope: 0 closed, 1 open, 2 half-open.");
+    metrics->describe("gatehouse_read_cache_hits_total", MetricsRegistry::Type::Counter, "Reads by id answered from the document cache.");
+    metrics->describe("gatehouse_read_cache_misses_total", MetricsRegistry::Type::Counter, "Reads by id that went to readmodel.db.");
+    metrics->describe("gatehouse_read_cache_bytes", MetricsRegistry::Type::Gauge, "Approximate bytes held by the document cache (its budget: --read-cache-mb).");
+    // Collected when /metrics is read; the parts that come and go are looked up then.
+    metrics->addCollector([this](MetricsRegistry &m) {
+        m.set("gatehouse_events_appended_total", {}, double(store->headPosition()));
+        const DocumentCache::Stats cache = readStore->cacheStats();
+        m.set("gatehouse_read_cache_hits_total", {}, double(cache.hits));
+        m.set("gatehouse_read_cache_misses_total", {}, double(cache.misses));
+        m.set("gatehouse_read_cache_bytes", {}, double(cache.bytes));
+        const auto s = upsertRunner->stats();
+        const QByteArray label = MetricsRegistry::label("projection", s.name);
+        m.set("gatehouse_projection_position", label, double(s.position));
+        m.set("gatehouse_projection_lag_events", label, double(s.lagEvents));
+        m.set("gatehouse_projection_lag_seconds", label, double(s.lagMs) / 1000.0);
+        if (resources)
+            m.set("gatehouse_config_version", {}, double(resources->version()));
+        if (gateway) {
+            for (const BreakerStatus &b : breakerStatuses(gateway->pluginState().get())) {
+                const double state = b.state == QLatin1String("open") ? 1 : b.state == QLatin1String("half_open") ? 2 : 0;
+                m.set("gatehouse_breaker_state", MetricsRegistry::label("scope", b.scope), state);
+            }
+        }
+        if (httpUpstream) {
+            for (const auto &n : httpUpstream->status())
+                m.set("gatehouse_upstream_node_healthy",
+                      MetricsRegistry::label("upstream", n.upstream) + ',' + MetricsRegistry::label("node", n.node), n.healthy ? 1 : 0);
+        }
+    });
+    return true;
+}
+
+bool EngineParts::loadResources(QString *error)
+{
+    // Routes live in config.db; the defaults (per collection, and the event log) are created
+    // once and are then ordinary routes, editable and deletable.
+    QJsonArray defaultRoutes;
+    for (const Collection &c : project.collections()) {
+        for (const Route &r : DefaultRoutes::forCollection(c.name))
+            defaultRoutes.append(r.toJson());
+    }
+    for (const Route &r : DefaultRoutes::system())
+        defaultRoutes.append(r.toJson());
+    return openResources({{QStringLiteral("routes"), defaultRoutes}}, error);
+}
+
+bool EngineParts::openResources(const QHash<QString, QJsonArray> &defaults, QString *error)
+{
+    if (!gateway)
+        gateway = std::make_unique<Gateway>();
+    resources = std::make_unique<ResourceService>(config.get(), gateway.get());
+    return resources->load(defaults, error);
+}
+
+void EngineParts::stop()
+{
+    // Functions first: they append (ctx.emit) while the store is still open.
+    if (functions)
+        functions->stop();
+    // Reverse order: nothing new reaches the store, the store commits what is queued, the
+    // projections finish the batch in hand (its checkpoint commits with it).
+    if (store)
+        store->close();
+    if (upsertRunner)
+        upsertRunner->stop();
+    // Queries still running answer through the gateway: let them finish before it goes.
+    if (queryWorkers)
+        queryWorkers->close();
+    resources.reset();
+    gateway.reset();
+    functions.reset();
+    httpUpstream.reset();   // answers proxied requests still in flight, joins its thread
+    eventLog.reset();
+    queries.reset();
+    queryWorkers.reset();
+    commands.reset();
+    upsertRunner.reset();
+    upsert.reset();
+    parked.reset();
+    metrics.reset();
+    if (readStore)
+        readStore->close();
+    readStore.reset();
+    store.reset();
+    catalog.reset();
+    if (config)
+        config->close();
+    config.reset();
+    lock.reset();
+}
+
+} // namespace Gatehouse

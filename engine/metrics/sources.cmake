@@ -1,2 +1,0 @@
-list(APPEND GATEHOUSE_ENGINE_SOURCES
-    metrics/metricsregistry.cpp metrics/metricsregistry.h)

@@ -1,0 +1,88 @@
+#pragma once
+
+#include "gateway/resourcelimits.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QMutex>
+#include <QObject>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace Gatehouse {
+
+class ConfigStore;
+class Gateway;
+class GatewayConfig;
+class ResourceSchemas;
+
+// The gateway's editable configuration (APISIX's routes, upstreams, consumers and global
+// rules): validated, persisted in config.db and applied to the gateway atomically on every
+// change, without a restart. The admin API and the GUI both go through this one service, so
+// they never disagree. Thread-safe; changes are serialised.
+//
+// A write is checked against its kind's schema (ResourceSchemas) and then as part of the
+// whole configuration it would make: it is refused (400, nothing stored) when the resource
+// cannot be applied or when it would leave another resource unable to be applied (deleting
+// an upstream a route uses). What was stored before and no longer applies (a config.db
+// from an older version, a plugin since removed) is loaded anyway and fails closed; get()
+// and list() show why in a "problems" member.
+class ResourceService final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ResourceService)
+
+public:
+    struct Result
+    {
+        int status = 200;           // 200, 201, 204, 400, 404, 409, 503
+        QJsonObject resource;       // the stored resource (with id, create_time, update_time)
+        QStringList errors;         // for 400: "<pointer>: <message>"
+        QString detail;
+    };
+
+    static const QStringList &kinds();   // routes, upstreams, consumers, global_rules
+
+    ResourceService(ConfigStore *store, Gateway *gateway, const ResourceLimits &limits = {}, QObject *parent = nullptr);
+    ~ResourceService() override;
+
+    // Loads config.db into the gateway, creating `defaults` (by kind) that were never created.
+    // Fails only when config.db cannot be read or written.
+    bool load(const QHash<QString, QJsonArray> &defaults, QString *error);
+
+    QJsonArray list(const QString &kind) const;
+    std::optional<QJsonObject> get(const QString &kind, const QString &id) const;
+    Result put(const QString &kind, const QString &id, QJsonObject body);
+    Result create(const QString &kind, QJsonObject body);          // POST: id generated when absent
+    Result patch(const QString &kind, const QString &id, const QJsonObject &mergePatch);
+    Result remove(const QString &kind, const QString &id);
+    qint64 version() const;
+
+    // Replaces the whole configuration with a configuration document ({"routes": [...],
+    // "upstreams": [...], "consumers": [...], "global_rules": [...]}, every section given):
+    // all or nothing. One version bump per kind.
+    Result replaceAll(const QJsonObject &document);
+
+    const ResourceSchemas &schemas() const { return *m_schemas; }
+
+Q_SIGNALS:
+    void changed(const QString &kind, const QString &id, qint64 version);
+
+private:
+    Result write(const QString &kind, const QString &id, std::optional<QJsonObject> body, bool mustExist);
+    QHash<QString, QJsonArray> candidate(const QString &kind, const QString &id, const std::optional<QJsonObject> &body) const;
+    QStringList newProblems(const GatewayConfig &next, const QString &kind, const QString &id) const;
+    QJsonObject withProblems(const GatewayConfig &config, const QString &kind, QJsonObject resource) const;
+    qsizetype countLimit(const QString &kind) const;
+
+    ConfigStore *m_store;
+    Gateway *m_gateway;
+    std::shared_ptr<const ResourceSchemas> m_schemas;
+    mutable QMutex m_mutex;
+    QHash<QString, QJsonArray> m_current;   // by kind, in creation order
+    qint64 m_version = 0;
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,124 @@
+#include "listeners.h"
+
+#include "admin/adminapi.h"
+#include "assembly/engine.h"
+#include "engineadminbackend.h"
+#include "http/gatewayhttphandler.h"
+#include "http/httpserver.h"
+#include "liveendpoints.h"
+
+namespace Gatehouse::Server {
+
+bool Listeners::Endpoint::parse(const QString &text, Endpoint *out)
+{
+    const auto colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon < 0)
+        return false;
+    QString host = text.left(colon);
+    bool ok = false;
+    const uint port = text.mid(colon + 1).toUInt(&ok);
+    if (!ok || port > 65535)
+        return false;
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    Endpoint e;
+    e.port = quint16(port);
+    if (host.isEmpty() || host == QLatin1String("localhost"))
+        e.address = QHostAddress::LocalHost;
+    else if (!e.address.setAddress(host))
+        return false;
+    *out = e;
+    return true;
+}
+
+QString Listeners::Endpoint::toString() const
+{
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+        ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+        : address.toString();
+    return host + QLatin1Char(':') + QString::number(port);
+}
+
+bool Listeners::Endpoint::isLoopback() const
+{
+    return address.isLoopback();
+}
+
+struct Listeners::Private
+{
+    std::unique_ptr<EngineAdminBackend> adminBackend;
+    std::unique_ptr<Admin::AdminApi> adminApi;
+    Live::LiveOptions liveOptions;
+    std::shared_ptr<Live::LiveEndpoints> live;   // /ws and /events/stream on the gateway port
+    std::unique_ptr<Http::HttpServer> gateway;
+    std::unique_ptr<Http::HttpServer> admin;
+};
+
+Listeners::Listeners()
+    : d(std::make_unique<Private>())
+{
+}
+
+Listeners::~Listeners()
+{
+    close();
+}
+
+bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &admin, const Http::HttpLimits &limits,
+                      QString *error)
+{
+    d->live = std::make_shared<Live::LiveEndpoints>(engine, d->liveOptions);
+    d->gateway = std::make_unique<Http::HttpServer>(Http::makeGatewayHandler(engine->gateway(), d->live), limits);
+    if (!d->gateway->listen(gateway.address, gateway.port)) {
+        *error = QStringLiteral("cannot listen on %1 (gateway): %2").arg(gateway.toString(), d->gateway->errorString());
+        close();
+        return false;
+    }
+    d->adminBackend = std::make_unique<EngineAdminBackend>(engine);
+    d->adminApi = std::make_unique<Admin::AdminApi>(d->adminBackend.get());
+    d->admin = std::make_unique<Http::HttpServer>(d->adminApi->handler(), limits);
+    if (!d->admin->listen(admin.address, admin.port)) {
+        *error = QStringLiteral("cannot listen on %1 (admin API): %2").arg(admin.toString(), d->admin->errorString());
+        close();
+        return false;
+    }
+    return true;
+}
+
+void Listeners::setLiveOptions(const Live::LiveOptions &options)
+{
+    d->liveOptions = options;
+}
+
+void Listeners::stopAccepting()
+{
+    if (d->gateway)
+        d->gateway->close();
+    if (d->live)
+        d->live->goingAway();
+    if (d->admin)
+        d->admin->close();
+}
+
+void Listeners::close()
+{
+    if (d->live)
+        d->live->shutdown();   // its clients live on the gateway's network thread: before it stops
+    d->gateway.reset();
+    d->live.reset();
+    d->admin.reset();
+    d->adminApi.reset();
+    d->adminBackend.reset();
+}
+
+Listeners::Endpoint Listeners::gatewayEndpoint() const
+{
+    return d->gateway ? Endpoint{d->gateway->serverAddress(), d->gateway->serverPort()} : Endpoint{};
+}
+
+Listeners::Endpoint Listeners::adminEndpoint() const
+{
+    return d->admin ? Endpoint{d->admin->serverAddress(), d->admin->serverPort()} : Endpoint{};
+}
+
+} // namespace Gatehouse::Server

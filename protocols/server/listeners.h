@@ -1,0 +1,50 @@
+#pragma once
+
+#include "http/httplimits.h"
+
+#include <QHostAddress>
+#include <QString>
+
+#include <memory>
+
+namespace Gatehouse {
+class Engine;
+}
+
+namespace Gatehouse::Live {
+struct LiveOptions;
+}
+
+namespace Gatehouse::Server {
+
+// The engine's network face: the gateway listener (HTTP, with WebSocket and SSE on the same
+// port) and the admin listener. Used the same way by the headless app and the GUI.
+class Listeners final
+{
+public:
+    struct Endpoint
+    {
+        QHostAddress address = QHostAddress::LocalHost;
+        quint16 port = 0;
+        static bool parse(const QString &text, Endpoint *out);   // "127.0.0.1:9080", "[::1]:9080", ":9080"
+        QString toString() const;
+        bool isLoopback() const;
+    };
+
+    Listeners();
+    ~Listeners();
+
+    void setLiveOptions(const Live::LiveOptions &options);   // WebSocket and SSE limits; before start()
+    bool start(Engine *engine, const Endpoint &gateway, const Endpoint &admin, const Http::HttpLimits &limits, QString *error);
+    void stopAccepting();
+    void close();
+
+    Endpoint gatewayEndpoint() const;   // the bound address (the real port when 0 was asked)
+    Endpoint adminEndpoint() const;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Gatehouse::Server

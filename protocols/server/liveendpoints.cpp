@@ -1,0 +1,213 @@
+#include "liveendpoints.h"
+
+#include "assembly/engine.h"
+#include "base/logposition.h"
+#include "http/httpstream.h"
+#include "live/livefeed.h"
+#include "live/livelogging.h"
+#include "sse/ssesession.h"
+#include "websocket/websockethandshake.h"
+#include "websocket/websocketsession.h"
+
+#include <QMutex>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QThread>
+
+#include <limits>
+
+namespace Gatehouse::Live {
+
+namespace {
+ApiResponse tooManyClients(int max)
+{
+    ApiResponse r = ApiResponse::problem(503, QStringLiteral("the server has its maximum of %1 live clients").arg(max),
+                                         QStringLiteral("too-many-clients"));
+    r.setHeader(QByteArrayLiteral("retry-after"), QByteArrayLiteral("5"));
+    return r;
+}
+} // namespace
+
+struct LiveEndpoints::Private
+{
+    Engine *engine;
+    LiveOptions options;
+    QMutex mutex;               // guards feed and closed
+    LiveFeed *feed = nullptr;   // lives on the network thread
+    bool closed = false;
+
+    // Runs work on the feed's thread and waits; false if there is no feed.
+    bool runOnFeed(const std::function<void(LiveFeed *)> &work, bool take)
+    {
+        LiveFeed *f = nullptr;
+        {
+            const QMutexLocker lock(&mutex);
+            f = take ? std::exchange(feed, nullptr) : feed;
+            closed = closed || take;
+        }
+        if (!f)
+            return false;
+        if (f->thread() == QThread::currentThread())
+            work(f);
+        else
+            QMetaObject::invokeMethod(f, [f, work] { work(f); }, Qt::BlockingQueuedConnection);
+        return true;
+    }
+};
+
+LiveEndpoints::LiveEndpoints(Engine *engine, const LiveOptions &options)
+    : d(std::make_unique<Private>())
+{
+    d->engine = engine;
+    d->options = options;
+    if (engine->metrics())
+        LiveFeed::describeMetrics(engine->metrics());
+}
+
+LiveEndpoints::~LiveEndpoints()
+{
+    if (d->feed)
+        qCWarning(lcLive) << "LiveEndpoints destroyed before shutdown(); its clients are leaked";
+}
+
+void LiveEndpoints::goingAway()
+{
+    d->runOnFeed([](LiveFeed *feed) { Q_EMIT feed->goingAway(); }, false);
+}
+
+void LiveEndpoints::shutdown()
+{
+    d->runOnFeed([](LiveFeed *feed) { delete feed; }, true);
+}
+
+LiveFeed *LiveEndpoints::feedOnCurrentThread()
+{
+    const QMutexLocker lock(&d->mutex);
+    if (d->closed)
+        return nullptr;
+    if (!d->feed)
+        d->feed = new LiveFeed(d->engine->eventStore(), d->engine->upsertProjection(), d->engine->metrics());
+    return d->feed->thread() == QThread::currentThread() ? d->feed : nullptr;
+}
+
+void LiveEndpoints::serve(const RouteUpstream &upstream, ApiRequest &&request, const std::shared_ptr<Http::HttpExchange> &exchange,
+                          ApiResponder &&respond)
+{
+    LiveFeed *feed = feedOnCurrentThread();
+    if (!feed) {
+        respond(ApiResponse::problem(503, QStringLiteral("live connections are not available (the server is stopping)"),
+                                     QStringLiteral("unavailable")));
+        return;
+    }
+    if (upstream.type == QLatin1String("websocket"))
+        serveWebSocket(feed, request, exchange, std::move(respond));
+    else
+        serveEventStream(feed, request, exchange, std::move(respond));
+}
+
+void LiveEndpoints::serveWebSocket(LiveFeed *feed, const ApiRequest &request,
+                                   const std::shared_ptr<Http::HttpExchange> &exchange, ApiResponder &&respond)
+{
+    // The route's enable_websocket was checked by the gateway.
+    ApiResponse answer = WebSocketHandshake::answer(request);
+    if (answer.status == 101 && feed->clientCount() >= d->options.maxConnections)
+        answer = tooManyClients(d->options.maxConnections);
+    if (answer.status != 101) {
+        respond(std::move(answer));
+        return;
+    }
+    WebSocketSession::Services services;
+    services.store = d->engine->eventStore();
+    services.gateway = d->engine->gateway();
+    services.readStore = d->engine->readStore();
+    services.catalog = d->engine->collections();
+    // Command ops are requests from this client as the upgrade showed it, credentials included
+    // even where the /ws route's auth plugins hid them from this upstream.
+    WebSocketSession::Identity identity = WebSocketSession::Identity::of(request, exchange->sentHeaders(), exchange->sentQuery());
+    const LiveOptions options = d->options;
+    QPointer<LiveFeed> guard(feed);
+    exchange->continueWith(101, [guard, services, identity = std::move(identity), options](const Http::HttpResponse &head,
+                                                                                          const Http::HttpResponder &responder) {
+        const QByteArray headBytes = WebSocketHandshake::encodeHead(head);
+        // Runs on the network thread once the answers to earlier pipelined requests are out.
+        responder.takeOver([=](QTcpSocket *socket, const QByteArray &, const QByteArray &rest) {
+            if (!guard) {
+                socket->abort();
+                socket->deleteLater();
+                return;
+            }
+            socket->write(headBytes);
+            new WebSocketSession(socket, rest, services, identity, options, guard.data());
+        });
+        if (responder.isValid())   // not taken over: the answer came back on another thread
+            responder.respond(Http::HttpResponse::problem(500, QStringLiteral("Internal Server Error"),
+                                                          QStringLiteral("the upgrade could not be completed")));
+    });
+    respond(std::move(answer));
+}
+
+void LiveEndpoints::serveEventStream(LiveFeed *feed, const ApiRequest &request,
+                                     const std::shared_ptr<Http::HttpExchange> &exchange, ApiResponder &&respond)
+{
+    const EventStore *store = d->engine->eventStore();
+    qint64 from = store->headPosition() + 1;   // default: live
+    EventFilter filter;
+    if (QString error; !request.checkQuery(&error)) {
+        respond(ApiResponse::problem(400, error, QStringLiteral("bad-parameter")));
+        return;
+    }
+    for (const auto &[key, value] : request.queryItems()) {
+        if (key == QLatin1String("from")) {
+            if (!parseLogPosition(value, &from)) {
+                respond(ApiResponse::problem(400, QStringLiteral("from must be a position >= 0, got '%1'").arg(value),
+                                             QStringLiteral("bad-parameter")));
+                return;
+            }
+        } else if (key == QLatin1String("type")) {
+            filter.type = value;
+        } else if (key == QLatin1String("subject")) {
+            filter.subject = value;
+        } else {
+            respond(ApiResponse::problem(400, QStringLiteral("unknown parameter '%1' (known: from, type, subject)").arg(key),
+                                         QStringLiteral("bad-parameter")));
+            return;
+        }
+    }
+    // Last-Event-ID (an EventSource reconnecting) resumes after that event and wins over from=.
+    if (request.hasHeader("last-event-id")) {
+        qint64 last = 0;
+        const QString text = QString::fromLatin1(request.header("last-event-id"));
+        if (!parseLogPosition(text, &last) || last == std::numeric_limits<qint64>::max()) {
+            respond(ApiResponse::problem(400, QStringLiteral("Last-Event-ID must be an event position, got '%1'").arg(text),
+                                         QStringLiteral("bad-parameter")));
+            return;
+        }
+        from = last + 1;
+    }
+    if (feed->clientCount() >= d->options.maxConnections) {
+        respond(tooManyClients(d->options.maxConnections));
+        return;
+    }
+    ApiResponse head;
+    head.status = 200;
+    head.setHeader(QByteArrayLiteral("content-type"), QByteArrayLiteral("text/event-stream; charset=utf-8"));
+    head.setHeader(QByteArrayLiteral("cache-control"), QByteArrayLiteral("no-cache"));
+    head.setHeader(QByteArrayLiteral("x-accel-buffering"), QByteArrayLiteral("no"));   // proxies: do not buffer
+    if (request.method == "HEAD") {
+        respond(std::move(head));
+        return;
+    }
+    QPointer<LiveFeed> guard(feed);
+    const LiveOptions options = d->options;
+    exchange->continueWith(200, [guard, store, filter, from, options](const Http::HttpResponse &responseHead,
+                                                                     const Http::HttpResponder &responder) {
+        const Http::HttpStream stream = responder.beginStream(responseHead);
+        if (guard && guard->thread() == QThread::currentThread())
+            new SseSession(stream, store, filter, from, options, guard.data());
+        else
+            stream.close();
+    });
+    respond(std::move(head));
+}
+
+} // namespace Gatehouse::Live
