@@ -5,13 +5,14 @@
 #include "assembly/engine.h"
 #include "commands/commandservice.h"
 #include "mosquittofixture.h"
-#include "mqtttestclient.h"
 #include "mqtt/managedbroker.h"
 #include "mqtt/mqttbridge.h"
 #include "mqtt/mqttservice.h"
 #include "mqtt/mqtttopics.h"
+#include "mqtttestclient.h"
 #include "projections/projectionrunner.h"
 #include "readmodel/readstore.h"
+#include "server/engineviews.h"
 #include "store/eventstore.h"
 
 #include <QJsonArray>
@@ -94,7 +95,7 @@ void tst_Mqtt::initTestCase()
     m_options.outboxWindow = 16;
     m_options.outboxPageSize = 5;
     m_options.retainedWindow = 2;
-    QVERIFY2(m_service.start(&m_engine, m_options, &error), qPrintable(error));
+    QVERIFY2(m_service.start(Server::mqttEngineSide(m_engine), m_options, &error), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(status().connected, kWaitMs);
 }
 
@@ -417,7 +418,7 @@ void tst_Mqtt::statusAndLastWill()
     QCOMPARE(QJsonDocument::fromJson(checkpoint.readAll()).object().value(u"position"_s).toInteger(), head);
 
     QString error;
-    QVERIFY2(m_service.start(&m_engine, m_options, &error), qPrintable(error));
+    QVERIFY2(m_service.start(Server::mqttEngineSide(m_engine), m_options, &error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(watcher.payloadsOn(u"gatehouse/status"_s).value(4), u"online"_s, kWaitMs);
     QCOMPARE(status().outboxPosition, head);
     QCOMPARE(status().eventsPublished, 0u);
@@ -500,7 +501,7 @@ void tst_Mqtt::backlogFromTheLog()
     const qint64 head = m_engine.eventStore()->headPosition();
 
     QString error;
-    QVERIFY2(m_service.start(&m_engine, m_options, &error), qPrintable(error));
+    QVERIFY2(m_service.start(Server::mqttEngineSide(m_engine), m_options, &error), qPrintable(error));
     const auto backlog = [&subscriber] {
         QSet<QString> subjects;
         for (const Received &r : subscriber.messages()) {
@@ -597,7 +598,7 @@ void tst_Mqtt::managedBrokerFailures()
         MqttOptions options;
         options.listenPort = m_broker.port();
         MqttService service;
-        QVERIFY(!service.start(&m_engine, options, &error));
+        QVERIFY(!service.start(Server::mqttEngineSide(m_engine), options, &error));
         QVERIFY2(error.startsWith(u"MQTT is off"_s), qPrintable(error));
         QVERIFY(!service.isRunning());
         QVERIFY(!service.status().enabled);

@@ -8,6 +8,7 @@
 #include "mqtt/mqttservice.h"
 #include "mqtttestclient.h"
 #include "resources/resourceservice.h"
+#include "server/engineviews.h"
 #include "server/listeners.h"
 #include "store/eventstore.h"
 #include "testhttpclient.h"
@@ -122,7 +123,7 @@ void tst_ProtocolPolicy::initTestCase()
     Mqtt::MqttOptions mqtt;
     mqtt.broker = Mqtt::MqttOptions::Broker::External;
     mqtt.brokerUrl = m_broker.url();
-    QVERIFY2(m_mqtt.start(&m_engine, mqtt, &error), qPrintable(error));
+    QVERIFY2(m_mqtt.start(Server::mqttEngineSide(m_engine), mqtt, &error), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(m_mqtt.status().connected, kWaitMs);
     m_mqttClient = std::make_unique<MqttTestClient>(m_broker.url(), u"tst-policy"_s);
     QVERIFY(m_mqttClient->connect());
