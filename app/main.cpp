@@ -5,6 +5,7 @@
 #include "assembly/engine.h"
 #include "functions/functionworkerprocess.h"
 #include "mqtt/mqttservice.h"
+#include "server/engineviews.h"
 #include "server/listeners.h"
 #include "shutdownsignals.h"
 #include "toolcommands.h"
@@ -182,7 +183,7 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
     say(QStringLiteral("gateway listening on http://%1").arg(listeners.gatewayEndpoint().toString()));
     say(QStringLiteral("admin API listening on http://%1").arg(listeners.adminEndpoint().toString()));
     // MQTT is optional: when it cannot start, say why and keep serving HTTP.
-    if (!mqtt.start(&engine, options.mqtt, &error))
+    if (!mqtt.start(Server::mqttEngineSide(engine), options.mqtt, &error))
         say(error);
     else if (mqtt.isRunning())
         say(QStringLiteral("MQTT broker %1%2").arg(mqtt.brokerUrl(), mqtt.managedBroker() ? QStringLiteral(" (managed mosquitto)") : QString()));

@@ -10,7 +10,7 @@
 #include "projections/projectionrunner.h"
 #include "projections/upsertprojection.h"
 #include "resources/resourceservice.h"
-#include "server/engineadminbackend.h"
+#include "server/engineviews.h"
 #include "store/eventstore.h"
 
 #include <QCoreApplication>

@@ -25,8 +25,9 @@ public:
     virtual void serve(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond) = 0;
 };
 
-// A protocol-neutral request as the gateway sees it. Protocol adapters (HTTP, later
-// WebSocket and MQTT) fill it in; the route match adds `routeId` and `params`.
+// A protocol-neutral request as the gateway sees it. Protocol adapters (HTTP, and the WebSocket
+// `command` op and MQTT commands as POSTs to the command routes) fill it in; the route match adds
+// `routeId` and `params`.
 struct ApiRequest
 {
     QByteArray method;                                   // upper case: "GET", "POST"
@@ -36,12 +37,13 @@ struct ApiRequest
     QByteArray body;
     QString remoteAddress;
     quint16 remotePort = 0;
+    QString protocol;                                    // "websocket", "mqtt"; empty: HTTP
     std::shared_ptr<ApiConnection> connection;           // set by adapters that can serve websocket/sse routes
 
     // Set by the gateway.
     QString routeId;
     QHash<QString, QString> params;                      // ":id" -> value, "*" -> rest of the path
-    QString consumer;                                    // authenticated consumer, if any
+    QString consumer;                                    // authenticated consumer, if any (see Gateway::handle)
 
     QByteArray header(QByteArrayView lowerCaseName) const;
     bool hasHeader(QByteArrayView lowerCaseName) const;

@@ -21,7 +21,9 @@ CommandRequest CommandRequest::fromApiRequest(const QString &collection, const A
     if (c.correlationId.isEmpty())
         c.correlationId = QString::fromUtf8(request.header("x-request-id"));
     c.user = request.consumer;
-    c.origin = QStringLiteral("http ") + request.remoteAddress;
+    c.origin = request.protocol.isEmpty() ? QStringLiteral("http") : request.protocol;
+    if (!request.remoteAddress.isEmpty())
+        c.origin += QLatin1Char(' ') + request.remoteAddress;
     return c;
 }
 

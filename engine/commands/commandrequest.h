@@ -19,7 +19,7 @@ struct CommandRequest
     QString idempotencyKey;
     QString correlationId;
     QString user;               // authenticated consumer
-    QString origin;             // "http 127.0.0.1:5555", "mqtt", ...
+    QString origin;             // "http 127.0.0.1", "websocket 127.0.0.1", "mqtt <session>"
 
     // The route's params decide the command: /api/{c} create, /{id} update, /{id}/{name}.
     static CommandRequest fromApiRequest(const QString &collection, const ApiRequest &request);

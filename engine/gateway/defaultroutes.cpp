@@ -1,5 +1,7 @@
 #include "defaultroutes.h"
 
+#include <QUrl>
+
 namespace Gatehouse::DefaultRoutes {
 
 namespace {
@@ -35,6 +37,17 @@ QList<Route> system()
     return {make(QStringLiteral("events"), QStringLiteral("/events"), QStringLiteral("GET"), QStringLiteral("events")),
             make(QStringLiteral("events-stream"), QStringLiteral("/events/stream"), QStringLiteral("GET"), QStringLiteral("sse")),
             ws};
+}
+
+QByteArray commandPath(const QString &collection, const QString &id, const QString &command)
+{
+    QByteArray path = "/api/" + QUrl::toPercentEncoding(collection);
+    if (command == QLatin1String("create"))
+        return path;
+    path += '/' + QUrl::toPercentEncoding(id);
+    if (command != QLatin1String("update"))
+        path += '/' + QUrl::toPercentEncoding(command);
+    return path;
 }
 
 } // namespace Gatehouse::DefaultRoutes

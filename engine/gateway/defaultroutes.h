@@ -11,6 +11,10 @@ namespace Gatehouse {
 namespace DefaultRoutes {
 QList<Route> forCollection(const QString &collection);
 QList<Route> system();
+// The path of the default route a command goes to, for protocols that name commands rather
+// than paths (WebSocket, MQTT): create -> /api/{collection}, update -> /api/{collection}/{id},
+// any other -> /api/{collection}/{id}/{command}; each segment percent-encoded.
+QByteArray commandPath(const QString &collection, const QString &id, const QString &command);
 }
 
 } // namespace Gatehouse

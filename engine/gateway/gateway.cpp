@@ -24,6 +24,7 @@ struct Gateway::Exchange
     const GatewayConfig::Chain *chain = nullptr;
     ApiRequest request;
     ApiResponder respond;
+    std::function<void()> handedOver;   // see handle()
     RequestContext ctx;
     size_t entered = 0;         // plugins whose access phase let the request through
     double startedAt = 0;
@@ -125,12 +126,23 @@ std::shared_ptr<const GatewayConfig> Gateway::config() const
 
 void Gateway::handle(ApiRequest request, ApiResponder respond) const
 {
+    handle(std::move(request), std::move(respond), {});
+}
+
+void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<void()> handedOver) const
+{
+    // Answered before any plugin ran: handed over once the answer is out.
+    const auto answer = [&respond, &handedOver](ApiResponse r) {
+        respond(std::move(r));
+        if (handedOver)
+            handedOver();
+    };
     auto ex = std::make_shared<Exchange>();
     ex->config = config();
     ex->startedAt = steadyNowSeconds();
     if (!ex->config->brokenGlobalRules().isEmpty()) {
         // A global rule runs for every request; without it nothing may pass.
-        respond(misconfigured(*ex->config, nullptr));
+        answer(misconfigured(*ex->config, nullptr));
         return;
     }
     RouteTable::Match m = ex->config->routeTable().match(request);
@@ -147,11 +159,11 @@ void Gateway::handle(ApiRequest request, ApiResponder respond) const
         }
         if (m_metrics)
             m_metrics->increment("gatehouse_http_requests_total", "route=\"\",status=\"" + QByteArray::number(r.status) + '"');
-        respond(std::move(r));
+        answer(std::move(r));
         return;
     }
     if (!m.route->problems.isEmpty()) {
-        respond(misconfigured(*ex->config, m.route));
+        answer(misconfigured(*ex->config, m.route));
         return;
     }
     ex->route = m.route;
@@ -160,7 +172,9 @@ void Gateway::handle(ApiRequest request, ApiResponder respond) const
     ex->request.routeId = m.route->id;
     ex->request.params = std::move(m.params);
     ex->respond = std::move(respond);
+    ex->handedOver = std::move(handedOver);
     ex->ctx.request = &ex->request;
+    ex->ctx.consumer = ex->request.consumer;
     ex->ctx.route = m.route;
     ex->ctx.startedMs = steadyNowMs();
     runAccess(std::move(ex), 0);
@@ -222,7 +236,10 @@ void Gateway::callUpstream(std::shared_ptr<Exchange> ex) const
         return;
     }
     ApiRequest request = ex->request;   // the handler consumes its copy; plugins keep the original
+    std::function<void()> handedOver = std::move(ex->handedOver);
     (*handler)(ex->route->upstream, std::move(request), [this, ex](ApiResponse r) mutable { finish(std::move(ex), std::move(r)); });
+    if (handedOver)
+        handedOver();
 }
 
 void Gateway::finish(std::shared_ptr<Exchange> ex, ApiResponse response) const
@@ -238,7 +255,10 @@ void Gateway::finish(std::shared_ptr<Exchange> ex, ApiResponse response) const
         m_metrics->observe("gatehouse_http_request_duration_seconds", route, steadyNowSeconds() - ex->startedAt);
     }
     ApiResponder respond = std::move(ex->respond);
+    std::function<void()> handedOver = std::move(ex->handedOver);   // answered without reaching the upstream
     respond(std::move(response));
+    if (handedOver)
+        handedOver();
 }
 
 } // namespace Gatehouse

@@ -60,7 +60,14 @@ public:
     // Convenience for tests and tools: routes only, no plugins.
     bool setRoutes(const QList<Route> &routes, QStringList *errors = nullptr);
 
+    // A request's `consumer` may be preset by a protocol whose connection was authenticated
+    // earlier (a WebSocket upgrade); the route's auth plugins replace it when they run.
     void handle(ApiRequest request, ApiResponder respond) const;
+    // As above; `handedOver` is called once, on this thread, right after the upstream handler
+    // has returned, or when the request is answered without reaching it. For callers that must
+    // keep the order in which their requests reach the upstream (MQTT sessions): a plugin may
+    // delay a request, so handle() returning says nothing about where it is.
+    void handle(ApiRequest request, ApiResponder respond, std::function<void()> handedOver) const;
 
 private:
     struct Exchange;

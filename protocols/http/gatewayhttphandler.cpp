@@ -24,9 +24,11 @@ ApiRequest toApiRequest(const HttpRequest &http)
 }
 } // namespace
 
-HttpExchange::HttpExchange(HttpResponder responder, std::shared_ptr<ConnectionUpstream> upstream)
+HttpExchange::HttpExchange(HttpResponder responder, std::shared_ptr<ConnectionUpstream> upstream, const ApiRequest &sent)
     : m_responder(std::move(responder))
     , m_upstream(std::move(upstream))
+    , m_sentHeaders(sent.headers)
+    , m_sentQuery(sent.query)
 {
 }
 
@@ -55,7 +57,7 @@ HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstr
         ApiRequest api = toApiRequest(request);
         std::shared_ptr<HttpExchange> exchange;
         if (connectionUpstream && (request.method == "GET" || request.method == "HEAD")) {
-            exchange = std::make_shared<HttpExchange>(responder, connectionUpstream);
+            exchange = std::make_shared<HttpExchange>(responder, connectionUpstream, api);
             api.connection = exchange;
         }
         gateway->handle(std::move(api), [responder, exchange](ApiResponse response) {

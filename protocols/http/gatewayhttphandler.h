@@ -39,7 +39,13 @@ class HttpExchange final : public ApiConnection, public std::enable_shared_from_
 public:
     using Continuation = std::function<void(const HttpResponse &head, const HttpResponder &responder)>;
 
-    HttpExchange(HttpResponder responder, std::shared_ptr<ConnectionUpstream> upstream);
+    // `sent`: the request as the client sent it (the gateway's plugins may change their copy).
+    HttpExchange(HttpResponder responder, std::shared_ptr<ConnectionUpstream> upstream, const ApiRequest &sent);
+
+    // The client's headers and query string before any plugin ran (a WebSocket connection's
+    // identity: credentials a plugin hid from the upstream still belong to it).
+    const QList<std::pair<QByteArray, QByteArray>> &sentHeaders() const { return m_sentHeaders; }
+    const QByteArray &sentQuery() const { return m_sentQuery; }
 
     void serve(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond) override;
     void continueWith(int status, Continuation continuation);
@@ -49,6 +55,8 @@ public:
 private:
     HttpResponder m_responder;
     std::shared_ptr<ConnectionUpstream> m_upstream;
+    QList<std::pair<QByteArray, QByteArray>> m_sentHeaders;   // implicitly shared with the request's
+    QByteArray m_sentQuery;
     int m_continueStatus = 0;
     Continuation m_continuation;
 };

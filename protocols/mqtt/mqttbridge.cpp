@@ -70,7 +70,7 @@ MqttBridge::MqttBridge(const Services &services, const MqttOptions &options, con
     outbox.pageSize = qMax(1, options.outboxPageSize);
     m_outbox = new MqttOutbox(services.store, outbox, this);
     m_retained = new MqttRetainedState(options.topicPrefix, qMax(1, options.retainedWindow), this);
-    m_ingress = new MqttCommandIngress(services.commands, services.metrics, options.topicPrefix, options.maxPendingReplies,
+    m_ingress = new MqttCommandIngress(services.gateway, services.metrics, options.topicPrefix, options.maxPendingReplies,
                                        options.maxWaitingCommands, this);
     connect(m_outbox, &MqttOutbox::progressed, this, &MqttBridge::refreshStatus);
     connect(m_retained, &MqttRetainedState::progressed, this, &MqttBridge::refreshStatus);

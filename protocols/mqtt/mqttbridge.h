@@ -14,7 +14,7 @@ class message;
 }
 
 namespace Gatehouse {
-class CommandService;
+class Gateway;
 class EventStore;
 class MetricsRegistry;
 }
@@ -43,7 +43,7 @@ public:
     struct Services
     {
         EventStore *store = nullptr;
-        CommandService *commands = nullptr;
+        const Gateway *gateway = nullptr;     // commands go through it
         MetricsRegistry *metrics = nullptr;   // may be null
         QString dataDir;                      // for the outbox checkpoint
     };

@@ -1,7 +1,9 @@
 #include "mqttcommandingress.h"
 
-#include "commands/commandservice.h"
+#include "api/apirequest.h"
 #include "config/strictjson.h"
+#include "gateway/defaultroutes.h"
+#include "gateway/gateway.h"
 #include "metrics/metricsregistry.h"
 #include "mqttlogging.h"
 #include "mqttpublishfailure.h"
@@ -17,6 +19,9 @@ namespace Gatehouse::Mqtt {
 namespace {
 
 constexpr int kRetryDelayMs = 1000;   // after Paho refused a publish for now (buffer full)
+// User properties become request headers; together they may be as large as an HTTP request
+// head (HttpLimits::maxHeaderBytes).
+constexpr qsizetype kMaxUserPropertyBytes = 16 * 1024;
 
 // A reply topic we can publish to: no wildcards (the broker would drop our connection) and
 // no "$" topics (reserved for the broker).
@@ -32,17 +37,25 @@ std::string stdString(const QByteArray &bytes)
 
 // The entity a command acts on, for ordering: the topic's id, or a create's "id" member. A
 // create without one gets a fresh id and can follow nothing.
-QString entityKey(const CommandRequest &command)
+QString entityKey(const MqttTopics::CommandTopic &command, const QByteArray &payload)
 {
     QString id = command.id;
     if (id.isEmpty() && command.command == QLatin1String("create")) {
         // Read as the command service will read it; a body it refuses orders nothing.
-        if (const auto body = StrictJson::parseObject(command.body)) {
+        if (const auto body = StrictJson::parseObject(payload)) {
             if (const QJsonValue bodyId = body->value(QLatin1String("id")); bodyId.isString())
                 id = bodyId.toString();
         }
     }
     return id.isEmpty() ? QString() : command.collection + QLatin1Char('/') + id;
+}
+
+// User properties that would say something about the message itself, which the request
+// states on its own: the payload is JSON, its length is the payload's.
+bool isMessageProperty(const QByteArray &name)
+{
+    return name == "content-type" || name == "content-length" || name == "transfer-encoding" || name == "connection"
+        || name == "upgrade";
 }
 
 bool isBuiltIn(const QString &command)
@@ -75,10 +88,10 @@ struct MqttCommandIngress::Channel
     }
 };
 
-MqttCommandIngress::MqttCommandIngress(CommandService *commands, MetricsRegistry *metrics, const QString &topicPrefix,
+MqttCommandIngress::MqttCommandIngress(const Gateway *gateway, MetricsRegistry *metrics, const QString &topicPrefix,
                                        int maxPendingReplies, int maxWaitingCommands, QObject *parent)
     : QObject(parent)
-    , m_commands(commands)
+    , m_gateway(gateway)
     , m_metrics(metrics)
     , m_prefix(topicPrefix)
     , m_maxPendingReplies(maxPendingReplies)
@@ -149,55 +162,66 @@ void MqttCommandIngress::handle(const std::shared_ptr<const mqtt::message> &mess
         reply.topic.clear();
     }
 
-    const MqttTopics::CommandTopic parsed = MqttTopics::parseCommandTopic(m_prefix, topic);
-    if (!parsed.valid) {
-        const ApiResponse problem = ApiResponse::problem(404, parsed.error, QStringLiteral("unknown-command-topic"));
+    const auto refuse = [this, &reply](const ApiResponse &problem) {
         reply.status = problem.status;
         reply.headers = problem.headers;
         reply.body = problem.body;
         answered(reply);
-        return;
-    }
-    CommandRequest command;
-    command.collection = parsed.collection;
-    command.id = parsed.id;
-    command.command = parsed.command;
+    };
+    const MqttTopics::CommandTopic parsed = MqttTopics::parseCommandTopic(m_prefix, topic);
+    if (!parsed.valid)
+        return refuse(ApiResponse::problem(404, parsed.error, QStringLiteral("unknown-command-topic")));
+
+    // The request an HTTP client would send to the command route: the payload as its JSON body,
+    // the user properties as its headers (credentials for key-auth and jwt-auth included), and
+    // the session -- the response topic, all MQTT shows a subscriber of its publisher -- as the
+    // client's address for limiters.
+    ApiRequest request;
+    request.method = QByteArrayLiteral("POST");
+    request.path = DefaultRoutes::commandPath(parsed.collection, parsed.id, parsed.command);
     const mqtt::binary &payload = message->get_payload();
-    command.body = QByteArray(payload.data(), qsizetype(payload.size()));
+    request.body = QByteArray(payload.data(), qsizetype(payload.size()));
+    qsizetype propertyBytes = 0;
     const size_t userProperties = properties.count(mqtt::property::USER_PROPERTY);
     for (size_t i = 0; i < userProperties; ++i) {
         const auto [name, value] = mqtt::get<mqtt::string_pair>(properties, mqtt::property::USER_PROPERTY, i);
-        const QByteArray key = QByteArray::fromStdString(name).toLower();
-        if (key == "idempotency-key")
-            command.idempotencyKey = QString::fromStdString(value);
-        else if (key == "if-match")
-            command.ifMatch = QByteArray::fromStdString(value);
-        else if (key == "correlation-id")
-            command.correlationId = QString::fromStdString(value);
+        propertyBytes += qsizetype(name.size() + value.size());
+        if (propertyBytes > kMaxUserPropertyBytes) {
+            return refuse(ApiResponse::problem(431, QStringLiteral("the user properties of a command exceed %1 bytes").arg(kMaxUserPropertyBytes),
+                                               QStringLiteral("properties-too-large")));
+        }
+        QByteArray key = QByteArray::fromStdString(name).toLower();
+        if (key == "correlation-id")
+            key = QByteArrayLiteral("x-correlation-id");   // the name HTTP clients use
+        if (!isMessageProperty(key))
+            request.headers.append({key, QByteArray::fromStdString(value)});
     }
-    command.origin = QStringLiteral("mqtt");
+    request.headers.append({QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")});
+    request.remoteAddress = QString::fromStdString(reply.topic);
+    request.protocol = QStringLiteral("mqtt");
 
     MqttCommandSequencer::Keys keys;
-    keys.entity = entityKey(command);
+    keys.entity = entityKey(parsed, request.body);
     keys.session = QString::fromStdString(reply.topic);
-    keys.barrier = !isBuiltIn(command.command);
-    const bool taken = m_sequencer.submit(keys, [this, command = std::move(command), reply](MqttCommandSequencer::Done done) mutable {
-        m_commands->execute(std::move(command), [channel = m_channel, reply, done = std::move(done)](ApiResponse response) mutable {
-            reply.status = response.status;
-            reply.headers = std::move(response.headers);
-            reply.body = std::move(response.body);
-            channel->post(reply, std::move(done));
-        });
+    keys.barrier = !isBuiltIn(parsed.command);
+    const bool taken = m_sequencer.submit(keys, [this, request = std::move(request), reply](MqttCommandSequencer::Done handedOver,
+                                                                                          MqttCommandSequencer::Done done) mutable {
+        m_gateway->handle(
+            std::move(request),
+            [channel = m_channel, reply, done = std::move(done)](ApiResponse response) mutable {
+                reply.status = response.status;
+                reply.headers = std::move(response.headers);
+                reply.body = std::move(response.body);
+                channel->post(reply, std::move(done));
+            },
+            std::move(handedOver));
     });
     if (!taken) {
         ApiResponse problem = ApiResponse::problem(503, QStringLiteral("%1 MQTT commands already wait for earlier commands of their entity or session")
                                                             .arg(m_sequencer.waiting()),
                                                    QStringLiteral("too-many-waiting-commands"));
         problem.setHeader(QByteArrayLiteral("retry-after"), QByteArrayLiteral("1"));
-        reply.status = problem.status;
-        reply.headers = problem.headers;
-        reply.body = problem.body;
-        answered(reply);
+        refuse(problem);
     }
 }
 

@@ -16,33 +16,37 @@ class message;
 }
 
 namespace Gatehouse {
-class CommandService;
+class Gateway;
 class MetricsRegistry;
 }
 
 namespace Gatehouse::Mqtt {
 
 // Commands in over MQTT (DESIGN.md "MQTT"): a message on {prefix}/commands/{collection}/create
-// or {prefix}/commands/{collection}/{id}/{command} runs that command with the payload as its
-// data, through the same CommandService as HTTP. When the message carries an MQTT 5 response
-// topic, the answer -- the HTTP body (202 JSON or problem+json) -- is published there at QoS 1
-// with the request's correlation data, a user property "status" with the HTTP status code and
-// the HTTP response headers as further user properties. User properties "idempotency-key",
-// "if-match" and "correlation-id" act like the HTTP headers of those names.
+// or {prefix}/commands/{collection}/{id}/{command} is sent through the gateway as the POST an
+// HTTP client would send for that command (DefaultRoutes::commandPath), with the payload as its
+// body, so the command route's plugins (status, key-auth, jwt-auth, limiters) apply as for
+// HTTP. User properties are the request's headers ("apikey", "authorization: Bearer <jwt>",
+// "idempotency-key", "if-match"; "correlation-id" is X-Correlation-ID); the session (the
+// response topic) is its remote address. When the message carries an MQTT 5 response topic,
+// the answer -- the HTTP body (202 JSON or problem+json) -- is published there at QoS 1 with
+// the request's correlation data, a user property "status" with the HTTP status code and the
+// HTTP response headers as further user properties.
 //
 // Commands keep the order they were published in per entity and per session (response
 // topic); see MqttCommandSequencer. At most maxWaitingCommands wait for earlier ones; past
 // that a command is answered 503 with Retry-After.
 //
-// Lives on the bridge's thread. The command service answers on the store's writer thread;
-// the answer hops back here through a channel that is closed when this object goes away.
+// Lives on the bridge's thread (the gateway runs the plugins there). The command service
+// answers on the store's writer thread; the answer hops back here through a channel that is
+// closed when this object goes away.
 class MqttCommandIngress final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MqttCommandIngress)
 
 public:
-    MqttCommandIngress(CommandService *commands, MetricsRegistry *metrics, const QString &topicPrefix,
+    MqttCommandIngress(const Gateway *gateway, MetricsRegistry *metrics, const QString &topicPrefix,
                        int maxPendingReplies, int maxWaitingCommands, QObject *parent = nullptr);
     ~MqttCommandIngress() override;
 
@@ -71,7 +75,7 @@ private:
     void flushReplies();
     Sent send(const Reply &reply);
 
-    CommandService *m_commands;
+    const Gateway *m_gateway;
     MetricsRegistry *m_metrics;
     QString m_prefix;
     int m_maxPendingReplies;

@@ -10,8 +10,9 @@ struct MqttCommandSequencer::Node
     Run run;
     int blockers = 0;
     bool dispatched = false;
+    bool handedOver = false;
     bool done = false;
-    std::vector<NodePtr> afterDispatch;   // session successors of a non-barrier
+    std::vector<NodePtr> afterHandOver;   // session successors of a non-barrier
     std::vector<NodePtr> afterDone;       // entity successors, and session successors of a barrier
 };
 
@@ -43,7 +44,7 @@ bool MqttCommandSequencer::submit(const Keys &keys, Run run)
     }
     // The same predecessor by both keys: waiting for its answer covers its dispatch too.
     if (sessionBefore && sessionBefore != entityBefore) {
-        (sessionBefore->keys.barrier ? sessionBefore->afterDone : sessionBefore->afterDispatch).push_back(node);
+        (sessionBefore->keys.barrier ? sessionBefore->afterDone : sessionBefore->afterHandOver).push_back(node);
         ++node->blockers;
     }
     if (!keys.entity.isEmpty())
@@ -85,20 +86,36 @@ void MqttCommandSequencer::dispatch(const NodePtr &node)
 {
     node->dispatched = true;
     ++m_running;
+    Run run = std::move(node->run);
+    const std::weak_ptr<bool> alive = m_alive;
+    run(
+        [this, node, alive] {
+            if (const auto isAlive = alive.lock(); isAlive && *isAlive)
+                handOver(node);
+        },
+        [this, node, alive] {
+            if (const auto isAlive = alive.lock(); isAlive && *isAlive)
+                finish(node);
+        });
+}
+
+// Session successors of a non-barrier may go once it has reached the command service. Inside
+// run (the usual case) they are only queued, and dispatched when run has returned.
+void MqttCommandSequencer::handOver(const NodePtr &node)
+{
+    if (node->handedOver)
+        return;
+    node->handedOver = true;
     if (!node->keys.session.isEmpty() && !node->keys.barrier && m_lastOfSession.value(node->keys.session) == node)
         m_lastOfSession.remove(node->keys.session);
-    release(node->afterDispatch);
-    Run run = std::move(node->run);
-    run([this, node, alive = std::weak_ptr<bool>(m_alive)] {
-        if (const auto isAlive = alive.lock(); isAlive && *isAlive)
-            finish(node);
-    });
+    release(node->afterHandOver);
 }
 
 void MqttCommandSequencer::finish(const NodePtr &node)
 {
     if (node->done)
         return;
+    handOver(node);
     node->done = true;
     --m_running;
     if (!node->keys.entity.isEmpty() && m_lastOfEntity.value(node->keys.entity) == node)

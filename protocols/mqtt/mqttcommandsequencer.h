@@ -16,11 +16,13 @@ namespace Gatehouse::Mqtt {
 //   - after every earlier command on the same entity has been answered: the command service
 //     reads the entity's committed state first (404, 412), so a create must be committed
 //     before an update of it is looked at;
-//   - after every earlier command of the same session has been handed to the command
-//     service -- and answered, when the earlier one is a barrier (a custom command, decided
-//     asynchronously by a function). Create, update and delete reach the store's writer queue
-//     within the command service's execute(), and the writer keeps that order, so a session's
-//     commands land in the log in the order they were published.
+//   - after every earlier command of the same session has been handed over to the command
+//     service (its run called handedOver) -- and answered, when the earlier one is a barrier
+//     (a custom command, decided asynchronously by a function). Create, update and delete
+//     reach the store's writer queue within the command service's execute(), and the writer
+//     keeps that order, so a session's commands land in the log in the order they were
+//     published. A command passes the gateway's plugins first, which may delay it: it is
+//     handed over when the gateway has called the command service, not when run returns.
 // Commands of other entities and sessions never wait for each other.
 //
 // Not thread-safe: lives on the MQTT bridge's thread, and `done` is called there.
@@ -34,7 +36,9 @@ public:
         bool barrier = false;
     };
     using Done = std::function<void()>;
-    using Run = std::function<void(Done done)>;   // called once; calls done once, when answered
+    // Called once; calls handedOver once it has reached the command service (or was answered
+    // without), and done once, when answered (done implies handedOver).
+    using Run = std::function<void(Done handedOver, Done done)>;
 
     explicit MqttCommandSequencer(int maxWaiting);
     ~MqttCommandSequencer();
@@ -53,6 +57,7 @@ private:
     using NodePtr = std::shared_ptr<Node>;
 
     void dispatch(const NodePtr &node);
+    void handOver(const NodePtr &node);
     void finish(const NodePtr &node);
     void release(std::vector<NodePtr> &nodes);
 
@@ -60,7 +65,7 @@ private:
     int m_waiting = 0;
     int m_running = 0;
     QHash<QString, NodePtr> m_lastOfEntity;    // until it is answered
-    QHash<QString, NodePtr> m_lastOfSession;   // until it is dispatched (a barrier: answered)
+    QHash<QString, NodePtr> m_lastOfSession;   // until it is handed over (a barrier: answered)
     std::vector<NodePtr> m_ready;              // released, to be dispatched by the outermost call
     bool m_dispatching = false;
     std::shared_ptr<bool> m_alive;             // done callbacks that outlive the sequencer do nothing

@@ -1,6 +1,5 @@
 #include "mqttservice.h"
 
-#include "assembly/engine.h"
 #include "managedbroker.h"
 #include "metrics/metricsregistry.h"
 #include "mqttbridge.h"
@@ -33,19 +32,19 @@ MqttService::~MqttService()
     stop();
 }
 
-bool MqttService::start(Engine *engine, const MqttOptions &options, QString *error)
+bool MqttService::start(const EngineSide &engine, const MqttOptions &options, QString *error)
 {
     stop();
     if (options.broker == MqttOptions::Broker::Off)
         return true;
-    MetricsRegistry *metrics = engine->metrics();
+    MetricsRegistry *metrics = engine.metrics;
     if (metrics)
         MqttBridge::describeMetrics(metrics);
 
     QString url = options.brokerUrl;
     if (options.broker == MqttOptions::Broker::Managed) {
         ManagedBroker::Options brokerOptions;
-        brokerOptions.dataDir = engine->options().dataDir;
+        brokerOptions.dataDir = engine.dataDir;
         brokerOptions.address = options.listenAddress;
         brokerOptions.port = options.listenPort;
         brokerOptions.program = options.mosquittoProgram;
@@ -72,17 +71,17 @@ bool MqttService::start(Engine *engine, const MqttOptions &options, QString *err
     d->url = url;
 
     MqttBridge::Services services;
-    services.store = engine->eventStore();
-    services.commands = engine->commands();
+    services.store = engine.store;
+    services.gateway = engine.gateway;
     services.metrics = metrics;
-    services.dataDir = engine->options().dataDir;
+    services.dataDir = engine.dataDir;
     d->bridge = new MqttBridge(services, options, url);
     d->thread = std::make_unique<QThread>();
     d->thread->setObjectName(QStringLiteral("mqtt"));
     d->bridge->moveToThread(d->thread.get());
     // Both signals come from other threads: queued, in commit order, to the bridge's thread.
     connect(services.store, &EventStore::eventsCommitted, d->bridge->outbox(), &MqttOutbox::eventsCommitted);
-    if (UpsertProjection *upsert = engine->upsertProjection())
+    if (UpsertProjection *upsert = engine.upsert)
         connect(upsert, &UpsertProjection::documentsChanged, d->bridge->retainedState(), &MqttRetainedState::documentsChanged);
     connect(d->bridge, &MqttBridge::connectionChanged, this, &MqttService::connectionChanged);
     d->thread->start();

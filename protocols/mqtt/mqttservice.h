@@ -8,7 +8,10 @@
 #include <memory>
 
 namespace Gatehouse {
-class Engine;
+class EventStore;
+class Gateway;
+class MetricsRegistry;
+class UpsertProjection;
 }
 
 namespace Gatehouse::Mqtt {
@@ -30,9 +33,19 @@ public:
     explicit MqttService(QObject *parent = nullptr);
     ~MqttService() override;
 
+    // What the MQTT side uses of a running engine; every part must outlive stop().
+    struct EngineSide
+    {
+        EventStore *store = nullptr;           // events to publish (its commits)
+        Gateway *gateway = nullptr;            // commands, through their routes
+        UpsertProjection *upsert = nullptr;    // retained documents (optional)
+        MetricsRegistry *metrics = nullptr;    // optional
+        QString dataDir;                       // the managed broker's files and the outbox checkpoint
+    };
+
     // True when MQTT runs or was switched off on purpose (Broker::Off); false with a message
     // for stderr when it could not start -- MQTT is then off and nothing else is affected.
-    bool start(Engine *engine, const MqttOptions &options, QString *error);
+    bool start(const EngineSide &engine, const MqttOptions &options, QString *error);
     // Before Engine::stop(): the bridge says "offline", saves its checkpoint and disconnects,
     // then the managed broker ends.
     void stop();

@@ -2,7 +2,7 @@
 
 #include "admin/adminapi.h"
 #include "assembly/engine.h"
-#include "engineadminbackend.h"
+#include "engineviews.h"
 #include "http/gatewayhttphandler.h"
 #include "http/httpserver.h"
 #include "liveendpoints.h"

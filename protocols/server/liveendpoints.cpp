@@ -118,14 +118,16 @@ void LiveEndpoints::serveWebSocket(LiveFeed *feed, const ApiRequest &request,
     }
     WebSocketSession::Services services;
     services.store = d->engine->eventStore();
-    services.commands = d->engine->commands();
+    services.gateway = d->engine->gateway();
     services.readStore = d->engine->readStore();
     services.catalog = d->engine->collections();
-    const QString peer = request.remoteAddress + QLatin1Char(':') + QString::number(request.remotePort);
+    // Command ops are requests from this client as the upgrade showed it, credentials included
+    // even where the /ws route's auth plugins hid them from this upstream.
+    WebSocketSession::Identity identity = WebSocketSession::Identity::of(request, exchange->sentHeaders(), exchange->sentQuery());
     const LiveOptions options = d->options;
     QPointer<LiveFeed> guard(feed);
-    exchange->continueWith(101, [guard, services, user = request.consumer, peer, options](const Http::HttpResponse &head,
-                                                                                         const Http::HttpResponder &responder) {
+    exchange->continueWith(101, [guard, services, identity = std::move(identity), options](const Http::HttpResponse &head,
+                                                                                          const Http::HttpResponder &responder) {
         const QByteArray headBytes = WebSocketHandshake::encodeHead(head);
         // Runs on the network thread once the answers to earlier pipelined requests are out.
         responder.takeOver([=](QTcpSocket *socket, const QByteArray &, const QByteArray &rest) {
@@ -135,7 +137,7 @@ void LiveEndpoints::serveWebSocket(LiveFeed *feed, const ApiRequest &request,
                 return;
             }
             socket->write(headBytes);
-            new WebSocketSession(socket, rest, services, user, peer, options, guard.data());
+            new WebSocketSession(socket, rest, services, identity, options, guard.data());
         });
         if (responder.isValid())   // not taken over: the answer came back on another thread
             responder.respond(Http::HttpResponse::problem(500, QStringLiteral("Internal Server Error"),

@@ -1,8 +1,9 @@
 #include "websocketsession.h"
 
-#include "commands/commandservice.h"
 #include "config/collectioncatalog.h"
 #include "config/strictjson.h"
+#include "gateway/defaultroutes.h"
+#include "gateway/gateway.h"
 #include "live/eventsubscription.h"
 #include "live/livefeed.h"
 #include "readmodel/readstore.h"
@@ -42,15 +43,52 @@ QString watchKey(const QString &collection, const QString &id)
 {
     return collection + QChar(u'\0') + id;
 }
+
+// Headers of the upgrade that describe that one message, not the client: a command op brings
+// its own body, content type and per-command headers.
+bool isUpgradeOnly(const QByteArray &name)
+{
+    static const QByteArrayList names{"connection", "upgrade", "content-length", "content-type", "transfer-encoding",
+                                      "te", "trailer", "keep-alive", "expect", "idempotency-key", "if-match",
+                                      "x-correlation-id", "x-request-id", "last-event-id"};
+    return name.startsWith("sec-websocket-") || names.contains(name);
+}
+
+// A body as a JSON value for the "result" message: as it is when it is JSON, else as a string
+// (a route may send a command to an upstream that answers something else).
+QByteArray bodyAsJson(const QByteArray &contentType, const QByteArray &body)
+{
+    if (body.trimmed().isEmpty())
+        return QByteArrayLiteral("null");
+    const QByteArray type = contentType.split(';').constFirst().trimmed().toLower();
+    if ((type == "application/json" || type.endsWith("+json")) && StrictJson::parse(body))
+        return body;
+    return compact(QString::fromUtf8(body));
+}
 } // namespace
 
+WebSocketSession::Identity WebSocketSession::Identity::of(const ApiRequest &upgrade,
+                                                          const QList<std::pair<QByteArray, QByteArray>> &sentHeaders,
+                                                          const QByteArray &sentQuery)
+{
+    Identity identity;
+    identity.consumer = upgrade.consumer;
+    identity.remoteAddress = upgrade.remoteAddress;
+    identity.remotePort = upgrade.remotePort;
+    identity.query = sentQuery;
+    for (const auto &header : sentHeaders) {
+        if (!isUpgradeOnly(header.first))
+            identity.headers.append(header);
+    }
+    return identity;
+}
+
 WebSocketSession::WebSocketSession(QTcpSocket *socket, const QByteArray &alreadyRead, const Services &services,
-                                   QString user, QString peer, const LiveOptions &options, LiveFeed *parent)
+                                   Identity identity, const LiveOptions &options, LiveFeed *parent)
     : QObject(parent)
     , m_connection(new WebSocketConnection(socket, alreadyRead, options, this))
     , m_services(services)
-    , m_user(std::move(user))
-    , m_peer(std::move(peer))
+    , m_identity(std::move(identity))
     , m_options(options)
     , m_feed(parent)
     , m_link(std::make_shared<SessionLink>())
@@ -219,45 +257,54 @@ void WebSocketSession::command(const QJsonObject &message, const QJsonValue &req
         || (!expected.isUndefined() && !expected.isDouble()))
         return sendError(QStringLiteral("command: \"id\" must be a string, \"data\" an object, \"expected_version\" a number"), requestId);
 
-    CommandRequest c;
-    c.collection = collection.toString();
-    c.command = name.toString();
-    QJsonObject body = data.toObject();
-    if (c.command == QLatin1String("create")) {
-        if (id.isString() && !body.contains(QLatin1String("id")))
-            body.insert(QStringLiteral("id"), id);   // a create names its entity in the document
-    } else {
-        c.id = id.toString();
-    }
-    if (!data.isUndefined() || c.command == QLatin1String("create"))
-        c.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    const QString command = name.toString();
+    if (command != QLatin1String("create") && id.toString().isEmpty())
+        return sendError(QStringLiteral("command: \"%1\" needs the entity's \"id\"").arg(command), requestId);
+
+    // The request an HTTP client would send for this command, from this client.
+    ApiRequest request;
+    request.method = QByteArrayLiteral("POST");
+    request.path = DefaultRoutes::commandPath(collection.toString(), id.toString(), command);
+    request.query = m_identity.query;
+    request.headers = m_identity.headers;
+    request.headers.append({QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")});
     if (expected.isDouble())
-        c.ifMatch = QByteArray::number(expected.toInteger());
-    c.idempotencyKey = message.value(QLatin1String("idempotency_key")).toString();
-    c.correlationId = message.value(QLatin1String("correlation_id")).toString();
-    c.user = m_user;
-    c.origin = QStringLiteral("websocket ") + m_peer;
+        request.headers.append({QByteArrayLiteral("if-match"), QByteArray::number(expected.toInteger())});
+    if (const QJsonValue key = message.value(QLatin1String("idempotency_key")); key.isString())
+        request.headers.append({QByteArrayLiteral("idempotency-key"), key.toString().toUtf8()});
+    if (const QJsonValue correlation = message.value(QLatin1String("correlation_id")); correlation.isString())
+        request.headers.append({QByteArrayLiteral("x-correlation-id"), correlation.toString().toUtf8()});
+    QJsonObject body = data.toObject();
+    if (command == QLatin1String("create") && id.isString() && !body.contains(QLatin1String("id")))
+        body.insert(QStringLiteral("id"), id);   // a create names its entity in the document
+    if (!data.isUndefined() || command == QLatin1String("create"))
+        request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    request.remoteAddress = m_identity.remoteAddress;
+    request.remotePort = m_identity.remotePort;
+    request.protocol = QStringLiteral("websocket");
+    request.consumer = m_identity.consumer;
 
     // Bounded: past the limit the connection stops reading until answers come back.
     if (++m_commandsInFlight >= m_options.maxCommandsInFlight)
         m_connection->setReadingPaused(true);
     std::shared_ptr<SessionLink> link = m_link;
-    m_services.commands->execute(std::move(c), [link, requestId](ApiResponse response) {
-        link->post([requestId, status = response.status, body = std::move(response.body)](WebSocketSession *session) {
-            session->commandAnswered(requestId, status, body);
+    m_services.gateway->handle(std::move(request), [link, requestId](ApiResponse response) {
+        link->post([requestId, status = response.status, type = response.header("content-type"),
+                    body = std::move(response.body)](WebSocketSession *session) {
+            session->commandAnswered(requestId, status, type, body);
         });
     });
 }
 
-void WebSocketSession::commandAnswered(const QJsonValue &requestId, int status, const QByteArray &body)
+void WebSocketSession::commandAnswered(const QJsonValue &requestId, int status, const QByteArray &contentType,
+                                       const QByteArray &body)
 {
     if (--m_commandsInFlight < m_options.maxCommandsInFlight)
         m_connection->setReadingPaused(false);
-    const QByteArray bodyJson = body.trimmed().isEmpty() ? QByteArrayLiteral("null") : body;
     QByteArray out = R"({"op":"result",)";
     if (!requestId.isUndefined())
         out += R"("request_id":)" + compact(requestId) + ',';
-    sendRaw(out + R"("status":)" + QByteArray::number(status) + R"(,"body":)" + bodyJson + '}');
+    sendRaw(out + R"("status":)" + QByteArray::number(status) + R"(,"body":)" + bodyAsJson(contentType, body) + '}');
 }
 
 void WebSocketSession::onDocumentsChanged(const QList<StoredDocument> &documents)

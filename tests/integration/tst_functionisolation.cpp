@@ -181,7 +181,16 @@ void tst_FunctionIsolation::deepValuesFailTheCall()
     const TestHttpReply r = gateway("GET", "/fn/deep");
     QCOMPARE(r.status, 500);
     QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
-    QVERIFY2(r.json().value(u"detail"_s).toString().contains(error), r.describe().constData());
+    const QString detail = r.json().value(u"detail"_s).toString();
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // Under a sanitizer the resident size (shadow memory, ASan's quarantine) can reach the
+    // function's memory ceiling before the converter reaches its size limit: the call fails,
+    // and takes nothing with it, either way.
+    const bool stoppedByCeiling = detail.contains(u"exceeded the memory ceiling"_s);
+#else
+    const bool stoppedByCeiling = false;
+#endif
+    QVERIFY2(detail.contains(error) || stoppedByCeiling, r.describe().constData());
     verifyAlive();
     // Nothing of the failed call took effect.
     QCOMPARE(admin("GET", "/admin/collections/deep_docs").json().value(u"count"_s).toInt(), 0);

@@ -30,12 +30,17 @@ struct Harness
 
     bool submit(int index, const QString &spec)
     {
-        return sequencer.submit(keysOf(spec), [this, index](MqttCommandSequencer::Done done) {
+        return sequencer.submit(keysOf(spec), [this, index](MqttCommandSequencer::Done handedOver, MqttCommandSequencer::Done done) {
             started.append(index);
+            if (delayed.contains(index))
+                handOvers.insert(index, std::move(handedOver));   // a plugin delays it
+            else
+                handedOver();
             answers.insert(index, std::move(done));
         });
     }
     void answer(int index) { answers.take(index)(); }
+    void handOver(int index) { handOvers.take(index)(); }
     QString startedText() const
     {
         QStringList out;
@@ -45,8 +50,10 @@ struct Harness
     }
 
     MqttCommandSequencer sequencer;
+    QSet<int> delayed;   // not handed over within run
     QList<int> started;
     QHash<int, MqttCommandSequencer::Done> answers;
+    QHash<int, MqttCommandSequencer::Done> handOvers;
 };
 
 } // namespace
@@ -59,6 +66,7 @@ private Q_SLOTS:
     void order_data();
     void order();
     void waitingIsCapped();
+    void sessionWaitsForTheHandOver();
     void answerAfterTheSequencerIsGone();
 };
 
@@ -117,13 +125,37 @@ void tst_MqttCommandSequencer::waitingIsCapped()
     QCOMPARE(h.sequencer.waiting(), 0);
 }
 
+void tst_MqttCommandSequencer::sessionWaitsForTheHandOver()
+{
+    // A command a plugin delays has not reached the command service when run returns: the
+    // session's next command must not overtake it, while other sessions go on.
+    Harness h;
+    h.delayed = {0, 3};
+    QVERIFY(h.submit(0, u"a/s"_s));
+    QVERIFY(h.submit(1, u"b/s"_s));
+    QVERIFY(h.submit(2, u"c/t"_s));
+    QCOMPARE(h.startedText(), u"0,2"_s);
+    QCOMPARE(h.sequencer.waiting(), 1);
+    h.handOver(0);
+    QCOMPARE(h.startedText(), u"0,2,1"_s);
+    // Answered before it was handed over (a plugin refused it after the delay): done suffices.
+    QVERIFY(h.submit(3, u"d/u"_s));
+    QVERIFY(h.submit(4, u"e/u"_s));
+    QCOMPARE(h.startedText(), u"0,2,1,3"_s);
+    h.answer(3);
+    QCOMPARE(h.startedText(), u"0,2,1,3,4"_s);
+    h.handOver(3);   // late and twice: nothing more happens
+    QCOMPARE(h.startedText(), u"0,2,1,3,4"_s);
+    QCOMPARE(h.sequencer.waiting(), 0);
+}
+
 void tst_MqttCommandSequencer::answerAfterTheSequencerIsGone()
 {
     MqttCommandSequencer::Done late;
     {
         MqttCommandSequencer sequencer(10);
-        sequencer.submit(keysOf(u"a/s"_s), [&](MqttCommandSequencer::Done done) { late = std::move(done); });
-        sequencer.submit(keysOf(u"a/s"_s), [](MqttCommandSequencer::Done) { QFAIL("must not run"); });
+        sequencer.submit(keysOf(u"a/s"_s), [&](MqttCommandSequencer::Done, MqttCommandSequencer::Done done) { late = std::move(done); });
+        sequencer.submit(keysOf(u"a/s"_s), [](MqttCommandSequencer::Done, MqttCommandSequencer::Done) { QFAIL("must not run"); });
     }
     late();   // nothing to release any more, and nothing breaks
 }

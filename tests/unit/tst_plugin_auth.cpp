@@ -142,6 +142,7 @@ private slots:
     void jsonWebTokenSignsWhatItVerifies();
     void queryCredentialLeavesInternalUpstreams_data();
     void queryCredentialLeavesInternalUpstreams();
+    void presetConsumerIsReplacedByAuth();
 };
 
 void tst_PluginAuth::basicAuth_data()
@@ -376,6 +377,26 @@ void tst_PluginAuth::queryCredentialLeavesInternalUpstreams()
     QCOMPARE(seen.query, forwarded ? "from=1&" + credential + "&type=a%2Bb" : QByteArray("from=1&type=a%2Bb"));
     // Without a credential anywhere: still refused.
     QCOMPARE(bench.get("/r?from=1").status, 401);
+}
+
+void tst_PluginAuth::presetConsumerIsReplacedByAuth()
+{
+    // A request may arrive with a consumer its connection identified earlier (a WebSocket
+    // upgrade): kept on a route without auth, replaced by a route's auth, never a way past it.
+    Bench bench;
+    QCOMPARE(bench.apply("[" + route("open", "/open", "{}") + "," + route("keyed", "/keyed", R"({"key-auth": {}})") + "]", consumers()),
+             QStringList());
+    const auto preset = [](const QByteArray &path, const Headers &headers) {
+        ApiRequest r = request("GET", path, headers);
+        r.consumer = u"upgrade-user"_s;
+        return r;
+    };
+    QCOMPARE(bench.send(preset("/open", {})).status, 200);
+    QCOMPARE(bench.received.last().consumer, u"upgrade-user"_s);
+    QCOMPARE(bench.send(preset("/keyed", {})).status, 401);
+    QCOMPARE(bench.send(preset("/keyed", {{"apikey", "kay-key"}})).status, 200);
+    QCOMPARE(bench.received.last().consumer, u"kay"_s);
+    QCOMPARE(bench.received.size(), 2);
 }
 
 QTEST_GUILESS_MAIN(tst_PluginAuth)

@@ -47,6 +47,7 @@ private slots:
     void limitReqNodelay_data();
     void limitReqNodelay();
     void limitReqDelays();
+    void handOverFollowsTheDelay();
     void limitConn();
 };
 
@@ -291,6 +292,44 @@ void tst_PluginLimits::limitReqDelays()
     QCOMPARE(bench.received.size(), 1);
     QCOMPARE(Bench::wait(second).status, 200);   // about a second later
     QCOMPARE(bench.received.size(), 2);
+}
+
+void tst_PluginLimits::handOverFollowsTheDelay()
+{
+    // Gateway::handle's hand-over callback (MQTT keeps a session's order with it): called once
+    // the upstream handler has returned -- for a delayed request only then, not when handle()
+    // returns -- or once the request was answered without reaching the upstream.
+    Bench bench;
+    QCOMPARE(bench.apply("[" + route("r", "/r", R"json({"limit-req": {"rate": 1, "burst": 1}})json") + "]"), QStringList());
+    QList<int> receivedAtHandOver;   // how many requests the upstream had seen, per hand-over
+    QList<QByteArray> order;
+    const auto start = [&](const QByteArray &name, const QByteArray &path) {
+        auto slot = std::make_shared<std::optional<ApiResponse>>();
+        bench.gateway.handle(
+            request("GET", path), [slot](ApiResponse r) { *slot = std::move(r); },
+            [&, name] {
+                order.append(name);
+                receivedAtHandOver.append(int(bench.received.size()));
+            });
+        return slot;
+    };
+    QElapsedTimer clock;
+    clock.start();
+    auto first = start("first", "/r");
+    QCOMPARE(order, QList<QByteArray>{"first"});   // at once, after the upstream saw it
+    QCOMPARE(receivedAtHandOver, QList<int>{1});
+    auto second = start("second", "/r");
+    auto third = start("third", "/r");
+    auto unknown = start("unknown", "/nowhere");
+    const bool quick = clock.elapsed() < 500;
+    if (!quick)
+        QSKIP("the machine stalled for half a second between requests; the bucket leaked");
+    QCOMPARE(order, (QList<QByteArray>{"first", "third", "unknown"}));   // refused (429) and 404: answered
+    QCOMPARE((*third)->status, 429);
+    QCOMPARE((*unknown)->status, 404);
+    QCOMPARE(Bench::wait(second).status, 200);
+    QCOMPARE(order, (QList<QByteArray>{"first", "third", "unknown", "second"}));
+    QCOMPARE(receivedAtHandOver.constLast(), 2);   // the delayed one once it reached the upstream
 }
 
 void tst_PluginLimits::limitConn()

@@ -53,9 +53,20 @@ void EventBufferModel::setCapacity(int rows)
 
 int EventBufferModel::appendEvents(const RecordedEvents &events)
 {
-    // Skip what is already here (a live batch can overlap the page loaded at start).
+    // Skip what is already here (a live batch can overlap the page loaded at start). An
+    // overlapping event replaces its row: the page came in the CloudEvent form, which carries
+    // only some of the stored metadata (no commandid), the live batch carries all of it.
     const qint64 newest = newestPosition();
     const auto first = std::find_if(events.cbegin(), events.cend(), [newest](const RecordedEvent &e) { return e.position > newest; });
+    for (auto it = events.cbegin(); it != first; ++it) {
+        const auto row = std::lower_bound(m_rows.begin(), m_rows.end(), it->position,
+                                          [](const Row &r, qint64 position) { return r.event.position < position; });
+        if (row != m_rows.end() && row->event.position == it->position && row->event.metadata != it->metadata) {
+            *row = makeRow(*it);
+            const int index = int(row - m_rows.begin());
+            Q_EMIT dataChanged(this->index(index, 0), this->index(index, columnCount() - 1));
+        }
+    }
     const int incoming = int(events.cend() - first);
     if (incoming == 0)
         return 0;

@@ -1,4 +1,4 @@
-#include "engineadminbackend.h"
+#include "engineviews.h"
 
 #include "assembly/engine.h"
 
@@ -13,5 +13,16 @@ MetricsRegistry *EngineAdminBackend::metrics() const { return m_engine->metrics(
 ResourceService *EngineAdminBackend::resources() const { return m_engine->resources(); }
 FunctionService *EngineAdminBackend::functions() const { return m_engine->functions(); }
 QList<ProjectionRunner *> EngineAdminBackend::projections() const { return m_engine->projections(); }
+
+Mqtt::MqttService::EngineSide mqttEngineSide(const Engine &engine)
+{
+    Mqtt::MqttService::EngineSide side;
+    side.store = engine.eventStore();
+    side.gateway = engine.gateway();
+    side.upsert = engine.upsertProjection();
+    side.metrics = engine.metrics();
+    side.dataDir = engine.options().dataDir;
+    return side;
+}
 
 } // namespace Gatehouse::Server

@@ -1,12 +1,16 @@
 #pragma once
 
 #include "admin/adminbackend.h"
+#include "mqtt/mqttservice.h"
 
 namespace Gatehouse {
 class Engine;
 }
 
 namespace Gatehouse::Server {
+
+// The narrow views the protocols get of a running Engine: each protocol room sees the parts
+// it uses and never the Engine itself.
 
 // The admin API's view of a running Engine: each call asks the engine for the part as it is
 // now (null while stopped). Used by the listener set and by the console's in-process client.
@@ -28,5 +32,8 @@ public:
 private:
     const Engine *m_engine;
 };
+
+// The parts of a started engine that the MQTT side uses.
+Mqtt::MqttService::EngineSide mqttEngineSide(const Engine &engine);
 
 } // namespace Gatehouse::Server
