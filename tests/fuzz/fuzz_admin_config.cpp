@@ -1,5 +1,5 @@
 // What an operator sends to the admin API: a whole gateway configuration for
-// PUT /admin/config (our JSON form or APISIX's apisix.yaml, engine/gateway/configexport.*), or
+// PUT /admin/config (our JSON form or APISIX's apisix.yaml, engine/resources/configexport.*), or
 // one resource for POST/PUT /admin/{routes,upstreams,consumers,global_rules}; both through the
 // real ResourceService (validation, engine/gateway/gatewayconfig.*, route.*, plugins) into a
 // real config.db and gateway. Checked besides memory safety:
