@@ -2,7 +2,8 @@
 # Set up, build and run or test Gatehouse on Debian 12.
 #   ./packaging/quickstart.sh run  [gatehouse options]   install what is missing, build, start
 #   ./packaging/quickstart.sh test [ctest options]       install what is missing, build, run every test
-# Hardening builds (CMakePresets.json; each in its own build-<preset> directory):
+# Preset builds (CMakePresets.json; each in its own build-<preset> directory):
+#   ./packaging/quickstart.sh headless [ctest options]   no GUI, warnings are errors; every test it has
 #   ./packaging/quickstart.sh asan [ctest options]       every test under AddressSanitizer + UBSan
 #   ./packaging/quickstart.sh tsan [ctest options]       the store, projection, HTTP and MQTT tests under TSan
 #   ./packaging/quickstart.sh fuzz [seconds [target...]] each libFuzzer target on its seeds (default 25 s each)
@@ -16,7 +17,7 @@ gui=${GATEHOUSE_GUI:-ON}
 jobs=${GATEHOUSE_JOBS:-2}
 
 usage() {
-    echo "usage: $0 run|test|asan|tsan|fuzz [args...]" >&2
+    echo "usage: $0 run|test|headless|asan|tsan|fuzz [args...]" >&2
     exit 2
 }
 
@@ -57,7 +58,7 @@ configure_and_build() {
     cmake --build "$build" -j "$jobs" >&2
 }
 
-# A sanitizer or fuzz preset: configure, then build the given targets (all when none).
+# A preset: configure, then build the given targets (all when none).
 preset_build() {
     local preset=$1
     shift
@@ -92,6 +93,12 @@ test)
     configure_and_build
     cd "$build"
     # The summary line of CTest is the last thing printed.
+    exec ctest --output-on-failure --timeout 600 -j "$jobs" "$@"
+    ;;
+headless)
+    install_missing
+    preset_build headless
+    cd "$root/build-headless"
     exec ctest --output-on-failure --timeout 600 -j "$jobs" "$@"
     ;;
 asan)

@@ -96,14 +96,14 @@ struct ProjectionRunner::Private
     // What the projection still holds, the checkpoint and the deferred work in one transaction.
     bool finishBulk()
     {
-        QString error;
-        if (!ProjectionBatch::finishRebuild(*projection, *readStore, folded, &error)) {
+        QString reason;
+        if (!ProjectionBatch::finishRebuild(*projection, *readStore, folded, &reason)) {
             position = readStore->checkpoint(name);
             folded = position.load();
             {
                 QMutexLocker lock(&statsMutex);
                 status = Status::Faulted;
-                this->error = QStringLiteral("finishing the rebuild failed: ") + error;
+                error = QStringLiteral("finishing the rebuild failed: ") + reason;
             }
             Q_EMIT q->statsChanged();
             return false;

@@ -27,7 +27,7 @@ struct ReadStore::Private
     CursorSigner signer;
     std::atomic<int> budgetMs{kDefaultQueryBudgetMs};   // read by every thread that reads
 
-    bool loadCursorKey(QString *error)
+    bool loadCursorKey(QString *why)
     {
         SqliteStatement get(writer, "SELECT value FROM secrets WHERE name = 'cursor_key'");
         if (get.step() && get.columnView(0).size() >= CursorSigner::kKeyBytes) {
@@ -38,7 +38,7 @@ struct ReadStore::Private
         SqliteStatement put(writer, "INSERT OR REPLACE INTO secrets(name, value) VALUES ('cursor_key', ?1)");
         put.bindBlob(1, key);
         if (!put.exec()) {
-            *error = QStringLiteral("cannot store the cursor key in %1: %2").arg(path, writer.errorString());
+            *why = QStringLiteral("cannot store the cursor key in %1: %2").arg(path, writer.errorString());
             return false;
         }
         signer = CursorSigner(key);

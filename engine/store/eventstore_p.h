@@ -37,7 +37,7 @@ inline constexpr const char kSelectColumns[] = "position, stream, version, id, t
 class EventStore::Writer final
 {
 public:
-    Writer(EventStore *q, const Options &options, qint64 lastPosition);
+    Writer(EventStore *owner, const Options &options, qint64 lastPosition);
     ~Writer();
     bool start(SqliteConnection &&db, QString *error);   // takes the opened connection
     void enqueue(AppendRequest &&request, AppendCallback &&callback);

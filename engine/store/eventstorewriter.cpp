@@ -40,8 +40,8 @@ AppendResult failure(const AppendRequest &request, AppendResult::Status status, 
 }
 } // namespace
 
-EventStore::Writer::Writer(EventStore *q, const Options &options, qint64 lastPosition)
-    : q(q)
+EventStore::Writer::Writer(EventStore *owner, const Options &options, qint64 lastPosition)
+    : q(owner)
     , m_options(options)
     , m_lastPosition(lastPosition)
 {

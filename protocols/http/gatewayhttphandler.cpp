@@ -60,11 +60,11 @@ HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstr
             exchange = std::make_shared<HttpExchange>(responder, connectionUpstream, api);
             api.connection = exchange;
         }
-        gateway->handle(std::move(api), [responder, exchange](ApiResponse api) {
+        gateway->handle(std::move(api), [responder, exchange](ApiResponse response) {
             HttpResponse http;
-            http.status = api.status;
-            http.headers = std::move(api.headers);
-            http.body = std::move(api.body);
+            http.status = response.status;
+            http.headers = std::move(response.headers);
+            http.body = std::move(response.body);
             if (exchange)
                 exchange->answer(std::move(http));
             else

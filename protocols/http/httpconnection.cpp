@@ -151,8 +151,13 @@ void HttpConnection::pump()
     if (m_pumping || m_state != State::Serving)
         return;
     m_pumping = true;
-    // Parsing may produce answers (refusals) and answers may unblock parsing (pipelining cap).
-    while (m_state == State::Serving && (parseInput() | flushOutput())) {
+    // Parsing may produce answers (refusals) and answers may unblock parsing (pipelining cap):
+    // both run on every round, parsing first, until neither makes progress.
+    while (m_state == State::Serving) {
+        const bool parsed = parseInput();
+        const bool flushed = flushOutput();
+        if (!parsed && !flushed)
+            break;
     }
     m_pumping = false;
     updateTimers();

@@ -4,9 +4,9 @@
 
 namespace Gatehouse::Http {
 
-HttpStreamState::HttpStreamState(std::shared_ptr<HttpConnectionLink> link, quint64 sequence)
-    : link(std::move(link))
-    , sequence(sequence)
+HttpStreamState::HttpStreamState(std::shared_ptr<HttpConnectionLink> connectionLink, quint64 streamSequence)
+    : link(std::move(connectionLink))
+    , sequence(streamSequence)
 {
 }
 

@@ -20,7 +20,7 @@ class HttpStreamState final : public QObject
     Q_DISABLE_COPY_MOVE(HttpStreamState)
 
 public:
-    HttpStreamState(std::shared_ptr<HttpConnectionLink> link, quint64 sequence);
+    HttpStreamState(std::shared_ptr<HttpConnectionLink> connectionLink, quint64 streamSequence);
     ~HttpStreamState() override;
 
     const std::shared_ptr<HttpConnectionLink> link;

@@ -144,9 +144,9 @@ void ReadModelDetailView::showEventData()
         m_eventData->clear();
         return;
     }
-    const QByteArray data = item->data(Data, Qt::UserRole).toByteArray();
-    const QJsonDocument doc = QJsonDocument::fromJson(data);
-    m_eventData->setPlainText(doc.isNull() ? QString::fromUtf8(data) : QString::fromUtf8(doc.toJson(QJsonDocument::Indented)));
+    const QByteArray json = item->data(Data, Qt::UserRole).toByteArray();
+    const QJsonDocument doc = QJsonDocument::fromJson(json);
+    m_eventData->setPlainText(doc.isNull() ? QString::fromUtf8(json) : QString::fromUtf8(doc.toJson(QJsonDocument::Indented)));
 }
 
 } // namespace Gatehouse::Ui
