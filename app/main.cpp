@@ -7,6 +7,8 @@
 #include "mqtt/mqttservice.h"
 #include "server/engineviews.h"
 #include "server/listeners.h"
+#include "server/simulationhost.h"
+#include "simulatecommand.h"
 #include "shutdownsignals.h"
 #include "toolcommands.h"
 
@@ -168,7 +170,8 @@ int parseOptions(const QCoreApplication &app, Options *out)
 }
 
 // Starts engine and listeners; prints where they are. Returns -1 on success, else an exit code.
-int startAll(const Options &options, Engine &engine, Server::Listeners &listeners, Mqtt::MqttService &mqtt)
+int startAll(const Options &options, Engine &engine, Server::Listeners &listeners, Mqtt::MqttService &mqtt,
+             Server::SimulationHost &simulations)
 {
     if (!engine.start(options.engine)) {
         say(engine.errorString());
@@ -187,14 +190,16 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
         say(error);
     else if (mqtt.isRunning())
         say(QStringLiteral("MQTT broker %1%2").arg(mqtt.brokerUrl(), mqtt.managedBroker() ? QStringLiteral(" (managed mosquitto)") : QString()));
+    simulations.attach(&engine, listeners, &mqtt);
     if (engine.adminKeyWasGenerated())
         say(QStringLiteral("admin key (shown once; also stored in config.db): %1").arg(engine.adminKey()));
     return -1;
 }
 
-void shutDown(Engine &engine, Server::Listeners &listeners, Mqtt::MqttService &mqtt)
+void shutDown(Engine &engine, Server::Listeners &listeners, Mqtt::MqttService &mqtt, Server::SimulationHost &simulations)
 {
     say(QStringLiteral("shutting down"));
+    simulations.detach();   // a run in progress ends, its faults switched off, while all is up
     listeners.stopAccepting();
     engine.eventStore()->close();   // commits every queued append and answers its caller
     // Give the network threads a moment to write the answers of those last commits.
@@ -219,11 +224,12 @@ int runHeadless(int argc, char **argv)
     Engine engine;
     Server::Listeners listeners;
     Mqtt::MqttService mqtt;
-    if (const int code = startAll(options, engine, listeners, mqtt); code >= 0)
+    Server::SimulationHost simulations;
+    if (const int code = startAll(options, engine, listeners, mqtt, simulations); code >= 0)
         return code;
     ShutdownSignals stopSignals([&app] { app.quit(); });
     const int rc = app.exec();
-    shutDown(engine, listeners, mqtt);
+    shutDown(engine, listeners, mqtt, simulations);
     return rc;
 }
 
@@ -240,7 +246,8 @@ int runGui(int argc, char **argv)
     Engine engine;
     Server::Listeners listeners;
     Mqtt::MqttService mqtt;
-    if (const int code = startAll(options, engine, listeners, mqtt); code >= 0)
+    Server::SimulationHost simulations;
+    if (const int code = startAll(options, engine, listeners, mqtt, simulations); code >= 0)
         return code;
     int rc = 0;
     {
@@ -254,7 +261,7 @@ int runGui(int argc, char **argv)
         ShutdownSignals stopSignals([&app] { app.quit(); });
         rc = app.exec();
     }   // the window and its client go before the engine stops
-    shutDown(engine, listeners, mqtt);
+    shutDown(engine, listeners, mqtt, simulations);
     return rc;
 }
 #endif
@@ -266,6 +273,8 @@ int main(int argc, char **argv)
     // Not a command for people (not in --help): the engine starts it for process isolation.
     if (argc > 1 && std::strcmp(argv[1], FunctionWorkerProcess::kCommand) == 0)
         return FunctionWorkerProcess::run(argc, argv);
+    if (argc > 1 && std::strcmp(argv[1], "simulate") == 0)
+        return SimulateCommand::run(argc, argv);
     if (argc > 1 && ToolCommands::isToolCommand(argv[1]))
         return ToolCommands::run(argc, argv);
     const bool toolOnly = hasArgument(argc, argv, "--help") || hasArgument(argc, argv, "-h")

@@ -56,7 +56,7 @@ bool Engine::start(const EngineOptions &options)
         &EngineParts::loadProject,       &EngineParts::openEventStore,  &EngineParts::openReadStore,
         &EngineParts::startProjections,  &EngineParts::buildCommandsAndQueries,
         &EngineParts::buildGateway,      &EngineParts::startFunctions,  &EngineParts::registerMetrics,
-        &EngineParts::loadResources,
+        &EngineParts::loadResources,     &EngineParts::openSimulations,
     };
     for (const Step step : steps) {
         QString error;
@@ -97,6 +97,7 @@ ReadStore *Engine::readStore() const { return d->parts ? d->parts->readStore.get
 MetricsRegistry *Engine::metrics() const { return d->parts ? d->parts->metrics.get() : nullptr; }
 HttpUpstream *Engine::httpUpstream() const { return d->parts ? d->parts->httpUpstream.get() : nullptr; }
 ResourceService *Engine::resources() const { return d->parts ? d->parts->resources.get() : nullptr; }
+Simulation::SimulationService *Engine::simulations() const { return d->parts ? d->parts->simulations.get() : nullptr; }
 QueryService *Engine::queries() const { return d->parts ? d->parts->queries.get() : nullptr; }
 UpsertProjection *Engine::upsertProjection() const { return d->parts ? d->parts->upsert.get() : nullptr; }
 FunctionService *Engine::functions() const { return d->parts ? d->parts->functions.get() : nullptr; }

@@ -19,11 +19,14 @@ class ProjectionRunner;
 class QueryService;
 class ResourceService;
 class UpsertProjection;
+namespace Simulation {
+class SimulationService;
+}
 
 // The headless engine: owns the stores, the projections, the command and query sides and the
 // gateway (EngineParts), and starts them in order (data directory lock -> config -> project ->
 // event store -> read store -> projections -> commands/queries -> gateway -> functions ->
-// resources) and stops them in reverse, flushing pending appends. Holds an exclusive lock on the data directory while running, so a
+// resources -> simulations) and stops them in reverse, flushing pending appends. Holds an exclusive lock on the data directory while running, so a
 // second engine or an offline tool cannot write the same files. Lives on the thread that created it; its parts document their own threads.
 // Protocol servers and the GUI attach to it from outside.
 class Engine final : public QObject
@@ -50,6 +53,7 @@ public:
     MetricsRegistry *metrics() const;
     HttpUpstream *httpUpstream() const;
     ResourceService *resources() const;
+    Simulation::SimulationService *simulations() const;
     QueryService *queries() const;
     UpsertProjection *upsertProjection() const;
     FunctionService *functions() const;

@@ -17,6 +17,7 @@
 #include "queries/queryservice.h"
 #include "readmodel/readstore.h"
 #include "resources/resourceservice.h"
+#include "simulation/simulationservice.h"
 #include "upstreams/http/httpupstream.h"
 
 #include <QDir>
@@ -261,8 +262,16 @@ bool EngineParts::openResources(const QHash<QString, QJsonArray> &defaults, QStr
     return resources->load(defaults, error);
 }
 
+bool EngineParts::openSimulations(QString *error)
+{
+    simulations = std::make_unique<Simulation::SimulationService>(config.get(), catalog.get());
+    return simulations->open(filePath(QStringLiteral("simulation.db")), error);
+}
+
 void EngineParts::stop()
 {
+    // A run first: it switches its faults off while every part it touched is still there.
+    simulations.reset();
     // Functions first: they append (ctx.emit) while the store is still open.
     if (functions)
         functions->stop();

@@ -28,6 +28,9 @@ class QueryWorkerPool;
 class ReadStore;
 class ResourceService;
 class UpsertProjection;
+namespace Simulation {
+class SimulationService;
+}
 
 // The parts of one engine over one data directory, and the steps that build and wire them:
 // the one place where a store is found, opened and configured and where the parts are
@@ -60,6 +63,7 @@ struct EngineParts final
     // loadResources; the import tool calls it with none). Without buildGateway, resources are
     // checked by a gateway of their own that serves nothing.
     bool openResources(const QHash<QString, QJsonArray> &defaults, QString *error);
+    bool openSimulations(QString *error);     // stored scenarios (config.db), past runs (simulation.db)
 
     void stop();
 
@@ -85,6 +89,7 @@ struct EngineParts final
     std::unique_ptr<FunctionService> functions;
     std::unique_ptr<HttpUpstream> httpUpstream;   // the gateway's "http" handler uses it
     std::unique_ptr<ResourceService> resources;
+    std::unique_ptr<Simulation::SimulationService> simulations;
 };
 
 } // namespace Gatehouse

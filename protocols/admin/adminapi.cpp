@@ -124,6 +124,10 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
         return functions(request, segments);
     if (kind == QLatin1String("dead-letters") && segments.size() <= 3)
         return deadLetters(request, segments);
+    if (kind == QLatin1String("scenarios") && segments.size() <= 3)
+        return scenarios(request, segments);
+    if (kind == QLatin1String("runs") && segments.size() <= 3)
+        return runs(request, segments);
     if (kind == QLatin1String("config") && segments.size() == 2 && id == QLatin1String("export"))
         return exportConfig(request);
     if (kind == QLatin1String("config") && segments.size() == 1 && request.method == "PUT")
@@ -136,7 +140,8 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
             {QStringLiteral("resources"), QJsonArray{QStringLiteral("routes"), QStringLiteral("upstreams"), QStringLiteral("consumers"),
                                                      QStringLiteral("global_rules"), QStringLiteral("plugins"), QStringLiteral("schemas"),
                                                      QStringLiteral("projections"), QStringLiteral("collections"),
-                                                     QStringLiteral("functions"), QStringLiteral("dead-letters")}},
+                                                     QStringLiteral("functions"), QStringLiteral("dead-letters"),
+                                                     QStringLiteral("scenarios"), QStringLiteral("runs")}},
         });
     }
     return Reply::problem(404, QStringLiteral("no admin resource at %1").arg(QString::fromUtf8(request.path)));

@@ -40,6 +40,8 @@ private:
     Http::HttpResponse exportConfig(const Http::HttpRequest &request) const;   // GET /admin/config/export?format=json|apisix
     Http::HttpResponse importConfig(const Http::HttpRequest &request) const;   // PUT /admin/config: replace every resource
     Http::HttpResponse deadLetters(const Http::HttpRequest &request, const QStringList &segments) const;
+    Http::HttpResponse scenarios(const Http::HttpRequest &request, const QStringList &segments) const;   // adminsimulation.cpp
+    Http::HttpResponse runs(const Http::HttpRequest &request, const QStringList &segments) const;        // adminsimulation.cpp
 
     const AdminBackend *m_engine;
 };

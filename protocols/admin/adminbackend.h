@@ -11,6 +11,9 @@ class MetricsRegistry;
 class ProjectionRunner;
 class ReadStore;
 class ResourceService;
+namespace Simulation {
+class SimulationService;
+}
 } // namespace Gatehouse
 
 namespace Gatehouse::Admin {
@@ -33,6 +36,7 @@ public:
     virtual ResourceService *resources() const = 0;
     virtual FunctionService *functions() const = 0;
     virtual QList<ProjectionRunner *> projections() const = 0;   // the upsert projection, then functions'
+    virtual Simulation::SimulationService *simulations() const = 0;
 };
 
 } // namespace Gatehouse::Admin

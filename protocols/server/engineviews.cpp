@@ -13,6 +13,7 @@ MetricsRegistry *EngineAdminBackend::metrics() const { return m_engine->metrics(
 ResourceService *EngineAdminBackend::resources() const { return m_engine->resources(); }
 FunctionService *EngineAdminBackend::functions() const { return m_engine->functions(); }
 QList<ProjectionRunner *> EngineAdminBackend::projections() const { return m_engine->projections(); }
+Simulation::SimulationService *EngineAdminBackend::simulations() const { return m_engine->simulations(); }
 
 Mqtt::MqttService::EngineSide mqttEngineSide(const Engine &engine)
 {

@@ -28,6 +28,7 @@ public:
     ResourceService *resources() const override;
     FunctionService *functions() const override;
     QList<ProjectionRunner *> projections() const override;
+    Simulation::SimulationService *simulations() const override;
 
 private:
     const Engine *m_engine;

@@ -1,0 +1,65 @@
+#include "simulationhost.h"
+
+#include "assembly/engine.h"
+#include "listeners.h"
+#include "mqtt/mqttservice.h"
+#include "simulation/simulationservice.h"
+
+#include <QUrl>
+
+namespace Gatehouse::Server {
+
+struct SimulationHost::Private
+{
+    Engine *engine = nullptr;
+};
+
+SimulationHost::SimulationHost()
+    : d(std::make_unique<Private>())
+{
+}
+
+SimulationHost::~SimulationHost()
+{
+    detach();
+}
+
+void SimulationHost::attach(Engine *engine, const Listeners &listeners, Mqtt::MqttService *mqtt)
+{
+    detach();
+    Simulation::SimulationService *service = engine ? engine->simulations() : nullptr;
+    if (!service)
+        return;
+    d->engine = engine;
+    Simulation::RunEnvironment environment;
+    // Load goes to the gateway's own address; a wildcard bind is reached over loopback.
+    Listeners::Endpoint gateway = listeners.gatewayEndpoint();
+    if (gateway.address == QHostAddress::Any || gateway.address == QHostAddress::AnyIPv4)
+        gateway.address = QHostAddress::LocalHost;
+    else if (gateway.address == QHostAddress::AnyIPv6)
+        gateway.address = QHostAddress::LocalHostIPv6;
+    environment.gatewayUrl = QStringLiteral("http://") + gateway.toString();
+    if (mqtt && mqtt->isRunning() && !mqtt->brokerUrl().isEmpty()) {
+        const QUrl url(mqtt->brokerUrl());
+        environment.mqttHost = url.host();
+        environment.mqttPort = url.port(1883);
+    }
+    service->setEnvironment(environment);
+}
+
+void SimulationHost::detach()
+{
+    if (!d->engine)
+        return;
+    if (Simulation::SimulationService *service = d->engine->simulations()) {
+        const QString active = service->activeRunId();
+        if (!active.isEmpty()) {
+            service->stop(active);
+            service->waitForIdle(15000);
+        }
+        service->setEnvironment({});
+    }
+    d->engine = nullptr;
+}
+
+} // namespace Gatehouse::Server
