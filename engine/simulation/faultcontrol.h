@@ -2,6 +2,7 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 namespace Gatehouse::Simulation {
 
@@ -30,6 +31,20 @@ public:
     virtual QString setUpstreamNodeOverride(const QString &upstream, const QString &node, const QString &viaAddress) = 0;
     // The nodes ("host:port") of an http upstream, for a fault on every node. Empty when unknown.
     virtual QStringList upstreamNodes(const QString &upstream) const = 0;
+};
+
+// Creates the resources a scenario declares in "setup" for the length of a run, through the
+// engine's own admin services (so they are validated as any admin write), and puts back what
+// was there before when the run ends. Implemented by the listener set.
+class ScenarioSetup
+{
+public:
+    virtual ~ScenarioSetup() = default;
+    // All or nothing: the errors ("/setup/routes/0/uri: ...") when a resource is refused, and
+    // then nothing stays applied.
+    virtual QStringList apply(const QJsonObject &setup) = 0;
+    // Removes what apply() created and restores what it replaced, in reverse order.
+    virtual void revert() = 0;
 };
 
 // Engine-side figures sampled once a second during a run against this process:

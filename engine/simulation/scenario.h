@@ -163,6 +163,12 @@ struct Scenario
     QList<Subscriber> subscribers;
     QList<Threshold> thresholds;
     QList<Fault> faults;
+    // Resources the run needs in the engine it targets, created (or replaced) when the run
+    // starts and put back as they were when it ends: {"routes": [...], "upstreams": [...],
+    // "consumers": [...], "global_rules": [...], "functions": [...]}, each item as the admin API
+    // takes it, with its "id" (functions: "name"). Checked against the engine when the run
+    // starts. Only for runs against this engine.
+    QJsonObject setup;
     QJsonObject document;          // the JSON it was read from
 
     // Reads and checks a scenario. Every problem is appended to `errors` as

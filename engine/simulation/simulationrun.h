@@ -15,6 +15,7 @@ namespace Gatehouse::Simulation {
 
 class EngineProbe;
 class FaultControl;
+class ScenarioSetup;
 
 // What a run needs from where it runs.
 struct RunEnvironment
@@ -24,6 +25,7 @@ struct RunEnvironment
     int mqttPort = 0;
     FaultControl *faults = nullptr;        // null: engine faults are refused (run fails to start)
     EngineProbe *probe = nullptr;          // null: no engine-side samples
+    ScenarioSetup *setup = nullptr;        // null: a scenario with "setup" is refused
     const CollectionCatalog *collections = nullptr;   // schemas for generated documents
     qint64 configVersion = 0;
     QString engineVersion;

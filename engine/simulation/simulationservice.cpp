@@ -1,10 +1,13 @@
 #include "simulationservice.h"
 
 #include "config/configstore.h"
+#include "faultcontrol.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QLoggingCategory>
+#include <QJsonArray>
+#include <QUrl>
 #include <QUuid>
 
 Q_LOGGING_CATEGORY(lcSimulation, "gatehouse.simulation")
@@ -20,6 +23,29 @@ constexpr int kSaveEverySamples = 10;
 bool needsEngine(const Scenario &scenario)
 {
     return !scenario.faults.isEmpty();
+}
+
+// "${gateway}" in any string of a scenario is the host:port of the gateway the run targets, so
+// a scenario can point an http upstream (or a fault) at the engine itself wherever it listens.
+QJsonValue substitute(const QJsonValue &value, const QString &gateway)
+{
+    static const QString placeholder = QStringLiteral("${gateway}");
+    if (value.isString())
+        return QString(value.toString()).replace(placeholder, gateway);
+    if (value.isArray()) {
+        QJsonArray out;
+        for (const QJsonValue &v : value.toArray())
+            out.append(substitute(v, gateway));
+        return out;
+    }
+    if (value.isObject()) {
+        QJsonObject out;
+        const QJsonObject o = value.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it)
+            out.insert(QString(it.key()).replace(placeholder, gateway), substitute(it.value(), gateway));
+        return out;
+    }
+    return value;
 }
 
 } // namespace
@@ -103,8 +129,11 @@ SimulationService::StartResult SimulationService::startStored(const QString &nam
 
 SimulationService::StartResult SimulationService::startDocument(const QJsonObject &document, const QString &name)
 {
+    const QString target = document.value(QStringLiteral("target")).toString();
+    const QUrl gatewayUrl(target.isEmpty() ? environment().gatewayUrl : target);
+    const QString gateway = gatewayUrl.host() + QLatin1Char(':') + QString::number(gatewayUrl.port(80));
     QStringList errors;
-    std::optional<Scenario> scenario = Scenario::fromJson(document, &errors, m_collections);
+    std::optional<Scenario> scenario = Scenario::fromJson(substitute(document, gateway).toObject(), &errors, m_collections);
     if (!scenario)
         return {400, {}, {}, errors, QStringLiteral("invalid scenario")};
     if (scenario->name.isEmpty())
@@ -126,6 +155,15 @@ SimulationService::StartResult SimulationService::startScenario(Scenario scenari
                               .arg(i).arg(scenario.target.isEmpty() ? QStringLiteral("an engine without fault hooks") : scenario.target));
         return {400, {}, {}, errors, QStringLiteral("faults need the engine itself as the target")};
     }
+    ScenarioSetup *setup = nullptr;
+    if (!scenario.setup.isEmpty()) {
+        if (!scenario.target.isEmpty() || !m_environment.setup)
+            return {400, {}, {}, {QStringLiteral("/setup: resources can only be set up in this engine")}, QStringLiteral("invalid scenario")};
+        const QStringList errors = m_environment.setup->apply(scenario.setup);
+        if (!errors.isEmpty())
+            return {400, {}, {}, errors, QStringLiteral("the scenario's setup was refused")};
+        setup = m_environment.setup;
+    }
     SimulationRun *previous = m_active;
     const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     RunEnvironment environment = m_environment;
@@ -137,6 +175,7 @@ SimulationService::StartResult SimulationService::startScenario(Scenario scenari
     connect(run, &SimulationRun::finished, this, [this, id](const QJsonObject &report) { onFinished(id, report); }, Qt::DirectConnection);
     m_active = run;
     m_activeId = id;
+    m_appliedSetup = setup;
     m_samplesSinceSave = 0;
     lock.unlock();
 
@@ -170,6 +209,14 @@ void SimulationService::onSampled(const QString &id, const QJsonObject &sample)
 
 void SimulationService::onFinished(const QString &id, const QJsonObject &report)
 {
+    ScenarioSetup *setup = nullptr;
+    {
+        QMutexLocker lock(&m_mutex);
+        if (id == m_activeId)
+            std::swap(setup, m_appliedSetup);
+    }
+    if (setup)
+        setup->revert();
     if (!m_runs.save(report))
         qCWarning(lcSimulation) << "cannot store the report of run" << id << "in simulation.db";
     qCInfo(lcSimulation) << "run" << id << "ended:" << report.value(QStringLiteral("state")).toString()

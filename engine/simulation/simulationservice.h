@@ -91,6 +91,7 @@ private:
     RunEnvironment m_environment;
     bool m_environmentSet = false;
     SimulationRun *m_active = nullptr;     // lives on m_control; deleted there once finished
+    ScenarioSetup *m_appliedSetup = nullptr;   // the active run's setup, reverted when it ends
     QString m_activeId;
     int m_samplesSinceSave = 0;
 };

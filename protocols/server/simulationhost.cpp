@@ -3,6 +3,7 @@
 #include "assembly/engine.h"
 #include "listeners.h"
 #include "mqtt/mqttservice.h"
+#include "scenarioresources.h"
 #include "simulation/simulationservice.h"
 
 #include <QUrl>
@@ -12,6 +13,7 @@ namespace Gatehouse::Server {
 struct SimulationHost::Private
 {
     Engine *engine = nullptr;
+    std::unique_ptr<ScenarioResources> setup;
 };
 
 SimulationHost::SimulationHost()
@@ -31,7 +33,9 @@ void SimulationHost::attach(Engine *engine, const Listeners &listeners, Mqtt::Mq
     if (!service)
         return;
     d->engine = engine;
+    d->setup = std::make_unique<ScenarioResources>(engine);
     Simulation::RunEnvironment environment;
+    environment.setup = d->setup.get();
     // Load goes to the gateway's own address; a wildcard bind is reached over loopback.
     Listeners::Endpoint gateway = listeners.gatewayEndpoint();
     if (gateway.address == QHostAddress::Any || gateway.address == QHostAddress::AnyIPv4)
@@ -59,6 +63,7 @@ void SimulationHost::detach()
         }
         service->setEnvironment({});
     }
+    d->setup.reset();
     d->engine = nullptr;
 }
 
