@@ -178,10 +178,18 @@ PatternGenerator::PatternGenerator(const QString &ecmaPattern)
     auto p = std::make_shared<Private>();
     p->pattern = ecmaPattern;
     p->regex = EcmaRegex::compile(ecmaPattern);
-    PatternParser parser(ecmaPattern);
-    p->tree = parser.parse();
-    p->exact = p->tree && parser.exact();
+    // Only what PCRE accepts is parsed: its limits (nesting, repeat counts) bound the tree.
+    if (p->regex.isValid()) {
+        PatternParser parser(ecmaPattern);
+        p->tree = parser.parse();
+        p->exact = p->tree && parser.exact();
+    }
     d = std::move(p);
+}
+
+qint64 PatternGenerator::minimumLength() const
+{
+    return d->tree ? d->tree->minLength : 0;
 }
 
 PatternGenerator::~PatternGenerator() = default;
