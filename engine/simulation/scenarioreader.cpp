@@ -185,7 +185,7 @@ std::optional<Scenario> Scenario::fromJson(const QJsonObject &json, QStringList 
     const qsizetype before = sink->size();
     FieldReader f(json, QString(), sink);
     f.allowOnly({u"name"_s, u"description"_s, u"seed"_s, u"duration"_s, u"target"_s, u"workloads"_s,
-                 u"subscribers"_s, u"thresholds"_s, u"faults"_s});
+                 u"subscribers"_s, u"thresholds"_s, u"faults"_s, u"setup"_s});
 
     Scenario scenario;
     scenario.document = json;
@@ -238,6 +238,20 @@ std::optional<Scenario> Scenario::fromJson(const QJsonObject &json, QStringList 
             if (const auto fault = ScenarioReader::readFault(faults->at(i), JsonPointer::append(f.at(u"faults"_s), i), context))
                 scenario.faults.append(*fault);
         }
+    }
+    // The setup's resources are the admin API's to check, when a run starts; here only its shape.
+    if (const auto setup = f.object(u"setup"_s)) {
+        static const QStringList kinds{u"routes"_s, u"upstreams"_s, u"consumers"_s, u"global_rules"_s, u"functions"_s};
+        for (auto it = setup->begin(); it != setup->end(); ++it) {
+            const QString at = JsonPointer::append(f.at(u"setup"_s), it.key());
+            if (!kinds.contains(it.key()))
+                sink->append(at % u": not a kind of resource a setup may create ("_s % kinds.join(u", "_s) % u')');
+            else if (!it.value().isArray() || it.value().toArray().size() > 64)
+                sink->append(at % u": must be an array of at most 64 resources"_s);
+        }
+        if (context.remoteTarget && !setup->isEmpty())
+            sink->append(f.at(u"setup"_s) % u": resources can only be set up in this engine; leave out the target"_s);
+        scenario.setup = *setup;
     }
     if (sink->size() > before)
         return std::nullopt;

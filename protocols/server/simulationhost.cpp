@@ -1,6 +1,7 @@
 #include "simulationhost.h"
 
 #include "assembly/engine.h"
+#include "enginefaults.h"
 #include "listeners.h"
 #include "mqtt/mqttservice.h"
 #include "scenarioresources.h"
@@ -14,6 +15,7 @@ struct SimulationHost::Private
 {
     Engine *engine = nullptr;
     std::unique_ptr<ScenarioResources> setup;
+    std::unique_ptr<EngineFaults> faults;
 };
 
 SimulationHost::SimulationHost()
@@ -36,6 +38,9 @@ void SimulationHost::attach(Engine *engine, const Listeners &listeners, Mqtt::Mq
     d->setup = std::make_unique<ScenarioResources>(engine);
     Simulation::RunEnvironment environment;
     environment.setup = d->setup.get();
+    d->faults = std::make_unique<EngineFaults>(engine, mqtt);
+    environment.faults = d->faults.get();
+    environment.probe = d->faults.get();
     // Load goes to the gateway's own address; a wildcard bind is reached over loopback.
     Listeners::Endpoint gateway = listeners.gatewayEndpoint();
     if (gateway.address == QHostAddress::Any || gateway.address == QHostAddress::AnyIPv4)
@@ -63,6 +68,7 @@ void SimulationHost::detach()
         }
         service->setEnvironment({});
     }
+    d->faults.reset();   // switches off whatever a run left on
     d->setup.reset();
     d->engine = nullptr;
 }
