@@ -99,6 +99,7 @@ void SimulationRun::start()
     if (d->controller)
         return;
     d->controller = new RunController(this, d->id, d->context.get(), d->environment, &d->state);
+    d->controller->prime();
     d->controller->moveToThread(&d->thread);
     connect(&d->thread, &QThread::finished, d->controller, &QObject::deleteLater);
     d->thread.start();
