@@ -412,6 +412,8 @@ void tst_SimulationRun::seededRunsRepeatIdsAndDocuments()
     qint64 common = 0;
     for (const auto &[id, doc] : inA.asKeyValueRange()) {
         QVERIFY(id.startsWith("sim-"_L1));
+        // Generated from the products schema: its required members are there.
+        QVERIFY(doc.value("name"_L1).isString() && doc.value("price"_L1).isDouble());
         if (inB.contains(id)) {
             ++common;
             QCOMPARE(inB.value(id), doc);
