@@ -7,6 +7,7 @@
 // fast anything was: bounds on counts follow from the scenario and from delays a test server
 // imposes (a slow target can only drop more).
 #include "engineprocess.h"
+#include "mosquittofixture.h"
 #include "testhttpclient.h"
 
 #include "config/collectioncatalog.h"
@@ -160,6 +161,37 @@ private:
     QStringList m_calls;
 };
 
+// The broker fault acting on a real broker: stops and restarts the test's mosquitto (on the
+// test's thread, where its process lives). Everything else is refused.
+class BrokerFaultControl final : public FaultControl
+{
+public:
+    BrokerFaultControl(MosquittoFixture *broker, QObject *context) : m_broker(broker), m_context(context) {}
+    QString setFunctionFault(const QString &, double, qint64) override { return u"not here"_s; }
+    QString setProjectionFault(const QString &, bool, qint64) override { return u"not here"_s; }
+    QString setBrokerStopped(bool stopped) override
+    {
+        bool ok = true;
+        QMetaObject::invokeMethod(m_context, [&] {
+            if (stopped)
+                m_broker->stop();
+            else
+                ok = m_broker->restart();
+        }, Qt::BlockingQueuedConnection);
+        ++m_switches;
+        return ok ? QString() : u"mosquitto did not start again"_s;
+    }
+    QString setCommitDelay(qint64) override { return u"not here"_s; }
+    QString setUpstreamNodeOverride(const QString &, const QString &, const QString &) override { return u"not here"_s; }
+    QStringList upstreamNodes(const QString &) const override { return {}; }
+    int switches() const { return m_switches; }
+
+private:
+    MosquittoFixture *m_broker;
+    QObject *m_context;
+    std::atomic<int> m_switches{0};
+};
+
 } // namespace
 
 class tst_SimulationRun : public QObject
@@ -180,6 +212,8 @@ private Q_SLOTS:
     void seededRunsRepeatIdsAndDocuments();
     void readAfterWriteLag();
     void subscribersSeeEveryCommand();
+    void mqttCommandsAndSubscribers();
+    void mqttSubscribersMissNothingAcrossABrokerOutage();
     void unreachableTargetFailsFast_data();
     void unreachableTargetFailsFast();
     void stopKeepsMeasurements();
@@ -477,6 +511,85 @@ void tst_SimulationRun::subscribersSeeEveryCommand()
     QCOMPARE(lag.value("sse"_L1).toObject().value("samples"_L1).toInteger(), 2 * accepted);
     QCOMPARE(lag.value("sse"_L1).toObject().value("missing"_L1).toInteger(), 0);
     QVERIFY(!lag.contains("mqtt"_L1));
+}
+
+// Commands over MQTT (a response topic, the reply's status) and MQTT subscribers of the events
+// the engine's outbox publishes: every 202, whichever way it came, reaches both subscribers.
+void tst_SimulationRun::mqttCommandsAndSubscribers()
+{
+    MosquittoFixture broker;
+    QString error;
+    if (MosquittoFixture::program().isEmpty())
+        QSKIP("mosquitto is not installed");
+    QVERIFY2(broker.start(&error), qPrintable(error));
+    QTemporaryDir dir;
+    EngineProcess engine(dir.filePath(u"mqtt"_s));
+    QVERIFY2(engine.start({u"--mqtt-url"_s, broker.url()}), qPrintable(engine.stderrText()));
+    Scenario s = scenarioOf({arrivalWorkload(20, 1000, 2000, 5, 20, {op(Operation::MqttCommand), op(Operation::Create)})}, 2000);
+    Subscriber mqtt;
+    mqtt.protocol = Subscriber::Mqtt;
+    mqtt.connections = 2;
+    mqtt.collections = {u"products"_s};
+    s.subscribers = {mqtt};
+    s.thresholds = {*Thresholds::parse(u"mqtt_command_duration"_s, u"p(99)<60000"_s, &error)};
+    RunEnvironment env = environment(engine.gatewayPort);
+    env.mqttHost = u"127.0.0.1"_s;
+    env.mqttPort = broker.port();
+    const QJsonObject report = run(s, env);
+    QCOMPARE(report.value("state"_L1).toString(), u"finished"_s);
+    const QJsonObject command = report.value("operations"_L1).toObject().value("w/mqtt_command"_L1).toObject();
+    const qint64 commands = command.value("requests"_L1).toInteger();
+    QVERIFY(commands > 0);
+    QCOMPARE(command.value("status"_L1).toObject().value("202"_L1).toInteger(), commands);
+    QVERIFY(command.value("latency_ms"_L1).toObject().value("max"_L1).toDouble() > 0);
+    const QJsonObject lag = report.value("consistency_lag"_L1).toObject().value("mqtt"_L1).toObject();
+    QCOMPARE(lag.value("samples"_L1).toInteger(), 2 * statusCount(report, u"202"_s));
+    QCOMPARE(lag.value("missing"_L1).toInteger(), 0);
+    // mqtt_command_duration is the mqtt_command ops' latency: samples, and under a minute.
+    const QJsonArray thresholds = report.value("thresholds"_L1).toArray();
+    QCOMPARE(thresholds.size(), 1);
+    QVERIFY(thresholds.first().toObject().value("pass"_L1).toBool());
+    QVERIFY(report.value("passed"_L1).toBool());
+}
+
+// The broker goes away for a second in the middle of the load and comes back: the engine's
+// outbox publishes what it could not, the subscribers' sessions keep what was published while
+// they reconnected, and in the end each has seen every accepted command.
+void tst_SimulationRun::mqttSubscribersMissNothingAcrossABrokerOutage()
+{
+    MosquittoFixture broker;
+    QString error;
+    if (MosquittoFixture::program().isEmpty())
+        QSKIP("mosquitto is not installed");
+    QVERIFY2(broker.start(&error), qPrintable(error));
+    QTemporaryDir dir;
+    EngineProcess engine(dir.filePath(u"outage"_s));
+    QVERIFY2(engine.start({u"--mqtt-url"_s, broker.url()}), qPrintable(engine.stderrText()));
+    Scenario s = scenarioOf({arrivalWorkload(20, 1000, 3000, 5, 20, {op(Operation::Create)})}, 3000);
+    Subscriber mqtt;
+    mqtt.protocol = Subscriber::Mqtt;
+    mqtt.connections = 2;
+    s.subscribers = {mqtt};
+    Fault outage;
+    outage.kind = Fault::Broker;
+    outage.atMs = 800;
+    outage.forMs = 1000;
+    s.faults = {outage};
+    QObject context;
+    BrokerFaultControl control(&broker, &context);
+    RunEnvironment env = environment(engine.gatewayPort);
+    env.mqttHost = u"127.0.0.1"_s;
+    env.mqttPort = broker.port();
+    env.faults = &control;
+    const QJsonObject report = run(s, env);
+    QCOMPARE(report.value("state"_L1).toString(), u"finished"_s);
+    QCOMPARE(control.switches(), 2);
+    QVERIFY(report.value("faults"_L1).toArray().first().toObject().value("applied"_L1).toBool());
+    const qint64 accepted = statusCount(report, u"202"_s);
+    QVERIFY(accepted > 0);
+    const QJsonObject lag = report.value("consistency_lag"_L1).toObject().value("mqtt"_L1).toObject();
+    QCOMPARE(lag.value("missing"_L1).toInteger(), 0);
+    QCOMPARE(lag.value("samples"_L1).toInteger(), 2 * accepted);
 }
 
 // A refused connection and a listener that never answers: the run fails with a reason, having
