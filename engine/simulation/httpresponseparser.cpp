@@ -38,6 +38,7 @@ void HttpResponseParser::reset(bool toHead)
     m_mode = BodyMode::None;
     m_chunkStep = ChunkStep::Size;
     m_remaining = 0;
+    m_headScanned = 0;
     m_toHead = toHead;
     m_started = false;
     m_error = "";
@@ -56,12 +57,16 @@ HttpResponseParser::State HttpResponseParser::feed(QByteArray &buffer)
     if (!buffer.isEmpty())
         m_started = true;
     while (m_state == State::Head) {
-        const qsizetype end = buffer.indexOf("\r\n\r\n");
+        // Searched from where the last call stopped: a head that trickles in byte by byte
+        // costs linear time, not quadratic.
+        const qsizetype end = buffer.indexOf("\r\n\r\n", qMax<qsizetype>(0, m_headScanned - 3));
         if (end < 0) {
+            m_headScanned = buffer.size();
             if (buffer.size() > kMaxHeadBytes)
                 return fail("response head too large");
             return m_state;
         }
+        m_headScanned = 0;
         if (end > kMaxHeadBytes)
             return fail("response head too large");
         const QByteArray head = buffer.left(end);
@@ -225,12 +230,14 @@ void HttpResponseParser::feedChunked(QByteArray &buffer)
             m_chunkStep = ChunkStep::Size;
             continue;
         }
-        const qsizetype end = buffer.indexOf("\r\n");
+        const qsizetype end = buffer.indexOf("\r\n", qMax<qsizetype>(0, m_headScanned - 1));
         if (end < 0) {
+            m_headScanned = buffer.size();
             if (buffer.size() > kMaxHeadBytes)
                 fail(m_chunkStep == ChunkStep::Size ? "chunk size line too long" : "trailers too large");
             return;
         }
+        m_headScanned = 0;
         const QByteArray line = buffer.left(end);
         buffer.remove(0, end + 2);
         if (m_chunkStep == ChunkStep::Trailer) {

@@ -60,6 +60,7 @@ private:
     BodyMode m_mode = BodyMode::None;
     ChunkStep m_chunkStep = ChunkStep::Size;
     qint64 m_remaining = 0;
+    qsizetype m_headScanned = 0;   // bytes of the buffer already searched for the end of the head (or of a chunk line)
     bool m_toHead = false;
     bool m_started = false;
     const char *m_error = "";
