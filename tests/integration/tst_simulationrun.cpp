@@ -96,7 +96,8 @@ qint64 statusCount(const QJsonObject &report, const QString &status)
 }
 
 // Answers every request after `delayMs` with 200 {} on a keep-alive connection: a target
-// slower than any load a test sends.
+// slower than any load a test sends. "GET /" (a run's first question: is anyone there?) is
+// answered at once.
 class SlowServer : public QTcpServer
 {
 public:
@@ -108,8 +109,9 @@ public:
                     QByteArray &buffer = m_buffers[s];
                     buffer += s->readAll();
                     for (qsizetype end; (end = buffer.indexOf("\r\n\r\n")) >= 0;) {
+                        const bool root = buffer.startsWith("GET / ");
                         buffer.remove(0, end + 4);
-                        QTimer::singleShot(m_delayMs, s, [s] { s->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"); });
+                        QTimer::singleShot(root ? 0 : m_delayMs, s, [s] { s->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"); });
                     }
                 });
                 connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
@@ -138,9 +140,17 @@ public:
     }
     QString setBrokerStopped(bool stopped) override { return note(u"broker %1"_s.arg(stopped)); }
     QString setCommitDelay(qint64 delayMs) override { return note(u"commit %1"_s.arg(delayMs)); }
+    // `via` is a fault proxy's address: "proxy" when it takes connections, else what it is.
     QString setUpstreamNodeOverride(const QString &upstream, const QString &node, const QString &via) override
     {
-        return note(u"upstream %1 %2 %3"_s.arg(upstream, node, via));
+        QString seen = via;
+        if (!via.isEmpty()) {
+            QTcpSocket probe;
+            probe.connectToHost(QHostAddress::LocalHost, via.section(u':', -1).toUShort());
+            if (via.startsWith("127.0.0.1:"_L1) && probe.waitForConnected(5000))
+                seen = u"proxy"_s;
+        }
+        return note(u"upstream %1 %2 %3"_s.arg(upstream, node, seen).trimmed());
     }
     QStringList upstreamNodes(const QString &) const override { return {}; }
 
@@ -209,6 +219,7 @@ private Q_SLOTS:
     void vuExecutors_data();
     void vuExecutors();
     void droppedWhenNoVuIsFree();
+    void gracefulStopInterrupts();
     void seededRunsRepeatIdsAndDocuments();
     void readAfterWriteLag();
     void subscribersSeeEveryCommand();
@@ -217,6 +228,7 @@ private Q_SLOTS:
     void unreachableTargetFailsFast_data();
     void unreachableTargetFailsFast();
     void stopKeepsMeasurements();
+    void targetThatGoesAwayFailsTheRun();
     void thresholdsDecidePassed_data();
     void thresholdsDecidePassed();
     void faultsFollowTheirSchedule();
@@ -408,6 +420,27 @@ void tst_SimulationRun::droppedWhenNoVuIsFree()
     QVERIFY(sum(report, u"dropped"_s) >= 84);
     const QJsonObject list = report.value("operations"_L1).toObject().value("w/list"_L1).toObject();
     QVERIFY(list.value("latency_ms"_L1).toObject().value("min"_L1).toDouble() >= 300);
+}
+
+// Requests still in flight when the executor's time and its graceful stop are over end as
+// interrupted -- not errors, not answered. Each takes 5 s here; the run's load lasts 0.5 s with
+// 0.2 s of grace, so none can be answered in time.
+void tst_SimulationRun::gracefulStopInterrupts()
+{
+    SlowServer slow(5000);
+    QVERIFY(slow.listen(QHostAddress::LocalHost, 0));
+    Workload w = arrivalWorkload(10, 1000, 500, 5, 5, {op(Operation::List)});
+    w.executor.gracefulStopMs = 200;
+    Scenario s = scenarioOf({w}, 500);
+    s.target = u"http://127.0.0.1:%1"_s.arg(slow.serverPort());
+    const QJsonObject report = run(s, environment(m_engine->gatewayPort));
+    QCOMPARE(report.value("state"_L1).toString(), u"finished"_s);
+    QCOMPARE(sum(report, u"intended"_s), 5);
+    QCOMPARE(sum(report, u"started"_s), 5);
+    QCOMPARE(sum(report, u"interrupted"_s), 5);
+    QCOMPARE(sum(report, u"requests"_s), 0);
+    QCOMPARE(sum(report, u"failed"_s), 0);
+    QCOMPARE(sum(report, u"iterations"_s), 0);
 }
 
 // The seed decides the ids and documents: the same scenario against two fresh engines creates
@@ -642,6 +675,28 @@ void tst_SimulationRun::stopKeepsMeasurements()
     QVERIFY(!report.value("ended_at"_L1).toString().isEmpty());
 }
 
+// The target answers, then goes away for good: once every request of kDeadTargetSeconds
+// seconds was refused the run fails with that reason, keeping what it measured before.
+void tst_SimulationRun::targetThatGoesAwayFailsTheRun()
+{
+    auto target = std::make_unique<SlowServer>(0);
+    QVERIFY(target->listen(QHostAddress::LocalHost, 0));
+    Scenario s = scenarioOf({arrivalWorkload(20, 1000, 600000, 2, 5, {op(Operation::List)})}, 600000);
+    s.target = u"http://127.0.0.1:%1"_s.arg(target->serverPort());
+    SimulationRun run(u"gone"_s, s, environment(m_engine->gatewayPort));
+    QSignalSpy finished(&run, &SimulationRun::finished);
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(statusCount(run.snapshot(), u"200"_s) > 0, kRunWaitMs);
+    target.reset();   // stops listening and drops its connections
+    QVERIFY(finished.wait(kRunWaitMs));
+    const QJsonObject report = run.snapshot();
+    QCOMPARE(report.value("state"_L1).toString(), u"failed"_s);
+    QVERIFY2(report.value("reason"_L1).toString().contains("stopped answering"_L1), qPrintable(report.value("reason"_L1).toString()));
+    QVERIFY(statusCount(report, u"200"_s) > 0);
+    const QJsonObject errors = report.value("operations"_L1).toObject().value("w/list"_L1).toObject().value("errors"_L1).toObject();
+    QVERIFY(errors.value("connect"_L1).toInteger() > 0);
+}
+
 void tst_SimulationRun::thresholdsDecidePassed_data()
 {
     QTest::addColumn<QString>("key");
@@ -696,21 +751,34 @@ void tst_SimulationRun::faultsFollowTheirSchedule()
     broker.kind = Fault::Broker;
     broker.atMs = 800;
     broker.forMs = 0;
+    SlowServer node(0);
+    QVERIFY(node.listen(QHostAddress::LocalHost, 0));
+    const QString nodeAddress = u"127.0.0.1:%1"_s.arg(node.serverPort());
+    Fault upstream;   // a fault proxy in front of the node while it lasts
+    upstream.kind = Fault::Upstream;
+    upstream.upstream = u"payments"_s;
+    upstream.node = nodeAddress;
+    upstream.toxic = u"latency"_s;
+    upstream.toxicAttributes = QJsonObject{{u"latency"_s, 10}};
+    upstream.atMs = 1000;
+    upstream.forMs = 200;
     Fault late;   // due after the run: never switched on
     late.kind = Fault::Projection;
     late.projection = u"products"_s;
     late.paused = true;
     late.atMs = 50000;
-    s.faults = {commit, function, broker, late};
+    s.faults = {commit, function, broker, late, upstream};
     RecordingFaultControl control;
     RunEnvironment env = environment(m_engine->gatewayPort);
     env.faults = &control;
     const QJsonObject report = run(s, env);
     QCOMPARE(report.value("state"_L1).toString(), u"finished"_s);
     QCOMPARE(control.calls(), (QStringList{u"commit 5"_s, u"function notify 0.5 20"_s, u"function notify 0 0"_s,
-                                           u"broker 1"_s, u"broker 0"_s, u"commit 0"_s}));
+                                           u"broker 1"_s, u"upstream payments "_s + nodeAddress + u" proxy"_s,
+                                           u"upstream payments "_s + nodeAddress, u"broker 0"_s, u"commit 0"_s}));
     const QJsonArray faults = report.value("faults"_L1).toArray();
-    QCOMPARE(faults.size(), 4);
+    QCOMPARE(faults.size(), 5);
+    QVERIFY(faults.at(4).toObject().value("applied"_L1).toBool());
     QCOMPARE(faults.at(1).toObject().value("kind"_L1).toString(), u"function"_s);
     QVERIFY(faults.at(1).toObject().value("applied"_L1).toBool());
     QVERIFY(faults.at(1).toObject().value("off_ms"_L1).toInteger() >= 600);
