@@ -7,11 +7,30 @@
 
 #include <mqtt/async_client.h>
 
+#include <atomic>
+#include <functional>
+
 namespace Gatehouse::Simulation {
+
+// Paho's answers to connect and subscribe, on Paho's thread: each only counts or queues.
+class MqttSubscriber::Listener final : public mqtt::iaction_listener
+{
+public:
+    std::function<void(bool ok, const QString &why)> done;
+    void on_failure(const mqtt::token &token) override
+    {
+        done(false, QStringLiteral("Paho code %1, reason code %2").arg(token.get_return_code()).arg(int(token.get_reason_code())));
+    }
+    void on_success(const mqtt::token &) override { done(true, {}); }
+};
 
 struct MqttSubscriber::Paho
 {
     std::unique_ptr<mqtt::async_client> client;
+    MqttSubscriber::Listener connectListener;
+    MqttSubscriber::Listener subscribeListener;
+    std::atomic<int> subscriptionsLeft{0};
+    std::atomic<bool> answered{false};
 };
 
 MqttSubscriber::MqttSubscriber(QString host, int port, QString clientId, QString topic, QStringList collections,
@@ -39,15 +58,35 @@ MqttSubscriber::~MqttSubscriber()
     close();
 }
 
+void MqttSubscriber::answer(const QString &error)
+{
+    if (m_paho->answered.exchange(true))
+        return;
+    QMetaObject::invokeMethod(this, [this, error] { Q_EMIT ready(error); }, Qt::QueuedConnection);
+}
+
+// Asynchronous from end to end: a run opens many subscribers, and each Paho connect takes its
+// time; they all connect at once and the run waits for the slowest (SubscriberSet's limit).
 void MqttSubscriber::open()
 {
     const std::string uri = QStringLiteral("tcp://%1:%2").arg(m_host).arg(m_port).toStdString();
     const auto wait = std::chrono::milliseconds(kConnectTimeoutMs);
+    Paho *paho = m_paho.get();
+    paho->connectListener.done = [this](bool ok, const QString &why) {
+        if (!ok)
+            answer(QStringLiteral("MQTT subscriber: cannot connect to %1:%2 (%3)").arg(m_host).arg(m_port).arg(why));
+    };
+    paho->subscribeListener.done = [this, paho](bool ok, const QString &why) {
+        if (!ok)
+            answer(QStringLiteral("MQTT subscriber: the broker refused the subscription (%1)").arg(why));
+        else if (--paho->subscriptionsLeft == 0)
+            answer(QString());
+    };
     try {
-        m_paho->client = std::make_unique<mqtt::async_client>(uri, m_clientId.toStdString(), mqtt::create_options(MQTTVERSION_5));
+        paho->client = std::make_unique<mqtt::async_client>(uri, m_clientId.toStdString(), mqtt::create_options(MQTTVERSION_5));
         LagTracker *lag = m_lag;
         const int connection = m_connection;
-        m_paho->client->set_message_callback([lag, connection](mqtt::const_message_ptr message) {
+        paho->client->set_message_callback([lag, connection](mqtt::const_message_ptr message) {
             const qint64 at = steadyNowNs();
             const std::string &payload = message->get_payload_str();
             const auto event = StrictJson::parseObject(QByteArrayView(payload.data(), qsizetype(payload.size())));
@@ -55,38 +94,33 @@ void MqttSubscriber::open()
             if (position > 0)
                 lag->seen(connection, position, at);
         });
-        // A broker that comes back (the broker fault) may have forgotten the subscriptions: a
-        // session that outlives the connection keeps what was published meanwhile, and every
-        // reconnect subscribes again (idempotent) in case the broker lost the session.
-        mqtt::async_client *client = m_paho->client.get();
+        // Subscribed on every connection: the first answers ready(); after a broker that came
+        // back (the broker fault) the session may be gone, and subscribing again is harmless.
+        // The session outlives the connection, so what was published meanwhile is kept.
         const QStringList filters = m_filters;
-        client->set_connected_handler([client, filters](const std::string &) {
+        paho->client->set_connected_handler([paho, filters](const std::string &) {
             try {
-                for (const QString &filter : filters)
-                    client->subscribe(filter.toStdString(), 1);
+                const bool first = !paho->answered;
+                if (first)
+                    paho->subscriptionsLeft = int(filters.size());
+                for (const QString &filter : filters) {
+                    if (first)
+                        paho->client->subscribe(filter.toStdString(), 1, nullptr, paho->subscribeListener);
+                    else
+                        paho->client->subscribe(filter.toStdString(), 1);
+                }
             } catch (const std::exception &) {
-                // the connection went again; the next reconnect tries again
+                // the connection went again; the next one subscribes
             }
         });
         mqtt::connect_options_builder options;
         options.mqtt_version(MQTTVERSION_5).clean_start(false).connect_timeout(wait)
             .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, 600)})
             .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(2));
-        if (!m_paho->client->connect(options.finalize())->wait_for(wait + std::chrono::seconds(1))) {
-            Q_EMIT ready(QStringLiteral("MQTT subscriber: broker %1:%2 did not answer").arg(m_host).arg(m_port));
-            return;
-        }
-        for (const QString &filter : std::as_const(m_filters)) {
-            if (!m_paho->client->subscribe(filter.toStdString(), 1)->wait_for(wait)) {
-                Q_EMIT ready(QStringLiteral("MQTT subscriber: no SUBACK for %1").arg(filter));
-                return;
-            }
-        }
+        paho->client->connect(options.finalize(), nullptr, paho->connectListener);
     } catch (const std::exception &e) {
-        Q_EMIT ready(QStringLiteral("MQTT subscriber: %1").arg(QString::fromUtf8(e.what())));
-        return;
+        answer(QStringLiteral("MQTT subscriber: %1").arg(QString::fromUtf8(e.what())));
     }
-    Q_EMIT ready(QString());
 }
 
 void MqttSubscriber::close()

@@ -13,8 +13,8 @@ class LagTracker;
 // gatehouse/events/#) or to gatehouse/events/<collection>/# per collection it watches; every
 // CloudEvent it receives reports its `position` with the time it arrived. The report is made on
 // Paho's thread (the lag tracker is thread-safe and the call never blocks for long). open()
-// blocks until the broker confirmed the subscriptions or kConnectTimeoutMs passed, then
-// ready() says whether it worked. Lives on the run's subscriber thread.
+// returns at once; ready() comes once the broker confirmed every subscription (empty) or
+// refused the connection or a subscription (why). Lives on the run's subscriber thread.
 class MqttSubscriber final : public QObject
 {
     Q_OBJECT
@@ -34,7 +34,9 @@ Q_SIGNALS:
     void ready(const QString &error);
 
 private:
+    class Listener;
     struct Paho;
+    void answer(const QString &error);   // ready(), once, on this object's thread
     std::unique_ptr<Paho> m_paho;
     QString m_host;
     int m_port;

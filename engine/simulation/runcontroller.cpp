@@ -111,24 +111,28 @@ void RunController::preflight()
         if (result.error != LoadError::None)
             return end(QStringLiteral("failed"), QStringLiteral("the target %1 does not answer (%2: %3)")
                                                      .arg(targetUrl(*m_context), loadErrorName(result.error), result.detail));
+        // Subscribers and generator threads get ready side by side (MQTT connects take a while).
+        m_phase = Phase::Preparing;
         openSubscribers();
+        prepareGenerators();
     });
 }
 
 void RunController::openSubscribers()
 {
-    m_phase = Phase::Subscribing;
     m_subscriberThread = new QThread;
     m_subscriberThread->setObjectName(QStringLiteral("gatehouse-sim-subscribers"));
     m_subscribers = new SubscriberSet(m_context, m_clientIdPrefix);
     m_subscribers->moveToThread(m_subscriberThread);
     connect(m_subscriberThread, &QThread::finished, m_subscribers, &QObject::deleteLater);
     connect(m_subscribers, &SubscriberSet::ready, this, [this](const QString &error) {
-        if (m_phase != Phase::Subscribing)
+        if (m_phase != Phase::Preparing)
             return;
         if (!error.isEmpty())
             return end(QStringLiteral("failed"), error);
-        prepareGenerators();
+        m_subscribersReady = true;
+        if (m_prepared == m_generators.size())
+            beginLoad();
     });
     m_subscriberThread->start();
     QMetaObject::invokeMethod(m_subscribers, &SubscriberSet::open, Qt::QueuedConnection);
@@ -136,7 +140,6 @@ void RunController::openSubscribers()
 
 void RunController::prepareGenerators()
 {
-    m_phase = Phase::Preparing;
     for (int t = 0; t < kGeneratorThreads; ++t) {
         auto shard = std::make_shared<MetricsShard>(m_context->operationCount());
         auto *thread = new QThread;
@@ -160,7 +163,7 @@ void RunController::onPrepared(const QString &error)
         return;
     if (!error.isEmpty())
         return end(QStringLiteral("failed"), error);
-    if (++m_prepared == m_generators.size())
+    if (++m_prepared == m_generators.size() && m_subscribersReady)
         beginLoad();
 }
 

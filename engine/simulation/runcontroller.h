@@ -64,7 +64,7 @@ public:
     void fail(const QString &reason);
 
 private:
-    enum class Phase { Idle, Preflight, Subscribing, Preparing, Running, Draining, Done };
+    enum class Phase { Idle, Preflight, Preparing, Running, Draining, Done };
 
     QString checkEnvironment() const;
     void preflight();
@@ -101,6 +101,7 @@ private:
     qint64 m_drainDeadlineNs = 0;
     int m_deadSeconds = 0;
     int m_prepared = 0;
+    bool m_subscribersReady = false;
     int m_generatorsDone = 0;
 
     HttpLoadClient *m_preflight = nullptr;

@@ -229,7 +229,6 @@ private Q_SLOTS:
     void unreachableTargetFailsFast();
     void stopKeepsMeasurements();
     void targetThatGoesAwayFailsTheRun();
-    void thresholdsDecidePassed_data();
     void thresholdsDecidePassed();
     void faultsFollowTheirSchedule();
     void faultsWithoutControlAreRefused();
@@ -241,6 +240,10 @@ private:
 
     QTemporaryDir m_dir;
     std::unique_ptr<EngineProcess> m_engine;
+    // The MQTT tests' broker and the engine bridged to it, started by the first that needs them.
+    void startMqttEngine();
+    std::unique_ptr<MosquittoFixture> m_broker;
+    std::unique_ptr<EngineProcess> m_mqttEngine;
     CollectionCatalog m_catalog;
 };
 
@@ -256,6 +259,20 @@ void tst_SimulationRun::initTestCase()
 void tst_SimulationRun::cleanupTestCase()
 {
     m_engine.reset();
+    m_mqttEngine.reset();
+    m_broker.reset();
+}
+
+void tst_SimulationRun::startMqttEngine()
+{
+    if (m_mqttEngine)
+        return;
+    m_broker = std::make_unique<MosquittoFixture>();
+    QString error;
+    QVERIFY2(m_broker->start(&error), qPrintable(error));
+    auto engine = std::make_unique<EngineProcess>(m_dir.filePath(u"mqtt-engine"_s));
+    QVERIFY2(engine->start({u"--mqtt-url"_s, m_broker->url()}), qPrintable(engine->stderrText()));
+    m_mqttEngine = std::move(engine);
 }
 
 RunEnvironment tst_SimulationRun::environment(quint16 port) const
@@ -302,9 +319,9 @@ void tst_SimulationRun::constantArrivalRate_data()
     QTest::addColumn<qint64>("timeUnitMs");
     QTest::addColumn<qint64>("durationMs");
     QTest::addColumn<qint64>("intended");
-    QTest::newRow("200/s for 3 s") << 200.0 << qint64(1000) << qint64(3000) << qint64(600);
-    QTest::newRow("5 per 100 ms for 2 s") << 5.0 << qint64(100) << qint64(2000) << qint64(100);
-    QTest::newRow("0.5/s for 3 s") << 0.5 << qint64(1000) << qint64(3000) << qint64(2);
+    QTest::newRow("200/s for 2 s") << 200.0 << qint64(1000) << qint64(2000) << qint64(400);
+    QTest::newRow("5 per 100 ms for 1 s") << 5.0 << qint64(100) << qint64(1000) << qint64(50);
+    QTest::newRow("1/s for 1.5 s") << 1.0 << qint64(1000) << qint64(1500) << qint64(2);
 }
 
 void tst_SimulationRun::constantArrivalRate()
@@ -550,14 +567,13 @@ void tst_SimulationRun::subscribersSeeEveryCommand()
 // the engine's outbox publishes: every 202, whichever way it came, reaches both subscribers.
 void tst_SimulationRun::mqttCommandsAndSubscribers()
 {
-    MosquittoFixture broker;
-    QString error;
     if (MosquittoFixture::program().isEmpty())
         QSKIP("mosquitto is not installed");
-    QVERIFY2(broker.start(&error), qPrintable(error));
-    QTemporaryDir dir;
-    EngineProcess engine(dir.filePath(u"mqtt"_s));
-    QVERIFY2(engine.start({u"--mqtt-url"_s, broker.url()}), qPrintable(engine.stderrText()));
+    startMqttEngine();
+    QVERIFY(m_mqttEngine);
+    EngineProcess &engine = *m_mqttEngine;
+    MosquittoFixture &broker = *m_broker;
+    QString error;
     Scenario s = scenarioOf({arrivalWorkload(20, 1000, 2000, 5, 20, {op(Operation::MqttCommand), op(Operation::Create)})}, 2000);
     Subscriber mqtt;
     mqtt.protocol = Subscriber::Mqtt;
@@ -590,14 +606,12 @@ void tst_SimulationRun::mqttCommandsAndSubscribers()
 // they reconnected, and in the end each has seen every accepted command.
 void tst_SimulationRun::mqttSubscribersMissNothingAcrossABrokerOutage()
 {
-    MosquittoFixture broker;
-    QString error;
     if (MosquittoFixture::program().isEmpty())
         QSKIP("mosquitto is not installed");
-    QVERIFY2(broker.start(&error), qPrintable(error));
-    QTemporaryDir dir;
-    EngineProcess engine(dir.filePath(u"outage"_s));
-    QVERIFY2(engine.start({u"--mqtt-url"_s, broker.url()}), qPrintable(engine.stderrText()));
+    startMqttEngine();
+    QVERIFY(m_mqttEngine);
+    EngineProcess &engine = *m_mqttEngine;
+    MosquittoFixture &broker = *m_broker;
     Scenario s = scenarioOf({arrivalWorkload(20, 1000, 3000, 5, 20, {op(Operation::Create)})}, 3000);
     Subscriber mqtt;
     mqtt.protocol = Subscriber::Mqtt;
@@ -697,37 +711,51 @@ void tst_SimulationRun::targetThatGoesAwayFailsTheRun()
     QVERIFY(errors.value("connect"_L1).toInteger() > 0);
 }
 
-void tst_SimulationRun::thresholdsDecidePassed_data()
-{
-    QTest::addColumn<QString>("key");
-    QTest::addColumn<QString>("expression");
-    QTest::addColumn<bool>("passed");
-    QTest::newRow("p99 under a minute") << u"http_req_duration{op:list}"_s << u"p(99)<60000"_s << true;
-    QTest::newRow("p99 under nothing") << u"http_req_duration"_s << u"p(99)<0"_s << false;
-    QTest::newRow("no errors") << u"errors"_s << u"rate<0.01"_s << true;
-    QTest::newRow("more requests than sent") << u"http_reqs"_s << u"count>100000"_s << false;
-    QTest::newRow("every request counted") << u"http_reqs{status:200}"_s << u"count==20"_s << true;
-    QTest::newRow("an op the run does not have") << u"http_req_duration{op:create}"_s << u"p(99)<60000"_s << false;
-}
-
+// Each threshold is judged on the run's figures, and `passed` is all of them: one run with
+// every row's threshold (some fail), then one with only those that hold.
 void tst_SimulationRun::thresholdsDecidePassed()
 {
-    QFETCH(QString, key);
-    QFETCH(QString, expression);
-    QFETCH(bool, passed);
-    Scenario s = scenarioOf({arrivalWorkload(20, 1000, 1000, 5, 20, {op(Operation::List)})}, 1000);
-    QString error;
-    const auto threshold = Thresholds::parse(key, expression, &error);
-    QVERIFY2(threshold, qPrintable(error));
-    s.thresholds = {*threshold};
-    const QJsonObject report = run(s, environment(m_engine->gatewayPort));
-    QCOMPARE(report.value("state"_L1).toString(), u"finished"_s);
-    QCOMPARE(sum(report, u"dropped"_s), 0);   // the count==20 row needs every iteration
-    const QJsonArray results = report.value("thresholds"_L1).toArray();
-    QCOMPARE(results.size(), 1);
-    QCOMPARE(results.first().toObject().value("metric"_L1).toString(), key);
-    QCOMPARE(results.first().toObject().value("pass"_L1).toBool(), passed);
-    QCOMPARE(report.value("passed"_L1).toBool(), passed);
+    struct Row
+    {
+        QString key;
+        QString expression;
+        bool pass;
+    };
+    const QList<Row> rows{
+        {u"http_req_duration{op:list}"_s, u"p(99)<60000"_s, true},   // under a minute
+        {u"http_req_duration"_s, u"p(99)<0"_s, false},               // under nothing
+        {u"errors"_s, u"rate<0.01"_s, true},
+        {u"http_reqs"_s, u"count>100000"_s, false},                  // more than were sent
+        {u"http_reqs{status:200}"_s, u"count==20"_s, true},          // every request counted
+        {u"iterations{workload:w}"_s, u"count==20"_s, true},
+        {u"dropped_iterations"_s, u"count==0"_s, true},
+        {u"http_req_duration{op:create}"_s, u"p(99)<60000"_s, false}, // an op the run does not have
+    };
+    for (const bool onlyPassing : {false, true}) {
+        Scenario s = scenarioOf({arrivalWorkload(20, 1000, 1000, 5, 20, {op(Operation::List)})}, 1000);
+        QList<Row> used;
+        for (const Row &row : rows) {
+            if (onlyPassing && !row.pass)
+                continue;
+            QString error;
+            const auto threshold = Thresholds::parse(row.key, row.expression, &error);
+            QVERIFY2(threshold, qPrintable(error));
+            s.thresholds.append(*threshold);
+            used.append(row);
+        }
+        const QJsonObject report = run(s, environment(m_engine->gatewayPort));
+        QCOMPARE(report.value("state"_L1).toString(), u"finished"_s);
+        QCOMPARE(sum(report, u"dropped"_s), 0);   // the count==20 rows need every iteration
+        const QJsonArray results = report.value("thresholds"_L1).toArray();
+        QCOMPARE(results.size(), used.size());
+        for (qsizetype i = 0; i < used.size(); ++i) {
+            const QJsonObject result = results.at(i).toObject();
+            QCOMPARE(result.value("metric"_L1).toString(), used.at(i).key);
+            QCOMPARE(result.value("expression"_L1).toString(), used.at(i).expression);
+            QVERIFY2(result.value("pass"_L1).toBool() == used.at(i).pass, qPrintable(used.at(i).key + u' ' + used.at(i).expression));
+        }
+        QCOMPARE(report.value("passed"_L1).toBool(), onlyPassing);
+    }
 }
 
 // On and off at their times, in the order of their times; whatever is still on when the run
