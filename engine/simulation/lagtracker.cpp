@@ -64,6 +64,7 @@ void LagTracker::accepted(qint64 position, const QString &collection, qint64 atN
     if (m_accepted.contains(position))
         return;   // an idempotent repeat answers with the first position
     m_accepted.insert(position, Accepted{atNs, collection});
+    m_acceptedOrder.append({atNs, position});
     ++m_acceptedPerCollection[collection];
     ++m_acceptedTotal;
     const auto early = m_early.find(position);
@@ -129,11 +130,29 @@ LagTracker::Summary LagTracker::summary(Summary *interval)
         out[c.via].missing += qMax<qint64>(0, expectedFor(c) - c.matched);
     if (interval) {
         *interval = std::exchange(m_interval, Summary());
-        const qint64 horizon = steadyNowNs() - kEarlyKeepNs;
+        const qint64 now = steadyNowNs();
+        const qint64 horizon = now - kEarlyKeepNs;
         for (auto it = m_early.begin(); it != m_early.end();)
             it = it->atNs < horizon ? m_early.erase(it) : std::next(it);
+        prune(now - kMaxLagMs * 1000 * 1000);
     }
     return out;
+}
+
+// Forgets the positions accepted before `horizon`; what a connection has not seen of them stays
+// missing (the counts of accepted positions are kept).
+void LagTracker::prune(qint64 horizon)
+{
+    while (m_acceptedOrderStart < m_acceptedOrder.size() && m_acceptedOrder.at(m_acceptedOrderStart).first < horizon) {
+        const qint64 position = m_acceptedOrder.at(m_acceptedOrderStart++).second;
+        m_accepted.remove(position);
+        for (Connection &c : m_connections)
+            c.seen.remove(position);
+    }
+    if (m_acceptedOrderStart > 4096 && m_acceptedOrderStart * 2 > m_acceptedOrder.size()) {
+        m_acceptedOrder.remove(0, m_acceptedOrderStart);
+        m_acceptedOrderStart = 0;
+    }
 }
 
 qint64 LagTracker::outstanding() const

@@ -20,10 +20,14 @@ namespace Gatehouse::Simulation {
 // reports its own samples (202 -> the GET with X-Min-Position answered). A (connection,
 // position) pair expected and not seen is "missing": a connection expects every accepted
 // position of the collections it watches (all of them when it names none). Duplicates (MQTT
-// is at least once) count once. Thread-safe: one mutex, held for a few hash operations.
+// is at least once) count once. A position is remembered for kMaxLagMs after its 202: an event
+// later than that is not matched, and its position counts as missing -- the bound that keeps
+// a long run's memory flat. Thread-safe: one mutex, held for a few hash operations.
 class LagTracker
 {
 public:
+    static constexpr qint64 kMaxLagMs = 5 * 60 * 1000;
+
     enum Via { Get, WebSocket, Sse, Mqtt };
     static constexpr int kViaCount = 4;
     static QString viaName(Via via);   // "get", "websocket", "sse", "mqtt"
@@ -71,9 +75,12 @@ private:
     bool firstSighting(Connection &c, qint64 position);
     void sample(Via via, qint64 lagNs);
     qint64 expectedFor(const Connection &c) const;
+    void prune(qint64 horizon);
 
     mutable QMutex m_mutex;
     QHash<qint64, Accepted> m_accepted;
+    QList<std::pair<qint64, qint64>> m_acceptedOrder;   // (atNs, position) as accepted, for pruning
+    qsizetype m_acceptedOrderStart = 0;
     QHash<QString, qint64> m_acceptedPerCollection;
     qint64 m_acceptedTotal = 0;
     QList<Connection> m_connections;

@@ -9,7 +9,6 @@
 #include <QList>
 #include <QString>
 
-#include <atomic>
 
 namespace Gatehouse::Simulation {
 
@@ -38,7 +37,6 @@ struct RunContext
 
     IdRegistry ids;
     LagTracker lag;
-    std::atomic<bool> ending{false};   // the load is over: no new iteration may start
 };
 
 } // namespace Gatehouse::Simulation

@@ -198,7 +198,6 @@ void RunController::loadOver()
         return;
     m_phase = Phase::Draining;
     m_loadEndNs = steadyNowNs();
-    m_context->ending = true;
     m_drainDeadlineNs = m_loadEndNs + qint64(m_ending ? kStoppedDrainMs : kDrainMs) * kNsPerMs;
     m_drainTimer.start();
     checkDrained();
