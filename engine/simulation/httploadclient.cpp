@@ -6,6 +6,13 @@
 
 namespace Gatehouse::Simulation {
 
+QByteArray hostHeader(const QString &host, quint16 port)
+{
+    // An IPv6 literal goes in brackets (RFC 9110, 7.2).
+    const QByteArray name = host.contains(u':') ? '[' + host.toLatin1() + ']' : host.toLatin1();
+    return name + ':' + QByteArray::number(port);
+}
+
 HttpLoadClient::HttpLoadClient(QString host, quint16 port, QObject *parent)
     : QObject(parent)
     , m_host(std::move(host))
@@ -14,7 +21,7 @@ HttpLoadClient::HttpLoadClient(QString host, quint16 port, QObject *parent)
     m_timeout.setSingleShot(true);
     m_timeout.setTimerType(Qt::CoarseTimer);
     connect(&m_timeout, &QTimer::timeout, this, [this] {
-        finish(LoadError::Timeout, QStringLiteral("no complete answer within %1 ms").arg(kRequestTimeoutMs));
+        finish(LoadError::Timeout, QStringLiteral("no complete answer within %1 ms").arg(m_timeoutMs));
     });
 }
 
@@ -31,8 +38,7 @@ void HttpLoadClient::send(HttpLoadRequest request, Callback done)
     Q_ASSERT(!m_done);
     QByteArray out;
     out.reserve(128 + request.target.size() + request.body.size());
-    out += request.method + ' ' + request.target + " HTTP/1.1\r\nHost: " + m_host.toLatin1() + ':'
-        + QByteArray::number(m_port) + "\r\n";
+    out += request.method + ' ' + request.target + " HTTP/1.1\r\nHost: " + hostHeader(m_host, m_port) + "\r\n";
     bool hasType = false;
     for (const auto &[name, value] : std::as_const(request.headers)) {
         out += name + ": " + value + "\r\n";
@@ -50,7 +56,7 @@ void HttpLoadClient::send(HttpLoadRequest request, Callback done)
     m_input.clear();
     m_pendingWrite = std::move(out);
     m_sentNs = steadyNowNs();
-    m_timeout.start(kRequestTimeoutMs);
+    m_timeout.start(m_timeoutMs);
     const bool stale = steadyNowMs() - m_lastUsedMs > kReuseIdleMs;
     if (!m_socket || !m_connected || m_closeAfter || stale)
         openConnection();

@@ -32,6 +32,9 @@ struct HttpLoadResult
     qint64 doneNs = 0;                   // steady clock: the answer was complete (or the error seen)
 };
 
+// The Host header's value for a target: "host:port", "[v6]:port".
+QByteArray hostHeader(const QString &host, quint16 port);
+
 // One keep-alive HTTP/1.1 connection of the load generator: one request in flight at a time
 // (a virtual user's connection, as k6 has it), opened on the first request and again after
 // the server closed it. Every request ends in exactly one callback: the complete response, or
@@ -53,6 +56,8 @@ public:
     static constexpr qint64 kReuseIdleMs = 20000;
 
     HttpLoadClient(QString host, quint16 port, QObject *parent = nullptr);
+    // Tests only: a shorter limit than kRequestTimeoutMs.
+    void setRequestTimeoutMs(int ms) { m_timeoutMs = ms; }
     ~HttpLoadClient() override;
 
     // `done` is called later, never from inside send(), on this object's thread.
@@ -74,6 +79,7 @@ private:
     quint16 m_port;
     QTcpSocket *m_socket = nullptr;
     QTimer m_timeout;
+    int m_timeoutMs = kRequestTimeoutMs;
     HttpResponseParser m_parser;
     QByteArray m_input;
     QByteArray m_pendingWrite;   // the request, until the connection is open

@@ -1,6 +1,7 @@
 #include "ssesubscriber.h"
 
 #include "base/steadyclock.h"
+#include "httploadclient.h"
 #include "lagtracker.h"
 #include "simulationlogging.h"
 
@@ -28,8 +29,7 @@ SseSubscriber::SseSubscriber(QString host, quint16 port, QStringList collections
         QByteArray target = "/events/stream";
         if (m_collections.size() == 1)
             target += "?type=" + QUrl::toPercentEncoding(m_collections.constFirst() + QStringLiteral(".*"));
-        m_socket->write("GET " + target + " HTTP/1.1\r\nHost: " + m_host.toLatin1() + ':' + QByteArray::number(m_port)
-                        + "\r\nAccept: text/event-stream\r\n\r\n");
+        m_socket->write("GET " + target + " HTTP/1.1\r\nHost: " + hostHeader(m_host, m_port) + "\r\nAccept: text/event-stream\r\n\r\n");
     });
     connect(m_socket, &QTcpSocket::readyRead, this, &SseSubscriber::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, [this] {
