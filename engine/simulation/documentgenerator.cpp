@@ -27,6 +27,9 @@ const QString kSampleId = u"0190f5d2-3c4a-7b8e-9f01-23456789abcd"_s;
 
 // Arrays get their minimum and up to this many more items.
 constexpr qint64 kExtraItems = 3;
+// Values generated per document, retries included: nested checks that keep failing cannot
+// multiply into minutes; past it, the first candidate stands.
+constexpr int kValueBudget = 100'000;
 
 // One document's worth of generation. In patch mode (update bodies, a JSON merge patch)
 // object members never get null, which would remove them; array items are values, not patches.
@@ -48,13 +51,15 @@ private:
     QString extraName(const GenerationNode &node, const QJsonObject &taken);
 
     SeededRandom &m_random;
+    int m_budget = kValueBudget;
 };
 
 QJsonValue ValueWriter::value(const GenerationNode &node, bool patch)
 {
+    --m_budget;
     if (!node.variants.empty()) {
         QJsonValue candidate;
-        for (int attempt = 0; attempt < DocumentGenerator::kAttempts; ++attempt) {
+        for (int attempt = 0; attempt < DocumentGenerator::kAttempts && (attempt == 0 || m_budget > 0); ++attempt) {
             const auto &variant = node.variants[size_t(m_random.below(node.variants.size()))];
             candidate = value(*variant, patch);
             if (!node.check || node.check->validate(candidate).isEmpty())
@@ -156,7 +161,7 @@ QJsonArray ValueWriter::array(const GenerationNode &node)
         const GenerationNode *item = size_t(i) < node.prefixItems.size() ? node.prefixItems[size_t(i)].get()
                                                                            : node.items.get();
         QJsonValue v = item ? value(*item, false) : QJsonValue(TextGenerator::words(m_random));
-        for (int attempt = 1; node.uniqueItems && items.contains(v) && attempt < DocumentGenerator::kAttempts; ++attempt)
+        for (int attempt = 1; node.uniqueItems && items.contains(v) && attempt < DocumentGenerator::kAttempts && m_budget > 0; ++attempt)
             v = item ? value(*item, false) : QJsonValue(TextGenerator::words(m_random));
         if (node.uniqueItems && items.contains(v) && i >= node.minItems)
             break;   // no new value came up: stop at a valid length
@@ -235,7 +240,12 @@ DocumentGenerator::DocumentGenerator(const QJsonObject &schema)
 {
     auto p = std::make_shared<Private>();
     p->schema = JsonSchema::compile(schema, &p->problems);
-    p->root = GenerationNodeBuilder(&p->problems).build(schema, QString());
+    GenerationNodeBuilder builder(&p->problems);
+    p->root = builder.build(schema, QString());
+    if (builder.exhausted()) {
+        p->problems.append(u"(root): the schema is too large to generate documents from (more than %1 subschemas, "
+                           "if/then/else branches counted)"_s.arg(GenerationNodeBuilder::kMaxNodes));
+    }
     d = std::move(p);
 }
 
@@ -287,7 +297,9 @@ QList<SchemaViolation> DocumentGenerator::validateUpdate(const QJsonObject &docu
 
 QStringList DocumentGenerator::check(int samples, quint64 seed) const
 {
-    QStringList found = d->problems;
+    // Samples of a schema with known problems would only repeat them in other words.
+    if (!d->problems.isEmpty())
+        return d->problems;
     QStringList violations;
     const SeededRandom base(seed);
     for (int i = 0; i < samples && violations.size() < 5; ++i) {
@@ -300,7 +312,7 @@ QStringList DocumentGenerator::check(int samples, quint64 seed) const
                 violations.append(line);
         }
     }
-    return found + violations;
+    return violations;
 }
 
 } // namespace Gatehouse::Simulation

@@ -15,6 +15,51 @@ namespace {
 
 // Integers beyond 2^53 are not exact in JSON numbers (doubles).
 constexpr double kMaxSafeInteger = 9007199254740991.0;
+// Sizes are summed and multiplied up to here, never beyond.
+constexpr qint64 kHugeSize = qint64(1) << 50;
+
+qint64 addSizes(qint64 a, qint64 b)
+{
+    return std::min(a + b, kHugeSize);
+}
+
+qint64 multiplySizes(qint64 count, qint64 size)
+{
+    if (count <= 0 || size <= 0)
+        return 0;
+    return count >= kHugeSize / size ? kHugeSize : std::min(count * size, kHugeSize);
+}
+
+// The smallest value of each allowed type, the cheapest one counting.
+qint64 minimumSizeOf(const GenerationNode &node)
+{
+    if (node.rejectAll || node.constValue || !node.enumValues.isEmpty() || node.types == 0)
+        return 1;
+    qint64 smallest = kHugeSize;
+    if (node.types & (GenerationNode::NullType | GenerationNode::BooleanType | GenerationNode::NumberType
+                      | GenerationNode::IntegerType))
+        smallest = 1;
+    if (node.types & GenerationNode::StringType)
+        smallest = std::min(smallest, 2 + std::max(node.minLength, node.pattern ? node.pattern->minimumLength() : 0));
+    if (node.types & GenerationNode::ArrayType) {
+        qint64 size = 2;
+        const auto positional = std::min<qint64>(node.minItems, qint64(node.prefixItems.size()));
+        for (qint64 i = 0; i < positional; ++i)
+            size = addSizes(size, node.prefixItems[size_t(i)]->minimumSize + 1);
+        size = addSizes(size, multiplySizes(node.minItems - positional, (node.items ? node.items->minimumSize : 1) + 1));
+        smallest = std::min(smallest, size);
+    }
+    if (node.types & GenerationNode::ObjectType) {
+        qint64 size = 2;
+        for (const QString &name : node.required) {
+            const GenerationNode *property = node.property(name);
+            size = addSizes(size, qint64(name.size()) + 4 + (property ? property->minimumSize : 1));
+        }
+        size = addSizes(size, multiplySizes(node.minProperties - qint64(node.required.size()), 8));
+        smallest = std::min(smallest, size);
+    }
+    return smallest;
+}
 // The span used where a schema leaves a side of a number open: values a form would show.
 constexpr double kDefaultSpan = 1000.0;
 
@@ -92,7 +137,13 @@ const GenerationNode *GenerationNode::property(const QString &name) const
 }
 
 GenerationNodeBuilder::GenerationNodeBuilder(QStringList *problems)
+    : GenerationNodeBuilder(problems, std::make_shared<int>(kMaxNodes))
+{
+}
+
+GenerationNodeBuilder::GenerationNodeBuilder(QStringList *problems, std::shared_ptr<int> budget)
     : m_problems(problems)
+    , m_budget(std::move(budget))
 {
 }
 
@@ -110,12 +161,16 @@ GenerationNode::Pointer GenerationNodeBuilder::build(const QJsonValue &schema, c
         node->rejectAll = schema.isBool() && !schema.toBool();
         return node;
     }
-    if (depth > kMaxDepth) {
-        problem(pointer, u"schemas nested deeper than %1 levels are not generated"_s.arg(kMaxDepth));
+    if (depth > kMaxDepth || *m_budget <= 0) {
+        if (depth > kMaxDepth)
+            problem(pointer, u"schemas nested deeper than %1 levels are not generated"_s.arg(kMaxDepth));
+        --*m_budget;   // below 0: exhausted() tells whoever built the root
         auto node = std::make_shared<GenerationNode>();
         node->pointer = pointer;
+        node->rejectAll = node->failed = true;
         return node;
     }
+    --*m_budget;
     const QJsonObject object = schema.toObject();
     std::vector<Conditional> conditionals;
     bool lossy = false;
@@ -141,15 +196,21 @@ GenerationNode::Pointer GenerationNodeBuilder::build(const QJsonValue &schema, c
                 guide = SchemaMerge::merge(guide, flatten(branch.toObject(), nullptr, &lossy));
         }
         QStringList variantProblems;
-        GenerationNodeBuilder variantBuilder(&variantProblems);
+        GenerationNodeBuilder variantBuilder(&variantProblems, m_budget);
         auto variant = variantBuilder.plain(guide, pointer, depth);
         if (variantProblems.isEmpty())
             node->variants.push_back(std::move(variant));
         else if (firstProblems.isEmpty())
             firstProblems = variantProblems;
     }
-    if (node->variants.empty() && m_problems)
-        m_problems->append(firstProblems);
+    if (node->variants.empty()) {
+        if (m_problems)
+            m_problems->append(firstProblems);
+        node->rejectAll = node->failed = true;
+    }
+    node->minimumSize = kHugeSize;
+    for (const auto &variant : node->variants)
+        node->minimumSize = std::min(node->minimumSize, variant->minimumSize);
     return node;
 }
 
@@ -194,8 +255,15 @@ std::shared_ptr<GenerationNode> GenerationNodeBuilder::plain(const QJsonObject &
     if (node->types & GenerationNode::ObjectType)
         readObjects(*node, schema, depth);
     if (declared && !node->types && !schema.contains(u"const") && !schema.contains(u"enum"))
-        node->rejectAll = true;
+        node->rejectAll = node->failed = true;
     readValues(*node, schema);
+    node->minimumSize = minimumSizeOf(*node);
+    if (node->minimumSize > kMaxDocumentSize && !node->rejectAll) {
+        problem(node->pointer, u"the smallest value this schema allows has about %1 characters; documents of more "
+                               "than %2 are not generated"_s.arg(node->minimumSize).arg(kMaxDocumentSize));
+        node->rejectAll = node->failed = true;
+        node->minimumSize = 1;   // never generated: its size is reported once, here
+    }
     return node;
 }
 
@@ -217,7 +285,7 @@ void GenerationNodeBuilder::readTypes(GenerationNode &node, const QJsonObject &s
     }
     if (type.isArray() && list.isEmpty()) {
         problem(node.pointer, u"no value satisfies every allOf schema"_s);
-        node.rejectAll = true;
+        node.rejectAll = node.failed = true;
         return;
     }
     if (node.types || schema.contains(u"type"))
@@ -304,6 +372,9 @@ void GenerationNodeBuilder::readStrings(GenerationNode &node, const QJsonObject 
         problem(at, u"invalid regular expression"_s);
         return;
     }
+    node.pattern = generator;
+    if (std::max(node.minLength, generator.minimumLength()) > kMaxDocumentSize)
+        return;   // too long to try; the size check after this reports it
     // A few rounds of candidates now, so that a pattern generation cannot satisfy is reported
     // when the scenario is read rather than as failed requests during the run.
     SeededRandom probe(1);
@@ -312,11 +383,10 @@ void GenerationNodeBuilder::readStrings(GenerationNode &node, const QJsonObject 
         generated = generator.generate(probe, node.minLength, node.maxLength).has_value();
     if (!generated) {
         node.types &= quint8(~GenerationNode::StringType);
+        node.pattern.reset();
         problem(at, u"cannot generate for pattern "_s % source
                         % (node.minLength > 0 || node.maxLength >= 0 ? u" within minLength/maxLength"_s : QString()));
-        return;
     }
-    node.pattern = generator;
 }
 
 void GenerationNodeBuilder::readArrays(GenerationNode &node, const QJsonObject &schema, int depth)
@@ -367,7 +437,8 @@ void GenerationNodeBuilder::readObjects(GenerationNode &node, const QJsonObject 
     };
     for (const QString &name : std::as_const(node.required)) {
         const GenerationNode *property = node.property(name);
-        if ((property && property->rejectAll) || (!property && node.noAdditionalProperties))
+        // A property that failed has said why; one that is `false` is this object's problem.
+        if ((property && property->rejectAll && !property->failed) || (!property && node.noAdditionalProperties))
             return fail(u"required property \""_s % name % u"\" is not allowed"_s);
     }
     if (node.maxProperties >= 0 && (qint64(node.required.size()) > node.maxProperties || node.minProperties > node.maxProperties))
@@ -389,7 +460,7 @@ void GenerationNodeBuilder::readValues(GenerationNode &node, const QJsonObject &
         const QJsonValue value = schema.value(u"const");
         const QJsonArray allowed = schema.value(u"enum").toArray();
         if (!others.validate(value).isEmpty() || (schema.contains(u"enum") && !allowed.contains(value))) {
-            node.rejectAll = true;
+            node.rejectAll = node.failed = true;
             problem(JsonPointer::append(node.pointer, u"const"), u"the value does not satisfy the rest of the schema"_s);
             return;
         }
@@ -401,7 +472,7 @@ void GenerationNodeBuilder::readValues(GenerationNode &node, const QJsonObject &
         if (others.validate(value).isEmpty())
             node.enumValues.append(value);
     }
-    node.rejectAll = node.enumValues.isEmpty();
+    node.rejectAll = node.failed = node.enumValues.isEmpty();
     if (node.rejectAll)
         problem(JsonPointer::append(node.pointer, u"enum"), u"no value satisfies the rest of the schema"_s);
 }

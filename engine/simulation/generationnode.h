@@ -33,7 +33,8 @@ struct GenerationNode
     using Pointer = std::shared_ptr<const GenerationNode>;
 
     QString pointer;          // where the subschema is, for problems
-    bool rejectAll = false;   // the schema `false`: no value
+    bool rejectAll = false;   // the schema `false`, or one with nothing left to generate: no value
+    bool failed = false;      // rejectAll because of a problem already reported
     quint8 types = 0;         // 0: no type constraint (a word is generated)
 
     std::optional<QJsonValue> constValue;
@@ -73,6 +74,10 @@ struct GenerationNode
     std::vector<Pointer> variants;
     std::optional<JsonSchema> check;
 
+    // Characters (about) of the smallest value generation can give: what a schema demands
+    // through minLength, minItems, required and patterns, to refuse absurd sizes up front.
+    qint64 minimumSize = 1;
+
     const GenerationNode *property(const QString &name) const;
 };
 
@@ -85,9 +90,17 @@ class GenerationNodeBuilder
 public:
     static constexpr int kMaxDepth = 32;
     static constexpr int kMaxConditionals = 4;   // if/then/else per node combined into variants
+    // Subschemas compiled per schema, variants included: conditionals nested in conditionals
+    // multiply, and a scenario's schema must not be able to make the reader work for minutes.
+    static constexpr int kMaxNodes = 5000;
+    // A generated document is a request body: beyond this many characters it is not a load
+    // test but a memory test.
+    static constexpr qint64 kMaxDocumentSize = 1000 * 1000;
 
     explicit GenerationNodeBuilder(QStringList *problems);
     GenerationNode::Pointer build(const QJsonValue &schema, const QString &pointer, int depth = 0);
+    // More than kMaxNodes were asked for: what was left out cannot be generated.
+    bool exhausted() const { return *m_budget < 0; }
 
 private:
     struct Conditional
@@ -106,8 +119,10 @@ private:
     void readObjects(GenerationNode &node, const QJsonObject &schema, int depth);
     void readValues(GenerationNode &node, const QJsonObject &schema);
     void problem(const QString &pointer, const QString &message);
+    GenerationNodeBuilder(QStringList *problems, std::shared_ptr<int> budget);
 
     QStringList *m_problems;
+    std::shared_ptr<int> m_budget;   // nodes left, shared with the builders of variants
 };
 
 } // namespace Gatehouse::Simulation

@@ -25,15 +25,6 @@ namespace {
 // ask for more: short values read well and keep documents small.
 constexpr qint64 kSoftRepeat = 8;
 
-qint64 saturatedMultiply(qint64 a, qint64 b)
-{
-    if (a == 0 || b == 0)
-        return 0;
-    if (a >= PatternNode::kUnbounded / b)
-        return PatternNode::kUnbounded;
-    return std::min(a * b, PatternNode::kUnbounded);
-}
-
 // One candidate string, built depth-first; each call is given the range of lengths its part
 // must take so that the whole lands inside minLength..maxLength.
 class Writer
@@ -148,8 +139,8 @@ void Writer::writeRepeat(const PatternNode &node, qint64 low, qint64 high)
     for (qint64 i = 0; i < count; ++i) {
         const qint64 remaining = count - 1 - i;
         const qint64 written = qint64(m_text.size()) - written0;
-        write(item, low - written - saturatedMultiply(item.maxLength, remaining),
-              high - written - saturatedMultiply(item.minLength, remaining));
+        write(item, low - written - PatternNode::saturatedMultiply(item.maxLength, remaining),
+              high - written - PatternNode::saturatedMultiply(item.minLength, remaining));
     }
 }
 
@@ -187,10 +178,18 @@ PatternGenerator::PatternGenerator(const QString &ecmaPattern)
     auto p = std::make_shared<Private>();
     p->pattern = ecmaPattern;
     p->regex = EcmaRegex::compile(ecmaPattern);
-    PatternParser parser(ecmaPattern);
-    p->tree = parser.parse();
-    p->exact = p->tree && parser.exact();
+    // Only what PCRE accepts is parsed: its limits (nesting, repeat counts) bound the tree.
+    if (p->regex.isValid()) {
+        PatternParser parser(ecmaPattern);
+        p->tree = parser.parse();
+        p->exact = p->tree && parser.exact();
+    }
     d = std::move(p);
+}
+
+qint64 PatternGenerator::minimumLength() const
+{
+    return d->tree ? d->tree->minLength : 0;
 }
 
 PatternGenerator::~PatternGenerator() = default;

@@ -36,6 +36,7 @@ public:
     bool isValid() const;        // the engine would accept it (it compiles)
     bool isExact() const;        // parsed and inside the subset: no approximation involved
     bool matches(const QString &text) const;   // as the engine's validator decides
+    qint64 minimumLength() const;              // of any match, as far as the parsed tree tells
 
     // A matching string of `minLength` to `maxLength` code points (maxLength < 0: no limit);
     // nullopt when kAttempts candidates did not match.

@@ -44,6 +44,23 @@ QString describe(const QList<SchemaViolation> &violations, const QJsonValue &val
     return lines.join(u"; ") % u" in "_s % text(value);
 }
 
+// Four if/then pairs at each of `levels` nested objects: 16 variants per level, each holding
+// the next level -- 16^levels subschemas if nothing bounded them.
+QByteArray nestedConditionals(int levels)
+{
+    QByteArray schema = R"({"type":"string"})";
+    for (int level = 0; level < levels; ++level) {
+        QByteArray conditionals;
+        for (int i = 0; i < 4; ++i) {
+            conditionals += (i ? "," : "") + QByteArray(R"({"if":{"properties":{"k":{"const":)") + QByteArray::number(i)
+                + R"(}}},"then":{"required":["x"]}})";
+        }
+        schema = R"({"type":"object","properties":{"k":{"type":"integer","minimum":0,"maximum":3},"x":)" + schema
+            + R"(},"allOf":[)" + conditionals + "]}";
+    }
+    return schema;
+}
+
 } // namespace
 
 class tst_DocumentGenerator : public QObject
@@ -342,6 +359,14 @@ void tst_DocumentGenerator::problems_data()
         << QStringList{u"/properties/x: no value satisfies every allOf schema"_s};
     QTest::newRow("too few items allowed") << QByteArray(R"({"properties":{"a":{"type":"array","prefixItems":[true],"items":false,"minItems":2}}})")
         << QStringList{u"/properties/a: minItems is above the number of items allowed"_s};
+    QTest::newRow("string too long to generate") << QByteArray(R"({"properties":{"s":{"type":"string","minLength":2000000}}})")
+        << QStringList{u"/properties/s: the smallest value this schema allows has about 2000002 characters; documents of more than 1000000 are not generated"_s};
+    QTest::newRow("nested arrays too large") << QByteArray(R"({"type":"object","required":["a"],"properties":{"a":{"type":"array","minItems":1000,"items":{"type":"array","minItems":1000,"items":{"type":"string","minLength":10}}}}})")
+        << QStringList{u"/properties/a: the smallest value this schema allows has about 13003002 characters; documents of more than 1000000 are not generated"_s};
+    QTest::newRow("pattern matches too long") << QByteArray(R"({"properties":{"s":{"type":"string","pattern":"^(a{30000}){40}$"}}})")
+        << QStringList{u"/properties/s: the smallest value this schema allows has about 1200002 characters; documents of more than 1000000 are not generated"_s};
+    QTest::newRow("conditionals multiplying") << nestedConditionals(5)
+        << QStringList{u"(root): the schema is too large to generate documents from (more than 5000 subschemas, if/then/else branches counted)"_s};
     QTest::newRow("schema does not compile") << QByteArray(R"({"properties":{"s":{"type":"text"}}})")
         << QStringList{u"/properties/s/type: unknown type \"text\""_s};
 }
