@@ -134,6 +134,11 @@ qint64 FunctionService::Private::deadLetterCount(const QString &function) const
     return n;
 }
 
+qint64 FunctionService::deadLetterCount() const
+{
+    return qint64(d->config->resources(kDeadLetters).size());
+}
+
 QJsonArray FunctionService::deadLetters() const
 {
     QJsonArray items;

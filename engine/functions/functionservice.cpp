@@ -296,4 +296,22 @@ QList<ProjectionRunner *> FunctionService::runners() const
     return out;
 }
 
+bool FunctionService::setFault(const QString &name, double errorRate, qint64 latencyMs)
+{
+    const std::shared_ptr<FunctionEntry> e = d->entry(name);
+    if (!e)
+        return false;
+    e->stats->fault().set(errorRate, latencyMs);   // the stats, and with them the fault, outlive redeploys
+    return true;
+}
+
+qint64 FunctionService::queueDepth() const
+{
+    QMutexLocker lock(&d->mutex);
+    qint64 n = 0;
+    for (const auto &[name, entry] : d->functions)
+        n += entry->stats->queueDepth();
+    return n;
+}
+
 } // namespace Gatehouse

@@ -66,6 +66,14 @@ public:
     Result remove(const QString &name);
     QList<ProjectionRunner *> runners() const;
 
+    // A simulation's fault (FunctionFault): each invocation of `name` waits `latencyMs`, then
+    // fails with probability `errorRate` (0..1) as if it had thrown. In memory only; 0 and 0
+    // switch it off. False when no function `name` is deployed.
+    bool setFault(const QString &name, double errorRate, qint64 latencyMs);
+
+    qint64 queueDepth() const;        // events and calls handed to the functions, not finished (sum)
+    qint64 deadLetterCount() const;   // dead letters stored, of every function
+
     QJsonArray deadLetters() const;
     std::optional<QJsonObject> deadLetter(const QString &id) const;
     Result replayDeadLetter(const QString &id);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "functionfault.h"
+
 #include <QJsonObject>
 #include <QMutex>
 #include <QStringList>
@@ -12,7 +14,8 @@ namespace Gatehouse {
 struct FunctionOutcome;
 
 // Counters of one function since the engine started (kept across redeploys), updated from
-// any thread: the lanes, the worker, the runner.
+// any thread: the lanes, the worker, the runner. Also holds the fault a simulation injects into
+// the function, which every instance of it consults (FaultyInstance).
 class FunctionStats final
 {
 public:
@@ -50,6 +53,10 @@ public:
     void addLogs(const QStringList &lines);
     Snapshot snapshot() const;
     QJsonObject toJson(qint64 deadLetters) const;
+    qint64 queueDepth() const { return m_queue.load(std::memory_order_relaxed); }
+
+    FunctionFault &fault() { return m_fault; }
+    const FunctionFault &fault() const { return m_fault; }
 
 private:
     mutable QMutex m_mutex;
@@ -70,6 +77,7 @@ private:
     std::atomic<qint64> m_queue{0};
     std::deque<qint64> m_durationsUs;   // the most recent ones, for percentiles
     std::deque<QString> m_logs;         // the most recent ctx.log / console.log lines
+    FunctionFault m_fault;
 };
 
 } // namespace Gatehouse

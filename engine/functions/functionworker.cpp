@@ -1,6 +1,7 @@
 #include "functionworker.h"
 
 #include "functiondefinition.h"
+#include "functionfault.h"
 #include "functionstats.h"
 #include "scriptwatchdog.h"
 
@@ -53,7 +54,7 @@ bool FunctionWorker::ensureHost(const FunctionDefinition &definition, const std:
             *error = QStringLiteral("line %1: %2").arg(line).arg(*error);
         return false;
     }
-    m_host = std::move(host);
+    m_host = std::make_unique<FaultyInstance>(std::move(host), stats);
     m_stats = stats;
     m_stats->instanceStarted(m_host->initUs());
     return true;

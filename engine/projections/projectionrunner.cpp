@@ -42,6 +42,9 @@ struct ProjectionRunner::Private
     qint64 rebuildTarget = 0;
     std::deque<std::pair<qint64, qint64>> samples;   // (steady ms, position)
 
+    std::atomic<bool> faultHeld{false};          // setFault()
+    std::atomic<qint64> faultMsPerBatch{0};
+
     bool catchUpScheduled = false;       // runner thread only
     int storageRetryMs = 0;              // backing off after a storage failure; runner thread only
     ParkedEvents *parkedEvents = nullptr;
@@ -78,6 +81,8 @@ struct ProjectionRunner::Private
         const Status s = currentStatus();
         if (s != Status::CatchingUp && s != Status::Rebuilding && s != Status::Running)
             return;
+        if (faultHeld)
+            return;   // setFault(false, ...) schedules the next step
         const int batch = s == Status::Running ? kLiveBatch : kCatchUpBatch;
         const RecordedEvents events = store->readAll(folded + 1, batch);
         if (events.isEmpty()) {
@@ -117,8 +122,8 @@ struct ProjectionRunner::Private
     void onCommitted(const RecordedEvents &events)
     {
         const Status s = currentStatus();
-        if (s != Status::Running || catchUpScheduled || events.isEmpty())
-            return;   // paused, faulted or catching up: the log is read from the checkpoint later
+        if (s != Status::Running || catchUpScheduled || events.isEmpty() || faultHeld)
+            return;   // paused, faulted, held or catching up: the log is read from the checkpoint later
         if (events.last().position <= folded)
             return;
         if (events.first().position == folded + 1)
@@ -134,6 +139,8 @@ struct ProjectionRunner::Private
 
     bool applyBatch(const RecordedEvents &events)
     {
+        if (const qint64 slowdown = faultMsPerBatch; slowdown > 0)
+            QThread::msleep(ulong(slowdown));
         ProjectionFault fault;
         qint64 checkpoint = position;
         const quint64 storageFailuresBefore = readStore->storageFailures();
@@ -367,6 +374,18 @@ void ProjectionRunner::resume()
     }, Qt::QueuedConnection);
 }
 
+void ProjectionRunner::setFault(bool held, qint64 msPerBatch)
+{
+    d->faultMsPerBatch = qBound<qint64>(0, msPerBatch, kMaxFaultMsPerBatch);
+    const bool wasHeld = d->faultHeld.exchange(held);
+    if (wasHeld && !held) {
+        QMetaObject::invokeMethod(this, [this] { d->scheduleCatchUp(); }, Qt::QueuedConnection);
+        Q_EMIT statsChanged();
+    } else if (held && !wasHeld) {
+        Q_EMIT statsChanged();
+    }
+}
+
 void ProjectionRunner::rebuild()
 {
     QMetaObject::invokeMethod(this, [this] {
@@ -401,6 +420,8 @@ ProjectionRunner::Stats ProjectionRunner::stats() const
     s.position = d->position;
     s.head = d->store->headPosition();
     s.lagEvents = qMax<qint64>(0, s.head - s.position);
+    s.faultHeld = d->faultHeld;
+    s.faultMsPerBatch = d->faultMsPerBatch;
     {
         QMutexLocker lock(&d->statsMutex);
         s.status = d->status;

@@ -43,7 +43,11 @@ public:
         QString faultEventId;
         qint64 rebuildTarget = 0;     // head when the rebuild started
         double progress = 1.0;        // 0..1 while rebuilding or catching up
+        bool faultHeld = false;       // a simulation holds it (setFault)
+        qint64 faultMsPerBatch = 0;   // a simulation slows it (setFault)
     };
+
+    static constexpr qint64 kMaxFaultMsPerBatch = 60000;
 
     static constexpr int kLiveBatch = 1000;
     static constexpr int kCatchUpBatch = 5000;
@@ -63,6 +67,12 @@ public:
     void pause();
     void resume();    // also retries after a fault
     void rebuild();   // drop and replay, reporting progress in stats()
+
+    // A simulation's fault, apart from pause()/resume() so that it neither undoes nor is undone
+    // by an operator's: `held` applies no batch until released (the status stays, the lag
+    // grows); `msPerBatch` (0..kMaxFaultMsPerBatch) is waited before each batch on the
+    // runner's thread. In memory only; (false, 0) switches it off.
+    void setFault(bool held, qint64 msPerBatch);
 
     // Where parked events are kept; set before start(). Without it nothing can be skipped.
     void setParkedEvents(ParkedEvents *parked);

@@ -159,6 +159,16 @@ bool EventStore::isOpen() const
     return d->open;
 }
 
+void EventStore::setCommitDelay(qint64 delayMs)
+{
+    d->commitDelayMs.store(qBound<qint64>(0, delayMs, kMaxCommitDelayMs), std::memory_order_relaxed);
+}
+
+qint64 EventStore::commitDelay() const
+{
+    return d->commitDelayMs.load(std::memory_order_relaxed);
+}
+
 QString EventStore::errorString() const
 {
     return d->error;

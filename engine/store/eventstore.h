@@ -62,6 +62,13 @@ public:
     // stops the writer and closes all connections.
     void close();
     bool isOpen() const;
+
+    // A simulation's fault: the writer waits this long (0..kMaxCommitDelayMs) before each group
+    // commit, so every append takes at least that long. In memory only; 0 switches it off.
+    // Any thread.
+    static constexpr qint64 kMaxCommitDelayMs = 10000;
+    void setCommitDelay(qint64 delayMs);
+    qint64 commitDelay() const;
     QString errorString() const;
 
     // Asynchronous append. `callback` runs on the writer thread after the commit (or failure);

@@ -102,6 +102,7 @@ struct EventStore::Private
     }
     std::atomic<qint64> headPosition{0};
     std::atomic<bool> open{false};
+    std::atomic<qint64> commitDelayMs{0};   // setCommitDelay(); read by the writer before each batch
     QString error;
 };
 

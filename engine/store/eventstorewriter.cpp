@@ -152,6 +152,11 @@ void EventStore::Writer::run()
                 m_queue.erase(m_queue.begin(), end);
             }
         }
+        if (const qint64 delay = q->d->commitDelayMs.load(std::memory_order_relaxed); delay > 0) {
+            // Appends arriving meanwhile wait for the next batch (and its delay); stopping cuts it short.
+            std::unique_lock lock(m_mutex);
+            m_wake.wait_for(lock, std::chrono::milliseconds(delay), [this] { return m_stopping; });
+        }
         runBatch(batch);
         batch.clear();
     }

@@ -7,6 +7,8 @@
 #include <QStringList>
 #include <QTimer>
 
+#include <atomic>
+
 namespace Gatehouse::Mqtt {
 
 // The managed MQTT broker (DESIGN.md "External contract"): a `mosquitto -c` child process whose
@@ -41,7 +43,7 @@ public:
     bool start(QString *error);
     void stop();
 
-    bool isRunning() const { return m_running; }
+    bool isRunning() const { return m_running; }   // any thread (a simulation's probe reads it)
     qint64 processId() const;
     int restartCount() const { return m_restarts; }
     quint16 port() const { return m_port; }
@@ -77,7 +79,7 @@ private:
     QElapsedTimer m_upTime;
     int m_backoffMs;
     int m_restarts = 0;
-    bool m_running = false;
+    std::atomic<bool> m_running{false};
     bool m_stopping = false;
     bool m_restarting = false;
     QByteArray m_partialLine;

@@ -2,6 +2,7 @@
 
 #include "base/steadyclock.h"
 #include "httpupstreamlogging.h"
+#include "httpupstreamoverrides.h"
 #include "httpupstreamspec.h"
 #include "httpupstreamstate.h"
 
@@ -37,8 +38,9 @@ public:
         HttpUpstreamState *state = nullptr;
     };
 
-    Registry()
-        : m_sweep(new QTimer(this))
+    explicit Registry(std::shared_ptr<const HttpUpstreamOverrides> overrides)
+        : m_overrides(std::move(overrides))
+        , m_sweep(new QTimer(this))
     {
         connect(m_sweep, &QTimer::timeout, this, &Registry::sweep);
     }
@@ -53,7 +55,10 @@ public:
             HttpUpstreamSpec spec = HttpUpstreamSpec::fromJson(config, &errors, QStringLiteral("/upstream"));
             const QString digest = QString::fromLatin1(QCryptographicHash::hash(compactJson(config), QCryptographicHash::Sha1).toHex().left(12));
             entry.routeId = routeId;
-            entry.state = new HttpUpstreamState(routeId + QLatin1Char('/') + digest, std::move(spec), errors, this);
+            // An upstream resource carries its id into the routes that use it; an inline one has none.
+            const QString upstreamId = config.value(QLatin1String("id")).toString();
+            entry.state = new HttpUpstreamState(routeId + QLatin1Char('/') + digest, std::move(spec), errors,
+                                                upstreamId.isEmpty() ? routeId : upstreamId, m_overrides, this);
         }
         entry.state->forward(std::move(request), std::move(respond));
     }
@@ -127,6 +132,7 @@ private:
         });
     }
 
+    std::shared_ptr<const HttpUpstreamOverrides> m_overrides;
     QHash<QString, Entry> m_states;
     QList<HttpUpstreamState *> m_retired;
     QTimer *m_sweep;
@@ -138,6 +144,7 @@ private:
 struct HttpUpstream::Private
 {
     QThread thread;
+    std::shared_ptr<HttpUpstreamOverrides> overrides = std::make_shared<HttpUpstreamOverrides>();
     Registry *registry = nullptr;   // lives on thread
     std::atomic<bool> stopping{false};
 };
@@ -146,7 +153,7 @@ HttpUpstream::HttpUpstream()
     : d(std::make_unique<Private>())
 {
     d->thread.setObjectName(QStringLiteral("gatehouse-upstream"));
-    d->registry = new Registry;
+    d->registry = new Registry(d->overrides);
     d->registry->moveToThread(&d->thread);
     QObject::connect(&d->thread, &QThread::finished, d->registry, &QObject::deleteLater);
     d->thread.start();
@@ -207,6 +214,11 @@ void HttpUpstream::setIdleExpiry(int ms)
 {
     Registry *registry = d->registry;
     QMetaObject::invokeMethod(registry, [registry, ms] { registry->setIdleExpiry(ms); }, Qt::QueuedConnection);
+}
+
+bool HttpUpstream::setNodeOverride(const QString &upstreamId, const QString &node, const QString &via)
+{
+    return d->overrides->set(upstreamId, node, via);
 }
 
 } // namespace Gatehouse

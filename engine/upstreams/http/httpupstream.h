@@ -54,6 +54,14 @@ public:
     // How long unused upstream state is kept (default 10 minutes).
     void setIdleExpiry(int ms);
 
+    // A simulation's fault proxy in front of a node: connections (and health probes) of the
+    // upstream `upstreamId` to `node` ("host:port" as Node::address() writes it) go to `via`
+    // ("host:port") instead; an empty `via` restores the node. `upstreamId` is the id of an
+    // upstream resource (for every route that names it by upstream_id), or a route's id for an
+    // upstream written into the route. Idle keep-alive connections to the old address are not
+    // reused. In memory only. False when `via` is not an address. Any thread.
+    bool setNodeOverride(const QString &upstreamId, const QString &node, const QString &via);
+
     static QString stateKey(const QString &routeId, const QJsonObject &upstream);
 
 private:

@@ -39,7 +39,8 @@ void HttpUpstreamChecker::probe(int node)
         return;
     m_probing.insert(node);
     const auto &n = m_spec.nodes.at(node);
-    auto *connection = new HttpUpstreamConnection(n.host, n.port, m_spec.activeTls, m_spec.tlsVerify, this);
+    const auto [host, port] = m_addressOf ? m_addressOf(node) : std::pair<QString, quint16>{n.host, n.port};
+    auto *connection = new HttpUpstreamConnection(host, port, m_spec.activeTls, m_spec.tlsVerify, this);
     auto done = [this, node, connection](HttpUpstreamConnection::Result result) {
         m_probing.remove(node);
         connection->deleteLater();

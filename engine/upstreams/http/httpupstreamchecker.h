@@ -25,8 +25,11 @@ class HttpUpstreamChecker final : public QObject
 public:
     using HealthQuery = std::function<bool(int node)>;
     using Reporter = std::function<void(int node, const HttpUpstreamConnection::Result &result)>;
+    // Where node `index` is reached now (a simulation's fault proxy may stand in for it).
+    using AddressOf = std::function<std::pair<QString, quint16>(int node)>;
 
     HttpUpstreamChecker(HttpUpstreamSpec spec, HealthQuery isHealthy, Reporter report, QObject *parent = nullptr);
+    void setAddressOf(AddressOf addressOf) { m_addressOf = std::move(addressOf); }
 
     void start();
 
@@ -38,6 +41,7 @@ private:
     HttpUpstreamSpec m_spec;
     HealthQuery m_isHealthy;
     Reporter m_report;
+    AddressOf m_addressOf;
     QTimer *m_healthyTimer;
     QTimer *m_unhealthyTimer;
     QSet<int> m_probing;

@@ -66,6 +66,8 @@ public:
     void connectOnly(int timeoutMs, Callback done);
 
     bool isReusable() const;      // connected and waiting for a request
+    const QString &host() const { return m_host; }
+    quint16 port() const { return m_port; }
     int requestCount() const { return m_requests; }
     // Rests in a pool: idleClosed() follows when the node closes it or after `idleMs`.
     void park(int idleMs);

@@ -4,6 +4,7 @@
 #include "httpupstreamchecker.h"
 #include "httpupstreamexchange.h"
 #include "httpupstreamlogging.h"
+#include "httpupstreamoverrides.h"
 
 namespace Gatehouse {
 
@@ -38,11 +39,14 @@ HttpUpstreamHealth::Outcome healthOutcome(const HttpUpstreamConnection::Result &
 }
 } // namespace
 
-HttpUpstreamState::HttpUpstreamState(QString name, HttpUpstreamSpec spec, QStringList specErrors, QObject *parent)
+HttpUpstreamState::HttpUpstreamState(QString name, HttpUpstreamSpec spec, QStringList specErrors, QString upstreamId,
+                                     std::shared_ptr<const HttpUpstreamOverrides> overrides, QObject *parent)
     : QObject(parent)
     , m_name(std::move(name))
     , m_spec(std::move(spec))
     , m_specErrors(std::move(specErrors))
+    , m_upstreamId(std::move(upstreamId))
+    , m_overrides(std::move(overrides))
     , m_nodes(m_spec.nodes.size())
     , m_balancer(weightsOf(m_spec))
     , m_lastUsedMs(steadyNowMs())
@@ -55,6 +59,7 @@ HttpUpstreamState::HttpUpstreamState(QString name, HttpUpstreamSpec spec, QStrin
                              result.outcome == HttpUpstreamConnection::Outcome::Response ? QStringLiteral("answered %1").arg(result.status) : result.error);
             },
             this);
+        m_checker->setAddressOf([this](int node) { return addressOf(node); });
         m_checker->start();
     }
 }
@@ -108,17 +113,27 @@ int HttpUpstreamState::pick(const QSet<int> &tried, bool *probe)
     return m_balancer.pick([&](int i) { return !tried.contains(i); });
 }
 
+std::pair<QString, quint16> HttpUpstreamState::addressOf(int node) const
+{
+    const auto &n = m_spec.nodes.at(node);
+    std::pair<QString, quint16> address{n.host, n.port};
+    if (m_overrides)
+        m_overrides->resolve(m_upstreamId, n.address(), &address.first, &address.second);
+    return address;
+}
+
 HttpUpstreamConnection *HttpUpstreamState::acquire(int node, bool fresh)
 {
     auto &idle = m_nodes[node].idle;
+    const auto [host, port] = addressOf(node);
     while (!fresh && !idle.isEmpty()) {
         HttpUpstreamConnection *connection = idle.takeLast();
-        if (connection->isReusable())
+        // One kept from before an override began or ended goes to the wrong place: not reused.
+        if (connection->isReusable() && connection->host() == host && connection->port() == port)
             return connection;
         connection->deleteLater();
     }
-    const auto &n = m_spec.nodes.at(node);
-    auto *connection = new HttpUpstreamConnection(n.host, n.port, m_spec.tls, m_spec.tlsVerify, this);
+    auto *connection = new HttpUpstreamConnection(host, port, m_spec.tls, m_spec.tlsVerify, this);
     connect(connection, &HttpUpstreamConnection::idleClosed, this, [this, node](HttpUpstreamConnection *c) {
         m_nodes[node].idle.removeOne(c);
         c->deleteLater();

@@ -12,9 +12,12 @@
 #include <QSet>
 #include <QString>
 
+#include <memory>
+
 namespace Gatehouse {
 
 class HttpUpstreamChecker;
+class HttpUpstreamOverrides;
 class HttpUpstreamExchange;
 
 // What the gateway knows about one `http` upstream of one route while it is in use: its
@@ -37,7 +40,9 @@ public:
         QString lastError;          // empty when the last exchange succeeded
     };
 
-    HttpUpstreamState(QString name, HttpUpstreamSpec spec, QStringList specErrors, QObject *parent = nullptr);
+    // `upstreamId` and `overrides` (may be null): where a simulation's node overrides apply.
+    HttpUpstreamState(QString name, HttpUpstreamSpec spec, QStringList specErrors, QString upstreamId = {},
+                      std::shared_ptr<const HttpUpstreamOverrides> overrides = nullptr, QObject *parent = nullptr);
     ~HttpUpstreamState() override;   // answers exchanges still in flight with 503
 
     const QString &name() const { return m_name; }
@@ -66,11 +71,14 @@ private:
         QString lastError;
     };
     void recordActive(int node, HttpUpstreamHealth::Outcome outcome, const QString &error);
+    std::pair<QString, quint16> addressOf(int node) const;   // the node's, unless overridden
     void noteTransition(int node, const char *source);
 
     QString m_name;
     HttpUpstreamSpec m_spec;
     QStringList m_specErrors;
+    QString m_upstreamId;
+    std::shared_ptr<const HttpUpstreamOverrides> m_overrides;
     QList<Node> m_nodes;
     HttpUpstreamBalancer m_balancer;
     HttpUpstreamChecker *m_checker = nullptr;
