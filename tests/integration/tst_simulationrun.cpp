@@ -232,6 +232,7 @@ private Q_SLOTS:
     void thresholdsDecidePassed();
     void faultsFollowTheirSchedule();
     void faultsWithoutControlAreRefused();
+    void scenarioFromJson();
 
 private:
     RunEnvironment environment(quint16 port) const;
@@ -823,6 +824,64 @@ void tst_SimulationRun::faultsWithoutControlAreRefused()
     QCOMPARE(report.value("state"_L1).toString(), u"failed"_s);
     QVERIFY2(report.value("reason"_L1).toString().contains("faults"_L1), qPrintable(report.value("reason"_L1).toString()));
     QCOMPARE(sum(report, u"requests"_s), 0);
+}
+
+// A scenario as users write it, read by Scenario::fromJson: two executors side by side, an op
+// with its own name, list pages through cursors, a path template, a subscriber, thresholds by
+// tag and a fault whose own members the report keeps.
+void tst_SimulationRun::scenarioFromJson()
+{
+    const QByteArray text = R"({
+        "name": "json", "seed": 99, "duration": "2s",
+        "workloads": [
+            {"name": "buyers", "executor": "constant-arrival-rate", "rate": 20, "time_unit": "1s",
+             "pre_allocated_vus": 5, "max_vus": 20,
+             "operations": [
+                {"op": "create", "collection": "products", "weight": 2},
+                {"op": "get", "collection": "products", "name": "by-id"},
+                {"op": "list", "collection": "products", "query": {"limit": "2", "sort": "-price"},
+                 "follow_cursor": true, "max_pages": 3}]},
+            {"name": "browsers", "executor": "ramping-vus", "start_vus": 0,
+             "stages": [{"target": 2, "duration": "1s"}, {"target": 2, "duration": "1s"}],
+             "operations": [{"op": "request", "method": "GET", "path": "/api/products/{id}", "collection": "products"}]}],
+        "subscribers": [{"protocol": "websocket", "connections": 1, "collections": ["products"]}],
+        "thresholds": {"http_req_duration{op:by-id}": ["p(99)<60000"], "consistency_lag{via:websocket}": ["p(99)<60000"],
+                       "errors": ["rate<0.5"]},
+        "faults": [{"kind": "commit_delay", "delay": "1ms", "at": "0s", "for": "1s"}]
+    })";
+    QStringList errors;
+    const auto scenario = Scenario::fromJson(QJsonDocument::fromJson(text).object(), &errors, &m_catalog);
+    QVERIFY2(scenario, qPrintable(errors.join(u'\n')));
+    RecordingFaultControl control;
+    RunEnvironment env = environment(m_engine->gatewayPort);
+    env.faults = &control;
+    const QJsonObject report = run(*scenario, env);
+    QCOMPARE(report.value("state"_L1).toString(), u"finished"_s);
+    QCOMPARE(report.value("scenario"_L1).toString(), u"json"_s);
+    QCOMPARE(report.value("seed"_L1).toInteger(), 99);
+    const QJsonObject ops = report.value("operations"_L1).toObject();
+    QCOMPARE(ops.keys(), (QStringList{u"browsers/request"_s, u"buyers/by-id"_s, u"buyers/create"_s, u"buyers/list"_s}));
+    qint64 buyers = 0;
+    for (const QString &key : {u"buyers/by-id"_s, u"buyers/create"_s, u"buyers/list"_s})
+        buyers += ops.value(key).toObject().value("intended"_L1).toInteger();
+    QCOMPARE(buyers, 40);
+    QVERIFY(ops.value("browsers/request"_L1).toObject().value("started"_L1).toInteger() > 0);
+    const QJsonObject list = ops.value("buyers/list"_L1).toObject();
+    QVERIFY(list.value("requests"_L1).toInteger() >= list.value("iterations"_L1).toInteger());
+    const QJsonArray thresholds = report.value("thresholds"_L1).toArray();
+    QCOMPARE(thresholds.size(), 3);
+    for (const QJsonValue &t : thresholds)
+        QVERIFY2(t.toObject().value("pass"_L1).toBool(), qPrintable(t.toObject().value("metric"_L1).toString()));
+    QVERIFY(report.value("passed"_L1).toBool());
+    const QJsonObject ws = report.value("consistency_lag"_L1).toObject().value("websocket"_L1).toObject();
+    QCOMPARE(ws.value("samples"_L1).toInteger(), statusCount(report, u"202"_s));
+    QCOMPARE(ws.value("missing"_L1).toInteger(), 0);
+    const QJsonObject fault = report.value("faults"_L1).toArray().first().toObject();
+    QCOMPARE(fault.value("kind"_L1).toString(), u"commit_delay"_s);
+    QCOMPARE(fault.value("delay"_L1).toString(), u"1ms"_s);
+    QCOMPARE(fault.value("for_ms"_L1).toInteger(), 1000);
+    QVERIFY(fault.value("applied"_L1).toBool());
+    QCOMPARE(control.calls(), (QStringList{u"commit 1"_s, u"commit 0"_s}));
 }
 
 QTEST_GUILESS_MAIN(tst_SimulationRun)
