@@ -270,10 +270,11 @@ const char *const kConfig = R"json({
         "routes": {"type": "array", "maxItems": "limit:max_routes"},
         "upstreams": {"type": "array", "maxItems": "limit:max_upstreams"},
         "consumers": {"type": "array", "maxItems": "limit:max_consumers"},
-        "global_rules": {"type": "array", "maxItems": "limit:max_global_rules"}
+        "global_rules": {"type": "array", "maxItems": "limit:max_global_rules"},
+        "scenarios": {"type": "array", "maxItems": 256, "description": "simulation scenarios, each with its name; optional: absent keeps the stored ones (checked by the simulation service)"}
     },
     "required": ["routes", "upstreams", "consumers", "global_rules"],
-    "additionalProperties": {"not": {}, "errorMessage": "is not a section of a configuration (routes, upstreams, consumers, global_rules)"}
+    "additionalProperties": {"not": {}, "errorMessage": "is not a section of a configuration (routes, upstreams, consumers, global_rules, scenarios)"}
 })json";
 
 } // namespace

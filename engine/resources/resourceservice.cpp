@@ -165,8 +165,9 @@ std::optional<QJsonObject> ResourceService::get(const QString &kind, const QStri
 
 qint64 ResourceService::version() const
 {
-    QMutexLocker lock(&m_mutex);
-    return m_version;
+    // The configuration version is config.db's: other writers (the stored simulation scenarios)
+    // bump it too.
+    return m_store->configVersion();
 }
 
 QHash<QString, QJsonArray> ResourceService::candidate(const QString &kind, const QString &id, const std::optional<QJsonObject> &body) const

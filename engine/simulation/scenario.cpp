@@ -1,5 +1,6 @@
 #include "scenario.h"
 
+#include <QJsonArray>
 #include <QRegularExpression>
 
 #include <cmath>
@@ -54,6 +55,34 @@ QString Fault::kindName(Kind kind)
     case Upstream: return QStringLiteral("upstream");
     }
     return {};
+}
+
+// "${gateway}" in any string of a scenario is the host:port of the gateway the run targets, so
+// a scenario can point an http upstream (or a fault) at the engine itself wherever it listens.
+static QJsonValue substitute(const QJsonValue &value, const QString &gateway)
+{
+    static const QString placeholder = QStringLiteral("${gateway}");
+    if (value.isString())
+        return QString(value.toString()).replace(placeholder, gateway);
+    if (value.isArray()) {
+        QJsonArray out;
+        for (const QJsonValue &v : value.toArray())
+            out.append(substitute(v, gateway));
+        return out;
+    }
+    if (value.isObject()) {
+        QJsonObject out;
+        const QJsonObject o = value.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it)
+            out.insert(QString(it.key()).replace(placeholder, gateway), substitute(it.value(), gateway));
+        return out;
+    }
+    return value;
+}
+
+QJsonObject withGateway(const QJsonObject &document, const QString &hostPort)
+{
+    return substitute(document, hostPort).toObject();
 }
 
 std::optional<qint64> parseDurationMs(const QJsonValue &value)

@@ -212,6 +212,11 @@ struct Scenario
                                             const CollectionCatalog *collections = nullptr);
 };
 
+// "${gateway}" in any string (and member name) of a scenario document is the host:port of the
+// gateway a run targets, so a scenario can point an http upstream (or a fault) at the engine
+// wherever it listens. Stored scenarios keep the placeholder; a run substitutes it.
+QJsonObject withGateway(const QJsonObject &document, const QString &hostPort);
+
 // k6 duration strings: "250ms", "30s", "1m30s", "2h"; numbers are seconds. nullopt when malformed.
 std::optional<qint64> parseDurationMs(const QJsonValue &value);
 

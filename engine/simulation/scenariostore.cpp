@@ -115,7 +115,7 @@ std::optional<Scenario> ScenarioStore::scenario(const QString &name, QStringList
         errors->append(QStringLiteral("no scenario named %1").arg(name));
         return std::nullopt;
     }
-    std::optional<Scenario> s = Scenario::fromJson(definition(*stored), errors, m_collections);
+    std::optional<Scenario> s = Scenario::fromJson(withGateway(definition(*stored), QStringLiteral("127.0.0.1:9080")), errors, m_collections);
     if (s)
         s->name = name;
     return s;
@@ -170,7 +170,7 @@ QStringList ScenarioStore::check(const QJsonArray &items) const
             errors.append(pointer + QStringLiteral("/name: %1 is given twice").arg(name));
         names.insert(name);
         QStringList own;
-        Scenario::fromJson(definition(item), &own, m_collections);
+        Scenario::fromJson(withGateway(definition(item), QStringLiteral("127.0.0.1:9080")), &own, m_collections);
         for (const QString &e : own)
             errors.append(pointer + e);
     }
@@ -210,7 +210,7 @@ ScenarioStore::Result ScenarioStore::write(const QString &name, QJsonObject body
     if (text.size() > kMaxScenarioBytes)
         return {400, {}, {QStringLiteral(": a scenario is at most %1 bytes").arg(kMaxScenarioBytes)}, QStringLiteral("scenario too large")};
     QStringList errors;
-    if (!Scenario::fromJson(body, &errors, m_collections))
+    if (!Scenario::fromJson(withGateway(body, QStringLiteral("127.0.0.1:9080")), &errors, m_collections))
         return {400, {}, errors, QStringLiteral("invalid scenario")};
 
     QMutexLocker lock(&m_mutex);

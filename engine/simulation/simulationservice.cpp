@@ -2,6 +2,7 @@
 
 #include "config/configstore.h"
 #include "faultcontrol.h"
+#include "simulationlogging.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -9,8 +10,6 @@
 #include <QJsonArray>
 #include <QUrl>
 #include <QUuid>
-
-Q_LOGGING_CATEGORY(lcSimulation, "gatehouse.simulation")
 
 namespace Gatehouse::Simulation {
 
@@ -20,32 +19,18 @@ namespace {
 // keeps what was measured up to then.
 constexpr int kSaveEverySamples = 10;
 
+// A run has ended once its report says so, a moment before isFinished() turns true.
+bool hasEnded(const SimulationRun *run)
+{
+    if (run->isFinished())
+        return true;
+    const QString state = run->snapshot().value(QStringLiteral("state")).toString();
+    return state != QLatin1String("running") && state != QLatin1String("created");
+}
+
 bool needsEngine(const Scenario &scenario)
 {
     return !scenario.faults.isEmpty();
-}
-
-// "${gateway}" in any string of a scenario is the host:port of the gateway the run targets, so
-// a scenario can point an http upstream (or a fault) at the engine itself wherever it listens.
-QJsonValue substitute(const QJsonValue &value, const QString &gateway)
-{
-    static const QString placeholder = QStringLiteral("${gateway}");
-    if (value.isString())
-        return QString(value.toString()).replace(placeholder, gateway);
-    if (value.isArray()) {
-        QJsonArray out;
-        for (const QJsonValue &v : value.toArray())
-            out.append(substitute(v, gateway));
-        return out;
-    }
-    if (value.isObject()) {
-        QJsonObject out;
-        const QJsonObject o = value.toObject();
-        for (auto it = o.begin(); it != o.end(); ++it)
-            out.insert(QString(it.key()).replace(placeholder, gateway), substitute(it.value(), gateway));
-        return out;
-    }
-    return value;
 }
 
 } // namespace
@@ -133,7 +118,7 @@ SimulationService::StartResult SimulationService::startDocument(const QJsonObjec
     const QUrl gatewayUrl(target.isEmpty() ? environment().gatewayUrl : target);
     const QString gateway = gatewayUrl.host() + QLatin1Char(':') + QString::number(gatewayUrl.port(80));
     QStringList errors;
-    std::optional<Scenario> scenario = Scenario::fromJson(substitute(document, gateway).toObject(), &errors, m_collections);
+    std::optional<Scenario> scenario = Scenario::fromJson(withGateway(document, gateway), &errors, m_collections);
     if (!scenario)
         return {400, {}, {}, errors, QStringLiteral("invalid scenario")};
     if (scenario->name.isEmpty())
@@ -144,7 +129,8 @@ SimulationService::StartResult SimulationService::startDocument(const QJsonObjec
 SimulationService::StartResult SimulationService::startScenario(Scenario scenario)
 {
     QMutexLocker lock(&m_mutex);
-    if (m_active && !m_active->isFinished())
+    // Also while the previous run's end is being handled (report, setup): a moment at most.
+    if (m_active && (!hasEnded(m_active) || !m_activeDone))
         return {409, m_activeId, {}, {}, QStringLiteral("run %1 is still running; stop it first").arg(m_activeId)};
     if (scenario.target.isEmpty() && (!m_environmentSet || m_environment.gatewayUrl.isEmpty()))
         return {503, {}, {}, {}, QStringLiteral("this engine's gateway is not listening yet")};
@@ -176,6 +162,7 @@ SimulationService::StartResult SimulationService::startScenario(Scenario scenari
     m_active = run;
     m_activeId = id;
     m_appliedSetup = setup;
+    m_activeDone = false;
     m_samplesSinceSave = 0;
     lock.unlock();
 
@@ -221,6 +208,11 @@ void SimulationService::onFinished(const QString &id, const QJsonObject &report)
         qCWarning(lcSimulation) << "cannot store the report of run" << id << "in simulation.db";
     qCInfo(lcSimulation) << "run" << id << "ended:" << report.value(QStringLiteral("state")).toString()
                          << report.value(QStringLiteral("reason")).toString();
+    {
+        QMutexLocker lock(&m_mutex);
+        if (id == m_activeId)
+            m_activeDone = true;
+    }
     Q_EMIT runFinished(id, report);
 }
 
@@ -228,7 +220,7 @@ QJsonArray SimulationService::runs() const
 {
     QJsonArray out = m_runs.summaries();
     QMutexLocker lock(&m_mutex);
-    if (m_active && !m_active->isFinished()) {
+    if (m_active && !hasEnded(m_active)) {
         const QJsonObject live = RunStore::summary(m_active->snapshot());
         for (qsizetype i = 0; i < out.size(); ++i) {
             if (out.at(i).toObject().value(QStringLiteral("id")).toString() == m_activeId) {
@@ -246,7 +238,7 @@ std::optional<QJsonObject> SimulationService::run(const QString &id) const
     {
         QMutexLocker lock(&m_mutex);
         if (m_active && id == m_activeId && !m_active->isFinished())
-            return m_active->snapshot();
+            return m_active->snapshot();   // the report itself once it has ended
     }
     return m_runs.report(id);
 }
@@ -254,13 +246,13 @@ std::optional<QJsonObject> SimulationService::run(const QString &id) const
 QString SimulationService::activeRunId() const
 {
     QMutexLocker lock(&m_mutex);
-    return m_active && !m_active->isFinished() ? m_activeId : QString();
+    return m_active && !hasEnded(m_active) ? m_activeId : QString();
 }
 
 int SimulationService::stop(const QString &id)
 {
     QMutexLocker lock(&m_mutex);
-    if (m_active && id == m_activeId && !m_active->isFinished()) {
+    if (m_active && id == m_activeId && !hasEnded(m_active)) {
         QMetaObject::invokeMethod(m_active, &SimulationRun::stop, Qt::QueuedConnection);
         return 202;
     }
@@ -277,8 +269,13 @@ int SimulationService::removeRun(const QString &id)
 
 bool SimulationService::waitForIdle(int timeoutMs)
 {
+    // Until the end of the run has been handled: its report stored, its setup taken back.
     const QDeadlineTimer deadline(timeoutMs);
-    while (!activeRunId().isEmpty()) {
+    const auto busy = [this] {
+        QMutexLocker lock(&m_mutex);
+        return m_active && !m_activeDone;
+    };
+    while (busy()) {
         if (deadline.hasExpired())
             return false;
         QThread::msleep(20);

@@ -67,7 +67,8 @@ public:
     QString activeRunId() const;
     int stop(const QString &id);                             // 202 stopping, 404, 409 already ended
     int removeRun(const QString &id);                        // 204, 404, 409 still running
-    // Waits until the active run (if any) has finished, at most `timeoutMs`.
+    // Waits until the active run (if any) has ended and its end was handled (report stored,
+    // setup taken back), at most `timeoutMs`.
     bool waitForIdle(int timeoutMs);
 
     static QJsonObject applyOverrides(QJsonObject definition, const QJsonObject &overrides, QStringList *errors);
@@ -93,6 +94,7 @@ private:
     SimulationRun *m_active = nullptr;     // lives on m_control; deleted there once finished
     ScenarioSetup *m_appliedSetup = nullptr;   // the active run's setup, reverted when it ends
     QString m_activeId;
+    bool m_activeDone = true;              // the active run's end has been handled (stored, setup reverted)
     int m_samplesSinceSave = 0;
 };
 

@@ -1549,7 +1549,7 @@ void tst_AdminApi::configImportRefusals_data()
     row("routes as a string", R"({"routes":"x"})", QStringList{u"/routes: must be an array"_s} + missing);
     row("routes as an object", R"({"routes":{"a":1}})", QStringList{u"/routes: must be an array"_s} + missing);
     row("a misspelt section", R"({"rotues":[]})",
-        QStringList{u"/rotues: is not a section of a configuration (routes, upstreams, consumers, global_rules)"_s, u"/routes: is required"_s} + missing);
+        QStringList{u"/rotues: is not a section of a configuration (routes, upstreams, consumers, global_rules, scenarios)"_s, u"/routes: is required"_s} + missing);
     row("sections left out", R"({"routes":[]})", missing);
     row("nothing at all", "{}", QStringList{u"/routes: is required"_s} + missing);
     row("a route that is not an object", R"({"routes":["r"],)" + rest + '}', {u"/routes/0: must be an object"_s});
