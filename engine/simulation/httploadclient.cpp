@@ -1,0 +1,185 @@
+#include "httploadclient.h"
+
+#include "base/steadyclock.h"
+
+#include <QTcpSocket>
+
+namespace Gatehouse::Simulation {
+
+HttpLoadClient::HttpLoadClient(QString host, quint16 port, QObject *parent)
+    : QObject(parent)
+    , m_host(std::move(host))
+    , m_port(port)
+{
+    m_timeout.setSingleShot(true);
+    m_timeout.setTimerType(Qt::CoarseTimer);
+    connect(&m_timeout, &QTimer::timeout, this, [this] {
+        finish(LoadError::Timeout, QStringLiteral("no complete answer within %1 ms").arg(kRequestTimeoutMs));
+    });
+}
+
+HttpLoadClient::~HttpLoadClient()
+{
+    if (m_socket) {
+        disconnect(m_socket, nullptr, this, nullptr);
+        m_socket->abort();
+    }
+}
+
+void HttpLoadClient::send(HttpLoadRequest request, Callback done)
+{
+    Q_ASSERT(!m_done);
+    QByteArray out;
+    out.reserve(128 + request.target.size() + request.body.size());
+    out += request.method + ' ' + request.target + " HTTP/1.1\r\nHost: " + m_host.toLatin1() + ':'
+        + QByteArray::number(m_port) + "\r\n";
+    bool hasType = false;
+    for (const auto &[name, value] : std::as_const(request.headers)) {
+        out += name + ": " + value + "\r\n";
+        hasType = hasType || name.compare("content-type", Qt::CaseInsensitive) == 0;
+    }
+    if (!request.body.isEmpty() && !hasType)
+        out += "Content-Type: application/json\r\n";
+    if (!request.body.isEmpty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH")
+        out += "Content-Length: " + QByteArray::number(request.body.size()) + "\r\n";
+    out += "\r\n";
+    out += request.body;
+
+    m_done = std::move(done);
+    m_parser.reset(request.method == "HEAD");
+    m_input.clear();
+    m_pendingWrite = std::move(out);
+    m_sentNs = steadyNowNs();
+    m_timeout.start(kRequestTimeoutMs);
+    const bool stale = steadyNowMs() - m_lastUsedMs > kReuseIdleMs;
+    if (!m_socket || !m_connected || m_closeAfter || stale)
+        openConnection();
+    else
+        writeRequest();
+}
+
+void HttpLoadClient::openConnection()
+{
+    if (m_socket) {
+        disconnect(m_socket, nullptr, this, nullptr);
+        m_socket->abort();
+        m_socket->deleteLater();
+    }
+    m_connected = false;
+    m_closeAfter = false;
+    ++m_connectionsOpened;
+    m_socket = new QTcpSocket(this);
+    connect(m_socket, &QTcpSocket::connected, this, [this] {
+        m_connected = true;
+        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        if (m_done)
+            writeRequest();
+    });
+    connect(m_socket, &QTcpSocket::readyRead, this, &HttpLoadClient::onReadyRead);
+    connect(m_socket, &QTcpSocket::disconnected, this, &HttpLoadClient::onDisconnected);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &HttpLoadClient::onSocketError);
+    m_socket->connectToHost(m_host, m_port);
+}
+
+void HttpLoadClient::writeRequest()
+{
+    if (m_pendingWrite.isEmpty())
+        return;
+    if (m_socket->write(m_pendingWrite) != m_pendingWrite.size()) {
+        // Reported on the next turn of the event loop: never call back from inside send().
+        QMetaObject::invokeMethod(this, [this] { finish(LoadError::Reset, m_socket->errorString()); },
+                                  Qt::QueuedConnection);
+    }
+    m_pendingWrite.clear();
+}
+
+void HttpLoadClient::onReadyRead()
+{
+    m_input += m_socket->readAll();
+    if (!m_done) {
+        // Bytes nobody asked for (a 408 before closing an idle connection): this connection's
+        // framing can no longer be trusted.
+        m_input.clear();
+        m_closeAfter = true;
+        return;
+    }
+    const auto state = m_parser.feed(m_input);
+    if (state == HttpResponseParser::State::Done)
+        finish(LoadError::None, {});
+    else if (state == HttpResponseParser::State::Error)
+        finish(LoadError::BadResponse, QString::fromLatin1(m_parser.error()));
+}
+
+void HttpLoadClient::onDisconnected()
+{
+    const bool wasConnected = m_connected;
+    m_connected = false;
+    if (!m_done)
+        return;
+    if (!wasConnected) {
+        finish(LoadError::Connect, m_socket->errorString());
+        return;
+    }
+    m_input += m_socket->readAll();
+    auto state = m_parser.feed(m_input);
+    if (state != HttpResponseParser::State::Done && state != HttpResponseParser::State::Error)
+        state = m_parser.finishAtEof();
+    if (state == HttpResponseParser::State::Done)
+        finish(LoadError::None, {});
+    else
+        finish(m_parser.started() ? LoadError::BadResponse : LoadError::Reset, QString::fromLatin1(m_parser.error()));
+}
+
+void HttpLoadClient::onSocketError()
+{
+    // A closing peer is seen by onDisconnected (the answer may be complete at end of input).
+    if (m_socket->error() == QAbstractSocket::RemoteHostClosedError)
+        return;
+    if (!m_done) {
+        m_connected = false;
+        return;
+    }
+    finish(m_connected ? LoadError::Reset : LoadError::Connect, m_socket->errorString());
+}
+
+void HttpLoadClient::abort()
+{
+    if (m_done)
+        finish(LoadError::Interrupted, QStringLiteral("the run ended"));
+    if (m_socket) {
+        disconnect(m_socket, nullptr, this, nullptr);
+        m_socket->abort();
+        m_socket->deleteLater();
+        m_socket = nullptr;
+    }
+    m_connected = false;
+}
+
+void HttpLoadClient::finish(LoadError error, const QString &detail)
+{
+    if (!m_done)
+        return;
+    m_timeout.stop();
+    HttpLoadResult result;
+    result.error = error;
+    result.detail = detail;
+    result.sentNs = m_sentNs;
+    result.doneNs = steadyNowNs();
+    if (error == LoadError::None) {
+        result.response = m_parser.takeResponse();
+        m_closeAfter = !result.response.keepAlive;
+        m_lastUsedMs = steadyNowMs();
+    } else if (m_socket) {
+        // The connection's state is unknown after an error: the next request opens another.
+        disconnect(m_socket, nullptr, this, nullptr);
+        m_socket->abort();
+        m_socket->deleteLater();
+        m_socket = nullptr;
+        m_connected = false;
+    }
+    m_pendingWrite.clear();
+    Callback done = std::exchange(m_done, nullptr);
+    done(std::move(result));
+}
+
+} // namespace Gatehouse::Simulation

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "idregistry.h"
+#include "lagtracker.h"
+#include "scenario.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+#include <atomic>
+
+namespace Gatehouse::Simulation {
+
+// What every thread of a run shares: the scenario (read-only), where the load goes, the ids
+// created so far and the consistency-lag bookkeeping (both thread-safe). Built before the
+// threads start and destroyed after they ended.
+struct RunContext
+{
+    Scenario scenario;
+    QString host;                // the target gateway
+    quint16 port = 0;
+    QString mqttHost;            // for mqtt_command and MQTT subscribers
+    int mqttPort = 0;
+    qint64 startNs = 0;          // steady clock: second 0 of the run (set before the load starts)
+
+    // The operations of every workload in one flat list: workload w's operation j is
+    // opOffset[w] + j; per flat operation, the schema its documents are generated from.
+    QList<int> opOffset;
+    QList<QJsonObject> schemas;
+    QList<double> weightsOf(int workload) const;
+    int flatOp(int workload, int op) const { return opOffset.at(workload) + op; }
+    int operationCount() const { return schemas.size(); }
+    const Operation &operation(int flat) const;
+    int workloadOf(int flat) const;
+
+    IdRegistry ids;
+    LagTracker lag;
+    std::atomic<bool> ending{false};   // the load is over: no new iteration may start
+};
+
+} // namespace Gatehouse::Simulation
