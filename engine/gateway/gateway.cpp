@@ -201,11 +201,14 @@ void Gateway::runAccess(std::shared_ptr<Exchange> ex, size_t index) const
     for (size_t i = index; i < chain.size(); ++i) {
         PluginVerdict verdict = chain[i].plugin->access(ex->ctx);
         if (verdict.kind == PluginVerdict::Respond) {
-            if (m_metrics)
-                m_metrics->increment("gatehouse_plugin_rejections_total",
-                                     MetricsRegistry::label("route", ex->route->id) + ',' + MetricsRegistry::label("plugin", chain[i].name)
-                                         + ",status=\"" + QByteArray::number(verdict.response.status) + '"');
-            finish(std::move(ex), std::move(verdict.response));
+            reject(std::move(ex), chain[i].name, std::move(verdict.response));
+            return;
+        }
+        if (verdict.kind == PluginVerdict::Delay && verdict.respondAfterDelay) {
+            // fault-injection's delay followed by its abort: the answer goes out after the wait.
+            QTimer::singleShot(verdict.delayMs, [this, ex, name = chain[i].name, r = std::move(verdict.response)]() mutable {
+                reject(std::move(ex), name, std::move(r));
+            });
             return;
         }
         ex->entered = i + 1;
@@ -217,6 +220,15 @@ void Gateway::runAccess(std::shared_ptr<Exchange> ex, size_t index) const
     }
     ex->request.consumer = ex->ctx.consumer;
     callUpstream(std::move(ex));
+}
+
+void Gateway::reject(std::shared_ptr<Exchange> ex, const QString &plugin, ApiResponse response) const
+{
+    if (m_metrics)
+        m_metrics->increment("gatehouse_plugin_rejections_total",
+                             MetricsRegistry::label("route", ex->route->id) + ',' + MetricsRegistry::label("plugin", plugin)
+                                 + ",status=\"" + QByteArray::number(response.status) + '"');
+    finish(std::move(ex), std::move(response));
 }
 
 void Gateway::callUpstream(std::shared_ptr<Exchange> ex) const

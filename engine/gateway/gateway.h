@@ -73,6 +73,7 @@ private:
     struct Exchange;
     void runAccess(std::shared_ptr<Exchange> ex, size_t index) const;
     void callUpstream(std::shared_ptr<Exchange> ex) const;
+    void reject(std::shared_ptr<Exchange> ex, const QString &plugin, ApiResponse response) const;   // a plugin answered
     void finish(std::shared_ptr<Exchange> ex, ApiResponse response) const;
     ApiResponse misconfigured(const GatewayConfig &config, const Route *route) const;
 

@@ -32,12 +32,20 @@ struct PluginVerdict
 {
     enum Kind { Continue, Respond, Delay };
     Kind kind = Continue;
-    ApiResponse response;     // Respond
+    ApiResponse response;     // Respond; Delay with respondAfterDelay
     int delayMs = 0;          // Delay: continue the chain after this long (limit-req "delay")
+    bool respondAfterDelay = false;   // Delay: then answer with `response` instead (fault-injection)
 
     static PluginVerdict proceed() { return {}; }
     static PluginVerdict respond(ApiResponse r) { PluginVerdict v; v.kind = Respond; v.response = std::move(r); return v; }
     static PluginVerdict delay(int ms) { PluginVerdict v; v.kind = Delay; v.delayMs = ms; return v; }
+    static PluginVerdict delayThenRespond(int ms, ApiResponse r)
+    {
+        PluginVerdict v = delay(ms);
+        v.respondAfterDelay = true;
+        v.response = std::move(r);
+        return v;
+    }
 };
 
 // One configured plugin on one route (or global rule). Instances are immutable apart from
@@ -48,7 +56,8 @@ public:
     virtual ~Plugin() = default;
     virtual PluginVerdict access(RequestContext &ctx) = 0;
     // Sees the final answer (from the upstream or from a plugin that stopped the chain),
-    // in reverse priority order. Runs exactly once per access() that returned Continue or Delay.
+    // in reverse priority order. Runs exactly once per access() that returned Continue or a
+    // Delay that goes on (not for one that answers after its delay, as not for Respond).
     virtual void response(RequestContext &ctx, ApiResponse &response) { Q_UNUSED(ctx) Q_UNUSED(response) }
 };
 

@@ -28,6 +28,7 @@ const Registry &registry()
             BuiltinPlugins::apiBreaker(),
             BuiltinPlugins::cors(),
             BuiltinPlugins::proxyRewrite(),
+            BuiltinPlugins::faultInjection(),
         };
         for (qsizetype i = 0; i < reg.all.size(); ++i)
             reg.byName.insert(reg.all.at(i).name, i);

@@ -30,7 +30,7 @@ private slots:
 void tst_Plugins::catalogue()
 {
     const QList<std::pair<QString, int>> expected{
-        {u"request-id"_s, 12015}, {u"cors"_s, 4000}, {u"basic-auth"_s, 2520}, {u"jwt-auth"_s, 2510}, {u"key-auth"_s, 2500},
+        {u"fault-injection"_s, 11000}, {u"request-id"_s, 12015}, {u"cors"_s, 4000}, {u"basic-auth"_s, 2520}, {u"jwt-auth"_s, 2510}, {u"key-auth"_s, 2500},
         {u"proxy-rewrite"_s, 1008}, {u"api-breaker"_s, 1005}, {u"limit-conn"_s, 1003}, {u"limit-count"_s, 1002},
         {u"limit-req"_s, 1001}};
     for (const auto &[name, priority] : expected) {
@@ -71,7 +71,8 @@ void tst_Plugins::chainRunsByPriority()
     const QByteArray everything = R"json({
         "limit-req": {"rate": 100, "burst": 100}, "cors": {}, "key-auth": {}, "proxy-rewrite": {"uri": "/x"},
         "limit-count": {"count": 10, "time_window": 60}, "api-breaker": {"break_response_code": 502},
-        "limit-conn": {"conn": 10, "burst": 0, "default_conn_delay": 0.1}, "request-id": {}})json";
+        "limit-conn": {"conn": 10, "burst": 0, "default_conn_delay": 0.1}, "request-id": {},
+        "fault-injection": {"abort": {"http_status": 500, "percentage": 0}}})json";
     QCOMPARE(bench.apply("[" + PluginBench::route("all", "/all", everything) + "]"), QStringList());
     const auto config = bench.gateway.config();
     const Route *route = config->routeTable().route(u"all"_s);
@@ -79,7 +80,7 @@ void tst_Plugins::chainRunsByPriority()
     QStringList names;
     for (const auto &slot : config->chain(route))
         names.append(slot.name);
-    QCOMPARE(names, (QStringList{u"request-id"_s, u"cors"_s, u"key-auth"_s, u"proxy-rewrite"_s, u"api-breaker"_s,
+    QCOMPARE(names, (QStringList{u"request-id"_s, u"fault-injection"_s, u"cors"_s, u"key-auth"_s, u"proxy-rewrite"_s, u"api-breaker"_s,
                                  u"limit-conn"_s, u"limit-count"_s, u"limit-req"_s}));
 }
 

@@ -15,4 +15,5 @@ PluginDescriptor limitConn();
 PluginDescriptor apiBreaker();
 PluginDescriptor cors();
 PluginDescriptor proxyRewrite();
+PluginDescriptor faultInjection();
 }
