@@ -206,8 +206,10 @@ void RunView::update(const QJsonObject &snapshot)
         addSample(m_lastSample);
     }
 
-    const bool running = snapshot.value(s("state")).toString() == QLatin1String("running");
-    if (running) {
+    // Until the run has ended its thresholds stay pending, whatever the snapshot holds.
+    const QString state = snapshot.value(s("state")).toString();
+    const bool ended = state == QLatin1String("finished") || state == QLatin1String("stopped") || state == QLatin1String("failed");
+    if (!ended) {
         m_state->setText(Simulation::ReportFormat::progressLine(snapshot));
     } else {
         const QString reason = snapshot.value(s("reason")).toString();
