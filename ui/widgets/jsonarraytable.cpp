@@ -21,6 +21,8 @@ JsonArrayTable::JsonArrayTable(const QList<Column> &columns, QWidget *parent)
     setHorizontalHeaderLabels(titles);
     verticalHeader()->hide();
     horizontalHeader()->setStretchLastSection(true);
+    horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    horizontalHeader()->setMinimumSectionSize(70);
     setSelectionBehavior(QAbstractItemView::SelectRows);
     setSelectionMode(QAbstractItemView::SingleSelection);
     connect(this, &QTableWidget::cellChanged, this, [this](int row, int column) {

@@ -8,6 +8,7 @@
 #include <QValueAxis>
 
 #include <cmath>
+#include <iterator>
 
 namespace Gatehouse::Ui {
 
@@ -51,6 +52,8 @@ RunChart::RunChart(const QString &title, const QString &unit, QWidget *parent)
     m_time->setTitleText(tr("s"));
     m_time->setLabelFormat(QStringLiteral("%.0f"));
     m_time->setRange(0, 1);
+    m_time->setTickType(QValueAxis::TicksDynamic);
+    m_time->setTickAnchor(0);
     m_value = new QValueAxis(chart);
     m_value->setTitleText(unit);
     m_value->setRange(0, 1);
@@ -173,10 +176,21 @@ void RunChart::rescale()
         if (!l.points.isEmpty())
             right = qMax(right, l.points.constLast().x());
     }
-    const double upper = roundedUp(top);
-    m_value->setRange(0, upper);
-    m_value->setLabelFormat(upper < 10 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
-    m_time->setRange(0, std::ceil(right));
+    m_value->setRange(0, roundedUp(top));
+    m_value->applyNiceNumbers();   // ticks on round values
+    m_value->setLabelFormat(m_value->max() < 10 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
+    // A tick every round number of seconds, about six of them across the run.
+    const double span = std::ceil(right);
+    static const double steps[] = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400};
+    double step = steps[std::size(steps) - 1];
+    for (double candidate : steps) {
+        if (span / candidate <= 6) {
+            step = candidate;
+            break;
+        }
+    }
+    m_time->setRange(0, std::ceil(span / step) * step);
+    m_time->setTickInterval(step);
 }
 
 } // namespace Gatehouse::Ui

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QPixmap>
 #include <QSaveFile>
+#include <QSplitter>
 
 namespace Gatehouse::Ui::RunExport {
 
@@ -34,8 +35,10 @@ QImage render(const QJsonObject &report)
 {
     RunView view;
     view.setAttribute(Qt::WA_DontShowOnScreen);
-    view.resize(1400, 1000);
+    view.resize(1400, 1200);
     view.update(report);
+    if (auto *split = view.findChild<QSplitter *>())
+        split->setSizes({760, 420});   // room for the whole summary below the charts
     view.show();
     QCoreApplication::processEvents();   // lays the charts out before they are painted
     const QImage image = view.grab().toImage();
