@@ -58,8 +58,9 @@ public:
     QList<SchemaViolation> validate(const QJsonObject &document) const;
     // ... and about an update body.
     QList<SchemaViolation> validateUpdate(const QJsonObject &document) const;
-    // problems(), then "generated documents do not validate: <path>: <message>" for the
-    // violations (at most five) of `samples` creates and as many updates generated from `seed`.
+    // problems() when there are any; else "generated documents do not validate: <path>:
+    // <message>" for the violations (at most five) of `samples` creates and as many updates
+    // generated from `seed`. Empty: documents of this schema can be generated.
     QStringList check(int samples = 32, quint64 seed = 1) const;
 
     const JsonSchema &schema() const;

@@ -194,7 +194,7 @@ std::shared_ptr<GenerationNode> GenerationNodeBuilder::plain(const QJsonObject &
     if (node->types & GenerationNode::ObjectType)
         readObjects(*node, schema, depth);
     if (declared && !node->types && !schema.contains(u"const") && !schema.contains(u"enum"))
-        node->rejectAll = true;
+        node->rejectAll = node->failed = true;
     readValues(*node, schema);
     return node;
 }
@@ -217,7 +217,7 @@ void GenerationNodeBuilder::readTypes(GenerationNode &node, const QJsonObject &s
     }
     if (type.isArray() && list.isEmpty()) {
         problem(node.pointer, u"no value satisfies every allOf schema"_s);
-        node.rejectAll = true;
+        node.rejectAll = node.failed = true;
         return;
     }
     if (node.types || schema.contains(u"type"))
@@ -367,7 +367,8 @@ void GenerationNodeBuilder::readObjects(GenerationNode &node, const QJsonObject 
     };
     for (const QString &name : std::as_const(node.required)) {
         const GenerationNode *property = node.property(name);
-        if ((property && property->rejectAll) || (!property && node.noAdditionalProperties))
+        // A property that failed has said why; one that is `false` is this object's problem.
+        if ((property && property->rejectAll && !property->failed) || (!property && node.noAdditionalProperties))
             return fail(u"required property \""_s % name % u"\" is not allowed"_s);
     }
     if (node.maxProperties >= 0 && (qint64(node.required.size()) > node.maxProperties || node.minProperties > node.maxProperties))
@@ -389,7 +390,7 @@ void GenerationNodeBuilder::readValues(GenerationNode &node, const QJsonObject &
         const QJsonValue value = schema.value(u"const");
         const QJsonArray allowed = schema.value(u"enum").toArray();
         if (!others.validate(value).isEmpty() || (schema.contains(u"enum") && !allowed.contains(value))) {
-            node.rejectAll = true;
+            node.rejectAll = node.failed = true;
             problem(JsonPointer::append(node.pointer, u"const"), u"the value does not satisfy the rest of the schema"_s);
             return;
         }
@@ -401,7 +402,7 @@ void GenerationNodeBuilder::readValues(GenerationNode &node, const QJsonObject &
         if (others.validate(value).isEmpty())
             node.enumValues.append(value);
     }
-    node.rejectAll = node.enumValues.isEmpty();
+    node.rejectAll = node.failed = node.enumValues.isEmpty();
     if (node.rejectAll)
         problem(JsonPointer::append(node.pointer, u"enum"), u"no value satisfies the rest of the schema"_s);
 }

@@ -33,7 +33,8 @@ struct GenerationNode
     using Pointer = std::shared_ptr<const GenerationNode>;
 
     QString pointer;          // where the subschema is, for problems
-    bool rejectAll = false;   // the schema `false`: no value
+    bool rejectAll = false;   // the schema `false`, or one with nothing left to generate: no value
+    bool failed = false;      // rejectAll because of a problem already reported
     quint8 types = 0;         // 0: no type constraint (a word is generated)
 
     std::optional<QJsonValue> constValue;

@@ -25,15 +25,6 @@ namespace {
 // ask for more: short values read well and keep documents small.
 constexpr qint64 kSoftRepeat = 8;
 
-qint64 saturatedMultiply(qint64 a, qint64 b)
-{
-    if (a == 0 || b == 0)
-        return 0;
-    if (a >= PatternNode::kUnbounded / b)
-        return PatternNode::kUnbounded;
-    return std::min(a * b, PatternNode::kUnbounded);
-}
-
 // One candidate string, built depth-first; each call is given the range of lengths its part
 // must take so that the whole lands inside minLength..maxLength.
 class Writer
@@ -148,8 +139,8 @@ void Writer::writeRepeat(const PatternNode &node, qint64 low, qint64 high)
     for (qint64 i = 0; i < count; ++i) {
         const qint64 remaining = count - 1 - i;
         const qint64 written = qint64(m_text.size()) - written0;
-        write(item, low - written - saturatedMultiply(item.maxLength, remaining),
-              high - written - saturatedMultiply(item.minLength, remaining));
+        write(item, low - written - PatternNode::saturatedMultiply(item.maxLength, remaining),
+              high - written - PatternNode::saturatedMultiply(item.minLength, remaining));
     }
 }
 

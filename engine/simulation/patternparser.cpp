@@ -8,53 +8,7 @@ namespace Gatehouse::Simulation {
 
 namespace {
 
-using Ranges = std::vector<std::pair<char32_t, char32_t>>;
-
-qint64 saturatedAdd(qint64 a, qint64 b)
-{
-    return std::min(a + b, PatternNode::kUnbounded);
-}
-
-qint64 saturatedMultiply(qint64 a, qint64 b)
-{
-    if (a == 0 || b == 0)
-        return 0;
-    if (a >= PatternNode::kUnbounded / b)
-        return PatternNode::kUnbounded;
-    return std::min(a * b, PatternNode::kUnbounded);
-}
-
-Ranges normalized(Ranges ranges)
-{
-    std::sort(ranges.begin(), ranges.end());
-    Ranges merged;
-    for (const auto &range : ranges) {
-        if (!merged.empty() && range.first <= merged.back().second + 1)
-            merged.back().second = std::max(merged.back().second, range.second);
-        else
-            merged.push_back(range);
-    }
-    return merged;
-}
-
-// The pool's characters outside `ranges`: what [^...], \D, \W and \S may produce.
-Ranges complement(const Ranges &ranges)
-{
-    Ranges result;
-    char32_t next = PatternParser::kPoolFirst;
-    for (const auto &[first, last] : normalized(ranges)) {
-        if (last < next)
-            continue;
-        if (first > PatternParser::kPoolLast)
-            break;
-        if (first > next)
-            result.emplace_back(next, first - 1);
-        next = last + 1;
-    }
-    if (next <= PatternParser::kPoolLast)
-        result.emplace_back(next, PatternParser::kPoolLast);
-    return result;
-}
+using Ranges = PatternNode::Ranges;
 
 const Ranges digitRanges{{U'0', U'9'}};
 const Ranges wordRanges{{U'0', U'9'}, {U'A', U'Z'}, {U'_', U'_'}, {U'a', U'z'}};
@@ -72,96 +26,12 @@ int hexValue(char32_t c)
     return -1;
 }
 
-void collectGroups(const PatternNode &node, std::vector<const PatternNode *> *groups)
+Ranges complement(const Ranges &ranges)
 {
-    if (node.kind == PatternNode::Group && node.group > 0) {
-        if (groups->size() <= size_t(node.group))
-            groups->resize(size_t(node.group) + 1, nullptr);
-        (*groups)[size_t(node.group)] = &node;
-    }
-    for (const PatternNode &child : node.children)
-        collectGroups(child, groups);
-}
-
-// Whether every way through `node` starts (or ends) with ^ (or $).
-bool anchored(const PatternNode &node, bool atStart)
-{
-    switch (node.kind) {
-    case PatternNode::StartAnchor: return atStart;
-    case PatternNode::EndAnchor: return !atStart;
-    case PatternNode::Group: return anchored(node.children.front(), atStart);
-    case PatternNode::Sequence:
-        if (node.children.empty())
-            return false;
-        return anchored(atStart ? node.children.front() : node.children.back(), atStart);
-    case PatternNode::Alternation:
-        return std::all_of(node.children.begin(), node.children.end(),
-                           [atStart](const PatternNode &branch) { return anchored(branch, atStart); });
-    default:
-        return false;
-    }
+    return PatternNode::complement(ranges);
 }
 
 } // namespace
-
-PatternNode PatternNode::set(std::vector<std::pair<char32_t, char32_t>> setRanges)
-{
-    PatternNode node;
-    node.kind = Set;
-    node.ranges = normalized(std::move(setRanges));
-    return node;
-}
-
-void PatternNode::computeLengths(const std::vector<const PatternNode *> &groups)
-{
-    for (PatternNode &child : children)
-        child.computeLengths(groups);
-    switch (kind) {
-    case Empty:
-    case StartAnchor:
-    case EndAnchor:
-        minLength = maxLength = 0;
-        break;
-    case Literal:
-        minLength = maxLength = 1;
-        break;
-    case Set:
-        // An empty class ([]) matches nothing: no length fits.
-        minLength = ranges.empty() ? kUnbounded : 1;
-        maxLength = 1;
-        break;
-    case Sequence:
-        minLength = maxLength = 0;
-        for (const PatternNode &child : children) {
-            minLength = saturatedAdd(minLength, child.minLength);
-            maxLength = saturatedAdd(maxLength, child.maxLength);
-        }
-        break;
-    case Alternation:
-        minLength = kUnbounded;
-        maxLength = 0;
-        for (const PatternNode &child : children) {
-            minLength = std::min(minLength, child.minLength);
-            maxLength = std::max(maxLength, child.maxLength);
-        }
-        break;
-    case Group:
-        minLength = children.front().minLength;
-        maxLength = children.front().maxLength;
-        break;
-    case Repeat:
-        minLength = saturatedMultiply(children.front().minLength, repeatMin);
-        maxLength = saturatedMultiply(children.front().maxLength, repeatMax);
-        break;
-    case BackReference: {
-        const PatternNode *target = group >= 0 && size_t(group) < groups.size() ? groups[size_t(group)] : nullptr;
-        // A group that has not matched yet makes its back-reference empty.
-        minLength = 0;
-        maxLength = target ? target->maxLength : 0;
-        break;
-    }
-    }
-}
 
 PatternParser::PatternParser(const QString &pattern)
 {
@@ -187,15 +57,13 @@ std::optional<PatternNode> PatternParser::parse()
     };
     PatternNode root;
     root.kind = PatternNode::Sequence;
-    root.children.push_back(filler(anchored(pattern, true)));
-    root.children.push_back(filler(anchored(pattern, false)));
+    root.children.push_back(filler(pattern.anchoredAt(true)));
+    root.children.push_back(filler(pattern.anchoredAt(false)));
     PatternNode group;
     group.kind = PatternNode::Group;
     group.children.push_back(std::move(pattern));
     root.children.insert(root.children.begin() + 1, std::move(group));
-    std::vector<const PatternNode *> groups;
-    collectGroups(root, &groups);
-    root.computeLengths(groups);
+    root.finish();
     return root;
 }
 
@@ -239,7 +107,7 @@ bool PatternParser::atom(PatternNode *into)
     switch (c) {
     case U'^': into->kind = PatternNode::StartAnchor; return true;
     case U'$': into->kind = PatternNode::EndAnchor; return true;
-    case U'.': *into = PatternNode::set({{kPoolFirst, kPoolLast}}); return true;
+    case U'.': *into = PatternNode::set({{PatternNode::kPoolFirst, PatternNode::kPoolLast}}); return true;
     case U'(': return groupStart(into);
     case U'[': return characterClass(into);
     case U'\\': return escape(into);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "patternnode.h"
+
 #include <QString>
 
 #include <optional>
@@ -8,29 +10,6 @@
 #include <vector>
 
 namespace Gatehouse::Simulation {
-
-// One node of a parsed regular expression, shaped for generating text rather than matching
-// it: a character set is the list of characters it may produce. Lengths are in code points;
-// kUnbounded stands for "no upper limit". Internal to PatternGenerator.
-struct PatternNode
-{
-    static constexpr qint64 kUnbounded = qint64(1) << 40;
-
-    enum Kind { Empty, Literal, Set, Sequence, Alternation, Group, Repeat, BackReference, StartAnchor, EndAnchor };
-    Kind kind = Empty;
-    char32_t literal = 0;
-    std::vector<std::pair<char32_t, char32_t>> ranges;   // Set: inclusive, disjoint, sorted
-    std::vector<PatternNode> children;                   // Sequence, Alternation; Group and Repeat: one
-    qint64 repeatMin = 0;                                // Repeat
-    qint64 repeatMax = 0;                                // Repeat: kUnbounded for * + {n,}
-    bool fewest = false;                                 // Repeat: take the fewest repetitions the length allows
-    int group = -1;                                      // Group: capture number; BackReference: which one
-    qint64 minLength = 0;
-    qint64 maxLength = 0;
-
-    static PatternNode set(std::vector<std::pair<char32_t, char32_t>> ranges);
-    void computeLengths(const std::vector<const PatternNode *> &groups);
-};
 
 // Reads an ECMA-262 pattern into the PatternNode tree of a search for it: the pattern inside
 // a sequence between two fillers (text before and after, none where it is anchored).
@@ -44,12 +23,8 @@ public:
     bool exact() const { return m_exact; }
     int groupCount() const { return m_groups; }
 
-    // The characters generated where a pattern says "any" ('.', [^...], \D ...): printable ASCII.
-    static constexpr char32_t kPoolFirst = 0x20;
-    static constexpr char32_t kPoolLast = 0x7E;
-
 private:
-    using Ranges = std::vector<std::pair<char32_t, char32_t>>;
+    using Ranges = PatternNode::Ranges;
 
     bool alternation(PatternNode *into);
     bool sequence(PatternNode *into);

@@ -23,6 +23,35 @@ namespace Gatehouse::Simulation {
 // Durations in the JSON are k6's strings ("500ms", "30s", "1m30s") or numbers of seconds;
 // here they are milliseconds.
 
+// What a scenario may ask for, checked by Scenario::fromJson (README, "Simulation", lists them).
+struct ScenarioLimits
+{
+    static constexpr qint64 kMaxDurationMs = 24LL * 3600 * 1000;   // scenario and every duration
+    static constexpr qint64 kMaxSeed = (qint64(1) << 53) - 1;      // exact in a JSON number
+    static constexpr int kMaxNameLength = 64;
+    static constexpr int kMaxDescriptionLength = 4096;
+    static constexpr int kMaxWorkloads = 16;
+    static constexpr int kMaxOperations = 32;                      // per workload
+    static constexpr int kMaxStages = 64;                          // per workload
+    static constexpr int kMaxVus = 2000;                           // per workload
+    static constexpr double kMaxRatePerSecond = 100000;            // per workload
+    static constexpr qint64 kMaxGracefulStopMs = 5 * 60 * 1000;
+    static constexpr int kMaxHeaders = 32;                         // per operation
+    static constexpr int kMaxQueryParameters = 32;                 // per list operation
+    static constexpr int kMaxPages = 100;                          // list with follow_cursor
+    static constexpr int kMaxPathLength = 2048;                    // request
+    static constexpr int kMaxSubscribers = 16;
+    static constexpr int kMaxConnections = 1000;                   // all subscribers together
+    static constexpr int kMaxThresholds = 64;                      // expressions, all keys together
+    static constexpr int kMaxFaults = 32;
+    static constexpr qint64 kMaxFunctionLatencyMs = 60 * 1000;
+    static constexpr qint64 kMaxMsPerBatch = 60 * 1000;
+    static constexpr qint64 kMaxCommitDelayMs = 10 * 1000;
+    static constexpr qint64 kMaxToxicLatencyMs = 60 * 1000;        // toxic latency and jitter
+    static constexpr qint64 kMaxToxicTimeoutMs = 3600 * 1000;      // toxic timeout and delay
+    static constexpr qint64 kMaxBandwidthKBps = 1000 * 1000;
+};
+
 // One step of a ramping executor: move linearly to `target` (iterations per time unit, or
 // VUs) over `durationMs`.
 struct Stage
