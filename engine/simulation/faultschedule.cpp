@@ -50,15 +50,18 @@ void FaultSchedule::start(qint64 startNs)
     const qint64 now = steadyNowNs();
     for (int i = 0; i < m_entries.size(); ++i) {
         const Fault &f = m_entries.at(i)->fault;
-        const auto at = [&](qint64 ms) { return int(qMax<qint64>(0, startNs + ms * 1000000 - now) / 1000000); };
+        // Precise timers (a coarse one may fire 5% early), rounded up to the millisecond.
+        const auto at = [&](qint64 ms) { return int((qMax<qint64>(0, startNs + ms * 1000000 - now) + 999999) / 1000000); };
         auto *on = new QTimer(this);
         on->setSingleShot(true);
+        on->setTimerType(Qt::PreciseTimer);
         connect(on, &QTimer::timeout, this, [this, i] { switchOn(i); });
         on->start(at(f.atMs));
         m_timers.append(on);
         if (f.forMs > 0) {
             auto *off = new QTimer(this);
             off->setSingleShot(true);
+            off->setTimerType(Qt::PreciseTimer);
             connect(off, &QTimer::timeout, this, [this, i] { switchOff(i); });
             off->start(at(f.atMs + f.forMs));
             m_timers.append(off);

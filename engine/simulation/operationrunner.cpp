@@ -1,7 +1,6 @@
 #include "operationrunner.h"
 
 #include "config/strictjson.h"
-#include "documentgenerator.h"
 #include "httploadclient.h"
 #include "mqttcommander.h"
 #include "runcontext.h"
@@ -114,7 +113,12 @@ void OperationRunner::send(const std::shared_ptr<Job> &job, const QByteArray &me
 
 QJsonObject OperationRunner::document(const std::shared_ptr<Job> &job)
 {
-    return DocumentGenerator::generate(m_context->schemas.at(job->it.op), job->it.random);
+    return m_context->documents.at(job->it.op).generate(job->it.random);
+}
+
+QJsonObject OperationRunner::patch(const std::shared_ptr<Job> &job)
+{
+    return m_context->documents.at(job->it.op).generateUpdate(job->it.random);
 }
 
 void OperationRunner::noteAccepted(const std::shared_ptr<Job> &job, const HttpLoadResult &result)
@@ -166,10 +170,8 @@ void OperationRunner::runCreate(const std::shared_ptr<Job> &job)
 void OperationRunner::runUpdate(const std::shared_ptr<Job> &job)
 {
     onId(job, [this, job](const QString &id) {
-        QJsonObject patch = document(job);
-        patch.remove(QStringLiteral("id"));
         job->id = id;
-        send(job, "POST", job->base + '/' + segment(id), StrictJson::canonical(patch), {},
+        send(job, "POST", job->base + '/' + segment(id), StrictJson::canonical(patch(job)), {},
              [this](const std::shared_ptr<Job> &j, const HttpLoadResult &result) {
                  if (result.response.status == 202)
                      noteAccepted(j, result);

@@ -72,7 +72,8 @@ private:
     void runRequest(const std::shared_ptr<Job> &job);
     void runMqttCommand(const std::shared_ptr<Job> &job);
 
-    QJsonObject document(const std::shared_ptr<Job> &job);
+    QJsonObject document(const std::shared_ptr<Job> &job);   // a create body (without "id")
+    QJsonObject patch(const std::shared_ptr<Job> &job);      // an update body
     void noteAccepted(const std::shared_ptr<Job> &job, const HttpLoadResult &result);
 
     RunContext *m_context;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "documentgenerator.h"
 #include "idregistry.h"
 #include "lagtracker.h"
 #include "scenario.h"
@@ -25,12 +26,13 @@ struct RunContext
     qint64 startNs = 0;          // steady clock: second 0 of the run (set before the load starts)
 
     // The operations of every workload in one flat list: workload w's operation j is
-    // opOffset[w] + j; per flat operation, the schema its documents are generated from.
+    // opOffset[w] + j; per flat operation, the generator of its documents (from the operation's
+    // schema, else its collection's; a generator without a schema gives {}).
     QList<int> opOffset;
-    QList<QJsonObject> schemas;
+    QList<DocumentGenerator> documents;
     QList<double> weightsOf(int workload) const;
     int flatOp(int workload, int op) const { return opOffset.at(workload) + op; }
-    int operationCount() const { return schemas.size(); }
+    int operationCount() const { return int(documents.size()); }
     const Operation &operation(int flat) const;
     int workloadOf(int flat) const;
 

@@ -32,6 +32,10 @@ RunController::RunController(SimulationRun *run, QString id, RunContext *context
     , m_context(context)
     , m_environment(std::move(environment))
     , m_state(state)
+    , m_preflightTimer(this)   // children, so they move to the controller thread with it
+    , m_sampleTimer(this)
+    , m_endTimer(this)
+    , m_drainTimer(this)
 {
     m_preflightTimer.setSingleShot(true);
     connect(&m_preflightTimer, &QTimer::timeout, this, [this] {
@@ -77,9 +81,14 @@ QString RunController::checkEnvironment() const
     return {};
 }
 
-void RunController::start()
+void RunController::prime()
 {
     m_startedAt = QDateTime::currentDateTimeUtc();
+    publish(buildReport({}, {}));
+}
+
+void RunController::start()
+{
     m_faults = new FaultSchedule(m_context->scenario.faults, m_context->scenario.document.value(QLatin1String("faults")).toArray(),
                                  m_environment.faults);
     publish(buildReport({}, {}));
@@ -211,7 +220,6 @@ void RunController::stop()
 
 void RunController::fail(const QString &reason)
 {
-    m_startedAt = QDateTime::currentDateTimeUtc();
     end(QStringLiteral("failed"), reason);
 }
 

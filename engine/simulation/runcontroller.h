@@ -57,6 +57,8 @@ public:
     RunController(SimulationRun *run, QString id, RunContext *context, RunEnvironment environment, RunState *state);
     ~RunController() override;
 
+    // On the caller's thread, before the controller moves to its own: the first snapshot.
+    void prime();
     void start();
     void stop();
     void fail(const QString &reason);

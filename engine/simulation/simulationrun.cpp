@@ -58,14 +58,14 @@ SimulationRun::SimulationRun(QString id, Scenario scenario, RunEnvironment envir
     if (!parseTarget(target, &context->host, &context->port, &d->setupError))
         context->host = QStringLiteral("127.0.0.1");
     for (const Workload &w : std::as_const(d->scenario.workloads)) {
-        context->opOffset.append(int(context->schemas.size()));
+        context->opOffset.append(int(context->documents.size()));
         for (const Operation &op : w.operations) {
             QJsonObject schema = op.schema;
             if (schema.isEmpty() && d->environment.collections && !op.collection.isEmpty()) {
                 if (const auto collection = d->environment.collections->collection(op.collection))
                     schema = collection->schema.toJson();
             }
-            context->schemas.append(schema);
+            context->documents.append(schema.isEmpty() ? DocumentGenerator() : DocumentGenerator(schema));
         }
     }
     d->context = std::move(context);
@@ -99,6 +99,7 @@ void SimulationRun::start()
     if (d->controller)
         return;
     d->controller = new RunController(this, d->id, d->context.get(), d->environment, &d->state);
+    d->controller->prime();
     d->controller->moveToThread(&d->thread);
     connect(&d->thread, &QThread::finished, d->controller, &QObject::deleteLater);
     d->thread.start();

@@ -13,6 +13,7 @@ SubscriberSet::SubscriberSet(RunContext *context, QString clientIdPrefix, QObjec
     : QObject(parent)
     , m_context(context)
     , m_clientIdPrefix(std::move(clientIdPrefix))
+    , m_timeout(this)   // a child, so it moves to the subscriber thread with this
 {
     m_timeout.setSingleShot(true);
     connect(&m_timeout, &QTimer::timeout, this, [this] {

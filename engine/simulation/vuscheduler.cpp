@@ -62,7 +62,7 @@ void VuScheduler::start()
     const qint64 now = steadyNowNs();
     m_endTimer.start(int(qMax<qint64>(0, m_endNs - now) / kNsPerMs));
     if (m_beginNs > now)
-        QTimer::singleShot(int((m_beginNs - now) / kNsPerMs), this, [this] {
+        QTimer::singleShot(int((m_beginNs - now) / kNsPerMs), Qt::PreciseTimer, this, [this] {
             adjust();
             m_adjustTimer.start();
         });

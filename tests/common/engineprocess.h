@@ -18,11 +18,12 @@ public:
     {
         m_stderr.clear();
         m_process.setProgram(QStringLiteral(GATEHOUSE_BINARY));
+        // No MQTT unless the test names a broker (--mqtt-url).
+        const QStringList mqtt = extraArgs.contains(QStringLiteral("--mqtt-url")) ? QStringList() : QStringList{QStringLiteral("--no-mqtt")};
         m_process.setArguments(QStringList{QStringLiteral("--headless"), QStringLiteral("--data-dir"), m_dataDir,
                                            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0"),
-                                           QStringLiteral("--no-mqtt")}
-                               + extraArgs);
+                                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0")}
+                               + mqtt + extraArgs);
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         m_process.start();
         if (!m_process.waitForStarted(timeoutMs))
