@@ -2,8 +2,11 @@
 
 #include "config/strictjson.h"
 
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
+#include <QPushButton>
+#include <QVBoxLayout>
 
 namespace Gatehouse::Ui {
 
@@ -32,6 +35,27 @@ JsonArrayTable::JsonArrayTable(const QList<Column> &columns, QWidget *parent)
 }
 
 JsonArrayTable::~JsonArrayTable() = default;
+
+QWidget *JsonArrayTable::withButtons(JsonArrayTable *table, const QJsonObject &newRow)
+{
+    auto *box = new QWidget(table->parentWidget());
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(table);
+    auto *buttons = new QHBoxLayout;
+    auto *add = new QPushButton(tr("Add"), box);
+    add->setObjectName(table->objectName() + QStringLiteral("Add"));
+    auto *remove = new QPushButton(tr("Remove"), box);
+    remove->setObjectName(table->objectName() + QStringLiteral("Remove"));
+    buttons->addWidget(add);
+    buttons->addWidget(remove);
+    buttons->addStretch(1);
+    layout->addLayout(buttons);
+    connect(add, &QPushButton::clicked, table, [table, newRow] { table->appendRow(newRow); });
+    connect(remove, &QPushButton::clicked, table, &JsonArrayTable::removeCurrentRow);
+    table->setMinimumHeight(110);
+    return box;
+}
 
 QString JsonArrayTable::cellText(const QJsonObject &object, const Column &column) const
 {

@@ -30,6 +30,10 @@ public:
     JsonArrayTable(const QList<Column> &columns, QWidget *parent = nullptr);
     ~JsonArrayTable() override;
 
+    // The table with Add (appends `newRow`) and Remove (the current row) buttons under it, in a
+    // widget that takes the table's place (and parent).
+    static QWidget *withButtons(JsonArrayTable *table, const QJsonObject &newRow);
+
     void setRows(const QJsonArray &rows);
     QJsonArray rows() const;
     void appendRow(const QJsonObject &row);

@@ -1,26 +1,27 @@
 #pragma once
 
-#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QStringList>
 #include <QWidget>
 
+#include <utility>
+
 class QComboBox;
-class QFormLayout;
 class QLabel;
 class QLineEdit;
 
 namespace Gatehouse::Ui {
 
 class JsonArrayTable;
+class ScenarioField;
+class ScenarioWorkloadForm;
 
 // The form view of a scenario document: name, description, seed, duration and target; the
-// workloads one at a time (executor and the fields it uses, stages, the operation mix); the
-// subscribers, thresholds and faults as tables. Every edit is a change to the document, so
-// whatever the form does not show (a scenario's setup, an operation's query or headers) is
-// kept as it was. Errors the engine gives as "<JSON Pointer>: <message>" are shown next to
-// the field they name. GUI thread only.
+// workloads (ScenarioWorkloadForm); the subscribers, thresholds and faults as tables. Every
+// edit is a change to the document, so whatever the form does not show (a scenario's setup, an
+// operation's query or headers) is kept as it was. Errors the engine gives as
+// "<JSON Pointer>: <message>" are shown next to the field they name. GUI thread only.
 class ScenarioForm final : public QWidget
 {
     Q_OBJECT
@@ -41,9 +42,9 @@ public:
 
     QLineEdit *field(const QString &member) const;          // top level: name, description, seed, duration, target
     QLineEdit *workloadField(const QString &member) const;  // of the workload shown
-    QComboBox *workloadPicker() const { return m_workloads; }
-    QComboBox *executor() const { return m_executor; }
-    JsonArrayTable *operations() const { return m_operations; }
+    QComboBox *workloadPicker() const;
+    QComboBox *executor() const;
+    JsonArrayTable *operations() const;
     JsonArrayTable *faults() const { return m_faults; }
     JsonArrayTable *thresholds() const { return m_thresholds; }
 
@@ -53,38 +54,22 @@ Q_SIGNALS:
     void changed();
 
 private:
-    struct Field
-    {
-        QString member;
-        QLineEdit *edit = nullptr;
-        QLabel *error = nullptr;
-        QWidget *row = nullptr;
-    };
+    using Error = std::pair<QStringList, QString>;   // pointer tokens, message
 
-    Field makeField(QFormLayout *form, const QString &member, const QString &label, bool number);
-    void showWorkload(int index);
-    void updateExecutorRows();
-    void writeWorkload(const QString &member, const QJsonValue &value);
+    ScenarioField *topField(const QString &member) const;
+    JsonArrayTable *tableFor(const QString &head) const;   // subscribers, faults
     void writeTables();
     void applyErrors();
-    static void setFieldError(const Field &f, const QString &message);
 
     QJsonObject m_doc;
-    QList<Field> m_top;
-    QList<Field> m_workloadFields;
-    QFormLayout *m_workloadForm = nullptr;
-    QComboBox *m_workloads = nullptr;
-    QComboBox *m_executor = nullptr;
-    QWidget *m_stagesRow = nullptr;
-    JsonArrayTable *m_stages = nullptr;
-    JsonArrayTable *m_operations = nullptr;
+    QList<ScenarioField *> m_top;
+    ScenarioWorkloadForm *m_workloads = nullptr;
     JsonArrayTable *m_subscribers = nullptr;
     JsonArrayTable *m_thresholds = nullptr;
     JsonArrayTable *m_faults = nullptr;
     QLabel *m_errorCount = nullptr;
-    int m_current = -1;
     bool m_filling = false;
-    QList<std::pair<QStringList, QString>> m_errors;   // placed errors: pointer tokens, message
+    QList<Error> m_errors;   // those shown here (the workloads' are the workload form's)
 };
 
 } // namespace Gatehouse::Ui
