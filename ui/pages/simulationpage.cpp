@@ -2,6 +2,7 @@
 
 #include "engineclient.h"
 #include "models/simulationrunsmodel.h"
+#include "models/simulationrunwatcher.h"
 #include "widgets/runcomparisonview.h"
 #include "widgets/runhistorypanel.h"
 #include "widgets/runview.h"
@@ -55,6 +56,7 @@ QJsonObject newScenarioTemplate(const QString &name)
 SimulationPage::SimulationPage(EngineClient *client, QWidget *parent)
     : QWidget(parent)
     , m_client(client)
+    , m_watcher(new SimulationRunWatcher(client, this))
 {
     setObjectName(QStringLiteral("simulationPage"));
     m_list = new QListWidget(this);
@@ -118,9 +120,18 @@ SimulationPage::SimulationPage(EngineClient *client, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split);
 
-    m_poll = new QTimer(this);
-    m_poll->setInterval(kPollMs);
-    connect(m_poll, &QTimer::timeout, this, &SimulationPage::poll);
+    connect(m_watcher, &SimulationRunWatcher::snapshot, m_live, &RunView::update);
+    connect(m_watcher, &SimulationRunWatcher::ended, this, &SimulationPage::runEnding);
+    connect(m_watcher, &SimulationRunWatcher::failed, this, [this](const QString &text) { setMessage(text, true); });
+    // While the page is seen, the history follows runs started elsewhere (the admin API,
+    // `gatehouse simulate` against this engine, another console).
+    m_historyTimer = new QTimer(this);
+    m_historyTimer->setInterval(kHistoryRefreshMs);
+    connect(m_historyTimer, &QTimer::timeout, this, [this] {
+        if (isVisible())
+            m_history->refresh();
+    });
+    m_historyTimer->start();
     connect(add, &QPushButton::clicked, this, &SimulationPage::newScenario);
     connect(m_duplicate, &QPushButton::clicked, this, &SimulationPage::duplicateScenario);
     connect(m_delete, &QPushButton::clicked, this, &SimulationPage::deleteScenario);
@@ -139,7 +150,7 @@ SimulationPage::SimulationPage(EngineClient *client, QWidget *parent)
     });
     connect(m_history, &RunHistoryPanel::refreshed, this, [this] {
         // A run started elsewhere (the admin API, another console) is watched here too.
-        if (!m_liveId.isEmpty() || m_starting)
+        if (m_watcher->isWatching() || m_starting)
             return;
         const QJsonObject newest = m_history->model()->run(0);
         if (newest.value(s("state")).toString() == QLatin1String("running"))
@@ -331,7 +342,7 @@ void SimulationPage::saveThen(const std::function<void(bool saved)> &next)
 
 void SimulationPage::start()
 {
-    if (!m_liveId.isEmpty() || m_starting)
+    if (m_watcher->isWatching() || m_starting)
         return;
     m_starting = true;
     updateButtons();
@@ -378,72 +389,40 @@ void SimulationPage::watch(const QString &runId, const QJsonObject &first)
 {
     if (runId.isEmpty())
         return;
-    m_liveId = runId;
     if (!first.isEmpty())
         m_live->update(first);
     setMessage(tr("Run %1 is running.").arg(runId));
-    m_poll->start();
-    poll();
+    m_watcher->watch(runId);
     updateButtons();
 }
 
-void SimulationPage::poll()
+void SimulationPage::runEnding(const QString &id, const QString &state)
 {
-    if (m_liveId.isEmpty()) {
-        m_poll->stop();
-        return;
-    }
-    if (m_pollInFlight)
-        return;   // the engine is slow to answer: skip a beat rather than pile up requests
-    m_pollInFlight = true;
-    const QString id = m_liveId;
-    m_client->adminGet("/admin/runs/" + EngineClient::encode(id), this, [this, id](const ClientReply &reply) {
-        m_pollInFlight = false;
-        if (id != m_liveId)
-            return;
-        if (!reply.isSuccess()) {
-            if (reply.status == 404) {   // deleted elsewhere
-                m_liveId.clear();
-                m_poll->stop();
-                updateButtons();
-            }
-            setMessage(tr("Run %1: %2").arg(id, reply.errorText()), true);
-            return;
-        }
-        const QJsonObject snapshot = reply.object();
-        m_live->update(snapshot);
-        const QString state = snapshot.value(s("state")).toString();
-        if (state == QLatin1String("running"))
-            return;
-        m_liveId.clear();
-        m_poll->stop();
-        const bool passed = snapshot.value(s("passed")).toBool(true);
-        setMessage(tr("Run %1 %2; thresholds %3.").arg(id, state, passed ? tr("passed") : tr("failed")), !passed || state == QLatin1String("failed"));
-        m_history->refresh();
-        updateButtons();
-        Q_EMIT runEnded(id, state);
-    });
+    const bool passed = m_live->run().value(s("passed")).toBool(true);
+    if (state == QLatin1String("deleted"))
+        setMessage(tr("Run %1 was deleted while it was shown.").arg(id), true);
+    else
+        setMessage(tr("Run %1 %2; thresholds %3.").arg(id, state, passed ? tr("passed") : tr("failed")),
+                   !passed || state == QLatin1String("failed"));
+    m_history->refresh();
+    updateButtons();
+    Q_EMIT runEnded(id, state);
 }
 
 void SimulationPage::stop()
 {
-    const QString id = m_liveId;
-    if (id.isEmpty())
-        return;
-    m_client->admin(QByteArrayLiteral("POST"), "/admin/runs/" + EngineClient::encode(id) + "/stop", {}, this,
-                    [this, id](const ClientReply &reply) {
-        if (reply.isSuccess())
-            setMessage(tr("Stopping run %1…").arg(id));
-        else
-            setMessage(tr("Cannot stop %1: %2").arg(id, reply.errorText()), true);
-        poll();
-    });
+    m_watcher->stop();
 }
 
 void SimulationPage::setMessage(const QString &text, bool error)
 {
     m_message->setText(text);
     m_message->setStyleSheet(error ? QStringLiteral("color: #b71c1c;") : QString());
+}
+
+QString SimulationPage::liveRunId() const
+{
+    return m_watcher->runId();
 }
 
 QString SimulationPage::message() const
@@ -453,12 +432,12 @@ QString SimulationPage::message() const
 
 void SimulationPage::updateButtons()
 {
-    const bool running = !m_liveId.isEmpty() || m_starting;
+    const bool running = m_watcher->isWatching() || m_starting;
     m_duplicate->setEnabled(!m_editor->document().isEmpty());
     m_delete->setEnabled(!m_current.isEmpty());
     m_save->setEnabled(!m_editor->document().isEmpty());
     m_start->setEnabled(!running && !m_editor->document().isEmpty());
-    m_stop->setEnabled(!m_liveId.isEmpty());
+    m_stop->setEnabled(m_watcher->isWatching());
 }
 
 } // namespace Gatehouse::Ui

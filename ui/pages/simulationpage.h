@@ -18,6 +18,7 @@ class RunComparisonView;
 class RunHistoryPanel;
 class RunView;
 class ScenarioEditor;
+class SimulationRunWatcher;
 
 // The Simulation page: the engine's stored scenarios (new, duplicate, delete), the selected
 // one in the scenario editor (form and JSON; the engine validates it on save and its errors
@@ -32,7 +33,7 @@ class SimulationPage final : public QWidget
 
 public:
     enum Tab { ScenarioTab, RunTab, HistoryTab, CompareTab };
-    static constexpr int kPollMs = 1000;
+    static constexpr int kHistoryRefreshMs = 5000;
 
     explicit SimulationPage(EngineClient *client, QWidget *parent = nullptr);
     ~SimulationPage() override;
@@ -47,7 +48,7 @@ public:
     void stop();
 
     QString currentScenario() const { return m_current; }
-    QString liveRunId() const { return m_liveId; }
+    QString liveRunId() const;
     QString message() const;
     QListWidget *scenarioList() const { return m_list; }
     ScenarioEditor *editor() const { return m_editor; }
@@ -68,7 +69,7 @@ private:
     void saveThen(const std::function<void(bool saved)> &next);
     void run(const QString &name);
     void watch(const QString &runId, const QJsonObject &first);
-    void poll();
+    void runEnding(const QString &id, const QString &state);
     void setMessage(const QString &text, bool error = false);
     void updateButtons();
     QString uniqueName(const QString &base) const;
@@ -86,10 +87,9 @@ private:
     QPushButton *m_start = nullptr;
     QPushButton *m_stop = nullptr;
     QLabel *m_message = nullptr;
-    QTimer *m_poll = nullptr;
+    SimulationRunWatcher *m_watcher;
+    QTimer *m_historyTimer = nullptr;
     QString m_current;          // the stored scenario in the editor (empty: a new one)
-    QString m_liveId;           // the run being watched
-    bool m_pollInFlight = false;
     bool m_starting = false;
     bool m_listInFlight = false;
 };

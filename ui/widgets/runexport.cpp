@@ -40,7 +40,7 @@ QImage render(const QJsonObject &report)
     if (auto *split = view.findChild<QSplitter *>())
         split->setSizes({760, 420});   // room for the whole summary below the charts
     view.show();
-    QCoreApplication::processEvents();   // lays the charts out before they are painted
+    QCoreApplication::processEvents(QEventLoop::ExcludeUserInputEvents);   // lays the charts out before they are painted
     const QImage image = view.grab().toImage();
     view.hide();
     return image;
