@@ -9,6 +9,7 @@
 #include "projections/upsertprojection.h"
 #include "resources/configexport.h"
 #include "resources/resourceservice.h"
+#include "simulation/scenariostore.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -78,7 +79,13 @@ std::optional<QByteArray> exportConfig(const EngineOptions &engineOptions, const
             items.append(QJsonDocument::fromJson(r.body).object());
         resources.insert(kind, items);
     }
-    return format == QLatin1String("json") ? ConfigExport::toJson(resources, parts.config->configVersion())
+    QJsonArray scenarios;
+    for (const auto &r : parts.config->resources(QStringLiteral("scenarios"))) {
+        QJsonObject scenario = QJsonDocument::fromJson(r.body).object();
+        scenario.insert(QStringLiteral("name"), r.id);
+        scenarios.append(scenario);
+    }
+    return format == QLatin1String("json") ? ConfigExport::toJson(resources, parts.config->configVersion(), scenarios)
                                            : ConfigExport::toApisixYaml(resources, engineAddress);
 }
 
@@ -94,15 +101,33 @@ std::optional<qint64> importConfig(const EngineOptions &engineOptions, const QJs
     }
     // The same validation and storage path as the admin API, on the same files; no default
     // routes: the document says what there is.
-    if (!parts.openConfig(error) || !parts.openResources({}, error))
+    if (!parts.openConfig(error) || !parts.loadProject(error) || !parts.openResources({}, error))
         return std::nullopt;
-    const ResourceService::Result result = parts.resources->replaceAll(document);
+    QJsonObject rest = document;
+    const QJsonValue scenarios = rest.take(QStringLiteral("scenarios"));
+    Simulation::ScenarioStore scenarioStore(parts.config.get(), parts.catalog.get());
+    if (!scenarios.isUndefined()) {
+        const QStringList errors = scenarios.isArray() ? scenarioStore.check(scenarios.toArray())
+                                                       : QStringList{QStringLiteral("/scenarios: must be an array")};
+        if (!errors.isEmpty()) {
+            *error = QStringLiteral("%1 was not imported:\n  %2").arg(source, errors.join(QStringLiteral("\n  ")));
+            return std::nullopt;
+        }
+    }
+    const ResourceService::Result result = parts.resources->replaceAll(rest);
     if (result.status >= 400) {
         *error = QStringLiteral("%1 was not imported:\n  %2")
                      .arg(source, result.errors.isEmpty() ? result.detail : result.errors.join(QStringLiteral("\n  ")));
         return std::nullopt;
     }
-    return parts.resources->version();
+    if (scenarios.isArray()) {
+        const Simulation::ScenarioStore::Result stored = scenarioStore.replaceAll(scenarios.toArray());
+        if (stored.status >= 400) {
+            *error = QStringLiteral("%1: the scenarios were not stored: %2").arg(source, stored.detail);
+            return std::nullopt;
+        }
+    }
+    return parts.config->configVersion();
 }
 
 } // namespace Gatehouse::OfflineTools

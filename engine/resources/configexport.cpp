@@ -157,7 +157,7 @@ QJsonObject routeFromApisix(QJsonObject route)
 }
 } // namespace
 
-QByteArray toJson(const Resources &resources, qint64 version)
+QByteArray toJson(const Resources &resources, qint64 version, const QJsonArray &scenarios)
 {
     QJsonObject root{{QStringLiteral("gatehouse_config"), 1}, {QStringLiteral("config_version"), version}};
     for (const QString &kind : kKinds) {
@@ -166,6 +166,10 @@ QByteArray toJson(const Resources &resources, qint64 version)
             items.append(withoutTimes(v.toObject()));
         root.insert(kind, items);
     }
+    QJsonArray scenarioItems;
+    for (const QJsonValue &v : scenarios)
+        scenarioItems.append(withoutTimes(v.toObject()));
+    root.insert(QStringLiteral("scenarios"), scenarioItems);
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

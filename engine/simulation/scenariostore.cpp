@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QRegularExpression>
+#include <QSet>
 
 namespace Gatehouse::Simulation {
 
@@ -145,6 +146,56 @@ ScenarioStore::Result ScenarioStore::remove(const QString &name)
     if (m_store->commitChange(kKind, {}, {name}) == 0)
         return {m_store->lastChangeFailedFull() ? 507 : 503, {}, {}, QStringLiteral("config.db cannot be written")};
     return {204, {}, {}, {}};
+}
+
+QStringList ScenarioStore::check(const QJsonArray &items) const
+{
+    QStringList errors;
+    QSet<QString> names;
+    if (items.size() > kMaxScenarios)
+        errors.append(QStringLiteral("/scenarios: at most %1 scenarios").arg(kMaxScenarios));
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        const QString pointer = QStringLiteral("/scenarios/%1").arg(i);
+        if (!items.at(i).isObject()) {
+            errors.append(pointer + QStringLiteral(": must be an object"));
+            continue;
+        }
+        const QJsonObject item = items.at(i).toObject();
+        const QString name = item.value(QStringLiteral("name")).toString();
+        if (!isValidName(name)) {
+            errors.append(pointer + QStringLiteral("/name: must match [A-Za-z0-9_.-]{1,64}"));
+            continue;
+        }
+        if (names.contains(name))
+            errors.append(pointer + QStringLiteral("/name: %1 is given twice").arg(name));
+        names.insert(name);
+        QStringList own;
+        Scenario::fromJson(definition(item), &own, m_collections);
+        for (const QString &e : own)
+            errors.append(pointer + e);
+    }
+    return errors;
+}
+
+ScenarioStore::Result ScenarioStore::replaceAll(const QJsonArray &items)
+{
+    const QStringList errors = check(items);
+    if (!errors.isEmpty())
+        return {400, {}, errors, QStringLiteral("invalid scenarios")};
+    QMutexLocker lock(&m_mutex);
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QHash<QString, qint64> created;
+    for (const ConfigStore::Resource &r : m_store->resources(kKind))
+        created.insert(r.id, r.createdAt);
+    QList<ConfigStore::Resource> puts;
+    for (const QJsonValue &v : items) {
+        const QString name = v.toObject().value(QStringLiteral("name")).toString();
+        puts.append({name, QJsonDocument(definition(v.toObject())).toJson(QJsonDocument::Compact), created.value(name, now), now});
+        created.remove(name);
+    }
+    if (m_store->commitChange(kKind, puts, created.keys()) == 0)
+        return {m_store->lastChangeFailedFull() ? 507 : 503, {}, {}, QStringLiteral("config.db cannot be written")};
+    return {200, {}, {}, {}};
 }
 
 ScenarioStore::Result ScenarioStore::write(const QString &name, QJsonObject body, bool mustExist)

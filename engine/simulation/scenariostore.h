@@ -52,6 +52,10 @@ public:
     Result put(const QString &name, QJsonObject body);                 // 200 replaced, 201 created
     Result patch(const QString &name, const QJsonObject &mergePatch);  // RFC 7386
     Result remove(const QString &name);                                // 204
+    // Replaces every stored scenario with `items` (each with its "name"), all or nothing: the
+    // "scenarios" section of an imported configuration. Errors under /scenarios/<i>.
+    Result replaceAll(const QJsonArray &items);
+    QStringList check(const QJsonArray &items) const;   // replaceAll's validation alone
 
     static bool isValidName(const QString &name);   // [A-Za-z0-9_.-]{1,64}
     // The scenario's own members (without name and timestamps), as Scenario::fromJson reads them.

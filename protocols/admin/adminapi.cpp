@@ -9,6 +9,7 @@
 #include "metrics/metricsregistry.h"
 #include "resources/configexport.h"
 #include "resources/resourceservice.h"
+#include "simulation/simulationservice.h"
 #include "store/eventstore.h"
 
 #include <QJsonArray>
@@ -164,7 +165,9 @@ Http::HttpResponse AdminApi::exportConfig(const Http::HttpRequest &request) cons
         resources.insert(kind, service->list(kind));
     Http::HttpResponse r;
     if (format == QLatin1String("json")) {
-        r = Http::HttpResponse::json(200, ConfigExport::toJson(resources, service->version()));
+        Simulation::SimulationService *simulations = m_engine->simulations();
+        r = Http::HttpResponse::json(200, ConfigExport::toJson(resources, service->version(),
+                                                               simulations ? simulations->scenarios().list() : QJsonArray{}));
     } else {
         r.body = ConfigExport::toApisixYaml(resources, query.queryItem(QStringLiteral("engine_address"), QStringLiteral("127.0.0.1:9080")));
         r.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/yaml"));
@@ -175,18 +178,35 @@ Http::HttpResponse AdminApi::exportConfig(const Http::HttpRequest &request) cons
 Http::HttpResponse AdminApi::importConfig(const Http::HttpRequest &request) const
 {
     QString error;
-    const std::optional<QJsonObject> document = ConfigExport::readDocument(request.body, &error);
+    std::optional<QJsonObject> document = ConfigExport::readDocument(request.body, &error);
     if (!document)
         return Reply::problem(400, error);
     ResourceService *service = m_engine->resources();
-    if (!service)
+    Simulation::SimulationService *simulations = m_engine->simulations();
+    if (!service || !simulations)
         return Reply::problem(503, QStringLiteral("the engine is not running"));
+    // Scenarios are a section of their own, optional (absent: the stored ones stay): checked
+    // before anything changes, stored after the gateway's resources.
+    const QJsonValue scenarios = document->take(QStringLiteral("scenarios"));
+    if (!scenarios.isUndefined()) {
+        if (!scenarios.isArray())
+            return Reply::problem(400, QStringLiteral("invalid configuration"), {QStringLiteral("/scenarios: must be an array")});
+        const QStringList errors = simulations->scenarios().check(scenarios.toArray());
+        if (!errors.isEmpty())
+            return Reply::problem(400, QStringLiteral("invalid scenarios"), errors);
+    }
     const ResourceService::Result result = service->replaceAll(*document);
     if (result.status >= 400)
         return Reply::problem(result.status, result.detail, result.errors);
     QJsonObject counts;
     for (const QString &kind : ResourceService::kinds())
         counts.insert(kind, int(document->value(kind).toArray().size()));
+    if (scenarios.isArray()) {
+        const Simulation::ScenarioStore::Result stored = simulations->scenarios().replaceAll(scenarios.toArray());
+        if (stored.status >= 400)
+            return Reply::problem(stored.status, stored.detail, stored.errors);
+        counts.insert(QStringLiteral("scenarios"), int(scenarios.toArray().size()));
+    }
     return Reply::json(200, QJsonObject{{QStringLiteral("config_version"), service->version()}, {QStringLiteral("imported"), counts}});
 }
 

@@ -30,3 +30,25 @@ print(f"window/baseline stall p99 ratio: {med('window','stall_p99_ms') / max(med
       f"  (target: window p99 < 50 ms)")
 PY
 rm -f "$out"
+
+# Second table: the console while a simulation of `SIM_RATE` requests/s runs in the same process
+# (the Simulation page open and polling, against the same scenario without a window).
+sim_rate=${SIM_RATE:-20000}
+cmake --build "$build" --target bench_gui_simulation -j "${GATEHOUSE_JOBS:-2}" >/dev/null
+sim_out=$(mktemp)
+for i in $(seq "$runs"); do
+    for mode in baseline window; do
+        QT_LOGGING_RULES='*.info=false' "$build/tests/bench/bench_gui_simulation" --mode "$mode" --seconds "$secs" --rate "$sim_rate" | tee -a "$sim_out"
+    done
+done
+python3 - "$sim_out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')]
+def med(mode, key):
+    return statistics.median(r[key] for r in rows if r['mode'] == mode)
+for mode in ('baseline', 'window'):
+    print(f"{mode:8s}: scenario {rows[0]['rate_target']}/s, achieved {med(mode,'achieved_rate'):8.0f}/s  dropped {med(mode,'dropped'):8.0f}  "
+          f"stall p50 {med(mode,'stall_p50_ms'):6.2f} ms  p99 {med(mode,'stall_p99_ms'):6.2f} ms  max {med(mode,'stall_max_ms'):7.2f} ms")
+print("target: window stall p99 < 50 ms while the scenario runs")
+PY
+rm -f "$sim_out"

@@ -60,6 +60,7 @@ private slots:
     void crudAndValidation();
     void invalidScenariosListEveryError_data();
     void invalidScenariosListEveryError();
+    void exportAndImport();
     void runStopAndReport();
     void secondRunIsRefused();
     void setupIsTakenBack();
@@ -175,6 +176,47 @@ void tst_SimulationAdmin::invalidScenariosListEveryError()
         QVERIFY2(found, qPrintable(pointer + u" not in "_s + QString::fromUtf8(r.body)));
     }
     QCOMPARE(admin("GET", "/admin/scenarios/invalid").status, 404);
+}
+
+void tst_SimulationAdmin::exportAndImport()
+{
+    QCOMPARE(admin("PUT", "/admin/scenarios/exported", toJson(shortScenario())).status, 201);
+    const TestHttpResponse exported = admin("GET", "/admin/config/export");
+    QCOMPARE(exported.status, 200);
+    QJsonObject document = exported.json();
+    QJsonArray scenarios = document.value(u"scenarios"_s).toArray();
+    bool found = false;
+    for (const QJsonValue &v : scenarios)
+        found = found || v.toObject().value(u"name"_s).toString() == u"exported"_s;
+    QVERIFY(found);
+
+    // A scenario that does not read refuses the whole import: nothing changes.
+    QJsonArray broken = scenarios;
+    broken.append(QJsonObject{{u"name"_s, u"broken"_s}, {u"duration"_s, u"1s"_s}});
+    document.insert(u"scenarios"_s, broken);
+    document.insert(u"routes"_s, QJsonArray{});
+    TestHttpResponse r = admin("PUT", "/admin/config", toJson(document));
+    QCOMPARE(r.status, 400);
+    QVERIFY2(r.json().value(u"errors"_s).toArray().first().toString().startsWith(u"/scenarios/%1/"_s.arg(scenarios.size())), r.body.constData());
+    QVERIFY(!admin("GET", "/admin/routes").json().value(u"items"_s).toArray().isEmpty());
+
+    // Only "exported" left: the others are removed, as for routes.
+    document = exported.json();
+    document.insert(u"scenarios"_s, QJsonArray{QJsonObject{{u"name"_s, u"exported"_s}, {u"seed"_s, 3}, {u"duration"_s, u"1s"_s},
+                                                            {u"workloads"_s, shortScenario().value(u"workloads"_s)}}});
+    r = admin("PUT", "/admin/config", toJson(document));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(u"imported"_s).toObject().value(u"scenarios"_s).toInt(), 1);
+    const QJsonArray left = admin("GET", "/admin/scenarios").json().value(u"items"_s).toArray();
+    QCOMPARE(left.size(), 1);
+    QCOMPARE(left.first().toObject().value(u"seed"_s).toInteger(), 3);
+    // Without a scenarios section, the stored scenarios stay; then the examples come back by import.
+    document.remove(u"scenarios"_s);
+    QCOMPARE(admin("PUT", "/admin/config", toJson(document)).status, 200);
+    QCOMPARE(admin("GET", "/admin/scenarios").json().value(u"items"_s).toArray().size(), 1);
+    document.insert(u"scenarios"_s, scenarios);
+    QCOMPARE(admin("PUT", "/admin/config", toJson(document)).status, 200);
+    QCOMPARE(admin("GET", "/admin/scenarios").json().value(u"items"_s).toArray().size(), scenarios.size());
 }
 
 void tst_SimulationAdmin::runStopAndReport()
