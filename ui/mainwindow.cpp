@@ -7,6 +7,7 @@
 #include "pages/projectionspage.h"
 #include "pages/readmodelspage.h"
 #include "pages/routespage.h"
+#include "pages/simulationpage.h"
 #include "pages/streamspage.h"
 
 #include <QAction>
@@ -47,6 +48,7 @@ QString MainWindow::pageTitle(Page page)
     case Routes: return tr("Routes");
     case Functions: return tr("Functions");
     case Projections: return tr("Projections");
+    case Simulation: return tr("Simulation");
     case PageCount: break;
     }
     return {};
@@ -76,10 +78,12 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
         new RoutesPage(client, m_stack),
         new FunctionsPage(client, m_stack),
         new ProjectionsPage(client, m_stack),
+        new SimulationPage(client, m_stack),
     };
     const QStyle::StandardPixmap icons[PageCount] = {
         QStyle::SP_ComputerIcon, QStyle::SP_FileDialogDetailedView, QStyle::SP_FileDialogListView,
         QStyle::SP_MediaSeekForward, QStyle::SP_DriveNetIcon, QStyle::SP_FileIcon, QStyle::SP_BrowserReload,
+        QStyle::SP_MediaPlay,
     };
     for (int i = 0; i < PageCount; ++i) {
         m_sidebar->addItem(new QListWidgetItem(style()->standardIcon(icons[i]), pageTitle(Page(i))));

@@ -1,11 +1,13 @@
 #pragma once
 
 // A real engine in a temporary data directory, its gateway and admin listeners on 127.0.0.1
-// (port 0), and the console's LocalEngineClient on top: what every GUI test starts from.
+// (port 0), its simulations able to run against that gateway (as `gatehouse` attaches them),
+// and the console's LocalEngineClient on top: what every GUI test starts from.
 
 #include "assembly/engine.h"
 #include "localengineclient.h"
 #include "server/listeners.h"
+#include "server/simulationhost.h"
 
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -27,6 +29,7 @@ public:
     ~GuiFixture()
     {
         client.reset();
+        simulations.detach();   // a run in progress ends while the listeners still serve it
         if (listeners) {
             listeners->stopAccepting();
             listeners->close();
@@ -51,6 +54,7 @@ public:
             qWarning("listeners: %s", qPrintable(error));
             return false;
         }
+        simulations.attach(&engine, *listeners, nullptr);
         Ui::LocalEngineClient::Options clientOptions;
         clientOptions.gatewayAddress = listeners->gatewayEndpoint().toString();
         clientOptions.adminAddress = listeners->adminEndpoint().toString();
@@ -75,6 +79,7 @@ public:
     QTemporaryDir dir;
     Engine engine;
     std::unique_ptr<Server::Listeners> listeners;
+    Server::SimulationHost simulations;
     std::unique_ptr<Ui::LocalEngineClient> client;
 };
 

@@ -3,6 +3,7 @@
 
 #include "guifixture.h"
 #include "mainwindow.h"
+#include "pages/simulationpage.h"
 
 #include <QAction>
 #include <QApplication>
@@ -78,7 +79,7 @@ void tst_MainWindow::sidebarMenusAndShortcutsSwitchPages()
     QCOMPARE(window.currentPage(), Ui::MainWindow::Events);
     QCOMPARE(stack->currentWidget(), window.page(Ui::MainWindow::Events));
 
-    // View menu shortcuts Ctrl+1..7.
+    // View menu shortcuts Ctrl+1..8.
     for (int i = Ui::MainWindow::PageCount - 1; i >= 0; --i) {
         auto *action = window.findChild<QAction *>(QStringLiteral("actionPage%1").arg(i + 1));
         QVERIFY(action);
@@ -87,6 +88,11 @@ void tst_MainWindow::sidebarMenusAndShortcutsSwitchPages()
         QCOMPARE(int(window.currentPage()), i);
         QCOMPARE(sidebar->currentRow(), i);
     }
+    // The Simulation page comes after Projections, on Ctrl+8.
+    QCOMPARE(int(Ui::MainWindow::Simulation), int(Ui::MainWindow::Projections) + 1);
+    QCOMPARE(sidebar->item(Ui::MainWindow::Simulation)->text(), QStringLiteral("Simulation"));
+    QVERIFY(qobject_cast<Ui::SimulationPage *>(window.page(Ui::MainWindow::Simulation)));
+    QCOMPARE(window.findChild<QAction *>(QStringLiteral("actionPage8"))->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_8));
     // The File menu's export and import actions exist (they open dialogs; their admin calls
     // are tested in tst_engineclient).
     QVERIFY(window.findChild<QAction *>(QStringLiteral("actionImport")));

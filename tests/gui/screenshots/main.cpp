@@ -6,8 +6,11 @@
 #include "assembly/engine.h"
 #include "localengineclient.h"
 #include "mainwindow.h"
+#include "pages/simulationpage.h"
 #include "pages/streamspage.h"
 #include "server/listeners.h"
+#include "server/simulationhost.h"
+#include "widgets/scenarioeditor.h"
 
 #include <QApplication>
 #include <QDir>
@@ -117,6 +120,22 @@ void prepare(Ui::MainWindow &window, Ui::MainWindow::Page p)
     case Ui::MainWindow::Routes: pick(page, QStringLiteral("routeTable"), 0); break;
     case Ui::MainWindow::Functions: pick(page, {}, 0); break;
     case Ui::MainWindow::Projections: pick(page, QStringLiteral("projectionTable"), 0); break;
+    case Ui::MainWindow::Simulation:
+        // A short copy of the steady shop example (without subscribers), caught while it runs.
+        if (auto *simulation = qobject_cast<Ui::SimulationPage *>(page)) {
+            simulation->selectScenario(QStringLiteral("steady-shop"));
+            spin(800);
+            QJsonObject document = simulation->editor()->document();
+            document.insert(QStringLiteral("name"), QStringLiteral("shop-preview"));
+            document.insert(QStringLiteral("duration"), QStringLiteral("12s"));
+            document.remove(QStringLiteral("subscribers"));
+            simulation->newScenario();
+            simulation->editor()->setDocument(document);
+            simulation->editor()->setModified(true);
+            simulation->start();
+            spin(8000);
+        }
+        break;
     default: break;
     }
 }
@@ -151,6 +170,8 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "listeners: %s\n", qPrintable(error));
         return 1;
     }
+    Server::SimulationHost simulations;
+    simulations.attach(&engine, listeners, nullptr);
     int rc = 0;
     {
         Ui::LocalEngineClient::Options clientOptions;
@@ -202,6 +223,7 @@ int main(int argc, char **argv)
             }
         }
     }
+    simulations.detach();
     listeners.stopAccepting();
     listeners.close();
     engine.stop();
