@@ -59,8 +59,20 @@ bool MqttCommander::connectNow(QString *error)
             QMetaObject::invokeMethod(this, [this, correlation, status, body, at] { onReply(correlation, status, body, at); },
                                       Qt::QueuedConnection);
         });
+        // A broker that went away (the broker fault) is reconnected to, and the reply topic
+        // subscribed again; commands published meanwhile fail as "mqtt".
+        mqtt::async_client *client = m_paho->client.get();
+        const std::string replyTopic = m_replyTopic.toStdString();
+        m_paho->client->set_connected_handler([client, replyTopic](const std::string &) {
+            try {
+                client->subscribe(replyTopic, 1);
+            } catch (const std::exception &) {
+                // gone again; the next connection subscribes
+            }
+        });
         mqtt::connect_options_builder options;
-        options.mqtt_version(MQTTVERSION_5).clean_start(true).connect_timeout(std::chrono::milliseconds(kConnectTimeoutMs));
+        options.mqtt_version(MQTTVERSION_5).clean_start(true).connect_timeout(std::chrono::milliseconds(kConnectTimeoutMs))
+            .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(2));
         if (!m_paho->client->connect(options.finalize())->wait_for(std::chrono::milliseconds(kConnectTimeoutMs + 1000))) {
             *error = QStringLiteral("MQTT broker %1:%2 did not answer within %3 ms").arg(m_host).arg(m_port).arg(kConnectTimeoutMs);
             return false;
@@ -77,7 +89,7 @@ bool MqttCommander::connectNow(QString *error)
     return true;
 }
 
-void MqttCommander::send(const QString &collection, const QByteArray &payload, Callback done)
+void MqttCommander::send(const QString &collection, const QByteArray &payload, const void *owner, Callback done)
 {
     const quint64 correlation = m_nextCorrelation++;
     const qint64 now = steadyNowNs();
@@ -98,7 +110,7 @@ void MqttCommander::send(const QString &collection, const QByteArray &payload, C
         QMetaObject::invokeMethod(this, [done = std::move(done), reply] { done(reply); }, Qt::QueuedConnection);
         return;
     }
-    m_pending.insert(correlation, Pending{std::move(done), now});
+    m_pending.insert(correlation, Pending{std::move(done), now, owner});
 }
 
 void MqttCommander::onReply(quint64 correlation, int status, const QByteArray &body, qint64 atNs)
@@ -118,10 +130,18 @@ void MqttCommander::onReply(quint64 correlation, int status, const QByteArray &b
     done(reply);
 }
 
-void MqttCommander::abortAll()
+void MqttCommander::abort(const void *owner)
 {
-    const QHash<quint64, Pending> pending = std::exchange(m_pending, {});
-    for (const Pending &p : pending) {
+    QList<Pending> ended;
+    for (auto it = m_pending.begin(); it != m_pending.end();) {
+        if (!owner || it->owner == owner) {
+            ended.append(std::move(*it));
+            it = m_pending.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (const Pending &p : std::as_const(ended)) {
         Reply reply;
         reply.error = LoadError::Interrupted;
         reply.doneNs = steadyNowNs();

@@ -41,15 +41,17 @@ public:
 
     // Connects and subscribes to the reply topic; blocks up to kConnectTimeoutMs each.
     bool connectNow(QString *error);
-    void send(const QString &collection, const QByteArray &payload, Callback done);
-    // Every command waiting for its reply ends as interrupted (the run ends).
-    void abortAll();
+    // `owner` (the scheduler whose iteration sends it) lets abort() end only that one's commands.
+    void send(const QString &collection, const QByteArray &payload, const void *owner, Callback done);
+    // Every command of `owner` (all, when null) waiting for its reply ends as interrupted.
+    void abort(const void *owner = nullptr);
 
 private:
     struct Pending
     {
         Callback done;
         qint64 sentNs = 0;
+        const void *owner = nullptr;
     };
     void onReply(quint64 correlation, int status, const QByteArray &body, qint64 atNs);
     void sweep();
