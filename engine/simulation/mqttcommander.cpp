@@ -30,8 +30,12 @@ MqttCommander::~MqttCommander()
     if (!m_paho->client)
         return;
     try {
-        if (m_paho->client->is_connected())
-            m_paho->client->disconnect(std::chrono::seconds(1))->wait_for(std::chrono::seconds(3));
+        // Session expiry 0: the broker forgets this run's session now.
+        if (m_paho->client->is_connected()) {
+            mqtt::disconnect_options_builder options;
+            options.timeout(std::chrono::seconds(1)).properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, 0)});
+            m_paho->client->disconnect(options.finalize())->wait_for(std::chrono::seconds(3));
+        }
     } catch (const std::exception &e) {
         qCDebug(lcSimulation) << "mqtt command client: disconnect:" << e.what();
     }
@@ -42,7 +46,11 @@ bool MqttCommander::connectNow(QString *error)
 {
     const std::string uri = QStringLiteral("tcp://%1:%2").arg(m_host).arg(m_port).toStdString();
     try {
-        m_paho->client = std::make_unique<mqtt::async_client>(uri, m_clientId.toStdString(), mqtt::create_options(MQTTVERSION_5));
+        // Commands sent while the broker is away wait in Paho's buffer and go out once it is
+        // back, as a client with offline buffering would send them; their latency includes the
+        // wait, and one not answered within kReplyTimeoutMs is a timeout.
+        m_paho->client = std::make_unique<mqtt::async_client>(uri, m_clientId.toStdString(),
+                                                              mqtt::create_options(MQTTVERSION_5, kMaxBufferedCommands));
         m_paho->client->set_message_callback([this](mqtt::const_message_ptr message) {
             const qint64 at = steadyNowNs();
             const mqtt::properties &p = message->get_properties();
@@ -59,8 +67,9 @@ bool MqttCommander::connectNow(QString *error)
             QMetaObject::invokeMethod(this, [this, correlation, status, body, at] { onReply(correlation, status, body, at); },
                                       Qt::QueuedConnection);
         });
-        // A broker that went away (the broker fault) is reconnected to, and the reply topic
-        // subscribed again; commands published meanwhile fail as "mqtt".
+        // A broker that went away (the broker fault) is reconnected to; the session (and its
+        // reply subscription) outlives the connection, and the reply topic is subscribed again
+        // in case the broker lost it.
         mqtt::async_client *client = m_paho->client.get();
         const std::string replyTopic = m_replyTopic.toStdString();
         m_paho->client->set_connected_handler([client, replyTopic](const std::string &) {
@@ -71,7 +80,8 @@ bool MqttCommander::connectNow(QString *error)
             }
         });
         mqtt::connect_options_builder options;
-        options.mqtt_version(MQTTVERSION_5).clean_start(true).connect_timeout(std::chrono::milliseconds(kConnectTimeoutMs))
+        options.mqtt_version(MQTTVERSION_5).clean_start(false).connect_timeout(std::chrono::milliseconds(kConnectTimeoutMs))
+            .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, 600)})
             .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(2));
         if (!m_paho->client->connect(options.finalize())->wait_for(std::chrono::milliseconds(kConnectTimeoutMs + 1000))) {
             *error = QStringLiteral("MQTT broker %1:%2 did not answer within %3 ms").arg(m_host).arg(m_port).arg(kConnectTimeoutMs);

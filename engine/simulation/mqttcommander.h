@@ -16,7 +16,9 @@ namespace Gatehouse::Simulation {
 // The MQTT side of one generator thread: a Paho MQTT 5 client that publishes create commands
 // on gatehouse/commands/{collection}/create with a response topic of its own and correlation
 // data, and matches each reply (user property "status", the 202's body) to its command. A
-// command without a reply within kReplyTimeoutMs ends as "timeout". Paho's callbacks only
+// command without a reply within kReplyTimeoutMs ends as "timeout". While the broker is away
+// the client reconnects by itself and holds commands (up to kMaxBufferedCommands) until it is
+// back. Paho's callbacks only
 // queue the reply to this object; callbacks run on its thread (the generator thread).
 class MqttCommander final : public QObject
 {
@@ -26,6 +28,8 @@ class MqttCommander final : public QObject
 public:
     static constexpr int kReplyTimeoutMs = 10000;
     static constexpr int kConnectTimeoutMs = 5000;
+    // Commands held while the broker is away; past it a command fails at once ("mqtt").
+    static constexpr int kMaxBufferedCommands = 10000;
 
     struct Reply
     {
