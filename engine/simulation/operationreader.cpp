@@ -263,7 +263,7 @@ std::optional<Operation> readOperation(const QJsonValue &json, const QString &po
         readList(f, op);
     else if (op.kind == Operation::Request)
         readRequest(f, op);
-    if (f.has(u"schema"_s) || generatesDocuments(op))
+    if ((f.has(u"schema"_s) && membersOf(op.kind).contains(u"schema"_s)) || generatesDocuments(op))
         checkGeneration(f, op, context);
     if (f.errorCount() > before)
         return std::nullopt;

@@ -71,12 +71,16 @@ struct Executor
     double rate = 0;              // constant-arrival-rate: iterations per timeUnitMs
     double startRate = 0;         // ramping-arrival-rate: the rate before the first stage
     qint64 timeUnitMs = 1000;     // arrival-rate executors
-    int vus = 1;                  // constant-vus; ramping-vus: start_vus
-    int preAllocatedVus = 0;      // arrival-rate executors: VUs (connections) opened up front
-    int maxVus = 0;               // arrival-rate executors: the most VUs ever used (>= preAllocatedVus)
+    int vus = 1;                  // constant-vus (default 1); ramping-vus: start_vus (default 1)
+    // Arrival-rate executors: VUs (connections) opened up front. Default: enough for the peak
+    // rate at 100 ms per iteration (ceil(peak per second / 10), at least 1), within max_vus.
+    int preAllocatedVus = 0;
+    // The most VUs ever used (>= preAllocatedVus); default preAllocatedVus, as in k6. The VU
+    // executors get their peak here too (vus, or the largest of start_vus and the stage targets).
+    int maxVus = 0;
     QList<Stage> stages;          // ramping-*
     qint64 startTimeMs = 0;       // offset from the run's start
-    qint64 durationMs = 0;        // constant-*: 0 = until the scenario ends; ramping-*: sum of stages
+    qint64 durationMs = 0;        // constant-*: given, or until the scenario ends; ramping-*: sum of stages
     qint64 gracefulStopMs = 2000; // iterations in flight at the end may finish within this
 
     static QString kindName(Kind kind);   // "constant-arrival-rate", ...

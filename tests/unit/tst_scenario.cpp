@@ -418,6 +418,8 @@ void tst_Scenario::invalid_data()
         op0 % u"/op: must be one of: create, update, delete, command, get, list, read_after_write, request, mqtt_command"_s);
     row("collection missing", operations(R"([{"op": "get"}])"), op0 % u"/collection: is required"_s);
     row("member of another op", operations(R"([{"op": "get", "collection": "products", "query": {}}])"), op0 % u"/query: is not used by a \"get\" operation"_s);
+    row("schema where none is generated", operations(R"([{"op": "get", "collection": "products", "schema": {"type": "text"}}])"),
+        op0 % u"/schema: is not used by a \"get\" operation"_s);
     row("weight 0", operations(R"([{"op": "get", "collection": "products", "weight": 0}])"), op0 % u"/weight: must be a number above 0 and at most 1000000"_s);
     row("two creates without names", operations(R"([{"op": "create", "collection": "products"}, {"op": "create", "collection": "products"}])"),
         u"/workloads/0/operations/1: another operation of this workload is named \"create\"; give each its own \"name\""_s);
