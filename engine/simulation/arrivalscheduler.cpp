@@ -45,7 +45,10 @@ ArrivalScheduler::ArrivalScheduler(RunContext *context, OperationRunner *runner,
     m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &ArrivalScheduler::tick);
     m_graceTimer.setSingleShot(true);
-    connect(&m_graceTimer, &QTimer::timeout, this, [this] { m_vus.abortAll(); });
+    connect(&m_graceTimer, &QTimer::timeout, this, [this] {
+        m_vus.abortAll();
+        m_runner->abortMqtt(this);
+    });
 }
 
 ArrivalScheduler::~ArrivalScheduler() = default;
@@ -93,7 +96,7 @@ void ArrivalScheduler::dispatch(qint64 iteration, qint64 dueNs)
         return;
     m_metrics->started(op, false);
     ++m_inFlight;
-    m_runner->run(Iteration{op, iteration, dueNs, random}, vu, [this, vu](LoadError) {
+    m_runner->run(Iteration{op, iteration, dueNs, random, this}, vu, [this, vu](LoadError) {
         m_vus.release(vu);
         --m_inFlight;
         maybeFinish();
@@ -127,6 +130,7 @@ void ArrivalScheduler::stop()
         m_timer.stop();
     }
     m_vus.abortAll();
+    m_runner->abortMqtt(this);
     maybeFinish();
 }
 

@@ -88,6 +88,8 @@ private:
     qint64 m_lastUsedMs = 0;
     bool m_connected = false;
     bool m_closeAfter = false;
+    bool m_inSend = false;       // inside send(): errors are reported later
+    quint64 m_requests = 0;      // requests sent so far (tells a late report from the current request)
     quint64 m_connectionsOpened = 0;
 };
 

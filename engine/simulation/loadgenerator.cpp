@@ -101,7 +101,7 @@ void LoadGenerator::stop()
     for (LoadScheduler *s : schedulers)
         s->stop();
     if (m_mqtt)
-        m_mqtt->abortAll();
+        m_mqtt->abort();
 }
 
 void LoadGenerator::onSchedulerFinished()

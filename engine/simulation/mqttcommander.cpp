@@ -30,8 +30,12 @@ MqttCommander::~MqttCommander()
     if (!m_paho->client)
         return;
     try {
-        if (m_paho->client->is_connected())
-            m_paho->client->disconnect(std::chrono::seconds(1))->wait_for(std::chrono::seconds(3));
+        // Session expiry 0: the broker forgets this run's session now.
+        if (m_paho->client->is_connected()) {
+            mqtt::disconnect_options_builder options;
+            options.timeout(std::chrono::seconds(1)).properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, 0)});
+            m_paho->client->disconnect(options.finalize())->wait_for(std::chrono::seconds(3));
+        }
     } catch (const std::exception &e) {
         qCDebug(lcSimulation) << "mqtt command client: disconnect:" << e.what();
     }
@@ -42,7 +46,11 @@ bool MqttCommander::connectNow(QString *error)
 {
     const std::string uri = QStringLiteral("tcp://%1:%2").arg(m_host).arg(m_port).toStdString();
     try {
-        m_paho->client = std::make_unique<mqtt::async_client>(uri, m_clientId.toStdString(), mqtt::create_options(MQTTVERSION_5));
+        // Commands sent while the broker is away wait in Paho's buffer and go out once it is
+        // back, as a client with offline buffering would send them; their latency includes the
+        // wait, and one not answered within kReplyTimeoutMs is a timeout.
+        m_paho->client = std::make_unique<mqtt::async_client>(uri, m_clientId.toStdString(),
+                                                              mqtt::create_options(MQTTVERSION_5, kMaxBufferedCommands));
         m_paho->client->set_message_callback([this](mqtt::const_message_ptr message) {
             const qint64 at = steadyNowNs();
             const mqtt::properties &p = message->get_properties();
@@ -59,8 +67,22 @@ bool MqttCommander::connectNow(QString *error)
             QMetaObject::invokeMethod(this, [this, correlation, status, body, at] { onReply(correlation, status, body, at); },
                                       Qt::QueuedConnection);
         });
+        // A broker that went away (the broker fault) is reconnected to; the session (and its
+        // reply subscription) outlives the connection, and the reply topic is subscribed again
+        // in case the broker lost it.
+        mqtt::async_client *client = m_paho->client.get();
+        const std::string replyTopic = m_replyTopic.toStdString();
+        m_paho->client->set_connected_handler([client, replyTopic](const std::string &) {
+            try {
+                client->subscribe(replyTopic, 1);
+            } catch (const std::exception &) {
+                // gone again; the next connection subscribes
+            }
+        });
         mqtt::connect_options_builder options;
-        options.mqtt_version(MQTTVERSION_5).clean_start(true).connect_timeout(std::chrono::milliseconds(kConnectTimeoutMs));
+        options.mqtt_version(MQTTVERSION_5).clean_start(false).connect_timeout(std::chrono::milliseconds(kConnectTimeoutMs))
+            .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, 600)})
+            .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(2));
         if (!m_paho->client->connect(options.finalize())->wait_for(std::chrono::milliseconds(kConnectTimeoutMs + 1000))) {
             *error = QStringLiteral("MQTT broker %1:%2 did not answer within %3 ms").arg(m_host).arg(m_port).arg(kConnectTimeoutMs);
             return false;
@@ -77,7 +99,7 @@ bool MqttCommander::connectNow(QString *error)
     return true;
 }
 
-void MqttCommander::send(const QString &collection, const QByteArray &payload, Callback done)
+void MqttCommander::send(const QString &collection, const QByteArray &payload, const void *owner, Callback done)
 {
     const quint64 correlation = m_nextCorrelation++;
     const qint64 now = steadyNowNs();
@@ -98,7 +120,7 @@ void MqttCommander::send(const QString &collection, const QByteArray &payload, C
         QMetaObject::invokeMethod(this, [done = std::move(done), reply] { done(reply); }, Qt::QueuedConnection);
         return;
     }
-    m_pending.insert(correlation, Pending{std::move(done), now});
+    m_pending.insert(correlation, Pending{std::move(done), now, owner});
 }
 
 void MqttCommander::onReply(quint64 correlation, int status, const QByteArray &body, qint64 atNs)
@@ -118,10 +140,18 @@ void MqttCommander::onReply(quint64 correlation, int status, const QByteArray &b
     done(reply);
 }
 
-void MqttCommander::abortAll()
+void MqttCommander::abort(const void *owner)
 {
-    const QHash<quint64, Pending> pending = std::exchange(m_pending, {});
-    for (const Pending &p : pending) {
+    QList<Pending> ended;
+    for (auto it = m_pending.begin(); it != m_pending.end();) {
+        if (!owner || it->owner == owner) {
+            ended.append(std::move(*it));
+            it = m_pending.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (const Pending &p : std::as_const(ended)) {
         Reply reply;
         reply.error = LoadError::Interrupted;
         reply.doneNs = steadyNowNs();

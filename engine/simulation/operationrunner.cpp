@@ -54,6 +54,12 @@ OperationRunner::OperationRunner(RunContext *context, MetricsShard *metrics, Mqt
 
 OperationRunner::~OperationRunner() = default;
 
+void OperationRunner::abortMqtt(const void *owner)
+{
+    if (m_mqtt)
+        m_mqtt->abort(owner);
+}
+
 QString OperationRunner::newId(SeededRandom &random)
 {
     return QStringLiteral("sim-") + random.hex(20);
@@ -298,7 +304,7 @@ void OperationRunner::runMqttCommand(const std::shared_ptr<Job> &job)
     job->id = newId(job->it.random);
     doc.insert(QStringLiteral("id"), job->id);
     const qint64 startNs = job->it.startNs;
-    m_mqtt->send(job->op->collection, StrictJson::canonical(doc), [this, job, startNs](const MqttCommander::Reply &reply) {
+    m_mqtt->send(job->op->collection, StrictJson::canonical(doc), job->it.owner, [this, job, startNs](const MqttCommander::Reply &reply) {
         const LoadError error = reply.error != LoadError::None ? reply.error : errorForStatus(reply.status);
         m_metrics->request(job->it.op, reply.status, error, reply.doneNs - startNs);
         if (reply.status == 202 && reply.position > 0) {

@@ -27,6 +27,7 @@ struct Iteration
     qint64 number = 0;
     qint64 startNs = 0;         // steady clock: the intended start (arrival-rate) or the actual one
     SeededRandom random;
+    const void *owner = nullptr;   // the scheduler that started it (abortMqtt() ends its MQTT commands)
 };
 
 // Turns an iteration into requests on one VU's connection and records what they did: create,
@@ -48,6 +49,10 @@ public:
 
     // Runs `iteration` on `client`; `done` is called once, later, when its last request ended.
     void run(Iteration iteration, HttpLoadClient *client, Done done);
+
+    // MQTT commands of `owner`'s iterations still waiting for a reply end as interrupted (its
+    // graceful stop is over); HTTP requests are the VUs' to abort.
+    void abortMqtt(const void *owner);
 
     // The id a create of this iteration sends: reproducible from the seed.
     static QString newId(SeededRandom &random);

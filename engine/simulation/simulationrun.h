@@ -41,17 +41,23 @@ struct RunEnvironment
 // {"id", "scenario", "seed", "target", "config_version", "engine_version",
 //  "state": "running" | "finished" | "stopped" | "failed", "reason",
 //  "started_at", "ended_at" (ISO 8601 UTC), "elapsed_ms", "duration_ms",
-//  "operations": {"<workload>/<op>": {"workload", "op", "requests", "intended", "intended_rate",
-//       "achieved_rate", "dropped", "status": {"202": n, ...}, "errors": {"<kind>": n},
+//  "operations": {"<workload>/<op>": {"workload", "op", "kind", "requests", "failed",
+//       "intended", "started", "iterations", "interrupted", "intended_rate", "achieved_rate",
+//       "dropped", "stale" (read_after_write), "status": {"202": n, ...}, "errors": {"<kind>": n},
 //       "latency_ms": {"p50", "p90", "p99", "p99.9", "max", "mean", "min"},
 //       "histogram": [[upper_bound_ms, count], ...]}},
+//  "totals": {"requests", "failed", "intended", "dropped", "iterations", "interrupted"},
 //  "consistency_lag": {"get" | "websocket" | "sse" | "mqtt": {"samples", "missing",
-//       "latency_ms": {...}, "histogram": [...]}},
+//       "stale" (get), "latency_ms": {...}, "histogram": [...]}},
 //  "thresholds": [{"metric": key, "expression", "value", "pass"}],
-//  "faults": [{"kind", "at_ms", "for_ms", "applied", "error", ...the fault's members}],
-//  "series": [{"t_ms", "intended_rate", "achieved_rate", "p50_ms", "p99_ms", "lag_p99_ms",
-//              "errors", "dropped", "active_vus", "engine": {...EngineProbe::sample()}}],
-//  "passed": bool (every threshold holds; true when there are none)}
+//  "faults": [{"kind", "at_ms", "for_ms", "applied", "error", "on_ms", "off_ms", ...the fault's members}],
+//  "series": [{"t_ms", "intended_rate", "achieved_rate", "requests", "p50_ms", "p99_ms", "lag_p99_ms",
+//              "errors", "dropped", "active_vus", "faults": [kinds on], "engine": {...EngineProbe::sample()}}],
+//  "passed": bool (every threshold holds; true when there are none; false while running and
+//              when the run failed)}
+// Before start() the snapshot is {"id", "scenario", "state": "created"}. The signals are
+// emitted on the run's own controller thread: connect with an automatic or queued connection
+// (or a direct one that only hands the figures on).
 class SimulationRun : public QObject
 {
     Q_OBJECT

@@ -40,7 +40,10 @@ VuScheduler::VuScheduler(RunContext *context, OperationRunner *runner, MetricsSh
     m_endTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_endTimer, &QTimer::timeout, this, &VuScheduler::endScheduling);
     m_graceTimer.setSingleShot(true);
-    connect(&m_graceTimer, &QTimer::timeout, this, [this] { m_vus.abortAll(); });
+    connect(&m_graceTimer, &QTimer::timeout, this, [this] {
+        m_vus.abortAll();
+        m_runner->abortMqtt(this);
+    });
 }
 
 VuScheduler::~VuScheduler() = default;
@@ -97,7 +100,7 @@ void VuScheduler::runIteration(int vu)
     ++m_inFlight;
     ++m_metrics->busyVus;
     m_metrics->started(op, true);
-    m_runner->run(Iteration{op, number, steadyNowNs(), random}, m_vus.at(vu),
+    m_runner->run(Iteration{op, number, steadyNowNs(), random, this}, m_vus.at(vu),
                   [this, vu](LoadError last) { onIterationDone(vu, last); });
 }
 
@@ -150,6 +153,7 @@ void VuScheduler::stop()
     m_adjustTimer.stop();
     m_endTimer.stop();
     m_vus.abortAll();
+    m_runner->abortMqtt(this);
     maybeFinish();
 }
 
