@@ -60,9 +60,9 @@ void OperationRunner::abortMqtt(const void *owner)
         m_mqtt->abort(owner);
 }
 
-QString OperationRunner::newId(SeededRandom &random)
+QString OperationRunner::newId(SeededRandom &random) const
 {
-    return QStringLiteral("sim-") + random.hex(20);
+    return m_context->idPrefix + random.hex(20);
 }
 
 void OperationRunner::run(Iteration iteration, HttpLoadClient *client, Done done)

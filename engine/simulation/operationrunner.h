@@ -55,7 +55,7 @@ public:
     void abortMqtt(const void *owner);
 
     // The id a create of this iteration sends: reproducible from the seed.
-    static QString newId(SeededRandom &random);
+    QString newId(SeededRandom &random) const;
 
 private:
     struct Job;

@@ -20,6 +20,7 @@ struct RunContext
     Scenario scenario;
     QString host;                // the target gateway
     quint16 port = 0;
+    QString idPrefix;            // of the ids creates choose (Scenario::idPrefix, or one of this run)
     QString mqttHost;            // for mqtt_command and MQTT subscribers
     int mqttPort = 0;
     qint64 startNs = 0;          // steady clock: second 0 of the run (set before the load starts)

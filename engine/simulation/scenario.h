@@ -191,6 +191,10 @@ struct Scenario
     QString description;
     quint64 seed = 1;
     qint64 durationMs = 0;
+    // Ids the run creates are this prefix and 20 seeded hex digits. Empty: "sim-<run>-", where
+    // <run> is the start of the run's id, so a scenario can run again against the same data
+    // without finding its ids taken; give one to get the very same ids from the same seed.
+    QString idPrefix;
     QString target;                // empty: this engine; else a gateway base URL "http://host:port"
     QList<Workload> workloads;
     QList<Subscriber> subscribers;

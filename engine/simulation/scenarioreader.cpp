@@ -185,7 +185,7 @@ std::optional<Scenario> Scenario::fromJson(const QJsonObject &json, QStringList 
     const qsizetype before = sink->size();
     FieldReader f(json, QString(), sink);
     f.allowOnly({u"name"_s, u"description"_s, u"seed"_s, u"duration"_s, u"target"_s, u"workloads"_s,
-                 u"subscribers"_s, u"thresholds"_s, u"faults"_s, u"setup"_s});
+                 u"subscribers"_s, u"thresholds"_s, u"faults"_s, u"setup"_s, u"id_prefix"_s});
 
     Scenario scenario;
     scenario.document = json;
@@ -199,6 +199,12 @@ std::optional<Scenario> Scenario::fromJson(const QJsonObject &json, QStringList 
     scenario.seed = quint64(f.integer(u"seed"_s, 0, L::kMaxSeed).value_or(1));
     scenario.durationMs = f.duration(u"duration"_s, 1, L::kMaxDurationMs, true).value_or(0);
     scenario.target = readTarget(f).value_or(QString());
+    static const QRegularExpression validPrefix(u"^[A-Za-z0-9._~-]{1,32}$"_s);
+    if (const auto prefix = f.string(u"id_prefix"_s)) {
+        if (!validPrefix.match(*prefix).hasMatch())
+            f.error(u"id_prefix"_s, u"must be 1 to 32 letters, digits, '.', '_', '~' or '-'"_s);
+        scenario.idPrefix = *prefix;
+    }
 
     Context context;
     context.errors = sink;

@@ -52,6 +52,7 @@ SimulationRun::SimulationRun(QString id, Scenario scenario, RunEnvironment envir
 
     auto context = std::make_unique<RunContext>();
     context->scenario = d->scenario;
+    context->idPrefix = d->scenario.idPrefix.isEmpty() ? QStringLiteral("sim-") + d->id.left(8) + QLatin1Char('-') : d->scenario.idPrefix;
     context->mqttHost = d->environment.mqttHost;
     context->mqttPort = d->environment.mqttPort;
     const QString target = d->scenario.target.isEmpty() ? d->environment.gatewayUrl : d->scenario.target;

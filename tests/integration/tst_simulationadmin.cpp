@@ -278,6 +278,13 @@ void tst_SimulationAdmin::secondRunIsRefused()
     const QJsonObject report = waitForEnd(shortRun.json().value(u"id"_s).toString().toUtf8());
     QCOMPARE(report.value(u"state"_s).toString(), u"finished"_s);
     QCOMPARE(report.value(u"seed"_s).toInteger(), 8);
+    // The same seed again, against the same data: its creates do not collide with the first run's.
+    const TestHttpResponse again = admin("POST", "/admin/scenarios/long/run", R"({"duration":"1s","seed":8})");
+    QCOMPARE(again.status, 201);
+    const QJsonObject secondReport = waitForEnd(again.json().value(u"id"_s).toString().toUtf8());
+    const QJsonObject create = secondReport.value(u"operations"_s).toObject().value(u"w/create"_s).toObject();
+    QVERIFY(create.value(u"requests"_s).toInteger() > 0);
+    QVERIFY2(create.value(u"errors"_s).toObject().isEmpty(), QJsonDocument(create).toJson(QJsonDocument::Compact).constData());
     QCOMPARE(admin("DELETE", "/admin/runs/" + id).status, 204);
     QCOMPARE(admin("GET", "/admin/runs/" + id).status, 404);
 }
