@@ -97,7 +97,8 @@ void OperationRunner::finish(const std::shared_ptr<Job> &job, LoadError last)
 }
 
 void OperationRunner::send(const std::shared_ptr<Job> &job, const QByteArray &method, const QByteArray &target,
-                           const QByteArray &body, QList<std::pair<QByteArray, QByteArray>> extraHeaders, Step next)
+                           const QByteArray &body, QList<std::pair<QByteArray, QByteArray>> extraHeaders, Step next,
+                           int notAnError)
 {
     HttpLoadRequest request;
     request.method = method;
@@ -106,9 +107,11 @@ void OperationRunner::send(const std::shared_ptr<Job> &job, const QByteArray &me
     request.headers += extraHeaders;
     request.body = body;
     const bool first = job->sent++ == 0;
-    job->client->send(std::move(request), [this, job, first, next = std::move(next)](HttpLoadResult &&result) {
+    job->client->send(std::move(request), [this, job, first, notAnError, next = std::move(next)](HttpLoadResult &&result) {
         const int status = result.error == LoadError::None ? result.response.status : 0;
-        const LoadError error = result.error != LoadError::None ? result.error : errorForStatus(status);
+        const LoadError error = result.error != LoadError::None ? result.error
+            : status == notAnError                          ? LoadError::None
+                                                            : errorForStatus(status);
         const qint64 from = first ? job->it.startNs : result.sentNs;
         m_metrics->request(job->it.op, status, error, result.doneNs - from);
         if (result.error != LoadError::None)
@@ -271,7 +274,7 @@ void OperationRunner::runReadAfterWrite(const std::shared_ptr<Job> &job)
                          m_context->lag.getLag(waited.doneNs - j3->acceptedNs, false);
                      finish(j3, errorForStatus(waited.response.status));
                  });
-        });
+        }, 404);   // not there yet: a stale read, which is what this GET measures, not an error
     });
 }
 

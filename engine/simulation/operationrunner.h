@@ -62,7 +62,8 @@ private:
     using Step = std::function<void(const std::shared_ptr<Job> &, const HttpLoadResult &)>;
 
     void send(const std::shared_ptr<Job> &job, const QByteArray &method, const QByteArray &target,
-              const QByteArray &body, QList<std::pair<QByteArray, QByteArray>> extraHeaders, Step next);
+              const QByteArray &body, QList<std::pair<QByteArray, QByteArray>> extraHeaders, Step next,
+              int notAnError = 0);   // a status that is what the step measures (a stale read's 404)
     void finish(const std::shared_ptr<Job> &job, LoadError last);
 
     void create(const std::shared_ptr<Job> &job, Step then);

@@ -64,6 +64,7 @@ private slots:
     void runStopAndReport();
     void secondRunIsRefused();
     void setupIsTakenBack();
+    void staleReadsAreNotErrors();
     void reportsSurviveARestartAndAKill();
     void commandLineExitCodes_data();
     void commandLineExitCodes();
@@ -313,6 +314,32 @@ void tst_SimulationAdmin::setupIsTakenBack()
     QCOMPARE(refused.status, 400);
     QVERIFY2(refused.json().value(u"errors"_s).toArray().first().toString().startsWith(u"/setup/routes/1"_s), refused.body.constData());
     QCOMPARE(admin("GET", "/admin/routes/ok-route").status, 404);
+}
+
+// read_after_write against a slowed projection: the first GET finds nothing yet (a stale read,
+// counted as such), the second waits with X-Min-Position; neither is an error.
+void tst_SimulationAdmin::staleReadsAreNotErrors()
+{
+    QJsonObject scenario = shortScenario(u"2s"_s);
+    QJsonObject workload = scenario.value(u"workloads"_s).toArray().first().toObject();
+    workload.insert(u"rate"_s, 10);
+    workload.insert(u"operations"_s, QJsonArray{QJsonObject{{u"op"_s, u"read_after_write"_s}, {u"collection"_s, u"products"_s}}});
+    scenario.insert(u"workloads"_s, QJsonArray{workload});
+    scenario.insert(u"faults"_s, QJsonArray{QJsonObject{{u"kind"_s, u"projection"_s}, {u"projection"_s, u"products"_s},
+                                                        {u"ms_per_batch"_s, 150}, {u"at"_s, u"0s"_s}}});
+    QCOMPARE(admin("PUT", "/admin/scenarios/stale-reads", toJson(scenario)).status, 201);
+    const TestHttpResponse started = admin("POST", "/admin/scenarios/stale-reads/run");
+    QCOMPARE(started.status, 201);
+    const QJsonObject report = waitForEnd(started.json().value(u"id"_s).toString().toUtf8());
+    QCOMPARE(report.value(u"state"_s).toString(), u"finished"_s);
+    const QJsonObject op = report.value(u"operations"_s).toObject().value(u"w/read_after_write"_s).toObject();
+    QVERIFY2(op.value(u"stale"_s).toInteger() > 0, QJsonDocument(op).toJson(QJsonDocument::Compact).constData());
+    QVERIFY2(op.value(u"errors"_s).toObject().isEmpty(), QJsonDocument(op).toJson(QJsonDocument::Compact).constData());
+    QVERIFY(report.value(u"consistency_lag"_s).toObject().value(u"get"_s).toObject().value(u"samples"_s).toInteger() > 0);
+    // The fault was switched off with the run: the projection keeps up again.
+    const QJsonArray faults = report.value(u"faults"_s).toArray();
+    QCOMPARE(faults.size(), 1);
+    QVERIFY(faults.first().toObject().value(u"applied"_s).toBool());
 }
 
 void tst_SimulationAdmin::reportsSurviveARestartAndAKill()
