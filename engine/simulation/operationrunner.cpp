@@ -60,9 +60,15 @@ void OperationRunner::abortMqtt(const void *owner)
         m_mqtt->abort(owner);
 }
 
-QString OperationRunner::newId(SeededRandom &random) const
+QString OperationRunner::newId(Iteration &iteration) const
 {
-    return m_context->idPrefix + random.hex(20);
+    // <prefix><workload>-<iteration, 12 digits>-<12 seeded hex digits>: ids of one run sort
+    // roughly in the order they are created, so the engine's indexes grow at their end as with
+    // its own time-ordered ids (random keys would touch a random page per insert and measure
+    // that instead), and the seeded suffix keeps them apart where iteration numbers meet.
+    return m_context->idPrefix + QString::number(m_context->workloadOf(iteration.op)) + QLatin1Char('-')
+        + QStringLiteral("%1").arg(iteration.number, 12, 10, QLatin1Char('0')) + QLatin1Char('-')
+        + iteration.random.hex(12);
 }
 
 void OperationRunner::run(Iteration iteration, HttpLoadClient *client, Done done)
@@ -143,7 +149,7 @@ void OperationRunner::noteAccepted(const std::shared_ptr<Job> &job, const HttpLo
 
 void OperationRunner::create(const std::shared_ptr<Job> &job, Step then)
 {
-    job->id = newId(job->it.random);
+    job->id = newId(job->it);
     QJsonObject doc = document(job);
     doc.insert(QStringLiteral("id"), job->id);
     send(job, "POST", job->base, StrictJson::canonical(doc), {},
@@ -304,7 +310,7 @@ void OperationRunner::runRequest(const std::shared_ptr<Job> &job)
 void OperationRunner::runMqttCommand(const std::shared_ptr<Job> &job)
 {
     QJsonObject doc = document(job);
-    job->id = newId(job->it.random);
+    job->id = newId(job->it);
     doc.insert(QStringLiteral("id"), job->id);
     const qint64 startNs = job->it.startNs;
     m_mqtt->send(job->op->collection, StrictJson::canonical(doc), job->it.owner, [this, job, startNs](const MqttCommander::Reply &reply) {

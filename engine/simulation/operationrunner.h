@@ -55,7 +55,7 @@ public:
     void abortMqtt(const void *owner);
 
     // The id a create of this iteration sends: reproducible from the seed.
-    QString newId(SeededRandom &random) const;
+    QString newId(Iteration &iteration) const;
 
 private:
     struct Job;
