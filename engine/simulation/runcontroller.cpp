@@ -364,6 +364,7 @@ QJsonObject RunController::buildReport(const QList<OpStats> &totals, const LagTr
     return QJsonObject{
         {QStringLiteral("id"), m_id},
         {QStringLiteral("scenario"), s.name},
+        {QStringLiteral("definition"), s.document},   // the scenario as this run read it
         {QStringLiteral("seed"), QJsonValue(qint64(s.seed))},
         {QStringLiteral("target"), targetUrl(*m_context)},
         {QStringLiteral("config_version"), m_environment.configVersion},

@@ -95,6 +95,7 @@ QJsonObject RunStore::summary(const QJsonObject &report)
 {
     QJsonObject out = report;
     out.remove(QStringLiteral("series"));
+    out.remove(QStringLiteral("definition"));
     QJsonObject operations = out.value(QStringLiteral("operations")).toObject();
     for (auto it = operations.begin(); it != operations.end(); ++it) {
         QJsonObject op = it.value().toObject();

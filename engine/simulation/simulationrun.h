@@ -38,7 +38,7 @@ struct RunEnvironment
 // measured.
 //
 // snapshot() and report JSON (README, "Simulation", documents every member):
-// {"id", "scenario", "seed", "target", "config_version", "engine_version",
+// {"id", "scenario", "definition" (the scenario's JSON as the run read it), "seed", "target", "config_version", "engine_version",
 //  "state": "running" | "finished" | "stopped" | "failed", "reason",
 //  "started_at", "ended_at" (ISO 8601 UTC), "elapsed_ms", "duration_ms",
 //  "operations": {"<workload>/<op>": {"workload", "op", "kind", "requests", "failed",

@@ -257,7 +257,9 @@ void tst_SimulationAdmin::runStopAndReport()
     QVERIFY(!runs.isEmpty());
     QCOMPARE(runs.first().toObject().value(u"id"_s).toString().toUtf8(), id);
     QVERIFY(!runs.first().toObject().contains(u"series"_s));   // summaries only
-    QVERIFY(admin("GET", "/admin/runs/" + id).json().contains(u"series"_s));
+    const QJsonObject stored = admin("GET", "/admin/runs/" + id).json();
+    QVERIFY(stored.contains(u"series"_s));
+    QCOMPARE(stored.value(u"definition"_s).toObject().value(u"duration"_s).toString(), u"60s"_s);   // the scenario it ran
 }
 
 void tst_SimulationAdmin::secondRunIsRefused()
