@@ -175,11 +175,19 @@ void SimulationPage::refresh()
 
 void SimulationPage::refreshScenarios()
 {
-    if (m_listInFlight)
+    if (m_listInFlight) {
+        // Sent again when the one on its way answers: that answer may predate a save.
+        m_listAgain = true;
         return;
+    }
     m_listInFlight = true;
+    m_listAgain = false;
     m_client->adminGet("/admin/scenarios", this, [this](const ClientReply &reply) {
         m_listInFlight = false;
+        if (m_listAgain) {
+            refreshScenarios();
+            return;
+        }
         if (!reply.isSuccess()) {
             setMessage(tr("Scenarios: %1").arg(reply.errorText()), true);
             return;

@@ -92,6 +92,7 @@ private:
     QString m_current;          // the stored scenario in the editor (empty: a new one)
     bool m_starting = false;
     bool m_listInFlight = false;
+    bool m_listAgain = false;
 };
 
 } // namespace Gatehouse::Ui

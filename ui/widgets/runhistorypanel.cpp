@@ -84,11 +84,18 @@ RunHistoryPanel::~RunHistoryPanel() = default;
 
 void RunHistoryPanel::refresh()
 {
-    if (m_inFlight)
+    if (m_inFlight) {
+        m_again = true;
         return;
+    }
     m_inFlight = true;
+    m_again = false;
     m_client->adminGet("/admin/runs", this, [this](const ClientReply &reply) {
         m_inFlight = false;
+        if (m_again) {
+            refresh();
+            return;
+        }
         if (!reply.isSuccess()) {
             Q_EMIT message(tr("Runs: %1").arg(reply.errorText()), true);
             return;

@@ -62,6 +62,9 @@ private:
     QJsonObject m_report;
     QString m_loading;        // the run whose report is on its way
     bool m_inFlight = false;
+    // A refresh asked for while one is on its way is sent when that one answers: the answer
+    // in flight may predate what the caller wants to see (a run that has just ended).
+    bool m_again = false;
 };
 
 } // namespace Gatehouse::Ui
