@@ -26,6 +26,8 @@ packages=(
     cmake ninja-build g++ pkg-config git ca-certificates
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-declarative-dev qt6-charts-dev
     libgl-dev node-llhttp libsqlite3-dev sqlite3 libssl-dev libgoogle-perftools-dev
+    libqt6sql6-sqlite libqt6sql6-psql libpq-dev
+    postgresql-15  # the server the tests start in a temporary directory (the packaged cluster is not used)
     libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
     curl wrk xvfb xauth
     prometheus  # for promtool, which checks /metrics in the tests; its server is not started
@@ -48,6 +50,10 @@ install_missing() {
     # Debian's prometheus package enables its server; only promtool is wanted here.
     if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
         "${sudo[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+    fi
+    # Nor is the cluster Debian's postgresql package creates: the tests start their own.
+    if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && command -v systemctl >/dev/null; then
+        "${sudo[@]}" systemctl disable --now postgresql >/dev/null 2>&1 || true
     fi
 }
 
