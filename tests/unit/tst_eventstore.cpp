@@ -35,7 +35,7 @@ AppendRequest req(const QString &stream, ExpectedVersion expected, QList<NewEven
 EventStore::Options optionsFor(const QTemporaryDir &dir)
 {
     EventStore::Options o;
-    o.path = dir.filePath(QStringLiteral("events.db"));
+    o.target = StorageTarget::sqlite(dir.filePath(QStringLiteral("events.db")));
     return o;
 }
 
@@ -44,7 +44,7 @@ int runUncleanChild(const QString &path, int count)
 {
     EventStore store;
     EventStore::Options o;
-    o.path = path;
+    o.target = StorageTarget::sqlite(path);
     if (!store.open(o))
         return 3;
     for (int i = 0; i < count; ++i) {
@@ -310,7 +310,7 @@ void tst_EventStore::reopenAfterUncleanStop()
 
     EventStore store;
     EventStore::Options o;
-    o.path = path;
+    o.target = StorageTarget::sqlite(path);
     QVERIFY(store.open(o));
     QCOMPARE(store.headPosition(), 120);
     const auto all = store.readAll(1, 1000);
