@@ -1,5 +1,6 @@
 #include "eventstore.h"
 
+#include "pgeventlog.h"
 #include "sqliteeventlog.h"
 
 #include <QLoggingCategory>
@@ -73,11 +74,10 @@ bool EventStore::open(const Options &options)
     d->options = options;
     d->error.clear();
     d->headPosition = 0;
-    if (options.target.isPostgres()) {
-        d->error = QStringLiteral("the event store cannot open a PostgreSQL database in this build");
-        return false;
-    }
-    d->backend = std::make_unique<SqliteEventLog>(d.get(), options);
+    if (options.target.isPostgres())
+        d->backend = std::make_unique<PgEventLog>(d.get(), options);
+    else
+        d->backend = std::make_unique<SqliteEventLog>(d.get(), options);
     if (!d->backend->open(&d->error)) {
         d->backend->close();
         return false;
