@@ -45,7 +45,7 @@ private Q_SLOTS:
         QVERIFY(m_dir->isValid());
         m_store = std::make_unique<ReadStore>();
         QString error;
-        QVERIFY2(m_store->open(m_dir->filePath(u"readmodel.db"_s), &error), qPrintable(error));
+        QVERIFY2(m_store->open(StorageTarget::sqlite(m_dir->filePath(u"readmodel.db"_s)), &error), qPrintable(error));
     }
     void cleanup()
     {

@@ -289,7 +289,7 @@ void tst_ListQuery::initTestCase()
     QVERIFY(m_project.collection(kCollection));
 
     QString error;
-    QVERIFY2(m_store.open(m_dir.filePath(u"readmodel.db"_s), &error), qPrintable(error));
+    QVERIFY2(m_store.open(StorageTarget::sqlite(m_dir.filePath(u"readmodel.db"_s)), &error), qPrintable(error));
 
     static const QStringList specialNames{
         u"x' OR 1=1 --"_s, u"O'Brien"_s, u"\u00dcn\u00efc\u00f6d\u00e9 \u2603"_s, u"100%_match"_s, u"\"quoted\""_s,
@@ -847,7 +847,7 @@ void tst_ListQuery::cursorsSurviveAReopenButNotAnotherKey()
     {
         ReadStore store;
         QString error;
-        QVERIFY(store.open(dir.filePath(u"readmodel.db"_s), &error));
+        QVERIFY(store.open(StorageTarget::sqlite(dir.filePath(u"readmodel.db"_s)), &error));
         auto tx = store.begin();
         QVERIFY(tx && tx->ensureCollection(kCollection, {}));
         for (int i = 0; i < 5; ++i) {
@@ -870,7 +870,7 @@ void tst_ListQuery::cursorsSurviveAReopenButNotAnotherKey()
     }
     ReadStore reopened;
     QString error;
-    QVERIFY(reopened.open(dir.filePath(u"readmodel.db"_s), &error));
+    QVERIFY(reopened.open(StorageTarget::sqlite(dir.filePath(u"readmodel.db"_s)), &error));
     ReadStore::Page page;
     QVERIFY(pageOf(reopened, "sort=price&limit=2&cursor=" + cursor, &page).ok());
     QStringList ids;
@@ -1035,7 +1035,7 @@ void tst_ListQuery::slowStatementIsInterrupted()
     QTemporaryDir dir;
     ReadStore store;
     QString error;
-    QVERIFY(store.open(dir.filePath(u"readmodel.db"_s), &error));
+    QVERIFY(store.open(StorageTarget::sqlite(dir.filePath(u"readmodel.db"_s)), &error));
     {
         auto tx = store.begin();
         QVERIFY(tx && tx->ensureCollection(kCollection, {}));
