@@ -166,6 +166,14 @@ bool PgConnection::exec(const QString &sql)
         noteError(query.lastError());
         return false;
     }
+    // Several statements are sent as one query, but QPSQL reports only the first one's outcome;
+    // the others' are further result sets.
+    while (query.nextResult()) {
+    }
+    if (query.lastError().isValid()) {
+        noteError(query.lastError());
+        return false;
+    }
     m_error.clear();
     m_sqlState.clear();
     return true;

@@ -128,6 +128,22 @@ private slots:
         QVERIFY(conn.lastSqlState().isEmpty());
     }
 
+    // Qt reports only the first statement's outcome of a multi-statement query; exec() must
+    // not call a batch whose later statement failed a success.
+    void laterStatementOfBatchFails()
+    {
+        PgConnection conn;
+        QString error;
+        QVERIFY2(conn.open(m_url, QStringLiteral("batch"), &error), qPrintable(error));
+        QVERIFY(!conn.exec(QStringLiteral("CREATE TABLE batch_t (v int); INSERT INTO batch_t VALUES (1); "
+                                          "INSERT INTO batch_no_such_table VALUES (1)")));
+        QCOMPARE(conn.lastSqlState(), QStringLiteral("42P01"));
+        QVERIFY2(conn.errorString().contains(QStringLiteral("batch_no_such_table")), qPrintable(conn.errorString()));
+        // A simple query is one implicit transaction: nothing of it stays.
+        QVERIFY(!conn.exec(QStringLiteral("SELECT * FROM batch_t")));
+        QCOMPARE(conn.lastSqlState(), QStringLiteral("42P01"));
+    }
+
     void isConnectionFailure_data()
     {
         QTest::addColumn<QString>("sqlState");
