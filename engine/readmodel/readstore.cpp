@@ -1,6 +1,7 @@
 #include "readstore.h"
 
 #include "listquery.h"
+#include "postgresreadbackend.h"
 #include "readstore_p.h"
 #include "sqlitereadbackend.h"
 
@@ -41,7 +42,10 @@ bool ReadStore::open(const StorageTarget &target, QString *error)
 {
     close();
     QMutexLocker lock(&d->writeLock);
-    d->backend = std::make_unique<SqliteReadBackend>();
+    if (target.isPostgres())
+        d->backend = std::make_unique<PostgresReadBackend>();
+    else
+        d->backend = std::make_unique<SqliteReadBackend>();
     d->useCache = d->backend->cachesDocuments();
     d->backend->setQueryBudgetMs(d->budgetMs);
     if (!d->backend->open(target, error))

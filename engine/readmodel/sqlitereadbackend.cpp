@@ -220,7 +220,7 @@ ReadStatus SqliteReadBackend::list(const QString &collection, const ListQuery &q
     if (!c)
         return ReadStatus::unavailable(kClosed);
     const QByteArray table = ReadStore::quotedTable(collection);
-    const ListQuery::Sql sql = q.toSql(table);
+    const ListQuery::Sql sql = q.toSql(table, ListQuery::Dialect::Sqlite);
     SqliteStatement &st = c->statement(sql.text);
     if (!st.isValid())
         return tableMissing(c, table) ? ReadStatus() : failure(c, st, "list", sql.text);
