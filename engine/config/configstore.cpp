@@ -56,6 +56,7 @@ ConfigStore::~ConfigStore()
 
 bool ConfigStore::open(const StorageTarget &target, QString *error)
 {
+    close();
     QMutexLocker lock(&m_mutex);
     m_target = target;
     if (target.isPostgres()) {

@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 
+#include <cstdio>
 #include <memory>
 
 // The fixture's server is administered with libpq directly, not through Qt SQL: target() may
@@ -41,20 +42,31 @@ QByteArray conninfo(const Gatehouse::PostgresUrl &url)
     return info;
 }
 
-bool run(const Gatehouse::PostgresUrl &url, const QByteArray &sql, QString *error)
+PgConnPtr connectTo(const Gatehouse::PostgresUrl &url, QString *error)
 {
     PgConnPtr conn(PQconnectdb(conninfo(url).constData()));
     if (PQstatus(conn.get()) != CONNECTION_OK) {
         *error = QStringLiteral("cannot connect to the test server %1: %2")
                      .arg(url.redacted(), QString::fromUtf8(PQerrorMessage(conn.get())).trimmed());
-        return false;
+        return nullptr;
     }
-    PGresult *result = PQexec(conn.get(), sql.constData());
+    return conn;
+}
+
+bool run(PGconn *conn, const QByteArray &sql, QString *error)
+{
+    PGresult *result = PQexec(conn, sql.constData());
     const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
     if (!ok)
         *error = QString::fromUtf8(PQresultErrorMessage(result)).trimmed();
     PQclear(result);
     return ok;
+}
+
+bool run(const Gatehouse::PostgresUrl &url, const QByteArray &sql, QString *error)
+{
+    const PgConnPtr conn = connectTo(url, error);
+    return conn && run(conn.get(), sql, error);
 }
 
 // Every database this process created; dropped at exit (WITH (FORCE) ends connections an engine
@@ -65,9 +77,12 @@ class CreatedDatabases
 public:
     ~CreatedDatabases()
     {
+        if (m_names.isEmpty())
+            return;
         QString error;
+        const PgConnPtr conn = connectTo(m_server, &error);
         for (const QString &name : std::as_const(m_names)) {
-            if (!run(m_server, "DROP DATABASE IF EXISTS \"" + name.toUtf8() + "\" WITH (FORCE)", &error))
+            if (!conn || !run(conn.get(), "DROP DATABASE IF EXISTS \"" + name.toUtf8() + "\" WITH (FORCE)", &error))
                 fprintf(stderr, "testdatabase: could not drop %s: %s\n", qPrintable(name), qPrintable(error));
         }
     }
