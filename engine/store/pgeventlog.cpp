@@ -4,7 +4,7 @@
 #include "pgeventlogwriter.h"
 #include "pgeventschema.h"
 #include "pgeventtailer.h"
-#include "pgreadpool.h"
+#include "pglogreadpool.h"
 #include "sql/pgconnection.h"
 #include "sql/schemamigrations.h"
 
@@ -65,7 +65,7 @@ bool PgEventLog::open(QString *error)
     m_host->setHead(head);
     m_tailer->start(head);
 
-    m_readers = std::make_unique<PgReadPool>(url);
+    m_readers = std::make_unique<PgLogReadPool>(url);
     m_writer = std::make_unique<PgEventLogWriter>(m_host, m_options, m_tailer.get());
     if (!m_writer->start(&why)) {
         *error = QStringLiteral("the event log's writer: %1").arg(why);
@@ -101,7 +101,7 @@ RecordedEvents PgEventLog::readEvents(const char *sql, const char *where, const 
     if (status)
         *status = {};
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgLogReadPool::Lease(nullptr, nullptr);
     if (!c) {
         if (status)
             *status = unreachable(why);
@@ -165,7 +165,7 @@ EventStore::StreamHead PgEventLog::streamHead(const QString &stream) const
 {
     EventStore::StreamHead head;
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgLogReadPool::Lease(nullptr, nullptr);
     QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", &why)
                      : nullptr;
     if (!q)
@@ -184,7 +184,7 @@ EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) 
 {
     EventStore::IdempotencyRecord rec;
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgLogReadPool::Lease(nullptr, nullptr);
     QSqlQuery *q = c ? c->query("SELECT request_hash, stream, first_position, last_position, version, event_types"
                                 " FROM idempotency_keys WHERE key = ?", &why)
                      : nullptr;
@@ -209,7 +209,7 @@ EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) 
 bool PgEventLog::scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const
 {
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgLogReadPool::Lease(nullptr, nullptr);
     QSqlQuery *end = c ? c->query("SELECT COALESCE(max(position), 0) FROM events", &why) : nullptr;
     if (!end || !c->exec(end, "scan", nullptr, 0) || !end->next())
         return false;

@@ -8,7 +8,7 @@ namespace Gatehouse {
 
 class PgEventLogWriter;
 class PgEventTailer;
-class PgReadPool;
+class PgLogReadPool;
 class PgEventListener;
 
 // The event log in a PostgreSQL database that several engines share (tables events and
@@ -51,7 +51,7 @@ private:
 
     EventLogHost *m_host;
     EventStore::Options m_options;
-    std::unique_ptr<PgReadPool> m_readers;
+    std::unique_ptr<PgLogReadPool> m_readers;
     std::unique_ptr<PgEventTailer> m_tailer;
     std::unique_ptr<PgEventListener> m_listener;
     std::unique_ptr<PgEventLogWriter> m_writer;

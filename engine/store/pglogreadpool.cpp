@@ -1,4 +1,4 @@
-#include "pgreadpool.h"
+#include "pglogreadpool.h"
 
 #include <QLoggingCategory>
 #include <QSqlError>
@@ -11,7 +11,7 @@ namespace {
 constexpr char kQueryCanceled[] = "57014";   // statement_timeout ran out
 }
 
-QSqlQuery *PgReadPool::Connection::query(const char *sql, QString *error)
+QSqlQuery *PgLogReadPool::Connection::query(const char *sql, QString *error)
 {
     auto it = queries.find(sql);
     if (it == queries.end()) {
@@ -28,7 +28,7 @@ QSqlQuery *PgReadPool::Connection::query(const char *sql, QString *error)
     return it->second.get();
 }
 
-bool PgReadPool::Connection::setBudget(int budgetMs)
+bool PgLogReadPool::Connection::setBudget(int budgetMs)
 {
     if (budgetMs == timeoutMs)
         return true;
@@ -40,7 +40,7 @@ bool PgReadPool::Connection::setBudget(int budgetMs)
     return true;
 }
 
-bool PgReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadStatus *status, int budgetMs)
+bool PgLogReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadStatus *status, int budgetMs)
 {
     if (!setBudget(budgetMs)) {
         if (status)
@@ -68,12 +68,12 @@ bool PgReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadStatu
     return false;
 }
 
-PgReadPool::~PgReadPool()
+PgLogReadPool::~PgLogReadPool()
 {
     clear();
 }
 
-PgReadPool::Lease PgReadPool::acquire(QString *error)
+PgLogReadPool::Lease PgLogReadPool::acquire(QString *error)
 {
     {
         std::lock_guard lock(m_mutex);
@@ -93,7 +93,7 @@ PgReadPool::Lease PgReadPool::acquire(QString *error)
     return Lease(this, std::move(c));
 }
 
-void PgReadPool::release(std::unique_ptr<Connection> c)
+void PgLogReadPool::release(std::unique_ptr<Connection> c)
 {
     std::lock_guard lock(m_mutex);
     if (c->broken || m_closed || int(m_free.size()) >= m_keep)
@@ -101,7 +101,7 @@ void PgReadPool::release(std::unique_ptr<Connection> c)
     m_free.push_back(std::move(c));
 }
 
-void PgReadPool::clear()
+void PgLogReadPool::clear()
 {
     std::vector<std::unique_ptr<Connection>> idle;
     {
