@@ -9,6 +9,7 @@
 #include "server/listeners.h"
 #include "server/simulationhost.h"
 #include "simulatecommand.h"
+#include "sql/pgownership.h"
 #include "shutdownsignals.h"
 #include "toolcommands.h"
 
@@ -31,6 +32,7 @@ using namespace Gatehouse;
 namespace {
 
 constexpr int kExitUsage = 2;
+constexpr int kExitDatabaseUnreachable = 3;   // --database names a server that cannot be reached
 
 bool hasArgument(int argc, char **argv, const char *name)
 {
@@ -184,7 +186,7 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
 {
     if (!engine.start(options.engine)) {
         say(engine.errorString());
-        return 1;
+        return engine.databaseUnreachable() ? kExitDatabaseUnreachable : 1;
     }
     QString error;
     if (!listeners.start(&engine, options.gateway, options.admin, options.limits, &error)) {
@@ -198,10 +200,29 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
     say(QStringLiteral("gateway listening on http://%1").arg(listeners.gatewayEndpoint().toString()));
     say(QStringLiteral("admin API listening on http://%1").arg(listeners.adminEndpoint().toString()));
     // MQTT is optional: when it cannot start, say why and keep serving HTTP.
-    if (!mqtt.start(Server::mqttEngineSide(engine), options.mqtt, &error))
+    Mqtt::MqttOptions mqttOptions = options.mqtt;
+    if (options.engine.database) {
+        mqttOptions.sharedSubscriptionGroup = mqttOptions.topicPrefix;   // each command to one engine
+        if (mqttOptions.broker == Mqtt::MqttOptions::Broker::Managed)
+            say(QStringLiteral("note: engines that share a database should share one MQTT broker (--mqtt-url); "
+                               "with a broker of its own, this engine's clients see only the events it publishes"));
+    }
+    if (!mqtt.start(Server::mqttEngineSide(engine), mqttOptions, &error))
         say(error);
     else if (mqtt.isRunning())
         say(QStringLiteral("MQTT broker %1%2").arg(mqtt.brokerUrl(), mqtt.managedBroker() ? QStringLiteral(" (managed mosquitto)") : QString()));
+    if (PgOwnership *owners = engine.ownership(); owners && mqtt.isRunning() && options.mqtt.broker != Mqtt::MqttOptions::Broker::Off) {
+        // Only engines that publish want the outbox; its owner publishes every event once.
+        QObject::connect(owners, &PgOwnership::acquired, &mqtt, [&mqtt](const QString &name) {
+            if (name == QLatin1String("mqtt-outbox"))
+                mqtt.setOutboxActive(true);
+        });
+        QObject::connect(owners, &PgOwnership::lost, &mqtt, [&mqtt](const QString &name) {
+            if (name == QLatin1String("mqtt-outbox"))
+                mqtt.setOutboxActive(false);
+        });
+        owners->want(QStringLiteral("mqtt-outbox"));
+    }
     simulations.attach(&engine, listeners, &mqtt);
     if (engine.adminKeyWasGenerated())
         say(QStringLiteral("admin key (shown once; also stored in config.db): %1").arg(engine.adminKey()));

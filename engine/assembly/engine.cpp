@@ -21,6 +21,7 @@ struct Engine::Private
     QString error;
     QString adminKey;                 // kept after stop(), as the console shows it
     bool adminKeyGenerated = false;
+    bool databaseUnreachable = false;
 };
 
 Engine::Engine(QObject *parent)
@@ -56,7 +57,7 @@ bool Engine::start(const EngineOptions &options)
         &EngineParts::loadProject,       &EngineParts::openEventStore,  &EngineParts::openReadStore,
         &EngineParts::startProjections,  &EngineParts::buildCommandsAndQueries,
         &EngineParts::buildGateway,      &EngineParts::startFunctions,  &EngineParts::registerMetrics,
-        &EngineParts::loadResources,     &EngineParts::openSimulations,
+        &EngineParts::loadResources,     &EngineParts::openSimulations, &EngineParts::joinCluster,
     };
     for (const Step step : steps) {
         QString error;
@@ -66,13 +67,16 @@ bool Engine::start(const EngineOptions &options)
             d->adminKeyGenerated = parts.adminKeyGenerated;
         }
         if (!ok) {
+            // The first step that reaches PostgreSQL: failing there, the database is not there.
+            d->databaseUnreachable = d->options.database && step == &EngineParts::openConfig;
             d->error = error;
             qCCritical(lcEngine).noquote() << error;
             return false;
         }
     }
     d->running = true;
-    qCInfo(lcEngine) << "engine started in" << d->options.dataDir << "with" << parts.project.collections().size()
+    qCInfo(lcEngine) << "engine started in" << (d->options.database ? d->options.database->redacted() : d->options.dataDir)
+                     << "with" << parts.project.collections().size()
                      << "collections; log at position" << parts.store->headPosition();
     return true;
 }
@@ -98,6 +102,8 @@ MetricsRegistry *Engine::metrics() const { return d->parts ? d->parts->metrics.g
 HttpUpstream *Engine::httpUpstream() const { return d->parts ? d->parts->httpUpstream.get() : nullptr; }
 ResourceService *Engine::resources() const { return d->parts ? d->parts->resources.get() : nullptr; }
 Simulation::SimulationService *Engine::simulations() const { return d->parts ? d->parts->simulations.get() : nullptr; }
+PgOwnership *Engine::ownership() const { return d->parts ? d->parts->ownership.get() : nullptr; }
+bool Engine::databaseUnreachable() const { return d->databaseUnreachable; }
 QueryService *Engine::queries() const { return d->parts ? d->parts->queries.get() : nullptr; }
 UpsertProjection *Engine::upsertProjection() const { return d->parts ? d->parts->upsert.get() : nullptr; }
 FunctionService *Engine::functions() const { return d->parts ? d->parts->functions.get() : nullptr; }

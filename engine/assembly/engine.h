@@ -15,6 +15,7 @@ class FunctionService;
 class Gateway;
 class HttpUpstream;
 class MetricsRegistry;
+class PgOwnership;
 class ProjectionRunner;
 class QueryService;
 class ResourceService;
@@ -42,6 +43,8 @@ public:
     void stop();
     bool isRunning() const;
     QString errorString() const;
+    // The last start() failed because the PostgreSQL database (--database) could not be reached.
+    bool databaseUnreachable() const;
 
     EngineOptions options() const;
     EventStore *eventStore() const;
@@ -54,6 +57,8 @@ public:
     HttpUpstream *httpUpstream() const;
     ResourceService *resources() const;
     Simulation::SimulationService *simulations() const;
+    // Several engines on one PostgreSQL database: who runs what (null on SQLite).
+    PgOwnership *ownership() const;
     QueryService *queries() const;
     UpsertProjection *upsertProjection() const;
     FunctionService *functions() const;

@@ -8,6 +8,7 @@
 #include "functions/functionservice.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"
+#include "gateway/pluginstate.h"
 #include "gateway/plugins/breakerstate.h"
 #include "metrics/metricsregistry.h"
 #include "projections/parkedevents.h"
@@ -18,6 +19,10 @@
 #include "readmodel/readstore.h"
 #include "resources/resourceservice.h"
 #include "simulation/simulationservice.h"
+#include "sql/pgnotificationlistener.h"
+#include "sql/pgownership.h"
+#include "sql/pgsharedcounters.h"
+#include "sql/storagetarget.h"
 #include "upstreams/http/httpupstream.h"
 
 #include <QDir>
@@ -50,6 +55,11 @@ QString EngineParts::filePath(const QString &fileName) const
     return QDir(options.dataDir).filePath(fileName);
 }
 
+StorageTarget EngineParts::storageTarget(const QString &fileName) const
+{
+    return options.database ? StorageTarget::postgresql(*options.database) : StorageTarget::sqlite(filePath(fileName));
+}
+
 bool EngineParts::lockDataDirectory(QString *error)
 {
     QDir dir(options.dataDir);
@@ -66,7 +76,12 @@ bool EngineParts::lockDataDirectory(QString *error)
 bool EngineParts::openConfig(QString *error)
 {
     config = std::make_unique<ConfigStore>();
-    return config->open(StorageTarget::sqlite(filePath(QStringLiteral("config.db"))), error);
+    if (!config->open(storageTarget(QStringLiteral("config.db")), error)) {
+        if (options.database)
+            *error = QStringLiteral("cannot open the database %1: %2").arg(options.database->redacted(), *error);
+        return false;
+    }
+    return true;
 }
 
 bool EngineParts::resolveAdminKey(QString *)
@@ -103,7 +118,7 @@ bool EngineParts::openEventStore(QString *error)
 {
     store = std::make_unique<EventStore>();
     EventStore::Options so;
-    so.target = StorageTarget::sqlite(filePath(QStringLiteral("events.db")));
+    so.target = storageTarget(QStringLiteral("events.db"));
     so.durability = options.durability;
     if (!store->open(so))
         return failed(error, store->errorString());
@@ -113,7 +128,7 @@ bool EngineParts::openEventStore(QString *error)
 bool EngineParts::openReadStore(QString *error)
 {
     readStore = std::make_unique<ReadStore>();
-    if (!readStore->open(StorageTarget::sqlite(filePath(QStringLiteral("readmodel.db"))), error))
+    if (!readStore->open(storageTarget(QStringLiteral("readmodel.db")), error))
         return false;
     readStore->setCacheBudget(options.readCacheBytes);
     readStore->setQueryBudgetMs(options.queryTimeoutMs);
@@ -137,6 +152,8 @@ bool EngineParts::startProjections(QString *)
     upsertRunner = std::make_unique<ProjectionRunner>(upsert, store.get(), readStore.get());
     parked = std::make_unique<ParkedEvents>(config.get());
     upsertRunner->setParkedEvents(parked.get());
+    // Several engines: the owner runs it (joinCluster); until then this one follows.
+    upsertRunner->setStandby(isClustered());
     upsertRunner->start();
     return true;
 }
@@ -189,6 +206,7 @@ bool EngineParts::buildGateway(QString *)
 bool EngineParts::startFunctions(QString *error)
 {
     functions = std::make_unique<FunctionService>(config.get(), store.get(), readStore.get(), options.functionWorker);
+    functions->setClustered(isClustered());
     if (!functions->start(error))
         return false;
     FunctionService *functionService = functions.get();
@@ -268,8 +286,89 @@ bool EngineParts::openSimulations(QString *error)
     return simulations->open(filePath(QStringLiteral("simulation.db")), error);
 }
 
+bool EngineParts::joinCluster(QString *error)
+{
+    if (!isClustered())
+        return true;
+    const PostgresUrl &url = *options.database;
+    clusterContext = std::make_unique<QObject>();
+    sharedCounters = std::make_shared<PgSharedCounters>();
+    if (!sharedCounters->open(url, error))
+        return failed(error, QStringLiteral("the cluster's rate-limit counters cannot be opened: ") + *error);
+    gateway->pluginState()->setSharedCounters(sharedCounters);
+
+    // The runners by their checkpoint's name: the upsert projection and the functions' triggers.
+    const auto runners = [this] {
+        QList<ProjectionRunner *> all{upsertRunner.get()};
+        all += functions->runners();
+        return all;
+    };
+    // What other engines did while this one was not listening (before it started, or while its
+    // listening connection was away): NOTIFYs sent then are lost, so everything is read again.
+    const auto catchUp = [this, runners] {
+        resources->reloadIfChanged();
+        functions->reloadFromStore();
+        for (ProjectionRunner *r : runners()) {
+            if (r->isStandby())
+                r->followCheckpoint(readStore->checkpoint(r->name()));
+        }
+    };
+    listener = std::make_unique<PgNotificationListener>(
+        url, QStringList{QString::fromLatin1(ConfigStore::kNotifyChannel), QString::fromLatin1(ReadStore::kCheckpointChannel)},
+        QStringLiteral("engine"));
+    QObject::connect(listener.get(), &PgNotificationListener::notification, clusterContext.get(),
+                     [this, runners](const QString &channel, const QString &payload) {
+        if (channel == QLatin1String(ConfigStore::kNotifyChannel)) {
+            resources->reloadIfChanged();
+            functions->reloadFromStore();
+            return;
+        }
+        // "<projection> <position>": another engine committed a checkpoint.
+        const qsizetype space = payload.lastIndexOf(QLatin1Char(' '));
+        bool ok = false;
+        const qint64 position = payload.mid(space + 1).toLongLong(&ok);
+        if (space <= 0 || !ok)
+            return;
+        const QString name = payload.left(space);
+        for (ProjectionRunner *r : runners()) {
+            if (r->name() == name)
+                r->followCheckpoint(position);
+        }
+    });
+    QObject::connect(listener.get(), &PgNotificationListener::reconnected, clusterContext.get(), catchUp);
+    if (!listener->start(error))
+        return failed(error, QStringLiteral("cannot listen for the other engines' changes: ") + *error);
+
+    ownership = std::make_unique<PgOwnership>();
+    const auto owned = [this](const QString &name, bool owns) {
+        if (name == QLatin1String("projection:upsert"))
+            upsertRunner->setStandby(!owns);
+        else if (name.startsWith(QLatin1String("function:")))
+            functions->setOwned(name.mid(9), owns);
+    };
+    QObject::connect(ownership.get(), &PgOwnership::acquired, clusterContext.get(), [owned](const QString &name) { owned(name, true); });
+    QObject::connect(ownership.get(), &PgOwnership::lost, clusterContext.get(), [owned](const QString &name) { owned(name, false); });
+    if (!ownership->start(url, error))
+        return failed(error, QStringLiteral("cannot take part in the engines' ownership: ") + *error);
+    PgOwnership *owners = ownership.get();
+    functions->setDeployListener([owners](const QString &name, bool deployed) {
+        if (deployed)
+            owners->want(QStringLiteral("function:") + name);
+        else
+            owners->release(QStringLiteral("function:") + name);
+    });
+    owners->want(QStringLiteral("projection:upsert"));
+    for (const QString &name : functions->names())
+        owners->want(QStringLiteral("function:") + name);
+    catchUp();
+    return true;
+}
+
 void EngineParts::stop()
 {
+    // Several engines: nothing more arrives from the others while this one winds down.
+    if (listener)
+        listener->stop();
     // A run first: it switches its faults off while every part it touched is still there.
     simulations.reset();
     // Functions first: they append (ctx.emit) while the store is still open.
@@ -281,6 +380,10 @@ void EngineParts::stop()
         store->close();
     if (upsertRunner)
         upsertRunner->stop();
+    // Every batch in hand has committed: hand the projection, the functions' triggers and the
+    // outbox over to another engine at once (instead of when this session ends).
+    if (ownership)
+        ownership->stop();
     // Queries still running answer through the gateway: let them finish before it goes.
     if (queryWorkers)
         queryWorkers->close();
@@ -304,6 +407,10 @@ void EngineParts::stop()
     if (config)
         config->close();
     config.reset();
+    ownership.reset();
+    listener.reset();
+    clusterContext.reset();
+    sharedCounters.reset();
     lock.reset();
 }
 

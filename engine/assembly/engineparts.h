@@ -12,6 +12,10 @@
 namespace Gatehouse {
 
 class CollectionCatalog;
+class PgNotificationListener;
+class PgOwnership;
+class PgSharedCounters;
+struct StorageTarget;
 class CommandService;
 class ConfigStore;
 class DataDirLock;
@@ -46,6 +50,10 @@ struct EngineParts final
     EngineParts &operator=(const EngineParts &) = delete;
 
     QString filePath(const QString &fileName) const;   // in the data directory
+    // Where a store lives: its SQLite file in the data directory, or the shared PostgreSQL
+    // database (--database) that holds every store.
+    StorageTarget storageTarget(const QString &fileName) const;
+    bool isClustered() const { return options.database.has_value(); }
 
     bool lockDataDirectory(QString *error);   // created owner-only if missing, then flock'ed
     bool openConfig(QString *error);          // config.db
@@ -64,6 +72,10 @@ struct EngineParts final
     // checked by a gateway of their own that serves nothing.
     bool openResources(const QHash<QString, QJsonArray> &defaults, QString *error);
     bool openSimulations(QString *error);     // stored scenarios (config.db), past runs (simulation.db)
+    // On PostgreSQL: shared rate-limit counters, notifications (configuration changes,
+    // checkpoints other engines commit) and ownership of the projection, the functions' triggers
+    // and the MQTT outbox. Nothing on SQLite.
+    bool joinCluster(QString *error);
 
     void stop();
 
@@ -90,6 +102,10 @@ struct EngineParts final
     std::unique_ptr<HttpUpstream> httpUpstream;   // the gateway's "http" handler uses it
     std::unique_ptr<ResourceService> resources;
     std::unique_ptr<Simulation::SimulationService> simulations;
+    std::shared_ptr<PgSharedCounters> sharedCounters;
+    std::unique_ptr<PgNotificationListener> listener;
+    std::unique_ptr<PgOwnership> ownership;
+    std::unique_ptr<QObject> clusterContext;   // receives the listener's and ownership's signals on this thread
 };
 
 } // namespace Gatehouse

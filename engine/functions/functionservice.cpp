@@ -275,6 +275,11 @@ std::shared_ptr<FunctionEntry> FunctionService::Private::uninstall(const QString
     return gone;
 }
 
+QString FunctionService::checkpointName(const QString &function)
+{
+    return FunctionProjection::projectionName(function);
+}
+
 void FunctionService::setDeployListener(DeployListener listener)
 {
     QMutexLocker lock(&d->listenerMutex);

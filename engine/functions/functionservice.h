@@ -70,6 +70,9 @@ public:
     // (config version moved). Returns how many functions changed here.
     int reloadFromStore();
 
+    // The checkpoint (projection) name of a function's event triggers.
+    static QString checkpointName(const QString &function);
+
     bool start(QString *error);   // loads the deployed functions and starts their runners
     void stop();                  // stops runners and workers (before the event store closes)
 

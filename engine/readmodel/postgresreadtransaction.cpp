@@ -225,10 +225,13 @@ bool PostgresReadTransaction::dropCollection(const QString &collection)
 
 bool PostgresReadTransaction::setCheckpoint(const QString &projection, qint64 position)
 {
+    // Announced at COMMIT (not before, and not at all when it rolls back) to the engines that
+    // follow this projection (ReadStore::kCheckpointChannel).
     return exec("INSERT INTO checkpoints(projection, position, updated_at) VALUES (?, ?, extract(epoch FROM now())::bigint)"
                 " ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
                 {projection, position})
-        != nullptr;
+        != nullptr
+        && exec("SELECT pg_notify('gatehouse_checkpoints', ?)", {QVariant(projection + QLatin1Char(' ') + QString::number(position))}) != nullptr;
 }
 
 bool PostgresReadTransaction::commit()

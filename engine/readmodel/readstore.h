@@ -85,6 +85,9 @@ public:
     // commit drops the ones it changed before returning. Default kDefaultCacheBytes. Not used
     // on PostgreSQL (the cache stays empty).
     static constexpr qint64 kDefaultCacheBytes = 64 * 1024 * 1024;
+    // PostgreSQL: every committed checkpoint is announced on this channel as "<projection>
+    // <position>", so engines that follow a projection another engine runs learn how far it got.
+    static constexpr const char *kCheckpointChannel = "gatehouse_checkpoints";
     void setCacheBudget(qint64 bytes);
     DocumentCache::Stats cacheStats() const;
 

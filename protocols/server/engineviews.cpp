@@ -1,6 +1,7 @@
 #include "engineviews.h"
 
 #include "assembly/engine.h"
+#include "config/configstore.h"
 
 namespace Gatehouse::Server {
 
@@ -23,6 +24,20 @@ Mqtt::MqttService::EngineSide mqttEngineSide(const Engine &engine)
     side.upsert = engine.upsertProjection();
     side.metrics = engine.metrics();
     side.dataDir = engine.options().dataDir;
+    if (engine.options().database) {
+        // Several engines: the outbox's owner publishes (see startAll), from a checkpoint every
+        // engine can read, so the next owner goes on where the last one stopped.
+        ConfigStore *config = engine.configStore();
+        side.outboxActive = false;
+        side.readOutboxCheckpoint = [config]() -> std::optional<qint64> {
+            bool ok = false;
+            const qint64 position = config->setting(QStringLiteral("mqtt_outbox_checkpoint")).toLongLong(&ok);
+            return ok ? std::optional<qint64>(position) : std::nullopt;
+        };
+        side.writeOutboxCheckpoint = [config](qint64 position) {
+            return config->setSetting(QStringLiteral("mqtt_outbox_checkpoint"), QString::number(position));
+        };
+    }
     return side;
 }
 
