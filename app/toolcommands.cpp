@@ -4,6 +4,8 @@
 #include "assembly/offlinetools.h"
 #include "resources/configexport.h"
 #include "resources/resourceservice.h"
+#include "sql/pgconnection.h"
+#include "sql/postgresurl.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -21,6 +23,7 @@ using namespace Gatehouse;
 namespace {
 
 constexpr int kExitUsage = 2;
+constexpr int kExitDatabaseUnreachable = 3;
 
 void say(const QString &line)
 {
@@ -33,6 +36,12 @@ EngineOptions optionsOf(const QCommandLineParser &parser)
     EngineOptions options;
     options.dataDir = parser.isSet(QStringLiteral("data-dir")) ? parser.value(QStringLiteral("data-dir")) : Engine::defaultDataDir();
     options.projectFile = parser.value(QStringLiteral("project"));
+    if (parser.isSet(QStringLiteral("database"))) {
+        QString error;
+        options.database = PostgresUrl::parse(parser.value(QStringLiteral("database")), &error);
+        if (!options.database)
+            say(QStringLiteral("--database: %1").arg(error));
+    }
     return options;
 }
 
@@ -77,8 +86,70 @@ private:
     int m_lastTenth = -1;
 };
 
+// rebuild and import change what engines on a shared database serve: they go through a running
+// engine's admin API there.
+bool refusesDatabase(const QCommandLineParser &parser, const char *command, const char *instead)
+{
+    if (!parser.isSet(QStringLiteral("database")))
+        return false;
+    say(QStringLiteral("%1 works on a data directory; on a PostgreSQL database engines share, %2")
+            .arg(QLatin1String(command), QLatin1String(instead)));
+    return true;
+}
+
+int migrate(const QCommandLineParser &parser)
+{
+    if (!parser.isSet(QStringLiteral("from")) || !parser.isSet(QStringLiteral("to"))) {
+        say(QStringLiteral("usage: gatehouse migrate --from DATA_DIR --to postgresql://user@host:port/db [--project FILE.json]"));
+        return kExitUsage;
+    }
+    QString error;
+    const std::optional<PostgresUrl> to = PostgresUrl::parse(parser.value(QStringLiteral("to")), &error);
+    if (!to) {
+        say(QStringLiteral("--to: %1").arg(error));
+        return kExitUsage;
+    }
+    {
+        PgConnection probe;
+        if (!probe.open(*to, QStringLiteral("migrate"), &error)) {
+            say(QStringLiteral("cannot reach %1: %2").arg(to->redacted(), error));
+            return kExitDatabaseUnreachable;
+        }
+    }
+    EngineOptions from;
+    from.dataDir = parser.value(QStringLiteral("from"));
+    from.projectFile = parser.value(QStringLiteral("project"));
+    ProgressBar copying(QStringLiteral("copying the log"));
+    ProgressBar rebuilding(QStringLiteral("rebuilding upsert"));
+    bool copied = false;
+    const std::optional<OfflineTools::MigrateResult> result = OfflineTools::migrate(
+        from, *to, [&copying](qint64 done, qint64 total) { copying.update(done, total); },
+        [&](qint64 done, qint64 total) {
+            if (!copied) {
+                copying.finish();
+                copied = true;
+            }
+            rebuilding.update(done, total);
+        },
+        &error);
+    if (!copied)
+        copying.finish();
+    else
+        rebuilding.finish();
+    if (!result) {
+        say(error);
+        return 1;
+    }
+    say(QStringLiteral("migrated %1 into %2: %3 events, %4 configuration resources, %5 documents of the functions' collections; "
+                       "the read models are rebuilt. Start the engines with --database %2")
+            .arg(from.dataDir, to->redacted()).arg(result->events).arg(result->resources).arg(result->documents));
+    return 0;
+}
+
 int rebuild(const QCommandLineParser &parser)
 {
+    if (refusesDatabase(parser, "rebuild", "POST /admin/projections/upsert/rebuild to the engine that runs it"))
+        return kExitUsage;
     const QStringList args = parser.positionalArguments();
     const QString name = args.size() > 1 ? args.at(1) : QStringLiteral("upsert");
     if (name != QLatin1String("upsert")) {
@@ -120,6 +191,8 @@ int exportConfig(const QCommandLineParser &parser)
 
 int importConfig(const QCommandLineParser &parser)
 {
+    if (refusesDatabase(parser, "import", "PUT /admin/config to any of the engines"))
+        return kExitUsage;
     const QString file = parser.positionalArguments().value(1);
     if (file.isEmpty()) {
         say(QStringLiteral("usage: gatehouse import FILE [--data-dir DIR]"));
@@ -156,7 +229,8 @@ namespace ToolCommands {
 
 bool isToolCommand(const char *name)
 {
-    return std::strcmp(name, "rebuild") == 0 || std::strcmp(name, "export") == 0 || std::strcmp(name, "import") == 0;
+    return std::strcmp(name, "rebuild") == 0 || std::strcmp(name, "export") == 0 || std::strcmp(name, "import") == 0
+        || std::strcmp(name, "migrate") == 0;
 }
 
 int run(int argc, char **argv)
@@ -167,16 +241,20 @@ int run(int argc, char **argv)
     parser.setApplicationDescription(QStringLiteral(
         "gatehouse rebuild [PROJECTION]   rebuild a read model offline from the event log\n"
         "gatehouse export [--format json|apisix] > FILE   write the gateway configuration\n"
-        "gatehouse import FILE            replace the gateway configuration (json or apisix form)"));
+        "gatehouse import FILE            replace the gateway configuration (json or apisix form)\n"
+        "gatehouse migrate --from DIR --to postgresql://...   copy a data directory into an empty PostgreSQL database"));
     parser.addHelpOption();
     parser.addOptions({
         {QStringLiteral("data-dir"), QStringLiteral("Data directory."), QStringLiteral("DIR")},
+        {QStringLiteral("database"), QStringLiteral("export: the PostgreSQL database engines share, instead of a data directory."), QStringLiteral("URL")},
+        {QStringLiteral("from"), QStringLiteral("migrate: the data directory to copy."), QStringLiteral("DIR")},
+        {QStringLiteral("to"), QStringLiteral("migrate: the empty PostgreSQL database to copy it into."), QStringLiteral("URL")},
         {QStringLiteral("project"), QStringLiteral("Project file (default: the embedded product catalog)."), QStringLiteral("FILE.json")},
         {QStringLiteral("format"), QStringLiteral("export: json (default) or apisix."), QStringLiteral("FORMAT"), QStringLiteral("json")},
         {QStringLiteral("engine-address"), QStringLiteral("export --format apisix: where APISIX reaches the engine's gateway (default 127.0.0.1:9080); several engines on one database: every address, comma-separated."),
          QStringLiteral("ADDR:PORT"), QStringLiteral("127.0.0.1:9080")},
     });
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("rebuild, export or import."));
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("rebuild, export, import or migrate."));
     parser.addPositionalArgument(QStringLiteral("argument"), QStringLiteral("rebuild: the projection (default upsert); import: the file."),
                                  QStringLiteral("[argument]"));
     parser.process(app);
@@ -187,6 +265,8 @@ int run(int argc, char **argv)
         return exportConfig(parser);
     if (command == QLatin1String("import"))
         return importConfig(parser);
+    if (command == QLatin1String("migrate"))
+        return migrate(parser);
     say(QStringLiteral("unknown command '%1'").arg(command));
     return kExitUsage;
 }

@@ -7,13 +7,22 @@
 #include "projections/parkedevents.h"
 #include "projections/projectionrunner.h"
 #include "projections/upsertprojection.h"
+#include "config/collection.h"
+#include "functions/functionservice.h"
+#include "readmodel/listquery.h"
+#include "readmodel/readstore.h"
 #include "resources/configexport.h"
 #include "resources/resourceservice.h"
 #include "simulation/scenariostore.h"
+#include "sql/pgconnection.h"
+#include "store/eventstore.h"
+#include "store/pgeventimport.h"
 
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 namespace Gatehouse::OfflineTools {
 
@@ -65,7 +74,7 @@ std::optional<QByteArray> exportConfig(const EngineOptions &engineOptions, const
         *error = QStringLiteral("--format is json or apisix, got '%1'").arg(format);
         return std::nullopt;
     }
-    if (!QDir(options.dataDir).exists(QStringLiteral("config.db"))) {
+    if (!options.database && !QDir(options.dataDir).exists(QStringLiteral("config.db"))) {
         *error = QStringLiteral("no configuration in %1").arg(options.dataDir);
         return std::nullopt;
     }
@@ -128,6 +137,182 @@ std::optional<qint64> importConfig(const EngineOptions &engineOptions, const QJs
         }
     }
     return parts.config->configVersion();
+}
+
+namespace {
+constexpr int kImportBatch = 5000;
+
+bool copyConfiguration(ConfigStore &from, ConfigStore &to, const QString &dataDir, int *resources, QString *error)
+{
+    const auto kinds = from.kinds();
+    const auto settings = from.settings();
+    const auto seeded = from.seededKeys();
+    if (!kinds || !settings || !seeded) {
+        *error = QStringLiteral("cannot read the configuration in %1").arg(dataDir);
+        return false;
+    }
+    for (const QString &kind : *kinds) {
+        const QList<ConfigStore::Resource> items = from.resources(kind);
+        if (!items.isEmpty() && !to.commitChange(kind, items, {})) {
+            *error = QStringLiteral("cannot store the %1 in the target database").arg(kind);
+            return false;
+        }
+        *resources += int(items.size());
+    }
+    for (const auto &[key, value] : *settings) {
+        if (!to.setSetting(key, value)) {
+            *error = QStringLiteral("cannot store the setting %1 in the target database").arg(key);
+            return false;
+        }
+    }
+    for (const QString &key : *seeded)
+        to.markSeeded(key);
+    // The MQTT outbox's checkpoint moves from its file to where every engine sees it.
+    QFile outbox(QDir(dataDir).filePath(QStringLiteral("mqtt/outbox.checkpoint")));
+    if (outbox.open(QIODevice::ReadOnly)) {
+        const QJsonValue position = QJsonDocument::fromJson(outbox.readAll()).object().value(QLatin1String("position"));
+        if (position.isDouble())
+            to.setSetting(QStringLiteral("mqtt_outbox_checkpoint"), QString::number(position.toInteger()));
+    }
+    return true;
+}
+
+// The documents of a collection no projection of the project fills (the functions write them),
+// page by page, as they are.
+bool copyCollection(const ReadStore &from, ReadStore &to, const QString &collection, int *documents, QString *error)
+{
+    Collection c;
+    c.name = collection;
+    QString cursor;
+    do {
+        QList<std::pair<QString, QString>> items{{QStringLiteral("limit"), QStringLiteral("1000")},
+                                                 {QStringLiteral("include_deleted"), QStringLiteral("true")}};
+        if (!cursor.isEmpty())
+            items.append({QStringLiteral("cursor"), cursor});
+        ListQuery query;
+        ReadStore::Page page;
+        if (!ListQuery::parse(items, c, &query, error) || !from.list(collection, query, &page, error))
+            return false;
+        auto tx = to.begin();
+        if (!tx || !tx->ensureCollection(collection, {}) || !tx->put(page.items) || !tx->commit()) {
+            *error = tx ? tx->errorString() : to.errorString();
+            return false;
+        }
+        *documents += int(page.items.size());
+        cursor = QString::fromUtf8(page.nextCursor);
+    } while (!cursor.isEmpty());
+    return true;
+}
+} // namespace
+
+std::optional<MigrateResult> migrate(const EngineOptions &fromOptions, const PostgresUrl &to, const Progress &copied,
+                                     const Progress &rebuilt, QString *error)
+{
+    EngineOptions source = withDataDir(fromOptions);
+    source.database.reset();
+    if (!QDir(source.dataDir).exists(QStringLiteral("events.db"))) {
+        *error = QStringLiteral("no event log in %1").arg(source.dataDir);
+        return std::nullopt;
+    }
+    EngineParts from(source);
+    if (!from.lockDataDirectory(error)) {
+        *error = QStringLiteral("%1 is in use by a running engine (%2); stop it before migrating")
+                     .arg(source.dataDir, from.lock ? from.lock->errorString() : *error);
+        return std::nullopt;
+    }
+    if (!from.openConfig(error) || !from.loadProject(error) || !from.openEventStore(error) || !from.openReadStore(error))
+        return std::nullopt;
+
+    EngineOptions target = source;
+    target.database = to;
+    EngineParts into(target);
+    if (!into.openConfig(error) || !into.loadProject(error) || !into.openEventStore(error)) {
+        *error = QStringLiteral("the target database: ") + *error;
+        return std::nullopt;
+    }
+    const auto targetKinds = into.config->kinds();
+    const auto targetSettings = into.config->settings();
+    if (into.store->headPosition() > 0 || !targetKinds || !targetKinds->isEmpty() || !targetSettings || !targetSettings->isEmpty()) {
+        *error = QStringLiteral("%1 is not empty (%2 events, %3 kinds of configuration); migrate only into a new database")
+                     .arg(to.redacted()).arg(into.store->headPosition()).arg(targetKinds ? targetKinds->size() : -1);
+        return std::nullopt;
+    }
+
+    MigrateResult result;
+    if (!copyConfiguration(*from.config, *into.config, source.dataDir, &result.resources, error))
+        return std::nullopt;
+
+    // The log, in batches that each go in only where the target's log ends.
+    PgConnection writer;
+    if (!writer.open(to, QStringLiteral("migrate"), error))
+        return std::nullopt;
+    const qint64 total = from.store->headPosition();
+    RecordedEvents batch;
+    bool ok = true;
+    const auto flush = [&] {
+        if (batch.isEmpty())
+            return true;
+        if (!PgEventImport::append(writer, batch, error))
+            return false;
+        result.events = batch.last().position;
+        batch.clear();
+        if (copied)
+            copied(result.events, total);
+        return true;
+    };
+    from.store->scan(1, [&](const RecordedEvent &e) {
+        batch.append(e);
+        if (batch.size() >= kImportBatch && !flush()) {
+            ok = false;
+            return false;
+        }
+        return true;
+    });
+    if (!ok || !flush())
+        return std::nullopt;
+    if (result.events != total) {
+        *error = QStringLiteral("copied %1 of %2 events; the source log could not be read to its end").arg(result.events).arg(total);
+        return std::nullopt;
+    }
+
+    // The read models: the upsert projection rebuilt from the copied log (leaving out parked
+    // events, whose list came with the configuration); the functions' collections and
+    // checkpoints as they were.
+    into.store.reset();
+    if (!into.openEventStore(error) || !into.openReadStore(error))
+        return std::nullopt;
+    const ParkedEvents parked(into.config.get());
+    UpsertProjection upsert(into.catalog.get());
+    if (!ProjectionRunner::rebuildOffline(upsert, *into.store, *into.readStore, rebuilt, error, parked.positions(upsert.name()))) {
+        *error = QStringLiteral("rebuild of upsert failed: ") + *error;
+        return std::nullopt;
+    }
+    QStringList projected;
+    for (const Collection &c : from.project.collections())
+        projected.append(c.name);
+    ReadStatus status;
+    for (const QString &collection : from.readStore->collections(&status)) {
+        if (!projected.contains(collection) && !copyCollection(*from.readStore, *into.readStore, collection, &result.documents, error))
+            return std::nullopt;
+    }
+    if (!status.ok()) {
+        *error = QStringLiteral("cannot list the read model's collections: ") + status.detail;
+        return std::nullopt;
+    }
+    auto tx = into.readStore->begin();
+    if (!tx) {
+        *error = into.readStore->errorString();
+        return std::nullopt;
+    }
+    for (const ConfigStore::Resource &f : from.config->resources(QStringLiteral("functions"))) {
+        const QString name = FunctionService::checkpointName(f.id);
+        tx->setCheckpoint(name, from.readStore->checkpoint(name));
+    }
+    if (!tx->commit()) {
+        *error = tx->errorString();
+        return std::nullopt;
+    }
+    return result;
 }
 
 } // namespace Gatehouse::OfflineTools

@@ -37,4 +37,19 @@ std::optional<QByteArray> exportConfig(const EngineOptions &options, const QStri
 std::optional<qint64> importConfig(const EngineOptions &options, const QJsonObject &document, const QString &source,
                                    QString *error);
 
+// `gatehouse migrate --from DATA_DIR --to postgresql://...`: copies an engine's SQLite data
+// directory into an empty PostgreSQL database -- the configuration (every resource kind, the
+// settings, what was seeded), then the event log as it is (positions, versions, ids, times) --
+// then rebuilds the upsert read model there and carries the functions' collections and
+// checkpoints over, so functions do not run again on events they already saw. Refuses a target
+// that holds events or configuration, and a data directory an engine is running on.
+struct MigrateResult
+{
+    qint64 events = 0;
+    int resources = 0;
+    int documents = 0;   // copied from the functions' collections
+};
+std::optional<MigrateResult> migrate(const EngineOptions &from, const PostgresUrl &to, const Progress &copied,
+                                     const Progress &rebuilt, QString *error);
+
 } // namespace Gatehouse::OfflineTools

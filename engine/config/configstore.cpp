@@ -355,4 +355,49 @@ bool ConfigStore::markSeeded(const QString &key)
     });
 }
 
+std::optional<QStringList> ConfigStore::kinds() const
+{
+    QMutexLocker lock(&m_mutex);
+    QStringList out;
+    const bool ok = readLocked([&](QSqlQuery &query) {
+        out.clear();
+        if (!runLocked(query, QStringLiteral("SELECT DISTINCT kind FROM resources ORDER BY kind")))
+            return false;
+        while (query.next())
+            out.append(query.value(0).toString());
+        return true;
+    });
+    return ok ? std::optional<QStringList>(out) : std::nullopt;
+}
+
+std::optional<QList<std::pair<QString, QString>>> ConfigStore::settings() const
+{
+    QMutexLocker lock(&m_mutex);
+    QList<std::pair<QString, QString>> out;
+    const bool ok = readLocked([&](QSqlQuery &query) {
+        out.clear();
+        if (!runLocked(query, QStringLiteral("SELECT key, value FROM settings ORDER BY key")))
+            return false;
+        while (query.next())
+            out.append({query.value(0).toString(), query.value(1).toString()});
+        return true;
+    });
+    return ok ? std::optional<QList<std::pair<QString, QString>>>(out) : std::nullopt;
+}
+
+std::optional<QStringList> ConfigStore::seededKeys() const
+{
+    QMutexLocker lock(&m_mutex);
+    QStringList out;
+    const bool ok = readLocked([&](QSqlQuery &query) {
+        out.clear();
+        if (!runLocked(query, QStringLiteral("SELECT key FROM seeded ORDER BY key")))
+            return false;
+        while (query.next())
+            out.append(query.value(0).toString());
+        return true;
+    });
+    return ok ? std::optional<QStringList>(out) : std::nullopt;
+}
+
 } // namespace Gatehouse

@@ -8,6 +8,8 @@
 #include <QMutex>
 #include <QSqlDatabase>
 #include <QString>
+
+#include <optional>
 #include <QStringList>
 #include <QVariantList>
 
@@ -66,6 +68,12 @@ public:
     // Default resources are created once; deleting one later must not bring it back.
     bool wasSeeded(const QString &key) const;
     bool markSeeded(const QString &key);
+
+    // Everything the store holds, for `gatehouse migrate`: the kinds that have resources, every
+    // setting and every seeded marker. nullopt when the store cannot answer.
+    std::optional<QStringList> kinds() const;
+    std::optional<QList<std::pair<QString, QString>>> settings() const;
+    std::optional<QStringList> seededKeys() const;
 
 private:
     bool isPostgres() const { return m_target.isPostgres(); }
