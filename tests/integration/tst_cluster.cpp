@@ -6,6 +6,8 @@
 // case here skips.
 
 #include "engineprocess.h"
+#include "mosquittofixture.h"
+#include "mqtttestclient.h"
 #include "testdatabase.h"
 #include "testhttpclient.h"
 
@@ -43,8 +45,9 @@ struct Accepted
 class Cluster
 {
 public:
-    bool start(int engines, QString *why)
+    bool start(int engines, QString *why, const QStringList &extra = {})
     {
+        m_extra = extra;
         const auto url = Test::newPostgresDatabase(why);
         if (!url)
             return false;
@@ -60,7 +63,7 @@ public:
         m_dirs.push_back(std::make_unique<QTemporaryDir>());
         m_engines.push_back(std::make_unique<EngineProcess>(m_dirs.back()->path()));
         EngineProcess &e = *m_engines.back();
-        if (!e.start({u"--database"_s, url(), u"--admin-key"_s, QString::fromLatin1(kAdminKey)})) {
+        if (!e.start(QStringList{u"--database"_s, url(), u"--admin-key"_s, QString::fromLatin1(kAdminKey)} + m_extra)) {
             *why = e.stderrText();
             return false;
         }
@@ -75,6 +78,7 @@ public:
 
 private:
     PostgresUrl m_url;
+    QStringList m_extra;
     std::vector<std::unique_ptr<QTemporaryDir>> m_dirs;
     std::vector<std::unique_ptr<EngineProcess>> m_engines;
 };
@@ -105,6 +109,7 @@ private Q_SLOTS:
     void readsWaitForAPositionOnAnyEngine();
     void routeChangedOnOneEngineAnswersOnTheOther();
     void clusterRateLimitIsShared();
+    void mqttCommandsTakenByOneEngine();
     void ownerKilledAnotherTakesOver();
 };
 
@@ -228,6 +233,49 @@ void tst_Cluster::clusterRateLimitIsShared()
     QCOMPARE(fourth.header("x-ratelimit-remaining"), QByteArray("0"));   // two counted on each engine
     QCOMPARE(gateway(cluster.engine(1)).get("/api/products/nothing").status, 429);
     QCOMPARE(gateway(cluster.engine(0)).get("/api/products/nothing").status, 429);
+}
+
+// Two engines on one broker: each command is taken by one engine (a shared subscription), is
+// answered once and lands in the log once; each event is published once (by the outbox's owner).
+void tst_Cluster::mqttCommandsTakenByOneEngine()
+{
+    MosquittoFixture broker;
+    QString why;
+    QVERIFY2(broker.start(&why), qPrintable(why));
+    Cluster cluster;
+    QVERIFY2(cluster.start(2, &why, {u"--mqtt-url"_s, broker.url()}), qPrintable(why));
+    for (int i = 0; i < 2; ++i)
+        QTRY_VERIFY_WITH_TIMEOUT(cluster.engine(i).stderrText().contains(u"connected to"_s), 20000);
+    MqttTestClient client(broker.url(), u"cluster-test"_s);
+    QVERIFY(client.connect());
+    QVERIFY(client.subscribe(u"replies/#"_s));
+    QVERIFY(client.subscribe(u"gatehouse/events/#"_s));
+    constexpr int kCommands = 20;
+    for (int i = 0; i < kCommands; ++i) {
+        const QByteArray body = "{\"id\":\"q" + QByteArray::number(i) + "\",\"name\":\"Q\",\"price\":1}";
+        QVERIFY(client.publish(u"gatehouse/commands/products/create"_s, body, u"replies/cluster"_s, "c" + QByteArray::number(i)));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(client.messagesOn(u"replies/cluster"_s).size(), kCommands, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(client.messages().size() - kCommands, kCommands, 20000);
+    QTest::qWait(1000);   // nothing more arrives: no command taken twice, no event published twice
+    QCOMPARE(client.messagesOn(u"replies/cluster"_s).size(), kCommands);
+    QCOMPARE(client.messages().size(), 2 * kCommands);
+    for (const MqttTestMessage &reply : client.messagesOn(u"replies/cluster"_s))
+        QCOMPARE(reply.userProperties.value(u"status"_s), u"202"_s);
+
+    EventStore store;
+    EventStore::Options o;
+    o.target = cluster.target();
+    QVERIFY2(store.open(o), qPrintable(store.errorString()));
+    QSet<QString> subjects;
+    qint64 count = 0;
+    store.scan(1, [&](const RecordedEvent &e) {
+        subjects.insert(CloudEvent::subjectOf(e));
+        ++count;
+        return true;
+    });
+    QCOMPARE(count, qint64(kCommands));
+    QCOMPARE(subjects.size(), kCommands);
 }
 
 // The first engine owns the projection. Under load on the second, the first is killed with
