@@ -66,7 +66,7 @@ bool EngineParts::lockDataDirectory(QString *error)
 bool EngineParts::openConfig(QString *error)
 {
     config = std::make_unique<ConfigStore>();
-    return config->open(filePath(QStringLiteral("config.db")), error);
+    return config->open(StorageTarget::sqlite(filePath(QStringLiteral("config.db"))), error);
 }
 
 bool EngineParts::resolveAdminKey(QString *)
@@ -103,7 +103,7 @@ bool EngineParts::openEventStore(QString *error)
 {
     store = std::make_unique<EventStore>();
     EventStore::Options so;
-    so.path = filePath(QStringLiteral("events.db"));
+    so.target = StorageTarget::sqlite(filePath(QStringLiteral("events.db")));
     so.durability = options.durability;
     if (!store->open(so))
         return failed(error, store->errorString());
@@ -113,7 +113,7 @@ bool EngineParts::openEventStore(QString *error)
 bool EngineParts::openReadStore(QString *error)
 {
     readStore = std::make_unique<ReadStore>();
-    if (!readStore->open(filePath(QStringLiteral("readmodel.db")), error))
+    if (!readStore->open(StorageTarget::sqlite(filePath(QStringLiteral("readmodel.db"))), error))
         return false;
     readStore->setCacheBudget(options.readCacheBytes);
     readStore->setQueryBudgetMs(options.queryTimeoutMs);

@@ -8,6 +8,8 @@
 #include <atomic>
 
 typedef struct pg_conn PGconn;
+class QSqlError;
+class QThread;
 
 namespace Gatehouse {
 
@@ -40,18 +42,18 @@ public:
 
     QSqlDatabase database() const { return m_db; }
     PGconn *nativeHandle() const;
-    void moveToThread(class QThread *thread);
+    void moveToThread(QThread *thread);
 
     // Runs statements without results (several may be separated by ';'); false and
     // errorString()/lastSqlState() on failure.
     bool exec(const QString &sql);
     QString errorString() const { return m_error; }
     QString lastSqlState() const { return m_sqlState; }
-    // The connection itself failed (SQLSTATE class 08, admin shutdown 57P01..57P03, or no
-    // SQLSTATE at all because the socket is gone): reopen() and retry may help.
+    // The connection itself failed (SQLSTATE class 08, the server ended the session 57P01..57P05,
+    // or no SQLSTATE at all because the socket is gone): reopen() and retry may help.
     static bool isConnectionFailure(const QString &sqlState);
     // Records a failed QSqlQuery's error here (errorString(), lastSqlState()).
-    void noteError(const class QSqlError &error);
+    void noteError(const QSqlError &error);
 
 private:
     QSqlDatabase m_db;

@@ -14,6 +14,11 @@ namespace Gatehouse {
 // a Unix-socket directory instead of a TCP host.
 struct PostgresUrl
 {
+    // Limits of the parser: the whole text, and each name (PostgreSQL's NAMEDATALEN - 1 bytes).
+    static constexpr qsizetype kMaxTextLength = 2048;
+    static constexpr qsizetype kMaxNameBytes = 63;
+    static constexpr int kMaxConnectTimeoutS = 600;
+
     QString user;
     QString password;        // empty: none (peer/trust auth, or PGPASSFILE)
     QString host;            // a host name, an IP literal, or a socket directory (starts with '/')
@@ -25,6 +30,9 @@ struct PostgresUrl
     static std::optional<PostgresUrl> parse(const QString &text, QString *error);
     // postgresql://user@host:port/db -- never the password; for logs and messages.
     QString redacted() const;
+    // The whole location, password included, in a form parse() reads back (e.g. to hand it
+    // to another process).
+    QString toString() const;
     // The same location with another database name (tests create one database per test).
     PostgresUrl withDatabase(const QString &name) const;
 };

@@ -16,7 +16,10 @@ namespace Gatehouse {
 // the table gatehouse_schema(component, version), and serialises engines that start at the
 // same time with a transaction-scoped advisory lock, so two never run the same step.
 namespace SchemaMigrations {
+// On SQLite a step may hold several statements (split where sqlite3_complete() says one ends);
+// on PostgreSQL it runs as one simple query.
 bool apply(QSqlDatabase db, const QString &component, const QList<QByteArray> &steps, QString *error);
+// 0 before the first step; -1 when it cannot be read (closed, or the query failed).
 int currentVersion(QSqlDatabase db, const QString &component);
 }
 

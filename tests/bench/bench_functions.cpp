@@ -77,7 +77,7 @@ double catchUp(const ProjectionFactory &make, EventStore &store, const QString &
     ReadStore readStore;
     QString error;
     const QString path = QDir(dir).filePath(QStringLiteral("read-%1.db").arg(run));
-    if (!readStore.open(path, &error)) {
+    if (!readStore.open(StorageTarget::sqlite(path), &error)) {
         std::fprintf(stderr, "cannot open the read store: %s\n", qPrintable(error));
         return 0;
     }
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 
     EventStore store;
     EventStore::Options so;
-    so.path = QDir(dir).filePath(QStringLiteral("events.db"));
+    so.target = StorageTarget::sqlite(QDir(dir).filePath(QStringLiteral("events.db")));
     so.durability = EventStore::Durability::Normal;
     if (!store.open(so)) {
         std::fprintf(stderr, "cannot open the store: %s\n", qPrintable(store.errorString()));
