@@ -8,7 +8,8 @@
 # rounds and after, before on even ones (so a drift of the machine's load during the run
 # weighs on both alike):
 #   commands  bench_commands.sh, --durability full, one wrk run (and the SQLite baseline that
-#             script runs right before it, with the build's own bench_sqlite_baseline);
+#             script runs right before it, with the build's own bench_sqlite_baseline), and the
+#             engine's CPU per command (what a loaded machine disturbs least);
 #   rebuild   bench_rebuild, one run, on one log of EVENTS events written once (LOG) and
 #             shared by both builds;
 #   get       bench_readside.sh's GET by id: one wrk run against a fresh engine, with
@@ -33,7 +34,7 @@ done
 
 tmp=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/gatehouse-before-after.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-results=$tmp/results.tsv   # part  build  round  value  floor  load
+results=$tmp/results.tsv   # part  build  round  value  floor  load  [engine CPU µs per command]
 : >"$results"
 load() { cut -d' ' -f1 /proc/loadavg; }
 num() { tr -d ',' <<<"$1"; }
@@ -43,12 +44,13 @@ run_commands() {   # build round
     l=$(load)
     GATEHOUSE_BUILD_DIR=${build[$1]} MODES=full RUNS=1 WRK_DURATION=${WRK_DURATION:-10s} \
         "$here/bench_commands.sh" >"$out" 2>"$out.log" || { echo "bench_commands.sh failed ($1, round $2):" >&2; tail "$out.log" >&2; exit 1; }
-    local row rate base
+    local row rate base cpu
     row=$(grep '^| durable' "$out")
     rate=$(num "$(cut -d'|' -f3 <<<"$row" | xargs)")
     base=$(num "$(cut -d'|' -f8 <<<"$row" | cut -d';' -f1 | xargs)")
-    printf 'commands\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$rate" "$base" "$l" >>"$results"
-    echo "round $2 $1: durable commands $rate/s (SQLite baseline $base inserts/s; load $l)" >&2
+    cpu=$(grep '^| full |' "$out" | cut -d'|' -f3 | xargs)   # engine CPU µs per command: less load-sensitive
+    printf 'commands\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$rate" "$base" "$l" "$cpu" >>"$results"
+    echo "round $2 $1: durable commands $rate/s (SQLite baseline $base inserts/s; engine $cpu µs CPU/command; load $l)" >&2
 }
 
 run_rebuild() {
@@ -99,14 +101,14 @@ echo
 python3 - "$results" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-names = {"commands": ("durable commands/s (`--durability full`)", "SQLite baseline inserts/s"),
+names = {"commands": ("durable commands/s (`--durability full`)", "SQLite baseline inserts/s", "engine CPU µs per durable command"),
          "rebuild": ("rebuild events/s", "raw scan events/s"),
          "get": ("GET /api/products/{id} requests/s", "GET /health requests/s")}
 print("| measurement | before (median) | after (median) | after / before | before runs | after runs | load at each run (before; after) |")
 print("|---|---:|---:|---:|---|---|---|")
 for part in ("commands", "rebuild", "get"):
-    for col, label in ((3, names[part][0]), (4, names[part][1])):
-        runs = {b: [float(r[col]) for r in rows if r[0] == part and r[1] == b and r[col]] for b in ("before", "after")}
+    for col, label in zip((3, 4, 6), names[part]):
+        runs = {b: [float(r[col]) for r in rows if r[0] == part and r[1] == b and len(r) > col and r[col]] for b in ("before", "after")}
         loads = {b: [r[5] for r in rows if r[0] == part and r[1] == b] for b in ("before", "after")}
         if not runs["before"] or not runs["after"]:
             continue
