@@ -107,12 +107,9 @@ RecordedEvents PgEventLog::readEvents(const char *sql, const char *where, const 
             *status = unreachable(why);
         return out;
     }
-    QSqlQuery *q = c->query(sql, &why);
-    if (!q) {
-        if (status)
-            *status = unreachable(why);
+    QSqlQuery *q = c->query(sql, where, status, budgetMs);
+    if (!q)
         return out;
-    }
     for (int i = 0; i < values.size(); ++i)
         q->bindValue(i, values.at(i));
     if (!c->exec(q, where, status, budgetMs))
@@ -166,7 +163,8 @@ EventStore::StreamHead PgEventLog::streamHead(const QString &stream) const
     EventStore::StreamHead head;
     QString why;
     auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
-    QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", &why)
+    QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1",
+                              "streamHead", nullptr, 0)
                      : nullptr;
     if (!q)
         return head;
@@ -186,7 +184,7 @@ EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) 
     QString why;
     auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
     QSqlQuery *q = c ? c->query("SELECT request_hash, stream, first_position, last_position, version, event_types"
-                                " FROM idempotency_keys WHERE key = ?", &why)
+                                " FROM idempotency_keys WHERE key = ?", "idempotencyRecord", nullptr, 0)
                      : nullptr;
     if (!q)
         return rec;
@@ -210,7 +208,7 @@ bool PgEventLog::scan(qint64 fromPosition, const std::function<bool(const Record
 {
     QString why;
     auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
-    QSqlQuery *end = c ? c->query("SELECT COALESCE(max(position), 0) FROM events", &why) : nullptr;
+    QSqlQuery *end = c ? c->query("SELECT COALESCE(max(position), 0) FROM events", "scan", nullptr, 0) : nullptr;
     if (!end || !c->exec(end, "scan", nullptr, 0) || !end->next())
         return false;
     // The log as it is now, in pages: positions have no gaps, so each page starts where the
@@ -218,7 +216,7 @@ bool PgEventLog::scan(qint64 fromPosition, const std::function<bool(const Record
     const qint64 last = end->value(0).toLongLong();
     end->finish();
     QSqlQuery *page = c->query("SELECT position, stream, version, id, type, data, metadata, time FROM events"
-                               " WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?", &why);
+                               " WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?", "scan", nullptr, 0);
     if (!page)
         return false;
     qint64 next = fromPosition;

@@ -11,16 +11,19 @@ namespace {
 constexpr char kQueryCanceled[] = "57014";   // statement_timeout ran out
 }
 
-QSqlQuery *PgReadPool::Connection::query(const char *sql, QString *error)
+QSqlQuery *PgReadPool::Connection::query(const char *sql, const char *where, ReadStatus *status, int budgetMs)
 {
+    if (!setBudget(budgetMs)) {
+        if (status)
+            *status = ReadStatus::unavailable(QStringLiteral("the event store's database is not reachable"));
+        return nullptr;
+    }
     auto it = queries.find(sql);
     if (it == queries.end()) {
         auto q = std::make_unique<QSqlQuery>(db.database());
         q->setForwardOnly(true);
         if (!q->prepare(QString::fromUtf8(sql))) {
-            db.noteError(q->lastError());
-            broken = PgConnection::isConnectionFailure(db.lastSqlState());
-            *error = db.errorString();
+            fail(q->lastError(), where, status, budgetMs);
             return nullptr;
         }
         it = queries.emplace(sql, std::move(q)).first;
@@ -49,23 +52,29 @@ bool PgReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadStatu
     }
     if (query->exec())
         return true;
-    db.noteError(query->lastError());
+    fail(query->lastError(), where, status, budgetMs);
+    return false;
+}
+
+void PgReadPool::Connection::fail(const QSqlError &error, const char *where, ReadStatus *status, int budgetMs)
+{
+    db.noteError(error);
     const QString state = db.lastSqlState();
     if (state == QLatin1String(kQueryCanceled)) {
         if (status)
             *status = ReadStatus::timedOut(budgetMs);
-        return false;
+        return;
     }
     if (PgConnection::isConnectionFailure(state)) {
         broken = true;
         if (status)
             *status = ReadStatus::unavailable(QStringLiteral("the event store's database is not reachable"));
-        return false;
+        return;
     }
+    broken = true;   // its prepared queries may be gone with the failure: start afresh
     qCWarning(lcStore).noquote() << where << "failed:" << state << db.errorString();
     if (status)
         *status = ReadStatus::failed(QStringLiteral("the event store failed (SQLSTATE %1)").arg(state));
-    return false;
 }
 
 PgReadPool::~PgReadPool()

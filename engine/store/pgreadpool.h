@@ -5,6 +5,8 @@
 
 #include <QSqlQuery>
 
+class QSqlError;
+
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -27,10 +29,13 @@ public:
         int timeoutMs = 0;
         bool broken = false;
 
-        QSqlQuery *query(const char *sql, QString *error);   // prepared on first use
+        // The query for `sql`, prepared on first use (preparing reads the table's definition,
+        // so the budget applies to it too); on failure sets *status as exec() does.
+        QSqlQuery *query(const char *sql, const char *where, ReadStatus *status, int budgetMs);
         // Runs a prepared query; on failure sets *status (TimedOut / Unavailable / Failed).
         bool exec(QSqlQuery *query, const char *where, ReadStatus *status, int budgetMs);
         bool setBudget(int budgetMs);
+        void fail(const QSqlError &error, const char *where, ReadStatus *status, int budgetMs);
     };
 
     class Lease
