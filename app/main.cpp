@@ -73,6 +73,7 @@ int parseOptions(const QCoreApplication &app, Options *out)
     parser.addOptions({
         {QStringLiteral("headless"), QStringLiteral("Run the engine without a window; logs go to stderr.")},
         {QStringLiteral("data-dir"), QStringLiteral("Directory for events.db, readmodel.db and config.db."), QStringLiteral("DIR")},
+        {QStringLiteral("database"), QStringLiteral("Keep the log, read models and configuration in this PostgreSQL database, shared with every engine started on it (postgresql://user[:password]@host[:port]/dbname). Default: SQLite files in the data directory."), QStringLiteral("URL")},
         {QStringLiteral("listen"), QStringLiteral("Gateway address (HTTP, WebSocket, SSE). Default 127.0.0.1:9080."), QStringLiteral("ADDR:PORT")},
         {QStringLiteral("admin-listen"), QStringLiteral("Admin API address. Default 127.0.0.1:9180."), QStringLiteral("ADDR:PORT")},
         {QStringLiteral("admin-key"), QStringLiteral("Admin API key (X-API-KEY). Default: generated once into config.db."), QStringLiteral("KEY")},
@@ -95,6 +96,14 @@ int parseOptions(const QCoreApplication &app, Options *out)
     }
     out->headless = parser.isSet(QStringLiteral("headless"));
     out->engine.dataDir = parser.value(QStringLiteral("data-dir"));
+    if (parser.isSet(QStringLiteral("database"))) {
+        QString error;
+        out->engine.database = PostgresUrl::parse(parser.value(QStringLiteral("database")), &error);
+        if (!out->engine.database) {
+            say(QStringLiteral("--database: %1").arg(error));
+            return kExitUsage;
+        }
+    }
     out->engine.adminKey = parser.value(QStringLiteral("admin-key"));
     out->engine.projectFile = parser.value(QStringLiteral("project"));
     if (parser.isSet(QStringLiteral("listen")) && !Server::Listeners::Endpoint::parse(parser.value(QStringLiteral("listen")), &out->gateway)) {
@@ -182,7 +191,10 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
         say(error);
         return 1;
     }
-    say(QStringLiteral("data in %1; %2 events in the log").arg(engine.options().dataDir).arg(engine.eventStore()->headPosition()));
+    const EngineOptions &used = engine.options();
+    say(QStringLiteral("data in %1; %2 events in the log")
+            .arg(used.database ? used.database->redacted() + QStringLiteral(" (PostgreSQL)") : used.dataDir)
+            .arg(engine.eventStore()->headPosition()));
     say(QStringLiteral("gateway listening on http://%1").arg(listeners.gatewayEndpoint().toString()));
     say(QStringLiteral("admin API listening on http://%1").arg(listeners.adminEndpoint().toString()));
     // MQTT is optional: when it cannot start, say why and keep serving HTTP.

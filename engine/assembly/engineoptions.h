@@ -2,6 +2,7 @@
 
 #include "queries/queryworkerpool.h"
 #include "readmodel/readstore.h"
+#include "sql/postgresurl.h"
 #include "store/eventstore.h"
 
 #include <QString>
@@ -10,7 +11,10 @@ namespace Gatehouse {
 
 struct EngineOptions
 {
-    QString dataDir;                                             // events.db, readmodel.db, config.db
+    QString dataDir;                                             // events.db, readmodel.db, config.db (SQLite); simulation.db
+    // The event log, read models and configuration in this PostgreSQL database, shared with
+    // every other engine started on it, instead of SQLite files in dataDir.
+    std::optional<PostgresUrl> database;
     EventStore::Durability durability = EventStore::Durability::Full;
     QString projectFile;                                         // empty: the embedded product catalog
     QString adminKey;                                            // empty: from config.db, generated on first start

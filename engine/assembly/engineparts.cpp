@@ -66,7 +66,7 @@ bool EngineParts::lockDataDirectory(QString *error)
 bool EngineParts::openConfig(QString *error)
 {
     config = std::make_unique<ConfigStore>();
-    return config->open(filePath(QStringLiteral("config.db")), error);
+    return config->open(StorageTarget::sqlite(filePath(QStringLiteral("config.db"))), error);
 }
 
 bool EngineParts::resolveAdminKey(QString *)

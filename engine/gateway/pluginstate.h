@@ -1,5 +1,7 @@
 #pragma once
 
+#include "base/sharedcounters.h"
+
 #include <QHash>
 #include <QMutex>
 #include <QString>
@@ -31,9 +33,23 @@ public:
         m_objects.clear();
     }
 
+    // Counters shared with the other engines on the same database (null: this engine is the
+    // only one, as on SQLite, so its own counters are the cluster's).
+    void setSharedCounters(std::shared_ptr<SharedCounters> counters)
+    {
+        QMutexLocker lock(&m_mutex);
+        m_shared = std::move(counters);
+    }
+    std::shared_ptr<SharedCounters> sharedCounters()
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_shared;
+    }
+
 private:
     QMutex m_mutex;
     QHash<QString, std::shared_ptr<void>> m_objects;
+    std::shared_ptr<SharedCounters> m_shared;
 };
 
 } // namespace Gatehouse

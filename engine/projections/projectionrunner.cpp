@@ -42,6 +42,7 @@ struct ProjectionRunner::Private
     qint64 rebuildTarget = 0;
     std::deque<std::pair<qint64, qint64>> samples;   // (steady ms, position)
 
+    std::atomic<bool> standby{false};            // setStandby(): another engine runs it
     std::atomic<bool> faultHeld{false};          // setFault()
     std::atomic<qint64> faultMsPerBatch{0};
 
@@ -312,8 +313,12 @@ void ProjectionRunner::start()
         d->waitTimer->setSingleShot(true);
         connect(d->waitTimer, &QTimer::timeout, this, [this] { d->armWaitTimer(d->waiters.expire(steadyNowMs())); });
         connect(d->store, &EventStore::eventsCommitted, this, [this](const RecordedEvents &events) { d->onCommitted(events); });
-        d->setStatus(Status::CatchingUp);
-        d->scheduleCatchUp();
+        if (d->standby) {
+            d->setStatus(Status::Standby);
+        } else {
+            d->setStatus(Status::CatchingUp);
+            d->scheduleCatchUp();
+        }
         d->armWaitTimer(d->waiters.arm());
     }, Qt::QueuedConnection);
 }
@@ -374,6 +379,55 @@ void ProjectionRunner::resume()
     }, Qt::QueuedConnection);
 }
 
+void ProjectionRunner::setStandby(bool standby)
+{
+    if (d->standby.exchange(standby) == standby)
+        return;
+    if (!d->thread.isRunning())
+        return;   // start() reads it
+    QMetaObject::invokeMethod(this, [this] {
+        if (d->standby) {
+            if (d->bulk) {
+                d->projection->discarded();   // the new owner replays from the checkpoint
+                d->bulk = false;
+            }
+            qCInfo(lcProjections) << d->name << "is run by another engine now";
+            d->setStatus(Status::Standby);
+            return;
+        }
+        if (d->currentStatus() != Status::Standby)
+            return;
+        // Taken over: from the checkpoint the previous owner committed last.
+        d->refreshParked();
+        d->position = std::max(d->position.load(), d->readStore->checkpoint(d->name));
+        d->folded = d->position.load();
+        qCInfo(lcProjections) << d->name << "taken over at position" << d->position.load();
+        d->setStatus(Status::CatchingUp);
+        d->scheduleCatchUp();
+        d->notifyWaiters();
+    }, Qt::QueuedConnection);
+}
+
+bool ProjectionRunner::isStandby() const
+{
+    return d->standby;
+}
+
+void ProjectionRunner::followCheckpoint(qint64 position)
+{
+    if (!d->standby || !d->thread.isRunning())
+        return;
+    // On the runner's thread, where waiters are answered.
+    QMetaObject::invokeMethod(this, [this, position] {
+        if (d->currentStatus() != Status::Standby || position <= d->position)
+            return;
+        d->position = position;
+        d->folded = position;
+        d->notifyWaiters();
+        Q_EMIT statsChanged();
+    }, Qt::QueuedConnection);
+}
+
 void ProjectionRunner::setFault(bool held, qint64 msPerBatch)
 {
     d->faultMsPerBatch = qBound<qint64>(0, msPerBatch, kMaxFaultMsPerBatch);
@@ -389,6 +443,8 @@ void ProjectionRunner::setFault(bool held, qint64 msPerBatch)
 void ProjectionRunner::rebuild()
 {
     QMetaObject::invokeMethod(this, [this] {
+        if (d->currentStatus() == Status::Standby)
+            return;   // the owner rebuilds; dropping its read model from here would race it
         QString error;
         if (!ProjectionBatch::resetForRebuild(*d->projection, *d->readStore, &error)) {
             QMutexLocker lock(&d->statsMutex);
@@ -454,6 +510,7 @@ QString ProjectionRunner::statusName(Status status)
     case Status::Paused: return QStringLiteral("paused");
     case Status::Rebuilding: return QStringLiteral("rebuilding");
     case Status::Faulted: return QStringLiteral("faulted");
+    case Status::Standby: return QStringLiteral("standby");
     }
     return {};
 }

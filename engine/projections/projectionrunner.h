@@ -26,7 +26,10 @@ class ProjectionRunner final : public QObject
     Q_DISABLE_COPY_MOVE(ProjectionRunner)
 
 public:
-    enum class Status { Stopped, CatchingUp, Running, Paused, Rebuilding, Faulted };
+    // Standby: another engine on the same database runs this projection; this one follows the
+    // checkpoint that engine commits (followCheckpoint) so reads waiting for a position work
+    // here too, and takes over from that checkpoint when it becomes the owner.
+    enum class Status { Stopped, CatchingUp, Running, Paused, Rebuilding, Faulted, Standby };
     Q_ENUM(Status)
 
     struct Stats
@@ -67,6 +70,13 @@ public:
     void pause();
     void resume();    // also retries after a fault
     void rebuild();   // drop and replay, reporting progress in stats()
+    // With several engines on one database: `standby` true hands the projection to another
+    // engine (the batch in progress finishes; nothing more is applied here), false takes it
+    // over from the checkpoint in the read store. Call before or after start().
+    void setStandby(bool standby);
+    bool isStandby() const;
+    // In standby: the owner committed its checkpoint at `position` (waiters are answered).
+    void followCheckpoint(qint64 position);
 
     // A simulation's fault, apart from pause()/resume() so that it neither undoes nor is undone
     // by an operator's: `held` applies no batch until released (the status stays, the lag

@@ -116,6 +116,12 @@ bool ResourceService::load(const QHash<QString, QJsonArray> &defaults, QString *
             return false;
         }
     }
+    applyStored();
+    return true;
+}
+
+void ResourceService::applyStored()
+{
     QHash<QString, QJsonArray> all;
     for (const QString &kind : kinds()) {
         QJsonArray items;
@@ -132,6 +138,30 @@ bool ResourceService::load(const QHash<QString, QJsonArray> &defaults, QString *
     m_version = m_store->configVersion();
     m_gateway->applyFailClosed(toResources(all, m_version));
     m_current = all;
+}
+
+bool ResourceService::reloadIfChanged()
+{
+    qint64 version = 0;
+    {
+        QMutexLocker lock(&m_mutex);
+        if (!refreshLocked())
+            return false;
+        version = m_version;
+    }
+    for (const QString &kind : kinds())
+        Q_EMIT changed(kind, QString(), version);
+    return true;
+}
+
+bool ResourceService::refreshLocked()
+{
+    // A version the store has and this service has not: another engine on the same database
+    // changed something (0: the store could not answer; keep what is applied).
+    const qint64 stored = m_store->configVersion();
+    if (stored <= m_version)
+        return false;
+    applyStored();
     return true;
 }
 
@@ -231,6 +261,8 @@ ResourceService::Result ResourceService::write(const QString &kind, const QStrin
         return badRequest({QStringLiteral("/%1: must be 1-%2 of A-Z a-z 0-9 . _ -").arg(idKey(kind)).arg(m_schemas->limits().maxIdLength)});
 
     QMutexLocker lock(&m_mutex);
+    // Checked against what every engine sees: a change another engine made is applied first.
+    refreshLocked();
     const qsizetype existing = indexOf(m_current.value(kind), kind, id);
     if (mustExist && existing < 0)
         return {404, {}, {}, QStringLiteral("no %1 '%2'").arg(kind, id)};

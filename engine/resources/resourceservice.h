@@ -59,6 +59,10 @@ public:
     Result patch(const QString &kind, const QString &id, const QJsonObject &mergePatch);
     Result remove(const QString &kind, const QString &id);
     qint64 version() const;
+    // With several engines on one database: reads the stored configuration again when its
+    // version moved past the applied one (another engine changed it) and applies it; emits
+    // changed() for every kind. False when there was nothing new.
+    bool reloadIfChanged();
 
     // Replaces the whole configuration with a configuration document ({"routes": [...],
     // "upstreams": [...], "consumers": [...], "global_rules": [...]}, every section given):
@@ -72,6 +76,8 @@ Q_SIGNALS:
 
 private:
     Result write(const QString &kind, const QString &id, std::optional<QJsonObject> body, bool mustExist);
+    void applyStored();      // m_mutex held
+    bool refreshLocked();    // m_mutex held
     QHash<QString, QJsonArray> candidate(const QString &kind, const QString &id, const std::optional<QJsonObject> &body) const;
     QStringList newProblems(const GatewayConfig &next, const QString &kind, const QString &id) const;
     QJsonObject withProblems(const GatewayConfig &config, const QString &kind, QJsonObject resource) const;

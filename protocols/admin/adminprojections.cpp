@@ -102,6 +102,11 @@ Http::HttpResponse AdminApi::projections(const Http::HttpRequest &request, const
         return Reply::problem(404, QStringLiteral("no admin resource at %1").arg(QString::fromUtf8(request.path)));
     if (request.method != "POST")
         return Reply::methodNotAllowed("POST");
+    if (runner->isStandby() && (action == QLatin1String("skip") || action == QLatin1String("pause")
+                                || action == QLatin1String("resume") || action == QLatin1String("rebuild"))) {
+        return Reply::problem(409, QStringLiteral("projection '%1' is run by another engine on this database; send %2 to that "
+                                                  "engine (this one only follows its checkpoint)").arg(runner->name(), action));
+    }
     if (action == QLatin1String("skip")) {
         ParkedEvents::Entry parked;
         QString error;

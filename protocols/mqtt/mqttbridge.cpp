@@ -68,6 +68,9 @@ MqttBridge::MqttBridge(const Services &services, const MqttOptions &options, con
     outbox.topicPrefix = options.topicPrefix;
     outbox.window = qMax(1, options.outboxWindow);
     outbox.pageSize = qMax(1, options.outboxPageSize);
+    outbox.readCheckpoint = services.readOutboxCheckpoint;
+    outbox.writeCheckpoint = services.writeOutboxCheckpoint;
+    outbox.active = services.outboxActive;
     m_outbox = new MqttOutbox(services.store, outbox, this);
     m_retained = new MqttRetainedState(options.topicPrefix, qMax(1, options.retainedWindow), this);
     m_ingress = new MqttCommandIngress(services.gateway, services.metrics, options.topicPrefix, options.maxPendingReplies,
@@ -214,7 +217,11 @@ void MqttBridge::connected()
     qCInfo(lcMqtt) << "connected to" << m_brokerUrl << "as" << m_clientId;
     try {
         // Every time: the broker may have lost the session (no persistence, expired).
-        m_client->subscribe(stdString(MqttTopics::commandFilter(m_options.topicPrefix)), 1);
+        const QString filter = MqttTopics::commandFilter(m_options.topicPrefix);
+        m_client->subscribe(stdString(m_options.sharedSubscriptionGroup.isEmpty()
+                                          ? filter
+                                          : QStringLiteral("$share/%1/%2").arg(m_options.sharedSubscriptionGroup, filter)),
+                            1);
         m_client->publish(stdString(MqttTopics::statusTopic(m_options.topicPrefix)), "online", 6, 1, true);
     } catch (const std::exception &e) {
         qCWarning(lcMqtt) << "cannot subscribe or announce status:" << e.what();

@@ -6,7 +6,9 @@
 #include <QMutex>
 #include <QObject>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 namespace mqtt {
 class async_client;
@@ -46,6 +48,11 @@ public:
         const Gateway *gateway = nullptr;     // commands go through it
         MetricsRegistry *metrics = nullptr;   // may be null
         QString dataDir;                      // for the outbox checkpoint
+        // Several engines: the shared outbox checkpoint (else the file in dataDir), and whether
+        // this engine starts as the outbox's owner.
+        std::function<std::optional<qint64>()> readOutboxCheckpoint;
+        std::function<bool(qint64)> writeOutboxCheckpoint;
+        bool outboxActive = true;
     };
 
     MqttBridge(const Services &services, const MqttOptions &options, const QString &brokerUrl, QObject *parent = nullptr);

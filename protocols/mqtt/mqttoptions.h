@@ -19,6 +19,10 @@ struct MqttOptions
 
     QString clientId;                   // empty: "gatehouse-" + a hash of the data directory
     QString topicPrefix = QStringLiteral("gatehouse");
+    // Several engines on one database share one broker: commands are subscribed as the MQTT 5
+    // shared subscription $share/{group}/... so the broker hands each command to one engine.
+    // Empty: a plain subscription (one engine).
+    QString sharedSubscriptionGroup;
     int outboxWindow = 1000;            // event publishes awaiting PUBACK at most
     int outboxPageSize = 500;           // events read from the log per query
     int retainedWindow = 1000;          // read-model publishes awaiting PUBACK at most

@@ -89,6 +89,7 @@ MqttOutbox::MqttOutbox(EventStore *store, const Options &options, QObject *paren
     m_saveTimer.setInterval(kSaveDelayMs);
     connect(&m_saveTimer, &QTimer::timeout, this, &MqttOutbox::saveCheckpoint);
     m_head = m_store->headPosition();
+    m_active = options.active;
     loadCheckpoint();
 }
 
@@ -99,6 +100,12 @@ MqttOutbox::~MqttOutbox()
 
 void MqttOutbox::loadCheckpoint()
 {
+    if (m_options.readCheckpoint) {
+        const std::optional<qint64> stored = m_options.readCheckpoint();
+        m_checkpoint = stored ? qBound<qint64>(0, *stored, qMax(m_head, *stored)) : 0;
+        m_savedCheckpoint = m_checkpoint;
+        return;
+    }
     QFile file(m_options.checkpointPath);
     if (!file.exists()) {
         qCInfo(lcMqtt) << "outbox: no checkpoint yet; publishing the log from position 1";
@@ -126,8 +133,16 @@ void MqttOutbox::loadCheckpoint()
 void MqttOutbox::saveCheckpoint()
 {
     m_saveTimer.stop();
-    if (m_checkpoint == m_savedCheckpoint)
+    if (m_checkpoint == m_savedCheckpoint || !m_active)
         return;
+    if (m_options.writeCheckpoint) {
+        if (!m_options.writeCheckpoint(m_checkpoint)) {
+            qCWarning(lcMqtt) << "outbox: cannot store the shared checkpoint" << m_checkpoint;
+            return;
+        }
+        m_savedCheckpoint = m_checkpoint;
+        return;
+    }
     QDir().mkpath(QFileInfo(m_options.checkpointPath).absolutePath());
     QSaveFile file(m_options.checkpointPath);   // write-then-rename: never a torn checkpoint
     if (!file.open(QIODevice::WriteOnly)
@@ -180,9 +195,27 @@ void MqttOutbox::eventsCommitted(const RecordedEvents &events)
     pump(&events);
 }
 
+void MqttOutbox::setActive(bool active)
+{
+    if (active == m_active)
+        return;
+    if (!active)
+        saveCheckpoint();   // what this owner had acknowledged, for the next one
+    m_active = active;
+    rewind();
+    if (active) {
+        m_head = qMax(m_head, m_store->headPosition());
+        loadCheckpoint();
+        qCInfo(lcMqtt) << "outbox: this engine publishes now, from position" << m_checkpoint + 1;
+    } else {
+        qCInfo(lcMqtt) << "outbox: another engine publishes now";
+    }
+    pump();
+}
+
 void MqttOutbox::pump(const RecordedEvents *live)
 {
-    if (m_connected && m_client)
+    if (m_active && m_connected && m_client)
         publishFrom(live);
     Q_EMIT progressed();
 }

@@ -6,7 +6,9 @@
 #include <QTimer>
 
 #include <deque>
+#include <functional>
 #include <memory>
+#include <optional>
 
 namespace mqtt {
 class async_client;
@@ -36,6 +38,12 @@ public:
     struct Options
     {
         QString checkpointPath;      // "<data dir>/mqtt/outbox.checkpoint"
+        // With several engines on one database the checkpoint is shared, kept where they all
+        // see it (instead of the file); nullopt from the reader: none stored yet.
+        std::function<std::optional<qint64>()> readCheckpoint;
+        std::function<bool(qint64)> writeCheckpoint;
+        // False: another engine owns the outbox; this one publishes nothing until setActive(true).
+        bool active = true;
         QString topicPrefix;
         int window = 1000;
         int pageSize = 500;
@@ -51,6 +59,11 @@ public:
     // connectionUp(): a PUBACK lost with the connection must not stall the outbox.
     void connectionDown();
     void saveCheckpoint();   // now, not debounced (on stop)
+    // Several engines: only the owner of the outbox publishes. Deactivating forgets what is in
+    // flight (the next owner repeats it from the shared checkpoint); activating reads the
+    // checkpoint the previous owner left and publishes from there.
+    void setActive(bool active);
+    bool isActive() const { return m_active; }
     // Takes the log's head as it is now: after connecting to eventsCommitted, for the commits
     // made between construction and then (which no signal announced).
     void refreshHead();
@@ -73,6 +86,7 @@ private:
     friend class DeliveryListener;
 
     void loadCheckpoint();
+    bool m_active = true;
     void pump(const RecordedEvents *live = nullptr);
     void publishFrom(const RecordedEvents *live);
     enum class Sent { Ok, Stop };

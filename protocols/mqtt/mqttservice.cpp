@@ -3,6 +3,8 @@
 #include "managedbroker.h"
 #include "metrics/metricsregistry.h"
 #include "mqttbridge.h"
+
+#include <atomic>
 #include "mqttlogging.h"
 #include "mqttoutbox.h"
 #include "mqttretainedstate.h"
@@ -18,6 +20,7 @@ struct MqttService::Private
     std::unique_ptr<ManagedBroker> broker;
     std::unique_ptr<QThread> thread;
     MqttBridge *bridge = nullptr;   // lives on `thread`; deleted after the thread ended
+    std::atomic<bool> outboxActive{true};   // setOutboxActive(), also before start()
     QString url;
 };
 
@@ -75,6 +78,9 @@ bool MqttService::start(const EngineSide &engine, const MqttOptions &options, QS
     services.gateway = engine.gateway;
     services.metrics = metrics;
     services.dataDir = engine.dataDir;
+    services.readOutboxCheckpoint = engine.readOutboxCheckpoint;
+    services.writeOutboxCheckpoint = engine.writeOutboxCheckpoint;
+    services.outboxActive = engine.outboxActive && d->outboxActive;
     d->bridge = new MqttBridge(services, options, url);
     d->thread = std::make_unique<QThread>();
     d->thread->setObjectName(QStringLiteral("mqtt"));
@@ -150,6 +156,15 @@ QString MqttService::persistenceNotice() const
 ManagedBroker *MqttService::managedBroker() const
 {
     return d->broker.get();
+}
+
+void MqttService::setOutboxActive(bool active)
+{
+    d->outboxActive = active;
+    if (d->bridge) {
+        QMetaObject::invokeMethod(d->bridge->outbox(), [outbox = d->bridge->outbox(), active] { outbox->setActive(active); },
+                                  Qt::QueuedConnection);
+    }
 }
 
 MqttBridge *MqttService::bridge() const

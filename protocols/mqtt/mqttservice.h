@@ -5,7 +5,9 @@
 
 #include <QObject>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 namespace Gatehouse {
 class EventStore;
@@ -41,6 +43,10 @@ public:
         UpsertProjection *upsert = nullptr;    // retained documents (optional)
         MetricsRegistry *metrics = nullptr;    // optional
         QString dataDir;                       // the managed broker's files and the outbox checkpoint
+        // Several engines on one database: see MqttBridge::Services.
+        std::function<std::optional<qint64>()> readOutboxCheckpoint;
+        std::function<bool(qint64)> writeOutboxCheckpoint;
+        bool outboxActive = true;
     };
 
     // True when MQTT runs or was switched off on purpose (Broker::Off); false with a message
@@ -56,6 +62,8 @@ public:
     QString persistenceNotice() const;    // managed broker without persistence: why
     ManagedBroker *managedBroker() const; // null unless the broker is ours
     MqttBridge *bridge() const;           // null unless running; lives on the "mqtt" thread
+    // Several engines: this one owns the outbox (publishes events) or not. Any thread.
+    void setOutboxActive(bool active);
 
 Q_SIGNALS:
     void connectionChanged(bool connected);   // queued from the bridge's thread

@@ -141,6 +141,9 @@ void tst_PluginLimits::limitCount_data()
                                   << QStringList{a, a, a} << QList<int>{200, 200, 429} << QList<int>{1, 0, 0};
     QTest::newRow("own code and message") << QByteArray(R"json({"count": 1, "time_window": 600, "rejected_code": 503, "rejected_msg": "come back later"})json")
                                           << QStringList{a, a} << QList<int>{200, 503} << QList<int>{0, 0};
+    // An engine alone (no database shared with others) counts a cluster limit itself.
+    QTest::newRow("cluster policy, engine alone") << QByteArray(R"json({"count": 2, "time_window": 600, "policy": "cluster"})json")
+                                                  << QStringList{a, a, a} << QList<int>{200, 200, 429} << QList<int>{1, 0, 0};
     QTest::newRow("quota headers off") << QByteArray(R"json({"count": 1, "time_window": 600, "show_limit_quota_header": false})json")
                                        << QStringList{a, a} << QList<int>{200, 429} << QList<int>{};
 }

@@ -121,7 +121,10 @@ void tst_Plugins::routeConfig_data()
     row("limit-count combination without $", R"json({"limit-count": {"count": 3, "time_window": 60, "key_type": "var_combination", "key": "remote_addr"}})json",
         {u"/routes/0/plugins/limit-count/key: a var_combination names variables with $"_s});
     row("limit-count redis policy", R"json({"limit-count": {"count": 3, "time_window": 60, "policy": "redis"}})json",
-        {u"/routes/0/plugins/limit-count/policy: must be one of: local"_s});
+        {u"/routes/0/plugins/limit-count/policy: must be one of: local, cluster"_s});
+    row("limit-count cluster policy", R"json({"limit-count": {"count": 3, "time_window": 60, "policy": "cluster", "allow_degradation": true}})json", valid);
+    row("limit-req cluster policy", R"json({"limit-req": {"rate": 3, "burst": 0, "policy": "cluster"}})json",
+        {u"/routes/0/plugins/limit-req/policy: must be one of: local"_s});
     row("limit-count window contradicts window_type", R"json({"limit-count": {"count": 3, "time_window": 60, "window": "fixed", "window_type": "sliding"}})json",
         {u"/routes/0/plugins/limit-count/window: contradicts window_type"_s});
     row("limit-count rejected_code out of range", R"json({"limit-count": {"count": 3, "time_window": 60, "rejected_code": 600}})json",

@@ -6,6 +6,7 @@
 #include "gateway/gateway.h"
 #include "gateway/resourceschemas.h"
 #include "resources/resourceservice.h"
+#include "testdatabase.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -155,7 +156,7 @@ void tst_ResourceSchemas::countLimits()
     QVERIFY(dir.isValid());
     ConfigStore store;
     QString error;
-    QVERIFY2(store.open(QDir(dir.path()).filePath(u"config.db"_s), &error), qPrintable(error));
+    QVERIFY2(store.open(Test::target(dir.path(), u"config.db"_s), &error), qPrintable(error));
     Gateway gateway;
     ResourceLimits limits;
     limits.maxRoutes = limits.maxUpstreams = limits.maxConsumers = limits.maxGlobalRules = 2;

@@ -28,27 +28,36 @@ WindowCounter::Result WindowCounter::take(const QString &key, qint64 nowMs, qint
         w.current = 0;
         w.start += passed * windowMs;
     }
-    const qint64 elapsed = nowMs - w.start;
-    Result r;
-    r.resetMs = w.start + windowMs - nowMs;
-    const double carried = mode == Mode::Sliding ? double(w.previous) * double(windowMs - elapsed) / double(windowMs) : 0.0;
-
-    if (carried + double(w.current) + 1.0 <= double(limit) + 1e-9) {
+    const double carried = mode == Mode::Sliding
+        ? double(w.previous) * double(windowMs - (nowMs - w.start)) / double(windowMs) : 0.0;
+    const bool allowed = carried + double(w.current) + 1.0 <= double(limit) + 1e-9;
+    if (allowed)
         ++w.current;
+    return answer(w.start, w.current, w.previous, nowMs, allowed, limit, windowMs, mode);
+}
+
+WindowCounter::Result WindowCounter::answer(qint64 start, qint64 current, qint64 previous, qint64 nowMs, bool allowed,
+                                            qint64 limit, qint64 windowMs, Mode mode)
+{
+    const qint64 elapsed = nowMs - start;
+    Result r;
+    r.resetMs = start + windowMs - nowMs;
+    const double carried = mode == Mode::Sliding ? double(previous) * double(windowMs - elapsed) / double(windowMs) : 0.0;
+    if (allowed) {
         r.allowed = true;
-        r.remaining = qMax<qint64>(0, qint64(std::floor(double(limit) - carried - double(w.current) + 1e-9)));
+        r.remaining = qMax<qint64>(0, qint64(std::floor(double(limit) - carried - double(current) + 1e-9)));
         return r;
     }
     r.remaining = 0;
     if (mode == Mode::Fixed) {
         r.retryAfterMs = r.resetMs;
-    } else if (w.current + 1 <= limit) {
+    } else if (current + 1 <= limit) {
         // Only the previous window's weight is in the way: wait until enough of it has slid out.
-        const double fits = double(windowMs) * (1.0 - double(limit - w.current - 1) / double(w.previous));
+        const double fits = double(windowMs) * (1.0 - double(limit - current - 1) / double(previous));
         r.retryAfterMs = qMax<qint64>(1, ceilMs(fits - double(elapsed)));
     } else {
         // The current window is full: this window's count becomes the next one's weight.
-        const double fits = double(windowMs) * (1.0 - double(limit - 1) / double(w.current));
+        const double fits = double(windowMs) * (1.0 - double(limit - 1) / double(current));
         r.retryAfterMs = r.resetMs + ceilMs(fits);
     }
     return r;

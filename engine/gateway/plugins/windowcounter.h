@@ -24,6 +24,11 @@ public:
     };
 
     Result take(const QString &key, qint64 nowMs, qint64 limit, qint64 windowMs, Mode mode);
+    // The answer for a window as it stands after a request was counted (allowed) or refused:
+    // what remains, when the window resets, when to retry. Also for windows counted elsewhere
+    // (SharedCounters), so both policies answer alike.
+    static Result answer(qint64 start, qint64 current, qint64 previous, qint64 nowMs, bool allowed, qint64 limit,
+                         qint64 windowMs, Mode mode);
 
 private:
     struct Window
