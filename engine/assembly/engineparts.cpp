@@ -113,7 +113,7 @@ bool EngineParts::openEventStore(QString *error)
 bool EngineParts::openReadStore(QString *error)
 {
     readStore = std::make_unique<ReadStore>();
-    if (!readStore->open(filePath(QStringLiteral("readmodel.db")), error))
+    if (!readStore->open(StorageTarget::sqlite(filePath(QStringLiteral("readmodel.db"))), error))
         return false;
     readStore->setCacheBudget(options.readCacheBytes);
     readStore->setQueryBudgetMs(options.queryTimeoutMs);

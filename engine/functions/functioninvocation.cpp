@@ -61,6 +61,8 @@ void FunctionService::Private::startIntervals(const FunctionEntry &entry)
             const std::shared_ptr<FunctionEntry> current = this->entry(name);
             if (!current || index >= current->definition.intervalsS.size())
                 return;
+            if (!runsTriggersOf(name))
+                return;   // another engine on the database runs this function's intervals
             const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
             const QJsonObject input{{QStringLiteral("type"), QStringLiteral("interval")},
                                     {QStringLiteral("every_s"), current->definition.intervalsS.at(index)},

@@ -9,6 +9,9 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonDocument>
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcFunctionRuntime)
 
 namespace Gatehouse {
 
@@ -46,7 +49,25 @@ void FunctionService::Private::startRunner(FunctionEntry &entry)
         },
         [this](const QHash<QString, QSet<QString>> &written) { notifyWrites(written); });
     entry.runner = std::make_unique<ProjectionRunner>(projection, store, readStore);
+    entry.runner->setStandby(!runsTriggersOf(entry.definition.name));
     entry.runner->start();
+}
+
+bool FunctionService::Private::runsTriggersOf(const QString &name) const
+{
+    QMutexLocker lock(&mutex);
+    return !clustered || owned.contains(name);
+}
+
+void FunctionService::Private::announce(const QString &name, bool deployed)
+{
+    DeployListener listener;
+    {
+        QMutexLocker lock(&listenerMutex);
+        listener = deployListener;
+    }
+    if (listener)
+        listener(name, deployed);
 }
 
 void FunctionService::Private::notifyWrites(const QHash<QString, QSet<QString>> &idsByCollection)
@@ -192,38 +213,134 @@ FunctionService::Result FunctionService::deploy(const QString &name, const QJson
         || !d->config->commitChange(kFunctions, {resourceOf(name, stored)}, {}))
         return {500, {}, QStringLiteral("cannot store the function in config.db"), {}};
 
+    bool created = false;
+    const std::shared_ptr<FunctionEntry> entry = d->install(def, true, &created);
+    d->announce(name, true);
+    Result r{created ? 201 : 200, d->describe(*entry, true), {}, {}};
+    return r;
+}
+
+std::shared_ptr<FunctionEntry> FunctionService::Private::install(const FunctionDefinition &def, bool newCheckpoint, bool *created)
+{
     // A published entry is never changed (HTTP calls and listings read it without a lock): the
     // new version gets a new entry that keeps the stats and the worker thread.
-    const std::shared_ptr<FunctionEntry> old = d->entry(name);
-    const bool created = !old;
-    auto entry = std::make_shared<FunctionEntry>();
+    const QString name = def.name;
+    const std::shared_ptr<FunctionEntry> old = entry(name);
+    *created = !old;
+    auto next = std::make_shared<FunctionEntry>();
     if (old) {
-        entry->stats = old->stats;
-        entry->worker = old->worker;
+        next->stats = old->stats;
+        next->worker = old->worker;
         if (old->runner)
             old->runner->stop();   // the new version continues from the old one's checkpoint
     } else {
-        entry->worker = std::make_shared<FunctionWorker>(name, d->runtime);
+        next->worker = std::make_shared<FunctionWorker>(name, runtime);
         // A new function starts where its triggers say: "now" is the current head.
-        qint64 from = d->store->headPosition();
+        qint64 from = store->headPosition();
         for (const FunctionEventTrigger &t : def.eventTriggers) {
             if (t.fromPosition > 0)
                 from = qMin(from, t.fromPosition - 1);
         }
-        if (auto tx = d->readStore->begin()) {
-            tx->setCheckpoint(FunctionProjection::projectionName(name), from);
-            tx->commit();
+        if (newCheckpoint) {
+            if (auto tx = readStore->begin()) {
+                tx->setCheckpoint(FunctionProjection::projectionName(name), from);
+                tx->commit();
+            }
         }
     }
-    entry->definition = def;
-    d->startRunner(*entry);
+    next->definition = def;
+    startRunner(*next);
+    {
+        QMutexLocker lock(&mutex);
+        functions[name] = next;
+    }
+    startIntervals(*next);   // replaces the old version's timers
+    return next;
+}
+
+std::shared_ptr<FunctionEntry> FunctionService::Private::uninstall(const QString &name)
+{
+    std::shared_ptr<FunctionEntry> gone;
+    {
+        QMutexLocker lock(&mutex);
+        const auto it = functions.find(name);
+        if (it == functions.end())
+            return nullptr;
+        gone = it->second;
+        functions.erase(it);
+    }
+    if (gone->runner)
+        gone->runner->stop();
+    gone->worker->post([](FunctionWorker &worker) { worker.setIntervals({}, {}); });
+    return gone;
+}
+
+void FunctionService::setDeployListener(DeployListener listener)
+{
+    QMutexLocker lock(&d->listenerMutex);
+    d->deployListener = std::move(listener);
+}
+
+void FunctionService::setClustered(bool clustered)
+{
+    QMutexLocker lock(&d->mutex);
+    d->clustered = clustered;
+}
+
+void FunctionService::setOwned(const QString &name, bool owned)
+{
+    std::shared_ptr<FunctionEntry> entry;
     {
         QMutexLocker lock(&d->mutex);
-        d->functions[name] = entry;
+        if (owned)
+            d->owned.insert(name);
+        else
+            d->owned.remove(name);
+        const auto it = d->functions.find(name);
+        if (it != d->functions.end())
+            entry = it->second;
     }
-    d->startIntervals(*entry);   // replaces the old version's timers
-    Result r{created ? 201 : 200, d->describe(*entry, true), {}, {}};
-    return r;
+    if (entry && entry->runner)
+        entry->runner->setStandby(!owned);
+}
+
+QStringList FunctionService::names() const
+{
+    QMutexLocker lock(&d->mutex);
+    QStringList out;
+    for (const auto &[name, entry] : d->functions)
+        out.append(name);
+    return out;
+}
+
+int FunctionService::reloadFromStore()
+{
+    int changed = 0;
+    QSet<QString> stored;
+    for (const ConfigStore::Resource &r : d->config->resources(kFunctions)) {
+        FunctionDefinition def;
+        QStringList errors;
+        if (!FunctionDefinition::parse(r.id, QJsonDocument::fromJson(r.body).object(), &def, &errors)) {
+            qCWarning(lcFunctionRuntime).noquote() << "stored function" << r.id << "is invalid:" << errors.join(QStringLiteral("; "));
+            continue;
+        }
+        stored.insert(def.name);
+        const std::shared_ptr<FunctionEntry> current = d->entry(def.name);
+        if (current && current->definition.version == def.version)
+            continue;
+        bool created = false;
+        d->install(def, false, &created);
+        d->announce(def.name, true);
+        ++changed;
+    }
+    for (const QString &name : names()) {
+        if (stored.contains(name))
+            continue;
+        d->uninstall(name);
+        d->announce(name, false);
+        ++changed;
+    }
+    return changed;
 }
 
 FunctionService::Result FunctionService::versions(const QString &name) const
@@ -259,18 +376,8 @@ FunctionService::Result FunctionService::rollback(const QString &name, qint64 ve
 
 FunctionService::Result FunctionService::remove(const QString &name)
 {
-    std::shared_ptr<FunctionEntry> entry;
-    {
-        QMutexLocker lock(&d->mutex);
-        const auto it = d->functions.find(name);
-        if (it == d->functions.end())
-            return {404, {}, QStringLiteral("no function '%1'").arg(name), {}};
-        entry = it->second;
-        d->functions.erase(it);
-    }
-    if (entry->runner)
-        entry->runner->stop();
-    entry->worker->post([](FunctionWorker &worker) { worker.setIntervals({}, {}); });
+    if (!d->uninstall(name))
+        return {404, {}, QStringLiteral("no function '%1'").arg(name), {}};
     QStringList versionIds;
     for (const ConfigStore::Resource &r : d->config->resources(kVersions)) {
         if (r.id.startsWith(name + u'#'))
@@ -282,6 +389,7 @@ FunctionService::Result FunctionService::remove(const QString &name)
         tx->setCheckpoint(FunctionProjection::projectionName(name), 0);
         tx->commit();
     }
+    d->announce(name, false);
     return {204, {}, {}, {}};
 }
 

@@ -55,6 +55,21 @@ public:
     using WritesListener = std::function<void(const QString &collection, const QStringList &ids)>;
     void setWritesListener(WritesListener listener);
 
+    // Told after a function was deployed (true) or removed (false), here or -- through
+    // reloadFromStore() -- by another engine on the same database. Thread-safe to set.
+    using DeployListener = std::function<void(const QString &name, bool deployed)>;
+    void setDeployListener(DeployListener listener);
+
+    // Several engines on one database: each function's event triggers and intervals run on one
+    // engine only, the one that owns it (setOwned); the others keep their runners in standby.
+    // HTTP calls and custom commands run on every engine. Call before start().
+    void setClustered(bool clustered);
+    void setOwned(const QString &name, bool owned);
+    QStringList names() const;
+    // Another engine deployed, rolled back or removed functions: applies what is stored
+    // (config version moved). Returns how many functions changed here.
+    int reloadFromStore();
+
     bool start(QString *error);   // loads the deployed functions and starts their runners
     void stop();                  // stops runners and workers (before the event store closes)
 

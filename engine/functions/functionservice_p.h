@@ -42,6 +42,18 @@ struct FunctionService::Private
     std::map<QString, std::shared_ptr<FunctionEntry>> inlineDeciders;
     QMutex listenerMutex;
     WritesListener writesListener;
+    DeployListener deployListener;           // guarded by listenerMutex
+
+    // Several engines on one database (setClustered): the functions this engine runs the
+    // event triggers and intervals of. Guarded by `mutex`.
+    bool clustered = false;
+    QSet<QString> owned;
+    bool runsTriggersOf(const QString &name) const;
+    void announce(const QString &name, bool deployed);
+    // Puts `def` in place of the running version (or starts it); a new function's checkpoint
+    // is set to where its triggers start when `newCheckpoint` (the engine that deployed it).
+    std::shared_ptr<FunctionEntry> install(const FunctionDefinition &def, bool newCheckpoint, bool *created);
+    std::shared_ptr<FunctionEntry> uninstall(const QString &name);
     void notifyWrites(const QHash<QString, QSet<QString>> &idsByCollection);
 
     void startRunner(FunctionEntry &entry);

@@ -193,6 +193,11 @@ bool ListQuery::parse(const QList<std::pair<QString, QString>> &items, const Col
                     *error = QStringLiteral("a value of %1 is %2 characters long; at most %3").arg(f.field).arg(t.size()).arg(kMaxValueChars);
                     return false;
                 }
+                if (t.contains(QChar(0))) {
+                    // PostgreSQL text cannot hold it: refused on both backends, so both answer alike.
+                    *error = QStringLiteral("a value of %1 holds the character U+0000, which filters do not take").arg(f.field);
+                    return false;
+                }
                 SqlValue v;
                 if (!typedValue(type, t, &v)) {
                     *error = QStringLiteral("%1 must be %2, got '%3'").arg(f.field, typeName(type), t);
@@ -233,8 +238,10 @@ bool ListQuery::openCursor(const CursorSigner &signer, const QString &collection
     return true;
 }
 
-ListQuery::Sql ListQuery::toSql(const QByteArray &quotedTable) const
+ListQuery::Sql ListQuery::toSql(const QByteArray &quotedTable, Dialect dialect) const
 {
+    if (dialect == Dialect::Postgres)
+        return toPostgresSql(quotedTable);
     Sql sql;
     const QList<SortKey> &keys = sort;
     QByteArray select = "SELECT id, doc, version, position, updated_at, deleted";

@@ -20,6 +20,8 @@ class CursorSigner;
 // ever bound as parameters. Paging is keyset-based on (sort fields..., id), so no item is
 // repeated or skipped while paging, even as other items are inserted between pages.
 //
+// A filter value may not hold U+0000 (PostgreSQL text cannot; see PgFieldKey).
+//
 // Bounded: the work SQLite does for a query grows with its sort keys (the keyset condition
 // with their square) and filters, so each is capped (kMax*, 400 past them, the limit named).
 // Cursors are signed (CursorSigner): parse() keeps the token, the read store opens it with
@@ -39,11 +41,17 @@ public:
         QString field;
         bool descending = false;
     };
+    // Which SQL toSql() speaks. The same query gives the same answer in both: PostgreSQL
+    // compares and orders fields as SQLite's json_extract() does (see PgFieldKey).
+    enum class Dialect { Sqlite, Postgres };
     struct Sql
     {
         QByteArray text;
-        QList<SqlValue> bindings;
+        QList<SqlValue> bindings;   // one per ?, in order
         int sortColumn = 6;   // index of the first sort key column in the result
+        // Result columns per sort key: SQLite 1 (the value); PostgreSQL 3 (rank, number as
+        // text, text: see PgFieldKey and sortValue()).
+        int keyColumns = 1;
     };
 
     static constexpr int kDefaultLimit = 50;
@@ -66,7 +74,9 @@ public:
     bool openCursor(const CursorSigner &signer, const QString &collection, QString *error);
 
     // SELECT id, doc, version, position, updated_at, deleted, <sort keys> ... LIMIT limit+1.
-    Sql toSql(const QByteArray &quotedTable) const;
+    Sql toSql(const QByteArray &quotedTable, Dialect dialect = Dialect::Sqlite) const;
+    // PostgreSQL: a sort key's value for the next cursor, from its three result columns.
+    static SqlValue sortValue(qint64 rank, const QString &number, const QString &text);
     QByteArray nextCursor(const CursorSigner &signer, const QString &collection, const QList<SqlValue> &sortValues,
                           const QString &id) const;
 
@@ -83,6 +93,7 @@ public:
 
 private:
     QString sortSignature() const;
+    Sql toPostgresSql(const QByteArray &quotedTable) const;   // listquerypostgres.cpp
 };
 
 } // namespace Gatehouse

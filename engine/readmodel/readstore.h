@@ -3,6 +3,7 @@
 #include "cursorsigner.h"
 #include "documentcache.h"
 #include "sql/readstatus.h"
+#include "sql/storagetarget.h"
 #include "storeddocument.h"
 
 #include <QList>
@@ -15,24 +16,24 @@
 namespace Gatehouse {
 
 class ListQuery;
-class SqliteConnection;
+class ReadStoreBackend;
 
-// The read store (readmodel.db): one table per read collection holding documents as JSON,
-// expression indexes on the fields a collection marks "index": true, and the projections'
-// checkpoints. Every change happens in a WriteTransaction; at most one is open at a time
-// (it holds the store's write lock), from any thread. Reads use a pool of read-only
-// connections and may run on any thread at the same time as a write.
+// The read store: one table per read collection holding documents as JSON, expression
+// indexes on the fields a collection marks "index": true, and the projections' checkpoints --
+// in readmodel.db (SQLite, the embedded default) or in a PostgreSQL database that several
+// engines share (see SqliteReadBackend and PostgresReadBackend; callers never see which).
+// Every change happens in a WriteTransaction; at most one is open at a time per ReadStore
+// (it holds the store's write lock), from any thread. Reads use a pool of connections and
+// may run on any thread at the same time as a write.
 //
-// Reads by id go through a DocumentCache that each commit keeps exact (see documentcache.h).
+// On SQLite, reads by id go through a DocumentCache that each commit keeps exact (see
+// documentcache.h). On PostgreSQL another engine may change a document, so there is no cache.
 //
 // Reads are bounded and honest: every read statement has a time budget (setQueryBudgetMs;
-// SQLite's progress handler interrupts it), and a read that fails says so through ReadStatus
-// instead of answering "nothing" -- only a collection whose table does not exist yet reads as
-// empty. Failures are logged once per cause (SqlErrorLog). The paging cursors list() hands
-// out are signed with a key kept in readmodel.db (CursorSigner).
-//
-// The file is derived data: it runs with synchronous=NORMAL, and since documents and
-// checkpoints commit together, whatever a crash loses is replayed from the event log.
+// SQLite's progress handler or PostgreSQL's statement_timeout interrupts it), and a read that
+// fails says so through ReadStatus instead of answering "nothing" -- only a collection whose
+// table does not exist yet reads as empty. The paging cursors list() hands out are signed with
+// a key kept with the data (CursorSigner), so every engine on one database signs alike.
 class ReadStore final
 {
 public:
@@ -68,19 +69,21 @@ public:
     ReadStore(const ReadStore &) = delete;
     ReadStore &operator=(const ReadStore &) = delete;
 
-    bool open(const QString &path, QString *error);
+    // SQLite: the readmodel.db file; PostgreSQL: the shared database.
+    bool open(const StorageTarget &target, QString *error);
     void close();
     bool isOpen() const;
 
     // Blocks while another transaction is open. Null on failure (see errorString()).
     std::unique_ptr<WriteTransaction> begin();
     QString errorString() const;
-    // Writes that failed for a reason of the storage (full disk, I/O error), ever; from any
-    // thread. A writer that sees it move knows its failure may pass (see SqliteConnection).
+    // Writes that failed for a reason of the storage (full disk, I/O error, a lost
+    // connection), ever; from any thread. A writer that sees it move knows its failure may pass.
     quint64 storageFailures() const;
 
     // Documents read by id are kept in memory up to this many bytes (0: not at all); every
-    // commit drops the ones it changed before returning. Default kDefaultCacheBytes.
+    // commit drops the ones it changed before returning. Default kDefaultCacheBytes. Not used
+    // on PostgreSQL (the cache stays empty).
     static constexpr qint64 kDefaultCacheBytes = 64 * 1024 * 1024;
     void setCacheBudget(qint64 bytes);
     DocumentCache::Stats cacheStats() const;
@@ -93,7 +96,7 @@ public:
     // Reads, from any thread. `status`, when given, tells a failure or a timeout from an empty
     // answer (a nullopt, an empty page, a zero).
     qint64 checkpoint(const QString &projection) const;
-    // From the cache, then from readmodel.db (which fills the cache).
+    // From the cache, then from the database (which fills the cache).
     std::optional<StoredDocument> document(const QString &collection, const QString &id, ReadStatus *status = nullptr) const;
     std::optional<StoredDocument> cachedDocument(const QString &collection, const QString &id) const;
     std::optional<StoredDocument> storedDocument(const QString &collection, const QString &id, ReadStatus *status = nullptr) const;

@@ -20,6 +20,10 @@ inline constexpr qint32 kMigrationClass = 0x47480002;
 inline constexpr qint32 kOwnershipClass = 0x47480003;
 // Transaction-scoped: a `limit-count` counter with policy "cluster" (second key: its hash).
 inline constexpr qint32 kRateCounterClass = 0x47480004;
+// Transaction-scoped: one engine at a time creates or drops read-model tables and indexes
+// (concurrent CREATE TABLE IF NOT EXISTS of one name collide in PostgreSQL's catalog).
+inline constexpr qint32 kReadModelSchemaClass = 0x47480005;
+inline constexpr qint32 kReadModelSchemaKey = 1;
 }
 
 } // namespace Gatehouse

@@ -77,7 +77,7 @@ double catchUp(const ProjectionFactory &make, EventStore &store, const QString &
     ReadStore readStore;
     QString error;
     const QString path = QDir(dir).filePath(QStringLiteral("read-%1.db").arg(run));
-    if (!readStore.open(path, &error)) {
+    if (!readStore.open(StorageTarget::sqlite(path), &error)) {
         std::fprintf(stderr, "cannot open the read store: %s\n", qPrintable(error));
         return 0;
     }

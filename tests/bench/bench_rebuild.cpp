@@ -121,7 +121,7 @@ int main(int argc, char **argv)
     catalog.replace(ProjectConfig::embeddedDefault());
     ReadStore readStore;
     QString error;
-    if (!readStore.open(QDir(dir).filePath(QStringLiteral("readmodel.db")), &error)) {
+    if (!readStore.open(StorageTarget::sqlite(QDir(dir).filePath(QStringLiteral("readmodel.db"))), &error)) {
         std::fprintf(stderr, "cannot open the read store: %s\n", qPrintable(error));
         return 2;
     }

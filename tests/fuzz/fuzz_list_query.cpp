@@ -66,7 +66,7 @@ Fixture *fixture()
         QStringList errors;
         fx->collection = Collection::fromJson(QStringLiteral("products"), QJsonDocument::fromJson(kCollection).object(), &errors);
         QString error;
-        if (!errors.isEmpty() || !fx->dir.isValid() || !fx->store.open(fx->dir.filePath(QStringLiteral("readmodel.db")), &error))
+        if (!errors.isEmpty() || !fx->dir.isValid() || !fx->store.open(StorageTarget::sqlite(fx->dir.filePath(QStringLiteral("readmodel.db"))), &error))
             Fuzz::fail(__FILE__, __LINE__, "setup", errors.join(QLatin1Char('\n')) + error);
         auto tx = fx->store.begin();
         tx->ensureCollection(QStringLiteral("products"), fx->collection.indexedFields);

@@ -177,7 +177,7 @@ void tst_EngineProcess::acceptedCommandsSurviveRepeatedSigkill()
     QCOMPARE(again.terminate(), 0);
     ReadStore readStore;
     QString error;
-    QVERIFY2(readStore.open(dir.path() + QStringLiteral("/readmodel.db"), &error), qPrintable(error));
+    QVERIFY2(readStore.open(StorageTarget::sqlite(dir.path() + QStringLiteral("/readmodel.db")), &error), qPrintable(error));
     for (const Accepted &a : std::as_const(accepted)) {
         const auto doc = readStore.document(QStringLiteral("products"), a.id);
         QVERIFY2(doc && doc->version >= a.version, qPrintable(a.id));

@@ -737,7 +737,7 @@ void tst_Functions::replayAfterACrashDoesNotEmitTwice()
     {
         ReadStore readStore;
         QString error;
-        QVERIFY2(readStore.open(m_dir.filePath(u"data/readmodel.db"_s), &error), qPrintable(error));
+        QVERIFY2(readStore.open(StorageTarget::sqlite(m_dir.filePath(u"data/readmodel.db"_s)), &error), qPrintable(error));
         auto tx = readStore.begin();
         QVERIFY(tx && tx->setCheckpoint(u"function:receipts"_s, first - 1) && tx->commit());
     }

@@ -193,7 +193,7 @@ Documents readModel(const ReadStore &store, const Collection &products, QString 
 Documents readModelFile(const QString &dataDir, const Collection &products, QString *error)
 {
     ReadStore store;
-    if (!store.open(QDir(dataDir).filePath(u"readmodel.db"_s), error))
+    if (!store.open(StorageTarget::sqlite(QDir(dataDir).filePath(u"readmodel.db"_s)), error))
         return {};
     return readModel(store, products, error);
 }
@@ -940,7 +940,7 @@ void tst_Projections::exactlyOnceAcrossACrash()
         store.close();
         ReadStore readStore;
         QString error;
-        QVERIFY2(readStore.open(dir.filePath(u"readmodel.db"_s), &error), qPrintable(error));
+        QVERIFY2(readStore.open(StorageTarget::sqlite(dir.filePath(u"readmodel.db"_s)), &error), qPrintable(error));
         const qint64 checkpoint = readStore.checkpoint(u"upsert"_s);
         qInfo("killed with %d answers, %lld events in the log, the read model at %lld", answered.load(),
               qint64(logAtCrash.size()), checkpoint);
@@ -1113,7 +1113,7 @@ void tst_Projections::exactlyOnceWhenKilledWhileCatchingUp()
     {
         ReadStore readStore;
         QString error;
-        QVERIFY2(readStore.open(dir.filePath(u"readmodel.db"_s), &error), qPrintable(error));
+        QVERIFY2(readStore.open(StorageTarget::sqlite(dir.filePath(u"readmodel.db"_s)), &error), qPrintable(error));
         const qint64 checkpoint = readStore.checkpoint(u"upsert"_s);
         qInfo("killed while catching up: seen at %lld, checkpoint %lld of %lld", seenBehind, checkpoint, head);
         QVERIFY(checkpoint >= seenBehind);
@@ -1193,7 +1193,7 @@ void tst_Projections::rebuildCommandRebuildsOffline()
     // Over an existing (damaged) read model, naming the projection.
     {
         ReadStore store;
-        QVERIFY(store.open(QDir(dir.path()).filePath(u"readmodel.db"_s), &error));
+        QVERIFY(store.open(StorageTarget::sqlite(QDir(dir.path()).filePath(u"readmodel.db"_s)), &error));
         auto tx = store.begin();
         QVERIFY(tx);
         StoredDocument stray;
@@ -1211,7 +1211,7 @@ void tst_Projections::rebuildCommandRebuildsOffline()
     QVERIFY2(diff.isEmpty(), qPrintable(diff));
     {
         ReadStore store;
-        QVERIFY(store.open(QDir(dir.path()).filePath(u"readmodel.db"_s), &error));
+        QVERIFY(store.open(StorageTarget::sqlite(QDir(dir.path()).filePath(u"readmodel.db"_s)), &error));
         QCOMPARE(store.checkpoint(u"upsert"_s), head);
     }
 

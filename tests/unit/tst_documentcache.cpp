@@ -2,8 +2,13 @@
 // by id are served from memory, and no commit -- put, remove, drop, a large batch -- ever
 // leaves a reader with an older document than the one committed. The last case races a
 // writer against readers on real threads and checks read-your-writes on every read.
+//
+// Also run as @postgres: PostgreSQL has no document cache (another engine may change a
+// document), so there the tests of the cache itself skip and the ones about what readers see
+// after commits, rollbacks, removals and drops run as they are.
 #include "readmodel/documentcache.h"
 #include "readmodel/readstore.h"
+#include "testdatabase.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -45,7 +50,7 @@ private Q_SLOTS:
         QVERIFY(m_dir->isValid());
         m_store = std::make_unique<ReadStore>();
         QString error;
-        QVERIFY2(m_store->open(m_dir->filePath(u"readmodel.db"_s), &error), qPrintable(error));
+        QVERIFY2(m_store->open(Test::target(m_dir->path(), u"readmodel.db"_s), &error), qPrintable(error));
     }
     void cleanup()
     {
@@ -55,6 +60,8 @@ private Q_SLOTS:
 
     void repeatedReadsComeFromMemory()
     {
+        if (Test::usesPostgres())
+            QSKIP("PostgreSQL has no document cache (another engine may change a document)");
         QVERIFY(write(*m_store, {makeDoc(u"a"_s, 0)}));
         const auto before = m_store->cacheStats();
         QCOMPARE(m_store->document(u"items"_s, u"a"_s)->version, 0);
@@ -112,7 +119,7 @@ private Q_SLOTS:
             QVERIFY(tx && tx->dropCollection(u"items"_s) && tx->commit());
         }
         QVERIFY(!m_store->document(u"items"_s, u"b"_s));
-        QCOMPARE(m_store->cacheStats().entries, 0);
+        QCOMPARE(m_store->cacheStats().entries, 0);   // on PostgreSQL never more than 0
     }
 
     void largeBatchesClearEverything()
@@ -174,6 +181,8 @@ private Q_SLOTS:
 
     void zeroBudgetTurnsItOff()
     {
+        if (Test::usesPostgres())
+            QSKIP("PostgreSQL has no document cache (another engine may change a document)");
         m_store->setCacheBudget(0);
         QVERIFY(write(*m_store, {makeDoc(u"a"_s, 0)}));
         QCOMPARE(m_store->document(u"items"_s, u"a"_s)->version, 0);
@@ -222,7 +231,8 @@ private Q_SLOTS:
         r2.join();
         QCOMPARE(violations.load(), 0);
         QVERIFY(reads.load() > 100);
-        QVERIFY(m_store->cacheStats().hits > 0);
+        if (!Test::usesPostgres())
+            QVERIFY(m_store->cacheStats().hits > 0);
         QCOMPARE(m_store->document(u"items"_s, u"a"_s)->version, 1500);
     }
 

@@ -1,0 +1,253 @@
+#include "postgresreadtransaction.h"
+
+#include "listquery.h"
+#include "pgfieldkey.h"
+#include "postgresreadbackend.h"
+#include "sql/pgadvisorylocks.h"
+
+#include <QHash>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace Gatehouse {
+
+namespace {
+// An array literal ({"a","b"}) of `texts`, for one unnest() parameter.
+QString arrayLiteral(const QList<QString> &texts)
+{
+    QString out;
+    out.reserve(texts.size() * 16 + 2);
+    out += QLatin1Char('{');
+    for (qsizetype i = 0; i < texts.size(); ++i) {
+        if (i > 0)
+            out += QLatin1Char(',');
+        out += QLatin1Char('"');
+        for (const QChar c : texts.at(i)) {
+            if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
+                out += QLatin1Char('\\');
+            out += c;
+        }
+        out += QLatin1Char('"');
+    }
+    out += QLatin1Char('}');
+    return out;
+}
+
+const QByteArray kColumns = "id, doc, version, position, updated_at, deleted";
+} // namespace
+
+PostgresReadTransaction::~PostgresReadTransaction()
+{
+    if (!m_committed && !m_store->m_writerBroken) {
+        QSqlDatabase db = m_store->m_writer.database();
+        if (!db.rollback())
+            m_store->noteWriteFailure(db.lastError());
+    }
+}
+
+QString PostgresReadTransaction::errorString() const
+{
+    return m_error;
+}
+
+bool PostgresReadTransaction::fail(const QString &error)
+{
+    m_failed = true;
+    m_error = error;
+    return false;
+}
+
+QSqlQuery *PostgresReadTransaction::exec(const QByteArray &sql, const QVariantList &values)
+{
+    if (m_failed) {
+        m_error = QStringLiteral("an earlier statement of this transaction failed: ") + m_error;
+        return nullptr;
+    }
+    QSqlQuery *q = m_store->writerQuery(sql);
+    if (!q) {
+        fail(m_store->m_writerError);
+        return nullptr;
+    }
+    for (qsizetype i = 0; i < values.size(); ++i)
+        q->bindValue(int(i), values.at(i));
+    if (!q->exec()) {
+        m_store->noteWriteFailure(q->lastError());
+        fail(m_store->m_writerError);
+        return nullptr;
+    }
+    return q;
+}
+
+bool PostgresReadTransaction::execDirect(const QString &sql)
+{
+    if (m_failed)
+        return false;
+    QSqlQuery q(m_store->m_writer.database());
+    if (!q.exec(sql)) {
+        m_store->noteWriteFailure(q.lastError());
+        return fail(m_store->m_writerError);
+    }
+    return true;
+}
+
+bool PostgresReadTransaction::lockSchema()
+{
+    // Two engines creating the same table at once would collide in PostgreSQL's catalog
+    // (CREATE ... IF NOT EXISTS is not safe against a concurrent CREATE): one at a time.
+    if (m_schemaLocked)
+        return true;
+    m_schemaLocked = execDirect(QStringLiteral("SELECT pg_advisory_xact_lock(%1, %2)")
+                                    .arg(PgAdvisoryLocks::kReadModelSchemaClass)
+                                    .arg(PgAdvisoryLocks::kReadModelSchemaKey));
+    return m_schemaLocked;
+}
+
+bool PostgresReadTransaction::ensureCollection(const QString &collection, const QStringList &indexedFields)
+{
+    if (!lockSchema())
+        return false;
+    const QByteArray tableName = PostgresReadBackend::tableName(collection);
+    const QByteArray table = '"' + tableName + '"';
+    QByteArray ddl = "CREATE TABLE IF NOT EXISTS " + table
+        + "(id text COLLATE \"C\" PRIMARY KEY, doc json NOT NULL, version bigint NOT NULL, position bigint NOT NULL,"
+          " updated_at bigint NOT NULL, deleted boolean NOT NULL DEFAULT false);";
+    if (tableName != "rm_" + collection.toUtf8()) {
+        QByteArray name = collection.toUtf8();
+        ddl += "COMMENT ON TABLE " + table + " IS '" + name.replace('\'', "''") + "';";
+    }
+    for (const QString &field : indexedFields) {
+        if (!ListQuery::isSafeFieldName(field))
+            continue;
+        ddl += "CREATE INDEX IF NOT EXISTS \"" + PostgresReadBackend::indexName(collection, field) + "\" ON " + table + " ("
+            + PgFieldKey::columns(field) + ");";
+    }
+    if (!execDirect(QString::fromUtf8(ddl)))
+        return false;
+    m_tables.insert(collection);
+    return true;
+}
+
+bool PostgresReadTransaction::put(const QList<StoredDocument> &docs)
+{
+    // One statement per run of one collection; within a run the last write of an id wins, as
+    // one statement may not change a row twice.
+    qsizetype start = 0;
+    while (start < docs.size()) {
+        qsizetype end = start;
+        while (end < docs.size() && docs.at(end).collection == docs.at(start).collection)
+            ++end;
+        QHash<QString, qsizetype> lastOf;
+        for (qsizetype i = start; i < end; ++i)
+            lastOf.insert(docs.at(i).id, i);
+        QList<const StoredDocument *> run;
+        for (qsizetype i = start; i < end; ++i) {
+            if (lastOf.value(docs.at(i).id) == i)
+                run.append(&docs.at(i));
+        }
+        if (!putRun(docs.at(start).collection, run))
+            return false;
+        start = end;
+    }
+    return true;
+}
+
+bool PostgresReadTransaction::putRun(const QString &collection, const QList<const StoredDocument *> &docs)
+{
+    // The whole run in one round trip: each column as one array parameter, unnested.
+    QList<QString> ids, bodies, versions, positions, times, deleted;
+    for (const StoredDocument *d : docs) {
+        if (d->id.contains(QChar(0)) || d->doc.contains('\0'))
+            return fail(QStringLiteral("a document id or body holds U+0000, which PostgreSQL cannot store"));
+        ids.append(d->id);
+        bodies.append(QString::fromUtf8(d->doc));
+        versions.append(QString::number(d->version));
+        positions.append(QString::number(d->position));
+        times.append(QString::number(d->updatedAtMs));
+        deleted.append(d->deleted ? QStringLiteral("t") : QStringLiteral("f"));
+    }
+    const QByteArray sql = "INSERT INTO " + PostgresReadBackend::quotedTable(collection) + " (" + kColumns
+        + ") SELECT * FROM unnest(?::text[], ?::json[], ?::bigint[], ?::bigint[], ?::bigint[], ?::boolean[])"
+          " ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, position = excluded.position,"
+          " updated_at = excluded.updated_at, deleted = excluded.deleted";
+    return exec(sql, {arrayLiteral(ids), arrayLiteral(bodies), arrayLiteral(versions), arrayLiteral(positions),
+                      arrayLiteral(times), arrayLiteral(deleted)}) != nullptr;
+}
+
+std::optional<bool> PostgresReadTransaction::tableExists(const QString &collection)
+{
+    if (m_tables.contains(collection))
+        return true;
+    QSqlQuery *q = exec("SELECT to_regclass(?) IS NOT NULL", {QString::fromUtf8(PostgresReadBackend::quotedTable(collection))});
+    if (!q || !q->next())
+        return std::nullopt;
+    const bool exists = q->value(0).toBool();
+    q->finish();
+    if (exists)
+        m_tables.insert(collection);
+    return exists;
+}
+
+std::optional<StoredDocument> PostgresReadTransaction::get(const QString &collection, const QString &id)
+{
+    if (id.contains(QChar(0)) || tableExists(collection) != std::optional<bool>(true))
+        return std::nullopt;
+    QSqlQuery *q = exec("SELECT " + kColumns + " FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE id = ?", {id});
+    if (!q)
+        return std::nullopt;
+    std::optional<StoredDocument> result;
+    if (q->next())
+        result = PostgresReadBackend::rowOf(*q, collection);
+    q->finish();
+    return result;
+}
+
+bool PostgresReadTransaction::remove(const QString &collection, const QString &id)
+{
+    const std::optional<bool> exists = tableExists(collection);
+    if (!exists)
+        return false;
+    if (!*exists) {
+        m_error = QStringLiteral("no such table: rm_%1").arg(collection);
+        return false;   // as SQLite answers: the statement cannot be prepared
+    }
+    return exec("DELETE FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE id = ?", {id}) != nullptr;
+}
+
+bool PostgresReadTransaction::dropCollection(const QString &collection)
+{
+    if (!lockSchema())
+        return false;
+    // Prepared statements on the dropped table would be planned again anyway; they go with it.
+    m_store->forgetWriterQueries();
+    m_tables.remove(collection);
+    return execDirect(QString::fromUtf8("DROP TABLE IF EXISTS " + PostgresReadBackend::quotedTable(collection)));
+}
+
+bool PostgresReadTransaction::setCheckpoint(const QString &projection, qint64 position)
+{
+    return exec("INSERT INTO checkpoints(projection, position, updated_at) VALUES (?, ?, extract(epoch FROM now())::bigint)"
+                " ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+                {projection, position})
+        != nullptr;
+}
+
+bool PostgresReadTransaction::commit()
+{
+    if (m_failed) {
+        m_error = QStringLiteral("the transaction was rolled back: ") + m_error;
+        return false;   // the destructor rolls back
+    }
+    QSqlDatabase db = m_store->m_writer.database();
+    // A COMMIT whose answer is lost may or may not have happened: it fails here, and the
+    // projection reads its checkpoint back before going on (so nothing is applied twice).
+    if (!db.commit()) {
+        m_store->noteWriteFailure(db.lastError());
+        m_error = m_store->m_writerError;
+        m_committed = true;   // nothing left to roll back
+        return false;
+    }
+    m_committed = true;
+    return true;
+}
+
+} // namespace Gatehouse

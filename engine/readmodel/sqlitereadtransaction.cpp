@@ -1,0 +1,108 @@
+#include "sqlitereadtransaction.h"
+
+#include "listquery.h"
+#include "sqlitereadbackend.h"
+
+namespace Gatehouse {
+
+SqliteReadTransaction::~SqliteReadTransaction()
+{
+    if (!m_committed && m_store->m_writer.inTransaction())   // SQLite may have rolled back already (full disk)
+        m_store->m_writer.exec("ROLLBACK");
+}
+
+QString SqliteReadTransaction::errorString() const
+{
+    return m_store->m_writer.errorString();
+}
+
+bool SqliteReadTransaction::ensureCollection(const QString &collection, const QStringList &indexedFields)
+{
+    const QByteArray table = ReadStore::quotedTable(collection);
+    QByteArray ddl = "CREATE TABLE IF NOT EXISTS " + table
+        + "(id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL, position INTEGER NOT NULL,"
+          " updated_at INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
+    for (const QString &field : indexedFields) {
+        if (!ListQuery::isSafeFieldName(field))
+            continue;
+        const QByteArray index = "\"rm_" + collection.toUtf8().replace('"', "") + "__" + field.toLatin1() + '"';
+        ddl += "CREATE INDEX IF NOT EXISTS " + index + " ON " + table + '(' + ListQuery::fieldExpression(field) + ");";
+    }
+    return m_store->m_writer.exec(ddl);
+}
+
+bool SqliteReadTransaction::put(const QList<StoredDocument> &docs)
+{
+    SqliteStatement *st = nullptr;
+    const QString *collection = nullptr;
+    for (const StoredDocument &doc : docs) {
+        if (!collection || doc.collection != *collection) {
+            collection = &doc.collection;
+            st = m_store->statement("INSERT OR REPLACE INTO " + ReadStore::quotedTable(doc.collection)
+                                    + "(id, doc, version, position, updated_at, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+            if (!st)
+                return false;
+        }
+        st->bind(1, doc.id);
+        st->bind(2, doc.doc);
+        st->bind(3, doc.version);
+        st->bind(4, doc.position);
+        st->bind(5, doc.updatedAtMs);
+        st->bind(6, qint64(doc.deleted ? 1 : 0));
+        if (!st->exec())   // resets the statement too
+            return false;
+    }
+    return true;
+}
+
+std::optional<StoredDocument> SqliteReadTransaction::get(const QString &collection, const QString &id)
+{
+    SqliteStatement *st = m_store->statement("SELECT id, doc, version, position, updated_at, deleted FROM "
+                                             + ReadStore::quotedTable(collection) + " WHERE id = ?1");
+    if (!st)
+        return std::nullopt;
+    st->bind(1, id);
+    std::optional<StoredDocument> result;
+    if (st->step())
+        result = SqliteReadBackend::readRow(*st, collection);
+    st->reset();
+    return result;
+}
+
+bool SqliteReadTransaction::remove(const QString &collection, const QString &id)
+{
+    SqliteStatement *st = m_store->statement("DELETE FROM " + ReadStore::quotedTable(collection) + " WHERE id = ?1");
+    if (!st)
+        return false;
+    st->bind(1, id);
+    return st->exec();
+}
+
+bool SqliteReadTransaction::dropCollection(const QString &collection)
+{
+    const QByteArray table = ReadStore::quotedTable(collection);
+    m_store->forgetStatementsOn(table);
+    return m_store->m_writer.exec("DROP TABLE IF EXISTS " + table);
+}
+
+bool SqliteReadTransaction::setCheckpoint(const QString &projection, qint64 position)
+{
+    SqliteStatement *st = m_store->statement(
+        "INSERT INTO checkpoints(projection, position, updated_at) VALUES (?1, ?2, strftime('%s','now'))"
+        " ON CONFLICT(projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at");
+    if (!st)
+        return false;
+    st->bind(1, projection);
+    st->bind(2, position);
+    return st->exec();
+}
+
+bool SqliteReadTransaction::commit()
+{
+    if (!m_store->m_writer.exec("COMMIT"))
+        return false;
+    m_committed = true;
+    return true;
+}
+
+} // namespace Gatehouse

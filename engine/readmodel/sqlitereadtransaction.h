@@ -1,0 +1,31 @@
+#pragma once
+
+#include "readstorebackend.h"
+
+namespace Gatehouse {
+
+class SqliteReadBackend;
+
+// One SQLite write transaction (BEGIN IMMEDIATE) on the read store's writer connection,
+// through the writer's cached prepared statements.
+class SqliteReadTransaction final : public ReadStoreBackend::Transaction
+{
+public:
+    explicit SqliteReadTransaction(SqliteReadBackend *store) : m_store(store) {}
+    ~SqliteReadTransaction() override;
+
+    bool ensureCollection(const QString &collection, const QStringList &indexedFields) override;
+    bool put(const QList<StoredDocument> &docs) override;
+    std::optional<StoredDocument> get(const QString &collection, const QString &id) override;
+    bool remove(const QString &collection, const QString &id) override;
+    bool dropCollection(const QString &collection) override;
+    bool setCheckpoint(const QString &projection, qint64 position) override;
+    bool commit() override;
+    QString errorString() const override;
+
+private:
+    SqliteReadBackend *m_store;
+    bool m_committed = false;
+};
+
+} // namespace Gatehouse

@@ -1,0 +1,417 @@
+// The read store (engine/readmodel/readstore.h) on the backend the test runs on -- a real
+// readmodel.db, or (as tst_readstore@postgres) a real PostgreSQL database: documents come back
+// as the very bytes stored, a batch keeps the last write of an id, documents and checkpoints
+// commit together, reads of what is not there are empty answers inside a transaction too,
+// long collection names stay apart, and two stores on one database sign cursors alike. On
+// PostgreSQL also: a document another engine changed is read fresh (no cache), two engines
+// create one collection at once, lost connections are reopened, an unreachable server is a
+// prompt error.
+#include "config/collection.h"
+#include "readmodel/listquery.h"
+#include "readmodel/readstore.h"
+#include "sql/pgconnection.h"
+#include "testdatabase.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlQuery>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <thread>
+
+using namespace Gatehouse;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+StoredDocument makeDoc(const QString &collection, const QString &id, const QByteArray &body, qint64 version = 0)
+{
+    StoredDocument d;
+    d.collection = collection;
+    d.id = id;
+    d.doc = body;
+    d.version = version;
+    d.position = 100 + version;
+    d.updatedAtMs = 1700000000123 + version;
+    return d;
+}
+
+bool write(ReadStore &store, const QList<StoredDocument> &docs, const QStringList &collections = {u"items"_s})
+{
+    auto tx = store.begin();
+    if (!tx)
+        return false;
+    for (const QString &c : collections) {
+        if (!tx->ensureCollection(c, {}))
+            return false;
+    }
+    return tx->put(docs) && tx->commit();
+}
+
+QStringList ids(const ReadStore::Page &page)
+{
+    QStringList out;
+    for (const StoredDocument &d : page.items)
+        out.append(d.id);
+    return out;
+}
+
+// Ends every other session on the store's database, as a server restart or a network cut would.
+int terminateOtherSessions(const PostgresUrl &url)
+{
+    PgConnection admin;
+    QString error;
+    if (!admin.open(url, u"test admin"_s, &error))
+        return -1;
+    QSqlQuery q(admin.database());
+    if (!q.exec(u"SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"_s) || !q.next())
+        return -1;
+    return q.value(0).toInt();
+}
+
+} // namespace
+
+class tst_ReadStore : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void documentsComeBackAsStored_data();
+    void documentsComeBackAsStored();
+    void aBatchKeepsTheLastWriteOfAnId();
+    void documentsAndCheckpointsCommitTogether();
+    void missingCollectionsReadEmptyInsideATransaction();
+    void longCollectionNamesStayApart();
+    void twoStoresOnOneDatabaseSignAlike();
+    void anotherEnginesChangeIsReadFresh();
+    void twoEnginesCreateOneCollectionAtOnce();
+    void lostConnectionsAreReopened();
+    void anUnreachableServerFailsPromptly();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<ReadStore> m_store;
+};
+
+void tst_ReadStore::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_store = std::make_unique<ReadStore>();
+    QString error;
+    QVERIFY2(m_store->open(Test::target(m_dir->path(), u"readmodel.db"_s), &error), qPrintable(error));
+}
+
+void tst_ReadStore::cleanup()
+{
+    m_store.reset();
+    m_dir.reset();
+}
+
+void tst_ReadStore::documentsComeBackAsStored_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("compact") << QByteArray(R"({"id":"x","n":1})");
+    QTest::newRow("spaces and member order kept") << QByteArray(R"({ "z" : 1,  "a" : [ 1, 2 ] , "m":{"b":1,"a":2} })");
+    QTest::newRow("raw unicode") << (u"{\"name\":\"\u00dcn\u00efc\u00f8d\u00e9 \u2603\"}"_s).toUtf8();
+    QTest::newRow("escapes kept as written") << QByteArray(R"({"e":"caf\u00e9","q":"\"","b":"\\","t":"\t"})");
+    QTest::newRow("an escaped U+0000") << QByteArray(R"({"name":"Null\u0000byte","n":2})");
+    QTest::newRow("numbers as written") << QByteArray(R"({"big":9007199254740993,"min":-9223372036854775808,"f":1.50,"e":1E+2,"z":-0.0})");
+    QTest::newRow("duplicate-looking quotes") << QByteArray(R"({"a'b":"x' OR 1=1 --"})");
+    QTest::newRow("large") << QByteArray("{\"blob\":\"" + QByteArray(300000, 'x') + "\"}");
+}
+
+void tst_ReadStore::documentsComeBackAsStored()
+{
+    QFETCH(QByteArray, body);
+    StoredDocument d = makeDoc(u"items"_s, u"doc-1"_s, body, 7);
+    d.deleted = true;
+    QVERIFY(write(*m_store, {d}));
+    const auto read = m_store->document(u"items"_s, u"doc-1"_s);
+    QVERIFY(read);
+    QCOMPARE(read->doc, body);
+    QCOMPARE(read->id, d.id);
+    QCOMPARE(read->version, 7);
+    QCOMPARE(read->position, 107);
+    QCOMPARE(read->updatedAtMs, 1700000000130);
+    QVERIFY(read->deleted);
+    auto tx = m_store->begin();
+    QVERIFY(tx);
+    QCOMPARE(tx->get(u"items"_s, u"doc-1"_s)->doc, body);
+    ListQuery q;
+    q.includeDeleted = true;
+    ReadStore::Page page;
+    QVERIFY(m_store->list(u"items"_s, q, &page).ok());
+    QCOMPARE(page.items.size(), 1);
+    QCOMPARE(page.items.first().doc, body);
+}
+
+void tst_ReadStore::aBatchKeepsTheLastWriteOfAnId()
+{
+    // One put of many documents (one round trip per collection on PostgreSQL), with ids
+    // written twice and collections interleaved: the last write of each id wins, as when the
+    // documents are written one by one.
+    QList<StoredDocument> docs;
+    for (int i = 0; i < 2000; ++i)
+        docs.append(makeDoc(i % 3 ? u"items"_s : u"others"_s, u"d%1"_s.arg(i % 700), "{\"i\":" + QByteArray::number(i) + '}', i));
+    QVERIFY(write(*m_store, docs, {u"items"_s, u"others"_s}));
+    for (int id = 0; id < 700; ++id) {
+        for (const QString &collection : {u"items"_s, u"others"_s}) {
+            int last = -1;
+            for (int i = 0; i < 2000; ++i) {
+                if (i % 700 == id && (collection == u"others"_s) == (i % 3 == 0))
+                    last = i;
+            }
+            const auto doc = m_store->document(collection, u"d%1"_s.arg(id));
+            if (last < 0) {
+                QVERIFY(!doc);
+                continue;
+            }
+            QVERIFY2(doc, qPrintable(collection + u'/' + QString::number(id)));
+            QCOMPARE(doc->doc, "{\"i\":" + QByteArray::number(last) + '}');
+            QCOMPARE(doc->version, last);
+        }
+    }
+    QSet<QString> items, others;
+    for (const StoredDocument &d : std::as_const(docs))
+        (d.collection == u"items"_s ? items : others).insert(d.id);
+    QCOMPARE(m_store->count(u"items"_s), qint64(items.size()));
+    QCOMPARE(m_store->count(u"others"_s), qint64(others.size()));
+}
+
+void tst_ReadStore::documentsAndCheckpointsCommitTogether()
+{
+    QVERIFY(write(*m_store, {}));
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx);
+        QVERIFY(tx->put(makeDoc(u"items"_s, u"a"_s, R"({"v":1})")));
+        QVERIFY(tx->setCheckpoint(u"upsert"_s, 42));
+    }   // rolled back: neither
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 0);
+    QVERIFY(!m_store->document(u"items"_s, u"a"_s));
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx);
+        QVERIFY(tx->put(makeDoc(u"items"_s, u"a"_s, R"({"v":2})")));
+        QVERIFY(tx->setCheckpoint(u"upsert"_s, 43));
+        QVERIFY(tx->setCheckpoint(u"other"_s, 5));
+        QVERIFY(tx->commit());
+    }
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 43);
+    QCOMPARE(m_store->checkpoint(u"other"_s), 5);
+    QCOMPARE(m_store->document(u"items"_s, u"a"_s)->doc, QByteArray(R"({"v":2})"));
+}
+
+void tst_ReadStore::missingCollectionsReadEmptyInsideATransaction()
+{
+    // A function reading a collection nobody projected yet gets nothing -- and its other
+    // writes still commit (a failed statement would abort a PostgreSQL transaction).
+    auto tx = m_store->begin();
+    QVERIFY(tx);
+    QVERIFY(!tx->get(u"nothing_yet"_s, u"x"_s));
+    QVERIFY(!tx->remove(u"nothing_yet"_s, u"x"_s));
+    QVERIFY(tx->ensureCollection(u"items"_s, {u"name"_s}));
+    QVERIFY(tx->put(makeDoc(u"items"_s, u"a"_s, R"({"name":"A"})")));
+    QVERIFY(tx->setCheckpoint(u"f"_s, 3));
+    QVERIFY2(tx->commit(), qPrintable(tx->errorString()));
+    tx.reset();
+    QCOMPARE(m_store->document(u"items"_s, u"a"_s)->doc, QByteArray(R"({"name":"A"})"));
+    QCOMPARE(m_store->checkpoint(u"f"_s), 3);
+    ReadStatus status = ReadStatus::failed(u"not set"_s);
+    QCOMPARE(m_store->collections(&status), QStringList{u"items"_s});
+    QVERIFY(status.ok());
+}
+
+void tst_ReadStore::longCollectionNamesStayApart()
+{
+    // PostgreSQL cuts names at 63 bytes; "rm_" + 63 characters does not fit. Two names that
+    // differ only past that point are still two tables, listed by their full names.
+    const QString prefix(60, u'c');
+    const QString one = prefix + u"one"_s, two = prefix + u"two"_s;
+    QVERIFY(write(*m_store, {makeDoc(one, u"a"_s, R"({"n":1})"), makeDoc(two, u"a"_s, R"({"n":2})")}, {one, two}));
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx && tx->ensureCollection(one, {u"n"_s, u"a_field_with_a_long_name_that_makes_the_index_name_long"_s}));
+        QVERIFY(tx->commit());
+    }
+    QCOMPARE(m_store->document(one, u"a"_s)->doc, QByteArray(R"({"n":1})"));
+    QCOMPARE(m_store->document(two, u"a"_s)->doc, QByteArray(R"({"n":2})"));
+    QCOMPARE(m_store->collections(), (QStringList{one, two}));
+    auto tx = m_store->begin();
+    QVERIFY(tx && tx->dropCollection(one) && tx->commit());
+    tx.reset();
+    QVERIFY(!m_store->document(one, u"a"_s));
+    QCOMPARE(m_store->collections(), QStringList{two});
+}
+
+void tst_ReadStore::twoStoresOnOneDatabaseSignAlike()
+{
+    // Every engine on one database signs cursors with the key kept there: a cursor engine A
+    // handed out pages on engine B. (On SQLite: two stores on one readmodel.db.)
+    QList<StoredDocument> docs;
+    for (int i = 0; i < 10; ++i)
+        docs.append(makeDoc(u"items"_s, u"d%1"_s.arg(i), "{\"price\":" + QByteArray::number(10 - i / 2) + '}'));
+    QVERIFY(write(*m_store, docs));
+    ReadStore other;
+    QString error;
+    QVERIFY2(other.open(Test::target(m_dir->path(), u"readmodel.db"_s), &error), qPrintable(error));
+
+    QStringList errors;
+    const Collection items = Collection::fromJson(
+        u"items"_s, QJsonDocument::fromJson(R"({"schema":{"type":"object","properties":{"price":{"type":"number"}}}})").object(), &errors);
+    QVERIFY(errors.isEmpty());
+    auto parse = [&](const QString &query) {
+        ListQuery q;
+        QList<std::pair<QString, QString>> params;
+        for (const QString &part : query.split(u'&'))
+            params.append({part.section(u'=', 0, 0), part.section(u'=', 1)});
+        QString e;
+        if (!ListQuery::parse(params, items, &q, &e))
+            qWarning("%s", qPrintable(e));
+        return q;
+    };
+    ReadStore::Page first, second, fromOther;
+    QVERIFY(m_store->list(u"items"_s, parse(u"sort=-price&limit=4"_s), &first).ok());
+    QCOMPARE(ids(first), (QStringList{u"d0"_s, u"d1"_s, u"d2"_s, u"d3"_s}));
+    const QString next = QString::fromLatin1(first.nextCursor);
+    QVERIFY(m_store->list(u"items"_s, parse(u"sort=-price&limit=4&cursor="_s + next), &second).ok());
+    const ReadStatus status = other.list(u"items"_s, parse(u"sort=-price&limit=4&cursor="_s + next), &fromOther);
+    QVERIFY2(status.ok(), qPrintable(status.detail));
+    QCOMPARE(ids(fromOther), (QStringList{u"d4"_s, u"d5"_s, u"d6"_s, u"d7"_s}));
+    QCOMPARE(ids(fromOther), ids(second));
+    QCOMPARE(fromOther.nextCursor.isEmpty(), second.nextCursor.isEmpty());
+}
+
+void tst_ReadStore::anotherEnginesChangeIsReadFresh()
+{
+    if (!Test::usesPostgres())
+        QSKIP("one engine owns a readmodel.db; its DocumentCache is exact for its own commits");
+    QVERIFY(write(*m_store, {makeDoc(u"items"_s, u"a"_s, R"({"v":1})", 1)}));
+    ReadStore engineB;
+    QString error;
+    QVERIFY(engineB.open(Test::target(m_dir->path(), u"readmodel.db"_s), &error));
+    QCOMPARE(engineB.document(u"items"_s, u"a"_s)->version, 1);   // read once (a cache would keep it)
+    QCOMPARE(engineB.document(u"items"_s, u"a"_s)->version, 1);
+    QVERIFY(write(*m_store, {makeDoc(u"items"_s, u"a"_s, R"({"v":2})", 2)}));
+    QCOMPARE(engineB.document(u"items"_s, u"a"_s)->version, 2);
+    QVERIFY(!engineB.cachedDocument(u"items"_s, u"a"_s));
+    QCOMPARE(engineB.cacheStats().entries, 0);
+}
+
+void tst_ReadStore::twoEnginesCreateOneCollectionAtOnce()
+{
+    if (!Test::usesPostgres())
+        QSKIP("one engine owns a readmodel.db");
+    // Concurrent CREATE TABLE IF NOT EXISTS of one name collide in PostgreSQL's catalog unless
+    // serialised: both engines' transactions must succeed, many times over.
+    std::vector<std::unique_ptr<ReadStore>> engines;
+    for (int i = 0; i < 2; ++i) {
+        engines.push_back(std::make_unique<ReadStore>());
+        QString error;
+        QVERIFY(engines.back()->open(Test::target(m_dir->path(), u"readmodel.db"_s), &error));
+    }
+    std::atomic<int> failures{0};
+    auto run = [&](ReadStore *store, int engine) {
+        for (int round = 0; round < 15; ++round) {
+            auto tx = store->begin();
+            const QString collection = u"c%1"_s.arg(round);
+            if (!tx || !tx->ensureCollection(collection, {u"name"_s, u"price"_s})
+                || !tx->put(makeDoc(collection, u"e%1"_s.arg(engine), R"({"name":"x"})")) || !tx->commit()) {
+                qWarning("engine %d round %d: %s", engine, round, tx ? qPrintable(tx->errorString()) : "no transaction");
+                failures.fetch_add(1);
+            }
+        }
+    };
+    std::thread a(run, engines[0].get(), 0), b(run, engines[1].get(), 1);
+    a.join();
+    b.join();
+    QCOMPARE(failures.load(), 0);
+    for (int round = 0; round < 15; ++round)
+        QCOMPARE(m_store->count(u"c%1"_s.arg(round)), qint64(2));
+}
+
+void tst_ReadStore::lostConnectionsAreReopened()
+{
+    if (!Test::usesPostgres())
+        QSKIP("about PostgreSQL connections");
+    const PostgresUrl url = Test::target(m_dir->path(), u"readmodel.db"_s).postgres;
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx && tx->ensureCollection(u"items"_s, {}) && tx->put(makeDoc(u"items"_s, u"a"_s, R"({"v":1})", 1)));
+        QVERIFY(tx->setCheckpoint(u"upsert"_s, 1) && tx->commit());
+    }
+    QCOMPARE(m_store->document(u"items"_s, u"a"_s)->version, 1);
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 1);   // a connection without a time budget
+
+    // Idle connections cut: the next reads and the next transaction open new ones (a
+    // checkpoint read as 0 would have the projection start over).
+    QVERIFY(terminateOtherSessions(url) >= 2);
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 1);
+    ReadStatus status;
+    const auto doc = m_store->document(u"items"_s, u"a"_s, &status);
+    QVERIFY2(status.ok(), qPrintable(status.detail));
+    QCOMPARE(doc->version, 1);
+    QVERIFY2(write(*m_store, {makeDoc(u"items"_s, u"a"_s, R"({"v":2})", 2)}), qPrintable(m_store->errorString()));
+    QCOMPARE(m_store->document(u"items"_s, u"a"_s)->version, 2);
+
+    // Cut in the middle of a transaction: it fails as a storage failure (the projection retries
+    // after reading its checkpoint back), nothing of it is committed, the next one works.
+    const quint64 before = m_store->storageFailures();
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx);
+        QVERIFY(tx->put(makeDoc(u"items"_s, u"a"_s, R"({"v":3})", 3)));
+        QVERIFY(terminateOtherSessions(url) >= 1);
+        const bool wrote = tx->setCheckpoint(u"upsert"_s, 3) && tx->commit();
+        QVERIFY(!wrote);
+    }
+    QVERIFY(m_store->storageFailures() > before);
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 1);
+    QCOMPARE(m_store->document(u"items"_s, u"a"_s)->version, 2);
+    {
+        auto tx = m_store->begin();
+        QVERIFY2(tx, qPrintable(m_store->errorString()));
+        QVERIFY(tx->put(makeDoc(u"items"_s, u"a"_s, R"({"v":4})", 4)) && tx->setCheckpoint(u"upsert"_s, 4) && tx->commit());
+    }
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 4);
+    QCOMPARE(m_store->document(u"items"_s, u"a"_s)->version, 4);
+}
+
+void tst_ReadStore::anUnreachableServerFailsPromptly()
+{
+    if (!Test::usesPostgres())
+        QSKIP("about PostgreSQL connections");
+    // A port nothing listens on (taken, then given back).
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        port = probe.serverPort();
+    }
+    PostgresUrl url = Test::target(m_dir->path(), u"readmodel.db"_s).postgres;
+    url.port = port;
+    ReadStore store;
+    QString error;
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(!store.open(StorageTarget::postgresql(url), &error));
+    QVERIFY2(error.contains(url.redacted()), qPrintable(error));
+    QVERIFY(!store.isOpen());
+    QVERIFY(!store.begin());
+    ReadStatus status;
+    QVERIFY(!store.document(u"items"_s, u"a"_s, &status));
+    QCOMPARE(status.kind, ReadStatus::Kind::Unavailable);
+    qInfo("refused after %lld ms", qint64(timer.elapsed()));
+}
+
+QTEST_GUILESS_MAIN(tst_ReadStore)
+
+#include "tst_readstore.moc"
