@@ -1,11 +1,11 @@
 #include "pgeventlog.h"
 
-#include "pgeventlistener.h"
 #include "pgeventlogwriter.h"
 #include "pgeventschema.h"
 #include "pgeventtailer.h"
-#include "pgreadpool.h"
+#include "pgeventreadpool.h"
 #include "sql/pgconnection.h"
+#include "sql/pgnotificationlistener.h"
 #include "sql/schemamigrations.h"
 
 #include <QLoggingCategory>
@@ -50,8 +50,15 @@ bool PgEventLog::open(QString *error)
     // LISTEN before reading the log's end: whatever commits after that read is notified.
     m_tailer = std::make_unique<PgEventTailer>(m_host, url);
     PgEventTailer *tailer = m_tailer.get();
-    m_listener = std::make_unique<PgEventListener>(url, [tailer](qint64 position) { tailer->notified(position); },
-                                                   [tailer] { tailer->resync(); });
+    m_listener = std::make_unique<PgNotificationListener>(url, QStringList{QString::fromLatin1(PgEventSchema::kChannel)},
+                                                          QStringLiteral("events listener"));
+    // Direct: the tailer takes them on the listener's thread (it only records and wakes).
+    QObject::connect(m_listener.get(), &PgNotificationListener::notification, m_listener.get(),
+                     [tailer](const QString &, const QString &payload) { tailer->notified(payload.toLongLong()); },
+                     Qt::DirectConnection);
+    // Notifications sent while it was away are lost: read whatever came meanwhile.
+    QObject::connect(m_listener.get(), &PgNotificationListener::reconnected, m_listener.get(),
+                     [tailer] { tailer->resync(); }, Qt::DirectConnection);
     if (!m_listener->start(&why)) {
         *error = QStringLiteral("cannot listen for new events in %1: %2").arg(url.redacted(), why);
         return false;
@@ -65,7 +72,7 @@ bool PgEventLog::open(QString *error)
     m_host->setHead(head);
     m_tailer->start(head);
 
-    m_readers = std::make_unique<PgReadPool>(url);
+    m_readers = std::make_unique<PgEventReadPool>(url);
     m_writer = std::make_unique<PgEventLogWriter>(m_host, m_options, m_tailer.get());
     if (!m_writer->start(&why)) {
         *error = QStringLiteral("the event log's writer: %1").arg(why);
@@ -101,7 +108,7 @@ RecordedEvents PgEventLog::readEvents(const char *sql, const char *where, const 
     if (status)
         *status = {};
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
     if (!c) {
         if (status)
             *status = unreachable(why);
@@ -162,7 +169,7 @@ EventStore::StreamHead PgEventLog::streamHead(const QString &stream) const
 {
     EventStore::StreamHead head;
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
     QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1",
                               "streamHead", nullptr, 0)
                      : nullptr;
@@ -182,7 +189,7 @@ EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) 
 {
     EventStore::IdempotencyRecord rec;
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
     QSqlQuery *q = c ? c->query("SELECT request_hash, stream, first_position, last_position, version, event_types"
                                 " FROM idempotency_keys WHERE key = ?", "idempotencyRecord", nullptr, 0)
                      : nullptr;
@@ -207,7 +214,7 @@ EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) 
 bool PgEventLog::scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const
 {
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
     QSqlQuery *end = c ? c->query("SELECT COALESCE(max(position), 0) FROM events", "scan", nullptr, 0) : nullptr;
     if (!end || !c->exec(end, "scan", nullptr, 0) || !end->next())
         return false;

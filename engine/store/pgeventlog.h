@@ -8,8 +8,8 @@ namespace Gatehouse {
 
 class PgEventLogWriter;
 class PgEventTailer;
-class PgReadPool;
-class PgEventListener;
+class PgEventReadPool;
+class PgNotificationListener;
 
 // The event log in a PostgreSQL database that several engines share (tables events and
 // idempotency_keys, migrations of component "events").
@@ -51,9 +51,9 @@ private:
 
     EventLogHost *m_host;
     EventStore::Options m_options;
-    std::unique_ptr<PgReadPool> m_readers;
+    std::unique_ptr<PgEventReadPool> m_readers;
     std::unique_ptr<PgEventTailer> m_tailer;
-    std::unique_ptr<PgEventListener> m_listener;
+    std::unique_ptr<PgNotificationListener> m_listener;
     std::unique_ptr<PgEventLogWriter> m_writer;
 };
 

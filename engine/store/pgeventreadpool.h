@@ -19,7 +19,7 @@ namespace Gatehouse {
 // a read is one round trip. A lease may carry a time budget, set as the session's
 // statement_timeout (changed only when it differs); a statement past it fails with SQLSTATE
 // 57014 and the read answers TimedOut. A connection that failed is dropped, not returned.
-class PgReadPool final
+class PgEventReadPool final
 {
 public:
     struct Connection
@@ -41,19 +41,19 @@ public:
     class Lease
     {
     public:
-        Lease(PgReadPool *pool, std::unique_ptr<Connection> c) : m_pool(pool), m_conn(std::move(c)) {}
+        Lease(PgEventReadPool *pool, std::unique_ptr<Connection> c) : m_pool(pool), m_conn(std::move(c)) {}
         ~Lease() { if (m_conn) m_pool->release(std::move(m_conn)); }
         Lease(Lease &&) = default;
         Connection *operator->() const { return m_conn.get(); }
         explicit operator bool() const { return bool(m_conn); }
 
     private:
-        PgReadPool *m_pool;
+        PgEventReadPool *m_pool;
         std::unique_ptr<Connection> m_conn;
     };
 
-    PgReadPool(const PostgresUrl &url, int keep = 8) : m_url(url), m_keep(keep) {}
-    ~PgReadPool();
+    PgEventReadPool(const PostgresUrl &url, int keep = 8) : m_url(url), m_keep(keep) {}
+    ~PgEventReadPool();
 
     Lease acquire(QString *error);
     void clear();   // closes idle connections; later acquires fail

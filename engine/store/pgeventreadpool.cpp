@@ -1,4 +1,4 @@
-#include "pgreadpool.h"
+#include "pgeventreadpool.h"
 
 #include <QLoggingCategory>
 #include <QSqlError>
@@ -11,7 +11,7 @@ namespace {
 constexpr char kQueryCanceled[] = "57014";   // statement_timeout ran out
 }
 
-QSqlQuery *PgReadPool::Connection::query(const char *sql, const char *where, ReadStatus *status, int budgetMs)
+QSqlQuery *PgEventReadPool::Connection::query(const char *sql, const char *where, ReadStatus *status, int budgetMs)
 {
     if (!setBudget(budgetMs)) {
         if (status)
@@ -31,7 +31,7 @@ QSqlQuery *PgReadPool::Connection::query(const char *sql, const char *where, Rea
     return it->second.get();
 }
 
-bool PgReadPool::Connection::setBudget(int budgetMs)
+bool PgEventReadPool::Connection::setBudget(int budgetMs)
 {
     if (budgetMs == timeoutMs)
         return true;
@@ -43,7 +43,7 @@ bool PgReadPool::Connection::setBudget(int budgetMs)
     return true;
 }
 
-bool PgReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadStatus *status, int budgetMs)
+bool PgEventReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadStatus *status, int budgetMs)
 {
     if (!setBudget(budgetMs)) {
         if (status)
@@ -56,7 +56,7 @@ bool PgReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadStatu
     return false;
 }
 
-void PgReadPool::Connection::fail(const QSqlError &error, const char *where, ReadStatus *status, int budgetMs)
+void PgEventReadPool::Connection::fail(const QSqlError &error, const char *where, ReadStatus *status, int budgetMs)
 {
     db.noteError(error);
     const QString state = db.lastSqlState();
@@ -77,12 +77,12 @@ void PgReadPool::Connection::fail(const QSqlError &error, const char *where, Rea
         *status = ReadStatus::failed(QStringLiteral("the event store failed (SQLSTATE %1)").arg(state));
 }
 
-PgReadPool::~PgReadPool()
+PgEventReadPool::~PgEventReadPool()
 {
     clear();
 }
 
-PgReadPool::Lease PgReadPool::acquire(QString *error)
+PgEventReadPool::Lease PgEventReadPool::acquire(QString *error)
 {
     {
         std::lock_guard lock(m_mutex);
@@ -102,7 +102,7 @@ PgReadPool::Lease PgReadPool::acquire(QString *error)
     return Lease(this, std::move(c));
 }
 
-void PgReadPool::release(std::unique_ptr<Connection> c)
+void PgEventReadPool::release(std::unique_ptr<Connection> c)
 {
     std::lock_guard lock(m_mutex);
     if (c->broken || m_closed || int(m_free.size()) >= m_keep)
@@ -110,7 +110,7 @@ void PgReadPool::release(std::unique_ptr<Connection> c)
     m_free.push_back(std::move(c));
 }
 
-void PgReadPool::clear()
+void PgEventReadPool::clear()
 {
     std::vector<std::unique_ptr<Connection>> idle;
     {
