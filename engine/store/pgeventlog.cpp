@@ -89,7 +89,8 @@ void PgEventLog::close()
         m_writer->stop();   // every queued append committed or failed, handed to the tailer
     m_writer.reset();
     if (m_listener)
-        m_listener->stop();
+        m_listener->stop();   // no more wake-ups for the tailer
+    m_listener.reset();
     if (m_tailer)
         m_tailer->stop();   // every caller answered
     if (m_readers)

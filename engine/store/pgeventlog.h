@@ -19,7 +19,8 @@ class PgNotificationListener;
 // in order whichever engine appends (PgEventLogWriter). Every engine announces every event once,
 // in position order (PgEventTailer: its own commits as they return, the others' on NOTIFY
 // gatehouse_events). Reads through a small pool of connections, from any thread, with time
-// budgets as statement_timeout. Durability::Normal turns synchronous_commit off for the writer.
+// budgets as statement_timeout. Durability::Normal turns synchronous_commit off for the writer:
+// as with SQLite's NORMAL, the last commits may be lost (here: if the server crashes).
 class PgEventLog final : public EventLogBackend
 {
 public:

@@ -318,11 +318,15 @@ PgEventLogWriter::Outcome PgEventLogWriter::tryBatch(std::vector<Pending> &batch
         results->push_back(plan->decide(p.request, now));
 
     PgPipeline write(m_db->nativeHandle());
-    if (plan->hasRows())
+    if (plan->hasRows()) {
         write.add(kInsertSql, insertParams(*plan));
+        m_tailer->expectOwnCommit(plan->lastPosition());
+    }
     const int commit = write.add("COMMIT");
     if (write.run() && write.succeeded(commit))
         return Outcome::Committed;
+    if (plan->hasRows())
+        m_tailer->resync();   // whatever did commit is read from the database
     *failStatus = statusFor(write.sqlState());
     if (write.connectionLost()) {
         // COMMIT may or may not have been applied: answered as a failure, the client retries
