@@ -1,11 +1,11 @@
 #include "pgeventlog.h"
 
-#include "pgeventlistener.h"
 #include "pgeventlogwriter.h"
 #include "pgeventschema.h"
 #include "pgeventtailer.h"
-#include "pglogreadpool.h"
+#include "pgeventreadpool.h"
 #include "sql/pgconnection.h"
+#include "sql/pgnotificationlistener.h"
 #include "sql/schemamigrations.h"
 
 #include <QLoggingCategory>
@@ -50,8 +50,15 @@ bool PgEventLog::open(QString *error)
     // LISTEN before reading the log's end: whatever commits after that read is notified.
     m_tailer = std::make_unique<PgEventTailer>(m_host, url);
     PgEventTailer *tailer = m_tailer.get();
-    m_listener = std::make_unique<PgEventListener>(url, [tailer](qint64 position) { tailer->notified(position); },
-                                                   [tailer] { tailer->resync(); });
+    m_listener = std::make_unique<PgNotificationListener>(url, QStringList{QString::fromLatin1(PgEventSchema::kChannel)},
+                                                          QStringLiteral("events listener"));
+    // Direct: the tailer takes them on the listener's thread (it only records and wakes).
+    QObject::connect(m_listener.get(), &PgNotificationListener::notification, m_listener.get(),
+                     [tailer](const QString &, const QString &payload) { tailer->notified(payload.toLongLong()); },
+                     Qt::DirectConnection);
+    // Notifications sent while it was away are lost: read whatever came meanwhile.
+    QObject::connect(m_listener.get(), &PgNotificationListener::reconnected, m_listener.get(),
+                     [tailer] { tailer->resync(); }, Qt::DirectConnection);
     if (!m_listener->start(&why)) {
         *error = QStringLiteral("cannot listen for new events in %1: %2").arg(url.redacted(), why);
         return false;
@@ -65,7 +72,7 @@ bool PgEventLog::open(QString *error)
     m_host->setHead(head);
     m_tailer->start(head);
 
-    m_readers = std::make_unique<PgLogReadPool>(url);
+    m_readers = std::make_unique<PgEventReadPool>(url);
     m_writer = std::make_unique<PgEventLogWriter>(m_host, m_options, m_tailer.get());
     if (!m_writer->start(&why)) {
         *error = QStringLiteral("the event log's writer: %1").arg(why);
@@ -82,7 +89,8 @@ void PgEventLog::close()
         m_writer->stop();   // every queued append committed or failed, handed to the tailer
     m_writer.reset();
     if (m_listener)
-        m_listener->stop();
+        m_listener->stop();   // no more wake-ups for the tailer
+    m_listener.reset();
     if (m_tailer)
         m_tailer->stop();   // every caller answered
     if (m_readers)
@@ -101,18 +109,15 @@ RecordedEvents PgEventLog::readEvents(const char *sql, const char *where, const 
     if (status)
         *status = {};
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgLogReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
     if (!c) {
         if (status)
             *status = unreachable(why);
         return out;
     }
-    QSqlQuery *q = c->query(sql, &why);
-    if (!q) {
-        if (status)
-            *status = unreachable(why);
+    QSqlQuery *q = c->query(sql, where, status, budgetMs);
+    if (!q)
         return out;
-    }
     for (int i = 0; i < values.size(); ++i)
         q->bindValue(i, values.at(i));
     if (!c->exec(q, where, status, budgetMs))
@@ -165,8 +170,9 @@ EventStore::StreamHead PgEventLog::streamHead(const QString &stream) const
 {
     EventStore::StreamHead head;
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgLogReadPool::Lease(nullptr, nullptr);
-    QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", &why)
+    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
+    QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1",
+                              "streamHead", nullptr, 0)
                      : nullptr;
     if (!q)
         return head;
@@ -184,9 +190,9 @@ EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) 
 {
     EventStore::IdempotencyRecord rec;
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgLogReadPool::Lease(nullptr, nullptr);
+    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
     QSqlQuery *q = c ? c->query("SELECT request_hash, stream, first_position, last_position, version, event_types"
-                                " FROM idempotency_keys WHERE key = ?", &why)
+                                " FROM idempotency_keys WHERE key = ?", "idempotencyRecord", nullptr, 0)
                      : nullptr;
     if (!q)
         return rec;
@@ -209,8 +215,8 @@ EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) 
 bool PgEventLog::scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const
 {
     QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgLogReadPool::Lease(nullptr, nullptr);
-    QSqlQuery *end = c ? c->query("SELECT COALESCE(max(position), 0) FROM events", &why) : nullptr;
+    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
+    QSqlQuery *end = c ? c->query("SELECT COALESCE(max(position), 0) FROM events", "scan", nullptr, 0) : nullptr;
     if (!end || !c->exec(end, "scan", nullptr, 0) || !end->next())
         return false;
     // The log as it is now, in pages: positions have no gaps, so each page starts where the
@@ -218,7 +224,7 @@ bool PgEventLog::scan(qint64 fromPosition, const std::function<bool(const Record
     const qint64 last = end->value(0).toLongLong();
     end->finish();
     QSqlQuery *page = c->query("SELECT position, stream, version, id, type, data, metadata, time FROM events"
-                               " WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?", &why);
+                               " WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?", "scan", nullptr, 0);
     if (!page)
         return false;
     qint64 next = fromPosition;

@@ -8,8 +8,8 @@ namespace Gatehouse {
 
 class PgEventLogWriter;
 class PgEventTailer;
-class PgLogReadPool;
-class PgEventListener;
+class PgEventReadPool;
+class PgNotificationListener;
 
 // The event log in a PostgreSQL database that several engines share (tables events and
 // idempotency_keys, migrations of component "events").
@@ -19,7 +19,8 @@ class PgEventListener;
 // in order whichever engine appends (PgEventLogWriter). Every engine announces every event once,
 // in position order (PgEventTailer: its own commits as they return, the others' on NOTIFY
 // gatehouse_events). Reads through a small pool of connections, from any thread, with time
-// budgets as statement_timeout. Durability::Normal turns synchronous_commit off for the writer.
+// budgets as statement_timeout. Durability::Normal turns synchronous_commit off for the writer:
+// as with SQLite's NORMAL, the last commits may be lost (here: if the server crashes).
 class PgEventLog final : public EventLogBackend
 {
 public:
@@ -51,9 +52,9 @@ private:
 
     EventLogHost *m_host;
     EventStore::Options m_options;
-    std::unique_ptr<PgLogReadPool> m_readers;
+    std::unique_ptr<PgEventReadPool> m_readers;
     std::unique_ptr<PgEventTailer> m_tailer;
-    std::unique_ptr<PgEventListener> m_listener;
+    std::unique_ptr<PgNotificationListener> m_listener;
     std::unique_ptr<PgEventLogWriter> m_writer;
 };
 

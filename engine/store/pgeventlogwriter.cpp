@@ -230,6 +230,15 @@ void PgEventLogWriter::run()
             m_wake.wait(lock, [this] { return !m_queue.empty() || m_stopping; });
             if (m_queue.empty())
                 break;   // stopping, and everything queued has been committed
+            // Every commit holds the append lock through its fsync, so a batch's size is the
+            // throughput. The callers just answered are usually about to append again: wait a
+            // moment for as many as the last batch had, rather than commit half of them now and
+            // the other half one fsync later.
+            const size_t expected = size_t(qMin(m_lastBatchSize, m_options.maxBatchAppends));
+            if (m_queue.size() < expected) {
+                m_wake.wait_for(lock, std::chrono::microseconds(kGatherUs),
+                                [&] { return m_queue.size() >= expected || m_stopping; });
+            }
             if (int(m_queue.size()) <= m_options.maxBatchAppends) {
                 batch.swap(m_queue);
             } else {
@@ -243,6 +252,7 @@ void PgEventLogWriter::run()
             std::unique_lock lock(m_mutex);
             m_wake.wait_for(lock, std::chrono::milliseconds(delay), [this] { return m_stopping; });
         }
+        m_lastBatchSize = int(batch.size());
         runBatch(batch);
         batch.clear();
     }
@@ -308,11 +318,15 @@ PgEventLogWriter::Outcome PgEventLogWriter::tryBatch(std::vector<Pending> &batch
         results->push_back(plan->decide(p.request, now));
 
     PgPipeline write(m_db->nativeHandle());
-    if (plan->hasRows())
+    if (plan->hasRows()) {
         write.add(kInsertSql, insertParams(*plan));
+        m_tailer->expectOwnCommit(plan->lastPosition());
+    }
     const int commit = write.add("COMMIT");
     if (write.run() && write.succeeded(commit))
         return Outcome::Committed;
+    if (plan->hasRows())
+        m_tailer->resync();   // whatever did commit is read from the database
     *failStatus = statusFor(write.sqlState());
     if (write.connectionLost()) {
         // COMMIT may or may not have been applied: answered as a failure, the client retries

@@ -44,6 +44,8 @@ public:
     void enqueue(AppendRequest &&request, EventStore::AppendCallback &&callback);
     void stop();                  // commits what is queued, then joins
 
+    // At most this long a batch waits for as many appends as the previous one had (see run()).
+    static constexpr int kGatherUs = 1000;
     static constexpr int kStatementTimeoutMs = 60000;
     // A writer cut off mid-transaction (its engine frozen, its network gone) holds the append
     // lock; the server ends such a transaction after this long, so other engines go on.
@@ -73,6 +75,7 @@ private:
     qint64 m_nextConnectMs = 0;
     qint64 m_backoffMs = 0;
     qint64 m_failedBatches = 0;
+    int m_lastBatchSize = 0;
     QThread *m_thread = nullptr;
 
     std::mutex m_mutex;

@@ -47,10 +47,16 @@ void PgEventTailer::committed(Committed &&batch)
     m_wake.notify_one();
 }
 
+void PgEventTailer::expectOwnCommit(qint64 lastPosition)
+{
+    std::lock_guard lock(m_mutex);
+    m_ownCommitUpTo = lastPosition;
+}
+
 void PgEventTailer::notified(qint64 position)
 {
     std::lock_guard lock(m_mutex);
-    if (position > m_notifiedUpTo) {
+    if (position > m_notifiedUpTo && position > m_ownCommitUpTo) {
         m_notifiedUpTo = position;
         m_wake.notify_one();
     }
@@ -60,6 +66,7 @@ void PgEventTailer::resync()
 {
     std::lock_guard lock(m_mutex);
     m_resync = true;
+    m_ownCommitUpTo = 0;   // a COMMIT that failed leaves its positions to whoever appends next
     m_wake.notify_one();
 }
 

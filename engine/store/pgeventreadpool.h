@@ -5,6 +5,8 @@
 
 #include <QSqlQuery>
 
+class QSqlError;
+
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -17,7 +19,7 @@ namespace Gatehouse {
 // a read is one round trip. A lease may carry a time budget, set as the session's
 // statement_timeout (changed only when it differs); a statement past it fails with SQLSTATE
 // 57014 and the read answers TimedOut. A connection that failed is dropped, not returned.
-class PgLogReadPool final
+class PgEventReadPool final
 {
 public:
     struct Connection
@@ -27,28 +29,31 @@ public:
         int timeoutMs = 0;
         bool broken = false;
 
-        QSqlQuery *query(const char *sql, QString *error);   // prepared on first use
+        // The query for `sql`, prepared on first use (preparing reads the table's definition,
+        // so the budget applies to it too); on failure sets *status as exec() does.
+        QSqlQuery *query(const char *sql, const char *where, ReadStatus *status, int budgetMs);
         // Runs a prepared query; on failure sets *status (TimedOut / Unavailable / Failed).
         bool exec(QSqlQuery *query, const char *where, ReadStatus *status, int budgetMs);
         bool setBudget(int budgetMs);
+        void fail(const QSqlError &error, const char *where, ReadStatus *status, int budgetMs);
     };
 
     class Lease
     {
     public:
-        Lease(PgLogReadPool *pool, std::unique_ptr<Connection> c) : m_pool(pool), m_conn(std::move(c)) {}
+        Lease(PgEventReadPool *pool, std::unique_ptr<Connection> c) : m_pool(pool), m_conn(std::move(c)) {}
         ~Lease() { if (m_conn) m_pool->release(std::move(m_conn)); }
         Lease(Lease &&) = default;
         Connection *operator->() const { return m_conn.get(); }
         explicit operator bool() const { return bool(m_conn); }
 
     private:
-        PgLogReadPool *m_pool;
+        PgEventReadPool *m_pool;
         std::unique_ptr<Connection> m_conn;
     };
 
-    PgLogReadPool(const PostgresUrl &url, int keep = 8) : m_url(url), m_keep(keep) {}
-    ~PgLogReadPool();
+    PgEventReadPool(const PostgresUrl &url, int keep = 8) : m_url(url), m_keep(keep) {}
+    ~PgEventReadPool();
 
     Lease acquire(QString *error);
     void clear();   // closes idle connections; later acquires fail

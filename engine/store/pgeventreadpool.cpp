@@ -1,4 +1,4 @@
-#include "pglogreadpool.h"
+#include "pgeventreadpool.h"
 
 #include <QLoggingCategory>
 #include <QSqlError>
@@ -11,16 +11,19 @@ namespace {
 constexpr char kQueryCanceled[] = "57014";   // statement_timeout ran out
 }
 
-QSqlQuery *PgLogReadPool::Connection::query(const char *sql, QString *error)
+QSqlQuery *PgEventReadPool::Connection::query(const char *sql, const char *where, ReadStatus *status, int budgetMs)
 {
+    if (!setBudget(budgetMs)) {
+        if (status)
+            *status = ReadStatus::unavailable(QStringLiteral("the event store's database is not reachable"));
+        return nullptr;
+    }
     auto it = queries.find(sql);
     if (it == queries.end()) {
         auto q = std::make_unique<QSqlQuery>(db.database());
         q->setForwardOnly(true);
         if (!q->prepare(QString::fromUtf8(sql))) {
-            db.noteError(q->lastError());
-            broken = PgConnection::isConnectionFailure(db.lastSqlState());
-            *error = db.errorString();
+            fail(q->lastError(), where, status, budgetMs);
             return nullptr;
         }
         it = queries.emplace(sql, std::move(q)).first;
@@ -28,7 +31,7 @@ QSqlQuery *PgLogReadPool::Connection::query(const char *sql, QString *error)
     return it->second.get();
 }
 
-bool PgLogReadPool::Connection::setBudget(int budgetMs)
+bool PgEventReadPool::Connection::setBudget(int budgetMs)
 {
     if (budgetMs == timeoutMs)
         return true;
@@ -40,7 +43,7 @@ bool PgLogReadPool::Connection::setBudget(int budgetMs)
     return true;
 }
 
-bool PgLogReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadStatus *status, int budgetMs)
+bool PgEventReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadStatus *status, int budgetMs)
 {
     if (!setBudget(budgetMs)) {
         if (status)
@@ -49,31 +52,37 @@ bool PgLogReadPool::Connection::exec(QSqlQuery *query, const char *where, ReadSt
     }
     if (query->exec())
         return true;
-    db.noteError(query->lastError());
+    fail(query->lastError(), where, status, budgetMs);
+    return false;
+}
+
+void PgEventReadPool::Connection::fail(const QSqlError &error, const char *where, ReadStatus *status, int budgetMs)
+{
+    db.noteError(error);
     const QString state = db.lastSqlState();
     if (state == QLatin1String(kQueryCanceled)) {
         if (status)
             *status = ReadStatus::timedOut(budgetMs);
-        return false;
+        return;
     }
     if (PgConnection::isConnectionFailure(state)) {
         broken = true;
         if (status)
             *status = ReadStatus::unavailable(QStringLiteral("the event store's database is not reachable"));
-        return false;
+        return;
     }
+    broken = true;   // its prepared queries may be gone with the failure: start afresh
     qCWarning(lcStore).noquote() << where << "failed:" << state << db.errorString();
     if (status)
         *status = ReadStatus::failed(QStringLiteral("the event store failed (SQLSTATE %1)").arg(state));
-    return false;
 }
 
-PgLogReadPool::~PgLogReadPool()
+PgEventReadPool::~PgEventReadPool()
 {
     clear();
 }
 
-PgLogReadPool::Lease PgLogReadPool::acquire(QString *error)
+PgEventReadPool::Lease PgEventReadPool::acquire(QString *error)
 {
     {
         std::lock_guard lock(m_mutex);
@@ -93,7 +102,7 @@ PgLogReadPool::Lease PgLogReadPool::acquire(QString *error)
     return Lease(this, std::move(c));
 }
 
-void PgLogReadPool::release(std::unique_ptr<Connection> c)
+void PgEventReadPool::release(std::unique_ptr<Connection> c)
 {
     std::lock_guard lock(m_mutex);
     if (c->broken || m_closed || int(m_free.size()) >= m_keep)
@@ -101,7 +110,7 @@ void PgLogReadPool::release(std::unique_ptr<Connection> c)
     m_free.push_back(std::move(c));
 }
 
-void PgLogReadPool::clear()
+void PgEventReadPool::clear()
 {
     std::vector<std::unique_ptr<Connection>> idle;
     {
