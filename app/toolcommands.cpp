@@ -173,7 +173,7 @@ int run(int argc, char **argv)
         {QStringLiteral("data-dir"), QStringLiteral("Data directory."), QStringLiteral("DIR")},
         {QStringLiteral("project"), QStringLiteral("Project file (default: the embedded product catalog)."), QStringLiteral("FILE.json")},
         {QStringLiteral("format"), QStringLiteral("export: json (default) or apisix."), QStringLiteral("FORMAT"), QStringLiteral("json")},
-        {QStringLiteral("engine-address"), QStringLiteral("export --format apisix: where APISIX reaches this engine's gateway (default 127.0.0.1:9080)."),
+        {QStringLiteral("engine-address"), QStringLiteral("export --format apisix: where APISIX reaches the engine's gateway (default 127.0.0.1:9080); several engines on one database: every address, comma-separated."),
          QStringLiteral("ADDR:PORT"), QStringLiteral("127.0.0.1:9080")},
     });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("rebuild, export or import."));

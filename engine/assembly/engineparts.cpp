@@ -103,7 +103,7 @@ bool EngineParts::openEventStore(QString *error)
 {
     store = std::make_unique<EventStore>();
     EventStore::Options so;
-    so.path = filePath(QStringLiteral("events.db"));
+    so.target = StorageTarget::sqlite(filePath(QStringLiteral("events.db")));
     so.durability = options.durability;
     if (!store->open(so))
         return failed(error, store->errorString());

@@ -305,10 +305,15 @@ qint64 ConfigStore::commitChangeLocked(const QString &kind, const QList<Resource
             return fail();
     }
     query.finish();
-    if (!db.commit()) {
-        noteFailureLocked(db.lastError());
+    // SQLite: COMMIT through a query, not QSqlDatabase::commit(), which drops SQLite's result
+    // code -- the one that tells a full disk (the write-ahead log grows at COMMIT).
+    const bool committed = isPostgres() ? db.commit() : runLocked(query, QStringLiteral("COMMIT"));
+    if (!committed) {
+        if (isPostgres())
+            noteFailureLocked(db.lastError());
         // The outcome of a COMMIT on a lost connection is unknown: not retried here; the
         // caller answers 503 and the client retries.
+        query.finish();
         db.rollback();
         return 0;
     }

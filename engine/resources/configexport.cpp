@@ -53,7 +53,11 @@ QJsonObject apisixUpstream(const QJsonObject &up, const QString &engineAddress)
         }
         return out;
     }
-    out.insert(QStringLiteral("nodes"), QJsonObject{{engineAddress, 1}});
+    // Every engine on the database serves every route: each is a node of equal weight.
+    QJsonObject nodes;
+    for (const QString &node : engineAddress.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        nodes.insert(node.trimmed(), 1);
+    out.insert(QStringLiteral("nodes"), nodes);
     return out;
 }
 

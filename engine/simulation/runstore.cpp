@@ -5,6 +5,8 @@
 
 #include <QDateTime>
 #include <QJsonDocument>
+#include <QSqlQuery>
+#include <QVariant>
 
 namespace Gatehouse::Simulation {
 
@@ -19,6 +21,12 @@ QList<const char *> migrations()
     };
 }
 
+// Stored as TEXT (a QByteArray would be bound as a BLOB).
+QString compact(const QJsonObject &report)
+{
+    return QString::fromUtf8(QJsonDocument(report).toJson(QJsonDocument::Compact));
+}
+
 } // namespace
 
 bool RunStore::open(const QString &path, QString *error)
@@ -28,26 +36,35 @@ bool RunStore::open(const QString &path, QString *error)
         *error = QStringLiteral("cannot open %1: %2").arg(path, m_db.errorString());
         return false;
     }
-    if (!m_db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;")
+    // A cold path: everything here goes through Qt SQL, on the QSqlDatabase the connection
+    // holds (used under m_mutex from whichever thread asks; never looked up by name).
+    QSqlQuery query(m_db.database());
+    if (!m_db.execQuery(query, QStringLiteral("PRAGMA journal_mode = WAL"))
+        || !m_db.execQuery(query, QStringLiteral("PRAGMA synchronous = NORMAL"))
+        || !m_db.execQuery(query, QStringLiteral("PRAGMA busy_timeout = 5000"))
         || !SqliteMigrations::apply(m_db, migrations(), error)) {
         if (error->isEmpty())
             *error = m_db.errorString();
         return false;
     }
     // Cut short by a stop of the engine (or a crash): say so, keep what was saved.
-    SqliteStatement running(m_db, "SELECT id, report FROM runs WHERE state = 'running'");
-    QList<std::pair<QString, QByteArray>> cut;
-    while (running.step())
-        cut.append({running.columnString(0), running.columnText(1)});
+    QList<std::pair<QString, QString>> cut;
+    query.setForwardOnly(true);
+    if (m_db.execQuery(query, QStringLiteral("SELECT id, report FROM runs WHERE state = 'running'"))) {
+        while (query.next())
+            cut.append({query.value(0).toString(), query.value(1).toString()});
+    }
+    query.finish();
     for (const auto &[id, text] : cut) {
-        QJsonObject report = StrictJson::parseObject(text).value_or(QJsonObject{{QStringLiteral("id"), id}});
+        QJsonObject report = StrictJson::parseObject(text.toUtf8()).value_or(QJsonObject{{QStringLiteral("id"), id}});
         report.insert(QStringLiteral("state"), QStringLiteral("failed"));
         report.insert(QStringLiteral("reason"), QStringLiteral("the engine stopped during the run"));
         report.insert(QStringLiteral("passed"), false);
-        SqliteStatement update(m_db, "UPDATE runs SET state = 'failed', report = ?2 WHERE id = ?1");
-        update.bind(1, id);
-        update.bind(2, QJsonDocument(report).toJson(QJsonDocument::Compact));
-        update.exec();
+        QSqlQuery update(m_db.database());
+        update.prepare(QStringLiteral("UPDATE runs SET state = 'failed', report = :report WHERE id = :id"));
+        update.bindValue(QStringLiteral(":id"), id);
+        update.bindValue(QStringLiteral(":report"), compact(report));
+        m_db.execQuery(update);
     }
     return true;
 }
@@ -57,25 +74,28 @@ bool RunStore::save(const QJsonObject &report)
     const QString id = report.value(QStringLiteral("id")).toString();
     if (id.isEmpty())
         return false;
-    const QByteArray text = QJsonDocument(report).toJson(QJsonDocument::Compact);
+    const QString text = compact(report);
     QMutexLocker lock(&m_mutex);
-    if (!m_db.exec("BEGIN IMMEDIATE"))
+    QSqlQuery query(m_db.database());
+    if (!m_db.execQuery(query, QStringLiteral("BEGIN IMMEDIATE")))
         return false;
-    SqliteStatement put(m_db, "INSERT INTO runs(id, scenario, state, started_at, report, seq)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, (SELECT IFNULL(MAX(seq), 0) + 1 FROM runs))"
-                              " ON CONFLICT(id) DO UPDATE SET state = excluded.state, report = excluded.report");
-    put.bind(1, id);
-    put.bind(2, report.value(QStringLiteral("scenario")).toString());
-    put.bind(3, report.value(QStringLiteral("state")).toString());
-    put.bind(4, report.value(QStringLiteral("started_at")).toString());
-    put.bind(5, text);
-    bool ok = put.exec();
-    SqliteStatement trim(m_db, "DELETE FROM runs WHERE seq <= (SELECT MAX(seq) FROM runs) - ?1");
-    trim.bind(1, kMaxRuns);
-    ok = ok && trim.exec();
-    if (!ok || !m_db.exec("COMMIT")) {
+    query.prepare(QStringLiteral("INSERT INTO runs(id, scenario, state, started_at, report, seq)"
+                                 " VALUES (:id, :scenario, :state, :started_at, :report, (SELECT IFNULL(MAX(seq), 0) + 1 FROM runs))"
+                                 " ON CONFLICT(id) DO UPDATE SET state = excluded.state, report = excluded.report"));
+    query.bindValue(QStringLiteral(":id"), id);
+    query.bindValue(QStringLiteral(":scenario"), report.value(QStringLiteral("scenario")).toString());
+    query.bindValue(QStringLiteral(":state"), report.value(QStringLiteral("state")).toString());
+    query.bindValue(QStringLiteral(":started_at"), report.value(QStringLiteral("started_at")).toString());
+    query.bindValue(QStringLiteral(":report"), text);
+    bool ok = m_db.execQuery(query);
+    if (ok) {
+        query.prepare(QStringLiteral("DELETE FROM runs WHERE seq <= (SELECT MAX(seq) FROM runs) - :keep"));
+        query.bindValue(QStringLiteral(":keep"), kMaxRuns);
+        ok = m_db.execQuery(query);
+    }
+    if (!ok || !m_db.execQuery(query, QStringLiteral("COMMIT"))) {
         if (m_db.inTransaction())
-            m_db.exec("ROLLBACK");
+            m_db.execQuery(query, QStringLiteral("ROLLBACK"));
         return false;
     }
     return true;
@@ -84,11 +104,13 @@ bool RunStore::save(const QJsonObject &report)
 std::optional<QJsonObject> RunStore::report(const QString &id) const
 {
     QMutexLocker lock(&m_mutex);
-    SqliteStatement st(m_db, "SELECT report FROM runs WHERE id = ?1");
-    st.bind(1, id);
-    if (!st.step())
+    QSqlQuery query(m_db.database());
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT report FROM runs WHERE id = :id"));
+    query.bindValue(QStringLiteral(":id"), id);
+    if (!m_db.execQuery(query) || !query.next())
         return std::nullopt;
-    return StrictJson::parseObject(st.columnText(0));
+    return StrictJson::parseObject(query.value(0).toString().toUtf8());
 }
 
 QJsonObject RunStore::summary(const QJsonObject &report)
@@ -117,9 +139,12 @@ QJsonArray RunStore::summaries() const
 {
     QMutexLocker lock(&m_mutex);
     QJsonArray out;
-    SqliteStatement st(m_db, "SELECT report FROM runs ORDER BY seq DESC");
-    while (st.step()) {
-        if (const std::optional<QJsonObject> report = StrictJson::parseObject(st.columnText(0)))
+    QSqlQuery query(m_db.database());
+    query.setForwardOnly(true);
+    if (!m_db.execQuery(query, QStringLiteral("SELECT report FROM runs ORDER BY seq DESC")))
+        return out;
+    while (query.next()) {
+        if (const std::optional<QJsonObject> report = StrictJson::parseObject(query.value(0).toString().toUtf8()))
             out.append(summary(*report));
     }
     return out;
@@ -128,9 +153,10 @@ QJsonArray RunStore::summaries() const
 bool RunStore::remove(const QString &id)
 {
     QMutexLocker lock(&m_mutex);
-    SqliteStatement st(m_db, "DELETE FROM runs WHERE id = ?1");
-    st.bind(1, id);
-    return st.exec() && m_db.changes() > 0;
+    QSqlQuery query(m_db.database());
+    query.prepare(QStringLiteral("DELETE FROM runs WHERE id = :id"));
+    query.bindValue(QStringLiteral(":id"), id);
+    return m_db.execQuery(query) && query.numRowsAffected() > 0;
 }
 
 } // namespace Gatehouse::Simulation

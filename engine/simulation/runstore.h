@@ -14,8 +14,9 @@ namespace Gatehouse::Simulation {
 // The reports of finished runs, in simulation.db beside the other stores: one row per run
 // with its scenario, state and the whole report (series included). Kept apart from config.db,
 // which is small and rarely written, and from the log. The newest kMaxRuns are kept; older
-// ones are deleted as new ones are stored. Thread-safe (one connection behind a mutex: runs
-// are written once each and read rarely).
+// ones are deleted as new ones are stored. Thread-safe: one connection behind a mutex (runs
+// are written once each and read rarely), used through Qt SQL (QSqlQuery on the connection's
+// QSqlDatabase object, from whichever thread holds the mutex).
 class RunStore final
 {
     Q_DISABLE_COPY_MOVE(RunStore)

@@ -4,6 +4,10 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
 
 #include <sqlite3.h>
 
@@ -11,37 +15,137 @@ Q_LOGGING_CATEGORY(lcSql, "gatehouse.sql")
 
 namespace Gatehouse {
 
+namespace {
+
+QString nextConnectionName()
+{
+    static std::atomic<quint64> counter{0};
+    return QStringLiteral("gatehouse-sqlite-%1").arg(counter.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+// What QSQLITE reported, as SQLite's (extended) result code: Qt keeps it as text.
+int nativeCode(const QSqlError &error)
+{
+    bool ok = false;
+    const int code = error.nativeErrorCode().toInt(&ok);
+    return ok && code != SQLITE_OK ? code : SQLITE_ERROR;
+}
+
+} // namespace
+
 SqliteConnection::~SqliteConnection()
 {
     close();
 }
 
+// What Qt 6.4's QSQLITE driver does on open (qsql_sqlite.cpp, QSQLiteDriver::open): it calls
+// sqlite3_open_v2 with READWRITE|CREATE (or READONLY with QSQLITE_OPEN_READONLY),
+// PRIVATECACHE (SHAREDCACHE only with QSQLITE_ENABLE_SHARED_CACHE) and always NOMUTEX -- the
+// flags this class used before it opened through Qt -- then sqlite3_busy_timeout with
+// QSQLITE_BUSY_TIMEOUT (5000 ms unless given) and sqlite3_extended_result_codes(on, unless
+// QSQLITE_NO_USE_EXTENDED_RESULT_CODES). Its close() finalizes the driver's own queries and
+// calls sqlite3_close() (not _v2), which fails while any other statement is prepared: close()
+// below finalizes ours first.
 bool SqliteConnection::open(const QString &path, Mode mode)
 {
     close();
     m_path = path;
-    const int flags = SQLITE_OPEN_NOMUTEX
-        | (mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-    const int rc = sqlite3_open_v2(path.toUtf8().constData(), &m_db, flags, nullptr);
-    if (rc != SQLITE_OK) {
-        setError(rc);
-        sqlite3_close_v2(m_db);
-        m_db = nullptr;
+    const QString name = nextConnectionName();
+    QString problem;
+    int code = SQLITE_OK;
+    sqlite3 *native = nullptr;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QLatin1StringView(kDriverName), name);
+        if (!db.isValid()) {
+            code = SQLITE_ERROR;
+            problem = QStringLiteral("the Qt SQL driver %1 is not available (Debian package libqt6sql6-sqlite); drivers found: %2")
+                          .arg(QLatin1StringView(kDriverName),
+                               QSqlDatabase::drivers().isEmpty() ? QStringLiteral("none") : QSqlDatabase::drivers().join(u", "));
+        } else {
+            // Readers and the writer never wait on each other in WAL mode except around
+            // checkpoints and schema changes; a busy timeout covers those short windows.
+            QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs);
+            if (mode == Mode::ReadOnly)
+                options += QStringLiteral(";QSQLITE_OPEN_READONLY");
+            db.setDatabaseName(path);
+            db.setConnectOptions(options);
+            if (!db.open()) {
+                const QSqlError error = db.lastError();
+                code = nativeCode(error);
+                problem = error.databaseText().isEmpty() ? error.text() : error.databaseText();
+            } else {
+                // The one place the SQLite backend takes the native handle from Qt SQL.
+                const QVariant handle = db.driver()->handle();
+                if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0) {
+                    code = SQLITE_ERROR;
+                    problem = QStringLiteral("the %1 driver's handle is a %2, not a sqlite3*")
+                                  .arg(QLatin1StringView(kDriverName), QString::fromLatin1(handle.typeName()));
+                } else if (!(native = *static_cast<sqlite3 *const *>(handle.constData()))) {
+                    code = SQLITE_ERROR;
+                    problem = QStringLiteral("the %1 driver opened %2 without a sqlite3 handle").arg(QLatin1StringView(kDriverName), path);
+                } else {
+                    m_qdb = db;
+                }
+            }
+            if (!m_qdb.isValid())
+                db.close();
+        }
+    }
+    if (!m_qdb.isValid()) {
+        QSqlDatabase::removeDatabase(name);
+        failOpen(code, problem);
         return false;
     }
+    m_connectionName = name;
+    m_db = native;
+    // Qt 6.4 turns extended result codes on already; our error handling depends on them
+    // (SQLITE_IOERR_SHMSIZE is a full disk), so say so rather than rely on a driver default.
     sqlite3_extended_result_codes(m_db, 1);
-    // Readers and the writer never wait on each other in WAL mode except around
-    // checkpoints and schema changes; a busy timeout covers those short windows.
-    sqlite3_busy_timeout(m_db, 10000);
     return true;
+}
+
+void SqliteConnection::failOpen(int code, const QString &message)
+{
+    m_lastCode = code;
+    m_error = message;
+    if (isStorageFailure(code))
+        noteFailure(code, nullptr);
 }
 
 void SqliteConnection::close()
 {
-    if (m_db) {
-        sqlite3_close_v2(m_db);
-        m_db = nullptr;
-    }
+    while (m_statements)
+        m_statements->finalize();
+    if (!m_qdb.isValid())
+        return;
+    m_qdb.close();
+    if (m_qdb.lastError().isValid())
+        qCWarning(lcSql).noquote() << "closing" << m_path << ":" << m_qdb.lastError().text();
+    m_qdb = QSqlDatabase();   // the last reference but the registry's: removeDatabase deletes the driver
+    QSqlDatabase::removeDatabase(m_connectionName);
+    m_connectionName.clear();
+    m_db = nullptr;
+}
+
+void SqliteConnection::track(SqliteStatement *statement)
+{
+    statement->m_prev = nullptr;
+    statement->m_next = m_statements;
+    if (m_statements)
+        m_statements->m_prev = statement;
+    m_statements = statement;
+}
+
+void SqliteConnection::untrack(SqliteStatement *statement)
+{
+    if (statement->m_prev)
+        statement->m_prev->m_next = statement->m_next;
+    else
+        m_statements = statement->m_next;
+    if (statement->m_next)
+        statement->m_next->m_prev = statement->m_prev;
+    statement->m_prev = nullptr;
+    statement->m_next = nullptr;
 }
 
 bool SqliteConnection::exec(const char *sql)
@@ -56,6 +160,22 @@ bool SqliteConnection::exec(const char *sql)
         return false;
     }
     return true;
+}
+
+bool SqliteConnection::execQuery(QSqlQuery &query)
+{
+    if (query.exec())
+        return true;
+    setError(query.lastError(), query.lastQuery());
+    return false;
+}
+
+bool SqliteConnection::execQuery(QSqlQuery &query, const QString &sql)
+{
+    if (query.exec(sql))
+        return true;
+    setError(query.lastError(), sql);
+    return false;
 }
 
 bool SqliteConnection::inTransaction() const
@@ -130,153 +250,11 @@ void SqliteConnection::setError(int code)
         noteFailure(code, nullptr);
 }
 
-SqliteStatement::SqliteStatement(SqliteConnection &db, const char *sql)
+void SqliteConnection::setError(const QSqlError &error, const QString &sql)
 {
-    prepare(db, sql);
-}
-
-SqliteStatement::~SqliteStatement()
-{
-    sqlite3_finalize(m_stmt);
-}
-
-SqliteStatement::SqliteStatement(SqliteStatement &&other) noexcept
-    : m_stmt(std::exchange(other.m_stmt, nullptr))
-    , m_db(other.m_db)
-    , m_lastCode(other.m_lastCode)
-{
-}
-
-SqliteStatement &SqliteStatement::operator=(SqliteStatement &&other) noexcept
-{
-    if (this != &other) {
-        sqlite3_finalize(m_stmt);
-        m_stmt = std::exchange(other.m_stmt, nullptr);
-        m_db = other.m_db;
-        m_lastCode = other.m_lastCode;
-    }
-    return *this;
-}
-
-bool SqliteStatement::prepare(SqliteConnection &db, const char *sql)
-{
-    sqlite3_finalize(m_stmt);
-    m_stmt = nullptr;
-    m_db = &db;
-    m_lastCode = sqlite3_prepare_v3(db.m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
-    if (m_lastCode != SQLITE_OK) {
-        db.setError(m_lastCode);
-        // Debug only and bounded: callers decide whether a failure matters (and read paths log
-        // it once per cause through SqlErrorLog).
-        qCDebug(lcSql).noquote() << "prepare failed:" << SqlErrorLog::bounded(db.errorString(), SqlErrorLog::kMaxMessageChars)
-                                 << "in" << SqlErrorLog::excerpt(sql);
-        return false;
-    }
-    return true;
-}
-
-void SqliteStatement::bind(int index, qint64 value)
-{
-    sqlite3_bind_int64(m_stmt, index, value);
-}
-
-void SqliteStatement::bind(int index, double value)
-{
-    sqlite3_bind_double(m_stmt, index, value);
-}
-
-void SqliteStatement::bind(int index, const QByteArray &utf8)
-{
-    // SQLITE_TRANSIENT: SQLite copies, so temporaries are safe to pass.
-    sqlite3_bind_text(m_stmt, index, utf8.constData(), int(utf8.size()), SQLITE_TRANSIENT);
-}
-
-void SqliteStatement::bindBlob(int index, const QByteArray &blob)
-{
-    sqlite3_bind_blob(m_stmt, index, blob.constData(), int(blob.size()), SQLITE_TRANSIENT);
-}
-
-void SqliteStatement::bindNull(int index)
-{
-    sqlite3_bind_null(m_stmt, index);
-}
-
-bool SqliteStatement::step()
-{
-    m_lastCode = sqlite3_step(m_stmt);
-    if (m_lastCode == SQLITE_ROW)
-        return true;
-    if (m_lastCode != SQLITE_DONE && m_db)
-        m_db->setError(m_lastCode);
-    return false;
-}
-
-bool SqliteStatement::exec()
-{
-    while (step()) {
-    }
-    const bool ok = m_lastCode == SQLITE_DONE;
-    reset();
-    return ok;
-}
-
-void SqliteStatement::reset()
-{
-    if (!m_stmt)
-        return;   // a statement that failed to prepare (e.g. a table not created yet)
-    sqlite3_reset(m_stmt);
-    sqlite3_clear_bindings(m_stmt);
-}
-
-qint64 SqliteStatement::memoryUsed() const
-{
-    return m_stmt ? sqlite3_stmt_status(m_stmt, SQLITE_STMTSTATUS_MEMUSED, 0) : 0;
-}
-
-QString SqliteStatement::errorString() const
-{
-    return m_db ? m_db->errorString() : QString();
-}
-
-int SqliteStatement::columnCount() const
-{
-    return sqlite3_column_count(m_stmt);
-}
-
-int SqliteStatement::columnType(int column) const
-{
-    return sqlite3_column_type(m_stmt, column);
-}
-
-bool SqliteStatement::isNull(int column) const
-{
-    return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
-}
-
-qint64 SqliteStatement::columnInt(int column) const
-{
-    return sqlite3_column_int64(m_stmt, column);
-}
-
-double SqliteStatement::columnDouble(int column) const
-{
-    return sqlite3_column_double(m_stmt, column);
-}
-
-QByteArrayView SqliteStatement::columnView(int column) const
-{
-    const auto *data = static_cast<const char *>(sqlite3_column_blob(m_stmt, column));
-    return QByteArrayView(data, sqlite3_column_bytes(m_stmt, column));
-}
-
-QByteArray SqliteStatement::columnText(int column) const
-{
-    return columnView(column).toByteArray();
-}
-
-QString SqliteStatement::columnString(int column) const
-{
-    return QString::fromUtf8(columnView(column));
+    m_lastCode = nativeCode(error);
+    m_error = error.databaseText().isEmpty() ? error.text() : error.databaseText();
+    noteFailure(m_lastCode, sql.toUtf8().constData());
 }
 
 } // namespace Gatehouse

@@ -104,6 +104,13 @@ SqliteReadPool::Lease SqliteReadPool::acquire(int budgetMs)
         }
     }
     if (!c) {
+        // Opened on the thread that asks and later leased to any other: fine with Qt SQL as
+        // used here. QSQLITE opens in SQLite's multi-thread mode (SQLITE_OPEN_NOMUTEX: one
+        // thread at a time, any thread), a lease is that one thread, and Qt 6.4 checks the
+        // calling thread only in QSqlDatabase::database(name), which nothing here calls:
+        // statements run on the native handle, and the connection's QSqlDatabase is removed
+        // by whichever thread drops it (its driver is a QObject without timers or queued
+        // events, since we subscribe to no notifications, so deleting it there is safe).
         c = std::make_unique<Connection>();
         if (!c->db.open(m_path) || !c->db.exec("PRAGMA query_only = 1")) {
             qCWarning(lcSql) << "cannot open a read connection to" << m_path << ":" << c->db.errorString();

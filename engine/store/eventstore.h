@@ -4,6 +4,7 @@
 #include "appendresult.h"
 #include "recordedevent.h"
 #include "sql/readstatus.h"
+#include "sql/storagetarget.h"
 
 #include <QObject>
 
@@ -12,27 +13,29 @@
 
 namespace Gatehouse {
 
-class SqliteConnection;
-
-// The durable, append-only event log (events.db).
+// The durable, append-only event log: events.db (SQLite, the embedded default) or the tables
+// events and idempotency_keys of a PostgreSQL database that several engines share.
 //
 // One writer thread owns the only read-write connection and does group commit: every append
 // waiting when a transaction starts goes into that transaction, and each caller is answered
-// after COMMIT returns. Readers use a small pool of read-only connections and may call the
-// read functions from any thread. eventsCommitted() is emitted from the writer thread, once
-// per committed transaction, with every event of it in position order; connect with a queued
-// connection to receive it on your own thread.
+// after COMMIT returns. Readers use a small pool of connections and may call the read functions
+// from any thread. eventsCommitted() is emitted from a store thread with every committed event
+// exactly once, in position order, in batches (on PostgreSQL also the events other engines
+// appended); connect with a queued connection to receive it on your own thread. The backends
+// live in SqliteEventLog and PgEventLog behind EventLogBackend.
 class EventStore final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EventStore)
 
 public:
-    enum class Durability { Full, Normal };   // SQLite synchronous=FULL (fsync per commit) or NORMAL
+    // SQLite: synchronous=FULL (fsync per commit) or NORMAL. PostgreSQL: the server's
+    // fsync/synchronous_commit decide.
+    enum class Durability { Full, Normal };
 
     struct Options
     {
-        QString path;                      // events.db
+        StorageTarget target;              // events.db, or a PostgreSQL database
         Durability durability = Durability::Full;
         int maxBatchAppends = 4096;        // appends per transaction at most
         int maxQueuedAppends = 100000;     // beyond this append() answers StorageError "queue full"
@@ -100,7 +103,6 @@ Q_SIGNALS:
     void eventsCommitted(const Gatehouse::RecordedEvents &events);
 
 private:
-    class Writer;
     struct Private;
     std::unique_ptr<Private> d;
 };

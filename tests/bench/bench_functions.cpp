@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 
     EventStore store;
     EventStore::Options so;
-    so.path = QDir(dir).filePath(QStringLiteral("events.db"));
+    so.target = StorageTarget::sqlite(QDir(dir).filePath(QStringLiteral("events.db")));
     so.durability = EventStore::Durability::Normal;
     if (!store.open(so)) {
         std::fprintf(stderr, "cannot open the store: %s\n", qPrintable(store.errorString()));

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     const bool reuse = !log.isEmpty() && QFileInfo::exists(log);
     EventStore store;
     EventStore::Options so;
-    so.path = log.isEmpty() ? QDir(dir).filePath(QStringLiteral("events.db")) : log;
+    so.target = StorageTarget::sqlite(log.isEmpty() ? QDir(dir).filePath(QStringLiteral("events.db")) : log);
     so.durability = EventStore::Durability::Normal;
     if (!store.open(so)) {
         std::fprintf(stderr, "cannot open the store: %s\n", qPrintable(store.errorString()));
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
     QList<double> scanRates, rebuildRates;
     qint64 scanned = 0;
     for (int run = 0; run < runs; ++run) {
-        scanRates.append(rawScan(so.path, &scanned));
+        scanRates.append(rawScan(so.target.sqlitePath, &scanned));
         UpsertProjection projection(&catalog);
         QElapsedTimer t;
         t.start();

@@ -46,7 +46,7 @@ Fixture *fixture()
         const QString base = QDir(QStringLiteral("/dev/shm")).exists() ? QStringLiteral("/dev/shm") : QDir::tempPath();
         fx->dir = std::make_unique<QTemporaryDir>(base + QStringLiteral("/gatehouse-fuzz-XXXXXX"));
         QString error;
-        if (!fx->dir->isValid() || !fx->store.open(fx->dir->filePath(QStringLiteral("config.db")), &error))
+        if (!fx->dir->isValid() || !fx->store.open(Gatehouse::StorageTarget::sqlite(fx->dir->filePath(QStringLiteral("config.db"))), &error))
             Fuzz::fail(__FILE__, __LINE__, "open", error);
         fx->service = std::make_unique<ResourceService>(&fx->store, &fx->gateway);
         if (!fx->service->load({}, &error))

@@ -1652,7 +1652,7 @@ bool storeRaw(const QString &dataDir, const QString &kind, const QList<QJsonObje
 {
     ConfigStore store;
     QString error;
-    if (!store.open(QDir(dataDir).filePath(u"config.db"_s), &error)) {
+    if (!store.open(StorageTarget::sqlite(QDir(dataDir).filePath(u"config.db"_s)), &error)) {
         qWarning("%s", qPrintable(error));
         return false;
     }

@@ -139,6 +139,7 @@ private slots:
     void apisixFileShape_data() { addConfigurations(); }
     void apisixFileShape();
     void apisixFileIsYaml();
+    void apisixListsEveryEngineAsANode();
     void parseRejects_data();
     void parseRejects();
     void parseSkipsCommentsAndStopsAtEnd();
@@ -543,6 +544,20 @@ void tst_ConfigExport::prepareCli()
     QVERIFY2(imported.exitCode == 0, imported.err.constData());
     QVERIFY2(imported.err.contains("imported"), imported.err.constData());
     m_prepared = true;
+}
+
+// Several engines on one database: APISIX balances over all of them.
+void tst_ConfigExport::apisixListsEveryEngineAsANode()
+{
+    ConfigExport::Resources in;
+    in.insert(u"routes"_s, QJsonArray{QJsonObject{{u"id"_s, u"r"_s}, {u"uri"_s, u"/api/products"_s},
+                                                  {u"upstream"_s, QJsonObject{{u"type"_s, u"query"_s}, {u"collection"_s, u"products"_s}}}}});
+    const QByteArray yaml = ConfigExport::toApisixYaml(in, u"10.0.0.1:9080, 10.0.0.2:9080"_s);
+    const qsizetype at = yaml.indexOf("  - {");
+    QVERIFY(at > 0);
+    const QJsonObject route = QJsonDocument::fromJson(yaml.mid(at + 4, yaml.indexOf('\n', at) - at - 4)).object();
+    QCOMPARE(route.value(u"upstream"_s).toObject().value(u"nodes"_s).toObject(),
+             (QJsonObject{{u"10.0.0.1:9080"_s, 1}, {u"10.0.0.2:9080"_s, 1}}));
 }
 
 void tst_ConfigExport::cliExportImportRoundTrip()

@@ -291,7 +291,7 @@ void tst_DiskFull::commandsOnAFullDisk()
     // And they are still there after a restart.
     EventStore store;
     EventStore::Options options;
-    options.path = dir + u"/events.db"_s;
+    options.target = StorageTarget::sqlite(dir + u"/events.db"_s);
     QVERIFY(store.open(options));
     for (const Accepted &a : std::as_const(accepted))
         QCOMPARE(store.streamHead(u"products-"_s + a.id).lastPosition, a.position);
@@ -306,7 +306,7 @@ void tst_DiskFull::groupCommitOnAFullDisk()
     QVERIFY(QDir().mkpath(dir));
     EventStore store;
     EventStore::Options options;
-    options.path = dir + u"/events.db"_s;
+    options.target = StorageTarget::sqlite(dir + u"/events.db"_s);
     QVERIFY(store.open(options));
     const auto event = [](const QString &id, int bytes) {
         return NewEvent{id, u"items.created"_s, "{\"pad\":\"" + QByteArray(bytes, 'p') + "\"}", {}};

@@ -34,7 +34,7 @@ QHash<qint64, Accepted> eventsInLog(const QString &dataDir, qint64 *count)
 {
     EventStore store;
     EventStore::Options o;
-    o.path = dataDir + QStringLiteral("/events.db");
+    o.target = StorageTarget::sqlite(dataDir + QStringLiteral("/events.db"));
     QHash<qint64, Accepted> events;
     *count = 0;
     if (!store.open(o))
@@ -51,7 +51,7 @@ QSet<QString> subjectsInLog(const QString &dataDir, qint64 *count = nullptr)
 {
     EventStore store;
     EventStore::Options o;
-    o.path = dataDir + QStringLiteral("/events.db");
+    o.target = StorageTarget::sqlite(dataDir + QStringLiteral("/events.db"));
     QSet<QString> subjects;
     if (!store.open(o))
         return subjects;

@@ -931,7 +931,7 @@ void tst_Projections::exactlyOnceAcrossACrash()
         QList<LogEvent> logAtCrash;
         EventStore store;
         EventStore::Options options;
-        options.path = dir.filePath(u"events.db"_s);
+        options.target = StorageTarget::sqlite(dir.filePath(u"events.db"_s));
         QVERIFY2(store.open(options), qPrintable(store.errorString()));
         store.scan(1, [&](const RecordedEvent &ev) {
             logAtCrash.append(fromRecorded(ev));
@@ -1033,7 +1033,7 @@ void tst_Projections::exactlyOnceWhenKilledWhileCatchingUp()
     {
         EventStore store;
         EventStore::Options options;
-        options.path = dir.filePath(u"events.db"_s);
+        options.target = StorageTarget::sqlite(dir.filePath(u"events.db"_s));
         options.durability = EventStore::Durability::Normal;
         QVERIFY2(store.open(options), qPrintable(store.errorString()));
         std::atomic<int> pending{0};
@@ -1102,7 +1102,7 @@ void tst_Projections::exactlyOnceWhenKilledWhileCatchingUp()
     {
         EventStore store;
         EventStore::Options options;
-        options.path = dir.filePath(u"events.db"_s);
+        options.target = StorageTarget::sqlite(dir.filePath(u"events.db"_s));
         QVERIFY(store.open(options));
         store.scan(1, [&](const RecordedEvent &ev) {
             log.append(fromRecorded(ev));

@@ -10,9 +10,9 @@
 # engines with their pools, and tests that open many connections at once).
 #
 # PostgreSQL refuses to run as root. When the suite runs as root (CI containers) the server runs
-# as `nobody`; its directory is then made with mktemp under ${TMPDIR:-/tmp} rather than inside
-# STATE_DIR, because the build tree's parents need not be reachable by `nobody`, and a short
-# path keeps the Unix socket under the 107-byte limit of sun_path. STATE_DIR/server names it.
+# as `nobody`. The server's directory (data, Unix socket, log) is made with mktemp under /tmp
+# rather than inside STATE_DIR: the build tree's parents need not be reachable by `nobody`, and
+# a short path keeps the socket under the 107-byte limit of sun_path. STATE_DIR/server names it.
 #
 # Environment: GATEHOUSE_PG_BINDIR (default /usr/lib/postgresql/15/bin), GATEHOUSE_PG_TIMEOUT
 # (seconds to wait for the server, default 60).
@@ -55,7 +55,7 @@ stop_server() {
             echo "postgres-fixture: pg_ctl stop failed for $server/data" >&2
     fi
     case "$server" in
-        */gatehouse-pg.*|"$state"/*) rm -rf "$server" ;;
+        /tmp/gatehouse-pg.*) rm -rf "$server" ;;
     esac
     rm -f "$state/server"
 }
@@ -68,13 +68,9 @@ start_server() {
     stop_server   # a server left behind by an interrupted run
     rm -f "$state/url"
 
+    server=$(mktemp -d /tmp/gatehouse-pg.XXXXXX) || fail "cannot create a directory under /tmp"
     if [ "$(id -u)" -eq 0 ]; then
-        server=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-pg.XXXXXX") || fail "cannot create a directory under ${TMPDIR:-/tmp}"
         chown "$owner_uid:$owner_gid" "$server"
-    else
-        server="$state/server.d"
-        rm -rf "$server"
-        mkdir -p "$server"
     fi
     echo "$server" >"$state/server"
     log="$server/postgres.log"

@@ -1,8 +1,11 @@
 #include "store/eventstore.h"
 #include "store/cloudevent.h"
+#include "sql/pgconnection.h"
 #include "sql/sqliteconnection.h"
+#include "testdatabase.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
@@ -32,19 +35,30 @@ AppendRequest req(const QString &stream, ExpectedVersion expected, QList<NewEven
     return r;
 }
 
+// The test's backend (Test::usesPostgres()): events.db in `dir`, or a fresh PostgreSQL
+// database for `dir` (the same one each time: reopening finds the log again).
 EventStore::Options optionsFor(const QTemporaryDir &dir)
 {
     EventStore::Options o;
-    o.path = dir.filePath(QStringLiteral("events.db"));
+    o.target = Test::target(dir.path(), QStringLiteral("events.db"));
     return o;
 }
 
-// Child mode: append events one by one and die without closing anything.
-int runUncleanChild(const QString &path, int count)
+// Child mode: append events one by one and die without closing anything. `where` is the
+// events.db path or the PostgreSQL URL.
+int runUncleanChild(const QString &where, int count)
 {
     EventStore store;
     EventStore::Options o;
-    o.path = path;
+    if (where.startsWith(QLatin1String("postgresql://"))) {
+        QString error;
+        const auto url = PostgresUrl::parse(where, &error);
+        if (!url)
+            return 2;
+        o.target = StorageTarget::postgresql(*url);
+    } else {
+        o.target = StorageTarget::sqlite(where);
+    }
     if (!store.open(o))
         return 3;
     for (int i = 0; i < count; ++i) {
@@ -78,6 +92,8 @@ private Q_SLOTS:
     void cloudEventShape();
     void invalidRequests();
     void preconditionSeesAuthoritativeHead();
+    void commitDelayHoldsEveryAppend();
+    void dataKeptByteForByte();
 };
 
 void tst_EventStore::expectedVersion_data()
@@ -298,19 +314,17 @@ void tst_EventStore::committedSignalCarriesEveryEvent()
 void tst_EventStore::reopenAfterUncleanStop()
 {
     QTemporaryDir dir;
-    const QString path = dir.filePath(QStringLiteral("events.db"));
+    const EventStore::Options o = optionsFor(dir);
     QProcess child;
     child.setProgram(QCoreApplication::applicationFilePath());
     auto env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("TST_EVENTSTORE_CHILD"), path);
+    env.insert(QStringLiteral("TST_EVENTSTORE_CHILD"), o.target.isPostgres() ? o.target.postgres.toString() : o.target.sqlitePath);
     child.setProcessEnvironment(env);
     child.start();
     QVERIFY(child.waitForFinished(60000));
     QCOMPARE(child.exitCode(), 0);
 
     EventStore store;
-    EventStore::Options o;
-    o.path = path;
     QVERIFY(store.open(o));
     QCOMPARE(store.headPosition(), 120);
     const auto all = store.readAll(1, 1000);
@@ -378,11 +392,23 @@ void tst_EventStore::logIsAppendOnly()
     EventStore store;
     QVERIFY(store.open(optionsFor(dir)));
     QVERIFY(store.appendAndWait(req(QStringLiteral("s-1"), ExpectedVersion::any(), {ev(QStringLiteral("s.created"))})).ok());
-    SqliteConnection raw;
-    QVERIFY(raw.open(dir.filePath(QStringLiteral("events.db"))));
-    QVERIFY(!raw.exec("UPDATE events SET type = 'x'"));
-    QVERIFY(!raw.exec("DELETE FROM events"));
+    const StorageTarget target = optionsFor(dir).target;
+    if (target.isPostgres()) {
+        PgConnection raw;
+        QString error;
+        QVERIFY2(raw.open(target.postgres, QStringLiteral("tst_eventstore"), &error), qPrintable(error));
+        QVERIFY(!raw.exec(QStringLiteral("UPDATE events SET type = 'x'")));
+        QVERIFY(raw.errorString().contains(QLatin1String("append-only")));
+        QVERIFY(!raw.exec(QStringLiteral("DELETE FROM events")));
+        QVERIFY(!raw.exec(QStringLiteral("TRUNCATE events")));
+    } else {
+        SqliteConnection raw;
+        QVERIFY(raw.open(target.sqlitePath));
+        QVERIFY(!raw.exec("UPDATE events SET type = 'x'"));
+        QVERIFY(!raw.exec("DELETE FROM events"));
+    }
     QCOMPARE(store.readAll(1, 10).size(), 1);
+    QCOMPARE(store.readAll(1, 10).first().type, QStringLiteral("s.created"));
 }
 
 void tst_EventStore::cloudEventShape()
@@ -444,6 +470,44 @@ void tst_EventStore::preconditionSeesAuthoritativeHead()
     QTRY_COMPARE(ok.load(), 26);               // 25 updates + the delete; the rest refused
     QCOMPARE(store.headPosition(), 27);
     QCOMPARE(store.streamHead(QStringLiteral("p-1")).lastType, QStringLiteral("p.deleted"));
+}
+
+void tst_EventStore::commitDelayHoldsEveryAppend()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    store.setCommitDelay(300);
+    QCOMPARE(store.commitDelay(), 300);
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(store.appendAndWait(req(QStringLiteral("d-1"), ExpectedVersion::any(), {ev(QStringLiteral("d.created"))})).ok());
+    QVERIFY(timer.elapsed() >= 300);   // a lower bound: the writer waited before its commit
+    store.setCommitDelay(0);
+    QVERIFY(store.appendAndWait(req(QStringLiteral("d-1"), ExpectedVersion::exact(0), {ev(QStringLiteral("d.updated"))})).ok());
+    store.setCommitDelay(EventStore::kMaxCommitDelayMs + 1);
+    QCOMPARE(store.commitDelay(), EventStore::kMaxCommitDelayMs);
+}
+
+void tst_EventStore::dataKeptByteForByte()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    // Key order, spacing, escapes and non-ASCII text come back exactly as appended.
+    const QByteArray data = "{\"b\":1,  \"a\":\"\\u00e9 caf\xc3\xa9 \\\"q\\\" \xf0\x9f\x98\x80\",\"n\":1.50}";
+    const QByteArray metadata = "{\"correlationid\":\"c-1\" }";
+    NewEvent e{QString(), QStringLiteral("bytes.created"), data, metadata};
+    QVERIFY(store.appendAndWait(req(QStringLiteral("bytes-1"), ExpectedVersion::noStream(), {e})).ok());
+    QVERIFY(store.appendAndWait(req(QStringLiteral("bytes-1"), ExpectedVersion::any(), {ev(QStringLiteral("bytes.empty"), QByteArray())})).ok());
+    const auto all = store.readAll(1, 10);
+    QCOMPARE(all.size(), 2);
+    QCOMPARE(all.at(0).data, data);
+    QCOMPARE(all.at(0).metadata, metadata);
+    QCOMPARE(all.at(1).data, QByteArray("null"));   // no data is stored as JSON null
+    qint64 scanned = 0;
+    QVERIFY(store.scan(1, [&](const RecordedEvent &r) { scanned += r.data == all.at(r.position - 1).data; return true; }));
+    QCOMPARE(scanned, 2);
 }
 
 int main(int argc, char **argv)

@@ -2,7 +2,8 @@
 // budget (SQLite's progress handler interrupts a statement that runs past it, and the lease
 // says so), its per-connection cache of generated statements (bounded by count and by bytes,
 // however many distinct statements hostile requests make), SqlErrorLog (one bounded line per
-// distinct cause, however often it repeats) and the QueryWorkerPool's bounded queue.
+// distinct cause, however often it repeats), the QueryWorkerPool's bounded queue, and the
+// pool's Qt SQL connections moving between threads.
 #include "queries/queryworkerpool.h"
 #include "sql/sqlerrorlog.h"
 #include "sql/sqliteconnection.h"
@@ -10,7 +11,9 @@
 
 #include <QScopeGuard>
 #include <QSemaphore>
+#include <QSqlDatabase>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 
 using namespace Gatehouse;
@@ -105,6 +108,45 @@ private Q_SLOTS:
         QVERIFY(st.step());
         QCOMPARE(st.columnInt(0), 2000000);
         QVERIFY(!lease.timedOut());
+    }
+
+    void connectionsMoveBetweenThreads()
+    {
+        // Pool connections are Qt SQL connections opened by whichever thread first asks and
+        // leased later to any other; each is a QSQLITE connection name of its own, and the
+        // pool's clear() (on yet another thread) removes every one of them.
+        const QStringList namesBefore = QSqlDatabase::connectionNames();
+        SqliteReadPool pool(m_path);
+        QStringList opened;
+        auto countOn = [&](QStringList *names) {
+            auto first = pool.acquire(0);
+            auto second = pool.acquire(0);   // two at once: two connections
+            if (!first || !second)
+                return;
+            for (auto *lease : {&first, &second}) {
+                SqliteStatement &st = (*lease)->statement("SELECT count(*) FROM t");
+                if (st.step() && st.columnInt(0) == 3)
+                    names->append((*lease)->db.connectionName());
+                st.reset();
+            }
+        };
+        std::unique_ptr<QThread> opener(QThread::create(countOn, &opened));
+        opener->start();
+        QVERIFY(opener->wait(30000));
+        QCOMPARE(opened.size(), 2);
+        QVERIFY(QSqlDatabase::connectionNames().contains(opened.at(0)));
+        QVERIFY(QSqlDatabase::connectionNames().contains(opened.at(1)));
+        QStringList reused;
+        countOn(&reused);   // this thread now: the same two connections
+        std::sort(opened.begin(), opened.end());
+        std::sort(reused.begin(), reused.end());
+        QCOMPARE(reused, opened);
+        std::unique_ptr<QThread> closer(QThread::create([&pool] { pool.clear(); }));
+        closer->start();
+        QVERIFY(closer->wait(30000));
+        QCOMPARE(QSqlDatabase::connectionNames().size(), namesBefore.size());
+        QVERIFY(!QSqlDatabase::connectionNames().contains(opened.at(0)));
+        QVERIFY(!QSqlDatabase::connectionNames().contains(opened.at(1)));
     }
 
     void statementCacheIsBoundedByCountAndBytes_data()

@@ -1,6 +1,6 @@
-// The writer half of EventStore: one thread, one read-write connection, group commit.
+// The writer half of SqliteEventLog: one thread, one read-write connection, group commit.
 
-#include "eventstore_p.h"
+#include "sqliteeventlog_p.h"
 #include "eventid.h"
 
 #include <QDateTime>
@@ -40,19 +40,19 @@ AppendResult failure(const AppendRequest &request, AppendResult::Status status, 
 }
 } // namespace
 
-EventStore::Writer::Writer(EventStore *owner, const Options &options, qint64 lastPosition)
-    : q(owner)
+SqliteEventLog::Writer::Writer(EventLogHost *host, const Options &options, qint64 lastPosition)
+    : m_host(host)
     , m_options(options)
     , m_lastPosition(lastPosition)
 {
 }
 
-EventStore::Writer::~Writer()
+SqliteEventLog::Writer::~Writer()
 {
     stop();
 }
 
-bool EventStore::Writer::start(SqliteConnection &&db, QString *error)
+bool SqliteEventLog::Writer::start(SqliteConnection &&db, QString *error)
 {
     m_db.open(db.path());
     db.close();
@@ -86,7 +86,7 @@ bool EventStore::Writer::start(SqliteConnection &&db, QString *error)
     return true;
 }
 
-void EventStore::Writer::enqueue(AppendRequest &&request, AppendCallback &&callback)
+void SqliteEventLog::Writer::enqueue(AppendRequest &&request, AppendCallback &&callback)
 {
     {
         std::lock_guard lock(m_mutex);
@@ -101,7 +101,7 @@ void EventStore::Writer::enqueue(AppendRequest &&request, AppendCallback &&callb
                                 : QStringLiteral("append queue is full (%1 pending)").arg(m_options.maxQueuedAppends)));
 }
 
-void EventStore::Writer::stop()
+void SqliteEventLog::Writer::stop()
 {
     if (!m_thread)
         return;
@@ -135,7 +135,7 @@ void EventStore::Writer::stop()
     m_db.close();
 }
 
-void EventStore::Writer::run()
+void SqliteEventLog::Writer::run()
 {
     std::vector<Pending> batch;
     for (;;) {
@@ -152,7 +152,7 @@ void EventStore::Writer::run()
                 m_queue.erase(m_queue.begin(), end);
             }
         }
-        if (const qint64 delay = q->d->commitDelayMs.load(std::memory_order_relaxed); delay > 0) {
+        if (const qint64 delay = m_host->commitDelayMs(); delay > 0) {
             // Appends arriving meanwhile wait for the next batch (and its delay); stopping cuts it short.
             std::unique_lock lock(m_mutex);
             m_wake.wait_for(lock, std::chrono::milliseconds(delay), [this] { return m_stopping; });
@@ -162,7 +162,7 @@ void EventStore::Writer::run()
     }
 }
 
-void EventStore::Writer::runBatch(std::vector<Pending> &batch)
+void SqliteEventLog::Writer::runBatch(std::vector<Pending> &batch)
 {
     std::vector<AppendResult> results;
     results.reserve(batch.size());
@@ -218,7 +218,7 @@ void EventStore::Writer::runBatch(std::vector<Pending> &batch)
 
 // After a failed transaction the writer trusts nothing it remembers of the log's end: the
 // next transaction reads it again before appending.
-bool EventStore::Writer::beginBatch()
+bool SqliteEventLog::Writer::beginBatch()
 {
     if (!m_db.exec("BEGIN IMMEDIATE"))
         return false;
@@ -235,7 +235,7 @@ bool EventStore::Writer::beginBatch()
     return true;
 }
 
-void EventStore::Writer::failBatch(std::vector<Pending> &batch, int code, const QString &error)
+void SqliteEventLog::Writer::failBatch(std::vector<Pending> &batch, int code, const QString &error)
 {
     const bool full = SqliteConnection::isDiskFull(code);
     const QString message = full ? QStringLiteral("the disk holding the event log is full (%1)").arg(error)
@@ -252,7 +252,7 @@ void EventStore::Writer::failBatch(std::vector<Pending> &batch, int code, const 
     m_completionWake.notify_one();
 }
 
-bool EventStore::Writer::syncWal()
+bool SqliteEventLog::Writer::syncWal()
 {
     if (m_walFd < 0)
         m_walFd = ::open(QByteArray(m_db.path().toLocal8Bit() + "-wal").constData(), O_RDONLY | O_CLOEXEC);
@@ -260,7 +260,7 @@ bool EventStore::Writer::syncWal()
     return m_walFd >= 0 && ::fdatasync(m_walFd) == 0;
 }
 
-void EventStore::Writer::runCompletions()
+void SqliteEventLog::Writer::runCompletions()
 {
     for (;;) {
         std::deque<CompletedBatch> batches;
@@ -280,10 +280,8 @@ void EventStore::Writer::runCompletions()
             qCCritical(lcStore) << "fdatasync of the write-ahead log failed:" << std::strerror(errno);
         }
         for (CompletedBatch &b : batches) {
-            if (!b.committed.isEmpty()) {
-                q->d->headPosition.store(b.lastPosition);
-                Q_EMIT q->eventsCommitted(b.committed);
-            }
+            if (!b.committed.isEmpty())
+                m_host->announce(b.committed);
             for (auto &[callback, result] : b.answers) {
                 if (!durable && result.ok() && !result.replayed) {
                     result.status = diskFull ? AppendResult::StorageFull : AppendResult::StorageError;
@@ -298,7 +296,7 @@ void EventStore::Writer::runCompletions()
     m_walFd = -1;
 }
 
-int EventStore::Writer::onWalCommit(void *self, sqlite3 *, const char *, int pages)
+int SqliteEventLog::Writer::onWalCommit(void *self, sqlite3 *, const char *, int pages)
 {
     // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
     if (pages >= 2000)
@@ -306,7 +304,7 @@ int EventStore::Writer::onWalCommit(void *self, sqlite3 *, const char *, int pag
     return SQLITE_OK;
 }
 
-AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed)
+AppendResult SqliteEventLog::Writer::applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed)
 {
     if (request.stream.isEmpty() || request.events.isEmpty())
         return failure(request, AppendResult::InvalidRequest, QStringLiteral("an append needs a stream and at least one event"));
@@ -428,7 +426,7 @@ AppendResult EventStore::Writer::applyOne(const AppendRequest &request, qint64 t
 
 // Appending events whose ids are already in the log at the same place is a repeat, not an
 // error: answer with where they stand (as EventStoreDB does).
-bool EventStore::Writer::replayByEventId(const AppendRequest &request, AppendResult &result)
+bool SqliteEventLog::Writer::replayByEventId(const AppendRequest &request, AppendResult &result)
 {
     m_byId.bind(1, request.events.first().id);
     if (!m_byId.step()) {

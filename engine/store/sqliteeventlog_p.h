@@ -1,8 +1,8 @@
 #pragma once
 
-// Private parts of EventStore shared by its two source files.
+// Private parts of SqliteEventLog shared by its two source files.
 
-#include "eventstore.h"
+#include "sqliteeventlog.h"
 #include "walcheckpointer.h"
 #include "sql/sqliteconnection.h"
 #include "sql/sqlitereadpool.h"
@@ -18,7 +18,7 @@
 
 namespace Gatehouse {
 
-namespace EventStoreSchema {
+namespace SqliteEventSchema {
 QList<const char *> migrations();
 // Event types repeat from row to row: one shared QString per type while reading a batch.
 class TypeNames
@@ -34,10 +34,13 @@ inline constexpr const char kSelectColumns[] = "position, stream, version, id, t
 }
 
 // The single writer: owns the read-write connection and the queue of pending appends.
-class EventStore::Writer final
+class SqliteEventLog::Writer final
 {
 public:
-    Writer(EventStore *owner, const Options &options, qint64 lastPosition);
+    using Options = EventStore::Options;
+    using AppendCallback = EventStore::AppendCallback;
+    using Durability = EventStore::Durability;
+    Writer(EventLogHost *host, const Options &options, qint64 lastPosition);
     ~Writer();
     bool start(SqliteConnection &&db, QString *error);   // takes the opened connection
     void enqueue(AppendRequest &&request, AppendCallback &&callback);
@@ -59,7 +62,7 @@ private:
     AppendResult applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed);
     bool replayByEventId(const AppendRequest &request, AppendResult &result);
 
-    EventStore *q;
+    EventLogHost *m_host;
     Options m_options;
     SqliteConnection m_db;
     SqliteStatement m_head, m_byId, m_insert, m_keyGet, m_keyPut, m_savepoint, m_release, m_rollbackTo;
@@ -88,22 +91,6 @@ private:
     int m_walFd = -1;   // completion thread: fdatasync target for Durability::Full
 
     WalCheckpointer m_checkpoints;   // instead of checkpoints inside COMMIT
-};
-
-struct EventStore::Private
-{
-    Options options;
-    std::unique_ptr<Writer> writer;
-    std::unique_ptr<SqliteReadPool> readers;
-
-    SqliteReadPool::Lease lease(int budgetMs = 0) const
-    {
-        return readers ? readers->acquire(budgetMs) : SqliteReadPool::Lease(nullptr, nullptr);
-    }
-    std::atomic<qint64> headPosition{0};
-    std::atomic<bool> open{false};
-    std::atomic<qint64> commitDelayMs{0};   // setCommitDelay(); read by the writer before each batch
-    QString error;
 };
 
 } // namespace Gatehouse

@@ -1,0 +1,248 @@
+#include "pgeventlog.h"
+
+#include "pgeventlistener.h"
+#include "pgeventlogwriter.h"
+#include "pgeventschema.h"
+#include "pgeventtailer.h"
+#include "pgreadpool.h"
+#include "sql/pgconnection.h"
+#include "sql/schemamigrations.h"
+
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
+
+namespace Gatehouse {
+
+namespace {
+ReadStatus unreachable(const QString &why)
+{
+    return ReadStatus::unavailable(QStringLiteral("the event store is not available (%1)").arg(why));
+}
+} // namespace
+
+PgEventLog::PgEventLog(EventLogHost *host, const EventStore::Options &options)
+    : m_host(host)
+    , m_options(options)
+{
+}
+
+PgEventLog::~PgEventLog()
+{
+    close();
+}
+
+bool PgEventLog::open(QString *error)
+{
+    const PostgresUrl &url = m_options.target.postgres;
+    PgConnection setup;
+    QString why;
+    if (!setup.open(url, QStringLiteral("events setup"), error))
+        return false;
+    if (!SchemaMigrations::apply(setup.database(), QStringLiteral("events"), PgEventSchema::migrations(), &why)) {
+        *error = QStringLiteral("cannot prepare the event log in %1: %2").arg(url.redacted(), why);
+        return false;
+    }
+
+    // LISTEN before reading the log's end: whatever commits after that read is notified.
+    m_tailer = std::make_unique<PgEventTailer>(m_host, url);
+    PgEventTailer *tailer = m_tailer.get();
+    m_listener = std::make_unique<PgEventListener>(url, [tailer](qint64 position) { tailer->notified(position); },
+                                                   [tailer] { tailer->resync(); });
+    if (!m_listener->start(&why)) {
+        *error = QStringLiteral("cannot listen for new events in %1: %2").arg(url.redacted(), why);
+        return false;
+    }
+    QSqlQuery end(setup.database());
+    if (!end.exec(QStringLiteral("SELECT COALESCE(max(position), 0) FROM events")) || !end.next()) {
+        *error = QStringLiteral("cannot read the event log in %1: %2").arg(url.redacted(), end.lastError().text());
+        return false;
+    }
+    const qint64 head = end.value(0).toLongLong();
+    m_host->setHead(head);
+    m_tailer->start(head);
+
+    m_readers = std::make_unique<PgReadPool>(url);
+    m_writer = std::make_unique<PgEventLogWriter>(m_host, m_options, m_tailer.get());
+    if (!m_writer->start(&why)) {
+        *error = QStringLiteral("the event log's writer: %1").arg(why);
+        m_writer.reset();
+        return false;
+    }
+    qCInfo(lcStore) << "opened the event log in" << url.redacted() << "at position" << head;
+    return true;
+}
+
+void PgEventLog::close()
+{
+    if (m_writer)
+        m_writer->stop();   // every queued append committed or failed, handed to the tailer
+    m_writer.reset();
+    if (m_listener)
+        m_listener->stop();
+    if (m_tailer)
+        m_tailer->stop();   // every caller answered
+    if (m_readers)
+        m_readers->clear();
+}
+
+void PgEventLog::append(AppendRequest &&request, EventStore::AppendCallback &&callback)
+{
+    m_writer->enqueue(std::move(request), std::move(callback));
+}
+
+RecordedEvents PgEventLog::readEvents(const char *sql, const char *where, const QVariantList &values, bool backward,
+                                      ReadStatus *status, int budgetMs) const
+{
+    RecordedEvents out;
+    if (status)
+        *status = {};
+    QString why;
+    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    if (!c) {
+        if (status)
+            *status = unreachable(why);
+        return out;
+    }
+    QSqlQuery *q = c->query(sql, &why);
+    if (!q) {
+        if (status)
+            *status = unreachable(why);
+        return out;
+    }
+    for (int i = 0; i < values.size(); ++i)
+        q->bindValue(i, values.at(i));
+    if (!c->exec(q, where, status, budgetMs))
+        return out;
+    while (q->next()) {
+        if (backward)
+            out.prepend(PgEventSchema::readRow(*q));
+        else
+            out.append(PgEventSchema::readRow(*q));
+    }
+    q->finish();
+    return out;
+}
+
+RecordedEvents PgEventLog::readStream(const QString &stream, qint64 fromVersion, int maxCount, ReadStatus *status,
+                                      int budgetMs) const
+{
+    return readEvents("SELECT position, stream, version, id, type, data, metadata, time FROM events"
+                      " WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?",
+                      "readStream", {stream, fromVersion, qint64(maxCount)}, false, status, budgetMs);
+}
+
+RecordedEvents PgEventLog::readAll(qint64 fromPosition, int maxCount, const QString &typeGlob, ReadStatus *status,
+                                   int budgetMs) const
+{
+    if (typeGlob.isEmpty())
+        return readEvents("SELECT position, stream, version, id, type, data, metadata, time FROM events"
+                          " WHERE position >= ? ORDER BY position LIMIT ?",
+                          "readAll", {fromPosition, qint64(maxCount)}, false, status, budgetMs);
+    return readEvents("SELECT position, stream, version, id, type, data, metadata, time FROM events"
+                      " WHERE position >= ? AND type LIKE ? ORDER BY position LIMIT ?",
+                      "readAll", {fromPosition, PgEventSchema::likePattern(typeGlob), qint64(maxCount)}, false, status,
+                      budgetMs);
+}
+
+RecordedEvents PgEventLog::readBackward(qint64 beforePosition, int maxCount, const QString &typeGlob, ReadStatus *status,
+                                        int budgetMs) const
+{
+    if (typeGlob.isEmpty())
+        return readEvents("SELECT position, stream, version, id, type, data, metadata, time FROM events"
+                          " WHERE position < ? ORDER BY position DESC LIMIT ?",
+                          "readBackward", {beforePosition, qint64(maxCount)}, true, status, budgetMs);
+    return readEvents("SELECT position, stream, version, id, type, data, metadata, time FROM events"
+                      " WHERE position < ? AND type LIKE ? ORDER BY position DESC LIMIT ?",
+                      "readBackward", {beforePosition, PgEventSchema::likePattern(typeGlob), qint64(maxCount)}, true,
+                      status, budgetMs);
+}
+
+EventStore::StreamHead PgEventLog::streamHead(const QString &stream) const
+{
+    EventStore::StreamHead head;
+    QString why;
+    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", &why)
+                     : nullptr;
+    if (!q)
+        return head;
+    q->bindValue(0, stream);
+    if (c->exec(q, "streamHead", nullptr, 0) && q->next()) {
+        head.version = q->value(0).toLongLong();
+        head.lastType = q->value(1).toString();
+        head.lastPosition = q->value(2).toLongLong();
+    }
+    q->finish();
+    return head;
+}
+
+EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) const
+{
+    EventStore::IdempotencyRecord rec;
+    QString why;
+    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    QSqlQuery *q = c ? c->query("SELECT request_hash, stream, first_position, last_position, version, event_types"
+                                " FROM idempotency_keys WHERE key = ?", &why)
+                     : nullptr;
+    if (!q)
+        return rec;
+    q->bindValue(0, key);
+    if (c->exec(q, "idempotencyRecord", nullptr, 0) && q->next()) {
+        rec.found = true;
+        rec.requestHash = q->value(0).toByteArray();
+        rec.result.status = AppendResult::Ok;
+        rec.result.replayed = true;
+        rec.result.stream = q->value(1).toString();
+        rec.result.firstPosition = q->value(2).toLongLong();
+        rec.result.lastPosition = q->value(3).toLongLong();
+        rec.result.version = q->value(4).toLongLong();
+        rec.result.eventTypes = q->value(5).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    }
+    q->finish();
+    return rec;
+}
+
+bool PgEventLog::scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const
+{
+    QString why;
+    auto c = m_readers ? m_readers->acquire(&why) : PgReadPool::Lease(nullptr, nullptr);
+    QSqlQuery *end = c ? c->query("SELECT COALESCE(max(position), 0) FROM events", &why) : nullptr;
+    if (!end || !c->exec(end, "scan", nullptr, 0) || !end->next())
+        return false;
+    // The log as it is now, in pages: positions have no gaps, so each page starts where the
+    // previous one ended and the whole is a consistent prefix of the log.
+    const qint64 last = end->value(0).toLongLong();
+    end->finish();
+    QSqlQuery *page = c->query("SELECT position, stream, version, id, type, data, metadata, time FROM events"
+                               " WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?", &why);
+    if (!page)
+        return false;
+    qint64 next = fromPosition;
+    while (next <= last) {
+        page->bindValue(0, next);
+        page->bindValue(1, last);
+        page->bindValue(2, kScanPage);
+        if (!c->exec(page, "scan", nullptr, 0))
+            return false;
+        int rows = 0;
+        while (page->next()) {
+            const RecordedEvent e = PgEventSchema::readRow(*page);
+            ++rows;
+            next = e.position + 1;
+            if (!visitor(e)) {
+                page->finish();
+                return true;
+            }
+        }
+        page->finish();
+        if (rows < kScanPage)
+            break;
+    }
+    return true;
+}
+
+} // namespace Gatehouse

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "eventlogbackend.h"
+
+#include <memory>
+
+namespace Gatehouse {
+
+class PgEventLogWriter;
+class PgEventTailer;
+class PgReadPool;
+class PgEventListener;
+
+// The event log in a PostgreSQL database that several engines share (tables events and
+// idempotency_keys, migrations of component "events").
+//
+// Appends: one writer thread per engine with group commit, one transaction per batch that takes
+// the append advisory lock before it reads the log's end, so positions are gap-free and commit
+// in order whichever engine appends (PgEventLogWriter). Every engine announces every event once,
+// in position order (PgEventTailer: its own commits as they return, the others' on NOTIFY
+// gatehouse_events). Reads through a small pool of connections, from any thread, with time
+// budgets as statement_timeout. Durability::Normal turns synchronous_commit off for the writer.
+class PgEventLog final : public EventLogBackend
+{
+public:
+    PgEventLog(EventLogHost *host, const EventStore::Options &options);
+    ~PgEventLog() override;
+    PgEventLog(const PgEventLog &) = delete;
+    PgEventLog &operator=(const PgEventLog &) = delete;
+
+    bool open(QString *error) override;
+    void close() override;
+    void append(AppendRequest &&request, EventStore::AppendCallback &&callback) override;
+
+    RecordedEvents readStream(const QString &stream, qint64 fromVersion, int maxCount, ReadStatus *status,
+                              int budgetMs) const override;
+    RecordedEvents readAll(qint64 fromPosition, int maxCount, const QString &typeGlob, ReadStatus *status,
+                           int budgetMs) const override;
+    RecordedEvents readBackward(qint64 beforePosition, int maxCount, const QString &typeGlob, ReadStatus *status,
+                                int budgetMs) const override;
+    EventStore::StreamHead streamHead(const QString &stream) const override;
+    EventStore::IdempotencyRecord idempotencyRecord(const QString &key) const override;
+    bool scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const override;
+
+    // Events per page of scan() (each page one statement).
+    static constexpr int kScanPage = 5000;
+
+private:
+    RecordedEvents readEvents(const char *sql, const char *where, const QVariantList &values, bool backward,
+                              ReadStatus *status, int budgetMs) const;
+
+    EventLogHost *m_host;
+    EventStore::Options m_options;
+    std::unique_ptr<PgReadPool> m_readers;
+    std::unique_ptr<PgEventTailer> m_tailer;
+    std::unique_ptr<PgEventListener> m_listener;
+    std::unique_ptr<PgEventLogWriter> m_writer;
+};
+
+} // namespace Gatehouse
