@@ -105,7 +105,7 @@ bool PostgresReadBackend::open(const StorageTarget &target, QString *error)
         m_writer.close();
         return false;
     }
-    m_readers = std::make_unique<PgReadPool>(m_url);
+    m_readers = std::make_unique<PgDocumentReadPool>(m_url);
     m_readers->setDefaultBudgetMs(m_budgetMs);
     m_open = true;
     return true;
@@ -229,7 +229,7 @@ ReadStatus PostgresReadBackend::run(const char *where, const QByteArray &sql, co
         return ReadStatus::unavailable(kClosed);
     for (int attempt = 0; attempt < 2; ++attempt) {
         QString error;
-        PgReadPool::Lease c = budgetMs < 0 ? m_readers->acquire(&error) : m_readers->acquire(budgetMs, &error);
+        PgDocumentReadPool::Lease c = budgetMs < 0 ? m_readers->acquire(&error) : m_readers->acquire(budgetMs, &error);
         if (!c) {
             logOnce(where, QStringLiteral("connect"), error, sql);
             return ReadStatus::unavailable(kLost);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "pgreadpool.h"
+#include "pgdocumentreadpool.h"
 #include "readstorebackend.h"
 #include "sql/pgconnection.h"
 #include "sql/postgresurl.h"
@@ -28,7 +28,7 @@ namespace Gatehouse {
 //
 // Writes: one WriteTransaction at a time (ReadStore's lock) on a dedicated connection, as one
 // PostgreSQL transaction; put() writes a whole batch in one round trip (unnest of arrays).
-// Reads: a PgReadPool whose statement_timeout is the time budget (57014 -> TimedOut). A
+// Reads: a PgDocumentReadPool whose statement_timeout is the time budget (57014 -> TimedOut). A
 // connection that fails is replaced: a read is retried once on a new one; the writer reopens
 // at the next begin(), and the failure counts in storageFailures() so the projection retries.
 //
@@ -90,7 +90,7 @@ private:
     bool m_writerBroken = false;
     QString m_writerError;
     std::unordered_map<QByteArray, std::unique_ptr<QSqlQuery>> m_writerQueries;
-    std::unique_ptr<PgReadPool> m_readers;
+    std::unique_ptr<PgDocumentReadPool> m_readers;
     std::atomic<int> m_budgetMs{0};
     std::atomic<quint64> m_storageFailures{0};
     std::atomic<bool> m_open{false};

@@ -25,7 +25,7 @@ namespace Gatehouse {
 //
 // A connection whose statement failed for a reason of the connection is discarded instead of
 // returned (Lease::discard()); the next acquire() opens a new one.
-class PgReadPool final
+class PgDocumentReadPool final
 {
 public:
     // Generated statements kept prepared per connection (least recently used goes first).
@@ -51,7 +51,7 @@ public:
     {
     public:
         Lease() = default;
-        Lease(PgReadPool *pool, std::unique_ptr<Connection> c, int budgetMs)
+        Lease(PgDocumentReadPool *pool, std::unique_ptr<Connection> c, int budgetMs)
             : m_pool(pool), m_conn(std::move(c)), m_budgetMs(budgetMs) {}
         ~Lease() { if (m_conn) m_pool->release(std::move(m_conn)); }
         Lease(Lease &&) = default;
@@ -63,12 +63,12 @@ public:
         void discard() { m_conn.reset(); }
 
     private:
-        PgReadPool *m_pool = nullptr;
+        PgDocumentReadPool *m_pool = nullptr;
         std::unique_ptr<Connection> m_conn;
         int m_budgetMs = 0;
     };
 
-    explicit PgReadPool(PostgresUrl url) : m_url(std::move(url)) {}
+    explicit PgDocumentReadPool(PostgresUrl url) : m_url(std::move(url)) {}
 
     void setDefaultBudgetMs(int ms);
     int defaultBudgetMs() const;

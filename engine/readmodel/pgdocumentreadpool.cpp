@@ -1,10 +1,10 @@
-#include "pgreadpool.h"
+#include "pgdocumentreadpool.h"
 
 #include <QSqlError>
 
 namespace Gatehouse {
 
-QSqlQuery *PgReadPool::Connection::prepared(const QByteArray &sql, QSqlError *error)
+QSqlQuery *PgDocumentReadPool::Connection::prepared(const QByteArray &sql, QSqlError *error)
 {
     for (auto it = statements.begin(); it != statements.end(); ++it) {
         if (it->sql == sql) {
@@ -23,24 +23,24 @@ QSqlQuery *PgReadPool::Connection::prepared(const QByteArray &sql, QSqlError *er
     return statements.front().query.get();
 }
 
-void PgReadPool::setDefaultBudgetMs(int ms)
+void PgDocumentReadPool::setDefaultBudgetMs(int ms)
 {
     std::lock_guard lock(m_mutex);
     m_defaultBudgetMs = ms;
 }
 
-int PgReadPool::defaultBudgetMs() const
+int PgDocumentReadPool::defaultBudgetMs() const
 {
     std::lock_guard lock(m_mutex);
     return m_defaultBudgetMs;
 }
 
-PgReadPool::Lease PgReadPool::acquire(QString *error)
+PgDocumentReadPool::Lease PgDocumentReadPool::acquire(QString *error)
 {
     return acquire(defaultBudgetMs(), error);
 }
 
-PgReadPool::Lease PgReadPool::acquire(int budgetMs, QString *error)
+PgDocumentReadPool::Lease PgDocumentReadPool::acquire(int budgetMs, QString *error)
 {
     // A kept connection may have died while idle: then a new one is opened in its place.
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -77,14 +77,14 @@ PgReadPool::Lease PgReadPool::acquire(int budgetMs, QString *error)
     return {};
 }
 
-void PgReadPool::release(std::unique_ptr<Connection> c)
+void PgDocumentReadPool::release(std::unique_ptr<Connection> c)
 {
     std::lock_guard lock(m_mutex);
     if (!m_closed && m_free.size() < size_t(kKeepIdle))
         m_free.push_back(std::move(c));
 }
 
-void PgReadPool::clear()
+void PgDocumentReadPool::clear()
 {
     std::vector<std::unique_ptr<Connection>> closing;
     {
