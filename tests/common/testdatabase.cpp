@@ -191,6 +191,13 @@ Gatehouse::StorageTarget target(const QString &dir, const QString &fileName)
     return Gatehouse::StorageTarget::postgresql(url);
 }
 
+std::optional<Gatehouse::PostgresUrl> engineDatabase(const QString &dir)
+{
+    if (!usesPostgres())
+        return std::nullopt;
+    return target(dir, QStringLiteral("engine")).postgres;
+}
+
 QStringList engineArguments()
 {
     if (!usesPostgres())

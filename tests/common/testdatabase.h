@@ -24,6 +24,9 @@ std::optional<Gatehouse::PostgresUrl> newPostgresDatabase(QString *error);
 // SQLite: `dir/fileName`; PostgreSQL: a new database (the same one for every fileName of the
 // same dir, so one engine's stores share it, as they do in production).
 Gatehouse::StorageTarget target(const QString &dir, const QString &fileName);
+// For an engine started in-process on `dir`: its PostgreSQL database (the one target(dir, ...)
+// gives), or nullopt on SQLite.
+std::optional<Gatehouse::PostgresUrl> engineDatabase(const QString &dir);
 // Extra arguments that put a `gatehouse` process on this backend: {} on SQLite,
 // {"--database", url} on PostgreSQL (one new database per call).
 QStringList engineArguments();

@@ -2,6 +2,7 @@
 // on a temporary data directory behind the real gateway and admin listeners on 127.0.0.1,
 // driven by a small blocking HTTP/1.1 client. Every test asserts what a client sees (status,
 // headers, body) and what ends up in the event log.
+#include "testdatabase.h"
 #include "assembly/engine.h"
 #include "server/listeners.h"
 #include "store/eventstore.h"
@@ -158,6 +159,7 @@ void tst_CommandApi::initTestCase()
     QVERIFY(m_dir.isValid());
     EngineOptions options;
     options.dataDir = m_dir.path();
+    options.database = Test::engineDatabase(m_dir.path());
     options.durability = EventStore::Durability::Normal;
     QVERIFY2(m_engine.start(options), qPrintable(m_engine.errorString()));
     QVERIFY(m_engine.isRunning());

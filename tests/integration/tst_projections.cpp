@@ -6,6 +6,7 @@
 // `gatehouse rebuild` command rebuilds the same read model (and refuses while an engine
 // runs). Read models are compared with a fold of the log computed here, field for field,
 // _meta included.
+#include "testdatabase.h"
 #include "api/apirequest.h"
 #include "assembly/engine.h"
 #include "config/collectioncatalog.h"
@@ -211,6 +212,7 @@ public:
     {
         EngineOptions options;
         options.dataDir = dir.path();
+        options.database = Test::engineDatabase(dir.path());
         options.durability = EventStore::Durability::Normal;
         options.queryWaitMs = queryWaitMs;
         if (!engine.start(options)) {
@@ -506,7 +508,8 @@ void tst_Projections::skipParksTheEventAndRebuildGetsPastIt()
     QVERIFY(after > badPosition);
     r = e.client->get("/api/products/after-skip", {{"X-Min-Position", QByteArray::number(after)}});
     QVERIFY2(r.status == 200, describe(r).constData());
-    QCOMPARE(e.runner()->stats().status, Status::Running);
+    // Running once a read of the log finds nothing more (which may come just after the batch).
+    QTRY_COMPARE(e.runner()->stats().status, Status::Running);
     QCOMPARE(e.client->get("/api/products/poison").status, 404);
 
     r = admin.get("/admin/projections/upsert/parked", key);
@@ -529,13 +532,16 @@ void tst_Projections::skipParksTheEventAndRebuildGetsPastIt()
     const QString different = difference(documents, fold(events));
     QVERIFY2(different.isEmpty(), qPrintable(different));
 
-    // The offline rebuild leaves it out as well (on a copy: the engine holds the data dir).
-    QTemporaryDir copy;
-    QVERIFY(copyDataDir(e.dir.path(), copy.path()));
-    QString output;
-    QCOMPARE(runTool({u"rebuild"_s, u"--data-dir"_s, copy.path()}, &output), 0);
-    const QString offline = difference(readModelFile(copy.path(), productsCollection(), &error), fold(events));
-    QVERIFY2(offline.isEmpty() && error.isEmpty(), qPrintable(offline + error));
+    // The offline rebuild leaves it out as well (on a copy: the engine holds the data dir). A
+    // database engines share is rebuilt through the admin API instead (below).
+    if (!Test::usesPostgres()) {
+        QTemporaryDir copy;
+        QVERIFY(copyDataDir(e.dir.path(), copy.path()));
+        QString output;
+        QCOMPARE(runTool({u"rebuild"_s, u"--data-dir"_s, copy.path()}, &output), 0);
+        const QString offline = difference(readModelFile(copy.path(), productsCollection(), &error), fold(events));
+        QVERIFY2(offline.isEmpty() && error.isEmpty(), qPrintable(offline + error));
+    }
 
     // Released, the event is applied again by the next rebuild, which stops at it.
     r = admin.request("DELETE", "/admin/projections/upsert/parked/" + QByteArray::number(badPosition), {}, key);
