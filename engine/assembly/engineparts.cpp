@@ -305,9 +305,12 @@ bool EngineParts::joinCluster(QString *error)
     };
     // What other engines did while this one was not listening (before it started, or while its
     // listening connection was away): NOTIFYs sent then are lost, so everything is read again.
-    const auto catchUp = [this, runners] {
+    const auto reloadConfiguration = [this] {
         resources->reloadIfChanged();
         functions->reloadFromStore();
+    };
+    const auto catchUp = [this, runners, reloadConfiguration] {
+        reloadConfiguration();
         for (ProjectionRunner *r : runners()) {
             if (r->isStandby())
                 r->followCheckpoint(readStore->checkpoint(r->name()));
@@ -317,10 +320,9 @@ bool EngineParts::joinCluster(QString *error)
         url, QStringList{QString::fromLatin1(ConfigStore::kNotifyChannel), QString::fromLatin1(ReadStore::kCheckpointChannel)},
         QStringLiteral("engine"));
     QObject::connect(listener.get(), &PgNotificationListener::notification, clusterContext.get(),
-                     [this, runners](const QString &channel, const QString &payload) {
+                     [runners, reloadConfiguration](const QString &channel, const QString &payload) {
         if (channel == QLatin1String(ConfigStore::kNotifyChannel)) {
-            resources->reloadIfChanged();
-            functions->reloadFromStore();
+            reloadConfiguration();
             return;
         }
         // "<projection> <position>": another engine committed a checkpoint.

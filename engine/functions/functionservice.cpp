@@ -222,6 +222,7 @@ FunctionService::Result FunctionService::deploy(const QString &name, const QJson
 
 std::shared_ptr<FunctionEntry> FunctionService::Private::install(const FunctionDefinition &def, bool newCheckpoint, bool *created)
 {
+    QMutexLocker installing(&installMutex);
     // A published entry is never changed (HTTP calls and listings read it without a lock): the
     // new version gets a new entry that keeps the stats and the worker thread.
     const QString name = def.name;
@@ -260,6 +261,7 @@ std::shared_ptr<FunctionEntry> FunctionService::Private::install(const FunctionD
 
 std::shared_ptr<FunctionEntry> FunctionService::Private::uninstall(const QString &name)
 {
+    QMutexLocker installing(&installMutex);
     std::shared_ptr<FunctionEntry> gone;
     {
         QMutexLocker lock(&mutex);

@@ -52,6 +52,9 @@ struct FunctionService::Private
     void announce(const QString &name, bool deployed);
     // Puts `def` in place of the running version (or starts it); a new function's checkpoint
     // is set to where its triggers start when `newCheckpoint` (the engine that deployed it).
+    // install() and uninstall() one at a time: a deploy here and a reload of another engine's
+    // deploy must not both start a runner for the same function (one would run unlisted).
+    QMutex installMutex;
     std::shared_ptr<FunctionEntry> install(const FunctionDefinition &def, bool newCheckpoint, bool *created);
     std::shared_ptr<FunctionEntry> uninstall(const QString &name);
     void notifyWrites(const QHash<QString, QSet<QString>> &idsByCollection);
