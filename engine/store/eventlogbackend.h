@@ -41,6 +41,8 @@ public:
     virtual EventStore::StreamHead streamHead(const QString &stream) const = 0;
     virtual EventStore::IdempotencyRecord idempotencyRecord(const QString &key) const = 0;
     virtual bool scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const = 0;
+    // Batches decided on a read that another engine's append overtook, then decided again.
+    virtual qint64 appendConflicts() const { return 0; }
 };
 
 } // namespace Gatehouse

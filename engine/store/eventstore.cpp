@@ -144,6 +144,11 @@ qint64 EventStore::eventCount() const
     return d->headPosition.load();
 }
 
+qint64 EventStore::appendConflicts() const
+{
+    return d->backend ? d->backend->appendConflicts() : 0;
+}
+
 namespace {
 ReadStatus closedStatus()
 {

@@ -94,6 +94,9 @@ public:
     IdempotencyRecord idempotencyRecord(const QString &key) const;
     qint64 headPosition() const;          // last committed position (0 = empty log)
     qint64 eventCount() const;            // == headPosition: positions have no gaps
+    // PostgreSQL, several engines: batches whose optimistic read was overtaken by another
+    // engine's append to one of their streams (decided again under the lock). 0 on SQLite.
+    qint64 appendConflicts() const;
 
     // Visits every event from `fromPosition` in order without materialising the whole log;
     // the visitor returns false to stop. For rebuilds and offline tools.

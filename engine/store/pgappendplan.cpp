@@ -155,6 +155,22 @@ AppendResult PgAppendPlan::decide(const AppendRequest &request, qint64 timeMs)
     return result;
 }
 
+void PgAppendPlan::rebase(qint64 shift, std::vector<AppendResult> *results)
+{
+    if (shift == 0)
+        return;
+    for (RecordedEvent &e : committed)
+        e.position += shift;
+    for (AppendResult &r : *results) {
+        if (r.ok() && r.firstPosition > m_readEnd) {
+            r.firstPosition += shift;
+            r.lastPosition += shift;
+        }
+    }
+    m_readEnd += shift;
+    m_lastPosition += shift;
+}
+
 // Appending events whose ids are already in the log at the same place is a repeat, not an
 // error: answer with where they stand (as EventStoreDB does).
 bool PgAppendPlan::replayByEventId(const AppendRequest &request, AppendResult &result) const

@@ -7,14 +7,17 @@
 #include <QHash>
 #include <QSet>
 
+#include <vector>
+
 namespace Gatehouse {
 
 // Decides a batch of appends for PgEventLog's writer, in C++, the way SqliteEventLog's writer
 // decides them one after another inside its transaction: expected version, precondition,
 // idempotency key (repeat or conflict), event ids (repeat at the same place, or duplicate), and
-// each append sees what the ones before it in the batch appended. The writer first reads, under
-// the append lock, everything the batch can touch (wanted*()), loads it (set*()), lets decide()
-// run for every request, then inserts the columns below in one statement.
+// each append sees what the ones before it in the batch appended. The writer first reads
+// everything the batch can touch (wanted*()), loads it (set*()), lets decide() run for every
+// request, then inserts the columns below in one statement, placed after the log's end it read;
+// if the log grew meanwhile, the insert moves them and rebase() moves the answers as much.
 //
 // Plain data, one thread.
 class PgAppendPlan final
@@ -26,8 +29,8 @@ public:
     QList<QByteArray> wantedKeys() const { return m_wantedKeys.values(); }
     QList<QByteArray> wantedIds() const { return m_wantedIds.values(); }
 
-    // The log as the writer read it, under the lock.
-    void setLogEnd(qint64 lastPosition) { m_lastPosition = lastPosition; }
+    // The log as the writer read it.
+    void setLogEnd(qint64 lastPosition) { m_readEnd = m_lastPosition = lastPosition; }
     void setStreamHead(const QString &stream, qint64 version, const QString &lastType);
     void setKey(const QString &key, const QByteArray &requestHash, qint64 firstPosition, qint64 lastPosition,
                 qint64 version, const QString &eventTypes);
@@ -36,7 +39,12 @@ public:
     AppendResult decide(const AppendRequest &request, qint64 timeMs);
 
     bool hasRows() const { return !committed.isEmpty(); }
+    qint64 readEnd() const { return m_readEnd; }
     qint64 lastPosition() const { return m_lastPosition; }
+
+    // The batch was inserted `shift` positions later than planned: its rows, and every answer
+    // pointing into it (appends, and repeats of an append earlier in the batch), move as much.
+    void rebase(qint64 shift, std::vector<AppendResult> *results);
 
     // Rows to insert, column by column (arrays for unnest).
     RecordedEvents committed;
@@ -71,6 +79,7 @@ private:
     bool replayByEventId(const AppendRequest &request, AppendResult &result) const;
 
     QSet<QByteArray> m_wantedStreams, m_wantedKeys, m_wantedIds;
+    qint64 m_readEnd = 0;
     qint64 m_lastPosition = 0;
     QHash<QString, Head> m_heads;
     QHash<QString, Key> m_keys;

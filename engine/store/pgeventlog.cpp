@@ -85,8 +85,10 @@ bool PgEventLog::open(QString *error)
 
 void PgEventLog::close()
 {
-    if (m_writer)
+    if (m_writer) {
         m_writer->stop();   // every queued append committed or failed, handed to the tailer
+        m_closedConflicts += m_writer->conflicts();
+    }
     m_writer.reset();
     if (m_listener)
         m_listener->stop();   // no more wake-ups for the tailer
@@ -210,6 +212,11 @@ EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) 
     }
     q->finish();
     return rec;
+}
+
+qint64 PgEventLog::appendConflicts() const
+{
+    return m_closedConflicts + (m_writer ? m_writer->conflicts() : 0);
 }
 
 bool PgEventLog::scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const

@@ -42,6 +42,7 @@ public:
     EventStore::StreamHead streamHead(const QString &stream) const override;
     EventStore::IdempotencyRecord idempotencyRecord(const QString &key) const override;
     bool scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor) const override;
+    qint64 appendConflicts() const override;
 
     // Events per page of scan() (each page one statement).
     static constexpr int kScanPage = 5000;
@@ -56,6 +57,7 @@ private:
     std::unique_ptr<PgEventTailer> m_tailer;
     std::unique_ptr<PgNotificationListener> m_listener;
     std::unique_ptr<PgEventLogWriter> m_writer;
+    qint64 m_closedConflicts = 0;   // counted by writers that were closed
 };
 
 } // namespace Gatehouse

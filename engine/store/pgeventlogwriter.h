@@ -3,6 +3,7 @@
 #include "eventlogbackend.h"
 #include "sql/postgresurl.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -18,13 +19,22 @@ class PgAppendPlan;
 
 // The writer of a PostgreSQL event log: one thread and one connection per engine, group commit.
 //
-// Each batch (every append waiting when it starts, at most maxBatchAppends) is one transaction
-// in two round trips: (1) BEGIN, pg_advisory_xact_lock(kAppendClass, kAppendKey), then one
-// statement that reads the log's end, the heads of the batch's streams, its idempotency keys
-// and its given event ids; PgAppendPlan decides every append in C++; (2) one statement that
-// inserts the batch (unnest of arrays) and NOTIFYs gatehouse_events with the last position,
-// then COMMIT. The lock is held until COMMIT, so positions are gap-free and commit in order
-// across engines. Callers are answered (by the tailer) after COMMIT returns.
+// Each batch (every append waiting when it starts, at most maxBatchAppends) takes two round
+// trips: (1) one statement reads the log's end, the heads of the batch's streams, its
+// idempotency keys and its given event ids, and PgAppendPlan decides every append in C++;
+// (2) BEGIN, pg_advisory_xact_lock(kAppendClass, kAppendKey), one statement that inserts the
+// batch (unnest of arrays) at the log's end as it is now and NOTIFYs gatehouse_events with the
+// last position, COMMIT. Positions are taken under the lock, which is held until COMMIT, so
+// they are gap-free and commit in order across engines; the lock is held for the server's
+// part of (2) only, not across a round trip, so engines' batches overlap everywhere else.
+// Callers are answered (by the tailer) after COMMIT returns.
+//
+// The read is optimistic: another engine may append in between. Its appends to this batch's
+// streams (versions), with its idempotency keys or event ids, collide with the batch's rows on
+// the unique indexes; such a batch is rolled back and decided again with the read under the
+// lock (BEGIN, lock, read; decide; insert, COMMIT), as are the next kLockedAfterConflict
+// batches, since engines that met once on a stream tend to meet again. Appends to other streams
+// only move the batch's positions, which the insert does.
 //
 // Failures: a lost connection answers the batch StorageError (a COMMIT whose answer never came
 // included: its outcome is unknown, the client retries with its idempotency key) and the
@@ -43,6 +53,7 @@ public:
     bool start(QString *error);   // connects on the writer thread; false if it cannot
     void enqueue(AppendRequest &&request, EventStore::AppendCallback &&callback);
     void stop();                  // commits what is queued, then joins
+    qint64 conflicts() const { return m_conflicts.load(); }
 
     // At most this long a batch waits for as many appends as the previous one had (see run()).
     static constexpr int kGatherUs = 1000;
@@ -57,11 +68,11 @@ private:
         AppendRequest request;
         EventStore::AppendCallback callback;
     };
-    enum class Outcome { Committed, Failed, RetryOnNewConnection };
+    enum class Outcome { Committed, Failed, RetryOnNewConnection, Conflict };
 
     void run();
     void runBatch(std::vector<Pending> &batch);
-    Outcome tryBatch(std::vector<Pending> &batch, std::vector<AppendResult> *results, PgAppendPlan *plan,
+    Outcome tryBatch(std::vector<Pending> &batch, std::vector<AppendResult> *results, PgAppendPlan *plan, bool locked,
                      AppendResult::Status *failStatus, QString *error);
     bool ensureConnected(QString *error);
     bool connect(QString *error);
@@ -76,6 +87,8 @@ private:
     qint64 m_backoffMs = 0;
     qint64 m_failedBatches = 0;
     int m_lastBatchSize = 0;
+    int m_lockedBatches = 0;   // batches still to read under the lock after a conflict
+    std::atomic<qint64> m_conflicts{0};
     QThread *m_thread = nullptr;
 
     std::mutex m_mutex;

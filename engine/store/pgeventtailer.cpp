@@ -43,22 +43,24 @@ void PgEventTailer::start(qint64 head)
 void PgEventTailer::committed(Committed &&batch)
 {
     std::lock_guard lock(m_mutex);
+    m_ownCommitPending = false;
     m_batches.push_back(std::move(batch));
     m_wake.notify_one();
 }
 
-void PgEventTailer::expectOwnCommit(qint64 lastPosition)
+void PgEventTailer::expectOwnCommit()
 {
     std::lock_guard lock(m_mutex);
-    m_ownCommitUpTo = lastPosition;
+    m_ownCommitPending = true;
 }
 
 void PgEventTailer::notified(qint64 position)
 {
     std::lock_guard lock(m_mutex);
-    if (position > m_notifiedUpTo && position > m_ownCommitUpTo) {
+    if (position > m_notifiedUpTo) {
         m_notifiedUpTo = position;
-        m_wake.notify_one();
+        if (!m_ownCommitPending)
+            m_wake.notify_one();
     }
 }
 
@@ -66,7 +68,7 @@ void PgEventTailer::resync()
 {
     std::lock_guard lock(m_mutex);
     m_resync = true;
-    m_ownCommitUpTo = 0;   // a COMMIT that failed leaves its positions to whoever appends next
+    m_ownCommitPending = false;
     m_wake.notify_one();
 }
 

@@ -45,10 +45,11 @@ public:
     void start(qint64 head);           // head: the log's end, read after LISTEN started
     void committed(Committed &&batch); // the writer's thread
     void notified(qint64 position);    // a transaction committed up to `position` (any thread)
-    // The writer is committing up to `lastPosition`: its own NOTIFY (and any for positions
-    // before it) need no read, since committed() brings the batch and reads any gap before it.
-    // After a failed or unknown COMMIT the writer calls resync().
-    void expectOwnCommit(qint64 lastPosition);
+    // The writer is committing a batch: notifications wait for committed() (which brings the
+    // batch and reads any gap before it, and anything notified past it) rather than each
+    // costing a read of what the batch brings anyway. After a failed or unknown COMMIT the
+    // writer calls resync().
+    void expectOwnCommit();
     void resync();                     // notifications may have been missed: read to the end
     void stop();                       // answers and announces what was handed over, then joins
 
@@ -70,7 +71,7 @@ private:
     std::condition_variable m_wake;
     std::deque<Committed> m_batches;
     qint64 m_notifiedUpTo = 0;
-    qint64 m_ownCommitUpTo = 0;
+    bool m_ownCommitPending = false;
     bool m_resync = false;
     bool m_stop = false;
 };

@@ -103,9 +103,25 @@ PgPipeline::~PgPipeline()
         PQclear(r);
 }
 
+bool PgPipeline::prepare(PGconn *conn, const char *name, const char *sql, QString *error)
+{
+    PGresult *r = PQprepare(conn, name, sql, 0, nullptr);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        *error = QString::fromUtf8(r ? PQresultErrorMessage(r) : PQerrorMessage(conn)).trimmed();
+    PQclear(r);
+    return ok;
+}
+
 int PgPipeline::add(const char *sql, QList<Param> params)
 {
-    m_statements.push_back({sql, std::move(params)});
+    m_statements.push_back({sql, std::move(params), false});
+    return int(m_statements.size()) - 1;
+}
+
+int PgPipeline::addPrepared(const char *name, QList<Param> params)
+{
+    m_statements.push_back({name, std::move(params), true});
     return int(m_statements.size()) - 1;
 }
 
@@ -146,7 +162,10 @@ bool PgPipeline::run()
             values[size_t(p)] = param.null ? nullptr : param.bytes.constData();
             lengths[size_t(p)] = int(param.bytes.size());
         }
-        if (!PQsendQueryParams(m_conn, s.sql, count, types.data(), values.data(), lengths.data(), formats.data(), 1)) {
+        const int sent = s.prepared
+            ? PQsendQueryPrepared(m_conn, s.sql, count, values.data(), lengths.data(), formats.data(), 1)
+            : PQsendQueryParams(m_conn, s.sql, count, types.data(), values.data(), lengths.data(), formats.data(), 1);
+        if (!sent) {
             fail(i, QString::fromUtf8(PQerrorMessage(m_conn)), {});
             break;
         }
