@@ -34,7 +34,9 @@ bool apply(Projection &projection, ReadStore &readStore, const RecordedEvents &e
         *fault = f;
         return false;
     }
-    const bool checkpointed = tx->setCheckpoint(projection.name(), events.last().position);
+    // Fenced: if another engine took the projection over and applied these events meanwhile,
+    // the transaction fails instead of applying them a second time.
+    const bool checkpointed = tx->setCheckpointAfter(projection.name(), events.last().position, events.first().position);
     QString error;
     if (!finish(projection, std::move(tx), checkpointed, &error)) {
         *fault = {error, events.last().position, events.last().id, int(events.size() - 1)};

@@ -223,15 +223,27 @@ bool PostgresReadTransaction::dropCollection(const QString &collection)
     return execDirect(QString::fromUtf8("DROP TABLE IF EXISTS " + PostgresReadBackend::quotedTable(collection)));
 }
 
-bool PostgresReadTransaction::setCheckpoint(const QString &projection, qint64 position)
+bool PostgresReadTransaction::setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied)
 {
+    // The fence: an engine that lost the projection without knowing it yet (its ownership
+    // connection cut, itself still running) must not apply a batch the new owner applied.
+    // The row is locked by the upsert until COMMIT, so two engines cannot both pass it.
+    QSqlQuery *q = exec("INSERT INTO checkpoints(projection, position, updated_at)"
+                        " VALUES (?, ?, extract(epoch FROM now())::bigint)"
+                        " ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at"
+                        " WHERE ?::bigint <= 0 OR checkpoints.position < ?::bigint",
+                        {projection, position, firstApplied, firstApplied});
+    if (!q)
+        return false;
+    if (q->numRowsAffected() != 1) {
+        m_store->m_storageFailures.fetch_add(1, std::memory_order_relaxed);   // the runner reads the checkpoint back
+        return fail(QStringLiteral("the checkpoint of %1 already reached position %2: another engine applied the batch")
+                        .arg(projection)
+                        .arg(firstApplied));
+    }
     // Announced at COMMIT (not before, and not at all when it rolls back) to the engines that
     // follow this projection (ReadStore::kCheckpointChannel).
-    return exec("INSERT INTO checkpoints(projection, position, updated_at) VALUES (?, ?, extract(epoch FROM now())::bigint)"
-                " ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
-                {projection, position})
-        != nullptr
-        && exec("SELECT pg_notify('gatehouse_checkpoints', ?)", {QVariant(projection + QLatin1Char(' ') + QString::number(position))}) != nullptr;
+    return exec("SELECT pg_notify('gatehouse_checkpoints', ?)", {QVariant(projection + QLatin1Char(' ') + QString::number(position))}) != nullptr;
 }
 
 bool PostgresReadTransaction::commit()

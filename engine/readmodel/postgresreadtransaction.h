@@ -26,7 +26,7 @@ public:
     std::optional<StoredDocument> get(const QString &collection, const QString &id) override;
     bool remove(const QString &collection, const QString &id) override;
     bool dropCollection(const QString &collection) override;
-    bool setCheckpoint(const QString &projection, qint64 position) override;
+    bool setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied) override;
     bool commit() override;
     QString errorString() const override;
 

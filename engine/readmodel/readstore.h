@@ -54,6 +54,11 @@ public:
         bool remove(const QString &collection, const QString &id);   // physical delete (functions' ctx.remove)
         bool dropCollection(const QString &collection);
         bool setCheckpoint(const QString &projection, qint64 position);
+        // For a batch of events from `firstApplied` on: fails, and the transaction with it,
+        // when the stored checkpoint already reached `firstApplied` -- another engine that took
+        // the projection over applied them, and this one must not apply them twice. Such a
+        // failure counts in storageFailures(): the runner reads the checkpoint back and goes on.
+        bool setCheckpointAfter(const QString &projection, qint64 position, qint64 firstApplied);
         bool commit();
         QString errorString() const;
 

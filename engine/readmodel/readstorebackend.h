@@ -38,7 +38,9 @@ public:
         virtual std::optional<StoredDocument> get(const QString &collection, const QString &id) = 0;
         virtual bool remove(const QString &collection, const QString &id) = 0;
         virtual bool dropCollection(const QString &collection) = 0;
-        virtual bool setCheckpoint(const QString &projection, qint64 position) = 0;
+        // firstApplied > 0 fences the write: it fails (and the transaction with it) unless the
+        // stored checkpoint is still before that position, i.e. no one applied the batch yet.
+        virtual bool setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied) = 0;
         virtual bool commit() = 0;
         virtual QString errorString() const = 0;
     };

@@ -74,7 +74,12 @@ bool ReadStore::WriteTransaction::dropCollection(const QString &collection)
 
 bool ReadStore::WriteTransaction::setCheckpoint(const QString &projection, qint64 position)
 {
-    return d->tx->setCheckpoint(projection, position);
+    return d->tx->setCheckpoint(projection, position, 0);
+}
+
+bool ReadStore::WriteTransaction::setCheckpointAfter(const QString &projection, qint64 position, qint64 firstApplied)
+{
+    return d->tx->setCheckpoint(projection, position, qMax<qint64>(firstApplied, 1));
 }
 
 bool ReadStore::WriteTransaction::commit()

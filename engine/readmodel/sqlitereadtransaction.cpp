@@ -13,6 +13,8 @@ SqliteReadTransaction::~SqliteReadTransaction()
 
 QString SqliteReadTransaction::errorString() const
 {
+    if (!m_fencedError.isEmpty())
+        return m_fencedError;
     return m_store->m_writer.errorString();
 }
 
@@ -85,20 +87,33 @@ bool SqliteReadTransaction::dropCollection(const QString &collection)
     return m_store->m_writer.exec("DROP TABLE IF EXISTS " + table);
 }
 
-bool SqliteReadTransaction::setCheckpoint(const QString &projection, qint64 position)
+bool SqliteReadTransaction::setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied)
 {
+    // One engine owns a SQLite read store, so the fence never closes here; it is kept the same
+    // on both backends all the same (a missing row is checkpoint 0).
     SqliteStatement *st = m_store->statement(
         "INSERT INTO checkpoints(projection, position, updated_at) VALUES (?1, ?2, strftime('%s','now'))"
-        " ON CONFLICT(projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at");
+        " ON CONFLICT(projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at"
+        " WHERE ?3 <= 0 OR checkpoints.position < ?3");
     if (!st)
         return false;
     st->bind(1, projection);
     st->bind(2, position);
-    return st->exec();
+    st->bind(3, firstApplied);
+    if (!st->exec())
+        return false;
+    if (m_store->m_writer.changes() == 1)
+        return true;
+    m_fencedError = QStringLiteral("the checkpoint of %1 already reached position %2: the batch was applied before")
+                        .arg(projection)
+                        .arg(firstApplied);
+    return false;
 }
 
 bool SqliteReadTransaction::commit()
 {
+    if (!m_fencedError.isEmpty())
+        return false;   // as on PostgreSQL: the transaction failed with its fence; the destructor rolls back
     if (!m_store->m_writer.exec("COMMIT"))
         return false;
     m_committed = true;

@@ -87,6 +87,7 @@ private slots:
     void documentsComeBackAsStored();
     void aBatchKeepsTheLastWriteOfAnId();
     void documentsAndCheckpointsCommitTogether();
+    void aBatchAppliedElsewhereIsFencedOut();
     void missingCollectionsReadEmptyInsideATransaction();
     void longCollectionNamesStayApart();
     void twoStoresOnOneDatabaseSignAlike();
@@ -208,6 +209,55 @@ void tst_ReadStore::documentsAndCheckpointsCommitTogether()
     QCOMPARE(m_store->checkpoint(u"upsert"_s), 43);
     QCOMPARE(m_store->checkpoint(u"other"_s), 5);
     QCOMPARE(m_store->document(u"items"_s, u"a"_s)->doc, QByteArray(R"({"v":2})"));
+}
+
+// Two engines on one read store, the second taking over the projection while the first still
+// runs: whichever commits a batch first wins, the other's transaction fails whole (its
+// documents too) instead of applying the batch a second time.
+void tst_ReadStore::aBatchAppliedElsewhereIsFencedOut()
+{
+    QVERIFY(write(*m_store, {}));
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx);
+        QVERIFY(tx->setCheckpointAfter(u"upsert"_s, 10, 1));   // no row yet: checkpoint 0
+        QVERIFY(tx->commit());
+    }
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 10);
+    {
+        auto tx = m_store->begin();   // the new owner applies 11..20
+        QVERIFY(tx);
+        QVERIFY(tx->put(makeDoc(u"items"_s, u"a"_s, R"({"by":"new owner"})")));
+        QVERIFY(tx->setCheckpointAfter(u"upsert"_s, 20, 11));
+        QVERIFY(tx->commit());
+    }
+    const quint64 failuresBefore = m_store->storageFailures();
+    {
+        auto tx = m_store->begin();   // the old owner, late with 11..15
+        QVERIFY(tx);
+        QVERIFY(tx->put(makeDoc(u"items"_s, u"a"_s, R"({"by":"old owner"})")));
+        QVERIFY(!tx->setCheckpointAfter(u"upsert"_s, 15, 11));
+        QVERIFY2(tx->errorString().contains(u"already reached position 11"_s), qPrintable(tx->errorString()));
+        QVERIFY(!tx->commit());
+    }
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 20);
+    QCOMPARE(m_store->document(u"items"_s, u"a"_s)->doc, QByteArray(R"({"by":"new owner"})"));
+    if (Test::usesPostgres())
+        QCOMPARE(m_store->storageFailures(), failuresBefore + 1);   // so the runner reads the checkpoint back
+    {
+        auto tx = m_store->begin();   // the next batch, 21.., passes; unfenced writes always do
+        QVERIFY(tx);
+        QVERIFY(tx->setCheckpointAfter(u"upsert"_s, 25, 21));
+        QVERIFY(tx->commit());
+    }
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 25);
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx);
+        QVERIFY(tx->setCheckpoint(u"upsert"_s, 0));   // a rebuild starts over
+        QVERIFY(tx->commit());
+    }
+    QCOMPARE(m_store->checkpoint(u"upsert"_s), 0);
 }
 
 void tst_ReadStore::missingCollectionsReadEmptyInsideATransaction()
