@@ -84,6 +84,13 @@ void PgDocumentReadPool::release(std::unique_ptr<Connection> c)
         m_free.push_back(std::move(c));
 }
 
+void PgDocumentReadPool::dropIdle()
+{
+    std::vector<std::unique_ptr<Connection>> closing;
+    std::lock_guard lock(m_mutex);
+    closing.swap(m_free);
+}
+
 void PgDocumentReadPool::clear()
 {
     std::vector<std::unique_ptr<Connection>> closing;

@@ -24,7 +24,9 @@ namespace Gatehouse {
 // projections' checkpoint reads) run to the end.
 //
 // A connection whose statement failed for a reason of the connection is discarded instead of
-// returned (Lease::discard()); the next acquire() opens a new one.
+// returned (Lease::discard()), and the idle ones with it: what cut one (a server restart, the
+// network, an administrator) most likely cut them all, and a retried read must not meet
+// another dead one. The next acquire() opens a new one.
 class PgDocumentReadPool final
 {
 public:
@@ -60,7 +62,11 @@ public:
         explicit operator bool() const { return bool(m_conn); }
         int budgetMs() const { return m_budgetMs; }
         // The connection failed: close it instead of keeping it.
-        void discard() { m_conn.reset(); }
+        void discard()
+        {
+            m_conn.reset();
+            m_pool->dropIdle();
+        }
 
     private:
         PgDocumentReadPool *m_pool = nullptr;
@@ -77,7 +83,8 @@ public:
     // `error` set when no connection can be opened or the pool is closed.
     Lease acquire(QString *error);
     Lease acquire(int budgetMs, QString *error);
-    void clear();   // closes idle connections; later acquires fail
+    void clear();      // closes idle connections; later acquires fail
+    void dropIdle();   // closes idle connections
 
 private:
     void release(std::unique_ptr<Connection> c);

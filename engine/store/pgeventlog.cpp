@@ -108,30 +108,39 @@ RecordedEvents PgEventLog::readEvents(const char *sql, const char *where, const 
                                       ReadStatus *status, int budgetMs) const
 {
     RecordedEvents out;
-    if (status)
-        *status = {};
-    QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
-    if (!c) {
+    for (int attempt = 0;; ++attempt) {
         if (status)
-            *status = unreachable(why);
-        return out;
+            *status = {};
+        QString why;
+        auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
+        if (!c) {
+            if (status)
+                *status = unreachable(why);
+            return out;
+        }
+        QSqlQuery *q = c->query(sql, where, status, budgetMs);
+        if (q) {
+            for (int i = 0; i < values.size(); ++i)
+                q->bindValue(i, values.at(i));
+            if (c->exec(q, where, status, budgetMs)) {
+                readRows(*q, backward, &out);
+                return out;
+            }
+        }
+        if (attempt > 0 || !c->retryable())
+            return out;
     }
-    QSqlQuery *q = c->query(sql, where, status, budgetMs);
-    if (!q)
-        return out;
-    for (int i = 0; i < values.size(); ++i)
-        q->bindValue(i, values.at(i));
-    if (!c->exec(q, where, status, budgetMs))
-        return out;
-    while (q->next()) {
+}
+
+void PgEventLog::readRows(QSqlQuery &q, bool backward, RecordedEvents *out)
+{
+    while (q.next()) {
         if (backward)
-            out.prepend(PgEventSchema::readRow(*q));
+            out->prepend(PgEventSchema::readRow(q));
         else
-            out.append(PgEventSchema::readRow(*q));
+            out->append(PgEventSchema::readRow(q));
     }
-    q->finish();
-    return out;
+    q.finish();
 }
 
 RecordedEvents PgEventLog::readStream(const QString &stream, qint64 fromVersion, int maxCount, ReadStatus *status,
@@ -171,47 +180,67 @@ RecordedEvents PgEventLog::readBackward(qint64 beforePosition, int maxCount, con
 EventStore::StreamHead PgEventLog::streamHead(const QString &stream) const
 {
     EventStore::StreamHead head;
-    QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
-    QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1",
-                              "streamHead", nullptr, 0)
-                     : nullptr;
-    if (!q)
-        return head;
-    q->bindValue(0, stream);
-    if (c->exec(q, "streamHead", nullptr, 0) && q->next()) {
-        head.version = q->value(0).toLongLong();
-        head.lastType = q->value(1).toString();
-        head.lastPosition = q->value(2).toLongLong();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        QString why;
+        auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
+        QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1",
+                                  "streamHead", nullptr, 0)
+                         : nullptr;
+        if (q) {
+            q->bindValue(0, stream);
+            if (c->exec(q, "streamHead", nullptr, 0)) {
+                if (q->next()) {
+                    head.version = q->value(0).toLongLong();
+                    head.lastType = q->value(1).toString();
+                    head.lastPosition = q->value(2).toLongLong();
+                }
+                q->finish();
+                return head;
+            }
+        }
+        if (!c || !c->retryable())
+            break;
     }
-    q->finish();
     return head;
 }
 
 EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) const
 {
     EventStore::IdempotencyRecord rec;
-    QString why;
-    auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
-    QSqlQuery *q = c ? c->query("SELECT request_hash, stream, first_position, last_position, version, event_types"
-                                " FROM idempotency_keys WHERE key = ?", "idempotencyRecord", nullptr, 0)
-                     : nullptr;
-    if (!q)
-        return rec;
-    q->bindValue(0, key);
-    if (c->exec(q, "idempotencyRecord", nullptr, 0) && q->next()) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        QString why;
+        auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
+        QSqlQuery *q = c ? c->query("SELECT request_hash, stream, first_position, last_position, version, event_types"
+                                    " FROM idempotency_keys WHERE key = ?", "idempotencyRecord", nullptr, 0)
+                         : nullptr;
+        if (q) {
+            q->bindValue(0, key);
+            if (c->exec(q, "idempotencyRecord", nullptr, 0)) {
+                readIdempotencyRow(*q, &rec);
+                return rec;
+            }
+        }
+        if (!c || !c->retryable())
+            break;
+    }
+    return rec;
+}
+
+void PgEventLog::readIdempotencyRow(QSqlQuery &q, EventStore::IdempotencyRecord *out)
+{
+    EventStore::IdempotencyRecord &rec = *out;
+    if (q.next()) {
         rec.found = true;
-        rec.requestHash = q->value(0).toByteArray();
+        rec.requestHash = q.value(0).toByteArray();
         rec.result.status = AppendResult::Ok;
         rec.result.replayed = true;
-        rec.result.stream = q->value(1).toString();
-        rec.result.firstPosition = q->value(2).toLongLong();
-        rec.result.lastPosition = q->value(3).toLongLong();
-        rec.result.version = q->value(4).toLongLong();
-        rec.result.eventTypes = q->value(5).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+        rec.result.stream = q.value(1).toString();
+        rec.result.firstPosition = q.value(2).toLongLong();
+        rec.result.lastPosition = q.value(3).toLongLong();
+        rec.result.version = q.value(4).toLongLong();
+        rec.result.eventTypes = q.value(5).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
     }
-    q->finish();
-    return rec;
+    q.finish();
 }
 
 qint64 PgEventLog::appendConflicts() const

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+class QSqlQuery;
+
 namespace Gatehouse {
 
 class PgEventLogWriter;
@@ -48,6 +50,8 @@ public:
     static constexpr int kScanPage = 5000;
 
 private:
+    static void readRows(QSqlQuery &q, bool backward, RecordedEvents *out);
+    static void readIdempotencyRow(QSqlQuery &q, EventStore::IdempotencyRecord *out);
     RecordedEvents readEvents(const char *sql, const char *where, const QVariantList &values, bool backward,
                               ReadStatus *status, int budgetMs) const;
 

@@ -36,7 +36,7 @@ bool PgEventReadPool::Connection::setBudget(int budgetMs)
     if (budgetMs == timeoutMs)
         return true;
     if (!db.exec(QStringLiteral("SET statement_timeout = %1").arg(budgetMs))) {
-        broken = true;
+        broken = lost = true;
         return false;
     }
     timeoutMs = budgetMs;
@@ -65,8 +65,8 @@ void PgEventReadPool::Connection::fail(const QSqlError &error, const char *where
             *status = ReadStatus::timedOut(budgetMs);
         return;
     }
-    if (PgConnection::isConnectionFailure(state)) {
-        broken = true;
+    if (PgConnection::isConnectionFailure(state) || !db.database().isOpen()) {
+        broken = lost = true;
         if (status)
             *status = ReadStatus::unavailable(QStringLiteral("the event store's database is not reachable"));
         return;
@@ -93,6 +93,7 @@ PgEventReadPool::Lease PgEventReadPool::acquire(QString *error)
         if (!m_free.empty()) {
             auto c = std::move(m_free.back());
             m_free.pop_back();
+            c->reused = true;
             return Lease(this, std::move(c));
         }
     }
@@ -104,7 +105,10 @@ PgEventReadPool::Lease PgEventReadPool::acquire(QString *error)
 
 void PgEventReadPool::release(std::unique_ptr<Connection> c)
 {
+    std::vector<std::unique_ptr<Connection>> closing;
     std::lock_guard lock(m_mutex);
+    if (c->lost)
+        closing.swap(m_free);   // what cut this one most likely cut the idle ones too
     if (c->broken || m_closed || int(m_free.size()) >= m_keep)
         return;   // closed when `c` goes
     m_free.push_back(std::move(c));

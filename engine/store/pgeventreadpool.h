@@ -18,7 +18,9 @@ namespace Gatehouse {
 // thread asks; opened on demand, at most `keep` kept idle. Each keeps its prepared queries, so
 // a read is one round trip. A lease may carry a time budget, set as the session's
 // statement_timeout (changed only when it differs); a statement past it fails with SQLSTATE
-// 57014 and the read answers TimedOut. A connection that failed is dropped, not returned.
+// 57014 and the read answers TimedOut. A connection that failed is dropped, not returned; one
+// whose connection itself failed takes the idle ones with it (see release()), and a read that
+// met it on a kept connection is tried once more on a new one (retryable()).
 class PgEventReadPool final
 {
 public:
@@ -28,6 +30,8 @@ public:
         std::unordered_map<const char *, std::unique_ptr<QSqlQuery>> queries;   // keyed by the SQL literal's address
         int timeoutMs = 0;
         bool broken = false;
+        bool lost = false;     // broken because the connection itself failed
+        bool reused = false;   // was idle in the pool before this lease
 
         // The query for `sql`, prepared on first use (preparing reads the table's definition,
         // so the budget applies to it too); on failure sets *status as exec() does.
@@ -35,6 +39,8 @@ public:
         // Runs a prepared query; on failure sets *status (TimedOut / Unavailable / Failed).
         bool exec(QSqlQuery *query, const char *where, ReadStatus *status, int budgetMs);
         bool setBudget(int budgetMs);
+        // The lease failed on a connection cut while it sat idle: a read may simply be repeated.
+        bool retryable() const { return lost && reused; }
         void fail(const QSqlError &error, const char *where, ReadStatus *status, int budgetMs);
     };
 
