@@ -101,6 +101,7 @@ ReadStore *Engine::readStore() const { return d->parts ? d->parts->readStore.get
 MetricsRegistry *Engine::metrics() const { return d->parts ? d->parts->metrics.get() : nullptr; }
 HttpUpstream *Engine::httpUpstream() const { return d->parts ? d->parts->httpUpstream.get() : nullptr; }
 ResourceService *Engine::resources() const { return d->parts ? d->parts->resources.get() : nullptr; }
+CollectionService *Engine::collectionService() const { return d->parts ? d->parts->collections.get() : nullptr; }
 Simulation::SimulationService *Engine::simulations() const { return d->parts ? d->parts->simulations.get() : nullptr; }
 PgOwnership *Engine::ownership() const { return d->parts ? d->parts->ownership.get() : nullptr; }
 bool Engine::databaseUnreachable() const { return d->databaseUnreachable; }

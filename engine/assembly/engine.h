@@ -9,6 +9,7 @@
 namespace Gatehouse {
 
 class CollectionCatalog;
+class CollectionService;
 class CommandService;
 class ConfigStore;
 class FunctionService;
@@ -56,6 +57,7 @@ public:
     MetricsRegistry *metrics() const;
     HttpUpstream *httpUpstream() const;
     ResourceService *resources() const;
+    CollectionService *collectionService() const;
     Simulation::SimulationService *simulations() const;
     // Several engines on one PostgreSQL database: who runs what (null on SQLite).
     PgOwnership *ownership() const;

@@ -17,6 +17,7 @@
 #include "queries/eventlogquery.h"
 #include "queries/queryservice.h"
 #include "readmodel/readstore.h"
+#include "resources/collectionservice.h"
 #include "resources/resourceservice.h"
 #include "simulation/simulationservice.h"
 #include "sql/pgnotificationlistener.h"
@@ -132,18 +133,34 @@ bool EngineParts::openReadStore(QString *error)
         return false;
     readStore->setCacheBudget(options.readCacheBytes);
     readStore->setQueryBudgetMs(options.queryTimeoutMs);
-    // Every declared collection has its table from the start, so reads of one that has no
-    // documents yet are plain empty answers.
-    auto tx = readStore->begin();
-    if (!tx)
-        return failed(error, readStore->errorString());
-    for (const Collection &c : project.collections()) {
-        if (!tx->ensureCollection(c.name, c.indexedFields))
-            return failed(error, tx->errorString());
-    }
-    if (!tx->commit())
-        return failed(error, tx->errorString());
-    return true;
+    // The collections served: the project file's (seeded into config.db) and those declared
+    // through the admin API, each with its table from the start, so reads of one that has no
+    // documents yet are plain empty answers. Loaded before the projections start, which fold
+    // events by the catalog. Its default routes come with the resources (loadResources()).
+    collections = std::make_unique<CollectionService>(config.get(), catalog.get(), nullptr);
+    ReadStore *rs = readStore.get();
+    collections->setTableHook([rs](const Collection &c, QString *why) {
+        auto tx = rs->begin();
+        if (!tx) {
+            *why = rs->errorString();
+            return false;
+        }
+        if (!tx->ensureCollection(c.name, c.indexedFields) || !tx->commit()) {
+            *why = tx->errorString();
+            return false;
+        }
+        return true;
+    });
+    collections->setDropHook([rs](const QString &name) {
+        auto tx = rs->begin();
+        return tx && tx->dropCollection(name) && tx->commit();
+    });
+    collections->setUsageHook([rs](const QString &name) {
+        ReadStatus status;
+        const qint64 n = rs->count(name, true, &status);
+        return status.ok() ? n : -1;
+    });
+    return collections->load(project, error);
 }
 
 bool EngineParts::startProjections(QString *)
@@ -277,7 +294,11 @@ bool EngineParts::openResources(const QHash<QString, QJsonArray> &defaults, QStr
     if (!gateway)
         gateway = std::make_unique<Gateway>();
     resources = std::make_unique<ResourceService>(config.get(), gateway.get());
-    return resources->load(defaults, error);
+    if (!resources->load(defaults, error))
+        return false;
+    if (collections)
+        collections->setResources(resources.get());
+    return true;
 }
 
 bool EngineParts::openSimulations(QString *error)
@@ -306,6 +327,7 @@ bool EngineParts::joinCluster(QString *error)
     // What other engines did while this one was not listening (before it started, or while its
     // listening connection was away): NOTIFYs sent then are lost, so everything is read again.
     const auto reloadConfiguration = [this] {
+        collections->reloadIfChanged();
         resources->reloadIfChanged();
         functions->reloadFromStore();
     };
@@ -389,6 +411,8 @@ void EngineParts::stop()
     // Queries still running answer through the gateway: let them finish before it goes.
     if (queryWorkers)
         queryWorkers->close();
+    if (collections)
+        collections->setResources(nullptr);
     resources.reset();
     gateway.reset();
     functions.reset();
@@ -403,6 +427,7 @@ void EngineParts::stop()
     metrics.reset();
     if (readStore)
         readStore->close();
+    collections.reset();
     readStore.reset();
     store.reset();
     catalog.reset();

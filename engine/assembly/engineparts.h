@@ -12,6 +12,7 @@
 namespace Gatehouse {
 
 class CollectionCatalog;
+class CollectionService;
 class PgNotificationListener;
 class PgOwnership;
 class PgSharedCounters;
@@ -101,6 +102,7 @@ struct EngineParts final
     std::unique_ptr<FunctionService> functions;
     std::unique_ptr<HttpUpstream> httpUpstream;   // the gateway's "http" handler uses it
     std::unique_ptr<ResourceService> resources;
+    std::unique_ptr<CollectionService> collections;
     std::unique_ptr<Simulation::SimulationService> simulations;
     std::shared_ptr<PgSharedCounters> sharedCounters;
     std::unique_ptr<PgNotificationListener> listener;

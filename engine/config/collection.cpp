@@ -52,6 +52,8 @@ QJsonObject Collection::toJson() const
     QJsonObject json{{u"name"_s, name}, {u"schema"_s, schema.toJson()}, {u"commands"_s, commands}};
     if (!idPattern.isEmpty() && idPattern != defaultIdPattern())
         json.insert(u"id_pattern"_s, idPattern);
+    if (!declaredIndexes.isEmpty())
+        json.insert(u"indexes"_s, QJsonArray::fromStringList(declaredIndexes));
     return json;
 }
 
@@ -99,6 +101,19 @@ Collection Collection::fromJson(const QString &name, const QJsonObject &json,
                     addError(errors, commandPointer,
                              u"must be {\"function\": \"<deployed function>\"} or {\"decide\": \"function (state, command) {...}\"}"_s);
             }
+        } else if (key == u"indexes") {
+            const QJsonArray fields = it.value().toArray();
+            if (!it.value().isArray() || fields.size() > kMaxIndexes) {
+                addError(errors, pointer, u"must be an array of at most %1 field names"_s.arg(kMaxIndexes));
+                continue;
+            }
+            for (qsizetype i = 0; i < fields.size(); ++i) {
+                const QString field = fields.at(i).toString();
+                if (!fields.at(i).isString() || field.isEmpty())
+                    addError(errors, JsonPointer::append(pointer, QString::number(i)), u"must be a field name"_s);
+                else if (!collection.declaredIndexes.contains(field))
+                    collection.declaredIndexes.append(field);
+            }
         } else {
             addError(errors, pointer, u"unknown collection member"_s);
         }
@@ -132,6 +147,16 @@ Collection Collection::fromJson(const QString &name, const QJsonObject &json,
                          u"only string, number, integer or boolean properties can be indexed"_s);
             }
         }
+    }
+    for (qsizetype i = 0; i < collection.declaredIndexes.size(); ++i) {
+        const QString &field = collection.declaredIndexes.at(i);
+        const QString pointer = JsonPointer::append(JsonPointer::append(basePointer, u"indexes"), QString::number(i));
+        if (!properties.contains(field))
+            addError(errors, pointer, u"\""_s % field.left(64) % u"\" is not a property of the schema"_s);
+        else if (!isIndexableType(collection.schema.propertyType(field)))
+            addError(errors, pointer, u"only string, number, integer or boolean properties can be indexed"_s);
+        else if (!collection.indexedFields.contains(field))
+            collection.indexedFields.append(field);
     }
     return collection;
 }

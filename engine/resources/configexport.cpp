@@ -161,7 +161,7 @@ QJsonObject routeFromApisix(QJsonObject route)
 }
 } // namespace
 
-QByteArray toJson(const Resources &resources, qint64 version, const QJsonArray &scenarios)
+QByteArray toJson(const Resources &resources, qint64 version, const QJsonArray &scenarios, const QJsonArray &collections)
 {
     QJsonObject root{{QStringLiteral("gatehouse_config"), 1}, {QStringLiteral("config_version"), version}};
     for (const QString &kind : kKinds) {
@@ -174,6 +174,12 @@ QByteArray toJson(const Resources &resources, qint64 version, const QJsonArray &
     for (const QJsonValue &v : scenarios)
         scenarioItems.append(withoutTimes(v.toObject()));
     root.insert(QStringLiteral("scenarios"), scenarioItems);
+    if (!collections.isEmpty()) {
+        QJsonArray collectionItems;
+        for (const QJsonValue &v : collections)
+            collectionItems.append(withoutTimes(v.toObject()));
+        root.insert(QStringLiteral("collections"), collectionItems);
+    }
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

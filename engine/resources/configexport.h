@@ -18,9 +18,10 @@ namespace Gatehouse {
 namespace ConfigExport {
 using Resources = QHash<QString, QJsonArray>;   // routes, upstreams, consumers, global_rules
 
-// `scenarios` (the simulation scenarios, each with its "name") are written as a section of
-// their own; the APISIX form has no place for them.
-QByteArray toJson(const Resources &resources, qint64 version, const QJsonArray &scenarios = {});
+// `scenarios` (the simulation scenarios, each with its "name") and `collections` (each with
+// its "name") are written as sections of their own; the APISIX form has no place for them.
+QByteArray toJson(const Resources &resources, qint64 version, const QJsonArray &scenarios = {},
+                  const QJsonArray &collections = {});
 QByteArray toApisixYaml(const Resources &resources, const QString &engineAddress);
 // Reads either form (detected from the content: JSON starts with "{") into a configuration
 // document ({"routes": [...], "upstreams": [...], ...}): the JSON form as it is, apisix.yaml's

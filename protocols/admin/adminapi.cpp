@@ -7,6 +7,7 @@
 #include "http/httprequest.h"
 #include "http/httpresponder.h"
 #include "metrics/metricsregistry.h"
+#include "resources/collectionservice.h"
 #include "resources/configexport.h"
 #include "resources/resourceservice.h"
 #include "simulation/simulationservice.h"
@@ -14,6 +15,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 
 namespace Gatehouse::Admin {
 
@@ -166,8 +168,10 @@ Http::HttpResponse AdminApi::exportConfig(const Http::HttpRequest &request) cons
     Http::HttpResponse r;
     if (format == QLatin1String("json")) {
         Simulation::SimulationService *simulations = m_engine->simulations();
+        CollectionService *collections = m_engine->collectionService();
         r = Http::HttpResponse::json(200, ConfigExport::toJson(resources, service->version(),
-                                                               simulations ? simulations->scenarios().list() : QJsonArray{}));
+                                                               simulations ? simulations->scenarios().list() : QJsonArray{},
+                                                               collections ? collections->list() : QJsonArray{}));
     } else {
         r.body = ConfigExport::toApisixYaml(resources, query.queryItem(QStringLiteral("engine_address"), QStringLiteral("127.0.0.1:9080")));
         r.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/yaml"));
@@ -195,6 +199,34 @@ Http::HttpResponse AdminApi::importConfig(const Http::HttpRequest &request) cons
         if (!errors.isEmpty())
             return Reply::problem(400, QStringLiteral("invalid scenarios"), errors);
     }
+    // Collections too (absent: the stored ones stay; given: each is declared as given, the
+    // others stay, since deleting one with events needs an explicit archive). Their routes are
+    // the document's.
+    const QJsonValue collections = document->take(QStringLiteral("collections"));
+    CollectionService *collectionService = m_engine->collectionService();
+    if (!collections.isUndefined()) {
+        if (!collections.isArray() || !collectionService)
+            return Reply::problem(400, QStringLiteral("invalid configuration"), {QStringLiteral("/collections: must be an array")});
+        QStringList errors;
+        QSet<QString> names;
+        const QJsonArray items = collections.toArray();
+        for (qsizetype i = 0; i < items.size(); ++i) {
+            const QString pointer = QStringLiteral("/collections/%1").arg(i);
+            const QString name = items.at(i).toObject().value(QStringLiteral("name")).toString();
+            QStringList itemErrors;
+            if (!items.at(i).isObject() || name.isEmpty())
+                errors.append(pointer + QStringLiteral(": must be an object with a \"name\""));
+            else if (names.contains(name))
+                errors.append(pointer + QStringLiteral(": collection '%1' is given twice").arg(name));
+            else if (!CollectionService::parse(name, items.at(i).toObject(), &itemErrors)) {
+                for (const QString &e : std::as_const(itemErrors))
+                    errors.append(pointer + (e.startsWith(u'/') ? e : QStringLiteral(": ") + e));
+            }
+            names.insert(name);
+        }
+        if (!errors.isEmpty())
+            return Reply::problem(400, QStringLiteral("invalid collections"), errors);
+    }
     const ResourceService::Result result = service->replaceAll(*document);
     if (result.status >= 400)
         return Reply::problem(result.status, result.detail, result.errors);
@@ -206,6 +238,17 @@ Http::HttpResponse AdminApi::importConfig(const Http::HttpRequest &request) cons
         if (stored.status >= 400)
             return Reply::problem(stored.status, stored.detail, stored.errors);
         counts.insert(QStringLiteral("scenarios"), int(scenarios.toArray().size()));
+    }
+    if (collections.isArray()) {
+        for (const QJsonValue &v : collections.toArray()) {
+            QJsonObject body = v.toObject();
+            const QString name = body.value(QStringLiteral("name")).toString();
+            body.insert(QStringLiteral("routes"), false);
+            const CollectionService::Result stored = collectionService->put(name, body);
+            if (stored.status >= 400)
+                return Reply::problem(stored.status, stored.detail, stored.errors);
+        }
+        counts.insert(QStringLiteral("collections"), int(collections.toArray().size()));
     }
     return Reply::json(200, QJsonObject{{QStringLiteral("config_version"), service->version()}, {QStringLiteral("imported"), counts}});
 }

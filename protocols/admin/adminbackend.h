@@ -5,6 +5,7 @@
 
 namespace Gatehouse {
 class CollectionCatalog;
+class CollectionService;
 class EventStore;
 class FunctionService;
 class MetricsRegistry;
@@ -34,6 +35,7 @@ public:
     virtual const CollectionCatalog *collections() const = 0;
     virtual MetricsRegistry *metrics() const = 0;
     virtual ResourceService *resources() const = 0;
+    virtual CollectionService *collectionService() const = 0;
     virtual FunctionService *functions() const = 0;
     virtual QList<ProjectionRunner *> projections() const = 0;   // the upsert projection, then functions'
     virtual Simulation::SimulationService *simulations() const = 0;

@@ -1,11 +1,13 @@
 // The admin API's resource handlers: gateway resources, plugins, collections.
 
 #include "adminapi.h"
+#include "api/apirequest.h"
 #include "config/collectioncatalog.h"
 #include "gateway/pluginregistry.h"
 #include "gateway/resourceschemas.h"
 #include "http/httprequest.h"
 #include "readmodel/readstore.h"
+#include "resources/collectionservice.h"
 #include "resources/resourceservice.h"
 
 #include <QJsonArray>
@@ -13,7 +15,8 @@
 namespace Gatehouse::Admin {
 
 namespace {
-Http::HttpResponse fromResult(const ResourceService::Result &r)
+template <typename Result>
+Http::HttpResponse fromResult(const Result &r)
 {
     if (r.status == 204) {
         Http::HttpResponse resp;
@@ -107,11 +110,39 @@ Http::HttpResponse AdminApi::schemas(const Http::HttpRequest &request, const QSt
 
 Http::HttpResponse AdminApi::collections(const Http::HttpRequest &request, const QString &name) const
 {
-    if (request.method != "GET" && request.method != "HEAD")
-        return Reply::methodNotAllowed("GET");
+    const QByteArray &m = request.method;
+    if (m != "GET" && m != "HEAD") {
+        CollectionService *service = m_engine->collectionService();
+        if (name.isEmpty())
+            return Reply::methodNotAllowed("GET");
+        if (!service)
+            return Reply::problem(503, QStringLiteral("the engine is not running"));
+        if (m == "PUT" || m == "PATCH") {
+            QJsonObject body;
+            Http::HttpResponse error;
+            if (!Reply::parseObject(request, &body, &error))
+                return error;
+            return fromResult(m == "PUT" ? service->put(name, body) : service->patch(name, body));
+        }
+        if (m == "DELETE") {
+            ApiRequest query;
+            query.query = request.query;
+            const QString archive = query.queryItem(QStringLiteral("archive"), QStringLiteral("false"));
+            if (archive != QLatin1String("true") && archive != QLatin1String("false"))
+                return Reply::problem(400, QStringLiteral("archive is true or false, got '%1'").arg(archive.left(64)));
+            return fromResult(service->remove(name, archive == QLatin1String("true")));
+        }
+        return Reply::methodNotAllowed("GET, PUT, PATCH, DELETE");
+    }
     const auto project = m_engine->collections()->snapshot();
     auto describe = [this](const Collection &c) {
         QJsonObject o = c.toJson();
+        if (CollectionService *service = m_engine->collectionService()) {
+            if (const auto stored = service->get(c.name)) {
+                o.insert(QStringLiteral("create_time"), stored->value(QStringLiteral("create_time")));
+                o.insert(QStringLiteral("update_time"), stored->value(QStringLiteral("update_time")));
+            }
+        }
         o.insert(QStringLiteral("indexed_fields"), QJsonArray::fromStringList(c.indexedFields));
         o.insert(QStringLiteral("count"), m_engine->readStore()->count(c.name));
         o.insert(QStringLiteral("count_including_deleted"), m_engine->readStore()->count(c.name, true));

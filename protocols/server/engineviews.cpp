@@ -12,6 +12,7 @@ ReadStore *EngineAdminBackend::readStore() const { return m_engine->readStore();
 const CollectionCatalog *EngineAdminBackend::collections() const { return m_engine->collections(); }
 MetricsRegistry *EngineAdminBackend::metrics() const { return m_engine->metrics(); }
 ResourceService *EngineAdminBackend::resources() const { return m_engine->resources(); }
+CollectionService *EngineAdminBackend::collectionService() const { return m_engine->collectionService(); }
 FunctionService *EngineAdminBackend::functions() const { return m_engine->functions(); }
 QList<ProjectionRunner *> EngineAdminBackend::projections() const { return m_engine->projections(); }
 Simulation::SimulationService *EngineAdminBackend::simulations() const { return m_engine->simulations(); }

@@ -26,6 +26,7 @@ public:
     const CollectionCatalog *collections() const override;
     MetricsRegistry *metrics() const override;
     ResourceService *resources() const override;
+    CollectionService *collectionService() const override;
     FunctionService *functions() const override;
     QList<ProjectionRunner *> projections() const override;
     Simulation::SimulationService *simulations() const override;

@@ -210,6 +210,26 @@ void tst_Cluster::routeChangedOnOneEngineAnswersOnTheOther()
     // And a removal too.
     QCOMPARE(admin(cluster.engine(1)).request("DELETE", "/admin/routes/hello", {}, kAdmin).status, 204);
     QTRY_COMPARE_WITH_TIMEOUT(gateway(cluster.engine(0)).get("/hello").status, 404, 5000);
+
+    // A collection declared on engine A: engine B serves it (routes, commands, reads).
+    const auto declared = admin(cluster.engine(0)).request(
+        "PUT", "/admin/collections/notes", R"({"schema":{"properties":{"id":{"type":"string"},"text":{"type":"string"}}}})", kAdmin);
+    QVERIFY2(declared.status == 201, declared.body.constData());
+    TestHttpClient b = gateway(cluster.engine(1));
+    // (Not QTRY_COMPARE: it sends the create again to print it, which then answers 409.)
+    QByteArray statuses;
+    QElapsedTimer spread;
+    spread.start();
+    for (;;) {
+        const auto r = b.post("/api/notes", R"({"id":"n1","text":"from B"})");
+        statuses += QByteArray::number(r.status) + ' ' + r.body.left(200) + '\n';
+        if (r.status == 202 || spread.elapsed() > 5000)
+            break;
+        QThread::msleep(50);
+    }
+    QVERIFY2(statuses.startsWith("202") || statuses.contains("\n202"), statuses.constData());
+    QCOMPARE(b.get("/api/notes/n1", {{"X-Min-Position", "1"}}).json().value(u"text"_s).toString(), u"from B"_s);
+    QCOMPARE(admin(cluster.engine(1)).request("GET", "/admin/collections/notes", {}, kAdmin).status, 200);
 }
 
 // limit-count with policy "cluster": the engines count together.

@@ -1,0 +1,321 @@
+#include "collectionservice.h"
+
+#include "resourceservice.h"
+
+#include "config/collectioncatalog.h"
+#include "config/configstore.h"
+#include "config/jsonmergepatch.h"
+#include "gateway/defaultroutes.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcCollections, "gatehouse.collections")
+
+namespace Gatehouse {
+
+namespace {
+constexpr char kSeedSetting[] = "collections.seed.";
+
+// What a client may send back from a GET but does not set.
+const QStringList &readOnlyMembers()
+{
+    static const QStringList m{QStringLiteral("create_time"), QStringLiteral("update_time"), QStringLiteral("count"),
+                               QStringLiteral("count_including_deleted"), QStringLiteral("indexed_fields"),
+                               QStringLiteral("written_by"), QStringLiteral("default_routes")};
+    return m;
+}
+
+QJsonObject definitionOf(const Collection &c)
+{
+    QJsonObject o = c.toJson();
+    o.remove(QStringLiteral("name"));
+    return o;
+}
+
+QByteArray compact(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+CollectionService::Result problem(int status, const QString &detail, const QStringList &errors = {})
+{
+    CollectionService::Result r;
+    r.status = status;
+    r.detail = detail;
+    r.errors = errors;
+    return r;
+}
+
+CollectionService::Result storeFailed(const ConfigStore &store)
+{
+    return store.lastChangeFailedFull() ? problem(507, QStringLiteral("the collection could not be stored: the disk is full"))
+                                        : problem(503, QStringLiteral("the collection could not be stored"));
+}
+} // namespace
+
+CollectionService::CollectionService(ConfigStore *store, CollectionCatalog *catalog, ResourceService *resources, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_catalog(catalog)
+    , m_resources(resources)
+{
+}
+
+CollectionService::~CollectionService() = default;
+
+std::optional<Collection> CollectionService::parse(const QString &name, const QJsonObject &body, QStringList *errors)
+{
+    QJsonObject definition = body;
+    for (const QString &member : readOnlyMembers())
+        definition.remove(member);
+    const qsizetype before = errors->size();
+    Collection c = Collection::fromJson(name, definition, errors, QString());
+    if (errors->size() > before)
+        return std::nullopt;
+    return c;
+}
+
+bool CollectionService::load(const ProjectConfig &project, QString *error)
+{
+    QMutexLocker lock(&m_mutex);
+    m_project = project;
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QList<ConfigStore::Resource> puts;
+    QList<std::pair<QString, QString>> seeds;
+    const auto stored = m_store->resources(QString::fromLatin1(kKind));
+    for (const Collection &c : project.collections()) {
+        const QByteArray body = compact(definitionOf(c));
+        const QString hash = QString::fromLatin1(QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex());
+        const QString key = QString::fromLatin1(kSeedSetting) + c.name;
+        if (m_store->setting(key) == hash)
+            continue;   // seeded from this very definition before: what is stored now stays
+        qint64 created = now;
+        for (const ConfigStore::Resource &r : stored) {
+            if (r.id == c.name)
+                created = r.createdAt;
+        }
+        QJsonObject withTimes = definitionOf(c);
+        withTimes.insert(QStringLiteral("create_time"), created);
+        withTimes.insert(QStringLiteral("update_time"), now);
+        puts.append({c.name, compact(withTimes), created, now});
+        seeds.append({key, hash});
+    }
+    if (!puts.isEmpty()) {
+        if (!m_store->commitChange(QString::fromLatin1(kKind), puts, {})) {
+            *error = QStringLiteral("cannot store the project's collections");
+            return false;
+        }
+        for (const auto &[key, hash] : seeds)
+            m_store->setSetting(key, hash);
+    }
+    return applyStoredLocked(error);
+}
+
+bool CollectionService::applyStoredLocked(QString *error)
+{
+    const qint64 version = m_store->configVersion();
+    QHash<QString, QJsonObject> stored;
+    ProjectConfig next = m_project;
+    for (const Collection &c : m_project.collections())
+        next.removeCollection(c.name);
+    for (const ConfigStore::Resource &r : m_store->resources(QString::fromLatin1(kKind))) {
+        const QJsonObject body = QJsonDocument::fromJson(r.body).object();
+        QStringList errors;
+        const std::optional<Collection> c = parse(r.id, body, &errors);
+        if (!c) {
+            // Stored by another version of the engine, or damaged: served by no one, said loudly.
+            qCWarning(lcCollections).noquote() << "the stored collection" << r.id << "is invalid and not served:" << errors.join(u"; ");
+            continue;
+        }
+        if (m_tables) {
+            QString why;
+            if (!m_tables(*c, &why)) {
+                if (error)
+                    *error = QStringLiteral("cannot create the read model of collection %1: %2").arg(r.id, why);
+                return false;
+            }
+        }
+        next.setCollection(*c);
+        stored.insert(r.id, body);
+    }
+    m_stored = std::move(stored);
+    m_catalog->replace(std::move(next));
+    m_version = version;
+    return true;
+}
+
+bool CollectionService::reloadIfChanged()
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        const qint64 stored = m_store->configVersion();
+        if (stored <= m_version)
+            return false;
+        QString error;
+        if (!applyStoredLocked(&error)) {
+            qCWarning(lcCollections).noquote() << error;
+            return false;
+        }
+    }
+    Q_EMIT changed(QString());
+    return true;
+}
+
+QJsonArray CollectionService::list() const
+{
+    QMutexLocker lock(&m_mutex);
+    QStringList names = m_stored.keys();
+    names.sort();
+    QJsonArray out;
+    for (const QString &name : std::as_const(names)) {
+        QJsonObject o = m_stored.value(name);
+        o.insert(QStringLiteral("name"), name);
+        out.append(o);
+    }
+    return out;
+}
+
+std::optional<QJsonObject> CollectionService::get(const QString &name) const
+{
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_stored.constFind(name);
+    if (it == m_stored.cend())
+        return std::nullopt;
+    QJsonObject o = *it;
+    o.insert(QStringLiteral("name"), name);
+    return o;
+}
+
+CollectionService::Result CollectionService::put(const QString &name, QJsonObject body)
+{
+    const QJsonValue routes = body.take(QStringLiteral("routes"));
+    if (!routes.isUndefined() && !routes.isBool())
+        return problem(400, QStringLiteral("invalid collection"), {QStringLiteral("/routes: must be true or false")});
+    return write(name, body, routes.toBool(true));
+}
+
+CollectionService::Result CollectionService::patch(const QString &name, const QJsonObject &mergePatch)
+{
+    std::optional<QJsonObject> current = get(name);
+    if (!current)
+        return problem(404, QStringLiteral("no collection '%1'").arg(name));
+    current->remove(QStringLiteral("name"));
+    QJsonObject next = *current;
+    JsonMergePatch::applyTo(next, mergePatch);
+    if (next.contains(QStringLiteral("routes")))
+        return problem(400, QStringLiteral("invalid collection"),
+                       {QStringLiteral("/routes: only chosen when the collection is created (its routes are edited under /admin/routes)")});
+    return write(name, next, false);
+}
+
+CollectionService::Result CollectionService::remove(const QString &name, bool archive)
+{
+    if (!get(name))
+        return problem(404, QStringLiteral("no collection '%1'").arg(name));
+    const qint64 documents = m_usage ? m_usage(name) : 0;
+    if (documents < 0)
+        return problem(503, QStringLiteral("the read model cannot say whether collection '%1' holds documents").arg(name));
+    if (documents > 0 && !archive)
+        return problem(409, QStringLiteral("collection '%1' has events (%2 entities in its read model); delete it with"
+                                           " ?archive=true to stop serving it while its events and documents stay")
+                                .arg(name)
+                                .arg(documents));
+    return write(name, std::nullopt, false, documents == 0);
+}
+
+CollectionService::Result CollectionService::write(const QString &name, const std::optional<QJsonObject> &body, bool createRoutes,
+                                                   bool dropTable)
+{
+    if (!Collection::isValidName(name))
+        return problem(400, QStringLiteral("invalid collection name '%1' (expected [a-z][a-z0-9_-]{0,62})").arg(name.left(64)));
+    std::optional<Collection> collection;
+    if (body) {
+        const QJsonValue given = body->value(QStringLiteral("name"));
+        if (!given.isUndefined() && given != QJsonValue(name))
+            return problem(400, QStringLiteral("invalid collection"), {QStringLiteral("/name: differs from the name in the path")});
+        QStringList errors;
+        collection = parse(name, *body, &errors);
+        if (!collection)
+            return problem(400, QStringLiteral("invalid collection"), errors);
+    }
+
+    Result result;
+    bool created = false;
+    ResourceService *resources = nullptr;
+    {
+        QMutexLocker lock(&m_mutex);
+        resources = m_resources;
+        // Another engine may have changed the collections: decide on what is stored now.
+        if (m_store->configVersion() > m_version) {
+            QString error;
+            if (!applyStoredLocked(&error))
+                return problem(503, error);
+        }
+        const bool exists = m_stored.contains(name);
+        if (!body && !exists)
+            return problem(404, QStringLiteral("no collection '%1'").arg(name));
+        if (body && !exists && m_stored.size() >= kMaxCollections)
+            return problem(409, QStringLiteral("at most %1 collections").arg(kMaxCollections));
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        QJsonObject stored;
+        if (collection) {
+            // The table and its indexes first: a table without a declaration is harmless, a
+            // declaration without its table is not.
+            QString why;
+            if (m_tables && !m_tables(*collection, &why))
+                return problem(503, QStringLiteral("the read model of collection '%1' cannot be created: %2").arg(name, why));
+            stored = definitionOf(*collection);
+            const qint64 createdAt = exists ? m_stored.value(name).value(QStringLiteral("create_time")).toInteger(now) : now;
+            stored.insert(QStringLiteral("create_time"), createdAt);
+            stored.insert(QStringLiteral("update_time"), now);
+        }
+        const qint64 version = collection
+            ? m_store->commitChange(QString::fromLatin1(kKind), {{name, compact(stored), stored.value(QStringLiteral("create_time")).toInteger(now), now}}, {})
+            : m_store->commitChange(QString::fromLatin1(kKind), {}, {name});
+        if (version == 0)
+            return storeFailed(*m_store);
+        ProjectConfig next = *m_catalog->snapshot();
+        if (collection) {
+            next.setCollection(*collection);
+            m_stored.insert(name, stored);
+        } else {
+            next.removeCollection(name);
+            m_stored.remove(name);
+            if (dropTable && m_drop && !m_drop(name))
+                qCWarning(lcCollections).noquote() << "the empty table of collection" << name << "was not dropped";
+        }
+        m_catalog->replace(std::move(next));
+        m_version = version;
+        created = collection && !exists;
+        result.status = !collection ? 204 : created ? 201 : 200;
+        if (collection) {
+            result.resource = stored;
+            result.resource.insert(QStringLiteral("name"), name);
+        }
+    }
+
+    // The routes, after the collection is served (a route to an unknown collection answers 404).
+    if (resources && created && createRoutes) {
+        for (const Route &r : DefaultRoutes::forCollection(name)) {
+            if (resources->get(QStringLiteral("routes"), r.id))
+                continue;   // a route of that id exists (an operator's): left alone
+            const ResourceService::Result added = resources->put(QStringLiteral("routes"), r.id, r.toJson());
+            if (added.status >= 400)
+                qCWarning(lcCollections).noquote() << "the default route" << r.id << "of collection" << name << "was not created:" << added.detail;
+        }
+    } else if (resources && !collection) {
+        // Its routes go with it; the events (and documents) stay.
+        for (const QJsonValue &v : resources->list(QStringLiteral("routes"))) {
+            const QJsonObject route = v.toObject();
+            if (route.value(QStringLiteral("upstream")).toObject().value(QStringLiteral("collection")).toString() == name)
+                resources->remove(QStringLiteral("routes"), route.value(QStringLiteral("id")).toString());
+        }
+    }
+    Q_EMIT changed(name);
+    return result;
+}
+
+} // namespace Gatehouse

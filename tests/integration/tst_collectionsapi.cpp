@@ -1,0 +1,238 @@
+// Collections changed while a real `gatehouse` process runs, through the admin API: declared,
+// used through the gateway at once (commands, GET by id, filtered lists), changed (a new
+// property and index), refused when invalid (400 listing every problem), refused deletion
+// while it has events (409) and archived; all of it still there after a restart, and the
+// project file's own collections editable the same way without the file undoing it.
+
+#include "engineprocess.h"
+#include "testdatabase.h"
+#include "testhttpclient.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+constexpr char kAdminKey[] = "collections-test-admin-key";
+const QList<std::pair<QByteArray, QByteArray>> kAdmin = {{"X-API-KEY", kAdminKey}};
+
+const QByteArray kOrders = R"({
+    "schema": {"type": "object", "required": ["customer", "total"],
+               "properties": {"id": {"type": "string"}, "customer": {"type": "string", "index": true},
+                              "total": {"type": "number"}},
+               "additionalProperties": false}
+})";
+} // namespace
+
+class tst_CollectionsApi : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void declaredChangedAndArchivedWithoutRestart();
+    void invalidDeclarationsListEveryProblem_data();
+    void invalidDeclarationsListEveryProblem();
+    void projectCollectionsAreEditable();
+    void exportedAndImported();
+
+private:
+    bool start();
+    TestHttpResponse admin(const QByteArray &method, const QByteArray &path, const QByteArray &body = {})
+    {
+        TestHttpClient c(u"127.0.0.1"_s, m_engine->adminPort);
+        return c.request(method, path, body, kAdmin);
+    }
+    TestHttpClient gateway() { return TestHttpClient(u"127.0.0.1"_s, m_engine->gatewayPort); }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<EngineProcess> m_engine;
+    QStringList m_backend;
+};
+
+void tst_CollectionsApi::init()
+{
+    m_engine.reset();
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_backend = Test::engineArguments();   // one database per test on PostgreSQL
+    QVERIFY2(start(), qPrintable(m_engine->stderrText()));
+}
+
+bool tst_CollectionsApi::start()
+{
+    m_engine = std::make_unique<EngineProcess>(m_dir->path());
+    return m_engine->start(QStringList{u"--admin-key"_s, QString::fromLatin1(kAdminKey)} + m_backend);
+}
+
+void tst_CollectionsApi::declaredChangedAndArchivedWithoutRestart()
+{
+    QCOMPARE(gateway().get("/api/orders/o1").status, 404);   // no route yet
+
+    auto r = admin("PUT", "/admin/collections/orders", kOrders);
+    QVERIFY2(r.status == 201, r.body.constData());
+    QCOMPARE(r.json().value(u"name"_s).toString(), u"orders"_s);
+    QVERIFY(r.json().value(u"create_time"_s).toInteger() > 0);
+    // Its default routes exist, as ordinary routes.
+    QCOMPARE(admin("GET", "/admin/routes/orders-create").status, 200);
+    QCOMPARE(admin("GET", "/admin/routes/orders-get").status, 200);
+
+    // Used through the gateway at once: the schema applies, the read model answers.
+    TestHttpClient g = gateway();
+    QCOMPARE(g.post("/api/orders", R"({"id":"o1","customer":"ada","total":12.5})").status, 202);
+    auto created = g.post("/api/orders", R"({"id":"o2","customer":"bob","total":3})");
+    QCOMPARE(created.status, 202);
+    const QByteArray head = QByteArray::number(created.json().value(u"position"_s).toInteger());
+    QCOMPARE(g.post("/api/orders", R"({"id":"o3","customer":"ada"})").status, 400);   // total is required
+    auto doc = g.get("/api/orders/o1", {{"X-Min-Position", head}});
+    QVERIFY2(doc.status == 200, doc.body.constData());
+    QCOMPARE(doc.json().value(u"customer"_s).toString(), u"ada"_s);
+    auto list = g.get("/api/orders?customer=ada", {{"X-Min-Position", head}});
+    QVERIFY2(list.status == 200, list.body.constData());
+    QCOMPARE(list.json().value(u"items"_s).toArray().size(), 1);
+
+    // Changed: a new property, indexed, so it can be filtered on; the old documents stay.
+    r = admin("PATCH", "/admin/collections/orders",
+              R"({"schema":{"properties":{"status":{"type":"string"}}},"indexes":["status"]})");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(u"indexes"_s).toArray(), QJsonArray{u"status"_s});
+    auto withStatus = g.post("/api/orders", R"({"id":"o4","customer":"cy","total":1,"status":"open"})");
+    QCOMPARE(withStatus.status, 202);
+    const QByteArray head2 = QByteArray::number(withStatus.json().value(u"position"_s).toInteger());
+    list = g.get("/api/orders?status=open", {{"X-Min-Position", head2}});
+    QVERIFY2(list.status == 200, list.body.constData());
+    QCOMPARE(list.json().value(u"items"_s).toArray().size(), 1);
+    auto described = admin("GET", "/admin/collections/orders");
+    QCOMPARE(described.status, 200);
+    QCOMPARE(described.json().value(u"count"_s).toInteger(), 3);
+    QVERIFY(described.json().value(u"indexed_fields"_s).toArray().contains(u"status"_s));
+
+    // It has events: deleting it is refused unless archived.
+    r = admin("DELETE", "/admin/collections/orders");
+    QCOMPARE(r.status, 409);
+    QCOMPARE(r.header("content-type"), "application/problem+json");
+    QCOMPARE(admin("DELETE", "/admin/collections/orders?archive=maybe").status, 400);
+
+    // Persisted: after a restart it is served as it was left.
+    QCOMPARE(m_engine->terminate(), 0);
+    QVERIFY2(start(), qPrintable(m_engine->stderrText()));
+    TestHttpClient again = gateway();
+    doc = again.get("/api/orders/o4", {{"X-Min-Position", head2}});
+    QVERIFY2(doc.status == 200, doc.body.constData());
+    QCOMPARE(admin("GET", "/admin/collections/orders").json().value(u"indexes"_s).toArray(), QJsonArray{u"status"_s});
+
+    // Archived: no longer served, its routes gone, its events still in the log.
+    r = admin("DELETE", "/admin/collections/orders?archive=true");
+    QCOMPARE(r.status, 204);
+    QCOMPARE(admin("GET", "/admin/routes/orders-get").status, 404);
+    QCOMPARE(again.get("/api/orders/o1").status, 404);
+    QCOMPARE(again.post("/api/orders", R"({"id":"o9","customer":"z","total":1})").status, 404);
+    auto events = again.get("/events?from=1&limit=10");
+    QCOMPARE(QJsonDocument::fromJson(events.body).array().size(), 3);
+    QCOMPARE(admin("GET", "/admin/collections/orders").json().value(u"written_by"_s).toString(), u"functions"_s);
+
+    // And after another restart it stays archived.
+    QCOMPARE(m_engine->terminate(), 0);
+    QVERIFY2(start(), qPrintable(m_engine->stderrText()));
+    QCOMPARE(gateway().get("/api/orders/o1").status, 404);
+
+    // A collection without events goes without asking.
+    QCOMPARE(admin("PUT", "/admin/collections/empty_one", "{}").status, 201);
+    QCOMPARE(admin("DELETE", "/admin/collections/empty_one").status, 204);
+    QCOMPARE(admin("GET", "/admin/collections/empty_one").status, 404);
+}
+
+void tst_CollectionsApi::invalidDeclarationsListEveryProblem_data()
+{
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QStringList>("pointers");
+
+    QTest::newRow("bad name") << QByteArray("/admin/collections/Bad%20Name") << QByteArray("{}") << QStringList{};
+    QTest::newRow("two problems") << QByteArray("/admin/collections/things")
+                                  << QByteArray(R"({"schema":{"type":"array"},"colour":"red"})")
+                                  << QStringList{u"/schema/type"_s, u"/colour"_s};
+    QTest::newRow("index of no property") << QByteArray("/admin/collections/things")
+                                          << QByteArray(R"({"schema":{"properties":{"a":{"type":"string"}}},"indexes":["b"]})")
+                                          << QStringList{u"/indexes/0"_s};
+    QTest::newRow("index of an object") << QByteArray("/admin/collections/things")
+                                        << QByteArray(R"({"schema":{"properties":{"a":{"type":"object"}}},"indexes":["a"]})")
+                                        << QStringList{u"/indexes/0"_s};
+    QTest::newRow("indexes not an array") << QByteArray("/admin/collections/things") << QByteArray(R"({"indexes":"a"})")
+                                          << QStringList{u"/indexes"_s};
+    QTest::newRow("routes not a boolean") << QByteArray("/admin/collections/things") << QByteArray(R"({"routes":"yes"})")
+                                          << QStringList{u"/routes"_s};
+    QTest::newRow("name differs") << QByteArray("/admin/collections/things") << QByteArray(R"({"name":"other"})")
+                                  << QStringList{u"/name"_s};
+    QTest::newRow("built-in command") << QByteArray("/admin/collections/things")
+                                      << QByteArray(R"({"commands":{"create":{"decide":"x"}}})")
+                                      << QStringList{u"/commands/create"_s};
+    QTest::newRow("not json") << QByteArray("/admin/collections/things") << QByteArray("{") << QStringList{};
+}
+
+void tst_CollectionsApi::invalidDeclarationsListEveryProblem()
+{
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, body);
+    QFETCH(QStringList, pointers);
+    const auto r = admin("PUT", path, body);
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.header("content-type"), "application/problem+json");
+    const QString errors = QString::fromUtf8(QJsonDocument(r.json().value(u"errors"_s).toArray()).toJson());
+    for (const QString &pointer : pointers)
+        QVERIFY2(errors.contains(pointer + u':'), qPrintable(errors));
+    QCOMPARE(admin("GET", "/admin/collections/things").status, 404);   // nothing stored
+    QCOMPARE(admin("GET", "/admin/routes/things-get").status, 404);
+}
+
+// The embedded project's "products": indexed anew through the admin API, the change survives a
+// restart with the same project (the file seeds a collection again only when it changes).
+void tst_CollectionsApi::projectCollectionsAreEditable()
+{
+    auto r = admin("PATCH", "/admin/collections/products", R"({"indexes":["stock"]})");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(m_engine->terminate(), 0);
+    QVERIFY2(start(), qPrintable(m_engine->stderrText()));
+    r = admin("GET", "/admin/collections/products");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(u"indexes"_s).toArray(), QJsonArray{u"stock"_s});
+    QVERIFY(r.json().value(u"indexed_fields"_s).toArray().contains(u"stock"_s));
+    QCOMPARE(gateway().get("/api/products?stock=3").status, 200);
+}
+
+// The configuration file carries the collections: exported with their declarations, imported
+// back onto another engine, which then serves them.
+void tst_CollectionsApi::exportedAndImported()
+{
+    QCOMPARE(admin("PUT", "/admin/collections/orders", kOrders).status, 201);
+    const auto exported = admin("GET", "/admin/config/export");
+    QCOMPARE(exported.status, 200);
+    const QJsonArray collections = exported.json().value(u"collections"_s).toArray();
+    QStringList names;
+    for (const QJsonValue &v : collections)
+        names.append(v.toObject().value(u"name"_s).toString());
+    QVERIFY2(names.contains(u"orders"_s) && names.contains(u"products"_s), qPrintable(names.join(u',')));
+
+    // Another engine, another data directory (and database).
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_backend = Test::engineArguments();
+    QVERIFY2(start(), qPrintable(m_engine->stderrText()));
+    QCOMPARE(admin("GET", "/admin/collections/orders").status, 404);
+
+    QJsonObject bad = exported.json();
+    bad.insert(u"collections"_s, QJsonArray{QJsonObject{{u"name"_s, u"x"_s}, {u"schema"_s, QJsonObject{{u"type"_s, u"string"_s}}}}});
+    auto r = admin("PUT", "/admin/config", QJsonDocument(bad).toJson());
+    QCOMPARE(r.status, 400);
+    QVERIFY2(r.body.contains("/collections/0/schema/type"), r.body.constData());
+    QCOMPARE(admin("GET", "/admin/collections/x").status, 404);
+
+    r = admin("PUT", "/admin/config", exported.body);
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(admin("GET", "/admin/collections/orders").status, 200);
+    QCOMPARE(gateway().post("/api/orders", R"({"id":"o1","customer":"ada","total":1})").status, 202);
+}
+
+QTEST_GUILESS_MAIN(tst_CollectionsApi)
+#include "tst_collectionsapi.moc"
