@@ -296,8 +296,15 @@ bool EngineParts::openResources(const QHash<QString, QJsonArray> &defaults, QStr
     resources = std::make_unique<ResourceService>(config.get(), gateway.get());
     if (!resources->load(defaults, error))
         return false;
-    if (collections)
+    if (collections) {
         collections->setResources(resources.get());
+        // What functions write is served as soon as they write it (set here, once the routes
+        // can be created; a write before is told again on the next one).
+        if (functions) {
+            CollectionService *declared = collections.get();
+            functions->setCollectionListener([declared](const QString &name) { declared->declareWritten(name); });
+        }
+    }
     return true;
 }
 
@@ -411,6 +418,8 @@ void EngineParts::stop()
     // Queries still running answer through the gateway: let them finish before it goes.
     if (queryWorkers)
         queryWorkers->close();
+    if (functions)
+        functions->setCollectionListener({});
     if (collections)
         collections->setResources(nullptr);
     resources.reset();

@@ -73,10 +73,23 @@ void FunctionService::Private::announce(const QString &name, bool deployed)
 void FunctionService::Private::notifyWrites(const QHash<QString, QSet<QString>> &idsByCollection)
 {
     WritesListener listener;
+    CollectionListener collections;
+    QStringList firstWritten;
     {
         QMutexLocker lock(&listenerMutex);
         listener = writesListener;
+        collections = collectionListener;
+        if (collections) {
+            for (auto it = idsByCollection.cbegin(); it != idsByCollection.cend(); ++it) {
+                if (!collectionsWritten.contains(it.key())) {
+                    collectionsWritten.insert(it.key());
+                    firstWritten.append(it.key());
+                }
+            }
+        }
     }
+    for (const QString &collection : std::as_const(firstWritten))
+        collections(collection);
     if (!listener)
         return;
     for (auto it = idsByCollection.cbegin(); it != idsByCollection.cend(); ++it)
@@ -87,6 +100,12 @@ void FunctionService::setWritesListener(WritesListener listener)
 {
     QMutexLocker lock(&d->listenerMutex);
     d->writesListener = std::move(listener);
+}
+
+void FunctionService::setCollectionListener(CollectionListener listener)
+{
+    QMutexLocker lock(&d->listenerMutex);
+    d->collectionListener = std::move(listener);
 }
 
 QJsonObject FunctionService::Private::describe(const FunctionEntry &entry, bool withCode) const

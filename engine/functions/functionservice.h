@@ -54,6 +54,10 @@ public:
     // triggered functions wrote (the console's live read-model view). Thread-safe to set.
     using WritesListener = std::function<void(const QString &collection, const QStringList &ids)>;
     void setWritesListener(WritesListener listener);
+    // Told once per collection (per run of the engine), from a runner's thread after the commit
+    // that first wrote it, which collections functions write: the engine serves them.
+    using CollectionListener = std::function<void(const QString &collection)>;
+    void setCollectionListener(CollectionListener listener);
 
     // Told after a function was deployed (true) or removed (false), here or -- through
     // reloadFromStore() -- by another engine on the same database. Thread-safe to set.

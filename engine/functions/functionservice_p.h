@@ -42,6 +42,8 @@ struct FunctionService::Private
     std::map<QString, std::shared_ptr<FunctionEntry>> inlineDeciders;
     QMutex listenerMutex;
     WritesListener writesListener;
+    CollectionListener collectionListener;   // guarded by listenerMutex
+    QSet<QString> collectionsWritten;        // told to collectionListener once; guarded by listenerMutex
     DeployListener deployListener;           // guarded by listenerMutex
 
     // Several engines on one database (setClustered): the functions this engine runs the

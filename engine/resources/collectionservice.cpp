@@ -194,7 +194,7 @@ CollectionService::Result CollectionService::put(const QString &name, QJsonObjec
     const QJsonValue routes = body.take(QStringLiteral("routes"));
     if (!routes.isUndefined() && !routes.isBool())
         return problem(400, QStringLiteral("invalid collection"), {QStringLiteral("/routes: must be true or false")});
-    return write(name, body, routes.toBool(true));
+    return write(name, body, routes.toBool(true) ? Routes::All : Routes::None);
 }
 
 CollectionService::Result CollectionService::patch(const QString &name, const QJsonObject &mergePatch)
@@ -208,7 +208,7 @@ CollectionService::Result CollectionService::patch(const QString &name, const QJ
     if (next.contains(QStringLiteral("routes")))
         return problem(400, QStringLiteral("invalid collection"),
                        {QStringLiteral("/routes: only chosen when the collection is created (its routes are edited under /admin/routes)")});
-    return write(name, next, false);
+    return write(name, next, Routes::None);
 }
 
 CollectionService::Result CollectionService::remove(const QString &name, bool archive)
@@ -223,10 +223,31 @@ CollectionService::Result CollectionService::remove(const QString &name, bool ar
                                            " ?archive=true to stop serving it while its events and documents stay")
                                 .arg(name)
                                 .arg(documents));
-    return write(name, std::nullopt, false, documents == 0);
+    return write(name, std::nullopt, Routes::None, documents == 0);
 }
 
-CollectionService::Result CollectionService::write(const QString &name, const std::optional<QJsonObject> &body, bool createRoutes,
+void CollectionService::declareWritten(const QString &name)
+{
+    if (!Collection::isValidName(name))
+        return;   // served only under a name a collection may have
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_stored.contains(name))
+            return;
+    }
+    const QString seedKey = QStringLiteral("collection-written:") + name;
+    if (m_store->wasSeeded(seedKey))
+        return;
+    const Result r = write(name, QJsonObject{}, Routes::ReadOnly);
+    if (r.status >= 400) {
+        qCWarning(lcCollections).noquote() << "collection" << name << "written by a function is not served:" << r.detail;
+        return;
+    }
+    m_store->markSeeded(seedKey);
+    qCInfo(lcCollections).noquote() << "collection" << name << "written by a function is served:" << QStringLiteral("GET /api/%1").arg(name);
+}
+
+CollectionService::Result CollectionService::write(const QString &name, const std::optional<QJsonObject> &body, Routes routes,
                                                    bool dropTable)
 {
     if (!Collection::isValidName(name))
@@ -298,8 +319,10 @@ CollectionService::Result CollectionService::write(const QString &name, const st
     }
 
     // The routes, after the collection is served (a route to an unknown collection answers 404).
-    if (resources && created && createRoutes) {
+    if (resources && created && routes != Routes::None) {
         for (const Route &r : DefaultRoutes::forCollection(name)) {
+            if (routes == Routes::ReadOnly && r.upstream.type != QLatin1String("query"))
+                continue;
             if (resources->get(QStringLiteral("routes"), r.id))
                 continue;   // a route of that id exists (an operator's): left alone
             const ResourceService::Result added = resources->put(QStringLiteral("routes"), r.id, r.toJson());

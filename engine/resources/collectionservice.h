@@ -81,6 +81,11 @@ public:
     Result remove(const QString &name, bool archive);
     // Several engines on one database: applies what another engine stored (true if it did).
     bool reloadIfChanged();
+    // A function wrote into `name`: unless it is declared, or was once (an operator may have
+    // deleted it since), it is declared without a schema and with its read routes only (GET
+    // list and by id; its documents are the function's, not commands'), so the query API
+    // serves it at once. Thread-safe; called from the function runners' threads.
+    void declareWritten(const QString &name);
 
     // Validates a stored or given collection body; errors as "<pointer>: <message>".
     static std::optional<Collection> parse(const QString &name, const QJsonObject &body, QStringList *errors);
@@ -89,7 +94,8 @@ Q_SIGNALS:
     void changed(const QString &name);
 
 private:
-    Result write(const QString &name, const std::optional<QJsonObject> &body, bool createRoutes, bool dropTable = false);
+    enum class Routes { None, All, ReadOnly };
+    Result write(const QString &name, const std::optional<QJsonObject> &body, Routes routes, bool dropTable = false);
     bool applyStoredLocked(QString *error);   // m_mutex held
 
     ConfigStore *m_store;

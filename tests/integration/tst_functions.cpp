@@ -339,11 +339,18 @@ void tst_Functions::upsertIsServedByTheQueryApi()
     QCOMPARE(stats.value(u"errors"_s).toInt(), 0);
     QCOMPARE(stats.value(u"cold_starts"_s).toInt(), 1);
     QVERIFY(stats.value(u"recent_logs"_s).toArray().contains(u"counted p-77"_s));
-    // A collection it writes without a declaration is listed too, marked as written by functions
-    // (the query API serves declared ones only).
+    // A collection it writes without a declaration is declared by that write (no schema, read
+    // routes only) and served by the query API at once: by id and in lists.
+    QTRY_COMPARE_WITH_TIMEOUT(gateway("GET", "/api/undeclared_tally/p-77").status, 200, kWaitMs);
+    QCOMPARE(gateway("GET", "/api/undeclared_tally/p-77").json().value(u"seen"_s).toBool(), true);
+    QCOMPARE(gateway("GET", "/api/undeclared_tally").json().value(u"items"_s).toArray().size(), 1);
+    QCOMPARE(admin("GET", "/admin/routes/undeclared_tally-get").status, 200);
+    QCOMPARE(admin("GET", "/admin/routes/undeclared_tally-list").status, 200);
+    QCOMPARE(admin("GET", "/admin/routes/undeclared_tally-create").status, 404);   // its documents are the function's
+    QCOMPARE(gateway("POST", "/api/undeclared_tally", R"({"seen":false})").status, 405);   // read only
     const QJsonObject written = admin("GET", "/admin/collections/undeclared_tally").json();
-    QCOMPARE(written.value(u"written_by"_s).toString(), u"functions"_s);
     QCOMPARE(written.value(u"count"_s).toInteger(), 1);
+    QVERIFY(written.contains(u"schema"_s));
     QStringList listed;
     for (const QJsonValue &c : admin("GET", "/admin/collections").json().value(u"items"_s).toArray())
         listed.append(c.toObject().value(u"name"_s).toString());
