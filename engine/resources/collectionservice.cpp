@@ -319,23 +319,28 @@ CollectionService::Result CollectionService::write(const QString &name, const st
     }
 
     // The routes, after the collection is served (a route to an unknown collection answers 404).
+    // In one change each, so that every engine sees them appear (or go) together; a route of
+    // the same id that exists (an operator's) is left alone.
     if (resources && created && routes != Routes::None) {
+        QList<QJsonObject> added;
         for (const Route &r : DefaultRoutes::forCollection(name)) {
-            if (routes == Routes::ReadOnly && r.upstream.type != QLatin1String("query"))
-                continue;
-            if (resources->get(QStringLiteral("routes"), r.id))
-                continue;   // a route of that id exists (an operator's): left alone
-            const ResourceService::Result added = resources->put(QStringLiteral("routes"), r.id, r.toJson());
-            if (added.status >= 400)
-                qCWarning(lcCollections).noquote() << "the default route" << r.id << "of collection" << name << "was not created:" << added.detail;
+            if (routes == Routes::All || r.upstream.type == QLatin1String("query"))
+                added.append(r.toJson());
         }
+        const ResourceService::Result done = resources->changeMany(QStringLiteral("routes"), added, {});
+        if (done.status >= 400)
+            qCWarning(lcCollections).noquote() << "the default routes of collection" << name << "were not created:" << done.detail;
     } else if (resources && !collection) {
         // Its routes go with it; the events (and documents) stay.
+        QStringList removed;
         for (const QJsonValue &v : resources->list(QStringLiteral("routes"))) {
             const QJsonObject route = v.toObject();
             if (route.value(QStringLiteral("upstream")).toObject().value(QStringLiteral("collection")).toString() == name)
-                resources->remove(QStringLiteral("routes"), route.value(QStringLiteral("id")).toString());
+                removed.append(route.value(QStringLiteral("id")).toString());
         }
+        const ResourceService::Result done = resources->changeMany(QStringLiteral("routes"), {}, removed);
+        if (done.status >= 400)
+            qCWarning(lcCollections).noquote() << "the routes of collection" << name << "were not removed:" << done.detail;
     }
     Q_EMIT changed(name);
     return result;

@@ -122,6 +122,10 @@ bool ResourceService::load(const QHash<QString, QJsonArray> &defaults, QString *
 
 void ResourceService::applyStored()
 {
+    // The version first: a change another engine commits while the resources are read then
+    // counts as not yet applied, and its notification applies it. Read after, the version could
+    // name a change whose resources were not read, and that change would be skipped for good.
+    const qint64 version = m_store->configVersion();
     QHash<QString, QJsonArray> all;
     for (const QString &kind : kinds()) {
         QJsonArray items;
@@ -135,7 +139,7 @@ void ResourceService::applyStored()
         all.insert(kind, items);
     }
     // What no longer applies fails closed (and is logged) rather than stopping the engine.
-    m_version = m_store->configVersion();
+    m_version = version;
     m_gateway->applyFailClosed(toResources(all, m_version));
     m_current = all;
 }
@@ -307,6 +311,62 @@ ResourceService::Result ResourceService::write(const QString &kind, const QStrin
     if (!body)
         return {204, {}, {}, {}};
     return {existing >= 0 ? 200 : 201, *body, {}, {}};
+}
+
+ResourceService::Result ResourceService::changeMany(const QString &kind, const QList<QJsonObject> &added, const QStringList &removed)
+{
+    if (!kinds().contains(kind))
+        return {404, {}, {}, QStringLiteral("no resource kind '%1'").arg(kind)};
+    QMutexLocker lock(&m_mutex);
+    refreshLocked();
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QHash<QString, QJsonArray> next = m_current;
+    QJsonArray items = next.value(kind);
+    QList<ConfigStore::Resource> puts;
+    QStringList changedIds;
+    for (QJsonObject body : added) {
+        const QString id = body.value(idKey(kind)).toString();
+        if (id.isEmpty() || indexOf(items, kind, id) >= 0)
+            continue;
+        body = withoutReadOnly(body);
+        if (body.value(QStringLiteral("plugins")).isUndefined() && kind != QLatin1String("upstreams"))
+            body.insert(QStringLiteral("plugins"), QJsonObject());
+        if (const QStringList errors = m_schemas->validate(kind, body); !errors.isEmpty())
+            return badRequest(errors);
+        body.insert(QStringLiteral("create_time"), now);
+        body.insert(QStringLiteral("update_time"), now);
+        items.append(body);
+        puts.append({id, QJsonDocument(body).toJson(QJsonDocument::Compact), now, now});
+        changedIds.append(id);
+    }
+    QStringList removes;
+    for (const QString &id : removed) {
+        const qsizetype i = indexOf(items, kind, id);
+        if (i < 0)
+            continue;
+        items.removeAt(i);
+        removes.append(id);
+        changedIds.append(id);
+    }
+    if (puts.isEmpty() && removes.isEmpty())
+        return {200, {}, {}, {}};
+    if (items.size() > countLimit(kind))
+        return {409, {}, {}, QStringLiteral("the gateway holds at most %1 %2 (limit max_%2); delete one first").arg(countLimit(kind)).arg(kind)};
+    next.insert(kind, items);
+    const std::shared_ptr<const GatewayConfig> config = m_gateway->build(toResources(next, m_version + 1));
+    for (const QString &id : std::as_const(changedIds)) {
+        if (const QStringList errors = newProblems(*config, kind, id); !errors.isEmpty())
+            return badRequest(errors);
+    }
+    const qint64 version = m_store->commitChange(kind, puts, removes);
+    if (!version)
+        return storeFailed(*m_store);
+    m_gateway->install(version == m_version + 1 ? config : m_gateway->build(toResources(next, version)));
+    m_current = next;
+    m_version = version;
+    lock.unlock();
+    Q_EMIT changed(kind, QString(), version);
+    return {200, {}, {}, {}};
 }
 
 ResourceService::Result ResourceService::put(const QString &kind, const QString &id, QJsonObject body)

@@ -58,6 +58,10 @@ public:
     Result create(const QString &kind, QJsonObject body);          // POST: id generated when absent
     Result patch(const QString &kind, const QString &id, const QJsonObject &mergePatch);
     Result remove(const QString &kind, const QString &id);
+    // One change (one version) that adds those of `added` whose id does not exist yet and
+    // removes `removed`: a collection's default routes appear and go together, on every
+    // engine. Checked as put() and remove() check; all or nothing.
+    Result changeMany(const QString &kind, const QList<QJsonObject> &added, const QStringList &removed);
     qint64 version() const;
     // With several engines on one database: reads the stored configuration again when its
     // version moved past the applied one (another engine changed it) and applies it; emits
