@@ -299,18 +299,28 @@ ResourceService::Result ResourceService::write(const QString &kind, const QStrin
         puts.append({id, QJsonDocument(*body).toJson(QJsonDocument::Compact), body->value(QStringLiteral("create_time")).toInteger(now), now});
     else
         removes.append(id);
-    const qint64 version = m_store->commitChange(kind, puts, removes);
+    const qint64 version = commitLocked(kind, next, config, puts, removes);
     if (!version)
         return storeFailed(*m_store);
-    // The version the store gave is the one built in (writes are serialised by m_mutex).
-    m_gateway->install(version == m_version + 1 ? config : m_gateway->build(toResources(next, version)));
-    m_current = next;
-    m_version = version;
     lock.unlock();
     Q_EMIT changed(kind, id, version);
     if (!body)
         return {204, {}, {}, {}};
     return {existing >= 0 ? 200 : 201, *body, {}, {}};
+}
+
+qint64 ResourceService::commitLocked(const QString &kind, const QHash<QString, QJsonArray> &next,
+                                     const std::shared_ptr<const GatewayConfig> &config, const QList<ConfigStore::Resource> &puts,
+                                     const QStringList &removes)
+{
+    const qint64 version = m_store->commitChange(kind, puts, removes);
+    if (!version)
+        return 0;
+    // The version the store gave is the one built in (writes are serialised by m_mutex).
+    m_gateway->install(version == m_version + 1 ? config : m_gateway->build(toResources(next, version)));
+    m_current = next;
+    m_version = version;
+    return version;
 }
 
 ResourceService::Result ResourceService::changeMany(const QString &kind, const QList<QJsonObject> &added, const QStringList &removed)
@@ -358,12 +368,9 @@ ResourceService::Result ResourceService::changeMany(const QString &kind, const Q
         if (const QStringList errors = newProblems(*config, kind, id); !errors.isEmpty())
             return badRequest(errors);
     }
-    const qint64 version = m_store->commitChange(kind, puts, removes);
+    const qint64 version = commitLocked(kind, next, config, puts, removes);
     if (!version)
         return storeFailed(*m_store);
-    m_gateway->install(version == m_version + 1 ? config : m_gateway->build(toResources(next, version)));
-    m_current = next;
-    m_version = version;
     lock.unlock();
     Q_EMIT changed(kind, QString(), version);
     return {200, {}, {}, {}};

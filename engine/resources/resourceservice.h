@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/configstore.h"
 #include "gateway/resourcelimits.h"
 
 #include <QJsonArray>
@@ -13,7 +14,6 @@
 
 namespace Gatehouse {
 
-class ConfigStore;
 class Gateway;
 class GatewayConfig;
 class ResourceSchemas;
@@ -81,6 +81,11 @@ Q_SIGNALS:
 private:
     Result write(const QString &kind, const QString &id, std::optional<QJsonObject> body, bool mustExist);
     void applyStored();      // m_mutex held
+    // Stores one change and installs the configuration it makes (m_mutex held); 0 when the
+    // store failed (nothing changed).
+    qint64 commitLocked(const QString &kind, const QHash<QString, QJsonArray> &next,
+                        const std::shared_ptr<const GatewayConfig> &config, const QList<ConfigStore::Resource> &puts,
+                        const QStringList &removes);
     bool refreshLocked();    // m_mutex held
     QHash<QString, QJsonArray> candidate(const QString &kind, const QString &id, const std::optional<QJsonObject> &body) const;
     QStringList newProblems(const GatewayConfig &next, const QString &kind, const QString &id) const;
