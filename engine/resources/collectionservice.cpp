@@ -130,7 +130,9 @@ bool CollectionService::applyStoredLocked(QString *error)
             qCWarning(lcCollections).noquote() << "the stored collection" << r.id << "is invalid and not served:" << errors.join(u"; ");
             continue;
         }
-        if (m_tables) {
+        // Tables and indexes of what is new or changed only: the version is the whole
+        // configuration's, and most changes are not to collections.
+        if (m_tables && m_stored.value(r.id) != body) {
             QString why;
             if (!m_tables(*c, &why)) {
                 if (error)
