@@ -7,10 +7,14 @@
 //    store keeps that serialisation, so the read side must always be able to parse it;
 //  - merge patch is idempotent (RFC 7386), applyTo() agrees with apply(), and a patch that
 //    validates against a flat schema keeps a valid document valid;
-//  - the text compiled as a schema validates the fixed documents and itself without crashing.
+//  - the text compiled as a schema validates the fixed documents and itself without crashing;
+//  - the text read as a collection declaration (PUT /admin/collections/{name}) either fails
+//    with errors that each carry a pointer or a message, or reads back the same from what it
+//    writes (schema, indexes and indexed fields).
 
 #include "fuzzsupport.h"
 
+#include "config/collection.h"
 #include "config/jsonmergepatch.h"
 #include "config/jsonschema.h"
 
@@ -128,6 +132,24 @@ void checkAsSchema(const QJsonObject &schemaJson, const QJsonValue &self)
     (void)schema.toJson();
 }
 
+void checkAsCollection(const QJsonObject &body)
+{
+    QStringList errors;
+    const Collection c = Collection::fromJson(QStringLiteral("fuzzed"), body, &errors);
+    for (const QString &e : errors)
+        FUZZ_CHECK(!e.isEmpty(), QStringLiteral("an empty error"));
+    if (!errors.isEmpty())
+        return;
+    QJsonObject written = c.toJson();
+    written.remove(QStringLiteral("name"));
+    QStringList again;
+    const Collection back = Collection::fromJson(QStringLiteral("fuzzed"), written, &again);
+    FUZZ_CHECK(again.isEmpty(), QStringLiteral("what a collection writes does not read back: %1").arg(again.value(0)));
+    FUZZ_CHECK(back.indexedFields == c.indexedFields && back.declaredIndexes == c.declaredIndexes
+                   && back.toJson() == c.toJson(),
+               QStringLiteral("a collection reads back differently"));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***)
@@ -150,7 +172,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (value->isObject())
         (void)productSchema().validatePatch(value->toObject());
     checkMergePatch(*value);
-    if (value->isObject())
+    if (value->isObject()) {
         checkAsSchema(value->toObject(), *value);
+        checkAsCollection(value->toObject());
+    }
     return 0;
 }

@@ -196,6 +196,16 @@ void tst_StrictJson::canonical()
     QCOMPARE(StrictJson::canonical(o), QByteArray(R"({"a":"x","b":1.5})"));
     QCOMPARE(StrictJson::canonical(QJsonValue(QStringLiteral("\t"))), QByteArray(R"("\t")"));
     QCOMPARE(StrictJson::canonical(QJsonValue(2)), QByteArray("2"));
+
+    // A string (or name) beginning with U+FEFF, sent escaped: stored escaped, so it reads back
+    // the same (Qt writes it raw, and its own parser would drop it there).
+    const QJsonObject bom = *StrictJson::parseObject(R"({"\ufeffk":"\ufeffv","q":"a\"\ufeffb","in":"x\ufeff"})");
+    const QByteArray stored = StrictJson::canonical(bom);
+    const auto back = StrictJson::parseObject(stored);
+    QVERIFY2(back.has_value(), stored.constData());
+    QCOMPARE(*back, bom);
+    QCOMPARE(QJsonDocument::fromJson(stored).object(), bom);
+    QCOMPARE(StrictJson::canonical(QJsonValue(QStringLiteral("\uFEFFx"))), QByteArray(R"("\ufeffx")"));
 }
 
 QTEST_APPLESS_MAIN(tst_StrictJson)
