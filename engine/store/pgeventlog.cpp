@@ -104,10 +104,11 @@ void PgEventLog::append(AppendRequest &&request, EventStore::AppendCallback &&ca
     m_writer->enqueue(std::move(request), std::move(callback));
 }
 
-RecordedEvents PgEventLog::readEvents(const char *sql, const char *where, const QVariantList &values, bool backward,
-                                      ReadStatus *status, int budgetMs) const
+bool PgEventLog::query(const char *sql, const char *where, const QVariantList &values, ReadStatus *status, int budgetMs,
+                       const std::function<void(QSqlQuery &)> &read) const
 {
-    RecordedEvents out;
+    // Once more on a new connection when a pooled one was found cut while idle: a read may
+    // simply be repeated.
     for (int attempt = 0;; ++attempt) {
         if (status)
             *status = {};
@@ -116,31 +117,36 @@ RecordedEvents PgEventLog::readEvents(const char *sql, const char *where, const 
         if (!c) {
             if (status)
                 *status = unreachable(why);
-            return out;
+            return false;
         }
         QSqlQuery *q = c->query(sql, where, status, budgetMs);
         if (q) {
             for (int i = 0; i < values.size(); ++i)
                 q->bindValue(i, values.at(i));
             if (c->exec(q, where, status, budgetMs)) {
-                readRows(*q, backward, &out);
-                return out;
+                read(*q);
+                q->finish();
+                return true;
             }
         }
         if (attempt > 0 || !c->retryable())
-            return out;
+            return false;
     }
 }
 
-void PgEventLog::readRows(QSqlQuery &q, bool backward, RecordedEvents *out)
+RecordedEvents PgEventLog::readEvents(const char *sql, const char *where, const QVariantList &values, bool backward,
+                                      ReadStatus *status, int budgetMs) const
 {
-    while (q.next()) {
-        if (backward)
-            out->prepend(PgEventSchema::readRow(q));
-        else
-            out->append(PgEventSchema::readRow(q));
-    }
-    q.finish();
+    RecordedEvents out;
+    query(sql, where, values, status, budgetMs, [&](QSqlQuery &q) {
+        while (q.next()) {
+            if (backward)
+                out.prepend(PgEventSchema::readRow(q));
+            else
+                out.append(PgEventSchema::readRow(q));
+        }
+    });
+    return out;
 }
 
 RecordedEvents PgEventLog::readStream(const QString &stream, qint64 fromVersion, int maxCount, ReadStatus *status,
@@ -180,67 +186,35 @@ RecordedEvents PgEventLog::readBackward(qint64 beforePosition, int maxCount, con
 EventStore::StreamHead PgEventLog::streamHead(const QString &stream) const
 {
     EventStore::StreamHead head;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        QString why;
-        auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
-        QSqlQuery *q = c ? c->query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1",
-                                  "streamHead", nullptr, 0)
-                         : nullptr;
-        if (q) {
-            q->bindValue(0, stream);
-            if (c->exec(q, "streamHead", nullptr, 0)) {
-                if (q->next()) {
-                    head.version = q->value(0).toLongLong();
-                    head.lastType = q->value(1).toString();
-                    head.lastPosition = q->value(2).toLongLong();
-                }
-                q->finish();
-                return head;
-            }
-        }
-        if (!c || !c->retryable())
-            break;
-    }
+    query("SELECT version, type, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", "streamHead",
+          {stream}, nullptr, 0, [&](QSqlQuery &q) {
+              if (q.next()) {
+                  head.version = q.value(0).toLongLong();
+                  head.lastType = q.value(1).toString();
+                  head.lastPosition = q.value(2).toLongLong();
+              }
+          });
     return head;
 }
 
 EventStore::IdempotencyRecord PgEventLog::idempotencyRecord(const QString &key) const
 {
     EventStore::IdempotencyRecord rec;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        QString why;
-        auto c = m_readers ? m_readers->acquire(&why) : PgEventReadPool::Lease(nullptr, nullptr);
-        QSqlQuery *q = c ? c->query("SELECT request_hash, stream, first_position, last_position, version, event_types"
-                                    " FROM idempotency_keys WHERE key = ?", "idempotencyRecord", nullptr, 0)
-                         : nullptr;
-        if (q) {
-            q->bindValue(0, key);
-            if (c->exec(q, "idempotencyRecord", nullptr, 0)) {
-                readIdempotencyRow(*q, &rec);
-                return rec;
-            }
-        }
-        if (!c || !c->retryable())
-            break;
-    }
+    query("SELECT request_hash, stream, first_position, last_position, version, event_types FROM idempotency_keys"
+          " WHERE key = ?", "idempotencyRecord", {key}, nullptr, 0, [&](QSqlQuery &q) {
+              if (!q.next())
+                  return;
+              rec.found = true;
+              rec.requestHash = q.value(0).toByteArray();
+              rec.result.status = AppendResult::Ok;
+              rec.result.replayed = true;
+              rec.result.stream = q.value(1).toString();
+              rec.result.firstPosition = q.value(2).toLongLong();
+              rec.result.lastPosition = q.value(3).toLongLong();
+              rec.result.version = q.value(4).toLongLong();
+              rec.result.eventTypes = q.value(5).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+          });
     return rec;
-}
-
-void PgEventLog::readIdempotencyRow(QSqlQuery &q, EventStore::IdempotencyRecord *out)
-{
-    EventStore::IdempotencyRecord &rec = *out;
-    if (q.next()) {
-        rec.found = true;
-        rec.requestHash = q.value(0).toByteArray();
-        rec.result.status = AppendResult::Ok;
-        rec.result.replayed = true;
-        rec.result.stream = q.value(1).toString();
-        rec.result.firstPosition = q.value(2).toLongLong();
-        rec.result.lastPosition = q.value(3).toLongLong();
-        rec.result.version = q.value(4).toLongLong();
-        rec.result.eventTypes = q.value(5).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
-    }
-    q.finish();
 }
 
 qint64 PgEventLog::appendConflicts() const

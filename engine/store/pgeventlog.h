@@ -2,6 +2,7 @@
 
 #include "eventlogbackend.h"
 
+#include <functional>
 #include <memory>
 
 class QSqlQuery;
@@ -50,8 +51,10 @@ public:
     static constexpr int kScanPage = 5000;
 
 private:
-    static void readRows(QSqlQuery &q, bool backward, RecordedEvents *out);
-    static void readIdempotencyRow(QSqlQuery &q, EventStore::IdempotencyRecord *out);
+    // Runs one read on a pooled connection and hands its rows to `read`; false (and *status)
+    // when it failed.
+    bool query(const char *sql, const char *where, const QVariantList &values, ReadStatus *status, int budgetMs,
+               const std::function<void(QSqlQuery &)> &read) const;
     RecordedEvents readEvents(const char *sql, const char *where, const QVariantList &values, bool backward,
                               ReadStatus *status, int budgetMs) const;
 
