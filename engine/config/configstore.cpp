@@ -1,8 +1,8 @@
 #include "configstore.h"
 
+#include "base/steadyclock.h"
 #include "sql/schemamigrations.h"
 
-#include <QDeadlineTimer>
 #include <QLoggingCategory>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -39,11 +39,6 @@ constexpr int kSqliteFull = 13;           // SQLITE_FULL, as QSQLITE reports it
 const QString kPgDiskFull = QStringLiteral("53100");
 
 std::atomic<int> sqliteConnections{0};
-
-qint64 steadyMs()
-{
-    return QDeadlineTimer::current().deadline();
-}
 
 } // namespace
 
@@ -115,7 +110,7 @@ bool ConfigStore::usableLocked() const
     if (!isPostgres() || m_pg.isOpen())
         return true;
     // Every caller would otherwise wait out a connect timeout while the server is away.
-    const qint64 now = steadyMs();
+    const qint64 now = steadyNowMs();
     if (m_lastReopenMs != 0 && now - m_lastReopenMs < kReopenIntervalMs)
         return false;
     m_lastReopenMs = now;
