@@ -178,6 +178,7 @@ bool EngineParts::startProjections(QString *)
 bool EngineParts::buildCommandsAndQueries(QString *)
 {
     commands = std::make_unique<CommandService>(store.get(), catalog.get());
+    commands->setSnapshots(readStore.get());
     queryWorkers = std::make_unique<QueryWorkerPool>(options.queryThreads, options.queryQueue);
     queries = std::make_unique<QueryService>(readStore.get(), store.get(), catalog.get(), upsertRunner.get(), queryWorkers.get());
     queries->setMaxWaitMs(options.queryWaitMs);
@@ -246,6 +247,10 @@ bool EngineParts::registerMetrics(QString *)
     metrics->describe("gatehouse_read_cache_hits_total", MetricsRegistry::Type::Counter, "Reads by id answered from the document cache.");
     metrics->describe("gatehouse_read_cache_misses_total", MetricsRegistry::Type::Counter, "Reads by id that went to readmodel.db.");
     metrics->describe("gatehouse_read_cache_bytes", MetricsRegistry::Type::Gauge, "Approximate bytes held by the document cache (its budget: --read-cache-mb).");
+    metrics->describe("gatehouse_snapshot_folds_total", MetricsRegistry::Type::Counter,
+                      "Entity folds (custom commands, time travel) by collection and whether they started from a snapshot (result=\"snapshot\") or from the stream's start (result=\"full\").");
+    metrics->describe("gatehouse_snapshot_events_folded_total", MetricsRegistry::Type::Counter,
+                      "Events read and folded by entity folds after their snapshot (or from the stream's start), by collection.");
     // Collected when /metrics is read; the parts that come and go are looked up then.
     metrics->addCollector([this](MetricsRegistry &m) {
         m.set("gatehouse_events_appended_total", {}, double(store->headPosition()));
@@ -253,6 +258,13 @@ bool EngineParts::registerMetrics(QString *)
         m.set("gatehouse_read_cache_hits_total", {}, double(cache.hits));
         m.set("gatehouse_read_cache_misses_total", {}, double(cache.misses));
         m.set("gatehouse_read_cache_bytes", {}, double(cache.bytes));
+        const QHash<QString, ReadStore::SnapshotUse> folds = readStore->snapshotUse();
+        for (auto it = folds.cbegin(); it != folds.cend(); ++it) {
+            const QByteArray collection = MetricsRegistry::label("collection", it.key());
+            m.set("gatehouse_snapshot_folds_total", collection + ",result=\"snapshot\"", double(it->hits));
+            m.set("gatehouse_snapshot_folds_total", collection + ",result=\"full\"", double(it->misses));
+            m.set("gatehouse_snapshot_events_folded_total", collection, double(it->eventsFolded));
+        }
         const auto s = upsertRunner->stats();
         const QByteArray label = MetricsRegistry::label("projection", s.name);
         m.set("gatehouse_projection_position", label, double(s.position));

@@ -128,6 +128,7 @@ struct CommandService::Private
     EventStore *store;
     const CollectionCatalog *catalog;
     CommandDecider *decider = nullptr;
+    const ReadStore *snapshots = nullptr;
     QMutex patternMutex;
     QHash<QString, QRegularExpression> idPatterns;
 
@@ -192,6 +193,11 @@ void CommandService::setDecider(CommandDecider *decider)
     d->decider = decider;
 }
 
+void CommandService::setSnapshots(const ReadStore *readStore)
+{
+    d->snapshots = readStore;
+}
+
 ApiResponse CommandService::storageProblem(const AppendResult &r)
 {
     // Nothing was appended: the client may send the same command again, later.
@@ -251,7 +257,7 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
             return;
         }
         const QJsonObject spec = collection->commands.value(command.command).toObject();
-        CustomCommandHandler(d->store, d->decider).execute(*collection, spec, std::move(command), std::move(respond));
+        CustomCommandHandler(d->store, d->decider, d->snapshots).execute(*collection, spec, std::move(command), std::move(respond));
         return;
     }
     if (!isCreate && !isUpdate && !isDelete) {

@@ -9,6 +9,7 @@ namespace Gatehouse {
 
 class CollectionCatalog;
 class CommandDecider;
+class ReadStore;
 class EventStore;
 struct AppendResult;
 
@@ -28,6 +29,9 @@ public:
     void execute(CommandRequest command, ApiResponder respond);
     // Runs the collections' custom commands (set once at start, before requests arrive).
     void setDecider(CommandDecider *decider);
+    // Custom commands fold an entity from its nearest snapshot in this read store (set once at
+    // start; without one they fold the whole stream).
+    void setSnapshots(const ReadStore *readStore);
 
     // The 202 of an accepted command: {id, stream, version, position, events}, Location and
     // X-Event-Position.

@@ -4,7 +4,7 @@
 #include "commandservice.h"
 #include "config/collection.h"
 #include "config/strictjson.h"
-#include "readmodel/documentfold.h"
+#include "readmodel/entityfold.h"
 #include "store/cloudevent.h"
 #include "store/eventid.h"
 #include "store/eventstore.h"
@@ -22,6 +22,7 @@ struct Pending
 {
     EventStore *store;
     CommandDecider *decider;
+    const ReadStore *snapshots;
     Collection collection;
     QJsonObject spec;
     CommandRequest command;
@@ -32,25 +33,18 @@ struct Pending
     ApiResponder respond;
 };
 
-QJsonValue currentState(const EventStore &store, const Collection &collection, const QString &id, qint64 *version)
-{
-    const QString stream = CloudEvent::streamName(collection.name, id);
-    std::optional<StoredDocument> record;
-    *version = -1;
-    for (const RecordedEvent &event : store.readStream(stream)) {
-        QString error;
-        DocumentFold::apply(record, event, collection.name, id, &error);
-        *version = event.version;
-    }
-    if (!record || record->deleted)
-        return QJsonValue(QJsonValue::Null);
-    return QJsonDocument::fromJson(record->doc).object();
-}
-
 void attempt(std::shared_ptr<Pending> p, int tryNumber)
 {
-    qint64 version = -1;
-    const QJsonValue state = currentState(*p->store, p->collection, p->command.id, &version);
+    const EntityFold::Result folded = EntityFold::fold(*p->store, p->snapshots, p->collection.name, p->command.id);
+    if (!folded.status.ok()) {
+        p->respond(ApiResponse::problem(503, QStringLiteral("the state of %1 '%2' could not be read: %3")
+                                                 .arg(p->collection.name, p->command.id, folded.status.detail),
+                                        QStringLiteral("storage-unavailable")));
+        return;
+    }
+    const qint64 version = folded.streamVersion;
+    const QJsonValue state = !folded.record || folded.record->deleted ? QJsonValue(QJsonValue::Null)
+                                                                      : QJsonValue(QJsonDocument::fromJson(folded.record->doc).object());
     if (p->ifMatch && *p->ifMatch != version) {
         p->respond(ApiResponse::problem(412, QStringLiteral("If-Match expects version %1 but %2 '%3' is at version %4")
                                                  .arg(*p->ifMatch).arg(p->collection.name, p->command.id).arg(version),
@@ -176,6 +170,7 @@ void CustomCommandHandler::execute(const Collection &collection, const QJsonObje
     p->metadata = QJsonDocument(metadata).toJson(QJsonDocument::Compact);
     p->store = m_store;
     p->decider = m_decider;
+    p->snapshots = m_snapshots;
     p->collection = collection;
     p->spec = spec;
     p->command = std::move(command);

@@ -54,6 +54,8 @@ QJsonObject Collection::toJson() const
         json.insert(u"id_pattern"_s, idPattern);
     if (!declaredIndexes.isEmpty())
         json.insert(u"indexes"_s, QJsonArray::fromStringList(declaredIndexes));
+    if (snapshotEvery != kDefaultSnapshotEvery)
+        json.insert(u"snapshot_every"_s, snapshotEvery);
     return json;
 }
 
@@ -114,6 +116,13 @@ Collection Collection::fromJson(const QString &name, const QJsonObject &json,
                 else if (!collection.declaredIndexes.contains(field))
                     collection.declaredIndexes.append(field);
             }
+        } else if (key == u"snapshot_every") {
+            // An integer in range: 100 and 100.0 are the same JSON number; 1e400 or 2.5 are not counts.
+            const double n = it.value().toDouble(-1);
+            if (!it.value().isDouble() || n < 0 || n > kMaxSnapshotEvery || n != double(qint64(n)))
+                addError(errors, pointer, u"must be an integer from 0 (no snapshots) to %1"_s.arg(kMaxSnapshotEvery));
+            else
+                collection.snapshotEvery = int(n);
         } else {
             addError(errors, pointer, u"unknown collection member"_s);
         }

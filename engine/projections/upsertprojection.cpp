@@ -96,6 +96,7 @@ bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDi
                 m_ensured.insert(collection->name);
             }
             fold = &foldOf(collection->name);
+            fold->snapshotEvery = collection->snapshotEvery;
         }
         const UpsertDigest::Item *item = digested ? &digested->items[size_t(i)] : nullptr;
         if (!item) {
@@ -120,8 +121,15 @@ bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDi
             m_foldBytes -= slot->second.record.approximateBytes();
         }
         Slot &s = slot->second;
+        const qint64 before = s.record.version();
         s.record.apply(verb, e, item->data);
         m_foldBytes += s.record.approximateBytes();
+        // A snapshot when this event ends a stretch of snapshotEvery versions -- or, when the
+        // events that ended it changed nothing (other verbs), at the first one after it.
+        if (fold->snapshotEvery > 0 && (e.version + 1) / fold->snapshotEvery > (before + 1) / fold->snapshotEvery) {
+            m_snapshots.append(s.record.stored());
+            m_snapshotBytes += m_snapshots.last().doc.size() + 2 * m_snapshots.last().id.size() + 128;
+        }
         if (!s.dirty) {
             s.dirty = true;
             m_dirty.emplace_back(fold, &s);
@@ -193,6 +201,14 @@ bool UpsertProjection::writeDirty(ReadStore::WriteTransaction &tx, bool bulk, QS
         m_changed.append(chunk);
     }
     m_dirty.clear();
+    if (!m_snapshots.isEmpty()) {
+        if (!tx.putSnapshots(m_snapshots)) {
+            *error = tx.errorString();
+            return false;
+        }
+        m_snapshots.clear();
+        m_snapshotBytes = 0;
+    }
     return true;
 }
 
@@ -201,6 +217,8 @@ void UpsertProjection::clearFold()
     m_folds.clear();
     m_dirty.clear();
     m_foldBytes = 0;
+    m_snapshots.clear();
+    m_snapshotBytes = 0;
 }
 
 void UpsertProjection::beginBulk()

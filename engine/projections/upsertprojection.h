@@ -21,6 +21,10 @@ class CollectionCatalog;
 // WebSocket watchers, MQTT retained state and the GUI use. Runs on its runner's thread;
 // documentsChanged() is emitted from there.
 //
+// It also keeps the entities' snapshots (ReadStore::snapshot): the record right after an
+// event that ends a stretch of the collection's snapshot_every versions of its stream, written
+// in the same transaction as the documents.
+//
 // During a rebuild (bulk mode) records stay in memory across batches, parsed, and each is
 // serialised and written once per flush, in key order, until the memory budget is reached.
 class UpsertProjection final : public QObject, public Projection
@@ -42,7 +46,7 @@ public:
     void committed() override;
     void discarded() override;
     void beginBulk() override;
-    bool bulkNeedsFlush() const override { return m_foldBytes > m_bulkMemoryBudget; }
+    bool bulkNeedsFlush() const override { return m_foldBytes + m_snapshotBytes > m_bulkMemoryBudget; }
     bool flushBulk(ReadStore::WriteTransaction &tx, QString *error) override;
     bool endBulk(ReadStore::WriteTransaction &tx, QString *error) override;
 
@@ -61,6 +65,7 @@ private:
     struct Fold
     {
         QString collection;
+        int snapshotEvery = 0;
         std::unordered_map<QString, Slot, QStringHash> records;   // by id
     };
 
@@ -75,6 +80,8 @@ private:
     qint64 m_foldBytes = 0;
     qint64 m_bulkMemoryBudget = kDefaultBulkMemoryBudget;
     QList<StoredDocument> m_changed;         // written in this transaction
+    QList<StoredDocument> m_snapshots;       // taken since the last write
+    qint64 m_snapshotBytes = 0;
     bool m_bulk = false;                     // rebuilding: indexes come at the end
 };
 

@@ -4,7 +4,7 @@
 #include "config/collectioncatalog.h"
 #include "projections/projectionrunner.h"
 #include "queryworkerpool.h"
-#include "readmodel/documentfold.h"
+#include "readmodel/entityfold.h"
 #include "readmodel/listquery.h"
 #include "readmodel/readstore.h"
 #include "readproblem.h"
@@ -191,24 +191,16 @@ ApiResponse QueryService::Private::getOne(const Collection &collection, const QS
 
 ApiResponse QueryService::Private::timeTravel(const Collection &collection, const QString &id, qint64 at) const
 {
-    std::optional<StoredDocument> record;
-    ReadStatus status;
-    const RecordedEvents events = store->readStream(CloudEvent::streamName(collection.name, id), 0, 100000, &status,
-                                                    readStore->queryBudgetMs());
-    if (!status.ok())
-        return ReadProblem::of(status);
-    for (const RecordedEvent &e : events) {
-        if (e.position > at)
-            break;
-        QString error;
-        if (!DocumentFold::apply(record, e, collection.name, id, &error))
-            return ApiResponse::problem(500, error, QStringLiteral("unreadable-event"));
-    }
-    if (!record || record->deleted)
+    const EntityFold::Result folded = EntityFold::fold(*store, readStore, collection.name, id, at, readStore->queryBudgetMs());
+    if (!folded.status.ok())
+        return ReadProblem::of(folded.status);
+    if (!folded.unreadable.isEmpty())
+        return ApiResponse::problem(500, folded.unreadable, QStringLiteral("unreadable-event"));
+    if (!folded.record || folded.record->deleted)
         return ApiResponse::problem(404, QStringLiteral("%1 '%2' did not exist at position %3").arg(collection.name, id).arg(at),
                                     QStringLiteral("not-found"));
-    ApiResponse r = ApiResponse::json(200, record->toJsonWithMeta());
-    r.setHeader(QByteArrayLiteral("etag"), record->etag());
+    ApiResponse r = ApiResponse::json(200, folded.record->toJsonWithMeta());
+    r.setHeader(QByteArrayLiteral("etag"), folded.record->etag());
     return r;
 }
 

@@ -38,6 +38,7 @@ public:
 
     void apply(Verb verb, const RecordedEvent &event, const QJsonObject &data);
     const QString &id() const { return m_stored.id; }
+    qint64 version() const { return m_stored.version; }   // of the last event applied (-1: none)
     const StoredDocument &stored();   // serialises a changed document
     StoredDocument take();
     qsizetype approximateBytes() const;

@@ -27,6 +27,9 @@ QList<QByteArray> migrations()
         "CREATE TABLE checkpoints(projection text PRIMARY KEY, position bigint NOT NULL, updated_at bigint NOT NULL)",
         // 2: secrets of the read model (the key that signs paging cursors).
         "CREATE TABLE secrets(name text PRIMARY KEY, value bytea NOT NULL)",
+        // 3: snapshots of entities, every N events of their stream (see ReadStore::snapshot).
+        "CREATE TABLE snapshots(collection text NOT NULL, id text NOT NULL, position bigint NOT NULL, doc json NOT NULL,"
+        " version bigint NOT NULL, updated_at bigint NOT NULL, deleted boolean NOT NULL, PRIMARY KEY (collection, id, position))",
     };
 }
 
@@ -319,6 +322,24 @@ std::optional<StoredDocument> PostgresReadBackend::document(const QString &colle
     std::optional<StoredDocument> result;
     const ReadStatus s = run("document", "SELECT id, doc, version, position, updated_at, deleted FROM " + quotedTable(collection) + " WHERE id = ?",
                              {id}, -1, [&](QSqlQuery &q) {
+                                 if (q.next())
+                                     result = readRow(q, collection);
+                             });
+    setStatus(status, s);
+    return result;
+}
+
+std::optional<StoredDocument> PostgresReadBackend::snapshot(const QString &collection, const QString &id, qint64 atOrBefore,
+                                                            ReadStatus *status) const
+{
+    setStatus(status, {});
+    if (id.contains(QChar(0)) || collection.contains(QChar(0)))
+        return std::nullopt;
+    std::optional<StoredDocument> result;
+    const ReadStatus s = run("snapshot",
+                             "SELECT id, doc, version, position, updated_at, deleted FROM snapshots"
+                             " WHERE collection = ? AND id = ? AND position <= ? ORDER BY position DESC LIMIT 1",
+                             {collection, id, atOrBefore}, -1, [&](QSqlQuery &q) {
                                  if (q.next())
                                      result = readRow(q, collection);
                              });

@@ -55,6 +55,8 @@ public:
 
     qint64 checkpoint(const QString &projection) const override;
     std::optional<StoredDocument> document(const QString &collection, const QString &id, ReadStatus *status) const override;
+    std::optional<StoredDocument> snapshot(const QString &collection, const QString &id, qint64 atOrBefore,
+                                           ReadStatus *status) const override;
     ReadStatus list(const QString &collection, const ListQuery &query, ListResult *out) const override;
     QStringList collections(ReadStatus *status) const override;
     qint64 count(const QString &collection, bool includeDeleted, ReadStatus *status) const override;

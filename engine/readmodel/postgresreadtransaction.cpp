@@ -173,6 +173,36 @@ bool PostgresReadTransaction::putRun(const QString &collection, const QList<cons
                       arrayLiteral(times), arrayLiteral(deleted)}) != nullptr;
 }
 
+bool PostgresReadTransaction::putSnapshots(const QList<StoredDocument> &snapshots)
+{
+    if (snapshots.isEmpty())
+        return true;
+    QList<QString> collections, ids, positions, bodies, versions, times, deleted;
+    QSet<QPair<QString, qint64>> seen;   // one statement may not change a row twice
+    for (qsizetype i = snapshots.size() - 1; i >= 0; --i) {
+        const StoredDocument &d = snapshots.at(i);
+        if (d.id.contains(QChar(0)) || d.doc.contains('\0'))
+            return fail(QStringLiteral("a document id or body holds U+0000, which PostgreSQL cannot store"));
+        if (seen.contains({d.collection, d.position}))
+            continue;
+        seen.insert({d.collection, d.position});
+        collections.append(d.collection);
+        ids.append(d.id);
+        positions.append(QString::number(d.position));
+        bodies.append(QString::fromUtf8(d.doc));
+        versions.append(QString::number(d.version));
+        times.append(QString::number(d.updatedAtMs));
+        deleted.append(d.deleted ? QStringLiteral("t") : QStringLiteral("f"));
+    }
+    return exec("INSERT INTO snapshots(collection, id, position, doc, version, updated_at, deleted)"
+                " SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::json[], ?::bigint[], ?::bigint[], ?::boolean[])"
+                " ON CONFLICT (collection, id, position) DO UPDATE SET doc = excluded.doc, version = excluded.version,"
+                " updated_at = excluded.updated_at, deleted = excluded.deleted",
+                {arrayLiteral(collections), arrayLiteral(ids), arrayLiteral(positions), arrayLiteral(bodies),
+                 arrayLiteral(versions), arrayLiteral(times), arrayLiteral(deleted)})
+        != nullptr;
+}
+
 std::optional<bool> PostgresReadTransaction::tableExists(const QString &collection)
 {
     if (m_tables.contains(collection))
@@ -220,7 +250,8 @@ bool PostgresReadTransaction::dropCollection(const QString &collection)
     // Prepared statements on the dropped table would be planned again anyway; they go with it.
     m_store->forgetWriterQueries();
     m_tables.remove(collection);
-    return execDirect(QString::fromUtf8("DROP TABLE IF EXISTS " + PostgresReadBackend::quotedTable(collection)));
+    return execDirect(QString::fromUtf8("DROP TABLE IF EXISTS " + PostgresReadBackend::quotedTable(collection)))
+        && exec("DELETE FROM snapshots WHERE collection = ?", {collection}) != nullptr;
 }
 
 bool PostgresReadTransaction::setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied)

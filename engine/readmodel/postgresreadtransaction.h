@@ -23,6 +23,7 @@ public:
 
     bool ensureCollection(const QString &collection, const QStringList &indexedFields) override;
     bool put(const QList<StoredDocument> &docs) override;
+    bool putSnapshots(const QList<StoredDocument> &snapshots) override;
     std::optional<StoredDocument> get(const QString &collection, const QString &id) override;
     bool remove(const QString &collection, const QString &id) override;
     bool dropCollection(const QString &collection) override;

@@ -7,6 +7,8 @@
 
 #include <QLoggingCategory>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcReadStore, "gatehouse.readstore")
 
 namespace Gatehouse {
@@ -136,6 +138,30 @@ std::optional<StoredDocument> ReadStore::storedDocument(const QString &collectio
     if (result && d->useCache)
         d->cache.insert(*result, generation);
     return result;
+}
+
+std::optional<StoredDocument> ReadStore::snapshot(const QString &collection, const QString &id, qint64 atOrBefore,
+                                                  ReadStatus *status) const
+{
+    if (!d->backend) {
+        setStatus(status, ReadStatus::unavailable(kClosed));
+        return std::nullopt;
+    }
+    return d->backend->snapshot(collection, id, atOrBefore, status);
+}
+
+void ReadStore::noteSnapshotUse(const QString &collection, bool hit, qint64 eventsFolded) const
+{
+    QMutexLocker lock(&d->snapshotUseLock);
+    SnapshotUse &use = d->snapshotUse[collection];
+    ++(hit ? use.hits : use.misses);
+    use.eventsFolded += quint64(std::max<qint64>(0, eventsFolded));
+}
+
+QHash<QString, ReadStore::SnapshotUse> ReadStore::snapshotUse() const
+{
+    QMutexLocker lock(&d->snapshotUseLock);
+    return d->snapshotUse;
 }
 
 bool ReadStore::list(const QString &collection, const ListQuery &query, Page *page, QString *error) const

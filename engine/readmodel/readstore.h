@@ -6,6 +6,7 @@
 #include "sql/storagetarget.h"
 #include "storeddocument.h"
 
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -50,9 +51,12 @@ public:
         bool ensureCollection(const QString &collection, const QStringList &indexedFields);
         bool put(const StoredDocument &doc);                  // insert or replace
         bool put(const QList<StoredDocument> &docs);          // the same, one statement per collection
+        // Snapshots of entities (see snapshot()): each the record as it was right after the
+        // event at its position. Insert or replace.
+        bool putSnapshots(const QList<StoredDocument> &snapshots);
         std::optional<StoredDocument> get(const QString &collection, const QString &id);
         bool remove(const QString &collection, const QString &id);   // physical delete (functions' ctx.remove)
-        bool dropCollection(const QString &collection);
+        bool dropCollection(const QString &collection);   // its table and its snapshots
         bool setCheckpoint(const QString &projection, qint64 position);
         // For a batch of events from `firstApplied` on: fails, and the transaction with it,
         // when the stored checkpoint already reached `firstApplied` -- another engine that took
@@ -112,6 +116,22 @@ public:
     ReadStatus list(const QString &collection, const ListQuery &query, Page *page) const;
     bool list(const QString &collection, const ListQuery &query, Page *page, QString *error) const;
     QStringList collections(ReadStatus *status = nullptr) const;
+
+    // The snapshot of collection/id with the highest position <= atOrBefore: the record as the
+    // entity's stream folds up to that position (the upsert projection keeps one every N events
+    // of a stream, N being the collection's snapshot_every). Folding the stream's events after
+    // it gives the state at any later position without reading the stream from its start.
+    std::optional<StoredDocument> snapshot(const QString &collection, const QString &id, qint64 atOrBefore,
+                                           ReadStatus *status = nullptr) const;
+    // How folds used snapshots, per collection, since the store opened (for /metrics).
+    struct SnapshotUse
+    {
+        quint64 hits = 0;           // folds that started from a snapshot
+        quint64 misses = 0;         // folds that read the stream from its start
+        quint64 eventsFolded = 0;   // events read and folded after the snapshot (or from the start)
+    };
+    void noteSnapshotUse(const QString &collection, bool hit, qint64 eventsFolded) const;
+    QHash<QString, SnapshotUse> snapshotUse() const;
     qint64 count(const QString &collection, bool includeDeleted = false, ReadStatus *status = nullptr) const;
 
     const CursorSigner &cursorSigner() const;

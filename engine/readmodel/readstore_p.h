@@ -22,6 +22,8 @@ struct ReadStore::Private
     bool useCache = false;   // the backend allows it (see ReadStoreBackend::cachesDocuments)
     CursorSigner signer;
     std::atomic<int> budgetMs{kDefaultQueryBudgetMs};   // read by every thread that reads
+    mutable QMutex snapshotUseLock;
+    mutable QHash<QString, SnapshotUse> snapshotUse;   // bounded by the collections folded
 };
 
 struct ReadStore::WriteTransaction::Private

@@ -35,6 +35,9 @@ public:
         virtual ~Transaction() = default;   // rolls back unless committed
         virtual bool ensureCollection(const QString &collection, const QStringList &indexedFields) = 0;
         virtual bool put(const QList<StoredDocument> &docs) = 0;
+        // Entity snapshots (ReadStore::snapshot), insert or replace; dropCollection() drops a
+        // collection's snapshots with its table.
+        virtual bool putSnapshots(const QList<StoredDocument> &snapshots) = 0;
         virtual std::optional<StoredDocument> get(const QString &collection, const QString &id) = 0;
         virtual bool remove(const QString &collection, const QString &id) = 0;
         virtual bool dropCollection(const QString &collection) = 0;
@@ -74,6 +77,9 @@ public:
 
     virtual qint64 checkpoint(const QString &projection) const = 0;
     virtual std::optional<StoredDocument> document(const QString &collection, const QString &id,
+                                                   ReadStatus *status) const = 0;
+    // The snapshot of collection/id with the highest position <= atOrBefore.
+    virtual std::optional<StoredDocument> snapshot(const QString &collection, const QString &id, qint64 atOrBefore,
                                                    ReadStatus *status) const = 0;
     // `query` has its cursor opened already.
     virtual ReadStatus list(const QString &collection, const ListQuery &query, ListResult *out) const = 0;

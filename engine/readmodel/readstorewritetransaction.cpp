@@ -54,6 +54,11 @@ bool ReadStore::WriteTransaction::put(const QList<StoredDocument> &docs)
     return d->tx->put(docs);
 }
 
+bool ReadStore::WriteTransaction::putSnapshots(const QList<StoredDocument> &snapshots)
+{
+    return d->tx->putSnapshots(snapshots);
+}
+
 std::optional<StoredDocument> ReadStore::WriteTransaction::get(const QString &collection, const QString &id)
 {
     return d->tx->get(collection, id);

@@ -23,6 +23,10 @@ QList<const char *> migrations()
         " updated_at INTEGER NOT NULL) WITHOUT ROWID;",
         // 2: secrets of this read model (the key that signs paging cursors).
         "CREATE TABLE secrets(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
+        // 3: snapshots of entities, every N events of their stream (see ReadStore::snapshot).
+        "CREATE TABLE snapshots(collection TEXT NOT NULL, id TEXT NOT NULL, position INTEGER NOT NULL,"
+        " doc TEXT NOT NULL, version INTEGER NOT NULL, updated_at INTEGER NOT NULL, deleted INTEGER NOT NULL,"
+        " PRIMARY KEY(collection, id, position));",
     };
 }
 
@@ -241,6 +245,30 @@ ReadStatus SqliteReadBackend::list(const QString &collection, const ListQuery &q
         status = failure(c, st, "list", sql.text);
     st.reset();
     return status;
+}
+
+std::optional<StoredDocument> SqliteReadBackend::snapshot(const QString &collection, const QString &id, qint64 atOrBefore,
+                                                          ReadStatus *status) const
+{
+    setStatus(status, {});
+    auto c = m_readers ? m_readers->acquire() : Lease(nullptr, nullptr);
+    if (!c) {
+        setStatus(status, ReadStatus::unavailable(kClosed));
+        return std::nullopt;
+    }
+    static const char *const sql = "SELECT id, doc, version, position, updated_at, deleted FROM snapshots"
+                                   " WHERE collection = ?1 AND id = ?2 AND position <= ?3 ORDER BY position DESC LIMIT 1";
+    SqliteStatement &st = c->statement(sql);
+    st.bind(1, collection);
+    st.bind(2, id);
+    st.bind(3, atOrBefore);
+    std::optional<StoredDocument> result;
+    if (st.step())
+        result = readRow(st, collection);
+    else if (st.lastCode() != SQLITE_DONE)
+        setStatus(status, failure(c, st, "snapshot", sql));
+    st.reset();
+    return result;
 }
 
 QStringList SqliteReadBackend::collections(ReadStatus *status) const

@@ -57,6 +57,28 @@ bool SqliteReadTransaction::put(const QList<StoredDocument> &docs)
     return true;
 }
 
+bool SqliteReadTransaction::putSnapshots(const QList<StoredDocument> &snapshots)
+{
+    if (snapshots.isEmpty())
+        return true;
+    SqliteStatement *st = m_store->statement("INSERT OR REPLACE INTO snapshots(collection, id, position, doc, version, updated_at, deleted)"
+                                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!st)
+        return false;
+    for (const StoredDocument &s : snapshots) {
+        st->bind(1, s.collection);
+        st->bind(2, s.id);
+        st->bind(3, s.position);
+        st->bind(4, s.doc);
+        st->bind(5, s.version);
+        st->bind(6, s.updatedAtMs);
+        st->bind(7, qint64(s.deleted ? 1 : 0));
+        if (!st->exec())
+            return false;
+    }
+    return true;
+}
+
 std::optional<StoredDocument> SqliteReadTransaction::get(const QString &collection, const QString &id)
 {
     SqliteStatement *st = m_store->statement("SELECT id, doc, version, position, updated_at, deleted FROM "
@@ -84,7 +106,13 @@ bool SqliteReadTransaction::dropCollection(const QString &collection)
 {
     const QByteArray table = ReadStore::quotedTable(collection);
     m_store->forgetStatementsOn(table);
-    return m_store->m_writer.exec("DROP TABLE IF EXISTS " + table);
+    if (!m_store->m_writer.exec("DROP TABLE IF EXISTS " + table))
+        return false;
+    SqliteStatement *st = m_store->statement("DELETE FROM snapshots WHERE collection = ?1");
+    if (!st)
+        return false;
+    st->bind(1, collection);
+    return st->exec();
 }
 
 bool SqliteReadTransaction::setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied)
