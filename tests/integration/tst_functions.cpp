@@ -620,6 +620,23 @@ void tst_Functions::customCommandsRunDecide()
     QCOMPARE(gateway("POST", "/api/products/p-nope/retire", "{}").status, 422);
     QCOMPARE(gateway("POST", "/api/products/p-dc/ghost", "{}").status, 502);
     QCOMPARE(gateway("POST", "/api/products/p-dc/teleport", "{}").status, 404);
+
+    // A stream past two snapshots (every 100 events): decided on the state its whole stream
+    // folds to, appended at its version.
+    r = gateway("POST", "/api/products", R"({"id":"p-long","name":"Desk","price":0})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    for (int i = 1; i < 230; ++i) {
+        r = gateway("POST", "/api/products/p-long", QByteArray(R"({"price":)") + QByteArray::number(i) + '}');
+        QVERIFY2(r.status == 202, r.body.constData());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine.readStore()->snapshot(u"products"_s, u"p-long"_s, r.header("x-event-position").toLongLong()), 10000);
+    const quint64 hits = m_engine.readStore()->snapshotUse().value(u"products"_s).hits;
+    r = gateway("POST", "/api/products/p-long/discount", R"({"percent":10})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    QCOMPARE(r.json().value(u"version"_s).toInt(), 230);
+    const RecordedEvent discounted = m_engine.eventStore()->readAll(r.header("x-event-position").toLongLong(), 1).value(0);
+    QCOMPARE(QJsonDocument::fromJson(discounted.data).object().value(u"price"_s).toDouble(), 229 * 0.9);
+    QCOMPARE(m_engine.readStore()->snapshotUse().value(u"products"_s).hits, hits + 1);
     QCOMPARE(admin("DELETE", "/admin/functions/discounter").status, 204);
 }
 

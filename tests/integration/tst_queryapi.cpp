@@ -175,6 +175,7 @@ private slots:
     void pagingWhileAnotherThreadInserts();
 
     void timeTravelAtEveryPosition();
+    void timeTravelFromSnapshots();
     void timeTravelRejects_data();
     void timeTravelRejects();
 
@@ -978,6 +979,32 @@ void tst_QueryApi::timeTravelAtEveryPosition()
     QCOMPARE(travelled.json(), live.json());
     QCOMPARE(travelled.json().value(u"price"_s).toInt(), 4);
     VERIFY_PROBLEM(get("/api/products/tt-never?at_position=" + now), 404);
+}
+
+// A stream longer than the collection's snapshot_every (100 for products): time travel starts
+// from the nearest snapshot and answers what folding the whole stream would.
+void tst_QueryApi::timeTravelFromSnapshots()
+{
+    QList<qint64> positions;   // of snap-1's events; its price is the event's index
+    positions.append(create({{u"id"_s, u"snap-1"_s}, {u"name"_s, u"Long"_s}, {u"price"_s, 0}}));
+    for (int i = 1; i < 250; ++i) {
+        positions.append(post("/api/products/snap-1", {{u"price"_s, i}}));
+        QVERIFY(positions.last() > 0);
+    }
+    QCOMPARE(get("/api/products/snap-1", {{"X-Min-Position", QByteArray::number(positions.last())}}).status, 200);
+    const ReadStore::SnapshotUse before = m_engine.readStore()->snapshotUse().value(u"products"_s);
+    int fromSnapshots = 0;
+    for (int i = 0; i < 250; i += 7) {
+        const TestHttpResponse r = get("/api/products/snap-1?at_position=" + QByteArray::number(positions.at(i)));
+        QVERIFY2(r.status == 200, describe(r).constData());
+        QCOMPARE(r.json().value(u"price"_s).toInt(), i);
+        QCOMPARE(r.json().value(u"_meta"_s).toObject().value(u"version"_s).toInteger(), i);
+        fromSnapshots += i >= 99 ? 1 : 0;   // the first snapshot is at version 99
+    }
+    const ReadStore::SnapshotUse after = m_engine.readStore()->snapshotUse().value(u"products"_s);
+    QCOMPARE(qint64(after.hits - before.hits), fromSnapshots);
+    // From a snapshot, at most 99 events follow it; from the start, up to 99 before the first.
+    QVERIFY(after.eventsFolded - before.eventsFolded <= quint64(36 * 99));
 }
 
 void tst_QueryApi::timeTravelRejects_data()
