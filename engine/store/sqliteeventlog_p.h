@@ -59,6 +59,7 @@ private:
     void runCompletions();
     bool syncWal();
     static int onWalCommit(void *self, struct sqlite3 *db, const char *name, int pages);
+    static constexpr int kWalCapPages = 16384;   // 64 MiB of 4 KiB pages (journal_size_limit)
     AppendResult applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed);
     bool replayByEventId(const AppendRequest &request, AppendResult &result);
 

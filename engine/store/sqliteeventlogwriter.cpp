@@ -68,10 +68,13 @@ bool SqliteEventLog::Writer::start(SqliteConnection &&db, QString *error)
         && m_savepoint.prepare(m_db, "SAVEPOINT append")
         && m_release.prepare(m_db, "RELEASE append")
         && m_rollbackTo.prepare(m_db, "ROLLBACK TO append");
+    // The WAL starts again from its beginning once a checkpoint has copied all of it back; the
+    // file is then cut to 64 MiB, so a burst does not leave a large WAL behind.
     // Commits themselves do not fsync: with Durability::Full the completion thread fdatasyncs
     // the WAL once for every batch committed meanwhile, and only then announces the events and
     // answers the callers. The writer goes on with the next batch while the disk syncs.
-    if (!prepared || !m_db.exec("PRAGMA synchronous = NORMAL") || !m_db.exec("PRAGMA wal_autocheckpoint = 0") || !m_db.exec("PRAGMA cache_size = -65536")) {
+    if (!prepared || !m_db.exec("PRAGMA synchronous = NORMAL") || !m_db.exec("PRAGMA wal_autocheckpoint = 0") || !m_db.exec("PRAGMA cache_size = -65536")
+        || !m_db.exec("PRAGMA journal_size_limit = 67108864")) {
         *error = m_db.errorString();
         return false;
     }
@@ -299,8 +302,15 @@ void SqliteEventLog::Writer::runCompletions()
 int SqliteEventLog::Writer::onWalCommit(void *self, sqlite3 *, const char *, int pages)
 {
     // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
-    if (pages >= 2000)
-        static_cast<Writer *>(self)->m_checkpoints.request();
+    // The checkpointer copies the WAL back on its own thread; the WAL starts again from its
+    // beginning at a write that finds all of it copied. Under a steady stream of commits that
+    // moment may not come, so past kWalCapPages the writer finishes the copy itself (little is
+    // left by then) and the next commit starts the WAL again: it stays near 64 MiB at most.
+    auto *writer = static_cast<Writer *>(self);
+    if (pages >= kWalCapPages)
+        sqlite3_wal_checkpoint_v2(writer->m_db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    else if (pages >= 2000)
+        writer->m_checkpoints.request();
     return SQLITE_OK;
 }
 

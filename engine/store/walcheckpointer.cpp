@@ -2,9 +2,12 @@
 
 #include "sql/sqliteconnection.h"
 
+#include <QLoggingCategory>
 #include <QThread>
 
 #include <sqlite3.h>
+
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
 
 namespace Gatehouse {
 
@@ -49,6 +52,12 @@ void WalCheckpointer::run(const QString &databasePath)
     SqliteConnection db;
     if (!db.open(databasePath))
         return;
+    // A connection learns that the file is in WAL mode when it first reads it: until then a
+    // checkpoint finds no WAL and does nothing (answering "not in WAL mode" as success), and
+    // the WAL would grow for as long as the engine runs.
+    if (!db.exec("SELECT count(*) FROM sqlite_schema"))
+        qCWarning(lcStore).noquote() << "WAL checkpoints of" << databasePath << "cannot run:" << db.errorString();
+    bool warned = false;
     for (;;) {
         {
             std::unique_lock lock(m_mutex);
@@ -57,7 +66,13 @@ void WalCheckpointer::run(const QString &databasePath)
                 return;
             m_due = false;
         }
-        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        int logFrames = 0;
+        int checkpointed = 0;
+        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &checkpointed);
+        if (logFrames < 0 && !warned) {
+            qCWarning(lcStore).noquote() << "WAL checkpoints of" << databasePath << "find no WAL: the WAL grows until the engine stops";
+            warned = true;
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
@@ -94,6 +95,7 @@ private Q_SLOTS:
     void preconditionSeesAuthoritativeHead();
     void commitDelayHoldsEveryAppend();
     void dataKeptByteForByte();
+    void walIsCheckpointedWhileRunning();
 };
 
 void tst_EventStore::expectedVersion_data()
@@ -508,6 +510,35 @@ void tst_EventStore::dataKeptByteForByte()
     qint64 scanned = 0;
     QVERIFY(store.scan(1, [&](const RecordedEvent &r) { scanned += r.data == all.at(r.position - 1).data; return true; }));
     QCOMPARE(scanned, 2);
+}
+
+// The WAL is copied back into events.db while the engine runs, and starts again from its
+// beginning, instead of growing for as long as the store is open.
+void tst_EventStore::walIsCheckpointedWhileRunning()
+{
+    if (Test::usesPostgres())
+        QSKIP("SQLite's write-ahead log");
+    QTemporaryDir dir;
+    EventStore::Options o = optionsFor(dir);
+    o.durability = EventStore::Durability::Normal;
+    EventStore store;
+    QVERIFY(store.open(o));
+    const QString db = dir.filePath(QStringLiteral("events.db"));
+    const QByteArray data = '{' + QByteArray(2000, ' ') + '}';   // about half a page per event
+    const qint64 before = QFileInfo(db).size();
+    // Commits one after the other, each a few pages: past 64 MiB of WAL without a pause.
+    constexpr int kEvents = 14000;
+    for (int i = 0; i < kEvents; ++i) {
+        const auto r = store.appendAndWait(req(QStringLiteral("w-%1").arg(i % 50), ExpectedVersion::any(),
+                                              {ev(QStringLiteral("w.created"), data)}));
+        QVERIFY2(r.ok(), qPrintable(r.error));
+    }
+    // Backfilled: the database file holds the events (14,000 x 2 kB), not only the WAL.
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(db).size() > before + 24 * 1024 * 1024, 10000);
+    // And the WAL was started again from its beginning: it never held all of them.
+    const qint64 wal = QFileInfo(db + QStringLiteral("-wal")).size();
+    QVERIFY2(wal <= 72 * 1024 * 1024, qPrintable(QString::number(wal)));
+    QCOMPARE(store.headPosition(), kEvents);
 }
 
 int main(int argc, char **argv)
