@@ -20,6 +20,7 @@ ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse bench_routing >&2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-gateway.XXXXXX")
 engine_pid=""
 cleanup() {
+    set +e   # everything is stopped, whatever one of them answers
     [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
     [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
     rm -rf "$tmp"

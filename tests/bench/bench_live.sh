@@ -29,9 +29,12 @@ mq=$build/tests/bench/bench_live_mqtt
 ws=$build/tests/bench/bench_live_ws
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-live.XXXXXX")
-engine_pid=""; broker_pid=""; sub_pid=""
+engine_pid=""; broker_pid=""; sub_pid=""; ob_broker_pid=""
+# Under set -e a failing command in the EXIT trap would end the trap (and the script, with
+# status 1) before everything is stopped: the trap stops everything with errexit off.
 cleanup() {
     set +e
+    [ -n "$ob_broker_pid" ] && kill "$ob_broker_pid" 2>/dev/null && wait "$ob_broker_pid" 2>/dev/null
     [ -n "$sub_pid" ] && kill "$sub_pid" 2>/dev/null && wait "$sub_pid" 2>/dev/null
     [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
     # The engine stops its mosquitto on exit; make sure of it (only the child it reported).
@@ -92,7 +95,6 @@ CONF
 mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 "$mosquitto_bin" -c "$tmp/outbox-broker.conf" 2>"$tmp/outbox-broker.log" &
 ob_broker_pid=$!
-trap 'kill $ob_broker_pid 2>/dev/null; cleanup' EXIT
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$ob_port) 2>/dev/null && break; sleep 0.05; done
 ob_url="tcp://127.0.0.1:$ob_port"
 
@@ -123,7 +125,7 @@ for run in $(seq "$runs"); do
     finish_sub
     raw+=("$(field rate "$sub")"); raw_received+=("$(field count "$sub")")
 done
-kill "$ob_broker_pid" 2>/dev/null || true
+kill "$ob_broker_pid" 2>/dev/null || true; wait "$ob_broker_pid" 2>/dev/null || true; ob_broker_pid=""
 o=$(printf '%s\n' "${outbox[@]}" | median); r=$(printf '%s\n' "${raw[@]}" | median); h=$(printf '%s\n' "${http[@]}" | median)
 
 echo "### MQTT: events to one QoS 1 subscriber ($events per run, median of $runs; payload ${payload%.*} B, topic $topic B)"

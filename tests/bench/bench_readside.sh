@@ -21,7 +21,7 @@ command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2;
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-readside.XXXXXX")
 engine_pid=""
-cleanup() { [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null; rm -rf "$tmp"; }
+cleanup() { set +e; [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 echo "## Read side ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -20,6 +20,7 @@ ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse >&2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-snapshots.XXXXXX")
 engine_pid=""
 cleanup() {
+    set +e   # everything is stopped, whatever one of them answers
     [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
     rm -rf "$tmp"
 }
