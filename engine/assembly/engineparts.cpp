@@ -139,16 +139,20 @@ bool EngineParts::openReadStore(QString *error)
     // events by the catalog. Its default routes come with the resources (loadResources()).
     collections = std::make_unique<CollectionService>(config.get(), catalog.get(), nullptr);
     ReadStore *rs = readStore.get();
+    // The table at once; its indexes in the background (IndexBuilder), so a new index on a
+    // large collection does not hold the change -- or the queries -- until it is built.
     collections->setTableHook([rs](const Collection &c, QString *why) {
         auto tx = rs->begin();
         if (!tx) {
             *why = rs->errorString();
             return false;
         }
-        if (!tx->ensureCollection(c.name, c.indexedFields) || !tx->commit()) {
+        if (!tx->ensureCollection(c.name, {}) || !tx->commit()) {
             *why = tx->errorString();
             return false;
         }
+        tx.reset();
+        rs->buildIndexes(c.name, c.indexedFields);
         return true;
     });
     collections->setDropHook([rs](const QString &name) {

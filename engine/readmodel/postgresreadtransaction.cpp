@@ -203,6 +203,19 @@ bool PostgresReadTransaction::putSnapshots(const QList<StoredDocument> &snapshot
         != nullptr;
 }
 
+bool PostgresReadTransaction::createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress)
+{
+    if (!ListQuery::isSafeFieldName(field))
+        return true;
+    // Reads go on meanwhile (CREATE INDEX takes a SHARE lock: writes to the table wait); how far
+    // it got is not known until it is done.
+    progress(-1);
+    if (!lockSchema())
+        return false;
+    return execDirect(QString::fromUtf8("CREATE INDEX IF NOT EXISTS \"" + PostgresReadBackend::indexName(collection, field) + "\" ON "
+                                        + PostgresReadBackend::quotedTable(collection) + " (" + PgFieldKey::columns(field) + ")"));
+}
+
 std::optional<bool> PostgresReadTransaction::tableExists(const QString &collection)
 {
     if (m_tables.contains(collection))

@@ -49,6 +49,7 @@ bool ReadStore::open(const StorageTarget &target, QString *error)
     else
         d->backend = std::make_unique<SqliteReadBackend>();
     d->useCache = d->backend->cachesDocuments();
+    d->indexes = std::make_unique<IndexBuilder>(this);
     d->backend->setQueryBudgetMs(d->budgetMs);
     if (!d->backend->open(target, error))
         return false;
@@ -85,7 +86,11 @@ DocumentCache::Stats ReadStore::cacheStats() const
 
 void ReadStore::close()
 {
+    // First: a build holds the write lock while it runs.
+    if (d->indexes)
+        d->indexes->stop();
     QMutexLocker lock(&d->writeLock);
+    d->indexes.reset();
     if (d->backend)
         d->backend->close();
     d->cache.clear();
@@ -148,6 +153,22 @@ std::optional<StoredDocument> ReadStore::snapshot(const QString &collection, con
         return std::nullopt;
     }
     return d->backend->snapshot(collection, id, atOrBefore, status);
+}
+
+void ReadStore::buildIndexes(const QString &collection, const QStringList &fields)
+{
+    if (d->indexes)
+        d->indexes->build(collection, fields);
+}
+
+QList<IndexBuilder::Build> ReadStore::indexBuilds(const QString &collection) const
+{
+    return d->indexes ? d->indexes->builds(collection) : QList<IndexBuilder::Build>();
+}
+
+bool ReadStore::waitForIndexBuilds(int timeoutMs)
+{
+    return !d->indexes || d->indexes->waitIdle(timeoutMs);
 }
 
 void ReadStore::noteSnapshotUse(const QString &collection, bool hit, qint64 eventsFolded) const

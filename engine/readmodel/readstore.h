@@ -2,6 +2,7 @@
 
 #include "cursorsigner.h"
 #include "documentcache.h"
+#include "indexbuilder.h"
 #include "sql/readstatus.h"
 #include "sql/storagetarget.h"
 #include "storeddocument.h"
@@ -11,6 +12,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -57,6 +59,8 @@ public:
         std::optional<StoredDocument> get(const QString &collection, const QString &id);
         bool remove(const QString &collection, const QString &id);   // physical delete (functions' ctx.remove)
         bool dropCollection(const QString &collection);   // its table and its snapshots
+        // The index on `field` (see IndexBuilder, which calls it); `progress` as there.
+        bool createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress);
         bool setCheckpoint(const QString &projection, qint64 position);
         // For a batch of events from `firstApplied` on: fails, and the transaction with it,
         // when the stored checkpoint already reached `firstApplied` -- another engine that took
@@ -123,6 +127,11 @@ public:
     // it gives the state at any later position without reading the stream from its start.
     std::optional<StoredDocument> snapshot(const QString &collection, const QString &id, qint64 atOrBefore,
                                            ReadStatus *status = nullptr) const;
+    // Indexes added while the engine runs are built in the background (IndexBuilder): queued
+    // here, listed with their state and progress by indexBuilds().
+    void buildIndexes(const QString &collection, const QStringList &fields);
+    QList<IndexBuilder::Build> indexBuilds(const QString &collection) const;
+    bool waitForIndexBuilds(int timeoutMs);
     // How folds used snapshots, per collection, since the store opened (for /metrics).
     struct SnapshotUse
     {

@@ -22,6 +22,7 @@ struct ReadStore::Private
     bool useCache = false;   // the backend allows it (see ReadStoreBackend::cachesDocuments)
     CursorSigner signer;
     std::atomic<int> budgetMs{kDefaultQueryBudgetMs};   // read by every thread that reads
+    std::unique_ptr<IndexBuilder> indexes;   // while open
     mutable QMutex snapshotUseLock;
     mutable QHash<QString, SnapshotUse> snapshotUse;   // bounded by the collections folded
 };

@@ -9,6 +9,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -41,6 +42,9 @@ public:
         virtual std::optional<StoredDocument> get(const QString &collection, const QString &id) = 0;
         virtual bool remove(const QString &collection, const QString &id) = 0;
         virtual bool dropCollection(const QString &collection) = 0;
+        // The index on `field` of an existing table (nothing when it is there already).
+        // `progress` gets 0..1 (or -1: unknown) now and then; returning false interrupts it.
+        virtual bool createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress) = 0;
         // firstApplied > 0 fences the write: it fails (and the transaction with it) unless the
         // stored checkpoint is still before that position, i.e. no one applied the batch yet.
         virtual bool setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied) = 0;

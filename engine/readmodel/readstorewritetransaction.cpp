@@ -54,6 +54,12 @@ bool ReadStore::WriteTransaction::put(const QList<StoredDocument> &docs)
     return d->tx->put(docs);
 }
 
+bool ReadStore::WriteTransaction::createIndex(const QString &collection, const QString &field,
+                                              const std::function<bool(double)> &progress)
+{
+    return d->tx->createIndex(collection, field, progress);
+}
+
 bool ReadStore::WriteTransaction::putSnapshots(const QList<StoredDocument> &snapshots)
 {
     return d->tx->putSnapshots(snapshots);

@@ -3,6 +3,12 @@
 #include "listquery.h"
 #include "sqlitereadbackend.h"
 
+#include <QScopeGuard>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
 namespace Gatehouse {
 
 SqliteReadTransaction::~SqliteReadTransaction()
@@ -113,6 +119,68 @@ bool SqliteReadTransaction::dropCollection(const QString &collection)
         return false;
     st->bind(1, collection);
     return st->exec();
+}
+
+namespace {
+struct ProgressCount
+{
+    const std::function<bool(double)> *report = nullptr;
+    qint64 steps = 0;       // VM steps so far, in units of kStepsPerCall
+    double expected = 0;    // estimated steps of the whole statement
+    bool counting = false;  // calibrating: count only
+};
+constexpr int kStepsPerCall = 4096;
+
+int onProgress(void *context)
+{
+    auto *p = static_cast<ProgressCount *>(context);
+    p->steps += kStepsPerCall;
+    if (p->counting || p->expected <= 0)
+        return 0;
+    return (*p->report)(std::min(0.99, double(p->steps) / p->expected)) ? 0 : 1;
+}
+} // namespace
+
+bool SqliteReadTransaction::createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress)
+{
+    if (!ListQuery::isSafeFieldName(field))
+        return true;   // as ensureCollection(): such a field is never indexed
+    const QByteArray table = ReadStore::quotedTable(collection);
+    const QByteArray indexName = "rm_" + collection.toUtf8().replace('"', "") + "__" + field.toLatin1();
+    const QByteArray expression = ListQuery::fieldExpression(field);
+    SqliteConnection &db = m_store->m_writer;
+    SqliteStatement *exists = m_store->statement("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1");
+    if (!exists)
+        return false;
+    exists->bind(1, indexName);
+    const bool there = exists->step();
+    exists->reset();
+    if (there)
+        return true;
+    progress(0);
+    // How many steps a row costs, measured on a sample of the table's own documents; SQLite
+    // cannot say how far a CREATE INDEX is, but it can count the steps it took so far.
+    const qint64 rows = db.queryInt(QByteArray("SELECT count(*) FROM " + table).constData(), -1);
+    if (rows < 0)
+        return false;
+    ProgressCount count;
+    count.report = &progress;
+    count.counting = true;
+    sqlite3_progress_handler(db.handle(), kStepsPerCall, &onProgress, &count);
+    const auto detach = qScopeGuard([&db] { sqlite3_progress_handler(db.handle(), 0, nullptr, nullptr); });
+    constexpr qint64 kSample = 4096;
+    if (rows > kSample) {
+        db.exec("DROP TABLE IF EXISTS temp.gatehouse_index_sample");
+        if (db.exec("CREATE TEMP TABLE gatehouse_index_sample AS SELECT doc FROM " + table + " LIMIT " + QByteArray::number(kSample))) {
+            count.steps = 0;
+            db.exec("CREATE INDEX temp.gatehouse_index_sample_i ON gatehouse_index_sample(" + expression + ")");
+            count.expected = double(std::max<qint64>(count.steps, kStepsPerCall)) * double(rows) / double(kSample);
+        }
+        db.exec("DROP TABLE IF EXISTS temp.gatehouse_index_sample");
+    }
+    count.steps = 0;
+    count.counting = false;
+    return db.exec("CREATE INDEX IF NOT EXISTS \"" + indexName + "\" ON " + table + '(' + expression + ')');
 }
 
 bool SqliteReadTransaction::setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied)

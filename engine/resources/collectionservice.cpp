@@ -23,7 +23,7 @@ constexpr char kSeedSetting[] = "collections.seed.";
 const QStringList &readOnlyMembers()
 {
     static const QStringList m{QStringLiteral("create_time"), QStringLiteral("update_time"), QStringLiteral("count"),
-                               QStringLiteral("count_including_deleted"), QStringLiteral("indexed_fields"),
+                               QStringLiteral("count_including_deleted"), QStringLiteral("indexed_fields"), QStringLiteral("index_builds"),
                                QStringLiteral("written_by"), QStringLiteral("default_routes")};
     return m;
 }

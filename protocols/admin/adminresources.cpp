@@ -10,6 +10,7 @@
 #include "resources/collectionservice.h"
 #include "resources/resourceservice.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 
 namespace Gatehouse::Admin {
@@ -144,6 +145,21 @@ Http::HttpResponse AdminApi::collections(const Http::HttpRequest &request, const
             }
         }
         o.insert(QStringLiteral("indexed_fields"), QJsonArray::fromStringList(c.indexedFields));
+        // Indexes this engine built or builds since it started (added at run time: see
+        // IndexBuilder), with their state and progress.
+        QJsonArray builds;
+        for (const IndexBuilder::Build &b : m_engine->readStore()->indexBuilds(c.name)) {
+            QJsonObject build{{QStringLiteral("field"), b.field},
+                              {QStringLiteral("state"), IndexBuilder::Build::stateName(b.state)},
+                              {QStringLiteral("progress"), b.progress < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(b.progress)},
+                              {QStringLiteral("queued_at"), QDateTime::fromMSecsSinceEpoch(b.queuedAtMs, Qt::UTC).toString(Qt::ISODateWithMs)}};
+            if (b.finishedAtMs)
+                build.insert(QStringLiteral("finished_at"), QDateTime::fromMSecsSinceEpoch(b.finishedAtMs, Qt::UTC).toString(Qt::ISODateWithMs));
+            if (!b.error.isEmpty())
+                build.insert(QStringLiteral("error"), b.error);
+            builds.append(build);
+        }
+        o.insert(QStringLiteral("index_builds"), builds);
         o.insert(QStringLiteral("count"), m_engine->readStore()->count(c.name));
         o.insert(QStringLiteral("count_including_deleted"), m_engine->readStore()->count(c.name, true));
         return o;

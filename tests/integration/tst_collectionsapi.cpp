@@ -5,9 +5,11 @@
 // project file's own collections editable the same way without the file undoing it.
 
 #include "engineprocess.h"
+#include "sql/sqliteconnection.h"
 #include "testdatabase.h"
 #include "testhttpclient.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -38,6 +40,7 @@ private Q_SLOTS:
     void invalidDeclarationsListEveryProblem();
     void projectCollectionsAreEditable();
     void exportedAndImported();
+    void indexBuiltWhileQueriesAnswer();
 
 private:
     bool start();
@@ -232,6 +235,80 @@ void tst_CollectionsApi::exportedAndImported()
     QVERIFY2(r.status == 200, r.body.constData());
     QCOMPARE(admin("GET", "/admin/collections/orders").status, 200);
     QCOMPARE(gateway().post("/api/orders", R"({"id":"o1","customer":"ada","total":1})").status, 202);
+}
+
+// An index added to a collection that holds documents is built in the background: the PATCH
+// answers at once, list queries on the field keep answering -- the same items -- before, during
+// and after the build, and the collection shows the build until it is ready.
+void tst_CollectionsApi::indexBuiltWhileQueriesAnswer()
+{
+    QCOMPARE(m_engine->terminate(), 0);
+    m_engine = std::make_unique<EngineProcess>(m_dir->path());
+    QVERIFY2(m_engine->start(QStringList{u"--admin-key"_s, QString::fromLatin1(kAdminKey), u"--durability"_s, u"normal"_s} + m_backend),
+             qPrintable(m_engine->stderrText()));
+    QCOMPARE(admin("PUT", "/admin/collections/readings", R"({"schema": {"type": "object",
+        "properties": {"id": {"type": "string"}, "kind": {"type": "string"}, "n": {"type": "integer"}}}})").status, 201);
+    TestHttpClient g = gateway();
+    constexpr int kDocuments = 6000;
+    QByteArray last;
+    for (int i = 0; i < kDocuments; ++i) {
+        const TestHttpResponse r = g.request("POST", "/api/readings",
+                                             "{\"kind\":\"k" + QByteArray::number(i % 7) + "\",\"n\":" + QByteArray::number(i) + '}',
+                                             {{"Content-Type", "application/json"}});
+        QVERIFY2(r.status == 202, r.body.constData());
+        last = r.header("x-event-position");
+    }
+    const QByteArray query = "/api/readings?kind=k3&sort=-n&limit=20";
+    const TestHttpResponse before = g.request("GET", query, {}, {{"X-Min-Position", last}});
+    QCOMPARE(before.status, 200);
+    QCOMPARE(before.json().value(u"items"_s).toArray().size(), 20);
+
+    const TestHttpResponse patched = admin("PATCH", "/admin/collections/readings", R"({"indexes": ["kind", "n"]})");
+    QVERIFY2(patched.status == 200, patched.body.constData());
+    int queries = 0;
+    int duringBuild = 0;
+    QJsonArray builds;
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        const TestHttpResponse described = admin("GET", "/admin/collections/readings");
+        QCOMPARE(described.status, 200);
+        builds = described.json().value(u"index_builds"_s).toArray();
+        bool done = builds.size() == 2;
+        for (const QJsonValue &b : std::as_const(builds))
+            done = done && b.toObject().value(u"state"_s).toString() == u"ready"_s;
+        // Every query answers, the same as before the index.
+        for (int i = 0; i < 10; ++i) {
+            const TestHttpResponse r = g.request("GET", query);
+            QVERIFY2(r.status == 200, r.body.constData());
+            QCOMPARE(r.json().value(u"items"_s), before.json().value(u"items"_s));
+            ++queries;
+            duringBuild += done ? 0 : 1;
+        }
+        if (done)
+            break;
+        QVERIFY2(waited.elapsed() < 60000, QJsonDocument(builds).toJson().constData());
+    }
+    qInfo("%d queries, %d of them while the indexes were being built", queries, duringBuild);
+    for (const QJsonValue &b : std::as_const(builds)) {
+        const QJsonObject build = b.toObject();
+        QCOMPARE(build.value(u"progress"_s).toDouble(), 1.0);
+        QVERIFY(!build.value(u"finished_at"_s).toString().isEmpty());
+        QVERIFY(!build.contains(u"error"_s));
+    }
+    QCOMPARE(builds.at(0).toObject().value(u"field"_s).toString(), u"kind"_s);
+    QCOMPARE(builds.at(1).toObject().value(u"field"_s).toString(), u"n"_s);
+    if (!Test::usesPostgres()) {
+        // The indexes are in readmodel.db, where the query planner finds them.
+        Gatehouse::SqliteConnection db;
+        QVERIFY(db.open(m_dir->filePath(u"readmodel.db"_s), Gatehouse::SqliteConnection::Mode::ReadOnly));
+        QCOMPARE(db.queryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN ('rm_readings__kind', 'rm_readings__n')"), 2);
+    }
+    // Writes go on too, and are found through the new index.
+    const TestHttpResponse created = g.request("POST", "/api/readings", R"({"kind":"k3","n":1000000})", {{"Content-Type", "application/json"}});
+    QCOMPARE(created.status, 202);
+    const TestHttpResponse after = g.request("GET", query, {}, {{"X-Min-Position", created.header("x-event-position")}});
+    QCOMPARE(after.json().value(u"items"_s).toArray().first().toObject().value(u"n"_s).toInt(), 1000000);
 }
 
 QTEST_GUILESS_MAIN(tst_CollectionsApi)
