@@ -72,6 +72,7 @@ private Q_SLOTS:
     void pagingSortAndFilterGoThroughTheQueryApi();
     void includeDeletedShowsLogicallyDeletedRows();
     void documentsWithoutIdAreShownButNotMerged();
+    void indexBuildsAreShown();
     void parseFilter_data();
     void parseFilter();
     void rendersForScreenshot();
@@ -328,6 +329,32 @@ void tst_ReadModelsPage::documentsWithoutIdAreShownButNotMerged()
     QCOMPARE(m->idAt(0), QString());
     QCOMPARE(m->rowOf(QString()), -1);
     QCOMPARE(m->index(1, m->columnOf(QStringLiteral("name"))).data().toString(), QStringLiteral("n1"));
+}
+
+// An index added while the page is open: its build is listed with the collection (state and,
+// while it runs, progress), from what /admin/collections reports.
+void tst_ReadModelsPage::indexBuildsAreShown()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    for (int i = 1; i <= 20; ++i)
+        QCOMPARE(command(f, {}, {}, {{QStringLiteral("name"), QStringLiteral("Lamp %1").arg(i)}, {QStringLiteral("price"), i}, {QStringLiteral("stock"), i}}).status, 202);
+    Ui::ReadModelsPage page(f.client.get());
+    page.resize(1024, 700);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    auto *collections = page.findChild<QListWidget *>(QStringLiteral("readModelCollections"));
+    QVERIFY(collections);
+    QTRY_VERIFY(collections->count() > 0);
+    const Ui::ClientReply patched = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) {
+        f.client->admin("PATCH", "/admin/collections/products", R"({"indexes": ["stock"]})", ctx, cb);
+    });
+    QVERIFY2(patched.isSuccess(), qPrintable(patched.errorText()));
+    // The change is announced; the list asks again and shows the build, then keeps asking
+    // while it runs.
+    QTRY_VERIFY_WITH_TIMEOUT(collections->item(0)->toolTip().contains(QLatin1String("index on stock: ready")), 15000);
+    QVERIFY2(collections->item(0)->text().startsWith(QLatin1String("products  (20)")), qPrintable(collections->item(0)->text()));
+    QVERIFY(!collections->item(0)->text().contains(QLatin1String("indexing")));
 }
 
 void tst_ReadModelsPage::parseFilter_data()

@@ -15,6 +15,7 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
+#include <QtMath>
 #include <QVBoxLayout>
 
 namespace Gatehouse::Ui {
@@ -159,6 +160,7 @@ void ReadModelsPage::refreshCollections()
         const QString current = m_collections->currentItem() ? m_collections->currentItem()->data(Qt::UserRole).toString() : QString();
         const QJsonArray items = reply.object().value(QLatin1String("items")).toArray();
         QStringList names;
+        bool building = false;
         for (const QJsonValue &v : items) {
             const QJsonObject c = v.toObject();
             const QString name = c.value(QLatin1String("name")).toString();
@@ -174,9 +176,30 @@ void ReadModelsPage::refreshCollections()
             }
             const qint64 count = c.value(QLatin1String("count")).toInteger();
             const qint64 all = c.value(QLatin1String("count_including_deleted")).toInteger(count);
-            item->setText(QStringLiteral("%1  (%2)").arg(name).arg(count));
-            item->setToolTip(tr("%1 documents, %2 logically deleted").arg(count).arg(all - count));
+            // Indexes built while the engine runs: the one in progress after the name, every
+            // build of this session in the tooltip.
+            QString text = QStringLiteral("%1  (%2)").arg(name).arg(count);
+            QString tip = tr("%1 documents, %2 logically deleted").arg(count).arg(all - count);
+            for (const QJsonValue &b : c.value(QLatin1String("index_builds")).toArray()) {
+                const QJsonObject build = b.toObject();
+                const QString field = build.value(QLatin1String("field")).toString();
+                const QString state = build.value(QLatin1String("state")).toString();
+                const QJsonValue progress = build.value(QLatin1String("progress"));
+                const QString done = progress.isDouble() ? QStringLiteral(" %1%").arg(qFloor(progress.toDouble() * 100)) : QString();
+                if (state == QLatin1String("building") || state == QLatin1String("queued")) {
+                    building = true;
+                    text += state == QLatin1String("building") ? tr("  indexing %1%2").arg(field, done) : tr("  index %1 queued").arg(field);
+                }
+                tip += u'\n' + (state == QLatin1String("failed")
+                                      ? tr("index on %1: failed: %2").arg(field, build.value(QLatin1String("error")).toString())
+                                      : tr("index on %1: %2%3").arg(field, state, state == QLatin1String("building") ? done : QString()));
+            }
+            item->setText(text);
+            item->setToolTip(tip);
         }
+        // While an index is being built, its progress is asked for again every second.
+        if (building && !m_countsTimer->isActive())
+            m_countsTimer->start();
         for (int i = m_collections->count() - 1; i >= 0; --i) {
             if (!names.contains(m_collections->item(i)->data(Qt::UserRole).toString()))
                 delete m_collections->takeItem(i);
