@@ -20,22 +20,9 @@ before=${BEFORE:-10}
 after=${AFTER:-5}
 ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse >&2
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-indexbuild.XXXXXX")
-engine_pid=""
-cleanup() {
-    set +e   # everything is stopped, whatever one of them answers
-    [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-"$build/app/gatehouse" --headless --data-dir "$tmp/data" --durability normal --no-mqtt \
-    --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --admin-key bench >/dev/null 2>"$tmp/engine.log" &
-engine_pid=$!
-for _ in $(seq 100); do grep -q "admin API listening" "$tmp/engine.log" && break; sleep 0.1; done
-gw=$(sed -n 's/.*gateway listening on http:\/\/\(.*\)$/\1/p' "$tmp/engine.log")
-adm=$(sed -n 's/.*admin API listening on http:\/\/\(.*\)$/\1/p' "$tmp/engine.log")
-[ -n "$gw" ] || { cat "$tmp/engine.log" >&2; exit 2; }
+source "$here/engine.sh"
+tmp=$bench_tmp
+bench_engine_start --durability normal --no-mqtt
 curl -sf -o /dev/null -XPUT "http://$adm/admin/collections/readings" -H 'X-API-KEY: bench' \
     -d '{"schema": {"type": "object", "properties": {"id": {"type": "string"}, "kind": {"type": "string"}, "n": {"type": "integer"}}}}'
 

@@ -17,14 +17,8 @@ long=${LONG:-100000}
 rounds=${ROUNDS:-300}
 ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse >&2
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-snapshots.XXXXXX")
-engine_pid=""
-cleanup() {
-    set +e   # everything is stopped, whatever one of them answers
-    [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$here/engine.sh"
+tmp=$bench_tmp
 
 decide='function (state, command) { return [{type: \"updated\", data: {n: ((state && state.n) || 0) + 1}}]; }'
 cat > "$tmp/project.json" <<JSON
@@ -34,12 +28,7 @@ cat > "$tmp/project.json" <<JSON
 }}
 JSON
 
-"$build/app/gatehouse" --headless --data-dir "$tmp/data" --project "$tmp/project.json" --durability normal --no-mqtt \
-    --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --admin-key bench >/dev/null 2>"$tmp/engine.log" &
-engine_pid=$!
-for _ in $(seq 100); do grep -q "admin API listening" "$tmp/engine.log" && break; sleep 0.1; done
-gw=$(sed -n 's/.*gateway listening on http:\/\/\(.*\)$/\1/p' "$tmp/engine.log")
-[ -n "$gw" ] || { cat "$tmp/engine.log" >&2; exit 2; }
+bench_engine_start --project "$tmp/project.json" --durability normal --no-mqtt
 
 python3 - "$gw" "$long" "$rounds" "$engine_pid" <<'PY'
 import http.client, json, statistics, sys, threading, time
