@@ -63,12 +63,6 @@ QList<IndexBuilder::Build> IndexBuilder::builds(const QString &collection) const
     return m_builds.value(collection);
 }
 
-bool IndexBuilder::waitIdle(int timeoutMs)
-{
-    std::unique_lock lock(m_mutex);
-    return m_idle.wait_for(lock, std::chrono::milliseconds(timeoutMs), [this] { return m_queue.empty() && !m_busy; });
-}
-
 void IndexBuilder::stop()
 {
     {
@@ -104,7 +98,6 @@ void IndexBuilder::run()
                 return;
             job = m_queue.front();
             m_queue.pop_front();
-            m_busy = true;
             if (Build *b = find(job.first, job.second))
                 b->state = Build::State::Building;
         }
@@ -132,9 +125,6 @@ void IndexBuilder::run()
             b->error = error;
             b->finishedAtMs = QDateTime::currentMSecsSinceEpoch();
         }
-        m_busy = false;
-        if (m_queue.empty())
-            m_idle.notify_all();
     }
 }
 

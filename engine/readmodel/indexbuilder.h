@@ -45,8 +45,6 @@ public:
     void build(const QString &collection, const QStringList &fields);
     // This engine's builds of the collection, in the order asked (the last 32 per collection).
     QList<Build> builds(const QString &collection) const;
-    // Waits until nothing is queued or building (tests, shutdown); false on timeout.
-    bool waitIdle(int timeoutMs);
     // Interrupts a build in progress (it fails: "stopped") and ends the thread.
     void stop();
 
@@ -57,10 +55,8 @@ private:
     ReadStore *m_store;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::condition_variable m_idle;
     std::deque<std::pair<QString, QString>> m_queue;   // (collection, field)
     QHash<QString, QList<Build>> m_builds;
-    bool m_busy = false;
     bool m_stopping = false;
     std::atomic<bool> m_cancel{false};
     std::thread m_thread;

@@ -166,11 +166,6 @@ QList<IndexBuilder::Build> ReadStore::indexBuilds(const QString &collection) con
     return d->indexes ? d->indexes->builds(collection) : QList<IndexBuilder::Build>();
 }
 
-bool ReadStore::waitForIndexBuilds(int timeoutMs)
-{
-    return !d->indexes || d->indexes->waitIdle(timeoutMs);
-}
-
 void ReadStore::noteSnapshotUse(const QString &collection, bool hit, qint64 eventsFolded) const
 {
     QMutexLocker lock(&d->snapshotUseLock);

@@ -131,7 +131,6 @@ public:
     // here, listed with their state and progress by indexBuilds().
     void buildIndexes(const QString &collection, const QStringList &fields);
     QList<IndexBuilder::Build> indexBuilds(const QString &collection) const;
-    bool waitForIndexBuilds(int timeoutMs);
     // How folds used snapshots, per collection, since the store opened (for /metrics).
     struct SnapshotUse
     {

@@ -112,6 +112,31 @@ void project(EventStore &store, ReadStore &readStore, UpsertProjection &projecti
     }
 }
 
+// An event log and a read store on the test's backend, and the upsert projection of a project
+// whose collection "items" keeps a snapshot every `every` events.
+struct Stores
+{
+    QTemporaryDir dir;
+    EventStore store;
+    ReadStore readStore;
+    CollectionCatalog catalog;
+    std::unique_ptr<UpsertProjection> projection;
+
+    bool open(int every)
+    {
+        EventStore::Options options;
+        options.target = Test::target(dir.path(), u"events.db"_s);
+        QString error;
+        if (!dir.isValid() || !store.open(options) || !readStore.open(Test::target(dir.path(), u"readmodel.db"_s), &error)) {
+            qWarning("cannot open the stores: %s", qPrintable(error));
+            return false;
+        }
+        catalog.replace(projectWith(every));
+        projection = std::make_unique<UpsertProjection>(&catalog);
+        return true;
+    }
+};
+
 void compare(const EntityFold::Result &actual, const EntityFold::Result &expected, const QString &where)
 {
     QVERIFY2(actual.status.ok(), qPrintable(where + u": "_s + actual.status.detail));
@@ -202,18 +227,11 @@ void tst_Snapshots::foldFromSnapshotsEqualsTheFullFold()
     QFETCH(bool, bulk);
     QFETCH(quint32, seed);
     QRandomGenerator random(seed);
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    EventStore store;
-    EventStore::Options options;
-    options.target = Test::target(dir.path(), u"events.db"_s);
-    QVERIFY(store.open(options));
-    ReadStore readStore;
-    QString error;
-    QVERIFY2(readStore.open(Test::target(dir.path(), u"readmodel.db"_s), &error), qPrintable(error));
-    CollectionCatalog catalog;
-    catalog.replace(projectWith(every));
-    UpsertProjection projection(&catalog);
+    Stores s;
+    QVERIFY(s.open(every));
+    EventStore &store = s.store;
+    ReadStore &readStore = s.readStore;
+    UpsertProjection &projection = *s.projection;
     if (bulk)
         projection.setBulkMemoryBudget(4096);   // flushes now and then, with snapshots held in between
 
@@ -262,17 +280,12 @@ void tst_Snapshots::foldFromSnapshotsEqualsTheFullFold()
 void tst_Snapshots::droppedWithTheirCollection()
 {
     QRandomGenerator random(42);
-    QTemporaryDir dir;
-    EventStore store;
-    EventStore::Options options;
-    options.target = Test::target(dir.path(), u"events.db"_s);
-    QVERIFY(store.open(options));
-    ReadStore readStore;
+    Stores s;
+    QVERIFY(s.open(2));
+    EventStore &store = s.store;
+    ReadStore &readStore = s.readStore;
+    UpsertProjection &projection = *s.projection;
     QString error;
-    QVERIFY2(readStore.open(Test::target(dir.path(), u"readmodel.db"_s), &error), qPrintable(error));
-    CollectionCatalog catalog;
-    catalog.replace(projectWith(2));
-    UpsertProjection projection(&catalog);
     appendRandomStreams(store, random, 2, 40);
     project(store, readStore, projection, random, false);
     QVERIFY(readStore.snapshot(u"items"_s, u"item-0"_s, store.headPosition()).has_value());
@@ -290,17 +303,11 @@ void tst_Snapshots::droppedWithTheirCollection()
 void tst_Snapshots::noSnapshotsWhenTurnedOff()
 {
     QRandomGenerator random(7);
-    QTemporaryDir dir;
-    EventStore store;
-    EventStore::Options options;
-    options.target = Test::target(dir.path(), u"events.db"_s);
-    QVERIFY(store.open(options));
-    ReadStore readStore;
-    QString error;
-    QVERIFY2(readStore.open(Test::target(dir.path(), u"readmodel.db"_s), &error), qPrintable(error));
-    CollectionCatalog catalog;
-    catalog.replace(projectWith(0));
-    UpsertProjection projection(&catalog);
+    Stores s;
+    QVERIFY(s.open(0));
+    EventStore &store = s.store;
+    ReadStore &readStore = s.readStore;
+    UpsertProjection &projection = *s.projection;
     appendRandomStreams(store, random, 2, 60);
     project(store, readStore, projection, random, false);
     for (int e = 0; e < 2; ++e)
