@@ -254,13 +254,16 @@ int runHeadless(int argc, char **argv)
         say(QStringLiteral("this build has no GUI; run `gatehouse --headless`"));
         return kExitUsage;
     }
+    // Before anything starts: a SIGTERM that comes while the engine starts (a supervisor that
+    // gives up, a test that stops it at once) is kept until the event loop runs, which then
+    // ends at once, and the engine stops as cleanly as later on (it used to die of the signal).
+    ShutdownSignals stopSignals([&app] { app.quit(); });
     Engine engine;
     Server::Listeners listeners;
     Mqtt::MqttService mqtt;
     Server::SimulationHost simulations;
     if (const int code = startAll(options, engine, listeners, mqtt, simulations); code >= 0)
         return code;
-    ShutdownSignals stopSignals([&app] { app.quit(); });
     const int rc = app.exec();
     shutDown(engine, listeners, mqtt, simulations);
     return rc;
@@ -276,6 +279,7 @@ int runGui(int argc, char **argv)
     Options options;
     if (const int code = parseOptions(app, &options); code >= 0)
         return code;
+    ShutdownSignals stopSignals([&app] { app.quit(); });   // from the start, as in runHeadless()
     Engine engine;
     Server::Listeners listeners;
     Mqtt::MqttService mqtt;
@@ -291,7 +295,6 @@ int runGui(int argc, char **argv)
         Ui::LocalEngineClient client(&engine, clientOptions);
         Ui::MainWindow window(&client);
         window.show();
-        ShutdownSignals stopSignals([&app] { app.quit(); });
         rc = app.exec();
     }   // the window and its client go before the engine stops
     shutDown(engine, listeners, mqtt, simulations);

@@ -60,6 +60,8 @@ private:
     bool syncWal();
     static int onWalCommit(void *self, struct sqlite3 *db, const char *name, int pages);
     static constexpr int kWalCapPages = 16384;   // 64 MiB of 4 KiB pages (journal_size_limit)
+    static constexpr int kWalCapRetryPages = 1024;
+    static constexpr int kWalCapWaitMs = 250;
     AppendResult applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed);
     bool replayByEventId(const AppendRequest &request, AppendResult &result);
 
@@ -92,6 +94,7 @@ private:
     int m_walFd = -1;   // completion thread: fdatasync target for Durability::Full
 
     WalCheckpointer m_checkpoints;   // instead of checkpoints inside COMMIT
+    int m_capCheckpointAt = kWalCapPages;   // WAL pages at which the writer copies it back itself (writer thread)
 };
 
 } // namespace Gatehouse
