@@ -61,7 +61,6 @@ private:
     static int onWalCommit(void *self, struct sqlite3 *db, const char *name, int pages);
     static constexpr int kWalCapPages = 16384;   // 64 MiB of 4 KiB pages (journal_size_limit)
     static constexpr int kWalCapRetryPages = 1024;
-    static constexpr int kWalCapWaitMs = 250;
     AppendResult applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed);
     bool replayByEventId(const AppendRequest &request, AppendResult &result);
 

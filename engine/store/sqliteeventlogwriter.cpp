@@ -302,20 +302,16 @@ void SqliteEventLog::Writer::runCompletions()
 int SqliteEventLog::Writer::onWalCommit(void *self, sqlite3 *, const char *, int pages)
 {
     // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
-    // The checkpointer copies the WAL back on its own thread; the WAL starts again from its
-    // beginning at a write that finds all of it copied and no reader in it. Under a steady
-    // stream of commits and reads that moment may not come, so past kWalCapPages the writer
-    // finishes the copy itself with RESTART: it waits (kWalCapWaitMs at most, so appends are
-    // never held longer) for the readers of older snapshots to finish, copies the rest, and the
-    // next commit starts the WAL again, so it stays near 64 MiB. If the wait runs out, it tries
-    // again only after kWalCapRetryPages more, not at every commit.
+    // The checkpointer copies the WAL back on its own thread (PASSIVE: it never blocks anyone);
+    // the WAL starts again from its beginning at a write that finds all of it copied and no
+    // reader in it. Under a steady stream of commits and reads that moment may not come, so
+    // past kWalCapPages the checkpointer is asked for a RESTART (see requestRestart), and again
+    // every kWalCapRetryPages while the WAL stays that long: it stays near 64 MiB.
     auto *writer = static_cast<Writer *>(self);
     if (pages < kWalCapPages)
         writer->m_capCheckpointAt = kWalCapPages;
     if (pages >= writer->m_capCheckpointAt) {
-        sqlite3_busy_timeout(writer->m_db.handle(), kWalCapWaitMs);
-        sqlite3_wal_checkpoint_v2(writer->m_db.handle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
-        sqlite3_busy_timeout(writer->m_db.handle(), SqliteConnection::kBusyTimeoutMs);
+        writer->m_checkpoints.requestRestart();
         writer->m_capCheckpointAt = pages + kWalCapRetryPages;
     } else if (pages >= 2000) {
         writer->m_checkpoints.request();

@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include <utility>
+
 Q_DECLARE_LOGGING_CATEGORY(lcStore)
 
 namespace Gatehouse {
@@ -30,6 +32,14 @@ void WalCheckpointer::request()
 {
     std::lock_guard lock(m_mutex);
     m_due = true;
+    m_wake.notify_one();
+}
+
+void WalCheckpointer::requestRestart()
+{
+    std::lock_guard lock(m_mutex);
+    m_due = true;
+    m_restart = true;
     m_wake.notify_one();
 }
 
@@ -57,7 +67,9 @@ void WalCheckpointer::run(const QString &databasePath)
     // the WAL would grow for as long as the engine runs.
     if (!db.exec("SELECT count(*) FROM sqlite_schema"))
         qCWarning(lcStore).noquote() << "WAL checkpoints of" << databasePath << "cannot run:" << db.errorString();
+    sqlite3_busy_timeout(db.handle(), 0);   // PASSIVE never waits; RESTART sets its own
     bool warned = false;
+    bool restart = false;
     for (;;) {
         {
             std::unique_lock lock(m_mutex);
@@ -65,10 +77,17 @@ void WalCheckpointer::run(const QString &databasePath)
             if (m_stop)
                 return;
             m_due = false;
+            restart = std::exchange(m_restart, false);
         }
         int logFrames = 0;
         int checkpointed = 0;
-        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &checkpointed);
+        if (restart) {
+            sqlite3_busy_timeout(db.handle(), kRestartWaitMs);
+            sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_RESTART, &logFrames, &checkpointed);
+            sqlite3_busy_timeout(db.handle(), 0);
+        } else {
+            sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &checkpointed);
+        }
         if (logFrames < 0 && !warned) {
             qCWarning(lcStore).noquote() << "WAL checkpoints of" << databasePath << "find no WAL: the WAL grows until the engine stops";
             warned = true;

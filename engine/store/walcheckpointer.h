@@ -23,6 +23,12 @@ public:
 
     void start(const QString &databasePath);
     void request();
+    // The WAL is too long: the next checkpoint is a RESTART. It takes the write lock and waits
+    // (kRestartWaitMs at most) for readers of older snapshots, copies all of the WAL back, and
+    // the writer's next commit starts the WAL from its beginning. The writer's commits wait for
+    // it meanwhile; it runs once per WAL of kWalCapPages.
+    void requestRestart();
+    static constexpr int kRestartWaitMs = 1000;
     void stop();   // joins the thread
 
 private:
@@ -32,6 +38,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_due = false;
+    bool m_restart = false;
     bool m_stop = false;
 };
 
