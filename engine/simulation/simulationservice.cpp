@@ -129,7 +129,12 @@ SimulationService::StartResult SimulationService::startDocument(const QJsonObjec
 SimulationService::StartResult SimulationService::startScenario(Scenario scenario)
 {
     QMutexLocker lock(&m_mutex);
-    // Also while the previous run's end is being handled (report, setup): a moment at most.
+    // A run that has ended but whose end is still being handled (report stored, setup taken
+    // back) takes a moment: a client that saw it finished and starts the next one waits for
+    // that moment (bounded), rather than getting a 409 for a run it knows has ended.
+    const QDeadlineTimer endHandled(kEndHandledWaitMs);
+    while (m_active && hasEnded(m_active) && !m_activeDone && m_activeDoneChanged.wait(&m_mutex, endHandled)) {
+    }
     if (m_active && (!hasEnded(m_active) || !m_activeDone))
         return {409, m_activeId, {}, {}, QStringLiteral("run %1 is still running; stop it first").arg(m_activeId)};
     if (scenario.target.isEmpty() && (!m_environmentSet || m_environment.gatewayUrl.isEmpty()))
@@ -212,6 +217,7 @@ void SimulationService::onFinished(const QString &id, const QJsonObject &report)
         QMutexLocker lock(&m_mutex);
         if (id == m_activeId)
             m_activeDone = true;
+        m_activeDoneChanged.wakeAll();
     }
     Q_EMIT runFinished(id, report);
 }

@@ -9,6 +9,7 @@
 #include <QMutex>
 #include <QObject>
 #include <QThread>
+#include <QWaitCondition>
 
 #include <memory>
 #include <optional>
@@ -89,12 +90,14 @@ private:
     const CollectionCatalog *m_collections;
     QThread m_control;                     // runs live here (their timers, their signals)
     mutable QMutex m_mutex;
+    static constexpr int kEndHandledWaitMs = 5000;
     RunEnvironment m_environment;
     bool m_environmentSet = false;
     SimulationRun *m_active = nullptr;     // lives on m_control; deleted there once finished
     ScenarioSetup *m_appliedSetup = nullptr;   // the active run's setup, reverted when it ends
     QString m_activeId;
     bool m_activeDone = true;              // the active run's end has been handled (stored, setup reverted)
+    QWaitCondition m_activeDoneChanged;    // with m_mutex
     int m_samplesSinceSave = 0;
 };
 
