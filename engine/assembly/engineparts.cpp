@@ -147,7 +147,8 @@ bool EngineParts::openReadStore(QString *error)
             *why = rs->errorString();
             return false;
         }
-        if (!tx->ensureCollection(c.name, {}) || !tx->commit()) {
+        // Snapshots folded through upcasters that have changed since are another state: they go.
+        if (!tx->ensureCollection(c.name, {}) || !tx->dropSnapshots(c.name, c.snapshotKey()) || !tx->commit()) {
             *why = tx->errorString();
             return false;
         }

@@ -347,7 +347,8 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
     const QString commandId = newId();
     const QByteArray commandIdJson = jsonString(commandId);
     p->metadata = "{\"commandid\":" + commandIdJson + ",\"causationid\":" + commandIdJson + ",\"correlationid\":"
-        + (command.correlationId.isEmpty() ? commandIdJson : jsonString(command.correlationId));
+        + (command.correlationId.isEmpty() ? commandIdJson : jsonString(command.correlationId))
+        + ",\"dataschema\":" + jsonString(p->collection.dataschemaUri);
     if (!command.user.isEmpty())
         p->metadata += ",\"user\":" + jsonString(command.user);
     if (!command.origin.isEmpty())

@@ -35,7 +35,7 @@ struct Pending
 
 void attempt(std::shared_ptr<Pending> p, int tryNumber)
 {
-    const EntityFold::Result folded = EntityFold::fold(*p->store, p->snapshots, p->collection.name, p->command.id);
+    const EntityFold::Result folded = EntityFold::fold(*p->store, p->snapshots, p->collection, p->command.id);
     if (!folded.status.ok()) {
         p->respond(ApiResponse::problem(503, QStringLiteral("the state of %1 '%2' could not be read: %3")
                                                  .arg(p->collection.name, p->command.id, folded.status.detail),
@@ -162,7 +162,8 @@ void CustomCommandHandler::execute(const Collection &collection, const QJsonObje
     QJsonObject metadata{{QStringLiteral("commandid"), commandId},
                          {QStringLiteral("causationid"), commandId},
                          {QStringLiteral("correlationid"), command.correlationId.isEmpty() ? commandId : command.correlationId},
-                         {QStringLiteral("command"), command.command}};
+                         {QStringLiteral("command"), command.command},
+                         {QStringLiteral("dataschema"), collection.dataschemaUri}};
     if (!command.user.isEmpty())
         metadata.insert(QStringLiteral("user"), command.user);
     if (!command.origin.isEmpty())

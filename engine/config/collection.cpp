@@ -3,7 +3,9 @@
 #include "ecmaregex.h"
 #include "jsonpointer.h"
 
+#include <QCryptographicHash>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
 
 using namespace Qt::StringLiterals;
@@ -56,6 +58,10 @@ QJsonObject Collection::toJson() const
         json.insert(u"indexes"_s, QJsonArray::fromStringList(declaredIndexes));
     if (snapshotEvery != kDefaultSnapshotEvery)
         json.insert(u"snapshot_every"_s, snapshotEvery);
+    if (schemaVersion != 1)
+        json.insert(u"schema_version"_s, schemaVersion);
+    if (!upcasters.isEmpty())
+        json.insert(u"upcasters"_s, upcastersJson());
     return json;
 }
 
@@ -116,6 +122,31 @@ Collection Collection::fromJson(const QString &name, const QJsonObject &json,
                 else if (!collection.declaredIndexes.contains(field))
                     collection.declaredIndexes.append(field);
             }
+        } else if (key == u"schema_version") {
+            const double n = it.value().toDouble(-1);
+            if (!it.value().isDouble() || n < 1 || n > kMaxSchemaVersion || n != double(qint64(n)))
+                addError(errors, pointer, u"must be an integer from 1 to %1"_s.arg(kMaxSchemaVersion));
+            else
+                collection.schemaVersion = int(n);
+        } else if (key == u"upcasters") {
+            if (!it.value().isObject()) {
+                addError(errors, pointer, u"must be an object: {\"<version>\": <step to the next version>}"_s);
+                continue;
+            }
+            const QJsonObject steps = it.value().toObject();
+            for (auto step = steps.constBegin(); step != steps.constEnd(); ++step) {
+                const QString stepPointer = JsonPointer::append(pointer, step.key());
+                bool ok = false;
+                const int from = step.key().toInt(&ok);
+                if (!ok || from < 1 || from > kMaxSchemaVersion || step.key() != QString::number(from)) {
+                    addError(errors, stepPointer, u"must be the version the step starts from (1, 2, ...)"_s);
+                    continue;
+                }
+                if (std::optional<UpcastStep> parsed = UpcastStep::fromJson(step.value(), errors, stepPointer)) {
+                    if (!parsed->isEmpty())
+                        collection.upcasters.insert(from, std::move(*parsed));
+                }
+            }
         } else if (key == u"snapshot_every") {
             // An integer in range: 100 and 100.0 are the same JSON number; 1e400 or 2.5 are not counts.
             const double n = it.value().toDouble(-1);
@@ -167,7 +198,32 @@ Collection Collection::fromJson(const QString &name, const QJsonObject &json,
         else if (!collection.indexedFields.contains(field))
             collection.indexedFields.append(field);
     }
+    for (auto it = collection.upcasters.cbegin(); it != collection.upcasters.cend(); ++it) {
+        if (it.key() >= collection.schemaVersion) {
+            addError(errors, JsonPointer::append(JsonPointer::append(basePointer, u"upcasters"), QString::number(it.key())),
+                     u"there is no version %1 yet (the schema is at version %2)"_s.arg(it.key() + 1).arg(collection.schemaVersion));
+        }
+    }
+    if (!collection.upcasters.isEmpty()) {
+        const QByteArray text = QJsonDocument(collection.upcastersJson()).toJson(QJsonDocument::Compact);
+        collection.upcastTag = QString::fromLatin1(QCryptographicHash::hash(text, QCryptographicHash::Sha256).toHex().left(16));
+    }
+    collection.dataschemaUri = SchemaEvolution::dataschema(name, collection.schemaVersion);
     return collection;
+}
+
+QJsonObject Collection::upcastersJson() const
+{
+    QJsonObject steps;
+    for (auto it = upcasters.cbegin(); it != upcasters.cend(); ++it)
+        steps.insert(QString::number(it.key()), it.value().toJson());
+    return steps;
+}
+
+void Collection::upcast(int eventVersion, bool wholeDocument, QJsonObject &data) const
+{
+    for (auto it = upcasters.lowerBound(std::max(eventVersion, 1)); it != upcasters.cend() && it.key() < schemaVersion; ++it)
+        it.value().apply(data, wholeDocument);
 }
 
 bool Collection::isValidName(const QString &name)

@@ -76,7 +76,9 @@ bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDi
     // folded in memory and written once each: an entity changed several times costs one
     // write, and no read after a write.
     Fold *fold = nullptr;
+    const Collection *collection = nullptr;   // fold's
     UpsertDigest::Item parsed;
+    QJsonObject upcastData;
     for (qsizetype i = 0; i < events.size(); ++i) {
         const RecordedEvent &e = events.at(i);
         const DocumentFold::Verb verb = digested ? digested->items[size_t(i)].verb : DocumentFold::verbOf(e);
@@ -85,9 +87,10 @@ bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDi
         const qsizetype dot = e.type.lastIndexOf(QLatin1Char('.'));
         const QStringView collectionName = dot < 0 ? QStringView(e.type) : QStringView(e.type).left(dot);   // CloudEvent::collectionOf
         if (!fold || fold->collection != collectionName) {
-            const Collection *collection = project->collection(collectionName.toString());
-            if (!collection)
+            const Collection *found = project->collection(collectionName.toString());
+            if (!found)
                 continue;   // not a write collection of this project (e.g. emitted by a function)
+            collection = found;
             if (!m_ensured.contains(collection->name)) {
                 if (!tx.ensureCollection(collection->name, m_bulk ? QStringList() : collection->indexedFields)) {
                     *fault = {tx.errorString(), e.position, e.id, int(i)};
@@ -97,6 +100,7 @@ bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDi
             }
             fold = &foldOf(collection->name);
             fold->snapshotEvery = collection->snapshotEvery;
+            fold->snapshotKey = collection->snapshotKey();
         }
         const UpsertDigest::Item *item = digested ? &digested->items[size_t(i)] : nullptr;
         if (!item) {
@@ -122,12 +126,21 @@ bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDi
         }
         Slot &s = slot->second;
         const qint64 before = s.record.version();
-        s.record.apply(verb, e, item->data);
+        // Events written under an older schema version, in the current version's shape.
+        const int schemaVersion = collection->upcasters.isEmpty() ? 0 : CloudEvent::schemaVersionOf(e.metadata);
+        if (collection->upcastsFrom(schemaVersion)) {
+            upcastData = item->data;
+            collection->upcast(schemaVersion, verb == DocumentFold::Verb::Created, upcastData);
+            s.record.apply(verb, e, upcastData, true);
+        } else {
+            s.record.apply(verb, e, item->data);
+        }
         m_foldBytes += s.record.approximateBytes();
         // A snapshot when this event ends a stretch of snapshotEvery versions -- or, when the
         // events that ended it changed nothing (other verbs), at the first one after it.
         if (fold->snapshotEvery > 0 && (e.version + 1) / fold->snapshotEvery > (before + 1) / fold->snapshotEvery) {
             m_snapshots.append(s.record.stored());
+            m_snapshots.last().collection = fold->snapshotKey;
             m_snapshotBytes += m_snapshots.last().doc.size() + 2 * m_snapshots.last().id.size() + 128;
         }
         if (!s.dirty) {

@@ -66,6 +66,7 @@ private:
     {
         QString collection;
         int snapshotEvery = 0;
+        QString snapshotKey;   // Collection::snapshotKey
         std::unordered_map<QString, Slot, QStringHash> records;   // by id
     };
 

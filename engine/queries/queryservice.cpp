@@ -191,7 +191,7 @@ ApiResponse QueryService::Private::getOne(const Collection &collection, const QS
 
 ApiResponse QueryService::Private::timeTravel(const Collection &collection, const QString &id, qint64 at) const
 {
-    const EntityFold::Result folded = EntityFold::fold(*store, readStore, collection.name, id, at, readStore->queryBudgetMs());
+    const EntityFold::Result folded = EntityFold::fold(*store, readStore, collection, id, at, readStore->queryBudgetMs());
     if (!folded.status.ok())
         return ReadProblem::of(folded.status);
     if (!folded.unreadable.isEmpty())

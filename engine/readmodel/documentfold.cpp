@@ -1,7 +1,9 @@
 #include "documentfold.h"
 
+#include "config/collection.h"
 #include "config/jsonmergepatch.h"
 #include "config/strictjson.h"
+#include "store/cloudevent.h"
 
 #include <QJsonDocument>
 
@@ -42,7 +44,7 @@ bool parseData(const RecordedEvent &event, Verb verb, QJsonObject *data, QString
 }
 
 bool apply(std::optional<StoredDocument> &record, const RecordedEvent &event, const QString &collection,
-           const QString &id, QString *error)
+           const QString &id, QString *error, const Collection *definition)
 {
     const Verb verb = verbOf(event);
     if (verb == Verb::Other)
@@ -50,8 +52,12 @@ bool apply(std::optional<StoredDocument> &record, const RecordedEvent &event, co
     QJsonObject data;
     if (!parseData(event, verb, &data, error))
         return false;
+    const int schemaVersion = definition ? CloudEvent::schemaVersionOf(event.metadata) : 0;
+    const bool upcast = definition && definition->upcastsFrom(schemaVersion);
+    if (upcast)
+        definition->upcast(schemaVersion, verb == Verb::Created, data);
     Record r = record ? Record(std::move(*record)) : Record(collection, id);
-    r.apply(verb, event, data);
+    r.apply(verb, event, data, upcast);
     record = r.take();
     return true;
 }
@@ -68,16 +74,16 @@ Record::Record(StoredDocument stored)
 {
 }
 
-void Record::apply(Verb verb, const RecordedEvent &event, const QJsonObject &data)
+void Record::apply(Verb verb, const RecordedEvent &event, const QJsonObject &data, bool upcast)
 {
     switch (verb) {
     case Verb::Created:
         // Keep the stored text as committed; the parsed data serves a later update.
-        m_stored.doc = event.data;
+        m_stored.doc = upcast ? QByteArray() : event.data;
         m_object = data;
         m_parsed = true;
         m_parsedBytes = event.data.size();
-        m_changed = false;
+        m_changed = upcast;
         m_stored.deleted = false;
         break;
     case Verb::Updated:

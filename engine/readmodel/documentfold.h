@@ -9,6 +9,8 @@
 
 namespace Gatehouse {
 
+struct Collection;
+
 // How one collection event changes a read-model record -- the upsert service's rule, shared
 // by the live projection, rebuilds and time travel so all three agree:
 //   <c>.created  the event data is the document
@@ -19,8 +21,10 @@ namespace Gatehouse {
 namespace DocumentFold {
 enum class Verb { Created, Updated, Deleted, Other };
 Verb verbOf(const RecordedEvent &event);
+// `definition` (may be null): the collection's, whose upcasters bring events written under an
+// older schema version to the current one first.
 bool apply(std::optional<StoredDocument> &record, const RecordedEvent &event, const QString &collection,
-           const QString &id, QString *error);
+           const QString &id, QString *error, const Collection *definition = nullptr);
 
 // The same rule in two steps, for folding many events: parseData() reads an event's data once
 // (any thread), Record::apply() folds it in.
@@ -36,7 +40,9 @@ public:
     Record(const QString &collection, const QString &id);   // missing: an empty document
     explicit Record(StoredDocument stored);
 
-    void apply(Verb verb, const RecordedEvent &event, const QJsonObject &data);
+    // `upcast`: `data` is not the event's own (an upcaster changed it), so a created document
+    // is serialised from `data` instead of keeping the event's text.
+    void apply(Verb verb, const RecordedEvent &event, const QJsonObject &data, bool upcast = false);
     const QString &id() const { return m_stored.id; }
     qint64 version() const { return m_stored.version; }   // of the last event applied (-1: none)
     const StoredDocument &stored();   // serialises a changed document

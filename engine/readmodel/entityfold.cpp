@@ -1,6 +1,7 @@
 #include "entityfold.h"
 
 #include "base/steadyclock.h"
+#include "config/collection.h"
 #include "documentfold.h"
 #include "readstore.h"
 #include "store/cloudevent.h"
@@ -12,20 +13,21 @@ namespace {
 constexpr int kPage = 4096;   // events read per statement
 } // namespace
 
-Result fold(const EventStore &store, const ReadStore *readStore, const QString &collection, const QString &id,
+Result fold(const EventStore &store, const ReadStore *readStore, const Collection &collection, const QString &id,
             qint64 atPosition, int budgetMs)
 {
     Result result;
     std::optional<DocumentFold::Record> record;
     if (readStore) {
         ReadStatus snapshotStatus;
-        if (std::optional<StoredDocument> snapshot = readStore->snapshot(collection, id, atPosition, &snapshotStatus)) {
+        if (std::optional<StoredDocument> snapshot = readStore->snapshot(collection.snapshotKey(), id, atPosition, &snapshotStatus)) {
             result.fromSnapshot = true;
             result.streamVersion = snapshot->version;
+            snapshot->collection = collection.name;
             record.emplace(std::move(*snapshot));
         }
     }
-    const QString stream = CloudEvent::streamName(collection, id);
+    const QString stream = CloudEvent::streamName(collection.name, id);
     qint64 from = result.streamVersion + 1;
     // The budget is the whole fold's, not each page's.
     const qint64 deadline = budgetMs > 0 ? steadyNowMs() + budgetMs : 0;
@@ -59,9 +61,13 @@ Result fold(const EventStore &store, const ReadStore *readStore, const QString &
                     result.unreadable = error;
                 continue;
             }
+            const int schemaVersion = CloudEvent::schemaVersionOf(e.metadata);
+            const bool upcast = collection.upcastsFrom(schemaVersion);
+            if (upcast)
+                collection.upcast(schemaVersion, verb == DocumentFold::Verb::Created, data);
             if (!record)
-                record.emplace(collection, id);
-            record->apply(verb, e, data);
+                record.emplace(collection.name, id);
+            record->apply(verb, e, data, upcast);
         }
         if (past || events.size() < kPage)
             break;
@@ -70,7 +76,7 @@ Result fold(const EventStore &store, const ReadStore *readStore, const QString &
     if (record)
         result.record = record->take();
     if (readStore)
-        readStore->noteSnapshotUse(collection, result.fromSnapshot, result.eventsFolded);
+        readStore->noteSnapshotUse(collection.name, result.fromSnapshot, result.eventsFolded);
     return result;
 }
 

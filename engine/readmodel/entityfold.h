@@ -11,6 +11,7 @@
 namespace Gatehouse {
 
 class EventStore;
+struct Collection;
 class ReadStore;
 
 // The state of one entity (collection/id) at a position of the log, folded from its stream by
@@ -19,7 +20,9 @@ class ReadStore;
 // position (ReadStore::snapshot, kept by the upsert projection every N events of a stream)
 // and reads only the events after it, so the cost follows the events since the snapshot, not
 // the stream's length. Without a read store, or when its snapshot cannot be read, the stream
-// is folded from its start: a snapshot saves work and never changes the answer.
+// is folded from its start: a snapshot saves work and never changes the answer. Events written
+// under an older schema version are upcast to the collection's current one as they are folded
+// (Collection::upcast); snapshots are kept per set of upcasters (Collection::snapshotKey).
 namespace EntityFold {
 
 struct Result
@@ -33,7 +36,7 @@ struct Result
 };
 
 // budgetMs > 0 bounds the reads of the log, all of them together (then status is TimedOut).
-Result fold(const EventStore &store, const ReadStore *readStore, const QString &collection, const QString &id,
+Result fold(const EventStore &store, const ReadStore *readStore, const Collection &collection, const QString &id,
             qint64 atPosition = std::numeric_limits<qint64>::max(), int budgetMs = 0);
 
 } // namespace EntityFold

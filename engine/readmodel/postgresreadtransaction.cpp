@@ -264,7 +264,17 @@ bool PostgresReadTransaction::dropCollection(const QString &collection)
     m_store->forgetWriterQueries();
     m_tables.remove(collection);
     return execDirect(QString::fromUtf8("DROP TABLE IF EXISTS " + PostgresReadBackend::quotedTable(collection)))
-        && exec("DELETE FROM snapshots WHERE collection = ?", {collection}) != nullptr;
+        && dropSnapshots(collection, QString());
+}
+
+bool PostgresReadTransaction::dropSnapshots(const QString &collection, const QString &keepKey)
+{
+    // The keys are "<name>" and "<name>@<digest>"; no other collection's key starts with "<name>@".
+    const QVariantList keys{collection, int(collection.size() + 1), QString(collection + QLatin1Char('@'))};
+    if (keepKey.isEmpty())
+        return exec("DELETE FROM snapshots WHERE collection = ? OR substr(collection, 1, ?) = ?", keys) != nullptr;
+    return exec("DELETE FROM snapshots WHERE (collection = ? OR substr(collection, 1, ?) = ?) AND collection <> ?", keys + QVariantList{keepKey})
+        != nullptr;
 }
 
 bool PostgresReadTransaction::setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied)

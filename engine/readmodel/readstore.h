@@ -59,6 +59,9 @@ public:
         std::optional<StoredDocument> get(const QString &collection, const QString &id);
         bool remove(const QString &collection, const QString &id);   // physical delete (functions' ctx.remove)
         bool dropCollection(const QString &collection);   // its table and its snapshots
+        // Snapshots of `collection` kept under other keys than `keepKey` (taken through
+        // upcasters that changed since; see Collection::snapshotKey). Empty keepKey: all.
+        bool dropSnapshots(const QString &collection, const QString &keepKey);
         // The index on `field` (see IndexBuilder, which calls it); `progress` as there.
         bool createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress);
         bool setCheckpoint(const QString &projection, qint64 position);

@@ -42,6 +42,8 @@ public:
         virtual std::optional<StoredDocument> get(const QString &collection, const QString &id) = 0;
         virtual bool remove(const QString &collection, const QString &id) = 0;
         virtual bool dropCollection(const QString &collection) = 0;
+        // A collection's snapshots under every key (Collection::snapshotKey) but `keepKey`.
+        virtual bool dropSnapshots(const QString &collection, const QString &keepKey) = 0;
         // The index on `field` of an existing table (nothing when it is there already).
         // `progress` gets 0..1 (or -1: unknown) now and then; returning false interrupts it.
         virtual bool createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress) = 0;

@@ -83,6 +83,11 @@ bool ReadStore::WriteTransaction::dropCollection(const QString &collection)
     return d->tx->dropCollection(collection);
 }
 
+bool ReadStore::WriteTransaction::dropSnapshots(const QString &collection, const QString &keepKey)
+{
+    return d->tx->dropSnapshots(collection, keepKey);
+}
+
 bool ReadStore::WriteTransaction::setCheckpoint(const QString &projection, qint64 position)
 {
     return d->tx->setCheckpoint(projection, position, 0);

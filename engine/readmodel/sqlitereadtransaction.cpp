@@ -114,10 +114,22 @@ bool SqliteReadTransaction::dropCollection(const QString &collection)
     m_store->forgetStatementsOn(table);
     if (!m_store->m_writer.exec("DROP TABLE IF EXISTS " + table))
         return false;
-    SqliteStatement *st = m_store->statement("DELETE FROM snapshots WHERE collection = ?1");
+    return dropSnapshots(collection, QString());
+}
+
+bool SqliteReadTransaction::dropSnapshots(const QString &collection, const QString &keepKey)
+{
+    // The keys are "<name>" and "<name>@<digest>"; no other collection's key starts with "<name>@".
+    SqliteStatement *st = m_store->statement(keepKey.isEmpty()
+        ? "DELETE FROM snapshots WHERE collection = ?1 OR substr(collection, 1, ?2) = ?3"
+        : "DELETE FROM snapshots WHERE (collection = ?1 OR substr(collection, 1, ?2) = ?3) AND collection <> ?4");
     if (!st)
         return false;
     st->bind(1, collection);
+    st->bind(2, qint64(collection.size() + 1));
+    st->bind(3, QString(collection + QLatin1Char('@')));
+    if (!keepKey.isEmpty())
+        st->bind(4, keepKey);
     return st->exec();
 }
 

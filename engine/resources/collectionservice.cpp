@@ -5,6 +5,7 @@
 #include "config/collectioncatalog.h"
 #include "config/configstore.h"
 #include "config/jsonmergepatch.h"
+#include "config/schemaevolution.h"
 #include "gateway/defaultroutes.h"
 
 #include <QCryptographicHash>
@@ -35,6 +36,15 @@ QJsonObject definitionOf(const Collection &c)
     return o;
 }
 
+// A stored collection as the admin API shows it: with its name and its schema's version.
+QJsonObject served(const QString &name, QJsonObject stored)
+{
+    stored.insert(QStringLiteral("name"), name);
+    if (!stored.contains(QStringLiteral("schema_version")))
+        stored.insert(QStringLiteral("schema_version"), 1);
+    return stored;
+}
+
 QByteArray compact(const QJsonObject &o)
 {
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
@@ -47,6 +57,53 @@ CollectionService::Result problem(int status, const QString &detail, const QStri
     r.detail = detail;
     r.errors = errors;
     return r;
+}
+
+// The schema's version in `body`, counted from what is stored (`current`, null when the
+// collection is new: then the body's own version, 1 when it gives none, so an import keeps
+// its versions): a changed schema is the next version, and the step to it gets the schema's
+// defaults of newly required members. Returns the breaking changes that the step does not
+// cover, for the caller to refuse when events of the collection exist.
+QList<SchemaEvolution::Break> evolve(const QJsonObject *current, QJsonObject &body)
+{
+    if (!current)
+        return {};
+    const auto schemaOf = [](const QJsonObject &o) {
+        return o.value(QStringLiteral("schema")).isObject() ? o.value(QStringLiteral("schema")).toObject()
+                                                            : QJsonObject{{QStringLiteral("type"), QStringLiteral("object")}};
+    };
+    const QJsonObject before = schemaOf(*current);
+    const QJsonObject after = schemaOf(body);
+    const int version = current->value(QStringLiteral("schema_version")).toInt(1);
+    if (before == after) {
+        body.insert(QStringLiteral("schema_version"), version);
+        return {};
+    }
+    body.insert(QStringLiteral("schema_version"), version + 1);
+    QJsonObject upcasters = body.value(QStringLiteral("upcasters")).toObject();
+    const QString key = QString::number(version);
+    UpcastStep step;
+    if (upcasters.contains(key)) {
+        QStringList ignored;   // parse() reports them
+        std::optional<UpcastStep> given = UpcastStep::fromJson(upcasters.value(key), &ignored, QString());
+        if (!given)
+            return {};
+        step = std::move(*given);
+    }
+    SchemaEvolution::addSchemaDefaults(before, after, step);
+    if (!step.isEmpty()) {
+        upcasters.insert(key, step.toJson());
+        body.insert(QStringLiteral("upcasters"), upcasters);
+    }
+    return SchemaEvolution::breakingChanges(before, after, &step, version);
+}
+
+QStringList describe(const QList<SchemaEvolution::Break> &breaks)
+{
+    QStringList out;
+    for (const SchemaEvolution::Break &b : breaks)
+        out.append(b.toString());
+    return out;
 }
 
 CollectionService::Result storeFailed(const ConfigStore &store)
@@ -98,6 +155,25 @@ bool CollectionService::load(const ProjectConfig &project, QString *error)
                 created = r.createdAt;
         }
         QJsonObject withTimes = definitionOf(c);
+        for (const ConfigStore::Resource &r : stored) {
+            if (r.id != c.name)
+                continue;
+            // A changed schema in the project file is a new version, as through the admin API.
+            const QJsonObject current = QJsonDocument::fromJson(r.body).object();
+            if (!withTimes.contains(QStringLiteral("schema_version")) || current.value(QStringLiteral("schema_version")).toInt(1) >= c.schemaVersion) {
+                const QList<SchemaEvolution::Break> breaks = evolve(&current, withTimes);
+                if (!breaks.isEmpty() && (!m_usage || m_usage(c.name) != 0)) {
+                    *error = QStringLiteral("the project file's schema of collection %1 would leave its events unreadable: %2")
+                                 .arg(c.name, describe(breaks).join(QStringLiteral("; ")));
+                    return false;
+                }
+                QStringList errors;
+                if (!parse(c.name, withTimes, &errors)) {
+                    *error = QStringLiteral("collection %1: %2").arg(c.name, errors.join(QStringLiteral("; ")));
+                    return false;
+                }
+            }
+        }
         withTimes.insert(QStringLiteral("create_time"), created);
         withTimes.insert(QStringLiteral("update_time"), now);
         puts.append({c.name, compact(withTimes), created, now});
@@ -173,9 +249,7 @@ QJsonArray CollectionService::list() const
     names.sort();
     QJsonArray out;
     for (const QString &name : std::as_const(names)) {
-        QJsonObject o = m_stored.value(name);
-        o.insert(QStringLiteral("name"), name);
-        out.append(o);
+        out.append(served(name, m_stored.value(name)));
     }
     return out;
 }
@@ -186,9 +260,7 @@ std::optional<QJsonObject> CollectionService::get(const QString &name) const
     const auto it = m_stored.constFind(name);
     if (it == m_stored.cend())
         return std::nullopt;
-    QJsonObject o = *it;
-    o.insert(QStringLiteral("name"), name);
-    return o;
+    return served(name, *it);
 }
 
 CollectionService::Result CollectionService::put(const QString &name, QJsonObject body)
@@ -259,10 +331,6 @@ CollectionService::Result CollectionService::write(const QString &name, const st
         const QJsonValue given = body->value(QStringLiteral("name"));
         if (!given.isUndefined() && given != QJsonValue(name))
             return problem(400, QStringLiteral("invalid collection"), {QStringLiteral("/name: differs from the name in the path")});
-        QStringList errors;
-        collection = parse(name, *body, &errors);
-        if (!collection)
-            return problem(400, QStringLiteral("invalid collection"), errors);
     }
 
     Result result;
@@ -282,6 +350,22 @@ CollectionService::Result CollectionService::write(const QString &name, const st
             return problem(404, QStringLiteral("no collection '%1'").arg(name));
         if (body && !exists && m_stored.size() >= kMaxCollections)
             return problem(409, QStringLiteral("at most %1 collections").arg(kMaxCollections));
+        if (body) {
+            // The schema's version is counted here, against what is stored now.
+            QJsonObject next = *body;
+            const QJsonObject current = m_stored.value(name);
+            const QList<SchemaEvolution::Break> breaks = evolve(exists ? &current : nullptr, next);
+            QStringList errors;
+            collection = parse(name, next, &errors);
+            if (!collection)
+                return problem(400, QStringLiteral("invalid collection"), errors);
+            if (!breaks.isEmpty() && (!m_usage || m_usage(name) != 0)) {
+                return problem(409, QStringLiteral("the schema change would leave events of collection '%1' written under version %2"
+                                                   " unreadable; add what each error says, or keep the change compatible")
+                                        .arg(name, QString::number(current.value(QStringLiteral("schema_version")).toInt(1))),
+                               describe(breaks));
+            }
+        }
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         QJsonObject stored;
         if (collection) {
@@ -315,8 +399,7 @@ CollectionService::Result CollectionService::write(const QString &name, const st
         created = collection && !exists;
         result.status = !collection ? 204 : created ? 201 : 200;
         if (collection) {
-            result.resource = stored;
-            result.resource.insert(QStringLiteral("name"), name);
+            result.resource = served(name, stored);
         }
     }
 

@@ -61,7 +61,7 @@ QJsonObject toJson(const RecordedEvent &event)
         ce.insert(QStringLiteral("datacontenttype"), QStringLiteral("application/octet-stream"));
         ce.insert(QStringLiteral("data_base64"), QString::fromLatin1(event.data.toBase64()));
     }
-    for (const char *key : {"correlationid", "causationid"}) {
+    for (const char *key : {"dataschema", "correlationid", "causationid"}) {
         const QString k = QString::fromLatin1(key);
         const QJsonValue v = meta.value(k);
         if (v.isString() && !v.toString().isEmpty())
@@ -176,9 +176,21 @@ QByteArray metaString(const QByteArray &metadata, const char *key)
 
 } // namespace
 
+int schemaVersionOf(const QByteArray &metadata)
+{
+    const QByteArray schema = metaString(metadata, "dataschema");
+    const qsizetype slash = schema.lastIndexOf('/');
+    if (slash < 0)
+        return 0;
+    bool ok = false;
+    const int version = schema.mid(slash + 1).toInt(&ok);
+    return ok && version > 0 ? version : 0;
+}
+
 QByteArray toJsonBytes(const RecordedEvent &event)
 {
     const QString collection = collectionOf(event.type);
+    const QByteArray dataschema = metaString(event.metadata, "dataschema");
     QByteArray correlation = metaString(event.metadata, "correlationid");
     QByteArray causation = metaString(event.metadata, "causationid");
     if ((correlation.isEmpty() && event.metadata.contains("\"correlationid\""))
@@ -199,6 +211,10 @@ QByteArray toJsonBytes(const RecordedEvent &event)
     appendJsonString(out, subjectOf(event));
     out += ",\"time\":\"";
     appendTime(out, event.timeMs);
+    if (!dataschema.isEmpty()) {
+        out += "\",\"dataschema\":\"";
+        out += dataschema;   // plain printable ASCII without quotes or escapes (metaString)
+    }
     // The stored data is the compact JSON the command side or a function wrote. Anything else
     // (an older version stored clients' bytes) is passed on losslessly as data_base64, so a
     // batch of events is always valid JSON.

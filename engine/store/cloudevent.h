@@ -16,6 +16,10 @@ QByteArray batchToJsonBytes(const RecordedEvents &events);
 // "products.created" -> "products"; the verb is everything after the last dot.
 QString collectionOf(const QString &type);
 QString verbOf(const QString &type);
+// The schema version an event was written under: the number ending the "dataschema" of its
+// metadata ("/schemas/products/3" -> 3); 0 when it records none (written before versions, or
+// not by a collection's command).
+int schemaVersionOf(const QByteArray &metadata);
 // "products-42" with collection "products" -> "42".
 QString subjectOf(const RecordedEvent &event);
 QString streamName(const QString &collection, const QString &id);

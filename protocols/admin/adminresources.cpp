@@ -145,6 +145,7 @@ Http::HttpResponse AdminApi::collections(const Http::HttpRequest &request, const
             }
         }
         o.insert(QStringLiteral("indexed_fields"), QJsonArray::fromStringList(c.indexedFields));
+        o.insert(QStringLiteral("schema_version"), c.schemaVersion);   // also while it is 1
         // Indexes this engine built or builds since it started (added at run time: see
         // IndexBuilder), with their state and progress.
         QJsonArray builds;

@@ -41,6 +41,8 @@ private Q_SLOTS:
     void projectCollectionsAreEditable();
     void exportedAndImported();
     void indexBuiltWhileQueriesAnswer();
+    void schemaVersionsUpcastOldEvents();
+    void breakingChangeOfAnEmptyCollection();
 
 private:
     bool start();
@@ -309,6 +311,129 @@ void tst_CollectionsApi::indexBuiltWhileQueriesAnswer()
     QCOMPARE(created.status, 202);
     const TestHttpResponse after = g.request("GET", query, {}, {{"X-Min-Position", created.header("x-event-position")}});
     QCOMPARE(after.json().value(u"items"_s).toArray().first().toObject().value(u"n"_s).toInt(), 1000000);
+}
+
+namespace {
+const QByteArray kItems = R"({
+    "schema": {"type": "object", "required": ["name"],
+               "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "price": {"type": "number"},
+                              "status": {"type": "string", "enum": ["open", "gone"]}}},
+    "commands": {"inspect": {"decide": "function (state, command) { return [{type: 'inspected', data: {seen: state}}]; }"}}
+})";
+// Version 2: "name" is "title", prices are whole, "gone" is "archived", a currency is required.
+const QByteArray kItemsV2 = R"({"schema": {"required": ["title", "currency"],
+    "properties": {"name": null, "title": {"type": "string"}, "price": {"type": "integer"},
+                   "currency": {"type": "string", "default": "EUR"},
+                   "status": {"type": "string", "enum": ["open", "archived"]}}}})";
+
+QString dataschemaOf(const TestHttpResponse &events, int index)
+{
+    return QJsonDocument::fromJson(events.body).array().at(index).toObject().value(u"dataschema"_s).toString();
+}
+} // namespace
+
+// A schema change that old events would not satisfy is refused (409, naming each rule and the
+// step that would cover it) until upcasters are given; then every event records its version,
+// and old events fold in the new shape wherever the engine folds: time travel, custom
+// commands, a rebuild of the read model -- also after a restart.
+void tst_CollectionsApi::schemaVersionsUpcastOldEvents()
+{
+    auto r = admin("PUT", "/admin/collections/items", kItems);
+    QVERIFY2(r.status == 201, r.body.constData());
+    QCOMPARE(r.json().value(u"schema_version"_s).toInt(1), 1);
+    TestHttpClient g = gateway();
+    QCOMPARE(g.post("/api/items", R"({"id":"i1","name":"lamp","price":12.5,"status":"gone"})").status, 202);
+    auto updated = g.post("/api/items/i1", R"({"price":13.4})");
+    QVERIFY2(updated.status == 202, updated.body.constData());
+    const qint64 v1Head = updated.json().value(u"position"_s).toInteger();
+    auto events = g.get("/events?stream=items-i1");
+    QCOMPARE(dataschemaOf(events, 0), u"/schemas/items/1"_s);
+    QCOMPARE(dataschemaOf(events, 1), u"/schemas/items/1"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(admin("GET", "/admin/collections/items").json().value(u"count"_s).toInteger(), 1, 10000);
+
+    // Refused: each rule that old events would break, where, and what to add.
+    r = admin("PATCH", "/admin/collections/items", kItemsV2);
+    QCOMPARE(r.status, 409);
+    QCOMPARE(r.header("content-type"), "application/problem+json");
+    const QJsonArray errors = r.json().value(u"errors"_s).toArray();
+    QStringList texts;
+    for (const QJsonValue &e : errors)
+        texts.append(e.toString());
+    const QString all = texts.join(u'\n');
+    QVERIFY2(all.contains(u"/schema/properties/title: required-without-default"_s), qPrintable(all));
+    QVERIFY2(all.contains(u"/schema/properties/price: narrowed-type"_s), qPrintable(all));
+    QVERIFY2(all.contains(u"/schema/properties/status: removed-enum-value"_s), qPrintable(all));
+    QVERIFY2(all.contains(u"\"upcasters\": {\"1\": {\"cast\": {\"price\": \"integer\"}}}"_s), qPrintable(all));
+    QVERIFY2(!all.contains(u"currency"_s), qPrintable(all));   // the schema's default covers it
+    QCOMPARE(admin("GET", "/admin/collections/items").json().value(u"schema_version"_s).toInt(1), 1);
+
+    // Accepted with the step from version 1; the schema's default joins it.
+    QJsonObject v2 = QJsonDocument::fromJson(kItemsV2).object();
+    v2.insert(u"upcasters"_s, QJsonObject{{u"1"_s, QJsonObject{{u"rename"_s, QJsonObject{{u"name"_s, u"title"_s}}},
+                                                               {u"cast"_s, QJsonObject{{u"price"_s, u"integer"_s}}},
+                                                               {u"values"_s, QJsonObject{{u"status"_s, QJsonObject{{u"gone"_s, u"archived"_s}}}}}}}});
+    r = admin("PATCH", "/admin/collections/items", QJsonDocument(v2).toJson());
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(u"schema_version"_s).toInt(), 2);
+    const QJsonObject step = r.json().value(u"upcasters"_s).toObject().value(u"1"_s).toObject();
+    QCOMPARE(step.value(u"default"_s).toObject(), (QJsonObject{{u"currency"_s, u"EUR"_s}}));
+    // A change that keeps the schema is no new version.
+    r = admin("PATCH", "/admin/collections/items", R"({"snapshot_every": 10})");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(u"schema_version"_s).toInt(), 2);
+
+    // New commands take the new shape, and their events say so.
+    QCOMPARE(g.post("/api/items", R"({"id":"i1b","name":"x"})").status, 400);
+    auto created = g.post("/api/items", R"({"id":"i2","title":"desk","price":3,"currency":"USD","status":"open"})");
+    QVERIFY2(created.status == 202, created.body.constData());
+    QCOMPARE(dataschemaOf(g.get("/events?stream=items-i2"), 0), u"/schemas/items/2"_s);
+
+    // Time travel folds the old events through the step.
+    const QJsonObject expected{{u"id"_s, u"i1"_s}, {u"title"_s, u"lamp"_s}, {u"price"_s, 13}, {u"status"_s, u"archived"_s}, {u"currency"_s, u"EUR"_s}};
+    const auto withoutMeta = [](QJsonObject o) {
+        o.remove(u"_meta"_s);
+        return o;
+    };
+    auto past = g.get("/api/items/i1?at_position=" + QByteArray::number(v1Head));
+    QVERIFY2(past.status == 200, past.body.constData());
+    QCOMPARE(withoutMeta(past.json()), expected);
+
+    // So does a custom command: decide() sees the current shape.
+    auto inspected = g.post("/api/items/i1/inspect", "{}");
+    QVERIFY2(inspected.status == 202, inspected.body.constData());
+    events = g.get("/events?stream=items-i1");
+    const QJsonObject seen = QJsonDocument::fromJson(events.body).array().last().toObject().value(u"data"_s).toObject().value(u"seen"_s).toObject();
+    QCOMPARE(seen, expected);
+    QCOMPARE(dataschemaOf(events, 2), u"/schemas/items/2"_s);
+
+    // And a rebuild of the read model: the stored document takes the new shape.
+    const QByteArray head = QByteArray::number(inspected.json().value(u"position"_s).toInteger());
+    QCOMPARE(admin("POST", "/admin/projections/upsert/rebuild").status, 202);
+    QTRY_VERIFY_WITH_TIMEOUT(withoutMeta(g.get("/api/items/i1", {{"X-Min-Position", head}}).json()) == expected, 20000);
+
+    // All of it after a restart.
+    QCOMPARE(m_engine->terminate(), 0);
+    QVERIFY2(start(), qPrintable(m_engine->stderrText()));
+    r = admin("GET", "/admin/collections/items");
+    QCOMPARE(r.json().value(u"schema_version"_s).toInt(), 2);
+    QCOMPARE(r.json().value(u"upcasters"_s).toObject().value(u"1"_s).toObject(), step);
+    past = gateway().get("/api/items/i1?at_position=" + QByteArray::number(v1Head));
+    QVERIFY2(past.status == 200, past.body.constData());
+    QCOMPARE(withoutMeta(past.json()), expected);
+
+    // Upcasters of a step that exists may be edited; an unknown step is refused.
+    r = admin("PATCH", "/admin/collections/items", R"({"upcasters": {"2": {"remove": ["price"]}}})");
+    QCOMPARE(r.status, 400);
+    QVERIFY2(r.body.contains("/upcasters/2: there is no version 3 yet"), r.body.constData());
+}
+
+// Without events there is nothing to break: any change is accepted (and still a new version).
+void tst_CollectionsApi::breakingChangeOfAnEmptyCollection()
+{
+    QCOMPARE(admin("PUT", "/admin/collections/items", kItems).status, 201);
+    auto r = admin("PATCH", "/admin/collections/items", kItemsV2);
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(u"schema_version"_s).toInt(), 2);
 }
 
 QTEST_GUILESS_MAIN(tst_CollectionsApi)

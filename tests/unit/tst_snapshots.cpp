@@ -20,10 +20,10 @@ using namespace Qt::StringLiterals;
 namespace {
 
 // A collection "items" that keeps a snapshot every `every` events of a stream.
-ProjectConfig projectWith(int every)
+ProjectConfig projectWith(int every, const QByteArray &more = {})
 {
     const QByteArray json = R"({"collections": {"items": {"schema": {"type": "object"}, "snapshot_every": )"
-        + QByteArray::number(every) + "}}}";
+        + QByteArray::number(every) + more + "}}}";
     QStringList errors;
     ProjectConfig project = ProjectConfig::fromJson(json, &errors);
     if (!errors.isEmpty())
@@ -49,9 +49,11 @@ QByteArray randomObject(QRandomGenerator &random, bool patch)
 
 // Random streams of `entities` entities: created, updated (merge patches), deleted, created
 // again, and events of other verbs that change nothing but the stream's version.
-void appendRandomStreams(EventStore &store, QRandomGenerator &random, int entities, int events)
+void appendRandomStreams(EventStore &store, QRandomGenerator &random, int entities, int events, const QByteArray &metadata = "{}")
 {
     QList<bool> exists(entities, false);
+    for (int e = 0; e < entities; ++e)
+        exists[e] = store.streamHead(CloudEvent::streamName(u"items"_s, u"item-%1"_s.arg(e))).version >= 0;
     for (int n = 0; n < events; ++n) {
         const int e = int(random.bounded(entities));
         QString verb;
@@ -73,7 +75,7 @@ void appendRandomStreams(EventStore &store, QRandomGenerator &random, int entiti
         AppendRequest request;
         request.stream = CloudEvent::streamName(u"items"_s, u"item-%1"_s.arg(e));
         request.expected = ExpectedVersion::any();
-        request.events.append(NewEvent{{}, u"items."_s + verb, data, "{}"});
+        request.events.append(NewEvent{{}, u"items."_s + verb, data, metadata});
         const AppendResult r = store.appendAndWait(std::move(request));
         QVERIFY2(r.ok(), qPrintable(r.error));
     }
@@ -122,7 +124,8 @@ struct Stores
     CollectionCatalog catalog;
     std::unique_ptr<UpsertProjection> projection;
 
-    bool open(int every)
+    Collection items() const { return *catalog.collection(u"items"_s); }
+    bool open(int every, const QByteArray &more = {})
     {
         EventStore::Options options;
         options.target = Test::target(dir.path(), u"events.db"_s);
@@ -131,7 +134,7 @@ struct Stores
             qWarning("cannot open the stores: %s", qPrintable(error));
             return false;
         }
-        catalog.replace(projectWith(every));
+        catalog.replace(projectWith(every, more));
         projection = std::make_unique<UpsertProjection>(&catalog);
         return true;
     }
@@ -165,6 +168,8 @@ private Q_SLOTS:
     void foldFromSnapshotsEqualsTheFullFold();
     void droppedWithTheirCollection();
     void noSnapshotsWhenTurnedOff();
+    void upcastOnEveryFold_data();
+    void upcastOnEveryFold();
 };
 
 void tst_Snapshots::snapshotEveryIsRead_data()
@@ -248,8 +253,8 @@ void tst_Snapshots::foldFromSnapshotsEqualsTheFullFold()
     for (qint64 at = 1; at <= head; ++at) {
         for (int e = 0; e < kEntities; ++e) {
             const QString id = u"item-%1"_s.arg(e);
-            const EntityFold::Result full = EntityFold::fold(store, nullptr, u"items"_s, id, at);
-            const EntityFold::Result fromSnapshot = EntityFold::fold(store, &readStore, u"items"_s, id, at);
+            const EntityFold::Result full = EntityFold::fold(store, nullptr, s.items(), id, at);
+            const EntityFold::Result fromSnapshot = EntityFold::fold(store, &readStore, s.items(), id, at);
             compare(fromSnapshot, full, u"%1 at %2"_s.arg(id).arg(at));
             if (QTest::currentTestFailed()) {
                 qWarning("%s at position %lld differs (seed %u)", qPrintable(id), at, seed);
@@ -268,7 +273,7 @@ void tst_Snapshots::foldFromSnapshotsEqualsTheFullFold()
         // A snapshot after every event that changes the record: at most the events of other
         // verbs since it are read.
         for (int e = 0; e < kEntities; ++e) {
-            const EntityFold::Result latest = EntityFold::fold(store, &readStore, u"items"_s, u"item-%1"_s.arg(e));
+            const EntityFold::Result latest = EntityFold::fold(store, &readStore, s.items(), u"item-%1"_s.arg(e));
             QVERIFY(latest.fromSnapshot);
         }
     }
@@ -297,7 +302,7 @@ void tst_Snapshots::droppedWithTheirCollection()
     ReadStatus status;
     QVERIFY(!readStore.snapshot(u"items"_s, u"item-0"_s, store.headPosition(), &status).has_value());
     QVERIFY(status.ok());
-    QVERIFY(!EntityFold::fold(store, &readStore, u"items"_s, u"item-0"_s).fromSnapshot);
+    QVERIFY(!EntityFold::fold(store, &readStore, s.items(), u"item-0"_s).fromSnapshot);
 }
 
 void tst_Snapshots::noSnapshotsWhenTurnedOff()
@@ -313,12 +318,90 @@ void tst_Snapshots::noSnapshotsWhenTurnedOff()
     for (int e = 0; e < 2; ++e)
         QVERIFY(!readStore.snapshot(u"items"_s, u"item-%1"_s.arg(e), store.headPosition()).has_value());
     // The document the projection wrote is the fold of the whole stream.
-    const EntityFold::Result full = EntityFold::fold(store, &readStore, u"items"_s, u"item-0"_s);
+    const EntityFold::Result full = EntityFold::fold(store, &readStore, s.items(), u"item-0"_s);
     QVERIFY(!full.fromSnapshot);
     const std::optional<StoredDocument> doc = readStore.document(u"items"_s, u"item-0"_s);
     QVERIFY(doc && full.record);
     QCOMPARE(doc->doc, full.record->doc);
     QCOMPARE(doc->version, full.record->version);
+}
+
+void tst_Snapshots::upcastOnEveryFold_data()
+{
+    QTest::addColumn<bool>("bulk");
+    QTest::newRow("live") << false;
+    QTest::newRow("rebuild") << true;
+}
+
+// Events written under versions 1, 2 and 3 of the schema, folded at version 3 through the
+// upcasters: the projection's documents, folds from snapshots and full folds agree at every
+// position; an old event reads in the current shape; and when the upcasters change, the
+// snapshots taken through the old ones are not used.
+void tst_Snapshots::upcastOnEveryFold()
+{
+    QFETCH(bool, bulk);
+    QRandomGenerator random(bulk ? 11 : 12);
+    // 1 -> 2: "a" is renamed "f", "b" becomes a string; 2 -> 3: "d" goes, "g" defaults to 0.
+    const QByteArray upcasters = R"(, "schema_version": 3, "upcasters": {
+        "1": {"rename": {"a": "f"}, "cast": {"b": "string"}},
+        "2": {"remove": ["d"], "default": {"g": 0}}})";
+    Stores s;
+    QVERIFY(s.open(3, upcasters));
+    QVERIFY(!s.items().upcastTag.isEmpty());
+    QCOMPARE(s.items().snapshotKey(), u"items@"_s + s.items().upcastTag);
+    constexpr int kEntities = 3;
+    appendRandomStreams(s.store, random, kEntities, 60, "{}");   // before versions: version 1
+    appendRandomStreams(s.store, random, kEntities, 60, R"({"dataschema":"/schemas/items/2"})");
+    appendRandomStreams(s.store, random, kEntities, 60, R"({"dataschema":"/schemas/items/3"})");
+    // One entity created under version 1 with every member a step touches.
+    AppendRequest old;
+    old.stream = CloudEvent::streamName(u"items"_s, u"old"_s);
+    old.events.append(NewEvent{{}, u"items.created"_s, R"({"a":1,"b":2,"d":3})", "{}"});
+    QVERIFY(s.store.appendAndWait(std::move(old)).ok());
+    if (QTest::currentTestFailed())
+        return;
+    project(s.store, s.readStore, *s.projection, random, bulk);
+    if (QTest::currentTestFailed())
+        return;
+
+    const std::optional<StoredDocument> oldDoc = s.readStore.document(u"items"_s, u"old"_s);
+    QVERIFY(oldDoc);
+    QCOMPARE(QJsonDocument::fromJson(oldDoc->doc).object(), (QJsonObject{{u"f"_s, 1}, {u"b"_s, u"2"_s}, {u"g"_s, 0}}));
+
+    const qint64 head = s.store.headPosition();
+    qint64 snapshotFolds = 0;
+    for (qint64 at = 1; at <= head; ++at) {
+        for (int e = 0; e < kEntities; ++e) {
+            const QString id = u"item-%1"_s.arg(e);
+            const EntityFold::Result full = EntityFold::fold(s.store, nullptr, s.items(), id, at);
+            const EntityFold::Result fromSnapshot = EntityFold::fold(s.store, &s.readStore, s.items(), id, at);
+            compare(fromSnapshot, full, u"%1 at %2"_s.arg(id).arg(at));
+            if (QTest::currentTestFailed())
+                return;
+            snapshotFolds += fromSnapshot.fromSnapshot ? 1 : 0;
+            if (at == head) {
+                const std::optional<StoredDocument> doc = s.readStore.document(u"items"_s, id);
+                QVERIFY(doc && full.record);
+                QCOMPARE(QJsonDocument::fromJson(doc->doc).object(), QJsonDocument::fromJson(full.record->doc).object());
+            }
+        }
+    }
+    QVERIFY(snapshotFolds > 0);
+
+    // Other upcasters: another key, so the snapshots above are another state and go unused.
+    Collection changed = s.items();
+    s.catalog.replace(projectWith(3, R"(, "schema_version": 3, "upcasters": {"1": {"rename": {"a": "h"}}})"));
+    QVERIFY(s.items().snapshotKey() != changed.snapshotKey());
+    const EntityFold::Result refolded = EntityFold::fold(s.store, &s.readStore, s.items(), u"old"_s);
+    QVERIFY(!refolded.fromSnapshot);
+    QVERIFY(refolded.record);
+    QCOMPARE(QJsonDocument::fromJson(refolded.record->doc).object(), (QJsonObject{{u"h"_s, 1}, {u"b"_s, 2}, {u"d"_s, 3}}));
+    // Dropping the stale ones keeps the current key's.
+    QVERIFY(s.readStore.snapshot(changed.snapshotKey(), u"item-0"_s, head).has_value());
+    std::unique_ptr<ReadStore::WriteTransaction> tx = s.readStore.begin();
+    QVERIFY(tx->dropSnapshots(u"items"_s, s.items().snapshotKey()));
+    QVERIFY(tx->commit());
+    QVERIFY(!s.readStore.snapshot(changed.snapshotKey(), u"item-0"_s, head).has_value());
 }
 
 QTEST_GUILESS_MAIN(tst_Snapshots)
