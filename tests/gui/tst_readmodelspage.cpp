@@ -5,6 +5,7 @@
 #include "guifixture.h"
 #include "models/readmodeldocumentsmodel.h"
 #include "pages/readmodelspage.h"
+#include "widgets/collectioneditordialog.h"
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
@@ -16,6 +17,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTableView>
 #include <QSignalSpy>
 #include <QTest>
@@ -73,6 +75,7 @@ private Q_SLOTS:
     void includeDeletedShowsLogicallyDeletedRows();
     void documentsWithoutIdAreShownButNotMerged();
     void indexBuildsAreShown();
+    void collectionEditorCreatesAndEvolves();
     void parseFilter_data();
     void parseFilter();
     void rendersForScreenshot();
@@ -355,6 +358,99 @@ void tst_ReadModelsPage::indexBuildsAreShown()
     QTRY_VERIFY_WITH_TIMEOUT(collections->item(0)->toolTip().contains(QLatin1String("index on stock: ready")), 15000);
     QVERIFY2(collections->item(0)->text().startsWith(QLatin1String("products  (20)")), qPrintable(collections->item(0)->text()));
     QVERIFY(!collections->item(0)->text().contains(QLatin1String("indexing")));
+}
+
+// The collection editor: a new collection declared from the page (problems shown as the user
+// types, Save only when there are none), then a schema change that its events would not
+// satisfy, refused with the reason in the dialog until an upcaster covers it.
+void tst_ReadModelsPage::collectionEditorCreatesAndEvolves()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    Ui::ReadModelsPage page(f.client.get());
+    page.resize(1200, 700);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    auto *collections = page.findChild<QListWidget *>(QStringLiteral("readModelCollections"));
+    QTRY_VERIFY(collections->count() > 0);
+
+    page.findChild<QPushButton *>(QStringLiteral("readModelNewCollection"))->click();
+    Ui::CollectionEditorDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = page.findChild<Ui::CollectionEditorDialog *>(QStringLiteral("collectionEditor"))));
+    auto *name = dialog->findChild<QLineEdit *>(QStringLiteral("collectionEditorName"));
+    auto *schema = dialog->findChild<QPlainTextEdit *>(QStringLiteral("collectionEditorSchema"));
+    auto *indexes = dialog->findChild<QListWidget *>(QStringLiteral("collectionEditorIndexes"));
+    auto *upcasters = dialog->findChild<QPlainTextEdit *>(QStringLiteral("collectionEditorUpcasters"));
+    auto *snapshots = dialog->findChild<QSpinBox *>(QStringLiteral("collectionEditorSnapshotEvery"));
+    auto *problems = dialog->findChild<QLabel *>(QStringLiteral("collectionEditorProblems"));
+    auto *save = dialog->findChild<QPushButton *>(QStringLiteral("collectionEditorSave"));
+    QVERIFY(name && schema && indexes && upcasters && snapshots && problems && save);
+    QVERIFY(!save->isEnabled());   // no name yet
+
+    name->setText(QStringLiteral("products"));
+    QVERIFY(problems->text().contains(QLatin1String("exists already")));
+    name->setText(QStringLiteral("gadgets"));
+    schema->setPlainText(QStringLiteral("{\"type\": \"object\",\n \"properties\": {\"name\": {\"type\": \"string\"},}}"));
+    QVERIFY2(problems->text().contains(QLatin1String("Schema: line 2")), qPrintable(problems->text()));
+    QVERIFY(!save->isEnabled());
+    schema->setPlainText(QStringLiteral(R"({"type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string"}, "price": {"type": "number"}, "tags": {"type": "array"}}})"));
+    QVERIFY2(!problems->isVisible() || problems->text().isEmpty(), qPrintable(problems->text()));
+    QVERIFY(save->isEnabled());
+    // The properties that can be indexed are offered; "tags" (an array) is not.
+    QCOMPARE(indexes->count(), 2);
+    QList<QListWidgetItem *> price = indexes->findItems(QStringLiteral("price"), Qt::MatchStartsWith);
+    QCOMPARE(price.size(), 1);
+    price.first()->setCheckState(Qt::Checked);
+    // The engine's own rules apply as the user types: an upcaster of a version that does not exist.
+    upcasters->setPlainText(QStringLiteral(R"({"1": {"remove": ["x"]}})"));
+    QVERIFY2(problems->text().contains(QLatin1String("upcasters/1: there is no version 2 yet")), qPrintable(problems->text()));
+    upcasters->clear();
+    snapshots->setValue(10);
+    QVERIFY(save->isEnabled());
+    QCOMPARE(dialog->collectionJson().value(QStringLiteral("indexes")).toArray(), QJsonArray{QStringLiteral("price")});
+    save->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!page.findChild<Ui::CollectionEditorDialog *>(QStringLiteral("collectionEditor")), 10000);
+    const auto declared = [&] {
+        return waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->adminGet("/admin/collections/gadgets", ctx, cb); }).object();
+    };
+    QJsonObject gadgets = declared();
+    QCOMPARE(gadgets.value(QStringLiteral("indexes")).toArray(), QJsonArray{QStringLiteral("price")});
+    QCOMPARE(gadgets.value(QStringLiteral("snapshot_every")).toInt(), 10);
+    QTRY_VERIFY_WITH_TIMEOUT(!collections->findItems(QStringLiteral("gadgets"), Qt::MatchStartsWith).isEmpty(), 10000);
+    QTRY_COMPARE(collections->currentItem()->data(Qt::UserRole).toString(), QStringLiteral("gadgets"));
+
+    // It has an event now: making the price whole needs an upcaster.
+    const Ui::ClientReply created = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) {
+        f.client->command(QStringLiteral("gadgets"), {}, {}, {{QStringLiteral("id"), QStringLiteral("g1")}, {QStringLiteral("name"), QStringLiteral("Gizmo")}, {QStringLiteral("price"), 2.5}}, ctx, cb);
+    });
+    QCOMPARE(created.status, 202);
+    QTRY_VERIFY_WITH_TIMEOUT(collections->currentItem()->text().startsWith(QLatin1String("gadgets  (1)")), 10000);
+    page.findChild<QPushButton *>(QStringLiteral("readModelEditCollection"))->click();
+    QTRY_VERIFY((dialog = page.findChild<Ui::CollectionEditorDialog *>(QStringLiteral("collectionEditor"))));
+    schema = dialog->findChild<QPlainTextEdit *>(QStringLiteral("collectionEditorSchema"));
+    upcasters = dialog->findChild<QPlainTextEdit *>(QStringLiteral("collectionEditorUpcasters"));
+    save = dialog->findChild<QPushButton *>(QStringLiteral("collectionEditorSave"));
+    auto *version = dialog->findChild<QLabel *>(QStringLiteral("collectionEditorVersion"));
+    auto *serverError = dialog->findChild<QLabel *>(QStringLiteral("collectionEditorServerError"));
+    QVERIFY(dialog->findChild<QLineEdit *>(QStringLiteral("collectionEditorName"))->isReadOnly());
+    QVERIFY(version->text().contains(QLatin1String("version 1")));
+    schema->setPlainText(schema->toPlainText().replace(QLatin1String("\"number\""), QLatin1String("\"integer\"")));
+    QVERIFY2(version->text().contains(QLatin1String("saving makes it 2")), qPrintable(version->text()));
+    QVERIFY(save->isEnabled());
+    save->click();
+    QTRY_VERIFY_WITH_TIMEOUT(serverError->isVisible(), 10000);
+    QVERIFY2(serverError->text().contains(QLatin1String("price: narrowed-type")), qPrintable(serverError->text()));
+    QCOMPARE(declared().value(QStringLiteral("schema_version")).toInt(), 1);
+    upcasters->setPlainText(QStringLiteral(R"({"1": {"cast": {"price": "integer"}}})"));
+    QTRY_VERIFY(save->isEnabled());
+    save->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!page.findChild<Ui::CollectionEditorDialog *>(QStringLiteral("collectionEditor")), 10000);
+    gadgets = declared();
+    QCOMPARE(gadgets.value(QStringLiteral("schema_version")).toInt(), 2);
+    QCOMPARE(gadgets.value(QStringLiteral("upcasters")).toObject().value(QStringLiteral("1")).toObject(),
+             (QJsonObject{{QStringLiteral("cast"), QJsonObject{{QStringLiteral("price"), QStringLiteral("integer")}}}}));
+    QCOMPARE(gadgets.value(QStringLiteral("indexes")).toArray(), QJsonArray{QStringLiteral("price")});   // kept
 }
 
 void tst_ReadModelsPage::parseFilter_data()

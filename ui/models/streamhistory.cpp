@@ -35,10 +35,13 @@ void diffObjects(const QString &prefix, const QJsonObject &before, const QJsonOb
 }
 } // namespace
 
-void StreamHistory::reset(const QString &collection, const QString &id)
+void StreamHistory::reset(const QString &collection, const QString &id, const Collection *definition)
 {
     m_collection = collection;
     m_id = id;
+    m_definition.reset();
+    if (definition)
+        m_definition = *definition;
     m_events.clear();
     m_states.clear();
 }
@@ -61,7 +64,7 @@ void StreamHistory::append(const RecordedEvents &events)
     }
     for (const RecordedEvent &event : events) {
         State state;
-        if (!DocumentFold::apply(record, event, m_collection, m_id, &state.error) && !m_states.isEmpty()) {
+        if (!DocumentFold::apply(record, event, m_collection, m_id, &state.error, m_definition ? &*m_definition : nullptr) && !m_states.isEmpty()) {
             const QString error = state.error;
             state = m_states.constLast();
             state.error = error;

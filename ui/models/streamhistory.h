@@ -1,10 +1,13 @@
 #pragma once
 
+#include "config/collection.h"
 #include "store/recordedevent.h"
 
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
+
+#include <optional>
 
 namespace Gatehouse::Ui {
 
@@ -33,7 +36,9 @@ public:
         QJsonValue after;
     };
 
-    void reset(const QString &collection, const QString &id);
+    // `definition`: the collection's as the engine serves it (its upcasters turn events of an
+    // older schema version into the current shape, as the engine's folds do); may be null.
+    void reset(const QString &collection, const QString &id, const Collection *definition = nullptr);
     void append(const RecordedEvents &events);   // in stream order, after what is here
 
     QString collection() const { return m_collection; }
@@ -51,6 +56,7 @@ public:
 private:
     QString m_collection;
     QString m_id;
+    std::optional<Collection> m_definition;
     RecordedEvents m_events;
     QList<State> m_states;
 };

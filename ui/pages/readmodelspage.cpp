@@ -2,6 +2,7 @@
 
 #include "engineclient.h"
 #include "models/readmodeldocumentsmodel.h"
+#include "widgets/collectioneditordialog.h"
 #include "widgets/readmodeldetailview.h"
 
 #include <QCheckBox>
@@ -30,6 +31,14 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
     m_collections = new QListWidget(this);
     m_collections->setObjectName(QStringLiteral("readModelCollections"));
     m_collections->setToolTip(tr("Collections of the read store, with their document counts"));
+
+    auto *newCollection = new QPushButton(tr("New…"), this);
+    newCollection->setObjectName(QStringLiteral("readModelNewCollection"));
+    newCollection->setToolTip(tr("Declare a collection: its schema, indexes, snapshots"));
+    m_editCollection = new QPushButton(tr("Edit…"), this);
+    m_editCollection->setObjectName(QStringLiteral("readModelEditCollection"));
+    m_editCollection->setToolTip(tr("Change the collection's schema (with upcasters for its older events), indexes and snapshots"));
+    m_editCollection->setEnabled(false);
 
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("readModelFilter"));
@@ -80,13 +89,21 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
 
     auto *split = new QSplitter(Qt::Horizontal, this);
     split->setObjectName(QStringLiteral("readModelSplitter"));
-    split->addWidget(m_collections);
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(m_collections, 1);
+    auto *collectionButtons = new QHBoxLayout;
+    collectionButtons->addWidget(newCollection);
+    collectionButtons->addWidget(m_editCollection);
+    leftLayout->addLayout(collectionButtons);
+    split->addWidget(left);
     split->addWidget(center);
     split->addWidget(m_detail);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 3);
     split->setStretchFactor(2, 2);
-    split->setSizes({160, 600, 360});
+    split->setSizes({180, 580, 360});
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split);
 
@@ -96,6 +113,9 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
     connect(m_countsTimer, &QTimer::timeout, this, &ReadModelsPage::refreshCollections);
 
     connect(m_collections, &QListWidget::currentItemChanged, this, &ReadModelsPage::collectionChosen);
+    connect(m_collections, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *current) { m_editCollection->setEnabled(current); });
+    connect(newCollection, &QPushButton::clicked, this, [this] { editCollection(true); });
+    connect(m_editCollection, &QPushButton::clicked, this, [this] { editCollection(false); });
     connect(m_filter, &QLineEdit::returnPressed, this, &ReadModelsPage::applyFilter);
     connect(apply, &QPushButton::clicked, this, &ReadModelsPage::applyFilter);
     connect(m_includeDeleted, &QCheckBox::toggled, m_documents, &ReadModelDocumentsModel::setIncludeDeleted);
@@ -125,6 +145,25 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
 }
 
 ReadModelsPage::~ReadModelsPage() = default;
+
+void ReadModelsPage::editCollection(bool create)
+{
+    const QString current = m_collections->currentItem() ? m_collections->currentItem()->data(Qt::UserRole).toString() : QString();
+    if (!create && current.isEmpty())
+        return;
+    QStringList names;
+    for (int i = 0; i < m_collections->count(); ++i)
+        names.append(m_collections->item(i)->data(Qt::UserRole).toString());
+    auto *dialog = new CollectionEditorDialog(m_client, create ? CollectionEditorDialog::Mode::Create : CollectionEditorDialog::Mode::Edit,
+                                              create ? QJsonObject() : m_definitions.value(current), names, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &CollectionEditorDialog::saved, this, [this](const QString &name) {
+        m_status->setText(tr("Collection %1 saved.").arg(name));
+        selectCollection(name);
+        refreshCollections();
+    });
+    dialog->open();
+}
 
 void ReadModelsPage::showEvent(QShowEvent *event)
 {
@@ -165,6 +204,7 @@ void ReadModelsPage::refreshCollections()
             const QJsonObject c = v.toObject();
             const QString name = c.value(QLatin1String("name")).toString();
             names.append(name);
+            m_definitions.insert(name, c);
             QListWidgetItem *item = nullptr;
             for (int i = 0; i < m_collections->count() && !item; ++i) {
                 if (m_collections->item(i)->data(Qt::UserRole).toString() == name)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QHash>
+#include <QJsonObject>
 #include <QWidget>
 
 class QCheckBox;
@@ -21,7 +23,8 @@ class ReadModelDocumentsModel;
 // more", a filter line and an include-deleted toggle (passed to the query API as they are),
 // sorting by clicking a column header, and a detail pane with the selected document, its _meta
 // and its history. Live changes are applied while the page is visible; when it comes back into
-// view it reloads. GUI thread only.
+// view it reloads. "New…" and "Edit…" open the collection editor (CollectionEditorDialog). GUI
+// thread only.
 class ReadModelsPage final : public QWidget
 {
     Q_OBJECT
@@ -45,6 +48,7 @@ private:
     void currentRowChanged();
     void onDocumentsChanged(const QString &collection, const QStringList &ids);
     void updateStatus();
+    void editCollection(bool create);
 
     EngineClient *m_client;
     ReadModelDocumentsModel *m_documents = nullptr;
@@ -55,6 +59,8 @@ private:
     QTableView *m_table = nullptr;
     QLabel *m_status = nullptr;
     ReadModelDetailView *m_detail = nullptr;
+    QPushButton *m_editCollection = nullptr;
+    QHash<QString, QJsonObject> m_definitions;   // by name, as GET /admin/collections lists them
     QTimer *m_countsTimer = nullptr;   // collection counts after changes, at most once a second
     QString m_wantedCollection;        // selectCollection() before the list arrived
     bool m_stale = false;              // changes missed while hidden

@@ -76,6 +76,7 @@ struct StreamsPage::Private
     bool loading = false;
     QString loadingCollection;
     QString loadingId;
+    std::optional<Collection> definition;   // of loadingCollection, for its upcasters
     RecordedEvents pages;
     quint64 serverGeneration = 0;
 };
@@ -179,8 +180,32 @@ void StreamsPage::loadEntity(const QString &collection, const QString &id)
     d->loadingCollection = collection;
     d->loadingId = id;
     d->pages.clear();
+    d->definition.reset();
     d->status->setText(tr("Loading %1 …").arg(CloudEvent::streamName(collection, id)));
-    requestPage(1);
+    // The collection's definition first: events of older schema versions are shown folded
+    // through its upcasters, as the engine folds them. Without it (archived, or no admin
+    // access) the events are folded as written.
+    d->client->get("/admin/collections/" + EngineClient::encode(collection), this,
+                   [this, generation = d->loadGeneration](const ClientReply &reply) {
+        if (generation != d->loadGeneration)
+            return;
+        if (reply.isSuccess()) {
+            static const QStringList members{QStringLiteral("schema"), QStringLiteral("id_pattern"), QStringLiteral("commands"),
+                                             QStringLiteral("indexes"), QStringLiteral("snapshot_every"),
+                                             QStringLiteral("schema_version"), QStringLiteral("upcasters")};
+            const QJsonObject served = QJsonDocument::fromJson(reply.body).object();
+            QJsonObject definition;
+            for (const QString &member : members) {
+                if (served.contains(member))
+                    definition.insert(member, served.value(member));
+            }
+            QStringList errors;
+            Collection c = Collection::fromJson(d->loadingCollection, definition, &errors);
+            if (errors.isEmpty())
+                d->definition = std::move(c);
+        }
+        requestPage(1);
+    });
 }
 
 void StreamsPage::requestPage(qint64 from)
@@ -214,7 +239,7 @@ void StreamsPage::loaded()
 {
     d->loading = false;
     d->eventsModel->resetHistory([this] {
-        d->history.reset(d->loadingCollection, d->loadingId);
+        d->history.reset(d->loadingCollection, d->loadingId, d->definition ? &*d->definition : nullptr);
         d->history.append(std::exchange(d->pages, {}));
     });
     const int count = d->history.size();
