@@ -234,6 +234,10 @@ bool EngineParts::startFunctions(QString *error)
         return false;
     FunctionService *functionService = functions.get();
     commands->setDecider(functionService);
+    // X-Min-Position on a collection that functions write waits for them as well.
+    queries->setWritersWait([functionService](const QString &collection, qint64 position, int timeoutMs, std::function<void(bool)> done) {
+        functionService->whenWritersReached(collection, position, timeoutMs, std::move(done));
+    });
     functionService->registerMetrics(metrics.get());
     gateway->setUpstreamHandler(QStringLiteral("function"), [functionService](const RouteUpstream &upstream, ApiRequest &&req, ApiResponder &&respond) {
         functionService->handleHttp(upstream, std::move(req), std::move(respond));

@@ -11,6 +11,8 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 
+#include <atomic>
+
 Q_DECLARE_LOGGING_CATEGORY(lcFunctionRuntime)
 
 namespace Gatehouse {
@@ -18,6 +20,7 @@ namespace Gatehouse {
 namespace {
 const QString kFunctions = QStringLiteral("functions");
 const QString kVersions = QStringLiteral("function_versions");
+constexpr char kWritesSetting[] = "functions.writes.";
 
 ConfigStore::Resource resourceOf(const QString &id, const QJsonObject &body)
 {
@@ -47,7 +50,7 @@ void FunctionService::Private::startRunner(FunctionEntry &entry)
         [this](const FunctionDefinition &def, const RecordedEvent &event, const QString &error, int attempts) {
             storeDeadLetter(def, event, error, attempts);
         },
-        [this](const QHash<QString, QSet<QString>> &written) { notifyWrites(written); });
+        [this, name = entry.definition.name](const QHash<QString, QSet<QString>> &written) { notifyWrites(name, written); });
     entry.runner = std::make_unique<ProjectionRunner>(projection, store, readStore);
     entry.runner->setStandby(!runsTriggersOf(entry.definition.name));
     entry.runner->start();
@@ -70,13 +73,20 @@ void FunctionService::Private::announce(const QString &name, bool deployed)
         listener(name, deployed);
 }
 
-void FunctionService::Private::notifyWrites(const QHash<QString, QSet<QString>> &idsByCollection)
+void FunctionService::Private::notifyWrites(const QString &function, const QHash<QString, QSet<QString>> &idsByCollection)
 {
     WritesListener listener;
     CollectionListener collections;
     QStringList firstWritten;
     {
         QMutexLocker lock(&listenerMutex);
+        for (auto it = idsByCollection.cbegin(); it != idsByCollection.cend(); ++it) {
+            QSet<QString> &by = writers[it.key()];
+            if (!by.contains(function)) {
+                by.insert(function);
+                config->setSetting(QLatin1String(kWritesSetting) + it.key() + u'/' + function, QStringLiteral("1"));
+            }
+        }
         listener = writesListener;
         collections = collectionListener;
         if (collections) {
@@ -143,6 +153,18 @@ FunctionService::~FunctionService()
 
 bool FunctionService::start(QString *error)
 {
+    // Which functions wrote which collections (X-Min-Position waits for them): from before.
+    if (const auto settings = d->config->settings()) {
+        QMutexLocker lock(&d->listenerMutex);
+        for (const auto &[key, value] : *settings) {
+            if (!key.startsWith(QLatin1String(kWritesSetting)))
+                continue;
+            const QString pair = key.mid(qsizetype(qstrlen(kWritesSetting)));
+            const qsizetype slash = pair.indexOf(u'/');
+            if (slash > 0)
+                d->writers[pair.left(slash)].insert(pair.mid(slash + 1));
+        }
+    }
     for (const ConfigStore::Resource &r : d->config->resources(kFunctions)) {
         FunctionDefinition def;
         QStringList errors;
@@ -159,6 +181,49 @@ bool FunctionService::start(QString *error)
         d->functions[def.name] = entry;
     }
     return true;
+}
+
+void FunctionService::whenWritersReached(const QString &collection, qint64 position, int timeoutMs,
+                                         std::function<void(bool reached)> done) const
+{
+    QSet<QString> names;
+    {
+        QMutexLocker lock(&d->listenerMutex);
+        names = d->writers.value(collection);
+    }
+    // The entries stay alive while their runners are waited for (a redeploy or removal stops
+    // a runner, which answers its waiters).
+    QList<std::shared_ptr<FunctionEntry>> entries;
+    {
+        QMutexLocker lock(&d->mutex);
+        for (const QString &name : std::as_const(names)) {
+            const auto it = d->functions.find(name);
+            if (it != d->functions.end() && it->second->runner && !it->second->runner->isStandby()
+                && it->second->runner->position() < position)
+                entries.append(it->second);
+        }
+    }
+    if (entries.isEmpty()) {
+        done(true);
+        return;
+    }
+    struct Wait
+    {
+        std::atomic<int> remaining;
+        std::atomic<bool> reached{true};
+        std::function<void(bool)> done;
+    };
+    auto wait = std::make_shared<Wait>();
+    wait->remaining = int(entries.size());
+    wait->done = std::move(done);
+    for (const std::shared_ptr<FunctionEntry> &entry : std::as_const(entries)) {
+        entry->runner->whenReached(position, timeoutMs, [wait, entry](bool reached) {
+            if (!reached)
+                wait->reached = false;
+            if (--wait->remaining == 0)
+                wait->done(wait->reached);
+        });
+    }
 }
 
 void FunctionService::stop()

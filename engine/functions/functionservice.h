@@ -87,6 +87,11 @@ public:
     Result rollback(const QString &name, qint64 version);
     Result remove(const QString &name);
     QList<ProjectionRunner *> runners() const;
+    // Read-your-writes for what functions write (X-Min-Position): `done` once every function
+    // whose event triggers have written `collection` (here or in an earlier run) and run on
+    // this engine has applied `position` -- at once when none is behind -- or with false when
+    // one has not within `timeoutMs`. Any thread; `done` may run on a runner's thread.
+    void whenWritersReached(const QString &collection, qint64 position, int timeoutMs, std::function<void(bool reached)> done) const;
 
     // A simulation's fault (FunctionFault): each invocation of `name` waits `latencyMs`, then
     // fails with probability `errorRate` (0..1) as if it had thrown. In memory only; 0 and 0

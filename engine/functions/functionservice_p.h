@@ -44,6 +44,9 @@ struct FunctionService::Private
     WritesListener writesListener;
     CollectionListener collectionListener;   // guarded by listenerMutex
     QSet<QString> collectionsWritten;        // told to collectionListener once; guarded by listenerMutex
+    // The functions whose event triggers wrote each collection, remembered in the settings
+    // (kWritesSetting + "<collection>/<function>") across restarts; guarded by listenerMutex.
+    QHash<QString, QSet<QString>> writers;
     DeployListener deployListener;           // guarded by listenerMutex
 
     // Several engines on one database (setClustered): the functions this engine runs the
@@ -59,7 +62,7 @@ struct FunctionService::Private
     QMutex installMutex;
     std::shared_ptr<FunctionEntry> install(const FunctionDefinition &def, bool newCheckpoint, bool *created);
     std::shared_ptr<FunctionEntry> uninstall(const QString &name);
-    void notifyWrites(const QHash<QString, QSet<QString>> &idsByCollection);
+    void notifyWrites(const QString &function, const QHash<QString, QSet<QString>> &idsByCollection);
 
     void startRunner(FunctionEntry &entry);
     void startIntervals(const FunctionEntry &entry);

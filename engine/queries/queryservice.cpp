@@ -1,6 +1,7 @@
 #include "queryservice.h"
 
 #include "base/logposition.h"
+#include "base/steadyclock.h"
 #include "config/collectioncatalog.h"
 #include "projections/projectionrunner.h"
 #include "queryworkerpool.h"
@@ -36,7 +37,11 @@ struct QueryService::Private
     ProjectionRunner *upsert;
     QueryWorkerPool *workers;
     std::atomic<int> maxWaitMs{5000};
+    WritersWait writersWait;
 
+    // After the upsert projection reached minPosition: the collection's other writers, then dispatch.
+    void dispatchAfterWriters(const Collection &collection, qint64 minPosition, qint64 deadlineMs, ApiRequest &&request,
+                              ApiResponder &&respond) const;
     void dispatch(const Collection &collection, ApiRequest &&request, ApiResponder &&respond) const;
     void startJob(std::function<ApiResponse()> job, ApiResponder &&respond) const;
     ApiResponse getOne(const Collection &collection, const QString &id, const ApiRequest &request,
@@ -59,6 +64,28 @@ QueryService::QueryService(ReadStore *readStore, EventStore *store, const Collec
 QueryService::~QueryService() = default;
 
 void QueryService::setMaxWaitMs(int ms) { d->maxWaitMs = ms; }
+void QueryService::setWritersWait(WritersWait wait) { d->writersWait = std::move(wait); }
+
+void QueryService::Private::dispatchAfterWriters(const Collection &collection, qint64 minPosition, qint64 deadlineMs,
+                                                 ApiRequest &&request, ApiResponder &&respond) const
+{
+    if (!writersWait || minPosition <= 0) {
+        dispatch(collection, std::move(request), std::move(respond));
+        return;
+    }
+    const int waitMs = int(std::max<qint64>(0, deadlineMs - steadyNowMs()));
+    auto shared = std::make_shared<std::pair<ApiRequest, ApiResponder>>(std::move(request), std::move(respond));
+    writersWait(collection.name, minPosition, waitMs, [this, shared, collection, minPosition, waitMs](bool reached) {
+        if (!reached) {
+            ApiResponse r = ApiResponse::problem(504, QStringLiteral("the functions writing collection '%1' did not reach position %2 within %3 ms")
+                                                          .arg(collection.name).arg(minPosition).arg(waitMs),
+                                                 QStringLiteral("read-model-behind"));
+            shared->second(withReadPosition(std::move(r), upsert->position()));
+            return;
+        }
+        dispatch(collection, std::move(shared->first), std::move(shared->second));
+    });
+}
 int QueryService::maxWaitMs() const { return d->maxWaitMs; }
 
 void QueryService::handle(const RouteUpstream &upstream, ApiRequest &&request, ApiResponder &&respond)
@@ -87,15 +114,16 @@ void QueryService::handle(const RouteUpstream &upstream, ApiRequest &&request, A
         respond(badParameter(QStringLiteral("X-Min-Position / min_position must be a position >= 0, got '%1'").arg(minText.left(64))));
         return;
     }
+    const int waitMs = d->maxWaitMs;
+    const qint64 deadlineMs = steadyNowMs() + waitMs;
     if (minPosition <= d->upsert->position()) {
-        d->dispatch(*collection, std::move(request), std::move(respond));
+        d->dispatchAfterWriters(*collection, minPosition, deadlineMs, std::move(request), std::move(respond));
         return;
     }
     // Read-your-writes: answer once the read model has applied minPosition.
     Private *p = d.get();
-    const int waitMs = d->maxWaitMs;
     auto shared = std::make_shared<std::pair<ApiRequest, ApiResponder>>(std::move(request), std::move(respond));
-    d->upsert->whenReached(minPosition, waitMs, [p, shared, collection = *collection, minPosition, waitMs](bool reached) {
+    d->upsert->whenReached(minPosition, waitMs, [p, shared, collection = *collection, minPosition, waitMs, deadlineMs](bool reached) {
         if (!reached) {
             ApiResponse r = ApiResponse::problem(504, QStringLiteral("the read model did not reach position %1 within %2 ms (it is at %3)")
                                                           .arg(minPosition).arg(waitMs).arg(p->upsert->position()),
@@ -103,7 +131,7 @@ void QueryService::handle(const RouteUpstream &upstream, ApiRequest &&request, A
             shared->second(withReadPosition(std::move(r), p->upsert->position()));
             return;
         }
-        p->dispatch(collection, std::move(shared->first), std::move(shared->second));
+        p->dispatchAfterWriters(collection, minPosition, deadlineMs, std::move(shared->first), std::move(shared->second));
     });
 }
 

@@ -320,6 +320,7 @@ void tst_Functions::upsertIsServedByTheQueryApi()
 {
     const QJsonObject def{
         {u"code"_s, u"function handle(e, ctx) {\n"
+                    "  if (e.subject === 'p-slow') { var t = Date.now(); while (Date.now() - t < 400) {} }\n"
                     "  var old = ctx.get('product_stats', e.subject);\n"
                     "  ctx.upsert('product_stats', e.subject, {name: e.data.name || (old && old.name), seen: (old ? old.seen : 0) + 1});\n"
                     "  ctx.upsert('undeclared_tally', e.subject, {seen: true});\n"
@@ -357,6 +358,18 @@ void tst_Functions::upsertIsServedByTheQueryApi()
     QVERIFY(listed.contains(u"undeclared_tally"_s));
     QCOMPARE(listed.count(u"product_stats"_s), 1);   // declared: listed once, with its schema
     QCOMPARE(gateway("GET", "/api/product_stats").json().value(u"items"_s).toArray().size(), 1);
+
+    // Read-your-writes covers what functions write: X-Min-Position waits for the function too,
+    // which is 400 ms behind the upsert projection on this event.
+    r = gateway("POST", "/api/products", R"({"id":"p-slow","name":"Slow","price":1})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    const QByteArray position = r.header("x-event-position");
+    TestHttpClient reader(u"127.0.0.1"_s, m_port);
+    r = reader.get("/api/product_stats/p-slow", {{"X-Min-Position", position}});
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(u"name"_s).toString(), u"Slow"_s);
+    r = reader.get("/api/undeclared_tally/p-slow", {{"X-Min-Position", position}});
+    QVERIFY2(r.status == 200, r.body.constData());
     QCOMPARE(admin("DELETE", "/admin/functions/stats").status, 204);
 }
 
