@@ -4,7 +4,7 @@
 #   ./packaging/quickstart.sh test [ctest options]       install what is missing, build, run every test
 # Preset builds (CMakePresets.json; each in its own build-<preset> directory):
 #   ./packaging/quickstart.sh headless [ctest options]   no GUI, warnings are errors; every test it has
-#   ./packaging/quickstart.sh asan [ctest options]       every test under AddressSanitizer + UBSan
+#   ./packaging/quickstart.sh asan [ctest options]       headless tree, its tests under AddressSanitizer + UBSan
 #   ./packaging/quickstart.sh tsan [ctest options]       the store, projection, HTTP and MQTT tests under TSan
 #   ./packaging/quickstart.sh fuzz [seconds [target...]] each libFuzzer target on its seeds (default 25 s each)
 # Environment: GATEHOUSE_BUILD_DIR (default ./build), GATEHOUSE_GUI (ON|OFF, default ON),
