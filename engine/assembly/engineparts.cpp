@@ -148,7 +148,9 @@ bool EngineParts::openReadStore(QString *error)
             return false;
         }
         // Snapshots folded through upcasters that have changed since are another state: they go.
-        if (!tx->ensureCollection(c.name, {}) || !tx->dropSnapshots(c.name, c.snapshotKey()) || !tx->commit()) {
+        // And indexes the collection no longer declares go (they would cost every write).
+        if (!tx->ensureCollection(c.name, {}) || !tx->dropSnapshots(c.name, c.snapshotKey())
+            || !tx->dropIndexesExcept(c.name, c.indexedFields) || !tx->commit()) {
             *why = tx->errorString();
             return false;
         }

@@ -6,6 +6,7 @@
 #include "sql/pgadvisorylocks.h"
 
 #include <QHash>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -265,6 +266,34 @@ bool PostgresReadTransaction::dropCollection(const QString &collection)
     m_tables.remove(collection);
     return execDirect(QString::fromUtf8("DROP TABLE IF EXISTS " + PostgresReadBackend::quotedTable(collection)))
         && dropSnapshots(collection, QString());
+}
+
+bool PostgresReadTransaction::dropIndexesExcept(const QString &collection, const QStringList &keep)
+{
+    if (!lockSchema())
+        return false;
+    // The table's indexes besides its primary key; those of the fields kept by their names
+    // (PostgresReadBackend::indexName, which may shorten a long one).
+    QSet<QString> kept;
+    for (const QString &field : keep)
+        kept.insert(QString::fromUtf8(PostgresReadBackend::indexName(collection, field)));
+    QSqlQuery *q = exec("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                        " JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+                        " WHERE n.nspname = current_schema() AND t.relname = ? AND NOT i.indisprimary",
+                        {QString::fromUtf8(PostgresReadBackend::tableName(collection))});
+    if (!q)
+        return false;
+    QStringList drop;
+    while (q->next()) {
+        const QString name = q->value(0).toString();
+        if (!kept.contains(name))
+            drop.append(name);
+    }
+    for (const QString &name : std::as_const(drop)) {
+        if (!execDirect(QStringLiteral("DROP INDEX IF EXISTS \"") + name + u'"'))
+            return false;
+    }
+    return true;
 }
 
 bool PostgresReadTransaction::dropSnapshots(const QString &collection, const QString &keepKey)

@@ -62,6 +62,8 @@ public:
         // Snapshots of `collection` kept under other keys than `keepKey` (taken through
         // upcasters that changed since; see Collection::snapshotKey). Empty keepKey: all.
         bool dropSnapshots(const QString &collection, const QString &keepKey);
+        // Drops the indexes of `collection` on fields not in `keep` (its indexed fields now).
+        bool dropIndexesExcept(const QString &collection, const QStringList &keep);
         // The index on `field` (see IndexBuilder, which calls it); `progress` as there.
         bool createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress);
         bool setCheckpoint(const QString &projection, qint64 position);

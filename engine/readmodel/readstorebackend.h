@@ -44,6 +44,9 @@ public:
         virtual bool dropCollection(const QString &collection) = 0;
         // A collection's snapshots under every key (Collection::snapshotKey) but `keepKey`.
         virtual bool dropSnapshots(const QString &collection, const QString &keepKey) = 0;
+        // The field indexes of a collection's table other than those on `keep` (an index the
+        // collection no longer declares costs every write and serves no query).
+        virtual bool dropIndexesExcept(const QString &collection, const QStringList &keep) = 0;
         // The index on `field` of an existing table (nothing when it is there already).
         // `progress` gets 0..1 (or -1: unknown) now and then; returning false interrupts it.
         virtual bool createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress) = 0;

@@ -88,6 +88,11 @@ bool ReadStore::WriteTransaction::dropSnapshots(const QString &collection, const
     return d->tx->dropSnapshots(collection, keepKey);
 }
 
+bool ReadStore::WriteTransaction::dropIndexesExcept(const QString &collection, const QStringList &keep)
+{
+    return d->tx->dropIndexesExcept(collection, keep);
+}
+
 bool ReadStore::WriteTransaction::setCheckpoint(const QString &projection, qint64 position)
 {
     return d->tx->setCheckpoint(projection, position, 0);

@@ -117,6 +117,31 @@ bool SqliteReadTransaction::dropCollection(const QString &collection)
     return dropSnapshots(collection, QString());
 }
 
+bool SqliteReadTransaction::dropIndexesExcept(const QString &collection, const QStringList &keep)
+{
+    // The field indexes are "rm_<collection>__<field>" (ensureCollection(), createIndex()).
+    const QByteArray prefix = "rm_" + collection.toUtf8().replace('"', "") + "__";
+    SqliteStatement *st = m_store->statement("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1");
+    if (!st)
+        return false;
+    st->bind(1, QByteArray("rm_" + collection.toUtf8().replace('"', "")));
+    QList<QByteArray> drop;
+    while (st->step()) {
+        const QByteArray name = st->columnText(0);
+        if (name.startsWith(prefix) && !keep.contains(QString::fromUtf8(name.mid(prefix.size()))))
+            drop.append(name);
+    }
+    const bool listed = st->lastCode() == SQLITE_DONE;
+    st->reset();
+    if (!listed)
+        return false;
+    for (const QByteArray &name : std::as_const(drop)) {
+        if (!m_store->m_writer.exec("DROP INDEX IF EXISTS \"" + name + '"'))
+            return false;
+    }
+    return true;
+}
+
 bool SqliteReadTransaction::dropSnapshots(const QString &collection, const QString &keepKey)
 {
     // The keys are "<name>" and "<name>@<digest>"; no other collection's key starts with "<name>@".

@@ -21,6 +21,7 @@ public:
     bool remove(const QString &collection, const QString &id) override;
     bool dropCollection(const QString &collection) override;
     bool dropSnapshots(const QString &collection, const QString &keepKey) override;
+    bool dropIndexesExcept(const QString &collection, const QStringList &keep) override;
     bool createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress) override;
     bool setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied) override;
     bool commit() override;

@@ -311,6 +311,19 @@ void tst_CollectionsApi::indexBuiltWhileQueriesAnswer()
     QCOMPARE(created.status, 202);
     const TestHttpResponse after = g.request("GET", query, {}, {{"X-Min-Position", created.header("x-event-position")}});
     QCOMPARE(after.json().value(u"items"_s).toArray().first().toObject().value(u"n"_s).toInt(), 1000000);
+
+    // An index the collection no longer declares is dropped; filters on the field still answer.
+    const auto dropped = admin("PATCH", "/admin/collections/readings", R"({"indexes": ["n"]})");
+    QVERIFY2(dropped.status == 200, dropped.body.constData());
+    if (!Test::usesPostgres()) {
+        Gatehouse::SqliteConnection db;
+        QVERIFY(db.open(m_dir->filePath(u"readmodel.db"_s), Gatehouse::SqliteConnection::Mode::ReadOnly));
+        QCOMPARE(db.queryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'rm_readings__kind'"), 0);
+        QCOMPARE(db.queryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'rm_readings__n'"), 1);
+    }
+    const TestHttpResponse unindexed = g.request("GET", query);
+    QCOMPARE(unindexed.status, 200);
+    QCOMPARE(unindexed.json().value(u"items"_s).toArray().first().toObject().value(u"n"_s).toInt(), 1000000);
 }
 
 namespace {
