@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QJsonArray>
 #include <QLabel>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTableView>
@@ -127,14 +128,33 @@ void tst_ProjectionsPage::pauseResumeAndRebuildFromTheButtons()
     QTRY_COMPARE(cell(m, kUpsert, ProjectionTableModel::Status), QStringLiteral("running"));
     QTRY_COMPARE(p.progress->value(), p.progress->maximum());
 
-    // Rebuild: the page follows it to the end and says so; the read model is whole again.
+    // Rebuild: asked first; cancelled, nothing happens.
+    const auto confirmation = [&] {
+        QMessageBox *box = nullptr;
+        if (!QTest::qWaitFor([&] { return (box = p.page.findChild<QMessageBox *>(QStringLiteral("projectionRebuildConfirm"))) != nullptr; }, 5000))
+            qWarning("no confirmation asked");
+        return box;
+    };
     QTest::mouseClick(p.rebuild, Qt::LeftButton);
+    QMessageBox *box = confirmation();
+    QVERIFY(box && box->text().contains(QLatin1String("upsert")));
+    box->button(QMessageBox::Cancel)->click();
+    QTRY_VERIFY(!p.page.findChild<QMessageBox *>(QStringLiteral("projectionRebuildConfirm")));
+    QTest::qWait(200);
+    QVERIFY2(!p.action->text().contains(QLatin1String("Rebuil")), qPrintable(p.action->text()));
+    // Confirmed: the page follows it to the end and says so; the read model is whole again.
+    QTest::mouseClick(p.rebuild, Qt::LeftButton);
+    box = confirmation();
+    QVERIFY(box);
+    box->button(QMessageBox::Yes)->click();
     QTRY_VERIFY2_WITH_TIMEOUT(p.action->text().contains(QLatin1String("Rebuilt upsert")), qPrintable(p.action->text()), 30000);
     QVERIFY2(p.action->text().contains(QLatin1String("400")), qPrintable(p.action->text()));
     QCOMPARE(p.progress->value(), p.progress->maximum());
     QCOMPARE(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("400"));
     const Ui::ClientReply collection = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->adminGet("/admin/collections/products", ctx, cb); });
     QCOMPARE(collection.object().value(QLatin1String("count")).toInt(), 400);
+    // The message about the finished rebuild goes after a while.
+    QTRY_VERIFY_WITH_TIMEOUT(p.action->text().isEmpty(), 15000);
 }
 
 void tst_ProjectionsPage::faultShowsErrorAndEvent()

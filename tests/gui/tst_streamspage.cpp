@@ -276,6 +276,14 @@ void tst_StreamsPage::followsLiveEventsOfTheLoadedEntity()
     QCOMPARE(p.page.currentStep(), 1);   // it was at the end, so it follows
     QCOMPARE(diffRows(p.diff()), QStringList{QStringLiteral("price|changed|20|25")});
     QTRY_VERIFY_WITH_TIMEOUT(p.text("streamsAgreement").contains(QLatin1String("agrees")), 10000);
+
+    // Looking at an earlier event, a new one is counted but the view stays where it is.
+    p.page.setStep(0);
+    QVERIFY2(p.text("streamsStep").startsWith(QLatin1String("Event 1 of 2")), qPrintable(p.text("streamsStep")));
+    QCOMPARE(command(f, QStringLiteral("f1"), {}, R"({"price":30})").status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(p.page.stepCount(), 3, 10000);
+    QCOMPARE(p.page.currentStep(), 0);
+    QVERIFY2(p.text("streamsStep").startsWith(QLatin1String("Event 1 of 3")), qPrintable(p.text("streamsStep")));
 }
 
 QTEST_MAIN(tst_StreamsPage)

@@ -9,9 +9,11 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace Gatehouse::Ui {
@@ -19,6 +21,7 @@ namespace Gatehouse::Ui {
 namespace {
 constexpr int kMinRefreshMs = 250;
 constexpr int kProgressSteps = 1000;
+constexpr int kActionMessageMs = 10000;   // how long a message about a finished action stays
 } // namespace
 
 ProjectionsPage::ProjectionsPage(EngineClient *client, QWidget *parent)
@@ -63,6 +66,10 @@ ProjectionsPage::ProjectionsPage(EngineClient *client, QWidget *parent)
     m_action = new QLabel(this);
     m_action->setObjectName(QStringLiteral("projectionActionStatus"));
     m_action->setWordWrap(true);
+    m_actionExpiry = new QTimer(this);
+    m_actionExpiry->setSingleShot(true);
+    m_actionExpiry->setInterval(kActionMessageMs);
+    connect(m_actionExpiry, &QTimer::timeout, m_action, &QLabel::clear);
 
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_pause);
@@ -79,7 +86,7 @@ ProjectionsPage::ProjectionsPage(EngineClient *client, QWidget *parent)
 
     connect(m_pause, &QPushButton::clicked, this, [this] { act(QStringLiteral("pause")); });
     connect(m_resume, &QPushButton::clicked, this, [this] { act(QStringLiteral("resume")); });
-    connect(m_rebuild, &QPushButton::clicked, this, [this] { act(QStringLiteral("rebuild")); });
+    connect(m_rebuild, &QPushButton::clicked, this, &ProjectionsPage::confirmRebuild);
     connect(m_skip, &QPushButton::clicked, this, [this] { act(QStringLiteral("skip")); });
     connect(m_parked, &ParkedEventsPanel::changed, this, [this] {
         m_sinceRefresh.invalidate();
@@ -142,8 +149,9 @@ void ProjectionsPage::applyList(const QJsonArray &items)
             continue;
         } else if ((it->seenRebuilding || it->answersSince >= 2) && status == QLatin1String("running")
                    && p.value(QLatin1String("lag_events")).toInteger() == 0) {
-            m_action->setText(tr("Rebuilt %1: %2 events replayed")
-                                  .arg(it.key(), QLocale().toString(p.value(QLatin1String("position")).toInteger())));
+            showAction(tr("Rebuilt %1: %2 events replayed")
+                                  .arg(it.key(), QLocale().toString(p.value(QLatin1String("position")).toInteger())),
+                       true);
             it = m_rebuilds.erase(it);
             continue;
         }
@@ -158,29 +166,60 @@ QString ProjectionsPage::selectedName() const
     return current.isValid() ? m_model->key(current.row()) : QString();
 }
 
+// A rebuild drops the read model (reads see it fill again): asked first, as deleting is.
+void ProjectionsPage::confirmRebuild()
+{
+    const QString name = selectedName();
+    if (name.isEmpty())
+        return;
+    auto *confirm = new QMessageBox(QMessageBox::Question, tr("Rebuild projection"),
+                                    tr("Rebuild %1? Its read model is dropped and the whole event log replayed into it; "
+                                       "queries answer from the partial read model until it is done.").arg(name),
+                                    QMessageBox::Yes | QMessageBox::Cancel, this);
+    confirm->setObjectName(QStringLiteral("projectionRebuildConfirm"));
+    confirm->setAttribute(Qt::WA_DeleteOnClose);
+    confirm->setDefaultButton(QMessageBox::Cancel);
+    connect(confirm, &QMessageBox::buttonClicked, this, [this, confirm, name](QAbstractButton *button) {
+        if (confirm->standardButton(button) == QMessageBox::Yes && selectedName() == name)
+            act(QStringLiteral("rebuild"));
+    });
+    confirm->open();
+}
+
+void ProjectionsPage::showAction(const QString &text, bool expires)
+{
+    m_action->setText(text);
+    // A message about something finished goes after a while; one about what is under way stays.
+    if (expires)
+        m_actionExpiry->start();
+    else
+        m_actionExpiry->stop();
+}
+
 void ProjectionsPage::act(const QString &action)
 {
     const QString name = selectedName();
     if (name.isEmpty())
         return;
     const QByteArray target = "/admin/projections/" + EngineClient::encode(name) + '/' + action.toUtf8();
-    m_action->setText(tr("%1: %2 requested…").arg(name, action));
+    showAction(tr("%1: %2 requested…").arg(name, action), false);
     m_client->admin("POST", target, {}, this, [this, name, action](const ClientReply &reply) {
         if (!reply.isSuccess()) {
-            m_action->setText(tr("%1: %2 failed: %3").arg(name, action, reply.errorText()));
+            showAction(tr("%1: %2 failed: %3").arg(name, action, reply.errorText()), false);
             return;
         }
         if (action == QLatin1String("rebuild")) {
             m_rebuilds.insert(name, PendingRebuild{});
-            m_action->setText(tr("Rebuilding %1…").arg(name));
+            showAction(tr("Rebuilding %1…").arg(name), false);
         } else if (action == QLatin1String("skip")) {
             const QJsonObject parked = reply.object().value(QLatin1String("parked")).toObject();
-            m_action->setText(tr("%1: parked the event at position %2 (%3); the projection goes on without it")
-                                  .arg(name, QString::number(parked.value(QLatin1String("position")).toInteger()),
-                                       parked.value(QLatin1String("event_id")).toString()));
+            showAction(tr("%1: parked the event at position %2 (%3); the projection goes on without it")
+                           .arg(name, QString::number(parked.value(QLatin1String("position")).toInteger()),
+                                parked.value(QLatin1String("event_id")).toString()),
+                       true);
             m_parked->refresh();
         } else {
-            m_action->setText(tr("%1: %2 accepted").arg(name, action));
+            showAction(tr("%1: %2 accepted").arg(name, action), true);
         }
         m_sinceRefresh.invalidate();
         refresh();
@@ -218,8 +257,11 @@ void ProjectionsPage::updateSelection()
     const QLocale locale;
     if (status == QLatin1String("rebuilding")) {
         const qint64 target = p.value(QLatin1String("rebuild_target")).toInteger(head);
+        // The checkpoint moves only when the rebuild is written at its end: what was replayed so
+        // far is the progress of the target.
+        const qint64 done = qBound<qint64>(0, qint64(progress * double(target)), target);
         m_progress->setValue(int(progress * kProgressSteps));
-        m_progress->setFormat(tr("Rebuilding: %1 of %2 events (%p%)").arg(locale.toString(position), locale.toString(target)));
+        m_progress->setFormat(tr("Rebuilding: %1 of %2 events (%p%)").arg(locale.toString(done), locale.toString(target)));
     } else if (position < head) {
         m_progress->setValue(head > 0 ? int(double(position) / double(head) * kProgressSteps) : 0);
         m_progress->setFormat(tr("%1: %2 of %3 events (%p%)").arg(status, locale.toString(position), locale.toString(head)));

@@ -8,6 +8,7 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QTableView;
+class QTimer;
 
 namespace Gatehouse::Ui {
 
@@ -42,6 +43,8 @@ private:
     void maybeRefresh();
     void applyList(const QJsonArray &items);
     void act(const QString &action);
+    void confirmRebuild();
+    void showAction(const QString &text, bool expires);
     void updateSelection();
     QString selectedName() const;
 
@@ -63,6 +66,7 @@ private:
     QProgressBar *m_progress = nullptr;
     QLabel *m_fault = nullptr;
     QLabel *m_action = nullptr;
+    QTimer *m_actionExpiry = nullptr;   // clears a message about something finished
     bool m_inFlight = false;
     QElapsedTimer m_sinceRefresh;
     QHash<QString, PendingRebuild> m_rebuilds;

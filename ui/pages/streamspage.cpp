@@ -283,6 +283,8 @@ void StreamsPage::liveEvents(const RecordedEvents &events)
     d->status->setText(countText());
     if (atEnd)
         setStep(d->history.size() - 1);
+    else
+        showStepLabel(currentStep());   // the same step, of more events
 }
 
 int StreamsPage::stepCount() const
@@ -313,9 +315,7 @@ void StreamsPage::showStep(int step)
         d->diffModel->setChanges({});
         return;
     }
-    const RecordedEvent &e = d->history.eventAt(step);
-    d->stepLabel->setText(tr("Event %1 of %2: version %3, position %4, %5")
-                              .arg(step + 1).arg(d->history.size()).arg(e.version).arg(e.position).arg(e.type));
+    showStepLabel(step);
     const QModelIndex row = d->eventsModel->index(step, 0);
     if (d->events->currentIndex().row() != step) {
         const QSignalBlocker blocker(d->events->selectionModel());
@@ -325,6 +325,13 @@ void StreamsPage::showStep(int step)
     d->events->scrollTo(row);
     showLocalState(step);
     compareWithServer(step);
+}
+
+void StreamsPage::showStepLabel(int step)
+{
+    const RecordedEvent &e = d->history.eventAt(step);
+    d->stepLabel->setText(tr("Event %1 of %2: version %3, position %4, %5")
+                              .arg(step + 1).arg(d->history.size()).arg(e.version).arg(e.position).arg(e.type));
 }
 
 void StreamsPage::showLocalState(int step)

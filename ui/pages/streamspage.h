@@ -43,6 +43,7 @@ private:
     QString countText() const;
     void liveEvents(const RecordedEvents &events);
     void showStep(int step);
+    void showStepLabel(int step);
     void showLocalState(int step);
     void compareWithServer(int step);
     void serverAnswered(int step, const ClientReply &reply);
