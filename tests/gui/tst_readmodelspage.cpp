@@ -276,6 +276,22 @@ void tst_ReadModelsPage::pagingSortAndFilterGoThroughTheQueryApi()
     QTest::keyClick(filter, Qt::Key_Return);
     QTRY_VERIFY(status->text().contains(QLatin1String("unknown operator")));
     QCOMPARE(m->rowCount(), 0);
+    auto *problem = page.findChild<QLabel *>(QStringLiteral("readModelFilterProblem"));
+    QVERIFY(problem);
+    QVERIFY2(problem->isVisible() && problem->text().contains(QLatin1String("unknown operator")), qPrintable(problem->text()));
+    // A part that is not a filter is named, with why, next to the filter; the rest applies.
+    filter->clear();
+    QTest::keyClicks(filter, QStringLiteral("price[gt]=20&sort=-price"));
+    QTest::keyClick(filter, Qt::Key_Return);
+    QVERIFY2(problem->isVisible() && problem->text().contains(QLatin1String("'sort=-price': the sort is chosen by clicking a column header")),
+             qPrintable(problem->text()));
+    QTRY_VERIFY_WITH_TIMEOUT(m->rowCount() > 0 && !m->isLoading(), 10000);
+    for (int row = 0; row < m->rowCount(); ++row)
+        QVERIFY(m->index(row, m->columnOf(QStringLiteral("price"))).data().toInt() > 20);
+    filter->clear();
+    QTest::keyClick(filter, Qt::Key_Return);
+    QVERIFY(!problem->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(!m->isLoading(), 10000);
     // A _meta column cannot be sorted by the API; the page says so and keeps the sort.
     clickHeader(m->columnOf(QStringLiteral("_meta.version")));
     QCOMPARE(m->sortField(), QStringLiteral("price"));
@@ -463,6 +479,7 @@ void tst_ReadModelsPage::parseFilter_data()
     QTest::newRow("two with spaces") << QStringLiteral(" price[gt]=5 & name=Big Lamp ") << true << 2;
     QTest::newRow("no value") << QStringLiteral("name") << false << 0;
     QTest::newRow("sort is the header's") << QStringLiteral("sort=-price") << false << 0;
+    QTest::newRow("the good part stays") << QStringLiteral("price[gt]=150&sort=-price") << false << 1;
     QTest::newRow("cursor is the page's") << QStringLiteral("cursor=abc") << false << 0;
 }
 

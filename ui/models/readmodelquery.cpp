@@ -55,25 +55,29 @@ bool ReadModelQuery::parseFilter(const QString &text, Filter *out, QString *erro
 {
     static const QStringList reserved{QStringLiteral("sort"), QStringLiteral("limit"), QStringLiteral("cursor"),
                                       QStringLiteral("include_deleted"), QStringLiteral("min_position")};
+    // Every part is looked at: the good ones are kept, each bad one is named with its reason.
     Filter filter;
+    QStringList problems;
     for (const QString &part : text.split(QLatin1Char('&'), Qt::SkipEmptyParts)) {
         const QString item = part.trimmed();
         if (item.isEmpty())
             continue;
         const auto eq = item.indexOf(QLatin1Char('='));
         if (eq <= 0) {
-            *error = tr("'%1' is not field=value or field[op]=value").arg(item);
-            return false;
+            problems.append(tr("'%1' is not field=value or field[op]=value").arg(item));
+            continue;
         }
         const QString key = item.left(eq).trimmed();
         if (reserved.contains(key)) {
-            *error = tr("'%1' is set by the page (sort: click a column header)").arg(key);
-            return false;
+            problems.append(key == QLatin1String("sort") ? tr("'%1': the sort is chosen by clicking a column header").arg(item)
+                                                         : tr("'%1': %2 is set by the page").arg(item, key));
+            continue;
         }
         filter.append({key, item.mid(eq + 1).trimmed()});
     }
     *out = filter;
-    return true;
+    *error = problems.join(QStringLiteral("; "));
+    return problems.isEmpty();
 }
 
 QByteArray ReadModelQuery::pageTarget(const QByteArray &cursor) const

@@ -25,7 +25,8 @@ struct ReadModelQuery
     bool includeDeleted = false;
     int pageSize = 100;
 
-    // "price[gt]=5&name=Lamp" -> pairs; false with a message for what the page sets itself.
+    // "price[gt]=5&name=Lamp" -> pairs. False when a part is not a filter (no "=", or what the
+    // page sets itself, like sort): `out` still has the good parts, `error` names each bad one.
     static bool parseFilter(const QString &text, Filter *out, QString *error);
     // GET /api/{collection}?limit&filter&sort&include_deleted[&cursor]
     QByteArray pageTarget(const QByteArray &cursor = {}) const;

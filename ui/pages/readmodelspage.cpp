@@ -42,8 +42,15 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
 
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("readModelFilter"));
-    m_filter->setPlaceholderText(tr("Filter like the query API: price[gt]=5&name=Lamp  (Enter applies)"));
+    m_filter->setPlaceholderText(tr("price[gt]=5&name=Lamp"));
+    m_filter->setToolTip(tr("A filter as the query API takes it: field=value or field[op]=value, joined by &; Enter applies"));
     m_filter->setClearButtonEnabled(true);
+    m_filterProblem = new QLabel(this);
+    m_filterProblem->setObjectName(QStringLiteral("readModelFilterProblem"));
+    m_filterProblem->setStyleSheet(QStringLiteral("color: #a00000"));
+    m_filterProblem->setWordWrap(true);
+    m_filterProblem->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_filterProblem->hide();
     auto *apply = new QPushButton(tr("Apply"), this);
     apply->setObjectName(QStringLiteral("readModelApplyFilter"));
     m_includeDeleted = new QCheckBox(tr("Include deleted"), this);
@@ -84,6 +91,7 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
     auto *centerLayout = new QVBoxLayout(center);
     centerLayout->setContentsMargins(0, 0, 0, 0);
     centerLayout->addLayout(filterRow);
+    centerLayout->addWidget(m_filterProblem);
     centerLayout->addWidget(m_table, 1);
     centerLayout->addLayout(statusRow);
 
@@ -130,6 +138,14 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
     connect(m_documents, &ReadModelDocumentsModel::pageLoaded, this, &ReadModelsPage::updateStatus);
     connect(m_documents, &ReadModelDocumentsModel::loadingChanged, this, &ReadModelsPage::updateStatus);
     connect(m_documents, &ReadModelDocumentsModel::errorOccurred, this, &ReadModelsPage::updateStatus);
+    // A filter the query API refuses (an unknown operator, a field it cannot filter on) is
+    // said next to the filter as well.
+    connect(m_documents, &ReadModelDocumentsModel::errorOccurred, this, [this](const QString &message) {
+        if (m_documents->filter().isEmpty())
+            return;
+        m_filterProblem->setText(tr("The engine refused the filter: %1").arg(message));
+        m_filterProblem->show();
+    });
     connect(m_documents, &QAbstractItemModel::rowsRemoved, this, &ReadModelsPage::updateStatus);
     connect(m_documents, &QAbstractItemModel::rowsInserted, this, &ReadModelsPage::updateStatus);
     connect(m_documents, &QAbstractItemModel::modelReset, this, [this] {
@@ -271,10 +287,10 @@ void ReadModelsPage::applyFilter()
 {
     ReadModelDocumentsModel::Filter filter;
     QString error;
-    if (!ReadModelDocumentsModel::parseFilter(m_filter->text(), &filter, &error)) {
-        m_status->setText(tr("Filter: %1").arg(error));
-        return;
-    }
+    // The parts that are filters apply; the others are named, with why, next to the filter.
+    const bool whole = ReadModelDocumentsModel::parseFilter(m_filter->text(), &filter, &error);
+    m_filterProblem->setText(whole ? QString() : tr("Not applied: %1").arg(error));
+    m_filterProblem->setVisible(!whole);
     m_documents->setFilter(filter);
 }
 

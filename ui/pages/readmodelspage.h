@@ -54,6 +54,7 @@ private:
     ReadModelDocumentsModel *m_documents = nullptr;
     QListWidget *m_collections = nullptr;
     QLineEdit *m_filter = nullptr;
+    QLabel *m_filterProblem = nullptr;   // what of the filter was not applied, and why
     QCheckBox *m_includeDeleted = nullptr;
     QPushButton *m_loadMore = nullptr;
     QTableView *m_table = nullptr;
