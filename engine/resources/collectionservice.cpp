@@ -13,6 +13,8 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcCollections, "gatehouse.collections")
 
 namespace Gatehouse {
@@ -61,8 +63,8 @@ CollectionService::Result problem(int status, const QString &detail, const QStri
 
 // The schema's version in `body`, counted from what is stored (`current`, null when the
 // collection is new: then the body's own version, 1 when it gives none, so an import keeps
-// its versions): a changed schema is the next version, and the step to it gets the schema's
-// defaults of newly required members. Returns the breaking changes that the step does not
+// its versions): a changed schema is the next version (or the body's, when higher), and the
+// step to it gets the schema's defaults of newly required members. Returns the breaking changes that the step does not
 // cover, for the caller to refuse when events of the collection exist.
 QList<SchemaEvolution::Break> evolve(const QJsonObject *current, QJsonObject &body)
 {
@@ -75,11 +77,13 @@ QList<SchemaEvolution::Break> evolve(const QJsonObject *current, QJsonObject &bo
     const QJsonObject before = schemaOf(*current);
     const QJsonObject after = schemaOf(body);
     const int version = current->value(QStringLiteral("schema_version")).toInt(1);
+    // A higher version given (an imported configuration of a newer engine) is taken as given.
+    const int givenVersion = body.value(QStringLiteral("schema_version")).toInt(0);
     if (before == after) {
-        body.insert(QStringLiteral("schema_version"), version);
+        body.insert(QStringLiteral("schema_version"), std::max(version, givenVersion));
         return {};
     }
-    body.insert(QStringLiteral("schema_version"), version + 1);
+    body.insert(QStringLiteral("schema_version"), std::max(version + 1, givenVersion));
     QJsonObject upcasters = body.value(QStringLiteral("upcasters")).toObject();
     const QString key = QString::number(version);
     UpcastStep step;

@@ -212,6 +212,12 @@ void tst_CollectionsApi::projectCollectionsAreEditable()
 void tst_CollectionsApi::exportedAndImported()
 {
     QCOMPARE(admin("PUT", "/admin/collections/orders", kOrders).status, 201);
+    // Version 2, with the step from version 1: both travel with the export.
+    auto evolved = admin("PATCH", "/admin/collections/orders",
+                         R"({"schema": {"properties": {"note": {"type": "string"}}}, "upcasters": {"1": {"rename": {"memo": "note"}}}})");
+    QVERIFY2(evolved.status == 200, evolved.body.constData());
+    QCOMPARE(evolved.json().value(u"schema_version"_s).toInt(), 2);
+    const QJsonObject evolvedSchema = evolved.json().value(u"schema"_s).toObject();
     const auto exported = admin("GET", "/admin/config/export");
     QCOMPARE(exported.status, 200);
     const QJsonArray collections = exported.json().value(u"collections"_s).toArray();
@@ -233,9 +239,16 @@ void tst_CollectionsApi::exportedAndImported()
     QVERIFY2(r.body.contains("/collections/0/schema/type"), r.body.constData());
     QCOMPARE(admin("GET", "/admin/collections/x").status, 404);
 
+    // Declared here already with the same schema, at version 1: the import brings version 2.
+    QCOMPARE(admin("PUT", "/admin/collections/orders", QJsonDocument(QJsonObject{{u"schema"_s, evolvedSchema}}).toJson()).status, 201);
+    QCOMPARE(admin("GET", "/admin/collections/orders").json().value(u"schema_version"_s).toInt(), 1);
     r = admin("PUT", "/admin/config", exported.body);
     QVERIFY2(r.status == 200, r.body.constData());
-    QCOMPARE(admin("GET", "/admin/collections/orders").status, 200);
+    const auto imported = admin("GET", "/admin/collections/orders");
+    QCOMPARE(imported.status, 200);
+    QCOMPARE(imported.json().value(u"schema_version"_s).toInt(), 2);
+    QCOMPARE(imported.json().value(u"upcasters"_s).toObject().value(u"1"_s).toObject(),
+             (QJsonObject{{u"rename"_s, QJsonObject{{u"memo"_s, u"note"_s}}}}));
     QCOMPARE(gateway().post("/api/orders", R"({"id":"o1","customer":"ada","total":1})").status, 202);
 }
 
