@@ -4,12 +4,14 @@
 // feeds it commands through the console's own client, then shows each page and grabs it.
 
 #include "assembly/engine.h"
+#include "functions/functionworkerprocess.h"
 #include "localengineclient.h"
 #include "mainwindow.h"
 #include "pages/simulationpage.h"
 #include "pages/streamspage.h"
 #include "server/listeners.h"
 #include "server/simulationhost.h"
+#include "widgets/collectioneditordialog.h"
 #include "widgets/scenarioeditor.h"
 
 #include <QApplication>
@@ -17,6 +19,7 @@
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QKeyEvent>
+#include <QPushButton>
 #include <QTableView>
 #include <QJsonObject>
 #include <QStandardPaths>
@@ -24,6 +27,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 
 using namespace Gatehouse;
 
@@ -144,6 +148,9 @@ void prepare(Ui::MainWindow &window, Ui::MainWindow::Page p)
 
 int main(int argc, char **argv)
 {
+    // The engine starts its isolated functions as `<this executable> function-worker`.
+    if (argc > 1 && std::strcmp(argv[1], Gatehouse::FunctionWorkerProcess::kCommand) == 0)
+        return Gatehouse::FunctionWorkerProcess::run(argc, argv);
     QApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("gatehouse-screenshots"));
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
@@ -220,6 +227,23 @@ int main(int argc, char **argv)
                 rc = 1;
             } else {
                 std::printf("%s\n", qPrintable(file));
+            }
+        }
+        // The collection editor, on the collection the Read models page shows.
+        window.showPage(Ui::MainWindow::ReadModels);
+        spin(600);
+        if (auto *edit = window.findChild<QPushButton *>(QStringLiteral("readModelEditCollection"))) {
+            edit->click();
+            spin(900);
+            if (auto *editor = window.findChild<Ui::CollectionEditorDialog *>(QStringLiteral("collectionEditor"))) {
+                const QString file = out.filePath(QStringLiteral("read-models-collection-editor.png"));
+                if (!editor->grab().save(file)) {
+                    std::fprintf(stderr, "cannot write %s\n", qPrintable(file));
+                    rc = 1;
+                } else {
+                    std::printf("%s\n", qPrintable(file));
+                }
+                editor->reject();
             }
         }
     }
