@@ -77,6 +77,10 @@ QList<SchemaEvolution::Break> evolve(const QJsonObject *current, QJsonObject &bo
     const QJsonObject before = schemaOf(*current);
     const QJsonObject after = schemaOf(body);
     const int version = current->value(QStringLiteral("schema_version")).toInt(1);
+    // Upcasters are how old events stay readable: a body without the member keeps them (an
+    // explicit {} removes them).
+    if (!body.contains(QStringLiteral("upcasters")) && current->contains(QStringLiteral("upcasters")))
+        body.insert(QStringLiteral("upcasters"), current->value(QStringLiteral("upcasters")));
     // A higher version given (an imported configuration of a newer engine) is taken as given.
     const int givenVersion = body.value(QStringLiteral("schema_version")).toInt(0);
     if (before == after) {

@@ -447,6 +447,15 @@ void tst_CollectionsApi::schemaVersionsUpcastOldEvents()
     QVERIFY2(past.status == 200, past.body.constData());
     QCOMPARE(withoutMeta(past.json()), expected);
 
+    // A PUT that leaves them out keeps them (old events must stay readable); {} removes them.
+    QJsonObject withoutUpcasters = r.json();
+    for (const QString &member : {u"name"_s, u"upcasters"_s, u"schema_version"_s})
+        withoutUpcasters.remove(member);
+    r = admin("PUT", "/admin/collections/items", QJsonDocument(withoutUpcasters).toJson());
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(u"upcasters"_s).toObject().value(u"1"_s).toObject(), step);
+    QCOMPARE(r.json().value(u"schema_version"_s).toInt(), 2);
+
     // Upcasters of a step that exists may be edited; an unknown step is refused.
     r = admin("PATCH", "/admin/collections/items", R"({"upcasters": {"2": {"remove": ["price"]}}})");
     QCOMPARE(r.status, 400);

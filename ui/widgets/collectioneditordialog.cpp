@@ -217,7 +217,8 @@ QJsonObject CollectionEditorDialog::collectionJson() const
         body.insert(QStringLiteral("indexes"), indexes);
     if (m_snapshotEvery->value() != Collection::kDefaultSnapshotEvery)
         body.insert(QStringLiteral("snapshot_every"), m_snapshotEvery->value());
-    if (!upcasters->isEmpty())
+    // Emptied on purpose: said explicitly (the engine keeps upcasters a body leaves out).
+    if (!upcasters->isEmpty() || m_original.contains(QStringLiteral("upcasters")))
         body.insert(QStringLiteral("upcasters"), *upcasters);
     return body;
 }
