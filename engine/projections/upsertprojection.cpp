@@ -127,14 +127,12 @@ bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDi
         Slot &s = slot->second;
         const qint64 before = s.record.version();
         // Events written under an older schema version, in the current version's shape.
-        const int schemaVersion = collection->upcasters.isEmpty() ? 0 : CloudEvent::schemaVersionOf(e.metadata);
-        if (collection->upcastsFrom(schemaVersion)) {
-            upcastData = item->data;
-            collection->upcast(schemaVersion, verb == DocumentFold::Verb::Created, upcastData);
-            s.record.apply(verb, e, upcastData, true);
-        } else {
-            s.record.apply(verb, e, item->data);
+        bool upcasted = false;
+        if (!collection->upcasters.isEmpty()) {
+            upcastData = item->data;   // the digest's stays as it is: implicitly shared, copied if a step changes it
+            upcasted = DocumentFold::upcast(*collection, e, verb, upcastData);
         }
+        s.record.apply(verb, e, upcasted ? upcastData : item->data, upcasted);
         m_foldBytes += s.record.approximateBytes();
         // A snapshot when this event ends a stretch of snapshotEvery versions -- or, when the
         // events that ended it changed nothing (other verbs), at the first one after it.

@@ -52,13 +52,21 @@ bool apply(std::optional<StoredDocument> &record, const RecordedEvent &event, co
     QJsonObject data;
     if (!parseData(event, verb, &data, error))
         return false;
-    const int schemaVersion = definition ? CloudEvent::schemaVersionOf(event.metadata) : 0;
-    const bool upcast = definition && definition->upcastsFrom(schemaVersion);
-    if (upcast)
-        definition->upcast(schemaVersion, verb == Verb::Created, data);
+    const bool upcasted = definition && upcast(*definition, event, verb, data);
     Record r = record ? Record(std::move(*record)) : Record(collection, id);
-    r.apply(verb, event, data, upcast);
+    r.apply(verb, event, data, upcasted);
     record = r.take();
+    return true;
+}
+
+bool upcast(const Collection &definition, const RecordedEvent &event, Verb verb, QJsonObject &data)
+{
+    if (definition.upcasters.isEmpty())
+        return false;
+    const int schemaVersion = CloudEvent::schemaVersionOf(event.metadata);
+    if (!definition.upcastsFrom(schemaVersion))
+        return false;
+    definition.upcast(schemaVersion, verb == Verb::Created, data);
     return true;
 }
 

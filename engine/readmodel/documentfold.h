@@ -29,6 +29,10 @@ bool apply(std::optional<StoredDocument> &record, const RecordedEvent &event, co
 // The same rule in two steps, for folding many events: parseData() reads an event's data once
 // (any thread), Record::apply() folds it in.
 bool parseData(const RecordedEvent &event, Verb verb, QJsonObject *data, QString *error);
+// Brings parsed `data` of an event written under an older schema version of `definition` to
+// the current version's shape (its upcasters); true when it did, so the record is then
+// serialised from `data` (Record::apply's `upcast`). Cheap for a collection without upcasters.
+bool upcast(const Collection &definition, const RecordedEvent &event, Verb verb, QJsonObject &data);
 
 // A record with events folded into it. A created document keeps its committed text; once
 // updated, the document stays a parsed object across further updates and is serialised

@@ -61,13 +61,10 @@ Result fold(const EventStore &store, const ReadStore *readStore, const Collectio
                     result.unreadable = error;
                 continue;
             }
-            const int schemaVersion = CloudEvent::schemaVersionOf(e.metadata);
-            const bool upcast = collection.upcastsFrom(schemaVersion);
-            if (upcast)
-                collection.upcast(schemaVersion, verb == DocumentFold::Verb::Created, data);
+            const bool upcasted = DocumentFold::upcast(collection, e, verb, data);
             if (!record)
                 record.emplace(collection.name, id);
-            record->apply(verb, e, data, upcast);
+            record->apply(verb, e, data, upcasted);
         }
         if (past || events.size() < kPage)
             break;

@@ -64,8 +64,8 @@ CollectionService::Result problem(int status, const QString &detail, const QStri
 // The schema's version in `body`, counted from what is stored (`current`, null when the
 // collection is new: then the body's own version, 1 when it gives none, so an import keeps
 // its versions): a changed schema is the next version (or the body's, when higher), and the
-// step to it gets the schema's defaults of newly required members. Returns the breaking changes that the step does not
-// cover, for the caller to refuse when events of the collection exist.
+// step to it gets the schema's defaults of newly required members. Returns the breaking
+// changes that the step does not cover, for the caller to refuse when events exist.
 QList<SchemaEvolution::Break> evolve(const QJsonObject *current, QJsonObject &body)
 {
     if (!current)
@@ -158,14 +158,11 @@ bool CollectionService::load(const ProjectConfig &project, QString *error)
         if (m_store->setting(key) == hash)
             continue;   // seeded from this very definition before: what is stored now stays
         qint64 created = now;
-        for (const ConfigStore::Resource &r : stored) {
-            if (r.id == c.name)
-                created = r.createdAt;
-        }
         QJsonObject withTimes = definitionOf(c);
         for (const ConfigStore::Resource &r : stored) {
             if (r.id != c.name)
                 continue;
+            created = r.createdAt;
             // A changed schema in the project file is a new version, as through the admin API.
             const QJsonObject current = QJsonDocument::fromJson(r.body).object();
             if (!withTimes.contains(QStringLiteral("schema_version")) || current.value(QStringLiteral("schema_version")).toInt(1) >= c.schemaVersion) {
