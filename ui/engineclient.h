@@ -57,6 +57,7 @@ struct EngineStatus
     double mqttPublished = 0;
     double functionInvocations = 0;
     double functionErrors = 0;
+    qint64 deadLetters = 0;             // waiting for replay or skip, of every function
     double documentsChanged = 0;        // read-model writes seen by the client
 };
 

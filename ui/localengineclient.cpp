@@ -313,6 +313,7 @@ void LocalEngineClient::sampleStatus()
         s.mqttPublished = m->total("gatehouse_mqtt_published_total");
         s.functionInvocations = m->total("gatehouse_function_invocations_total");
         s.functionErrors = m->total("gatehouse_function_errors_total");
+        s.deadLetters = qint64(m->total("gatehouse_function_dead_letters"));
         const MetricsRegistry::Histogram latency = m->histogram("gatehouse_http_request_duration_seconds");
         s.httpP99Ms = MetricsRegistry::quantile(latency, d->lastLatency, 0.99) * 1000.0;
         d->lastLatency = latency;

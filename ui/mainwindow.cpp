@@ -23,6 +23,7 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScopedValueRollback>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -91,6 +92,20 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
     }
     m_sidebar->setFixedWidth(m_sidebar->sizeHintForColumn(0) + 2 * m_sidebar->frameWidth() + 24);
     connect(m_sidebar, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+    connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (!m_applying && row >= 0) {
+            m_history.visit(Location::ofPage(row));
+            updateNavigation();
+        }
+    });
+    // Links between pages: an event to its stream, a document to its history, a dead letter
+    // to its event, a box of the diagram to its page.
+    connect(static_cast<OverviewPage *>(pages.at(Overview)), &OverviewPage::openRequested, this, &MainWindow::open);
+    connect(static_cast<EventsPage *>(pages.at(Events)), &EventsPage::openRequested, this, &MainWindow::open);
+    connect(static_cast<ReadModelsPage *>(pages.at(ReadModels)), &ReadModelsPage::openRequested, this, &MainWindow::open);
+    connect(static_cast<StreamsPage *>(pages.at(Streams)), &StreamsPage::openRequested, this, &MainWindow::open);
+    connect(static_cast<FunctionsPage *>(pages.at(Functions)), &FunctionsPage::openRequested, this, &MainWindow::open);
+    connect(static_cast<ProjectionsPage *>(pages.at(Projections)), &ProjectionsPage::openRequested, this, &MainWindow::open);
 
     auto *central = new QWidget(this);
     auto *layout = new QHBoxLayout(central);
@@ -127,6 +142,8 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
     restoreState(settings.value(QLatin1String(kStateKey)).toByteArray());
     const int last = settings.value(QLatin1String(kPageKey), int(Overview)).toInt();
     showPage(last >= 0 && last < PageCount ? Page(last) : Overview);
+    m_history.visit(Location::ofPage(int(currentPage())));
+    updateNavigation();
 }
 
 MainWindow::~MainWindow() = default;
@@ -154,6 +171,16 @@ void MainWindow::createMenus()
         a->setObjectName(QStringLiteral("actionPage%1").arg(i + 1));
     }
 
+    QMenu *go = menuBar()->addMenu(tr("&Go"));
+    m_back = go->addAction(style()->standardIcon(QStyle::SP_ArrowBack), tr("&Back"), this, &MainWindow::goBack);
+    m_back->setObjectName(QStringLiteral("actionBack"));
+    m_back->setShortcuts({QKeySequence(Qt::ALT | Qt::Key_Left), QKeySequence(Qt::Key_Back)});
+    m_forward = go->addAction(style()->standardIcon(QStyle::SP_ArrowForward), tr("&Forward"), this, &MainWindow::goForward);
+    m_forward->setObjectName(QStringLiteral("actionForward"));
+    m_forward->setShortcuts({QKeySequence(Qt::ALT | Qt::Key_Right), QKeySequence(Qt::Key_Forward)});
+    for (QAction *a : {m_back, m_forward})
+        a->setShortcutContext(Qt::ApplicationShortcut);
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *dataFolder = help->addAction(tr("Open &data folder"), this, [this] {
         QDesktopServices::openUrl(QUrl::fromLocalFile(m_client->dataDirectory()));
@@ -162,6 +189,67 @@ void MainWindow::createMenus()
     QAction *aboutAction = help->addAction(tr("&About Gatehouse"), this, &MainWindow::about);
     aboutAction->setMenuRole(QAction::AboutRole);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::open(const Location &location)
+{
+    m_history.visit(location);
+    apply(location);
+    updateNavigation();
+}
+
+void MainWindow::goBack()
+{
+    if (!m_history.canGoBack())
+        return;
+    apply(m_history.back());
+    updateNavigation();
+}
+
+void MainWindow::goForward()
+{
+    if (!m_history.canGoForward())
+        return;
+    apply(m_history.forward());
+    updateNavigation();
+}
+
+void MainWindow::apply(const Location &location)
+{
+    const QScopedValueRollback<bool> applying(m_applying, true);
+    const Page target = location.page >= 0 && location.page < PageCount ? Page(location.page) : Overview;
+    showPage(target);
+    switch (location.kind) {
+    case Location::Kind::Page:
+        break;
+    case Location::Kind::Event:
+        static_cast<EventsPage *>(page(Events))->followLink(location.id);
+        break;
+    case Location::Kind::Stream:
+        static_cast<StreamsPage *>(page(Streams))->openStream(location.collection, location.id, location.position);
+        break;
+    case Location::Kind::Document:
+        static_cast<ReadModelsPage *>(page(ReadModels))->openDocument(location.collection, location.id);
+        break;
+    case Location::Kind::Function:
+        static_cast<FunctionsPage *>(page(Functions))->openFunction(location.id);
+        break;
+    case Location::Kind::DeadLetter:
+        static_cast<FunctionsPage *>(page(Functions))->openDeadLetter(location.id);
+        break;
+    }
+}
+
+void MainWindow::updateNavigation()
+{
+    if (!m_back)
+        return;
+    m_back->setEnabled(m_history.canGoBack());
+    m_forward->setEnabled(m_history.canGoForward());
+    m_back->setToolTip(m_history.previous() ? tr("Back to %1").arg(m_history.previous()->description()) : tr("Back"));
+    m_forward->setToolTip(m_history.next() ? tr("Forward to %1").arg(m_history.next()->description()) : tr("Forward"));
+    m_back->setStatusTip(m_back->toolTip());
+    m_forward->setStatusTip(m_forward->toolTip());
 }
 
 void MainWindow::showPage(Page page)
@@ -191,6 +279,16 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::updateStatus(const EngineStatus &status)
 {
+    // Dead letters waiting: counted on the Functions item of the sidebar.
+    if (QListWidgetItem *functions = m_sidebar->item(Functions)) {
+        const QString text = status.deadLetters > 0 ? tr("%1 (%2)").arg(pageTitle(Functions)).arg(status.deadLetters) : pageTitle(Functions);
+        if (functions->text() != text) {
+            functions->setText(text);
+            functions->setToolTip(status.deadLetters > 0 ? tr("Dead letters waiting for replay or skip: %1").arg(status.deadLetters)
+                                                        : QString());
+            m_sidebar->setFixedWidth(qMax(m_sidebar->width(), m_sidebar->sizeHintForColumn(0) + 2 * m_sidebar->frameWidth() + 24));
+        }
+    }
     QString mqtt;
     if (!status.mqttEnabled)
         mqtt = tr("MQTT: %1").arg(status.mqttBroker.isEmpty() ? tr("off") : status.mqttBroker);

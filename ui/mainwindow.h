@@ -1,5 +1,7 @@
 #pragma once
 
+#include "location.h"
+
 #include <QMainWindow>
 
 class QLabel;
@@ -34,11 +36,19 @@ public:
 
     qint64 displayedEventCount() const { return m_shownCount; }
 
+    // Shows a page, or a thing on one, and remembers it for Back and Forward (Alt+Left/Right).
+    void open(const Location &location);
+    void goBack();
+    void goForward();
+    const NavigationHistory &history() const { return m_history; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
     void createMenus();
+    void apply(const Location &location);
+    void updateNavigation();
     void updateStatus(const EngineStatus &status);
     void importProject();
     void exportProject(bool apisix);
@@ -52,6 +62,10 @@ private:
     QLabel *m_events = nullptr;
     QLabel *m_lag = nullptr;
     qint64 m_shownCount = -1;
+    NavigationHistory m_history;
+    QAction *m_back = nullptr;
+    QAction *m_forward = nullptr;
+    bool m_applying = false;   // apply() switching pages: not a visit of its own
 };
 
 } // namespace Gatehouse::Ui

@@ -3,18 +3,27 @@
 // after a fix and skipped; and the JavaScript highlighting of the editor.
 
 #include "guifixture.h"
+#include "mainwindow.h"
 #include "models/jsonrowsmodel.h"
 #include "pages/functionspage.h"
+#include "widgets/flowdiagram.h"
 #include "widgets/functiondeadletterspanel.h"
 #include "widgets/jscodeeditor.h"
 #include "widgets/jshighlighter.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QHeaderView>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSignalSpy>
+#include <QTimer>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTabWidget>
@@ -119,6 +128,7 @@ private Q_SLOTS:
     void syntaxErrorIsShownAtItsLine();
     void versionsAndRollback();
     void deadLetterReplayAfterAFixAndSkip();
+    void deadLettersInBulk();
     void highlighterColoursJavaScript();
     void rendersForScreenshot();
 };
@@ -258,12 +268,15 @@ void tst_FunctionsPage::deadLetterReplayAfterAFixAndSkip()
     auto *skip = p.page.findChild<QPushButton *>(QStringLiteral("deadLetterSkip"));
     auto *status = p.page.findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
     QVERIFY(table && replay && skip && status);
+    // The table shows the letters sorted (by position first): rows are found in what it shows.
+    const QAbstractItemModel *shown = table->model();
     o1 = -1;
-    for (int row = 0; row < letters->rowCount(); ++row) {
-        if (letters->index(row, 2).data().toString() == QLatin1String("o1"))
+    for (int row = 0; row < shown->rowCount(); ++row) {
+        if (shown->index(row, 2).data().toString() == QLatin1String("o1"))
             o1 = row;
     }
-    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(letters->index(o1, 0)).center());
+    QVERIFY(o1 >= 0);
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(shown->index(o1, 0)).center());
     QVERIFY(replay->isEnabled());
     QTest::mouseClick(replay, Qt::LeftButton);
     QTRY_VERIFY2(status->text().contains(QLatin1String("Replayed")), qPrintable(status->text()));
@@ -273,12 +286,129 @@ void tst_FunctionsPage::deadLetterReplayAfterAFixAndSkip()
     QCOMPARE(doc.status, 200);
     QCOMPARE(doc.object().value(QLatin1String("total")).toInt(), 5);
 
-    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(letters->index(0, 0)).center());
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(shown->index(0, 0)).center());
     QTest::mouseClick(skip, Qt::LeftButton);
     QTRY_COMPARE(letters->rowCount(), 0);
     QCOMPARE(status->text(), QStringLiteral("Skipped"));
     const Ui::ClientReply none = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->adminGet("/admin/dead-letters", ctx, cb); });
     QCOMPARE(none.object().value(QLatin1String("total")).toInt(), 0);
+}
+
+void tst_FunctionsPage::deadLettersInBulk()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start(writeProject(f.dir)));
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    // Orders a1, a2 fail with one error, b1 with another.
+    const QString settings = QStringLiteral(R"({"retry":{"max_attempts":1,"delay_ms":10},"triggers":[{"type":"event","filter":{"type":"orders.placed"}}]})");
+    p.typeAndDeploy(QStringLiteral("picky"), {QStringLiteral("function handle(e, ctx) { throw new Error('no ' + e.subject.charAt(0)); }")}, settings);
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("version 1")), qPrintable(p.message->text()));
+    for (const QString &subject : {QStringLiteral("b1"), QStringLiteral("a1"), QStringLiteral("a2")}) {
+        AppendRequest r;
+        r.stream = QStringLiteral("orders-") + subject;
+        r.expected = ExpectedVersion::any();
+        r.events = {NewEvent{{}, QStringLiteral("orders.placed"), "{\"total\":5}", "{}"}};
+        QVERIFY(f.engine.eventStore()->appendAndWait(std::move(r)).ok());
+    }
+    Ui::FunctionDeadLettersPanel *panel = p.page.deadLetters();
+    QTRY_COMPARE_WITH_TIMEOUT(panel->count(), 3, 15000);
+    // The tab counts them; the engine's status (the sidebar's badge, the Overview's box) too.
+    QCOMPARE(p.tabs->tabText(3), QStringLiteral("Dead letters (3)"));
+    QTRY_COMPARE_WITH_TIMEOUT(f.client->status().deadLetters, 3, 10000);
+    {
+        Ui::MainWindow window(f.client.get());
+        auto *sidebar = window.findChild<QListWidget *>(QStringLiteral("sidebar"));
+        QTRY_COMPARE(sidebar->item(Ui::MainWindow::Functions)->text(), QStringLiteral("Functions (3)"));
+        auto *diagram = window.findChild<Ui::FlowDiagram *>();
+        QTRY_COMPARE(diagram->nodeValue(QStringLiteral("functions")), QStringLiteral("3 dead letters"));
+        QCOMPARE(diagram->nodeHealth(QStringLiteral("functions")), Ui::FlowDiagram::Health::Warning);
+    }
+    p.tabs->setCurrentIndex(3);
+
+    // Sorted by position at first; by error on a click of its header.
+    QTableView *table = panel->view();
+    const QAbstractItemModel *shown = table->model();
+    QCOMPARE(shown->index(0, 2).data().toString(), QStringLiteral("b1"));
+    QCOMPARE(shown->index(2, 2).data().toString(), QStringLiteral("a2"));
+    QTest::mouseClick(table->horizontalHeader()->viewport(), Qt::LeftButton, {},
+                      QPoint(table->horizontalHeader()->sectionViewportPosition(6) + 5, 5));
+    QTRY_COMPARE(shown->index(2, 2).data().toString(), QStringLiteral("b1"));   // "no a" < "no b"
+
+    // "Same error" selects a1 and a2; the buttons say how many they act on.
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(shown->index(0, 0)).center());
+    auto *sameError = panel->findChild<QPushButton *>(QStringLiteral("deadLetterSameError"));
+    auto *replay = panel->findChild<QPushButton *>(QStringLiteral("deadLetterReplay"));
+    auto *skip = panel->findChild<QPushButton *>(QStringLiteral("deadLetterSkip"));
+    auto *status = panel->findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
+    QTest::mouseClick(sameError, Qt::LeftButton);
+    QCOMPARE(panel->selectedIds().size(), 2);
+    QCOMPARE(replay->text(), QStringLiteral("Replay 2"));
+
+    // Replayed against the unchanged function, both fail again and stay; the outcome is counted.
+    QTest::mouseClick(replay, Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(status->text().startsWith(QLatin1String("Replayed 0 of 2")), qPrintable(status->text()), 15000);
+    QVERIFY2(status->text().contains(QLatin1String("2 failed")), qPrintable(status->text()));
+    QCOMPARE(panel->count(), 3);
+    // Skipping the two asks first; cancelled, they stay.
+    QCOMPARE(panel->selectedIds().size(), 2);
+    QTest::mouseClick(skip, Qt::LeftButton);
+    QMessageBox *confirm = nullptr;
+    QVERIFY(QTest::qWaitFor([&] { return (confirm = panel->findChild<QMessageBox *>(QStringLiteral("deadLetterSkipConfirm"))) != nullptr; }, 5000));
+    QVERIFY2(confirm->text().contains(QLatin1String("2 dead letters")), qPrintable(confirm->text()));
+    confirm->button(QMessageBox::Cancel)->click();
+    QTest::qWait(200);
+    QCOMPARE(panel->count(), 3);
+
+    // After a fix, the same two go; b1 stays.
+    p.tabs->setCurrentIndex(0);
+    p.typeAndDeploy(QStringLiteral("picky"), {QStringLiteral("function handle(e, ctx) { ctx.upsert('fn_hits', e.subject, {total: e.data.total}); }")}, settings);
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("version 2")), qPrintable(p.message->text()));
+    p.tabs->setCurrentIndex(3);
+    QTRY_COMPARE(panel->count(), 3);
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(shown->index(0, 0)).center());
+    QTest::mouseClick(sameError, Qt::LeftButton);
+    QCOMPARE(panel->selectedIds().size(), 2);
+    QTest::mouseClick(replay, Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(status->text() == QLatin1String("Replayed 2 of 2"), qPrintable(status->text()), 15000);
+    QTRY_COMPARE(panel->count(), 1);
+    QTRY_COMPARE(p.tabs->tabText(3), QStringLiteral("Dead letters (1)"));
+    for (const QString &id : {QStringLiteral("a1"), QStringLiteral("a2")}) {
+        const Ui::ClientReply doc = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->get("/api/fn_hits/" + id.toUtf8(), ctx, cb); });
+        QCOMPARE(doc.status, 200);
+    }
+
+    // A letter's context menu leads to its function and its event.
+    QSignalSpy opened(&p.page, &Ui::FunctionsPage::openRequested);
+    QStringList offered;
+    QTimer::singleShot(0, table, [&] {
+        auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget());
+        if (!menu)
+            return;
+        QAction *function = nullptr;
+        for (QAction *a : menu->actions()) {
+            offered.append(a->text());
+            if (a->text() == QLatin1String("Open function picky"))
+                function = a;
+        }
+        menu->close();
+        if (function)
+            function->trigger();
+    });
+    Q_EMIT table->customContextMenuRequested(table->visualRect(shown->index(0, 0)).center());
+    QVERIFY2(offered.contains(QStringLiteral("Show in Events")) && offered.contains(QStringLiteral("Open stream at this event")),
+             qPrintable(offered.join(u',')));
+    QCOMPARE(opened.size(), 1);
+    QCOMPARE(opened.at(0).at(0).value<Ui::Location>(), Ui::Location::ofFunction(QStringLiteral("picky")));
+
+    // Skipping more than one asks first; all of them go.
+    QTest::mouseClick(panel->findChild<QPushButton *>(QStringLiteral("deadLetterSelectAll")), Qt::LeftButton);
+    QCOMPARE(panel->selectedIds().size(), 1);
+    QTest::mouseClick(skip, Qt::LeftButton);   // one: no question
+    QTRY_COMPARE(panel->count(), 0);
+    QCOMPARE(status->text(), QStringLiteral("Skipped"));
+    QCOMPARE(p.tabs->tabText(3), QStringLiteral("Dead letters"));
+    QTRY_COMPARE_WITH_TIMEOUT(f.client->status().deadLetters, 0, 10000);
 }
 
 void tst_FunctionsPage::highlighterColoursJavaScript()

@@ -1,14 +1,23 @@
 // The main window under QT_QPA_PLATFORM=offscreen with a real engine inside: pages, menus,
-// shortcuts, the status bar, and what it remembers between runs.
+// shortcuts, the status bar, what it remembers between runs, and the links between pages with
+// Back and Forward.
 
 #include "guifixture.h"
 #include "mainwindow.h"
+#include "pages/eventspage.h"
 #include "pages/simulationpage.h"
+#include "pages/streamspage.h"
+#include "widgets/flowdiagram.h"
+#include "widgets/readmodeldetailview.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
+#include <QTableView>
+#include <QTimer>
+#include <QTreeWidget>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QTest>
@@ -24,7 +33,34 @@ private Q_SLOTS:
     void showsTitleAddressesAndLiveEventCount();
     void sidebarMenusAndShortcutsSwitchPages();
     void remembersPageAndGeometry();
+    void historyIsKeptAsABrowserKeepsIt();
+    void linksOpenRelatedThingsAndBackForwardReturn();
 };
+
+namespace {
+// Opens the context menu `view` shows at `pos` and chooses the action with `text` (nothing
+// when empty); returns the texts the menu offered.
+QStringList chooseFromContextMenu(QAbstractItemView *view, const QPoint &pos, const QString &text)
+{
+    QStringList offered;
+    QTimer::singleShot(0, view, [&] {
+        auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget());
+        if (!menu)
+            return;
+        QAction *chosen = nullptr;
+        for (QAction *a : menu->actions()) {
+            offered.append(a->text());
+            if (a->text() == text)
+                chosen = a;
+        }
+        menu->close();
+        if (chosen)
+            chosen->trigger();
+    });
+    Q_EMIT view->customContextMenuRequested(pos);
+    return offered;
+}
+} // namespace
 
 void tst_MainWindow::init()
 {
@@ -119,6 +155,133 @@ void tst_MainWindow::remembersPageAndGeometry()
     again.show();
     QVERIFY(QTest::qWaitForWindowExposed(&again));
     QCOMPARE(again.size(), size);
+}
+
+void tst_MainWindow::historyIsKeptAsABrowserKeepsIt()
+{
+    using Ui::Location;
+    Ui::NavigationHistory h;
+    QVERIFY(!h.canGoBack() && !h.canGoForward() && !h.current());
+    h.visit(Location::ofPage(Ui::MainWindow::Overview));
+    h.visit(Location::ofPage(Ui::MainWindow::Overview));   // a repeat is not a new place
+    QCOMPARE(h.size(), 1);
+    h.visit(Location::ofEvent(QStringLiteral("e1"), 1));
+    h.visit(Location::ofStream(QStringLiteral("products"), QStringLiteral("p1"), 1));
+    QCOMPARE(h.size(), 3);
+    QCOMPARE(h.back(), Location::ofEvent(QStringLiteral("e1"), 1));
+    QCOMPARE(h.back(), Location::ofPage(Ui::MainWindow::Overview));
+    QVERIFY(!h.canGoBack());
+    QCOMPARE(h.back(), Location::ofPage(Ui::MainWindow::Overview));   // stays at the first
+    QCOMPARE(h.forward(), Location::ofEvent(QStringLiteral("e1"), 1));
+    QVERIFY(h.canGoForward());
+    // A new place drops what lay ahead.
+    h.visit(Location::ofDocument(QStringLiteral("products"), QStringLiteral("p1")));
+    QVERIFY(!h.canGoForward());
+    QCOMPARE(h.size(), 3);
+    QCOMPARE(h.previous()->description(), QStringLiteral("event #1"));
+    QCOMPARE(h.current()->description(), QStringLiteral("document products/p1"));
+    // Bounded: the oldest places are forgotten first.
+    for (int i = 0; i < 2 * Ui::NavigationHistory::kMaxEntries; ++i)
+        h.visit(Location::ofFunction(QStringLiteral("f%1").arg(i)));
+    QCOMPARE(h.size(), Ui::NavigationHistory::kMaxEntries);
+    QCOMPARE(h.current()->id, QStringLiteral("f%1").arg(2 * Ui::NavigationHistory::kMaxEntries - 1));
+    while (h.canGoBack())
+        h.back();
+    QCOMPARE(h.current()->id, QStringLiteral("f%1").arg(Ui::NavigationHistory::kMaxEntries));
+}
+
+void tst_MainWindow::linksOpenRelatedThingsAndBackForwardReturn()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    // One product with three events (positions 1 to 3).
+    AppendRequest r;
+    r.stream = QStringLiteral("products-w1");
+    r.expected = ExpectedVersion::any();
+    r.events = {NewEvent{{}, QStringLiteral("products.created"), R"({"name":"W","price":1})", "{}"},
+                NewEvent{{}, QStringLiteral("products.updated"), R"({"price":2})", "{}"},
+                NewEvent{{}, QStringLiteral("products.updated"), R"({"price":3})", "{}"}};
+    QVERIFY(f.engine.eventStore()->appendAndWait(std::move(r)).ok());
+
+    Ui::MainWindow window(f.client.get());
+    window.resize(1200, 780);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto *back = window.findChild<QAction *>(QStringLiteral("actionBack"));
+    auto *forward = window.findChild<QAction *>(QStringLiteral("actionForward"));
+    QVERIFY(back && forward);
+    QVERIFY(back->shortcuts().contains(QKeySequence(Qt::ALT | Qt::Key_Left)));
+    QVERIFY(forward->shortcuts().contains(QKeySequence(Qt::ALT | Qt::Key_Right)));
+    QVERIFY(!back->isEnabled());
+
+    // Events: a row's context menu opens its stream at that event.
+    window.showPage(Ui::MainWindow::Events);
+    auto *events = static_cast<Ui::EventsPage *>(window.page(Ui::MainWindow::Events));
+    auto *eventsTable = events->findChild<QTableView *>(QStringLiteral("eventsTable"));
+    QTRY_COMPARE_WITH_TIMEOUT(eventsTable->model()->rowCount(), 3, 10000);
+    const QStringList offered = chooseFromContextMenu(eventsTable, eventsTable->visualRect(eventsTable->model()->index(1, 0)).center(),
+                                                      QStringLiteral("Open stream at this event"));
+    QVERIFY2(offered.contains(QStringLiteral("Open document")), qPrintable(offered.join(u',')));
+    QVERIFY2(!offered.contains(QStringLiteral("Show in Events")), qPrintable(offered.join(u',')));   // it is there already
+    QCOMPARE(window.currentPage(), Ui::MainWindow::Streams);
+    auto *streams = static_cast<Ui::StreamsPage *>(window.page(Ui::MainWindow::Streams));
+    QTRY_COMPARE_WITH_TIMEOUT(streams->stepCount(), 3, 10000);
+    QCOMPARE(streams->currentStep(), 1);   // the event at position 2
+    QVERIFY(back->isEnabled());
+    QCOMPARE(back->toolTip(), QStringLiteral("Back to Events"));
+
+    // Streams: an event's context menu opens the document.
+    auto *streamTable = streams->findChild<QTableView *>(QStringLiteral("streamsEvents"));
+    chooseFromContextMenu(streamTable, streamTable->visualRect(streamTable->model()->index(2, 0)).center(), QStringLiteral("Open document"));
+    QCOMPARE(window.currentPage(), Ui::MainWindow::ReadModels);
+    auto *detail = window.page(Ui::MainWindow::ReadModels)->findChild<Ui::ReadModelDetailView *>(QStringLiteral("readModelDetail"));
+    QVERIFY(detail);
+    QTRY_COMPARE_WITH_TIMEOUT(detail->documentId(), QStringLiteral("w1"), 10000);
+    QCOMPARE(detail->collection(), QStringLiteral("products"));
+
+    // The document's history: Enter on its first event steps the stream to it.
+    auto *history = detail->findChild<QTreeWidget *>(QStringLiteral("readModelHistory"));
+    QTRY_COMPARE_WITH_TIMEOUT(history->topLevelItemCount(), 3, 10000);
+    history->setFocus();
+    history->setCurrentItem(history->topLevelItem(0));
+    QTest::keyClick(history, Qt::Key_Return);
+    QCOMPARE(window.currentPage(), Ui::MainWindow::Streams);
+    QTRY_COMPARE(streams->currentStep(), 0);
+
+    // Back and Forward (Alt+Left, Alt+Right) go through those places again.
+    window.activateWindow();   // the context menus took it
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QTest::keyClick(&window, Qt::Key_Left, Qt::AltModifier);
+    QCOMPARE(window.currentPage(), Ui::MainWindow::ReadModels);
+    QTest::keyClick(&window, Qt::Key_Left, Qt::AltModifier);
+    QCOMPARE(window.currentPage(), Ui::MainWindow::Streams);
+    QCOMPARE(streams->currentStep(), 1);   // at the event it was opened at
+    QTest::keyClick(&window, Qt::Key_Left, Qt::AltModifier);
+    QCOMPARE(window.currentPage(), Ui::MainWindow::Events);
+    QVERIFY(forward->isEnabled());
+    QTest::keyClick(&window, Qt::Key_Right, Qt::AltModifier);
+    QCOMPARE(window.currentPage(), Ui::MainWindow::Streams);
+    QCOMPARE(streams->currentStep(), 1);
+
+    // A page chosen in the sidebar is a place too, and drops what lay ahead.
+    auto *sidebar = window.findChild<QListWidget *>(QStringLiteral("sidebar"));
+    sidebar->setCurrentRow(Ui::MainWindow::Routes);
+    QVERIFY(!forward->isEnabled());
+    back->trigger();
+    QCOMPARE(window.currentPage(), Ui::MainWindow::Streams);
+
+    // A box of the Overview's diagram opens its page.
+    window.showPage(Ui::MainWindow::Overview);
+    auto *diagram = window.findChild<Ui::FlowDiagram *>();
+    QVERIFY(diagram);
+    QTest::mouseClick(diagram->viewport(), Qt::LeftButton, {}, diagram->nodeCentre(QStringLiteral("functions")));
+    QCOMPARE(window.currentPage(), Ui::MainWindow::Functions);
+    QTest::mouseClick(window.findChild<QListWidget *>(QStringLiteral("sidebar"))->viewport(), Qt::LeftButton, {},
+                      sidebar->visualItemRect(sidebar->item(Ui::MainWindow::Overview)).center());
+    QTest::mouseClick(diagram->viewport(), Qt::LeftButton, {}, diagram->nodeCentre(QStringLiteral("eventlog")));
+    QCOMPARE(window.currentPage(), Ui::MainWindow::Events);
+    back->trigger();
+    QCOMPARE(window.currentPage(), Ui::MainWindow::Overview);
 }
 
 QTEST_MAIN(tst_MainWindow)

@@ -20,6 +20,7 @@
 #include <QSettings>
 #include <QSlider>
 #include <QTableView>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace Gatehouse;
@@ -194,14 +195,22 @@ void tst_StreamsPage::walkTheSliderThroughCreateUpdatesAndDelete()
          {QStringLiteral("(entity)|entity deleted||")}},
     };
 
-    // Walk with the keyboard, from the first event to the last.
+    // Walk with the keyboard, from the first event to the last. The table is told of every
+    // change of its selection (it repaints the rows it leaves from that: no stale highlight),
+    // and exactly one row stays selected.
+    auto *eventsView = p.child<QTableView>("streamsEvents");
+    QSignalSpy selectionChanges(eventsView->selectionModel(), &QItemSelectionModel::selectionChanged);
     slider->setFocus();
     QTest::keyClick(slider, Qt::Key_Home);
+    QVERIFY(selectionChanges.size() >= 1);
+    QCOMPARE(eventsView->selectionModel()->selectedRows().size(), 1);
     for (int i = 0; i < steps.size(); ++i) {
         if (i > 0)
             QTest::keyClick(slider, Qt::Key_Right);
         QCOMPARE(p.page.currentStep(), i);
         QCOMPARE(p.child<QTableView>("streamsEvents")->currentIndex().row(), i);
+        QCOMPARE(eventsView->selectionModel()->selectedRows().size(), 1);
+        QCOMPARE(eventsView->selectionModel()->selectedRows().constFirst().row(), i);
         QVERIFY2(p.text("streamsStep").startsWith(QStringLiteral("Event %1 of 4").arg(i + 1)), qPrintable(p.text("streamsStep")));
         QCOMPARE(object(state->toPlainText().toUtf8()), object(steps[i].state));
         QCOMPARE(p.text("streamsStateStatus"), steps[i].status);

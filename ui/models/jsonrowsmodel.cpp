@@ -136,6 +136,10 @@ QVariant JsonRowsModel::data(const QModelIndex &index, int role) const
         if (!column.path.isEmpty() && valueAt(row, column.path).isDouble())
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         return {};
+    case SortRole:
+        if (column.display)
+            return column.display(row);
+        return valueAt(row, column.path).toVariant();
     case KeyRole:
         return key(index.row());
     case ObjectRole:

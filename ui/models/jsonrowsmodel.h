@@ -27,7 +27,8 @@ public:
         std::function<QVariant(const QJsonObject &row)> display = {};   // overrides the path
     };
 
-    enum Roles { KeyRole = Qt::UserRole + 1, ObjectRole };
+    // SortRole: the value itself (numbers as numbers), for a sorting proxy.
+    enum Roles { KeyRole = Qt::UserRole + 1, ObjectRole, SortRole };
 
     JsonRowsModel(const QString &keyMember, const QList<Column> &columns, QObject *parent = nullptr);
     ~JsonRowsModel() override;

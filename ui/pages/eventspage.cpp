@@ -1,6 +1,7 @@
 #include "eventspage.h"
 
 #include "engineclient.h"
+#include "eventlinks.h"
 #include "models/eventbuffermodel.h"
 #include "models/eventfilterproxy.h"
 #include "models/eventlivefeed.h"
@@ -12,6 +13,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
@@ -117,9 +119,12 @@ void EventsPage::buildUi()
     d->table->setColumnWidth(EventBufferModel::TypeColumn, 170);
     d->table->setColumnWidth(EventBufferModel::SubjectColumn, 150);
     d->table->installEventFilter(this);
+    d->table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(d->table, &QWidget::customContextMenuRequested, this, &EventsPage::showContextMenu);
 
     d->detail = new EventsDetailView(d->buffer, this);
     connect(d->detail, &EventsDetailView::eventLinkActivated, this, &EventsPage::followLink);
+    connect(d->detail, &EventsDetailView::locationActivated, this, &EventsPage::openRequested);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->setObjectName(QStringLiteral("eventsSplitter"));
@@ -216,8 +221,20 @@ void EventsPage::connectModels()
     connect(d->proxy, &QAbstractItemModel::modelReset, this, &EventsPage::updateLabels);
     connect(d->proxy, &QAbstractItemModel::layoutChanged, this, &EventsPage::updateLabels);
     connect(d->feed, &EventLiveFeed::changed, this, &EventsPage::updatePauseLabel);
+    // The detail pane follows the current row, by mouse, keyboard or a filter that hides it.
+    connect(d->table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &EventsPage::showDetails);
     connect(d->table, &QAbstractItemView::clicked, this, &EventsPage::showDetails);
     connect(d->table, &QAbstractItemView::activated, this, &EventsPage::showDetails);
+    const auto followCurrent = [this] {
+        const QModelIndex current = d->table->currentIndex();
+        if (!current.isValid())
+            d->detail->displayNothing();
+        else if (d->detail->shownEventId() != d->buffer->eventAt(d->proxy->mapToSource(current).row()).id)
+            showDetails(current);
+    };
+    connect(d->proxy, &QAbstractItemModel::rowsRemoved, this, followCurrent);
+    connect(d->proxy, &QAbstractItemModel::modelReset, this, followCurrent);
+    connect(d->proxy, &QAbstractItemModel::layoutChanged, this, followCurrent);
     updateLabels();
     updatePauseLabel();
 }
@@ -305,9 +322,23 @@ void EventsPage::olderPageArrived(const ClientReply &reply, bool makeRoom)
 void EventsPage::showDetails(const QModelIndex &proxyIndex)
 {
     const QModelIndex source = d->proxy->mapToSource(proxyIndex);
+    if (!source.isValid()) {
+        d->detail->displayNothing();
+        return;
+    }
+    d->detail->display(d->buffer->eventAt(source.row()));
+}
+
+void EventsPage::showContextMenu(const QPoint &pos)
+{
+    const QModelIndex source = d->proxy->mapToSource(d->table->indexAt(pos));
     if (!source.isValid())
         return;
-    d->detail->display(d->buffer->eventAt(source.row()));
+    const RecordedEvent &event = d->buffer->eventAt(source.row());
+    QMenu menu(this);
+    menu.setObjectName(QStringLiteral("eventsContextMenu"));
+    addEventLinks(&menu, EventRef::of(event), Location::Kind::Event, [this](const Location &l) { Q_EMIT openRequested(l); });
+    menu.exec(d->table->viewport()->mapToGlobal(pos));
 }
 
 void EventsPage::followLink(const QString &id)
@@ -318,13 +349,13 @@ void EventsPage::followLink(const QString &id)
         return;
     }
     const QModelIndex proxyIndex = d->proxy->mapFromSource(d->buffer->index(row, 0));
-    if (proxyIndex.isValid()) {
-        d->table->setCurrentIndex(proxyIndex);
-        d->table->scrollTo(proxyIndex);
-        d->message->clear();
-    } else {
-        d->message->setText(tr("Event #%1 is hidden by the filter.").arg(d->buffer->eventAt(row).position));
+    if (!proxyIndex.isValid()) {
+        d->message->setText(tr("Event #%1 is hidden by the filter: clear the filters to see it.").arg(d->buffer->eventAt(row).position));
+        return;
     }
+    d->table->setCurrentIndex(proxyIndex);
+    d->table->scrollTo(proxyIndex);
+    d->message->clear();
     d->detail->display(d->buffer->eventAt(row));
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "location.h"
+
 #include <QWidget>
 
 #include <memory>
@@ -43,6 +45,9 @@ public:
     // shows it; says so in the message line when it is not in the buffer or filtered out.
     void followLink(const QString &id);
 
+Q_SIGNALS:
+    void openRequested(const Gatehouse::Ui::Location &location);
+
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
@@ -55,6 +60,7 @@ private:
     void requestOlder(bool makeRoom);
     void olderPageArrived(const ClientReply &reply, bool makeRoom);
     void showDetails(const QModelIndex &proxyIndex);
+    void showContextMenu(const QPoint &pos);
     void updateLabels();
     void updatePauseLabel();
 

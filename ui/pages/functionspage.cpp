@@ -19,6 +19,7 @@
 #include <QPushButton>
 #include <QShortcut>
 #include <QSplitter>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -194,6 +195,13 @@ FunctionsPage::FunctionsPage(EngineClient *client, QWidget *parent)
     connect(m_versionsPanel, &FunctionVersionsPanel::rolledBack, this, &FunctionsPage::rolledBack);
     connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &FunctionsPage::selectionChanged);
     connect(m_deadLetters, &FunctionDeadLettersPanel::changed, this, &FunctionsPage::refresh);
+    connect(m_deadLetters, &FunctionDeadLettersPanel::openRequested, this, &FunctionsPage::openRequested);
+    // The tab counts what waits there; the main window's sidebar does the same from the engine's status.
+    connect(m_deadLetters, &FunctionDeadLettersPanel::countChanged, this, [this](int count) {
+        const int tab = m_tabs->indexOf(m_deadLetters);
+        m_tabs->setTabText(tab, count > 0 ? tr("Dead letters (%1)").arg(count) : tr("Dead letters"));
+        m_tabs->tabBar()->setTabTextColor(tab, count > 0 ? QColor(0xb3, 0x59, 0x00) : m_tabs->palette().color(QPalette::WindowText));
+    });
     connect(client, &EngineClient::statusUpdated, this, &FunctionsPage::maybeRefresh);
     connect(client, &EngineClient::resourcesChanged, this, [this](const QString &kind) {
         if (kind == QLatin1String("functions") || kind == QLatin1String("dead-letters") || kind == QLatin1String("config"))
@@ -276,6 +284,24 @@ void FunctionsPage::selectionChanged()
     const QString name = selectedName();
     if (!name.isEmpty() && name != m_loaded)
         load(name);
+}
+
+void FunctionsPage::openFunction(const QString &name)
+{
+    const int row = m_functions->rowOf(name);
+    if (row >= 0) {
+        m_list->selectRow(row);
+        return;
+    }
+    m_selectAfterRefresh = name;   // not listed yet
+    m_sinceRefresh.invalidate();
+    refresh();
+}
+
+void FunctionsPage::openDeadLetter(const QString &id)
+{
+    m_tabs->setCurrentWidget(m_deadLetters);
+    m_deadLetters->selectLetter(id);
 }
 
 void FunctionsPage::newFunction()

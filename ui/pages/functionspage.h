@@ -2,6 +2,8 @@
 
 #include <QElapsedTimer>
 #include <QJsonObject>
+#include "location.h"
+
 #include <QWidget>
 
 class QLabel;
@@ -40,9 +42,14 @@ public:
     JsCodeEditor *codeEditor() const { return m_code; }
     void refresh();
     void newFunction();
+    void openFunction(const QString &name);
+    void openDeadLetter(const QString &id);   // on the Dead letters tab
 
     static QString defaultCode();
     static QString defaultSettings();
+
+Q_SIGNALS:
+    void openRequested(const Gatehouse::Ui::Location &location);
 
 protected:
     void showEvent(QShowEvent *event) override;

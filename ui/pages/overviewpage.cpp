@@ -1,9 +1,11 @@
 #include "overviewpage.h"
 
+#include "mainwindow.h"
 #include "widgets/flowdiagram.h"
 #include "widgets/metricchart.h"
 
 #include <QGridLayout>
+#include <QHash>
 #include <QLocale>
 #include <QVBoxLayout>
 
@@ -44,6 +46,19 @@ OverviewPage::OverviewPage(EngineClient *client, QWidget *parent)
     layout->addWidget(m_diagram, 3);
     layout->addLayout(charts, 4);
 
+    // Each box opens the page where its part is watched and steered.
+    connect(m_diagram, &FlowDiagram::nodeActivated, this, [this](const QString &id) {
+        static const QHash<QString, int> pages{
+            {QStringLiteral("clients"), MainWindow::Routes},       {QStringLiteral("gateway"), MainWindow::Routes},
+            {QStringLiteral("commands"), MainWindow::Events},      {QStringLiteral("eventlog"), MainWindow::Events},
+            {QStringLiteral("projections"), MainWindow::Projections}, {QStringLiteral("functions"), MainWindow::Functions},
+            {QStringLiteral("readstore"), MainWindow::ReadModels}, {QStringLiteral("queries"), MainWindow::ReadModels},
+            {QStringLiteral("live"), MainWindow::Events},          {QStringLiteral("mqtt"), MainWindow::Events},
+        };
+        const auto it = pages.constFind(id);
+        if (it != pages.cend())
+            Q_EMIT openRequested(Location::ofPage(*it));
+    });
     connect(client, &EngineClient::statusUpdated, this, &OverviewPage::showStatus);
     showStatus(client->status());
 }
@@ -102,10 +117,15 @@ void OverviewPage::showStatus(const EngineStatus &s)
     }
     m_diagram->setNode(QStringLiteral("projections"), lag, projections, s.worstLagProjection);
     Health functions = busy(r.invocationsPerSecond);
-    if (r.functionErrorsPerSecond > 0)
+    if (r.functionErrorsPerSecond > 0 || s.deadLetters > 0)
         functions = Health::Warning;
-    m_diagram->setNode(QStringLiteral("functions"),
-                       tr("%1 inv/s · %2 err/s").arg(rate(r.invocationsPerSecond), rate(r.functionErrorsPerSecond)), functions);
+    // Waiting dead letters take the box's line (the rates go to its tooltip): they need a hand.
+    const QString rates = tr("%1 inv/s · %2 err/s").arg(rate(r.invocationsPerSecond), rate(r.functionErrorsPerSecond));
+    if (s.deadLetters > 0)
+        m_diagram->setNode(QStringLiteral("functions"), s.deadLetters == 1 ? tr("1 dead letter") : tr("%1 dead letters").arg(QLocale().toString(s.deadLetters)),
+                           functions, tr("%1\nDead letters wait on the Functions page: replay or skip them.").arg(rates));
+    else
+        m_diagram->setNode(QStringLiteral("functions"), rates, functions);
     m_diagram->setNode(QStringLiteral("readstore"), tr("%1 docs/s").arg(rate(r.documentsPerSecond)), busy(r.documentsPerSecond));
     m_diagram->setNode(QStringLiteral("queries"), tr("reads at %1").arg(QLocale().toString(s.headPosition - s.worstLagEvents)),
                        projections == Health::Error ? Health::Warning : Health::Ok);

@@ -2,6 +2,8 @@
 
 #include "engineclient.h"
 
+#include "location.h"
+
 #include <QWidget>
 
 namespace Gatehouse::Ui {
@@ -37,6 +39,9 @@ public:
         double mqttPerSecond = 0;
     };
     Rates rates() const { return m_rates; }
+
+Q_SIGNALS:
+    void openRequested(const Gatehouse::Ui::Location &location);   // a box of the diagram clicked
 
 private:
     void showStatus(const EngineStatus &status);

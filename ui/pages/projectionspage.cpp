@@ -88,6 +88,7 @@ ProjectionsPage::ProjectionsPage(EngineClient *client, QWidget *parent)
     connect(m_resume, &QPushButton::clicked, this, [this] { act(QStringLiteral("resume")); });
     connect(m_rebuild, &QPushButton::clicked, this, &ProjectionsPage::confirmRebuild);
     connect(m_skip, &QPushButton::clicked, this, [this] { act(QStringLiteral("skip")); });
+    connect(m_parked, &ParkedEventsPanel::openRequested, this, &ProjectionsPage::openRequested);
     connect(m_parked, &ParkedEventsPanel::changed, this, [this] {
         m_sinceRefresh.invalidate();
         refresh();

@@ -2,6 +2,8 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include "location.h"
+
 #include <QWidget>
 
 class QLabel;
@@ -35,6 +37,9 @@ public:
     ProjectionTableModel *projections() const { return m_model; }
     ParkedEventsPanel *parkedEvents() const { return m_parked; }
     void refresh();
+
+Q_SIGNALS:
+    void openRequested(const Gatehouse::Ui::Location &location);
 
 protected:
     void showEvent(QShowEvent *event) override;

@@ -149,9 +149,11 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
     connect(m_documents, &QAbstractItemModel::rowsRemoved, this, &ReadModelsPage::updateStatus);
     connect(m_documents, &QAbstractItemModel::rowsInserted, this, &ReadModelsPage::updateStatus);
     connect(m_documents, &QAbstractItemModel::modelReset, this, [this] {
-        m_detail->showDocument(m_documents->collection(), {});
+        m_detail->showDocument(m_documents->collection(), m_wantedDocument);
         updateStatus();
     });
+    connect(m_documents, &ReadModelDocumentsModel::pageLoaded, this, &ReadModelsPage::showWantedDocument);
+    connect(m_detail, &ReadModelDetailView::openRequested, this, &ReadModelsPage::openRequested);
 
     connect(client, &EngineClient::documentsChanged, this, &ReadModelsPage::onDocumentsChanged);
     connect(client, &EngineClient::resourcesChanged, this, [this](const QString &kind) {
@@ -203,6 +205,37 @@ void ReadModelsPage::selectCollection(const QString &name)
         }
     }
     refreshCollections();
+}
+
+void ReadModelsPage::openDocument(const QString &collection, const QString &id)
+{
+    m_wantedDocument = id;
+    if (m_documents->collection() == collection && !m_documents->isLoading()) {
+        showWantedDocument();
+        if (m_detail->documentId() != id || m_detail->collection() != collection)
+            m_detail->showDocument(collection, id);   // not on the pages loaded
+        return;
+    }
+    m_detail->showDocument(collection, id);
+    selectCollection(collection);
+}
+
+void ReadModelsPage::showWantedDocument()
+{
+    if (m_wantedDocument.isEmpty())
+        return;
+    const QString id = std::exchange(m_wantedDocument, QString());
+    for (int row = 0; row < m_documents->rowCount(); ++row) {
+        if (m_documents->idAt(row) == id) {
+            m_table->selectRow(row);
+            m_table->scrollTo(m_documents->index(row, 0));
+            return;
+        }
+    }
+    // Not among the rows loaded (filtered out, or further on): the pane shows it anyway.
+    m_table->clearSelection();
+    if (m_detail->documentId() != id || m_detail->collection() != m_documents->collection())
+        m_detail->showDocument(m_documents->collection(), id);
 }
 
 void ReadModelsPage::refreshCollections()

@@ -2,6 +2,8 @@
 
 #include <QHash>
 #include <QJsonObject>
+#include "location.h"
+
 #include <QWidget>
 
 class QCheckBox;
@@ -36,7 +38,14 @@ public:
 
     ReadModelDocumentsModel *documents() const { return m_documents; }
     void selectCollection(const QString &name);
+    // Selects the collection and shows the document in the detail pane, its row selected when
+    // the first page holds it.
+    void openDocument(const QString &collection, const QString &id);
+
     void refreshCollections();
+
+Q_SIGNALS:
+    void openRequested(const Gatehouse::Ui::Location &location);
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -48,6 +57,7 @@ private:
     void currentRowChanged();
     void onDocumentsChanged(const QString &collection, const QStringList &ids);
     void updateStatus();
+    void showWantedDocument();
     void editCollection(bool create);
 
     EngineClient *m_client;
@@ -64,6 +74,7 @@ private:
     QHash<QString, QJsonObject> m_definitions;   // by name, as GET /admin/collections lists them
     QTimer *m_countsTimer = nullptr;   // collection counts after changes, at most once a second
     QString m_wantedCollection;        // selectCollection() before the list arrived
+    QString m_wantedDocument;          // openDocument(): its id, until its collection's first page is in
     bool m_stale = false;              // changes missed while hidden
 };
 

@@ -1,6 +1,7 @@
 #include "streamspage.h"
 
 #include "engineclient.h"
+#include "eventlinks.h"
 #include "models/streamdiffmodel.h"
 #include "models/streameventsmodel.h"
 #include "models/streamhistory.h"
@@ -10,7 +11,9 @@
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QMenu>
 #include <QPlainTextEdit>
+#include <QScopedValueRollback>
 #include <QSlider>
 #include <QSplitter>
 #include <QTableView>
@@ -76,6 +79,8 @@ struct StreamsPage::Private
     bool loading = false;
     QString loadingCollection;
     QString loadingId;
+    qint64 wantedPosition = -1;   // openStream(): the step to show once loaded
+    bool syncingRow = false;      // showStep() moving the table's current row
     std::optional<Collection> definition;   // of loadingCollection, for its upcasters
     RecordedEvents pages;
     quint64 serverGeneration = 0;
@@ -112,8 +117,21 @@ void StreamsPage::buildUi()
     d->events = table(QStringLiteral("streamsEvents"), d->eventsModel, this);
     d->events->setColumnWidth(StreamEventsModel::TimeColumn, 170);
     d->events->setColumnWidth(StreamEventsModel::TypeColumn, 160);
-    connect(d->events->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex &current) { setStep(current.row()); });
+    connect(d->events->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
+        if (!d->syncingRow)
+            setStep(current.row());
+    });
+    d->events->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(d->events, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const QModelIndex index = d->events->indexAt(pos);
+        if (!index.isValid() || index.row() >= d->history.size())
+            return;
+        QMenu menu(this);
+        menu.setObjectName(QStringLiteral("streamsContextMenu"));
+        addEventLinks(&menu, EventRef::of(d->history.eventAt(index.row())), Location::Kind::Stream,
+                      [this](const Location &l) { Q_EMIT openRequested(l); });
+        menu.exec(d->events->viewport()->mapToGlobal(pos));
+    });
 
     d->slider = new QSlider(Qt::Horizontal, this);
     d->slider->setObjectName(QStringLiteral("streamsSlider"));
@@ -172,8 +190,32 @@ QWidget *StreamsPage::buildStatePanes()
     return panes;
 }
 
+void StreamsPage::openStream(const QString &collection, const QString &id, qint64 position)
+{
+    if (!d->loading && d->history.size() > 0 && d->history.streamName() == CloudEvent::streamName(collection, id)) {
+        // Loaded already (Back to it, say): only the step.
+        showPosition(position);
+        return;
+    }
+    loadEntity(collection, id);
+    d->wantedPosition = position;
+}
+
+void StreamsPage::showPosition(qint64 position)
+{
+    int step = d->history.size() - 1;
+    for (int i = 0; position >= 0 && i < d->history.size(); ++i) {
+        if (d->history.eventAt(i).position == position) {
+            step = i;
+            break;
+        }
+    }
+    setStep(step);
+}
+
 void StreamsPage::loadEntity(const QString &collection, const QString &id)
 {
+    d->wantedPosition = -1;
     d->picker->setEntity(collection, id);
     ++d->loadGeneration;
     d->loading = true;
@@ -252,6 +294,8 @@ void StreamsPage::loaded()
     }
     d->slider->setEnabled(count > 0);
     showStep(count - 1);
+    if (const qint64 wanted = std::exchange(d->wantedPosition, -1); wanted >= 0)
+        showPosition(wanted);
 }
 
 QString StreamsPage::countText() const
@@ -318,7 +362,9 @@ void StreamsPage::showStep(int step)
     showStepLabel(step);
     const QModelIndex row = d->eventsModel->index(step, 0);
     if (d->events->currentIndex().row() != step) {
-        const QSignalBlocker blocker(d->events->selectionModel());
+        // Not by blocking the selection model's signals: the view repaints the rows it
+        // deselects on them (old highlights stayed painted).
+        const QScopedValueRollback<bool> syncing(d->syncingRow, true);
         d->events->setCurrentIndex(row);
         d->events->selectRow(step);
     }

@@ -2,6 +2,8 @@
 
 #include "store/recordedevent.h"
 
+#include "location.h"
+
 #include <QWidget>
 
 #include <memory>
@@ -30,9 +32,15 @@ public:
     ~StreamsPage() override;
 
     void loadEntity(const QString &collection, const QString &id);
+    // Loads the entity's stream (unless it is the one shown) and steps to the event at
+    // `position` (-1, or not in the stream: the newest).
+    void openStream(const QString &collection, const QString &id, qint64 position);
     int stepCount() const;
     int currentStep() const;   // -1 when nothing is loaded
     void setStep(int step);
+
+Q_SIGNALS:
+    void openRequested(const Gatehouse::Ui::Location &location);
 
 private:
     void buildUi();
@@ -43,6 +51,7 @@ private:
     QString countText() const;
     void liveEvents(const RecordedEvents &events);
     void showStep(int step);
+    void showPosition(qint64 position);
     void showStepLabel(int step);
     void showLocalState(int step);
     void compareWithServer(int step);

@@ -12,6 +12,7 @@ namespace Gatehouse::Ui {
 namespace {
 constexpr int kMaxListed = 20;
 const QLatin1String kScheme("event");
+const QLatin1String kOpenScheme("open");   // open:<n>, the n-th of eventLinks() of the shown event
 
 QString escaped(const QString &text)
 {
@@ -32,8 +33,15 @@ EventsDetailView::EventsDetailView(const EventBufferModel *buffer, QWidget *pare
     setObjectName(QStringLiteral("eventsDetail"));
     setOpenLinks(false);
     connect(this, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
-        if (url.scheme() == kScheme)
+        if (url.scheme() == kScheme) {
             Q_EMIT eventLinkActivated(url.path());
+        } else if (url.scheme() == kOpenScheme) {
+            const QList<std::pair<QString, Location>> links = eventLinks(m_shown);
+            bool ok = false;
+            const int n = url.path().toInt(&ok);
+            if (ok && n >= 0 && n < links.size())
+                Q_EMIT locationActivated(links.at(n).second);
+        }
     });
     displayNothing();
 }
@@ -51,17 +59,27 @@ QUrl EventsDetailView::linkTo(const QString &id)
 void EventsDetailView::displayNothing()
 {
     m_shownId.clear();
+    m_shown = {};
     setHtml(QStringLiteral("<p><i>%1</i></p>").arg(escaped(tr("Select an event and press Enter to see it here."))));
 }
 
 void EventsDetailView::display(const RecordedEvent &event)
 {
     m_shownId = event.id;
+    m_shown = EventRef::of(event);
     const QString ce = QString::fromUtf8(QJsonDocument(CloudEvent::toJson(event)).toJson(QJsonDocument::Indented));
     QString html = QStringLiteral("<h3>%1 &nbsp;#%2</h3>").arg(escaped(event.type)).arg(event.position);
     html += QStringLiteral("<p>%1 <b>%2</b> &middot; %3 <b>%4</b> v%5</p>")
                 .arg(escaped(tr("subject")), escaped(CloudEvent::subjectOf(event)), escaped(tr("stream")),
                      escaped(event.stream)).arg(event.version);
+    QStringList links;
+    const QList<std::pair<QString, Location>> places = eventLinks(m_shown);
+    for (qsizetype i = 0; i < places.size(); ++i) {
+        if (places.at(i).second.kind != Location::Kind::Event)
+            links.append(QStringLiteral("<a href=\"%1:%2\">%3</a>").arg(kOpenScheme).arg(i).arg(escaped(places.at(i).first)));
+    }
+    if (!links.isEmpty())
+        html += QStringLiteral("<p>%1</p>").arg(links.join(QStringLiteral(" &middot; ")));
     html += chainHtml(event);
     html += QStringLiteral("<h4>%1</h4><pre>%2</pre>").arg(escaped(tr("CloudEvent")), escaped(ce));
     html += QStringLiteral("<h4>%1</h4><pre>%2</pre>").arg(escaped(tr("Stored metadata")), escaped(pretty(event.metadata)));

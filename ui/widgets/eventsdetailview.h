@@ -2,6 +2,8 @@
 
 #include "store/recordedevent.h"
 
+#include "eventlinks.h"
+
 #include <QTextBrowser>
 
 namespace Gatehouse::Ui {
@@ -12,7 +14,8 @@ class EventBufferModel;
 // metadata, and its correlation/causation chain as links. A link names an event id or a
 // command id (a command's events carry its id as causationid); each says what it points at in
 // the buffer: an event, the first event a command appended, or "not loaded". Following a link
-// emits eventLinkActivated(id). GUI thread only.
+// emits eventLinkActivated(id); the links to the event's stream and document emit
+// locationActivated. GUI thread only.
 class EventsDetailView final : public QTextBrowser
 {
     Q_OBJECT
@@ -30,6 +33,7 @@ public:
 
 Q_SIGNALS:
     void eventLinkActivated(const QString &id);
+    void locationActivated(const Gatehouse::Ui::Location &location);
 
 private:
     QString chainHtml(const RecordedEvent &event) const;
@@ -39,6 +43,7 @@ private:
 
     const EventBufferModel *m_buffer;
     QString m_shownId;
+    EventRef m_shown;
 };
 
 } // namespace Gatehouse::Ui

@@ -6,6 +6,7 @@
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QLineF>
+#include <QMouseEvent>
 #include <QPalette>
 #include <QtMath>
 
@@ -85,7 +86,34 @@ void FlowDiagram::addNode(const QString &id, const QString &title, qreal x, qrea
     node.value->setBrush(pal.color(QPalette::Text));
     node.value->setPos(x + kStripe + 8, y + 34);
     node.value->setZValue(3);
+    node.box->setCursor(Qt::PointingHandCursor);
     m_nodes.insert(id, node);
+}
+
+QString FlowDiagram::nodeAt(const QPoint &viewportPos) const
+{
+    const QPointF scenePos = mapToScene(viewportPos);
+    for (auto it = m_nodes.cbegin(); it != m_nodes.cend(); ++it) {
+        if (it->box->rect().contains(scenePos))
+            return it.key();
+    }
+    return {};
+}
+
+QPoint FlowDiagram::nodeCentre(const QString &id) const
+{
+    const auto it = m_nodes.constFind(id);
+    return it == m_nodes.cend() ? QPoint() : mapFromScene(it->box->rect().center());
+}
+
+void FlowDiagram::mouseReleaseEvent(QMouseEvent *event)
+{
+    QGraphicsView::mouseReleaseEvent(event);
+    if (event->button() != Qt::LeftButton)
+        return;
+    const QString id = nodeAt(event->position().toPoint());
+    if (!id.isEmpty())
+        Q_EMIT nodeActivated(id);
 }
 
 void FlowDiagram::addEdge(const QString &from, const QString &to, bool elbow)

@@ -30,10 +30,16 @@ public:
     QString nodeValue(const QString &id) const;
     Health nodeHealth(const QString &id) const;
     static QColor colour(Health health);
+    // Where the node's box is in the view's viewport (its centre), e.g. to click it.
+    QPoint nodeCentre(const QString &id) const;
+
+Q_SIGNALS:
+    void nodeActivated(const QString &id);   // its box clicked
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
     void showEvent(QShowEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
 
 private:
     struct Node
@@ -46,6 +52,7 @@ private:
     void addNode(const QString &id, const QString &title, qreal x, qreal y);
     void addEdge(const QString &from, const QString &to, bool elbow = false);
     void fit();
+    QString nodeAt(const QPoint &viewportPos) const;
 
     QHash<QString, Node> m_nodes;
 };

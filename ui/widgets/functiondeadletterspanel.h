@@ -1,10 +1,14 @@
 #pragma once
 
+#include "location.h"
+
+#include <QStringList>
 #include <QWidget>
 
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
+class QSortFilterProxyModel;
 class QTableView;
 
 namespace Gatehouse::Ui {
@@ -13,8 +17,11 @@ class EngineClient;
 class JsonRowsModel;
 
 // The dead letters of every function (GET /admin/dead-letters): function, event, attempts,
-// last error; the selected letter's full JSON; Replay runs it against the function's current
-// version (POST /admin/dead-letters/{id}/replay) and Skip drops it (DELETE). GUI thread only.
+// last error, sortable by each; the current letter's full JSON. Several letters may be
+// selected (all, or all failing with the current one's error) and replayed against their
+// function's current version (POST /admin/dead-letters/{id}/replay) or skipped (DELETE,
+// asked first for more than one), one request at a time, with the outcome counted. A letter's
+// context menu opens its event, stream, document or function elsewhere. GUI thread only.
 class FunctionDeadLettersPanel final : public QWidget
 {
     Q_OBJECT
@@ -25,26 +32,48 @@ public:
     ~FunctionDeadLettersPanel() override;
 
     JsonRowsModel *letters() const { return m_model; }
+    QTableView *view() const { return m_table; }
     void refresh();
+    int count() const;
+    QStringList selectedIds() const;   // in the order shown
+    void selectLetter(const QString &id);   // now, or once the next list holds it
+    void selectSameError();                 // every letter failing with the current one's error
 
 Q_SIGNALS:
-    void changed();   // a letter was replayed or skipped
+    void changed();            // letters were replayed or skipped
+    void countChanged(int count);
+    void openRequested(const Gatehouse::Ui::Location &location);
 
 private:
-    void replaySelected();
-    void skipSelected();
+    enum class Bulk { Replay, Skip };
+    void start(Bulk bulk);
+    void confirmSkip();
+    void next();
     void showSelected();
-    QString selectedId() const;
+    void showContextMenu(const QPoint &pos);
+    QString currentId() const;
 
     EngineClient *m_client;
     JsonRowsModel *m_model = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_table = nullptr;
     QPlainTextEdit *m_detail = nullptr;
     QPushButton *m_replay = nullptr;
     QPushButton *m_skip = nullptr;
+    QPushButton *m_selectAll = nullptr;
+    QPushButton *m_sameError = nullptr;
     QLabel *m_status = nullptr;
     bool m_inFlight = false;
     bool m_again = false;   // asked again while a request was out
+    int m_count = -1;
+    QString m_wanted;       // selectLetter() before the list held it
+    // The bulk action under way: what is left, and how it went.
+    Bulk m_bulk = Bulk::Replay;
+    QStringList m_queue;
+    int m_total = 0;
+    int m_done = 0;
+    int m_failed = 0;
+    QString m_firstError;
 };
 
 } // namespace Gatehouse::Ui

@@ -1,12 +1,14 @@
 #include "parkedeventspanel.h"
 
 #include "engineclient.h"
+#include "eventlinks.h"
 #include "models/jsonrowsmodel.h"
 
 #include <QDateTime>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QPushButton>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -43,6 +45,22 @@ ParkedEventsPanel::ParkedEventsPanel(EngineClient *client, QWidget *parent)
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    // A parked event's context menu shows it on the Events page.
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const QModelIndex index = m_table->indexAt(pos);
+        if (!index.isValid())
+            return;
+        const QJsonObject row = m_model->item(index.row());
+        EventRef event;
+        event.id = row.value(QLatin1String("event_id")).toString();
+        event.position = row.value(QLatin1String("position")).toInteger(-1);
+        event.type = row.value(QLatin1String("type")).toString();
+        QMenu menu(this);
+        menu.setObjectName(QStringLiteral("parkedEventsMenu"));
+        addEventLinks(&menu, event, Location::Kind::Page, [this](const Location &l) { Q_EMIT openRequested(l); });
+        menu.exec(m_table->viewport()->mapToGlobal(pos));
+    });
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_release = new QPushButton(tr("Release"), this);

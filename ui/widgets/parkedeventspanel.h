@@ -1,5 +1,7 @@
 #pragma once
 
+#include "location.h"
+
 #include <QWidget>
 
 class QLabel;
@@ -30,6 +32,7 @@ public:
 
 Q_SIGNALS:
     void changed();   // an event was released
+    void openRequested(const Gatehouse::Ui::Location &location);
 
 private:
     void releaseSelected();

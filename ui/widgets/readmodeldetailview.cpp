@@ -8,6 +8,7 @@
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QLabel>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QSplitter>
 #include <QTreeWidget>
@@ -46,8 +47,27 @@ ReadModelDetailView::ReadModelDetailView(EngineClient *client, QWidget *parent)
     m_history->setRootIsDecorated(false);
     m_history->setUniformRowHeights(true);
     m_history->setHeaderLabels({tr("Position"), tr("Version"), tr("Type"), tr("Time"), tr("Data")});
-    m_history->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Narrow columns sized to what they hold once loaded (Type at most a third of the pane),
+    // the data in what is left: nothing cut off at the window's smallest useful size.
+    m_history->header()->setSectionResizeMode(QHeaderView::Interactive);
     m_history->header()->setStretchLastSection(true);
+    m_history->header()->setMinimumSectionSize(24);
+    m_history->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_history->setToolTip(tr("Double-click an event to step through the stream to it on the Streams page; right-click for more"));
+    connect(m_history, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const QTreeWidgetItem *item = m_history->itemAt(pos);
+        if (!item)
+            return;
+        QMenu menu(this);
+        menu.setObjectName(QStringLiteral("readModelHistoryMenu"));
+        addEventLinks(&menu, eventOf(item), Location::Kind::Document, [this](const Location &l) { Q_EMIT openRequested(l); });
+        menu.exec(m_history->viewport()->mapToGlobal(pos));
+    });
+    connect(m_history, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
+        const EventRef event = eventOf(item);
+        if (!event.collection().isEmpty())
+            Q_EMIT openRequested(Location::ofStream(event.collection(), event.subject, event.position));
+    });
     m_eventData = new QPlainTextEdit(this);
     m_eventData->setObjectName(QStringLiteral("readModelEventData"));
     m_eventData->setReadOnly(true);
@@ -128,13 +148,32 @@ void ReadModelDetailView::reload()
             item->setText(Position, QString::number(e.position));
             item->setText(Version, QString::number(e.version));
             item->setText(Type, e.type);
-            item->setText(Time, QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(Qt::ISODateWithMs));
+            const QDateTime time = QDateTime::fromMSecsSinceEpoch(e.timeMs);
+            item->setText(Time, time.toString(QStringLiteral("HH:mm:ss.zzz")));
+            item->setToolTip(Time, time.toString(Qt::ISODateWithMs));
+            item->setData(Position, Qt::UserRole, e.id);
             item->setText(Data, QString::fromUtf8(e.data.left(200)));
             item->setData(Data, Qt::UserRole, e.data);
             if (item->text(Position) == selected)
                 m_history->setCurrentItem(item);
         }
+        for (int column : {Position, Version, Type, Time})
+            m_history->resizeColumnToContents(column);
+        m_history->setColumnWidth(Type, qMin(m_history->columnWidth(Type), qMax(80, m_history->viewport()->width() / 3)));
     });
+}
+
+EventRef ReadModelDetailView::eventOf(const QTreeWidgetItem *item) const
+{
+    EventRef event;
+    if (!item)
+        return event;
+    event.id = item->data(Position, Qt::UserRole).toString();
+    event.position = item->text(Position).toLongLong();
+    event.type = item->text(Type);
+    event.subject = m_id;
+    event.stream = m_collection + QLatin1Char('-') + m_id;
+    return event;
 }
 
 void ReadModelDetailView::showEventData()

@@ -1,10 +1,13 @@
 #pragma once
 
+#include "eventlinks.h"
+
 #include <QWidget>
 
 class QLabel;
 class QPlainTextEdit;
 class QTreeWidget;
+class QTreeWidgetItem;
 
 namespace Gatehouse::Ui {
 
@@ -28,8 +31,13 @@ public:
     QString collection() const { return m_collection; }
     QString documentId() const { return m_id; }
 
+Q_SIGNALS:
+    // An event of the history to open elsewhere: double-click steps to it on the Streams page.
+    void openRequested(const Gatehouse::Ui::Location &location);
+
 private:
     void showEventData();
+    EventRef eventOf(const QTreeWidgetItem *item) const;
 
     EngineClient *m_client;
     QString m_collection;
