@@ -18,6 +18,7 @@
 #include <QThread>
 
 #ifdef GATEHOUSE_WITH_GUI
+#include "focusstyle.h"
 #include "localengineclient.h"
 #include "mainwindow.h"
 #include <QApplication>
@@ -273,6 +274,7 @@ int runHeadless(int argc, char **argv)
 int runGui(int argc, char **argv)
 {
     QApplication app(argc, argv);
+    QApplication::setStyle(new Ui::FocusStyle);   // keyboard focus plain to see on lists and tables
     QCoreApplication::setApplicationName(QStringLiteral("gatehouse"));
     QCoreApplication::setOrganizationName(QStringLiteral("Gatehouse"));
     QCoreApplication::setApplicationVersion(QStringLiteral(GATEHOUSE_VERSION));

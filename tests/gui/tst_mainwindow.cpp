@@ -3,6 +3,7 @@
 // Back and Forward.
 
 #include "guifixture.h"
+#include "focusstyle.h"
 #include "mainwindow.h"
 #include "pages/eventspage.h"
 #include "pages/simulationpage.h"
@@ -13,7 +14,9 @@
 #include <QAction>
 #include <QApplication>
 #include <QLabel>
+#include <QHBoxLayout>
 #include <QListWidget>
+#include <QStandardItemModel>
 #include <QMenu>
 #include <QTableView>
 #include <QTimer>
@@ -35,6 +38,7 @@ private Q_SLOTS:
     void remembersPageAndGeometry();
     void historyIsKeptAsABrowserKeepsIt();
     void linksOpenRelatedThingsAndBackForwardReturn();
+    void keyboardFocusIsPlainToSee();
 };
 
 namespace {
@@ -282,6 +286,55 @@ void tst_MainWindow::linksOpenRelatedThingsAndBackForwardReturn()
     QCOMPARE(window.currentPage(), Ui::MainWindow::Events);
     back->trigger();
     QCOMPARE(window.currentPage(), Ui::MainWindow::Overview);
+}
+
+void tst_MainWindow::keyboardFocusIsPlainToSee()
+{
+    // Two tables, each with a current row; the one with the focus has a frame and an outline
+    // in the highlight colour, the other neither.
+    QApplication::setStyle(new Ui::FocusStyle);   // as the console sets it (the last test here: it stays)
+    QStandardItemModel model(4, 2);
+    for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 2; ++c)
+            model.setItem(r, c, new QStandardItem(QStringLiteral("r%1c%2").arg(r).arg(c)));
+    QWidget w;
+    auto *layout = new QHBoxLayout(&w);
+    QTableView a, b;
+    for (QTableView *v : {&a, &b}) {
+        v->setModel(&model);
+        v->setSelectionBehavior(QAbstractItemView::SelectRows);
+        v->setCurrentIndex(model.index(1, 0));
+        v->clearSelection();   // the current row alone, not selected: the outline in the highlight colour
+        layout->addWidget(v);
+    }
+    w.resize(500, 200);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    a.setFocus();
+    QTRY_VERIFY(a.hasFocus());
+    const QColor highlight = a.palette().color(QPalette::Active, QPalette::Highlight);
+    const auto highlighted = [&](QTableView &v, const QRect &area) {
+        const QImage image = v.grab().toImage();
+        int n = 0;
+        for (int y = area.top(); y <= area.bottom(); ++y)
+            for (int x = area.left(); x <= area.right(); ++x)
+                n += image.pixelColor(x, y) == highlight ? 1 : 0;
+        return n;
+    };
+    // The frame: the view's top edge.
+    const QRect top(0, 0, a.width(), 2);
+    QVERIFY2(highlighted(a, top) >= a.width(), qPrintable(QString::number(highlighted(a, top))));
+    QCOMPARE(highlighted(b, top), 0);
+    // The current cell's outline, in the viewport.
+    const QRect cell = a.visualRect(model.index(1, 0)).translated(a.viewport()->pos());
+    QVERIFY2(highlighted(a, QRect(cell.left(), cell.top(), cell.width(), 2)) >= cell.width() / 2,
+             qPrintable(QString::number(highlighted(a, QRect(cell.left(), cell.top(), cell.width(), 2)))));
+    QCOMPARE(highlighted(b, QRect(cell.left(), cell.top(), cell.width(), 2)), 0);
+    // The focus moves: so do the frame and outline.
+    b.setFocus();
+    QTRY_VERIFY(b.hasFocus());
+    QCOMPARE(highlighted(a, top), 0);
+    QVERIFY(highlighted(b, top) >= b.width());
 }
 
 QTEST_MAIN(tst_MainWindow)

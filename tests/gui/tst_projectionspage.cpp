@@ -15,6 +15,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QHeaderView>
 #include <QTableView>
 #include <QTest>
 
@@ -100,6 +101,15 @@ void tst_ProjectionsPage::listsTheProjectionWithPositionAndLag()
     // New events move the position without any click (refreshed on the status samples).
     f.appendProducts(10, QStringLiteral("more"));
     QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("50"), 10000);
+    // Every column is as wide as what it holds, also after values changed in place (the
+    // status from "starting" to "running", the position from 2 digits to 3...).
+    QAbstractItemView *table = p.page.findChild<QTableView *>(QStringLiteral("projectionTable"));
+    f.appendProducts(60, QStringLiteral("wider"));
+    QTRY_COMPARE_WITH_TIMEOUT(cell(m, kUpsert, ProjectionTableModel::Position), QStringLiteral("110"), 10000);
+    auto *header = p.page.findChild<QTableView *>(QStringLiteral("projectionTable"))->horizontalHeader();
+    for (int c = 0; c < m->columnCount() - 1; ++c)
+        QTRY_VERIFY2(header->sectionSize(c) >= table->sizeHintForColumn(c),
+                     qPrintable(QStringLiteral("column %1: %2 < %3").arg(c).arg(header->sectionSize(c)).arg(table->sizeHintForColumn(c))));
 }
 
 void tst_ProjectionsPage::pauseResumeAndRebuildFromTheButtons()

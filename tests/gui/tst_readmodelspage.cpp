@@ -3,6 +3,7 @@
 // and the detail pane with the document, its _meta and its history.
 
 #include "guifixture.h"
+#include "mainwindow.h"
 #include "models/readmodeldocumentsmodel.h"
 #include "pages/readmodelspage.h"
 #include "widgets/collectioneditordialog.h"
@@ -78,6 +79,7 @@ private Q_SLOTS:
     void collectionEditorCreatesAndEvolves();
     void parseFilter_data();
     void parseFilter();
+    void fitsTheSmallestWindow();
     void rendersForScreenshot();
 };
 
@@ -495,6 +497,36 @@ void tst_ReadModelsPage::parseFilter()
     QCOMPARE(error.isEmpty(), ok);
     if (pairs == 2)
         QCOMPARE(filter.at(1), (std::pair<QString, QString>{QStringLiteral("name"), QStringLiteral("Big Lamp")}));
+}
+
+void tst_ReadModelsPage::fitsTheSmallestWindow()
+{
+    // At 1024x700 in the main window the filter is read whole and the history's data column
+    // keeps room after the narrow columns.
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    QCOMPARE(command(f, {}, {}, {{QStringLiteral("id"), QStringLiteral("lamp-with-a-long-name")}, {QStringLiteral("name"), QStringLiteral("Lamp")}, {QStringLiteral("price"), 12}}).status, 202);
+    QCOMPARE(command(f, QStringLiteral("lamp-with-a-long-name"), {}, {{QStringLiteral("price"), 13}}).status, 202);
+    Ui::MainWindow window(f.client.get());
+    window.resize(1024, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.open(Ui::Location::ofDocument(QStringLiteral("products"), QStringLiteral("lamp-with-a-long-name")));
+    auto *filter = window.findChild<QLineEdit *>(QStringLiteral("readModelFilter"));
+    QTest::keyClicks(filter, QStringLiteral("price[gt]=150&sort=-price"));
+    QVERIFY2(filter->width() >= filter->fontMetrics().horizontalAdvance(filter->text()) + 16,
+             qPrintable(QStringLiteral("%1 px for %2 px of text").arg(filter->width()).arg(filter->fontMetrics().horizontalAdvance(filter->text()))));
+    auto *history = window.findChild<QTreeWidget *>(QStringLiteral("readModelHistory"));
+    QTRY_COMPARE_WITH_TIMEOUT(history->topLevelItemCount(), 2, 10000);
+    const int last = history->columnCount() - 1;
+    int narrow = 0;
+    for (int c = 0; c < last; ++c)
+        narrow += history->columnWidth(c);
+    QVERIFY2(narrow + 60 <= history->viewport()->width(),
+             qPrintable(QStringLiteral("%1 px of %2 px before the data").arg(narrow).arg(history->viewport()->width())));
+    QVERIFY2(history->columnWidth(last) >= 60, qPrintable(QString::number(history->columnWidth(last))));
+    // The time is in the row's tooltip.
+    QVERIFY2(history->topLevelItem(0)->toolTip(2).contains(QLatin1String("products.created, at 20")), qPrintable(history->topLevelItem(0)->toolTip(2)));
 }
 
 void tst_ReadModelsPage::rendersForScreenshot()

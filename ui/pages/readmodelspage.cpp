@@ -72,6 +72,7 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
 
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("readModelStatus"));
+    m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_loadMore = new QPushButton(tr("Load more"), this);
     m_loadMore->setObjectName(QStringLiteral("readModelLoadMore"));
@@ -79,13 +80,15 @@ ReadModelsPage::ReadModelsPage(EngineClient *client, QWidget *parent)
 
     m_detail = new ReadModelDetailView(client, this);
 
+    // The filter has its row to itself (with Apply): at the window's smallest useful width the
+    // pane is narrow, and a filter is read whole.
     auto *filterRow = new QHBoxLayout;
     filterRow->addWidget(m_filter, 1);
     filterRow->addWidget(apply);
-    filterRow->addWidget(m_includeDeleted);
-    filterRow->addWidget(reload);
     auto *statusRow = new QHBoxLayout;
     statusRow->addWidget(m_status, 1);
+    statusRow->addWidget(m_includeDeleted);
+    statusRow->addWidget(reload);
     statusRow->addWidget(m_loadMore);
     auto *center = new QWidget(this);
     auto *centerLayout = new QVBoxLayout(center);

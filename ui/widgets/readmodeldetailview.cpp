@@ -17,7 +17,9 @@
 namespace Gatehouse::Ui {
 
 namespace {
-enum HistoryColumn { Position, Version, Type, Time, Data };
+// The time of each event is in its row's tooltip: the pane is narrow at small window sizes and
+// the data needs the room.
+enum HistoryColumn { Position, Version, Type, Data };
 
 QString pretty(const QJsonObject &object)
 {
@@ -46,7 +48,10 @@ ReadModelDetailView::ReadModelDetailView(EngineClient *client, QWidget *parent)
     m_history->setObjectName(QStringLiteral("readModelHistory"));
     m_history->setRootIsDecorated(false);
     m_history->setUniformRowHeights(true);
-    m_history->setHeaderLabels({tr("Position"), tr("Version"), tr("Type"), tr("Time"), tr("Data")});
+    m_history->setHeaderLabels({tr("#"), tr("v"), tr("Type"), tr("Data")});
+    m_history->headerItem()->setToolTip(Position, tr("Position in the log"));
+    m_history->headerItem()->setToolTip(Version, tr("Version of the stream"));
+    m_history->headerItem()->setToolTip(Type, tr("Event type (hover a row for its time)"));
     // Narrow columns sized to what they hold once loaded (Type at most a third of the pane),
     // the data in what is left: nothing cut off at the window's smallest useful size.
     m_history->header()->setSectionResizeMode(QHeaderView::Interactive);
@@ -148,16 +153,16 @@ void ReadModelDetailView::reload()
             item->setText(Position, QString::number(e.position));
             item->setText(Version, QString::number(e.version));
             item->setText(Type, e.type);
-            const QDateTime time = QDateTime::fromMSecsSinceEpoch(e.timeMs);
-            item->setText(Time, time.toString(QStringLiteral("HH:mm:ss.zzz")));
-            item->setToolTip(Time, time.toString(Qt::ISODateWithMs));
+            const QString when = tr("#%1, %2, at %3").arg(e.position).arg(e.type, QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(Qt::ISODateWithMs));
+            for (int column : {Position, Version, Type})
+                item->setToolTip(column, when);
             item->setData(Position, Qt::UserRole, e.id);
             item->setText(Data, QString::fromUtf8(e.data.left(200)));
             item->setData(Data, Qt::UserRole, e.data);
             if (item->text(Position) == selected)
                 m_history->setCurrentItem(item);
         }
-        for (int column : {Position, Version, Type, Time})
+        for (int column : {Position, Version, Type})
             m_history->resizeColumnToContents(column);
         m_history->setColumnWidth(Type, qMin(m_history->columnWidth(Type), qMax(80, m_history->viewport()->width() / 3)));
     });

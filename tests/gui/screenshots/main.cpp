@@ -4,6 +4,7 @@
 // feeds it commands through the console's own client, then shows each page and grabs it.
 
 #include "assembly/engine.h"
+#include "focusstyle.h"
 #include "functions/functionworkerprocess.h"
 #include "localengineclient.h"
 #include "mainwindow.h"
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
     if (argc > 1 && std::strcmp(argv[1], Gatehouse::FunctionWorkerProcess::kCommand) == 0)
         return Gatehouse::FunctionWorkerProcess::run(argc, argv);
     QApplication app(argc, argv);
+    QApplication::setStyle(new Gatehouse::Ui::FocusStyle);   // as the console has it
     QCoreApplication::setApplicationName(QStringLiteral("gatehouse-screenshots"));
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     QStandardPaths::setTestModeEnabled(true);
