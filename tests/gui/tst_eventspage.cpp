@@ -10,8 +10,10 @@
 #include "widgets/eventsdetailview.h"
 
 #include <QAbstractItemModelTester>
+#include <QDateTime>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
@@ -37,6 +39,11 @@ private Q_SLOTS:
     void detailPaneShowsCloudEventAndChain();
     void droppedEventsAreCounted();
     void keyboard();
+    void scrollingUpHoldsTheViewStill();
+    void searchesTheWholeLogOnTheEngine();
+    void searchCanBeCancelled();
+    void jumpsToAPositionOrATime();
+    void parsesTimes();
 };
 
 namespace {
@@ -87,6 +94,24 @@ void waitUntilDelivered(Test::GuiFixture &f, qint64 count)
                                                  [&](const RecordedEvents &events, qint64 dropped) { delivered += events.size() + dropped; });
     QVERIFY(QTest::qWaitFor([&] { return delivered >= count; }, 60000));
     QObject::disconnect(c);
+}
+
+// Appends `count` events in batches of 1,000 to products-bulk<n>; the events at the positions
+// in `needles` (1-based, counting from the log's current head) carry "Needle" in their data.
+void appendBulk(Test::GuiFixture &f, int count, const QList<qint64> &needles = {})
+{
+    const qint64 head = f.engine.eventStore()->headPosition();
+    for (int start = 0; start < count; start += 1000) {
+        AppendRequest r;
+        r.stream = QStringLiteral("products-bulk%1").arg(start / 1000);
+        r.expected = ExpectedVersion::any();
+        for (int i = start; i < qMin(count, start + 1000); ++i) {
+            const bool needle = needles.contains(head + i + 1);
+            r.events.append(NewEvent{{}, QStringLiteral("products.updated"),
+                                     needle ? QByteArray(R"({"note":"a Needle"})") : QByteArray(R"({"price":1})"), "{}"});
+        }
+        QVERIFY(f.engine.eventStore()->appendAndWait(std::move(r)).ok());
+    }
 }
 
 void appendWithMetadata(Test::GuiFixture &f, const QString &id, const QString &type, const QByteArray &metadata)
@@ -389,6 +414,177 @@ void tst_EventsPage::keyboard()
     p.table->setFocus();
     QTest::keyClick(p.table, Qt::Key_F, Qt::ControlModifier);
     QTRY_VERIFY(p.child<QLineEdit>("eventsTextFilter")->hasFocus());
+}
+
+void tst_EventsPage::scrollingUpHoldsTheViewStill()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    appendBulk(f, 300);
+    waitUntilDelivered(f, 300);
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->rowCount(), 300, 10000);
+    QScrollBar *bar = p.table->verticalScrollBar();
+    QTRY_COMPARE(bar->value(), bar->maximum());
+    QVERIFY(!p.page.isPaused());
+    // Scrolled up: paused, arrivals are counted, the rows stay.
+    bar->setValue(0);
+    QVERIFY(p.page.isPaused());
+    QVERIFY2(p.text("eventsMessage").contains(QLatin1String("Scrolled up")), qPrintable(p.text("eventsMessage")));
+    appendBulk(f, 20);
+    QTRY_COMPARE_WITH_TIMEOUT(p.text("eventsNewCount"), QStringLiteral("20 new"), 10000);
+    QCOMPARE(p.buffer->rowCount(), 300);
+    QCOMPARE(bar->value(), 0);
+    // Back at the bottom: it follows the log again, with what arrived meanwhile.
+    bar->setValue(bar->maximum());
+    QVERIFY(!p.page.isPaused());
+    QCOMPARE(p.buffer->rowCount(), 320);
+    QTRY_COMPARE(bar->value(), bar->maximum());
+    appendBulk(f, 5);
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->rowCount(), 325, 10000);
+    QTRY_COMPARE(bar->value(), bar->maximum());
+    // Paused by the button, scrolling to the bottom does not resume.
+    p.page.setPaused(true);
+    bar->setValue(0);
+    bar->setValue(bar->maximum());
+    QVERIFY(p.page.isPaused());
+}
+
+void tst_EventsPage::searchesTheWholeLogOnTheEngine()
+{
+    // 30,000 events; a needle near the start and one before the newest 500: the engine
+    // examines at most 20,000 a request, so the page asks twice, newest first.
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    appendBulk(f, 30000, {100, 25000});
+    waitUntilDelivered(f, 30000);
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->rowCount(), Ui::EventsPage::kOlderPageSize, 10000);
+    auto *text = p.child<QLineEdit>("eventsTextFilter");
+    text->setFocus();
+    QTest::keyClicks(text, QStringLiteral("needle"));
+    QCOMPARE(p.proxy->rowCount(), 0);   // not among the newest 500: the buffer has none
+    QTest::keyClick(text, Qt::Key_Return);
+    QCOMPARE(p.page.mode(), Ui::EventsPage::Mode::Search);
+    QVERIFY(p.child<QWidget>("eventsSearchBar")->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(!p.page.isSearching(), 20000);
+    QCOMPARE(p.buffer->rowCount(), 2);
+    QCOMPARE(p.buffer->eventAt(0).position, 100);
+    QCOMPARE(p.buffer->eventAt(1).position, 25000);
+    QVERIFY2(p.text("eventsSearchStatus").contains(QLatin1String("whole log")), qPrintable(p.text("eventsSearchStatus")));
+    QVERIFY2(p.text("eventsSearchStatus").contains(QLatin1String("2 found")), qPrintable(p.text("eventsSearchStatus")));
+    auto *progress = p.child<QProgressBar>("eventsSearchProgress");
+    QCOMPARE(progress->value(), progress->maximum());
+    // Live events do not join the results.
+    appendBulk(f, 10, {30005});
+    QTest::qWait(300);
+    QCOMPARE(p.buffer->rowCount(), 2);
+    // The type and subject filters and a time range go to the engine as well.
+    p.child<QLineEdit>("eventsTextFilter")->clear();
+    p.child<QLineEdit>("eventsSubjectFilter")->setText(QStringLiteral("bulk29"));
+    p.child<QLineEdit>("eventsSince")->setText(QStringLiteral("-1h"));
+    QVERIFY(p.page.searchLog());
+    QTRY_VERIFY_WITH_TIMEOUT(!p.page.isSearching(), 20000);
+    QCOMPARE(p.buffer->rowCount(), Ui::EventsPage::kOlderPageSize);   // a page of bulk29's 1,000
+    QVERIFY2(p.text("eventsSearchStatus").contains(QLatin1String("Load older")), qPrintable(p.text("eventsSearchStatus")));
+    auto *older = p.child<QPushButton>("eventsLoadOlder");
+    QVERIFY(older->isEnabled());
+    QTest::mouseClick(older, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->rowCount(), 1000, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!p.page.isSearching(), 20000);
+    for (int row = 0; row < p.buffer->rowCount(); ++row)
+        QCOMPARE(p.buffer->eventAt(row).stream, QStringLiteral("products-bulk29"));
+    // A time that does not parse is said, and nothing is searched.
+    p.child<QLineEdit>("eventsSince")->setText(QStringLiteral("last tuesday"));
+    QVERIFY(!p.page.searchLog());
+    QVERIFY2(p.text("eventsMessage").contains(QLatin1String("not a time")), qPrintable(p.text("eventsMessage")));
+    // Back to live: the newest events again, following the log.
+    QTest::mouseClick(p.child<QPushButton>("eventsBackToLive"), Qt::LeftButton);
+    QCOMPARE(p.page.mode(), Ui::EventsPage::Mode::Live);
+    QVERIFY(!p.page.isPaused());
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->newestPosition(), 30010, 10000);
+    QCOMPARE(p.buffer->rowCount(), Ui::EventsPage::kOlderPageSize);
+    appendBulk(f, 3);
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->newestPosition(), 30013, 10000);
+}
+
+void tst_EventsPage::searchCanBeCancelled()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    appendBulk(f, 45000);
+    waitUntilDelivered(f, 45000);
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    p.child<QLineEdit>("eventsTextFilter")->setText(QStringLiteral("nowhere"));
+    QVERIFY(p.page.searchLog());
+    QVERIFY(p.page.isSearching());
+    p.page.cancelSearch();   // before the first answer is in
+    QVERIFY(!p.page.isSearching());
+    QTest::qWait(500);
+    QVERIFY(!p.page.isSearching());
+    QVERIFY2(p.text("eventsSearchStatus").startsWith(QLatin1String("Stopped")), qPrintable(p.text("eventsSearchStatus")));
+    QVERIFY(p.child<QProgressBar>("eventsSearchProgress")->value() < 1000);
+    // Load older goes on from where it stopped, to the end.
+    QVERIFY(p.child<QPushButton>("eventsLoadOlder")->isEnabled());
+    p.page.loadOlder();
+    QTRY_VERIFY_WITH_TIMEOUT(!p.page.isSearching(), 20000);
+    QVERIFY2(p.text("eventsSearchStatus").contains(QLatin1String("0 found")), qPrintable(p.text("eventsSearchStatus")));
+    QCOMPARE(p.child<QProgressBar>("eventsSearchProgress")->value(), 1000);
+}
+
+void tst_EventsPage::jumpsToAPositionOrATime()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    appendBulk(f, 3000);
+    waitUntilDelivered(f, 3000);
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->rowCount(), Ui::EventsPage::kOlderPageSize, 10000);
+    auto *jump = p.child<QLineEdit>("eventsJump");
+    jump->setFocus();
+    QTest::keyClicks(jump, QStringLiteral("#1200"));
+    QTest::keyClick(jump, Qt::Key_Return);
+    QCOMPARE(p.page.mode(), Ui::EventsPage::Mode::Jump);
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->rowCount(), Ui::EventsPage::kOlderPageSize, 10000);
+    QCOMPARE(p.buffer->oldestPosition(), 1200);
+    QCOMPARE(p.table->currentIndex().row(), 0);
+    QCOMPARE(p.child<Ui::EventsDetailView>("eventsDetail")->shownEventId(), p.buffer->eventAt(0).id);
+    // Older pages go back from there.
+    p.page.loadOlder();
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->oldestPosition(), 700, 10000);
+    // A time: from the first event at or after it.
+    QVERIFY(p.page.jumpTo(QStringLiteral("-1h")));
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->oldestPosition(), 1, 10000);
+    QVERIFY(!p.page.jumpTo(QStringLiteral("soon")));
+    QVERIFY2(p.text("eventsMessage").contains(QLatin1String("not 'soon'")), qPrintable(p.text("eventsMessage")));
+    // Past the head: nothing, and it says where the log ends.
+    QVERIFY(p.page.jumpTo(QStringLiteral("#99999")));
+    QTRY_VERIFY2_WITH_TIMEOUT(p.text("eventsSearchStatus").contains(QLatin1String("ends at #3000")), qPrintable(p.text("eventsSearchStatus")), 10000);
+    // Resume is Back to live.
+    p.page.setPaused(false);
+    QCOMPARE(p.page.mode(), Ui::EventsPage::Mode::Live);
+    QTRY_COMPARE_WITH_TIMEOUT(p.buffer->newestPosition(), 3000, 10000);
+}
+
+void tst_EventsPage::parsesTimes()
+{
+    const qint64 now = QDateTime(QDate(2026, 12, 6), QTime(12, 0), Qt::UTC).toMSecsSinceEpoch();
+    using P = Ui::EventsPage;
+    QCOMPARE(P::parseTime(QStringLiteral("-15m"), now), now - 15 * 60000);
+    QCOMPARE(P::parseTime(QStringLiteral(" -2h "), now), now - 2 * 3600000);
+    QCOMPARE(P::parseTime(QStringLiteral("-1d"), now), now - 86400000);
+    QCOMPARE(P::parseTime(QStringLiteral("-30s"), now), now - 30000);
+    QCOMPARE(P::parseTime(QStringLiteral("2026-12-06T10:00:00Z"), now), QDateTime(QDate(2026, 12, 6), QTime(10, 0), Qt::UTC).toMSecsSinceEpoch());
+    QCOMPARE(P::parseTime(QStringLiteral("2026-12-06T10:00:00.250+01:00"), now),
+             QDateTime(QDate(2026, 12, 6), QTime(9, 0, 0, 250), Qt::UTC).toMSecsSinceEpoch());
+    QCOMPARE(P::parseTime(QStringLiteral("2026-12-06T10:00"), now), QDateTime(QDate(2026, 12, 6), QTime(10, 0)).toMSecsSinceEpoch());
+    QCOMPARE(P::parseTime(QStringLiteral("2026-12-06"), now), QDate(2026, 12, 6).startOfDay().toMSecsSinceEpoch());
+    for (const char *bad : {"", "soon", "-5", "-5y", "--5m", "2026-13-01", "10:00"})
+        QVERIFY2(!P::parseTime(QString::fromLatin1(bad), now), bad);
 }
 
 QTEST_MAIN(tst_EventsPage)

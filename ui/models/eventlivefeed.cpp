@@ -49,6 +49,13 @@ void EventLiveFeed::holdBack(const RecordedEvents &displaced)
     Q_EMIT changed();
 }
 
+void EventLiveFeed::discardHeld()
+{
+    m_held.clear();
+    m_newWhilePaused = 0;
+    Q_EMIT changed();
+}
+
 void EventLiveFeed::trimHeld()
 {
     // More than a buffer's worth would only push itself out again on resume.

@@ -28,6 +28,8 @@ public:
     bool isPaused() const { return m_paused; }
     // Older rows the buffer had to give up; they go back in on resume.
     void holdBack(const RecordedEvents &displaced);
+    // Forgets what is held and the count of new events (the view starts over from the log).
+    void discardHeld();
 
     qint64 newWhilePaused() const { return m_newWhilePaused; }
     qint64 held() const { return m_held.size(); }
