@@ -30,6 +30,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTest>
@@ -50,6 +51,7 @@ private Q_SLOTS:
     void editorShowsSchemaErrorsAndDisablesSave();
     void editorShowsTheServersRefusal();
     void disableDuplicateAndDelete();
+    void severalRoutesAtOnce();
     void consumerWithKeyAuthRoute();
     void screenshots();
 };
@@ -166,7 +168,9 @@ void tst_RoutesPage::countersFromMetrics_data()
         "gatehouse_http_requests_total{route=\"a\",status=\"504\"} 1\n"
         "gatehouse_http_requests_total{route=\"we\\\"ird\",status=\"200\"} 5\n"
         "gatehouse_http_requests_total{route=\"\",status=\"404\"} 9\n"
-        "gatehouse_http_request_duration_seconds_count{route=\"a\"} 13\n";
+        "gatehouse_http_request_duration_seconds_count{route=\"a\"} 13\n"
+        "gatehouse_plugin_rejections_total{route=\"a\",plugin=\"key-auth\",status=\"401\"} 1\n"
+        "gatehouse_plugin_rejections_total{route=\"a\",plugin=\"limit-count\",status=\"429\"} 1\n";
     QTest::newRow("sums statuses, 5xx are errors") << text << QStringLiteral("a") << 13.0 << 4.0;
     QTest::newRow("escaped label value") << text << QStringLiteral("we\"ird") << 5.0 << 0.0;
     QTest::newRow("unmatched requests are no route") << text << QString() << 0.0 << 0.0;
@@ -183,6 +187,12 @@ void tst_RoutesPage::countersFromMetrics()
     QCOMPARE(counters.value(route).hits, hits);
     QCOMPARE(counters.value(route).errors, errors);
     QVERIFY(!counters.contains(QString()));
+    if (route == QLatin1String("a")) {
+        // 4xx apart from 5xx; plugin rejections by status (they are among the 4xx as well).
+        QCOMPARE(counters.value(route).clientErrors, 2.0);
+        QCOMPARE(counters.value(route).rejected, 2.0);
+        QCOMPARE(counters.value(route).rejectionsText(), QStringLiteral("401: 1 · 429: 1"));
+    }
 }
 
 void tst_RoutesPage::routeModelKeepsRowsByIdUnderTester()
@@ -228,16 +238,23 @@ void tst_RoutesPage::routeModelKeepsRowsByIdUnderTester()
     QCOMPARE(resets.size(), 1);
     QCOMPARE(model.ids(), (QStringList{QStringLiteral("d"), QStringLiteral("a")}));
 
-    // Counters only touch Hits and Errors.
+    // Counters only touch Hits, 4xx, 5xx and Rejected.
     changed.clear();
-    model.setCounters({{QStringLiteral("a"), {10, 2}}});
+    Ui::RouteCounters counted{10, 2, 3, 1, {{429, 1}}};
+    model.setCounters({{QStringLiteral("a"), counted}});
     QCOMPARE(changed.size(), 1);
     QCOMPARE(changed.first().at(0).toModelIndex().column(), int(RouteTableModel::Hits));
-    QCOMPARE(changed.first().at(1).toModelIndex().column(), int(RouteTableModel::Errors));
+    QCOMPARE(changed.first().at(1).toModelIndex().column(), int(RouteTableModel::Rejected));
     QCOMPARE(model.index(1, RouteTableModel::Hits).data().toLongLong(), 10);
     QCOMPARE(model.index(1, RouteTableModel::Errors).data().toLongLong(), 2);
+    QCOMPARE(model.index(1, RouteTableModel::ClientErrors).data().toLongLong(), 3);
+    QCOMPARE(model.index(1, RouteTableModel::Rejected).data().toLongLong(), 1);
+    QCOMPARE(model.headerData(RouteTableModel::ClientErrors, Qt::Horizontal).toString(), QStringLiteral("4xx"));
+    QCOMPARE(model.headerData(RouteTableModel::Errors, Qt::Horizontal).toString(), QStringLiteral("5xx"));
+    QVERIFY2(model.index(1, RouteTableModel::Rejected).data(Qt::ToolTipRole).toString().contains(QLatin1String("429: 1")),
+             qPrintable(model.index(1, RouteTableModel::Rejected).data(Qt::ToolTipRole).toString()));
     QCOMPARE(model.index(0, RouteTableModel::Hits).data().toLongLong(), 0);
-    model.setCounters({{QStringLiteral("a"), {10, 2}}});
+    model.setCounters({{QStringLiteral("a"), counted}});
     QCOMPARE(changed.size(), 1);   // nothing new, no signal
     model.setRoutes({});
     QCOMPARE(model.rowCount(), 0);
@@ -464,6 +481,59 @@ void tst_RoutesPage::disableDuplicateAndDelete()
     QCOMPARE(t.send("GET", QStringLiteral("/toggle")), 200);
 }
 
+void tst_RoutesPage::severalRoutesAtOnce()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    PageUnderTest t(f.client.get());
+    for (const QString &id : {QStringLiteral("bulk-a"), QStringLiteral("bulk-b"), QStringLiteral("bulk-c")}) {
+        const Ui::ClientReply put = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) {
+            f.client->admin("PUT", "/admin/routes/" + id.toUtf8(), QJsonDocument(route(id, u'/' + id)).toJson(), ctx, cb);
+        });
+        QVERIFY2(put.isSuccess(), qPrintable(put.errorText()));
+    }
+    QTRY_VERIFY(t.page.routeModel()->rowOf(QStringLiteral("bulk-c")) >= 0);
+    auto *view = t.child<QTableView>("routeTable");
+    // Select a and b with Ctrl+click.
+    const auto rowRect = [&](const QString &id) {
+        const QModelIndex source = t.page.routeModel()->index(t.page.routeModel()->rowOf(id), RouteTableModel::Id);
+        return view->visualRect(static_cast<QSortFilterProxyModel *>(view->model())->mapFromSource(source));
+    };
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, rowRect(QStringLiteral("bulk-a")).center());
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, Qt::ControlModifier, rowRect(QStringLiteral("bulk-b")).center());
+    QCOMPARE(t.page.selectedRouteIds(), (QStringList{QStringLiteral("bulk-a"), QStringLiteral("bulk-b")}));
+    QCOMPARE(t.page.selectedRouteId(), QString());   // not one
+    QVERIFY(!t.child<QPushButton>("routeEdit")->isEnabled());
+    QVERIFY(!t.child<QPushButton>("routeDuplicate")->isEnabled());
+    QCOMPARE(t.child<QPushButton>("routeToggle")->text().remove(u'&'), QStringLiteral("Disable 2"));
+    QCOMPARE(t.child<QPushButton>("routeDelete")->text().remove(u'&'), QStringLiteral("Delete 2"));
+
+    // Disable both, then enable both.
+    t.click("routeToggle");
+    QTRY_COMPARE(t.cell(QStringLiteral("bulk-b"), RouteTableModel::Status), QStringLiteral("disabled"));
+    QTRY_COMPARE(t.cell(QStringLiteral("bulk-a"), RouteTableModel::Status), QStringLiteral("disabled"));
+    QCOMPARE(t.cell(QStringLiteral("bulk-c"), RouteTableModel::Status), QStringLiteral("enabled"));
+    QTRY_COMPARE(t.child<QLabel>("routeMessage")->text(), QStringLiteral("2 routes disabled."));
+    QCOMPARE(t.send("GET", QStringLiteral("/bulk-a")), 404);
+    t.page.findChild<QTabWidget *>(QStringLiteral("routesTabs"))->setCurrentIndex(Ui::RoutesPage::RoutesTab);
+    QTRY_COMPARE(t.child<QPushButton>("routeToggle")->text().remove(u'&'), QStringLiteral("Enable 2"));
+    t.click("routeToggle");
+    QTRY_COMPARE(t.cell(QStringLiteral("bulk-a"), RouteTableModel::Status), QStringLiteral("enabled"));
+    QTRY_COMPARE(t.cell(QStringLiteral("bulk-b"), RouteTableModel::Status), QStringLiteral("enabled"));
+
+    // Delete both: asked once, naming them.
+    QTRY_COMPARE(t.page.selectedRouteIds().size(), 2);
+    t.click("routeDelete");
+    QMessageBox *confirm = nullptr;
+    QTRY_VERIFY((confirm = t.dialog<QMessageBox>()));
+    QVERIFY2(confirm->text().contains(QLatin1String("bulk-a, bulk-b")), qPrintable(confirm->text()));
+    QTest::mouseClick(confirm->button(QMessageBox::Yes), Qt::LeftButton);
+    QTRY_COMPARE(t.page.routeModel()->rowOf(QStringLiteral("bulk-a")), -1);
+    QTRY_COMPARE(t.page.routeModel()->rowOf(QStringLiteral("bulk-b")), -1);
+    QVERIFY(t.page.routeModel()->rowOf(QStringLiteral("bulk-c")) >= 0);
+    QTRY_COMPARE(t.child<QLabel>("routeMessage")->text(), QStringLiteral("2 routes deleted."));
+}
+
 void tst_RoutesPage::consumerWithKeyAuthRoute()
 {
     Test::GuiFixture f;
@@ -510,6 +580,14 @@ void tst_RoutesPage::consumerWithKeyAuthRoute()
     QCOMPARE(t.send("GET", QStringLiteral("/secure")), 401);
     QCOMPARE(t.send("GET", QStringLiteral("/secure"), {{QStringLiteral("apikey"), QStringLiteral("wrong")}}), 401);
     QCOMPARE(t.send("GET", QStringLiteral("/secure"), {{QStringLiteral("apikey"), QStringLiteral("alice-key")}}), 200);
+    // The two refusals are counted on the route: 4xx and rejected by a plugin (401).
+    t.page.findChild<QTabWidget *>(QStringLiteral("routesTabs"))->setCurrentIndex(Ui::RoutesPage::RoutesTab);
+    QTRY_COMPARE_WITH_TIMEOUT(t.cell(QStringLiteral("secure"), RouteTableModel::Rejected).toInt(), 2, 15000);
+    QCOMPARE(t.cell(QStringLiteral("secure"), RouteTableModel::ClientErrors).toInt(), 2);
+    QCOMPARE(t.cell(QStringLiteral("secure"), RouteTableModel::Errors).toInt(), 0);
+    QCOMPARE(t.cell(QStringLiteral("secure"), RouteTableModel::Hits).toInt(), 3);
+    const int secureRow = t.page.routeModel()->rowOf(QStringLiteral("secure"));
+    QVERIFY(t.page.routeModel()->index(secureRow, RouteTableModel::Rejected).data(Qt::ToolTipRole).toString().contains(QLatin1String("401: 2")));
 
     // Deleting the consumer takes its key away.
     t.page.findChild<QTabWidget *>(QStringLiteral("routesTabs"))->setCurrentIndex(Ui::RoutesPage::ConsumersTab);

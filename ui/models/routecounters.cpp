@@ -1,11 +1,13 @@
 #include "routecounters.h"
 
 #include <QList>
+#include <QStringList>
 
 namespace Gatehouse::Ui {
 
 namespace {
 constexpr QByteArrayView kMetric = "gatehouse_http_requests_total{";
+constexpr QByteArrayView kRejections = "gatehouse_plugin_rejections_total{";
 
 // Reads `name="value",…}` starting at `pos` (just after the '{'); returns the labels and moves
 // `pos` past the closing brace. Unescapes the value per the exposition format.
@@ -37,14 +39,23 @@ QHash<QByteArray, QByteArray> readLabels(QByteArrayView line, qsizetype &pos)
 }
 } // namespace
 
+QString RouteCounters::rejectionsText() const
+{
+    QStringList parts;
+    for (auto it = rejectedByStatus.cbegin(); it != rejectedByStatus.cend(); ++it)
+        parts.append(QStringLiteral("%1: %2").arg(it.key()).arg(qint64(it.value())));
+    return parts.join(QStringLiteral(" · "));
+}
+
 QHash<QString, RouteCounters> RouteCounters::parse(const QByteArray &exposition)
 {
     QHash<QString, RouteCounters> out;
     const QList<QByteArray> lines = exposition.split('\n');
     for (QByteArrayView line : lines) {
-        if (!line.startsWith(kMetric))
+        const bool requests = line.startsWith(kMetric);
+        if (!requests && !line.startsWith(kRejections))
             continue;
-        qsizetype pos = kMetric.size();
+        qsizetype pos = requests ? kMetric.size() : kRejections.size();
         const QHash<QByteArray, QByteArray> labels = readLabels(line, pos);
         const QByteArray route = labels.value("route");
         if (route.isEmpty())
@@ -54,9 +65,17 @@ QHash<QString, RouteCounters> RouteCounters::parse(const QByteArray &exposition)
         if (!ok)
             continue;
         RouteCounters &c = out[QString::fromUtf8(route)];
+        const int status = labels.value("status").toInt();
+        if (!requests) {
+            c.rejected += value;
+            c.rejectedByStatus[status] += value;
+            continue;
+        }
         c.hits += value;
-        if (labels.value("status").toInt() >= 500)
+        if (status >= 500)
             c.errors += value;
+        else if (status >= 400)
+            c.clientErrors += value;
     }
     return out;
 }

@@ -2,21 +2,30 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QMap>
 #include <QString>
 
 namespace Gatehouse::Ui {
 
-// Requests and server errors (status >= 500) one route has answered since the engine started,
-// read from the gateway's `gatehouse_http_requests_total{route,status}` counter in /metrics.
+// Requests one route has answered since the engine started, with client errors (4xx) and
+// server errors (5xx) apart, read from the gateway's `gatehouse_http_requests_total{route,status}`
+// counter in /metrics; and the requests its plugins turned away, by status (401, 403, 429, ...),
+// from `gatehouse_plugin_rejections_total{route,plugin,status}` (they are among the 4xx too).
 // A plain value; parse() runs on whichever thread holds the exposition text (the GUI thread).
 struct RouteCounters
 {
     double hits = 0;
-    double errors = 0;
+    double errors = 0;         // 5xx
+    double clientErrors = 0;   // 4xx
+    double rejected = 0;       // by plugins, all statuses
+    QMap<int, double> rejectedByStatus;
 
     friend bool operator==(const RouteCounters &, const RouteCounters &) = default;
 
-    // Sums the counter by route id from Prometheus text exposition. Requests no route matched
+    // "401: 3 · 429: 12", or empty.
+    QString rejectionsText() const;
+
+    // Sums the counters by route id from Prometheus text exposition. Requests no route matched
     // (route="") are left out; label values may carry \" \\ and \n escapes.
     static QHash<QString, RouteCounters> parse(const QByteArray &exposition);
 };

@@ -109,7 +109,7 @@ void RouteTableModel::setCounters(const QHash<QString, RouteCounters> &counters)
         return;
     m_counters = counters;
     if (!m_routes.isEmpty())
-        Q_EMIT dataChanged(index(0, Hits), index(int(m_routes.size()) - 1, Errors));
+        Q_EMIT dataChanged(index(0, Hits), index(int(m_routes.size()) - 1, Rejected));
 }
 
 QJsonObject RouteTableModel::route(int row) const
@@ -156,7 +156,9 @@ QVariant RouteTableModel::display(const QJsonObject &route, int column) const
     case Plugins: return route.value(QStringLiteral("plugins")).toObject().keys().join(QStringLiteral(", "));
     case Priority: return route.value(QStringLiteral("priority")).toInt();
     case Hits: return qint64(counters.hits);
+    case ClientErrors: return qint64(counters.clientErrors);
     case Errors: return qint64(counters.errors);
+    case Rejected: return qint64(counters.rejected);
     case Status: return route.value(QStringLiteral("status")).toInt(1) != 0 ? tr("enabled") : tr("disabled");
     default: return {};
     }
@@ -173,15 +175,28 @@ QVariant RouteTableModel::data(const QModelIndex &index, int role) const
     case SortRole:
         return display(route, index.column());
     case Qt::ToolTipRole:
-        return index.column() == Upstream || index.column() == Plugins ? display(route, index.column()) : QVariant();
+        if (index.column() == Upstream || index.column() == Plugins)
+            return display(route, index.column());
+        if (index.column() == Rejected) {
+            const QString byStatus = m_counters.value(routeId(route)).rejectionsText();
+            return byStatus.isEmpty() ? tr("No request turned away by a plugin") : tr("Turned away by plugins, by status: %1").arg(byStatus);
+        }
+        if (index.column() == ClientErrors)
+            return tr("Answers 400-499, plugin rejections included");
+        if (index.column() == Errors)
+            return tr("Answers 500-599: the upstream failed, timed out, or the circuit was open");
+        return {};
     case Qt::TextAlignmentRole:
-        return index.column() == Priority || index.column() == Hits || index.column() == Errors
+        return index.column() == Priority || (index.column() >= Hits && index.column() <= Rejected)
             ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter)) : QVariant();
     case Qt::ForegroundRole:
         if (!enabled)
             return QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
         if (index.column() == Errors && m_counters.value(routeId(route)).errors > 0)
             return QBrush(Qt::darkRed);
+        if ((index.column() == ClientErrors && m_counters.value(routeId(route)).clientErrors > 0)
+            || (index.column() == Rejected && m_counters.value(routeId(route)).rejected > 0))
+            return QBrush(QColor(0xb3, 0x59, 0x00));
         return {};
     case RouteIdRole: return routeId(route);
     case RouteRole: return route;
@@ -203,7 +218,9 @@ QVariant RouteTableModel::headerData(int section, Qt::Orientation orientation, i
     case Plugins: return tr("Plugins");
     case Priority: return tr("Priority");
     case Hits: return tr("Hits");
-    case Errors: return tr("Errors");
+    case ClientErrors: return tr("4xx");
+    case Errors: return tr("5xx");
+    case Rejected: return tr("Rejected");
     case Status: return tr("Status");
     default: return {};
     }

@@ -13,14 +13,14 @@ namespace Gatehouse::Ui {
 // order (GET /admin/routes), with the hit and error counts of /metrics merged in. The page
 // hands it whole lists; rows are matched by id, so a reload updates rows in place and only
 // inserts or removes what changed (selection and scroll position survive). Counter samples
-// only touch the Hits and Errors columns. Lives on the GUI thread.
+// only touch the Hits, 4xx, 5xx and Rejected columns. Lives on the GUI thread.
 class RouteTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RouteTableModel)
 
 public:
-    enum Column { Id, Methods, Uri, Hosts, Upstream, Plugins, Priority, Hits, Errors, Status, ColumnCount };
+    enum Column { Id, Methods, Uri, Hosts, Upstream, Plugins, Priority, Hits, ClientErrors, Errors, Rejected, Status, ColumnCount };
     enum Role {
         RouteIdRole = Qt::UserRole + 1,   // QString
         RouteRole,                        // the route's JSON object (QJsonObject)

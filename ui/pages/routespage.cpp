@@ -21,6 +21,9 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <functional>
+#include <memory>
+
 namespace Gatehouse::Ui {
 
 namespace {
@@ -70,7 +73,7 @@ RoutesPage::RoutesPage(EngineClient *client, QWidget *parent)
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(-1, Qt::AscendingOrder);   // the admin API's order until a header is clicked
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);   // delete, enable, disable several
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
@@ -168,7 +171,17 @@ void RoutesPage::refreshCounters()
 QString RoutesPage::selectedRouteId() const
 {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
-    return rows.isEmpty() ? QString() : rows.first().data(RouteTableModel::RouteIdRole).toString();
+    return rows.size() != 1 ? QString() : rows.first().data(RouteTableModel::RouteIdRole).toString();
+}
+
+QStringList RoutesPage::selectedRouteIds() const
+{
+    QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    QStringList ids;
+    for (const QModelIndex &row : std::as_const(rows))
+        ids.append(row.data(RouteTableModel::RouteIdRole).toString());
+    return ids;
 }
 
 bool RoutesPage::selectRoute(const QString &id)
@@ -186,12 +199,51 @@ bool RoutesPage::selectRoute(const QString &id)
 
 void RoutesPage::updateActions()
 {
-    const QString id = selectedRouteId();
-    const bool selected = !id.isEmpty();
-    for (QPushButton *b : {m_edit, m_duplicate, m_delete, m_toggle, m_test})
-        b->setEnabled(selected);
-    const bool enabled = m_model->route(m_model->rowOf(id)).value(QStringLiteral("status")).toInt(1) != 0;
-    m_toggle->setText(!selected || enabled ? tr("Disa&ble") : tr("Ena&ble"));
+    const QStringList ids = selectedRouteIds();
+    const qsizetype n = ids.size();
+    for (QPushButton *b : {m_edit, m_duplicate, m_test})
+        b->setEnabled(n == 1);
+    m_delete->setEnabled(n > 0);
+    m_toggle->setEnabled(n > 0);
+    // Several: Disable while any of them is enabled, else Enable.
+    bool anyEnabled = n == 0;
+    for (const QString &id : ids)
+        anyEnabled = anyEnabled || m_model->route(m_model->rowOf(id)).value(QStringLiteral("status")).toInt(1) != 0;
+    m_delete->setText(n > 1 ? tr("&Delete %1").arg(n) : tr("&Delete"));
+    m_toggle->setText(anyEnabled ? (n > 1 ? tr("Disa&ble %1").arg(n) : tr("Disa&ble")) : (n > 1 ? tr("Ena&ble %1").arg(n) : tr("Ena&ble")));
+}
+
+void RoutesPage::runBulk(const QStringList &ids, const QByteArray &method, const QByteArray &body, const QString &done)
+{
+    struct State
+    {
+        QStringList left;
+        int ok = 0;
+        QStringList failures;
+    };
+    auto state = std::make_shared<State>(State{ids, 0, {}});
+    // The chain holds itself through the request in flight only (a weak reference otherwise):
+    // it ends, and is freed, when the last answer is in or the page is gone.
+    auto next = std::make_shared<std::function<void()>>();
+    *next = [this, state, self = std::weak_ptr<std::function<void()>>(next), method, body, done, total = int(ids.size())] {
+        if (state->left.isEmpty()) {
+            if (state->failures.isEmpty())
+                setMessage(done);
+            else
+                setMessage(tr("%1 of %2 done; %3").arg(state->ok).arg(total).arg(state->failures.join(QStringLiteral("; "))), true);
+            return;
+        }
+        const QString id = state->left.takeFirst();
+        m_client->admin(method, "/admin/routes/" + EngineClient::encode(id), body, this,
+                        [state, again = self.lock(), id](const ClientReply &reply) {
+            if (reply.isSuccess())
+                ++state->ok;
+            else
+                state->failures.append(QStringLiteral("%1: %2").arg(id, reply.errorText()));
+            (*again)();
+        });
+    };
+    (*next)();
 }
 
 void RoutesPage::setMessage(const QString &text, bool error)
@@ -244,36 +296,56 @@ void RoutesPage::duplicateSelected()
 
 void RoutesPage::deleteSelected()
 {
-    const QString id = selectedRouteId();
-    if (id.isEmpty())
+    const QStringList ids = selectedRouteIds();
+    if (ids.isEmpty())
         return;
-    auto *confirm = new QMessageBox(QMessageBox::Question, tr("Delete route"),
-                                    tr("Delete route %1? Requests it matches will get 404 (or another route).").arg(id),
-                                    QMessageBox::Yes | QMessageBox::Cancel, this);
+    QString text;
+    if (ids.size() == 1) {
+        text = tr("Delete route %1? Requests it matches will get 404 (or another route).").arg(ids.first());
+    } else {
+        QStringList named = ids.mid(0, 10);
+        if (ids.size() > named.size())
+            named.append(tr("and %1 more").arg(ids.size() - named.size()));
+        text = tr("Delete these %1 routes? Requests they match will get 404 (or another route).\n\n%2")
+                   .arg(ids.size()).arg(named.join(QStringLiteral(", ")));
+    }
+    auto *confirm = new QMessageBox(QMessageBox::Question, tr("Delete route"), text, QMessageBox::Yes | QMessageBox::Cancel, this);
     confirm->setObjectName(QStringLiteral("routeDeleteConfirm"));
     confirm->setAttribute(Qt::WA_DeleteOnClose);
-    connect(confirm, &QMessageBox::buttonClicked, this, [this, confirm, id](QAbstractButton *clicked) {
+    connect(confirm, &QMessageBox::buttonClicked, this, [this, confirm, ids](QAbstractButton *clicked) {
         if (confirm->standardButton(clicked) != QMessageBox::Yes)
             return;
-        m_client->admin(QByteArrayLiteral("DELETE"), "/admin/routes/" + EngineClient::encode(id), {}, this,
-                        [this, id](const ClientReply &reply) {
-            if (reply.isSuccess())
-                setMessage(tr("Route %1 deleted.").arg(id));
-            else
-                setMessage(tr("Cannot delete %1: %2").arg(id, reply.errorText()), true);
-        });
+        if (ids.size() == 1) {
+            const QString id = ids.first();
+            m_client->admin(QByteArrayLiteral("DELETE"), "/admin/routes/" + EngineClient::encode(id), {}, this,
+                            [this, id](const ClientReply &reply) {
+                if (reply.isSuccess())
+                    setMessage(tr("Route %1 deleted.").arg(id));
+                else
+                    setMessage(tr("Cannot delete %1: %2").arg(id, reply.errorText()), true);
+            });
+            return;
+        }
+        runBulk(ids, QByteArrayLiteral("DELETE"), {}, tr("%1 routes deleted.").arg(ids.size()));
     });
     confirm->open();
 }
 
 void RoutesPage::toggleSelected()
 {
-    const QString id = selectedRouteId();
-    const int row = m_model->rowOf(id);
-    if (row < 0)
+    const QStringList ids = selectedRouteIds();
+    if (ids.isEmpty())
         return;
-    const bool enable = m_model->route(row).value(QStringLiteral("status")).toInt(1) == 0;
+    bool anyEnabled = false;
+    for (const QString &id : ids)
+        anyEnabled = anyEnabled || m_model->route(m_model->rowOf(id)).value(QStringLiteral("status")).toInt(1) != 0;
+    const bool enable = !anyEnabled;
     const QByteArray patch = enable ? QByteArrayLiteral("{\"status\":1}") : QByteArrayLiteral("{\"status\":0}");
+    if (ids.size() > 1) {
+        runBulk(ids, QByteArrayLiteral("PATCH"), patch, enable ? tr("%1 routes enabled.").arg(ids.size()) : tr("%1 routes disabled.").arg(ids.size()));
+        return;
+    }
+    const QString id = ids.first();
     m_client->admin(QByteArrayLiteral("PATCH"), "/admin/routes/" + EngineClient::encode(id), patch, this,
                     [this, id, enable](const ClientReply &reply) {
         if (reply.isSuccess())

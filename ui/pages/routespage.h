@@ -44,7 +44,8 @@ public:
     void reloadRoutes();
     void refreshCounters();
     bool selectRoute(const QString &id);
-    QString selectedRouteId() const;
+    QString selectedRouteId() const;        // the one selected; empty with none or several
+    QStringList selectedRouteIds() const;   // in the order shown
 
     void addRoute();
     void editSelected();
@@ -61,6 +62,8 @@ private:
     void openEditor(bool create, const QJsonObject &route);
     void updateActions();
     void setMessage(const QString &text, bool error = false);
+    // The same admin request for each route, one after the other; one message at the end.
+    void runBulk(const QStringList &ids, const QByteArray &method, const QByteArray &body, const QString &done);
 
     EngineClient *m_client;
     RoutePluginCatalog *m_catalog;
