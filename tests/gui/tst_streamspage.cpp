@@ -9,12 +9,14 @@
 #include "models/streameventsmodel.h"
 #include "models/streamhistory.h"
 #include "pages/streamspage.h"
+#include "widgets/streamsbrowser.h"
 #include "widgets/streamsentitypicker.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QListWidget>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QSettings>
@@ -39,6 +41,7 @@ private Q_SLOTS:
     void walkTheSliderThroughCreateUpdatesAndDelete();
     void completesIdsFromLiveEventsAndTheQueryApi();
     void followsLiveEventsOfTheLoadedEntity();
+    void browserFindsStreamsByRecencyPrefixAndField();
 };
 
 namespace {
@@ -293,6 +296,60 @@ void tst_StreamsPage::followsLiveEventsOfTheLoadedEntity()
     QTRY_COMPARE_WITH_TIMEOUT(p.page.stepCount(), 3, 10000);
     QCOMPARE(p.page.currentStep(), 0);
     QVERIFY2(p.text("streamsStep").startsWith(QLatin1String("Event 1 of 3")), qPrintable(p.text("streamsStep")));
+}
+
+void tst_StreamsPage::browserFindsStreamsByRecencyPrefixAndField()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    Ui::StreamsBrowser *browser = p.page.browser();
+    QCOMPARE(browser->scope(), QString());   // recent streams first
+    QCOMPARE(command(f, {}, {}, R"({"id":"lamp-1","name":"Lamp","price":10})").status, 202);
+    QCOMPARE(command(f, {}, {}, R"({"id":"lamp-2","name":"Lamp","price":12})").status, 202);
+    QCOMPARE(command(f, {}, {}, R"({"id":"desk-1","name":"Desk","price":99})").status, 202);
+    QCOMPARE(command(f, QStringLiteral("lamp-1"), {}, R"({"price":11})").status, 202);
+    // Newest first, each stream once.
+    QTRY_COMPARE_WITH_TIMEOUT(browser->entries(), (QStringList{QStringLiteral("products/lamp-1"), QStringLiteral("products/desk-1"),
+                                                                QStringLiteral("products/lamp-2")}), 10000);
+    // Typing narrows the recent list at once.
+    auto *search = p.child<QLineEdit>("streamsBrowserSearch");
+    search->setText(QStringLiteral("lamp"));
+    QCOMPARE(browser->entries(), (QStringList{QStringLiteral("products/lamp-1"), QStringLiteral("products/lamp-2")}));
+    search->clear();
+
+    // One collection: its entities by id, narrowed by id prefix or by a field, through the query API.
+    QTRY_VERIFY(p.child<QComboBox>("streamsBrowserScope")->findData(QStringLiteral("products")) >= 0);
+    browser->setScope(QStringLiteral("products"));
+    QTRY_COMPARE_WITH_TIMEOUT(browser->entries(), (QStringList{QStringLiteral("products/desk-1"), QStringLiteral("products/lamp-1"),
+                                                                QStringLiteral("products/lamp-2")}), 10000);
+    browser->search(QStringLiteral("lamp"));
+    QTRY_COMPARE_WITH_TIMEOUT(browser->entries(), (QStringList{QStringLiteral("products/lamp-1"), QStringLiteral("products/lamp-2")}), 10000);
+    browser->search(QStringLiteral("name=Desk"));
+    QTRY_COMPARE_WITH_TIMEOUT(browser->entries(), QStringList{QStringLiteral("products/desk-1")}, 10000);
+    browser->search(QStringLiteral("price[gt]=11"));
+    QTRY_COMPARE_WITH_TIMEOUT(browser->entries(), (QStringList{QStringLiteral("products/desk-1"), QStringLiteral("products/lamp-2")}), 10000);
+    browser->search(QStringLiteral("nothing-like-it"));
+    QTRY_VERIFY_WITH_TIMEOUT(browser->entries().isEmpty() && p.text("streamsBrowserStatus") == QLatin1String("No entity matches."), 10000);
+    browser->search(QStringLiteral("price[zz]=1"));   // the query API's refusal is shown
+    QTRY_VERIFY2_WITH_TIMEOUT(p.text("streamsBrowserStatus").startsWith(QLatin1String("The query API answered")),
+                              qPrintable(p.text("streamsBrowserStatus")), 10000);
+
+    // Activating an entry loads its stream.
+    browser->search(QStringLiteral("lamp-1"));
+    QTRY_COMPARE_WITH_TIMEOUT(browser->entries(), QStringList{QStringLiteral("products/lamp-1")}, 10000);
+    auto *list = p.child<QListWidget>("streamsBrowserList");
+    list->setFocus();
+    list->setCurrentRow(0);
+    QTest::keyClick(list, Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(p.page.stepCount(), 2, 10000);
+    QCOMPARE(p.child<QLineEdit>("streamsId")->text(), QStringLiteral("lamp-1"));
+
+    // What a search asks for.
+    QCOMPARE(Ui::StreamsBrowser::queryFor(QStringLiteral(" lamp ")), QByteArrayLiteral("id[gte]=lamp&id[lt]=lamp%EF%BF%BF&sort=id"));
+    QCOMPARE(Ui::StreamsBrowser::queryFor(QStringLiteral("name=Lamp")), QByteArrayLiteral("name=Lamp"));
+    QCOMPARE(Ui::StreamsBrowser::queryFor(QString()), QByteArray());
 }
 
 QTEST_MAIN(tst_StreamsPage)

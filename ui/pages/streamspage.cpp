@@ -6,6 +6,7 @@
 #include "models/streameventsmodel.h"
 #include "models/streamhistory.h"
 #include "store/cloudevent.h"
+#include "widgets/streamsbrowser.h"
 #include "widgets/streamsentitypicker.h"
 
 #include <QHeaderView>
@@ -62,6 +63,7 @@ struct StreamsPage::Private
 {
     EngineClient *client = nullptr;
     StreamsEntityPicker *picker = nullptr;
+    StreamsBrowser *browser = nullptr;
     StreamHistory history;
     StreamEventsModel *eventsModel = nullptr;
     StreamDiffModel *diffModel = nullptr;
@@ -112,6 +114,8 @@ void StreamsPage::buildUi()
 {
     d->picker = new StreamsEntityPicker(d->client, this);
     connect(d->picker, &StreamsEntityPicker::loadRequested, this, &StreamsPage::loadEntity);
+    d->browser = new StreamsBrowser(d->client, this);
+    connect(d->browser, &StreamsBrowser::openRequested, this, &StreamsPage::loadEntity);
     d->status = label(QStringLiteral("streamsStatus"), this);
 
     d->events = table(QStringLiteral("streamsEvents"), d->eventsModel, this);
@@ -153,10 +157,21 @@ void StreamsPage::buildUi()
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
 
+    auto *main = new QWidget(this);
+    auto *mainLayout = new QVBoxLayout(main);
+    mainLayout->setContentsMargins(0, 0, 0, 0);
+    mainLayout->addWidget(d->picker);
+    mainLayout->addWidget(d->status);
+    mainLayout->addWidget(splitter, 1);
+    auto *outer = new QSplitter(Qt::Horizontal, this);
+    outer->setObjectName(QStringLiteral("streamsOuterSplitter"));
+    outer->addWidget(d->browser);
+    outer->addWidget(main);
+    outer->setStretchFactor(0, 0);
+    outer->setStretchFactor(1, 1);
+    outer->setSizes({220, 900});
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(d->picker);
-    layout->addWidget(d->status);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(outer, 1);
 }
 
 QWidget *StreamsPage::buildStatePanes()
@@ -308,6 +323,7 @@ QString StreamsPage::countText() const
 void StreamsPage::liveEvents(const RecordedEvents &events)
 {
     d->picker->noteEvents(events);
+    d->browser->noteEvents(events);
     if (d->loading || d->history.size() == 0)
         return;
     RecordedEvents mine;
@@ -329,6 +345,11 @@ void StreamsPage::liveEvents(const RecordedEvents &events)
         setStep(d->history.size() - 1);
     else
         showStepLabel(currentStep());   // the same step, of more events
+}
+
+StreamsBrowser *StreamsPage::browser() const
+{
+    return d->browser;
 }
 
 int StreamsPage::stepCount() const

@@ -11,6 +11,7 @@
 namespace Gatehouse::Ui {
 
 class EngineClient;
+class StreamsBrowser;
 struct ClientReply;
 
 // Time travel through one entity: pick a collection and id, load its events with
@@ -35,6 +36,7 @@ public:
     // Loads the entity's stream (unless it is the one shown) and steps to the event at
     // `position` (-1, or not in the stream: the newest).
     void openStream(const QString &collection, const QString &id, qint64 position);
+    StreamsBrowser *browser() const;
     int stepCount() const;
     int currentStep() const;   // -1 when nothing is loaded
     void setStep(int step);
