@@ -3,11 +3,15 @@
 #include <QList>
 #include <QStringList>
 
+#include <cmath>
+#include <limits>
+
 namespace Gatehouse::Ui {
 
 namespace {
 constexpr QByteArrayView kMetric = "gatehouse_http_requests_total{";
 constexpr QByteArrayView kRejections = "gatehouse_plugin_rejections_total{";
+constexpr QByteArrayView kBuckets = "gatehouse_http_request_duration_seconds_bucket{";
 
 // Reads `name="value",…}` starting at `pos` (just after the '{'); returns the labels and moves
 // `pos` past the closing brace. Unescapes the value per the exposition format.
@@ -39,6 +43,20 @@ QHash<QByteArray, QByteArray> readLabels(QByteArrayView line, qsizetype &pos)
 }
 } // namespace
 
+double RouteCounters::quantileMs(const RouteCounters &newer, const RouteCounters &older, double q)
+{
+    const double total = newer.latencyBuckets.value(std::numeric_limits<double>::infinity())
+        - older.latencyBuckets.value(std::numeric_limits<double>::infinity());
+    if (total <= 0)
+        return -1;
+    for (auto it = newer.latencyBuckets.cbegin(); it != newer.latencyBuckets.cend(); ++it) {
+        const double upTo = it.value() - older.latencyBuckets.value(it.key());
+        if (upTo >= q * total)
+            return std::isinf(it.key()) ? -1 : it.key() * 1000.0;
+    }
+    return -1;
+}
+
 QString RouteCounters::rejectionsText() const
 {
     QStringList parts;
@@ -53,9 +71,10 @@ QHash<QString, RouteCounters> RouteCounters::parse(const QByteArray &exposition)
     const QList<QByteArray> lines = exposition.split('\n');
     for (QByteArrayView line : lines) {
         const bool requests = line.startsWith(kMetric);
-        if (!requests && !line.startsWith(kRejections))
+        const bool buckets = !requests && line.startsWith(kBuckets);
+        if (!requests && !buckets && !line.startsWith(kRejections))
             continue;
-        qsizetype pos = requests ? kMetric.size() : kRejections.size();
+        qsizetype pos = requests ? kMetric.size() : buckets ? kBuckets.size() : kRejections.size();
         const QHash<QByteArray, QByteArray> labels = readLabels(line, pos);
         const QByteArray route = labels.value("route");
         if (route.isEmpty())
@@ -65,6 +84,14 @@ QHash<QString, RouteCounters> RouteCounters::parse(const QByteArray &exposition)
         if (!ok)
             continue;
         RouteCounters &c = out[QString::fromUtf8(route)];
+        if (buckets) {
+            const QByteArray le = labels.value("le");
+            bool finite = false;
+            const double bound = le == "+Inf" ? std::numeric_limits<double>::infinity() : le.toDouble(&finite);
+            if (le == "+Inf" || finite)
+                c.latencyBuckets[bound] += value;
+            continue;
+        }
         const int status = labels.value("status").toInt();
         if (!requests) {
             c.rejected += value;

@@ -19,8 +19,15 @@ struct RouteCounters
     double clientErrors = 0;   // 4xx
     double rejected = 0;       // by plugins, all statuses
     QMap<int, double> rejectedByStatus;
+    // gatehouse_http_request_duration_seconds_bucket: upper bound (s) -> requests at or under it
+    // (cumulative, as exposed; +Inf as infinity).
+    QMap<double, double> latencyBuckets;
 
     friend bool operator==(const RouteCounters &, const RouteCounters &) = default;
+
+    // The q-quantile (0.99) of the requests between two samples, in ms: the upper bound of the
+    // bucket it falls in; -1 without requests in between.
+    static double quantileMs(const RouteCounters &newer, const RouteCounters &older, double q);
 
     // "401: 3 · 429: 12", or empty.
     QString rejectionsText() const;

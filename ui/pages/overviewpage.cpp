@@ -1,11 +1,16 @@
 #include "overviewpage.h"
 
+#include "engineclient.h"
 #include "mainwindow.h"
 #include "widgets/flowdiagram.h"
-#include "widgets/metricchart.h"
 
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QHash>
+#include <QLabel>
 #include <QLocale>
 #include <QVBoxLayout>
 
@@ -28,13 +33,13 @@ OverviewPage::OverviewPage(EngineClient *client, QWidget *parent)
 {
     setObjectName(QStringLiteral("overviewPage"));
     m_diagram = new FlowDiagram(this);
-    m_requests = new MetricChart(tr("Requests/s"), tr("req/s"), 300, this);
+    m_requests = new MetricChart(tr("Requests/s"), tr("req/s"), this);
     m_requests->setObjectName(QStringLiteral("chartRequests"));
-    m_events = new MetricChart(tr("Events/s"), tr("events/s"), 300, this);
+    m_events = new MetricChart(tr("Events/s"), tr("events/s"), this);
     m_events->setObjectName(QStringLiteral("chartEvents"));
-    m_latency = new MetricChart(tr("Request latency p99"), tr("ms"), 300, this);
+    m_latency = new MetricChart(tr("Request latency p99"), tr("ms"), this);
     m_latency->setObjectName(QStringLiteral("chartLatency"));
-    m_lag = new MetricChart(tr("Worst projection lag"), tr("events"), 300, this);
+    m_lag = new MetricChart(tr("Worst projection lag"), tr("events"), this);
     m_lag->setObjectName(QStringLiteral("chartLag"));
 
     auto *charts = new QGridLayout;
@@ -42,8 +47,27 @@ OverviewPage::OverviewPage(EngineClient *client, QWidget *parent)
     charts->addWidget(m_events, 0, 1);
     charts->addWidget(m_latency, 1, 0);
     charts->addWidget(m_lag, 1, 1);
+    m_range = new QComboBox(this);
+    m_range->setObjectName(QStringLiteral("overviewRange"));
+    m_range->addItem(tr("Last 5 minutes"), int(MetricChart::Range::FiveMinutes));
+    m_range->addItem(tr("Last hour"), int(MetricChart::Range::OneHour));
+    m_range->addItem(tr("Since start"), int(MetricChart::Range::SinceStart));
+    connect(m_range, &QComboBox::currentIndexChanged, this, [this] { setRange(MetricChart::Range(m_range->currentData().toInt())); });
+    m_byRoute = new QCheckBox(tr("Requests and latency by route"), this);
+    m_byRoute->setObjectName(QStringLiteral("overviewByRoute"));
+    connect(m_byRoute, &QCheckBox::toggled, this, &OverviewPage::setByRoute);
+    auto *chartBar = new QHBoxLayout;
+    chartBar->addWidget(new QLabel(tr("Charts:"), this));
+    chartBar->addWidget(m_range);
+    chartBar->addWidget(m_byRoute);
+    chartBar->addStretch(1);
+    auto *hint = new QLabel(tr("Hover a line for its values"), this);
+    hint->setEnabled(false);
+    chartBar->addWidget(hint);
+
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_diagram, 3);
+    layout->addLayout(chartBar);
     layout->addLayout(charts, 4);
 
     // Each box opens the page where its part is watched and steered.
@@ -64,6 +88,59 @@ OverviewPage::OverviewPage(EngineClient *client, QWidget *parent)
 }
 
 OverviewPage::~OverviewPage() = default;
+
+void OverviewPage::setRange(MetricChart::Range range)
+{
+    const int index = m_range->findData(int(range));
+    if (index >= 0 && index != m_range->currentIndex()) {
+        m_range->setCurrentIndex(index);   // back here through the signal
+        return;
+    }
+    for (MetricChart *chart : charts())
+        chart->setRange(range);
+}
+
+void OverviewPage::setByRoute(bool on)
+{
+    if (m_byRoute->isChecked() != on) {
+        m_byRoute->setChecked(on);   // back here through the signal
+        return;
+    }
+    m_requests->setBreakdown(on);
+    m_latency->setBreakdown(on);
+    m_routesBefore.clear();   // rates need two samples taken while it is on
+    if (on)
+        sampleRoutes();
+}
+
+void OverviewPage::sampleRoutes()
+{
+    if (m_routesInFlight)
+        return;
+    m_routesInFlight = true;
+    m_client->adminGet(QByteArrayLiteral("/metrics"), this, [this](const ClientReply &reply) {
+        m_routesInFlight = false;
+        if (!reply.isSuccess() || !m_byRoute->isChecked())
+            return;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const QHash<QString, RouteCounters> counters = RouteCounters::parse(reply.body);
+        if (!m_routesBefore.isEmpty() && now > m_routesSampledMs) {
+            const double dt = double(now - m_routesSampledMs) / 1000.0;
+            QHash<QString, double> rates;
+            QHash<QString, double> p99;
+            for (auto it = counters.cbegin(); it != counters.cend(); ++it) {
+                const RouteCounters before = m_routesBefore.value(it.key());
+                rates.insert(it.key(), qMax(0.0, it->hits - before.hits) / dt);
+                if (const double ms = RouteCounters::quantileMs(*it, before, 0.99); ms >= 0)
+                    p99.insert(it.key(), ms);
+            }
+            m_requests->addPoints(now, rates);
+            m_latency->addPoints(now, p99);
+        }
+        m_routesBefore = counters;
+        m_routesSampledMs = now;
+    });
+}
 
 QList<MetricChart *> OverviewPage::charts() const
 {
@@ -86,6 +163,8 @@ void OverviewPage::showStatus(const EngineStatus &s)
         m_rates.functionErrorsPerSecond = per(s.functionErrors, m_previous.functionErrors);
         m_rates.mqttPerSecond = per(s.mqttPublished, m_previous.mqttPublished);
         m_requests->addPoint(s.sampledAtMs, m_rates.requestsPerSecond);
+        if (m_byRoute->isChecked() && isVisible() && s.sampledAtMs - m_routesSampledMs >= 2000)
+            sampleRoutes();
         m_events->addPoint(s.sampledAtMs, m_rates.eventsPerSecond);
         m_latency->addPoint(s.sampledAtMs, s.httpP99Ms);
         m_lag->addPoint(s.sampledAtMs, double(s.worstLagEvents));

@@ -3,13 +3,18 @@
 #include "engineclient.h"
 
 #include "location.h"
+#include "models/routecounters.h"
+#include "widgets/metricchart.h"
 
+#include <QHash>
 #include <QWidget>
+
+class QCheckBox;
+class QComboBox;
 
 namespace Gatehouse::Ui {
 
 class FlowDiagram;
-class MetricChart;
 
 // The first page: the live flow diagram (each stage with its rate and a health colour) and
 // four rolling charts — requests/s, events/s, request latency p99 and the worst projection lag
@@ -40,11 +45,17 @@ public:
     };
     Rates rates() const { return m_rates; }
 
+    // The charts' range and whether requests and latency are broken down by route (their
+    // figures then come from /metrics, every two seconds while the page is shown).
+    void setRange(MetricChart::Range range);
+    void setByRoute(bool on);
+
 Q_SIGNALS:
     void openRequested(const Gatehouse::Ui::Location &location);   // a box of the diagram clicked
 
 private:
     void showStatus(const EngineStatus &status);
+    void sampleRoutes();
 
     EngineClient *m_client;
     FlowDiagram *m_diagram = nullptr;
@@ -52,6 +63,11 @@ private:
     MetricChart *m_events = nullptr;
     MetricChart *m_latency = nullptr;
     MetricChart *m_lag = nullptr;
+    QComboBox *m_range = nullptr;
+    QCheckBox *m_byRoute = nullptr;
+    QHash<QString, RouteCounters> m_routesBefore;
+    qint64 m_routesSampledMs = 0;
+    bool m_routesInFlight = false;
     EngineStatus m_previous;
     bool m_havePrevious = false;
     Rates m_rates;
