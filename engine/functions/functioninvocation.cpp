@@ -2,6 +2,7 @@
 
 #include "config/configstore.h"
 #include "functionhttp.h"
+#include "functioninstance.h"
 #include "functionprojection.h"
 #include "functionservice.h"
 #include "functionservice_p.h"
@@ -10,6 +11,7 @@
 #include "store/eventstore.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QUuid>
 
@@ -190,6 +192,90 @@ FunctionService::Result FunctionService::replayDeadLetter(const QString &id)
     d->config->commitChange(kDeadLetters, {}, {id});
     return {200, QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("status"), QStringLiteral("replayed")},
                              {QStringLiteral("function_version"), entry->definition.version}}, {}, {}};
+}
+
+FunctionService::Result FunctionService::testRun(const QString &name, const QJsonObject &body) const
+{
+    const std::shared_ptr<FunctionEntry> entry = d->entry(name);
+    if (!entry)
+        return {404, {}, QStringLiteral("no function '%1'").arg(name), {}};
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        if (it.key() != QLatin1String("position") && it.key() != QLatin1String("event") && it.key() != QLatin1String("code"))
+            return {400, {}, QStringLiteral("unknown member '%1' (known: position, event, code)").arg(it.key().left(64)), {}};
+    }
+    QJsonObject event;
+    if (body.contains(QLatin1String("position"))) {
+        const QJsonValue p = body.value(QLatin1String("position"));
+        const qint64 position = p.isDouble() ? qint64(p.toDouble()) : 0;
+        if (!p.isDouble() || double(position) != p.toDouble() || position < 1 || body.contains(QLatin1String("event")))
+            return {400, {}, QStringLiteral("give either \"position\": N (N >= 1) or \"event\": {...}"), {}};
+        const RecordedEvents at = d->store->readAll(position, 1);
+        if (at.isEmpty() || at.first().position != position)
+            return {404, {}, QStringLiteral("no event at position %1 (the log ends at %2)").arg(position).arg(d->store->headPosition()), {}};
+        event = CloudEvent::toJson(at.first());
+    } else if (body.value(QLatin1String("event")).isObject()) {
+        event = body.value(QLatin1String("event")).toObject();
+        if (!event.value(QLatin1String("type")).isString() || event.value(QLatin1String("type")).toString().isEmpty())
+            return {400, {}, QStringLiteral("the event needs a \"type\""), {}};
+    } else {
+        return {400, {}, QStringLiteral("give either \"position\": N (N >= 1) or \"event\": {...}"), {}};
+    }
+    FunctionDefinition def = entry->definition;
+    if (body.contains(QLatin1String("code"))) {
+        constexpr qsizetype kMaxCodeChars = 1024 * 1024;   // the admin listener's body limit bounds it as well
+        if (!body.value(QLatin1String("code")).isString() || body.value(QLatin1String("code")).toString().size() > kMaxCodeChars)
+            return {400, {}, QStringLiteral("code must be a string of at most %1 characters").arg(kMaxCodeChars), {}};
+        def.code = body.value(QLatin1String("code")).toString();
+    }
+    // An instance of its own (a process of its own with process isolation): the function's
+    // worker and its state are not touched.
+    const std::unique_ptr<FunctionInstance> instance = FunctionInstance::create(def, d->runtime);
+    QString error;
+    int line = 0;
+    if (!instance->load(def, &error, &line)) {
+        instance->stop();
+        return {422, QJsonObject{{QStringLiteral("line"), line}, {QStringLiteral("message"), error}},
+                line > 0 ? QStringLiteral("line %1: %2").arg(line).arg(error) : error, {}};
+    }
+    if (!instance->hasHandle()) {
+        instance->stop();
+        return {422, {}, QStringLiteral("the code defines no function handle(input, ctx)"), {}};
+    }
+    const QJsonValue input = def.batchSize > 1 ? QJsonValue(QJsonArray{event}) : QJsonValue(event);
+    const FunctionOutcome out = instance->invoke(input, FunctionProjection::accessFor(d->readStore));
+    instance->stop();
+    QJsonArray writes;
+    for (const FunctionEffects::Write &w : out.effects.writes) {
+        QJsonObject o{{QStringLiteral("collection"), w.collection}, {QStringLiteral("id"), w.id}};
+        if (w.remove)
+            o.insert(QStringLiteral("remove"), true);
+        else
+            o.insert(QStringLiteral("doc"), w.doc);
+        writes.append(o);
+    }
+    QJsonArray emits;
+    for (const FunctionEffects::Emit &e : out.effects.emits)
+        emits.append(QJsonObject{{QStringLiteral("type"), e.type}, {QStringLiteral("subject"), e.subject}, {QStringLiteral("data"), e.data}});
+    QJsonObject answer{
+        {QStringLiteral("function"), name},
+        {QStringLiteral("code"), body.contains(QLatin1String("code")) ? QStringLiteral("given") : QStringLiteral("deployed")},
+        {QStringLiteral("function_version"), def.version},
+        {QStringLiteral("ok"), out.ok},
+        {QStringLiteral("duration_ms"), double(out.durationUs) / 1000.0},
+        {QStringLiteral("event"), event},
+        {QStringLiteral("writes"), writes},
+        {QStringLiteral("emits"), emits},
+        {QStringLiteral("logs"), QJsonArray::fromStringList(out.effects.logs)},
+    };
+    if (out.ok) {
+        answer.insert(QStringLiteral("result"), out.result);
+    } else {
+        answer.insert(QStringLiteral("error"), out.error);
+        if (out.line > 0)
+            answer.insert(QStringLiteral("line"), out.line);
+        answer.insert(QStringLiteral("timed_out"), out.timedOut);
+    }
+    return {200, answer, {}, {}};
 }
 
 FunctionService::Result FunctionService::removeDeadLetter(const QString &id)

@@ -86,6 +86,12 @@ public:
     Result versions(const QString &name) const;
     Result rollback(const QString &name, qint64 version);
     Result remove(const QString &name);
+    // A dry run: the function (its deployed code, or `code` from the body to try an edit before
+    // deploying it) in an instance of its own, on one event -- {"position": N} from the log or
+    // {"event": {CloudEvent}} -- reading the read store as it is and writing nothing: what it
+    // would write, emit and log, its result or its error with the line, and how long it took.
+    // No stats, no dead letter, no retry.
+    Result testRun(const QString &name, const QJsonObject &body) const;
     QList<ProjectionRunner *> runners() const;
     // Read-your-writes for what functions write (X-Min-Position): `done` once every function
     // whose event triggers have written `collection` (here or in an earlier run) and run on

@@ -1,4 +1,4 @@
-// The admin API's function handlers: /admin/functions[/{name}[/versions|/rollback]] and
+// The admin API's function handlers: /admin/functions[/{name}[/versions|/rollback|/test]] and
 // /admin/dead-letters[/{id}[/replay]].
 
 #include "adminapi.h"
@@ -60,8 +60,17 @@ Http::HttpResponse AdminApi::functions(const Http::HttpRequest &request, const Q
             return Reply::problem(400, QStringLiteral("the body must be {\"version\": N} with N >= 1"));
         return fromResult(service->rollback(name, qint64(body.value(QLatin1String("version")).toDouble())));
     }
+    if (action == QLatin1String("test")) {
+        if (m != "POST")
+            return Reply::methodNotAllowed("POST");
+        QJsonObject body;
+        Http::HttpResponse error;
+        if (!Reply::parseObject(request, &body, &error))
+            return error;
+        return fromResult(service->testRun(name, body));
+    }
     if (!action.isEmpty())
-        return Reply::problem(404, QStringLiteral("functions have /versions and /rollback, not '%1'").arg(action));
+        return Reply::problem(404, QStringLiteral("functions have /versions, /rollback and /test, not '%1'").arg(action));
     if (m == "GET" || m == "HEAD") {
         const auto f = service->get(name);
         return f ? Reply::json(200, *f) : Reply::problem(404, QStringLiteral("no function '%1'").arg(name));

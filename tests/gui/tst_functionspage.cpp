@@ -7,7 +7,9 @@
 #include "models/jsonrowsmodel.h"
 #include "pages/functionspage.h"
 #include "widgets/flowdiagram.h"
+#include "models/linediff.h"
 #include "widgets/functiondeadletterspanel.h"
+#include "widgets/functionversionspanel.h"
 #include "widgets/jscodeeditor.h"
 #include "widgets/jshighlighter.h"
 
@@ -18,6 +20,7 @@
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QTimer>
+#include <QCheckBox>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -129,6 +132,9 @@ private Q_SLOTS:
     void versionsAndRollback();
     void deadLetterReplayAfterAFixAndSkip();
     void deadLettersInBulk();
+    void testTabRunsWithoutWriting();
+    void versionsShowADiff();
+    void lineDiff();
     void highlighterColoursJavaScript();
     void rendersForScreenshot();
 };
@@ -409,6 +415,113 @@ void tst_FunctionsPage::deadLettersInBulk()
     QCOMPARE(status->text(), QStringLiteral("Skipped"));
     QCOMPARE(p.tabs->tabText(3), QStringLiteral("Dead letters"));
     QTRY_COMPARE_WITH_TIMEOUT(f.client->status().deadLetters, 0, 10000);
+}
+
+void tst_FunctionsPage::testTabRunsWithoutWriting()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start(writeProject(f.dir)));
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    const QString settings = QStringLiteral(R"({"triggers":[{"type":"event","filter":{"type":"orders.placed"}}]})");
+    p.typeAndDeploy(QStringLiteral("tally"), {QStringLiteral("function handle(e, ctx) {"),
+                                              QStringLiteral("ctx.upsert('fn_hits', e.subject, {total: e.data.total}); console.log('tally ' + e.subject); return e.data.total * 2; }")},
+                    settings);
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("version 1")), qPrintable(p.message->text()));
+    p.tabs->setCurrentIndex(4);
+    QCOMPARE(p.tabs->tabText(4), QStringLiteral("Test"));
+    auto *sample = p.page.findChild<QPlainTextEdit *>(QStringLiteral("functionTestSample"));
+    auto *run = p.page.findChild<QPushButton *>(QStringLiteral("functionTestRun"));
+    auto *status = p.page.findChild<QLabel *>(QStringLiteral("functionTestStatus"));
+    auto *output = p.page.findChild<QPlainTextEdit *>(QStringLiteral("functionTestOutput"));
+    QVERIFY(sample && run && status && output);
+    QTRY_VERIFY(run->isEnabled());
+    sample->setPlainText(QStringLiteral(R"({"type":"orders.placed","subject":"sample-1","data":{"total":21}})"));
+    QTest::mouseClick(run, Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(status->text().contains(QLatin1String("nothing was written")), qPrintable(status->text()), 10000);
+    QVERIFY2(output->toPlainText().contains(QLatin1String("upsert fn_hits/sample-1")), qPrintable(output->toPlainText()));
+    QVERIFY2(output->toPlainText().contains(QLatin1String("tally sample-1")), qPrintable(output->toPlainText()));
+    QVERIFY2(output->toPlainText().contains(QLatin1String("// Returned\n42")), qPrintable(output->toPlainText()));
+    const Ui::ClientReply none = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->get("/api/fn_hits/sample-1", ctx, cb); });
+    QCOMPARE(none.status, 404);
+
+    // An event of the log, by position, with the editor's code (not deployed) that throws.
+    AppendRequest r;
+    r.stream = QStringLiteral("orders-o9");
+    r.expected = ExpectedVersion::any();
+    r.events = {NewEvent{{}, QStringLiteral("orders.placed"), "{\"total\":7}", "{}"}};
+    const AppendResult appended = f.engine.eventStore()->appendAndWait(std::move(r));
+    QVERIFY(appended.ok());
+    sample->clear();
+    p.page.findChild<QLineEdit *>(QStringLiteral("functionTestPosition"))->setText(QString::number(appended.firstPosition));
+    p.code->setPlainText(QStringLiteral("function handle(e, ctx) {\n  throw new Error('bad total ' + e.data.total);\n}"));
+    p.page.findChild<QCheckBox *>(QStringLiteral("functionTestUseEditor"))->setChecked(true);
+    QTest::mouseClick(run, Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(status->text().contains(QLatin1String("failed")), qPrintable(status->text()), 10000);
+    QVERIFY2(status->text().contains(QLatin1String("line 2: Error: bad total 7")) || status->text().contains(QLatin1String("line 2: bad total 7")),
+             qPrintable(status->text()));
+    QVERIFY2(status->text().contains(QStringLiteral("#%1").arg(appended.firstPosition)), qPrintable(status->text()));
+    QCOMPARE(p.code->errorLine(), 2);
+    QCOMPARE(p.stat(QStringLiteral("tally"), 1), QStringLiteral("1"));   // still version 1
+}
+
+void tst_FunctionsPage::versionsShowADiff()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start(writeProject(f.dir)));
+    Page p(f);
+    QVERIFY(QTest::qWaitForWindowExposed(&p.page));
+    p.typeAndDeploy(QStringLiteral("diffed"), {QStringLiteral("function handle(e, ctx) {"), QStringLiteral("  return 1;"), QStringLiteral("}")}, QStringLiteral("{}"));
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("version 1")), qPrintable(p.message->text()));
+    p.typeAndDeploy(QStringLiteral("diffed"), {QStringLiteral("function handle(e, ctx) {"), QStringLiteral("  console.log('two');"), QStringLiteral("  return 2;"), QStringLiteral("}")},
+                    QStringLiteral("{}"));
+    QTRY_VERIFY2(p.message->text().contains(QLatin1String("version 2")), qPrintable(p.message->text()));
+    p.tabs->setCurrentIndex(1);
+    auto *panel = p.page.findChild<Ui::FunctionVersionsPanel *>(QStringLiteral("functionVersionsPanel"));
+    auto *table = panel->findChild<QTableView *>(QStringLiteral("functionVersions"));
+    QTRY_COMPARE_WITH_TIMEOUT(p.page.versions()->rowCount(), 2, 10000);
+    table->selectRow(0);   // version 2, newest first
+    QVERIFY(panel->shownText().contains(QLatin1String("return 2;")));
+    QVERIFY(!panel->shownText().startsWith(QLatin1String("  ")));
+    panel->compareWith(1);
+    const QString diff = panel->shownText();
+    QVERIFY2(diff.contains(QLatin1String("-   return 1;")), qPrintable(diff));
+    QVERIFY2(diff.contains(QLatin1String("+   console.log('two');")), qPrintable(diff));
+    QVERIFY2(diff.contains(QLatin1String("+   return 2;")), qPrintable(diff));
+    QVERIFY2(diff.startsWith(QLatin1String("  function handle(e, ctx) {")), qPrintable(diff));
+    panel->compareWith(0);
+    QVERIFY(panel->shownText().startsWith(QLatin1String("function handle")));
+}
+
+void tst_FunctionsPage::lineDiff()
+{
+    using K = Ui::DiffLine::Kind;
+    const auto kinds = [](const QList<Ui::DiffLine> &lines) {
+        QString out;
+        for (const Ui::DiffLine &l : lines)
+            out += l.kind == K::Same ? u'=' : l.kind == K::Added ? u'+' : u'-';
+        return out;
+    };
+    const QStringList a{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")};
+    QCOMPARE(kinds(Ui::LineDiff::compare(a, a)), QStringLiteral("===="));
+    QCOMPARE(kinds(Ui::LineDiff::compare(a, {QStringLiteral("a"), QStringLiteral("x"), QStringLiteral("c"), QStringLiteral("d")})), QStringLiteral("=-+=="));
+    QCOMPARE(kinds(Ui::LineDiff::compare(a, {QStringLiteral("b"), QStringLiteral("c")})), QStringLiteral("-==-"));
+    QCOMPARE(kinds(Ui::LineDiff::compare({}, {QStringLiteral("n")})), QStringLiteral("+"));
+    QCOMPARE(Ui::LineDiff::unified(Ui::LineDiff::compare({QStringLiteral("x")}, {QStringLiteral("y")})), QStringLiteral("- x\n+ y\n"));
+    // Bounded: too many changed lines are not compared.
+    QStringList many, other;
+    for (int i = 0; i < Ui::LineDiff::kMaxLines + 1; ++i) {
+        many.append(QString::number(i));
+        other.append(QStringLiteral("o%1").arg(i));
+    }
+    bool tooLarge = false;
+    QVERIFY(Ui::LineDiff::compare(many, other, &tooLarge).isEmpty());
+    QVERIFY(tooLarge);
+    // A long text with a small change is compared (the common head and tail are cut first).
+    QStringList changed = many;
+    changed[3000] = QStringLiteral("changed");
+    QCOMPARE(Ui::LineDiff::compare(many, changed, &tooLarge).size(), many.size() + 1);
+    QVERIFY(!tooLarge);
 }
 
 void tst_FunctionsPage::highlighterColoursJavaScript()

@@ -56,6 +56,7 @@ private slots:
     void triggerFilters_data();
     void triggerFilters();
     void upsertIsServedByTheQueryApi();
+    void testRunWritesNothing();
     void retriesThenDeadLetterThenReplay();
     void timeoutStopsAnEndlessLoop();
     void httpTriggerThroughARoute();
@@ -314,6 +315,73 @@ void tst_Functions::triggerFilters()
     const auto doc = m_engine.readStore()->document(u"fn_hits"_s, name + u'-' + subject);
     QCOMPARE(doc.has_value(), fires);
     QCOMPARE(admin("DELETE", "/admin/functions/" + name.toUtf8()).status, 204);
+}
+
+void tst_Functions::testRunWritesNothing()
+{
+    const QJsonObject def{
+        {u"code"_s, u"function handle(e, ctx) {\n"
+                    "  var p = ctx.get('products', e.subject);\n"
+                    "  ctx.upsert('dry_out', e.subject, {price: p ? p.price : null, type: e.type});\n"
+                    "  ctx.emit('dry.seen', e.subject, {seen: true});\n"
+                    "  console.log('saw', e.subject);\n"
+                    "  return 'done ' + e.subject;\n}"_s},
+        {u"triggers"_s, QJsonArray{eventTrigger({{u"type"_s, u"gadgets.made"_s}})}}};
+    QCOMPARE(deploy(u"dry"_s, def).status, 201);
+    TestHttpResponse r = gateway("POST", "/api/products", R"({"id":"p-dry","name":"Dry","price":21})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    const qint64 position = r.header("x-event-position").toLongLong();
+    QTRY_COMPARE_WITH_TIMEOUT(gateway("GET", "/api/products/p-dry").status, 200, kWaitMs);
+    const qint64 head = m_engine.eventStore()->headPosition();
+
+    // On an event of the log, with the deployed code: what it would do, nothing done.
+    r = admin("POST", "/admin/functions/dry/test", toJson({{u"position"_s, position}}));
+    QVERIFY2(r.status == 200, r.body.constData());
+    QJsonObject run = r.json();
+    QCOMPARE(run.value(u"ok"_s).toBool(), true);
+    QCOMPARE(run.value(u"code"_s).toString(), u"deployed"_s);
+    QCOMPARE(run.value(u"result"_s).toString(), u"done p-dry"_s);
+    const QJsonArray writes = run.value(u"writes"_s).toArray();
+    QCOMPARE(writes.size(), 1);
+    QCOMPARE(writes.at(0)[u"collection"_s].toString(), u"dry_out"_s);
+    QCOMPARE(writes.at(0)[u"doc"_s][u"price"_s].toInt(), 21);   // it read the read store
+    QCOMPARE(writes.at(0)[u"doc"_s][u"type"_s].toString(), u"products.created"_s);
+    QCOMPARE(run.value(u"emits"_s).toArray().size(), 1);
+    QCOMPARE(run.value(u"emits"_s).toArray().at(0)[u"type"_s].toString(), u"dry.seen"_s);
+    QVERIFY(run.value(u"logs"_s).toArray().contains(u"saw p-dry"_s));
+    QVERIFY(run.value(u"duration_ms"_s).toDouble() >= 0);
+    QCOMPARE(gateway("GET", "/api/dry_out/p-dry").status, 404);
+    QCOMPARE(m_engine.eventStore()->headPosition(), head);
+    QCOMPARE(admin("GET", "/admin/functions/dry").json().value(u"stats"_s).toObject().value(u"invocations"_s).toInt(), 0);
+
+    // A sample event, and code from the editor that is not deployed: its error at its line.
+    r = admin("POST", "/admin/functions/dry/test",
+              toJson({{u"event"_s, QJsonObject{{u"type"_s, u"gadgets.made"_s}, {u"subject"_s, u"g1"_s}, {u"data"_s, QJsonObject{{u"n"_s, 1}}}}},
+                      {u"code"_s, u"function handle(e, ctx) {\n  throw new Error('no ' + e.data.n);\n}"_s}}));
+    QVERIFY2(r.status == 200, r.body.constData());
+    run = r.json();
+    QCOMPARE(run.value(u"ok"_s).toBool(), false);
+    QCOMPARE(run.value(u"code"_s).toString(), u"given"_s);
+    QVERIFY2(run.value(u"error"_s).toString().contains(u"no 1"_s), r.body.constData());
+    QCOMPARE(run.value(u"line"_s).toInt(), 2);
+    QCOMPARE(admin("GET", "/admin/functions/dry").json().value(u"version"_s).toInt(), 1);   // not deployed
+    QCOMPARE(admin("GET", "/admin/dead-letters").json().value(u"total"_s).toInt(), 0);
+    // Code that does not compile: 422 with the line.
+    r = admin("POST", "/admin/functions/dry/test", toJson({{u"position"_s, position}, {u"code"_s, u"function handle(e, ctx) {\n  return (;\n}"_s}}));
+    QVERIFY2(r.status == 422, r.body.constData());
+    QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
+    QCOMPARE(r.json().value(u"line"_s).toInt(), 2);
+
+    // Bad requests.
+    QCOMPARE(admin("POST", "/admin/functions/dry/test", "{}").status, 400);
+    QCOMPARE(admin("POST", "/admin/functions/dry/test", R"({"position":0})").status, 400);
+    QCOMPARE(admin("POST", "/admin/functions/dry/test", R"({"position":1.5})").status, 400);
+    QCOMPARE(admin("POST", "/admin/functions/dry/test", R"({"position":999999})").status, 404);
+    QCOMPARE(admin("POST", "/admin/functions/dry/test", R"({"event":{"subject":"x"}})").status, 400);
+    QCOMPARE(admin("POST", "/admin/functions/dry/test", R"({"position":1,"colour":"red"})").status, 400);
+    QCOMPARE(admin("POST", "/admin/functions/nobody/test", R"({"position":1})").status, 404);
+    QCOMPARE(admin("GET", "/admin/functions/dry/test").status, 405);
+    QCOMPARE(admin("DELETE", "/admin/functions/dry").status, 204);
 }
 
 void tst_Functions::upsertIsServedByTheQueryApi()

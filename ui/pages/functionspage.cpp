@@ -3,6 +3,7 @@
 #include "engineclient.h"
 #include "models/jsonrowsmodel.h"
 #include "widgets/functiondeadletterspanel.h"
+#include "widgets/functiontestpanel.h"
 #include "widgets/functionversionspanel.h"
 #include "widgets/jscodeeditor.h"
 
@@ -160,6 +161,9 @@ FunctionsPage::FunctionsPage(EngineClient *client, QWidget *parent)
     m_tabs->addTab(m_versionsPanel, tr("Versions"));
     m_tabs->addTab(statsTab, tr("Stats && log"));
     m_tabs->addTab(m_deadLetters, tr("Dead letters"));
+    m_test = new FunctionTestPanel(client, [this] { return m_code->toPlainText(); }, this);
+    m_tabs->addTab(m_test, tr("Test"));
+    connect(m_test, &FunctionTestPanel::errorLine, this, [this](int line, const QString &message) { m_code->setErrorLine(line, message); });
 
     auto *left = new QWidget(this);
     auto *leftLayout = new QVBoxLayout(left);
@@ -309,6 +313,7 @@ void FunctionsPage::newFunction()
     m_list->selectionModel()->clearCurrentIndex();
     m_list->clearSelection();
     m_loaded.clear();
+    m_test->setFunction({});
     m_name->clear();
     m_code->setPlainText(defaultCode());
     m_settings->setPlainText(defaultSettings());
@@ -322,6 +327,7 @@ void FunctionsPage::newFunction()
 void FunctionsPage::load(const QString &name)
 {
     m_loaded = name;
+    m_test->setFunction(name);
     m_client->adminGet("/admin/functions/" + EngineClient::encode(name), this, [this, name](const ClientReply &reply) {
         if (name != m_loaded)
             return;
@@ -413,6 +419,7 @@ void FunctionsPage::deploy()
             return;
         }
         m_loaded = name;
+        m_test->setFunction(name);
         m_selectAfterRefresh = name;
         setMessage(tr("Deployed %1 version %2").arg(name).arg(answer.value(QLatin1String("version")).toInteger()), false);
         showStats(answer);

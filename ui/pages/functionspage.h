@@ -17,6 +17,7 @@ namespace Gatehouse::Ui {
 
 class EngineClient;
 class FunctionDeadLettersPanel;
+class FunctionTestPanel;
 class FunctionVersionsPanel;
 class JsCodeEditor;
 class JsonRowsModel;
@@ -79,6 +80,7 @@ private:
     QLabel *m_stats = nullptr;
     QPlainTextEdit *m_log = nullptr;
     FunctionDeadLettersPanel *m_deadLetters = nullptr;
+    FunctionTestPanel *m_test = nullptr;
     QString m_loaded;          // the function in the editor ("" for a new one)
     QString m_selectAfterRefresh;
     bool m_inFlight = false;

@@ -2,11 +2,15 @@
 
 #include "engineclient.h"
 #include "models/jsonrowsmodel.h"
+#include "models/linediff.h"
 #include "widgets/jscodeeditor.h"
 
+#include <QComboBox>
 #include <QDateTime>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
+#include <QLabel>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
@@ -49,21 +53,67 @@ FunctionVersionsPanel::FunctionVersionsPanel(EngineClient *client, QWidget *pare
     m_rollback = new QPushButton(tr("Roll back to this version"), this);
     m_rollback->setObjectName(QStringLiteral("functionRollback"));
     m_rollback->setEnabled(false);
+    m_compare = new QComboBox(this);
+    m_compare->setObjectName(QStringLiteral("functionVersionCompare"));
+    m_compare->setToolTip(tr("Show what changed from that version to the selected one"));
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_table);
     split->addWidget(m_code);
+    auto *bottom = new QHBoxLayout;
+    bottom->addWidget(m_rollback);
+    bottom->addStretch(1);
+    bottom->addWidget(new QLabel(tr("Compare with"), this));
+    bottom->addWidget(m_compare);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split, 1);
-    layout->addWidget(m_rollback, 0, Qt::AlignLeft);
+    layout->addLayout(bottom);
 
     connect(m_rollback, &QPushButton::clicked, this, &FunctionVersionsPanel::rollback);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
-        m_rollback->setEnabled(current.isValid());
-        m_code->setPlainText(m_model->item(current.row()).value(QLatin1String("code")).toString());
-    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &FunctionVersionsPanel::showSelected);
+    connect(m_compare, &QComboBox::currentIndexChanged, this, &FunctionVersionsPanel::showSelected);
 }
 
 FunctionVersionsPanel::~FunctionVersionsPanel() = default;
+
+void FunctionVersionsPanel::compareWith(qint64 version)
+{
+    m_compare->setCurrentIndex(qMax(0, m_compare->findData(version)));
+}
+
+QString FunctionVersionsPanel::shownText() const
+{
+    return m_code->toPlainText();
+}
+
+void FunctionVersionsPanel::showSelected()
+{
+    const QModelIndex current = m_table->selectionModel()->currentIndex();
+    m_rollback->setEnabled(current.isValid());
+    const QJsonObject selected = current.isValid() ? m_model->item(current.row()) : QJsonObject();
+    const QString code = selected.value(QLatin1String("code")).toString();
+    const qint64 other = m_compare->currentData().toLongLong();
+    const int otherRow = other > 0 ? m_model->rowOf(QString::number(other)) : -1;
+    m_code->setLineBackgrounds({});
+    if (!current.isValid() || otherRow < 0 || otherRow == current.row()) {
+        m_code->setPlainText(code);
+        return;
+    }
+    // The diff from the other version to the selected one, each line marked.
+    bool tooLarge = false;
+    const QString before = m_model->item(otherRow).value(QLatin1String("code")).toString();
+    const QList<DiffLine> lines = LineDiff::compare(before.split(u'\n'), code.split(u'\n'), &tooLarge);
+    if (tooLarge) {
+        m_code->setPlainText(tr("// The versions are too long to compare line by line (more than %1 lines changed).\n").arg(LineDiff::kMaxLines) + code);
+        return;
+    }
+    m_code->setPlainText(LineDiff::unified(lines));
+    QHash<int, QColor> marks;
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        if (lines.at(i).kind != DiffLine::Kind::Same)
+            marks.insert(int(i + 1), lines.at(i).kind == DiffLine::Kind::Added ? QColor(0xd8, 0xf5, 0xd0) : QColor(0xfa, 0xd4, 0xd4));
+    }
+    m_code->setLineBackgrounds(marks);
+}
 
 void FunctionVersionsPanel::showFunction(const QString &name)
 {
@@ -93,6 +143,15 @@ void FunctionVersionsPanel::reload()
         m_model->replaceItems(ordered);
         m_code->clear();
         m_rollback->setEnabled(false);
+        const qint64 compared = m_compare->currentData().toLongLong();
+        const QSignalBlocker blocker(m_compare);
+        m_compare->clear();
+        m_compare->addItem(tr("(none)"), qint64(0));
+        for (const QJsonValue &v : std::as_const(ordered)) {
+            const qint64 version = v.toObject().value(QLatin1String("version")).toInteger();
+            m_compare->addItem(tr("version %1").arg(version), version);
+        }
+        m_compare->setCurrentIndex(qMax(0, m_compare->findData(compared)));
     });
 }
 

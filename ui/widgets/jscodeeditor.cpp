@@ -129,6 +129,12 @@ bool JsCodeEditor::event(QEvent *event)
     return QPlainTextEdit::event(event);
 }
 
+void JsCodeEditor::setLineBackgrounds(const QHash<int, QColor> &byLine)
+{
+    m_lineBackgrounds = byLine;
+    updateSelections();
+}
+
 void JsCodeEditor::updateSelections()
 {
     QList<QTextEdit::ExtraSelection> selections;
@@ -139,6 +145,16 @@ void JsCodeEditor::updateSelections()
         current.cursor = textCursor();
         current.cursor.clearSelection();
         selections.append(current);
+    }
+    for (auto it = m_lineBackgrounds.cbegin(); it != m_lineBackgrounds.cend(); ++it) {
+        const QTextBlock block = document()->findBlockByNumber(it.key() - 1);
+        if (!block.isValid())
+            continue;
+        QTextEdit::ExtraSelection line;
+        line.format.setBackground(it.value());
+        line.format.setProperty(QTextFormat::FullWidthSelection, true);
+        line.cursor = QTextCursor(block);
+        selections.append(line);
     }
     if (m_errorLine > 0) {
         const QTextBlock block = document()->findBlockByNumber(m_errorLine - 1);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QColor>
+#include <QHash>
 #include <QPlainTextEdit>
 
 namespace Gatehouse::Ui {
@@ -20,6 +22,9 @@ public:
     ~JsCodeEditor() override;
 
     void setErrorLine(int line, const QString &message);   // 1-based; moves the cursor there
+    // Whole lines with a background (1-based line -> colour), e.g. a diff's added and removed
+    // lines; kept until set again (an empty map clears them).
+    void setLineBackgrounds(const QHash<int, QColor> &byLine);
     void clearError();
     int errorLine() const { return m_errorLine; }   // 0: none
     QString errorMessage() const { return m_errorMessage; }
@@ -40,6 +45,7 @@ private:
     QWidget *m_lineNumbers = nullptr;
     JsHighlighter *m_highlighter = nullptr;
     int m_errorLine = 0;
+    QHash<int, QColor> m_lineBackgrounds;
     QString m_errorMessage;
     size_t m_errorTextHash = 0;   // the text the error belongs to
 };
