@@ -19,8 +19,10 @@
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDir>
+#include <QGuiApplication>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
@@ -28,11 +30,13 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
-#include <QTabWidget>
 #include <QSortFilterProxyModel>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTabWidget>
 #include <QTest>
 
 using namespace Gatehouse;
@@ -52,6 +56,7 @@ private Q_SLOTS:
     void editorShowsTheServersRefusal();
     void disableDuplicateAndDelete();
     void severalRoutesAtOnce();
+    void testerParamsCredentialsRepeatCurlAndSaved();
     void consumerWithKeyAuthRoute();
     void screenshots();
 };
@@ -532,6 +537,96 @@ void tst_RoutesPage::severalRoutesAtOnce()
     QTRY_COMPARE(t.page.routeModel()->rowOf(QStringLiteral("bulk-b")), -1);
     QVERIFY(t.page.routeModel()->rowOf(QStringLiteral("bulk-c")) >= 0);
     QTRY_COMPARE(t.child<QLabel>("routeMessage")->text(), QStringLiteral("2 routes deleted."));
+}
+
+void tst_RoutesPage::testerParamsCredentialsRepeatCurlAndSaved()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings().remove(QStringLiteral("requestTester/saved"));
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    const auto put = [&](const QByteArray &path, const QJsonObject &body) {
+        const Ui::ClientReply r = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->admin("PUT", path, QJsonDocument(body).toJson(), ctx, cb); });
+        return r.isSuccess() ? QString() : r.errorText();
+    };
+    const auto plugins = [](const char *name, const QJsonObject &conf) { return QJsonObject{{QStringLiteral("plugins"), QJsonObject{{QLatin1String(name), conf}}}}; };
+    QCOMPARE(put("/admin/consumers/alice", plugins("key-auth", {{QStringLiteral("key"), QStringLiteral("alice-key")}})), QString());
+    QCOMPARE(put("/admin/consumers/bob", plugins("basic-auth", {{QStringLiteral("username"), QStringLiteral("bob")}, {QStringLiteral("password"), QStringLiteral("pw")}})), QString());
+    QCOMPARE(put("/admin/consumers/carol", plugins("jwt-auth", {{QStringLiteral("key"), QStringLiteral("carol-key")}, {QStringLiteral("secret"), QStringLiteral("carol-secret")}})), QString());
+    QJsonObject item{{QStringLiteral("uri"), QStringLiteral("/item/:id")}, {QStringLiteral("methods"), QJsonArray{QStringLiteral("GET")}},
+                     {QStringLiteral("upstream"), QJsonObject{{QStringLiteral("type"), QStringLiteral("query")}, {QStringLiteral("collection"), QStringLiteral("products")}}}};
+    QCOMPARE(put("/admin/routes/item", item), QString());
+    for (const char *auth : {"key-auth", "basic-auth", "jwt-auth"}) {
+        QJsonObject r = route(QString::fromLatin1(auth), u'/' + QString::fromLatin1(auth));
+        r.insert(QStringLiteral("plugins"), QJsonObject{{QLatin1String(auth), QJsonObject()}});
+        QCOMPARE(put("/admin/routes/" + QByteArray(auth), r), QString());
+    }
+    const Ui::ClientReply created = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) {
+        f.client->command(QStringLiteral("products"), {}, {}, QJsonObject{{QStringLiteral("id"), QStringLiteral("w-1")}, {QStringLiteral("name"), QStringLiteral("Widget")}, {QStringLiteral("price"), 5}}, ctx, cb);
+    });
+    QCOMPARE(created.status, 202);
+    PageUnderTest t(f.client.get());
+    t.page.findChild<QTabWidget *>(QStringLiteral("routesTabs"))->setCurrentIndex(Ui::RoutesPage::TesterTab);
+    Ui::RequestTesterWidget *tester = t.page.requestTester();
+    QSignalSpy finished(tester, &Ui::RequestTesterWidget::finished);
+    const auto sendAndWait = [&] {
+        finished.clear();
+        tester->send();
+        return QTest::qWaitFor([&] { return !finished.isEmpty(); }, 15000) ? tester->lastStatus() : -1;
+    };
+
+    // A :param gets a field; the value is encoded into the path.
+    tester->setRequest("GET", QStringLiteral("/item/:id?min_position=") + QString::fromLatin1(created.header("x-event-position")));
+    QCOMPARE(tester->pathParams(), QStringList{QStringLiteral("id")});
+    QVERIFY(tester->findChild<QLineEdit *>(QStringLiteral("requestTesterParam_id")));
+    tester->send();
+    QVERIFY2(t.child<QLabel>("requestTesterStatus")->text().contains(QLatin1String("Fill in :id")), qPrintable(t.child<QLabel>("requestTesterStatus")->text()));
+    tester->findChild<QLineEdit *>(QStringLiteral("requestTesterParam_id"))->setText(QStringLiteral("a b/c"));
+    QVERIFY2(tester->resolvedPath().startsWith(QLatin1String("/item/a%20b%2Fc?")), qPrintable(tester->resolvedPath()));
+    tester->setParam(QStringLiteral("id"), QStringLiteral("w-1"));
+    QCOMPARE(tester->findChild<QLineEdit *>(QStringLiteral("requestTesterParam_id"))->text(), QStringLiteral("w-1"));
+    QCOMPARE(sendAndWait(), 200);
+    QVERIFY(t.child<QPlainTextEdit>("requestTesterResponseBody")->toPlainText().contains(QLatin1String("Widget")));
+
+    // Credentials of each kind of consumer: 401 without, 200 with.
+    QTRY_VERIFY_WITH_TIMEOUT(t.child<QComboBox>("requestTesterConsumer")->findText(QStringLiteral("carol")) >= 0, 10000);
+    for (const auto &[path, user] : {std::pair{"/key-auth", "alice"}, std::pair{"/basic-auth", "bob"}, std::pair{"/jwt-auth", "carol"}}) {
+        tester->setRequest("GET", QString::fromLatin1(path));
+        QCOMPARE(sendAndWait(), 401);
+        QVERIFY(tester->applyCredentials(QString::fromLatin1(user)));
+        QCOMPARE(sendAndWait(), 200);
+    }
+    QVERIFY(!tester->applyCredentials(QStringLiteral("nobody")));
+
+    // Repeat: the same request N times, summed up.
+    tester->setRequest("GET", QStringLiteral("/key-auth"));
+    tester->applyCredentials(QStringLiteral("alice"));
+    tester->setRepeat(5);
+    QCOMPARE(t.child<QPushButton>("requestTesterSend")->text().remove(u'&'), QStringLiteral("Send 5×"));
+    QCOMPARE(sendAndWait(), 200);
+    QVERIFY2(tester->summary().startsWith(QStringLiteral("5 sent: 5 × 200")), qPrintable(tester->summary()));
+    QVERIFY(tester->history()->rowCount() >= 5);
+    tester->setRepeat(1);
+
+    // Copy as curl: the same request from a shell.
+    tester->setRequest("POST", QStringLiteral("/api/products"), {{QStringLiteral("X-Note"), QStringLiteral("it's")}}, R"({"name":"A"})");
+    const QString curl = tester->curlCommand();
+    QCOMPARE(curl, QStringLiteral("curl -X POST 'http://%1/api/products' -H 'X-Note: it'\\''s' -H 'Content-Type: application/json' --data-raw '{\"name\":\"A\"}'")
+                       .arg(f.client->gatewayAddress()));
+    tester->copyAsCurl();
+    QCOMPARE(QGuiApplication::clipboard()->text(), curl);
+
+    // Saved requests outlive the widget.
+    tester->saveRequest(QStringLiteral("create A"));
+    tester->setRequest("GET", QStringLiteral("/"));
+    {
+        Ui::RequestTesterWidget other(f.client.get());
+        QCOMPARE(other.savedNames(), QStringList{QStringLiteral("create A")});
+        QVERIFY(other.loadSaved(QStringLiteral("create A")));
+        QCOMPARE(other.curlCommand(), curl);
+        other.deleteSaved(QStringLiteral("create A"));
+    }
+    QVERIFY(tester->savedNames().isEmpty());
 }
 
 void tst_RoutesPage::consumerWithKeyAuthRoute()

@@ -1,9 +1,18 @@
 #include "requesttesterwidget.h"
 
 #include "engineclient.h"
+#include "models/consumercredentials.h"
 #include "models/requesttesterhistorymodel.h"
 
+#include <QClipboard>
 #include <QComboBox>
+#include <QDateTime>
+#include <QGuiApplication>
+#include <QInputDialog>
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QSpinBox>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -31,6 +40,22 @@ namespace Gatehouse::Ui {
 namespace {
 constexpr int kTransferTimeoutMs = 30000;
 constexpr qsizetype kShownBodyLimit = 1024 * 1024;
+constexpr auto kSavedKey = "requestTester/saved";
+constexpr int kMaxSaved = 200;
+
+const QRegularExpression &paramPattern()
+{
+    static const QRegularExpression re(QStringLiteral(R"((?<=/):([A-Za-z_][A-Za-z0-9_]*))"));
+    return re;
+}
+
+// A shell word in single quotes: ' becomes '\''.
+QString shellQuoted(const QString &text)
+{
+    QString out = text;
+    out.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
+    return u'\'' + out + u'\'';
+}
 
 QTableWidget *headerTable(QWidget *parent, const char *name)
 {
@@ -85,6 +110,45 @@ RequestTesterWidget::RequestTesterWidget(EngineClient *client, QWidget *parent)
     top->addWidget(base);
     top->addWidget(m_path, 1);
     top->addWidget(m_send);
+
+    // Path parameters, credentials, repeat, curl, saved requests.
+    m_params = new QWidget(this);
+    m_params->setObjectName(QStringLiteral("requestTesterParams"));
+    new QFormLayout(m_params);
+    m_params->layout()->setContentsMargins(0, 0, 0, 0);
+    m_params->hide();
+    m_consumer = new QComboBox(this);
+    m_consumer->setObjectName(QStringLiteral("requestTesterConsumer"));
+    m_consumer->setToolTip(tr("Put a consumer's login headers into the request (key-auth, basic-auth, jwt-auth)"));
+    m_consumer->addItem(tr("Credentials of…"));
+    auto *apply = new QPushButton(tr("Apply"), this);
+    apply->setObjectName(QStringLiteral("requestTesterApplyCredentials"));
+    m_repeat = new QSpinBox(this);
+    m_repeat->setObjectName(QStringLiteral("requestTesterRepeat"));
+    m_repeat->setRange(1, 1000);
+    m_repeat->setPrefix(tr("Repeat "));
+    m_repeat->setSuffix(tr("×"));
+    m_repeat->setToolTip(tr("Send the request this many times, one after the other"));
+    auto *curl = new QPushButton(tr("Copy as curl"), this);
+    curl->setObjectName(QStringLiteral("requestTesterCopyCurl"));
+    m_saved = new QComboBox(this);
+    m_saved->setObjectName(QStringLiteral("requestTesterSaved"));
+    m_saved->setToolTip(tr("Saved requests: choose one to load it"));
+    m_saved->setMinimumContentsLength(12);
+    auto *save = new QPushButton(tr("Save…"), this);
+    save->setObjectName(QStringLiteral("requestTesterSave"));
+    auto *unsave = new QPushButton(tr("Delete"), this);
+    unsave->setObjectName(QStringLiteral("requestTesterDeleteSaved"));
+    auto *tools = new QHBoxLayout;
+    tools->addWidget(m_consumer);
+    tools->addWidget(apply);
+    tools->addSpacing(12);
+    tools->addWidget(m_repeat);
+    tools->addWidget(curl);
+    tools->addStretch(1);
+    tools->addWidget(m_saved);
+    tools->addWidget(save);
+    tools->addWidget(unsave);
 
     // Request: headers and body.
     m_headers = headerTable(this, "requestTesterHeaders");
@@ -144,7 +208,37 @@ RequestTesterWidget::RequestTesterWidget(EngineClient *client, QWidget *parent)
     splitter->setStretchFactor(2, 3);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addWidget(m_params);
+    layout->addLayout(tools);
     layout->addWidget(splitter, 1);
+
+    connect(m_path, &QLineEdit::textChanged, this, &RequestTesterWidget::updateParams);
+    connect(apply, &QPushButton::clicked, this, [this] {
+        if (m_consumer->currentIndex() > 0)
+            applyCredentials(m_consumer->currentText());
+    });
+    connect(m_repeat, &QSpinBox::valueChanged, this, [this](int times) { m_send->setText(times > 1 ? tr("&Send %1×").arg(times) : tr("&Send")); });
+    connect(curl, &QPushButton::clicked, this, &RequestTesterWidget::copyAsCurl);
+    connect(m_saved, &QComboBox::activated, this, [this](int index) {
+        if (index > 0)
+            loadSaved(m_saved->itemText(index));
+    });
+    connect(save, &QPushButton::clicked, this, [this] {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Save request"), tr("Name"), QLineEdit::Normal,
+                                                   m_method->currentText() + u' ' + m_path->text(), &ok).trimmed();
+        if (ok && !name.isEmpty())
+            saveRequest(name);
+    });
+    connect(unsave, &QPushButton::clicked, this, [this] {
+        if (m_saved->currentIndex() > 0)
+            deleteSaved(m_saved->currentText());
+    });
+    connect(client, &EngineClient::resourcesChanged, this, [this](const QString &kind) {
+        if (kind == QLatin1String("consumers") || kind == QLatin1String("config"))
+            reloadConsumers();
+    });
+    reloadSaved();
 
     connect(m_send, &QPushButton::clicked, this, [this] {
         if (m_reply)
@@ -211,7 +305,23 @@ void RequestTesterWidget::send()
 {
     if (m_reply)
         return;
-    QString path = m_path->text().trimmed();
+    m_repeatLeft = m_repeat->value() - 1;
+    m_repeatStatuses.clear();
+    m_repeatMs.clear();
+    m_summary.clear();
+    sendOne();
+}
+
+void RequestTesterWidget::sendOne()
+{
+    QString missing;
+    QString path = resolvedPath(&missing).trimmed();
+    if (!missing.isEmpty()) {
+        m_status->setText(tr("Fill in :%1 first.").arg(missing));
+        m_status->setStyleSheet(QStringLiteral("color: #a00000"));
+        m_repeatLeft = 0;
+        return;
+    }
     if (!path.startsWith(QLatin1Char('/')))
         path.prepend(QLatin1Char('/'));
     const QUrl url(QStringLiteral("http://") + m_client->gatewayAddress() + path, QUrl::TolerantMode);
@@ -280,8 +390,274 @@ void RequestTesterWidget::onFinished(QNetworkReply *reply)
     entry.elapsedMs = elapsedMs;
     m_history->add(entry);
     m_reply = nullptr;
+    ++m_repeatStatuses[status];
+    m_repeatMs.append(elapsedMs);
+    const bool aborted = reply->error() == QNetworkReply::OperationCanceledError;
+    if (m_repeatLeft > 0 && !aborted) {
+        --m_repeatLeft;
+        sendOne();
+        return;
+    }
+    m_repeatLeft = 0;
+    if (m_repeatMs.size() > 1) {
+        // The sum of a repeated Send: how many of each status, and the times.
+        QList<double> sorted = m_repeatMs;
+        std::sort(sorted.begin(), sorted.end());
+        QStringList counts;
+        for (auto it = m_repeatStatuses.cbegin(); it != m_repeatStatuses.cend(); ++it)
+            counts.append(tr("%1 × %2").arg(it.value()).arg(it.key() ? QString::number(it.key()) : tr("no answer")));
+        const QLocale locale;
+        m_summary = tr("%1 sent: %2 · median %3 ms · max %4 ms")
+                        .arg(m_repeatMs.size())
+                        .arg(counts.join(QStringLiteral(", ")), locale.toString(sorted.at(sorted.size() / 2), 'f', 1),
+                             locale.toString(sorted.last(), 'f', 1));
+        m_elapsed->setText(m_summary);
+    } else {
+        m_summary = m_elapsed->text();
+    }
     setBusy(false);
     Q_EMIT finished(status);
+}
+
+void RequestTesterWidget::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    reloadConsumers();
+}
+
+QString RequestTesterWidget::summary() const
+{
+    return m_summary;
+}
+
+QStringList RequestTesterWidget::pathParams() const
+{
+    QStringList names;
+    QRegularExpressionMatchIterator it = paramPattern().globalMatch(m_path->text());
+    while (it.hasNext()) {
+        const QString name = it.next().captured(1);
+        if (!names.contains(name))
+            names.append(name);
+    }
+    return names;
+}
+
+void RequestTesterWidget::updateParams()
+{
+    auto *form = static_cast<QFormLayout *>(m_params->layout());
+    const QStringList names = pathParams();
+    QStringList shown;
+    for (int row = 0; row < form->rowCount(); ++row) {
+        if (auto *edit = qobject_cast<QLineEdit *>(form->itemAt(row, QFormLayout::FieldRole)->widget()))
+            shown.append(edit->property("param").toString());
+    }
+    if (shown == names)
+        return;
+    while (form->rowCount() > 0)
+        form->removeRow(0);
+    for (const QString &name : names) {
+        auto *edit = new QLineEdit(m_params);
+        edit->setObjectName(QStringLiteral("requestTesterParam_") + name);
+        edit->setProperty("param", name);
+        edit->setText(m_paramValues.value(name));
+        edit->setPlaceholderText(tr("value of :%1").arg(name));
+        connect(edit, &QLineEdit::textChanged, this, [this, name](const QString &value) { m_paramValues.insert(name, value); });
+        connect(edit, &QLineEdit::returnPressed, this, &RequestTesterWidget::send);
+        form->addRow(u':' + name, edit);
+    }
+    m_params->setVisible(!names.isEmpty());
+}
+
+void RequestTesterWidget::setParam(const QString &name, const QString &value)
+{
+    m_paramValues.insert(name, value);
+    if (auto *edit = m_params->findChild<QLineEdit *>(QStringLiteral("requestTesterParam_") + name))
+        edit->setText(value);
+}
+
+QString RequestTesterWidget::resolvedPath(QString *missing) const
+{
+    QString path = m_path->text();
+    QString result;
+    qsizetype last = 0;
+    QRegularExpressionMatchIterator it = paramPattern().globalMatch(path);
+    while (it.hasNext()) {
+        const QRegularExpressionMatch m = it.next();
+        const QString value = m_paramValues.value(m.captured(1));
+        if (value.isEmpty() && missing && missing->isEmpty())
+            *missing = m.captured(1);
+        result += path.mid(last, m.capturedStart() - last);
+        result += QString::fromLatin1(QUrl::toPercentEncoding(value));
+        last = m.capturedEnd();
+    }
+    result += path.mid(last);
+    return result;
+}
+
+QString RequestTesterWidget::curlCommand() const
+{
+    QString path = resolvedPath().trimmed();
+    if (!path.startsWith(QLatin1Char('/')))
+        path.prepend(QLatin1Char('/'));
+    const QString method = m_method->currentText().trimmed().toUpper();
+    QStringList words{QStringLiteral("curl")};
+    if (method == QLatin1String("HEAD"))
+        words.append(QStringLiteral("-I"));
+    else if (method != QLatin1String("GET") || !m_body->toPlainText().isEmpty())
+        words.append(QStringLiteral("-X ") + method);
+    words.append(shellQuoted(QStringLiteral("http://") + m_client->gatewayAddress() + path));
+    bool hasType = false;
+    for (const auto &[name, value] : headers()) {
+        words.append(QStringLiteral("-H ") + shellQuoted(name + QStringLiteral(": ") + value));
+        hasType = hasType || name.compare(QLatin1String("content-type"), Qt::CaseInsensitive) == 0;
+    }
+    const QString body = m_body->toPlainText();
+    if (!body.isEmpty()) {
+        if (!hasType && !QJsonDocument::fromJson(body.toUtf8()).isNull())
+            words.append(QStringLiteral("-H ") + shellQuoted(QStringLiteral("Content-Type: application/json")));
+        words.append(QStringLiteral("--data-raw ") + shellQuoted(body));
+    }
+    return words.join(u' ');
+}
+
+void RequestTesterWidget::copyAsCurl()
+{
+    QGuiApplication::clipboard()->setText(curlCommand());
+    m_status->setText(tr("Copied as a curl command."));
+    m_status->setStyleSheet({});
+}
+
+void RequestTesterWidget::setHeader(const QString &name, const QString &value)
+{
+    for (int row = 0; row < m_headers->rowCount(); ++row) {
+        if (m_headers->item(row, 0) && m_headers->item(row, 0)->text().trimmed().compare(name, Qt::CaseInsensitive) == 0) {
+            m_headers->item(row, 1)->setText(value);
+            return;
+        }
+    }
+    addHeaderRow(name, value);
+}
+
+void RequestTesterWidget::reloadConsumers()
+{
+    m_client->adminGet("/admin/consumers", this, [this](const ClientReply &reply) {
+        if (!reply.isSuccess())
+            return;
+        const QString current = m_consumer->currentIndex() > 0 ? m_consumer->currentText() : QString();
+        m_consumers.clear();
+        QStringList names;
+        for (const QJsonValue &v : reply.object().value(QLatin1String("items")).toArray()) {
+            const QJsonObject c = v.toObject();
+            const QString name = c.value(QLatin1String("username")).toString();
+            m_consumers.insert(name, c);
+            names.append(name);
+        }
+        names.sort();
+        const QSignalBlocker blocker(m_consumer);
+        while (m_consumer->count() > 1)
+            m_consumer->removeItem(1);
+        m_consumer->addItems(names);
+        m_consumer->setCurrentIndex(qMax(0, m_consumer->findText(current)));
+    });
+}
+
+bool RequestTesterWidget::applyCredentials(const QString &username)
+{
+    const auto it = m_consumers.constFind(username);
+    QString error;
+    const QList<std::pair<QString, QString>> headers = it == m_consumers.cend()
+        ? QList<std::pair<QString, QString>>()
+        : ConsumerCredentials::headersFor(*it, &error, QDateTime::currentSecsSinceEpoch());
+    if (headers.isEmpty()) {
+        m_status->setText(error.isEmpty() ? tr("No consumer %1.").arg(username) : error);
+        m_status->setStyleSheet(QStringLiteral("color: #a00000"));
+        return false;
+    }
+    for (const auto &[name, value] : headers)
+        setHeader(name, value);
+    m_status->setText(tr("Headers of %1 set: %2.").arg(username, headers.first().first));
+    m_status->setStyleSheet({});
+    return true;
+}
+
+void RequestTesterWidget::setRepeat(int times)
+{
+    m_repeat->setValue(times);
+}
+
+namespace {
+QJsonArray savedRequests()
+{
+    return QJsonDocument::fromJson(QSettings().value(QLatin1String(kSavedKey)).toByteArray()).array();
+}
+} // namespace
+
+QStringList RequestTesterWidget::savedNames() const
+{
+    QStringList names;
+    for (const QJsonValue &v : savedRequests())
+        names.append(v.toObject().value(QLatin1String("name")).toString());
+    return names;
+}
+
+void RequestTesterWidget::reloadSaved()
+{
+    const QSignalBlocker blocker(m_saved);
+    m_saved->clear();
+    m_saved->addItem(tr("Saved requests…"));
+    m_saved->addItems(savedNames());
+}
+
+void RequestTesterWidget::saveRequest(const QString &name)
+{
+    QJsonArray headerPairs;
+    for (const auto &[n, v] : headers())
+        headerPairs.append(QJsonArray{n, v});
+    const QJsonObject request{{QStringLiteral("name"), name},
+                              {QStringLiteral("method"), m_method->currentText().trimmed().toUpper()},
+                              {QStringLiteral("path"), m_path->text()},
+                              {QStringLiteral("headers"), headerPairs},
+                              {QStringLiteral("body"), m_body->toPlainText()}};
+    QJsonArray saved;
+    for (const QJsonValue &v : savedRequests()) {
+        if (v.toObject().value(QLatin1String("name")).toString() != name)
+            saved.append(v);
+    }
+    saved.prepend(request);
+    while (saved.size() > kMaxSaved)
+        saved.removeLast();
+    QSettings().setValue(QLatin1String(kSavedKey), QJsonDocument(saved).toJson(QJsonDocument::Compact));
+    reloadSaved();
+    m_saved->setCurrentIndex(m_saved->findText(name));
+    m_status->setText(tr("Saved as %1.").arg(name));
+    m_status->setStyleSheet({});
+}
+
+bool RequestTesterWidget::loadSaved(const QString &name)
+{
+    for (const QJsonValue &v : savedRequests()) {
+        const QJsonObject o = v.toObject();
+        if (o.value(QLatin1String("name")).toString() != name)
+            continue;
+        QList<std::pair<QString, QString>> pairs;
+        for (const QJsonValue &h : o.value(QLatin1String("headers")).toArray())
+            pairs.append({h.toArray().at(0).toString(), h.toArray().at(1).toString()});
+        setRequest(o.value(QLatin1String("method")).toString().toLatin1(), o.value(QLatin1String("path")).toString(), pairs,
+                   o.value(QLatin1String("body")).toString().toUtf8());
+        return true;
+    }
+    return false;
+}
+
+void RequestTesterWidget::deleteSaved(const QString &name)
+{
+    QJsonArray saved;
+    for (const QJsonValue &v : savedRequests()) {
+        if (v.toObject().value(QLatin1String("name")).toString() != name)
+            saved.append(v);
+    }
+    QSettings().setValue(QLatin1String(kSavedKey), QJsonDocument(saved).toJson(QJsonDocument::Compact));
+    reloadSaved();
 }
 
 void RequestTesterWidget::loadFromHistory(int row)
@@ -293,7 +669,8 @@ void RequestTesterWidget::loadFromHistory(int row)
 
 void RequestTesterWidget::setBusy(bool busy)
 {
-    m_send->setText(busy ? tr("&Cancel") : tr("&Send"));
+    const int times = m_repeat->value();
+    m_send->setText(busy ? tr("&Cancel") : times > 1 ? tr("&Send %1×").arg(times) : tr("&Send"));
 }
 
 } // namespace Gatehouse::Ui
