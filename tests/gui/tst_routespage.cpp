@@ -13,6 +13,7 @@
 #include "pages/routespage.h"
 #include "widgets/consumereditordialog.h"
 #include "widgets/consumerspanel.h"
+#include "widgets/pluginschemaform.h"
 #include "widgets/requesttesterwidget.h"
 #include "widgets/routeeditordialog.h"
 #include "widgets/routepluginsedit.h"
@@ -54,6 +55,7 @@ private Q_SLOTS:
     void editorCreatesRouteThatAnswersThroughTheGateway();
     void editorShowsSchemaErrorsAndDisablesSave();
     void editorShowsTheServersRefusal();
+    void pluginFormFollowsTheSchema();
     void disableDuplicateAndDelete();
     void severalRoutesAtOnce();
     void testerParamsCredentialsRepeatCurlAndSaved();
@@ -405,6 +407,73 @@ void tst_RoutesPage::editorShowsSchemaErrorsAndDisablesSave()
     QCOMPARE(t.cell(QStringLiteral("limited"), RouteTableModel::Plugins), QStringLiteral("limit-count"));
     QCOMPARE(t.send("GET", QStringLiteral("/limited")), 200);
     QCOMPARE(t.send("GET", QStringLiteral("/limited")), 429);
+}
+
+void tst_RoutesPage::pluginFormFollowsTheSchema()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    PageUnderTest t(f.client.get());
+    t.click("routeAdd");
+    Ui::RouteEditorDialog *editor = nullptr;
+    QTRY_VERIFY((editor = t.dialog<Ui::RouteEditorDialog>()));
+    auto *plugins = editor->findChild<Ui::RoutePluginsEdit *>(QStringLiteral("routeEditorPlugins"));
+    auto *text = plugins->findChild<QPlainTextEdit *>(QStringLiteral("pluginsText"));
+    auto *addName = plugins->findChild<QComboBox *>(QStringLiteral("pluginsAddName"));
+    Ui::PluginSchemaForm *form = plugins->form();
+    QTRY_VERIFY(addName->findText(QStringLiteral("limit-count")) >= 0);
+    // The plugin's schema is asked for as the plugin is checked; add it once known.
+    plugins->setPlugins(QJsonObject{{QStringLiteral("key-auth"), QJsonObject()}});
+    QTRY_VERIFY(plugins->isValid());
+    setPluginsText(text, QStringLiteral("{\"key-auth\": {}, \"limit-count\": {\"count\": 1, \"time_window\": 1}}"));
+    QTRY_VERIFY(plugins->isValid());
+    setPluginsText(text, QStringLiteral("{\"key-auth\": {}}"));
+    QTRY_VERIFY(plugins->isValid());
+
+    // Added: its required members at their defaults, in the text and in the form.
+    addName->setCurrentText(QStringLiteral("limit-count"));
+    QTest::mouseClick(plugins->findChild<QPushButton *>(QStringLiteral("pluginsAdd")), Qt::LeftButton);
+    QCOMPARE(plugins->plugins().value(QStringLiteral("limit-count")).toObject(),
+             (QJsonObject{{QStringLiteral("count"), 1}, {QStringLiteral("time_window"), 1}}));
+    QCOMPARE(plugins->findChild<QComboBox *>(QStringLiteral("pluginsFormChoice"))->currentText(), QStringLiteral("limit-count"));
+    QCOMPARE(form->members().mid(0, 2), (QStringList{QStringLiteral("count"), QStringLiteral("time_window")}));
+    auto *count = qobject_cast<QLineEdit *>(form->field(QStringLiteral("count")));
+    auto *windowType = qobject_cast<QComboBox *>(form->field(QStringLiteral("window_type")));
+    auto *policy = qobject_cast<QComboBox *>(form->field(QStringLiteral("policy")));
+    QVERIFY(count && windowType && policy);
+    QCOMPARE(count->text(), QStringLiteral("1"));
+    QVERIFY2(count->toolTip().contains(QLatin1String("requests allowed")), qPrintable(count->toolTip()));   // the schema's description
+    QCOMPARE(windowType->itemText(0), QStringLiteral("(default: fixed)"));
+    QVERIFY(windowType->findText(QStringLiteral("sliding")) > 0);
+
+    // Typing in the form writes the text; a value the schema refuses marks its field.
+    count->setFocus();
+    count->selectAll();
+    QTest::keyClicks(count, QStringLiteral("-3"));
+    QTRY_VERIFY2(text->toPlainText().contains(QLatin1String("\"count\": -3")), qPrintable(text->toPlainText()));
+    QTRY_VERIFY(!form->fieldError(QStringLiteral("count")).isEmpty());
+    QVERIFY(form->fieldError(QStringLiteral("time_window")).isEmpty());
+    QVERIFY(!plugins->isValid());
+    count->selectAll();
+    QTest::keyClicks(count, QStringLiteral("50"));
+    QTRY_VERIFY(plugins->isValid());
+    QVERIFY(form->fieldError(QStringLiteral("count")).isEmpty());
+    windowType->setCurrentIndex(windowType->findText(QStringLiteral("sliding")));
+    QTRY_COMPARE(plugins->plugins().value(QStringLiteral("limit-count")).toObject().value(QStringLiteral("window_type")).toString(), QStringLiteral("sliding"));
+    QCOMPARE(plugins->plugins().value(QStringLiteral("limit-count")).toObject().value(QStringLiteral("count")).toInt(), 50);
+    QVERIFY(plugins->plugins().contains(QStringLiteral("key-auth")));   // the others as they were
+    QVERIFY(!plugins->plugins().value(QStringLiteral("limit-count")).toObject().contains(QStringLiteral("policy")));   // untouched: its default
+
+    // Editing the text moves the form.
+    text->setFocus();
+    setPluginsText(text, QStringLiteral("{\"limit-count\": {\"count\": 9, \"time_window\": 60}}"));
+    QTRY_COMPARE(count->text(), QStringLiteral("9"));
+    QCOMPARE(qobject_cast<QLineEdit *>(form->field(QStringLiteral("time_window")))->text(), QStringLiteral("60"));
+    QCOMPARE(windowType->currentIndex(), 0);
+    // A missing required member marks its field too.
+    setPluginsText(text, QStringLiteral("{\"limit-count\": {\"count\": 9}}"));
+    QTRY_VERIFY2(!form->fieldError(QStringLiteral("time_window")).isEmpty(), qPrintable(plugins->errors().join(u'|')));
+    editor->reject();
 }
 
 void tst_RoutesPage::editorShowsTheServersRefusal()

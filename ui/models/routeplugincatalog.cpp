@@ -55,10 +55,13 @@ RoutePluginCatalog::Lookup RoutePluginCatalog::lookup(const QString &name)
             const QJsonObject plugin = reply.object();
             Entry entry;
             QStringList errors;   // the engine compiled these schemas already; nothing to report
-            entry.schema = JsonSchema::compile(plugin.value(QStringLiteral("schema")).toObject(), &errors);
+            entry.raw = plugin.value(QStringLiteral("schema")).toObject();
+            entry.schema = JsonSchema::compile(entry.raw, &errors);
             entry.hasConsumerSchema = plugin.contains(QStringLiteral("consumer_schema"));
-            if (entry.hasConsumerSchema)
-                entry.consumerSchema = JsonSchema::compile(plugin.value(QStringLiteral("consumer_schema")).toObject(), &errors);
+            if (entry.hasConsumerSchema) {
+                entry.rawConsumer = plugin.value(QStringLiteral("consumer_schema")).toObject();
+                entry.consumerSchema = JsonSchema::compile(entry.rawConsumer, &errors);
+            }
             m_entries.insert(name, entry);
         }
         Q_EMIT changed();

@@ -3,6 +3,7 @@
 #include "config/jsonschema.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 #include <QSet>
 #include <QStringList>
@@ -37,6 +38,9 @@ public:
     // Only meaningful once lookup() said Known. An empty consumer schema: not a credential plugin.
     const JsonSchema &schema(const QString &name) const;
     const JsonSchema *consumerSchema(const QString &name) const;
+    // The schemas as the engine wrote them, for forms (descriptions, defaults, enums).
+    QJsonObject rawSchema(const QString &name) const { return m_entries.value(name).raw; }
+    QJsonObject rawConsumerSchema(const QString &name) const { return m_entries.value(name).rawConsumer; }
     QString unavailableReason(const QString &name) const { return m_failed.value(name); }
 
 Q_SIGNALS:
@@ -48,6 +52,8 @@ private:
         JsonSchema schema;
         JsonSchema consumerSchema;
         bool hasConsumerSchema = false;
+        QJsonObject raw;
+        QJsonObject rawConsumer;
     };
 
     EngineClient *m_client;

@@ -1,7 +1,9 @@
 #include "routepluginsedit.h"
 
 #include "models/routeplugincatalog.h"
+#include "pluginschemaform.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -11,6 +13,8 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollArea>
+#include <QSplitter>
 #include <QTextBlock>
 #include <QVBoxLayout>
 
@@ -53,15 +57,50 @@ RoutePluginsEdit::RoutePluginsEdit(RoutePluginCatalog *catalog, Mode mode, QWidg
     m_errorList->setMaximumHeight(90);
     m_errorList->hide();
 
+    m_formChoice = new QComboBox(this);
+    m_formChoice->setObjectName(QStringLiteral("pluginsFormChoice"));
+    m_formChoice->setToolTip(tr("The plugin whose settings the form shows"));
+    m_form = new PluginSchemaForm(this);
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidget(m_form);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto *formSide = new QWidget(this);
+    auto *formLayout = new QVBoxLayout(formSide);
+    formLayout->setContentsMargins(0, 0, 0, 0);
+    formLayout->addWidget(m_formChoice);
+    formLayout->addWidget(scroll, 1);
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName(QStringLiteral("pluginsSplit"));
+    split->addWidget(m_text);
+    split->addWidget(formSide);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+
     auto *addRow = new QHBoxLayout;
     addRow->addWidget(m_addName, 1);
     addRow->addWidget(m_add);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(addRow);
-    layout->addWidget(m_text, 1);
+    layout->addWidget(split, 1);
     layout->addWidget(m_state);
     layout->addWidget(m_errorList);
+
+    connect(m_formChoice, &QComboBox::currentTextChanged, this, [this](const QString &name) {
+        if (!name.isEmpty())
+            showForm(name);
+    });
+    // The form edits the text: the chosen plugin's member rewritten, the rest as it was.
+    connect(m_form, &PluginSchemaForm::edited, this, [this](const QJsonObject &config) {
+        if (m_formPlugin.isEmpty() || m_syntaxError)
+            return;
+        QJsonObject plugins = m_plugins;
+        plugins.insert(m_formPlugin, config);
+        m_plugins = plugins;
+        const QSignalBlocker blocker(m_form);
+        m_text->setPlainText(QString::fromUtf8(QJsonDocument(plugins).toJson(QJsonDocument::Indented)));
+    });
 
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(kCheckDelayMs);
@@ -99,9 +138,64 @@ void RoutePluginsEdit::addPlugin(const QString &name)
     if (name.isEmpty() || m_syntaxError)
         return;
     QJsonObject plugins = m_plugins;
+    // Its required settings at their defaults when the schema is known (else {}).
     if (!plugins.contains(name))
-        plugins.insert(name, QJsonObject());
+        plugins.insert(name, PluginSchemaForm::requiredDefaults(schemaFor(name)));
     setPlugins(plugins);
+    showForm(name);
+}
+
+QJsonObject RoutePluginsEdit::schemaFor(const QString &name) const
+{
+    return m_mode == Mode::Route ? m_catalog->rawSchema(name) : m_catalog->rawConsumerSchema(name);
+}
+
+void RoutePluginsEdit::showForm(const QString &plugin)
+{
+    if (m_formChoice->currentText() != plugin) {
+        const int index = m_formChoice->findText(plugin);
+        if (index >= 0) {
+            m_formChoice->setCurrentIndex(index);   // back here through the signal
+            return;
+        }
+    }
+    if (plugin != m_formPlugin || m_form->members().isEmpty()) {
+        m_formPlugin = plugin;
+        m_form->setSchema(schemaFor(plugin));
+    }
+    m_form->setConfig(m_plugins.value(plugin).toObject());
+    m_form->setErrors(m_violations.value(plugin));
+}
+
+void RoutePluginsEdit::refreshForm()
+{
+    // The choice lists the plugins of the text; the form follows what the text says now.
+    const QStringList names = m_plugins.keys();
+    QStringList listed;
+    for (int i = 0; i < m_formChoice->count(); ++i)
+        listed.append(m_formChoice->itemText(i));
+    if (listed != names) {
+        const QSignalBlocker blocker(m_formChoice);
+        m_formChoice->clear();
+        m_formChoice->addItems(names);
+        m_formChoice->setCurrentIndex(qMax(0, names.indexOf(m_formPlugin)));
+    }
+    const QString current = m_formChoice->currentText();
+    if (current.isEmpty()) {
+        m_formPlugin.clear();
+        m_form->setSchema({});
+        m_form->setEnabled(false);
+        return;
+    }
+    m_form->setEnabled(!m_syntaxError);
+    if (current != m_formPlugin || m_form->members().isEmpty() != schemaFor(current).value(QLatin1String("properties")).toObject().isEmpty()) {
+        m_formPlugin = current;
+        m_form->setSchema(schemaFor(current));
+    }
+    // Not while the user types in the form (its edit rewrote the text this check is about).
+    if (!m_form->isAncestorOf(QApplication::focusWidget()) || m_form->config() != m_plugins.value(current).toObject())
+        m_form->setConfig(m_plugins.value(current).toObject());
+    m_form->setErrors(m_violations.value(current));
 }
 
 void RoutePluginsEdit::refillAddMenu()
@@ -126,6 +220,7 @@ void RoutePluginsEdit::scheduleCheck()
 void RoutePluginsEdit::check()
 {
     QList<std::pair<int, QString>> errors;   // (line, message)
+    QHash<QString, QList<SchemaViolation>> violationsByPlugin;
     bool pending = false;
     bool syntaxError = false;
     const QString text = m_text->toPlainText();
@@ -171,11 +266,16 @@ void RoutePluginsEdit::check()
                 continue;
             }
         }
-        for (const SchemaViolation &v : schema->validate(it.value()))
+        const QList<SchemaViolation> violations = schema->validate(it.value());
+        violationsByPlugin.insert(name, violations);
+        for (const SchemaViolation &v : violations)
             errors.append({line, name + v.path + QStringLiteral(": ") + v.message});
     }
-    m_plugins = plugins;
+    m_violations = violationsByPlugin;
+    if (!syntaxError)
+        m_plugins = plugins;
     m_syntaxError = syntaxError;
+    refreshForm();
     QStringList messages;
     for (const auto &e : errors)
         messages.append(e.second);

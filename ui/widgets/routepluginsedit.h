@@ -1,5 +1,8 @@
 #pragma once
 
+#include "config/schemaviolation.h"
+
+#include <QHash>
 #include <QJsonObject>
 #include <QStringList>
 #include <QTimer>
@@ -13,6 +16,7 @@ class QPushButton;
 
 namespace Gatehouse::Ui {
 
+class PluginSchemaForm;
 class RoutePluginCatalog;
 
 // A plain-text JSON editor for a `plugins` object ({"key-auth": {}, "limit-count": {...}}),
@@ -20,7 +24,9 @@ class RoutePluginCatalog;
 // plugin's config against that plugin's schema from the engine (route configs, or consumer
 // credentials in Consumer mode). Errors are listed under the text and the offending lines are
 // underlined. isValid() is false while anything is wrong or still being checked, so a dialog
-// can keep its Save button disabled. Lives on the GUI thread.
+// can keep its Save button disabled. Beside the text, a form generated from the chosen
+// plugin's schema (PluginSchemaForm) edits the same configuration: a change in either shows
+// in the other, and a schema error marks its field. Lives on the GUI thread.
 class RoutePluginsEdit final : public QWidget
 {
     Q_OBJECT
@@ -38,6 +44,8 @@ public:
     bool isChecking() const { return m_checking; }
     QStringList errors() const { return m_errors; }
     QPlainTextEdit *textEdit() const { return m_text; }
+    PluginSchemaForm *form() const { return m_form; }
+    void showForm(const QString &plugin);   // the plugin whose form is shown
 
     // Adds `name` with an empty config (then shown with what its schema requires).
     void addPlugin(const QString &name);
@@ -51,6 +59,8 @@ private:
     void refillAddMenu();
     void showErrors(const QList<std::pair<int, QString>> &errorsByLine);
     int lineOfMember(const QString &name) const;
+    void refreshForm();
+    QJsonObject schemaFor(const QString &name) const;
 
     RoutePluginCatalog *m_catalog;
     Mode m_mode;
@@ -59,6 +69,10 @@ private:
     QPlainTextEdit *m_text = nullptr;
     QLabel *m_state = nullptr;
     QListWidget *m_errorList = nullptr;
+    QComboBox *m_formChoice = nullptr;
+    PluginSchemaForm *m_form = nullptr;
+    QString m_formPlugin;       // whose schema the form was built from
+    QHash<QString, QList<SchemaViolation>> m_violations;   // by plugin, of the last check
     QTimer m_debounce;
     QJsonObject m_plugins;
     QStringList m_errors;
