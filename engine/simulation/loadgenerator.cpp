@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace Gatehouse::Simulation {
 
@@ -51,7 +52,9 @@ int LoadGenerator::sharesOf(const Workload &workload, int threads)
 void LoadGenerator::prepare()
 {
     bool needsMqtt = false;
-    for (const Workload &w : m_context->scenario.workloads)
+    // Const: a non-const begin() would detach the list shared with the run, from two
+    // generator threads at once (a race that corrupted the heap).
+    for (const Workload &w : std::as_const(m_context->scenario.workloads))
         for (const Operation &op : w.operations)
             needsMqtt = needsMqtt || op.kind == Operation::MqttCommand;
     if (needsMqtt) {

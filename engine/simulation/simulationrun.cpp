@@ -52,6 +52,9 @@ SimulationRun::SimulationRun(QString id, Scenario scenario, RunEnvironment envir
 
     auto context = std::make_unique<RunContext>();
     context->scenario = d->scenario;
+    // The generator threads read the context's scenario: it gets copies of its own now, before
+    // any thread exists, so nothing a thread does can detach (write) a list another one reads.
+    context->scenario.workloads.detach();
     context->idPrefix = d->scenario.idPrefix.isEmpty() ? QStringLiteral("sim-") + d->id.left(8) + QLatin1Char('-') : d->scenario.idPrefix;
     context->mqttHost = d->environment.mqttHost;
     context->mqttPort = d->environment.mqttPort;
