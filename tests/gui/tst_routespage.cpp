@@ -7,6 +7,7 @@
 #include "guifixture.h"
 
 #include "models/consumertablemodel.h"
+#include "models/jsonrowsmodel.h"
 #include "models/requesttesterhistorymodel.h"
 #include "models/routecounters.h"
 #include "models/routetablemodel.h"
@@ -15,6 +16,7 @@
 #include "widgets/consumerspanel.h"
 #include "widgets/pluginschemaform.h"
 #include "widgets/requesttesterwidget.h"
+#include "widgets/resourceeditors.h"
 #include "widgets/routeeditordialog.h"
 #include "widgets/routepluginsedit.h"
 
@@ -23,6 +25,8 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
+#include <QGroupBox>
 #include <QGuiApplication>
 #include <QJsonArray>
 #include <QLabel>
@@ -34,6 +38,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTableWidget>
@@ -56,6 +61,7 @@ private Q_SLOTS:
     void editorShowsSchemaErrorsAndDisablesSave();
     void editorShowsTheServersRefusal();
     void pluginFormFollowsTheSchema();
+    void upstreamsGlobalRulesAndVars();
     void disableDuplicateAndDelete();
     void severalRoutesAtOnce();
     void testerParamsCredentialsRepeatCurlAndSaved();
@@ -474,6 +480,128 @@ void tst_RoutesPage::pluginFormFollowsTheSchema()
     setPluginsText(text, QStringLiteral("{\"limit-count\": {\"count\": 9}}"));
     QTRY_VERIFY2(!form->fieldError(QStringLiteral("time_window")).isEmpty(), qPrintable(plugins->errors().join(u'|')));
     editor->reject();
+}
+
+void tst_RoutesPage::upstreamsGlobalRulesAndVars()
+{
+    Test::GuiFixture f;
+    QVERIFY(f.start());
+    PageUnderTest t(f.client.get());
+    auto *tabs = t.page.findChild<QTabWidget *>(QStringLiteral("routesTabs"));
+    const auto adminGet = [&](const QByteArray &path) {
+        return waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->adminGet(path, ctx, cb); });
+    };
+
+    // An upstream: nodes with weights, timeouts, retries, an active health check.
+    tabs->setCurrentIndex(Ui::RoutesPage::UpstreamsTab);
+    QCOMPARE(tabs->tabText(Ui::RoutesPage::UpstreamsTab), QStringLiteral("Upstreams"));
+    t.click("upstreamAdd");
+    Ui::UpstreamEditorDialog *upstream = nullptr;
+    QTRY_VERIFY((upstream = t.dialog<Ui::UpstreamEditorDialog>()));
+    upstream->findChild<QLineEdit *>(QStringLiteral("resourceEditorId"))->setText(QStringLiteral("backend"));
+    upstream->findChild<QLineEdit *>(QStringLiteral("upstreamEditorName"))->setText(QStringLiteral("Back end"));
+    auto *nodes = upstream->findChild<QTableWidget *>(QStringLiteral("upstreamEditorNodes"));
+    auto *addNode = upstream->findChild<QPushButton *>(QStringLiteral("upstreamEditorAddNode"));
+    QTest::mouseClick(addNode, Qt::LeftButton);
+    nodes->item(0, 0)->setText(QStringLiteral("bad host:80"));
+    nodes->item(0, 1)->setText(QStringLiteral("3"));
+    upstream->findChild<QDoubleSpinBox *>(QStringLiteral("upstreamEditorConnect"))->setValue(2);
+    upstream->findChild<QDoubleSpinBox *>(QStringLiteral("upstreamEditorRead"))->setValue(5);
+    upstream->findChild<QSpinBox *>(QStringLiteral("upstreamEditorRetries"))->setValue(2);
+    auto *active = upstream->findChild<QGroupBox *>(QStringLiteral("upstreamEditorActive"));
+    active->setChecked(true);
+    upstream->findChild<QLineEdit *>(QStringLiteral("upstreamEditorActivePath"))->setText(QStringLiteral("/health"));
+    upstream->findChild<QSpinBox *>(QStringLiteral("upstreamEditorActiveFailures"))->setValue(3);
+    // The engine refuses the node: the dialog stays, with its words.
+    upstream->save();
+    QTRY_VERIFY2_WITH_TIMEOUT(upstream->serverError().contains(QLatin1String("host:port")), qPrintable(upstream->serverError()), 10000);
+    QVERIFY(upstream->isVisible());
+    nodes->item(0, 0)->setText(QStringLiteral("10.0.0.1:8080"));
+    QTest::mouseClick(addNode, Qt::LeftButton);
+    nodes->item(1, 0)->setText(QStringLiteral("10.0.0.2:8080"));
+    upstream->save();
+    QTRY_VERIFY_WITH_TIMEOUT(!t.dialog<Ui::UpstreamEditorDialog>(), 10000);
+    Ui::ClientReply saved = adminGet("/admin/upstreams/backend");
+    QVERIFY2(saved.isSuccess(), qPrintable(saved.errorText()));
+    QJsonObject u = saved.object();
+    QCOMPARE(u.value(QStringLiteral("name")).toString(), QStringLiteral("Back end"));
+    QCOMPARE(u.value(QStringLiteral("nodes")).toObject(), (QJsonObject{{QStringLiteral("10.0.0.1:8080"), 3}, {QStringLiteral("10.0.0.2:8080"), 1}}));
+    QCOMPARE(u.value(QStringLiteral("timeout")).toObject(), (QJsonObject{{QStringLiteral("connect"), 2}, {QStringLiteral("read"), 5}}));
+    QCOMPARE(u.value(QStringLiteral("retries")).toInt(), 2);
+    const QJsonObject activeCheck = u.value(QStringLiteral("checks")).toObject().value(QStringLiteral("active")).toObject();
+    QCOMPARE(activeCheck.value(QStringLiteral("http_path")).toString(), QStringLiteral("/health"));
+    QCOMPARE(activeCheck.value(QStringLiteral("unhealthy")).toObject().value(QStringLiteral("http_failures")).toInt(), 3);
+    QVERIFY(!u.value(QStringLiteral("checks")).toObject().contains(QStringLiteral("passive")));
+    // Listed; edited again: the form shows what was saved, and a change keeps the rest.
+    Ui::ResourceListPanel *panel = t.page.upstreams();
+    QTRY_COMPARE(panel->model()->rowCount(), 1);
+    QVERIFY(panel->model()->index(0, 3).data().toString().contains(QLatin1String("10.0.0.1:8080 (weight 3)")));
+    t.child<QTableView>("upstreamTable")->selectRow(0);
+    t.click("upstreamEdit");
+    QTRY_VERIFY((upstream = t.dialog<Ui::UpstreamEditorDialog>()));
+    nodes = upstream->findChild<QTableWidget *>(QStringLiteral("upstreamEditorNodes"));
+    QCOMPARE(nodes->rowCount(), 2);
+    QCOMPARE(upstream->findChild<QDoubleSpinBox *>(QStringLiteral("upstreamEditorConnect"))->value(), 2.0);
+    QVERIFY(upstream->findChild<QGroupBox *>(QStringLiteral("upstreamEditorActive"))->isChecked());
+    upstream->findChild<QGroupBox *>(QStringLiteral("upstreamEditorPassive"))->setChecked(true);
+    upstream->findChild<QSpinBox *>(QStringLiteral("upstreamEditorPassiveFailures"))->setValue(4);
+    upstream->save();
+    QTRY_VERIFY_WITH_TIMEOUT(!t.dialog<Ui::UpstreamEditorDialog>(), 10000);
+    u = adminGet("/admin/upstreams/backend").object();
+    QCOMPARE(u.value(QStringLiteral("checks")).toObject().value(QStringLiteral("passive")).toObject().value(QStringLiteral("unhealthy")).toObject()
+                 .value(QStringLiteral("http_failures")).toInt(), 4);
+    QCOMPARE(u.value(QStringLiteral("retries")).toInt(), 2);
+
+    // A global rule with a plugin.
+    tabs->setCurrentIndex(Ui::RoutesPage::GlobalRulesTab);
+    t.click("globalRuleAdd");
+    Ui::GlobalRuleEditorDialog *rule = nullptr;
+    QTRY_VERIFY((rule = t.dialog<Ui::GlobalRuleEditorDialog>()));
+    rule->findChild<QLineEdit *>(QStringLiteral("resourceEditorId"))->setText(QStringLiteral("everywhere"));
+    auto *rulePlugins = rule->findChild<Ui::RoutePluginsEdit *>(QStringLiteral("globalRulePlugins"));
+    rulePlugins->setPlugins(QJsonObject{{QStringLiteral("request-id"), QJsonObject()}});
+    QTRY_VERIFY_WITH_TIMEOUT(rulePlugins->isValid(), 10000);
+    rule->save();
+    QTRY_VERIFY_WITH_TIMEOUT(!t.dialog<Ui::GlobalRuleEditorDialog>(), 10000);
+    QVERIFY(adminGet("/admin/global_rules/everywhere").object().value(QStringLiteral("plugins")).toObject().contains(QStringLiteral("request-id")));
+    QTRY_COMPARE(t.page.globalRules()->model()->rowCount(), 1);
+    QCOMPARE(t.page.globalRules()->model()->index(0, 1).data().toString(), QStringLiteral("request-id"));
+    // Deleted, asked first.
+    t.child<QTableView>("globalRuleTable")->selectRow(0);
+    t.click("globalRuleDelete");
+    QMessageBox *confirm = nullptr;
+    QTRY_VERIFY((confirm = t.dialog<QMessageBox>()));
+    QTest::mouseClick(confirm->button(QMessageBox::Yes), Qt::LeftButton);
+    QTRY_COMPARE(t.page.globalRules()->model()->rowCount(), 0);
+
+    // A route with match conditions: it answers only where they hold.
+    tabs->setCurrentIndex(Ui::RoutesPage::RoutesTab);
+    t.click("routeAdd");
+    Ui::RouteEditorDialog *editor = nullptr;
+    QTRY_VERIFY((editor = t.dialog<Ui::RouteEditorDialog>()));
+    editor->findChild<QLineEdit *>(QStringLiteral("routeEditorId"))->setText(QStringLiteral("varied"));
+    editor->findChild<QLineEdit *>(QStringLiteral("routeEditorUri"))->setText(QStringLiteral("/varied"));
+    auto *type = editor->findChild<QComboBox *>(QStringLiteral("routeEditorUpstreamType"));
+    type->setCurrentIndex(type->findData(QStringLiteral("events")));
+    auto *vars = editor->findChild<QTableWidget *>(QStringLiteral("routeEditorVars"));
+    QTest::mouseClick(editor->findChild<QPushButton *>(QStringLiteral("routeEditorAddVar")), Qt::LeftButton);
+    vars->item(0, 0)->setText(QStringLiteral("not a var"));
+    auto *fieldErrors = editor->findChild<QLabel *>(QStringLiteral("routeEditorFieldErrors"));
+    QTRY_VERIFY2(fieldErrors->text().contains(QLatin1String("not a variable")), qPrintable(fieldErrors->text()));
+    auto *save = editor->findChild<QPushButton *>(QStringLiteral("routeEditorSave"));
+    QVERIFY(!save->isEnabled());
+    vars->item(0, 0)->setText(QStringLiteral("http_x_mode"));
+    vars->item(0, 3)->setText(QStringLiteral("[\"2\", \"3\"]"));
+    editor->findChild<QComboBox *>(QStringLiteral("routeEditorVarOperator0"))->setCurrentText(QStringLiteral("in"));
+    QTRY_VERIFY(save->isEnabled());
+    QTest::mouseClick(save, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(t.page.routeModel()->rowOf(QStringLiteral("varied")) >= 0, 10000);
+    const QJsonObject varied = adminGet("/admin/routes/varied").object();
+    QCOMPARE(varied.value(QStringLiteral("vars")).toArray(),
+             (QJsonArray{QJsonArray{QStringLiteral("http_x_mode"), QStringLiteral("in"), QJsonArray{QStringLiteral("2"), QStringLiteral("3")}}}));
+    QCOMPARE(t.send("GET", QStringLiteral("/varied"), {{QStringLiteral("X-Mode"), QStringLiteral("2")}}), 200);
+    QCOMPARE(t.send("GET", QStringLiteral("/varied"), {{QStringLiteral("X-Mode"), QStringLiteral("1")}}), 404);
+    QCOMPARE(t.send("GET", QStringLiteral("/varied")), 404);
 }
 
 void tst_RoutesPage::editorShowsTheServersRefusal()

@@ -5,6 +5,7 @@
 #include "models/routetablemodel.h"
 #include "widgets/consumerspanel.h"
 #include "widgets/requesttesterwidget.h"
+#include "widgets/resourceeditors.h"
 #include "widgets/routeeditordialog.h"
 
 #include <QHBoxLayout>
@@ -97,6 +98,47 @@ RoutesPage::RoutesPage(EngineClient *client, QWidget *parent)
     m_tabs->addTab(routesTab, tr("Routes"));
     m_tabs->addTab(m_consumers, tr("Consumers"));
     m_tabs->addTab(m_tester, tr("Request tester"));
+    // Upstreams and global rules, each with its editor.
+    using Column = ResourceListPanel::Column;
+    const auto text = [](const char *member) {
+        return [member = QLatin1String(member)](const QJsonObject &o) { return o.value(member).toVariant().toString(); };
+    };
+    m_upstreams = new ResourceListPanel(
+        client, QStringLiteral("upstreams"), QStringLiteral("upstream"), tr("upstream"),
+        {Column{tr("ID"), text("id")}, Column{tr("Name"), text("name")}, Column{tr("Type"), text("type")},
+         Column{tr("Nodes"), [](const QJsonObject &o) {
+              QStringList nodes;
+              const QJsonObject map = o.value(QLatin1String("nodes")).toObject();
+              for (auto it = map.begin(); it != map.end(); ++it)
+                  nodes.append(QStringLiteral("%1 (weight %2)").arg(it.key()).arg(it.value().toInt()));
+              for (const QJsonValue &n : o.value(QLatin1String("nodes")).toArray())
+                  nodes.append(QStringLiteral("%1:%2").arg(n.toObject().value(QLatin1String("host")).toString()).arg(n.toObject().value(QLatin1String("port")).toInt()));
+              return nodes.join(QStringLiteral(", "));
+          }},
+         Column{tr("Health checks"), [](const QJsonObject &o) { return o.value(QLatin1String("checks")).toObject().keys().join(QStringLiteral(", ")); }},
+         Column{tr("Timeouts (s)"), [](const QJsonObject &o) {
+              const QJsonObject t = o.value(QLatin1String("timeout")).toObject();
+              QStringList parts;
+              for (const char *k : {"connect", "send", "read"}) {
+                  if (t.contains(QLatin1String(k)))
+                      parts.append(QStringLiteral("%1 %2").arg(QLatin1String(k)).arg(t.value(QLatin1String(k)).toDouble()));
+              }
+              return parts.join(QStringLiteral(", "));
+          }}},
+        [client](bool create, const QJsonObject &upstream, const QStringList &ids, QWidget *owner) -> ResourceEditorDialog * {
+            return new UpstreamEditorDialog(client, create, upstream, ids, owner);
+        },
+        this);
+    m_globalRules = new ResourceListPanel(
+        client, QStringLiteral("global_rules"), QStringLiteral("globalRule"), tr("global rule"),
+        {Column{tr("ID"), text("id")},
+         Column{tr("Plugins"), [](const QJsonObject &o) { return o.value(QLatin1String("plugins")).toObject().keys().join(QStringLiteral(", ")); }}},
+        [client, catalog = m_catalog](bool create, const QJsonObject &rule, const QStringList &ids, QWidget *owner) -> ResourceEditorDialog * {
+            return new GlobalRuleEditorDialog(client, catalog, create, rule, ids, owner);
+        },
+        this);
+    m_tabs->addTab(m_upstreams, tr("Upstreams"));
+    m_tabs->addTab(m_globalRules, tr("Global rules"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_tabs);

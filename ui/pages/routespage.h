@@ -17,6 +17,7 @@ class ConsumersPanel;
 class EngineClient;
 struct EngineStatus;
 class RequestTesterWidget;
+class ResourceListPanel;
 class RoutePluginCatalog;
 class RouteTableModel;
 
@@ -32,7 +33,7 @@ class RoutesPage final : public QWidget
     Q_DISABLE_COPY_MOVE(RoutesPage)
 
 public:
-    enum Tab { RoutesTab, ConsumersTab, TesterTab };
+    enum Tab { RoutesTab, ConsumersTab, TesterTab, UpstreamsTab, GlobalRulesTab };
 
     explicit RoutesPage(EngineClient *client, QWidget *parent = nullptr);
     ~RoutesPage() override;
@@ -40,6 +41,8 @@ public:
     RouteTableModel *routeModel() const { return m_model; }
     ConsumersPanel *consumers() const { return m_consumers; }
     RequestTesterWidget *requestTester() const { return m_tester; }
+    ResourceListPanel *upstreams() const { return m_upstreams; }
+    ResourceListPanel *globalRules() const { return m_globalRules; }
 
     void reloadRoutes();
     void refreshCounters();
@@ -81,6 +84,8 @@ private:
     QLabel *m_message = nullptr;
     ConsumersPanel *m_consumers = nullptr;
     RequestTesterWidget *m_tester = nullptr;
+    ResourceListPanel *m_upstreams = nullptr;
+    ResourceListPanel *m_globalRules = nullptr;
     QElapsedTimer m_countersSampled;
     bool m_countersInFlight = false;
     QString m_selectAfterReload;   // a route just saved, selected once the reload brings it

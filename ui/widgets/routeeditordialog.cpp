@@ -9,6 +9,7 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
@@ -17,6 +18,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 namespace Gatehouse::Ui {
@@ -135,6 +137,42 @@ void RouteEditorDialog::buildForm()
     m_form->addRow(tr("&Function"), m_function);
     m_form->addRow(tr("Scheme"), m_scheme);
     m_form->addRow(tr("N&odes"), m_nodes);
+
+    // Match conditions (APISIX vars): every row must hold for the route to match.
+    m_vars = new QTableWidget(0, 4, this);
+    m_vars->setObjectName(QStringLiteral("routeEditorVars"));
+    m_vars->setHorizontalHeaderLabels({tr("Variable"), tr("Not"), tr("Operator"), tr("Value")});
+    m_vars->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_vars->horizontalHeader()->setSectionResizeMode(3, QHeaderView::Stretch);
+    m_vars->verticalHeader()->hide();
+    m_vars->setMaximumHeight(120);
+    m_vars->setToolTip(tr("Variables: arg_<name>, http_<header>, cookie_<name>, uri, host, request_method, remote_addr; "
+                          "operators == ~= > < ~~ (regex) ~* (regex, any case) in (a JSON array) has"));
+    auto *addVarButton = new QPushButton(tr("Add condition"), this);
+    addVarButton->setObjectName(QStringLiteral("routeEditorAddVar"));
+    auto *removeVar = new QPushButton(tr("Remove"), this);
+    removeVar->setObjectName(QStringLiteral("routeEditorRemoveVar"));
+    connect(addVarButton, &QPushButton::clicked, this, [this] {
+        addVar();
+        m_vars->editItem(m_vars->item(m_vars->rowCount() - 1, 0));
+        checkFields();
+    });
+    connect(removeVar, &QPushButton::clicked, this, [this] {
+        if (m_vars->currentRow() >= 0)
+            m_vars->removeRow(m_vars->currentRow());
+        checkFields();
+    });
+    connect(m_vars, &QTableWidget::itemChanged, this, &RouteEditorDialog::checkFields);
+    auto *varsBox = new QWidget(this);
+    auto *varsLayout = new QVBoxLayout(varsBox);
+    varsLayout->setContentsMargins(0, 0, 0, 0);
+    varsLayout->addWidget(m_vars);
+    auto *varButtons = new QHBoxLayout;
+    varButtons->addWidget(addVarButton);
+    varButtons->addWidget(removeVar);
+    varButtons->addStretch(1);
+    varsLayout->addLayout(varButtons);
+    m_form->addRow(tr("Match &vars"), varsBox);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(m_form);
     layout->addWidget(new QLabel(tr("Plugins (JSON: plugin name → config)"), this));
@@ -182,6 +220,15 @@ void RouteEditorDialog::load(const QJsonObject &route)
     m_scheme->setCurrentText(up.value(QStringLiteral("scheme")).toString(QStringLiteral("http")));
     m_nodes->setText(formatNodes(up.value(QStringLiteral("nodes"))));
     m_plugins->setPlugins(route.value(QStringLiteral("plugins")).toObject());
+    m_vars->setRowCount(0);
+    for (const QJsonValue &term : route.value(QStringLiteral("vars")).toArray()) {
+        const QJsonArray t = term.toArray();
+        const bool negate = t.size() == 4;
+        const QJsonValue value = t.at(negate ? 3 : 2);
+        addVar(t.at(0).toString(), negate, t.at(negate ? 2 : 1).toString(),
+               value.isString() ? value.toString()
+                                : QString::fromUtf8(QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact)).mid(1).chopped(1));
+    }
     showUpstreamFields();
     checkFields();
 }
@@ -295,7 +342,69 @@ QJsonObject RouteEditorDialog::routeJson() const
         route.insert(QStringLiteral("upstream"), up);
     }
     route.insert(QStringLiteral("plugins"), m_plugins->plugins());
+    QStringList ignored;
+    const QJsonArray vars = varsJson(&ignored);
+    setOrRemove(QStringLiteral("vars"), vars, !vars.isEmpty());
     return route;
+}
+
+void RouteEditorDialog::addVar(const QString &variable, bool negate, const QString &op, const QString &value)
+{
+    const QSignalBlocker blocker(m_vars);
+    const int row = m_vars->rowCount();
+    m_vars->insertRow(row);
+    m_vars->setItem(row, 0, new QTableWidgetItem(variable));
+    auto *notItem = new QTableWidgetItem;
+    notItem->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    notItem->setCheckState(negate ? Qt::Checked : Qt::Unchecked);
+    m_vars->setItem(row, 1, notItem);
+    auto *ops = new QComboBox(m_vars);
+    ops->setObjectName(QStringLiteral("routeEditorVarOperator%1").arg(row));
+    ops->addItems({QStringLiteral("=="), QStringLiteral("~="), QStringLiteral(">"), QStringLiteral("<"), QStringLiteral("~~"),
+                   QStringLiteral("~*"), QStringLiteral("in"), QStringLiteral("has")});
+    ops->setCurrentText(op);
+    connect(ops, &QComboBox::currentIndexChanged, this, &RouteEditorDialog::checkFields);
+    m_vars->setCellWidget(row, 2, ops);
+    m_vars->setItem(row, 3, new QTableWidgetItem(value));
+}
+
+QJsonArray RouteEditorDialog::varsJson(QStringList *errors) const
+{
+    static const QRegularExpression variable(QStringLiteral("^((arg|http|cookie)_[A-Za-z0-9_.-]+|uri|host|request_method|remote_addr)$"));
+    QJsonArray vars;
+    for (int row = 0; row < m_vars->rowCount(); ++row) {
+        const QString name = m_vars->item(row, 0) ? m_vars->item(row, 0)->text().trimmed() : QString();
+        const QString text = m_vars->item(row, 3) ? m_vars->item(row, 3)->text() : QString();
+        if (name.isEmpty() && text.isEmpty())
+            continue;
+        if (!variable.match(name).hasMatch()) {
+            errors->append(tr("Vars, row %1: '%2' is not a variable (arg_<name>, http_<header>, cookie_<name>, uri, host, request_method, remote_addr)")
+                               .arg(row + 1).arg(name));
+            continue;
+        }
+        const QString op = static_cast<QComboBox *>(m_vars->cellWidget(row, 2))->currentText();
+        QJsonValue value = text;
+        if (op == QLatin1String("in")) {
+            const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8());
+            if (!doc.isArray()) {
+                errors->append(tr("Vars, row %1: in takes a JSON array, e.g. [\"GET\", \"HEAD\"]").arg(row + 1));
+                continue;
+            }
+            value = doc.array();
+        } else if (op == QLatin1String(">") || op == QLatin1String("<")) {
+            bool ok = false;
+            const double n = text.trimmed().toDouble(&ok);
+            if (ok)
+                value = n;
+        }
+        QJsonArray term{name};
+        if (m_vars->item(row, 1)->checkState() == Qt::Checked)
+            term.append(QStringLiteral("!"));
+        term.append(op);
+        term.append(value);
+        vars.append(term);
+    }
+    return vars;
 }
 
 void RouteEditorDialog::checkFields()
@@ -323,6 +432,7 @@ void RouteEditorDialog::checkFields()
             nodeErrors.append(tr("Nodes: at least one host:port"));
         errors += nodeErrors;
     }
+    varsJson(&errors);
     m_fieldErrors = errors;
     m_fieldErrorLabel->setText(errors.join(QLatin1Char('\n')));
     m_fieldErrorLabel->setVisible(!errors.isEmpty());

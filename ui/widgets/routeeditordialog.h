@@ -13,6 +13,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
+class QTableWidget;
 
 namespace Gatehouse::Ui {
 
@@ -60,6 +61,9 @@ private:
     void showUpstreamFields();
     void save();
 
+    void addVar(const QString &variable = {}, bool negate = false, const QString &op = QStringLiteral("=="), const QString &value = {});
+    QJsonArray varsJson(QStringList *errors) const;
+
     EngineClient *m_client;
     RoutePluginCatalog *m_catalog;
     Mode m_mode;
@@ -81,6 +85,7 @@ private:
     QComboBox *m_function = nullptr;
     QComboBox *m_scheme = nullptr;
     QLineEdit *m_nodes = nullptr;
+    QTableWidget *m_vars = nullptr;   // match conditions: variable, not, operator, value
     RoutePluginsEdit *m_plugins = nullptr;
     QLabel *m_fieldErrorLabel = nullptr;
     QLabel *m_serverError = nullptr;
