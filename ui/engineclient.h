@@ -58,6 +58,10 @@ struct EngineStatus
     double functionInvocations = 0;
     double functionErrors = 0;
     qint64 deadLetters = 0;             // waiting for replay or skip, of every function
+    qint64 mqttOutboxPosition = 0;      // the bridge: last event the broker acknowledged
+    qint64 mqttOutboxLag = 0;           // events of the log not yet published
+    int mqttInFlight = 0;
+    quint64 mqttCommandsReceived = 0;
     double documentsChanged = 0;        // read-model writes seen by the client
 };
 

@@ -301,6 +301,10 @@ void LocalEngineClient::sampleStatus()
         s.mqttEnabled = ms.enabled;
         s.mqttConnected = ms.connected;
         s.mqttBroker = ms.enabled ? ms.brokerUrl : (ms.lastError.isEmpty() ? tr("off") : ms.lastError);
+        s.mqttOutboxPosition = ms.outboxPosition;
+        s.mqttOutboxLag = ms.outboxLag();
+        s.mqttInFlight = ms.outboxInFlight;
+        s.mqttCommandsReceived = ms.commandsReceived;
     } else {
         s.mqttBroker = tr("off");
     }

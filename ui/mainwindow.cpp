@@ -3,6 +3,7 @@
 #include "engineclient.h"
 #include "pages/eventspage.h"
 #include "pages/functionspage.h"
+#include "pages/mqttpage.h"
 #include "pages/overviewpage.h"
 #include "pages/projectionspage.h"
 #include "pages/readmodelspage.h"
@@ -50,6 +51,7 @@ QString MainWindow::pageTitle(Page page)
     case Functions: return tr("Functions");
     case Projections: return tr("Projections");
     case Simulation: return tr("Simulation");
+    case Mqtt: return tr("MQTT");
     case PageCount: break;
     }
     return {};
@@ -80,11 +82,12 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
         new FunctionsPage(client, m_stack),
         new ProjectionsPage(client, m_stack),
         new SimulationPage(client, m_stack),
+        new MqttPage(client, m_stack),
     };
     const QStyle::StandardPixmap icons[PageCount] = {
         QStyle::SP_ComputerIcon, QStyle::SP_FileDialogDetailedView, QStyle::SP_FileDialogListView,
         QStyle::SP_MediaSeekForward, QStyle::SP_DriveNetIcon, QStyle::SP_FileIcon, QStyle::SP_BrowserReload,
-        QStyle::SP_MediaPlay,
+        QStyle::SP_MediaPlay, QStyle::SP_DriveNetIcon,
     };
     for (int i = 0; i < PageCount; ++i) {
         m_sidebar->addItem(new QListWidgetItem(style()->standardIcon(icons[i]), pageTitle(Page(i))));

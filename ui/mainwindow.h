@@ -14,7 +14,7 @@ class EngineClient;
 struct EngineStatus;
 
 // The console's main window: a sidebar of pages (Overview, Events, Read models, Streams,
-// Routes, Functions, Projections, Simulation), menus, and a status bar that always shows where the engine
+// Routes, Functions, Projections, Simulation, MQTT), menus, and a status bar that always shows where the engine
 // listens, the MQTT broker, the events in the log and the worst projection lag. Knows the
 // engine only through an EngineClient. Window geometry and the last page are remembered.
 class MainWindow final : public QMainWindow
@@ -23,7 +23,7 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    enum Page { Overview, Events, ReadModels, Streams, Routes, Functions, Projections, Simulation, PageCount };
+    enum Page { Overview, Events, ReadModels, Streams, Routes, Functions, Projections, Simulation, Mqtt, PageCount };
     Q_ENUM(Page)
 
     explicit MainWindow(EngineClient *client, QWidget *parent = nullptr);

@@ -121,6 +121,22 @@ void MetricChart::addPoints(qint64 timeMs, const QHash<QString, double> &byName)
     redraw();
 }
 
+void MetricChart::clear()
+{
+    QLineSeries *line = m_total.line;
+    m_total = Samples();
+    m_total.line = line;
+    for (Samples &s : m_byName) {
+        chart()->removeSeries(s.line);
+        delete s.line;
+    }
+    m_byName.clear();
+    m_firstMs = 0;
+    m_lastMs = 0;
+    m_total.line->clear();
+    m_value->setRange(0, 1);
+}
+
 void MetricChart::setRange(Range range)
 {
     m_range = range;

@@ -34,6 +34,7 @@ public:
     void addPoint(qint64 timeMs, double value);   // the total
     // The breakdown's values at one time; a name not given keeps no point there.
     void addPoints(qint64 timeMs, const QHash<QString, double> &byName);
+    void clear();   // every sample and line of the breakdown
     void setRange(Range range);
     Range range() const { return m_range; }
     void setBreakdown(bool on);   // lines per name instead of the total
