@@ -108,7 +108,7 @@ MqttPage::MqttPage(EngineClient *client, QWidget *parent)
     m_publishPayload = new QPlainTextEdit(this);
     m_publishPayload->setObjectName(QStringLiteral("mqttPublishPayload"));
     m_publishPayload->setFont(mono);
-    m_publishPayload->setMaximumHeight(80);
+    m_publishPayload->setMaximumHeight(60);
     m_publishPayload->setPlaceholderText(QStringLiteral("{\"id\": \"p1\", \"name\": \"Lamp\", \"price\": 12}"));
     m_qos = new QComboBox(this);
     m_qos->setObjectName(QStringLiteral("mqttQos"));
@@ -130,7 +130,7 @@ MqttPage::MqttPage(EngineClient *client, QWidget *parent)
     m_responses->setObjectName(QStringLiteral("mqttResponses"));
     m_responses->setReadOnly(true);
     m_responses->setFont(mono);
-    m_responses->setMaximumHeight(110);
+    m_responses->setMaximumHeight(90);
     m_responses->setPlaceholderText(tr("Answers on the response topic"));
     auto *publishBox = new QGroupBox(tr("Publish"), this);
     auto *publishForm = new QFormLayout(publishBox);
@@ -151,11 +151,15 @@ MqttPage::MqttPage(EngineClient *client, QWidget *parent)
     split->addWidget(detail);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    auto *vertical = new QSplitter(Qt::Vertical, this);
+    vertical->addWidget(split);
+    vertical->addWidget(publishBox);
+    vertical->setStretchFactor(0, 3);
+    vertical->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_bridge);
-    layout->addWidget(split, 1);
-    layout->addWidget(publishBox);
+    layout->addWidget(vertical, 1);
 
     connect(m_connect, &QPushButton::clicked, this, [this] {
         if (m_browser->isConnected())

@@ -8,8 +8,11 @@
 #include "functions/functionworkerprocess.h"
 #include "localengineclient.h"
 #include "mainwindow.h"
+#include "mqtt/mqttservice.h"
+#include "pages/mqttpage.h"
 #include "pages/simulationpage.h"
 #include "pages/streamspage.h"
+#include "server/engineviews.h"
 #include "server/listeners.h"
 #include "server/simulationhost.h"
 #include "widgets/collectioneditordialog.h"
@@ -141,6 +144,12 @@ void prepare(Ui::MainWindow &window, Ui::MainWindow::Page p)
             spin(8000);
         }
         break;
+    case Ui::MainWindow::Mqtt:
+        if (auto *mqtt = qobject_cast<Ui::MqttPage *>(page)) {
+            spin(1500);
+            mqtt->selectTopic(QStringLiteral("gatehouse/readmodel/products/sku-102"));
+        }
+        break;
     default: break;
     }
 }
@@ -181,12 +190,19 @@ int main(int argc, char **argv)
     }
     Server::SimulationHost simulations;
     simulations.attach(&engine, listeners, nullptr);
+    // The engine's own broker (a mosquitto child on a free port), for the MQTT page.
+    Mqtt::MqttService mqtt;
+    Mqtt::MqttOptions mqttOptions;
+    mqttOptions.listenPort = 0;
+    if (!mqtt.start(Server::mqttEngineSide(engine), mqttOptions, &error))
+        std::fprintf(stderr, "mqtt (the MQTT page stays empty): %s\n", qPrintable(error));
     int rc = 0;
     {
         Ui::LocalEngineClient::Options clientOptions;
         clientOptions.gatewayAddress = listeners.gatewayEndpoint().toString();
         clientOptions.adminAddress = listeners.adminEndpoint().toString();
         clientOptions.statusIntervalMs = 250;
+        clientOptions.mqtt = &mqtt;
         Ui::LocalEngineClient client(&engine, clientOptions);
         Ui::MainWindow window(&client);
         window.resize(1280, 800);
@@ -249,6 +265,7 @@ int main(int argc, char **argv)
             }
         }
     }
+    mqtt.stop();
     simulations.detach();
     listeners.stopAccepting();
     listeners.close();
