@@ -11,6 +11,7 @@
 #include "widgets/functiondeadletterspanel.h"
 #include "widgets/functionversionspanel.h"
 #include "widgets/jscodeeditor.h"
+#include "widgets/metricchart.h"
 #include "widgets/jshighlighter.h"
 
 #include <QAbstractItemModelTester>
@@ -25,6 +26,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QLabel>
+#include <QLineSeries>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
@@ -166,6 +168,19 @@ void tst_FunctionsPage::deployFromTheEditorAndSeeItFire()
     QTRY_VERIFY(log->toPlainText().contains(QLatin1String("hit fire-1")));
     auto *stats = p.page.findChild<QLabel *>(QStringLiteral("functionStats"));
     QVERIFY2(stats->text().contains(QLatin1String("invocations: 1")), qPrintable(stats->text()));
+    // The stats over time: the invocation shows as a rate above zero, errors stay at zero.
+    auto *invocations = p.page.findChild<Ui::MetricChart *>(QStringLiteral("functionInvocationsChart"));
+    auto *errors = p.page.findChild<Ui::MetricChart *>(QStringLiteral("functionErrorsChart"));
+    auto *p99 = p.page.findChild<Ui::MetricChart *>(QStringLiteral("functionP99Chart"));
+    QVERIFY(invocations && errors && p99);
+    QTRY_VERIFY_WITH_TIMEOUT(invocations->pointCount() >= 2, 10000);
+    QVERIFY(errors->pointCount() >= 2);
+    QCOMPARE(errors->lastValue(), 0.0);
+    const auto *series = qobject_cast<QLineSeries *>(invocations->chart()->series().first());
+    bool sawRate = false;
+    for (const QPointF &point : series->points())
+        sawRate = sawRate || point.y() > 0;
+    QVERIFY(sawRate);
     const Ui::ClientReply doc = waitFor([&](QObject *ctx, Ui::ReplyCallback cb) { f.client->get("/api/fn_hits/fire-1", ctx, cb); });
     QCOMPARE(doc.status, 200);
     QCOMPARE(doc.object().value(QLatin1String("type")).toString(), QStringLiteral("products.created"));

@@ -6,6 +6,7 @@
 #include "widgets/functiontestpanel.h"
 #include "widgets/functionversionspanel.h"
 #include "widgets/jscodeeditor.h"
+#include "widgets/metricchart.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -147,8 +148,22 @@ FunctionsPage::FunctionsPage(EngineClient *client, QWidget *parent)
     m_log->setReadOnly(true);
     m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_log->setPlaceholderText(tr("ctx.log and console.log lines of recent invocations"));
+    // Stats over time: the rates between refreshes and the p99 the engine reports.
+    m_invocationsChart = new MetricChart(tr("Invocations/s"), tr("inv/s"), this);
+    m_invocationsChart->setObjectName(QStringLiteral("functionInvocationsChart"));
+    m_errorsChart = new MetricChart(tr("Errors/s"), tr("err/s"), this);
+    m_errorsChart->setObjectName(QStringLiteral("functionErrorsChart"));
+    m_p99Chart = new MetricChart(tr("Duration p99"), tr("ms"), this);
+    m_p99Chart->setObjectName(QStringLiteral("functionP99Chart"));
+    auto *charts = new QHBoxLayout;
+    for (MetricChart *chart : {m_invocationsChart, m_errorsChart, m_p99Chart}) {
+        chart->setMinimumHeight(140);
+        chart->setMaximumHeight(180);
+        charts->addWidget(chart);
+    }
     auto *statsTab = new QWidget(this);
     auto *statsLayout = new QVBoxLayout(statsTab);
+    statsLayout->addLayout(charts);
     statsLayout->addWidget(m_stats);
     statsLayout->addWidget(new QLabel(tr("Recent log lines (the admin API keeps the last 50; there is no per-invocation log)"), statsTab));
     statsLayout->addWidget(m_log, 1);
@@ -356,6 +371,29 @@ void FunctionsPage::showStats(const QJsonObject &function)
 {
     // Every member of "stats" is shown, so counters a newer engine adds appear without a change here.
     const QJsonObject stats = function.value(QLatin1String("stats")).toObject();
+    const QString name = function.value(QLatin1String("name")).toString();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const double invocations = stats.value(QLatin1String("invocations")).toDouble();
+    const double errors = stats.value(QLatin1String("errors")).toDouble();
+    if (name != m_chartedFunction) {
+        // Another function: its charts start over.
+        m_chartedFunction = name;
+        for (MetricChart *chart : {m_invocationsChart, m_errorsChart, m_p99Chart})
+            chart->clear();
+        m_chartedAtMs = 0;
+    }
+    // A point per half second at most: answers close together would make rates of noise.
+    if (!stats.isEmpty() && (m_chartedAtMs == 0 || now - m_chartedAtMs >= 500)) {
+        if (m_chartedAtMs > 0) {
+            const double dt = double(now - m_chartedAtMs) / 1000.0;
+            m_invocationsChart->addPoint(now, qMax(0.0, invocations - m_chartedInvocations) / dt);
+            m_errorsChart->addPoint(now, qMax(0.0, errors - m_chartedErrors) / dt);
+            m_p99Chart->addPoint(now, stats.value(QLatin1String("duration_p99_ms")).toDouble());
+        }
+        m_chartedAtMs = now;
+        m_chartedInvocations = invocations;
+        m_chartedErrors = errors;
+    }
     QStringList lines{tr("<b>%1</b> version %2, deployed %3")
                           .arg(function.value(QLatin1String("name")).toString().toHtmlEscaped())
                           .arg(function.value(QLatin1String("version")).toInteger())

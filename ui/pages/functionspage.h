@@ -21,6 +21,7 @@ class FunctionTestPanel;
 class FunctionVersionsPanel;
 class JsCodeEditor;
 class JsonRowsModel;
+class MetricChart;
 
 // The Functions page: the deployed functions with their stats (GET /admin/functions), an
 // editor for the selected or a new function (JavaScript with line numbers and highlighting,
@@ -81,6 +82,13 @@ private:
     QPlainTextEdit *m_log = nullptr;
     FunctionDeadLettersPanel *m_deadLetters = nullptr;
     FunctionTestPanel *m_test = nullptr;
+    MetricChart *m_invocationsChart = nullptr;
+    MetricChart *m_errorsChart = nullptr;
+    MetricChart *m_p99Chart = nullptr;
+    QString m_chartedFunction;   // whose stats the charts show
+    qint64 m_chartedAtMs = 0;
+    double m_chartedInvocations = 0;
+    double m_chartedErrors = 0;
     QString m_loaded;          // the function in the editor ("" for a new one)
     QString m_selectAfterRefresh;
     bool m_inFlight = false;
