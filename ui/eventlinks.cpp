@@ -34,6 +34,8 @@ QList<std::pair<QString, Location>> eventLinks(const EventRef &event)
         links.append({tr("Open stream at this event"), Location::ofStream(collection, event.subject, event.position)});
         links.append({tr("Open document"), Location::ofDocument(collection, event.subject)});
     }
+    if (!event.id.isEmpty())
+        links.append({tr("Show its dead letters"), Location::ofDeadLettersOfEvent(event.id, event.position)});
     return links;
 }
 

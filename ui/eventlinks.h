@@ -28,7 +28,8 @@ struct EventRef
 };
 
 // The places an event leads to, with the menu text for each: the event on the Events page,
-// its stream stepped to it on the Streams page, its entity's document on the Read models page.
+// its stream stepped to it on the Streams page, its entity's document on the Read models page,
+// and the dead letters functions left of it.
 QList<std::pair<QString, Location>> eventLinks(const EventRef &event);
 
 // Adds those links to `menu`, leaving out the place the menu is shown on (`here`); `open` is

@@ -62,6 +62,16 @@ Location Location::ofDeadLetter(const QString &id)
     return l;
 }
 
+Location Location::ofDeadLettersOfEvent(const QString &eventId, qint64 position)
+{
+    Location l;
+    l.kind = Kind::DeadLettersOfEvent;
+    l.page = MainWindow::Functions;
+    l.id = eventId;
+    l.position = position;
+    return l;
+}
+
 QString Location::description() const
 {
     auto tr = [](const char *text) { return QCoreApplication::translate("Gatehouse::Ui::Location", text); };
@@ -78,6 +88,8 @@ QString Location::description() const
         return tr("function %1").arg(id);
     case Kind::DeadLetter:
         return tr("dead letter %1").arg(id);
+    case Kind::DeadLettersOfEvent:
+        return position >= 0 ? tr("dead letters of event #%1").arg(position) : tr("dead letters of event %1").arg(id);
     }
     return {};
 }

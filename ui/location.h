@@ -10,7 +10,7 @@ namespace Gatehouse::Ui {
 // main window to open one (their openRequested signal); it keeps where the user has been.
 struct Location
 {
-    enum class Kind : quint8 { Page, Event, Stream, Document, Function, DeadLetter };
+    enum class Kind : quint8 { Page, Event, Stream, Document, Function, DeadLetter, DeadLettersOfEvent };
 
     Kind kind = Kind::Page;
     int page = 0;            // Kind::Page: a MainWindow::Page
@@ -24,6 +24,7 @@ struct Location
     static Location ofDocument(const QString &collection, const QString &id);
     static Location ofFunction(const QString &name);
     static Location ofDeadLetter(const QString &id);
+    static Location ofDeadLettersOfEvent(const QString &eventId, qint64 position = -1);
 
     // What Back and Forward say they go to ("stream products-p1 at #12").
     QString description() const;

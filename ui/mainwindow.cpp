@@ -240,6 +240,9 @@ void MainWindow::apply(const Location &location)
     case Location::Kind::DeadLetter:
         static_cast<FunctionsPage *>(page(Functions))->openDeadLetter(location.id);
         break;
+    case Location::Kind::DeadLettersOfEvent:
+        static_cast<FunctionsPage *>(page(Functions))->openDeadLettersOfEvent(location.id);
+        break;
     }
 }
 

@@ -356,6 +356,22 @@ void tst_FunctionsPage::deadLettersInBulk()
                       QPoint(table->horizontalHeader()->sectionViewportPosition(6) + 5, 5));
     QTRY_COMPARE(shown->index(2, 2).data().toString(), QStringLiteral("b1"));   // "no a" < "no b"
 
+    // An event's dead letters, as a link from elsewhere opens them.
+    QString a1Event;
+    for (int row = 0; row < panel->letters()->rowCount(); ++row) {
+        const QJsonObject letter = panel->letters()->item(row);
+        if (letter.value(QLatin1String("event")).toObject().value(QLatin1String("subject")).toString() == QLatin1String("a1"))
+            a1Event = letter.value(QLatin1String("event")).toObject().value(QLatin1String("id")).toString();
+    }
+    QVERIFY(!a1Event.isEmpty());
+    p.page.openDeadLettersOfEvent(a1Event);
+    QCOMPARE(p.tabs->currentIndex(), 3);
+    QCOMPARE(panel->selectedIds().size(), 1);
+    p.page.openDeadLettersOfEvent(QStringLiteral("no-such-event"));
+    QVERIFY(panel->selectedIds().isEmpty());
+    QVERIFY2(panel->findChild<QLabel *>(QStringLiteral("deadLetterStatus"))->text().startsWith(QLatin1String("No dead letter")),
+             qPrintable(panel->findChild<QLabel *>(QStringLiteral("deadLetterStatus"))->text()));
+
     // "Same error" selects a1 and a2; the buttons say how many they act on.
     QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(shown->index(0, 0)).center());
     auto *sameError = panel->findChild<QPushButton *>(QStringLiteral("deadLetterSameError"));

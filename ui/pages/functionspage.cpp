@@ -323,6 +323,12 @@ void FunctionsPage::openDeadLetter(const QString &id)
     m_deadLetters->selectLetter(id);
 }
 
+void FunctionsPage::openDeadLettersOfEvent(const QString &eventId)
+{
+    m_tabs->setCurrentWidget(m_deadLetters);
+    m_deadLetters->selectEvent(eventId);
+}
+
 void FunctionsPage::newFunction()
 {
     m_list->selectionModel()->clearCurrentIndex();

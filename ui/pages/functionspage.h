@@ -46,6 +46,7 @@ public:
     void newFunction();
     void openFunction(const QString &name);
     void openDeadLetter(const QString &id);   // on the Dead letters tab
+    void openDeadLettersOfEvent(const QString &eventId);   // all of them selected, or a word that there are none
 
     static QString defaultCode();
     static QString defaultSettings();

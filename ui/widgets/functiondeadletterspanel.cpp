@@ -145,6 +145,8 @@ void FunctionDeadLettersPanel::refresh()
         m_model->setItems(reply.object().value(QLatin1String("items")).toArray());
         if (!m_wanted.isEmpty() && m_model->rowOf(m_wanted) >= 0)
             selectLetter(std::exchange(m_wanted, QString()));
+        if (!m_wantedEvent.isEmpty())
+            selectEvent(std::exchange(m_wantedEvent, QString()));
         showSelected();
         if (m_count != m_model->rowCount()) {
             m_count = m_model->rowCount();
@@ -180,6 +182,35 @@ void FunctionDeadLettersPanel::selectLetter(const QString &id)
     const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
     m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_table->scrollTo(index);
+}
+
+void FunctionDeadLettersPanel::selectEvent(const QString &eventId)
+{
+    if (m_count < 0 || m_inFlight) {
+        m_wantedEvent = eventId;   // the list is not in yet
+        refresh();
+        return;
+    }
+    QItemSelection selection;
+    QModelIndex first;
+    for (int row = 0; row < m_proxy->rowCount(); ++row) {
+        const QModelIndex index = m_proxy->index(row, 0);
+        if (eventOf(m_model->item(m_proxy->mapToSource(index).row())).id == eventId) {
+            selection.select(index, index);
+            if (!first.isValid())
+                first = index;
+        }
+    }
+    if (!first.isValid()) {
+        m_table->clearSelection();
+        m_status->setText(tr("No dead letter of event %1: every function handled it (or it was replayed or skipped).").arg(eventId));
+        return;
+    }
+    m_table->selectionModel()->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+    m_table->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->scrollTo(first);
+    const qsizetype n = selection.indexes().size();
+    m_status->setText(n == 1 ? tr("1 dead letter of this event") : tr("%1 dead letters of this event").arg(n));
 }
 
 void FunctionDeadLettersPanel::selectSameError()

@@ -38,6 +38,7 @@ public:
     QStringList selectedIds() const;   // in the order shown
     void selectLetter(const QString &id);   // now, or once the next list holds it
     void selectSameError();                 // every letter failing with the current one's error
+    void selectEvent(const QString &eventId);   // the letters of one event (now, or once the list is in)
 
 Q_SIGNALS:
     void changed();            // letters were replayed or skipped
@@ -67,6 +68,7 @@ private:
     bool m_again = false;   // asked again while a request was out
     int m_count = -1;
     QString m_wanted;       // selectLetter() before the list held it
+    QString m_wantedEvent;  // selectEvent() before the list was in
     // The bulk action under way: what is left, and how it went.
     Bulk m_bulk = Bulk::Replay;
     QStringList m_queue;
