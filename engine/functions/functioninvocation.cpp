@@ -227,6 +227,9 @@ FunctionService::Result FunctionService::testRun(const QString &name, const QJso
             return {400, {}, QStringLiteral("code must be a string of at most %1 characters").arg(kMaxCodeChars), {}};
         def.code = body.value(QLatin1String("code")).toString();
     }
+    // It runs on the admin listener's thread: at most 10 s, whatever the function's own timeout.
+    constexpr int kMaxTestMs = 10000;
+    def.timeoutMs = qMin(def.timeoutMs, kMaxTestMs);
     // An instance of its own (a process of its own with process isolation): the function's
     // worker and its state are not touched.
     const std::unique_ptr<FunctionInstance> instance = FunctionInstance::create(def, d->runtime);

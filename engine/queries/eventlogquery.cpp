@@ -49,6 +49,7 @@ bool parseTime(const QString &text, qint64 *out)
 // What a search keeps, besides the type glob the store applies.
 struct SearchFilter
 {
+    QRegularExpression type;      // applied here, not by the store, while searching (bounded scans)
     QRegularExpression subject;   // invalid: any
     qint64 since = -1;            // ms; -1: no bound
     qint64 until = -1;
@@ -60,6 +61,8 @@ struct SearchFilter
         if (since >= 0 && e.timeMs < since)
             return false;
         if (until >= 0 && e.timeMs >= until)
+            return false;
+        if (!type.pattern().isEmpty() && !type.match(e.type).hasMatch())
             return false;
         const bool needSubject = !subject.pattern().isEmpty() || !text.isEmpty();
         const QString subjectText = needSubject ? CloudEvent::subjectOf(e) : QString();
@@ -129,7 +132,8 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
         } else if (key == QLatin1String("subject")) {
             if (value.isEmpty() || value.size() > kMaxTextLength)
                 return bad(QStringLiteral("subject is a glob of 1 to %1 characters").arg(kMaxTextLength));
-            filter.subject = QRegularExpression(QRegularExpression::wildcardToRegularExpression(value));
+            // Without regard to case, as the console's filter of its rows.
+            filter.subject = QRegularExpression(QRegularExpression::wildcardToRegularExpression(value), QRegularExpression::CaseInsensitiveOption);
             if (!filter.subject.isValid())
                 return bad(QStringLiteral("subject is not a valid glob: '%1'").arg(value.left(64)));
         } else if (key == QLatin1String("since") || key == QLatin1String("until")) {
@@ -155,6 +159,11 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
     ReadStatus status;
     const int budgetMs = m_budgetMs ? m_budgetMs() : 0;
     const bool searching = filter.active();
+    // A search reads the log without the type glob and applies it here: the store's filtered
+    // read could scan the whole log for a rare type in one statement, past the bound.
+    const QString storeType = searching ? QString() : type;
+    if (searching && !type.isEmpty())
+        filter.type = QRegularExpression(QRegularExpression::wildcardToRegularExpression(type));
     const qint64 head = m_store->headPosition();
     bool complete = false;   // a search reached the head (or the start of the log)
     qint64 next = 0;         // where the next request goes on
@@ -178,14 +187,14 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
             events = m_store->readBackward(before, int(limit), type, &status, budgetMs);
             next = events.isEmpty() ? 0 : (events.first().position > 1 ? events.first().position : 0);
         } else {
-            qint64 end = before;   // exclusive
+            qint64 end = qMin(before, head + 1);   // exclusive
             if (filter.until >= 0)
                 end = qMin(end, firstAtOrAfter(filter.until, head, &status, budgetMs));
             qint64 scanned = 0;
             RecordedEvents found;   // newest first
             while (status.ok() && end > 1 && scanned < kMaxScan && found.size() < limit) {
                 const int chunk = int(qMin<qint64>(kMaxLimit, kMaxScan - scanned));
-                const RecordedEvents page = m_store->readBackward(end, chunk, type, &status, budgetMs);
+                const RecordedEvents page = m_store->readBackward(end, chunk, storeType, &status, budgetMs);
                 if (!status.ok())
                     break;
                 // Examined: every position from the page's first event to end (the type glob skips
@@ -224,7 +233,7 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
         qint64 scanned = 0;
         while (status.ok() && start <= head && scanned < kMaxScan && events.size() < limit) {
             const int chunk = int(qMin<qint64>(kMaxLimit, kMaxScan - scanned));
-            const RecordedEvents page = m_store->readAll(start, chunk, type, &status, budgetMs);
+            const RecordedEvents page = m_store->readAll(start, chunk, storeType, &status, budgetMs);
             if (!status.ok())
                 break;
             if (page.isEmpty()) {
@@ -248,7 +257,7 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
             }
             start = i < page.size() ? page.at(i).position : page.last().position + 1;
             if (page.size() < chunk && i >= page.size())
-                start = head + 1;   // the store had nothing more of this type
+                start = qMax(head + 1, start);   // the store had nothing more (events appended since head was read: next time)
         }
         complete = start > head;
         next = complete ? qMax(start, head + 1) : start;

@@ -19,7 +19,7 @@ struct DiffLine
 };
 
 namespace LineDiff {
-constexpr qsizetype kMaxLines = 5000;
+constexpr qsizetype kMaxLines = 2000;   // changed lines each: a table of at most 16 MB
 QList<DiffLine> compare(const QStringList &before, const QStringList &after, bool *tooLarge = nullptr);
 // "  same", "- removed", "+ added", one per line.
 QString unified(const QList<DiffLine> &lines);

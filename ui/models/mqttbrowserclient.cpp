@@ -37,12 +37,16 @@ public:
 // callback still running on Paho's thread never touches a client being destroyed.
 struct MqttBrowserClient::Paho
 {
-    std::unique_ptr<mqtt::async_client> client;
     Listener connectListener;
     Listener subscribeListener;
     QString filter;
     std::mutex mutex;
     MqttBrowserClient *owner = nullptr;
+    // Last, and ended first: destroying it fails its pending tokens through the listeners
+    // above, which must still be there.
+    std::unique_ptr<mqtt::async_client> client;
+
+    ~Paho() { client.reset(); }
 
     // Runs `f` on the GUI thread if this is still the owner's connection then.
     void onGui(const std::shared_ptr<Paho> &self, std::function<void(MqttBrowserClient *)> f)
@@ -217,8 +221,11 @@ void MqttBrowserClient::publish(const QString &topic, const QByteArray &payload,
         return;
     }
     try {
-        if (!responseTopic.isEmpty())
-            m_paho->client->subscribe(responseTopic.toStdString(), 1)->wait_for(std::chrono::seconds(2));
+        // Short waits on the GUI thread: a broker that does not answer is said, not waited for.
+        if (!responseTopic.isEmpty() && !m_paho->client->subscribe(responseTopic.toStdString(), 1)->wait_for(std::chrono::seconds(1))) {
+            Q_EMIT published(topic, false, tr("the broker did not confirm the subscription to the response topic within 1 s"));
+            return;
+        }
         auto message = mqtt::make_message(topic.toStdString(), payload.constData(), size_t(payload.size()), qBound(0, qos, 1), retain);
         mqtt::properties props;
         if (!responseTopic.isEmpty())
@@ -226,7 +233,10 @@ void MqttBrowserClient::publish(const QString &topic, const QByteArray &payload,
         for (const auto &[name, value] : userProperties)
             props.add(mqtt::property(mqtt::property::USER_PROPERTY, name.toStdString(), value.toStdString()));
         message->set_properties(props);
-        m_paho->client->publish(message)->wait_for(std::chrono::seconds(5));
+        if (!m_paho->client->publish(message)->wait_for(std::chrono::seconds(2))) {
+            Q_EMIT published(topic, false, tr("no acknowledgement from the broker within 2 s"));
+            return;
+        }
         Q_EMIT published(topic, true, {});
     } catch (const std::exception &e) {
         Q_EMIT published(topic, false, QString::fromUtf8(e.what()));

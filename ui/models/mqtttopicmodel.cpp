@@ -32,12 +32,7 @@ QModelIndex MqttTopicModel::indexOfNode(const Node *node, int column) const
 {
     if (!node || node == m_root.get() || !node->parent)
         return {};
-    const auto &siblings = node->parent->children;
-    for (size_t row = 0; row < siblings.size(); ++row) {
-        if (siblings[row].get() == node)
-            return createIndex(int(row), column, const_cast<Node *>(node));
-    }
-    return {};
+    return createIndex(node->row, column, const_cast<Node *>(node));
 }
 
 MqttTopicModel::Node *MqttTopicModel::findOrCreate(const QString &topic, bool create)
@@ -70,6 +65,8 @@ MqttTopicModel::Node *MqttTopicModel::findOrCreate(const QString &topic, bool cr
             beginInsertRows(indexOfNode(node), int(row), int(row));
             next = fresh.get();
             node->children.insert(node->children.begin() + qsizetype(row), std::move(fresh));
+            for (size_t r = row; r < node->children.size(); ++r)
+                node->children[r]->row = int(r);
             ++m_topics;
             endInsertRows();
         }
@@ -90,7 +87,7 @@ void MqttTopicModel::addMessages(const QList<MqttMessage> &messages)
         ++node->own;
         node->hasMessage = true;
         node->retained = m.retained;
-        node->history.push_back({m.receivedMs, m.payload, m.retained});
+        node->history.push_back({m.receivedMs, m.payload.left(kMaxKeptPayload), m.payload.size(), m.retained});
         while (node->history.size() > size_t(kHistory))
             node->history.pop_front();
         for (Node *n = node; n && n != m_root.get(); n = n->parent) {

@@ -26,11 +26,13 @@ public:
     enum Role { TopicRole = Qt::UserRole + 1 };
     static constexpr int kMaxTopics = 10000;
     static constexpr int kHistory = 100;
+    static constexpr qsizetype kMaxKeptPayload = 64 * 1024;   // bytes kept of each payload (its size is kept whole)
 
     struct Entry
     {
         qint64 ms = 0;
-        QByteArray payload;
+        QByteArray payload;   // at most kMaxKeptPayload bytes of it
+        qsizetype size = 0;   // of the whole payload
         bool retained = false;
     };
 
@@ -59,6 +61,7 @@ private:
         QString segment;
         QString topic;
         Node *parent = nullptr;
+        int row = 0;   // among the parent's children, kept current on every insert
         std::vector<std::unique_ptr<Node>> children;
         qint64 own = 0;
         qint64 total = 0;

@@ -293,7 +293,7 @@ void MqttPage::showSelected()
     for (auto it = history.crbegin(); it != history.crend(); ++it) {
         m_history->addItem(QStringLiteral("%1  %2 bytes%3")
                                .arg(QDateTime::fromMSecsSinceEpoch(it->ms).toString(QStringLiteral("HH:mm:ss.zzz")))
-                               .arg(it->payload.size())
+                               .arg(it->size)
                                .arg(it->retained ? tr("  retained") : QString()));
     }
     // The rate over the topic's own history, per second.
@@ -301,8 +301,12 @@ void MqttPage::showSelected()
     for (const MqttTopicModel::Entry &e : history)
         ++perSecond[e.ms / 1000];
     m_rate->clear();
-    for (auto it = perSecond.cbegin(); it != perSecond.cend(); ++it)
-        m_rate->addPoint(it.key() * 1000, it.value());
+    if (!perSecond.isEmpty()) {
+        // Every second from the first message (at most five minutes back) to now: quiet seconds are 0.
+        const qint64 last = QDateTime::currentMSecsSinceEpoch() / 1000;
+        for (qint64 second = qMax(perSecond.firstKey(), last - 300); second <= last; ++second)
+            m_rate->addPoint(second * 1000, perSecond.value(second));
+    }
 }
 
 void MqttPage::publish()

@@ -233,7 +233,7 @@ void FunctionDeadLettersPanel::selectSameError()
 void FunctionDeadLettersPanel::showSelected()
 {
     const int selected = int(selectedIds().size());
-    const bool busy = !m_queue.isEmpty();
+    const bool busy = m_running;
     m_replay->setEnabled(selected > 0 && !busy);
     m_skip->setEnabled(selected > 0 && !busy);
     m_sameError->setEnabled(!currentId().isEmpty() && !busy);
@@ -284,11 +284,12 @@ void FunctionDeadLettersPanel::confirmSkip()
 
 void FunctionDeadLettersPanel::start(Bulk bulk)
 {
-    if (!m_queue.isEmpty())
+    if (m_running)
         return;
     m_queue = selectedIds();
     if (m_queue.isEmpty())
         return;
+    m_running = true;
     m_bulk = bulk;
     m_total = int(m_queue.size());
     m_done = 0;
@@ -303,6 +304,7 @@ void FunctionDeadLettersPanel::next()
     // One request at a time: a replay runs the function, and hundreds at once would only queue
     // up in the engine behind the live events.
     if (m_queue.isEmpty()) {
+        m_running = false;
         QString text;
         if (m_total == 1 && m_failed == 0)
             text = m_bulk == Bulk::Replay ? tr("Replayed: the function handled the event") : tr("Skipped");

@@ -72,6 +72,7 @@ private:
     // The bulk action under way: what is left, and how it went.
     Bulk m_bulk = Bulk::Replay;
     QStringList m_queue;
+    bool m_running = false;   // a bulk action under way (its last request may be out with the queue empty)
     int m_total = 0;
     int m_done = 0;
     int m_failed = 0;

@@ -200,6 +200,8 @@ void PluginSchemaForm::setConfig(const QJsonObject &config)
     for (auto it = m_fields.begin(); it != m_fields.end(); ++it) {
         const QSignalBlocker blocker(it->widget);
         it->present = it->required || config.contains(it.key());
+        it->touched = false;
+        it->original = config.value(it.key());
         fill(*it, config.value(it.key()));
     }
     m_filling = false;
@@ -210,6 +212,7 @@ void PluginSchemaForm::touched(const QString &member)
     if (m_filling)
         return;
     m_fields[member].present = true;
+    m_fields[member].touched = true;
     Q_EMIT edited(config());
 }
 
@@ -272,7 +275,9 @@ QJsonObject PluginSchemaForm::config() const
         const Field &f = m_fields[name];
         if (!f.present)
             continue;
-        const QJsonValue v = valueOf(f);
+        // What the user did not edit goes back exactly as it came (a form field may not hold
+        // every value losslessly: a list with commas in its items, spaces at the ends).
+        const QJsonValue v = !f.touched && !f.original.isUndefined() ? f.original : valueOf(f);
         if (!v.isUndefined())
             out.insert(name, v);
     }

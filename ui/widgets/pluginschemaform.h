@@ -50,6 +50,8 @@ private:
         QJsonObject schema;
         bool required = false;
         bool present = false;   // in config(): given, required or touched
+        bool touched = false;   // edited by the user since setConfig()
+        QJsonValue original;    // as given: kept exactly until touched
         QString error;
     };
     static Kind kindOf(const QJsonObject &schema);

@@ -320,6 +320,7 @@ void RequestTesterWidget::sendOne()
         m_status->setText(tr("Fill in :%1 first.").arg(missing));
         m_status->setStyleSheet(QStringLiteral("color: #a00000"));
         m_repeatLeft = 0;
+        setBusy(false);
         return;
     }
     if (!path.startsWith(QLatin1Char('/')))
@@ -327,6 +328,8 @@ void RequestTesterWidget::sendOne()
     const QUrl url(QStringLiteral("http://") + m_client->gatewayAddress() + path, QUrl::TolerantMode);
     if (!url.isValid()) {
         m_status->setText(tr("Not a valid path: %1").arg(url.errorString()));
+        m_repeatLeft = 0;
+        setBusy(false);
         return;
     }
     const QByteArray method = m_method->currentText().trimmed().toUpper().toLatin1();
@@ -504,7 +507,7 @@ QString RequestTesterWidget::curlCommand() const
     if (method == QLatin1String("HEAD"))
         words.append(QStringLiteral("-I"));
     else if (method != QLatin1String("GET") || !m_body->toPlainText().isEmpty())
-        words.append(QStringLiteral("-X ") + method);
+        words.append(QStringLiteral("-X ") + shellQuoted(method));
     words.append(shellQuoted(QStringLiteral("http://") + m_client->gatewayAddress() + path));
     bool hasType = false;
     for (const auto &[name, value] : headers()) {

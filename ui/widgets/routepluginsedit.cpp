@@ -3,7 +3,6 @@
 #include "models/routeplugincatalog.h"
 #include "pluginschemaform.h"
 
-#include <QApplication>
 #include <QComboBox>
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -13,6 +12,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScopedValueRollback>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QTextBlock>
@@ -93,6 +93,12 @@ RoutePluginsEdit::RoutePluginsEdit(RoutePluginCatalog *catalog, Mode mode, QWidg
     });
     // The form edits the text: the chosen plugin's member rewritten, the rest as it was.
     connect(m_form, &PluginSchemaForm::edited, this, [this](const QJsonObject &config) {
+        // Text typed and not checked yet is taken in first, so the form does not undo it.
+        if (m_debounce.isActive()) {
+            m_debounce.stop();
+            const QScopedValueRollback<bool> applying(m_applyingForm, true);   // the form is ahead of this text
+            check();
+        }
         if (m_formPlugin.isEmpty() || m_syntaxError)
             return;
         QJsonObject plugins = m_plugins;
@@ -193,7 +199,8 @@ void RoutePluginsEdit::refreshForm()
         m_form->setSchema(schemaFor(current));
     }
     // Not while the user types in the form (its edit rewrote the text this check is about).
-    if (!m_form->isAncestorOf(QApplication::focusWidget()) || m_form->config() != m_plugins.value(current).toObject())
+    // Not while a form edit is being applied (the form is ahead of the text checked then).
+    if (!m_applyingForm && m_form->config() != m_plugins.value(current).toObject())
         m_form->setConfig(m_plugins.value(current).toObject());
     m_form->setErrors(m_violations.value(current));
 }

@@ -72,6 +72,7 @@ private:
     QComboBox *m_formChoice = nullptr;
     PluginSchemaForm *m_form = nullptr;
     QString m_formPlugin;       // whose schema the form was built from
+    bool m_applyingForm = false;
     QHash<QString, QList<SchemaViolation>> m_violations;   // by plugin, of the last check
     QTimer m_debounce;
     QJsonObject m_plugins;
