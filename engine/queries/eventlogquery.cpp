@@ -197,8 +197,8 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
                 const RecordedEvents page = m_store->readBackward(end, chunk, storeType, &status, budgetMs);
                 if (!status.ok())
                     break;
-                // Examined: every position from the page's first event to end (the type glob skips
-                // some in the store); an empty page means nothing of that type below end.
+                // Examined: every position from the page's first event to end; an empty page means
+                // nothing below end.
                 scanned += qMax<qint64>(page.size(), page.isEmpty() ? 0 : end - page.first().position);
                 if (page.isEmpty()) {
                     end = 1;
@@ -217,7 +217,7 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
                     break;
                 end = i >= 0 ? page.at(i + 1).position : page.first().position;
                 if (page.size() < chunk && i < 0)
-                    end = 1;   // the store had nothing more of this type
+                    end = 1;   // the store had nothing more
             }
             events = RecordedEvents(found.crbegin(), found.crend());
             complete = end <= 1;
