@@ -3,6 +3,7 @@
 #include "engineclient.h"
 #include "models/consumercredentials.h"
 #include "models/requesttesterhistorymodel.h"
+#include "models/testerrequests.h"
 
 #include <QClipboard>
 #include <QComboBox>
@@ -10,8 +11,6 @@
 #include <QGuiApplication>
 #include <QInputDialog>
 #include <QJsonArray>
-#include <QRegularExpression>
-#include <QSettings>
 #include <QSpinBox>
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -40,22 +39,7 @@ namespace Gatehouse::Ui {
 namespace {
 constexpr int kTransferTimeoutMs = 30000;
 constexpr qsizetype kShownBodyLimit = 1024 * 1024;
-constexpr auto kSavedKey = "requestTester/saved";
-constexpr int kMaxSaved = 200;
 
-const QRegularExpression &paramPattern()
-{
-    static const QRegularExpression re(QStringLiteral(R"((?<=/):([A-Za-z_][A-Za-z0-9_]*))"));
-    return re;
-}
-
-// A shell word in single quotes: ' becomes '\''.
-QString shellQuoted(const QString &text)
-{
-    QString out = text;
-    out.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-    return u'\'' + out + u'\'';
-}
 
 QTableWidget *headerTable(QWidget *parent, const char *name)
 {
@@ -435,14 +419,7 @@ QString RequestTesterWidget::summary() const
 
 QStringList RequestTesterWidget::pathParams() const
 {
-    QStringList names;
-    QRegularExpressionMatchIterator it = paramPattern().globalMatch(m_path->text());
-    while (it.hasNext()) {
-        const QString name = it.next().captured(1);
-        if (!names.contains(name))
-            names.append(name);
-    }
-    return names;
+    return Ui::pathParams(m_path->text());
 }
 
 void RequestTesterWidget::updateParams()
@@ -480,47 +457,14 @@ void RequestTesterWidget::setParam(const QString &name, const QString &value)
 
 QString RequestTesterWidget::resolvedPath(QString *missing) const
 {
-    QString path = m_path->text();
-    QString result;
-    qsizetype last = 0;
-    QRegularExpressionMatchIterator it = paramPattern().globalMatch(path);
-    while (it.hasNext()) {
-        const QRegularExpressionMatch m = it.next();
-        const QString value = m_paramValues.value(m.captured(1));
-        if (value.isEmpty() && missing && missing->isEmpty())
-            *missing = m.captured(1);
-        result += path.mid(last, m.capturedStart() - last);
-        result += QString::fromLatin1(QUrl::toPercentEncoding(value));
-        last = m.capturedEnd();
-    }
-    result += path.mid(last);
-    return result;
+    return fillPathParams(m_path->text(), m_paramValues, missing);
 }
 
 QString RequestTesterWidget::curlCommand() const
 {
-    QString path = resolvedPath().trimmed();
-    if (!path.startsWith(QLatin1Char('/')))
-        path.prepend(QLatin1Char('/'));
-    const QString method = m_method->currentText().trimmed().toUpper();
-    QStringList words{QStringLiteral("curl")};
-    if (method == QLatin1String("HEAD"))
-        words.append(QStringLiteral("-I"));
-    else if (method != QLatin1String("GET") || !m_body->toPlainText().isEmpty())
-        words.append(QStringLiteral("-X ") + shellQuoted(method));
-    words.append(shellQuoted(QStringLiteral("http://") + m_client->gatewayAddress() + path));
-    bool hasType = false;
-    for (const auto &[name, value] : headers()) {
-        words.append(QStringLiteral("-H ") + shellQuoted(name + QStringLiteral(": ") + value));
-        hasType = hasType || name.compare(QLatin1String("content-type"), Qt::CaseInsensitive) == 0;
-    }
-    const QString body = m_body->toPlainText();
-    if (!body.isEmpty()) {
-        if (!hasType && !QJsonDocument::fromJson(body.toUtf8()).isNull())
-            words.append(QStringLiteral("-H ") + shellQuoted(QStringLiteral("Content-Type: application/json")));
-        words.append(QStringLiteral("--data-raw ") + shellQuoted(body));
-    }
-    return words.join(u' ');
+    return Ui::curlCommand(RequestTesterEntry{m_method->currentText().trimmed().toUpper().toLatin1(), resolvedPath(), headers(),
+                                              m_body->toPlainText().toUtf8(), 0, 0},
+                           m_client->gatewayAddress());
 }
 
 void RequestTesterWidget::copyAsCurl()
@@ -588,19 +532,9 @@ void RequestTesterWidget::setRepeat(int times)
     m_repeat->setValue(times);
 }
 
-namespace {
-QJsonArray savedRequests()
-{
-    return QJsonDocument::fromJson(QSettings().value(QLatin1String(kSavedKey)).toByteArray()).array();
-}
-} // namespace
-
 QStringList RequestTesterWidget::savedNames() const
 {
-    QStringList names;
-    for (const QJsonValue &v : savedRequests())
-        names.append(v.toObject().value(QLatin1String("name")).toString());
-    return names;
+    return SavedRequests::names();
 }
 
 void RequestTesterWidget::reloadSaved()
@@ -613,23 +547,8 @@ void RequestTesterWidget::reloadSaved()
 
 void RequestTesterWidget::saveRequest(const QString &name)
 {
-    QJsonArray headerPairs;
-    for (const auto &[n, v] : headers())
-        headerPairs.append(QJsonArray{n, v});
-    const QJsonObject request{{QStringLiteral("name"), name},
-                              {QStringLiteral("method"), m_method->currentText().trimmed().toUpper()},
-                              {QStringLiteral("path"), m_path->text()},
-                              {QStringLiteral("headers"), headerPairs},
-                              {QStringLiteral("body"), m_body->toPlainText()}};
-    QJsonArray saved;
-    for (const QJsonValue &v : savedRequests()) {
-        if (v.toObject().value(QLatin1String("name")).toString() != name)
-            saved.append(v);
-    }
-    saved.prepend(request);
-    while (saved.size() > kMaxSaved)
-        saved.removeLast();
-    QSettings().setValue(QLatin1String(kSavedKey), QJsonDocument(saved).toJson(QJsonDocument::Compact));
+    SavedRequests::save(name, RequestTesterEntry{m_method->currentText().trimmed().toUpper().toLatin1(), m_path->text(), headers(),
+                                                 m_body->toPlainText().toUtf8(), 0, 0});
     reloadSaved();
     m_saved->setCurrentIndex(m_saved->findText(name));
     m_status->setText(tr("Saved as %1.").arg(name));
@@ -638,28 +557,15 @@ void RequestTesterWidget::saveRequest(const QString &name)
 
 bool RequestTesterWidget::loadSaved(const QString &name)
 {
-    for (const QJsonValue &v : savedRequests()) {
-        const QJsonObject o = v.toObject();
-        if (o.value(QLatin1String("name")).toString() != name)
-            continue;
-        QList<std::pair<QString, QString>> pairs;
-        for (const QJsonValue &h : o.value(QLatin1String("headers")).toArray())
-            pairs.append({h.toArray().at(0).toString(), h.toArray().at(1).toString()});
-        setRequest(o.value(QLatin1String("method")).toString().toLatin1(), o.value(QLatin1String("path")).toString(), pairs,
-                   o.value(QLatin1String("body")).toString().toUtf8());
-        return true;
-    }
-    return false;
+    const std::optional<RequestTesterEntry> saved = SavedRequests::find(name);
+    if (saved)
+        setRequest(saved->method, saved->path, saved->headers, saved->body);
+    return saved.has_value();
 }
 
 void RequestTesterWidget::deleteSaved(const QString &name)
 {
-    QJsonArray saved;
-    for (const QJsonValue &v : savedRequests()) {
-        if (v.toObject().value(QLatin1String("name")).toString() != name)
-            saved.append(v);
-    }
-    QSettings().setValue(QLatin1String(kSavedKey), QJsonDocument(saved).toJson(QJsonDocument::Compact));
+    SavedRequests::remove(name);
     reloadSaved();
 }
 
