@@ -13,19 +13,33 @@ QByteArray readable()
 {
     return QByteArrayLiteral(R"sql((CASE WHEN strpos(doc::text, '\u0000') = 0 THEN doc ELSE regexp_replace(doc::text, '((?:^|[^\\])(?:\\\\)*)\\u0000(?:[^"\\]|\\.)*"', '\1"', 'g')::json END))sql");
 }
-QByteArray json(const QString &field)
+// Types, strings and numbers come from the parsed copy (`fields`, see fieldsColumn()): a
+// look-up there is a binary search among the keys, where one on the json text parses the
+// whole document again (each key's three expressions took seven such parses).
+QByteArray value(const QString &field)
 {
-    return "(" + readable() + " -> '" + field.toLatin1() + "')";
+    return "(fields -> '" + field.toLatin1() + "')";
 }
 QByteArray scalar(const QString &field)
 {
-    return "(" + readable() + " ->> '" + field.toLatin1() + "')";
+    return "(fields ->> '" + field.toLatin1() + "')";
 }
 QByteArray typeOf(const QString &field)
 {
-    return "json_typeof" + json(field);
+    return "jsonb_typeof" + value(field);
+}
+// Arrays and objects as they are written in the document: jsonb would give its own text
+// (spaces, members reordered), SQLite gives them compact and in their order.
+QByteArray writtenJson(const QString &field)
+{
+    return "(" + readable() + " -> '" + field.toLatin1() + "')";
 }
 } // namespace
+
+QByteArray PgFieldKey::fieldsColumn()
+{
+    return "fields jsonb GENERATED ALWAYS AS (" + readable() + "::jsonb) STORED";
+}
 
 QByteArray PgFieldKey::rank(const QString &field)
 {
@@ -45,9 +59,9 @@ QByteArray PgFieldKey::number(const QString &field)
 
 QByteArray PgFieldKey::text(const QString &field)
 {
-    // Arrays and objects as their JSON text, which the json type keeps as stored (compact,
+    // Arrays and objects as their JSON text, which the json column keeps as stored (compact,
     // members in their order), as SQLite's json_extract() gives it.
-    const QByteArray j = json(field);
+    const QByteArray j = writtenJson(field);
     return "(CASE " + typeOf(field) + " WHEN 'string' THEN " + scalar(field) + " WHEN 'array' THEN " + j
         + "::text WHEN 'object' THEN " + j + "::text END COLLATE \"C\")";
 }

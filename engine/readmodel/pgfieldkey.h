@@ -29,6 +29,8 @@ namespace Gatehouse {
 // Field names must be safe (ListQuery::isSafeFieldName): they are spliced as literals so the
 // expressions match the index; values are always bound (?), never spliced.
 namespace PgFieldKey {
+// The generated column every collection's table has: the document parsed once per write.
+QByteArray fieldsColumn();
 QByteArray rank(const QString &field);
 QByteArray number(const QString &field);
 QByteArray text(const QString &field);

@@ -2,7 +2,9 @@
 
 #include "cursorsigner.h"
 #include "listquery.h"
+#include "pgfieldkey.h"
 #include "postgresreadtransaction.h"
+#include "sql/pgadvisorylocks.h"
 #include "sql/schemamigrations.h"
 #include "sql/sqlerrorlog.h"
 #include "sql/storagetarget.h"
@@ -30,6 +32,21 @@ QList<QByteArray> migrations()
         // 3: snapshots of entities, every N events of their stream (see ReadStore::snapshot).
         "CREATE TABLE snapshots(collection text NOT NULL, id text NOT NULL, position bigint NOT NULL, doc json NOT NULL,"
         " version bigint NOT NULL, updated_at bigint NOT NULL, deleted boolean NOT NULL, PRIMARY KEY (collection, id, position))",
+        // 4: each collection's table gains `fields`, its documents parsed once (PgFieldKey). The
+        // field indexes over the json text go; the engine builds them again over `fields` at
+        // start (IndexBuilder), as for any collection whose indexes are missing.
+        "DO $migration$ DECLARE t record; i record; BEGIN"
+        " PERFORM pg_advisory_xact_lock(" + QByteArray::number(PgAdvisoryLocks::kReadModelSchemaClass) + ", "
+            + QByteArray::number(PgAdvisoryLocks::kReadModelSchemaKey) + ");"
+        " FOR t IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        "   WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname LIKE 'rm\\_%'"
+        "   AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'doc' AND a.atttypid = 'json'::regtype)"
+        "   AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'fields') LOOP"
+        "   FOR i IN SELECT x.indexrelid::regclass AS name FROM pg_index x WHERE x.indrelid = t.oid AND NOT x.indisprimary LOOP"
+        "     EXECUTE format('DROP INDEX %s', i.name);"
+        "   END LOOP;"
+        "   EXECUTE format('ALTER TABLE %I ADD COLUMN %s', t.relname, $column$" + PgFieldKey::fieldsColumn() + "$column$);"
+        " END LOOP; END $migration$",
     };
 }
 
@@ -120,7 +137,7 @@ bool PostgresReadBackend::openWriter(QString *error)
     m_writer.close();
     QString why;
     // CREATE ... IF NOT EXISTS reports an existing table as a NOTICE: not worth a log line.
-    if (!m_writer.open(m_url, QStringLiteral("read model writer"), &why) || !m_writer.exec(QStringLiteral("SET client_min_messages = warning"))) {
+    if (!m_writer.open(m_url, QStringLiteral("read model writer"), &why) || !m_writer.exec(QStringLiteral("SET client_min_messages = warning; SET plan_cache_mode = force_generic_plan"))) {
         *error = QStringLiteral("cannot open the read store at %1: %2").arg(m_url.redacted(), why.isEmpty() ? m_writer.errorString() : why);
         m_writerBroken = true;
         return false;

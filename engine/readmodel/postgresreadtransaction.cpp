@@ -111,7 +111,7 @@ bool PostgresReadTransaction::ensureCollection(const QString &collection, const 
     const QByteArray table = '"' + tableName + '"';
     QByteArray ddl = "CREATE TABLE IF NOT EXISTS " + table
         + "(id text COLLATE \"C\" PRIMARY KEY, doc json NOT NULL, version bigint NOT NULL, position bigint NOT NULL,"
-          " updated_at bigint NOT NULL, deleted boolean NOT NULL DEFAULT false);";
+          " updated_at bigint NOT NULL, deleted boolean NOT NULL DEFAULT false, " + PgFieldKey::fieldsColumn() + ");";
     if (tableName != "rm_" + collection.toUtf8()) {
         QByteArray name = collection.toUtf8();
         ddl += "COMMENT ON TABLE " + table + " IS '" + name.replace('\'', "''") + "';";

@@ -5,7 +5,7 @@
 // long collection names stay apart, and two stores on one database sign cursors alike. On
 // PostgreSQL also: a document another engine changed is read fresh (no cache), two engines
 // create one collection at once, lost connections are reopened, an unreachable server is a
-// prompt error.
+// prompt error, and tables written before documents were kept parsed (`fields`) are upgraded.
 #include "config/collection.h"
 #include "readmodel/listquery.h"
 #include "readmodel/readstore.h"
@@ -94,6 +94,7 @@ private slots:
     void anotherEnginesChangeIsReadFresh();
     void twoEnginesCreateOneCollectionAtOnce();
     void lostConnectionsAreReopened();
+    void tablesOfTheFirstLayoutAreUpgraded();
     void anUnreachableServerFailsPromptly();
 
 private:
@@ -433,6 +434,71 @@ void tst_ReadStore::lostConnectionsAreReopened()
     }
     QCOMPARE(m_store->checkpoint(u"upsert"_s), 4);
     QCOMPARE(m_store->document(u"items"_s, u"a"_s)->version, 4);
+}
+
+void tst_ReadStore::tablesOfTheFirstLayoutAreUpgraded()
+{
+    if (!Test::usesPostgres())
+        QSKIP("about PostgreSQL's tables");
+    const PostgresUrl url = Test::target(m_dir->path(), u"readmodel.db"_s).postgres;
+    QList<StoredDocument> docs;
+    for (int i = 0; i < 6; ++i)
+        docs.append(makeDoc(u"items"_s, u"d%1"_s.arg(i), "{\"price\":" + QByteArray::number(i) + ",\"tags\":[\"t\",  " + QByteArray::number(i) + "]}"));
+    QVERIFY(write(*m_store, docs));
+    m_store.reset();
+    {
+        // The layout of schema version 3: no `fields`, an index over the json text.
+        PgConnection admin;
+        QString error;
+        QVERIFY2(admin.open(url, u"test admin"_s, &error), qPrintable(error));
+        QVERIFY2(admin.exec(u"ALTER TABLE rm_items DROP COLUMN fields;"
+                            " CREATE INDEX rm_items__price ON rm_items (((doc ->> 'price')::numeric));"
+                            " UPDATE gatehouse_schema SET version = 3 WHERE component = 'readmodel'"_s),
+                 qPrintable(admin.errorString()));
+    }
+    m_store = std::make_unique<ReadStore>();
+    QString error;
+    QVERIFY2(m_store->open(Test::target(m_dir->path(), u"readmodel.db"_s), &error), qPrintable(error));
+
+    PgConnection admin;
+    QVERIFY2(admin.open(url, u"test admin"_s, &error), qPrintable(error));
+    QSqlQuery q(admin.database());
+    QVERIFY(q.exec(u"SELECT count(*) FILTER (WHERE fields ->> 'price' = '3'), count(*) FROM rm_items"_s) && q.next());
+    QCOMPARE(q.value(0).toInt(), 1);
+    QCOMPARE(q.value(1).toInt(), 6);
+    QVERIFY(q.exec(u"SELECT count(*) FROM pg_indexes WHERE tablename = 'rm_items' AND indexname <> 'rm_items_pkey'"_s) && q.next());
+    QCOMPARE(q.value(0).toInt(), 0);   // the old index went; the engine builds the new one at start
+
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx && tx->ensureCollection(u"items"_s, {u"price"_s}) && tx->commit());
+    }
+    QVERIFY(q.exec(u"SELECT indexdef FROM pg_indexes WHERE tablename = 'rm_items' AND indexname = 'rm_items__price'"_s) && q.next());
+    QVERIFY2(q.value(0).toString().contains(u"fields"_s), qPrintable(q.value(0).toString()));
+
+    // Queries answer as before, arrays compared as written (the spaces kept).
+    QStringList errors;
+    const Collection items = Collection::fromJson(u"items"_s, QJsonDocument::fromJson(
+        R"({"schema":{"type":"object","properties":{"price":{"type":"number"},"tags":{"type":"array"}}}})").object(), &errors);
+    QVERIFY(errors.isEmpty());
+    auto parse = [&](const QString &query) {
+        ListQuery lq;
+        QList<std::pair<QString, QString>> params;
+        for (const QString &part : query.split(u'&'))
+            params.append({part.section(u'=', 0, 0), part.section(u'=', 1)});
+        QString e;
+        if (!ListQuery::parse(params, items, &lq, &e))
+            qFatal("%s", qPrintable(e));
+        return lq;
+    };
+    ReadStore::Page page;
+    QVERIFY(m_store->list(u"items"_s, parse(u"price[gte]=4&sort=-price"_s), &page).ok());
+    QCOMPARE(ids(page), (QStringList{u"d5"_s, u"d4"_s}));
+    QVERIFY(m_store->list(u"items"_s, parse(u"tags=[\"t\",  2]"_s), &page).ok());
+    QCOMPARE(ids(page), QStringList{u"d2"_s});
+    QVERIFY2(write(*m_store, {makeDoc(u"items"_s, u"d9"_s, R"({"price":9})", 1)}), qPrintable(m_store->errorString()));
+    QVERIFY(m_store->list(u"items"_s, parse(u"price[gt]=5"_s), &page).ok());
+    QCOMPARE(ids(page), QStringList{u"d9"_s});
 }
 
 void tst_ReadStore::anUnreachableServerFailsPromptly()
