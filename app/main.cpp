@@ -10,11 +10,12 @@
 #include "server/simulationhost.h"
 #include "simulatecommand.h"
 #include "sql/pgownership.h"
-#include "shutdownsignals.h"
+#include "processsignals.h"
 #include "toolcommands.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 #include <QThread>
 
 #ifdef GATEHOUSE_WITH_GUI
@@ -64,7 +65,31 @@ struct Options
     Server::Listeners::Endpoint admin{QHostAddress::LocalHost, 9180};
     Http::HttpLimits limits;
     Mqtt::MqttOptions mqtt;
+    QString tlsCertificate, tlsKey;             // the gateway's; empty: plain HTTP
+    QString adminTlsCertificate, adminTlsKey;   // the admin listener's
+    bool adminTrustedNetwork = false;
 };
+
+// The admin key kept in a file (a service's key, not on its command line for every user's ps to
+// see): its first line, trimmed. A file other users may read is refused, as ssh refuses keys.
+bool readKeyFile(const QString &path, QString *key, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    if (file.permissions() & QFileDevice::ReadOther) {
+        *error = QStringLiteral("%1 is readable by every user; make it readable by the engine's user only (chmod 640 or 600)").arg(path);
+        return false;
+    }
+    *key = QString::fromUtf8(file.readLine(4096)).trimmed();
+    if (key->isEmpty()) {
+        *error = QStringLiteral("%1 holds no key on its first line").arg(path);
+        return false;
+    }
+    return true;
+}
 
 // Returns -1 when the options are fine, else the exit code.
 int parseOptions(const QCoreApplication &app, Options *out)
@@ -80,6 +105,12 @@ int parseOptions(const QCoreApplication &app, Options *out)
         {QStringLiteral("listen"), QStringLiteral("Gateway address (HTTP, WebSocket, SSE). Default 127.0.0.1:9080."), QStringLiteral("ADDR:PORT")},
         {QStringLiteral("admin-listen"), QStringLiteral("Admin API address. Default 127.0.0.1:9180."), QStringLiteral("ADDR:PORT")},
         {QStringLiteral("admin-key"), QStringLiteral("Admin API key (X-API-KEY). Default: generated once into config.db."), QStringLiteral("KEY")},
+        {QStringLiteral("admin-key-file"), QStringLiteral("Read the admin API key from this file (its first line), which other users must not be able to read."), QStringLiteral("FILE")},
+        {QStringLiteral("tls-cert"), QStringLiteral("Serve the gateway (HTTP, WebSocket, SSE) over TLS with this PEM certificate (chain); needs --tls-key. SIGHUP reads the files again."), QStringLiteral("FILE")},
+        {QStringLiteral("tls-key"), QStringLiteral("The PEM private key of --tls-cert (RSA or EC, unencrypted)."), QStringLiteral("FILE")},
+        {QStringLiteral("admin-tls-cert"), QStringLiteral("Serve the admin API over TLS with this PEM certificate (chain); needs --admin-tls-key."), QStringLiteral("FILE")},
+        {QStringLiteral("admin-tls-key"), QStringLiteral("The PEM private key of --admin-tls-cert."), QStringLiteral("FILE")},
+        {QStringLiteral("admin-trusted-network"), QStringLiteral("Allow the admin API on a non-loopback address without TLS: the network to it is trusted (a private link, a TLS-terminating proxy).")},
         {QStringLiteral("durability"), QStringLiteral("full (fsync every commit, default) or normal (survives a crash of the process, not of the machine)."), QStringLiteral("MODE")},
         {QStringLiteral("project"), QStringLiteral("Project file (collections and schemas). Default: the embedded product catalog."), QStringLiteral("FILE.json")},
         {QStringLiteral("mqtt-url"), QStringLiteral("Use this MQTT broker instead of a managed one."), QStringLiteral("URL")},
@@ -108,6 +139,17 @@ int parseOptions(const QCoreApplication &app, Options *out)
         }
     }
     out->engine.adminKey = parser.value(QStringLiteral("admin-key"));
+    if (parser.isSet(QStringLiteral("admin-key-file"))) {
+        if (parser.isSet(QStringLiteral("admin-key"))) {
+            say(QStringLiteral("give --admin-key or --admin-key-file, not both"));
+            return kExitUsage;
+        }
+        QString error;
+        if (!readKeyFile(parser.value(QStringLiteral("admin-key-file")), &out->engine.adminKey, &error)) {
+            say(QStringLiteral("--admin-key-file: %1").arg(error));
+            return kExitUsage;
+        }
+    }
     out->engine.projectFile = parser.value(QStringLiteral("project"));
     if (parser.isSet(QStringLiteral("listen")) && !Server::Listeners::Endpoint::parse(parser.value(QStringLiteral("listen")), &out->gateway)) {
         say(QStringLiteral("--listen expects ADDR:PORT, got '%1'").arg(parser.value(QStringLiteral("listen"))));
@@ -117,8 +159,28 @@ int parseOptions(const QCoreApplication &app, Options *out)
         say(QStringLiteral("--admin-listen expects ADDR:PORT, got '%1'").arg(parser.value(QStringLiteral("admin-listen"))));
         return kExitUsage;
     }
+    out->tlsCertificate = parser.value(QStringLiteral("tls-cert"));
+    out->tlsKey = parser.value(QStringLiteral("tls-key"));
+    out->adminTlsCertificate = parser.value(QStringLiteral("admin-tls-cert"));
+    out->adminTlsKey = parser.value(QStringLiteral("admin-tls-key"));
+    out->adminTrustedNetwork = parser.isSet(QStringLiteral("admin-trusted-network"));
+    if (out->tlsCertificate.isEmpty() != out->tlsKey.isEmpty()) {
+        say(QStringLiteral("--tls-cert and --tls-key go together"));
+        return kExitUsage;
+    }
+    if (out->adminTlsCertificate.isEmpty() != out->adminTlsKey.isEmpty()) {
+        say(QStringLiteral("--admin-tls-cert and --admin-tls-key go together"));
+        return kExitUsage;
+    }
     if (!out->admin.isLoopback() && out->engine.adminKey.isEmpty()) {
         say(QStringLiteral("refusing to expose the admin API on %1 without an explicit --admin-key").arg(out->admin.toString()));
+        return kExitUsage;
+    }
+    if (!out->admin.isLoopback() && out->adminTlsCertificate.isEmpty() && !out->adminTrustedNetwork) {
+        // The admin key would cross the network in clear text.
+        say(QStringLiteral("refusing to expose the admin API on %1 without TLS: give --admin-tls-cert and --admin-tls-key, "
+                           "or --admin-trusted-network when the network to it is trusted")
+                .arg(out->admin.toString()));
         return kExitUsage;
     }
     const QString durability = parser.value(QStringLiteral("durability"));
@@ -181,10 +243,77 @@ int parseOptions(const QCoreApplication &app, Options *out)
     return -1;
 }
 
+QString describe(const Http::HttpTls &tls)
+{
+    const Http::HttpTls::Summary s = tls.summary();
+    return QStringLiteral("%1 (%2), valid until %3, SHA-256 %4")
+        .arg(s.subject.isEmpty() ? QStringLiteral("no subject") : s.subject,
+             s.names.isEmpty() ? QStringLiteral("no alternative names") : s.names.join(QStringLiteral(", ")),
+             s.notAfter.toString(Qt::ISODate), s.sha256);
+}
+
+// The listeners' TLS credentials: read and proven at start, read again on SIGHUP (a pair that
+// does not pass leaves the one in use).
+struct TlsCredentials
+{
+    std::shared_ptr<Http::HttpTls> gateway;
+    std::shared_ptr<Http::HttpTls> admin;
+
+    bool load(const Options &options, QString *error)
+    {
+        if (!options.tlsCertificate.isEmpty()) {
+            gateway = Http::HttpTls::load(options.tlsCertificate, options.tlsKey, error);
+            if (!gateway) {
+                *error = QStringLiteral("--tls-cert/--tls-key: %1").arg(*error);
+                return false;
+            }
+        }
+        if (!options.adminTlsCertificate.isEmpty()) {
+            admin = options.adminTlsCertificate == options.tlsCertificate && options.adminTlsKey == options.tlsKey
+                ? gateway
+                : Http::HttpTls::load(options.adminTlsCertificate, options.adminTlsKey, error);
+            if (!admin) {
+                *error = QStringLiteral("--admin-tls-cert/--admin-tls-key: %1").arg(*error);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void reloadOne(Http::HttpTls &tls, const char *listener)
+    {
+        QString error;
+        if (tls.reload(&error))
+            say(QStringLiteral("SIGHUP: the %1 certificate was read again: %2").arg(QLatin1String(listener), describe(tls)));
+        else
+            say(QStringLiteral("SIGHUP: the %1 keeps its certificate: %2").arg(QLatin1String(listener), error));
+    }
+
+    void reload()
+    {
+        if (!gateway && !admin) {
+            say(QStringLiteral("SIGHUP: no TLS certificate to read again"));
+            return;
+        }
+        if (gateway)
+            reloadOne(*gateway, "gateway");
+        if (admin && admin != gateway)
+            reloadOne(*admin, "admin API");
+    }
+};
+
 // Starts engine and listeners; prints where they are. Returns -1 on success, else an exit code.
 int startAll(const Options &options, Engine &engine, Server::Listeners &listeners, Mqtt::MqttService &mqtt,
-             Server::SimulationHost &simulations)
+             Server::SimulationHost &simulations, TlsCredentials &tls)
 {
+    {
+        QString error;
+        if (!tls.load(options, &error)) {
+            say(error);
+            return kExitUsage;
+        }
+        listeners.setTls(tls.gateway, tls.admin);
+    }
     if (!engine.start(options.engine)) {
         say(engine.errorString());
         return engine.databaseUnreachable() ? kExitDatabaseUnreachable : 1;
@@ -198,8 +327,12 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
     say(QStringLiteral("data in %1; %2 events in the log")
             .arg(used.database ? used.database->redacted() + QStringLiteral(" (PostgreSQL)") : used.dataDir)
             .arg(engine.eventStore()->headPosition()));
-    say(QStringLiteral("gateway listening on http://%1").arg(listeners.gatewayEndpoint().toString()));
-    say(QStringLiteral("admin API listening on http://%1").arg(listeners.adminEndpoint().toString()));
+    say(QStringLiteral("gateway listening on %1").arg(listeners.gatewayUrl()));
+    say(QStringLiteral("admin API listening on %1").arg(listeners.adminUrl()));
+    if (tls.gateway)
+        say(QStringLiteral("gateway certificate: %1").arg(describe(*tls.gateway)));
+    if (tls.admin && tls.admin != tls.gateway)
+        say(QStringLiteral("admin API certificate: %1").arg(describe(*tls.admin)));
     // MQTT is optional: when it cannot start, say why and keep serving HTTP.
     Mqtt::MqttOptions mqttOptions = options.mqtt;
     if (options.engine.database) {
@@ -258,12 +391,13 @@ int runHeadless(int argc, char **argv)
     // Before anything starts: a SIGTERM that comes while the engine starts (a supervisor that
     // gives up, a test that stops it at once) is kept until the event loop runs, which then
     // ends at once, and the engine stops as cleanly as later on (it used to die of the signal).
-    ShutdownSignals stopSignals([&app] { app.quit(); });
+    TlsCredentials tls;
+    ProcessSignals processSignals([&app] { app.quit(); }, [&tls] { tls.reload(); });
     Engine engine;
     Server::Listeners listeners;
     Mqtt::MqttService mqtt;
     Server::SimulationHost simulations;
-    if (const int code = startAll(options, engine, listeners, mqtt, simulations); code >= 0)
+    if (const int code = startAll(options, engine, listeners, mqtt, simulations, tls); code >= 0)
         return code;
     const int rc = app.exec();
     shutDown(engine, listeners, mqtt, simulations);
@@ -281,18 +415,22 @@ int runGui(int argc, char **argv)
     Options options;
     if (const int code = parseOptions(app, &options); code >= 0)
         return code;
-    ShutdownSignals stopSignals([&app] { app.quit(); });   // from the start, as in runHeadless()
+    TlsCredentials tls;
+    ProcessSignals processSignals([&app] { app.quit(); }, [&tls] { tls.reload(); });   // from the start, as in runHeadless()
     Engine engine;
     Server::Listeners listeners;
     Mqtt::MqttService mqtt;
     Server::SimulationHost simulations;
-    if (const int code = startAll(options, engine, listeners, mqtt, simulations); code >= 0)
+    if (const int code = startAll(options, engine, listeners, mqtt, simulations, tls); code >= 0)
         return code;
     int rc = 0;
     {
         Ui::LocalEngineClient::Options clientOptions;
         clientOptions.gatewayAddress = listeners.gatewayEndpoint().toString();
         clientOptions.adminAddress = listeners.adminEndpoint().toString();
+        clientOptions.gatewayUrl = listeners.gatewayUrl();
+        clientOptions.adminUrl = listeners.adminUrl();
+        clientOptions.certificateFile = options.tlsCertificate;
         clientOptions.mqtt = &mqtt;
         Ui::LocalEngineClient client(&engine, clientOptions);
         Ui::MainWindow window(&client);

@@ -1,6 +1,6 @@
 #include "simulatecommand.h"
 
-#include "shutdownsignals.h"
+#include "processsignals.h"
 
 #include "assembly/engine.h"
 #include "config/collectioncatalog.h"
@@ -125,7 +125,7 @@ int runRemote(QCoreApplication &app, const QJsonObject &document, const QString 
         report = r;
         app.quit();
     }, Qt::QueuedConnection);
-    ShutdownSignals stopSignals([&run] { run.stop(); });
+    ProcessSignals stopSignals([&run] { run.stop(); });
     run.start();
     app.exec();
     progress.end();
@@ -179,7 +179,7 @@ int runLocal(QCoreApplication &app, const QJsonObject &document, const QString &
             say(error + QStringLiteral(" (MQTT subscribers and commands will fail)"));
     }
     host.attach(&engine, listeners, &mqtt);
-    say(QStringLiteral("engine on http://%1 with data in %2").arg(listeners.gatewayEndpoint().toString(), options.dataDir));
+    say(QStringLiteral("engine on %1 with data in %2").arg(listeners.gatewayUrl(), options.dataDir));
 
     Simulation::SimulationService *service = engine.simulations();
     const Simulation::SimulationService::StartResult started = service->startDocument(document, QFileInfo(file).completeBaseName());
@@ -200,7 +200,7 @@ int runLocal(QCoreApplication &app, const QJsonObject &document, const QString &
             report = r;
             app.quit();
         }, Qt::QueuedConnection);
-        ShutdownSignals stopSignals([service, id = started.runId] { service->stop(id); });
+        ProcessSignals stopSignals([service, id = started.runId] { service->stop(id); });
         app.exec();
         progress.end();
         rc = finish(report.isEmpty() ? service->run(started.runId).value_or(QJsonObject{}) : report, reportFile);

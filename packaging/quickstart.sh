@@ -30,6 +30,7 @@ packages=(
     postgresql-15  # the server the tests start in a temporary directory (the packaged cluster is not used)
     libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
     curl wrk xvfb xauth
+    openssl  # makes the certificates the TLS tests use
     prometheus  # for promtool, which checks /metrics in the tests; its server is not started
 )
 # The fuzz preset builds with clang; libclang-rt-14-dev has libFuzzer and clang's sanitizer

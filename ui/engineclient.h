@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QObject>
+#include <QSslCertificate>
 #include <QString>
 
 #include <atomic>
@@ -83,6 +84,14 @@ public:
 
     virtual QString gatewayAddress() const = 0;   // "127.0.0.1:9080"
     virtual QString adminAddress() const = 0;
+    // With the scheme: "http://127.0.0.1:9080", "https://..." when the listener speaks TLS.
+    virtual QString gatewayUrl() const { return QStringLiteral("http://") + gatewayAddress(); }
+    virtual QString adminUrl() const { return QStringLiteral("http://") + adminAddress(); }
+    // The engine's own certificates, accepted from it even when no authority the system trusts
+    // signed them (a local engine's self-signed one), and the file they came from (for a
+    // copied curl command's --cacert). Empty when the engine speaks plain HTTP.
+    virtual QList<QSslCertificate> engineCertificates() const { return {}; }
+    virtual QString engineCertificateFile() const { return {}; }
     virtual QString dataDirectory() const = 0;    // empty for a remote engine
 
     // A request to the public API through the gateway (route match and plugins included).

@@ -179,6 +179,26 @@ QString LocalEngineClient::adminAddress() const
     return d->options.adminAddress;
 }
 
+QString LocalEngineClient::gatewayUrl() const
+{
+    return d->options.gatewayUrl.isEmpty() ? EngineClient::gatewayUrl() : d->options.gatewayUrl;
+}
+
+QString LocalEngineClient::adminUrl() const
+{
+    return d->options.adminUrl.isEmpty() ? EngineClient::adminUrl() : d->options.adminUrl;
+}
+
+QList<QSslCertificate> LocalEngineClient::engineCertificates() const
+{
+    return d->options.certificateFile.isEmpty() ? QList<QSslCertificate>() : QSslCertificate::fromPath(d->options.certificateFile);
+}
+
+QString LocalEngineClient::engineCertificateFile() const
+{
+    return d->options.certificateFile;
+}
+
 QString LocalEngineClient::dataDirectory() const
 {
     return d->engine->options().dataDir;

@@ -31,6 +31,9 @@ public:
     {
         QString gatewayAddress;
         QString adminAddress;
+        QString gatewayUrl;        // with the scheme; empty: http:// + gatewayAddress
+        QString adminUrl;
+        QString certificateFile;   // the engine's TLS certificate (PEM), when it has one
         Mqtt::MqttService *mqtt = nullptr;   // optional
         int batchIntervalMs = 50;
         int statusIntervalMs = 500;
@@ -41,6 +44,10 @@ public:
 
     QString gatewayAddress() const override;
     QString adminAddress() const override;
+    QString gatewayUrl() const override;
+    QString adminUrl() const override;
+    QList<QSslCertificate> engineCertificates() const override;
+    QString engineCertificateFile() const override;
     QString dataDirectory() const override;
 
     void request(const QByteArray &method, const QByteArray &target, const QByteArray &body,

@@ -119,7 +119,7 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
     setCentralWidget(central);
 
     // Status bar: where the engine listens, MQTT, the log, and the slowest projection.
-    m_gateway = new QLabel(tr("Gateway http://%1 · admin http://%2").arg(client->gatewayAddress(), client->adminAddress()), this);
+    m_gateway = new QLabel(tr("Gateway %1 · admin %2").arg(client->gatewayUrl(), client->adminUrl()), this);
     m_gateway->setObjectName(QStringLiteral("statusAddresses"));
     m_gateway->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_mqtt = new QLabel(this);
@@ -369,9 +369,9 @@ void MainWindow::about()
     QMessageBox::about(this, tr("About Gatehouse"),
                        tr("<h3>Gatehouse %1</h3><p>Event-driven API services: CQRS, event sourcing, an API gateway "
                           "and serverless functions, with this console to watch and steer them.</p>"
-                          "<p>Gateway: http://%2<br>Admin API: http://%3<br>Data: %4</p>")
-                           .arg(QCoreApplication::applicationVersion(), m_client->gatewayAddress(),
-                                m_client->adminAddress(), m_client->dataDirectory().toHtmlEscaped()));
+                          "<p>Gateway: %2<br>Admin API: %3<br>Data: %4</p>")
+                           .arg(QCoreApplication::applicationVersion(), m_client->gatewayUrl(),
+                                m_client->adminUrl(), m_client->dataDirectory().toHtmlEscaped()));
 }
 
 } // namespace Gatehouse::Ui

@@ -2,6 +2,7 @@
 
 #include "httpstreamstate.h"
 #include "httpwire.h"
+#include "socketoutput.h"
 
 #include <QTcpSocket>
 
@@ -136,7 +137,7 @@ bool HttpAnswerQueue::isHandingOver() const
 void HttpAnswerQueue::socketWritten()
 {
     if (m_stream)
-        m_stream->socketBytes = m_socket->bytesToWrite();
+        m_stream->socketBytes = unsentBytes(m_socket);
 }
 
 void HttpAnswerQueue::clear()
@@ -172,7 +173,7 @@ void HttpAnswerQueue::sendStreamData(const QByteArray &data)
 {
     m_stream->queuedBytes -= data.size();
     m_socket->write(m_streamChunked ? HttpWire::encodeChunk(data) : data);
-    m_stream->socketBytes = m_socket->bytesToWrite();
+    m_stream->socketBytes = unsentBytes(m_socket);
 }
 
 HttpAnswerQueue::Next HttpAnswerQueue::endStream()

@@ -6,8 +6,9 @@
 #include "httpresponse.h"
 #include "httpstreamstate.h"
 #include "httpwire.h"
+#include "socketoutput.h"
 
-#include <QTcpSocket>
+#include <QSslSocket>
 
 #include <algorithm>
 
@@ -65,12 +66,38 @@ void HttpConnection::countIn(const std::shared_ptr<std::atomic<int>> &counter)
 void HttpConnection::start()
 {
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+    connectOutputProgress(m_socket, this, &HttpConnection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::markGone);
     connect(m_socket, &QTcpSocket::errorOccurred, this, [this] {
-        if (m_socket && m_socket->state() == QAbstractSocket::UnconnectedState)
+        if (!m_socket)
+            return;
+        if (m_socket->state() == QAbstractSocket::UnconnectedState) {
             markGone();
+            return;
+        }
+        // A TLS handshake that failed (plain HTTP sent to the TLS port, a client that does not
+        // trust the certificate, no common protocol): nothing can be said on this connection.
+        if (auto *tls = qobject_cast<QSslSocket *>(m_socket); tls && !tls->isEncrypted()) {
+            qCDebug(lcHttp) << "TLS handshake with" << m_socket->peerAddress() << "failed:" << m_socket->errorString();
+            m_socket->abort();
+            markGone();
+        }
     });
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket); tls && !tls->isEncrypted()) {
+        // The handshake gets the time a request head gets: a client that stops halfway (or
+        // sends a record longer than what follows) holds the connection no longer than that.
+        auto *deadline = new QTimer(this);
+        deadline->setSingleShot(true);
+        connect(deadline, &QTimer::timeout, this, [this] {
+            if (!m_socket)
+                return;
+            qCDebug(lcHttp) << "TLS handshake with" << m_socket->peerAddress() << "not done within" << m_limits.headerTimeoutMs << "ms";
+            m_socket->abort();
+            markGone();
+        });
+        connect(tls, &QSslSocket::encrypted, deadline, &QObject::deleteLater);
+        deadline->start(m_limits.headerTimeoutMs);
+    }
     pump();
 }
 
@@ -170,7 +197,7 @@ bool HttpConnection::parseInput()
     while (m_state == State::Serving && !m_stopParsing && m_answers.size() < maxPipelined) {
         // A client that sends requests but does not read the answers is held back here, between
         // requests (a request already begun is read on: its timers run).
-        m_heldByOutput = !m_parser.inMessage() && m_socket->bytesToWrite() >= m_limits.maxUnsentBytes;
+        m_heldByOutput = !m_parser.inMessage() && unsentBytes(m_socket) >= m_limits.maxUnsentBytes;
         if (m_heldByOutput)
             break;
         if (!m_parser.hasUnparsed()) {
@@ -283,7 +310,7 @@ void HttpConnection::beginClosing()
     m_socket->readAll();
     // Bounded: a client that never reads its last answer does not keep us forever.
     m_lingerTimer.start(std::max(m_limits.idleTimeoutMs, kLingerMs));
-    if (m_socket->bytesToWrite() == 0)
+    if (unsentBytes(m_socket) == 0)
         halfClose();
 }
 
@@ -329,7 +356,7 @@ void HttpConnection::updateTimers()
     state.bodyOnHold = m_continuePending;
     state.headsBegun = m_parser.headsBegun();
     state.bodyBytes = m_parser.bodyBytes();
-    state.unsentBytes = m_socket->bytesToWrite();
+    state.unsentBytes = unsentBytes(m_socket);
     state.owesOutput = !m_answers.isEmpty() || m_answers.isStreaming() || state.unsentBytes > 0;
     m_deadlines.update(state);
 }
@@ -350,11 +377,11 @@ void HttpConnection::onReadyRead()
 
 void HttpConnection::onBytesWritten()
 {
-    if (m_state == State::Closing && !m_halfClosed && m_socket->bytesToWrite() == 0)
+    if (m_state == State::Closing && !m_halfClosed && unsentBytes(m_socket) == 0)
         halfClose();
     m_answers.socketWritten();
-    m_deadlines.outputTaken(m_socket->bytesToWrite());
-    if (m_heldByOutput && m_state == State::Serving && m_socket->bytesToWrite() < m_limits.maxUnsentBytes)
+    m_deadlines.outputTaken(unsentBytes(m_socket));
+    if (m_heldByOutput && m_state == State::Serving && unsentBytes(m_socket) < m_limits.maxUnsentBytes)
         pump();   // updates the timers itself
     else
         updateTimers();
@@ -391,7 +418,7 @@ void HttpConnection::onBodyTimeout()
 
 void HttpConnection::onWriteStalled()
 {
-    if (m_state != State::Serving || m_socket->bytesToWrite() == 0)
+    if (m_state != State::Serving || unsentBytes(m_socket) == 0)
         return;
     // Nobody reads what we owe: nothing more can be said on this connection.
     qCDebug(lcHttp) << "closing connection from" << m_socket->peerAddress() << "that took no answer bytes for"

@@ -4,7 +4,7 @@
 #include "httplogging.h"
 #include "httpresponse.h"
 
-#include <QTcpSocket>
+#include <QSslSocket>
 
 #ifdef Q_OS_UNIX
 #include <unistd.h>
@@ -33,7 +33,8 @@ void HttpListener::shutdownConnections()
 
 void HttpListener::incomingConnection(qintptr socketDescriptor)
 {
-    auto *socket = new QTcpSocket;
+    QSslSocket *tls = m_tls ? new QSslSocket : nullptr;
+    QTcpSocket *socket = tls ? tls : new QTcpSocket;
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         qCWarning(lcHttp) << "cannot adopt an accepted socket:" << socket->errorString();
         delete socket;
@@ -41,6 +42,13 @@ void HttpListener::incomingConnection(qintptr socketDescriptor)
         ::close(int(socketDescriptor));
 #endif
         return;
+    }
+    if (tls) {
+        // The handshake runs within the connection's head timeout (no request can begin before
+        // it ends); a failed one closes the connection (HttpConnection::start()). Even the 503
+        // below goes out encrypted: QSslSocket holds it until the handshake is done.
+        tls->setSslConfiguration(m_tls->configuration());
+        tls->startServerEncryption();
     }
     auto *connection = new HttpConnection(socket, m_handler, m_limits, this);
     if (m_connectionCount->load() >= m_limits.maxConnections) {

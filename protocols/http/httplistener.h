@@ -2,6 +2,7 @@
 
 #include "httphandler.h"
 #include "httplimits.h"
+#include "httptls.h"
 
 #include <QTcpServer>
 
@@ -25,6 +26,8 @@ public:
 
     // Stops accepting and lets every connection finish the answers it owes, then close.
     void shutdownConnections();
+    // Connections accepted from now on speak TLS with tls's credentials (null: plain TCP).
+    void setTls(std::shared_ptr<const HttpTls> tls) { m_tls = std::move(tls); }
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
@@ -33,6 +36,7 @@ private:
     const std::shared_ptr<const HttpHandler> m_handler;
     const HttpLimits m_limits;
     const std::shared_ptr<std::atomic<int>> m_connectionCount;
+    std::shared_ptr<const HttpTls> m_tls;
 };
 
 } // namespace Gatehouse::Http

@@ -12,6 +12,7 @@ struct HttpServer::Private {
     HttpLimits limits;
     QThread thread;
     HttpListener *listener = nullptr;  // lives on thread
+    bool tls = false;
     std::shared_ptr<std::atomic<int>> connectionCount = std::make_shared<std::atomic<int>>(0);
 
     mutable QMutex mutex;  // guards the listen() results below
@@ -51,6 +52,17 @@ HttpServer::~HttpServer()
     });
     d->thread.quit();
     d->thread.wait();
+}
+
+void HttpServer::setTls(std::shared_ptr<const HttpTls> tls)
+{
+    d->tls = tls != nullptr;
+    d->run([this, tls = std::move(tls)]() mutable { d->listener->setTls(std::move(tls)); });
+}
+
+bool HttpServer::isTls() const
+{
+    return d->tls;
 }
 
 bool HttpServer::listen(const QHostAddress &address, quint16 port)

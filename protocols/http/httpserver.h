@@ -6,6 +6,7 @@
 #include "httpresponder.h"
 #include "httpresponse.h"
 #include "httpstream.h"
+#include "httptls.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -29,6 +30,10 @@ public:
     explicit HttpServer(HttpHandler handler, HttpLimits limits = {}, QObject *parent = nullptr);
     ~HttpServer() override;  // stops accepting, closes connections, joins its thread
 
+    // Connections accepted after this call speak TLS with tls's credentials (HTTPS, WSS); a
+    // reload() of tls applies to the connections accepted after it. Null: plain TCP.
+    void setTls(std::shared_ptr<const HttpTls> tls);
+    bool isTls() const;
     bool listen(const QHostAddress &address, quint16 port);  // port 0 = any; blocks until bound (or failed)
     QHostAddress serverAddress() const;
     quint16 serverPort() const;

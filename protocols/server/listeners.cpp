@@ -52,6 +52,8 @@ struct Listeners::Private
     std::shared_ptr<Live::LiveEndpoints> live;   // /ws and /events/stream on the gateway port
     std::unique_ptr<Http::HttpServer> gateway;
     std::unique_ptr<Http::HttpServer> admin;
+    std::shared_ptr<const Http::HttpTls> gatewayTls;
+    std::shared_ptr<const Http::HttpTls> adminTls;
 };
 
 Listeners::Listeners()
@@ -69,6 +71,7 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
 {
     d->live = std::make_shared<Live::LiveEndpoints>(engine, d->liveOptions);
     d->gateway = std::make_unique<Http::HttpServer>(Http::makeGatewayHandler(engine->gateway(), d->live), limits);
+    d->gateway->setTls(d->gatewayTls);
     if (!d->gateway->listen(gateway.address, gateway.port)) {
         *error = QStringLiteral("cannot listen on %1 (gateway): %2").arg(gateway.toString(), d->gateway->errorString());
         close();
@@ -77,6 +80,7 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
     d->adminBackend = std::make_unique<EngineAdminBackend>(engine);
     d->adminApi = std::make_unique<Admin::AdminApi>(d->adminBackend.get());
     d->admin = std::make_unique<Http::HttpServer>(d->adminApi->handler(), limits);
+    d->admin->setTls(d->adminTls);
     if (!d->admin->listen(admin.address, admin.port)) {
         *error = QStringLiteral("cannot listen on %1 (admin API): %2").arg(admin.toString(), d->admin->errorString());
         close();
@@ -88,6 +92,12 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
 void Listeners::setLiveOptions(const Live::LiveOptions &options)
 {
     d->liveOptions = options;
+}
+
+void Listeners::setTls(std::shared_ptr<const Http::HttpTls> gateway, std::shared_ptr<const Http::HttpTls> admin)
+{
+    d->gatewayTls = std::move(gateway);
+    d->adminTls = std::move(admin);
 }
 
 void Listeners::stopAccepting()
@@ -119,6 +129,16 @@ Listeners::Endpoint Listeners::gatewayEndpoint() const
 Listeners::Endpoint Listeners::adminEndpoint() const
 {
     return d->admin ? Endpoint{d->admin->serverAddress(), d->admin->serverPort()} : Endpoint{};
+}
+
+QString Listeners::gatewayUrl() const
+{
+    return (d->gatewayTls ? QStringLiteral("https://") : QStringLiteral("http://")) + gatewayEndpoint().toString();
+}
+
+QString Listeners::adminUrl() const
+{
+    return (d->adminTls ? QStringLiteral("https://") : QStringLiteral("http://")) + adminEndpoint().toString();
 }
 
 } // namespace Gatehouse::Server

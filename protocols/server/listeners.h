@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/httplimits.h"
+#include "http/httptls.h"
 
 #include <QHostAddress>
 #include <QString>
@@ -35,12 +36,17 @@ public:
     ~Listeners();
 
     void setLiveOptions(const Live::LiveOptions &options);   // WebSocket and SSE limits; before start()
+    // TLS credentials of each listener (null: plain HTTP); before start(). The gateway's cover
+    // WebSocket and SSE on its port too.
+    void setTls(std::shared_ptr<const Http::HttpTls> gateway, std::shared_ptr<const Http::HttpTls> admin);
     bool start(Engine *engine, const Endpoint &gateway, const Endpoint &admin, const Http::HttpLimits &limits, QString *error);
     void stopAccepting();
     void close();
 
     Endpoint gatewayEndpoint() const;   // the bound address (the real port when 0 was asked)
     Endpoint adminEndpoint() const;
+    QString gatewayUrl() const;         // "http://127.0.0.1:9080", or https:// with TLS
+    QString adminUrl() const;
 
 private:
     struct Private;

@@ -1,5 +1,6 @@
 #include "websocketconnection.h"
 
+#include "http/socketoutput.h"
 #include "live/livelogging.h"
 
 #include <QStringDecoder>
@@ -47,7 +48,7 @@ WebSocketConnection::~WebSocketConnection() = default;
 void WebSocketConnection::start()
 {
     connect(m_socket, &QTcpSocket::readyRead, this, &WebSocketConnection::processInput);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &WebSocketConnection::onBytesWritten);
+    Http::connectOutputProgress(m_socket, this, &WebSocketConnection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &WebSocketConnection::finish);
     if (m_socket->state() != QAbstractSocket::ConnectedState) {
         finish();
@@ -58,7 +59,7 @@ void WebSocketConnection::start()
 
 qint64 WebSocketConnection::queuedBytes() const
 {
-    return m_socket->bytesToWrite();
+    return Http::unsentBytes(m_socket);
 }
 
 bool WebSocketConnection::isCongested() const
@@ -110,7 +111,7 @@ void WebSocketConnection::write(const QByteArray &bytes)
 
 void WebSocketConnection::onBytesWritten()
 {
-    if (m_halfClosePending && m_socket->bytesToWrite() == 0)
+    if (m_halfClosePending && Http::unsentBytes(m_socket) == 0)
         halfClose();
     if (m_state == State::Open && queuedBytes() < m_options.maxQueueBytes / 2)
         Q_EMIT drained();
@@ -226,7 +227,7 @@ void WebSocketConnection::fail(quint16 code, const QString &reason)
 
 void WebSocketConnection::halfClose()
 {
-    if (m_socket->bytesToWrite() > 0) {
+    if (Http::unsentBytes(m_socket) > 0) {
         m_halfClosePending = true;   // after the close frame is out: onBytesWritten()
         return;
     }

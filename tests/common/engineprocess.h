@@ -28,8 +28,8 @@ public:
         m_process.start();
         if (!m_process.waitForStarted(timeoutMs))
             return false;
-        static const QRegularExpression gatewayRe(QStringLiteral("gateway listening on http://[^:]+:(\\d+)"));
-        static const QRegularExpression adminRe(QStringLiteral("admin API listening on http://[^:]+:(\\d+)"));
+        static const QRegularExpression gatewayRe(QStringLiteral("gateway listening on https?://[^:]+:(\\d+)"));
+        static const QRegularExpression adminRe(QStringLiteral("admin API listening on https?://[^:]+:(\\d+)"));
         QElapsedTimer timer;
         timer.start();
         while (timer.elapsed() < timeoutMs) {

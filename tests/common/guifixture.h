@@ -49,6 +49,7 @@ public:
             return false;
         }
         listeners = std::make_unique<Server::Listeners>();
+        listeners->setTls(gatewayTls, nullptr);
         QString error;
         if (!listeners->start(&engine, {QHostAddress::LocalHost, 0}, {QHostAddress::LocalHost, 0}, Http::HttpLimits{}, &error)) {
             qWarning("listeners: %s", qPrintable(error));
@@ -58,6 +59,9 @@ public:
         Ui::LocalEngineClient::Options clientOptions;
         clientOptions.gatewayAddress = listeners->gatewayEndpoint().toString();
         clientOptions.adminAddress = listeners->adminEndpoint().toString();
+        clientOptions.gatewayUrl = listeners->gatewayUrl();
+        clientOptions.adminUrl = listeners->adminUrl();
+        clientOptions.certificateFile = gatewayTls ? gatewayTls->certificateFile() : QString();
         clientOptions.statusIntervalMs = 100;
         client = std::make_unique<Ui::LocalEngineClient>(&engine, clientOptions);
         return true;
@@ -77,6 +81,7 @@ public:
     }
 
     QTemporaryDir dir;
+    std::shared_ptr<const Http::HttpTls> gatewayTls;   // set before start(): the gateway speaks TLS
     Engine engine;
     std::unique_ptr<Server::Listeners> listeners;
     Server::SimulationHost simulations;

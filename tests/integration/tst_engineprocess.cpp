@@ -84,6 +84,7 @@ private Q_SLOTS:
     void badCommandLineExitsTwo();
     void busyPortFailsClearly();
     void adminKeyPrintedOnlyOnFirstStart();
+    void adminKeyFromAFileOnlyItsOwnerReads();
     void runawayFunctionsDoNotAccumulateMemory();
 };
 
@@ -273,6 +274,48 @@ void tst_EngineProcess::adminKeyPrintedOnlyOnFirstStart()
     QVERIFY(again.start());
     QCOMPARE(again.terminate(), 0);
     QVERIFY(!again.stderrText().contains(QLatin1String("admin key")));
+}
+
+void tst_EngineProcess::adminKeyFromAFileOnlyItsOwnerReads()
+{
+    QTemporaryDir dir;
+    const QString keyFile = dir.path() + QStringLiteral("/admin.key");
+    auto writeKey = [&](const QByteArray &content, QFileDevice::Permissions permissions) {
+        QFile f(keyFile);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(content);
+        f.close();
+        QVERIFY(f.setPermissions(permissions));
+    };
+    auto startFails = [&](const QStringList &extra, const char *message) {
+        QProcess p;
+        p.start(QStringLiteral(GATEHOUSE_BINARY), QStringList{QStringLiteral("--headless"), QStringLiteral("--no-mqtt"),
+                                                              QStringLiteral("--data-dir"), dir.path() + QStringLiteral("/data"),
+                                                              QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                                                              QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0")}
+                                                      + extra);
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 2);
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(err.contains(message), err.constData());
+    };
+    const QFileDevice::Permissions ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+    writeKey("from-a-file-0123456789abcdef\n", ownerOnly | QFileDevice::ReadGroup | QFileDevice::ReadOther);
+    startFails({QStringLiteral("--admin-key-file"), keyFile}, "is readable by every user");
+    writeKey("\n", ownerOnly);
+    startFails({QStringLiteral("--admin-key-file"), keyFile}, "holds no key on its first line");
+    startFails({QStringLiteral("--admin-key-file"), dir.path() + QStringLiteral("/none.key")}, "cannot read");
+    writeKey("  from-a-file-0123456789abcdef  \nsecond line ignored\n", ownerOnly);
+    startFails({QStringLiteral("--admin-key-file"), keyFile, QStringLiteral("--admin-key"), QStringLiteral("other")},
+               "not both");
+
+    EngineProcess engine(dir.path() + QStringLiteral("/data"));
+    QVERIFY2(engine.start({QStringLiteral("--admin-key-file"), keyFile}), qPrintable(engine.stderrText()));
+    TestHttpClient admin(QStringLiteral("127.0.0.1"), engine.adminPort);
+    QCOMPARE(admin.get("/admin/routes", {{"X-API-KEY", "from-a-file-0123456789abcdef"}}).status, 200);
+    QCOMPARE(admin.get("/admin/routes", {{"X-API-KEY", "second line ignored"}}).status, 401);
+    QCOMPARE(engine.terminate(), 0);
+    QVERIFY(!engine.stderrText().contains(QLatin1String("admin key (shown once")));
 }
 
 

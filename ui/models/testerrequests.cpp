@@ -123,7 +123,7 @@ QString fillPathParams(const QString &path, const QHash<QString, QString> &value
     return result;
 }
 
-QString curlCommand(const RequestTesterEntry &request, const QString &gatewayAddress)
+QString curlCommand(const RequestTesterEntry &request, const QString &gatewayUrl, const QString &certificateFile)
 {
     QString path = request.path.trimmed();
     if (!path.startsWith(QLatin1Char('/')))
@@ -134,7 +134,9 @@ QString curlCommand(const RequestTesterEntry &request, const QString &gatewayAdd
         words.append(QStringLiteral("-I"));
     else if (method != QLatin1String("GET") || !request.body.isEmpty())
         words.append(QStringLiteral("-X ") + shellQuoted(method));
-    words.append(shellQuoted(QStringLiteral("http://") + gatewayAddress + path));
+    if (!certificateFile.isEmpty())
+        words.append(QStringLiteral("--cacert ") + shellQuoted(certificateFile));
+    words.append(shellQuoted(gatewayUrl + path));
     bool hasType = false;
     for (const auto &[name, value] : request.headers) {
         words.append(QStringLiteral("-H ") + shellQuoted(name + QStringLiteral(": ") + value));

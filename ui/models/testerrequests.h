@@ -27,6 +27,8 @@ QString fillPathParams(const QString &path, const QHash<QString, QString> &value
 
 // `curl` with the method, http://<gateway><path>, the headers and the body, every word quoted
 // for a POSIX shell (a JSON body without a Content-Type gets application/json, as Send does).
-QString curlCommand(const RequestTesterEntry &request, const QString &gatewayAddress);
+// `gatewayUrl` with its scheme ("https://127.0.0.1:9443"); `certificateFile`, when not empty,
+// goes in as --cacert (the engine's own certificate).
+QString curlCommand(const RequestTesterEntry &request, const QString &gatewayUrl, const QString &certificateFile = {});
 
 } // namespace Gatehouse::Ui

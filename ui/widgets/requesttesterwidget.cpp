@@ -30,6 +30,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSplitter>
+#include <QSslConfiguration>
 #include <QTableWidget>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -82,7 +83,7 @@ RequestTesterWidget::RequestTesterWidget(EngineClient *client, QWidget *parent)
     m_method->setEditable(true);
     m_method->addItems({QStringLiteral("GET"), QStringLiteral("POST"), QStringLiteral("PUT"), QStringLiteral("PATCH"),
                         QStringLiteral("DELETE"), QStringLiteral("HEAD"), QStringLiteral("OPTIONS")});
-    auto *base = new QLabel(QStringLiteral("http://") + client->gatewayAddress(), this);
+    auto *base = new QLabel(client->gatewayUrl(), this);
     base->setObjectName(QStringLiteral("requestTesterBase"));
     m_path = new QLineEdit(QStringLiteral("/"), this);
     m_path->setObjectName(QStringLiteral("requestTesterPath"));
@@ -309,7 +310,7 @@ void RequestTesterWidget::sendOne()
     }
     if (!path.startsWith(QLatin1Char('/')))
         path.prepend(QLatin1Char('/'));
-    const QUrl url(QStringLiteral("http://") + m_client->gatewayAddress() + path, QUrl::TolerantMode);
+    const QUrl url(m_client->gatewayUrl() + path, QUrl::TolerantMode);
     if (!url.isValid()) {
         m_status->setText(tr("Not a valid path: %1").arg(url.errorString()));
         m_repeatLeft = 0;
@@ -331,6 +332,13 @@ void RequestTesterWidget::sendOne()
         QJsonDocument::fromJson(body, &error);
         request.setHeader(QNetworkRequest::ContentTypeHeader,
                           error.error == QJsonParseError::NoError ? QByteArrayLiteral("application/json") : QByteArrayLiteral("text/plain; charset=utf-8"));
+    }
+    if (const QList<QSslCertificate> own = m_client->engineCertificates(); !own.isEmpty()) {
+        // The engine's own certificate is trusted besides the system's authorities (verified
+        // as any other: chain, dates, the name in the URL).
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.addCaCertificates(own);
+        request.setSslConfiguration(tls);
     }
     m_timer.start();
     if (method == "GET" && body.isEmpty())
@@ -464,7 +472,7 @@ QString RequestTesterWidget::curlCommand() const
 {
     return Ui::curlCommand(RequestTesterEntry{m_method->currentText().trimmed().toUpper().toLatin1(), resolvedPath(), headers(),
                                               m_body->toPlainText().toUtf8(), 0, 0},
-                           m_client->gatewayAddress());
+                           m_client->gatewayUrl(), m_client->engineCertificateFile());
 }
 
 void RequestTesterWidget::copyAsCurl()

@@ -1,4 +1,4 @@
-#include "shutdownsignals.h"
+#include "processsignals.h"
 
 #include <QSocketNotifier>
 
@@ -9,24 +9,31 @@
 namespace {
 int g_fds[2] = {-1, -1};
 
-void onSignal(int)
+void onSignal(int signal)
 {
-    const char byte = 1;
+    const char byte = char(signal);
     [[maybe_unused]] const auto n = ::write(g_fds[0], &byte, 1);
 }
 } // namespace
 
-ShutdownSignals::ShutdownSignals(std::function<void()> callback, QObject *parent)
+ProcessSignals::ProcessSignals(std::function<void()> onStop, std::function<void()> onReload, QObject *parent)
     : QObject(parent)
-    , m_onSignal(std::move(callback))
+    , m_onStop(std::move(onStop))
+    , m_onReload(std::move(onReload))
 {
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_fds) != 0)
         return;
     m_notifier = new QSocketNotifier(g_fds[1], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
-        char byte;
-        [[maybe_unused]] const auto n = ::read(g_fds[1], &byte, 1);
-        m_onSignal();
+        char byte = 0;
+        if (::read(g_fds[1], &byte, 1) != 1)
+            return;
+        if (byte == SIGHUP) {
+            if (m_onReload)
+                m_onReload();
+            return;
+        }
+        m_onStop();
     });
     struct sigaction action = {};
     action.sa_handler = onSignal;
@@ -34,12 +41,16 @@ ShutdownSignals::ShutdownSignals(std::function<void()> callback, QObject *parent
     action.sa_flags = SA_RESTART;
     sigaction(SIGTERM, &action, nullptr);
     sigaction(SIGINT, &action, nullptr);
+    if (m_onReload)
+        sigaction(SIGHUP, &action, nullptr);
 }
 
-ShutdownSignals::~ShutdownSignals()
+ProcessSignals::~ProcessSignals()
 {
     std::signal(SIGTERM, SIG_DFL);
     std::signal(SIGINT, SIG_DFL);
+    if (m_onReload)
+        std::signal(SIGHUP, SIG_DFL);
     delete m_notifier;
     ::close(g_fds[0]);
     ::close(g_fds[1]);
