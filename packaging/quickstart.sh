@@ -2,6 +2,7 @@
 # Set up, build and run or test Gatehouse on Debian 12.
 #   ./packaging/quickstart.sh run  [gatehouse options]   install what is missing, build, start
 #   ./packaging/quickstart.sh test [ctest options]       install what is missing, build, run every test
+#   ./packaging/quickstart.sh deb                        build gatehouse_<version>_amd64.deb (in build/package)
 # Preset builds (CMakePresets.json; each in its own build-<preset> directory):
 #   ./packaging/quickstart.sh headless [ctest options]   no GUI, warnings are errors; every test it has
 #   ./packaging/quickstart.sh asan [ctest options]       headless tree, its tests under AddressSanitizer + UBSan
@@ -17,7 +18,7 @@ gui=${GATEHOUSE_GUI:-ON}
 jobs=${GATEHOUSE_JOBS:-2}
 
 usage() {
-    echo "usage: $0 run|test|headless|asan|tsan|fuzz [args...]" >&2
+    echo "usage: $0 run|test|deb|headless|asan|tsan|fuzz [args...]" >&2
     exit 2
 }
 
@@ -31,6 +32,7 @@ packages=(
     libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
     curl wrk xvfb xauth
     openssl  # makes the certificates the TLS tests use
+    dpkg-dev file xz-utils lintian desktop-file-utils appstream man-db systemd  # the .deb and its checks
     prometheus  # for promtool, which checks /metrics in the tests; its server is not started
 )
 # The fuzz preset builds with clang; libclang-rt-14-dev has libFuzzer and clang's sanitizer
@@ -107,6 +109,12 @@ test)
     cd "$build"
     # The summary line of CTest is the last thing printed.
     exec ctest --output-on-failure --timeout 600 -j "$jobs" "$@"
+    ;;
+deb)
+    install_missing
+    configure_and_build
+    cpack --config "$build/CPackConfig.cmake" -B "$build/package" >&2
+    ls "$build"/package/gatehouse_*_amd64.deb
     ;;
 headless)
     install_missing
