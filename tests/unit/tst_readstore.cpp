@@ -59,6 +59,20 @@ QStringList ids(const ReadStore::Page &page)
     return out;
 }
 
+// A list query of `collection` from a query string ("price[gte]=4&sort=-price"); one the test
+// got wrong ends the test.
+ListQuery listQuery(const Collection &collection, const QString &query)
+{
+    ListQuery q;
+    QList<std::pair<QString, QString>> params;
+    for (const QString &part : query.split(u'&'))
+        params.append({part.section(u'=', 0, 0), part.section(u'=', 1)});
+    QString error;
+    if (!ListQuery::parse(params, collection, &q, &error))
+        qFatal("%s", qPrintable(error));
+    return q;
+}
+
 // Ends every other session on the store's database, as a server restart or a network cut would.
 int terminateOtherSessions(const PostgresUrl &url)
 {
@@ -319,16 +333,7 @@ void tst_ReadStore::twoStoresOnOneDatabaseSignAlike()
     const Collection items = Collection::fromJson(
         u"items"_s, QJsonDocument::fromJson(R"({"schema":{"type":"object","properties":{"price":{"type":"number"}}}})").object(), &errors);
     QVERIFY(errors.isEmpty());
-    auto parse = [&](const QString &query) {
-        ListQuery q;
-        QList<std::pair<QString, QString>> params;
-        for (const QString &part : query.split(u'&'))
-            params.append({part.section(u'=', 0, 0), part.section(u'=', 1)});
-        QString e;
-        if (!ListQuery::parse(params, items, &q, &e))
-            qWarning("%s", qPrintable(e));
-        return q;
-    };
+    auto parse = [&](const QString &query) { return listQuery(items, query); };
     ReadStore::Page first, second, fromOther;
     QVERIFY(m_store->list(u"items"_s, parse(u"sort=-price&limit=4"_s), &first).ok());
     QCOMPARE(ids(first), (QStringList{u"d0"_s, u"d1"_s, u"d2"_s, u"d3"_s}));
@@ -481,16 +486,7 @@ void tst_ReadStore::tablesOfTheFirstLayoutAreUpgraded()
     const Collection items = Collection::fromJson(u"items"_s, QJsonDocument::fromJson(
         R"({"schema":{"type":"object","properties":{"price":{"type":"number"},"tags":{"type":"array"}}}})").object(), &errors);
     QVERIFY(errors.isEmpty());
-    auto parse = [&](const QString &query) {
-        ListQuery lq;
-        QList<std::pair<QString, QString>> params;
-        for (const QString &part : query.split(u'&'))
-            params.append({part.section(u'=', 0, 0), part.section(u'=', 1)});
-        QString e;
-        if (!ListQuery::parse(params, items, &lq, &e))
-            qFatal("%s", qPrintable(e));
-        return lq;
-    };
+    auto parse = [&](const QString &query) { return listQuery(items, query); };
     ReadStore::Page page;
     QVERIFY(m_store->list(u"items"_s, parse(u"price[gte]=4&sort=-price"_s), &page).ok());
     QCOMPARE(ids(page), (QStringList{u"d5"_s, u"d4"_s}));
