@@ -60,6 +60,22 @@ install_missing() {
     fi
 }
 
+# The validators the test suite runs on the engine's OpenAPI and AsyncAPI descriptions, from npm
+# at the versions tests/validators/package-lock.json pins (Node.js and npm from Debian unless the
+# machine has them already); installed again only when the lock file changes.
+install_validators() {
+    local tools=()
+    command -v node >/dev/null || tools+=(nodejs)
+    command -v npm >/dev/null || tools+=(npm)
+    [ ${#tools[@]} -eq 0 ] || install_missing "${tools[@]}"
+    local dir=$root/tests/validators
+    if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.gatehouse-lock.json" 2>/dev/null; then
+        echo "quickstart: installing the test validators (npm ci in tests/validators)" >&2
+        (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund >&2)
+        cp "$dir/package-lock.json" "$dir/node_modules/.gatehouse-lock.json"
+    fi
+}
+
 # Warnings are errors in this build as in the headless preset (Debian 12's g++ 12 builds the tree
 # without one). With the same flags, ccache compiles a file the two builds share only once.
 configure_and_build() {
@@ -105,6 +121,7 @@ run)
     ;;
 test)
     install_missing
+    install_validators
     configure_and_build
     cd "$build"
     # The summary line of CTest is the last thing printed.
@@ -118,6 +135,7 @@ deb)
     ;;
 headless)
     install_missing
+    install_validators
     preset_build headless
     cd "$root/build-headless"
     # The second runs on PostgreSQL (<test>@postgres) are left to `test`: they run the same
@@ -127,6 +145,7 @@ headless)
     ;;
 asan)
     install_missing
+    install_validators
     preset_build asan
     cd "$root/build-asan"
     # The last test prints every sanitizer report (also of engines the tests started).

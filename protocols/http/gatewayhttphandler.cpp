@@ -51,9 +51,17 @@ void HttpExchange::answer(HttpResponse response)
         m_responder.respond(std::move(response));
 }
 
-HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstream> connectionUpstream)
+HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstream> connectionUpstream, BuiltinDocuments documents)
 {
-    return [gateway, connectionUpstream](const HttpRequest &request, const HttpResponder &responder) {
+    return [gateway, connectionUpstream, documents](const HttpRequest &request, const HttpResponder &responder) {
+        if (documents && (request.method == "GET" || request.method == "HEAD")) {
+            if (QByteArray body = documents(request.path); !body.isNull()) {
+                HttpResponse http = HttpResponse::json(200, body);
+                http.setHeader("cache-control", "no-cache");
+                responder.respond(std::move(http));
+                return;
+            }
+        }
         ApiRequest api = toApiRequest(request);
         std::shared_ptr<HttpExchange> exchange;
         if (connectionUpstream && (request.method == "GET" || request.method == "HEAD")) {

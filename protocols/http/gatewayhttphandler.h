@@ -64,6 +64,11 @@ private:
 // Turns HTTP requests into gateway requests and gateway answers back into HTTP responses.
 // The returned handler runs on the network thread; the gateway may answer from any thread.
 // With `connectionUpstream`, GET and HEAD requests can be served by websocket and sse routes.
-HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstream> connectionUpstream = {});
+// With `documents`, a GET or HEAD of a path it answers (a non-null body) is answered with that
+// JSON before any route is matched: the engine's descriptions of itself (/openapi.json and
+// /asyncapi.json), which no route can take over.
+using BuiltinDocuments = std::function<QByteArray(const QByteArray &path)>;
+HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstream> connectionUpstream = {},
+                               BuiltinDocuments documents = {});
 
 } // namespace Gatehouse::Http

@@ -6,6 +6,14 @@
 #include "http/gatewayhttphandler.h"
 #include "http/httpserver.h"
 #include "liveendpoints.h"
+#include "config/collectioncatalog.h"
+#include "gateway/gateway.h"
+#include "gateway/gatewayconfig.h"
+#include "resources/apidescription.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QMutex>
 
 namespace Gatehouse::Server {
 
@@ -44,6 +52,17 @@ bool Listeners::Endpoint::isLoopback() const
     return address.isLoopback();
 }
 
+namespace {
+// Where MQTT clients reach the engine: read by the gateway's network thread (the descriptions),
+// set from the main thread.
+struct BrokerInfo
+{
+    QMutex mutex;
+    QString url;
+    QString topicPrefix = QStringLiteral("gatehouse");
+};
+} // namespace
+
 struct Listeners::Private
 {
     std::unique_ptr<EngineAdminBackend> adminBackend;
@@ -54,7 +73,35 @@ struct Listeners::Private
     std::unique_ptr<Http::HttpServer> admin;
     std::shared_ptr<const Http::HttpTls> gatewayTls;
     std::shared_ptr<const Http::HttpTls> adminTls;
+    std::shared_ptr<BrokerInfo> broker = std::make_shared<BrokerInfo>();
 };
+
+namespace {
+// GET /openapi.json and /asyncapi.json on the gateway: made from the configuration as it is.
+Http::BuiltinDocuments descriptions(Engine *engine, std::function<QString()> gatewayUrl, std::shared_ptr<BrokerInfo> broker)
+{
+    return [engine, gatewayUrl = std::move(gatewayUrl), broker](const QByteArray &path) -> QByteArray {
+        const bool open = path == "/openapi.json";
+        if (!open && path != "/asyncapi.json")
+            return {};
+        const std::shared_ptr<const GatewayConfig> config = engine->gateway()->config();
+        const QList<Collection> collections = engine->collections()->snapshot()->collections();
+        ApiDescription::Context context;
+        context.engineVersion = QCoreApplication::applicationVersion();
+        context.configVersion = config->version();
+        context.gatewayUrl = gatewayUrl();
+        {
+            QMutexLocker lock(&broker->mutex);
+            context.mqttUrl = broker->url;
+            context.topicPrefix = broker->topicPrefix;
+        }
+        const QJsonObject document = open
+            ? ApiDescription::openApi(config->routeTable().routes(), config->resources().globalRules, collections, context)
+            : ApiDescription::asyncApi(collections, context);
+        return QJsonDocument(document).toJson(QJsonDocument::Compact);
+    };
+}
+} // namespace
 
 Listeners::Listeners()
     : d(std::make_unique<Private>())
@@ -70,7 +117,17 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
                       QString *error)
 {
     d->live = std::make_shared<Live::LiveEndpoints>(engine, d->liveOptions);
-    d->gateway = std::make_unique<Http::HttpServer>(Http::makeGatewayHandler(engine->gateway(), d->live), limits);
+    // The descriptions name the gateway as clients reach it: a wildcard bind as loopback.
+    auto gatewayUrl = [this] {
+        Endpoint e = gatewayEndpoint();
+        if (e.address == QHostAddress::Any || e.address == QHostAddress::AnyIPv4)
+            e.address = QHostAddress::LocalHost;
+        else if (e.address == QHostAddress::AnyIPv6)
+            e.address = QHostAddress::LocalHostIPv6;
+        return (d->gatewayTls ? QStringLiteral("https://") : QStringLiteral("http://")) + e.toString();
+    };
+    d->gateway = std::make_unique<Http::HttpServer>(
+        Http::makeGatewayHandler(engine->gateway(), d->live, descriptions(engine, gatewayUrl, d->broker)), limits);
     d->gateway->setTls(d->gatewayTls);
     if (!d->gateway->listen(gateway.address, gateway.port)) {
         *error = QStringLiteral("cannot listen on %1 (gateway): %2").arg(gateway.toString(), d->gateway->errorString());
@@ -98,6 +155,13 @@ void Listeners::setTls(std::shared_ptr<const Http::HttpTls> gateway, std::shared
 {
     d->gatewayTls = std::move(gateway);
     d->adminTls = std::move(admin);
+}
+
+void Listeners::setMqttBroker(const QString &url, const QString &topicPrefix)
+{
+    QMutexLocker lock(&d->broker->mutex);
+    d->broker->url = url;
+    d->broker->topicPrefix = topicPrefix;
 }
 
 void Listeners::stopAccepting()
@@ -134,6 +198,11 @@ Listeners::Endpoint Listeners::adminEndpoint() const
 QString Listeners::gatewayUrl() const
 {
     return (d->gatewayTls ? QStringLiteral("https://") : QStringLiteral("http://")) + gatewayEndpoint().toString();
+}
+
+std::shared_ptr<const Http::HttpTls> Listeners::gatewayTls() const
+{
+    return d->gatewayTls;
 }
 
 QString Listeners::adminUrl() const

@@ -40,12 +40,15 @@ public:
     // WebSocket and SSE on its port too.
     void setTls(std::shared_ptr<const Http::HttpTls> gateway, std::shared_ptr<const Http::HttpTls> admin);
     bool start(Engine *engine, const Endpoint &gateway, const Endpoint &admin, const Http::HttpLimits &limits, QString *error);
+    // Where the engine's MQTT broker is, for /asyncapi.json (empty: MQTT is off); any time.
+    void setMqttBroker(const QString &url, const QString &topicPrefix);
     void stopAccepting();
     void close();
 
     Endpoint gatewayEndpoint() const;   // the bound address (the real port when 0 was asked)
     Endpoint adminEndpoint() const;
     QString gatewayUrl() const;         // "http://127.0.0.1:9080", or https:// with TLS
+    std::shared_ptr<const Http::HttpTls> gatewayTls() const;   // null: plain HTTP
     QString adminUrl() const;
 
 private:

@@ -9,6 +9,7 @@
 #include "engineprocess.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -177,6 +178,10 @@ void tst_Tls::httpsWssAndSseWithVerifiedCertificates()
                                          }),
                              kWaitMs);
     socket.close();
+
+    // The OpenAPI description names the server as clients reach it: over HTTPS.
+    r = runCommand(u"curl"_s, {u"-sS"_s, u"--cacert"_s, ca, gateway + u"/openapi.json"_s});
+    QCOMPARE(QJsonDocument::fromJson(r.out).object().value(u"servers"_s).toArray().first().toObject().value(u"url"_s).toString(), gateway);
 
     // The document, and the log as SSE, over HTTPS.
     QTRY_VERIFY_WITH_TIMEOUT(runCommand(u"curl"_s, {u"-sS"_s, u"-f"_s, u"--cacert"_s, ca, gateway + u"/api/products/"_s + id})
