@@ -33,7 +33,7 @@ ArrivalScheduler::ArrivalScheduler(RunContext *context, OperationRunner *runner,
     , m_curve(curveOf(context->scenario.workloads.at(workload).executor, context->scenario.durationMs))
     , m_workloadRandom(SeededRandom(context->scenario.seed).fork(quint64(workload)))
     , m_weights(context->weightsOf(workload))
-    , m_vus(context->host, context->port,
+    , m_vus(context->gateway,
             dealtShare(std::max({1, context->scenario.workloads.at(workload).executor.maxVus,
                              context->scenario.workloads.at(workload).executor.preAllocatedVus}),
                        share, shares),

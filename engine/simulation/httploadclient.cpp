@@ -13,10 +13,9 @@ QByteArray hostHeader(const QString &host, quint16 port)
     return name + ':' + QByteArray::number(port);
 }
 
-HttpLoadClient::HttpLoadClient(QString host, quint16 port, QObject *parent)
+HttpLoadClient::HttpLoadClient(GatewayTarget target, QObject *parent)
     : QObject(parent)
-    , m_host(std::move(host))
-    , m_port(port)
+    , m_target(std::move(target))
 {
     m_timeout.setSingleShot(true);
     m_timeout.setTimerType(Qt::CoarseTimer);
@@ -38,7 +37,7 @@ void HttpLoadClient::send(HttpLoadRequest request, Callback done)
     Q_ASSERT(!m_done);
     QByteArray out;
     out.reserve(128 + request.target.size() + request.body.size());
-    out += request.method + ' ' + request.target + " HTTP/1.1\r\nHost: " + hostHeader(m_host, m_port) + "\r\n";
+    out += request.method + ' ' + request.target + " HTTP/1.1\r\nHost: " + hostHeader(m_target.host, m_target.port) + "\r\n";
     bool hasType = false;
     for (const auto &[name, value] : std::as_const(request.headers)) {
         out += name + ": " + value + "\r\n";
@@ -77,7 +76,7 @@ void HttpLoadClient::openConnection()
     m_connected = false;
     m_closeAfter = false;
     ++m_connectionsOpened;
-    m_socket = new QTcpSocket(this);
+    m_socket = m_target.newSocket(this);
     connect(m_socket, &QTcpSocket::connected, this, [this] {
         m_connected = true;
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -87,7 +86,7 @@ void HttpLoadClient::openConnection()
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpLoadClient::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, &HttpLoadClient::onDisconnected);
     connect(m_socket, &QTcpSocket::errorOccurred, this, &HttpLoadClient::onSocketError);
-    m_socket->connectToHost(m_host, m_port);
+    m_target.open(m_socket);   // over TLS the request written once connected waits for the handshake
 }
 
 void HttpLoadClient::writeRequest()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gatewaytarget.h"
 #include "httpresponseparser.h"
 #include "loaderror.h"
 
@@ -55,7 +56,7 @@ public:
     // races the server closing it (the gateway closes idle connections after 30 s).
     static constexpr qint64 kReuseIdleMs = 20000;
 
-    HttpLoadClient(QString host, quint16 port, QObject *parent = nullptr);
+    explicit HttpLoadClient(GatewayTarget target, QObject *parent = nullptr);
     // Tests only: a shorter limit than kRequestTimeoutMs.
     void setRequestTimeoutMs(int ms) { m_timeoutMs = ms; }
     ~HttpLoadClient() override;
@@ -75,8 +76,7 @@ private:
     void onSocketError();
     void finish(LoadError error, const QString &detail);
 
-    QString m_host;
-    quint16 m_port;
+    GatewayTarget m_target;
     QTcpSocket *m_socket = nullptr;
     QTimer m_timeout;
     int m_timeoutMs = kRequestTimeoutMs;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "documentgenerator.h"
+#include "gatewaytarget.h"
 #include "idregistry.h"
 #include "lagtracker.h"
 #include "scenario.h"
@@ -18,8 +19,7 @@ namespace Gatehouse::Simulation {
 struct RunContext
 {
     Scenario scenario;
-    QString host;                // the target gateway
-    quint16 port = 0;
+    GatewayTarget gateway;       // where the load goes
     QString idPrefix;            // of the ids creates choose (Scenario::idPrefix, or one of this run)
     QString mqttHost;            // for mqtt_command and MQTT subscribers
     int mqttPort = 0;

@@ -21,7 +21,8 @@ constexpr qint64 kNsPerMs = 1000 * 1000;
 
 QString targetUrl(const RunContext &c)
 {
-    return QStringLiteral("http://%1:%2").arg(c.host).arg(c.port);
+    return QStringLiteral("%1://%2").arg(c.gateway.tls ? QStringLiteral("https") : QStringLiteral("http"),
+                                         QString::fromLatin1(hostHeader(c.gateway.host, c.gateway.port)));
 }
 } // namespace
 
@@ -67,7 +68,7 @@ QString RunController::checkEnvironment() const
         if (!m_environment.faults)
             return QStringLiteral("the scenario has faults, and this run cannot switch faults in an engine");
         const QUrl own(m_environment.gatewayUrl);
-        if (!s.target.isEmpty() && (own.host() != m_context->host || own.port(80) != m_context->port))
+        if (!s.target.isEmpty() && (own.host() != m_context->gateway.host || own.port(own.scheme() == QLatin1String("https") ? 443 : 80) != m_context->gateway.port))
             return QStringLiteral("faults act on this engine, but the scenario targets %1").arg(s.target);
     }
     bool needsMqtt = false;
@@ -102,7 +103,7 @@ void RunController::start()
 void RunController::preflight()
 {
     m_phase = Phase::Preflight;
-    m_preflight = new HttpLoadClient(m_context->host, m_context->port, this);
+    m_preflight = new HttpLoadClient(m_context->gateway, this);
     m_preflightTimer.start(kPreflightTimeoutMs);
     m_preflight->send(HttpLoadRequest{"GET", "/", {}, {}}, [this](HttpLoadResult &&result) {
         if (m_phase != Phase::Preflight)

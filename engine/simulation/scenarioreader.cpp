@@ -19,16 +19,16 @@ namespace {
 using L = ScenarioLimits;
 using ScenarioReader::Context;
 
-// An http:// gateway base URL: scheme, host and port only (the engine's API paths follow).
+// An http:// or https:// gateway base URL: scheme, host and port only (the engine's API paths follow).
 std::optional<QString> readTarget(const FieldReader &f)
 {
     const auto text = f.string(u"target"_s, false, 2048);
     if (!text)
         return std::nullopt;
     const QUrl url(*text, QUrl::StrictMode);
-    if (!url.isValid() || url.scheme() != u"http" || url.host().isEmpty() || !url.userInfo().isEmpty()
+    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty() || !url.userInfo().isEmpty()
         || url.hasQuery() || url.hasFragment() || (!url.path().isEmpty() && url.path() != u"/")) {
-        f.error(u"target"_s, u"must be a gateway's base URL such as \"http://127.0.0.1:9080\" (http, no path)"_s);
+        f.error(u"target"_s, u"must be a gateway's base URL such as \"http://127.0.0.1:9080\" (http or https, no path)"_s);
         return std::nullopt;
     }
     QUrl base = url;

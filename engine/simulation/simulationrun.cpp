@@ -22,24 +22,6 @@ struct SimulationRun::Private
     QString setupError;                    // the run cannot even be set up (a malformed target)
 };
 
-namespace {
-// Where the load goes: the scenario's target, else this engine's gateway.
-bool parseTarget(const QString &text, QString *host, quint16 *port, QString *error)
-{
-    const QUrl url(text, QUrl::StrictMode);
-    if (!url.isValid() || url.scheme() != QLatin1String("http") || url.host().isEmpty()) {
-        *error = QStringLiteral("target '%1' is not an http://host:port URL").arg(text);
-        return false;
-    }
-    if (!url.path().isEmpty() && url.path() != QLatin1String("/")) {
-        *error = QStringLiteral("target '%1' has a path; give the gateway's base URL").arg(text);
-        return false;
-    }
-    *host = url.host();
-    *port = quint16(url.port(80));
-    return true;
-}
-} // namespace
 
 SimulationRun::SimulationRun(QString id, Scenario scenario, RunEnvironment environment, QObject *parent)
     : QObject(parent)
@@ -58,9 +40,16 @@ SimulationRun::SimulationRun(QString id, Scenario scenario, RunEnvironment envir
     context->idPrefix = d->scenario.idPrefix.isEmpty() ? QStringLiteral("sim-") + d->id.left(8) + QLatin1Char('-') : d->scenario.idPrefix;
     context->mqttHost = d->environment.mqttHost;
     context->mqttPort = d->environment.mqttPort;
+    // Where the load goes: the scenario's target, else this engine's gateway (whose own
+    // certificate, when it speaks TLS, is trusted for the name it holds).
     const QString target = d->scenario.target.isEmpty() ? d->environment.gatewayUrl : d->scenario.target;
-    if (!parseTarget(target, &context->host, &context->port, &d->setupError))
-        context->host = QStringLiteral("127.0.0.1");
+    if (!GatewayTarget::parse(target, &context->gateway, &d->setupError))
+        context->gateway.host = QStringLiteral("127.0.0.1");
+    if (target == d->environment.gatewayUrl) {
+        if (d->environment.gatewayCertificates)
+            context->gateway.trusted = d->environment.gatewayCertificates();
+        context->gateway.peerName = d->environment.gatewayPeerName;
+    }
     for (const Workload &w : std::as_const(d->scenario.workloads)) {
         context->opOffset.append(int(context->documents.size()));
         for (const Operation &op : w.operations) {

@@ -3,6 +3,9 @@
 #include "scenario.h"
 
 #include <QJsonObject>
+#include <QSslCertificate>
+
+#include <functional>
 #include <QObject>
 
 #include <memory>
@@ -21,6 +24,11 @@ class ScenarioSetup;
 struct RunEnvironment
 {
     QString gatewayUrl;            // "http://127.0.0.1:port": used when the scenario names no target
+    // Over TLS: the gateway's own certificate (chain) as it is when a run starts (a reload may
+    // have replaced it), trusted for that gateway; and a name it holds when gatewayUrl's host is
+    // not one (empty: verify the host itself).
+    std::function<QList<QSslCertificate>()> gatewayCertificates;
+    QString gatewayPeerName;
     QString mqttHost;              // the broker MQTT subscribers and commands use (empty: none)
     int mqttPort = 0;
     FaultControl *faults = nullptr;        // null: engine faults are refused (run fails to start)

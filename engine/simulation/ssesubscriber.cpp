@@ -15,12 +15,11 @@ namespace {
 constexpr qsizetype kMaxLineBytes = 4 * 1024 * 1024;
 } // namespace
 
-SseSubscriber::SseSubscriber(QString host, quint16 port, QStringList collections, LagTracker *lag, int connection,
+SseSubscriber::SseSubscriber(GatewayTarget gateway, QStringList collections, LagTracker *lag, int connection,
                              QObject *parent)
     : QObject(parent)
-    , m_socket(new QTcpSocket(this))
-    , m_host(std::move(host))
-    , m_port(port)
+    , m_socket(gateway.newSocket(this))
+    , m_target(std::move(gateway))
     , m_collections(std::move(collections))
     , m_lag(lag)
     , m_connection(connection)
@@ -29,7 +28,7 @@ SseSubscriber::SseSubscriber(QString host, quint16 port, QStringList collections
         QByteArray target = "/events/stream";
         if (m_collections.size() == 1)
             target += "?type=" + QUrl::toPercentEncoding(m_collections.constFirst() + QStringLiteral(".*"));
-        m_socket->write("GET " + target + " HTTP/1.1\r\nHost: " + hostHeader(m_host, m_port) + "\r\nAccept: text/event-stream\r\n\r\n");
+        m_socket->write("GET " + target + " HTTP/1.1\r\nHost: " + hostHeader(m_target.host, m_target.port) + "\r\nAccept: text/event-stream\r\n\r\n");
     });
     connect(m_socket, &QTcpSocket::readyRead, this, &SseSubscriber::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, [this] {
@@ -49,7 +48,7 @@ SseSubscriber::~SseSubscriber() = default;
 void SseSubscriber::open()
 {
     m_parser.reset(false);
-    m_socket->connectToHost(m_host, m_port);
+    m_target.open(m_socket);
 }
 
 void SseSubscriber::close()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gatewaytarget.h"
 #include "httpresponseparser.h"
 
 #include <QObject>
@@ -21,7 +22,7 @@ class SseSubscriber final : public QObject
     Q_DISABLE_COPY_MOVE(SseSubscriber)
 
 public:
-    SseSubscriber(QString host, quint16 port, QStringList collections, LagTracker *lag, int connection,
+    SseSubscriber(GatewayTarget gateway, QStringList collections, LagTracker *lag, int connection,
                   QObject *parent = nullptr);
     ~SseSubscriber() override;
 
@@ -37,8 +38,7 @@ private:
     void setReady(const QString &error);
 
     QTcpSocket *m_socket;
-    QString m_host;
-    quint16 m_port;
+    GatewayTarget m_target;
     QStringList m_collections;
     LagTracker *m_lag;
     int m_connection;

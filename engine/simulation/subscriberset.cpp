@@ -29,9 +29,9 @@ SubscriberSet::~SubscriberSet()
 void SubscriberSet::open()
 {
     QUrl wsUrl;
-    wsUrl.setScheme(QStringLiteral("ws"));
-    wsUrl.setHost(m_context->host);
-    wsUrl.setPort(m_context->port);
+    wsUrl.setScheme(m_context->gateway.tls ? QStringLiteral("wss") : QStringLiteral("ws"));
+    wsUrl.setHost(m_context->gateway.host);
+    wsUrl.setPort(m_context->gateway.port);
     wsUrl.setPath(QStringLiteral("/ws"));
     QList<std::pair<QObject *, std::function<void()>>> opens;
     for (const Subscriber &s : std::as_const(m_context->scenario.subscribers)) {
@@ -40,13 +40,15 @@ void SubscriberSet::open()
             case Subscriber::WebSocket: {
                 const int id = m_context->lag.addConnection(LagTracker::WebSocket, s.collections);
                 auto *c = new WsSubscriber(wsUrl, s.collections, &m_context->lag, id, this);
+                if (m_context->gateway.tls)
+                    c->setTls(m_context->gateway.tlsConfiguration(), m_context->gateway.trusted);
                 connect(c, &WsSubscriber::ready, this, &SubscriberSet::onReady);
                 opens.append({c, [c] { c->open(); }});
                 break;
             }
             case Subscriber::Sse: {
                 const int id = m_context->lag.addConnection(LagTracker::Sse, s.collections);
-                auto *c = new SseSubscriber(m_context->host, m_context->port, s.collections, &m_context->lag, id, this);
+                auto *c = new SseSubscriber(m_context->gateway, s.collections, &m_context->lag, id, this);
                 connect(c, &SseSubscriber::ready, this, &SubscriberSet::onReady);
                 opens.append({c, [c] { c->open(); }});
                 break;

@@ -5,9 +5,8 @@
 
 namespace Gatehouse::Simulation {
 
-VuPool::VuPool(QString host, quint16 port, int maxVus, MetricsShard *metrics, QObject *owner)
-    : m_host(std::move(host))
-    , m_port(port)
+VuPool::VuPool(GatewayTarget target, int maxVus, MetricsShard *metrics, QObject *owner)
+    : m_target(std::move(target))
     , m_max(maxVus)
     , m_metrics(metrics)
     , m_owner(owner)
@@ -23,7 +22,7 @@ VuPool::~VuPool()
 void VuPool::reserve(int count)
 {
     while (m_all.size() < qMin(count, m_max)) {
-        auto *vu = new HttpLoadClient(m_host, m_port, m_owner);
+        auto *vu = new HttpLoadClient(m_target, m_owner);
         m_all.append(vu);
         m_free.append(vu);
         ++m_metrics->vus;
@@ -32,7 +31,7 @@ void VuPool::reserve(int count)
 
 HttpLoadClient *VuPool::add()
 {
-    auto *vu = new HttpLoadClient(m_host, m_port, m_owner);
+    auto *vu = new HttpLoadClient(m_target, m_owner);
     m_all.append(vu);
     ++m_metrics->vus;
     return vu;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gatewaytarget.h"
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -15,7 +16,7 @@ class MetricsShard;
 class VuPool
 {
 public:
-    VuPool(QString host, quint16 port, int maxVus, MetricsShard *metrics, QObject *owner);
+    VuPool(GatewayTarget target, int maxVus, MetricsShard *metrics, QObject *owner);
     ~VuPool();
     VuPool(const VuPool &) = delete;
     VuPool &operator=(const VuPool &) = delete;
@@ -30,8 +31,7 @@ public:
     void abortAll();                  // every request in flight ends as interrupted
 
 private:
-    QString m_host;
-    quint16 m_port;
+    GatewayTarget m_target;
     int m_max;
     MetricsShard *m_metrics;
     QObject *m_owner;

@@ -32,7 +32,7 @@ VuScheduler::VuScheduler(RunContext *context, OperationRunner *runner, MetricsSh
     , m_curve(curveOf(context->scenario.workloads.at(workload).executor, context->scenario.durationMs))
     , m_workloadRandom(SeededRandom(context->scenario.seed).fork(quint64(workload)))
     , m_weights(context->weightsOf(workload))
-    , m_vus(context->host, context->port, 0, metrics, this)
+    , m_vus(context->gateway, 0, metrics, this)
 {
     m_adjustTimer.setInterval(kAdjustMs);
     connect(&m_adjustTimer, &QTimer::timeout, this, &VuScheduler::adjust);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QObject>
+#include <QSslConfiguration>
 #include <QStringList>
 #include <QUrl>
 
@@ -24,6 +25,10 @@ public:
     WsSubscriber(QUrl url, QStringList collections, LagTracker *lag, int connection, QObject *parent = nullptr);
     ~WsSubscriber() override;
 
+    // Over wss://: verify against `tls` (the system's authorities and any trusted ones); a
+    // certificate of `pinned` is also accepted when the URL's host is not a name it holds (the
+    // engine's own, reached on loopback). Before open().
+    void setTls(const QSslConfiguration &tls, const QList<QSslCertificate> &pinned);
     void open();
     void close();
 
@@ -35,6 +40,7 @@ private:
     void setReady(const QString &error);
 
     QWebSocket *m_socket;
+    QList<QSslCertificate> m_pinned;
     QUrl m_url;
     QStringList m_collections;
     LagTracker *m_lag;

@@ -47,7 +47,18 @@ void SimulationHost::attach(Engine *engine, const Listeners &listeners, Mqtt::Mq
         gateway.address = QHostAddress::LocalHost;
     else if (gateway.address == QHostAddress::AnyIPv6)
         gateway.address = QHostAddress::LocalHostIPv6;
-    environment.gatewayUrl = QStringLiteral("http://") + gateway.toString();
+    const std::shared_ptr<const Http::HttpTls> tls = listeners.gatewayTls();
+    environment.gatewayUrl = (tls ? QStringLiteral("https://") : QStringLiteral("http://")) + gateway.toString();
+    if (tls) {
+        environment.gatewayCertificates = [tls] { return tls->configuration().localCertificateChain(); };
+        // Reached on an address the certificate may not name: verified for a name it holds.
+        const QStringList names = tls->summary().names;
+        if (!names.contains(gateway.address.toString())) {
+            const auto alternatives = tls->configuration().localCertificate().subjectAlternativeNames();
+            const QStringList dns = alternatives.values(QSsl::DnsEntry);
+            environment.gatewayPeerName = dns.contains(QStringLiteral("localhost")) ? QStringLiteral("localhost") : dns.value(0);
+        }
+    }
     if (mqtt && mqtt->isRunning() && !mqtt->brokerUrl().isEmpty()) {
         const QUrl url(mqtt->brokerUrl());
         environment.mqttHost = url.host();

@@ -1,12 +1,18 @@
 // The console with an engine whose gateway speaks TLS (a certificate made by the openssl command
 // at test time, trusted by nobody but the console, which knows it is its engine's): the request
 // tester sends over HTTPS and verifies the certificate, shows the https:// base, and a copied
-// curl command names the certificate (--cacert) so it works as copied.
+// curl command names the certificate (--cacert) so it works as copied; a simulation started
+// from the console loads the gateway over HTTPS, and its WebSocket and SSE subscribers see the
+// events over WSS and TLS, verifying the engine's certificate.
 
 #include "guifixture.h"
 #include "http/httptls.h"
+#include "simulation/simulationservice.h"
 #include "widgets/requesttesterwidget.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QProcess>
 #include <QSignalSpy>
@@ -21,21 +27,37 @@ class tst_ConsoleTls : public QObject
 
 private Q_SLOTS:
     void requestTesterSpeaksHttpsToItsEngine();
+    void simulationsLoadTheTlsGateway();
+
+private:
+    bool startWithTls(Test::GuiFixture &f);
 };
 
-void tst_ConsoleTls::requestTesterSpeaksHttpsToItsEngine()
+bool tst_ConsoleTls::startWithTls(Test::GuiFixture &f)
 {
-    Test::GuiFixture f;
     const QString cert = f.dir.path() + u"/cert.pem"_s, key = f.dir.path() + u"/key.pem"_s;
     QProcess openssl;
     openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s,
                                  u"-days"_s, u"2"_s, u"-subj"_s, u"/CN=console-test"_s, u"-addext"_s,
                                  u"subjectAltName=DNS:localhost,IP:127.0.0.1"_s, u"-keyout"_s, key, u"-out"_s, cert});
-    QVERIFY2(openssl.waitForFinished(60000) && openssl.exitCode() == 0, openssl.readAllStandardError().constData());
+    if (!openssl.waitForFinished(60000) || openssl.exitCode() != 0) {
+        qWarning("openssl: %s", openssl.readAllStandardError().constData());
+        return false;
+    }
     QString error;
     f.gatewayTls = Http::HttpTls::load(cert, key, &error);
-    QVERIFY2(f.gatewayTls, qPrintable(error));
-    QVERIFY(f.start());
+    if (!f.gatewayTls) {
+        qWarning("%s", qPrintable(error));
+        return false;
+    }
+    return f.start();
+}
+
+void tst_ConsoleTls::requestTesterSpeaksHttpsToItsEngine()
+{
+    Test::GuiFixture f;
+    QVERIFY(startWithTls(f));
+    const QString cert = f.gatewayTls->certificateFile();
     QVERIFY(f.client->gatewayUrl().startsWith(u"https://127.0.0.1:"_s));
 
     Ui::RequestTesterWidget tester(f.client.get());
@@ -62,6 +84,33 @@ void tst_ConsoleTls::requestTesterSpeaksHttpsToItsEngine()
     while (shell.state() != QProcess::NotRunning)
         QTest::qWait(20);
     QCOMPARE(shell.exitCode(), 60);
+}
+
+void tst_ConsoleTls::simulationsLoadTheTlsGateway()
+{
+    Test::GuiFixture f;
+    QVERIFY(startWithTls(f));
+    const QJsonObject scenario = QJsonDocument::fromJson(R"({
+        "seed": 3, "duration": "2s",
+        "workloads": [{"name": "w", "executor": "constant-arrival-rate", "rate": 20, "time_unit": "1s",
+                       "pre_allocated_vus": 2, "max_vus": 4,
+                       "operations": [{"op": "create", "collection": "products"}]}],
+        "subscribers": [{"protocol": "websocket", "connections": 1, "collections": ["products"]},
+                        {"protocol": "sse", "connections": 1, "collections": ["products"]}],
+        "thresholds": {"errors": ["rate<0.01"], "consistency_lag{via:websocket}": ["p(99)<60000"],
+                       "consistency_lag{via:sse}": ["p(99)<60000"]}
+    })").object();
+    const auto started = f.engine.simulations()->startDocument(scenario, u"tls"_s);
+    QVERIFY2(started.status == 201, qPrintable(started.detail + started.errors.join(u"; "_s)));
+    QVERIFY(QTest::qWaitFor([&] { return f.engine.simulations()->activeRunId().isEmpty(); }, 60000));
+    const QJsonObject report = f.engine.simulations()->run(started.runId).value_or(QJsonObject());
+    QVERIFY2(report.value(u"passed"_s).toBool(), QJsonDocument(report.value(u"thresholds"_s).toArray()).toJson().constData());
+    QVERIFY(report.value(u"target"_s).toString().startsWith(u"https://"_s));
+    QVERIFY(report.value(u"totals"_s).toObject().value(u"requests"_s).toInteger() > 0);
+    QCOMPARE(report.value(u"totals"_s).toObject().value(u"failed"_s).toInteger(), 0);
+    const QJsonObject lag = report.value(u"consistency_lag"_s).toObject();
+    QVERIFY2(lag.value(u"websocket"_s).toObject().value(u"samples"_s).toInteger() > 0, QJsonDocument(lag).toJson().constData());
+    QVERIFY2(lag.value(u"sse"_s).toObject().value(u"samples"_s).toInteger() > 0, QJsonDocument(lag).toJson().constData());
 }
 
 QTEST_MAIN(tst_ConsoleTls)

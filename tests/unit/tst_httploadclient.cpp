@@ -79,7 +79,7 @@ void tst_HttpLoadClient::keepAliveReusesTheConnection()
 {
     ScriptedServer server({"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", "HTTP/1.1 404 Not Found\r\nContent-Length: 1\r\n\r\nb"});
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    HttpLoadClient client(QStringLiteral("127.0.0.1"), server.serverPort());
+    HttpLoadClient client(GatewayTarget{QStringLiteral("127.0.0.1"), server.serverPort()});
     const HttpLoadResult first = send(client, "/one");
     QCOMPARE(first.error, LoadError::None);
     QCOMPARE(first.response.status, 200);
@@ -98,7 +98,7 @@ void tst_HttpLoadClient::connectionCloseOpensAnother()
     ScriptedServer server({"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
                            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"});
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    HttpLoadClient client(QStringLiteral("127.0.0.1"), server.serverPort());
+    HttpLoadClient client(GatewayTarget{QStringLiteral("127.0.0.1"), server.serverPort()});
     QCOMPARE(send(client).error, LoadError::None);
     QCOMPARE(send(client).error, LoadError::None);
     QCOMPARE(client.connectionsOpened(), 2u);
@@ -121,7 +121,7 @@ void tst_HttpLoadClient::errorKinds()
     QFETCH(LoadError, error);
     ScriptedServer server({answer, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"});
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    HttpLoadClient client(QStringLiteral("127.0.0.1"), server.serverPort());
+    HttpLoadClient client(GatewayTarget{QStringLiteral("127.0.0.1"), server.serverPort()});
     client.setRequestTimeoutMs(300);
     const HttpLoadResult r = send(client);
     QCOMPARE(r.error, error);
@@ -137,7 +137,7 @@ void tst_HttpLoadClient::refusedIsConnect()
     QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
     const quint16 port = probe.serverPort();
     probe.close();
-    HttpLoadClient client(QStringLiteral("127.0.0.1"), port);
+    HttpLoadClient client(GatewayTarget{QStringLiteral("127.0.0.1"), port});
     const HttpLoadResult r = send(client);
     QCOMPARE(r.error, LoadError::Connect);
     QVERIFY(!r.detail.isEmpty());
@@ -147,7 +147,7 @@ void tst_HttpLoadClient::abortInterrupts()
 {
     ScriptedServer server({"-"});
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    HttpLoadClient client(QStringLiteral("127.0.0.1"), server.serverPort());
+    HttpLoadClient client(GatewayTarget{QStringLiteral("127.0.0.1"), server.serverPort()});
     LoadError error = LoadError::None;
     int calls = 0;
     client.send(HttpLoadRequest{"GET", "/", {}, {}}, [&](HttpLoadResult &&r) {

@@ -357,8 +357,8 @@ void tst_Scenario::invalid_data()
     row("seed as text", R"({"seed": "42"})", u"/seed: must be an integer from 0 to 9007199254740991"_s);
     row("name with spaces", R"({"name": "flash sale"})", u"/name: must be 1 to 64 letters, digits, '_', '.' or '-'"_s);
     row("description not text", R"({"description": 5})", u"/description: must be a string"_s);
-    row("target https", R"({"target": "https://example.com"})", u"/target: must be a gateway's base URL such as \"http://127.0.0.1:9080\" (http, no path)"_s);
-    row("target with a path", R"({"target": "http://127.0.0.1:9080/api"})", u"/target: must be a gateway's base URL such as \"http://127.0.0.1:9080\" (http, no path)"_s);
+    row("target ftp", R"({"target": "ftp://example.com"})", u"/target: must be a gateway's base URL such as \"http://127.0.0.1:9080\" (http or https, no path)"_s);
+    row("target with a path", R"({"target": "https://127.0.0.1:9080/api"})", u"/target: must be a gateway's base URL such as \"http://127.0.0.1:9080\" (http or https, no path)"_s);
     row("workloads missing", R"({"workloads": null})", u"/workloads: is required"_s);
     row("workloads empty", R"({"workloads": []})", u"/workloads: must be an array of 1 to 16 items"_s);
     row("workload not an object", R"({"workloads": [7]})", u"/workloads/0: must be an object"_s);
@@ -677,6 +677,8 @@ void tst_Scenario::withoutErrorListStillRefuses()
     QVERIFY(Scenario::fromJson(object(kBase), nullptr));
     const Scenario s = read(patched(R"({"target": "http://127.0.0.1:9080/"})"));
     QCOMPARE(s.target, u"http://127.0.0.1:9080"_s);
+    const Scenario tls = read(patched(R"({"target": "https://gateway.example:9443"})"));
+    QCOMPARE(tls.target, u"https://gateway.example:9443"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_Scenario)
