@@ -16,6 +16,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
+#include <QScopeGuard>
 #include <QThread>
 
 #ifdef GATEHOUSE_WITH_GUI
@@ -68,6 +69,7 @@ struct Options
     QString tlsCertificate, tlsKey;             // the gateway's; empty: plain HTTP
     QString adminTlsCertificate, adminTlsKey;   // the admin listener's
     bool adminTrustedNetwork = false;
+    bool apiDescriptions = true;
 };
 
 // The admin key kept in a file (a service's key, not on its command line for every user's ps to
@@ -111,6 +113,7 @@ int parseOptions(const QCoreApplication &app, Options *out)
         {QStringLiteral("admin-tls-cert"), QStringLiteral("Serve the admin API over TLS with this PEM certificate (chain); needs --admin-tls-key."), QStringLiteral("FILE")},
         {QStringLiteral("admin-tls-key"), QStringLiteral("The PEM private key of --admin-tls-cert."), QStringLiteral("FILE")},
         {QStringLiteral("admin-trusted-network"), QStringLiteral("Allow the admin API on a non-loopback address without TLS: the network to it is trusted (a private link, a TLS-terminating proxy).")},
+        {QStringLiteral("no-api-descriptions"), QStringLiteral("Do not answer GET /openapi.json and /asyncapi.json on the gateway.")},
         {QStringLiteral("durability"), QStringLiteral("full (fsync every commit, default) or normal (survives a crash of the process, not of the machine)."), QStringLiteral("MODE")},
         {QStringLiteral("project"), QStringLiteral("Project file (collections and schemas). Default: the embedded product catalog."), QStringLiteral("FILE.json")},
         {QStringLiteral("mqtt-url"), QStringLiteral("Use this MQTT broker instead of a managed one."), QStringLiteral("URL")},
@@ -164,6 +167,7 @@ int parseOptions(const QCoreApplication &app, Options *out)
     out->adminTlsCertificate = parser.value(QStringLiteral("admin-tls-cert"));
     out->adminTlsKey = parser.value(QStringLiteral("admin-tls-key"));
     out->adminTrustedNetwork = parser.isSet(QStringLiteral("admin-trusted-network"));
+    out->apiDescriptions = !parser.isSet(QStringLiteral("no-api-descriptions"));
     if (out->tlsCertificate.isEmpty() != out->tlsKey.isEmpty()) {
         say(QStringLiteral("--tls-cert and --tls-key go together"));
         return kExitUsage;
@@ -258,6 +262,7 @@ struct TlsCredentials
 {
     std::shared_ptr<Http::HttpTls> gateway;
     std::shared_ptr<Http::HttpTls> admin;
+    bool reloading = false;
 
     bool load(const Options &options, QString *error)
     {
@@ -291,6 +296,13 @@ struct TlsCredentials
 
     void reload()
     {
+        // The test handshake turns the event loop: a second SIGHUP meanwhile waits its turn.
+        if (reloading) {
+            say(QStringLiteral("SIGHUP: the certificates are being read already"));
+            return;
+        }
+        reloading = true;
+        const auto done = qScopeGuard([this] { reloading = false; });
         if (!gateway && !admin) {
             say(QStringLiteral("SIGHUP: no TLS certificate to read again"));
             return;
@@ -313,6 +325,7 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
             return kExitUsage;
         }
         listeners.setTls(tls.gateway, tls.admin);
+        listeners.setApiDescriptions(options.apiDescriptions);
     }
     if (!engine.start(options.engine)) {
         say(engine.errorString());
@@ -430,7 +443,7 @@ int runGui(int argc, char **argv)
         Ui::LocalEngineClient::Options clientOptions;
         clientOptions.gatewayAddress = listeners.gatewayEndpoint().toString();
         clientOptions.adminAddress = listeners.adminEndpoint().toString();
-        clientOptions.gatewayUrl = listeners.gatewayUrl();
+        clientOptions.gatewayUrl = listeners.gatewayClientUrl();
         clientOptions.adminUrl = listeners.adminUrl();
         clientOptions.certificateFile = options.tlsCertificate;
         clientOptions.mqtt = &mqtt;

@@ -50,9 +50,9 @@ QByteArray PgFieldKey::rank(const QString &field)
 
 QByteArray PgFieldKey::number(const QString &field)
 {
-    // The literal as written: Qt and JavaScript write the shortest text that reads back as the
-    // same double, so distinct doubles stay distinct and in order, and integers stay exact
-    // (2^53 + 1 included), as SQLite keeps them.
+    // jsonb keeps a number as the exact numeric of its literal, and Qt and JavaScript write the
+    // shortest text that reads back as the same double: distinct doubles stay distinct and in
+    // order, and integers stay exact (2^53 + 1 included), as SQLite keeps them.
     return "(CASE " + typeOf(field) + " WHEN 'number' THEN " + scalar(field) + "::numeric WHEN 'boolean' THEN CASE "
         + scalar(field) + " WHEN 'true' THEN 1 ELSE 0 END END)";
 }

@@ -12,7 +12,9 @@ namespace Gatehouse {
 // exactly as SQLite answers with json_extract(): NULL (or missing) < numbers (booleans are
 // 0 and 1) < text, numbers by value, text by bytes; arrays and objects compare as their JSON
 // text. PostgreSQL has no such cross-type order, so a field's key is three expressions over
-// the document (a `json` column, which keeps the text as stored):
+// the document -- over `fields`, the jsonb copy PostgreSQL makes of the `json` column as a row
+// is written (fieldsColumn()), and for arrays and objects over the `json` text itself, which
+// keeps them as written:
 //   rank    0 null or missing, 1 number or boolean, 2 string, array or object
 //   number  the exact numeric value when rank is 1
 //   text    the string (COLLATE "C": bytes) or the array's or object's JSON text when rank is 2

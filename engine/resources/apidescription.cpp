@@ -509,7 +509,7 @@ QJsonObject asyncApi(const QList<Collection> &collections, const Context &contex
     if (gateway.isValid() && !gateway.host().isEmpty()) {
         const bool tls = gateway.scheme() == u"https"_s;
         servers.insert(u"websocket"_s, QJsonObject{{u"host"_s, QString(gateway.host() + u':' + QString::number(gateway.port(tls ? 443 : 80)))},
-                                                  {u"protocol"_s, tls ? u"wss"_s : u"ws"_s}, {u"pathname"_s, u"/ws"_s},
+                                                  {u"protocol"_s, tls ? u"wss"_s : u"ws"_s},
                                                   {u"description"_s, u"The gateway's WebSocket endpoint (its route's plugins apply)."_s}});
         QJsonObject wsMessages;
         const auto message = [&](const QString &name, const QString &summary, const QJsonObject &payload) {
@@ -574,28 +574,33 @@ QJsonObject asyncApi(const QList<Collection> &collections, const Context &contex
                                                     {u"channel"_s, QJsonObject{{u"$ref"_s, QString(u"#/channels/"_s + channelKey)}}},
                                                     {u"messages"_s, QJsonArray{QJsonObject{{u"$ref"_s, QString(u"#/channels/"_s + channelKey + u"/messages/"_s + messageName)}}}}});
             };
-            const QString C = QString(c.name).replace(u'.', u'_');
-            channel(C + u"_create"_s, p + u"/commands/"_s + c.name + u"/create"_s, C + u".create"_s, u"Create a document (the body as for POST /api/%1)"_s.arg(C), payload, {});
-            operation(u"receive_"_s + C + u"_create"_s, u"receive"_s, C + u"_create"_s, C + u".create"_s, u"Create %1 documents"_s.arg(C));
+            // Keys by kind, then collection, then command, joined with '.', which neither names
+            // may hold: no two channels, messages or operations can meet.
+            const QString C = c.name;
+            channel(u"commands."_s + C + u".create"_s, p + u"/commands/"_s + C + u"/create"_s, u"command."_s + C + u".create"_s,
+                    u"Create a document (the body as for POST /api/%1)"_s.arg(C), payload, {});
+            operation(u"receive.commands."_s + C + u".create"_s, u"receive"_s, u"commands."_s + C + u".create"_s,
+                      u"command."_s + C + u".create"_s, u"Create %1 documents"_s.arg(C));
             QStringList names{u"update"_s, u"delete"_s};
             names += c.commands.keys();
             for (const QString &name : std::as_const(names)) {
-                const QString key = C + u'_' + name;
-                channel(key, p + u"/commands/"_s + c.name + u"/{id}/"_s + name, C + u'.' + name, u"The %1 command %2"_s.arg(C, name),
+                const QString key = u"commands."_s + C + u'.' + name;
+                const QString message = u"command."_s + C + u'.' + name;
+                channel(key, p + u"/commands/"_s + C + u"/{id}/"_s + name, message, u"The %1 command %2"_s.arg(C, name),
                         QJsonObject{{u"type"_s, u"object"_s}}, QJsonObject{{u"id"_s, idParameter}});
-                operation(u"receive_"_s + key, u"receive"_s, key, C + u'.' + name, u"The %1 command %2"_s.arg(c.name, name));
+                operation(u"receive."_s + key, u"receive"_s, key, message, u"The %1 command %2"_s.arg(C, name));
             }
-            channel(C + u"_events"_s, p + u"/events/"_s + c.name + u"/{verb}/{id}"_s, C + u".event"_s,
+            channel(u"events."_s + C, p + u"/events/"_s + C + u"/{verb}/{id}"_s, u"event."_s + C,
                     u"An event of the log (at least once: dedupe by its id)"_s, schemaRef,
                     QJsonObject{{u"verb"_s, QJsonObject{{u"description"_s, u"created, updated, deleted or a custom command's event."_s}}}, {u"id"_s, idParameter}});
-            operation(u"send_"_s + C + u"_events"_s, u"send"_s, C + u"_events"_s, C + u".event"_s, u"Events of %1 from the outbox"_s.arg(C));
+            operation(u"send.events."_s + C, u"send"_s, u"events."_s + C, u"event."_s + C, u"Events of %1 from the outbox"_s.arg(C));
             QJsonObject document = portableSchema(c.schema.toJson()).toObject();
             QJsonObject properties = document.value(u"properties"_s).toObject();
             properties.insert(u"_meta"_s, QJsonObject{{u"type"_s, u"object"_s}});
             document.insert(u"properties"_s, properties);
-            channel(C + u"_readmodel"_s, p + u"/readmodel/"_s + c.name + u"/{id}"_s, C + u".document"_s,
+            channel(u"state."_s + C, p + u"/readmodel/"_s + C + u"/{id}"_s, u"document."_s + C,
                     u"The document as the read model holds it (retained; _meta.deleted once deleted)"_s, document, QJsonObject{{u"id"_s, idParameter}});
-            operation(u"send_"_s + C + u"_readmodel"_s, u"send"_s, C + u"_readmodel"_s, C + u".document"_s, u"Read-model state of %1"_s.arg(C));
+            operation(u"send.state."_s + C, u"send"_s, u"state."_s + C, u"document."_s + C, u"Read-model state of %1"_s.arg(C));
         }
     }
     return {{u"asyncapi"_s, u"3.0.0"_s},

@@ -2,7 +2,7 @@
 
 #include "base/steadyclock.h"
 
-#include <QTcpSocket>
+#include <QSslSocket>
 
 namespace Gatehouse::Simulation {
 
@@ -77,16 +77,22 @@ void HttpLoadClient::openConnection()
     m_closeAfter = false;
     ++m_connectionsOpened;
     m_socket = m_target.newSocket(this);
-    connect(m_socket, &QTcpSocket::connected, this, [this] {
+    // Connected means ready for a request: over TLS once the handshake is done, so a refused
+    // certificate is a connect error, not a reset.
+    const auto ready = [this] {
         m_connected = true;
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         if (m_done)
             writeRequest();
-    });
+    };
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket))
+        connect(tls, &QSslSocket::encrypted, this, ready);
+    else
+        connect(m_socket, &QTcpSocket::connected, this, ready);
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpLoadClient::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, &HttpLoadClient::onDisconnected);
     connect(m_socket, &QTcpSocket::errorOccurred, this, &HttpLoadClient::onSocketError);
-    m_target.open(m_socket);   // over TLS the request written once connected waits for the handshake
+    m_target.open(m_socket);
 }
 
 void HttpLoadClient::writeRequest()

@@ -55,7 +55,7 @@ HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstr
 {
     return [gateway, connectionUpstream, documents](const HttpRequest &request, const HttpResponder &responder) {
         if (documents && (request.method == "GET" || request.method == "HEAD")) {
-            if (QByteArray body = documents(request.path); !body.isNull()) {
+            if (QByteArray body = documents(request); !body.isNull()) {
                 HttpResponse http = HttpResponse::json(200, body);
                 http.setHeader("cache-control", "no-cache");
                 responder.respond(std::move(http));

@@ -3,6 +3,7 @@
 #include "api/apirequest.h"
 #include "httphandler.h"
 #include "httpresponder.h"
+#include "httprequest.h"
 #include "httpresponse.h"
 
 #include <functional>
@@ -64,10 +65,10 @@ private:
 // Turns HTTP requests into gateway requests and gateway answers back into HTTP responses.
 // The returned handler runs on the network thread; the gateway may answer from any thread.
 // With `connectionUpstream`, GET and HEAD requests can be served by websocket and sse routes.
-// With `documents`, a GET or HEAD of a path it answers (a non-null body) is answered with that
+// With `documents`, a GET or HEAD it answers (a non-null body) is answered with that
 // JSON before any route is matched: the engine's descriptions of itself (/openapi.json and
 // /asyncapi.json), which no route can take over.
-using BuiltinDocuments = std::function<QByteArray(const QByteArray &path)>;
+using BuiltinDocuments = std::function<QByteArray(const HttpRequest &request)>;
 HttpHandler makeGatewayHandler(Gateway *gateway, std::shared_ptr<ConnectionUpstream> connectionUpstream = {},
                                BuiltinDocuments documents = {});
 

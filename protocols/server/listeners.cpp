@@ -7,6 +7,8 @@
 #include "http/httpserver.h"
 #include "liveendpoints.h"
 #include "config/collectioncatalog.h"
+#include "config/projectconfig.h"
+#include "http/httprequest.h"
 #include "gateway/gateway.h"
 #include "gateway/gatewayconfig.h"
 #include "resources/apidescription.h"
@@ -14,6 +16,7 @@
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QMutex>
+#include <QRegularExpression>
 
 namespace Gatehouse::Server {
 
@@ -52,14 +55,30 @@ bool Listeners::Endpoint::isLoopback() const
     return address.isLoopback();
 }
 
+Listeners::Endpoint Listeners::reachable(Endpoint e)
+{
+    if (e.address == QHostAddress::Any || e.address == QHostAddress::AnyIPv4)
+        e.address = QHostAddress::LocalHost;
+    else if (e.address == QHostAddress::AnyIPv6)
+        e.address = QHostAddress::LocalHostIPv6;
+    return e;
+}
+
 namespace {
-// Where MQTT clients reach the engine: read by the gateway's network thread (the descriptions),
-// set from the main thread.
-struct BrokerInfo
+// What the descriptions need besides the configuration, shared with the gateway's network
+// thread (which serves them) and set from the main thread: where the gateway listens, where
+// MQTT clients reach the engine, and the last document made (made again only when an input
+// changed: anyone may ask for it).
+struct DescriptionState
 {
     QMutex mutex;
-    QString url;
+    bool enabled = true;
+    QString scheme = QStringLiteral("http");
+    QString boundAddress;      // "127.0.0.1:9080" (a wildcard bind as loopback)
+    QString mqttUrl;
     QString topicPrefix = QStringLiteral("gatehouse");
+    QString cachedKey;
+    QByteArray cached;
 };
 } // namespace
 
@@ -73,32 +92,54 @@ struct Listeners::Private
     std::unique_ptr<Http::HttpServer> admin;
     std::shared_ptr<const Http::HttpTls> gatewayTls;
     std::shared_ptr<const Http::HttpTls> adminTls;
-    std::shared_ptr<BrokerInfo> broker = std::make_shared<BrokerInfo>();
+    std::shared_ptr<DescriptionState> descriptions = std::make_shared<DescriptionState>();
 };
 
 namespace {
-// GET /openapi.json and /asyncapi.json on the gateway: made from the configuration as it is.
-Http::BuiltinDocuments descriptions(Engine *engine, std::function<QString()> gatewayUrl, std::shared_ptr<BrokerInfo> broker)
+// The server the descriptions name: the host the client asked for (its Host header, when it is
+// a plain host[:port]), else the address the gateway is bound to.
+QString serverHost(const Http::HttpRequest &request, const QString &bound)
 {
-    return [engine, gatewayUrl = std::move(gatewayUrl), broker](const QByteArray &path) -> QByteArray {
-        const bool open = path == "/openapi.json";
-        if (!open && path != "/asyncapi.json")
+    static const QRegularExpression plainHost(QStringLiteral(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$)"));
+    const QString host = QString::fromLatin1(request.header("host"));
+    return plainHost.match(host).hasMatch() ? host : bound;
+}
+
+// GET /openapi.json and /asyncapi.json on the gateway: made from the configuration as it is.
+Http::BuiltinDocuments descriptions(Engine *engine, std::shared_ptr<DescriptionState> state)
+{
+    return [engine, state](const Http::HttpRequest &request) -> QByteArray {
+        const bool open = request.path == "/openapi.json";
+        if (!open && request.path != "/asyncapi.json")
             return {};
         const std::shared_ptr<const GatewayConfig> config = engine->gateway()->config();
-        const QList<Collection> collections = engine->collections()->snapshot()->collections();
+        const std::shared_ptr<const ProjectConfig> project = engine->collections()->snapshot();
         ApiDescription::Context context;
         context.engineVersion = QCoreApplication::applicationVersion();
         context.configVersion = config->version();
-        context.gatewayUrl = gatewayUrl();
-        {
-            QMutexLocker lock(&broker->mutex);
-            context.mqttUrl = broker->url;
-            context.topicPrefix = broker->topicPrefix;
+        QMutexLocker lock(&state->mutex);
+        if (!state->enabled)
+            return {};
+        context.gatewayUrl = state->scheme + QStringLiteral("://") + serverHost(request, state->boundAddress);
+        context.mqttUrl = state->mqttUrl;
+        context.topicPrefix = state->topicPrefix;
+        // The configuration snapshots are replaced whole on a change: their addresses and the
+        // version say whether anything the documents are made from changed.
+        const QString key = QStringLiteral("%1 %2 %3 %4 %5 %6")
+                                .arg(open)
+                                .arg(context.configVersion)
+                                .arg(quintptr(config.get()))
+                                .arg(quintptr(project.get()))
+                                .arg(context.gatewayUrl, context.mqttUrl + u' ' + context.topicPrefix);
+        if (key != state->cachedKey) {
+            const QList<Collection> collections = project->collections();
+            const QJsonObject document = open
+                ? ApiDescription::openApi(config->routeTable().routes(), config->resources().globalRules, collections, context)
+                : ApiDescription::asyncApi(collections, context);
+            state->cached = QJsonDocument(document).toJson(QJsonDocument::Compact);
+            state->cachedKey = key;
         }
-        const QJsonObject document = open
-            ? ApiDescription::openApi(config->routeTable().routes(), config->resources().globalRules, collections, context)
-            : ApiDescription::asyncApi(collections, context);
-        return QJsonDocument(document).toJson(QJsonDocument::Compact);
+        return state->cached;
     };
 }
 } // namespace
@@ -117,22 +158,18 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
                       QString *error)
 {
     d->live = std::make_shared<Live::LiveEndpoints>(engine, d->liveOptions);
-    // The descriptions name the gateway as clients reach it: a wildcard bind as loopback.
-    auto gatewayUrl = [this] {
-        Endpoint e = gatewayEndpoint();
-        if (e.address == QHostAddress::Any || e.address == QHostAddress::AnyIPv4)
-            e.address = QHostAddress::LocalHost;
-        else if (e.address == QHostAddress::AnyIPv6)
-            e.address = QHostAddress::LocalHostIPv6;
-        return (d->gatewayTls ? QStringLiteral("https://") : QStringLiteral("http://")) + e.toString();
-    };
     d->gateway = std::make_unique<Http::HttpServer>(
-        Http::makeGatewayHandler(engine->gateway(), d->live, descriptions(engine, gatewayUrl, d->broker)), limits);
+        Http::makeGatewayHandler(engine->gateway(), d->live, descriptions(engine, d->descriptions)), limits);
     d->gateway->setTls(d->gatewayTls);
     if (!d->gateway->listen(gateway.address, gateway.port)) {
         *error = QStringLiteral("cannot listen on %1 (gateway): %2").arg(gateway.toString(), d->gateway->errorString());
         close();
         return false;
+    }
+    {
+        QMutexLocker lock(&d->descriptions->mutex);
+        d->descriptions->scheme = d->gatewayTls ? QStringLiteral("https") : QStringLiteral("http");
+        d->descriptions->boundAddress = reachable(gatewayEndpoint()).toString();
     }
     d->adminBackend = std::make_unique<EngineAdminBackend>(engine);
     d->adminApi = std::make_unique<Admin::AdminApi>(d->adminBackend.get());
@@ -159,9 +196,15 @@ void Listeners::setTls(std::shared_ptr<const Http::HttpTls> gateway, std::shared
 
 void Listeners::setMqttBroker(const QString &url, const QString &topicPrefix)
 {
-    QMutexLocker lock(&d->broker->mutex);
-    d->broker->url = url;
-    d->broker->topicPrefix = topicPrefix;
+    QMutexLocker lock(&d->descriptions->mutex);
+    d->descriptions->mqttUrl = url;
+    d->descriptions->topicPrefix = topicPrefix;
+}
+
+void Listeners::setApiDescriptions(bool served)
+{
+    QMutexLocker lock(&d->descriptions->mutex);
+    d->descriptions->enabled = served;
 }
 
 void Listeners::stopAccepting()
@@ -198,6 +241,18 @@ Listeners::Endpoint Listeners::adminEndpoint() const
 QString Listeners::gatewayUrl() const
 {
     return (d->gatewayTls ? QStringLiteral("https://") : QStringLiteral("http://")) + gatewayEndpoint().toString();
+}
+
+QString Listeners::gatewayClientUrl() const
+{
+    const Endpoint e = reachable(gatewayEndpoint());
+    if (!d->gatewayTls)
+        return QStringLiteral("http://") + e.toString();
+    // A certificate that names "localhost" but not the loopback address is verified by name.
+    const QStringList names = d->gatewayTls->summary().names;
+    if (!names.contains(e.address.toString()) && names.contains(QStringLiteral("localhost")))
+        return QStringLiteral("https://localhost:") + QString::number(e.port);
+    return QStringLiteral("https://") + e.toString();
 }
 
 std::shared_ptr<const Http::HttpTls> Listeners::gatewayTls() const

@@ -31,6 +31,8 @@ public:
         QString toString() const;
         bool isLoopback() const;
     };
+    // A wildcard address (0.0.0.0, ::) as the loopback address a local client connects to.
+    static Endpoint reachable(Endpoint endpoint);
 
     Listeners();
     ~Listeners();
@@ -42,12 +44,17 @@ public:
     bool start(Engine *engine, const Endpoint &gateway, const Endpoint &admin, const Http::HttpLimits &limits, QString *error);
     // Where the engine's MQTT broker is, for /asyncapi.json (empty: MQTT is off); any time.
     void setMqttBroker(const QString &url, const QString &topicPrefix);
+    // Whether the gateway answers GET /openapi.json and /asyncapi.json (default: yes); any time.
+    void setApiDescriptions(bool served);
     void stopAccepting();
     void close();
 
     Endpoint gatewayEndpoint() const;   // the bound address (the real port when 0 was asked)
     Endpoint adminEndpoint() const;
     QString gatewayUrl() const;         // "http://127.0.0.1:9080", or https:// with TLS
+    // How a client on this machine reaches the gateway: a wildcard bind as loopback, and over
+    // TLS a name the certificate holds ("localhost") when it does not hold the address.
+    QString gatewayClientUrl() const;
     std::shared_ptr<const Http::HttpTls> gatewayTls() const;   // null: plain HTTP
     QString adminUrl() const;
 

@@ -42,11 +42,7 @@ void SimulationHost::attach(Engine *engine, const Listeners &listeners, Mqtt::Mq
     environment.faults = d->faults.get();
     environment.probe = d->faults.get();
     // Load goes to the gateway's own address; a wildcard bind is reached over loopback.
-    Listeners::Endpoint gateway = listeners.gatewayEndpoint();
-    if (gateway.address == QHostAddress::Any || gateway.address == QHostAddress::AnyIPv4)
-        gateway.address = QHostAddress::LocalHost;
-    else if (gateway.address == QHostAddress::AnyIPv6)
-        gateway.address = QHostAddress::LocalHostIPv6;
+    const Listeners::Endpoint gateway = Listeners::reachable(listeners.gatewayEndpoint());
     const std::shared_ptr<const Http::HttpTls> tls = listeners.gatewayTls();
     environment.gatewayUrl = (tls ? QStringLiteral("https://") : QStringLiteral("http://")) + gateway.toString();
     if (tls) {

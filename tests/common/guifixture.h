@@ -59,7 +59,7 @@ public:
         Ui::LocalEngineClient::Options clientOptions;
         clientOptions.gatewayAddress = listeners->gatewayEndpoint().toString();
         clientOptions.adminAddress = listeners->adminEndpoint().toString();
-        clientOptions.gatewayUrl = listeners->gatewayUrl();
+        clientOptions.gatewayUrl = listeners->gatewayClientUrl();
         clientOptions.adminUrl = listeners->adminUrl();
         clientOptions.certificateFile = gatewayTls ? gatewayTls->certificateFile() : QString();
         clientOptions.statusIntervalMs = 100;

@@ -18,7 +18,10 @@ build=$(cd "${1:?usage: check_deb.sh BUILD_DIR}" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-deb.XXXXXX")
 engine_pid=
 cleanup() {
-    [[ -n $engine_pid ]] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
+    if [[ -n $engine_pid ]]; then
+        kill "$engine_pid" 2>/dev/null || true
+        wait "$engine_pid" 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -62,6 +65,8 @@ if [[ -f $root/usr/share/applications/dev.gatehouse.Gatehouse.desktop ]]; then
     desktop-file-validate "$root/usr/share/applications/dev.gatehouse.Gatehouse.desktop" || fail "desktop-file-validate failed"
     appstreamcli validate --no-net "$root/usr/share/metainfo/dev.gatehouse.Gatehouse.metainfo.xml" || fail "appstreamcli validate failed"
     [[ -f $root/usr/share/icons/hicolor/scalable/apps/dev.gatehouse.Gatehouse.svg ]] || fail "the package lacks its icon"
+    # The console needs Qt's platform plugins, which no library it links pulls in.
+    [[ ", $depends," == *", qt6-qpa-plugins,"* ]] || fail "Depends lacks qt6-qpa-plugins (the console's platform plugins)"
 fi
 # The unit as packaged, but for its executable's path: the unpacked one (verify insists that
 # ExecStart's program exists, and this machine has not installed the package).

@@ -7,7 +7,8 @@
 #      MQTT topics and the WebSocket operations;
 #   3. requests made from /openapi.json alone are answered as it documents
 #      (check-openapi-requests.mjs);
-#   4. both change when the configuration does (a route and a collection added, then gone).
+#   4. both change when the configuration does (a route and a collection added, then gone);
+#   5. the server they name is the Host the client used; --no-api-descriptions turns them off.
 #
 #   check_descriptions.sh GATEHOUSE_BINARY
 #
@@ -90,6 +91,19 @@ print("check_descriptions: every route, collection, command, topic and auth sche
 PY
 KEY_AUTH=alice-key node "$here/check-openapi-requests.mjs" "$gateway" || fail "the engine does not answer as /openapi.json says"
 
+# The server named is the host the client asked for; a Host that is not a plain host[:port]
+# is not repeated (the bound address is named instead).
+python3 - "$gateway" <<'PY' || fail "the server the descriptions name does not follow the Host header"
+import json, sys, urllib.request
+base = sys.argv[1]
+def server(host):
+    request = urllib.request.Request(base + "/openapi.json", headers={"Host": host})
+    return json.load(urllib.request.urlopen(request))["servers"][0]["url"]
+assert server("api.example:8443") == "http://api.example:8443", server("api.example:8443")
+assert server("bad host/x") == base, server("bad host/x")
+print("check_descriptions: the server named follows the Host header")
+PY
+
 # A change of configuration is a change of the descriptions.
 version_before=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["info"]["version"])' "$work/openapi.json")
 admin_call DELETE /admin/routes/secure-tickets
@@ -107,3 +121,23 @@ assert not any(p.startswith("/api/tickets") for p in openapi["paths"]), "a delet
 assert not any("tickets" in c["address"] for c in asyncapi["channels"].values()), "a deleted collection's topics are still described"
 print("check_descriptions: the descriptions follow the configuration")
 PY
+
+# Turned off, the paths are nobody's: 404 like any path no route matches.
+kill -TERM "$pid"
+wait "$pid" || fail "the engine did not stop cleanly"
+pid=
+"$binary" --headless --no-mqtt --no-api-descriptions --data-dir "$work/data2" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+    2>"$work/engine2.log" &
+pid=$!
+gateway=
+for _ in $(seq 1 300); do
+    gateway=$(sed -n 's|.*gateway listening on \(http://[0-9.:]*\).*|\1|p' "$work/engine2.log")
+    [[ -n $gateway ]] && break
+    sleep 0.1
+done
+[[ -n $gateway ]] || { cat "$work/engine2.log" >&2; fail "the second engine did not start"; }
+for path in openapi.json asyncapi.json; do
+    status=$(curl -sS -o /dev/null -w '%{http_code}' "$gateway/$path")
+    [[ $status == 404 ]] || fail "--no-api-descriptions: /$path answered $status"
+done
+echo "check_descriptions: --no-api-descriptions leaves both paths unanswered"
