@@ -92,8 +92,25 @@ bool PgConnection::open(const PostgresUrl &url, const QString &role, QString *er
         m_sqlState = state;
         return false;
     }
-    if (PGconn *conn = nativeHandle())
+    if (PGconn *conn = nativeHandle()) {
+        // Documents, events and names are Unicode: a database in another encoding would refuse
+        // (or mangle) some of them, and the read models parse every document as jsonb. Said
+        // now, once, rather than as a failed write later. (Reported at connection start: no
+        // round trip.)
+        const char *encoding = PQparameterStatus(conn, "server_encoding");
+        if (encoding && qstrcmp(encoding, "UTF8") != 0) {
+            m_error = QStringLiteral("the database %1 is encoded in %2; Gatehouse needs UTF8 "
+                                     "(CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE template0)")
+                          .arg(url.database, QString::fromLatin1(encoding));
+            if (error)
+                *error = m_error;
+            const QString message = m_error;
+            close();
+            m_error = message;
+            return false;
+        }
         PQsetNoticeReceiver(conn, &logNotice, nullptr);
+    }
     return true;
 }
 

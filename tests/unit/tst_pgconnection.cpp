@@ -226,6 +226,22 @@ private slots:
         // Nothing is left registered under the failed connection's name.
         QVERIFY(!conn.database().isValid());
     }
+
+    void databaseNotInUtf8IsRefused()
+    {
+        // Documents are Unicode and parsed as jsonb: a LATIN1 database is refused when opened.
+        PgConnection admin;
+        QString error;
+        QVERIFY2(admin.open(m_url, QStringLiteral("admin"), &error), qPrintable(error));
+        QVERIFY(admin.exec(QStringLiteral("DROP DATABASE IF EXISTS gh_latin1")));
+        QVERIFY2(admin.exec(QStringLiteral("CREATE DATABASE gh_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")),
+                 qPrintable(admin.errorString()));
+        PgConnection conn;
+        QVERIFY(!conn.open(m_url.withDatabase(QStringLiteral("gh_latin1")), QStringLiteral("x"), &error));
+        QVERIFY2(error.contains(QStringLiteral("LATIN1")) && error.contains(QStringLiteral("UTF8")), qPrintable(error));
+        QVERIFY(!conn.database().isValid());
+        QVERIFY(admin.exec(QStringLiteral("DROP DATABASE gh_latin1")));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_PgConnection)
