@@ -137,7 +137,9 @@ bool HttpTls::read(QSslConfiguration *out, Summary *summary, QString *error) con
     c.setPrivateKey(key);
     c.setPeerVerifyMode(QSslSocket::VerifyNone);   // clients are not asked for certificates
     c.setProtocol(QSsl::TlsV1_2OrLater);
-    c.setAllowedNextProtocols({QByteArray(QSslConfiguration::NextProtocolHttp1_1)});   // ALPN: no HTTP/2 here
+    // No ALPN: clients then speak HTTP/1.1, what is served here. (Announcing "http/1.1" makes
+    // Qt answer it even to a client that offered only another protocol, which the client takes
+    // for a broken handshake.)
     if (!handshakeWith(c, error))
         return false;
     *out = c;

@@ -15,14 +15,18 @@ inline qint64 unsentBytes(const QTcpSocket *socket)
     return socket->bytesToWrite() + (tls ? tls->encryptedBytesToWrite() : 0);
 }
 
-// Calls `slot` on `receiver` whenever some of the socket's output went out (bytesWritten, and
-// on TLS also encryptedBytesWritten, which is when the bytes reach the kernel).
+// Calls `slot` on `receiver` whenever some of the socket's output went out: bytesWritten, or on
+// TLS encryptedBytesWritten, when encrypted bytes reach the kernel. Not QSslSocket's own
+// bytesWritten: it is emitted once OpenSSL took the text, before the encrypted bytes are handed
+// to the socket, when unsentBytes() reads 0 with the answer still in OpenSSL's buffer -- closing
+// then would lose it.
 template<typename Receiver, typename Slot>
 void connectOutputProgress(QTcpSocket *socket, Receiver *receiver, Slot slot)
 {
-    QObject::connect(socket, &QTcpSocket::bytesWritten, receiver, slot);
     if (auto *tls = qobject_cast<QSslSocket *>(socket))
         QObject::connect(tls, &QSslSocket::encryptedBytesWritten, receiver, slot);
+    else
+        QObject::connect(socket, &QTcpSocket::bytesWritten, receiver, slot);
 }
 
 } // namespace Gatehouse::Http

@@ -179,6 +179,14 @@ void tst_Tls::httpsWssAndSseWithVerifiedCertificates()
                              kWaitMs);
     socket.close();
 
+    // An answer after which the connection closes (Connection: close, HTTP/1.0) arrives whole
+    // before the close, and a client offering only another ALPN protocol is served HTTP/1.1.
+    for (const QStringList &extra : {QStringList{u"-H"_s, u"Connection: close"_s}, QStringList{u"--http1.0"_s}}) {
+        r = runCommand(u"curl"_s, QStringList{u"-sS"_s, u"--cacert"_s, ca, u"-w"_s, u"\n%{http_code}"_s} + extra
+                                      + QStringList{gateway + u"/api/products?limit=1"_s});
+        QVERIFY2(r.exitCode == 0 && r.out.endsWith("\n200") && r.out.contains("\"items\""), QByteArray(r.out + r.err).constData());
+    }
+
     // The OpenAPI description names the server as clients reach it: over HTTPS.
     r = runCommand(u"curl"_s, {u"-sS"_s, u"--cacert"_s, ca, gateway + u"/openapi.json"_s});
     QCOMPARE(QJsonDocument::fromJson(r.out).object().value(u"servers"_s).toArray().first().toObject().value(u"url"_s).toString(), gateway);
