@@ -2,15 +2,15 @@
 
 #include "admin/adminapi.h"
 #include "assembly/engine.h"
-#include "engineviews.h"
-#include "http/gatewayhttphandler.h"
-#include "http/httpserver.h"
-#include "liveendpoints.h"
 #include "config/collectioncatalog.h"
 #include "config/projectconfig.h"
-#include "http/httprequest.h"
+#include "engineviews.h"
 #include "gateway/gateway.h"
 #include "gateway/gatewayconfig.h"
+#include "http/gatewayhttphandler.h"
+#include "http/httprequest.h"
+#include "http/httpserver.h"
+#include "liveendpoints.h"
 #include "resources/apidescription.h"
 
 #include <QCoreApplication>
@@ -77,6 +77,10 @@ struct DescriptionState
     QString boundAddress;      // "127.0.0.1:9080" (a wildcard bind as loopback)
     QString mqttUrl;
     QString topicPrefix = QStringLiteral("gatehouse");
+    // The last document and what it was made from (the snapshots held, so a new one can never
+    // come at the address of the old one).
+    std::shared_ptr<const GatewayConfig> cachedConfig;
+    std::shared_ptr<const ProjectConfig> cachedProject;
     QString cachedKey;
     QByteArray cached;
 };
@@ -123,21 +127,18 @@ Http::BuiltinDocuments descriptions(Engine *engine, std::shared_ptr<DescriptionS
         context.gatewayUrl = state->scheme + QStringLiteral("://") + serverHost(request, state->boundAddress);
         context.mqttUrl = state->mqttUrl;
         context.topicPrefix = state->topicPrefix;
-        // The configuration snapshots are replaced whole on a change: their addresses and the
-        // version say whether anything the documents are made from changed.
-        const QString key = QStringLiteral("%1 %2 %3 %4 %5 %6")
-                                .arg(open)
-                                .arg(context.configVersion)
-                                .arg(quintptr(config.get()))
-                                .arg(quintptr(project.get()))
-                                .arg(context.gatewayUrl, context.mqttUrl + u' ' + context.topicPrefix);
-        if (key != state->cachedKey) {
+        // The configuration snapshots are replaced whole on a change: the same snapshots and the
+        // same server say nothing the document is made from changed.
+        const QString key = QStringLiteral("%1 %2 %3").arg(open).arg(context.gatewayUrl, context.mqttUrl + u' ' + context.topicPrefix);
+        if (key != state->cachedKey || config != state->cachedConfig || project != state->cachedProject) {
             const QList<Collection> collections = project->collections();
             const QJsonObject document = open
                 ? ApiDescription::openApi(config->routeTable().routes(), config->resources().globalRules, collections, context)
                 : ApiDescription::asyncApi(collections, context);
             state->cached = QJsonDocument(document).toJson(QJsonDocument::Compact);
             state->cachedKey = key;
+            state->cachedConfig = config;
+            state->cachedProject = project;
         }
         return state->cached;
     };
