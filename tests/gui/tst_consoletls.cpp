@@ -7,6 +7,7 @@
 
 #include "guifixture.h"
 #include "http/httptls.h"
+#include "testcertificate.h"
 #include "simulation/simulationservice.h"
 #include "widgets/requesttesterwidget.h"
 
@@ -36,15 +37,11 @@ private:
 bool tst_ConsoleTls::startWithTls(Test::GuiFixture &f)
 {
     const QString cert = f.dir.path() + u"/cert.pem"_s, key = f.dir.path() + u"/key.pem"_s;
-    QProcess openssl;
-    openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s,
-                                 u"-days"_s, u"2"_s, u"-subj"_s, u"/CN=console-test"_s, u"-addext"_s,
-                                 u"subjectAltName=DNS:localhost,IP:127.0.0.1"_s, u"-keyout"_s, key, u"-out"_s, cert});
-    if (!openssl.waitForFinished(60000) || openssl.exitCode() != 0) {
-        qWarning("openssl: %s", openssl.readAllStandardError().constData());
+    QString error;
+    if (!Test::makeSelfSignedCertificate(cert, key, u"console-test"_s, false, &error)) {
+        qWarning("%s", qPrintable(error));
         return false;
     }
-    QString error;
     f.gatewayTls = Http::HttpTls::load(cert, key, &error);
     if (!f.gatewayTls) {
         qWarning("%s", qPrintable(error));

@@ -7,6 +7,7 @@
 // loopback only with TLS or --admin-trusted-network.
 
 #include "engineprocess.h"
+#include "testcertificate.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -55,19 +56,15 @@ CommandResult runCommand(const QString &program, const QStringList &arguments, c
     return r;
 }
 
-// A self-signed certificate for 127.0.0.1 and localhost: `rsa` or EC P-256.
 bool makeCertificate(const QString &dir, const QString &name, bool rsa, const QString &commonName)
 {
-    const QStringList key = rsa ? QStringList{u"-newkey"_s, u"rsa:2048"_s}
-                                : QStringList{u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s};
-    const CommandResult r = runCommand(u"openssl"_s, QStringList{u"req"_s, u"-x509"_s} + key
-                                                         + QStringList{u"-nodes"_s, u"-days"_s, u"2"_s, u"-subj"_s, u"/CN="_s + commonName,
-                                                                       u"-addext"_s, u"subjectAltName=DNS:localhost,IP:127.0.0.1"_s,
-                                                                       u"-keyout"_s, dir + u'/' + name + u"-key.pem"_s,
-                                                                       u"-out"_s, dir + u'/' + name + u"-cert.pem"_s});
-    if (r.exitCode != 0)
-        qWarning("openssl req failed: %s", r.err.constData());
-    return r.exitCode == 0;
+    QString error;
+    if (!Gatehouse::Test::makeSelfSignedCertificate(dir + u'/' + name + u"-cert.pem"_s, dir + u'/' + name + u"-key.pem"_s,
+                                                    commonName, rsa, &error)) {
+        qWarning("%s", qPrintable(error));
+        return false;
+    }
+    return true;
 }
 
 bool copyFile(const QString &from, const QString &to)
