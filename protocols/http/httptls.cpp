@@ -173,6 +173,18 @@ QSslConfiguration HttpTls::configuration() const
     return m_configuration;
 }
 
+QString HttpTls::verifyNameFor(const QHostAddress &address) const
+{
+    const QSslCertificate certificate = configuration().localCertificate();
+    const auto names = certificate.subjectAlternativeNames();
+    for (const QString &ip : names.values(QSsl::IpAddressEntry)) {
+        if (QHostAddress(ip) == address)
+            return {};
+    }
+    const QStringList dns = names.values(QSsl::DnsEntry);
+    return dns.contains(QStringLiteral("localhost")) ? QStringLiteral("localhost") : dns.value(0);
+}
+
 HttpTls::Summary HttpTls::summary() const
 {
     std::lock_guard lock(m_mutex);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDateTime>
+#include <QHostAddress>
 #include <QSslConfiguration>
 #include <QString>
 
@@ -36,6 +37,10 @@ public:
     bool reload(QString *error);
     QSslConfiguration configuration() const;
     Summary summary() const;
+    // The name a client on this machine connecting to `address` verifies the certificate for:
+    // empty when the certificate holds the address itself, else "localhost" when it holds that,
+    // else its first DNS name.
+    QString verifyNameFor(const QHostAddress &address) const;
     QString certificateFile() const { return m_certificateFile; }
 
 private:

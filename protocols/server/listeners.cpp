@@ -250,8 +250,7 @@ QString Listeners::gatewayClientUrl() const
     if (!d->gatewayTls)
         return QStringLiteral("http://") + e.toString();
     // A certificate that names "localhost" but not the loopback address is verified by name.
-    const QStringList names = d->gatewayTls->summary().names;
-    if (!names.contains(e.address.toString()) && names.contains(QStringLiteral("localhost")))
+    if (d->gatewayTls->verifyNameFor(e.address) == QLatin1String("localhost"))
         return QStringLiteral("https://localhost:") + QString::number(e.port);
     return QStringLiteral("https://") + e.toString();
 }

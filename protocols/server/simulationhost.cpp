@@ -48,12 +48,7 @@ void SimulationHost::attach(Engine *engine, const Listeners &listeners, Mqtt::Mq
     if (tls) {
         environment.gatewayCertificates = [tls] { return tls->configuration().localCertificateChain(); };
         // Reached on an address the certificate may not name: verified for a name it holds.
-        const QStringList names = tls->summary().names;
-        if (!names.contains(gateway.address.toString())) {
-            const auto alternatives = tls->configuration().localCertificate().subjectAlternativeNames();
-            const QStringList dns = alternatives.values(QSsl::DnsEntry);
-            environment.gatewayPeerName = dns.contains(QStringLiteral("localhost")) ? QStringLiteral("localhost") : dns.value(0);
-        }
+        environment.gatewayPeerName = tls->verifyNameFor(gateway.address);
     }
     if (mqtt && mqtt->isRunning() && !mqtt->brokerUrl().isEmpty()) {
         const QUrl url(mqtt->brokerUrl());
