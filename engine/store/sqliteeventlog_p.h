@@ -61,6 +61,11 @@ private:
     static int onWalCommit(void *self, struct sqlite3 *db, const char *name, int pages);
     static constexpr int kWalCapPages = 16384;   // 64 MiB of 4 KiB pages (journal_size_limit)
     static constexpr int kWalCapRetryPages = 1024;
+    // Past this the writer copies the WAL back itself, between two batches, and appends wait
+    // meanwhile: the checkpointer's RESTART can keep missing the write lock under a commit
+    // stream that never pauses, and the WAL must not grow without bound.
+    static constexpr int kWalHardCapPages = kWalCapPages + 2 * kWalCapRetryPages;   // 72 MiB
+    void restartWalInline();
     AppendResult applyOne(const AppendRequest &request, qint64 timeMs, RecordedEvents &committed);
     bool replayByEventId(const AppendRequest &request, AppendResult &result);
 
@@ -93,7 +98,10 @@ private:
     int m_walFd = -1;   // completion thread: fdatasync target for Durability::Full
 
     WalCheckpointer m_checkpoints;   // instead of checkpoints inside COMMIT
-    int m_capCheckpointAt = kWalCapPages;   // WAL pages at which the writer copies it back itself (writer thread)
+    int m_capCheckpointAt = kWalCapPages;   // WAL pages at which the checkpointer is asked for a RESTART (writer thread)
+    int m_inlineRestartAt = kWalHardCapPages;   // WAL pages at which the writer restarts it itself (writer thread)
+    bool m_restartInline = false;
+    bool m_warnedInlineRestart = false;
 };
 
 } // namespace Gatehouse

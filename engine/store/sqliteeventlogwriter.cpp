@@ -162,6 +162,29 @@ void SqliteEventLog::Writer::run()
         }
         runBatch(batch);
         batch.clear();
+        if (m_restartInline)
+            restartWalInline();
+    }
+}
+
+void SqliteEventLog::Writer::restartWalInline()
+{
+    m_restartInline = false;
+    // It waits (as long as the checkpointer would) for a checkpoint the checkpointer is running
+    // and for readers of older snapshots; no write starts meanwhile, as this is the writer. If
+    // a reader holds on past that, the next try is kWalCapRetryPages later.
+    int logFrames = 0;
+    int checkpointed = 0;
+    sqlite3_busy_timeout(m_db.handle(), WalCheckpointer::kRestartWaitMs);
+    const int rc = sqlite3_wal_checkpoint_v2(m_db.handle(), nullptr, SQLITE_CHECKPOINT_RESTART, &logFrames, &checkpointed);
+    sqlite3_busy_timeout(m_db.handle(), SqliteConnection::kBusyTimeoutMs);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        qCWarning(lcStore).noquote() << "the WAL could not be copied back:" << sqlite3_errstr(rc);
+    else if (!m_warnedInlineRestart) {
+        qCInfo(lcStore).noquote() << "the WAL reached" << logFrames << "pages before the checkpointer could restart it;"
+                                  << "appends waited while the writer copied it back"
+                                  << (rc == SQLITE_BUSY ? "(a reader held on, it goes on at the next batch)" : "");
+        m_warnedInlineRestart = true;
     }
 }
 
@@ -306,10 +329,17 @@ int SqliteEventLog::Writer::onWalCommit(void *self, sqlite3 *, const char *, int
     // the WAL starts again from its beginning at a write that finds all of it copied and no
     // reader in it. Under a steady stream of commits and reads that moment may not come, so
     // past kWalCapPages the checkpointer is asked for a RESTART (see requestRestart), and again
-    // every kWalCapRetryPages while the WAL stays that long: it stays near 64 MiB.
+    // every kWalCapRetryPages while the WAL stays that long: it stays near 64 MiB. Past
+    // kWalHardCapPages the writer does it itself (restartWalInline).
     auto *writer = static_cast<Writer *>(self);
     if (pages < kWalCapPages)
         writer->m_capCheckpointAt = kWalCapPages;
+    if (pages < kWalCapPages)
+        writer->m_inlineRestartAt = kWalHardCapPages;
+    if (pages >= writer->m_inlineRestartAt) {
+        writer->m_restartInline = true;
+        writer->m_inlineRestartAt = pages + kWalCapRetryPages;
+    }
     if (pages >= writer->m_capCheckpointAt) {
         writer->m_checkpoints.requestRestart();
         writer->m_capCheckpointAt = pages + kWalCapRetryPages;

@@ -535,9 +535,11 @@ void tst_EventStore::walIsCheckpointedWhileRunning()
     }
     // Backfilled: the database file holds the events (14,000 x 2 kB), not only the WAL.
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(db).size() > before + 24 * 1024 * 1024, 10000);
-    // And the WAL was started again from its beginning: it never held all of them.
+    // And the WAL was started again from its beginning: it never held all of them. However
+    // slowly the checkpointer runs (under a sanitizer, say), the writer restarts it itself at
+    // 18,432 pages (76 MB of file with the frame headers): with one batch more, under 80 MiB.
     const qint64 wal = QFileInfo(db + QStringLiteral("-wal")).size();
-    QVERIFY2(wal <= 72 * 1024 * 1024, qPrintable(QString::number(wal)));
+    QVERIFY2(wal <= 80 * 1024 * 1024, qPrintable(QString::number(wal)));
     QCOMPARE(store.headPosition(), kEvents);
 }
 
