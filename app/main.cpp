@@ -360,6 +360,7 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
         say(QStringLiteral("MQTT broker %1%2").arg(mqtt.brokerUrl(), mqtt.managedBroker() ? QStringLiteral(" (managed mosquitto)") : QString()));
     if (mqtt.isRunning())
         listeners.setMqttBroker(mqtt.brokerUrl(), mqttOptions.topicPrefix);   // for /asyncapi.json
+    listeners.setMqttService(&mqtt);   // its state, for remote consoles
     if (PgOwnership *owners = engine.ownership(); owners && mqtt.isRunning() && options.mqtt.broker != Mqtt::MqttOptions::Broker::Off) {
         // Only engines that publish want the outbox; its owner publishes every event once.
         QObject::connect(owners, &PgOwnership::acquired, &mqtt, [&mqtt](const QString &name) {

@@ -59,6 +59,36 @@ void EngineClient::command(const QString &collection, const QString &id, const Q
             {{QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")}}, context, std::move(callback));
 }
 
+EngineStatus EngineStatus::fromJson(const QJsonObject &sample)
+{
+    const auto integer = [&](const char *key) { return sample.value(QLatin1String(key)).toInteger(); };
+    const auto number = [&](const char *key) { return sample.value(QLatin1String(key)).toDouble(); };
+    EngineStatus s;
+    s.sampledAtMs = integer("sampled_at_ms");
+    s.headPosition = integer("head_position");
+    s.worstLagProjection = sample.value(QLatin1String("worst_lag_projection")).toString();
+    s.worstLagEvents = integer("worst_lag_events");
+    s.worstLagMs = integer("worst_lag_ms");
+    s.projectionFaults = int(integer("projection_faults"));
+    s.mqttEnabled = sample.value(QLatin1String("mqtt_enabled")).toBool();
+    s.mqttConnected = sample.value(QLatin1String("mqtt_connected")).toBool();
+    s.mqttBroker = sample.value(QLatin1String("mqtt_broker")).toString();
+    s.mqttOutboxPosition = integer("mqtt_outbox_position");
+    s.mqttOutboxLag = integer("mqtt_outbox_lag");
+    s.mqttInFlight = int(integer("mqtt_in_flight"));
+    s.mqttCommandsReceived = quint64(integer("mqtt_commands_received"));
+    s.httpRequests = number("http_requests");
+    s.httpErrors = number("http_errors");
+    s.httpRejected = number("http_rejected");
+    s.httpP99Ms = number("http_p99_ms");
+    s.liveClients = number("live_clients");
+    s.mqttPublished = number("mqtt_published");
+    s.functionInvocations = number("function_invocations");
+    s.functionErrors = number("function_errors");
+    s.deadLetters = integer("dead_letters");
+    return s;
+}
+
 RecordedEvents EngineClient::parseEventBatch(const QByteArray &body)
 {
     RecordedEvents out;

@@ -64,6 +64,10 @@ struct EngineStatus
     int mqttInFlight = 0;
     quint64 mqttCommandsReceived = 0;
     double documentsChanged = 0;        // read-model writes seen by the client
+
+    // From the engine's status sample (Server::EngineStatusSampler), as the local client takes
+    // it and the admin live channel sends it.
+    static EngineStatus fromJson(const QJsonObject &sample);
 };
 
 // The console's only way to the engine. Everything goes through the engine's own APIs: the

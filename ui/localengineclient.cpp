@@ -11,6 +11,7 @@
 #include "projections/upsertprojection.h"
 #include "resources/resourceservice.h"
 #include "server/engineviews.h"
+#include "server/enginestatussampler.h"
 #include "store/eventstore.h"
 
 #include <QCoreApplication>
@@ -71,7 +72,7 @@ struct LocalEngineClient::Private
     QTimer *flushTimer = nullptr;
     QTimer *statusTimer = nullptr;
     EngineStatus status;
-    MetricsRegistry::Histogram lastLatency;
+    std::unique_ptr<Server::EngineStatusSampler> sampler;
     double documentsChanged = 0;
     QList<QMetaObject::Connection> connections;
 };
@@ -84,6 +85,7 @@ LocalEngineClient::LocalEngineClient(Engine *engine, const Options &options, QOb
     qRegisterMetaType<Gatehouse::Ui::EngineStatus>();
     d->engine = engine;
     d->options = options;
+    d->sampler = std::make_unique<Server::EngineStatusSampler>(engine, options.mqtt);
     d->adminBackend = std::make_unique<Server::EngineAdminBackend>(engine);
     d->adminApi = std::make_unique<Admin::AdminApi>(d->adminBackend.get());
     d->adminThread.setObjectName(QStringLiteral("gui-admin"));
@@ -136,7 +138,7 @@ LocalEngineClient::LocalEngineClient(Engine *engine, const Options &options, QOb
     }
     if (FunctionService *functions = engine->functions()) {
         // Documents written by event-triggered functions, as for the upsert service's.
-        functions->setWritesListener([inbox, wake](const QString &collection, const QStringList &ids) {
+        functions->addWritesListener(this, [inbox, wake](const QString &collection, const QStringList &ids) {
             QMutexLocker lock(&inbox->mutex);
             if (!inbox->owner)
                 return;
@@ -159,6 +161,8 @@ LocalEngineClient::LocalEngineClient(Engine *engine, const Options &options, QOb
 
 LocalEngineClient::~LocalEngineClient()
 {
+    if (FunctionService *functions = d->engine->functions())
+        functions->removeWritesListener(this);
     for (const auto &c : std::as_const(d->connections))
         disconnect(c);
     {
@@ -299,49 +303,7 @@ void LocalEngineClient::flushEvents()
 
 void LocalEngineClient::sampleStatus()
 {
-    EngineStatus s;
-    s.sampledAtMs = QDateTime::currentMSecsSinceEpoch();
-    Engine *engine = d->engine;
-    if (EventStore *store = engine->eventStore())
-        s.headPosition = store->headPosition();
-    for (ProjectionRunner *runner : engine->projections()) {
-        const ProjectionRunner::Stats st = runner->stats();
-        if (!st.error.isEmpty())
-            ++s.projectionFaults;
-        if (st.lagEvents > s.worstLagEvents || (st.lagEvents == s.worstLagEvents && st.lagMs > s.worstLagMs)) {
-            s.worstLagEvents = st.lagEvents;
-            s.worstLagMs = st.lagMs;
-            s.worstLagProjection = runner->name();
-        }
-    }
-    if (s.worstLagEvents == 0)
-        s.worstLagProjection.clear();
-    if (Mqtt::MqttService *mqtt = d->options.mqtt) {
-        const Mqtt::MqttStatus ms = mqtt->status();
-        s.mqttEnabled = ms.enabled;
-        s.mqttConnected = ms.connected;
-        s.mqttBroker = ms.enabled ? ms.brokerUrl : (ms.lastError.isEmpty() ? tr("off") : ms.lastError);
-        s.mqttOutboxPosition = ms.outboxPosition;
-        s.mqttOutboxLag = ms.outboxLag();
-        s.mqttInFlight = ms.outboxInFlight;
-        s.mqttCommandsReceived = ms.commandsReceived;
-    } else {
-        s.mqttBroker = tr("off");
-    }
-    if (MetricsRegistry *m = engine->metrics()) {
-        m->collect();   // lag, breaker and function figures are gathered on demand
-        s.httpRequests = m->total("gatehouse_http_requests_total");
-        s.httpErrors = m->total("gatehouse_http_requests_total", "status=\"5");
-        s.httpRejected = m->total("gatehouse_plugin_rejections_total");
-        s.liveClients = m->total("gatehouse_live_clients");
-        s.mqttPublished = m->total("gatehouse_mqtt_published_total");
-        s.functionInvocations = m->total("gatehouse_function_invocations_total");
-        s.functionErrors = m->total("gatehouse_function_errors_total");
-        s.deadLetters = qint64(m->total("gatehouse_function_dead_letters"));
-        const MetricsRegistry::Histogram latency = m->histogram("gatehouse_http_request_duration_seconds");
-        s.httpP99Ms = MetricsRegistry::quantile(latency, d->lastLatency, 0.99) * 1000.0;
-        d->lastLatency = latency;
-    }
+    EngineStatus s = EngineStatus::fromJson(d->sampler->sample());
     s.documentsChanged = d->documentsChanged;
     d->status = s;
     Q_EMIT statusUpdated(s);

@@ -75,7 +75,6 @@ void FunctionService::Private::announce(const QString &name, bool deployed)
 
 void FunctionService::Private::notifyWrites(const QString &function, const QHash<QString, QSet<QString>> &idsByCollection)
 {
-    WritesListener listener;
     CollectionListener collections;
     QStringList firstWritten;
     {
@@ -87,7 +86,6 @@ void FunctionService::Private::notifyWrites(const QString &function, const QHash
                 config->setSetting(QLatin1String(kWritesSetting) + it.key() + u'/' + function, QStringLiteral("1"));
             }
         }
-        listener = writesListener;
         collections = collectionListener;
         if (collections) {
             for (auto it = idsByCollection.cbegin(); it != idsByCollection.cend(); ++it) {
@@ -100,16 +98,26 @@ void FunctionService::Private::notifyWrites(const QString &function, const QHash
     }
     for (const QString &collection : std::as_const(firstWritten))
         collections(collection);
-    if (!listener)
+    QMutexLocker lock(&writesMutex);
+    if (writesListeners.empty())
         return;
-    for (auto it = idsByCollection.cbegin(); it != idsByCollection.cend(); ++it)
-        listener(it.key(), QStringList(it->cbegin(), it->cend()));
+    for (auto it = idsByCollection.cbegin(); it != idsByCollection.cend(); ++it) {
+        const QStringList ids(it->cbegin(), it->cend());
+        for (const auto &entry : writesListeners)
+            entry.second(it.key(), ids);
+    }
 }
 
-void FunctionService::setWritesListener(WritesListener listener)
+void FunctionService::addWritesListener(const void *owner, WritesListener listener)
 {
-    QMutexLocker lock(&d->listenerMutex);
-    d->writesListener = std::move(listener);
+    QMutexLocker lock(&d->writesMutex);
+    d->writesListeners.emplace_back(owner, std::move(listener));
+}
+
+void FunctionService::removeWritesListener(const void *owner)
+{
+    QMutexLocker lock(&d->writesMutex);
+    std::erase_if(d->writesListeners, [owner](const auto &entry) { return entry.first == owner; });
 }
 
 void FunctionService::setCollectionListener(CollectionListener listener)

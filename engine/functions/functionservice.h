@@ -51,9 +51,11 @@ public:
     FunctionService &operator=(const FunctionService &) = delete;
 
     // Told from the function runners' threads, after each commit, which documents event-
-    // triggered functions wrote (the console's live read-model view). Thread-safe to set.
+    // triggered functions wrote (the consoles' live read-model views). Thread-safe; `owner`
+    // names the listener for removeWritesListener(), after which it is not called again.
     using WritesListener = std::function<void(const QString &collection, const QStringList &ids)>;
-    void setWritesListener(WritesListener listener);
+    void addWritesListener(const void *owner, WritesListener listener);
+    void removeWritesListener(const void *owner);
     // Told once per collection (per run of the engine), from a runner's thread after the commit
     // that first wrote it, which collections functions write: the engine serves them.
     using CollectionListener = std::function<void(const QString &collection)>;

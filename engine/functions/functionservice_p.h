@@ -41,7 +41,9 @@ struct FunctionService::Private
     // Inline decide code of collections' custom commands, by "<collection>/<command>".
     std::map<QString, std::shared_ptr<FunctionEntry>> inlineDeciders;
     QMutex listenerMutex;
-    WritesListener writesListener;
+    // Held while the writes listeners are called, so one removed is never called afterwards.
+    QMutex writesMutex;
+    std::vector<std::pair<const void *, WritesListener>> writesListeners;   // guarded by writesMutex
     CollectionListener collectionListener;   // guarded by listenerMutex
     QSet<QString> collectionsWritten;        // told to collectionListener once; guarded by listenerMutex
     // The functions whose event triggers wrote each collection, remembered in the settings

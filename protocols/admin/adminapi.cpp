@@ -79,6 +79,18 @@ bool AdminApi::keysEqual(const QByteArray &given, const QByteArray &expected)
     return !expected.isEmpty() && constantTimeEquals(given, expected);
 }
 
+bool AdminApi::authorised(const Http::HttpRequest &request) const
+{
+    return keysEqual(request.header("x-api-key"), m_engine->adminKey().toUtf8());
+}
+
+Http::HttpResponse AdminApi::unauthorised()
+{
+    Http::HttpResponse r = Reply::problem(401, QStringLiteral("a valid X-API-KEY header is required"));
+    r.setHeader(QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("X-API-KEY"));
+    return r;
+}
+
 Http::HttpHandler AdminApi::handler() const
 {
     return [this](const Http::HttpRequest &request, const Http::HttpResponder &responder) {
@@ -104,11 +116,8 @@ Http::HttpResponse AdminApi::dispatch(const Http::HttpRequest &request) const
     }
     if (request.path != "/admin" && !request.path.startsWith("/admin/"))
         return Reply::problem(404, QStringLiteral("no admin resource at %1").arg(QString::fromUtf8(request.path)));
-    if (!keysEqual(request.header("x-api-key"), m_engine->adminKey().toUtf8())) {
-        Http::HttpResponse r = Reply::problem(401, QStringLiteral("a valid X-API-KEY header is required"));
-        r.setHeader(QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("X-API-KEY"));
-        return r;
-    }
+    if (!authorised(request))
+        return unauthorised();
     const QStringList segments = RouteTable::splitPath(request.path).mid(1);   // after "admin"
     const QString kind = segments.value(0);
     const QString id = segments.value(1);

@@ -26,6 +26,10 @@ public:
     // GUI). Safe on any thread but the GUI's (some operations wait for the engine's threads).
     Http::HttpResponse handle(const Http::HttpRequest &request) const { return dispatch(request); }
 
+    // Whether the request carries the admin key (X-API-KEY), and the 401 when it does not.
+    bool authorised(const Http::HttpRequest &request) const;
+    static Http::HttpResponse unauthorised();
+
     // Constant-time comparison: the time taken does not depend on where the strings differ.
     static bool keysEqual(const QByteArray &given, const QByteArray &expected);
 

@@ -1,6 +1,7 @@
 #include "listeners.h"
 
 #include "admin/adminapi.h"
+#include "adminlive.h"
 #include "assembly/engine.h"
 #include "config/collectioncatalog.h"
 #include "config/projectconfig.h"
@@ -12,6 +13,7 @@
 #include "http/httpserver.h"
 #include "liveendpoints.h"
 #include "resources/apidescription.h"
+#include "resources/resourceservice.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -90,6 +92,8 @@ struct Listeners::Private
 {
     std::unique_ptr<EngineAdminBackend> adminBackend;
     std::unique_ptr<Admin::AdminApi> adminApi;
+    std::unique_ptr<AdminLive> adminLive;   // /admin/live on the admin port
+    Mqtt::MqttService *mqtt = nullptr;
     Live::LiveOptions liveOptions;
     std::shared_ptr<Live::LiveEndpoints> live;   // /ws and /events/stream on the gateway port
     std::unique_ptr<Http::HttpServer> gateway;
@@ -143,6 +147,28 @@ Http::BuiltinDocuments descriptions(Engine *engine, std::shared_ptr<DescriptionS
         return state->cached;
     };
 }
+
+// The admin listener: the admin API, and /admin/live for remote consoles, which also hear of
+// every change made through the admin API.
+Http::HttpHandler adminHandler(const Admin::AdminApi *api, AdminLive *live)
+{
+    return [api, live](const Http::HttpRequest &request, const Http::HttpResponder &responder) {
+        if (request.path == "/admin/live") {
+            if (!api->authorised(request))
+                responder.respond(Admin::AdminApi::unauthorised());
+            else
+                live->serve(request, responder);
+            return;
+        }
+        Http::HttpResponse response = api->handle(request);
+        if (request.method != "GET" && request.method != "HEAD" && response.status >= 200 && response.status < 300) {
+            const QStringList segments = QString::fromUtf8(request.path).split(QLatin1Char('/'), Qt::SkipEmptyParts);
+            if (segments.size() >= 2 && segments.at(0) == QLatin1String("admin"))
+                live->resourceChanged(segments.at(1), segments.value(2));
+        }
+        responder.respond(std::move(response));
+    };
+}
 } // namespace
 
 Listeners::Listeners()
@@ -174,7 +200,19 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
     }
     d->adminBackend = std::make_unique<EngineAdminBackend>(engine);
     d->adminApi = std::make_unique<Admin::AdminApi>(d->adminBackend.get());
-    d->admin = std::make_unique<Http::HttpServer>(d->adminApi->handler(), limits);
+    d->adminLive = std::make_unique<AdminLive>(engine, d->liveOptions);
+    d->adminLive->setMqtt(d->mqtt);
+    {
+        const Endpoint e = reachable(gatewayEndpoint());
+        d->adminLive->setGateway(gatewayUrl(), e.port, bool(d->gatewayTls),
+                                 d->gatewayTls ? d->gatewayTls->verifyNameFor(e.address) : e.address.toString());
+    }
+    if (ResourceService *resources = engine->resources()) {
+        AdminLive *live = d->adminLive.get();
+        QObject::connect(resources, &ResourceService::changed, live,
+                         [live](const QString &kind, const QString &id) { live->resourceChanged(kind, id); });
+    }
+    d->admin = std::make_unique<Http::HttpServer>(adminHandler(d->adminApi.get(), d->adminLive.get()), limits);
     d->admin->setTls(d->adminTls);
     if (!d->admin->listen(admin.address, admin.port)) {
         *error = QStringLiteral("cannot listen on %1 (admin API): %2").arg(admin.toString(), d->admin->errorString());
@@ -202,6 +240,13 @@ void Listeners::setMqttBroker(const QString &url, const QString &topicPrefix)
     d->descriptions->topicPrefix = topicPrefix;
 }
 
+void Listeners::setMqttService(Mqtt::MqttService *mqtt)
+{
+    d->mqtt = mqtt;
+    if (d->adminLive)
+        d->adminLive->setMqtt(mqtt);
+}
+
 void Listeners::setApiDescriptions(bool served)
 {
     QMutexLocker lock(&d->descriptions->mutex);
@@ -214,6 +259,8 @@ void Listeners::stopAccepting()
         d->gateway->close();
     if (d->live)
         d->live->goingAway();
+    if (d->adminLive)
+        d->adminLive->goingAway();
     if (d->admin)
         d->admin->close();
 }
@@ -224,7 +271,10 @@ void Listeners::close()
         d->live->shutdown();   // its clients live on the gateway's network thread: before it stops
     d->gateway.reset();
     d->live.reset();
+    if (d->adminLive)
+        d->adminLive->shutdown();   // the consoles live on the admin listener's network thread
     d->admin.reset();
+    d->adminLive.reset();
     d->adminApi.reset();
     d->adminBackend.reset();
 }

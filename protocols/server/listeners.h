@@ -16,10 +16,15 @@ namespace Gatehouse::Live {
 struct LiveOptions;
 }
 
+namespace Gatehouse::Mqtt {
+class MqttService;
+}
+
 namespace Gatehouse::Server {
 
 // The engine's network face: the gateway listener (HTTP, with WebSocket and SSE on the same
-// port) and the admin listener. Used the same way by the headless app and the GUI.
+// port) and the admin listener (with its live channel for remote consoles, AdminLive). Used
+// the same way by the headless app and the GUI.
 class Listeners final
 {
 public:
@@ -44,6 +49,8 @@ public:
     bool start(Engine *engine, const Endpoint &gateway, const Endpoint &admin, const Http::HttpLimits &limits, QString *error);
     // Where the engine's MQTT broker is, for /asyncapi.json (empty: MQTT is off); any time.
     void setMqttBroker(const QString &url, const QString &topicPrefix);
+    // The MQTT service whose state the admin live channel reports (null: none); any time.
+    void setMqttService(Mqtt::MqttService *mqtt);
     // Whether the gateway answers GET /openapi.json and /asyncapi.json (default: yes); any time.
     void setApiDescriptions(bool served);
     void stopAccepting();
