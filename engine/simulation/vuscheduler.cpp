@@ -109,7 +109,10 @@ void VuScheduler::onIterationDone(int vu, LoadError last)
     --m_inFlight;
     --m_metrics->busyVus;
     const bool wanted = m_scheduling && steadyNowNs() < m_endNs && vu < targetNow();
-    if (wanted && last == LoadError::Connect) {
+    // A refused connection, or a request with no id to use yet (which ends at once, inside
+    // run()): back off rather than loop -- without it the VU would start its next iteration
+    // from inside this one's callback, recursing for as long as no id exists.
+    if (wanted && (last == LoadError::Connect || last == LoadError::NoId)) {
         ++m_inFlight;   // the backoff holds the VU: it is not free to end early
         QTimer::singleShot(kConnectBackoffMs, this, [this, vu] {
             --m_inFlight;

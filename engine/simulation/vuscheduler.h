@@ -29,8 +29,9 @@ class VuScheduler final : public LoadScheduler
 
 public:
     static constexpr int kAdjustMs = 100;
-    // A VU whose connection was refused waits this long before its next iteration, so a target
-    // that went away is not hammered in a busy loop.
+    // A VU whose connection was refused, or whose request found no id to use yet (LoadError::
+    // NoId), waits this long before its next iteration, so neither a target that went away nor
+    // a run that has created nothing yet makes it spin in a busy loop.
     static constexpr int kConnectBackoffMs = 100;
 
     VuScheduler(RunContext *context, OperationRunner *runner, MetricsShard *metrics, int workload, int share,
