@@ -21,6 +21,7 @@
 
 #ifdef GATEHOUSE_WITH_GUI
 #include "focusstyle.h"
+#include "connectdialog.h"
 #include "localengineclient.h"
 #include "mainwindow.h"
 #include <QApplication>
@@ -70,6 +71,8 @@ struct Options
     QString adminTlsCertificate, adminTlsKey;   // the admin listener's
     bool adminTrustedNetwork = false;
     bool apiDescriptions = true;
+    QString connectUrl;   // the console on a remote engine's admin API
+    QString caFile;
 };
 
 // The admin key kept in a file (a service's key, not on its command line for every user's ps to
@@ -113,6 +116,8 @@ int parseOptions(const QCoreApplication &app, Options *out)
         {QStringLiteral("admin-tls-cert"), QStringLiteral("Serve the admin API over TLS with this PEM certificate (chain); needs --admin-tls-key."), QStringLiteral("FILE")},
         {QStringLiteral("admin-tls-key"), QStringLiteral("The PEM private key of --admin-tls-cert."), QStringLiteral("FILE")},
         {QStringLiteral("admin-trusted-network"), QStringLiteral("Allow the admin API on a non-loopback address without TLS: the network to it is trusted (a private link, a TLS-terminating proxy).")},
+        {QStringLiteral("connect"), QStringLiteral("Open the console on the engine whose admin API is at URL (one started elsewhere with --headless) instead of starting an engine; the admin key comes from --admin-key-file, --admin-key or the keychain, else it is asked for."), QStringLiteral("URL")},
+        {QStringLiteral("ca-file"), QStringLiteral("With --connect: also trust this PEM certificate (a self-signed engine's)."), QStringLiteral("FILE")},
         {QStringLiteral("no-api-descriptions"), QStringLiteral("Do not answer GET /openapi.json and /asyncapi.json on the gateway.")},
         {QStringLiteral("durability"), QStringLiteral("full (fsync every commit, default) or normal (survives a crash of the process, not of the machine)."), QStringLiteral("MODE")},
         {QStringLiteral("project"), QStringLiteral("Project file (collections and schemas). Default: the embedded product catalog."), QStringLiteral("FILE.json")},
@@ -168,6 +173,16 @@ int parseOptions(const QCoreApplication &app, Options *out)
     out->adminTlsKey = parser.value(QStringLiteral("admin-tls-key"));
     out->adminTrustedNetwork = parser.isSet(QStringLiteral("admin-trusted-network"));
     out->apiDescriptions = !parser.isSet(QStringLiteral("no-api-descriptions"));
+    out->connectUrl = parser.value(QStringLiteral("connect"));
+    out->caFile = parser.value(QStringLiteral("ca-file"));
+    if (!out->connectUrl.isEmpty() && out->headless) {
+        say(QStringLiteral("--connect opens the console on another engine; it does not go with --headless"));
+        return kExitUsage;
+    }
+    if (!out->caFile.isEmpty() && out->connectUrl.isEmpty()) {
+        say(QStringLiteral("--ca-file goes with --connect"));
+        return kExitUsage;
+    }
     if (out->tlsCertificate.isEmpty() != out->tlsKey.isEmpty()) {
         say(QStringLiteral("--tls-cert and --tls-key go together"));
         return kExitUsage;
@@ -421,6 +436,37 @@ int runHeadless(int argc, char **argv)
 }
 
 #ifdef GATEHOUSE_WITH_GUI
+// --connect: no engine here, a console window on the one at the URL.
+int runRemoteConsole(QApplication &app, const Options &options)
+{
+    ProcessSignals processSignals([&app] { app.quit(); }, [] {});
+    Ui::RemoteEngineClient::Options remote;
+    remote.adminUrl = QUrl(options.connectUrl, QUrl::StrictMode);
+    remote.adminKey = options.engine.adminKey.toUtf8();
+    remote.caFile = options.caFile;
+    QString error;
+    if (remote.adminKey.isEmpty()) {
+        // The keychain may hold it (the dialog reads it); else the operator types it.
+        Ui::ConnectDialog dialog;
+        dialog.setUrl(options.connectUrl);
+        if (dialog.exec() != QDialog::Accepted)
+            return 0;
+        remote = dialog.options();
+        if (remote.caFile.isEmpty())
+            remote.caFile = options.caFile;
+        if (dialog.remember())
+            Ui::ConnectDialog::saveConnection(remote, &app, [](const QString &why) {
+                if (!why.isEmpty())
+                    say(QStringLiteral("the admin key was not kept (no keychain: %1)").arg(why));
+            });
+    } else if (!Ui::RemoteEngineClient::validate(remote, &error)) {
+        say(QStringLiteral("--connect: %1").arg(error));
+        return kExitUsage;
+    }
+    Ui::ConnectDialog::openConsole(remote);
+    return app.exec();
+}
+
 int runGui(int argc, char **argv)
 {
     QApplication app(argc, argv);
@@ -431,6 +477,8 @@ int runGui(int argc, char **argv)
     Options options;
     if (const int code = parseOptions(app, &options); code >= 0)
         return code;
+    if (!options.connectUrl.isEmpty())
+        return runRemoteConsole(app, options);
     TlsCredentials tls;
     ProcessSignals processSignals([&app] { app.quit(); }, [&tls] { tls.reload(); });   // from the start, as in runHeadless()
     Engine engine;

@@ -26,6 +26,7 @@ usage() {
 packages=(
     cmake ninja-build g++ pkg-config git ca-certificates ccache
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-declarative-dev qt6-charts-dev
+    qtkeychain-qt6-dev  # the console keeps the admin keys of remote engines in the desktop's keychain
     libgl-dev node-llhttp libsqlite3-dev sqlite3 libssl-dev libgoogle-perftools-dev
     libqt6sql6-sqlite libqt6sql6-psql libpq-dev
     postgresql-15  # the server the tests start in a temporary directory (the packaged cluster is not used)

@@ -94,29 +94,32 @@ RecordedEvents EngineClient::parseEventBatch(const QByteArray &body)
     RecordedEvents out;
     const QJsonArray array = QJsonDocument::fromJson(body).array();
     out.reserve(array.size());
-    for (const QJsonValue &v : array) {
-        const QJsonObject ce = v.toObject();
-        RecordedEvent e;
-        e.position = ce.value(QStringLiteral("position")).toInteger();
-        e.stream = ce.value(QStringLiteral("stream")).toString();
-        e.version = ce.value(QStringLiteral("streamversion")).toInteger();
-        e.id = ce.value(QStringLiteral("id")).toString();
-        e.type = ce.value(QStringLiteral("type")).toString();
-        const QJsonValue data = ce.value(QStringLiteral("data"));
-        e.data = data.isObject() ? QJsonDocument(data.toObject()).toJson(QJsonDocument::Compact)
-               : data.isArray()  ? QJsonDocument(data.toArray()).toJson(QJsonDocument::Compact)
-                                 : QJsonDocument(QJsonArray{data}).toJson(QJsonDocument::Compact).mid(1).chopped(1);
-        QJsonObject meta;
-        for (const char *key : {"correlationid", "causationid"}) {
-            const QString k = QString::fromLatin1(key);
-            if (ce.contains(k))
-                meta.insert(k, ce.value(k));
-        }
-        e.metadata = QJsonDocument(meta).toJson(QJsonDocument::Compact);
-        e.timeMs = QDateTime::fromString(ce.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs).toMSecsSinceEpoch();
-        out.append(std::move(e));
-    }
+    for (const QJsonValue &v : array)
+        out.append(eventFromCloudEvent(v.toObject()));
     return out;
+}
+
+RecordedEvent EngineClient::eventFromCloudEvent(const QJsonObject &ce)
+{
+    RecordedEvent e;
+    e.position = ce.value(QStringLiteral("position")).toInteger();
+    e.stream = ce.value(QStringLiteral("stream")).toString();
+    e.version = ce.value(QStringLiteral("streamversion")).toInteger();
+    e.id = ce.value(QStringLiteral("id")).toString();
+    e.type = ce.value(QStringLiteral("type")).toString();
+    const QJsonValue data = ce.value(QStringLiteral("data"));
+    e.data = data.isObject() ? QJsonDocument(data.toObject()).toJson(QJsonDocument::Compact)
+           : data.isArray()  ? QJsonDocument(data.toArray()).toJson(QJsonDocument::Compact)
+                             : QJsonDocument(QJsonArray{data}).toJson(QJsonDocument::Compact).mid(1).chopped(1);
+    QJsonObject meta;
+    for (const char *key : {"correlationid", "causationid"}) {
+        const QString k = QString::fromLatin1(key);
+        if (ce.contains(k))
+            meta.insert(k, ce.value(k));
+    }
+    e.metadata = QJsonDocument(meta).toJson(QJsonDocument::Compact);
+    e.timeMs = QDateTime::fromString(ce.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs).toMSecsSinceEpoch();
+    return e;
 }
 
 QByteArray EngineClient::encode(const QString &text)

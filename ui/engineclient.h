@@ -108,6 +108,13 @@ public:
 
     virtual EngineStatus status() const = 0;
 
+    // The link to the engine. A local engine is always there; a remote one may be out of reach
+    // for a while, and then what the pages show is stale until it is Connected again.
+    enum class Connection { Local, Connecting, Connected, Reconnecting, Refused };
+    virtual Connection connection() const { return Connection::Local; }
+    // For the status bar: where the engine is and, when the link is down, why and what next.
+    virtual QString connectionText() const { return {}; }
+
     // Events committed since the last batch, in log order. `dropped` counts events left out
     // because the receiver fell behind by more than maxPendingEvents().
     void setMaxPendingEvents(int count) { m_maxPending = qMax(1, count); }
@@ -128,6 +135,7 @@ public:
 
     // Parses an application/cloudevents-batch+json body (GET /events) back into events.
     static RecordedEvents parseEventBatch(const QByteArray &body);
+    static RecordedEvent eventFromCloudEvent(const QJsonObject &cloudEvent);
     // Percent-encodes one path segment or query value.
     static QByteArray encode(const QString &text);
 
@@ -136,6 +144,7 @@ Q_SIGNALS:
     void documentsChanged(const QString &collection, const QStringList &ids);
     void resourcesChanged(const QString &kind, const QString &id);   // routes, upstreams, consumers, global_rules, functions, collections
     void statusUpdated(const Gatehouse::Ui::EngineStatus &status);
+    void connectionChanged();
 
 private:
     std::atomic<int> m_maxPending{50000};   // read by the engine's threads

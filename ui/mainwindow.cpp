@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "connectdialog.h"
 #include "engineclient.h"
 #include "pages/eventspage.h"
 #include "pages/functionspage.h"
@@ -14,6 +15,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDesktopServices>
 #include <QFile>
 #include <QFileDialog>
@@ -31,6 +33,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QUrl>
+#include <QVBoxLayout>
 
 namespace Gatehouse::Ui {
 
@@ -110,12 +113,26 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
     connect(static_cast<FunctionsPage *>(pages.at(Functions)), &FunctionsPage::openRequested, this, &MainWindow::open);
     connect(static_cast<ProjectionsPage *>(pages.at(Projections)), &ProjectionsPage::openRequested, this, &MainWindow::open);
 
+    // Over the pages while a remote engine is out of reach: they keep what they show.
+    m_stale = new QLabel(this);
+    m_stale->setObjectName(QStringLiteral("staleBanner"));
+    m_stale->setWordWrap(true);
+    m_stale->setContentsMargins(10, 6, 10, 6);
+    m_stale->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; color: #4d3b00; border-bottom: 1px solid #e0c060; }"));
+    m_stale->hide();
+    auto *right = new QWidget(this);
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->setSpacing(0);
+    rightLayout->addWidget(m_stale);
+    rightLayout->addWidget(m_stack, 1);
+
     auto *central = new QWidget(this);
     auto *layout = new QHBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_sidebar);
-    layout->addWidget(m_stack, 1);
+    layout->addWidget(right, 1);
     setCentralWidget(central);
 
     // Status bar: where the engine listens, MQTT, the log, and the slowest projection.
@@ -128,14 +145,19 @@ MainWindow::MainWindow(EngineClient *client, QWidget *parent)
     m_events->setObjectName(QStringLiteral("eventCount"));
     m_lag = new QLabel(this);
     m_lag->setObjectName(QStringLiteral("statusLag"));
-    for (QLabel *label : {m_gateway, m_mqtt, m_events, m_lag})
+    m_connection = new QLabel(this);
+    m_connection->setObjectName(QStringLiteral("statusConnection"));
+    for (QLabel *label : {m_connection, m_gateway, m_mqtt, m_events, m_lag})
         label->setContentsMargins(8, 0, 8, 0);
+    statusBar()->addWidget(m_connection);
     statusBar()->addWidget(m_gateway, 1);
     statusBar()->addPermanentWidget(m_mqtt);
     statusBar()->addPermanentWidget(m_events);
     statusBar()->addPermanentWidget(m_lag);
     connect(client, &EngineClient::statusUpdated, this, &MainWindow::updateStatus);
     updateStatus(client->status());
+    connect(client, &EngineClient::connectionChanged, this, &MainWindow::updateConnection);
+    updateConnection();
 
     createMenus();
 
@@ -162,6 +184,10 @@ void MainWindow::createMenus()
     exportJson->setShortcut(QKeySequence::Save);
     QAction *exportYaml = file->addAction(tr("Export &APISIX YAML…"), this, [this] { exportProject(true); });
     exportYaml->setObjectName(QStringLiteral("actionExportApisix"));
+    file->addSeparator();
+    QAction *connectAction = file->addAction(tr("&Connect to engine…"), this, &MainWindow::connectToEngine);
+    connectAction->setObjectName(QStringLiteral("actionConnect"));
+    connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -281,6 +307,62 @@ void MainWindow::closeEvent(QCloseEvent *event)
     settings.setValue(QLatin1String(kStateKey), saveState());
     settings.setValue(QLatin1String(kPageKey), int(currentPage()));
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::connectToEngine()
+{
+    ConnectDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const RemoteEngineClient::Options options = dialog.options();
+    MainWindow *window = ConnectDialog::openConsole(options);
+    if (dialog.remember()) {
+        ConnectDialog::saveConnection(options, window, [window](const QString &error) {
+            if (!error.isEmpty())
+                window->statusBar()->showMessage(tr("The connection is remembered, its key is not (no keychain: %1)").arg(error), 15000);
+        });
+    }
+}
+
+void MainWindow::updateConnection()
+{
+    const EngineClient::Connection state = m_client->connection();
+    const bool remote = state != EngineClient::Connection::Local;
+    m_connection->setVisible(remote);
+    m_gateway->setText(tr("Gateway %1 · admin %2").arg(m_client->gatewayUrl().isEmpty() ? tr("(not known yet)") : m_client->gatewayUrl(),
+                                                      m_client->adminUrl()));
+    if (!remote)
+        return;
+    setWindowTitle(tr("Gatehouse — %1").arg(m_client->adminAddress()));
+    const QString text = m_client->connectionText();
+    m_connection->setToolTip(text);
+    switch (state) {
+    case EngineClient::Connection::Connected:
+        m_connection->setText(tr("● connected"));
+        m_connection->setStyleSheet(QStringLiteral("QLabel { color: #1a7f37; }"));
+        m_stale->hide();
+        m_staleSinceMs = 0;
+        return;
+    case EngineClient::Connection::Refused:
+        m_connection->setText(tr("● refused"));
+        break;
+    case EngineClient::Connection::Connecting:
+        m_connection->setText(tr("● connecting"));
+        break;
+    default:
+        m_connection->setText(tr("● disconnected"));
+        break;
+    }
+    m_connection->setStyleSheet(QStringLiteral("QLabel { color: #b42318; }"));
+    if (state == EngineClient::Connection::Connecting && m_staleSinceMs == 0 && m_client->status().sampledAtMs == 0) {
+        m_stale->setText(text);   // nothing shown yet: nothing stale either
+    } else {
+        if (m_staleSinceMs == 0)
+            m_staleSinceMs = QDateTime::currentMSecsSinceEpoch();
+        m_stale->setText(tr("What is shown is from %1 and may be stale: %2.")
+                             .arg(QLocale().toString(QDateTime::fromMSecsSinceEpoch(m_staleSinceMs).time(), QLocale::ShortFormat), text));
+    }
+    m_stale->show();
 }
 
 void MainWindow::updateStatus(const EngineStatus &status)

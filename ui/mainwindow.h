@@ -50,6 +50,8 @@ private:
     void apply(const Location &location);
     void updateNavigation();
     void updateStatus(const EngineStatus &status);
+    void updateConnection();
+    void connectToEngine();
     void importProject();
     void exportProject(bool apisix);
     void about();
@@ -58,6 +60,9 @@ private:
     QListWidget *m_sidebar = nullptr;
     QStackedWidget *m_stack = nullptr;
     QLabel *m_gateway = nullptr;
+    QLabel *m_connection = nullptr;   // a remote engine: the link's state
+    QLabel *m_stale = nullptr;        // a remote engine out of reach: what is shown may be old
+    qint64 m_staleSinceMs = 0;
     QLabel *m_mqtt = nullptr;
     QLabel *m_events = nullptr;
     QLabel *m_lag = nullptr;

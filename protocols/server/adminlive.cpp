@@ -59,6 +59,7 @@ public:
     }
 
     Live::LiveFeed *const feed;
+    QByteArray lastStatus;   // for a console that comes between two samples
 
 Q_SIGNALS:
     void documentsWritten(const QString &collection, const QStringList &ids);
@@ -124,6 +125,8 @@ public:
         connect(hub, &Hub::statusSampled, this, &Session::send);
         m_connection->start();
         send(hello);
+        if (!hub->lastStatus.isEmpty())
+            send(hub->lastStatus);
 
         Live::EventSubscription::Sink sink;
         sink.deliver = [this](const RecordedEvent &event) {
@@ -195,6 +198,7 @@ struct AdminLive::Private
     Live::LiveOptions options;
     EngineStatusSampler sampler;
     QTimer statusTimer;
+    int idleSamples = 0;
     std::shared_ptr<HubLink> link = std::make_shared<HubLink>();
     std::atomic<int> clients{0};
     QMutex mutex;   // guards the fields below
@@ -319,7 +323,12 @@ void AdminLive::serve(const Http::HttpRequest &request, const Http::HttpResponde
         responder.respond(toHttp(std::move(busy)));
         return;
     }
-    QMetaObject::invokeMethod(this, [this] { if (!d->statusTimer.isActive()) d->statusTimer.start(); }, Qt::QueuedConnection);
+    // A sample now (the console shows the engine at once), then twice a second.
+    QMetaObject::invokeMethod(this, [this] {
+        if (!d->statusTimer.isActive())
+            d->statusTimer.start();
+        sampleStatus();
+    }, Qt::QueuedConnection);
 
     const QByteArray hello = compact(QJsonObject{{QStringLiteral("type"), QStringLiteral("hello")},
                                                  {QStringLiteral("version"), QCoreApplication::applicationVersion()},
@@ -348,14 +357,19 @@ void AdminLive::resourceChanged(const QString &kind, const QString &id)
 
 void AdminLive::sampleStatus()
 {
-    if (d->clients.load() == 0) {
-        d->statusTimer.stop();
+    if (d->clients.load() == 0 && d->statusTimer.isActive() && ++d->idleSamples > 4) {
+        d->statusTimer.stop();   // no console for two seconds
         return;
     }
+    if (d->clients.load() > 0)
+        d->idleSamples = 0;
     QJsonObject status = d->sampler.sample();
     status.insert(QStringLiteral("type"), QStringLiteral("status"));
     const QByteArray message = compact(status);
-    d->link->post([message](Hub *hub) { Q_EMIT hub->statusSampled(message); });
+    d->link->post([message](Hub *hub) {
+        hub->lastStatus = message;
+        Q_EMIT hub->statusSampled(message);
+    });
 }
 
 void AdminLive::goingAway()

@@ -1,0 +1,280 @@
+// The console attached to an engine in another process (`gatehouse --headless`, TLS on both
+// listeners with a certificate made at test time): RemoteEngineClient over the admin API and
+// its live channel, the main window on it, a link that drops and comes back (events resume
+// without a gap or a repeat, the window says what is stale meanwhile), a wrong key, and a
+// certificate nobody said to trust.
+
+#include "connectdialog.h"
+#include "engineprocess.h"
+#include "mainwindow.h"
+#include "remoteengineclient.h"
+#include "testcertificate.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Gatehouse;
+using namespace Qt::StringLiterals;
+
+namespace {
+constexpr int kWaitMs = 30000;
+const QByteArray kKey = "remote-console-test-key";
+
+QList<qint64> range(qint64 first, qint64 last)
+{
+    QList<qint64> out;
+    for (qint64 p = first; p <= last; ++p)
+        out.append(p);
+    return out;
+}
+} // namespace
+
+class tst_RemoteConsole : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void clientSeesTheEngineLive();
+    void windowOnARemoteEngine();
+    void linkDropsAndResumes();
+    void wrongKeyIsRefused();
+    void untrustedCertificateIsNotAccepted();
+    void connectDialogChecksWhatItIsGiven();
+
+private:
+    bool startEngine(quint16 gatewayPort = 0, quint16 adminPort = 0);
+    Ui::RemoteEngineClient::Options options() const;
+    Ui::ClientReply command(Ui::EngineClient &client, const QString &id);
+
+    QTemporaryDir m_dir;
+    QString m_cert, m_key;
+    std::unique_ptr<EngineProcess> m_engine;
+};
+
+void tst_RemoteConsole::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(m_dir.isValid());
+    m_cert = m_dir.filePath(u"cert.pem"_s);
+    m_key = m_dir.filePath(u"key.pem"_s);
+    QString error;
+    QVERIFY2(Test::makeSelfSignedCertificate(m_cert, m_key, u"remote-engine"_s, false, &error), qPrintable(error));
+    QVERIFY(startEngine());
+}
+
+void tst_RemoteConsole::cleanupTestCase()
+{
+    m_engine.reset();
+}
+
+bool tst_RemoteConsole::startEngine(quint16 gatewayPort, quint16 adminPort)
+{
+    m_engine = std::make_unique<EngineProcess>(m_dir.filePath(u"data"_s));
+    QStringList args{u"--admin-key"_s, QString::fromLatin1(kKey), u"--durability"_s, u"normal"_s,
+                     u"--tls-cert"_s, m_cert, u"--tls-key"_s, m_key, u"--admin-tls-cert"_s, m_cert, u"--admin-tls-key"_s, m_key};
+    if (gatewayPort)
+        args << u"--listen"_s << u"127.0.0.1:%1"_s.arg(gatewayPort) << u"--admin-listen"_s << u"127.0.0.1:%1"_s.arg(adminPort);
+    if (!m_engine->start(args)) {
+        qWarning("engine: %s", qPrintable(m_engine->stderrText()));
+        return false;
+    }
+    return true;
+}
+
+Ui::RemoteEngineClient::Options tst_RemoteConsole::options() const
+{
+    Ui::RemoteEngineClient::Options o;
+    o.adminUrl = QUrl(u"https://localhost:%1"_s.arg(m_engine->adminPort));
+    o.adminKey = kKey;
+    o.caFile = m_cert;
+    o.maxBackoffMs = 1000;
+    return o;
+}
+
+Ui::ClientReply tst_RemoteConsole::command(Ui::EngineClient &client, const QString &id)
+{
+    QObject context;
+    Ui::ClientReply out;
+    bool done = false;
+    client.command(u"products"_s, QString(), QString(), QJsonObject{{u"id"_s, id}, {u"name"_s, u"Lamp"_s}, {u"price"_s, 4}},
+                   &context, [&](const Ui::ClientReply &r) { out = r; done = true; });
+    if (!QTest::qWaitFor([&] { return done; }, kWaitMs))
+        qWarning("no answer to the command");
+    return out;
+}
+
+void tst_RemoteConsole::clientSeesTheEngineLive()
+{
+    Ui::RemoteEngineClient client(options());
+    QList<qint64> positions;
+    QStringList documents;
+    connect(&client, &Ui::EngineClient::eventsArrived, this, [&](const RecordedEvents &events, qint64) {
+        for (const RecordedEvent &e : events)
+            positions.append(e.position);
+    });
+    connect(&client, &Ui::EngineClient::documentsChanged, this, [&](const QString &collection, const QStringList &ids) {
+        for (const QString &id : ids)
+            documents.append(collection + u'/' + id);
+    });
+    QCOMPARE(client.connection(), Ui::EngineClient::Connection::Connecting);
+    // A request before the engine said where its gateway is waits for it.
+    const Ui::ClientReply first = command(client, u"live-1"_s);
+    QCOMPARE(first.status, 202);
+    QCOMPARE(client.connection(), Ui::EngineClient::Connection::Connected);
+    QCOMPARE(client.gatewayUrl(), u"https://localhost:%1"_s.arg(m_engine->gatewayPort));
+    QCOMPARE(client.adminUrl(), u"https://localhost:%1"_s.arg(m_engine->adminPort));
+    QVERIFY(client.dataDirectory().isEmpty());
+
+    const qint64 position = first.object().value(u"position"_s).toInteger();
+    QTRY_VERIFY_WITH_TIMEOUT(positions.contains(position), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(documents.contains(u"products/live-1"_s), kWaitMs);
+
+    // The admin API, with the key.
+    QObject context;
+    Ui::ClientReply routes;
+    client.adminGet("/admin/routes", &context, [&](const Ui::ClientReply &r) { routes = r; });
+    QTRY_COMPARE_WITH_TIMEOUT(routes.status, 200, kWaitMs);
+    // A change by anyone reaches every console.
+    QSignalSpy changed(&client, &Ui::EngineClient::resourcesChanged);
+    Ui::ClientReply put;
+    client.admin("PUT", "/admin/routes/remote-test", R"({"uri":"/remote-test/:id","methods":["GET"],"upstream":{"type":"events"}})",
+                 &context, [&](const Ui::ClientReply &r) { put = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(put.status == 201 || put.status == 200, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(changed.cbegin(), changed.cend(), [](const QList<QVariant> &args) {
+        return args.at(0).toString() == u"routes"_s && args.at(1).toString() == u"remote-test"_s;
+    }), kWaitMs);
+
+    // Status samples with the log's head.
+    QTRY_VERIFY_WITH_TIMEOUT(client.status().headPosition >= position, kWaitMs);
+    QVERIFY(client.status().httpRequests >= 1);
+}
+
+void tst_RemoteConsole::windowOnARemoteEngine()
+{
+    auto *client = new Ui::RemoteEngineClient(options());
+    Ui::MainWindow window(client);
+    client->setParent(&window);
+    window.show();
+    auto *connection = window.findChild<QLabel *>(u"statusConnection"_s);
+    auto *stale = window.findChild<QLabel *>(u"staleBanner"_s);
+    QVERIFY(connection && stale);
+    QTRY_VERIFY_WITH_TIMEOUT(connection->text().contains(u"connected"_s) && !connection->text().contains(u"dis"_s), kWaitMs);
+    QVERIFY(stale->isHidden());
+    QVERIFY(window.windowTitle().contains(u"localhost:%1"_s.arg(m_engine->adminPort)));
+    QVERIFY(window.findChild<QLabel *>(u"statusAddresses"_s)->text().contains(u"https://localhost:%1"_s.arg(m_engine->gatewayPort)));
+    QVERIFY(command(*client, u"window-1"_s).status == 202);
+    QTRY_VERIFY_WITH_TIMEOUT(window.displayedEventCount() >= 2, kWaitMs);
+}
+
+void tst_RemoteConsole::linkDropsAndResumes()
+{
+    auto *client = new Ui::RemoteEngineClient(options());
+    Ui::MainWindow window(client);
+    client->setParent(&window);
+    window.show();
+    QList<qint64> positions;
+    connect(client, &Ui::EngineClient::eventsArrived, this, [&](const RecordedEvents &events, qint64 dropped) {
+        QCOMPARE(dropped, 0);
+        for (const RecordedEvent &e : events)
+            positions.append(e.position);
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(client->connection(), Ui::EngineClient::Connection::Connected, kWaitMs);
+    const qint64 from = client->lastPosition() + 1;
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(command(*client, u"drop-a%1"_s.arg(i)).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(positions, range(from, from + 2), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(window.displayedEventCount(), from + 2, kWaitMs);
+
+    // The engine goes away: the window keeps what it shows and says it may be stale.
+    const quint16 gatewayPort = m_engine->gatewayPort, adminPort = m_engine->adminPort;
+    QCOMPARE(m_engine->terminate(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(client->connection(), Ui::EngineClient::Connection::Reconnecting, kWaitMs);
+    auto *stale = window.findChild<QLabel *>(u"staleBanner"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(stale->isVisible(), kWaitMs);
+    QVERIFY2(stale->text().contains(u"stale"_s), qPrintable(stale->text()));
+    QCOMPARE(window.displayedEventCount(), from + 2);
+
+    // It comes back on the same ports, and gets commands before the console is back.
+    QVERIFY(startEngine(gatewayPort, adminPort));
+    QSignalSpy resources(client, &Ui::EngineClient::resourcesChanged);
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(command(*client, u"drop-b%1"_s.arg(i)).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(client->connection(), Ui::EngineClient::Connection::Connected, kWaitMs);
+    QVERIFY(client->reconnects() >= 1);
+    QTRY_VERIFY_WITH_TIMEOUT(stale->isHidden(), kWaitMs);
+    for (int i = 0; i < 2; ++i)
+        QCOMPARE(command(*client, u"drop-c%1"_s.arg(i)).status, 202);
+    // Every event once, in order: those made while the console was away came from the log.
+    QTRY_COMPARE_WITH_TIMEOUT(positions, range(from, from + 9), kWaitMs);
+    // And the pages were told to read the resources again.
+    QTRY_VERIFY_WITH_TIMEOUT(resources.count() >= 5, kWaitMs);
+}
+
+void tst_RemoteConsole::wrongKeyIsRefused()
+{
+    Ui::RemoteEngineClient::Options o = options();
+    o.adminKey = "not-the-key";
+    Ui::RemoteEngineClient client(o);
+    QTRY_VERIFY2_WITH_TIMEOUT(client.connection() == Ui::EngineClient::Connection::Refused, qPrintable(client.connectionText()), kWaitMs);
+    QVERIFY2(client.connectionText().contains(u"key"_s), qPrintable(client.connectionText()));
+    // And it stops trying.
+    QSignalSpy changes(&client, &Ui::EngineClient::connectionChanged);
+    QTest::qWait(1500);
+    QCOMPARE(changes.count(), 0);
+}
+
+void tst_RemoteConsole::untrustedCertificateIsNotAccepted()
+{
+    Ui::RemoteEngineClient::Options o = options();
+    o.caFile.clear();
+    Ui::RemoteEngineClient client(o);
+    QSignalSpy events(&client, &Ui::EngineClient::eventsArrived);
+    QTRY_VERIFY_WITH_TIMEOUT(!client.connectionText().isEmpty() && client.connectionText().contains(u"cannot reach"_s), kWaitMs);
+    QCOMPARE(client.connection(), Ui::EngineClient::Connection::Connecting);
+    QObject context;
+    Ui::ClientReply routes;
+    bool answered = false;
+    client.adminGet("/admin/routes", &context, [&](const Ui::ClientReply &r) { routes = r; answered = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(answered, kWaitMs);
+    QCOMPARE(routes.status, 0);   // no answer over a connection that was not verified
+    QVERIFY(!routes.error.isEmpty());
+    QCOMPARE(events.count(), 0);
+}
+
+void tst_RemoteConsole::connectDialogChecksWhatItIsGiven()
+{
+    Ui::ConnectDialog dialog;
+    auto *url = dialog.findChild<QLineEdit *>(u"engineUrl"_s);
+    auto *key = dialog.findChild<QLineEdit *>(u"adminKey"_s);
+    auto *message = dialog.findChild<QLabel *>(u"connectMessage"_s);
+    QVERIFY(url && key && message);
+    dialog.show();
+    url->setText(u"ftp://host:9180"_s);
+    key->setText(u"k"_s);
+    dialog.accept();
+    QVERIFY(dialog.isVisible());
+    QVERIFY(message->text().contains(u"http"_s));
+    url->setText(u"https://localhost:%1/"_s.arg(m_engine->adminPort));
+    key->clear();
+    dialog.accept();
+    QVERIFY(dialog.isVisible());
+    QVERIFY(message->text().contains(u"key"_s));
+    key->setText(QString::fromLatin1(kKey));
+    dialog.accept();
+    QVERIFY(!dialog.isVisible());
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    QCOMPARE(dialog.options().adminUrl, QUrl(u"https://localhost:%1"_s.arg(m_engine->adminPort)));
+    QCOMPARE(dialog.options().adminKey, kKey);
+}
+
+QTEST_MAIN(tst_RemoteConsole)
+#include "tst_remoteconsole.moc"
