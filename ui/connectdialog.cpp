@@ -69,7 +69,9 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     form->addRow(tr("&Saved:"), m_saved);
     form->addRow(tr("Engine &URL:"), m_url);
     form->addRow(tr("Admin &key:"), m_key);
-    form->addRow(tr("&Trust certificate:"), caRow);
+    auto *caLabel = new QLabel(tr("&Trust certificate:"), this);   // a row of two: the label needs its buddy named
+    caLabel->setBuddy(m_ca);
+    form->addRow(caLabel, caRow);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Connect"));
     connect(buttons, &QDialogButtonBox::accepted, this, &ConnectDialog::accept);

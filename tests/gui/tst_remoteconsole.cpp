@@ -49,6 +49,7 @@ private Q_SLOTS:
     void wrongKeyIsRefused();
     void untrustedCertificateIsNotAccepted();
     void connectDialogChecksWhatItIsGiven();
+    void screenshots();   // with GATEHOUSE_SCREENSHOT_DIR: the connect dialog, for README.md
 
 private:
     bool startEngine(quint16 gatewayPort = 0, quint16 adminPort = 0);
@@ -274,6 +275,20 @@ void tst_RemoteConsole::connectDialogChecksWhatItIsGiven()
     QCOMPARE(dialog.result(), int(QDialog::Accepted));
     QCOMPARE(dialog.options().adminUrl, QUrl(u"https://localhost:%1"_s.arg(m_engine->adminPort)));
     QCOMPARE(dialog.options().adminKey, kKey);
+}
+
+void tst_RemoteConsole::screenshots()
+{
+    const QString dir = qEnvironmentVariable("GATEHOUSE_SCREENSHOT_DIR");
+    if (dir.isEmpty())
+        QSKIP("set GATEHOUSE_SCREENSHOT_DIR to write the connect dialog's screenshot");
+    Ui::ConnectDialog dialog;
+    dialog.findChild<QLineEdit *>(u"engineUrl"_s)->setText(u"https://engine.example:9180"_s);
+    dialog.findChild<QLineEdit *>(u"adminKey"_s)->setText(u"an-admin-key"_s);
+    dialog.findChild<QLineEdit *>(u"caFile"_s)->setText(u"/home/operator/engine-cert.pem"_s);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY(dialog.grab().save(dir + u"/connect-dialog.png"_s));
 }
 
 QTEST_MAIN(tst_RemoteConsole)
