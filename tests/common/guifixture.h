@@ -2,10 +2,14 @@
 
 // A real engine in a temporary data directory, its gateway and admin listeners on 127.0.0.1
 // (port 0), its simulations able to run against that gateway (as `gatehouse` attaches them),
-// and the console's LocalEngineClient on top: what every GUI test starts from.
+// and the console's client on top: what every GUI test starts from. The client is the
+// in-process LocalEngineClient, or -- with GATEHOUSE_TEST_CONSOLE=remote, as the suite runs
+// each GUI test a second time (gui/<test>@remote) -- the RemoteEngineClient a console attached
+// from elsewhere uses, over the admin listener's sockets and its live channel.
 
 #include "assembly/engine.h"
 #include "localengineclient.h"
+#include "remoteengineclient.h"
 #include "server/listeners.h"
 #include "server/simulationhost.h"
 
@@ -63,9 +67,25 @@ public:
         clientOptions.adminUrl = listeners->adminUrl();
         clientOptions.certificateFile = gatewayTls ? gatewayTls->certificateFile() : QString();
         clientOptions.statusIntervalMs = 100;
-        client = std::make_unique<Ui::LocalEngineClient>(&engine, clientOptions);
+        if (!isRemote()) {
+            client = std::make_unique<Ui::LocalEngineClient>(&engine, clientOptions);
+            return true;
+        }
+        Ui::RemoteEngineClient::Options remote;
+        remote.adminUrl = QUrl(listeners->adminUrl());
+        remote.adminKey = engine.adminKey().toUtf8();
+        remote.caFile = clientOptions.certificateFile;
+        auto *r = new Ui::RemoteEngineClient(remote);
+        client.reset(r);
+        // Connected before the test acts: events from here on reach it, as they reach a local client.
+        if (!QTest::qWaitFor([r] { return r->connection() == Ui::EngineClient::Connection::Connected; }, 10000)) {
+            qWarning("remote client: %s", qPrintable(r->connectionText()));
+            return false;
+        }
         return true;
     }
+
+    static bool isRemote() { return qEnvironmentVariable("GATEHOUSE_TEST_CONSOLE") == QLatin1String("remote"); }
 
     // Appends one created event per id (stream products-<id>) straight to the store.
     void appendProducts(int count, const QString &prefix = QStringLiteral("p"))
@@ -85,7 +105,7 @@ public:
     Engine engine;
     std::unique_ptr<Server::Listeners> listeners;
     Server::SimulationHost simulations;
-    std::unique_ptr<Ui::LocalEngineClient> client;
+    std::unique_ptr<Ui::EngineClient> client;
 };
 
 // Makes one client call and waits (spinning the event loop, at most 10 s) for its answer:
