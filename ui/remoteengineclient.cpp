@@ -21,6 +21,9 @@ namespace Gatehouse::Ui {
 namespace {
 
 constexpr int kTransferTimeoutMs = 30000;
+// Status samples come twice a second: this long without any message, the link is dead even if
+// TCP has not noticed (a laptop that slept, a NAT that forgot), and so is a handshake unanswered.
+constexpr int kSilenceMs = 5000;
 
 bool isLoopbackOrWildcard(const QString &host)
 {
@@ -47,6 +50,8 @@ struct RemoteEngineClient::Private
     QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
     QList<QSslCertificate> authorities;   // from options.caFile
     QTimer retry;
+    QTimer silence;                // restarted by every message
+    bool probing = false;          // asking the admin API whether the key is refused
     int backoffMs = 0;
     Connection state = Connection::Connecting;
     QString error;                 // why the link is down
@@ -66,6 +71,8 @@ struct RemoteEngineClient::Private
     void onText(const QString &text);
     void onHello(const QJsonObject &hello);
     void onClosed();
+    void scheduleRetry();
+    void refuse();
     void setState(Connection next, const QString &why = {});
     void send(QNetworkRequest request, const QByteArray &method, const QByteArray &body, QObject *context, ReplyCallback callback);
     QUrl adminTarget(const QByteArray &target) const;
@@ -81,16 +88,29 @@ RemoteEngineClient::RemoteEngineClient(const Options &options, QObject *parent)
     d->options = options;
     if (!options.caFile.isEmpty()) {
         d->authorities = QSslCertificate::fromPath(options.caFile);
-        d->ssl.addCaCertificates(d->authorities);
+        // Set, not added: adding would stop the system's authorities from being loaded.
+        d->ssl.setCaCertificates(QSslConfiguration::systemCaCertificates() + d->authorities);
     }
+    d->silence.setSingleShot(true);
+    d->silence.setInterval(kSilenceMs);
+    connect(&d->silence, &QTimer::timeout, this, [this] {
+        d->error = tr("no word from the engine for %1 s").arg(kSilenceMs / 1000);
+        d->socket.abort();
+        QMetaObject::invokeMethod(this, [this] { d->onClosed(); }, Qt::QueuedConnection);
+    });
     d->socket.setSslConfiguration(d->ssl);
     d->retry.setSingleShot(true);
     connect(&d->retry, &QTimer::timeout, this, [this] { d->open(); });
     connect(&d->socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) { d->onText(text); });
     connect(&d->socket, &QWebSocket::disconnected, this, [this] { d->onClosed(); });
-    connect(&d->socket, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this, [this](QAbstractSocket::SocketError) {
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+    const auto errorSignal = &QWebSocket::errorOccurred;
+#else
+    const auto errorSignal = QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error);
+#endif
+    connect(&d->socket, errorSignal, this, [this](QAbstractSocket::SocketError) {
         d->error = d->socket.errorString();
-        // A socket that never connected emits no disconnected().
+        // disconnected() may or may not follow; onClosed() acts once either way.
         if (d->socket.state() == QAbstractSocket::UnconnectedState)
             QMetaObject::invokeMethod(this, [this] { d->onClosed(); }, Qt::QueuedConnection);
     });
@@ -100,6 +120,7 @@ RemoteEngineClient::RemoteEngineClient(const Options &options, QObject *parent)
 RemoteEngineClient::~RemoteEngineClient()
 {
     d->retry.stop();
+    d->silence.stop();
     d->socket.disconnect(this);
     d->socket.abort();
 }
@@ -136,29 +157,51 @@ void RemoteEngineClient::Private::open()
     QNetworkRequest request(url);
     request.setRawHeader("X-API-KEY", options.adminKey);
     opened = false;
+    silence.start();
     socket.open(request);
 }
 
 void RemoteEngineClient::Private::onClosed()
 {
-    if (state == Connection::Refused || (socket.state() != QAbstractSocket::UnconnectedState))
-        return;
-    if (retry.isActive())
-        return;   // already waiting (an error and then the disconnection)
-    // The upgrade answered 401: the key is wrong, and trying again will not change that.
-    if (!opened && error.contains(QLatin1String("401"))) {
-        setState(Connection::Refused, tr("the engine refused the admin key"));
-        return;
-    }
+    if (state == Connection::Refused || socket.state() != QAbstractSocket::UnconnectedState || retry.isActive() || probing)
+        return;   // refused for good, still open, or already handled (an error and then the disconnection)
+    silence.stop();
     if (error.isEmpty())
         error = socket.closeReason().isEmpty() ? tr("the connection closed") : socket.closeReason();
+    if (opened) {
+        scheduleRetry();
+        return;
+    }
+    // The upgrade failed: ask the admin API whether the key is what it refused (a 401), which
+    // trying again would not change; QWebSocket does not tell the status.
+    probing = true;
+    q->adminGet("/admin/plugins", q, [this](const ClientReply &reply) {
+        probing = false;
+        if (reply.status == 401)
+            refuse();
+        else
+            scheduleRetry();
+    });
+}
+
+void RemoteEngineClient::Private::scheduleRetry()
+{
     backoffMs = backoffMs == 0 ? options.minBackoffMs : qMin(backoffMs * 2, options.maxBackoffMs);
     retry.start(backoffMs);
     setState(everConnected ? Connection::Reconnecting : Connection::Connecting, error);
 }
 
+void RemoteEngineClient::Private::refuse()
+{
+    setState(Connection::Refused, tr("the engine refused the admin key"));
+    // Requests waiting for the gateway's address will not get it: request() answers them now.
+    for (auto &call : std::exchange(waiting, {}))
+        call();
+}
+
 void RemoteEngineClient::Private::onText(const QString &text)
 {
+    silence.start();
     const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
     const QString type = message.value(QLatin1String("type")).toString();
     if (type == QLatin1String("hello")) {
@@ -314,7 +357,7 @@ void RemoteEngineClient::request(const QByteArray &method, const QByteArray &tar
     if (d->gatewayScheme.isEmpty()) {
         // Where the gateway is comes with the first hello.
         QPointer<QObject> guard(context);
-        if (int(d->waiting.size()) >= d->options.maxWaitingRequests) {
+        if (d->state == Connection::Refused || int(d->waiting.size()) >= d->options.maxWaitingRequests) {
             ClientReply reply;
             reply.error = tr("not connected to the engine (%1)").arg(d->error.isEmpty() ? tr("connecting") : d->error);
             QMetaObject::invokeMethod(this, [guard, callback = std::move(callback), reply] { if (guard) callback(reply); }, Qt::QueuedConnection);

@@ -170,20 +170,24 @@ void SqliteEventLog::Writer::run()
 void SqliteEventLog::Writer::restartWalInline()
 {
     m_restartInline = false;
-    // It waits (as long as the checkpointer would) for a checkpoint the checkpointer is running
-    // and for readers of older snapshots; no write starts meanwhile, as this is the writer. If
-    // a reader holds on past that, the next try is kWalCapRetryPages later.
+    // It waits for a checkpoint the checkpointer is running (holdCheckpoints: SQLite itself
+    // would answer BUSY at once), then, as long as the checkpointer would, for readers of older
+    // snapshots; no write starts meanwhile, as this is the writer. If a reader holds on past
+    // that, the next try is kWalCapRetryPages later.
     int logFrames = 0;
     int checkpointed = 0;
-    sqlite3_busy_timeout(m_db.handle(), WalCheckpointer::kRestartWaitMs);
-    const int rc = sqlite3_wal_checkpoint_v2(m_db.handle(), nullptr, SQLITE_CHECKPOINT_RESTART, &logFrames, &checkpointed);
-    sqlite3_busy_timeout(m_db.handle(), SqliteConnection::kBusyTimeoutMs);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    int rc = SQLITE_OK;
+    {
+        const auto running = m_checkpoints.holdCheckpoints();
+        sqlite3_busy_timeout(m_db.handle(), WalCheckpointer::kRestartWaitMs);
+        rc = sqlite3_wal_checkpoint_v2(m_db.handle(), nullptr, SQLITE_CHECKPOINT_RESTART, &logFrames, &checkpointed);
+        sqlite3_busy_timeout(m_db.handle(), SqliteConnection::kBusyTimeoutMs);
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
         qCWarning(lcStore).noquote() << "the WAL could not be copied back:" << sqlite3_errstr(rc);
-    else if (!m_warnedInlineRestart) {
+    } else if (rc == SQLITE_OK && !m_warnedInlineRestart) {
         qCInfo(lcStore).noquote() << "the WAL reached" << logFrames << "pages before the checkpointer could restart it;"
-                                  << "appends waited while the writer copied it back"
-                                  << (rc == SQLITE_BUSY ? "(a reader held on, it goes on at the next batch)" : "");
+                                  << "appends waited while the writer copied it back";
         m_warnedInlineRestart = true;
     }
 }

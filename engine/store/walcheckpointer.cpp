@@ -81,6 +81,7 @@ void WalCheckpointer::run(const QString &databasePath)
         }
         int logFrames = 0;
         int checkpointed = 0;
+        const std::lock_guard running(m_running);
         if (restart) {
             sqlite3_busy_timeout(db.handle(), kRestartWaitMs);
             sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_RESTART, &logFrames, &checkpointed);

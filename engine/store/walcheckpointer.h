@@ -30,12 +30,17 @@ public:
     void requestRestart();
     static constexpr int kRestartWaitMs = 1000;
     void stop();   // joins the thread
+    // Held while the checkpointer runs a checkpoint: another connection of this process that
+    // takes it before its own checkpoint waits for that one to end (SQLite would answer BUSY
+    // at once, without waiting, to a second checkpoint).
+    std::unique_lock<std::mutex> holdCheckpoints() { return std::unique_lock(m_running); }
 
 private:
     void run(const QString &databasePath);
 
     QThread *m_thread = nullptr;
     std::mutex m_mutex;
+    std::mutex m_running;   // see holdCheckpoints()
     std::condition_variable m_wake;
     bool m_due = false;
     bool m_restart = false;

@@ -325,6 +325,7 @@ void AdminLive::serve(const Http::HttpRequest &request, const Http::HttpResponde
     }
     // A sample now (the console shows the engine at once), then twice a second.
     QMetaObject::invokeMethod(this, [this] {
+        d->idleSamples = 0;   // the console is not counted yet: give it the time to come
         if (!d->statusTimer.isActive())
             d->statusTimer.start();
         sampleStatus();
