@@ -51,6 +51,9 @@ struct RemoteEngineClient::Private
     QList<QSslCertificate> authorities;   // from options.caFile
     QTimer retry;
     QTimer silence;                // restarted by every message
+    QTimer flush;                  // spaces the eventsArrived() batches
+    RecordedEvents pending;        // at most maxPendingEvents(), the newest
+    qint64 pendingDropped = 0;
     bool probing = false;          // asking the admin API whether the key is refused
     int backoffMs = 0;
     Connection state = Connection::Connecting;
@@ -72,6 +75,7 @@ struct RemoteEngineClient::Private
     void onHello(const QJsonObject &hello);
     void onClosed();
     void scheduleRetry();
+    void flushEvents();
     void refuse();
     void setState(Connection next, const QString &why = {});
     void send(QNetworkRequest request, const QByteArray &method, const QByteArray &body, QObject *context, ReplyCallback callback);
@@ -91,6 +95,9 @@ RemoteEngineClient::RemoteEngineClient(const Options &options, QObject *parent)
         // Set, not added: adding would stop the system's authorities from being loaded.
         d->ssl.setCaCertificates(QSslConfiguration::systemCaCertificates() + d->authorities);
     }
+    d->flush.setSingleShot(true);
+    d->flush.setInterval(options.batchIntervalMs);
+    connect(&d->flush, &QTimer::timeout, this, [this] { d->flushEvents(); });
     d->silence.setSingleShot(true);
     d->silence.setInterval(kSilenceMs);
     connect(&d->silence, &QTimer::timeout, this, [this] {
@@ -121,6 +128,7 @@ RemoteEngineClient::~RemoteEngineClient()
 {
     d->retry.stop();
     d->silence.stop();
+    d->flush.stop();
     d->socket.disconnect(this);
     d->socket.abort();
 }
@@ -184,6 +192,15 @@ void RemoteEngineClient::Private::onClosed()
     });
 }
 
+void RemoteEngineClient::Private::flushEvents()
+{
+    RecordedEvents events;
+    events.swap(pending);
+    const qint64 dropped = std::exchange(pendingDropped, 0);
+    if (!events.isEmpty() || dropped > 0)
+        Q_EMIT q->eventsArrived(events, dropped);
+}
+
 void RemoteEngineClient::Private::scheduleRetry()
 {
     backoffMs = backoffMs == 0 ? options.minBackoffMs : qMin(backoffMs * 2, options.maxBackoffMs);
@@ -208,23 +225,24 @@ void RemoteEngineClient::Private::onText(const QString &text)
         onHello(message);
     } else if (type == QLatin1String("events")) {
         const QJsonArray array = message.value(QLatin1String("events")).toArray();
-        RecordedEvents events;
-        events.reserve(array.size());
-        for (const QJsonValue &v : array) {
-            RecordedEvent e = eventFromCloudEvent(v.toObject());
+        const QJsonArray metadata = message.value(QLatin1String("metadata")).toArray();
+        for (qsizetype i = 0; i < array.size(); ++i) {
+            RecordedEvent e = eventFromCloudEvent(array.at(i).toObject());
             if (positionKnown && e.position <= lastPosition)
                 continue;   // never twice, whatever the server sends
+            if (i < metadata.size() && metadata.at(i).isObject())   // all of it, not only what a CloudEvent carries
+                e.metadata = QJsonDocument(metadata.at(i).toObject()).toJson(QJsonDocument::Compact);
             lastPosition = e.position;
             positionKnown = true;
-            events.append(std::move(e));
+            pending.append(std::move(e));
         }
-        qint64 dropped = 0;
-        if (const qsizetype excess = events.size() - q->maxPendingEvents(); excess > 0) {
-            events.remove(0, excess);
-            dropped = excess;
+        // Like the in-process client's inbox: a window that falls behind loses the oldest, counted.
+        if (const qsizetype excess = pending.size() - q->maxPendingEvents(); excess > 0) {
+            pending.remove(0, excess);
+            pendingDropped += excess;
         }
-        if (!events.isEmpty() || dropped > 0)
-            Q_EMIT q->eventsArrived(events, dropped);
+        if ((!pending.isEmpty() || pendingDropped > 0) && !flush.isActive())
+            flush.start();
     } else if (type == QLatin1String("documents")) {
         QStringList ids;
         for (const QJsonValue &v : message.value(QLatin1String("ids")).toArray())

@@ -30,6 +30,7 @@ public:
         int minBackoffMs = 250;
         int maxBackoffMs = 10000;
         int maxWaitingRequests = 256;   // gateway requests held until the engine says where its gateway is
+        int batchIntervalMs = 50;       // eventsArrived() at most this often
     };
 
     explicit RemoteEngineClient(const Options &options, QObject *parent = nullptr);

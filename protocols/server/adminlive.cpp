@@ -3,6 +3,7 @@
 #include "api/apirequest.h"
 #include "assembly/engine.h"
 #include "base/logposition.h"
+#include "config/strictjson.h"
 #include "enginestatussampler.h"
 #include "functions/functionservice.h"
 #include "http/httprequest.h"
@@ -130,13 +131,17 @@ public:
 
         Live::EventSubscription::Sink sink;
         sink.deliver = [this](const RecordedEvent &event) {
-            if (!m_events.isEmpty())
+            if (!m_events.isEmpty()) {
                 m_events += ',';
+                m_metadata += ',';
+            }
             m_events += m_feed->cloudEventJson(event);
+            // The event's metadata as stored (a command's id, say), which a CloudEvent leaves out.
+            m_metadata += event.metadata.startsWith('{') && StrictJson::parse(event.metadata) ? event.metadata : QByteArrayLiteral("{}");
             schedule();
         };
         // The catch-up holds while a batch waits to be sent or the socket is behind.
-        sink.congested = [this] { return m_events.size() >= m_maxBuffered || m_connection->isCongested(); };
+        sink.congested = [this] { return m_events.size() + m_metadata.size() >= m_maxBuffered || m_connection->isCongested(); };
         m_subscription = new Live::EventSubscription(store, m_feed, {}, from, options.pageSize, std::move(sink), this);
     }
 
@@ -152,8 +157,9 @@ private:
     void flush()
     {
         if (!m_events.isEmpty()) {
-            send(QByteArrayLiteral(R"({"type":"events","events":[)") + m_events + "]}");
+            send(QByteArrayLiteral(R"({"type":"events","events":[)") + m_events + R"(],"metadata":[)" + m_metadata + "]}");
             m_events.clear();
+            m_metadata.clear();
         }
         for (auto it = m_documents.cbegin(); it != m_documents.cend(); ++it) {
             send(compact(QJsonObject{{QStringLiteral("type"), QStringLiteral("documents")},
@@ -185,7 +191,8 @@ private:
     qint64 m_maxBuffered;
     Live::EventSubscription *m_subscription = nullptr;
     QTimer m_flush;
-    QByteArray m_events;   // CloudEvents, comma-separated, waiting for the next batch
+    QByteArray m_events;     // CloudEvents, comma-separated, waiting for the next batch
+    QByteArray m_metadata;   // their metadata objects, in the same order
     QHash<QString, QSet<QString>> m_documents;
     QList<std::pair<QString, QString>> m_resources;
 };

@@ -26,7 +26,10 @@ namespace Gatehouse::Server {
 // /admin): what a console attached to this engine from elsewhere needs to show it live, as JSON
 // text messages from the server --
 //   {"type":"hello","version":..,"head_position":N,"from":N,"gateway":{"url":..,"port":N,"tls":b,"host":..}}
-//   {"type":"events","events":[CloudEvent,...]}        every event from `from` on, in log order
+//   {"type":"events","events":[CloudEvent,...],"metadata":[{...},...]}
+//                                                      every event from `from` on, in log order, and
+//                                                      each one's stored metadata (which has more than
+//                                                      a CloudEvent's correlationid and causationid)
 //   {"type":"documents","collection":c,"ids":[...]}    read-model documents written
 //   {"type":"resources","kind":k,"id":i}               an admin resource changed (id may be "")
 //   {"type":"status",...}                              EngineStatusSampler's sample, twice a second

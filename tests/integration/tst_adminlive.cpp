@@ -197,6 +197,11 @@ void tst_AdminLive::helloThenEventsFromAPosition()
     const QJsonObject event = console.ofType(u"events"_s).constLast().value(u"events"_s).toArray().last().toObject();
     QCOMPARE(event.value(u"specversion"_s).toString(), u"1.0"_s);
     QCOMPARE(event.value(u"stream"_s).toString(), u"products-hello-live-2"_s);
+    // With each event's stored metadata, which has what a CloudEvent leaves out.
+    const QJsonObject last = console.ofType(u"events"_s).constLast();
+    QCOMPARE(last.value(u"metadata"_s).toArray().size(), last.value(u"events"_s).toArray().size());
+    const QJsonObject metadata = last.value(u"metadata"_s).toArray().last().toObject();
+    QVERIFY2(metadata.contains(u"commandid"_s), QJsonDocument(metadata).toJson().constData());
 }
 
 void tst_AdminLive::reconnectResumesWithoutGapOrRepeat()
@@ -236,18 +241,26 @@ void tst_AdminLive::documentsResourcesAndStatus()
 
     // A command: its document, once the read model has it.
     QVERIFY(createProduct(u"doc-1"_s) > 0);
-    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(console.ofType(u"documents"_s).cbegin(), console.ofType(u"documents"_s).cend(), [](const QJsonObject &m) {
-        return m.value(u"collection"_s).toString() == u"products"_s && m.value(u"ids"_s).toArray().contains(u"doc-1"_s);
-    }), kWaitMs);
+    const auto documentSeen = [&console] {
+        const QList<QJsonObject> documents = console.ofType(u"documents"_s);
+        return std::any_of(documents.cbegin(), documents.cend(), [](const QJsonObject &m) {
+            return m.value(u"collection"_s).toString() == u"products"_s && m.value(u"ids"_s).toArray().contains(u"doc-1"_s);
+        });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(documentSeen(), kWaitMs);
 
     // An admin change, by another admin client.
     TestHttpClient admin(u"127.0.0.1"_s, m_adminPort);
     const QByteArray route = R"({"uri":"/live-test/:id","methods":["GET"],"upstream":{"type":"events"}})";
     const TestHttpResponse put = admin.request("PUT", "/admin/routes/live-test", route, {{"X-API-KEY", m_key}});
     QVERIFY2(put.status == 200 || put.status == 201, put.body.constData());
-    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(console.ofType(u"resources"_s).cbegin(), console.ofType(u"resources"_s).cend(), [](const QJsonObject &m) {
-        return m.value(u"kind"_s).toString() == u"routes"_s && m.value(u"id"_s).toString() == u"live-test"_s;
-    }), kWaitMs);
+    const auto routeChangeSeen = [&console] {
+        const QList<QJsonObject> resources = console.ofType(u"resources"_s);
+        return std::any_of(resources.cbegin(), resources.cend(), [](const QJsonObject &m) {
+            return m.value(u"kind"_s).toString() == u"routes"_s && m.value(u"id"_s).toString() == u"live-test"_s;
+        });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(routeChangeSeen(), kWaitMs);
 
     // Status samples, twice a second, with the log's head.
     QTRY_VERIFY_WITH_TIMEOUT(console.ofType(u"status"_s).size() >= 2, kWaitMs);

@@ -2,6 +2,8 @@
 
 #include "eventbuffermodel.h"
 
+#include <algorithm>
+
 namespace Gatehouse::Ui {
 
 EventLiveFeed::EventLiveFeed(EventBufferModel *model, QObject *parent)
@@ -18,7 +20,10 @@ void EventLiveFeed::receive(const RecordedEvents &events, qint64 dropped)
     if (!m_paused) {
         m_model->appendEvents(events);
     } else {
-        m_newWhilePaused += events.size() + dropped;
+        // Only what the table does not have yet is new: a live copy of an event already shown
+        // (read in the CloudEvent form, say) only brings its full metadata.
+        const qint64 known = m_held.isEmpty() ? m_model->newestPosition() : qMax(m_model->newestPosition(), m_held.constLast().position);
+        m_newWhilePaused += std::count_if(events.cbegin(), events.cend(), [known](const RecordedEvent &e) { return e.position > known; }) + dropped;
         m_held += events;
         trimHeld();
     }

@@ -233,6 +233,13 @@ void EventsPage::connectModels()
             showDetails(current);
     };
     connect(d->proxy, &QAbstractItemModel::rowsRemoved, this, followCurrent);
+    // A row shown in its CloudEvent form (a page read from the log) replaced by the live batch's,
+    // which has all of its metadata (a command's id): the chain is worked out again.
+    connect(d->proxy, &QAbstractItemModel::dataChanged, this, [this] {
+        const QModelIndex current = d->table->currentIndex();
+        if (current.isValid() && !d->detail->shownEventId().isEmpty())
+            showDetails(current);
+    });
     connect(d->proxy, &QAbstractItemModel::modelReset, this, followCurrent);
     connect(d->proxy, &QAbstractItemModel::layoutChanged, this, followCurrent);
     updateLabels();
