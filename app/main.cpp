@@ -25,6 +25,8 @@
 #include "localengineclient.h"
 #include "mainwindow.h"
 #include <QApplication>
+#include <QEventLoop>
+#include <QTimer>
 #endif
 
 #include <cstdio>
@@ -446,7 +448,19 @@ int runRemoteConsole(QApplication &app, const Options &options)
     remote.caFile = options.caFile;
     QString error;
     if (remote.adminKey.isEmpty()) {
-        // The keychain may hold it (the dialog reads it); else the operator types it.
+        // A connection remembered with its key: straight to it.
+        QEventLoop wait;
+        Ui::ConnectDialog::readKey(remote.adminUrl.toString(), &wait, [&](const QByteArray &key, const QString &) {
+            remote.adminKey = key;
+            wait.quit();
+        });
+        QTimer::singleShot(5000, &wait, &QEventLoop::quit);   // a keychain that does not answer: ask
+        wait.exec();
+        if (remote.caFile.isEmpty())
+            remote.caFile = Ui::ConnectDialog::savedCaFile(remote.adminUrl.toString());
+    }
+    if (remote.adminKey.isEmpty()) {
+        // Else the operator types it.
         Ui::ConnectDialog dialog;
         dialog.setUrl(options.connectUrl);
         if (dialog.exec() != QDialog::Accepted)
@@ -459,7 +473,8 @@ int runRemoteConsole(QApplication &app, const Options &options)
                 if (!why.isEmpty())
                     say(QStringLiteral("the admin key was not kept (no keychain: %1)").arg(why));
             });
-    } else if (!Ui::RemoteEngineClient::validate(remote, &error)) {
+    }
+    if (!Ui::RemoteEngineClient::validate(remote, &error)) {
         say(QStringLiteral("--connect: %1").arg(error));
         return kExitUsage;
     }

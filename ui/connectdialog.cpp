@@ -169,8 +169,14 @@ void ConnectDialog::saveConnection(const RemoteEngineClient::Options &options, Q
     QStringList recent = settings.value(QLatin1String(kConnectionsKey)).toStringList();
     recent.removeAll(url);
     recent.prepend(url);
-    while (recent.size() > kMaxSaved)
-        settings.remove(caSetting(recent.takeLast()));
+    while (recent.size() > kMaxSaved) {
+        const QString evicted = recent.takeLast();
+        settings.remove(caSetting(evicted));
+        auto *forget = new QKeychain::DeletePasswordJob(QLatin1String(kKeychainService));   // its key goes with it
+        forget->setAutoDelete(true);
+        forget->setKey(evicted);
+        forget->start();
+    }
     settings.setValue(QLatin1String(kConnectionsKey), recent);
     settings.setValue(caSetting(url), options.caFile);
 
@@ -185,6 +191,11 @@ void ConnectDialog::saveConnection(const RemoteEngineClient::Options &options, Q
             done(finished->error() == QKeychain::NoError ? QString() : finished->errorString());
     });
     job->start();
+}
+
+QString ConnectDialog::savedCaFile(const QString &url)
+{
+    return QSettings().value(caSetting(url)).toString();
 }
 
 void ConnectDialog::forgetConnection(const QString &url)

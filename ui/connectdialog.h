@@ -38,6 +38,7 @@ public:
     static void saveConnection(const RemoteEngineClient::Options &options, QObject *context,
                                std::function<void(const QString &error)> done);
     static void forgetConnection(const QString &url);
+    static QString savedCaFile(const QString &url);
     // The key saved for url, asynchronously (empty when there is none or no keychain).
     static void readKey(const QString &url, QObject *context, std::function<void(const QByteArray &key, const QString &error)> done);
 

@@ -276,6 +276,17 @@ void RemoteEngineClient::Private::onHello(const QJsonObject &hello)
     // address of its own that is reachable from here.
     const QString bound = gateway.value(QLatin1String("host")).toString();
     gatewayHost = bound.isEmpty() || isLoopbackOrWildcard(bound) ? options.adminUrl.host() : bound;
+    const qint64 head = hello.value(QLatin1String("head_position")).toInteger();
+    if (positionKnown && head < lastPosition) {
+        // Not the log this console followed (restored from a backup, replaced, or another
+        // engine at the address): the events it waits for would never come. Follow this one
+        // from its head; what the pages show is from the other log until they read again.
+        error = tr("the engine's log ends at #%1, before the last event shown (#%2): a different log").arg(head).arg(lastPosition);
+        lastPosition = head;
+        opened = true;   // not a refused key: onClosed() reconnects
+        socket.close();
+        return;
+    }
     if (!positionKnown) {
         lastPosition = hello.value(QLatin1String("from")).toInteger() - 1;
         positionKnown = true;

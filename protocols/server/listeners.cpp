@@ -259,10 +259,10 @@ void Listeners::stopAccepting()
         d->gateway->close();
     if (d->live)
         d->live->goingAway();
-    if (d->adminLive)
-        d->adminLive->goingAway();
     if (d->admin)
         d->admin->close();
+    if (d->adminLive)
+        d->adminLive->goingAway();
 }
 
 void Listeners::close()

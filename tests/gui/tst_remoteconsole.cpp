@@ -46,13 +46,14 @@ private Q_SLOTS:
     void clientSeesTheEngineLive();
     void windowOnARemoteEngine();
     void linkDropsAndResumes();
+    void anotherLogIsFollowedFromItsHead();
     void wrongKeyIsRefused();
     void untrustedCertificateIsNotAccepted();
     void connectDialogChecksWhatItIsGiven();
     void screenshots();   // with GATEHOUSE_SCREENSHOT_DIR: the connect dialog, for README.md
 
 private:
-    bool startEngine(quint16 gatewayPort = 0, quint16 adminPort = 0);
+    bool startEngine(quint16 gatewayPort = 0, quint16 adminPort = 0, const QString &data = QStringLiteral("data"));
     Ui::RemoteEngineClient::Options options() const;
     Ui::ClientReply command(Ui::EngineClient &client, const QString &id);
 
@@ -77,9 +78,9 @@ void tst_RemoteConsole::cleanupTestCase()
     m_engine.reset();
 }
 
-bool tst_RemoteConsole::startEngine(quint16 gatewayPort, quint16 adminPort)
+bool tst_RemoteConsole::startEngine(quint16 gatewayPort, quint16 adminPort, const QString &data)
 {
-    m_engine = std::make_unique<EngineProcess>(m_dir.filePath(u"data"_s));
+    m_engine = std::make_unique<EngineProcess>(m_dir.filePath(data));
     QStringList args{u"--admin-key"_s, QString::fromLatin1(kKey), u"--durability"_s, u"normal"_s,
                      u"--tls-cert"_s, m_cert, u"--tls-key"_s, m_key, u"--admin-tls-cert"_s, m_cert, u"--admin-tls-key"_s, m_key};
     if (gatewayPort)
@@ -218,6 +219,31 @@ void tst_RemoteConsole::linkDropsAndResumes()
     QTRY_COMPARE_WITH_TIMEOUT(positions, range(from, from + 9), kWaitMs);
     // And the pages were told to read the resources again.
     QTRY_VERIFY_WITH_TIMEOUT(resources.count() >= 5, kWaitMs);
+}
+
+// The engine at the address comes back with another log, shorter than what the console has
+// seen (restored from a backup, say): the console follows that one from its head rather than
+// wait for positions it will never reach.
+void tst_RemoteConsole::anotherLogIsFollowedFromItsHead()
+{
+    Ui::RemoteEngineClient client(options());
+    QList<qint64> positions;
+    connect(&client, &Ui::EngineClient::eventsArrived, this, [&](const RecordedEvents &events, qint64) {
+        for (const RecordedEvent &e : events)
+            positions.append(e.position);
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(client.connection(), Ui::EngineClient::Connection::Connected, kWaitMs);
+    QVERIFY(client.lastPosition() >= 5);   // the tests before made some
+    const quint16 gatewayPort = m_engine->gatewayPort, adminPort = m_engine->adminPort;
+    QCOMPARE(m_engine->terminate(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(client.connection(), Ui::EngineClient::Connection::Reconnecting, kWaitMs);
+    QVERIFY(startEngine(gatewayPort, adminPort, u"other-data"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(client.connection(), Ui::EngineClient::Connection::Connected, kWaitMs);
+    QCOMPARE(client.lastPosition(), 0);
+    const Ui::ClientReply first = command(client, u"other-1"_s);
+    QCOMPARE(first.status, 202);
+    QCOMPARE(first.object().value(u"position"_s).toInteger(), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(positions.contains(1), kWaitMs);
 }
 
 void tst_RemoteConsole::wrongKeyIsRefused()
