@@ -4,6 +4,7 @@
 // without a gap or a repeat, the window says what is stale meanwhile), a wrong key, and a
 // certificate nobody said to trust.
 
+#include "positionrange.h"
 #include "connectdialog.h"
 #include "engineprocess.h"
 #include "mainwindow.h"
@@ -27,13 +28,6 @@ namespace {
 constexpr int kWaitMs = 30000;
 const QByteArray kKey = "remote-console-test-key";
 
-QList<qint64> range(qint64 first, qint64 last)
-{
-    QList<qint64> out;
-    for (qint64 p = first; p <= last; ++p)
-        out.append(p);
-    return out;
-}
 } // namespace
 
 class tst_RemoteConsole : public QObject
@@ -193,7 +187,7 @@ void tst_RemoteConsole::linkDropsAndResumes()
     const qint64 from = client->lastPosition() + 1;
     for (int i = 0; i < 3; ++i)
         QCOMPARE(command(*client, u"drop-a%1"_s.arg(i)).status, 202);
-    QTRY_COMPARE_WITH_TIMEOUT(positions, range(from, from + 2), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(positions, Test::positionRange(from, from + 2), kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(window.displayedEventCount(), from + 2, kWaitMs);
 
     // The engine goes away: the window keeps what it shows and says it may be stale.
@@ -216,7 +210,7 @@ void tst_RemoteConsole::linkDropsAndResumes()
     for (int i = 0; i < 2; ++i)
         QCOMPARE(command(*client, u"drop-c%1"_s.arg(i)).status, 202);
     // Every event once, in order: those made while the console was away came from the log.
-    QTRY_COMPARE_WITH_TIMEOUT(positions, range(from, from + 9), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(positions, Test::positionRange(from, from + 9), kWaitMs);
     // And the pages were told to read the resources again.
     QTRY_VERIFY_WITH_TIMEOUT(resources.count() >= 5, kWaitMs);
 }

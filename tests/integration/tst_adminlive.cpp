@@ -2,6 +2,7 @@
 // reads), over real sockets with Qt's own WebSocket client: the key, the handshake's answers,
 // the hello, events from a position exactly once and in order across reconnects, documents,
 // resource changes, status samples, and the limit on consoles.
+#include "positionrange.h"
 #include "assembly/engine.h"
 #include "server/adminlive.h"
 #include "server/listeners.h"
@@ -66,14 +67,6 @@ public:
     QList<QJsonObject> messages;
     QList<qint64> positions;
 };
-
-QList<qint64> range(qint64 first, qint64 last)
-{
-    QList<qint64> out;
-    for (qint64 p = first; p <= last; ++p)
-        out.append(p);
-    return out;
-}
 
 } // namespace
 
@@ -188,11 +181,11 @@ void tst_AdminLive::helloThenEventsFromAPosition()
     QCOMPARE(gateway.value(u"tls"_s).toBool(), false);
     QCOMPARE(gateway.value(u"url"_s).toString(), m_listeners->gatewayUrl());
 
-    QTRY_COMPARE_WITH_TIMEOUT(console.positions, range(start + 3, start + 5), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(console.positions, Test::positionRange(start + 3, start + 5), kWaitMs);
     // Then live, in order.
     for (int i = 0; i < 3; ++i)
         QVERIFY(createProduct(u"hello-live-%1"_s.arg(i)) > 0);
-    QTRY_COMPARE_WITH_TIMEOUT(console.positions, range(start + 3, start + 8), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(console.positions, Test::positionRange(start + 3, start + 8), kWaitMs);
     // Each event as GET /events has it: a CloudEvent with its stream and position.
     const QJsonObject event = console.ofType(u"events"_s).constLast().value(u"events"_s).toArray().last().toObject();
     QCOMPARE(event.value(u"specversion"_s).toString(), u"1.0"_s);
@@ -214,7 +207,7 @@ void tst_AdminLive::reconnectResumesWithoutGapOrRepeat()
         QVERIFY(console.waitOpen());
         for (int i = 0; i < 4; ++i)
             QVERIFY(createProduct(u"resume-a%1"_s.arg(i)) > 0);
-        QTRY_COMPARE_WITH_TIMEOUT(console.positions, range(start + 1, start + 4), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(console.positions, Test::positionRange(start + 1, start + 4), kWaitMs);
         seen = console.positions;
         last = seen.constLast();
         console.socket.close();
@@ -228,7 +221,7 @@ void tst_AdminLive::reconnectResumesWithoutGapOrRepeat()
         QVERIFY(createProduct(u"resume-c%1"_s.arg(i)) > 0);
     QTRY_COMPARE_WITH_TIMEOUT(again.positions.size(), 303, kWaitMs);
     seen += again.positions;
-    QCOMPARE(seen, range(start + 1, start + 307));
+    QCOMPARE(seen, Test::positionRange(start + 1, start + 307));
     // A catch-up of 300 events comes in batches, not one message per event.
     QVERIFY2(again.ofType(u"events"_s).size() < 100, qPrintable(QString::number(again.ofType(u"events"_s).size())));
 }

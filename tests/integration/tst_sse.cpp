@@ -4,6 +4,7 @@
 // CloudEvent payloads, heartbeats, the end of the stream) against the event log. An
 // authenticated stream is read with the key in the query string, as a browser's EventSource
 // must.
+#include "positionrange.h"
 #include "assembly/engine.h"
 #include "live/liveoptions.h"
 #include "resources/resourceservice.h"
@@ -158,14 +159,6 @@ QByteArray json(const QJsonObject &o)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-QList<qint64> range(qint64 first, qint64 last)
-{
-    QList<qint64> out;
-    for (qint64 p = first; p <= last; ++p)
-        out.append(p);
-    return out;
-}
-
 } // namespace
 
 class tst_Sse : public QObject
@@ -264,7 +257,7 @@ void tst_Sse::catchUpThenLive()
     QCOMPARE(client.status(), 200);
     QVERIFY(client.header("content-type").startsWith("text/event-stream"));
     QCOMPARE(client.header("cache-control"), QByteArrayLiteral("no-cache"));
-    QCOMPARE(client.ids(), range(1, before));
+    QCOMPARE(client.ids(), Test::positionRange(1, before));
 
     // The same events as the log, as CloudEvents.
     const RecordedEvents log = m_engine.eventStore()->readAll(1, int(before));
@@ -279,7 +272,7 @@ void tst_Sse::catchUpThenLive()
 
     const qint64 live = updateProduct(u"sse-cl-3"_s, 99);
     QVERIFY(live > before);
-    QTRY_COMPARE_WITH_TIMEOUT(client.ids(), range(1, live), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(client.ids(), Test::positionRange(1, live), kWaitMs);
     QCOMPARE(client.events().last().event, QByteArrayLiteral("products.updated"));
     QCOMPARE(client.events().last().json().value(u"data"_s).toObject().value(u"price"_s).toDouble(), 99.0);
 }
@@ -306,7 +299,7 @@ void tst_Sse::noGapUnderConcurrentWrites()
     QCOMPARE(failures.load(), 0);
     const qint64 last = head();
     QTRY_VERIFY_WITH_TIMEOUT(client.events().size() >= last, kWaitMs);
-    QCOMPARE(client.ids(), range(1, last));
+    QCOMPARE(client.ids(), Test::positionRange(1, last));
 }
 
 void tst_Sse::defaultIsLive()
@@ -329,14 +322,14 @@ void tst_Sse::resumeWithLastEventId()
     const qint64 after = last - 3;
 
     SseClient resumed(m_port, "/events/stream", {{"Last-Event-ID", QByteArray::number(after)}});
-    QTRY_COMPARE_WITH_TIMEOUT(resumed.ids(), range(after + 1, last), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(resumed.ids(), Test::positionRange(after + 1, last), kWaitMs);
 
     // Last-Event-ID wins over from=.
     SseClient both(m_port, "/events/stream?from=1", {{"Last-Event-ID", QByteArray::number(after)}});
-    QTRY_COMPARE_WITH_TIMEOUT(both.ids(), range(after + 1, last), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(both.ids(), Test::positionRange(after + 1, last), kWaitMs);
 
     SseClient from(m_port, "/events/stream?from=" + QByteArray::number(last - 1));
-    QTRY_COMPARE_WITH_TIMEOUT(from.ids(), range(last - 1, last), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(from.ids(), Test::positionRange(last - 1, last), kWaitMs);
 }
 
 void tst_Sse::typeFilter_data()
@@ -471,7 +464,7 @@ void tst_Sse::slowClientIsCutOff()
     QCOMPARE(client.events().last().event, QByteArrayLiteral("error"));
     QVERIFY(client.events().last().json().value(u"message"_s).toString().contains(u"slow consumer"_s));
     const QList<qint64> ids = client.ids().mid(0, client.events().size() - 1);
-    QCOMPARE(ids, range(ids.first(), ids.last()));   // what did arrive has no gap
+    QCOMPARE(ids, Test::positionRange(ids.first(), ids.last()));   // what did arrive has no gap
 }
 
 QTEST_GUILESS_MAIN(tst_Sse)

@@ -3,6 +3,7 @@
 // QWebSocket client (an independent RFC 6455 implementation); the protocol-violation and
 // slow-consumer tests use a raw socket so they can break the rules or stop reading. Every test
 // asserts what a client sees: messages, close codes, HTTP answers to bad handshakes.
+#include "positionrange.h"
 #include "assembly/engine.h"
 #include "live/liveoptions.h"
 #include "readmodel/readstore.h"
@@ -37,14 +38,6 @@ using Headers = QList<std::pair<QByteArray, QByteArray>>;
 QByteArray json(const QJsonObject &o)
 {
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
-
-QList<qint64> range(qint64 first, qint64 last)
-{
-    QList<qint64> out;
-    for (qint64 p = first; p <= last; ++p)
-        out.append(p);
-    return out;
 }
 
 // A QWebSocket that records every text message it receives, parsed.
@@ -357,8 +350,8 @@ void tst_WebSocket::catchUpThenLiveWithoutGap()
     QCOMPARE(failures.load(), 0);
     const qint64 last = head();
     QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"all"_s).size(), last, kWaitMs);
-    QCOMPARE(client.positions(u"all"_s), range(1, last));
-    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"created"_s), range(1, last), kWaitMs);   // every event so far is a create
+    QCOMPARE(client.positions(u"all"_s), Test::positionRange(1, last));
+    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"created"_s), Test::positionRange(1, last), kWaitMs);   // every event so far is a create
 
     const QList<QJsonObject> acks = client.withOp(u"subscribed"_s);
     QCOMPARE(acks.size(), 2);
@@ -381,12 +374,12 @@ void tst_WebSocket::resumeFromPosition()
     client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"live"_s}, {u"from"_s, u"live"_s}});
     QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"subscribed"_s).size(), 2, kWaitMs);
     QCOMPARE(client.withOp(u"subscribed"_s).at(1).value(u"from"_s).toInteger(), last + 1);
-    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"tail"_s), range(last - 1, last), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"tail"_s), Test::positionRange(last - 1, last), kWaitMs);
     QVERIFY(client.positions(u"live"_s).isEmpty());
 
     const qint64 next = createProduct(u"ws-resume-live"_s);
     QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"live"_s), QList<qint64>{next}, kWaitMs);
-    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"tail"_s), range(last - 1, next), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(client.positions(u"tail"_s), Test::positionRange(last - 1, next), kWaitMs);
 }
 
 void tst_WebSocket::filtersAndUnsubscribe()
