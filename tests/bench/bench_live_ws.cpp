@@ -3,6 +3,10 @@
 //   bench_live_ws post HOST:PORT COUNT [CLIENTS]
 //       COUNT create commands as fast as CLIENTS (default 16) keep-alive connections go;
 //       prints HTTP_POST count=.. accepted=.. seconds=.. rate=..
+//   bench_live_ws load HOST:PORT EVENTS DOCUMENTS [CLIENTS]
+//       DOCUMENTS creates with the ids m0, m1, ..., then EVENTS - DOCUMENTS merge patches spread
+//       over them, then one GET by id of each; prints HTTP_LOAD events=.. accepted=.. reads=..
+//       seconds=..
 //   bench_live_ws fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS]
 //       SUBSCRIBERS WebSocket connections on /ws (spread over THREADS event loops, default 4), each
 //       {"op":"subscribe","from":"live"}; once all are subscribed, create commands paced at RATE/s
@@ -60,6 +64,68 @@ static int post(const char *target, int count, int clients)
     const double s = clock.nsecsElapsed() / 1e9;
     std::printf("HTTP_POST count=%d accepted=%d seconds=%.3f rate=%.0f\n", count, accepted.load(), s, count / s);
     return accepted.load() == count ? 0 : 1;
+}
+
+// Runs `request(i)` for i in [0, count) on `clients` keep-alive connections; returns how many
+// answered `expected`.
+template<typename Request>
+static int onConnections(const QString &host, quint16 port, int count, int clients, int expected, Request request)
+{
+    std::atomic<int> next{0}, good{0};
+    QList<QThread *> threads;
+    for (int c = 0; c < clients; ++c) {
+        threads.append(QThread::create([&] {
+            TestHttpClient client(host, port, 10000);
+            for (int i = next++; i < count; i = next++)
+                if (request(client, i).status == expected)
+                    ++good;
+        }));
+        threads.last()->start();
+    }
+    for (QThread *t : threads) {
+        t->wait();
+        delete t;
+    }
+    return good.load();
+}
+
+static int load(const char *target, int events, int documents, int clients)
+{
+    const auto [host, port] = hostPort(target);
+    QElapsedTimer clock;
+    clock.start();
+    const auto id = [](int i) {
+        QByteArray out("m");
+        out.append(QByteArray::number(i));
+        return out;
+    };
+    int accepted = onConnections(host, port, documents, clients, 202, [&](TestHttpClient &c, int i) {
+        QByteArray create(R"({"id":")");
+        create.append(id(i)).append(R"(","name":"Widget","price":1.5,"sku":"ABC-123"})");
+        return c.post("/api/products", create);
+    });
+    accepted += onConnections(host, port, events - documents, clients, 202, [&](TestHttpClient &c, int i) {
+        QByteArray patch(R"({"price":)");
+        patch.append(QByteArray::number(i)).append(".25}");
+        QByteArray path("/api/products/");
+        path.append(id(i % documents));
+        return c.post(path, patch);
+    });
+    // Every document once by id (the read cache fills up to its bound), after the read model
+    // has the last patch.
+    const int reads = onConnections(host, port, documents, clients, 200, [&](TestHttpClient &c, int i) {
+        TestHttpResponse r;
+        for (int attempt = 0; attempt < 20; ++attempt) {   // 504: the read model is more than 5 s behind
+            QByteArray path("/api/products/");
+            path.append(id(i)).append("?min_position=").append(QByteArray::number(events));
+            r = c.get(path);
+            if (r.status != 504)
+                break;
+        }
+        return r;
+    });
+    std::printf("HTTP_LOAD events=%d accepted=%d reads=%d seconds=%.3f\n", events, accepted, reads, clock.nsecsElapsed() / 1e9);
+    return accepted == events && reads == documents ? 0 : 1;
 }
 
 struct Received
@@ -226,10 +292,12 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     const QByteArray mode = argc > 1 ? argv[1] : "";
+    if (mode == "load" && argc >= 5)
+        return load(argv[2], atoi(argv[3]), atoi(argv[4]), argc > 5 ? atoi(argv[5]) : 16);
     if (mode == "post" && argc >= 4)
         return post(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 16);
     if (mode == "fanout" && argc >= 6)
         return fanout(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 4);
-    std::fprintf(stderr, "usage: bench_live_ws post HOST:PORT COUNT [CLIENTS] | fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS]\n");
+    std::fprintf(stderr, "usage: bench_live_ws post HOST:PORT COUNT [CLIENTS] | load HOST:PORT EVENTS DOCUMENTS [CLIENTS] | fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS]\n");
     return 2;
 }
