@@ -443,7 +443,7 @@ int runRemoteConsole(QApplication &app, const Options &options)
 {
     ProcessSignals processSignals([&app] { app.quit(); }, [] {});
     Ui::RemoteEngineClient::Options remote;
-    remote.adminUrl = QUrl(options.connectUrl, QUrl::StrictMode);
+    remote.adminUrl = QUrl(Ui::RemoteEngineClient::normalizedUrl(options.connectUrl), QUrl::StrictMode);
     remote.adminKey = options.engine.adminKey.toUtf8();
     remote.caFile = options.caFile;
     QString error;

@@ -94,8 +94,9 @@ ConnectDialog::ConnectDialog(QWidget *parent)
 
 ConnectDialog::~ConnectDialog() = default;
 
-void ConnectDialog::setUrl(const QString &url)
+void ConnectDialog::setUrl(const QString &typed)
 {
+    const QString url = RemoteEngineClient::normalizedUrl(typed);
     const int index = m_saved->findData(url);
     if (index > 0)
         m_saved->setCurrentIndex(index);   // loads what is saved
@@ -131,10 +132,7 @@ void ConnectDialog::browseCa()
 RemoteEngineClient::Options ConnectDialog::options() const
 {
     RemoteEngineClient::Options o;
-    QString url = m_url->text().trimmed();
-    if (url.endsWith(QLatin1Char('/')))
-        url.chop(1);
-    o.adminUrl = QUrl(url, QUrl::StrictMode);
+    o.adminUrl = QUrl(RemoteEngineClient::normalizedUrl(m_url->text()), QUrl::StrictMode);
     o.adminKey = m_key->text().toUtf8();
     o.caFile = m_ca->text().trimmed();
     return o;

@@ -145,6 +145,9 @@ Q_SIGNALS:
     void resourcesChanged(const QString &kind, const QString &id);   // routes, upstreams, consumers, global_rules, functions, collections
     void statusUpdated(const Gatehouse::Ui::EngineStatus &status);
     void connectionChanged();
+    // The engine's log is not the one the events so far came from (restored, replaced): what
+    // was shown of it is to be read again. A local engine never says so.
+    void logReplaced();
 
 private:
     std::atomic<int> m_maxPending{50000};   // read by the engine's threads

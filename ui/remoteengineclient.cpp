@@ -55,6 +55,7 @@ struct RemoteEngineClient::Private
     RecordedEvents pending;        // at most maxPendingEvents(), the newest
     qint64 pendingDropped = 0;
     bool probing = false;          // asking the admin API whether the key is refused
+    bool replacing = false;        // closing after finding another log: ignore what still comes
     int backoffMs = 0;
     Connection state = Connection::Connecting;
     QString error;                 // why the link is down
@@ -133,6 +134,14 @@ RemoteEngineClient::~RemoteEngineClient()
     d->socket.abort();
 }
 
+QString RemoteEngineClient::normalizedUrl(const QString &typed)
+{
+    QString url = typed.trimmed();
+    while (url.endsWith(QLatin1Char('/')))
+        url.chop(1);
+    return url;
+}
+
 bool RemoteEngineClient::validate(const Options &options, QString *error)
 {
     const QUrl &url = options.adminUrl;
@@ -165,6 +174,7 @@ void RemoteEngineClient::Private::open()
     QNetworkRequest request(url);
     request.setRawHeader("X-API-KEY", options.adminKey);
     opened = false;
+    replacing = false;
     silence.start();
     socket.open(request);
 }
@@ -218,6 +228,8 @@ void RemoteEngineClient::Private::refuse()
 
 void RemoteEngineClient::Private::onText(const QString &text)
 {
+    if (replacing)
+        return;
     silence.start();
     const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
     const QString type = message.value(QLatin1String("type")).toString();
@@ -284,7 +296,12 @@ void RemoteEngineClient::Private::onHello(const QJsonObject &hello)
         error = tr("the engine's log ends at #%1, before the last event shown (#%2): a different log").arg(head).arg(lastPosition);
         lastPosition = head;
         opened = true;   // not a refused key: onClosed() reconnects
+        replacing = true;   // what is still in the socket is of the old subscription
+        pending.clear();
+        pendingDropped = 0;
+        flush.stop();
         socket.close();
+        Q_EMIT q->logReplaced();
         return;
     }
     if (!positionKnown) {

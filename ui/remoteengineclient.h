@@ -36,6 +36,8 @@ public:
     explicit RemoteEngineClient(const Options &options, QObject *parent = nullptr);
     ~RemoteEngineClient() override;
 
+    // An engine's address as typed ("https://h:9180/ ") as connections are saved under it.
+    static QString normalizedUrl(const QString &typed);
     // Checks the options: false with a reason (an unusable URL, an unreadable CA file).
     static bool validate(const Options &options, QString *error);
 

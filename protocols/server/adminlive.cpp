@@ -137,7 +137,8 @@ public:
             }
             m_events += m_feed->cloudEventJson(event);
             // The event's metadata as stored (a command's id, say), which a CloudEvent leaves out.
-            m_metadata += event.metadata.startsWith('{') && StrictJson::parse(event.metadata) ? event.metadata : QByteArrayLiteral("{}");
+            // (null when it is not a plain JSON object: the CloudEvent's fields are kept then)
+            m_metadata += event.metadata.startsWith('{') && StrictJson::parse(event.metadata) ? event.metadata : QByteArrayLiteral("null");
             schedule();
         };
         // The catch-up holds while a batch waits to be sent or the socket is behind.

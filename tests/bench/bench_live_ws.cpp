@@ -91,7 +91,18 @@ static int onConnections(const QString &host, quint16 port, int count, int clien
 
 static int load(const char *target, int events, int documents, int clients)
 {
+    if (documents <= 0 || events < documents) {
+        std::fprintf(stderr, "load: DOCUMENTS must be > 0 and at most EVENTS\n");
+        return 2;
+    }
     const auto [host, port] = hostPort(target);
+    std::atomic<qint64> head{0};   // the last position an answer named
+    const auto note = [&head](const TestHttpResponse &r) {
+        const qint64 position = r.header("x-event-position").toLongLong();
+        for (qint64 seen = head.load(); position > seen && !head.compare_exchange_weak(seen, position);) {
+        }
+        return r;
+    };
     QElapsedTimer clock;
     clock.start();
     const auto id = [](int i) {
@@ -102,14 +113,14 @@ static int load(const char *target, int events, int documents, int clients)
     int accepted = onConnections(host, port, documents, clients, 202, [&](TestHttpClient &c, int i) {
         QByteArray create(R"({"id":")");
         create.append(id(i)).append(R"(","name":"Widget","price":1.5,"sku":"ABC-123"})");
-        return c.post("/api/products", create);
+        return note(c.post("/api/products", create));
     });
     accepted += onConnections(host, port, events - documents, clients, 202, [&](TestHttpClient &c, int i) {
         QByteArray patch(R"({"price":)");
         patch.append(QByteArray::number(i)).append(".25}");
         QByteArray path("/api/products/");
         path.append(id(i % documents));
-        return c.post(path, patch);
+        return note(c.post(path, patch));
     });
     // Every document once by id (the read cache fills up to its bound), after the read model
     // has the last patch.
@@ -117,7 +128,7 @@ static int load(const char *target, int events, int documents, int clients)
         TestHttpResponse r;
         for (int attempt = 0; attempt < 20; ++attempt) {   // 504: the read model is more than 5 s behind
             QByteArray path("/api/products/");
-            path.append(id(i)).append("?min_position=").append(QByteArray::number(events));
+            path.append(id(i)).append("?min_position=").append(QByteArray::number(head.load()));
             r = c.get(path);
             if (r.status != 504)
                 break;

@@ -168,8 +168,14 @@ void tst_EngineClient::slowReceiverLosesOldestAndIsTold()
         QVERIFY(f.engine.eventStore()->appendAndWait(std::move(r)).ok());
     }
     QTRY_COMPARE_WITH_TIMEOUT(received + dropped, 2000, 20000);
-    QCOMPARE(received, 100);
-    QCOMPARE(dropped, 1900);
+    if (Test::GuiFixture::isRemote()) {
+        // Over a socket the events come as fast as TCP lets them once the thread reads again,
+        // perhaps in more than one delivery: each keeps its newest 100 and counts the rest.
+        QVERIFY2(received >= 100 && dropped > 0, qPrintable(QStringLiteral("%1 received, %2 dropped").arg(received).arg(dropped)));
+    } else {
+        QCOMPARE(received, 100);
+        QCOMPARE(dropped, 1900);
+    }
     QCOMPARE(lastPosition, 2000);
 }
 

@@ -406,9 +406,16 @@ void tst_EventsPage::droppedEventsAreCounted()
         r.events = {NewEvent{{}, QStringLiteral("products.created"), "{}", "{}"}};
         QVERIFY(f.engine.eventStore()->appendAndWait(std::move(r)).ok());
     }
-    QTRY_COMPARE_WITH_TIMEOUT(p.text("eventsDropped"), QStringLiteral("400 dropped"), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(p.buffer->newestPosition(), 500, 10000);
-    QCOMPARE(p.buffer->rowCount(), 100);
+    if (Test::GuiFixture::isRemote()) {
+        // Over a socket, perhaps more than one delivery once the thread reads again: the rows
+        // and the count of the dropped still add up to every event.
+        QTRY_VERIFY_WITH_TIMEOUT(p.text("eventsDropped").endsWith(QStringLiteral(" dropped")), 10000);
+        QCOMPARE(p.text("eventsDropped").section(QLatin1Char(' '), 0, 0).toInt() + p.buffer->rowCount(), 500);
+    } else {
+        QTRY_COMPARE_WITH_TIMEOUT(p.text("eventsDropped"), QStringLiteral("400 dropped"), 10000);
+        QCOMPARE(p.buffer->rowCount(), 100);
+    }
 }
 
 void tst_EventsPage::keyboard()

@@ -61,7 +61,7 @@ int EventBufferModel::appendEvents(const RecordedEvents &events)
     for (auto it = events.cbegin(); it != first; ++it) {
         const auto row = std::lower_bound(m_rows.begin(), m_rows.end(), it->position,
                                           [](const Row &r, qint64 position) { return r.event.position < position; });
-        if (row != m_rows.end() && row->event.position == it->position && row->event.metadata != it->metadata) {
+        if (row != m_rows.end() && row->event.position == it->position && row->event.id == it->id && row->event.metadata != it->metadata) {
             *row = makeRow(*it);
             const int index = int(row - m_rows.begin());
             Q_EMIT dataChanged(this->index(index, 0), this->index(index, columnCount() - 1));

@@ -22,9 +22,11 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <limits>
+#include <utility>
 
 namespace Gatehouse::Ui {
 
@@ -233,12 +235,19 @@ void EventsPage::connectModels()
             showDetails(current);
     };
     connect(d->proxy, &QAbstractItemModel::rowsRemoved, this, followCurrent);
+    // Another log at the engine's address: what the table holds is of the old one.
+    connect(d->client, &EngineClient::logReplaced, this, &EventsPage::backToLive);
     // A row shown in its CloudEvent form (a page read from the log) replaced by the live batch's,
     // which has all of its metadata (a command's id): the chain is worked out again.
     connect(d->proxy, &QAbstractItemModel::dataChanged, this, [this] {
-        const QModelIndex current = d->table->currentIndex();
-        if (current.isValid() && !d->detail->shownEventId().isEmpty())
-            showDetails(current);
+        if (std::exchange(d->detailRefreshQueued, true))
+            return;   // once for all the rows a batch replaced
+        QTimer::singleShot(0, this, [this] {
+            d->detailRefreshQueued = false;
+            const QModelIndex current = d->table->currentIndex();
+            if (current.isValid() && !d->detail->shownEventId().isEmpty())
+                showDetails(current);
+        });
     });
     connect(d->proxy, &QAbstractItemModel::modelReset, this, followCurrent);
     connect(d->proxy, &QAbstractItemModel::layoutChanged, this, followCurrent);

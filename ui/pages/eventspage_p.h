@@ -29,6 +29,7 @@ struct EventsPage::Private
     EventLiveFeed *feed = nullptr;
     QTableView *table = nullptr;
     EventsDetailView *detail = nullptr;
+    bool detailRefreshQueued = false;   // rows of the shown chain got their full metadata
     QLineEdit *typeFilter = nullptr;
     QLineEdit *subjectFilter = nullptr;
     QLineEdit *textFilter = nullptr;
