@@ -10,6 +10,7 @@
 #include "http/httpresponder.h"
 #include "live/eventsubscription.h"
 #include "live/livefeed.h"
+#include "live/objectlink.h"
 #include "store/eventstore.h"
 #include "websocket/websocketconnection.h"
 #include "websocket/websocketframe.h"
@@ -69,19 +70,7 @@ Q_SIGNALS:
 };
 
 // The way from other threads to the hub, which may be gone by then.
-struct HubLink
-{
-    QMutex mutex;
-    Hub *hub = nullptr;
-
-    template<typename Call>
-    void post(Call call)
-    {
-        const QMutexLocker lock(&mutex);
-        if (hub)
-            QMetaObject::invokeMethod(hub, [h = hub, call = std::move(call)] { call(h); }, Qt::QueuedConnection);
-    }
-};
+using HubLink = Live::ObjectLink<Hub>;
 
 class Session final : public QObject
 {
@@ -218,23 +207,6 @@ struct AdminLive::Private
         , sampler(e)
     {
     }
-
-    // Runs work on the hub's thread and waits; false if there is no hub.
-    bool runOnHub(const std::function<void(Hub *)> &work, bool take)
-    {
-        Hub *hub = nullptr;
-        {
-            const QMutexLocker lock(&link->mutex);
-            hub = take ? std::exchange(link->hub, nullptr) : link->hub;
-        }
-        if (!hub)
-            return false;
-        if (hub->thread() == QThread::currentThread())
-            work(hub);
-        else
-            QMetaObject::invokeMethod(hub, [hub, work] { work(hub); }, Qt::BlockingQueuedConnection);
-        return true;
-    }
 };
 
 AdminLive::AdminLive(Engine *engine, const Live::LiveOptions &options, QObject *parent)
@@ -313,10 +285,10 @@ void AdminLive::serve(const Http::HttpRequest &request, const Http::HttpResponde
         gateway = d->gateway;
         if (!d->closed) {
             const QMutexLocker linkLock(&d->link->mutex);
-            if (!d->link->hub)
-                d->link->hub = new Hub(d->engine);
-            if (d->link->hub->thread() == QThread::currentThread())
-                hub = d->link->hub;
+            if (!d->link->target)
+                d->link->target = new Hub(d->engine);
+            if (d->link->target->thread() == QThread::currentThread())
+                hub = d->link->target;
         }
     }
     if (!hub) {
@@ -383,7 +355,7 @@ void AdminLive::sampleStatus()
 
 void AdminLive::goingAway()
 {
-    d->runOnHub([](Hub *hub) { Q_EMIT hub->feed->goingAway(); }, false);
+    d->link->runBlocking([](Hub *hub) { Q_EMIT hub->feed->goingAway(); }, false);
 }
 
 void AdminLive::shutdown()
@@ -393,7 +365,7 @@ void AdminLive::shutdown()
         d->closed = true;
     }
     d->statusTimer.stop();
-    d->runOnHub([](Hub *hub) { delete hub; }, true);
+    d->link->runBlocking([](Hub *hub) { delete hub; }, true);
 }
 
 } // namespace Gatehouse::Server

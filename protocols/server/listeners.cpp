@@ -149,7 +149,8 @@ Http::BuiltinDocuments descriptions(Engine *engine, std::shared_ptr<DescriptionS
 }
 
 // The admin listener: the admin API, and /admin/live for remote consoles, which also hear of
-// every change made through the admin API.
+// every change made through the admin API (of routes, upstreams, consumers and global rules
+// from the resource service, which tells of every change however it was made).
 Http::HttpHandler adminHandler(const Admin::AdminApi *api, AdminLive *live)
 {
     return [api, live](const Http::HttpRequest &request, const Http::HttpResponder &responder) {
@@ -163,7 +164,7 @@ Http::HttpHandler adminHandler(const Admin::AdminApi *api, AdminLive *live)
         Http::HttpResponse response = api->handle(request);
         if (request.method != "GET" && request.method != "HEAD" && response.status >= 200 && response.status < 300) {
             const QStringList segments = QString::fromUtf8(request.path).split(QLatin1Char('/'), Qt::SkipEmptyParts);
-            if (segments.size() >= 2 && segments.at(0) == QLatin1String("admin"))
+            if (segments.size() >= 2 && segments.at(0) == QLatin1String("admin") && !ResourceService::kinds().contains(segments.at(1)))
                 live->resourceChanged(segments.at(1), segments.value(2));
         }
         responder.respond(std::move(response));

@@ -5,6 +5,7 @@
 #include "http/httpstream.h"
 #include "live/livefeed.h"
 #include "live/livelogging.h"
+#include "live/objectlink.h"
 #include "sse/ssesession.h"
 #include "websocket/websockethandshake.h"
 #include "websocket/websocketsession.h"
@@ -32,27 +33,8 @@ struct LiveEndpoints::Private
 {
     Engine *engine;
     LiveOptions options;
-    QMutex mutex;               // guards feed and closed
-    LiveFeed *feed = nullptr;   // lives on the network thread
+    ObjectLink<LiveFeed> feed;   // the feed lives on the network thread; its mutex guards `closed` too
     bool closed = false;
-
-    // Runs work on the feed's thread and waits; false if there is no feed.
-    bool runOnFeed(const std::function<void(LiveFeed *)> &work, bool take)
-    {
-        LiveFeed *f = nullptr;
-        {
-            const QMutexLocker lock(&mutex);
-            f = take ? std::exchange(feed, nullptr) : feed;
-            closed = closed || take;
-        }
-        if (!f)
-            return false;
-        if (f->thread() == QThread::currentThread())
-            work(f);
-        else
-            QMetaObject::invokeMethod(f, [f, work] { work(f); }, Qt::BlockingQueuedConnection);
-        return true;
-    }
 };
 
 LiveEndpoints::LiveEndpoints(Engine *engine, const LiveOptions &options)
@@ -66,28 +48,32 @@ LiveEndpoints::LiveEndpoints(Engine *engine, const LiveOptions &options)
 
 LiveEndpoints::~LiveEndpoints()
 {
-    if (d->feed)
+    if (d->feed.target)
         qCWarning(lcLive) << "LiveEndpoints destroyed before shutdown(); its clients are leaked";
 }
 
 void LiveEndpoints::goingAway()
 {
-    d->runOnFeed([](LiveFeed *feed) { Q_EMIT feed->goingAway(); }, false);
+    d->feed.runBlocking([](LiveFeed *feed) { Q_EMIT feed->goingAway(); }, false);
 }
 
 void LiveEndpoints::shutdown()
 {
-    d->runOnFeed([](LiveFeed *feed) { delete feed; }, true);
+    {
+        const QMutexLocker lock(&d->feed.mutex);
+        d->closed = true;
+    }
+    d->feed.runBlocking([](LiveFeed *feed) { delete feed; }, true);
 }
 
 LiveFeed *LiveEndpoints::feedOnCurrentThread()
 {
-    const QMutexLocker lock(&d->mutex);
+    const QMutexLocker lock(&d->feed.mutex);
     if (d->closed)
         return nullptr;
-    if (!d->feed)
-        d->feed = new LiveFeed(d->engine->eventStore(), d->engine->upsertProjection(), d->engine->metrics());
-    return d->feed->thread() == QThread::currentThread() ? d->feed : nullptr;
+    if (!d->feed.target)
+        d->feed.target = new LiveFeed(d->engine->eventStore(), d->engine->upsertProjection(), d->engine->metrics());
+    return d->feed.target->thread() == QThread::currentThread() ? d->feed.target : nullptr;
 }
 
 void LiveEndpoints::serve(const RouteUpstream &upstream, ApiRequest &&request, const std::shared_ptr<Http::HttpExchange> &exchange,

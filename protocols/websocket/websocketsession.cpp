@@ -16,21 +16,6 @@
 
 namespace Gatehouse::Live {
 
-// The way back from the writer thread (command answers) to a session that may be gone by then.
-struct SessionLink
-{
-    QMutex mutex;
-    WebSocketSession *session = nullptr;
-
-    template<typename Call>
-    void post(Call call)
-    {
-        const QMutexLocker lock(&mutex);
-        if (session)
-            QMetaObject::invokeMethod(session, [s = session, call = std::move(call)] { call(s); }, Qt::QueuedConnection);
-    }
-};
-
 namespace {
 QByteArray compact(const QJsonValue &value)
 {
@@ -91,9 +76,9 @@ WebSocketSession::WebSocketSession(QTcpSocket *socket, const QByteArray &already
     , m_identity(std::move(identity))
     , m_options(options)
     , m_feed(parent)
-    , m_link(std::make_shared<SessionLink>())
+    , m_link(std::make_shared<ObjectLink<WebSocketSession>>())
 {
-    m_link->session = this;
+    m_link->target = this;
     m_feed->clientOpened("websocket");
     connect(m_connection, &WebSocketConnection::textMessage, this, &WebSocketSession::onMessage);
     connect(m_connection, &WebSocketConnection::drained, this, &WebSocketSession::onDrained);
@@ -109,7 +94,7 @@ WebSocketSession::~WebSocketSession()
 {
     {
         const QMutexLocker lock(&m_link->mutex);
-        m_link->session = nullptr;
+        m_link->target = nullptr;
     }
     m_feed->clientClosed("websocket");
 }
@@ -287,7 +272,7 @@ void WebSocketSession::command(const QJsonObject &message, const QJsonValue &req
     // Bounded: past the limit the connection stops reading until answers come back.
     if (++m_commandsInFlight >= m_options.maxCommandsInFlight)
         m_connection->setReadingPaused(true);
-    std::shared_ptr<SessionLink> link = m_link;
+    std::shared_ptr<ObjectLink<WebSocketSession>> link = m_link;
     m_services.gateway->handle(std::move(request), [link, requestId](ApiResponse response) {
         link->post([requestId, status = response.status, type = response.header("content-type"),
                     body = std::move(response.body)](WebSocketSession *session) {

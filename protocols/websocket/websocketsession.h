@@ -1,6 +1,7 @@
 #pragma once
 
 #include "live/liveoptions.h"
+#include "live/objectlink.h"
 #include "readmodel/storeddocument.h"
 
 #include <QHash>
@@ -26,7 +27,6 @@ namespace Gatehouse::Live {
 class EventSubscription;
 class LiveFeed;
 class WebSocketConnection;
-struct SessionLink;
 
 // What one WebSocket client can do on /ws (DESIGN.md "Events"), as JSON text messages:
 // subscribe/unsubscribe to the event log (catch-up, then live), watch/unwatch read-model
@@ -96,7 +96,7 @@ private:
     Identity m_identity;
     LiveOptions m_options;
     LiveFeed *m_feed;
-    std::shared_ptr<SessionLink> m_link;   // lets command answers from the writer thread find us
+    std::shared_ptr<ObjectLink<WebSocketSession>> m_link;   // lets command answers from the writer thread find us
     QHash<QString, EventSubscription *> m_subscriptions;
     QHash<QString, Watch> m_watches;       // by "collection/id" ("collection/" for all)
     int m_commandsInFlight = 0;
