@@ -134,11 +134,17 @@ struct CommandService::Private
 
     bool idMatches(const Collection &c, const QString &id)
     {
-        QMutexLocker lock(&patternMutex);
-        auto it = idPatterns.find(c.idPattern);
-        if (it == idPatterns.end())
-            it = idPatterns.insert(c.idPattern, c.idRegularExpression());
-        return it->match(id).hasMatch();
+        // Matched outside the lock (a copy shares the compiled pattern): the network threads
+        // check ids at once.
+        QRegularExpression pattern;
+        {
+            QMutexLocker lock(&patternMutex);
+            auto it = idPatterns.find(c.idPattern);
+            if (it == idPatterns.end())
+                it = idPatterns.insert(c.idPattern, c.idRegularExpression());
+            pattern = *it;
+        }
+        return pattern.match(id).hasMatch();
     }
 
     struct Prepared

@@ -57,10 +57,9 @@ HttpConnection::~HttpConnection()
     m_link->detach();
 }
 
-void HttpConnection::countIn(const std::shared_ptr<std::atomic<int>> &counter)
+void HttpConnection::holdSlot(const std::shared_ptr<std::atomic<int>> &counter)
 {
     m_counter = counter;
-    ++*m_counter;
 }
 
 void HttpConnection::start()

@@ -24,7 +24,7 @@ struct HttpResponse;
 // One client connection: reads and parses requests, hands them to the handler, enforces the
 // timeouts and the pipelining cap, and closes the socket (with a short linger, so a final
 // error answer is not lost to a TCP reset). Its HttpAnswerQueue writes the answers in request
-// order. Owns its socket until a takeOver hands it away; lives on the network thread.
+// order. Owns its socket until a takeOver hands it away; lives on its worker's network thread.
 // Responder and stream handles reach it only through its HttpConnectionLink. Deletes itself
 // (deleteLater) once the socket is gone.
 class HttpConnection final : public QObject
@@ -40,8 +40,8 @@ public:
                    const HttpLimits &limits, QObject *parent = nullptr);
     ~HttpConnection() override;
 
-    // Counts this connection in counter until its socket is gone.
-    void countIn(const std::shared_ptr<std::atomic<int>> &counter);
+    // Holds one slot of counter, already taken for it, until its socket is gone.
+    void holdSlot(const std::shared_ptr<std::atomic<int>> &counter);
     void start();
     // Answers response once, without reading any request, then closes (e.g. 503 over the cap).
     void reject(const HttpResponse &response);

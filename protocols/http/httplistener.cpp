@@ -1,10 +1,9 @@
 #include "httplistener.h"
 
-#include "httpconnection.h"
-#include "httplogging.h"
-#include "httpresponse.h"
+#include "httpworker.h"
 
-#include <QSslSocket>
+#include <QPointer>
+#include <QThread>
 
 #ifdef Q_OS_UNIX
 #include <unistd.h>
@@ -12,56 +11,62 @@
 
 namespace Gatehouse::Http {
 
-HttpListener::HttpListener(std::shared_ptr<const HttpHandler> handler, const HttpLimits &limits,
-                           std::shared_ptr<std::atomic<int>> connectionCount,
-                           QObject *parent)
+namespace {
+// An accepted socket on its way to another thread's worker: closed (and its slot given back)
+// if the hand-over is dropped, e.g. because the server stops first.
+struct PendingSocket
+{
+    qintptr descriptor;
+    std::shared_ptr<std::atomic<int>> counter;   // null: no slot was taken
+    PendingSocket(qintptr d, std::shared_ptr<std::atomic<int>> c)
+        : descriptor(d)
+        , counter(std::move(c))
+    {
+    }
+    PendingSocket(const PendingSocket &) = delete;
+    PendingSocket &operator=(const PendingSocket &) = delete;
+    ~PendingSocket()
+    {
+        if (descriptor < 0)
+            return;
+#ifdef Q_OS_UNIX
+        ::close(int(descriptor));
+#endif
+        if (counter)
+            --*counter;
+    }
+    qintptr take() { return std::exchange(descriptor, qintptr(-1)); }
+};
+} // namespace
+
+HttpListener::HttpListener(std::vector<HttpWorker *> workers, std::shared_ptr<std::atomic<int>> connectionCount,
+                           int maxConnections, QObject *parent)
     : QTcpServer(parent)
-    , m_handler(std::move(handler))
-    , m_limits(limits)
+    , m_workers(std::move(workers))
     , m_connectionCount(std::move(connectionCount))
+    , m_maxConnections(maxConnections)
 {
 }
 
 HttpListener::~HttpListener() = default;
 
-void HttpListener::shutdownConnections()
-{
-    const auto connections = findChildren<HttpConnection *>(Qt::FindDirectChildrenOnly);
-    for (HttpConnection *connection : connections)
-        connection->shutdown();
-}
-
 void HttpListener::incomingConnection(qintptr socketDescriptor)
 {
-    QSslSocket *tls = m_tls ? new QSslSocket : nullptr;
-    QTcpSocket *socket = tls ? tls : new QTcpSocket;
-    if (!socket->setSocketDescriptor(socketDescriptor)) {
-        qCWarning(lcHttp) << "cannot adopt an accepted socket:" << socket->errorString();
-        delete socket;
-#ifdef Q_OS_UNIX
-        ::close(int(socketDescriptor));
-#endif
+    // The slot is taken here, on the one thread that accepts, so the workers together never
+    // hold more than the limit however fast connections arrive.
+    const bool counted = m_connectionCount->fetch_add(1) < m_maxConnections;
+    if (!counted)
+        --*m_connectionCount;
+    HttpWorker *worker = m_workers.at(m_next);
+    m_next = (m_next + 1) % m_workers.size();
+    if (worker->thread() == QThread::currentThread()) {
+        worker->adopt(socketDescriptor, m_tls, counted);
         return;
     }
-    if (tls) {
-        // The handshake runs within the connection's head timeout (no request can begin before
-        // it ends); a failed one closes the connection (HttpConnection::start()). Even the 503
-        // below goes out encrypted: QSslSocket holds it until the handshake is done.
-        tls->setSslConfiguration(m_tls->configuration());
-        tls->startServerEncryption();
-    }
-    auto *connection = new HttpConnection(socket, m_handler, m_limits, this);
-    if (m_connectionCount->load() >= m_limits.maxConnections) {
-        qCInfo(lcHttp) << "connection limit" << m_limits.maxConnections << "reached; refusing"
-                       << socket->peerAddress();
-        connection->reject(HttpResponse::problem(
-            503, QStringLiteral("Service Unavailable"),
-            QStringLiteral("The server is at its limit of %1 connections; retry later.")
-                .arg(m_limits.maxConnections)));
-        return;
-    }
-    connection->countIn(m_connectionCount);
-    connection->start();
+    auto pending = std::make_shared<PendingSocket>(socketDescriptor, counted ? m_connectionCount : nullptr);
+    QMetaObject::invokeMethod(
+        worker, [worker, pending, tls = m_tls, counted] { worker->adopt(pending->take(), tls, counted); },
+        Qt::QueuedConnection);
 }
 
 } // namespace Gatehouse::Http

@@ -2,6 +2,7 @@
 
 #include "httplistener.h"
 #include "httplogging.h"
+#include "httpworker.h"
 
 #include <QMutex>
 #include <QThread>
@@ -10,8 +11,9 @@ namespace Gatehouse::Http {
 
 struct HttpServer::Private {
     HttpLimits limits;
-    QThread thread;
-    HttpListener *listener = nullptr;  // lives on thread
+    std::vector<std::unique_ptr<QThread>> threads;
+    std::vector<HttpWorker *> workers;  // workers[i] lives on threads[i]
+    HttpListener *listener = nullptr;   // lives on threads[0]
     bool tls = false;
     std::shared_ptr<std::atomic<int>> connectionCount = std::make_shared<std::atomic<int>>(0);
 
@@ -20,38 +22,55 @@ struct HttpServer::Private {
     quint16 port = 0;
     QString errorString;
 
-    // Runs work on the network thread and waits for it.
-    void run(const std::function<void()> &work)
+    // Runs work on the network thread of `object` and waits for it.
+    static void runOn(QObject *object, const std::function<void()> &work)
     {
-        if (QThread::currentThread() == &thread)
+        if (object->thread() == QThread::currentThread())
             work();
         else
-            QMetaObject::invokeMethod(listener, work, Qt::BlockingQueuedConnection);
+            QMetaObject::invokeMethod(object, work, Qt::BlockingQueuedConnection);
     }
+    void run(const std::function<void()> &work) { runOn(listener, work); }
 };
 
-HttpServer::HttpServer(HttpHandler handler, HttpLimits limits, QObject *parent)
+HttpServer::HttpServer(HttpHandler handler, HttpLimits limits, int threads, QObject *parent)
     : QObject(parent)
     , d(std::make_unique<Private>())
 {
     d->limits = limits;
-    d->thread.setObjectName(QStringLiteral("gatehouse-net"));
-    d->listener = new HttpListener(std::make_shared<const HttpHandler>(std::move(handler)), limits,
-                                   d->connectionCount);
-    d->listener->moveToThread(&d->thread);
-    d->thread.start();
+    const auto shared = std::make_shared<const HttpHandler>(std::move(handler));
+    const int count = qBound(1, threads, kMaxThreads);
+    for (int i = 0; i < count; ++i) {
+        auto thread = std::make_unique<QThread>();
+        thread->setObjectName(i == 0 ? QStringLiteral("gatehouse-net") : QStringLiteral("gatehouse-net%1").arg(i + 1));
+        auto *worker = new HttpWorker(shared, limits, d->connectionCount);
+        worker->moveToThread(thread.get());
+        d->workers.push_back(worker);
+        d->threads.push_back(std::move(thread));
+    }
+    d->listener = new HttpListener(d->workers, d->connectionCount, limits.maxConnections);
+    d->listener->moveToThread(d->threads.front().get());
+    for (const auto &thread : d->threads)
+        thread->start();
 }
 
 HttpServer::~HttpServer()
 {
-    // The listener and its connections must die on their own thread, before it stops.
+    // Nothing new arrives once the listener is gone; then each worker and its connections die
+    // on their own thread, before it stops. A hand-over still queued to a worker is dropped
+    // with it (and the socket closed).
     d->run([this] {
         d->listener->close();
         delete d->listener;
-        d->listener = nullptr;
     });
-    d->thread.quit();
-    d->thread.wait();
+    for (size_t i = 0; i < d->workers.size(); ++i) {
+        HttpWorker *worker = d->workers[i];
+        Private::runOn(worker, [worker] { delete worker; });
+    }
+    for (const auto &thread : d->threads) {
+        thread->quit();
+        thread->wait();
+    }
 }
 
 void HttpServer::setTls(std::shared_ptr<const HttpTls> tls)
@@ -106,10 +125,10 @@ QString HttpServer::errorString() const
 
 void HttpServer::close()
 {
-    d->run([this] {
-        d->listener->close();
-        d->listener->shutdownConnections();
-    });
+    d->run([this] { d->listener->close(); });
+    // Hand-overs the listener queued before it closed reach their workers first.
+    for (HttpWorker *worker : d->workers)
+        Private::runOn(worker, [worker] { worker->shutdownConnections(); });
 }
 
 int HttpServer::connectionCount() const
@@ -120,6 +139,11 @@ int HttpServer::connectionCount() const
 HttpLimits HttpServer::limits() const
 {
     return d->limits;
+}
+
+int HttpServer::threadCount() const
+{
+    return int(d->threads.size());
 }
 
 } // namespace Gatehouse::Http

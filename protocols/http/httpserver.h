@@ -17,17 +17,21 @@
 namespace Gatehouse::Http {
 
 // An HTTP/1.1 server (llhttp over QTcpServer) with keep-alive, pipelining, limits, streaming
-// and protocol upgrades. It owns a network thread ("gatehouse-net"): the listening socket,
-// every connection and the handler calls live there, while this object stays on the thread
-// that created it. listen(), close() and the destructor block until the network thread has
-// done the work; do not call them from the handler.
+// and protocol upgrades. It owns one or more network threads ("gatehouse-net", then
+// "gatehouse-net2", ...): the first also holds the listening socket, which hands each accepted
+// connection to the threads in turn; a connection and the handler calls for its requests stay
+// on its thread, so with more than one thread the handler is called concurrently. This object
+// stays on the thread that created it. listen(), close() and the destructor block until the
+// network threads have done the work; do not call them from the handler.
 class HttpServer final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpServer)
 
 public:
-    explicit HttpServer(HttpHandler handler, HttpLimits limits = {}, QObject *parent = nullptr);
+    static constexpr int kMaxThreads = 64;
+    // threads: how many network threads share the connections (1 to kMaxThreads).
+    explicit HttpServer(HttpHandler handler, HttpLimits limits = {}, int threads = 1, QObject *parent = nullptr);
     ~HttpServer() override;  // stops accepting, closes connections, joins its thread
 
     // Connections accepted after this call speak TLS with tls's credentials (HTTPS, WSS); a
@@ -42,6 +46,7 @@ public:
     void close();
     int connectionCount() const;  // any thread
     HttpLimits limits() const;
+    int threadCount() const;
 
 private:
     struct Private;

@@ -6,6 +6,8 @@
 #include <QCache>
 #include <QObject>
 
+#include <atomic>
+
 namespace Gatehouse {
 class EventStore;
 class MetricsRegistry;
@@ -30,7 +32,7 @@ public:
     ~LiveFeed() override;
 
     // Bookkeeping by the clients; `protocol` is "websocket" or "sse".
-    int clientCount() const { return m_clients; }
+    int clientCount() const { return m_clients.load(std::memory_order_relaxed); }   // any thread
     void clientOpened(const char *protocol);
     void clientClosed(const char *protocol);
     void clientCutOff(const char *protocol);   // closed for overflowing its queue
@@ -48,7 +50,7 @@ Q_SIGNALS:
 
 private:
     MetricsRegistry *m_metrics;
-    int m_clients = 0;
+    std::atomic<int> m_clients{0};
     QCache<qint64, QByteArray> m_cloudEvents;   // by position; cost = bytes
 };
 

@@ -17,6 +17,7 @@
 
 #include <QCoreApplication>
 #include <QJsonDocument>
+#include <QThread>
 #include <QMutex>
 #include <QRegularExpression>
 
@@ -95,6 +96,7 @@ struct Listeners::Private
     std::unique_ptr<AdminLive> adminLive;   // /admin/live on the admin port
     Mqtt::MqttService *mqtt = nullptr;
     Live::LiveOptions liveOptions;
+    int gatewayThreads = Listeners::defaultGatewayThreads();
     std::shared_ptr<Live::LiveEndpoints> live;   // /ws and /events/stream on the gateway port
     std::unique_ptr<Http::HttpServer> gateway;
     std::unique_ptr<Http::HttpServer> admin;
@@ -187,7 +189,8 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
 {
     d->live = std::make_shared<Live::LiveEndpoints>(engine, d->liveOptions);
     d->gateway = std::make_unique<Http::HttpServer>(
-        Http::makeGatewayHandler(engine->gateway(), d->live, descriptions(engine, d->descriptions)), limits);
+        Http::makeGatewayHandler(engine->gateway(), d->live, descriptions(engine, d->descriptions)), limits,
+        d->gatewayThreads);
     d->gateway->setTls(d->gatewayTls);
     if (!d->gateway->listen(gateway.address, gateway.port)) {
         *error = QStringLiteral("cannot listen on %1 (gateway): %2").arg(gateway.toString(), d->gateway->errorString());
@@ -226,6 +229,16 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
 void Listeners::setLiveOptions(const Live::LiveOptions &options)
 {
     d->liveOptions = options;
+}
+
+int Listeners::defaultGatewayThreads()
+{
+    return qBound(1, QThread::idealThreadCount(), kDefaultMaxGatewayThreads);
+}
+
+void Listeners::setGatewayThreads(int threads)
+{
+    d->gatewayThreads = qBound(1, threads, Http::HttpServer::kMaxThreads);
 }
 
 void Listeners::setTls(std::shared_ptr<const Http::HttpTls> gateway, std::shared_ptr<const Http::HttpTls> admin)

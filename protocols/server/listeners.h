@@ -43,6 +43,11 @@ public:
     ~Listeners();
 
     void setLiveOptions(const Live::LiveOptions &options);   // WebSocket and SSE limits; before start()
+    // How many network threads share the gateway's connections (default: one per core, at most
+    // kDefaultMaxGatewayThreads); before start(). The admin listener has one.
+    static constexpr int kDefaultMaxGatewayThreads = 4;
+    static int defaultGatewayThreads();
+    void setGatewayThreads(int threads);
     // TLS credentials of each listener (null: plain HTTP); before start(). The gateway's cover
     // WebSocket and SSE on its port too.
     void setTls(std::shared_ptr<const Http::HttpTls> gateway, std::shared_ptr<const Http::HttpTls> admin);

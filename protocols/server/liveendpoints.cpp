@@ -16,6 +16,7 @@
 #include <QThread>
 
 #include <limits>
+#include <list>
 
 namespace Gatehouse::Live {
 
@@ -33,8 +34,22 @@ struct LiveEndpoints::Private
 {
     Engine *engine;
     LiveOptions options;
-    ObjectLink<LiveFeed> feed;   // the feed lives on the network thread; its mutex guards `closed` too
+    QMutex mutex;   // guards `feeds` (the list, and setting a target) and `closed`
+    std::list<ObjectLink<LiveFeed>> feeds;   // one per network thread that served a live client
     bool closed = false;
+
+    QList<ObjectLink<LiveFeed> *> links(bool close);   // every feed's; `close`: and take no new clients
+    int clients()
+    {
+        const QMutexLocker lock(&mutex);
+        int total = 0;
+        for (ObjectLink<LiveFeed> &feed : feeds) {
+            const QMutexLocker feedLock(&feed.mutex);
+            if (feed.target)
+                total += feed.target->clientCount();
+        }
+        return total;
+    }
 };
 
 LiveEndpoints::LiveEndpoints(Engine *engine, const LiveOptions &options)
@@ -48,32 +63,52 @@ LiveEndpoints::LiveEndpoints(Engine *engine, const LiveOptions &options)
 
 LiveEndpoints::~LiveEndpoints()
 {
-    if (d->feed.target)
-        qCWarning(lcLive) << "LiveEndpoints destroyed before shutdown(); its clients are leaked";
+    for (ObjectLink<LiveFeed> &feed : d->feeds) {
+        if (feed.target)
+            qCWarning(lcLive) << "LiveEndpoints destroyed before shutdown(); its clients are leaked";
+    }
+}
+
+QList<ObjectLink<LiveFeed> *> LiveEndpoints::Private::links(bool close)
+{
+    // Not held while waiting for a network thread, which may be asking for it meanwhile. The
+    // list only grows, and its elements stay where they are.
+    const QMutexLocker lock(&mutex);
+    closed = closed || close;
+    QList<ObjectLink<LiveFeed> *> out;
+    for (ObjectLink<LiveFeed> &feed : feeds)
+        out.append(&feed);
+    return out;
 }
 
 void LiveEndpoints::goingAway()
 {
-    d->feed.runBlocking([](LiveFeed *feed) { Q_EMIT feed->goingAway(); }, false);
+    for (ObjectLink<LiveFeed> *feed : d->links(false))
+        feed->runBlocking([](LiveFeed *f) { Q_EMIT f->goingAway(); }, false);
 }
 
 void LiveEndpoints::shutdown()
 {
-    {
-        const QMutexLocker lock(&d->feed.mutex);
-        d->closed = true;
-    }
-    d->feed.runBlocking([](LiveFeed *feed) { delete feed; }, true);
+    for (ObjectLink<LiveFeed> *feed : d->links(true))
+        feed->runBlocking([](LiveFeed *f) { delete f; }, true);
 }
 
 LiveFeed *LiveEndpoints::feedOnCurrentThread()
 {
-    const QMutexLocker lock(&d->feed.mutex);
+    // Each network thread has its own feed, the parent of the live clients on that thread: a
+    // client and the batches it relays never cross threads, and the threads share the fan-out.
+    const QMutexLocker lock(&d->mutex);
     if (d->closed)
         return nullptr;
-    if (!d->feed.target)
-        d->feed.target = new LiveFeed(d->engine->eventStore(), d->engine->upsertProjection(), d->engine->metrics());
-    return d->feed.target->thread() == QThread::currentThread() ? d->feed.target : nullptr;
+    for (ObjectLink<LiveFeed> &feed : d->feeds) {
+        const QMutexLocker feedLock(&feed.mutex);
+        if (feed.target && feed.target->thread() == QThread::currentThread())
+            return feed.target;
+    }
+    ObjectLink<LiveFeed> &feed = d->feeds.emplace_back();
+    const QMutexLocker feedLock(&feed.mutex);
+    feed.target = new LiveFeed(d->engine->eventStore(), d->engine->upsertProjection(), d->engine->metrics());
+    return feed.target;
 }
 
 void LiveEndpoints::serve(const RouteUpstream &upstream, ApiRequest &&request, const std::shared_ptr<Http::HttpExchange> &exchange,
@@ -96,7 +131,7 @@ void LiveEndpoints::serveWebSocket(LiveFeed *feed, const ApiRequest &request,
 {
     // The route's enable_websocket was checked by the gateway.
     ApiResponse answer = WebSocketHandshake::answer(request);
-    if (answer.status == 101 && feed->clientCount() >= d->options.maxConnections)
+    if (answer.status == 101 && d->clients() >= d->options.maxConnections)
         answer = tooManyClients(d->options.maxConnections);
     if (answer.status != 101) {
         respond(std::move(answer));
@@ -170,7 +205,7 @@ void LiveEndpoints::serveEventStream(LiveFeed *feed, const ApiRequest &request,
         }
         from = last + 1;
     }
-    if (feed->clientCount() >= d->options.maxConnections) {
+    if (d->clients() >= d->options.maxConnections) {
         respond(tooManyClients(d->options.maxConnections));
         return;
     }

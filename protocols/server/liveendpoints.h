@@ -19,8 +19,9 @@ class LiveFeed;
 // socket taken over from the HTTP server, an event stream is answered 200 and streamed.
 //
 // Created on the owner's thread (Server::Listeners); everything it serves lives on the HTTP
-// server's network thread, under a LiveFeed created there on first use. shutdown() must run
-// while that thread is still up, i.e. before the HttpServer is destroyed.
+// server's network threads, each client under the LiveFeed of its thread (created there on
+// first use). The limit of live clients counts those of every thread. shutdown() must run while
+// those threads are still up, i.e. before the HttpServer is destroyed.
 class LiveEndpoints final : public Http::ConnectionUpstream
 {
 public:

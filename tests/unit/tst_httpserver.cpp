@@ -10,6 +10,8 @@
 #include <QMutex>
 #include <QRegularExpression>
 #include <QTcpSocket>
+#include <QSet>
+#include <QThread>
 #include <QThreadPool>
 #include <QTimer>
 #include <QtTest>
@@ -270,6 +272,14 @@ QJsonObject problemOf(const RawResponse &response)
 
 } // namespace
 
+// Every test runs on one network thread, and again with GATEHOUSE_TEST_HTTP_THREADS (ctest's
+// tst_httpserver@threads) on several: the server's behaviour must not depend on how many
+// threads share its connections.
+int testThreads()
+{
+    return qEnvironmentVariableIsSet("GATEHOUSE_TEST_HTTP_THREADS") ? qEnvironmentVariableIntValue("GATEHOUSE_TEST_HTTP_THREADS") : 1;
+}
+
 class tst_HttpServer : public QObject
 {
     Q_OBJECT
@@ -311,6 +321,7 @@ private slots:
     void takeOver();
     void connectionCap();
     void closeFinishesInFlightAnswers();
+    void connectionsShareThreads();
 };
 
 void tst_HttpServer::cleanup()
@@ -339,7 +350,7 @@ void tst_HttpServer::keepAlive()
     QFETCH(bool, staysOpen);
 
     Router router;
-    HttpServer server(router.handler());
+    HttpServer server(router.handler(), {}, testThreads());
     QVERIFY2(server.listen(QHostAddress::LocalHost, 0), qPrintable(server.errorString()));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -381,7 +392,7 @@ void tst_HttpServer::pipelining()
     QFETCH(QByteArrayList, targets);
 
     Router router;
-    HttpServer server(router.handler());
+    HttpServer server(router.handler(), {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -404,7 +415,7 @@ void tst_HttpServer::pipelineLimitStopsReading()
     Router router;
     HttpLimits limits;
     limits.maxPipelined = 2;
-    HttpServer server(router.handler(), limits);
+    HttpServer server(router.handler(), limits, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -450,7 +461,7 @@ void tst_HttpServer::requestBody()
     QFETCH(QByteArray, body);
 
     Router router;
-    HttpServer server(router.handler());
+    HttpServer server(router.handler(), {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -489,7 +500,7 @@ void tst_HttpServer::expectContinue()
     QFETCH(int, firstStatus);
 
     Router router;
-    HttpServer server(router.handler(), testLimits());
+    HttpServer server(router.handler(), testLimits(), testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -554,7 +565,7 @@ void tst_HttpServer::limits()
     QFETCH(int, status);
 
     Router router;
-    HttpServer server(router.handler(), testLimits());
+    HttpServer server(router.handler(), testLimits(), testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -579,7 +590,7 @@ void tst_HttpServer::headerTimeout()
     Router router;
     HttpLimits limits;
     limits.headerTimeoutMs = 200;
-    HttpServer server(router.handler(), limits);
+    HttpServer server(router.handler(), limits, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -600,7 +611,7 @@ void tst_HttpServer::idleTimeout()
     Router router;
     HttpLimits limits;
     limits.idleTimeoutMs = 200;
-    HttpServer server(router.handler(), limits);
+    HttpServer server(router.handler(), limits, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -637,7 +648,7 @@ void tst_HttpServer::emptyLinesBeforeRequest()
     QFETCH(int, status);
 
     Router router;
-    HttpServer server(router.handler());
+    HttpServer server(router.handler(), {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -699,7 +710,7 @@ void tst_HttpServer::slowClientsAreCutOff()
     limits.bodyTimeoutMs = 300;
     limits.minBodyBytesPerSecond = 100;   // the trickles send 25 bytes per second
     limits.idleTimeoutMs = 60000;
-    HttpServer server(router.handler(), limits);
+    HttpServer server(router.handler(), limits, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -731,7 +742,7 @@ void tst_HttpServer::bodyAtTheMinimumRateIsServed()
     limits.bodyTimeoutMs = 200;
     limits.minBodyBytesPerSecond = 100;
     limits.headerTimeoutMs = 200;
-    HttpServer server(router.handler(), limits);
+    HttpServer server(router.handler(), limits, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -751,7 +762,7 @@ void tst_HttpServer::bodyAtTheMinimumRateIsServed()
 void tst_HttpServer::trailersStayOutOfTheHead()
 {
     Router router;
-    HttpServer server(router.handler(), testLimits());
+    HttpServer server(router.handler(), testLimits(), testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -789,7 +800,7 @@ void tst_HttpServer::unreadAnswersStopReading()
     Router router;
     HttpLimits limits;
     limits.maxUnsentBytes = 1024 * 1024;
-    HttpServer server(router.handler(), limits);
+    HttpServer server(router.handler(), limits, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -814,7 +825,7 @@ void tst_HttpServer::unreadAnswerClosesStalledConnection()
     Router router;
     HttpLimits limits;
     limits.idleTimeoutMs = 300;
-    HttpServer server(router.handler(), limits);
+    HttpServer server(router.handler(), limits, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -849,7 +860,7 @@ void tst_HttpServer::answerAfterClientLeft()
             return;
         }
         routed(request, responder);
-    });
+    }, {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
 
     constexpr int rounds = 100;
@@ -893,7 +904,7 @@ void tst_HttpServer::answerAfterClientLeft()
 void tst_HttpServer::largeResponse()
 {
     Router router;
-    HttpServer server(router.handler());
+    HttpServer server(router.handler(), {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -913,7 +924,7 @@ void tst_HttpServer::largeResponse()
 void tst_HttpServer::headRequestHasNoBody()
 {
     Router router;
-    HttpServer server(router.handler());
+    HttpServer server(router.handler(), {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -953,7 +964,7 @@ void tst_HttpServer::standardHeaders()
         response.headers = headers;
         response.body = body;
         responder.respond(response);
-    });
+    }, {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -1015,7 +1026,7 @@ void tst_HttpServer::streaming()
             }
         });
         timer->start(10);
-    });
+    }, {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -1064,7 +1075,7 @@ void tst_HttpServer::streamNoticesClientLeaving()
         stream = responder.beginStream(HttpResponse());
         stream.onClosed(&context, [&] { ++closedCallbacks; });
         stream.write("hello");
-    });
+    }, {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -1124,7 +1135,7 @@ void tst_HttpServer::takeOver()
                                         "Connection: Upgrade\r\n\r\n" + rest + socket->readAll();
             socket->write(switched);
         });
-    });
+    }, {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     RawClient client(server.serverPort());
     QVERIFY(client.waitConnected());
@@ -1157,7 +1168,7 @@ void tst_HttpServer::connectionCap()
     Router router;
     HttpLimits limits;
     limits.maxConnections = 2;
-    HttpServer server(router.handler(), limits);
+    HttpServer server(router.handler(), limits, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
 
     RawClient first(server.serverPort());
@@ -1201,7 +1212,7 @@ void tst_HttpServer::closeFinishesInFlightAnswers()
     HttpServer server([&](const HttpRequest &, const HttpResponder &responder) {
         const QMutexLocker locker(&mutex);
         kept.append(responder);
-    });
+    }, {}, testThreads());
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     const quint16 port = server.serverPort();
     RawClient client(port);
@@ -1232,6 +1243,56 @@ void tst_HttpServer::closeFinishesInFlightAnswers()
     QCOMPARE(second->body, QByteArray("2"));
     QCOMPARE(second->header("connection"), QByteArray("close"));
     QVERIFY(client.waitClosed());
+}
+
+
+void tst_HttpServer::connectionsShareThreads()
+{
+    // Connections are handed to the network threads in turn; every request of a connection is
+    // handled on its thread.
+    constexpr int kThreads = 3;
+    QMutex mutex;
+    QHash<QByteArray, QSet<QThread *>> threadsOf;   // client -> threads its requests ran on
+    HttpServer server([&](const HttpRequest &request, const HttpResponder &responder) {
+        {
+            const QMutexLocker lock(&mutex);
+            threadsOf[request.header("x-client")].insert(QThread::currentThread());
+        }
+        HttpResponse response;
+        response.body = request.path;
+        responder.respond(std::move(response));
+    }, {}, kThreads);
+    QCOMPARE(server.threadCount(), kThreads);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 2 * kThreads; ++i) {
+        clients.push_back(std::make_unique<RawClient>(server.serverPort()));
+        QVERIFY(clients.back()->waitConnected());
+    }
+    for (int round = 0; round < 3; ++round) {
+        for (size_t i = 0; i < clients.size(); ++i) {
+            clients[i]->send(get("/r", "X-Client: " + QByteArray::number(qulonglong(i)) + "\r\n"));
+            const auto response = clients[i]->readResponse();
+            QVERIFY(response);
+            QCOMPARE(response->status, 200);
+        }
+    }
+    QSet<QThread *> all;
+    for (auto it = threadsOf.cbegin(); it != threadsOf.cend(); ++it) {
+        QCOMPARE(it.value().size(), 1);
+        all.unite(it.value());
+    }
+    QCOMPARE(threadsOf.size(), 2 * kThreads);
+    QCOMPARE(all.size(), kThreads);
+    QVERIFY(!all.contains(QThread::currentThread()));
+    QCOMPARE(server.connectionCount(), 2 * kThreads);
+
+    // Closing reaches the connections of every thread.
+    server.close();
+    for (auto &client : clients)
+        QVERIFY(client->waitClosed());
+    QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, kWaitMs);
 }
 
 QTEST_GUILESS_MAIN(tst_HttpServer)
