@@ -12,11 +12,26 @@ HttpDeadlines::HttpDeadlines(const HttpLimits &limits, QObject *parent)
     for (QTimer *timer : {&m_head, &m_body, &m_idle, &m_writeStall})
         timer->setSingleShot(true);
     m_head.setInterval(limits.headerTimeoutMs);
-    m_idle.setInterval(limits.idleTimeoutMs);
-    m_writeStall.setInterval(limits.idleTimeoutMs);
     connect(&m_head, &QTimer::timeout, this, &HttpDeadlines::headTimedOut);
-    connect(&m_idle, &QTimer::timeout, this, &HttpDeadlines::idle);
-    connect(&m_writeStall, &QTimer::timeout, this, &HttpDeadlines::writeStalled);
+    // The quiet and stall timers are not restarted by every request or write (each start and
+    // stop of a QTimer walks the thread's list of timers): they run from when their clock
+    // started, and when they fire while it has since been restarted, they wait for the rest.
+    connect(&m_idle, &QTimer::timeout, this, [this] {
+        if (!m_quietClock.isValid())
+            return;   // busy again; armed when it next goes quiet
+        if (const qint64 left = m_limits.idleTimeoutMs - m_quietClock.elapsed(); left > 0)
+            m_idle.start(int(left));
+        else
+            Q_EMIT idle();
+    });
+    connect(&m_writeStall, &QTimer::timeout, this, [this] {
+        if (!m_stallClock.isValid())
+            return;   // nothing owed any more
+        if (const qint64 left = m_limits.idleTimeoutMs - m_stallClock.elapsed(); left > 0)
+            m_writeStall.start(int(left));
+        else
+            Q_EMIT writeStalled();
+    });
     connect(&m_body, &QTimer::timeout, this, [this] {
         if (!m_bodyClock.isValid())
             return;
@@ -51,24 +66,35 @@ void HttpDeadlines::update(const State &state)
         }
         armBody();
     }
-    // Restarted on every bit of progress, so it only fires on a connection that went quiet.
-    if (state.owesOutput || state.inHead || state.inBody)
-        m_idle.stop();
-    else
-        m_idle.start();
+    // From when the connection went quiet (nothing owed, no request begun); only fires on a
+    // connection that stayed so.
+    if (state.owesOutput || state.inHead || state.inBody) {
+        m_quietClock.invalidate();
+    } else if (!m_quietClock.isValid()) {
+        m_quietClock.start();
+        if (!m_idle.isActive())
+            m_idle.start(m_limits.idleTimeoutMs);
+    }
     if (state.unsentBytes == 0)
-        m_writeStall.stop();
-    else if (!m_writeStall.isActive())
-        m_writeStall.start();
+        m_stallClock.invalidate();
+    else if (!m_stallClock.isValid())
+        startStallClock();
 }
 
 void HttpDeadlines::outputTaken(qint64 unsentBytes)
 {
     m_state.unsentBytes = unsentBytes;
     if (unsentBytes > 0)
-        m_writeStall.start();   // progress: the client is reading
+        startStallClock();   // progress: the client is reading
     else
-        m_writeStall.stop();
+        m_stallClock.invalidate();
+}
+
+void HttpDeadlines::startStallClock()
+{
+    m_stallClock.start();
+    if (!m_writeStall.isActive())
+        m_writeStall.start(m_limits.idleTimeoutMs);
 }
 
 void HttpDeadlines::stop()
@@ -76,6 +102,8 @@ void HttpDeadlines::stop()
     for (QTimer *timer : {&m_head, &m_body, &m_idle, &m_writeStall})
         timer->stop();
     m_bodyClock.invalidate();
+    m_quietClock.invalidate();
+    m_stallClock.invalidate();
 }
 
 qint64 HttpDeadlines::bodyAllowanceMs() const

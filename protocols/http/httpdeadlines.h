@@ -47,6 +47,7 @@ Q_SIGNALS:
 
 private:
     void armBody();
+    void startStallClock();
 
     const HttpLimits m_limits;
     State m_state;
@@ -55,6 +56,8 @@ private:
     QTimer m_idle;
     QTimer m_writeStall;
     QElapsedTimer m_bodyClock;   // since the body could start to arrive; invalid otherwise
+    QElapsedTimer m_quietClock;  // since the connection went quiet; invalid while busy
+    QElapsedTimer m_stallClock;  // since the client last took answer bytes; invalid when none are owed
     quint64 m_timedHead = 0;     // headsBegun of the head m_head runs for
     quint64 m_timedBody = 0;     // ...and of the body m_bodyClock runs for
 };

@@ -1,5 +1,7 @@
 #include "eventsubscription.h"
 
+#include <QScopeGuard>
+
 #include "livefeed.h"
 #include "store/eventstore.h"
 
@@ -45,6 +47,10 @@ void EventSubscription::scheduleCatchUp()
 void EventSubscription::catchUp()
 {
     m_scheduled = false;
+    const auto flush = qScopeGuard([this] {
+        if (m_sink.flush)
+            m_sink.flush();
+    });
     if (m_sink.congested()) {
         m_paused = true;
         return;
@@ -92,6 +98,8 @@ void EventSubscription::onCommitted(const RecordedEvents &batch)
             m_sink.deliver(event);
     }
     m_next = batch.last().position + 1;
+    if (m_sink.flush)
+        m_sink.flush();
 }
 
 } // namespace Gatehouse::Live

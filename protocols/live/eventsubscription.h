@@ -34,6 +34,9 @@ public:
     {
         std::function<void(const RecordedEvent &)> deliver;   // writes one event to the client
         std::function<bool()> congested;                     // true: hold the catch-up
+        // Optional: the events delivered since the last call are a batch (a live batch or a step
+        // of the catch-up) and may go out together.
+        std::function<void()> flush;
     };
 
     // Delivers events with position >= from.

@@ -24,8 +24,15 @@ SseSession::SseSession(Http::HttpStream stream, const EventStore *store, EventFi
         m_stream.close();
         end();
     });
-    m_heartbeat.setInterval(qMax(1, options.heartbeatMs));
-    connect(&m_heartbeat, &QTimer::timeout, this, [this] { send(QByteArrayLiteral(": heartbeat\n\n")); });
+    // A heartbeat is due after a quiet interval. The timer is not restarted by every write (each
+    // restart walks the thread's list of timers, with a thousand clients in it): it checks
+    // twice per interval how long the stream has been quiet.
+    m_heartbeat.setInterval(qMax(1, options.heartbeatMs / 2));
+    connect(&m_heartbeat, &QTimer::timeout, this, [this] {
+        if (m_lastWrite.elapsed() >= m_options.heartbeatMs)
+            send(QByteArrayLiteral(": heartbeat\n\n"));
+    });
+    m_lastWrite.start();
     m_heartbeat.start();
     m_drainPoll.setInterval(kDrainPollMs);
     connect(&m_drainPoll, &QTimer::timeout, this, [this] {
@@ -36,6 +43,10 @@ SseSession::SseSession(Http::HttpStream stream, const EventStore *store, EventFi
     });
     EventSubscription::Sink sink;
     sink.deliver = [this](const RecordedEvent &event) { deliver(event); };
+    sink.flush = [this] {
+        if (!m_batch.isEmpty())
+            send(std::exchange(m_batch, {}));
+    };
     sink.congested = [this] {
         if (m_ended)
             return true;
@@ -52,21 +63,22 @@ SseSession::~SseSession()
     m_feed->clientClosed("sse");
 }
 
-QByteArray SseSession::encode(const RecordedEvent &event) const
-{
-    // Compact JSON has no line breaks, so one data: line carries the whole event.
-    return "id: " + QByteArray::number(event.position) + "\nevent: " + event.type.toUtf8() + "\ndata: "
-        + m_feed->cloudEventJson(event) + "\n\n";
-}
-
 bool SseSession::congested() const
 {
-    return m_stream.pendingBytes() >= m_options.maxQueueBytes / 2;
+    return m_stream.pendingBytes() + m_batch.size() >= m_options.maxQueueBytes / 2;
 }
 
 void SseSession::deliver(const RecordedEvent &event)
 {
-    send(encode(event));
+    // Compact JSON has no line breaks, so one data: line carries the whole event. The events of
+    // a batch go out in one write (Sink::flush).
+    m_batch.append("id: ");
+    m_batch.append(QByteArray::number(event.position));
+    m_batch.append("\nevent: ");
+    m_batch.append(event.type.toUtf8());
+    m_batch.append("\ndata: ");
+    m_batch.append(m_feed->cloudEventJson(event));
+    m_batch.append("\n\n");
 }
 
 void SseSession::send(const QByteArray &bytes)
@@ -80,7 +92,7 @@ void SseSession::send(const QByteArray &bytes)
         return;
     }
     m_stream.write(bytes);
-    m_heartbeat.start();   // a heartbeat is only due after a quiet interval
+    m_lastWrite.start();
 }
 
 void SseSession::cutOff()

@@ -4,6 +4,7 @@
 #include "live/eventfilter.h"
 #include "live/liveoptions.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
@@ -33,7 +34,6 @@ public:
     ~SseSession() override;
 
 private:
-    QByteArray encode(const RecordedEvent &event) const;
     void deliver(const RecordedEvent &event);
     bool congested() const;
     void send(const QByteArray &bytes);
@@ -45,6 +45,8 @@ private:
     LiveFeed *m_feed;
     EventSubscription *m_subscription = nullptr;
     QTimer m_heartbeat;
+    QElapsedTimer m_lastWrite;
+    QByteArray m_batch;    // delivered events not written yet (until the batch's end)
     QTimer m_drainPoll;    // HttpStream has no "written" signal: poll while the catch-up waits
     bool m_ended = false;
 };
