@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# The gateway against nginx, in one run on one machine (wrk -t2 -c64, RUNS times, medians):
+# The gateway against nginx, in one run on one machine, with the same number of workers on
+# each side (nginx worker_processes WORKERS, the gateway on WORKERS network threads;
+# wrk -t2 -c64, RUNS times interleaved, medians):
 #   1. GET /api/products/{id} through the gateway, no plugins;
 #   2. the same route with key-auth + limit-count (a limit far above the load);
 #   3. nginx returning the same JSON body from a file (the limit);
 #   4. nginx as a reverse proxy in front of the engine (the two-hop layout a separate gateway gives);
-# plus route matching with 10 vs 10,000 routes (bench_routing).
-# Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, WRK_DURATION=10s.
+# plus route matching with 10 vs 10,000 routes (bench_routing). For each layout the CPU time the
+# server under test and wrk used is stated per request, from /proc (wrk shares the cores).
+# Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, WRK_DURATION=10s,
+# WORKERS=2.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${GATEHOUSE_BUILD_DIR:-$root/build}
 runs=${RUNS:-3}
 duration=${WRK_DURATION:-10s}
+workers=${WORKERS:-2}
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 command -v wrk >/dev/null || as_root apt-get install -y wrk >&2
 command -v nginx >/dev/null || as_root apt-get install -y nginx-light >&2
@@ -28,7 +33,8 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-"$build/app/gatehouse" --headless --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --admin-key bench 2>"$tmp/engine.log" &
+"$build/app/gatehouse" --headless --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --admin-key bench \
+    --no-mqtt --network-threads "$workers" 2>"$tmp/engine.log" &
 engine_pid=$!
 for _ in $(seq 100); do grep -q "admin API listening" "$tmp/engine.log" && break; sleep 0.1; done
 gw=$(sed -n 's/.*gateway listening on http:\/\/\(.*\)$/\1/p' "$tmp/engine.log")
@@ -45,7 +51,7 @@ curl -s -o /dev/null -XPUT "http://$adm/admin/routes/guarded" -H "$K" \
 mkdir -p "$tmp/www/api/products"; printf '%s' "$body" > "$tmp/www/api/products/bench-1"
 static_port=$(free_port); proxy_port=$(free_port)
 cat > "$tmp/nginx.conf" <<CONF
-worker_processes 1;
+worker_processes $workers;
 pid $tmp/nginx.pid;
 error_log $tmp/nginx-error.log;
 events { worker_connections 1024; }
@@ -61,30 +67,49 @@ CONF
 nginx -c "$tmp/nginx.conf" -p "$tmp"
 sleep 0.5
 
-run() {   # url [header] -> requests/s
-    local out
-    if [ $# -gt 1 ]; then out=$(wrk -t2 -c64 -d"$duration" -H "$2" "$1"); else out=$(wrk -t2 -c64 -d"$duration" "$1"); fi
-    grep -q "Non-2xx" <<<"$out" && echo "warning: non-2xx answers from $1" >&2
-    awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out"
+ticks() {   # CPU time (utime + stime, in clock ticks) of the processes given
+    local p t=0
+    for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+    echo "$t"
+}
+nginx_pids() { pgrep -f "nginx: worker process" | tr '\n' ' '; }
+hz=$(getconf CLK_TCK)
+# run URL "PIDS" [HEADER] -> "requests/s server-us-per-request wrk-us-per-request"
+run() {
+    local url=$1 pids=$2 out before after wrk_cpu
+    shift 2
+    before=$(ticks $pids)
+    local TIMEFORMAT="WRK_CPU %U %S"   # bash's own `time`: wrk's user and system seconds
+    out=$( { time wrk -t2 -c64 -d"$duration" ${1:+-H "$1"} "$url"; } 2>&1)
+    after=$(ticks $pids)
+    grep -q "Non-2xx" <<<"$out" && echo "warning: non-2xx answers from $url" >&2
+    wrk_cpu=$(awk '/^WRK_CPU/ {print $2 + $3}' <<<"$out")
+    awk -v b="$before" -v a="$after" -v hz="$hz" -v w="$wrk_cpu" '/Requests\/sec/ {rps = $2}
+        /^ +[0-9]+ requests in/ {n = $1}
+        END {printf "%.0f %.1f %.1f", rps, (a - b) / hz * 1e6 / n, w * 1e6 / n}' <<<"$out"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -a plain guarded static proxied
+ngx=$(nginx_pids)
 for _ in $(seq "$runs"); do   # interleaved so machine noise hits every layout alike
-    plain+=("$(run "http://$gw/api/products/bench-1")")
-    guarded+=("$(run "http://$gw/guarded/bench-1" "apikey: bench-key")")
-    static+=("$(run "http://127.0.0.1:$static_port/api/products/bench-1")")
-    proxied+=("$(run "http://127.0.0.1:$proxy_port/api/products/bench-1")")
+    plain+=("$(run "http://$gw/api/products/bench-1" "$engine_pid")")
+    guarded+=("$(run "http://$gw/guarded/bench-1" "$engine_pid" "apikey: bench-key")")
+    static+=("$(run "http://127.0.0.1:$static_port/api/products/bench-1" "$ngx")")
+    proxied+=("$(run "http://127.0.0.1:$proxy_port/api/products/bench-1" "$ngx $engine_pid")")
 done
-p=$(printf '%s\n' "${plain[@]}" | median); g=$(printf '%s\n' "${guarded[@]}" | median)
-s=$(printf '%s\n' "${static[@]}" | median); x=$(printf '%s\n' "${proxied[@]}" | median)
+col() { local i=$1; shift; printf '%s\n' "$@" | awk -v i="$i" '{print $i}'; }
+med() { col "$@" | median; }
+runs_of() { col 1 "$@" | paste -sd/ | sed 's|/| / |g'; }
+p=$(med 1 "${plain[@]}"); g=$(med 1 "${guarded[@]}"); s=$(med 1 "${static[@]}"); x=$(med 1 "${proxied[@]}")
+cpu() { echo "$(med 2 "$@") / $(med 3 "$@")"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-echo "## Gateway ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); wrk -t2 -c64 -d$duration, median of $runs)"
+echo "## Gateway ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $workers workers each; wrk -t2 -c64 -d$duration, median of $runs)"
 echo
-echo "| layout | requests/s | runs | ratio | target |"
-echo "|---|---:|---|---:|---|"
-echo "| nginx, the same JSON from a file (the limit) | $s | ${static[*]} | 1.00 | |"
-echo "| gateway, GET /api/products/{id}, no plugins | $p | ${plain[*]} | $(ratio "$p" "$s") of nginx | >= 0.6x nginx |"
-echo "| gateway, with key-auth + limit-count | $g | ${guarded[*]} | $(ratio "$g" "$s") of nginx | >= 0.5x nginx |"
-echo "| nginx reverse proxy in front of the engine | $x | ${proxied[*]} | gateway / this = $(ratio "$p" "$x") | >= 1.5x |"
+echo "| layout | requests/s | runs | ratio | CPU per request: server / wrk (us) | target |"
+echo "|---|---:|---|---:|---:|---|"
+echo "| nginx, $workers workers, the same JSON from a file (the limit) | $s | $(runs_of "${static[@]}") | 1.00 | $(cpu "${static[@]}") | |"
+echo "| gateway, $workers network threads, GET /api/products/{id}, no plugins | $p | $(runs_of "${plain[@]}") | $(ratio "$p" "$s") of nginx | $(cpu "${plain[@]}") | >= 1.0x nginx |"
+echo "| gateway, with key-auth + limit-count | $g | $(runs_of "${guarded[@]}") | $(ratio "$g" "$s") of nginx | $(cpu "${guarded[@]}") | >= 0.9x nginx |"
+echo "| nginx reverse proxy in front of the engine | $x | $(runs_of "${proxied[@]}") | gateway / this = $(ratio "$p" "$x") | $(cpu "${proxied[@]}") | >= 1.5x |"
 echo
 "$build/tests/bench/bench_routing"

@@ -8,8 +8,9 @@
 #      not the HTTP ingest's). Baseline on the same broker: a Paho QoS 1 publisher (64 in
 #      flight) sending EVENTS messages of the same payload size and topic length to a test
 #      topic while the same subscriber counts them. RUNS times, medians, ratio (>= 0.7x).
-#   2. WebSocket fan-out: WS_SUBSCRIBERS (200) subscribers from "live" on /ws, commands at
-#      WS_RATE (1,000)/s for WS_SECONDS (10) s; latency = frame read - 202 read (same process).
+#   2. Fan-out: WS_SUBSCRIBERS (1,000) WebSocket subscribers from "live" on /ws, commands at
+#      WS_RATE (500)/s for WS_SECONDS (10) s; latency = frame read - 202 read (same process);
+#      then the same with as many SSE streams on /events/stream.
 #   3. MQTT command ingest: MQTT 5 creates on gatehouse/commands/products/create with response
 #      topic + correlation data, CMD_INFLIGHT (64) in flight, CMD_SECONDS (10) s; RUNS times.
 # Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, EVENTS, WS_*, CMD_*, NINJA_JOBS,
@@ -21,7 +22,7 @@ build=${GATEHOUSE_BUILD_DIR:-$root/build}
 runs=${RUNS:-3}
 events=${EVENTS:-50000}
 parts=${PARTS:-outbox ws commands}
-ws_subs=${WS_SUBSCRIBERS:-200}; ws_rate=${WS_RATE:-1000}; ws_seconds=${WS_SECONDS:-10}
+ws_subs=${WS_SUBSCRIBERS:-1000}; ws_rate=${WS_RATE:-500}; ws_seconds=${WS_SECONDS:-10}
 cmd_seconds=${CMD_SECONDS:-10}; cmd_inflight=${CMD_INFLIGHT:-64}
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto is required (apt-get install mosquitto)" >&2; exit 2; }
 ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse bench_live_mqtt bench_live_ws >&2
@@ -48,8 +49,9 @@ trap 'exit 130' INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 mqtt_port=$(free_port)
+# SSE streams stay HTTP connections: room for the subscribers and the senders.
 "$build/app/gatehouse" --headless --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-    --mqtt-listen "127.0.0.1:$mqtt_port" 2>"$tmp/engine.log" &
+    --mqtt-listen "127.0.0.1:$mqtt_port" --max-connections $((ws_subs + 256)) 2>"$tmp/engine.log" &
 engine_pid=$!
 for _ in $(seq 200); do grep -q "gatehouse.mqtt: connected to" "$tmp/engine.log" && break; sleep 0.1; done
 grep -q "gatehouse.mqtt: connected to" "$tmp/engine.log" || { echo "engine did not connect to its broker:" >&2; cat "$tmp/engine.log" >&2; exit 1; }
@@ -140,10 +142,12 @@ echo
 fi
 
 if [[ $parts == *ws* ]]; then
-echo "### WebSocket fan-out"
-echo
-"$ws" fanout "$gw" "$ws_subs" "$ws_rate" "$ws_seconds" 4 || echo "(fan-out reported a problem, see the table)"
-echo
+for protocol in ws sse; do
+    echo "### Fan-out ($protocol)"
+    echo
+    "$ws" fanout "$gw" "$ws_subs" "$ws_rate" "$ws_seconds" 4 "$protocol" || echo "(fan-out reported a problem, see the table)"
+    echo
+done
 
 fi
 

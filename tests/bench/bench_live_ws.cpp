@@ -7,12 +7,13 @@
 //       DOCUMENTS creates with the ids m0, m1, ..., then EVENTS - DOCUMENTS merge patches spread
 //       over them, then one GET by id of each; prints HTTP_LOAD events=.. accepted=.. reads=..
 //       seconds=..
-//   bench_live_ws fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS]
+//   bench_live_ws fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS [ws|sse]]
 //       SUBSCRIBERS WebSocket connections on /ws (spread over THREADS event loops, default 4), each
-//       {"op":"subscribe","from":"live"}; once all are subscribed, create commands paced at RATE/s
-//       for SECONDS from 32 HTTP connections in the same process. Delivery latency of an event to a
-//       subscriber = the time its frame was read - the time the sender read the 202 carrying that
-//       position (one monotonic clock). Prints a Markdown table.
+//       {"op":"subscribe","from":"live"} -- or with `sse`, SUBSCRIBERS event streams
+//       GET /events/stream (live by default); once all are subscribed, create commands paced at
+//       RATE/s for SECONDS from 32 HTTP connections in the same process. Delivery latency of an
+//       event to a subscriber = the time its frame (SSE: its id line) was read - the time the sender
+//       read the 202 carrying that position (one monotonic clock). Prints a Markdown table.
 
 #include "testhttpclient.h"
 
@@ -22,12 +23,16 @@
 #include <QHash>
 #include <QMutex>
 #include <QThread>
+#include <QScopeGuard>
+#include <QTcpSocket>
 #include <QTimer>
 #include <QWebSocket>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
+#include <functional>
 #include <vector>
 
 static std::pair<QString, quint16> hostPort(const char *arg)
@@ -145,7 +150,78 @@ struct Received
     qint64 ns;
 };
 
-static int fanout(const char *target, int subscribers, int rate, int seconds, int threadCount)
+// One event stream read off a plain socket: the response head, then the chunked body, whose
+// "id: N" lines (the event's log position) are reported as they arrive.
+class SseReader
+{
+public:
+    explicit SseReader(std::function<void()> onHead, std::function<void(qint64)> onEvent)
+        : m_onHead(std::move(onHead))
+        , m_onEvent(std::move(onEvent))
+    {
+    }
+    bool feed(const QByteArray &bytes)   // false: not an event stream
+    {
+        m_buffer += bytes;
+        qsizetype at = 0;   // what is parsed; the buffer is compacted once per call
+        const auto done = qScopeGuard([&] { m_buffer.remove(0, at); });
+        if (!m_inBody) {
+            const qsizetype end = m_buffer.indexOf("\r\n\r\n");
+            if (end < 0)
+                return true;
+            if (!m_buffer.startsWith("HTTP/1.1 200"))
+                return false;
+            at = end + 4;
+            m_inBody = true;
+            m_onHead();
+        }
+        while (at < m_buffer.size()) {
+            if (m_chunkLeft == 0) {
+                const qsizetype eol = m_buffer.indexOf("\r\n", at);
+                if (eol < 0)
+                    return true;
+                bool ok = false;
+                m_chunkLeft = QByteArrayView(m_buffer).sliced(at, eol - at).toByteArray().toLongLong(&ok, 16);
+                if (!ok)
+                    return false;
+                at = eol + 2;
+                m_chunkLeft += 2;   // the CRLF after the data
+            }
+            const qsizetype take = qMin<qsizetype>(m_chunkLeft, m_buffer.size() - at);
+            lines(QByteArrayView(m_buffer).sliced(at, take));
+            at += take;
+            m_chunkLeft -= take;
+        }
+        return true;
+    }
+
+private:
+    // Chunk data (and the CRLFs that end chunks, which are blank lines to it): "id: N" lines.
+    void lines(QByteArrayView data)
+    {
+        qsizetype start = 0;
+        while (start < data.size()) {
+            const qsizetype eol = data.indexOf('\n', start);
+            const qsizetype end = eol < 0 ? data.size() : eol;
+            if (m_line.size() < 64)   // only a line's beginning matters
+                m_line.append(data.sliced(start, qMin<qsizetype>(end - start, 64 - m_line.size())));
+            if (eol < 0)
+                return;
+            if (m_line.startsWith("id: "))
+                m_onEvent(m_line.mid(4).trimmed().toLongLong());
+            m_line.clear();
+            start = eol + 1;
+        }
+    }
+
+    std::function<void()> m_onHead;
+    std::function<void(qint64)> m_onEvent;
+    QByteArray m_buffer, m_line;
+    bool m_inBody = false;
+    qint64 m_chunkLeft = 0;
+};
+
+static int fanout(const char *target, int subscribers, int rate, int seconds, int threadCount, bool sse)
 {
     const auto [host, port] = hostPort(target);
     const QUrl url(QStringLiteral("ws://%1:%2/ws").arg(host).arg(port));
@@ -163,8 +239,30 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
             std::vector<Received> &out = received[size_t(t)];
             out.reserve(size_t(mine) * size_t(rate) * size_t(seconds) + 1024);
             QEventLoop loop;
-            QList<QWebSocket *> sockets;
-            for (int i = 0; i < mine; ++i) {
+            QList<QObject *> sockets;
+            for (int i = 0; sse && i < mine; ++i) {
+                auto *socket = new QTcpSocket;
+                sockets.append(socket);
+                auto *reader = new SseReader([&] { ++subscribed; },
+                                             [&](qint64 position) {
+                                                 out.push_back({position, clock.nsecsElapsed()});
+                                                 ++delivered;
+                                             });
+                QObject::connect(socket, &QObject::destroyed, [reader] { delete reader; });
+                QObject::connect(socket, &QTcpSocket::connected, socket, [socket, host = host] {
+                    socket->write("GET /events/stream HTTP/1.1\r\nHost: " + host.toUtf8()
+                                  + "\r\nAccept: text/event-stream\r\n\r\n");
+                });
+                QObject::connect(socket, &QTcpSocket::disconnected, socket, [&] { if (!stop) ++closed; });
+                QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket, reader] {
+                    if (!reader->feed(socket->readAll())) {
+                        std::fprintf(stderr, "not an event stream\n");
+                        socket->abort();
+                    }
+                });
+                socket->connectToHost(host, port);
+            }
+            for (int i = 0; !sse && i < mine; ++i) {
                 auto *socket = new QWebSocket;
                 sockets.append(socket);
                 QObject::connect(socket, &QWebSocket::connected, socket, [socket] {
@@ -204,7 +302,7 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
     for (int i = 0; i < 600 && subscribed < subscribers; ++i)
         QThread::msleep(50);
     if (subscribed < subscribers) {
-        std::fprintf(stderr, "only %d of %d WebSocket subscriptions acknowledged\n", subscribed.load(), subscribers);
+        std::fprintf(stderr, "only %d of %d subscriptions acknowledged\n", subscribed.load(), subscribers);
         stop = true;
         for (QThread *t : receivers) {
             t->wait();
@@ -285,7 +383,7 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
         }
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double q) { return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, size_t(q * lat.size()))]; };
-    std::printf("| WebSocket fan-out (%d subscribers, from live) | value |\n|---|---:|\n", subscribers);
+    std::printf("| %s fan-out (%d subscribers, from live) | value |\n|---|---:|\n", sse ? "SSE" : "WebSocket", subscribers);
     std::printf("| commands sent / accepted / achieved rate | %d / %lld / %.0f per s (target %d per s for %d s) |\n", sent.load(),
                 qlonglong(acceptedAt.size()), sent.load() / sendSeconds, rate, seconds);
     std::printf("| events delivered / expected (subscribers x accepted) | %lld / %lld%s |\n", qlonglong(lat.size()), qlonglong(expected),
@@ -308,7 +406,8 @@ int main(int argc, char **argv)
     if (mode == "post" && argc >= 4)
         return post(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 16);
     if (mode == "fanout" && argc >= 6)
-        return fanout(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 4);
-    std::fprintf(stderr, "usage: bench_live_ws post HOST:PORT COUNT [CLIENTS] | load HOST:PORT EVENTS DOCUMENTS [CLIENTS] | fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS]\n");
+        return fanout(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 4,
+                      argc > 7 && std::strcmp(argv[7], "sse") == 0);
+    std::fprintf(stderr, "usage: bench_live_ws post HOST:PORT COUNT [CLIENTS] | load HOST:PORT EVENTS DOCUMENTS [CLIENTS] | fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS [ws|sse]]\n");
     return 2;
 }
