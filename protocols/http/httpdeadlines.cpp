@@ -19,18 +19,22 @@ HttpDeadlines::HttpDeadlines(const HttpLimits &limits, QObject *parent)
     connect(&m_idle, &QTimer::timeout, this, [this] {
         if (!m_quietClock.isValid())
             return;   // busy again; armed when it next goes quiet
-        if (const qint64 left = m_limits.idleTimeoutMs - m_quietClock.elapsed(); left > 0)
+        if (const qint64 left = m_limits.idleTimeoutMs - m_quietClock.elapsed(); left > 0) {
             m_idle.start(int(left));
-        else
+        } else {
+            m_quietClock.invalidate();   // a later update() starts a new window
             Q_EMIT idle();
+        }
     });
     connect(&m_writeStall, &QTimer::timeout, this, [this] {
         if (!m_stallClock.isValid())
             return;   // nothing owed any more
-        if (const qint64 left = m_limits.idleTimeoutMs - m_stallClock.elapsed(); left > 0)
+        if (const qint64 left = m_limits.idleTimeoutMs - m_stallClock.elapsed(); left > 0) {
             m_writeStall.start(int(left));
-        else
+        } else {
+            m_stallClock.invalidate();
             Q_EMIT writeStalled();
+        }
     });
     connect(&m_body, &QTimer::timeout, this, [this] {
         if (!m_bodyClock.isValid())

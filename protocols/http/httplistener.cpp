@@ -45,6 +45,7 @@ HttpListener::HttpListener(std::vector<HttpWorker *> workers, std::shared_ptr<st
     , m_workers(std::move(workers))
     , m_connectionCount(std::move(connectionCount))
     , m_maxConnections(maxConnections)
+    , m_next(m_workers.size() > 1 ? 1 : 0)   // the first connection already crosses threads
 {
 }
 
@@ -54,9 +55,10 @@ void HttpListener::incomingConnection(qintptr socketDescriptor)
 {
     // The slot is taken here, on the one thread that accepts, so the workers together never
     // hold more than the limit however fast connections arrive.
-    const bool counted = m_connectionCount->fetch_add(1) < m_maxConnections;
-    if (!counted)
-        --*m_connectionCount;
+    int held = m_connectionCount->load();
+    while (held < m_maxConnections && !m_connectionCount->compare_exchange_weak(held, held + 1)) {
+    }
+    const bool counted = held < m_maxConnections;
     HttpWorker *worker = m_workers.at(m_next);
     m_next = (m_next + 1) % m_workers.size();
     if (worker->thread() == QThread::currentThread()) {

@@ -38,7 +38,7 @@ private:
     const std::vector<HttpWorker *> m_workers;
     const std::shared_ptr<std::atomic<int>> m_connectionCount;
     const int m_maxConnections;
-    size_t m_next = 0;
+    size_t m_next;   // the worker of the next connection
     std::shared_ptr<const HttpTls> m_tls;
 };
 

@@ -25,15 +25,20 @@ SseSession::SseSession(Http::HttpStream stream, const EventStore *store, EventFi
         end();
     });
     // A heartbeat is due after a quiet interval. The timer is not restarted by every write (each
-    // restart walks the thread's list of timers, with a thousand clients in it): it checks
-    // twice per interval how long the stream has been quiet.
-    m_heartbeat.setInterval(qMax(1, options.heartbeatMs / 2));
+    // restart walks the thread's list of timers, with a thousand clients in it): when it fires
+    // after a write, it waits for the rest of the interval from that write.
+    m_heartbeat.setSingleShot(true);
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
-        if (m_lastWrite.elapsed() >= m_options.heartbeatMs)
-            send(QByteArrayLiteral(": heartbeat\n\n"));
+        const int interval = qMax(1, m_options.heartbeatMs);
+        if (const qint64 left = interval - m_lastWrite.elapsed(); left > 0) {
+            m_heartbeat.start(int(left));
+            return;
+        }
+        send(QByteArrayLiteral(": heartbeat\n\n"));
+        m_heartbeat.start(interval);
     });
     m_lastWrite.start();
-    m_heartbeat.start();
+    m_heartbeat.start(qMax(1, options.heartbeatMs));
     m_drainPoll.setInterval(kDrainPollMs);
     connect(&m_drainPoll, &QTimer::timeout, this, [this] {
         if (!congested()) {
@@ -79,6 +84,10 @@ void SseSession::deliver(const RecordedEvent &event)
     m_batch.append("\ndata: ");
     m_batch.append(m_feed->cloudEventJson(event));
     m_batch.append("\n\n");
+    // A large batch goes out in slices, each checked against the queue's limit (send()), so a
+    // client never holds much more than maxQueueBytes, as over WebSocket.
+    if (m_batch.size() >= m_options.maxQueueBytes / 4)
+        send(std::exchange(m_batch, {}));
 }
 
 void SseSession::send(const QByteArray &bytes)

@@ -88,7 +88,7 @@ ticks() {   # CPU time (utime + stime, in clock ticks) of the processes given
     for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
     echo "$t"
 }
-nginx_pids() { pgrep -f "nginx: worker process" | tr '\n' ' '; }
+nginx_pids() { pgrep -P "$(cat "$tmp/nginx.pid")" | tr '\n' ' '; }   # this nginx's workers only
 hz=$(getconf CLK_TCK)
 # run URL "PIDS" [HEADER] -> "requests/s server-us-per-request wrk-us-per-request"
 run() {

@@ -5,6 +5,7 @@
 #include "http/httpserver.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMutex>
@@ -300,6 +301,7 @@ private slots:
     void limits();
     void headerTimeout();
     void idleTimeout();
+    void idleTimeoutCountsFromTheLastAnswer();
     void emptyLinesBeforeRequest_data();
     void emptyLinesBeforeRequest();
     void slowClientsAreCutOff_data();
@@ -320,6 +322,7 @@ private slots:
     void takeOver_data();
     void takeOver();
     void connectionCap();
+    void connectionCapHoldsForABurst();
     void closeFinishesInFlightAnswers();
     void connectionsShareThreads();
 };
@@ -626,6 +629,35 @@ void tst_HttpServer::idleTimeout()
     QVERIFY(client.waitClosed());
     QVERIFY(client.buffered().isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, kWaitMs);
+}
+
+void tst_HttpServer::idleTimeoutCountsFromTheLastAnswer()
+{
+    // The quiet time is measured from the last answer, however many requests came before.
+    Router router;
+    HttpLimits limits;
+    limits.idleTimeoutMs = 1000;
+    HttpServer server(router.handler(), limits, testThreads());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    QElapsedTimer busy;
+    busy.start();
+    int requests = 0;
+    while (busy.elapsed() < 2 * limits.idleTimeoutMs) {   // busy for twice the idle timeout
+        client.send(get("/again"));
+        const auto response = client.readResponse();
+        QVERIFY2(response, qPrintable(QStringLiteral("closed after %1 requests").arg(requests)));
+        QCOMPARE(response->status, 200);
+        ++requests;
+        QTest::qWait(100);
+    }
+    QElapsedTimer quiet;
+    quiet.start();
+    QVERIFY(client.waitClosed());
+    // Timers may fire a little early; the deadline is checked against the time itself.
+    QVERIFY2(quiet.elapsed() >= limits.idleTimeoutMs - 200, qPrintable(QString::number(quiet.elapsed())));
 }
 
 void tst_HttpServer::emptyLinesBeforeRequest_data()
@@ -1203,6 +1235,34 @@ void tst_HttpServer::connectionCap()
     const auto accepted = fourth.readResponse();
     QVERIFY(accepted);
     QCOMPARE(accepted->status, 200);
+}
+
+void tst_HttpServer::connectionCapHoldsForABurst()
+{
+    // Many clients at once, handed to the threads in turn: exactly the cap is served.
+    Router router;
+    HttpLimits limits;
+    limits.maxConnections = 3;
+    HttpServer server(router.handler(), limits, testThreads());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 8; ++i)
+        clients.push_back(std::make_unique<RawClient>(server.serverPort()));
+    int served = 0, refused = 0;
+    for (auto &client : clients) {
+        QVERIFY(client->waitConnected());
+        client->send(get("/ok"));
+        const auto response = client->readResponse();
+        QVERIFY(response);
+        QVERIFY2(response->status == 200 || response->status == 503, qPrintable(QString::number(response->status)));
+        (response->status == 200 ? served : refused) += 1;
+    }
+    QCOMPARE(served, limits.maxConnections);
+    QCOMPARE(refused, 8 - limits.maxConnections);
+    QVERIFY(server.connectionCount() <= limits.maxConnections);
+    clients.clear();
+    QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, kWaitMs);
 }
 
 void tst_HttpServer::closeFinishesInFlightAnswers()
