@@ -62,6 +62,7 @@ struct RemoteEngineClient::Private
     bool opened = false;           // the channel said hello since the last open()
     bool everConnected = false;
     bool positionKnown = false;
+    QString logId;                 // the followed log's first event id (hello's log_id); empty until known
     qint64 lastPosition = 0;
     int reconnects = 0;
     QString gatewayScheme;         // empty until the first hello
@@ -289,12 +290,18 @@ void RemoteEngineClient::Private::onHello(const QJsonObject &hello)
     const QString bound = gateway.value(QLatin1String("host")).toString();
     gatewayHost = bound.isEmpty() || isLoopbackOrWildcard(bound) ? options.adminUrl.host() : bound;
     const qint64 head = hello.value(QLatin1String("head_position")).toInteger();
-    if (positionKnown && head < lastPosition) {
+    const QString helloLog = hello.value(QLatin1String("log_id")).toString();
+    const bool shorter = positionKnown && head < lastPosition;
+    const bool otherFirst = positionKnown && !logId.isEmpty() && !helloLog.isEmpty() && helloLog != logId;
+    if (shorter || otherFirst) {
         // Not the log this console followed (restored from a backup, replaced, or another
-        // engine at the address): the events it waits for would never come. Follow this one
-        // from its head; what the pages show is from the other log until they read again.
-        error = tr("the engine's log ends at #%1, before the last event shown (#%2): a different log").arg(head).arg(lastPosition);
+        // engine at the address): the events it waits for would never come, or would not be
+        // the ones it expects. Follow this one from its head; what the pages show is from the
+        // other log until they read again.
+        error = shorter ? tr("the engine's log ends at #%1, before the last event shown (#%2): a different log").arg(head).arg(lastPosition)
+                        : tr("the engine's log begins with another event (%1, not %2): a different log").arg(helloLog, logId);
         lastPosition = head;
+        logId = helloLog;
         opened = true;   // not a refused key: onClosed() reconnects
         replacing = true;   // what is still in the socket is of the old subscription
         pending.clear();
@@ -308,6 +315,8 @@ void RemoteEngineClient::Private::onHello(const QJsonObject &hello)
         lastPosition = hello.value(QLatin1String("from")).toInteger() - 1;
         positionKnown = true;
     }
+    if (!helloLog.isEmpty())
+        logId = helloLog;
     opened = true;
     backoffMs = 0;
     error.clear();

@@ -311,8 +311,14 @@ void AdminLive::serve(const Http::HttpRequest &request, const Http::HttpResponde
         sampleStatus();
     }, Qt::QueuedConnection);
 
+    // Which log this is: the id of its first event (empty while it has none), so a console
+    // that comes back to the address can tell another log from the one it followed, whatever
+    // their lengths.
+    const RecordedEvents first = store->readAll(1, 1);
+    const QString logId = first.isEmpty() ? QString() : first.constFirst().id;
     const QByteArray hello = compact(QJsonObject{{QStringLiteral("type"), QStringLiteral("hello")},
                                                  {QStringLiteral("version"), QCoreApplication::applicationVersion()},
+                                                 {QStringLiteral("log_id"), logId},
                                                  {QStringLiteral("head_position"), store->headPosition()},
                                                  {QStringLiteral("from"), from},
                                                  {QStringLiteral("gateway"), gateway}});

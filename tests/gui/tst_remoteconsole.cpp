@@ -41,6 +41,7 @@ private Q_SLOTS:
     void windowOnARemoteEngine();
     void linkDropsAndResumes();
     void anotherLogIsFollowedFromItsHead();
+    void longerForeignLogIsNoticed();
     void wrongKeyIsRefused();
     void untrustedCertificateIsNotAccepted();
     void connectDialogChecksWhatItIsGiven();
@@ -242,6 +243,37 @@ void tst_RemoteConsole::anotherLogIsFollowedFromItsHead()
     QCOMPARE(first.status, 202);
     QCOMPARE(first.object().value(u"position"_s).toInteger(), 1);
     QTRY_VERIFY_WITH_TIMEOUT(positions.contains(1), kWaitMs);
+}
+
+// Another log at the address that is longer than what the console saw: its head alone does not
+// tell, its first event does (the hello's log_id).
+void tst_RemoteConsole::longerForeignLogIsNoticed()
+{
+    Ui::RemoteEngineClient client(options());
+    QTRY_COMPARE_WITH_TIMEOUT(client.connection(), Ui::EngineClient::Connection::Connected, kWaitMs);
+    QCOMPARE(command(client, u"mine-1"_s).status, 202);
+    QTRY_VERIFY_WITH_TIMEOUT(client.lastPosition() >= 1, kWaitMs);
+    const qint64 seen = client.lastPosition();
+    QSignalSpy replaced(&client, &Ui::EngineClient::logReplaced);
+    const quint16 gatewayPort = m_engine->gatewayPort, adminPort = m_engine->adminPort;
+    QCOMPARE(m_engine->terminate(), 0);
+    // The other log is written elsewhere first, so it is longer when the console meets it.
+    QVERIFY(startEngine(0, 0, u"longer-data"_s));
+    {
+        Ui::RemoteEngineClient writer(options());
+        QTRY_COMPARE_WITH_TIMEOUT(writer.connection(), Ui::EngineClient::Connection::Connected, kWaitMs);
+        for (qint64 i = 0; i < seen + 3; ++i)
+            QCOMPARE(command(writer, u"theirs-%1"_s.arg(i)).status, 202);
+    }
+    QCOMPARE(m_engine->terminate(), 0);
+    QVERIFY(startEngine(gatewayPort, adminPort, u"longer-data"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(replaced.count(), 1, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(client.connection(), Ui::EngineClient::Connection::Connected, kWaitMs);
+    QCOMPARE(client.lastPosition(), seen + 3);
+    // And it follows the new log from there.
+    QCOMPARE(command(client, u"theirs-next"_s).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(client.lastPosition(), seen + 4, kWaitMs);
+    QCOMPARE(replaced.count(), 1);
 }
 
 void tst_RemoteConsole::wrongKeyIsRefused()

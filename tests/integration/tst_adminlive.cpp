@@ -176,6 +176,10 @@ void tst_AdminLive::helloThenEventsFromAPosition()
     QCOMPARE(hello.value(u"type"_s).toString(), u"hello"_s);
     QCOMPARE(hello.value(u"from"_s).toInteger(), start + 3);
     QCOMPARE(hello.value(u"head_position"_s).toInteger(), start + 5);
+    // Which log: the id of its first event.
+    const RecordedEvents first = m_engine.eventStore()->readAll(1, 1);
+    QCOMPARE(first.size(), 1);
+    QCOMPARE(hello.value(u"log_id"_s).toString(), first.constFirst().id);
     const QJsonObject gateway = hello.value(u"gateway"_s).toObject();
     QCOMPARE(gateway.value(u"port"_s).toInt(), int(m_port));
     QCOMPARE(gateway.value(u"tls"_s).toBool(), false);
