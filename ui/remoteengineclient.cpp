@@ -232,7 +232,18 @@ void RemoteEngineClient::Private::onText(const QString &text)
     if (replacing)
         return;
     silence.start();
-    const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        // The engine sends nothing else: this is not the channel it should be (something else at
+        // the address, a proxy that rewrites it). Dropped as a broken link: closed, and opened
+        // again from the last event, so nothing is skipped silently.
+        error = tr("the engine sent a message that is not a JSON object (%1)")
+                    .arg(parseError.error != QJsonParseError::NoError ? parseError.errorString() : tr("another JSON value"));
+        socket.close(QWebSocketProtocol::CloseCodeProtocolError, QStringLiteral("not a JSON object"));
+        return;
+    }
+    const QJsonObject message = document.object();
     const QString type = message.value(QLatin1String("type")).toString();
     if (type == QLatin1String("hello")) {
         onHello(message);

@@ -20,6 +20,8 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWebSocket>
+#include <QWebSocketServer>
 
 using namespace Gatehouse;
 using namespace Qt::StringLiterals;
@@ -43,6 +45,7 @@ private Q_SLOTS:
     void anotherLogIsFollowedFromItsHead();
     void longerForeignLogIsNoticed();
     void wrongKeyIsRefused();
+    void unreadableChannelIsABrokenLink();
     void untrustedCertificateIsNotAccepted();
     void connectDialogChecksWhatItIsGiven();
     void screenshots();   // with GATEHOUSE_SCREENSHOT_DIR: the connect dialog, for README.md
@@ -287,6 +290,31 @@ void tst_RemoteConsole::wrongKeyIsRefused()
     QSignalSpy changes(&client, &Ui::EngineClient::connectionChanged);
     QTest::qWait(1500);
     QCOMPARE(changes.count(), 0);
+}
+
+// Something at the address that speaks WebSocket but not the channel: its message is not taken
+// for nothing; the link counts as broken and the console keeps trying.
+void tst_RemoteConsole::unreadableChannelIsABrokenLink()
+{
+    QWebSocketServer server(u"not-an-engine"_s, QWebSocketServer::NonSecureMode);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    int accepted = 0;
+    connect(&server, &QWebSocketServer::newConnection, this, [&] {
+        while (QWebSocket *socket = server.nextPendingConnection()) {
+            ++accepted;
+            connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+            socket->sendTextMessage(u"{\"type\":\"hello\", broken"_s);
+        }
+    });
+    Ui::RemoteEngineClient::Options o;
+    o.adminUrl = QUrl(u"http://127.0.0.1:%1"_s.arg(server.serverPort()));
+    o.adminKey = "any";
+    o.maxBackoffMs = 200;
+    Ui::RemoteEngineClient client(o);
+    QTRY_VERIFY2_WITH_TIMEOUT(client.connectionText().contains(u"not a JSON object"_s), qPrintable(client.connectionText()), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(accepted >= 2, kWaitMs);   // and it tries again
+    QVERIFY(client.connection() != Ui::EngineClient::Connection::Connected);
+    QVERIFY(client.connection() != Ui::EngineClient::Connection::Refused);
 }
 
 void tst_RemoteConsole::untrustedCertificateIsNotAccepted()
