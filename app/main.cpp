@@ -18,6 +18,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QScopeGuard>
+#include <QPointer>
 #include <QThread>
 
 #ifdef GATEHOUSE_WITH_GUI
@@ -460,7 +461,19 @@ int runHeadless(int argc, char **argv)
 // --connect: no engine here, a console window on the one at the URL.
 int runRemoteConsole(QApplication &app, const Options &options)
 {
-    ProcessSignals processSignals([&app] { app.quit(); }, [] {});
+    // A stop (Ctrl-C, SIGTERM) while it waits for the keychain or for the operator ends those
+    // waits too: QApplication::quit() alone only ends an event loop that is already running.
+    bool stopping = false;
+    QPointer<QEventLoop> waiting;
+    QPointer<QDialog> asking;
+    ProcessSignals processSignals([&] {
+        stopping = true;
+        if (waiting)
+            waiting->quit();
+        if (asking)
+            asking->reject();
+        app.quit();
+    }, [] {});
     Ui::RemoteEngineClient::Options remote;
     remote.adminUrl = QUrl(Ui::RemoteEngineClient::normalizedUrl(options.connectUrl), QUrl::StrictMode);
     remote.adminKey = options.engine.adminKey.toUtf8();
@@ -469,20 +482,24 @@ int runRemoteConsole(QApplication &app, const Options &options)
     if (remote.adminKey.isEmpty()) {
         // A connection remembered with its key: straight to it.
         QEventLoop wait;
+        waiting = &wait;
         Ui::ConnectDialog::readKey(remote.adminUrl.toString(), &wait, [&](const QByteArray &key, const QString &) {
             remote.adminKey = key;
             wait.quit();
         });
         QTimer::singleShot(5000, &wait, &QEventLoop::quit);   // a keychain that does not answer: ask
         wait.exec();
+        if (stopping)
+            return 0;
         if (remote.caFile.isEmpty())
             remote.caFile = Ui::ConnectDialog::savedCaFile(remote.adminUrl.toString());
     }
     if (remote.adminKey.isEmpty()) {
         // Else the operator types it.
         Ui::ConnectDialog dialog;
+        asking = &dialog;
         dialog.setUrl(options.connectUrl);
-        if (dialog.exec() != QDialog::Accepted)
+        if (dialog.exec() != QDialog::Accepted || stopping)
             return 0;
         remote = dialog.options();
         if (remote.caFile.isEmpty())

@@ -16,6 +16,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -46,6 +47,7 @@ private Q_SLOTS:
     void longerForeignLogIsNoticed();
     void wrongKeyIsRefused();
     void unreadableChannelIsABrokenLink();
+    void stopsWhileWaitingForTheKey();
     void untrustedCertificateIsNotAccepted();
     void connectDialogChecksWhatItIsGiven();
     void screenshots();   // with GATEHOUSE_SCREENSHOT_DIR: the connect dialog, for README.md
@@ -315,6 +317,25 @@ void tst_RemoteConsole::unreadableChannelIsABrokenLink()
     QTRY_VERIFY_WITH_TIMEOUT(accepted >= 2, kWaitMs);   // and it tries again
     QVERIFY(client.connection() != Ui::EngineClient::Connection::Connected);
     QVERIFY(client.connection() != Ui::EngineClient::Connection::Refused);
+}
+
+// `gatehouse --connect` without a key waits for the keychain, then asks for it; a SIGTERM (or
+// Ctrl-C) meanwhile ends it, as it would end the console window.
+void tst_RemoteConsole::stopsWhileWaitingForTheKey()
+{
+    QProcess console;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+    environment.insert(u"XDG_CONFIG_HOME"_s, m_dir.filePath(u"config"_s));   // no saved connections
+    console.setProcessEnvironment(environment);
+    console.start(QStringLiteral(GATEHOUSE_BINARY), {u"--connect"_s, u"https://127.0.0.1:1"_s});
+    QVERIFY(console.waitForStarted());
+    QTest::qWait(1500);   // waiting for the keychain, or asking
+    QCOMPARE(console.state(), QProcess::Running);
+    console.terminate();
+    QVERIFY2(console.waitForFinished(10000), "still waiting after SIGTERM");
+    QCOMPARE(console.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(console.exitCode(), 0);
 }
 
 void tst_RemoteConsole::untrustedCertificateIsNotAccepted()
