@@ -56,14 +56,12 @@ QByteArray LiveFeed::cloudEventJson(const RecordedEvent &event)
 
 void LiveFeed::clientOpened(const char *protocol)
 {
-    ++m_clients;
     if (m_metrics)
         m_metrics->increment("gatehouse_live_clients", protocolLabel(protocol), 1);
 }
 
 void LiveFeed::clientClosed(const char *protocol)
 {
-    --m_clients;
     if (m_metrics)
         m_metrics->increment("gatehouse_live_clients", protocolLabel(protocol), -1);
 }

@@ -6,8 +6,6 @@
 #include <QCache>
 #include <QObject>
 
-#include <atomic>
-
 namespace Gatehouse {
 class EventStore;
 class MetricsRegistry;
@@ -20,8 +18,8 @@ namespace Gatehouse::Live {
 // batches (emitted on the writer thread) and the upsert service's changed documents (emitted on
 // its runner thread) as signals of an object living on the network thread, so each client
 // connects directly and Qt queues every batch once for all of them, in commit order. It is also
-// the parent of every live client of the port, so deleting it ends them all, and it counts
-// them (gatehouse_live_clients, gatehouse_live_cutoffs_total).
+// the parent of every live client of its thread, so deleting it ends them all, and it counts
+// them in the metrics (gatehouse_live_clients, gatehouse_live_cutoffs_total).
 class LiveFeed final : public QObject
 {
     Q_OBJECT
@@ -32,7 +30,6 @@ public:
     ~LiveFeed() override;
 
     // Bookkeeping by the clients; `protocol` is "websocket" or "sse".
-    int clientCount() const { return m_clients.load(std::memory_order_relaxed); }   // any thread
     void clientOpened(const char *protocol);
     void clientClosed(const char *protocol);
     void clientCutOff(const char *protocol);   // closed for overflowing its queue
@@ -50,7 +47,6 @@ Q_SIGNALS:
 
 private:
     MetricsRegistry *m_metrics;
-    std::atomic<int> m_clients{0};
     QCache<qint64, QByteArray> m_cloudEvents;   // by position; cost = bytes
 };
 

@@ -15,6 +15,7 @@
 #include <QTcpSocket>
 #include <QThread>
 
+#include <atomic>
 #include <limits>
 #include <list>
 
@@ -30,6 +31,32 @@ ApiResponse tooManyClients(int max)
 }
 } // namespace
 
+namespace {
+// One place among the port's live clients. Taken when a request is checked, kept by whatever
+// serves it -- the continuation, then the session until it is destroyed -- and given back with
+// the last of them, whichever path the request takes.
+class Slot
+{
+public:
+    explicit Slot(std::shared_ptr<std::atomic<int>> count)
+        : m_count(std::move(count))
+    {
+    }
+    Slot(const Slot &) = delete;
+    Slot &operator=(const Slot &) = delete;
+    ~Slot() { --*m_count; }
+
+private:
+    std::shared_ptr<std::atomic<int>> m_count;
+};
+
+// The slot lives as long as `client`.
+void holdUntilDestroyed(QObject *client, std::shared_ptr<Slot> slot)
+{
+    QObject::connect(client, &QObject::destroyed, client, [slot = std::move(slot)] {});
+}
+} // namespace
+
 struct LiveEndpoints::Private
 {
     Engine *engine;
@@ -39,17 +66,10 @@ struct LiveEndpoints::Private
     bool closed = false;
 
     QList<ObjectLink<LiveFeed> *> links(bool close);   // every feed's; `close`: and take no new clients
-    int clients()
-    {
-        const QMutexLocker lock(&mutex);
-        int total = 0;
-        for (ObjectLink<LiveFeed> &feed : feeds) {
-            const QMutexLocker feedLock(&feed.mutex);
-            if (feed.target)
-                total += feed.target->clientCount();
-        }
-        return total;
-    }
+    // Live clients of the port, counted from the check of a request until the client is gone
+    // (the places held by upgrades and streams still on their way count too), on every thread.
+    std::shared_ptr<std::atomic<int>> clients = std::make_shared<std::atomic<int>>(0);
+    std::shared_ptr<Slot> reserve();
 };
 
 LiveEndpoints::LiveEndpoints(Engine *engine, const LiveOptions &options)
@@ -67,6 +87,14 @@ LiveEndpoints::~LiveEndpoints()
         if (feed.target)
             qCWarning(lcLive) << "LiveEndpoints destroyed before shutdown(); its clients are leaked";
     }
+}
+
+std::shared_ptr<Slot> LiveEndpoints::Private::reserve()
+{
+    int held = clients->load();
+    while (held < options.maxConnections && !clients->compare_exchange_weak(held, held + 1)) {
+    }
+    return held < options.maxConnections ? std::make_shared<Slot>(clients) : nullptr;
 }
 
 QList<ObjectLink<LiveFeed> *> LiveEndpoints::Private::links(bool close)
@@ -131,7 +159,8 @@ void LiveEndpoints::serveWebSocket(LiveFeed *feed, const ApiRequest &request,
 {
     // The route's enable_websocket was checked by the gateway.
     ApiResponse answer = WebSocketHandshake::answer(request);
-    if (answer.status == 101 && d->clients() >= d->options.maxConnections)
+    std::shared_ptr<Slot> slot = answer.status == 101 ? d->reserve() : nullptr;
+    if (answer.status == 101 && !slot)
         answer = tooManyClients(d->options.maxConnections);
     if (answer.status != 101) {
         respond(std::move(answer));
@@ -147,8 +176,8 @@ void LiveEndpoints::serveWebSocket(LiveFeed *feed, const ApiRequest &request,
     WebSocketSession::Identity identity = WebSocketSession::Identity::of(request, exchange->sentHeaders(), exchange->sentQuery());
     const LiveOptions options = d->options;
     QPointer<LiveFeed> guard(feed);
-    exchange->continueWith(101, [guard, services, identity = std::move(identity), options](const Http::HttpResponse &head,
-                                                                                          const Http::HttpResponder &responder) {
+    exchange->continueWith(101, [guard, services, identity = std::move(identity), options, slot](const Http::HttpResponse &head,
+                                                                                                const Http::HttpResponder &responder) {
         const QByteArray headBytes = WebSocketHandshake::encodeHead(head);
         // Runs on the network thread once the answers to earlier pipelined requests are out.
         responder.takeOver([=](QTcpSocket *socket, const QByteArray &, const QByteArray &rest) {
@@ -158,7 +187,7 @@ void LiveEndpoints::serveWebSocket(LiveFeed *feed, const ApiRequest &request,
                 return;
             }
             socket->write(headBytes);
-            new WebSocketSession(socket, rest, services, identity, options, guard.data());
+            holdUntilDestroyed(new WebSocketSession(socket, rest, services, identity, options, guard.data()), slot);
         });
         if (responder.isValid())   // not taken over: the answer came back on another thread
             responder.respond(Http::HttpResponse::problem(500, QStringLiteral("Internal Server Error"),
@@ -205,7 +234,8 @@ void LiveEndpoints::serveEventStream(LiveFeed *feed, const ApiRequest &request,
         }
         from = last + 1;
     }
-    if (d->clients() >= d->options.maxConnections) {
+    std::shared_ptr<Slot> slot = request.method == "HEAD" ? nullptr : d->reserve();
+    if (request.method != "HEAD" && !slot) {
         respond(tooManyClients(d->options.maxConnections));
         return;
     }
@@ -220,11 +250,11 @@ void LiveEndpoints::serveEventStream(LiveFeed *feed, const ApiRequest &request,
     }
     QPointer<LiveFeed> guard(feed);
     const LiveOptions options = d->options;
-    exchange->continueWith(200, [guard, store, filter, from, options](const Http::HttpResponse &responseHead,
-                                                                     const Http::HttpResponder &responder) {
+    exchange->continueWith(200, [guard, store, filter, from, options, slot](const Http::HttpResponse &responseHead,
+                                                                           const Http::HttpResponder &responder) {
         const Http::HttpStream stream = responder.beginStream(responseHead);
         if (guard && guard->thread() == QThread::currentThread())
-            new SseSession(stream, store, filter, from, options, guard.data());
+            holdUntilDestroyed(new SseSession(stream, store, filter, from, options, guard.data()), slot);
         else
             stream.close();
     });

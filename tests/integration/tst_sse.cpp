@@ -12,6 +12,7 @@
 #include "store/eventstore.h"
 #include "testhttpclient.h"
 
+#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -180,6 +181,7 @@ private slots:
     void badParameters();
     void routePluginsApply();
     void slowClientIsCutOff();
+    void liveClientLimitHoldsAcrossThreads();
 
 private:
     qint64 createProduct(const QString &id);
@@ -465,6 +467,70 @@ void tst_Sse::slowClientIsCutOff()
     QVERIFY(client.events().last().json().value(u"message"_s).toString().contains(u"slow consumer"_s));
     const QList<qint64> ids = client.ids().mid(0, client.events().size() - 1);
     QCOMPARE(ids, Test::positionRange(ids.first(), ids.last()));   // what did arrive has no gap
+}
+
+// The live-client limit counts a client from the check of its request, on every network thread:
+// a burst of streams at once gets exactly the limit, the rest 503; a place that frees is taken
+// again.
+void tst_Sse::liveClientLimitHoldsAcrossThreads()
+{
+    constexpr int kLimit = 4, kClients = 10;
+    Live::LiveOptions live;
+    live.maxConnections = kLimit;
+    Server::Listeners listeners;
+    listeners.setLiveOptions(live);
+    listeners.setGatewayThreads(2);
+    Server::Listeners::Endpoint any;
+    QString error;
+    QVERIFY2(listeners.start(&m_engine, any, any, Http::HttpLimits{}, &error), qPrintable(error));
+    const quint16 port = listeners.gatewayEndpoint().port;
+    const auto statusOf = [](QTcpSocket &socket) {
+        QByteArray head;
+        QDeadlineTimer deadline(kWaitMs);
+        while (!head.contains("\r\n") && !deadline.hasExpired() && socket.waitForReadyRead(int(deadline.remainingTime())))
+            head += socket.readAll();
+        return head.startsWith("HTTP/1.1 ") ? head.mid(9, 3).toInt() : 0;
+    };
+
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (int i = 0; i < kClients; ++i) {
+        sockets.push_back(std::make_unique<QTcpSocket>());
+        sockets.back()->connectToHost(QHostAddress::LocalHost, port);
+    }
+    for (auto &socket : sockets) {   // every request on its way before any answer is read
+        QVERIFY(socket->waitForConnected(kWaitMs));
+        socket->write("GET /events/stream HTTP/1.1\r\nHost: test\r\n\r\n");
+        socket->flush();
+    }
+    int streams = 0, refused = 0;
+    std::vector<std::unique_ptr<QTcpSocket>> open;
+    for (auto &socket : sockets) {
+        const int status = statusOf(*socket);
+        QVERIFY2(status == 200 || status == 503, qPrintable(QString::number(status)));
+        if (status == 200) {
+            ++streams;
+            open.push_back(std::move(socket));
+        } else {
+            ++refused;
+        }
+    }
+    QCOMPARE(streams, kLimit);
+    QCOMPARE(refused, kClients - kLimit);
+
+    // One leaves; its place is taken again (once the server has seen it go).
+    open.front()->abort();
+    open.erase(open.begin());
+    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+        QTcpSocket again;
+        again.connectToHost(QHostAddress::LocalHost, port);
+        if (!again.waitForConnected(kWaitMs))
+            return false;
+        again.write("GET /events/stream HTTP/1.1\r\nHost: test\r\n\r\n");
+        again.flush();
+        return statusOf(again) == 200;
+    }()), kWaitMs);
+    listeners.stopAccepting();
+    listeners.close();
 }
 
 QTEST_GUILESS_MAIN(tst_Sse)
