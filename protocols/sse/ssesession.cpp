@@ -35,7 +35,8 @@ SseSession::SseSession(Http::HttpStream stream, const EventStore *store, EventFi
             return;
         }
         send(QByteArrayLiteral(": heartbeat\n\n"));
-        m_heartbeat.start(interval);
+        if (!m_ended)   // a heartbeat that found the queue over its limit ended the stream
+            m_heartbeat.start(interval);
     });
     m_lastWrite.start();
     m_heartbeat.start(qMax(1, options.heartbeatMs));
