@@ -2,7 +2,8 @@
 
 #include "httpworker.h"
 
-#include <QPointer>
+#include "base/placecount.h"
+
 #include <QThread>
 
 #ifdef Q_OS_UNIX
@@ -55,10 +56,7 @@ void HttpListener::incomingConnection(qintptr socketDescriptor)
 {
     // The slot is taken here, on the one thread that accepts, so the workers together never
     // hold more than the limit however fast connections arrive.
-    int held = m_connectionCount->load();
-    while (held < m_maxConnections && !m_connectionCount->compare_exchange_weak(held, held + 1)) {
-    }
-    const bool counted = held < m_maxConnections;
+    const bool counted = takePlace(*m_connectionCount, m_maxConnections);
     HttpWorker *worker = m_workers.at(m_next);
     m_next = (m_next + 1) % m_workers.size();
     if (worker->thread() == QThread::currentThread()) {

@@ -47,10 +47,7 @@ void EventSubscription::scheduleCatchUp()
 void EventSubscription::catchUp()
 {
     m_scheduled = false;
-    const auto flush = qScopeGuard([this] {
-        if (m_sink.flush)
-            m_sink.flush();
-    });
+    const auto flush = qScopeGuard([this] { flushSink(); });
     if (m_sink.congested()) {
         m_paused = true;
         return;
@@ -98,6 +95,11 @@ void EventSubscription::onCommitted(const RecordedEvents &batch)
             m_sink.deliver(event);
     }
     m_next = batch.last().position + 1;
+    flushSink();
+}
+
+void EventSubscription::flushSink()
+{
     if (m_sink.flush)
         m_sink.flush();
 }

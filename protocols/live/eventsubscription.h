@@ -52,6 +52,7 @@ private:
     void onCommitted(const RecordedEvents &batch);
     void scheduleCatchUp();
     void catchUp();
+    void flushSink();   // the batch delivered so far may go out
 
     const EventStore *m_store;
     EventFilter m_filter;

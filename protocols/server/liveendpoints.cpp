@@ -2,6 +2,7 @@
 
 #include "assembly/engine.h"
 #include "base/logposition.h"
+#include "base/placecount.h"
 #include "http/httpstream.h"
 #include "live/livefeed.h"
 #include "live/livelogging.h"
@@ -29,9 +30,7 @@ ApiResponse tooManyClients(int max)
     r.setHeader(QByteArrayLiteral("retry-after"), QByteArrayLiteral("5"));
     return r;
 }
-} // namespace
 
-namespace {
 // One place among the port's live clients. Taken when a request is checked, kept by whatever
 // serves it -- the continuation, then the session until it is destroyed -- and given back with
 // the last of them, whichever path the request takes.
@@ -91,10 +90,7 @@ LiveEndpoints::~LiveEndpoints()
 
 std::shared_ptr<Slot> LiveEndpoints::Private::reserve()
 {
-    int held = clients->load();
-    while (held < options.maxConnections && !clients->compare_exchange_weak(held, held + 1)) {
-    }
-    return held < options.maxConnections ? std::make_shared<Slot>(clients) : nullptr;
+    return takePlace(*clients, options.maxConnections) ? std::make_shared<Slot>(clients) : nullptr;
 }
 
 QList<ObjectLink<LiveFeed> *> LiveEndpoints::Private::links(bool close)
