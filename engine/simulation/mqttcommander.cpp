@@ -1,6 +1,7 @@
 #include "mqttcommander.h"
 
 #include "base/steadyclock.h"
+#include "base/tcpnodelay.h"
 #include "config/strictjson.h"
 #include "simulationlogging.h"
 
@@ -72,7 +73,9 @@ bool MqttCommander::connectNow(QString *error)
         // in case the broker lost it.
         mqtt::async_client *client = m_paho->client.get();
         const std::string replyTopic = m_replyTopic.toStdString();
-        m_paho->client->set_connected_handler([client, replyTopic](const std::string &) {
+        const auto port = quint16(m_port);
+        m_paho->client->set_connected_handler([client, replyTopic, port](const std::string &) {
+            TcpNoDelay::disableOnSocketsTo(port);   // Paho leaves Nagle on: commands would wait
             try {
                 client->subscribe(replyTopic, 1);
             } catch (const std::exception &) {

@@ -1,6 +1,7 @@
 #include "mqttsubscriber.h"
 
 #include "base/steadyclock.h"
+#include "base/tcpnodelay.h"
 #include "config/strictjson.h"
 #include "lagtracker.h"
 #include "simulationlogging.h"
@@ -98,7 +99,9 @@ void MqttSubscriber::open()
         // back (the broker fault) the session may be gone, and subscribing again is harmless.
         // The session outlives the connection, so what was published meanwhile is kept.
         const QStringList filters = m_filters;
-        paho->client->set_connected_handler([paho, filters](const std::string &) {
+        const auto port = quint16(m_port);
+        paho->client->set_connected_handler([paho, filters, port](const std::string &) {
+            TcpNoDelay::disableOnSocketsTo(port);   // Paho leaves Nagle on: PUBACKs would wait
             try {
                 const bool first = !paho->answered;
                 if (first)

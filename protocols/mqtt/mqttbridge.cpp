@@ -1,5 +1,6 @@
 #include "mqttbridge.h"
 
+#include "base/tcpnodelay.h"
 #include "metrics/metricsregistry.h"
 #include "mqttcommandingress.h"
 #include "mqttlogging.h"
@@ -124,8 +125,11 @@ bool MqttBridge::start(QString *error)
         m_status.lastError = *error;
         return false;
     }
-    // Paho threads: queue and return, never block.
-    m_client->set_connected_handler([this](const std::string &) {
+    // Paho threads: queue and return, never block. Nagle off first (see TcpNoDelay): every
+    // command's reply and every PUBACK is a small packet that must not wait.
+    const quint16 brokerPort = TcpNoDelay::brokerPort(m_brokerUrl);
+    m_client->set_connected_handler([this, brokerPort](const std::string &) {
+        TcpNoDelay::disableOnSocketsTo(brokerPort);
         QMetaObject::invokeMethod(this, [this] { connected(); }, Qt::QueuedConnection);
     });
     m_client->set_connection_lost_handler([this](const std::string &cause) {

@@ -12,7 +12,8 @@
 #      WS_RATE (500)/s for WS_SECONDS (10) s; latency = frame read - 202 read (same process);
 #      then the same with as many SSE streams on /events/stream.
 #   3. MQTT command ingest: MQTT 5 creates on gatehouse/commands/products/create with response
-#      topic + correlation data, CMD_INFLIGHT (64) in flight, CMD_SECONDS (10) s; RUNS times.
+#      topic + correlation data, CMD_INFLIGHT (64) in flight, CMD_SECONDS (10) s; RUNS times; then
+#      one command in flight for 5 s (the round trip alone).
 # Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, EVENTS, WS_*, CMD_*, NINJA_JOBS,
 #              PARTS (default "outbox ws commands": which of the three to run).
 set -euo pipefail
@@ -167,5 +168,10 @@ echo "| reply latency p50 (ms) | $(printf '%s\n' "${cmd_p50[@]}" | median) | ${c
 echo "| reply latency p99 (ms) | $(printf '%s\n' "${cmd_p99[@]}" | median) | ${cmd_p99[*]} |"
 echo
 printf '%s\n' "${cmd_lines[@]}" | sed 's/^/    /'
+# One command at a time: the round trip itself (client -> broker -> engine -> disk -> broker ->
+# client), where a packet held back by Nagle's algorithm shows as a delayed acknowledgement.
+one=$("$mq" commands "$url" gatehouse 5 1) || echo "warning: $one" >&2
+echo
+echo "One command in flight, 5 s: $(field rate "$one") replies/s, p50 $(field p50_ms "$one") ms, p99 $(field p99_ms "$one") ms"
 fi
 grep -i "warn\|error\|lost" "$tmp/engine.log" | grep -v "^gatehouse.mqtt.broker: .*New\|Client .* closed" | head -5 | sed 's/^/engine: /' >&2 || true

@@ -1,5 +1,7 @@
 #include "mqttbrowserclient.h"
 
+#include "base/tcpnodelay.h"
+
 #include <QDateTime>
 #include <QMetaObject>
 #include <QTimer>
@@ -163,7 +165,9 @@ void MqttBrowserClient::connectTo(const QString &url, const QString &filter)
             if (raw->owner)
                 raw->owner->enqueue(std::move(m));
         });
-        paho->client->set_connected_handler([raw, onGui](const std::string &) {
+        const quint16 port = TcpNoDelay::brokerPort(uri);
+        paho->client->set_connected_handler([raw, onGui, port](const std::string &) {
+            TcpNoDelay::disableOnSocketsTo(port);   // Paho leaves Nagle on: a published command would wait
             try {
                 raw->client->subscribe(raw->filter.toStdString(), 1, nullptr, raw->subscribeListener);
             } catch (const std::exception &) {
