@@ -15,7 +15,7 @@
 // medians, their ratio to the C++ projection, process/thread ratios and the cold-start
 // median/p90 are printed as Markdown tables.
 //
-//   bench_functions [DIR] (env: EVENTS, RUNS, COLD)
+//   bench_functions [DIR] (env: EVENTS, RUNS, COLD, CALLS, ONLY)
 
 #include "benchlog.h"
 #include "config/collectioncatalog.h"
@@ -172,6 +172,10 @@ int main(int argc, char **argv)
                              fn(QStringLiteral("noop"), noop, concurrency, isolation), {}});
         }
     }
+    // ONLY=text keeps the variants whose label contains it (and the baseline), e.g. to profile one.
+    const QString only = qEnvironmentVariable("ONLY");
+    if (!only.isEmpty())
+        variants.removeIf([&only](const Variant &v) { return !v.label.contains(only) && !v.label.startsWith(QLatin1String("built-in")); });
     // Interleaved runs, so a slow phase of the shared machine hits every variant alike.
     for (int run = 0; run < runs; ++run) {
         for (Variant &v : variants) {
