@@ -94,6 +94,8 @@ struct Listeners::Private
     std::unique_ptr<EngineAdminBackend> adminBackend;
     std::unique_ptr<Admin::AdminApi> adminApi;
     std::unique_ptr<AdminLive> adminLive;   // /admin/live on the admin port
+    std::unique_ptr<QThread> adminThread;   // where the admin API's handlers run (adminHandler)
+    QObject *adminWorker = nullptr;         // lives on adminThread; deleted when it finishes
     Mqtt::MqttService *mqtt = nullptr;
     Live::LiveOptions liveOptions;
     int gatewayThreads = Listeners::defaultGatewayThreads();
@@ -153,23 +155,33 @@ Http::BuiltinDocuments descriptions(Engine *engine, std::shared_ptr<DescriptionS
 // The admin listener: the admin API, and /admin/live for remote consoles, which also hear of
 // every change made through the admin API (of routes, upstreams, consumers and global rules
 // from the resource service, which tells of every change however it was made).
-Http::HttpHandler adminHandler(const Admin::AdminApi *api, AdminLive *live)
+//
+// The admin API's handlers are synchronous and some take long (a function's test run, a search
+// of the whole log): they run one at a time, in arrival order, on a thread of their own
+// (`worker`'s), so the listener's network thread stays free for the consoles' live channels
+// and for reading the next requests. What waits there is bounded by the listener's limits
+// (connections times maxPipelined).
+Http::HttpHandler adminHandler(const Admin::AdminApi *api, AdminLive *live, QObject *worker)
 {
-    return [api, live](const Http::HttpRequest &request, const Http::HttpResponder &responder) {
+    return [api, live, worker](const Http::HttpRequest &request, const Http::HttpResponder &responder) {
         if (request.path == "/admin/live") {
             if (!api->authorised(request))
                 responder.respond(Admin::AdminApi::unauthorised());
             else
-                live->serve(request, responder);
+                live->serve(request, responder);   // takes the socket over: on the network thread
             return;
         }
-        Http::HttpResponse response = api->handle(request);
-        if (request.method != "GET" && request.method != "HEAD" && response.status >= 200 && response.status < 300) {
-            const QStringList segments = QString::fromUtf8(request.path).split(QLatin1Char('/'), Qt::SkipEmptyParts);
-            if (segments.size() >= 2 && segments.at(0) == QLatin1String("admin") && !ResourceService::kinds().contains(segments.at(1)))
-                live->resourceChanged(segments.at(1), segments.value(2));
-        }
-        responder.respond(std::move(response));
+        QMetaObject::invokeMethod(worker, [api, live, request, responder] {
+            if (!responder.isValid())
+                return;   // the client left while the request waited
+            Http::HttpResponse response = api->handle(request);
+            if (request.method != "GET" && request.method != "HEAD" && response.status >= 200 && response.status < 300) {
+                const QStringList segments = QString::fromUtf8(request.path).split(QLatin1Char('/'), Qt::SkipEmptyParts);
+                if (segments.size() >= 2 && segments.at(0) == QLatin1String("admin") && !ResourceService::kinds().contains(segments.at(1)))
+                    live->resourceChanged(segments.at(1), segments.value(2));
+            }
+            responder.respond(std::move(response));
+        }, Qt::QueuedConnection);
     };
 }
 } // namespace
@@ -216,7 +228,13 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
         QObject::connect(resources, &ResourceService::changed, live,
                          [live](const QString &kind, const QString &id) { live->resourceChanged(kind, id); });
     }
-    d->admin = std::make_unique<Http::HttpServer>(adminHandler(d->adminApi.get(), d->adminLive.get()), limits);
+    d->adminThread = std::make_unique<QThread>();
+    d->adminThread->setObjectName(QStringLiteral("gatehouse-admin"));
+    d->adminWorker = new QObject;
+    d->adminWorker->moveToThread(d->adminThread.get());
+    QObject::connect(d->adminThread.get(), &QThread::finished, d->adminWorker, &QObject::deleteLater);
+    d->adminThread->start();
+    d->admin = std::make_unique<Http::HttpServer>(adminHandler(d->adminApi.get(), d->adminLive.get(), d->adminWorker), limits);
     d->admin->setTls(d->adminTls);
     if (!d->admin->listen(admin.address, admin.port)) {
         *error = QStringLiteral("cannot listen on %1 (admin API): %2").arg(admin.toString(), d->admin->errorString());
@@ -288,6 +306,14 @@ void Listeners::close()
     if (d->adminLive)
         d->adminLive->shutdown();   // the consoles live on the admin listener's network thread
     d->admin.reset();
+    if (d->adminThread) {
+        // After the listener: no request arrives any more. The one running finishes; those
+        // still waiting go unanswered with their connections.
+        d->adminThread->quit();
+        d->adminThread->wait();
+        d->adminThread.reset();
+        d->adminWorker = nullptr;
+    }
     d->adminLive.reset();
     d->adminApi.reset();
     d->adminBackend.reset();

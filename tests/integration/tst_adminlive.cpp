@@ -1,7 +1,8 @@
 // The admin listener's live channel, GET /admin/live (what a console attached from elsewhere
 // reads), over real sockets with Qt's own WebSocket client: the key, the handshake's answers,
 // the hello, events from a position exactly once and in order across reconnects, documents,
-// resource changes, status samples, and the limit on consoles.
+// resource changes, status samples, the limit on consoles, and a slow admin request that does
+// not hold the channel back.
 #include "positionrange.h"
 #include "assembly/engine.h"
 #include "server/adminlive.h"
@@ -16,6 +17,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <QtWebSockets/QWebSocket>
+
+#include <atomic>
 
 #include <memory>
 
@@ -84,6 +87,7 @@ private Q_SLOTS:
     void reconnectResumesWithoutGapOrRepeat();
     void documentsResourcesAndStatus();
     void consolesAreLimited();
+    void slowAdminRequestDoesNotHoldTheChannel();
     void shutdownClosesWith1001();
 
 private:
@@ -287,6 +291,35 @@ void tst_AdminLive::consolesAreLimited()
     Console another(m_adminPort, m_key);
     QVERIFY(another.waitOpen());
     QTRY_VERIFY_WITH_TIMEOUT(!another.ofType(u"hello"_s).isEmpty(), kWaitMs);
+}
+
+void tst_AdminLive::slowAdminRequestDoesNotHoldTheChannel()
+{
+    // A function whose test run takes three seconds: the admin request waits that long.
+    const QByteArray definition = json({{u"code"_s, u"function handle(e) { var end = Date.now() + 3000; while (Date.now() < end) {} }"_s},
+                                        {u"isolation"_s, u"thread"_s}, {u"timeout_ms"_s, 20000}, {u"triggers"_s, QJsonArray()}});
+    const QList<std::pair<QByteArray, QByteArray>> key{{"X-API-KEY", m_key}};
+    QCOMPARE(TestHttpClient(u"127.0.0.1"_s, m_adminPort).request("PUT", "/admin/functions/slowpoke", definition, key).status, 201);
+    Console console(m_adminPort, m_key);
+    QVERIFY(console.waitOpen());
+    QTRY_VERIFY_WITH_TIMEOUT(!console.ofType(u"hello"_s).isEmpty(), kWaitMs);
+
+    std::atomic<int> slowStatus{0};
+    std::unique_ptr<QThread> slow(QThread::create([this, &slowStatus, key] {
+        TestHttpClient client(u"127.0.0.1"_s, m_adminPort, kWaitMs);
+        const QByteArray body = json({{u"event"_s, QJsonObject{{u"type"_s, u"gadgets.made"_s}, {u"subject"_s, u"g1"_s}}}});
+        slowStatus = client.request("POST", "/admin/functions/slowpoke/test", body, key).status;
+    }));
+    slow->start();
+    QTest::qWait(300);   // the test run has begun
+    // Meanwhile an event reaches the console.
+    const qint64 position = createProduct(u"while-slow"_s);
+    QVERIFY(position > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(console.positions.contains(position), kWaitMs);
+    QCOMPARE(slowStatus.load(), 0);   // the slow request is still running
+    QVERIFY(slow->wait(kWaitMs));
+    QCOMPARE(slowStatus.load(), 200);
+    QCOMPARE(TestHttpClient(u"127.0.0.1"_s, m_adminPort).request("DELETE", "/admin/functions/slowpoke", {}, key).status, 204);
 }
 
 void tst_AdminLive::shutdownClosesWith1001()
