@@ -11,6 +11,7 @@
 #include "testhttpclient.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QMutex>
 #include <QThread>
@@ -34,6 +35,9 @@ int main(int argc, char **argv)
     const int seconds = qEnvironmentVariableIntValue("LAG_SECONDS") > 0 ? qEnvironmentVariableIntValue("LAG_SECONDS") : 10;
     const int clients = qEnvironmentVariableIntValue("CLIENTS") > 0 ? qEnvironmentVariableIntValue("CLIENTS") : 32;
 
+    // Ids of this run's own (a create of an id that exists is a 409): runs may share an engine.
+    const QByteArray runId = "lag-" + QByteArray::number(QCoreApplication::applicationPid()) + '-'
+        + QByteArray::number(QDateTime::currentMSecsSinceEpoch() % 100000000) + '-';
     QMutex mutex;
     QList<double> lagsMs;
     std::atomic<int> failures{0}, sent{0};
@@ -52,7 +56,7 @@ int main(int argc, char **argv)
                 const qint64 waitNs = qint64(due * 1e9) - clock.nsecsElapsed();
                 if (waitNs > 0)
                     QThread::usleep(quint64(waitNs / 1000));
-                const QByteArray id = "lag-" + QByteArray::number(c) + '-' + QByteArray::number(i);
+                const QByteArray id = runId + QByteArray::number(c) + '-' + QByteArray::number(i);
                 const auto created = client.post("/api/products", "{\"id\":\"" + id + "\",\"name\":\"Widget\",\"price\":1.5}");
                 ++sent;
                 if (created.status != 202) {
