@@ -260,11 +260,17 @@ int main(int argc, char **argv)
                     baseline > 0 ? BenchLog::median(v.rates) / baseline : 0);
     }
     std::printf("\n| process / thread (medians) | ratio |\n|---|---:|\n");
-    const qsizetype perMode = (variants.size() - 1) / 2;
-    for (qsizetype i = 1; i <= perMode; ++i) {
-        const double thread = BenchLog::median(variants.at(i).rates);
-        std::printf("| %s | %.2fx |\n", qPrintable(variants.at(i).label.mid(variants.at(i).label.indexOf(u':') + 2)),
-                    thread > 0 ? BenchLog::median(variants.at(i + perMode).rates) / thread : 0);
+    // Each thread variant with its process twin, when both ran (ONLY may leave one out).
+    const QString threadPrefix = isolations.at(0) + QStringLiteral(": ");
+    for (const Variant &t : std::as_const(variants)) {
+        if (!t.label.startsWith(threadPrefix))
+            continue;
+        const QString what = t.label.mid(threadPrefix.size());
+        for (const Variant &p : std::as_const(variants)) {
+            const double thread = BenchLog::median(t.rates);
+            if (p.label == isolations.at(1) + QStringLiteral(": ") + what)
+                std::printf("| %s | %.2fx |\n", qPrintable(what), thread > 0 ? BenchLog::median(p.rates) / thread : 0);
+        }
     }
     std::printf("\n| %d single calls of the no-op, %d runs | calls/s (median) | runs |\n|---|---:|---|\n", calls, runs);
     for (const QString &isolation : isolations) {
