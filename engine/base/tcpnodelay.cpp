@@ -73,7 +73,9 @@ int disableOnSocketsTo(quint16)
 
 quint16 brokerPort(const QString &url)
 {
-    const QUrl u(url);
+    const QUrl u(url.contains(QLatin1String("://")) ? url : QStringLiteral("tcp://") + url, QUrl::StrictMode);
+    if (!u.isValid() || u.host().isEmpty())
+        return 0;
     const QString scheme = u.scheme().toLower();
     int fallback = 0;
     if (scheme == QLatin1String("tcp") || scheme == QLatin1String("mqtt"))

@@ -8,7 +8,7 @@ namespace Gatehouse::TcpNoDelay {
 // is on `peerPort`; returns how many it changed.
 //
 // For sockets a library opens and does not let us configure: Paho MQTT C 1.3.12 (Debian 12)
-// connects without TCP_NODELAY and has no option for it (1.3.14 added one). MQTT answers a
+// connects without TCP_NODELAY and has no option for it. MQTT answers a
 // PUBLISH with a small PUBACK and then sends the next small packet, which Nagle holds until
 // the peer acknowledges the first -- and the peer delays that acknowledgement by up to 40 ms:
 // a command over MQTT took 88 ms on loopback, one at a time. Called from the client's
@@ -18,7 +18,7 @@ namespace Gatehouse::TcpNoDelay {
 int disableOnSocketsTo(quint16 peerPort);
 
 // The TCP port a broker URL connects to: its own, or the scheme's default (tcp/mqtt 1883,
-// ssl/mqtts 8883, ws 80, wss 443); 0 when there is none.
+// ssl/mqtts 8883, ws 80, wss 443; no scheme is tcp, as for Paho); 0 when there is none.
 quint16 brokerPort(const QString &url);
 
 } // namespace Gatehouse::TcpNoDelay

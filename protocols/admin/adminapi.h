@@ -16,7 +16,9 @@ namespace Gatehouse::Admin {
 // The admin listener (default 127.0.0.1:9180): /health and /metrics without a key, everything
 // under /admin/ with X-API-KEY (compared in constant time). APISIX-style resources (routes,
 // upstreams, consumers, global_rules) go through the engine's ResourceService, so every write
-// is validated, persisted and applied without a restart. Handlers run on the network thread.
+// is validated, persisted and applied without a restart. Safe on any one thread at a time: the
+// listener answers /health, /metrics and keyless requests on its network thread and runs the
+// rest, one at a time, on a thread of its own (Server::Listeners).
 class AdminApi final
 {
 public:

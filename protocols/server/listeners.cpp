@@ -3,6 +3,7 @@
 #include "admin/adminapi.h"
 #include "adminlive.h"
 #include "assembly/engine.h"
+#include "base/placecount.h"
 #include "config/collectioncatalog.h"
 #include "config/projectconfig.h"
 #include "engineviews.h"
@@ -20,6 +21,10 @@
 #include <QThread>
 #include <QMutex>
 #include <QRegularExpression>
+#include <QScopeGuard>
+
+#include <atomic>
+#include <memory>
 
 namespace Gatehouse::Server {
 
@@ -96,6 +101,7 @@ struct Listeners::Private
     std::unique_ptr<AdminLive> adminLive;   // /admin/live on the admin port
     std::unique_ptr<QThread> adminThread;   // where the admin API's handlers run (adminHandler)
     QObject *adminWorker = nullptr;         // lives on adminThread; deleted when it finishes
+    std::shared_ptr<std::atomic<int>> adminWaiting = std::make_shared<std::atomic<int>>(0);
     Mqtt::MqttService *mqtt = nullptr;
     Live::LiveOptions liveOptions;
     int gatewayThreads = Listeners::defaultGatewayThreads();
@@ -157,23 +163,33 @@ Http::BuiltinDocuments descriptions(Engine *engine, std::shared_ptr<DescriptionS
 // from the resource service, which tells of every change however it was made).
 //
 // The admin API's handlers are synchronous and some take long (a function's test run, a search
-// of the whole log): they run one at a time, in arrival order, on a thread of their own
-// (`worker`'s), so the listener's network thread stays free for the consoles' live channels
-// and for reading the next requests. What waits there is bounded by the listener's limits
-// (connections times maxPipelined).
-Http::HttpHandler adminHandler(const Admin::AdminApi *api, AdminLive *live, QObject *worker)
+// of the whole log): requests with the key run one at a time, in arrival order, on a thread of
+// their own (`worker`'s), so the listener's network thread stays free for the consoles' live
+// channels, for /health and /metrics (a probe never waits behind a slow request) and for
+// refusing requests without the key. At most kMaxWaitingAdminRequests wait there (`waiting`).
+Http::HttpHandler adminHandler(const Admin::AdminApi *api, AdminLive *live, QObject *worker, std::shared_ptr<std::atomic<int>> waiting)
 {
-    return [api, live, worker](const Http::HttpRequest &request, const Http::HttpResponder &responder) {
-        if (request.path == "/admin/live") {
-            if (!api->authorised(request))
-                responder.respond(Admin::AdminApi::unauthorised());
-            else
-                live->serve(request, responder);   // takes the socket over: on the network thread
+    return [api, live, worker, waiting](const Http::HttpRequest &request, const Http::HttpResponder &responder) {
+        const bool adminPath = request.path == "/admin" || request.path.startsWith("/admin/");
+        if (!adminPath || !api->authorised(request)) {
+            responder.respond(api->handle(request));   // /health, /metrics, 404 and 401: at once
             return;
         }
-        QMetaObject::invokeMethod(worker, [api, live, request, responder] {
-            if (!responder.isValid())
-                return;   // the client left while the request waited
+        if (request.path == "/admin/live") {
+            live->serve(request, responder);   // takes the socket over: on the network thread
+            return;
+        }
+        if (!takePlace(*waiting, Listeners::kMaxWaitingAdminRequests)) {
+            Http::HttpResponse busy = Admin::Reply::problem(
+                503, QStringLiteral("%1 admin requests are already waiting; try again").arg(Listeners::kMaxWaitingAdminRequests));
+            busy.setHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
+            responder.respond(std::move(busy));
+            return;
+        }
+        QMetaObject::invokeMethod(worker, [api, live, request, responder, waiting] {
+            // Run even when the client left meanwhile (a write it sent is applied, as it was
+            // received); the answer then goes nowhere.
+            const auto done = qScopeGuard([&waiting] { --*waiting; });
             Http::HttpResponse response = api->handle(request);
             if (request.method != "GET" && request.method != "HEAD" && response.status >= 200 && response.status < 300) {
                 const QStringList segments = QString::fromUtf8(request.path).split(QLatin1Char('/'), Qt::SkipEmptyParts);
@@ -234,7 +250,7 @@ bool Listeners::start(Engine *engine, const Endpoint &gateway, const Endpoint &a
     d->adminWorker->moveToThread(d->adminThread.get());
     QObject::connect(d->adminThread.get(), &QThread::finished, d->adminWorker, &QObject::deleteLater);
     d->adminThread->start();
-    d->admin = std::make_unique<Http::HttpServer>(adminHandler(d->adminApi.get(), d->adminLive.get(), d->adminWorker), limits);
+    d->admin = std::make_unique<Http::HttpServer>(adminHandler(d->adminApi.get(), d->adminLive.get(), d->adminWorker, d->adminWaiting), limits);
     d->admin->setTls(d->adminTls);
     if (!d->admin->listen(admin.address, admin.port)) {
         *error = QStringLiteral("cannot listen on %1 (admin API): %2").arg(admin.toString(), d->admin->errorString());

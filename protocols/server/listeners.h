@@ -46,6 +46,10 @@ public:
     // How many network threads share the gateway's connections (default: one per core, at most
     // kDefaultMaxGatewayThreads); before start(). The admin listener has one.
     static constexpr int kDefaultMaxGatewayThreads = 4;
+    // Admin requests (with the key, besides /admin/live) queued for or running on the admin
+    // API's thread at most; past it 503 with Retry-After. /health, /metrics and answers without
+    // the key do not wait there.
+    static constexpr int kMaxWaitingAdminRequests = 64;
     static int defaultGatewayThreads();
     void setGatewayThreads(int threads);
     // TLS credentials of each listener (null: plain HTTP); before start(). The gateway's cover

@@ -1,8 +1,8 @@
 // The admin listener's live channel, GET /admin/live (what a console attached from elsewhere
 // reads), over real sockets with Qt's own WebSocket client: the key, the handshake's answers,
 // the hello, events from a position exactly once and in order across reconnects, documents,
-// resource changes, status samples, the limit on consoles, and a slow admin request that does
-// not hold the channel back.
+// resource changes, status samples, the limit on consoles, and a slow admin request that holds
+// back neither the channel nor /health, with the admin requests waiting behind it limited.
 #include "positionrange.h"
 #include "assembly/engine.h"
 #include "server/adminlive.h"
@@ -14,10 +14,12 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkRequest>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <QtWebSockets/QWebSocket>
 
+#include <algorithm>
 #include <atomic>
 
 #include <memory>
@@ -295,8 +297,8 @@ void tst_AdminLive::consolesAreLimited()
 
 void tst_AdminLive::slowAdminRequestDoesNotHoldTheChannel()
 {
-    // A function whose test run takes three seconds: the admin request waits that long.
-    const QByteArray definition = json({{u"code"_s, u"function handle(e) { var end = Date.now() + 3000; while (Date.now() < end) {} }"_s},
+    // A function whose test run takes five seconds: the admin request waits that long.
+    const QByteArray definition = json({{u"code"_s, u"function handle(e) { var end = Date.now() + 5000; while (Date.now() < end) {} }"_s},
                                         {u"isolation"_s, u"thread"_s}, {u"timeout_ms"_s, 20000}, {u"triggers"_s, QJsonArray()}});
     const QList<std::pair<QByteArray, QByteArray>> key{{"X-API-KEY", m_key}};
     QCOMPARE(TestHttpClient(u"127.0.0.1"_s, m_adminPort).request("PUT", "/admin/functions/slowpoke", definition, key).status, 201);
@@ -311,15 +313,40 @@ void tst_AdminLive::slowAdminRequestDoesNotHoldTheChannel()
         slowStatus = client.request("POST", "/admin/functions/slowpoke/test", body, key).status;
     }));
     slow->start();
+    const auto cleanup = qScopeGuard([&slow, this, key] {
+        slow->wait();
+        TestHttpClient(u"127.0.0.1"_s, m_adminPort).request("DELETE", "/admin/functions/slowpoke", {}, key);
+    });
     QTest::qWait(300);   // the test run has begun
-    // Meanwhile an event reaches the console.
+
+    // Meanwhile an event reaches the console, and /health and a request without the key are
+    // answered at once.
     const qint64 position = createProduct(u"while-slow"_s);
     QVERIFY(position > 0);
     QTRY_VERIFY_WITH_TIMEOUT(console.positions.contains(position), kWaitMs);
+    QCOMPARE(TestHttpClient(u"127.0.0.1"_s, m_adminPort).get("/health").status, 200);
+    QCOMPARE(TestHttpClient(u"127.0.0.1"_s, m_adminPort).get("/admin/routes").status, 401);
+
+    // Requests with the key wait their turn, at most kMaxWaitingAdminRequests with the slow
+    // one; the others are told to come back.
+    constexpr int kLimit = Server::Listeners::kMaxWaitingAdminRequests;
+    constexpr int kSent = kLimit + 6;
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (int i = 0; i < kSent; ++i) {
+        auto socket = std::make_unique<QTcpSocket>();
+        socket->connectToHost(QHostAddress::LocalHost, m_adminPort);
+        socket->write("GET /admin/routes HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-KEY: " + m_key + "\r\n\r\n");
+        sockets.push_back(std::move(socket));
+    }
+    auto count = [&sockets](const QByteArray &statusLine) {
+        return int(std::count_if(sockets.cbegin(), sockets.cend(), [&statusLine](const auto &s) { return s->peek(64).startsWith(statusLine); }));
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(count("HTTP/1.1 503"), kSent - (kLimit - 1), kWaitMs);
     QCOMPARE(slowStatus.load(), 0);   // the slow request is still running
     QVERIFY(slow->wait(kWaitMs));
     QCOMPARE(slowStatus.load(), 200);
-    QCOMPARE(TestHttpClient(u"127.0.0.1"_s, m_adminPort).request("DELETE", "/admin/functions/slowpoke", {}, key).status, 204);
+    QTRY_COMPARE_WITH_TIMEOUT(count("HTTP/1.1 200"), kLimit - 1, kWaitMs);
+    QCOMPARE(count("HTTP/1.1 503"), kSent - (kLimit - 1));
 }
 
 void tst_AdminLive::shutdownClosesWith1001()

@@ -119,6 +119,8 @@ private Q_SLOTS:
         QTest::newRow("mqtts with port") << QStringLiteral("mqtts://[::1]:18883") << 18883;
         QTest::newRow("ws") << QStringLiteral("ws://broker.example/mqtt") << 80;
         QTest::newRow("wss") << QStringLiteral("wss://broker.example/mqtt") << 443;
+        QTest::newRow("no scheme") << QStringLiteral("broker.example:1884") << 1884;
+        QTest::newRow("no scheme, no port") << QStringLiteral("broker.example") << 1883;
         QTest::newRow("unknown scheme") << QStringLiteral("http://broker.example") << 0;
         QTest::newRow("not a url") << QStringLiteral("::") << 0;
     }
