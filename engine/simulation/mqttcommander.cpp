@@ -74,8 +74,10 @@ bool MqttCommander::connectNow(QString *error)
         mqtt::async_client *client = m_paho->client.get();
         const std::string replyTopic = m_replyTopic.toStdString();
         const auto port = quint16(m_port);
-        m_paho->client->set_connected_handler([client, replyTopic, port](const std::string &) {
-            TcpNoDelay::disableOnSocketsTo(port);   // Paho leaves Nagle on: commands would wait
+        m_paho->client->set_connected_handler([this, client, replyTopic, port](const std::string &) {
+            // Paho leaves Nagle on, and commands would wait (see TcpNoDelay); on this object's
+            // thread, not Paho's.
+            QMetaObject::invokeMethod(this, [port] { TcpNoDelay::disableOnSocketsTo(port); }, Qt::QueuedConnection);
             try {
                 client->subscribe(replyTopic, 1);
             } catch (const std::exception &) {

@@ -100,8 +100,10 @@ void MqttSubscriber::open()
         // The session outlives the connection, so what was published meanwhile is kept.
         const QStringList filters = m_filters;
         const auto port = quint16(m_port);
-        paho->client->set_connected_handler([paho, filters, port](const std::string &) {
-            TcpNoDelay::disableOnSocketsTo(port);   // Paho leaves Nagle on: PUBACKs would wait
+        paho->client->set_connected_handler([this, paho, filters, port](const std::string &) {
+            // Paho leaves Nagle on, and PUBACKs would wait (see TcpNoDelay); on this object's
+            // thread, not Paho's.
+            QMetaObject::invokeMethod(this, [port] { TcpNoDelay::disableOnSocketsTo(port); }, Qt::QueuedConnection);
             try {
                 const bool first = !paho->answered;
                 if (first)

@@ -125,11 +125,8 @@ bool MqttBridge::start(QString *error)
         m_status.lastError = *error;
         return false;
     }
-    // Paho threads: queue and return, never block. Nagle off first (see TcpNoDelay): every
-    // command's reply and every PUBACK is a small packet that must not wait.
-    const quint16 brokerPort = TcpNoDelay::brokerPort(m_brokerUrl);
-    m_client->set_connected_handler([this, brokerPort](const std::string &) {
-        TcpNoDelay::disableOnSocketsTo(brokerPort);
+    // Paho threads: queue and return, never block.
+    m_client->set_connected_handler([this](const std::string &) {
         QMetaObject::invokeMethod(this, [this] { connected(); }, Qt::QueuedConnection);
     });
     m_client->set_connection_lost_handler([this](const std::string &cause) {
@@ -219,6 +216,9 @@ void MqttBridge::connected()
         return;
     m_connected = true;
     qCInfo(lcMqtt) << "connected to" << m_brokerUrl << "as" << m_clientId;
+    // Nagle off (see TcpNoDelay): every command's reply and every PUBACK is a small packet that
+    // must not wait. Here, not in Paho's callback: its threads are left to themselves.
+    TcpNoDelay::disableOnSocketsTo(TcpNoDelay::brokerPort(m_brokerUrl));
     try {
         // Every time: the broker may have lost the session (no persistence, expired).
         const QString filter = MqttTopics::commandFilter(m_options.topicPrefix);

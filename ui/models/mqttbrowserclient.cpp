@@ -167,7 +167,9 @@ void MqttBrowserClient::connectTo(const QString &url, const QString &filter)
         });
         const quint16 port = TcpNoDelay::brokerPort(uri);
         paho->client->set_connected_handler([raw, onGui, port](const std::string &) {
-            TcpNoDelay::disableOnSocketsTo(port);   // Paho leaves Nagle on: a published command would wait
+            // Paho leaves Nagle on, and a published command would wait (see TcpNoDelay); on the
+            // GUI thread, not Paho's.
+            onGui([port](MqttBrowserClient *) { TcpNoDelay::disableOnSocketsTo(port); });
             try {
                 raw->client->subscribe(raw->filter.toStdString(), 1, nullptr, raw->subscribeListener);
             } catch (const std::exception &) {
