@@ -220,6 +220,8 @@ void tst_DiskFull::commandsOnAFullDisk()
     QVERIFY2(running.start(dir, &error), qPrintable(error));
     TestHttpClient client(u"127.0.0.1"_s, running.port);
     QCOMPARE(client.post("/api/products", productJson(u"before"_s, 100)).status, 202);
+    // Projected before the disk fills: it is read back below while the disk is full.
+    QTRY_COMPARE_WITH_TIMEOUT(client.get("/api/products/before").status, 200, 30000);
 
     Filler filler(dir);
     QVERIFY(filler.fill());
