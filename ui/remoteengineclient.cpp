@@ -39,6 +39,93 @@ QString hostForUrl(const QString &host)
     return host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
 }
 
+// Raw JSON text, already accepted by QJsonDocument: where the value, string or whitespace at
+// `i` ends. Never reads past the end, whatever the text.
+qsizetype skipSpace(QByteArrayView t, qsizetype i)
+{
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        ++i;
+    return i;
+}
+
+qsizetype skipString(QByteArrayView t, qsizetype i)   // t[i] is the opening quote
+{
+    for (++i; i < t.size(); ++i) {
+        if (t[i] == '\\')
+            ++i;
+        else if (t[i] == '"')
+            return i + 1;
+    }
+    return t.size();
+}
+
+qsizetype skipValue(QByteArrayView t, qsizetype i)
+{
+    if (i >= t.size())
+        return i;
+    if (t[i] == '"')
+        return skipString(t, i);
+    if (t[i] != '{' && t[i] != '[') {
+        while (i < t.size() && t[i] != ',' && t[i] != ']' && t[i] != '}' && t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r')
+            ++i;
+        return i;
+    }
+    int depth = 0;
+    while (i < t.size()) {
+        const char c = t[i];
+        if (c == '"') {
+            i = skipString(t, i);
+            continue;
+        }
+        if (c == '{' || c == '[')
+            ++depth;
+        else if ((c == '}' || c == ']') && --depth == 0)
+            return i + 1;
+        ++i;
+    }
+    return i;
+}
+
+// The text of each element of the array that is member `key` of the object `json`, as sent:
+// an event's stored metadata keeps its bytes, members in their order (a QJsonObject would
+// sort them). Empty when there is no such array.
+QList<QByteArrayView> rawElements(QByteArrayView json, QByteArrayView key)
+{
+    QList<QByteArrayView> out;
+    qsizetype i = skipSpace(json, 0);
+    if (i >= json.size() || json[i] != '{')
+        return out;
+    i = skipSpace(json, i + 1);
+    while (i < json.size() && json[i] == '"') {
+        const qsizetype keyStart = i + 1;
+        i = skipString(json, i);
+        const QByteArrayView name = json.sliced(keyStart, qMax<qsizetype>(0, i - 1 - keyStart));
+        i = skipSpace(json, i);
+        if (i >= json.size() || json[i] != ':')
+            return out;
+        i = skipSpace(json, i + 1);
+        if (name == key && i < json.size() && json[i] == '[') {
+            i = skipSpace(json, i + 1);
+            while (i < json.size() && json[i] != ']') {
+                const qsizetype start = i;
+                i = skipValue(json, i);
+                out.append(json.sliced(start, i - start));
+                i = skipSpace(json, i);
+                if (i < json.size() && json[i] == ',')
+                    i = skipSpace(json, i + 1);
+                else
+                    break;
+            }
+            return out;
+        }
+        i = skipSpace(json, skipValue(json, i));
+        if (i >= json.size() || json[i] != ',')
+            return out;
+        i = skipSpace(json, i + 1);
+    }
+    return out;
+}
+
 } // namespace
 
 struct RemoteEngineClient::Private
@@ -233,7 +320,8 @@ void RemoteEngineClient::Private::onText(const QString &text)
         return;
     silence.start();
     QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
+    const QByteArray utf8 = text.toUtf8();
+    const QJsonDocument document = QJsonDocument::fromJson(utf8, &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
         // The engine sends nothing else: this is not the channel it should be (something else at
         // the address, a proxy that rewrites it). Dropped as a broken link: closed, and opened
@@ -250,12 +338,18 @@ void RemoteEngineClient::Private::onText(const QString &text)
     } else if (type == QLatin1String("events")) {
         const QJsonArray array = message.value(QLatin1String("events")).toArray();
         const QJsonArray metadata = message.value(QLatin1String("metadata")).toArray();
+        const QList<QByteArrayView> rawMetadata = rawElements(utf8, "metadata");
         for (qsizetype i = 0; i < array.size(); ++i) {
             RecordedEvent e = eventFromCloudEvent(array.at(i).toObject());
             if (positionKnown && e.position <= lastPosition)
                 continue;   // never twice, whatever the server sends
-            if (i < metadata.size() && metadata.at(i).isObject())   // all of it, not only what a CloudEvent carries
-                e.metadata = QJsonDocument(metadata.at(i).toObject()).toJson(QJsonDocument::Compact);
+            // All of it, not only what a CloudEvent carries, and as stored (the engine sends
+            // the stored text); re-serialised only if the raw text cannot be told apart.
+            if (i < metadata.size() && metadata.at(i).isObject()) {
+                e.metadata = rawMetadata.size() == metadata.size() && rawMetadata.at(i).startsWith('{')
+                    ? rawMetadata.at(i).toByteArray()
+                    : QJsonDocument(metadata.at(i).toObject()).toJson(QJsonDocument::Compact);
+            }
             lastPosition = e.position;
             positionKnown = true;
             pending.append(std::move(e));

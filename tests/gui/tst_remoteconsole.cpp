@@ -11,6 +11,7 @@
 #include "remoteengineclient.h"
 #include "testcertificate.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -118,10 +119,13 @@ void tst_RemoteConsole::clientSeesTheEngineLive()
 {
     Ui::RemoteEngineClient client(options());
     QList<qint64> positions;
+    QHash<qint64, QByteArray> metadata;
     QStringList documents;
     connect(&client, &Ui::EngineClient::eventsArrived, this, [&](const RecordedEvents &events, qint64) {
-        for (const RecordedEvent &e : events)
+        for (const RecordedEvent &e : events) {
             positions.append(e.position);
+            metadata.insert(e.position, e.metadata);
+        }
     });
     connect(&client, &Ui::EngineClient::documentsChanged, this, [&](const QString &collection, const QStringList &ids) {
         for (const QString &id : ids)
@@ -139,6 +143,11 @@ void tst_RemoteConsole::clientSeesTheEngineLive()
     const qint64 position = first.object().value(u"position"_s).toInteger();
     QTRY_VERIFY_WITH_TIMEOUT(positions.contains(position), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(documents.contains(u"products/live-1"_s), kWaitMs);
+    // The stored metadata as stored: the command's id first, as the engine writes it (sorted
+    // keys would put causationid first).
+    const QByteArray stored = metadata.value(position);
+    QVERIFY2(stored.startsWith("{\"commandid\":"), stored.constData());
+    QVERIFY(QJsonDocument::fromJson(stored).object().contains(u"correlationid"_s));
 
     // The admin API, with the key.
     QObject context;
