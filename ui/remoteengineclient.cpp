@@ -1,5 +1,7 @@
 #include "remoteengineclient.h"
 
+#include "config/strictjson.h"
+
 #include <QElapsedTimer>
 #include <QFile>
 #include <QHostAddress>
@@ -37,93 +39,6 @@ bool isLoopbackOrWildcard(const QString &host)
 QString hostForUrl(const QString &host)
 {
     return host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
-}
-
-// Raw JSON text, already accepted by QJsonDocument: where the value, string or whitespace at
-// `i` ends. Never reads past the end, whatever the text.
-qsizetype skipSpace(QByteArrayView t, qsizetype i)
-{
-    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
-        ++i;
-    return i;
-}
-
-qsizetype skipString(QByteArrayView t, qsizetype i)   // t[i] is the opening quote
-{
-    for (++i; i < t.size(); ++i) {
-        if (t[i] == '\\')
-            ++i;
-        else if (t[i] == '"')
-            return i + 1;
-    }
-    return t.size();
-}
-
-qsizetype skipValue(QByteArrayView t, qsizetype i)
-{
-    if (i >= t.size())
-        return i;
-    if (t[i] == '"')
-        return skipString(t, i);
-    if (t[i] != '{' && t[i] != '[') {
-        while (i < t.size() && t[i] != ',' && t[i] != ']' && t[i] != '}' && t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r')
-            ++i;
-        return i;
-    }
-    int depth = 0;
-    while (i < t.size()) {
-        const char c = t[i];
-        if (c == '"') {
-            i = skipString(t, i);
-            continue;
-        }
-        if (c == '{' || c == '[')
-            ++depth;
-        else if ((c == '}' || c == ']') && --depth == 0)
-            return i + 1;
-        ++i;
-    }
-    return i;
-}
-
-// The text of each element of the array that is member `key` of the object `json`, as sent:
-// an event's stored metadata keeps its bytes, members in their order (a QJsonObject would
-// sort them). Empty when there is no such array.
-QList<QByteArrayView> rawElements(QByteArrayView json, QByteArrayView key)
-{
-    QList<QByteArrayView> out;
-    qsizetype i = skipSpace(json, 0);
-    if (i >= json.size() || json[i] != '{')
-        return out;
-    i = skipSpace(json, i + 1);
-    while (i < json.size() && json[i] == '"') {
-        const qsizetype keyStart = i + 1;
-        i = skipString(json, i);
-        const QByteArrayView name = json.sliced(keyStart, qMax<qsizetype>(0, i - 1 - keyStart));
-        i = skipSpace(json, i);
-        if (i >= json.size() || json[i] != ':')
-            return out;
-        i = skipSpace(json, i + 1);
-        if (name == key && i < json.size() && json[i] == '[') {
-            i = skipSpace(json, i + 1);
-            while (i < json.size() && json[i] != ']') {
-                const qsizetype start = i;
-                i = skipValue(json, i);
-                out.append(json.sliced(start, i - start));
-                i = skipSpace(json, i);
-                if (i < json.size() && json[i] == ',')
-                    i = skipSpace(json, i + 1);
-                else
-                    break;
-            }
-            return out;
-        }
-        i = skipSpace(json, skipValue(json, i));
-        if (i >= json.size() || json[i] != ',')
-            return out;
-        i = skipSpace(json, i + 1);
-    }
-    return out;
 }
 
 } // namespace
@@ -338,7 +253,7 @@ void RemoteEngineClient::Private::onText(const QString &text)
     } else if (type == QLatin1String("events")) {
         const QJsonArray array = message.value(QLatin1String("events")).toArray();
         const QJsonArray metadata = message.value(QLatin1String("metadata")).toArray();
-        const QList<QByteArrayView> rawMetadata = rawElements(utf8, "metadata");
+        const QList<QByteArrayView> rawMetadata = StrictJson::rawArrayMember(utf8, "metadata");
         for (qsizetype i = 0; i < array.size(); ++i) {
             RecordedEvent e = eventFromCloudEvent(array.at(i).toObject());
             if (positionKnown && e.position <= lastPosition)

@@ -23,6 +23,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 
 #include <cstdint>
 #include <optional>
@@ -159,10 +160,34 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
     return 0;
 }
 
+// rawArrayMember() on any text stays inside it; on an object the strict parser accepted, each
+// plainly named array member comes back element by element, each reading as that element.
+static void checkRawArrayMembers(const QByteArray &text, const std::optional<QJsonValue> &value)
+{
+    for (const QByteArrayView e : StrictJson::rawArrayMember(text, "m"))
+        FUZZ_CHECK(e.data() >= text.constData() && e.data() + e.size() <= text.constData() + text.size(), QStringLiteral("a slice outside the text"));
+    if (!value || !value->isObject())
+        return;
+    const QJsonObject object = value->toObject();
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_]+$"));
+        if (!it.value().isArray() || !plain.match(it.key()).hasMatch())
+            continue;
+        const QJsonArray array = it.value().toArray();
+        const QList<QByteArrayView> raw = StrictJson::rawArrayMember(text, it.key().toLatin1());
+        FUZZ_CHECK(raw.size() == array.size(), QStringLiteral("member %1: %2 raw elements for %3").arg(it.key()).arg(raw.size()).arg(array.size()));
+        for (qsizetype i = 0; i < raw.size() && i < array.size(); ++i) {
+            const std::optional<QJsonValue> element = StrictJson::parse(raw.at(i));
+            FUZZ_CHECK(element && *element == array.at(i), QStringLiteral("member %1: element %2 reads differently").arg(it.key()).arg(i));
+        }
+    }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const QByteArray text(reinterpret_cast<const char *>(data), qsizetype(size));
     const std::optional<QJsonValue> value = parse(text);
+    checkRawArrayMembers(text, value);
     if (!value)
         return 0;
     const auto violations = productSchema().validate(*value);

@@ -24,6 +24,8 @@ private slots:
     void hugeFlatInputIsLinear();
     void depthOfValue();
     void canonical();
+    void rawArrayMember_data();
+    void rawArrayMember();
 };
 
 void tst_StrictJson::accepts_data()
@@ -206,6 +208,39 @@ void tst_StrictJson::canonical()
     QCOMPARE(*back, bom);
     QCOMPARE(QJsonDocument::fromJson(stored).object(), bom);
     QCOMPARE(StrictJson::canonical(QJsonValue(QStringLiteral("\uFEFFx"))), QByteArray(R"("\ufeffx")"));
+}
+
+void tst_StrictJson::rawArrayMember_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QList<QByteArray>>("elements");
+    using L = QList<QByteArray>;
+    QTest::newRow("as the engine writes it") << QByteArray(R"({"type":"events","events":[{"a":1}],"metadata":[{"z":1,"a":2},null]})")
+                                             << L{R"({"z":1,"a":2})", "null"};
+    QTest::newRow("whitespace around everything") << QByteArray(" {\n \"metadata\" :\t[ {\"b\" : [1, 2]} ,\r\n {} ] } ")
+                                                  << L{R"({"b" : [1, 2]})", "{}"};
+    QTest::newRow("brackets and quotes inside strings") << QByteArray(R"({"x":"]}\"","metadata":[{"s":"a\"],{b"},"\\"]})")
+                                                        << L{R"({"s":"a\"],{b"})", R"("\\")"};
+    QTest::newRow("scalars") << QByteArray(R"({"metadata":[1,-2.5e3,true,false,null,"x"]})") << L{"1", "-2.5e3", "true", "false", "null", R"("x")"};
+    QTest::newRow("empty") << QByteArray(R"({"metadata":[]})") << L{};
+    QTest::newRow("nested member of the same name is not it") << QByteArray(R"({"a":{"metadata":[1]},"b":[{"metadata":[2]}]})") << L{};
+    QTest::newRow("after a nested one") << QByteArray(R"({"a":{"metadata":[1]},"metadata":[3]})") << L{"3"};
+    QTest::newRow("not an array") << QByteArray(R"({"metadata":{"0":1}})") << L{};
+    QTest::newRow("missing") << QByteArray(R"({"events":[1]})") << L{};
+    QTest::newRow("not an object") << QByteArray(R"([{"metadata":[1]}])") << L{};
+    QTest::newRow("cut short") << QByteArray(R"({"metadata":[{"a":"x)") << L{R"({"a":"x)"};
+    QTest::newRow("unterminated key") << QByteArray(R"({"meta)") << L{};
+    QTest::newRow("nothing") << QByteArray() << L{};
+}
+
+void tst_StrictJson::rawArrayMember()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QList<QByteArray>, elements);
+    QList<QByteArray> got;
+    for (const QByteArrayView e : StrictJson::rawArrayMember(json, "metadata"))
+        got.append(e.toByteArray());
+    QCOMPARE(got, elements);
 }
 
 QTEST_APPLESS_MAIN(tst_StrictJson)
