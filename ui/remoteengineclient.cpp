@@ -1,6 +1,6 @@
 #include "remoteengineclient.h"
 
-#include "config/strictjson.h"
+#include "config/rawjson.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -253,7 +253,7 @@ void RemoteEngineClient::Private::onText(const QString &text)
     } else if (type == QLatin1String("events")) {
         const QJsonArray array = message.value(QLatin1String("events")).toArray();
         const QJsonArray metadata = message.value(QLatin1String("metadata")).toArray();
-        const QList<QByteArrayView> rawMetadata = StrictJson::rawArrayMember(utf8, "metadata");
+        const QList<QByteArrayView> rawMetadata = RawJson::arrayMember(utf8, "metadata");
         for (qsizetype i = 0; i < array.size(); ++i) {
             RecordedEvent e = eventFromCloudEvent(array.at(i).toObject());
             if (positionKnown && e.position <= lastPosition)

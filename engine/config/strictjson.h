@@ -2,7 +2,6 @@
 
 #include <QByteArrayView>
 #include <QJsonObject>
-#include <QList>
 #include <QJsonValue>
 #include <QString>
 
@@ -41,14 +40,6 @@ struct StrictJson
     // Nesting depth of a value (a scalar is 0, [] and {} are 1); counting stops at stopAt, so
     // the walk is bounded whatever the value.
     static int depth(const QJsonValue &value, int stopAt = kMaxDepth + 1);
-
-    // The text of each element of the array that is member `key` of the object `json`, exactly
-    // as written there (whitespace around an element left out): a stored value passed on inside
-    // a larger JSON text keeps its bytes, members in their order, where a QJsonObject would sort
-    // them. For a text check() or Qt's parser accepted; any other text gives some slices of it or
-    // none, never a read past its end. Only `json`'s own members are looked at, not nested ones;
-    // empty when there is no such member or it is not an array.
-    static QList<QByteArrayView> rawArrayMember(QByteArrayView json, QByteArrayView key);
 
     // The engine's serialisation of a document: compact, members in Qt's (sorted) order.
     static QByteArray canonical(const QJsonObject &object);

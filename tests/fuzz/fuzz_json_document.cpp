@@ -18,6 +18,7 @@
 #include "config/jsonmergepatch.h"
 #include "config/jsonschema.h"
 
+#include "config/rawjson.h"
 #include "config/strictjson.h"
 
 #include <QJsonArray>
@@ -160,11 +161,11 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
     return 0;
 }
 
-// rawArrayMember() on any text stays inside it; on an object the strict parser accepted, each
+// RawJson::arrayMember() on any text stays inside it; on an object the strict parser accepted, each
 // plainly named array member comes back element by element, each reading as that element.
 static void checkRawArrayMembers(const QByteArray &text, const std::optional<QJsonValue> &value)
 {
-    for (const QByteArrayView e : StrictJson::rawArrayMember(text, "m"))
+    for (const QByteArrayView e : RawJson::arrayMember(text, "m"))
         FUZZ_CHECK(e.data() >= text.constData() && e.data() + e.size() <= text.constData() + text.size(), QStringLiteral("a slice outside the text"));
     if (!value || !value->isObject())
         return;
@@ -174,7 +175,7 @@ static void checkRawArrayMembers(const QByteArray &text, const std::optional<QJs
         if (!it.value().isArray() || !plain.match(it.key()).hasMatch())
             continue;
         const QJsonArray array = it.value().toArray();
-        const QList<QByteArrayView> raw = StrictJson::rawArrayMember(text, it.key().toLatin1());
+        const QList<QByteArrayView> raw = RawJson::arrayMember(text, it.key().toLatin1());
         FUZZ_CHECK(raw.size() == array.size(), QStringLiteral("member %1: %2 raw elements for %3").arg(it.key()).arg(raw.size()).arg(array.size()));
         for (qsizetype i = 0; i < raw.size() && i < array.size(); ++i) {
             const std::optional<QJsonValue> element = StrictJson::parse(raw.at(i));
