@@ -1,5 +1,9 @@
 #include "rawjson.h"
 
+#include "strictjson.h"
+
+#include <optional>
+
 namespace Gatehouse {
 
 namespace {
@@ -49,6 +53,18 @@ qsizetype skipValue(QByteArrayView t, qsizetype i)
     return i;
 }
 
+// Whether the member name `quoted` (with its quotes, as written) is `key`: compared as it
+// stands, or, when written with escapes ("\u0061"), as the string it stands for.
+bool nameIs(QByteArrayView quoted, QByteArrayView key)
+{
+    if (quoted.size() < 2)
+        return false;
+    if (!quoted.contains('\\'))
+        return quoted.sliced(1, quoted.size() - 2) == key;
+    const std::optional<QJsonValue> name = StrictJson::parse(quoted);
+    return name && name->isString() && name->toString() == QString::fromUtf8(key);
+}
+
 } // namespace
 
 QList<QByteArrayView> RawJson::arrayMember(QByteArrayView json, QByteArrayView key)
@@ -59,14 +75,14 @@ QList<QByteArrayView> RawJson::arrayMember(QByteArrayView json, QByteArrayView k
         return out;
     i = skipSpace(json, i + 1);
     while (i < json.size() && json[i] == '"') {
-        const qsizetype keyStart = i + 1;
+        const qsizetype keyStart = i;
         i = skipString(json, i);
-        const QByteArrayView name = json.sliced(keyStart, qMax<qsizetype>(0, i - 1 - keyStart));
+        const bool found = nameIs(json.sliced(keyStart, i - keyStart), key);
         i = skipSpace(json, i);
         if (i >= json.size() || json[i] != ':')
             return out;
         i = skipSpace(json, i + 1);
-        if (name == key && i < json.size() && json[i] == '[') {
+        if (found && i < json.size() && json[i] == '[') {
             i = skipSpace(json, i + 1);
             while (i < json.size() && json[i] != ']') {
                 const qsizetype start = i;

@@ -226,6 +226,7 @@ void tst_StrictJson::rawArrayMember_data()
     QTest::newRow("empty") << QByteArray(R"({"metadata":[]})") << L{};
     QTest::newRow("nested member of the same name is not it") << QByteArray(R"({"a":{"metadata":[1]},"b":[{"metadata":[2]}]})") << L{};
     QTest::newRow("after a nested one") << QByteArray(R"({"a":{"metadata":[1]},"metadata":[3]})") << L{"3"};
+    QTest::newRow("name written with escapes") << QByteArray(R"({"meta\u0064ata":[7],"metadata\"":[8]})") << L{"7"};
     QTest::newRow("not an array") << QByteArray(R"({"metadata":{"0":1}})") << L{};
     QTest::newRow("missing") << QByteArray(R"({"events":[1]})") << L{};
     QTest::newRow("not an object") << QByteArray(R"([{"metadata":[1]}])") << L{};
