@@ -3,6 +3,7 @@
 #include "httplistener.h"
 #include "httplogging.h"
 #include "httpworker.h"
+#include "base/epolleventdispatcher.h"
 
 #include <QMutex>
 #include <QThread>
@@ -43,6 +44,9 @@ HttpServer::HttpServer(HttpHandler handler, HttpLimits limits, int threads, QObj
     for (int i = 0; i < count; ++i) {
         auto thread = std::make_unique<QThread>();
         thread->setObjectName(i == 0 ? QStringLiteral("gatehouse-net") : QStringLiteral("gatehouse-net%1").arg(i + 1));
+        // epoll: a turn of the loop costs what is ready, not every connection of the thread.
+        if (QAbstractEventDispatcher *dispatcher = makeNetworkEventDispatcher())
+            thread->setEventDispatcher(dispatcher);
         auto *worker = new HttpWorker(shared, limits, d->connectionCount);
         worker->moveToThread(thread.get());
         d->workers.push_back(worker);
