@@ -186,6 +186,14 @@ void HttpConnection::pump()
             break;
     }
     m_pumping = false;
+    // The answers go to the kernel now rather than on the next turn of the loop, when the
+    // socket's write notifier would say it is writable: one turn less per answer, and the
+    // notifier, enabled by the write and disabled by this flush in the same turn, costs the
+    // epoll dispatcher nothing. (Outside the pumping: what was written may resume reading.)
+    if (m_state == State::Serving && m_socket && m_socket->bytesToWrite() > 0 && !m_heldByOutput) {
+        updateTimers();   // output was owed: the connection was not quiet
+        m_socket->flush();
+    }
     updateTimers();
 }
 
