@@ -3,6 +3,8 @@
 #   ./packaging/quickstart.sh run  [gatehouse options]   install what is missing, build, start
 #   ./packaging/quickstart.sh test [ctest options]       install what is missing, build, run every test
 #   ./packaging/quickstart.sh deb                        build gatehouse_<version>_amd64.deb (in build/package)
+#   ./packaging/quickstart.sh service                    (root) the .deb installed on a fresh Debian 12 booted
+#                                                        with systemd, the service started, a console attached
 # Preset builds (CMakePresets.json; each in its own build-<preset> directory):
 #   ./packaging/quickstart.sh headless [ctest options]   no GUI, warnings are errors; every test it has
 #   ./packaging/quickstart.sh asan [ctest options]       headless tree, its tests under AddressSanitizer + UBSan
@@ -18,7 +20,7 @@ gui=${GATEHOUSE_GUI:-ON}
 jobs=${GATEHOUSE_JOBS:-2}
 
 usage() {
-    echo "usage: $0 run|test|deb|headless|asan|tsan|fuzz [args...]" >&2
+    echo "usage: $0 run|test|deb|service|headless|asan|tsan|fuzz [args...]" >&2
     exit 2
 }
 
@@ -39,6 +41,8 @@ packages=(
 # The fuzz preset builds with clang; libclang-rt-14-dev has libFuzzer and clang's sanitizer
 # runtimes. (g++'s sanitizer runtimes, for asan and tsan, come with g++.)
 fuzz_packages=(clang libclang-rt-14-dev)
+# tests/package/check_service.sh boots a minimal Debian 12 in a container with systemd as PID 1.
+service_packages=(systemd-container debootstrap)
 
 install_missing() {
     local missing=()
@@ -133,6 +137,11 @@ deb)
     configure_and_build
     cpack --config "$build/CPackConfig.cmake" -B "$build/package" >&2
     ls "$build"/package/gatehouse_*_amd64.deb
+    ;;
+service)
+    install_missing "${service_packages[@]}"
+    configure_and_build
+    exec "$root/tests/package/check_service.sh" "$build"
     ;;
 headless)
     install_missing

@@ -2,7 +2,9 @@
 // listeners with a certificate made at test time): RemoteEngineClient over the admin API and
 // its live channel, the main window on it, a link that drops and comes back (events resume
 // without a gap or a repeat, the window says what is stale meanwhile), a wrong key, and a
-// certificate nobody said to trust.
+// certificate nobody said to trust. With GATEHOUSE_SERVICE_URL it attaches to an engine someone
+// else runs instead (tests/package/check_service.sh: the Debian package's service) and runs only
+// aServiceShowsItsEventsLive.
 
 #include "positionrange.h"
 #include "connectdialog.h"
@@ -11,6 +13,8 @@
 #include "remoteengineclient.h"
 #include "testcertificate.h"
 
+#include <QDateTime>
+#include <QFile>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -32,6 +36,11 @@ namespace {
 constexpr int kWaitMs = 30000;
 const QByteArray kKey = "remote-console-test-key";
 
+bool serviceMode()
+{
+    return qEnvironmentVariableIsSet("GATEHOUSE_SERVICE_URL");
+}
+
 } // namespace
 
 class tst_RemoteConsole : public QObject
@@ -40,6 +49,7 @@ class tst_RemoteConsole : public QObject
 
 private Q_SLOTS:
     void initTestCase();
+    void init();
     void cleanupTestCase();
     void clientSeesTheEngineLive();
     void windowOnARemoteEngine();
@@ -52,6 +62,7 @@ private Q_SLOTS:
     void untrustedCertificateIsNotAccepted();
     void connectDialogChecksWhatItIsGiven();
     void screenshots();   // with GATEHOUSE_SCREENSHOT_DIR: the connect dialog, for README.md
+    void aServiceShowsItsEventsLive();   // with GATEHOUSE_SERVICE_URL
 
 private:
     bool startEngine(quint16 gatewayPort = 0, quint16 adminPort = 0, const QString &data = QStringLiteral("data"));
@@ -71,7 +82,14 @@ void tst_RemoteConsole::initTestCase()
     m_key = m_dir.filePath(u"key.pem"_s);
     QString error;
     QVERIFY2(Test::makeSelfSignedCertificate(m_cert, m_key, u"remote-engine"_s, false, &error), qPrintable(error));
-    QVERIFY(startEngine());
+    if (!serviceMode())
+        QVERIFY(startEngine());
+}
+
+void tst_RemoteConsole::init()
+{
+    if (serviceMode() && qstrcmp(QTest::currentTestFunction(), "aServiceShowsItsEventsLive") != 0)
+        QSKIP("GATEHOUSE_SERVICE_URL is set: only the service's own check runs");
 }
 
 void tst_RemoteConsole::cleanupTestCase()
@@ -403,6 +421,46 @@ void tst_RemoteConsole::screenshots()
     dialog.show();
     QVERIFY(QTest::qWaitForWindowExposed(&dialog));
     QVERIFY(dialog.grab().save(dir + u"/connect-dialog.png"_s));
+}
+
+// The console's window on an engine that runs elsewhere as a service, reached over TLS with the
+// certificate and key file the environment names (GATEHOUSE_SERVICE_CA,
+// GATEHOUSE_SERVICE_KEY_FILE): it connects, and a command sent through it shows up live in the
+// window's event view.
+void tst_RemoteConsole::aServiceShowsItsEventsLive()
+{
+    if (!serviceMode())
+        QSKIP("set GATEHOUSE_SERVICE_URL (tests/package/check_service.sh does) to attach to a running service");
+    QFile keyFile(qEnvironmentVariable("GATEHOUSE_SERVICE_KEY_FILE"));
+    QVERIFY2(keyFile.open(QIODevice::ReadOnly), qPrintable(keyFile.fileName() + u": "_s + keyFile.errorString()));
+    Ui::RemoteEngineClient::Options o;
+    o.adminUrl = QUrl(qEnvironmentVariable("GATEHOUSE_SERVICE_URL"));
+    o.adminKey = keyFile.readAll().trimmed();
+    o.caFile = qEnvironmentVariable("GATEHOUSE_SERVICE_CA");
+    o.maxBackoffMs = 1000;
+    auto *client = new Ui::RemoteEngineClient(o);
+    Ui::MainWindow window(client);
+    client->setParent(&window);
+    window.show();
+    QList<qint64> positions;
+    connect(client, &Ui::EngineClient::eventsArrived, this, [&](const RecordedEvents &events, qint64) {
+        for (const RecordedEvent &e : events)
+            positions.append(e.position);
+    });
+    auto *connection = window.findChild<QLabel *>(u"statusConnection"_s);
+    QVERIFY(connection);
+    QTRY_VERIFY2_WITH_TIMEOUT(client->connection() == Ui::EngineClient::Connection::Connected,
+                              qPrintable(client->connectionText()), kWaitMs);
+    const qint64 shownBefore = window.displayedEventCount();
+    const QString id = u"service-check-"_s + QString::number(QDateTime::currentMSecsSinceEpoch());
+    const Ui::ClientReply reply = command(*client, id);
+    QCOMPARE(reply.status, 202);
+    const qint64 position = reply.object().value(u"position"_s).toInteger();
+    QTRY_VERIFY_WITH_TIMEOUT(positions.contains(position), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(window.displayedEventCount() > shownBefore, kWaitMs);
+    qInfo("%s: %s; the event of %s at position %lld is shown live (%lld events in the view)",
+          qPrintable(window.windowTitle()), qPrintable(connection->text()), qPrintable(id), static_cast<long long>(position),
+          static_cast<long long>(window.displayedEventCount()));
 }
 
 QTEST_MAIN(tst_RemoteConsole)
