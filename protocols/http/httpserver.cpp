@@ -94,6 +94,10 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port)
     QString error;
     quint16 boundPort = 0;
     d->run([&] {
+        // Qt's default backlog is 50: a burst of connections (clients reconnecting together
+        // after an outage, a thousand subscribers at once) overflowed it, and each connection
+        // past it waited a second for its SYN to be sent again. The kernel caps it at somaxconn.
+        d->listener->setListenBacklogSize(kListenBacklog);
         listening = d->listener->listen(address, port);
         boundPort = d->listener->serverPort();
         error = listening ? QString() : d->listener->errorString();

@@ -30,6 +30,7 @@ class HttpServer final : public QObject
 
 public:
     static constexpr int kMaxThreads = 64;
+    static constexpr int kListenBacklog = 1024;   // connections the kernel holds until accepted
     // threads: how many network threads share the connections (1 to kMaxThreads).
     explicit HttpServer(HttpHandler handler, HttpLimits limits = {}, int threads = 1, QObject *parent = nullptr);
     ~HttpServer() override;  // stops accepting, closes connections, joins its thread

@@ -2,7 +2,10 @@
 # The gateway against nginx, in one run on one machine, with the same number of workers on
 # each side (nginx worker_processes WORKERS, the gateway on WORKERS network threads;
 # wrk -t2 -c64, RUNS times interleaved, medians):
-#   1. GET /api/products/{id} through the gateway, no plugins;
+#   1. GET /api/products/{id} through the gateway, no plugins (and again on an engine whose
+#      network threads run Qt's own poll() dispatcher instead of epoll); then both again while
+#      IDLE (4,000) other connections stay open and silent, as keep-alive clients and quiet
+#      live subscribers do;
 #   2. the same route with key-auth + limit-count (a limit far above the load);
 #   3. nginx returning the same JSON body from a file (open_file_cache: the limit), and
 #      from memory (`return 200`, nginx's fastest answer);
@@ -10,7 +13,7 @@
 # plus route matching with 10 vs 10,000 routes (bench_routing). For each layout the CPU time the
 # server under test and wrk used is stated per request, from /proc (wrk shares the cores).
 # Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, WRK_DURATION=10s,
-# WORKERS=2.
+# WORKERS=2, IDLE=4000.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,6 +21,7 @@ build=${GATEHOUSE_BUILD_DIR:-$root/build}
 runs=${RUNS:-3}
 duration=${WRK_DURATION:-10s}
 workers=${WORKERS:-2}
+idle=${IDLE:-4000}
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 command -v wrk >/dev/null || as_root apt-get install -y wrk >&2
 command -v nginx >/dev/null || as_root apt-get install -y nginx-light >&2
@@ -25,29 +29,39 @@ ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse bench_routing >&2
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-gateway.XXXXXX")
 engine_pid=""
+qt_pid=""
 cleanup() {
     set +e   # everything is stopped, whatever one of them answers
     [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
+    [ -n "$qt_pid" ] && kill "$qt_pid" 2>/dev/null && wait "$qt_pid" 2>/dev/null
     [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-"$build/app/gatehouse" --headless --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --admin-key bench \
-    --no-mqtt --network-threads "$workers" 2>"$tmp/engine.log" &
-engine_pid=$!
-for _ in $(seq 100); do grep -q "admin API listening" "$tmp/engine.log" && break; sleep 0.1; done
-gw=$(sed -n 's/.*gateway listening on http:\/\/\(.*\)$/\1/p' "$tmp/engine.log")
-adm=$(sed -n 's/.*admin API listening on http:\/\/\(.*\)$/\1/p' "$tmp/engine.log")
-K="X-API-KEY: bench"
-
-curl -s -o /dev/null -XPOST "http://$gw/api/products" -H 'content-type: application/json' -d '{"id":"bench-1","name":"Widget","price":9.5,"sku":"ABC-123"}'
-body=$(curl -s -H 'X-Min-Position: 1' "http://$gw/api/products/bench-1")
-# A second route to the same document, with the two plugins.
-curl -s -o /dev/null -XPUT "http://$adm/admin/consumers/bench" -H "$K" -d '{"plugins":{"key-auth":{"key":"bench-key"}}}'
-curl -s -o /dev/null -XPUT "http://$adm/admin/routes/guarded" -H "$K" \
-  -d '{"uri":"/guarded/:id","methods":["GET"],"upstream":{"type":"query","collection":"products"},"plugins":{"key-auth":{},"limit-count":{"count":100000000,"time_window":60,"key_type":"var","key":"consumer_name"}}}'
+# start_engine NAME [ENV=VALUE...]: an engine on free ports; sets engine_pid, gw and adm.
+start_engine() {
+    local name=$1
+    shift
+    env "$@" "$build/app/gatehouse" --headless --data-dir "$tmp/$name" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+        --admin-key bench --no-mqtt --network-threads "$workers" --max-connections $((idle + 1024)) 2>"$tmp/$name.log" &
+    engine_pid=$!
+    for _ in $(seq 100); do grep -q "admin API listening" "$tmp/$name.log" && break; sleep 0.1; done
+    gw=$(sed -n 's/.*gateway listening on http:\/\/\(.*\)$/\1/p' "$tmp/$name.log")
+    adm=$(sed -n 's/.*admin API listening on http:\/\/\(.*\)$/\1/p' "$tmp/$name.log")
+    K="X-API-KEY: bench"
+    curl -s -o /dev/null -XPOST "http://$gw/api/products" -H 'content-type: application/json' -d '{"id":"bench-1","name":"Widget","price":9.5,"sku":"ABC-123"}'
+    body=$(curl -s -H 'X-Min-Position: 1' "http://$gw/api/products/bench-1")
+    # A second route to the same document, with the two plugins.
+    curl -s -o /dev/null -XPUT "http://$adm/admin/consumers/bench" -H "$K" -d '{"plugins":{"key-auth":{"key":"bench-key"}}}'
+    curl -s -o /dev/null -XPUT "http://$adm/admin/routes/guarded" -H "$K" \
+      -d '{"uri":"/guarded/:id","methods":["GET"],"upstream":{"type":"query","collection":"products"},"plugins":{"key-auth":{},"limit-count":{"count":100000000,"time_window":60,"key_type":"var","key":"consumer_name"}}}'
+}
+# The same engine with Qt's own poll() event dispatcher on its network threads, for comparison.
+start_engine qtloop GATEHOUSE_EVENT_DISPATCHER=qt
+qt_pid=$engine_pid qt_gw=$gw
+start_engine data
 
 mkdir -p "$tmp/www/api/products"; printf '%s' "$body" > "$tmp/www/api/products/bench-1"
 # nginx's workers run as an unprivileged user when it is started as root: they must be able to
@@ -108,11 +122,31 @@ run() {
         /^ +[0-9]+ requests in/ {n = $1}
         END {printf "%.0f %.1f %.1f", rps, (a - b) / hz * 1e6 / n, w * 1e6 / n}' <<<"$out"
 }
+# run_with_idle HOST:PORT ...: run's arguments, while $idle silent connections to HOST:PORT stay open.
+run_with_idle() {
+    local target=$1
+    shift
+    python3 -c '
+import socket, sys, time
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+held = [socket.create_connection((host, port)) for _ in range(n)]
+print("open", flush=True)
+time.sleep(3600)' "${target%:*}" "${target#*:}" "$idle" >"$tmp/idle.out" &
+    local holder=$!
+    for _ in $(seq 300); do grep -q open "$tmp/idle.out" && break; sleep 0.1; done
+    grep -q open "$tmp/idle.out" || { echo "could not open $idle idle connections" >&2; exit 1; }
+    run "$@"
+    kill "$holder"
+    wait "$holder" 2>/dev/null || true
+}
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-declare -a plain guarded static memory proxied
+declare -a plain qtloop plain_idle qtloop_idle guarded static memory proxied
 ngx=$(nginx_pids)
 for _ in $(seq "$runs"); do   # interleaved so machine noise hits every layout alike
     plain+=("$(run "http://$gw/api/products/bench-1" "$engine_pid")")
+    qtloop+=("$(run "http://$qt_gw/api/products/bench-1" "$qt_pid")")
+    plain_idle+=("$(run_with_idle "$gw" "http://$gw/api/products/bench-1" "$engine_pid")")
+    qtloop_idle+=("$(run_with_idle "$qt_gw" "http://$qt_gw/api/products/bench-1" "$qt_pid")")
     guarded+=("$(run "http://$gw/guarded/bench-1" "$engine_pid" "apikey: bench-key")")
     static+=("$(run "http://127.0.0.1:$static_port/api/products/bench-1" "$ngx")")
     memory+=("$(run "http://127.0.0.1:$memory_port/api/products/bench-1" "$ngx")")
@@ -122,7 +156,8 @@ col() { local i=$1; shift; printf '%s\n' "$@" | awk -v i="$i" '{print $i}'; }
 med() { col "$@" | median; }
 runs_of() { col 1 "$@" | paste -sd/ | sed 's|/| / |g'; }
 p=$(med 1 "${plain[@]}"); g=$(med 1 "${guarded[@]}"); s=$(med 1 "${static[@]}"); x=$(med 1 "${proxied[@]}")
-m=$(med 1 "${memory[@]}")
+m=$(med 1 "${memory[@]}"); q=$(med 1 "${qtloop[@]}")
+pi=$(med 1 "${plain_idle[@]}"); qi=$(med 1 "${qtloop_idle[@]}")
 cpu() { echo "$(med 2 "$@") / $(med 3 "$@")"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo "## Gateway ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $workers workers each; wrk -t2 -c64 -d$duration, median of $runs)"
@@ -132,6 +167,9 @@ echo "|---|---:|---|---:|---:|---|"
 echo "| nginx, $workers workers, the same JSON from a file (open_file_cache): the limit | $s | $(runs_of "${static[@]}") | 1.00 | $(cpu "${static[@]}") | |"
 echo "| nginx, the same JSON from memory (return 200) | $m | $(runs_of "${memory[@]}") | $(ratio "$m" "$s") | $(cpu "${memory[@]}") | |"
 echo "| gateway, $workers network threads, GET /api/products/{id}, no plugins | $p | $(runs_of "${plain[@]}") | $(ratio "$p" "$s") of nginx ($(ratio "$p" "$m") of from memory) | $(cpu "${plain[@]}") | >= 1.0x nginx |"
+echo "| the same, Qt's poll() dispatcher on the network threads (GATEHOUSE_EVENT_DISPATCHER=qt) | $q | $(runs_of "${qtloop[@]}") | $(ratio "$q" "$s") of nginx; epoll / this = $(ratio "$p" "$q") | $(cpu "${qtloop[@]}") | |"
+echo "| gateway (epoll), $idle idle connections open besides | $pi | $(runs_of "${plain_idle[@]}") | $(ratio "$pi" "$s") of nginx; $(ratio "$pi" "$p") of without them | $(cpu "${plain_idle[@]}") | |"
+echo "| the same on Qt's poll() dispatcher, $idle idle connections open besides | $qi | $(runs_of "${qtloop_idle[@]}") | epoll / this = $(ratio "$pi" "$qi"); $(ratio "$qi" "$q") of without them | $(cpu "${qtloop_idle[@]}") | |"
 echo "| gateway, with key-auth + limit-count | $g | $(runs_of "${guarded[@]}") | $(ratio "$g" "$s") of nginx | $(cpu "${guarded[@]}") | >= 0.9x nginx |"
 echo "| nginx reverse proxy in front of the engine | $x | $(runs_of "${proxied[@]}") | gateway / this = $(ratio "$p" "$x") | $(cpu "${proxied[@]}") | >= 1.5x |"
 echo

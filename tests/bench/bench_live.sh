@@ -146,7 +146,14 @@ if [[ $parts == *ws* ]]; then
 for protocol in ws sse; do
     echo "### Fan-out ($protocol)"
     echo
-    "$ws" fanout "$gw" "$ws_subs" "$ws_rate" "$ws_seconds" 4 "$protocol" || echo "(fan-out reported a problem, see the table)"
+    before=$(awk '{print $14 + $15}' "/proc/$engine_pid/stat")
+    out=$("$ws" fanout "$gw" "$ws_subs" "$ws_rate" "$ws_seconds" 4 "$protocol") || out+=$'\n(fan-out reported a problem, see the table)'
+    after=$(awk '{print $14 + $15}' "/proc/$engine_pid/stat")
+    echo "$out"
+    # The engine's own CPU time (its threads, not its broker's) for the whole run, per frame.
+    delivered=$(sed -n 's/^| events delivered \/ expected[^|]*| \([0-9]*\) .*/\1/p' <<<"$out")
+    awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" -v n="${delivered:-0}" 'BEGIN {
+        s = (a - b) / hz; printf "\nEngine CPU over the run: %.1f s, %.2f us per delivered event\n", s, (n > 0 ? s * 1e6 / n : 0) }'
     echo
 done
 
