@@ -21,6 +21,7 @@ namespace Gatehouse {
 namespace {
 constexpr int kMaxEventsPerTurn = 256;
 constexpr quint64 kWakeUpTag = ~quint64(0);
+constexpr qint64 kMaxIntervalMs = qint64(1) << 40;   // about 35 years: no overflow in nanoseconds
 
 quint64 tag(int fd, quint32 generation)
 {
@@ -153,6 +154,8 @@ void EpollEventDispatcher::applySocketChanges()
                 rc = epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
         }
         if (rc != 0) {
+            // EBADF (closed without unregistering) or EPERM (not a socket or pipe): its
+            // notifiers are not told anything until they are registered again.
             qWarning("epoll event dispatcher: socket %d cannot be watched: %s", fd, std::strerror(errno));
             it->inEpoll = false;
             it->registeredEvents = 0;
@@ -171,10 +174,10 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
         return;
     unregisterTimer(timerId);
     Timer timer;
-    timer.intervalMs = interval;
+    timer.intervalMs = qMin<qint64>(interval, kMaxIntervalMs);
     timer.type = timerType;
     timer.object = object;
-    timer.deadlineNs = steadyNowNs() + interval * 1000000;
+    timer.deadlineNs = steadyNowNs() + timer.intervalMs * 1000000;
     m_timers.insert(timerId, timer);
     m_deadlines.emplace(timer.deadlineNs, timerId);
     m_timersOf.insert(object, timerId);
@@ -290,16 +293,17 @@ int EpollEventDispatcher::activateSockets(int ready)
     if (ready <= 0)
         return 0;
     // Copied first: a handler may run a nested loop that reuses the buffer.
+    int handled = 0;
     QVarLengthArray<Pending, 64> pending;
     const auto *events = reinterpret_cast<const epoll_event *>(m_events.data());
     for (int i = 0; i < ready; ++i) {
         if (events[i].data.u64 == kWakeUpTag) {
             drainWakeUp();
+            ++handled;   // as Qt counts it: processEvents(flags, maxTime) goes round again
             continue;
         }
         pending.append({int(quint32(events[i].data.u64)), quint32(events[i].data.u64 >> 32), events[i].events});
     }
-    int handled = 0;
     for (const Pending &p : pending)
         handled += deliver(p);
     return handled;
@@ -326,7 +330,9 @@ int EpollEventDispatcher::activateFreshWrites()
 int EpollEventDispatcher::deliver(const Pending &p)
 {
     const bool error = p.events & (EPOLLERR | EPOLLHUP);
-    const bool wanted[3] = {(p.events & EPOLLIN) || error, (p.events & EPOLLOUT) || error, bool(p.events & EPOLLPRI)};
+    // A hang-up or an error goes to every notifier of the socket: each is told once, and
+    // one that is not there for it would otherwise see the kernel report it on every turn.
+    const bool wanted[3] = {(p.events & EPOLLIN) || error, (p.events & EPOLLOUT) || error, (p.events & EPOLLPRI) || error};
     int handled = 0;
     for (int type = 0; type < 3; ++type) {
         if (!wanted[type])
@@ -361,16 +367,20 @@ int EpollEventDispatcher::activateTimers()
         if (next <= now)
             next = now + it->intervalMs * 1000000;
         it->deadlineNs = next;
+        // Out of the deadlines while its handler runs: a nested loop in the handler neither
+        // fires it again nor waits for it (it would be overdue, and the loop would spin).
         it->firing = true;
-        m_deadlines.emplace(next, id);
         QObject *object = it->object;
         QTimerEvent event(id);
         QCoreApplication::sendEvent(object, &event);
         ++handled;
-        // The handler may have killed it, or killed it and started another under the same id.
+        // The handler may have killed it, or killed it and started another under the same id
+        // (that one is in the deadlines already, and not firing).
         it = m_timers.find(id);
-        if (it != m_timers.end())
+        if (it != m_timers.end() && it->firing) {
             it->firing = false;
+            m_deadlines.emplace(it->deadlineNs, id);
+        }
     }
     return handled;
 }

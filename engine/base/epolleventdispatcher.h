@@ -30,7 +30,7 @@ namespace Gatehouse {
 //
 // Timers are kept ordered by deadline (a set), every one precise to the millisecond whatever
 // its Qt::TimerType; as in Qt, a timer fires at most once per turn and never re-enters its own
-// handler. Posted events are sent at the start of every turn; wakeUp() writes an eventfd.
+// handler (while it runs, a nested loop neither fires it nor waits for it). Posted events are sent at the start of every turn; wakeUp() writes an eventfd.
 //
 // makeNetworkEventDispatcher() gives one unless GATEHOUSE_EVENT_DISPATCHER=qt asks for Qt's
 // (to compare them side by side); install it with QThread::setEventDispatcher before start().

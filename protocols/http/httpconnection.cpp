@@ -192,6 +192,9 @@ void HttpConnection::pump()
     // epoll dispatcher nothing. (Outside the pumping: what was written may resume reading.)
     if (m_state == State::Serving && m_socket && m_socket->bytesToWrite() > 0 && !m_heldByOutput) {
         updateTimers();   // output was owed: the connection was not quiet
+        // May re-enter (bytesWritten; over TLS readyRead, and from there pump() and even a
+        // hand-over that takes m_socket away): nothing below may use m_socket unless the
+        // state is still Serving.
         m_socket->flush();
     }
     updateTimers();

@@ -49,19 +49,26 @@ done
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/gatehouse-service.XXXXXX")
 nspawn_pid=
 init_pid=
+console=
+# True while PID runs (an exited child not yet waited for is a zombie: kill -0 still succeeds).
+running() {
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [[ $state != Z ]]
+}
 cleanup() {
-    if [[ -n $init_pid ]] && kill -0 "$init_pid" 2>/dev/null; then
-        in_container systemctl poweroff >/dev/null 2>&1 || true
-    fi
     if [[ -n $nspawn_pid ]]; then
+        # systemd-nspawn turns SIGTERM into an orderly shutdown of the container it booted (its
+        # PID is still ours: it has not been waited for).
+        kill -TERM "$nspawn_pid" 2>/dev/null || true
         for _ in $(seq 1 100); do
-            kill -0 "$nspawn_pid" 2>/dev/null || break
+            running "$nspawn_pid" || break
             sleep 0.2
         done
         kill -KILL "$nspawn_pid" 2>/dev/null || true
         wait "$nspawn_pid" 2>/dev/null || true
     fi
     rm -rf "$work"
+    [[ -z $console ]] || rm -rf "$console"
 }
 trap cleanup EXIT
 
@@ -90,10 +97,10 @@ if [[ ! -x $base/lib/systemd/systemd ]]; then
     mv "$base.partial" "$base"
 fi
 root=$work/root
-cp -a "$base" "$root"
+cp -a "$base" "$root" || fail "cannot copy $base"
 # A machine that has booted before: with no machine id its first boot would apply the preset
 # policy (Debian's enables every unit), which a machine installing a package has long done.
-systemd-machine-id-setup --root="$root" >/dev/null
+systemd-machine-id-setup --root="$root" >/dev/null || fail "systemd-machine-id-setup failed"
 # Not /tmp: systemd-nspawn mounts a fresh one there.
 cp "$deb" "$root/root/"
 nspawn_run() {
@@ -105,7 +112,7 @@ nspawn_run apt-get install -y -qq "/root/$(basename "$deb")" >>"$work/apt.log" 2
     || { tail -30 "$work/apt.log" >&2; fail "apt-get install of the package failed"; }
 step "installed with apt on a fresh Debian 12 ($(grep -c '^Setting up' "$work/apt.log") packages set up)"
 nspawn_run getent passwd gatehouse >/dev/null 2>&1 || fail "the installation made no gatehouse user"
-key_mode=$(nspawn_run stat -c '%a %U:%G' /etc/gatehouse/admin.key 2>/dev/null)
+key_mode=$(nspawn_run stat -c '%a %U:%G' /etc/gatehouse/admin.key 2>/dev/null) || fail "the installation made no admin key"
 [[ $key_mode == "640 root:gatehouse" ]] || fail "the admin key is $key_mode, not 640 root:gatehouse"
 
 # 3. Certificates, options, and the boot.
@@ -115,7 +122,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
     || fail "openssl could not make a certificate"
 mkdir -p "$root/etc/gatehouse/tls"
 cp "$cert" "$work/key.pem" "$root/etc/gatehouse/tls/"
-nspawn_run sh -c 'chgrp -R gatehouse /etc/gatehouse/tls && chmod 0750 /etc/gatehouse/tls && chmod 0640 /etc/gatehouse/tls/key.pem' 2>/dev/null
+nspawn_run sh -c 'chgrp -R gatehouse /etc/gatehouse/tls && chmod 0750 /etc/gatehouse/tls && chmod 0640 /etc/gatehouse/tls/key.pem' 2>/dev/null \
+    || fail "cannot give the certificates to the gatehouse group"
 gateway_port=$(free_port)
 admin_port=$(free_port)
 [[ $gateway_port != "$admin_port" ]] || admin_port=$(free_port)
@@ -124,6 +132,9 @@ cat >"$root/etc/default/gatehouse" <<EOF
 GATEHOUSE_OPTS="--listen 127.0.0.1:$gateway_port --tls-cert $tls/cert.pem --tls-key $tls/key.pem --admin-listen 127.0.0.1:$admin_port --admin-tls-cert $tls/cert.pem --admin-tls-key $tls/key.pem --mqtt-url mqtt://127.0.0.1:1883"
 EOF
 
+# The container shares the host's network: its mosquitto needs 127.0.0.1:1883 free.
+python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 1883))' 2>/dev/null \
+    || fail "127.0.0.1:1883 is taken on this machine: the container's mosquitto needs it"
 systemd-nspawn -q --register=no --keep-unit --machine=gatehouse-check --console=passive -D "$root" --boot >"$work/boot.log" 2>&1 &
 nspawn_pid=$!
 # The container's systemd: the process named systemd below systemd-nspawn.
@@ -138,14 +149,14 @@ for _ in $(seq 1 100); do
             fi
         done
     done
-    kill -0 "$nspawn_pid" 2>/dev/null || break
+    running "$nspawn_pid" || break
     sleep 0.1
 done
 [[ -n $init_pid ]] || { cat "$work/boot.log" >&2; fail "the container did not boot"; }
 # Its manager's socket exists once it has come far enough to be asked.
 for _ in $(seq 1 600); do
     in_container test -S /run/systemd/private 2>/dev/null && break
-    kill -0 "$nspawn_pid" 2>/dev/null || break
+    running "$nspawn_pid" || break
     sleep 0.1
 done
 state=$(in_container timeout 120 systemctl is-system-running --wait 2>/dev/null || true)
@@ -191,14 +202,14 @@ curl -sS -o /dev/null --max-time 5 "http://localhost:$admin_port/health" 2>/dev/
     && fail "the admin listener answers plain HTTP"
 
 # 5. A console on another account.
-console=$work/console
+# Its own directory, outside the container's tree (which holds the service's key and data).
+console=$(mktemp -d "${TMPDIR:-/var/tmp}/gatehouse-console.XXXXXX")
+chmod 0755 "$console"
 mkdir -p "$console/home" "$console/runtime"
 cp "$console_test" "$cert" "$console/"
-in_container cat /etc/gatehouse/admin.key >"$console/admin.key"
-chmod 0711 "$work"
+(umask 077 && in_container cat /etc/gatehouse/admin.key >"$console/admin.key") || fail "cannot read the service's admin key"
 chmod 0700 "$console/runtime"
 chown -R nobody:nogroup "$console"
-chmod 0600 "$console/admin.key"
 step "the console, as user nobody, attaches to $admin_url"
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- env -i PATH=/usr/bin:/bin HOME="$console/home" \
     XDG_RUNTIME_DIR="$console/runtime" QT_QPA_PLATFORM=offscreen QT_LOGGING_RULES='*.debug=false' \
@@ -231,7 +242,7 @@ wait_health
 upgraded_pid=$(in_container systemctl show -p MainPID --value gatehouse)
 [[ $upgraded_pid != "$restarted_pid" ]] || fail "an upgrade did not restart the service"
 step "an upgrade kept it enabled and restarted it (PID $restarted_pid -> $upgraded_pid)"
-in_container systemctl stop gatehouse
+in_container systemctl stop gatehouse || { journal; fail "systemctl stop failed"; }
 [[ $(in_container systemctl show -p ExecMainStatus --value gatehouse) == 0 ]] || { journal; fail "the engine did not exit 0 on SIGTERM"; }
 in_container sh -c 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq gatehouse' >>"$work/apt.log" 2>&1 || fail "apt-get purge failed"
 in_container test ! -e /etc/gatehouse/admin.key || fail "purge left the admin key"

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 using namespace Gatehouse;
+using namespace Qt::StringLiterals;
 
 namespace {
 struct SocketPair
@@ -57,6 +58,7 @@ private Q_SLOTS:
     void repeatingTimerAndRemainingTime();
     void timerKilledInItsOwnHandler();
     void timerHandlerWithANestedLoopIsNotReentered();
+    void nestedLoopInATimerHandlerDoesNotSpin();
     void zeroTimerDoesNotStarveSockets();
     void readNotifierIsLevelTriggered();
     void enabledAndDisabledInOneTurnIsNotReported();
@@ -81,15 +83,19 @@ void tst_EpollEventDispatcher::isTheMainThreadsDispatcher()
 void tst_EpollEventDispatcher::timersFireInDeadlineOrder()
 {
     QList<int> order;
-    QTimer::singleShot(60, Qt::PreciseTimer, this, [&] { order.append(60); });
+    QElapsedTimer clock;
+    clock.start();
+    qint64 lastAfter = 0;
+    QTimer::singleShot(60, Qt::PreciseTimer, this, [&] {
+        order.append(60);
+        lastAfter = clock.elapsed();
+    });
     QTimer::singleShot(20, Qt::CoarseTimer, this, [&] { order.append(20); });
     QTimer::singleShot(40, Qt::VeryCoarseTimer, this, [&] { order.append(40); });
     QTimer::singleShot(0, this, [&] { order.append(0); });
-    QElapsedTimer clock;
-    clock.start();
     QTRY_COMPARE_WITH_TIMEOUT(order.size(), 4, 5000);
     QCOMPARE(order, (QList<int>{0, 20, 40, 60}));
-    QVERIFY(clock.elapsed() >= 59);
+    QVERIFY2(lastAfter >= 59, qPrintable(QString::number(lastAfter)));   // never early
 }
 
 void tst_EpollEventDispatcher::repeatingTimerAndRemainingTime()
@@ -107,10 +113,13 @@ void tst_EpollEventDispatcher::repeatingTimerAndRemainingTime()
     QVERIFY2(left > 9000 && left <= 10000, qPrintable(QString::number(left)));
     QCOMPARE(dispatcher()->registeredTimers(&longOne).size(), 1);
     QCOMPARE(dispatcher()->registeredTimers(&longOne).first().interval, 10000);
+    QElapsedTimer clock;
+    clock.start();
     QTest::qWait(300);
     repeating.stop();
-    // 30 at best; a shared machine may hold the thread, never make it fire early or too often.
-    QVERIFY2(fired >= 5 && fired <= 31, qPrintable(QString::number(fired)));
+    // A shared machine may hold the thread back, never make it fire early or too often.
+    const qint64 elapsed = clock.elapsed();
+    QVERIFY2(fired >= 5 && fired <= elapsed / 10 + 2, qPrintable(u"%1 in %2 ms"_s.arg(fired).arg(elapsed)));
     const int after = fired;
     QTest::qWait(50);
     QCOMPARE(fired, after);
@@ -158,6 +167,32 @@ void tst_EpollEventDispatcher::timerHandlerWithANestedLoopIsNotReentered()
     QTRY_VERIFY_WITH_TIMEOUT(fired >= 5, 5000);
     timer.stop();
     QCOMPARE(deepest, 1);
+}
+
+// While a timer's handler runs a nested loop, that loop waits: the running timer is overdue but
+// neither fires again nor makes the loop poll without waiting. Counted in turns, not time.
+void tst_EpollEventDispatcher::nestedLoopInATimerHandlerDoesNotSpin()
+{
+    QTimer timer;
+    timer.setInterval(1);
+    int turns = 0;
+    bool done = false;
+    const auto counter = connect(dispatcher(), &QAbstractEventDispatcher::aboutToBlock, this, [&] { ++turns; });
+    connect(&timer, &QTimer::timeout, this, [&] {
+        if (done)
+            return;
+        done = true;
+        turns = 0;
+        QEventLoop loop;
+        QTimer::singleShot(200, &loop, &QEventLoop::quit);
+        loop.exec();
+    });
+    timer.start();
+    QTRY_VERIFY_WITH_TIMEOUT(done, 5000);
+    timer.stop();
+    disconnect(counter);
+    // A handful (the quit timer, stray posted events); spinning made it tens of thousands.
+    QVERIFY2(turns < 100, qPrintable(QString::number(turns)));
 }
 
 void tst_EpollEventDispatcher::zeroTimerDoesNotStarveSockets()
@@ -357,6 +392,7 @@ void tst_EpollEventDispatcher::interruptEndsAWait()
 void tst_EpollEventDispatcher::tcpConnectionsEchoWhatTheySend()
 {
     QTcpServer server;
+    server.setListenBacklogSize(256);   // the clients connect at once
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     connect(&server, &QTcpServer::newConnection, this, [&] {
         while (QTcpSocket *socket = server.nextPendingConnection()) {
