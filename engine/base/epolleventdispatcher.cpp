@@ -123,7 +123,7 @@ void EpollEventDispatcher::applySocketChanges()
         quint32 wanted = wantedEvents(it->notifiers);
         if (!wanted) {
             // The socket may already be closed (the kernel then dropped it): nothing to undo.
-            if (it->inEpoll)
+            if (it->registeredEvents)
                 epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
             m_sockets.erase(it);
             continue;
@@ -132,11 +132,10 @@ void EpollEventDispatcher::applySocketChanges()
             m_freshWrites.push_back({fd, it->generation, EPOLLOUT});
             wanted &= ~quint32(EPOLLOUT);
         }
-        if (it->inEpoll && wanted == it->registeredEvents && it->generation == it->registeredGeneration)
+        if (wanted == it->registeredEvents && (!wanted || it->generation == it->registeredGeneration))
             continue;
         if (!wanted) {   // only a fresh write notifier: nothing for the kernel to watch yet
             epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
-            it->inEpoll = false;
             it->registeredEvents = 0;
             continue;
         }
@@ -144,7 +143,7 @@ void EpollEventDispatcher::applySocketChanges()
         event.events = wanted;
         event.data.u64 = tag(fd, it->generation);
         int rc;
-        if (it->inEpoll) {
+        if (it->registeredEvents) {
             rc = epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
             if (rc != 0 && errno == ENOENT)   // closed and reopened under the same number
                 rc = epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event);
@@ -157,11 +156,9 @@ void EpollEventDispatcher::applySocketChanges()
             // EBADF (closed without unregistering) or EPERM (not a socket or pipe): its
             // notifiers are not told anything until they are registered again.
             qWarning("epoll event dispatcher: socket %d cannot be watched: %s", fd, std::strerror(errno));
-            it->inEpoll = false;
             it->registeredEvents = 0;
             continue;
         }
-        it->inEpoll = true;
         it->registeredEvents = wanted;
         it->registeredGeneration = it->generation;
     }

@@ -62,8 +62,7 @@ private:
         QSocketNotifier *notifiers[3] = {nullptr, nullptr, nullptr};   // QSocketNotifier::Type
         quint32 generation = 0;
         quint32 registeredGeneration = 0;
-        quint32 registeredEvents = 0;   // what the kernel's interest list holds for it
-        bool inEpoll = false;
+        quint32 registeredEvents = 0;   // what the kernel's interest list holds for it (0: not in it)
         bool dirty = false;
         bool freshWrite = false;   // write notifier enabled since the kernel last looked
     };
