@@ -7,6 +7,7 @@
 #include "mqtt/mqttservice.h"
 #include "server/engineviews.h"
 #include "http/httpserver.h"
+#include "live/liveoptions.h"
 #include "server/listeners.h"
 #include "server/simulationhost.h"
 #include "simulatecommand.h"
@@ -71,6 +72,7 @@ struct Options
     Server::Listeners::Endpoint admin{QHostAddress::LocalHost, 9180};
     Http::HttpLimits limits;
     int gatewayThreads = Server::Listeners::defaultGatewayThreads();
+    Live::LiveOptions live;
     Mqtt::MqttOptions mqtt;
     QString tlsCertificate, tlsKey;             // the gateway's; empty: plain HTTP
     QString adminTlsCertificate, adminTlsKey;   // the admin listener's
@@ -132,6 +134,7 @@ int parseOptions(const QCoreApplication &app, Options *out)
         {QStringLiteral("max-body-bytes"), QStringLiteral("Largest request body accepted (default 1048576)."), QStringLiteral("N")},
         {QStringLiteral("max-connections"), QStringLiteral("Most concurrent connections per listener (default 1024)."), QStringLiteral("N")},
         {QStringLiteral("network-threads"), QStringLiteral("Threads that share the gateway's connections (default: one per core, at most 4)."), QStringLiteral("N")},
+        {QStringLiteral("live-batch-ms"), QStringLiteral("WebSocket and SSE clients get what was committed within this long in one write (default 10; 0: every commit at once)."), QStringLiteral("MS")},
         {QStringLiteral("read-cache-mb"), QStringLiteral("Memory for documents read by id (default 64; 0 turns the cache off)."), QStringLiteral("MB")},
         {QStringLiteral("query-timeout-ms"), QStringLiteral("Longest a read statement of a query may run before it is stopped with a 504 (default 2000; 0: no limit)."), QStringLiteral("MS")},
     });
@@ -238,6 +241,14 @@ int parseOptions(const QCoreApplication &app, Options *out)
         out->gatewayThreads = parser.value(QStringLiteral("network-threads")).toInt(&ok);
         if (!ok || out->gatewayThreads < 1 || out->gatewayThreads > Http::HttpServer::kMaxThreads) {
             say(QStringLiteral("--network-threads expects a number from 1 to %1").arg(Http::HttpServer::kMaxThreads));
+            return kExitUsage;
+        }
+    }
+    if (parser.isSet(QStringLiteral("live-batch-ms"))) {
+        bool ok = false;
+        out->live.batchMs = parser.value(QStringLiteral("live-batch-ms")).toInt(&ok);
+        if (!ok || out->live.batchMs < 0 || out->live.batchMs > 1000) {
+            say(QStringLiteral("--live-batch-ms expects a number of milliseconds from 0 to 1000"));
             return kExitUsage;
         }
     }
@@ -362,6 +373,7 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
     }
     QString error;
     listeners.setGatewayThreads(options.gatewayThreads);
+    listeners.setLiveOptions(options.live);
     if (!listeners.start(&engine, options.gateway, options.admin, options.limits, &error)) {
         say(error);
         return 1;

@@ -153,6 +153,13 @@ void HttpConnection::writeStream(const std::shared_ptr<HttpStreamState> &stream,
         return;
     }
     m_answers.writeStream(stream, data);
+    // Into the kernel now, as much as it takes (inside the pump, its own flush at the end does
+    // it): a live batch reaches the client with one write. Left to the write notifier, a write
+    // of 4 KiB or more stays a block of its own in the socket's buffer and the notifier sends
+    // one block per turn of the loop: a stream a few batches behind would fall further behind
+    // with every turn, until it is cut off. May re-enter (bytesWritten).
+    if (!m_pumping && unsentBytes(m_socket) > 0)
+        m_socket->flush();
     updateTimers();
 }
 

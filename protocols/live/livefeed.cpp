@@ -14,16 +14,60 @@ QByteArray protocolLabel(const char *protocol)
 }
 } // namespace
 
-LiveFeed::LiveFeed(EventStore *store, UpsertProjection *upsert, MetricsRegistry *metrics, QObject *parent)
+LiveFeed::LiveFeed(EventStore *store, UpsertProjection *upsert, MetricsRegistry *metrics, int batchMs, QObject *parent)
     : QObject(parent)
     , m_metrics(metrics)
     , m_cloudEvents(8 * 1024 * 1024)
+    , m_batchMs(qMax(0, batchMs))
 {
+    m_relayTimer.setSingleShot(true);
+    m_relayTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_relayTimer, &QTimer::timeout, this, &LiveFeed::relay);
     // Queued: the emitters run on other threads; `this` lives on the network thread.
     if (store)
-        connect(store, &EventStore::eventsCommitted, this, &LiveFeed::eventsCommitted, Qt::QueuedConnection);
+        connect(store, &EventStore::eventsCommitted, this, &LiveFeed::committed, Qt::QueuedConnection);
     if (upsert)
-        connect(upsert, &UpsertProjection::documentsChanged, this, &LiveFeed::documentsChanged, Qt::QueuedConnection);
+        connect(upsert, &UpsertProjection::documentsChanged, this, &LiveFeed::changed, Qt::QueuedConnection);
+}
+
+void LiveFeed::committed(const RecordedEvents &events)
+{
+    if (events.isEmpty())
+        return;
+    m_pendingEvents.append(events);
+    scheduleRelay();
+}
+
+void LiveFeed::changed(const QList<StoredDocument> &documents)
+{
+    if (documents.isEmpty())
+        return;
+    m_pendingDocuments.append(documents);
+    scheduleRelay();
+}
+
+void LiveFeed::scheduleRelay()
+{
+    if (m_relayTimer.isActive())
+        return;   // the pending relay takes this too
+    const qint64 since = m_lastRelay.isValid() ? m_lastRelay.elapsed() : m_batchMs;
+    if (since >= m_batchMs)
+        relay();
+    else
+        m_relayTimer.start(int(m_batchMs - since));
+}
+
+void LiveFeed::relay()
+{
+    m_relayTimer.stop();
+    m_lastRelay.start();
+    // Taken first: a client's slot may run a nested loop that brings the next batch in.
+    const RecordedEvents events = std::exchange(m_pendingEvents, {});
+    const QList<StoredDocument> documents = std::exchange(m_pendingDocuments, {});
+    if (!events.isEmpty())
+        Q_EMIT eventsCommitted(events);
+    if (!documents.isEmpty())
+        Q_EMIT documentsChanged(documents);
 }
 
 LiveFeed::~LiveFeed()

@@ -4,7 +4,9 @@
 #include "store/recordedevent.h"
 
 #include <QCache>
+#include <QElapsedTimer>
 #include <QObject>
+#include <QTimer>
 
 namespace Gatehouse {
 class EventStore;
@@ -20,13 +22,19 @@ namespace Gatehouse::Live {
 // connects directly and Qt queues every batch once for all of them, in commit order. It is also
 // the parent of every live client of its thread, so deleting it ends them all, and it counts
 // them in the metrics (gatehouse_live_clients, gatehouse_live_cutoffs_total).
+//
+// Relays are paced: what arrives within `batchMs` of the last relay waits for the end of that
+// interval and goes out as one relay (still in commit order), so under a steady stream each
+// client gets one write per interval carrying several commits instead of one write per commit.
+// The first batch after a quiet interval goes out at once. 0 relays every batch as it comes.
 class LiveFeed final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(LiveFeed)
 
 public:
-    LiveFeed(EventStore *store, UpsertProjection *upsert, MetricsRegistry *metrics, QObject *parent = nullptr);
+    LiveFeed(EventStore *store, UpsertProjection *upsert, MetricsRegistry *metrics, int batchMs = 0,
+             QObject *parent = nullptr);
     ~LiveFeed() override;
 
     // Bookkeeping by the clients; `protocol` is "websocket" or "sse".
@@ -46,8 +54,18 @@ Q_SIGNALS:
     void goingAway();
 
 private:
+    void committed(const Gatehouse::RecordedEvents &events);
+    void changed(const QList<Gatehouse::StoredDocument> &documents);
+    void scheduleRelay();
+    void relay();
+
     MetricsRegistry *m_metrics;
     QCache<qint64, QByteArray> m_cloudEvents;   // by position; cost = bytes
+    const int m_batchMs;
+    QTimer m_relayTimer;           // pending relay, at the end of the interval
+    QElapsedTimer m_lastRelay;     // invalid until the first relay
+    RecordedEvents m_pendingEvents;
+    QList<StoredDocument> m_pendingDocuments;
 };
 
 } // namespace Gatehouse::Live

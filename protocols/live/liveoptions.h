@@ -13,6 +13,10 @@ struct LiveOptions
     // `event: error` and the end of the stream. Catch-up from the log pauses at half of it.
     qint64 maxQueueBytes = 1024 * 1024;
     int heartbeatMs = 15000;               // SSE ": heartbeat" comment interval
+    // Commits and changed documents arriving within this long of the last relay to the clients
+    // wait for the end of the interval and go out together, one write per client (LiveFeed);
+    // 0 relays each commit at once. The first after a quiet interval always goes at once.
+    int batchMs = 10;
     int pageSize = 500;                    // events per catch-up read from the log
     qint64 maxMessageBytes = 1024 * 1024;  // one incoming WebSocket message; over -> close 1009
     int closeTimeoutMs = 5000;             // WebSocket: how long a closing connection may linger

@@ -56,7 +56,7 @@ class Hub final : public QObject
 
 public:
     explicit Hub(Engine *engine)
-        : feed(new Live::LiveFeed(engine->eventStore(), engine->upsertProjection(), nullptr, this))
+        : feed(new Live::LiveFeed(engine->eventStore(), engine->upsertProjection(), nullptr, 0, this))
     {
     }
 

@@ -131,7 +131,7 @@ LiveFeed *LiveEndpoints::feedOnCurrentThread()
     }
     ObjectLink<LiveFeed> &feed = d->feeds.emplace_back();
     const QMutexLocker feedLock(&feed.mutex);
-    feed.target = new LiveFeed(d->engine->eventStore(), d->engine->upsertProjection(), d->engine->metrics());
+    feed.target = new LiveFeed(d->engine->eventStore(), d->engine->upsertProjection(), d->engine->metrics(), d->options.batchMs);
     return feed.target;
 }
 

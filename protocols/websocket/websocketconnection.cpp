@@ -57,6 +57,12 @@ void WebSocketConnection::start()
     processInput();
 }
 
+void WebSocketConnection::flush()
+{
+    if (m_socket->state() == QAbstractSocket::ConnectedState && queuedBytes() > 0)
+        m_socket->flush();
+}
+
 qint64 WebSocketConnection::queuedBytes() const
 {
     return Http::unsentBytes(m_socket);

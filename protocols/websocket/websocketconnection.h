@@ -33,6 +33,9 @@ public:
     // False (and the connection closing with 1013) when the queue was already over the limit.
     bool sendText(const QByteArray &utf8);
     void close(quint16 code, const QString &reason);
+    // Hands what is queued to the kernel now, as much as it takes, rather than a block per turn
+    // of the loop (a frame of 4 KiB or more stays a block of its own). May emit drained().
+    void flush();
     qint64 queuedBytes() const;
     bool isCongested() const;   // over half the queue limit: hold back what can wait
     void setReadingPaused(bool paused);

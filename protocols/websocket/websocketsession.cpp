@@ -170,6 +170,7 @@ void WebSocketSession::subscribe(const QJsonObject &message, const QJsonValue &r
     EventSubscription::Sink sink;
     sink.deliver = [this, prefix](const RecordedEvent &event) { sendRaw(prefix + m_feed->cloudEventJson(event) + '}'); };
     sink.congested = [this] { return m_connection->isCongested(); };
+    sink.flush = [this] { m_connection->flush(); };   // a batch's frames leave with one write
     m_subscriptions.insert(id, new EventSubscription(m_services.store, m_feed, EventFilter{type.toString(), subject.toString()},
                                                      from, m_options.pageSize, std::move(sink), this));
 }

@@ -15,7 +15,8 @@
 #      topic + correlation data, CMD_INFLIGHT (64) in flight, CMD_SECONDS (10) s; RUNS times; then
 #      one command in flight for 5 s (the round trip alone).
 # Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, EVENTS, WS_*, CMD_*, NINJA_JOBS,
-#              PARTS (default "outbox ws commands": which of the three to run).
+#              PARTS (default "outbox ws commands": which of the three to run), LIVE_BATCH_MS (the
+#              engine's --live-batch-ms; default: the engine's own).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -52,7 +53,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 mqtt_port=$(free_port)
 # SSE streams stay HTTP connections: room for the subscribers and the senders.
 "$build/app/gatehouse" --headless --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-    --mqtt-listen "127.0.0.1:$mqtt_port" --max-connections $((ws_subs + 256)) 2>"$tmp/engine.log" &
+    --mqtt-listen "127.0.0.1:$mqtt_port" --max-connections $((ws_subs + 256)) ${LIVE_BATCH_MS:+--live-batch-ms "$LIVE_BATCH_MS"} \
+    2>"$tmp/engine.log" &
 engine_pid=$!
 for _ in $(seq 200); do grep -q "gatehouse.mqtt: connected to" "$tmp/engine.log" && break; sleep 0.1; done
 grep -q "gatehouse.mqtt: connected to" "$tmp/engine.log" || { echo "engine did not connect to its broker:" >&2; cat "$tmp/engine.log" >&2; exit 1; }

@@ -319,6 +319,7 @@ private slots:
     void streaming_data();
     void streaming();
     void streamNoticesClientLeaving();
+    void streamWritesReachTheKernelAtOnce();
     void takeOver_data();
     void takeOver();
     void connectionCap();
@@ -1132,6 +1133,46 @@ void tst_HttpServer::streamNoticesClientLeaving()
     open.onClosed(&context, [&] { ++late; });
     QTRY_COMPARE_WITH_TIMEOUT(late.load(), 1, kWaitMs);
     QCOMPARE(closedCallbacks.load(), 1);
+}
+
+// A stream written in blocks of 4 KiB or more (each stays a block of its own in the socket's
+// buffer): what the writes hand over is in the kernel by the time they have been processed,
+// not one block per turn of the network thread's loop.
+void tst_HttpServer::streamWritesReachTheKernelAtOnce()
+{
+    constexpr int kWrites = 4;
+    constexpr int kBlock = 5000;
+    std::atomic<qint64> pendingAfterWrites{-1};
+    HttpServer server([&](const HttpRequest &, const HttpResponder &responder) {
+        const HttpStream stream = responder.beginStream(HttpResponse());
+        // Outside the request's handling, as a live feed writes: from the network thread's loop.
+        auto *timer = new QTimer;
+        timer->setSingleShot(true);
+        QObject::connect(timer, &QTimer::timeout, timer, [&pendingAfterWrites, stream, timer] {
+            for (int i = 0; i < kWrites; ++i)
+                stream.write(QByteArray(kBlock, char('a' + i)));
+            // Queued after the writes' own calls to the connection: runs once they are done.
+            QMetaObject::invokeMethod(timer, [&pendingAfterWrites, stream, timer] {
+                pendingAfterWrites = stream.pendingBytes();
+                stream.close();
+                timer->deleteLater();
+            }, Qt::QueuedConnection);
+        });
+        timer->start(0);
+    }, {}, testThreads());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+
+    client.send(get("/events"));
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    QByteArray expected;
+    for (int i = 0; i < kWrites; ++i)
+        expected += QByteArray(kBlock, char('a' + i));
+    QCOMPARE(response->body, expected);
+    QCOMPARE(pendingAfterWrites.load(), 0);
 }
 
 void tst_HttpServer::takeOver_data()
