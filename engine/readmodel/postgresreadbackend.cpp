@@ -137,14 +137,7 @@ bool PostgresReadBackend::openWriter(QString *error)
     m_writer.close();
     QString why;
     // CREATE ... IF NOT EXISTS reports an existing table as a NOTICE: not worth a log line.
-    // The read model is derived from the log, and its documents commit with their projection's
-    // checkpoint: a server crash can take back only whole transactions at the end, which the
-    // projection applies again from the checkpoint that survived (emitted events carry ids derived
-    // from their trigger, so they are not appended twice). So its commits do not wait for the WAL
-    // flush -- as the SQLite read store's (synchronous = NORMAL). The event log's commits still do.
-    if (!m_writer.open(m_url, QStringLiteral("read model writer"), &why)
-        || !m_writer.exec(QStringLiteral("SET client_min_messages = warning; SET plan_cache_mode = force_generic_plan;"
-                                         " SET synchronous_commit = off"))) {
+    if (!m_writer.open(m_url, QStringLiteral("read model writer"), &why) || !m_writer.exec(QStringLiteral("SET client_min_messages = warning; SET plan_cache_mode = force_generic_plan"))) {
         *error = QStringLiteral("cannot open the read store at %1: %2").arg(m_url.redacted(), why.isEmpty() ? m_writer.errorString() : why);
         m_writerBroken = true;
         return false;

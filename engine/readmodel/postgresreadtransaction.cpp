@@ -329,6 +329,12 @@ bool PostgresReadTransaction::setCheckpoint(const QString &projection, qint64 po
     return exec("SELECT pg_notify('gatehouse_checkpoints', ?)", {QVariant(projection + QLatin1Char(' ') + QString::number(position))}) != nullptr;
 }
 
+bool PostgresReadTransaction::relaxDurability()
+{
+    // For this transaction only: the connection's other transactions keep waiting for the flush.
+    return execDirect(QStringLiteral("SET LOCAL synchronous_commit = off"));   // not a statement that can be prepared
+}
+
 bool PostgresReadTransaction::commit()
 {
     if (m_failed) {

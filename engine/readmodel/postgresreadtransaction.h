@@ -31,6 +31,7 @@ public:
     bool dropIndexesExcept(const QString &collection, const QStringList &keep) override;
     bool createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress) override;
     bool setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied) override;
+    bool relaxDurability() override;
     bool commit() override;
     QString errorString() const override;
 

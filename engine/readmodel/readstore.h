@@ -72,6 +72,12 @@ public:
         // the projection over applied them, and this one must not apply them twice. Such a
         // failure counts in storageFailures(): the runner reads the checkpoint back and goes on.
         bool setCheckpointAfter(const QString &projection, qint64 position, qint64 firstApplied);
+        // Everything this transaction writes is derived again from the log, from the checkpoint
+        // it commits with (a projection's batch): a crash of the database server may take it
+        // back, whole, and the projection applies it again. So its commit does not wait for the
+        // disk (PostgreSQL: synchronous_commit off for this transaction). Never for a write that
+        // is acknowledged to a client (an HTTP-triggered function, a dead letter's replay).
+        bool relaxDurability();
         bool commit();
         QString errorString() const;
 

@@ -53,6 +53,9 @@ public:
         // firstApplied > 0 fences the write: it fails (and the transaction with it) unless the
         // stored checkpoint is still before that position, i.e. no one applied the batch yet.
         virtual bool setCheckpoint(const QString &projection, qint64 position, qint64 firstApplied) = 0;
+        // See ReadStore::WriteTransaction::relaxDurability(); a backend whose commits never wait
+        // for the disk (SQLite's read store: synchronous = NORMAL) has nothing to do.
+        virtual bool relaxDurability() { return true; }
         virtual bool commit() = 0;
         virtual QString errorString() const = 0;
     };

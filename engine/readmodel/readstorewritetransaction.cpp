@@ -103,6 +103,11 @@ bool ReadStore::WriteTransaction::setCheckpointAfter(const QString &projection, 
     return d->tx->setCheckpoint(projection, position, qMax<qint64>(firstApplied, 1));
 }
 
+bool ReadStore::WriteTransaction::relaxDurability()
+{
+    return d->tx->relaxDurability();
+}
+
 bool ReadStore::WriteTransaction::commit()
 {
     if (!d->tx->commit())

@@ -20,15 +20,21 @@ EventSubscription::EventSubscription(const EventStore *store, LiveFeed *feed, Ev
 {
     // Connected before the first read: a batch committed from now on is either seen here or
     // already in the log when the catch-up reads it; the cursor sorts out the overlap.
-    connect(feed, &LiveFeed::eventsCommitted, this, &EventSubscription::onCommitted);
+    m_feedConnection = connect(feed, &LiveFeed::eventsCommitted, this, &EventSubscription::onCommitted);
     scheduleCatchUp();
 }
 
 EventSubscription::~EventSubscription() = default;
 
+void EventSubscription::cancel()
+{
+    m_cancelled = true;
+    disconnect(m_feedConnection);
+}
+
 void EventSubscription::resume()
 {
-    if (m_paused) {
+    if (m_paused && !m_cancelled) {
         m_paused = false;
         scheduleCatchUp();
     }
@@ -47,6 +53,8 @@ void EventSubscription::scheduleCatchUp()
 void EventSubscription::catchUp()
 {
     m_scheduled = false;
+    if (m_cancelled)
+        return;
     const auto flush = qScopeGuard([this] { flushSink(); });
     if (m_sink.congested()) {
         m_paused = true;
@@ -84,7 +92,7 @@ void EventSubscription::catchUp()
 
 void EventSubscription::onCommitted(const RecordedEvents &batch)
 {
-    if (batch.isEmpty() || !m_live || batch.last().position < m_next)
+    if (m_cancelled || batch.isEmpty() || !m_live || batch.last().position < m_next)
         return;   // catching up (the log has these) or already delivered
     if (batch.first().position > m_next) {
         scheduleCatchUp();   // a gap: read it from the log

@@ -45,6 +45,9 @@ public:
     ~EventSubscription() override;
 
     void resume();                 // the client drained its queue
+    // Delivers nothing more, from now on (before deleteLater(), for a subscription that may be
+    // inside one of its own deliveries: a flush of its sink can read the client's next message).
+    void cancel();
     qint64 nextPosition() const { return m_next; }
     bool isLive() const { return m_live; }
 
@@ -58,6 +61,8 @@ private:
     EventFilter m_filter;
     int m_pageSize;
     Sink m_sink;
+    QMetaObject::Connection m_feedConnection;
+    bool m_cancelled = false;
     qint64 m_next;
     bool m_live = false;        // caught up: live batches are delivered
     bool m_scheduled = false;   // a catch-up step is queued

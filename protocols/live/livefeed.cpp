@@ -23,6 +23,9 @@ LiveFeed::LiveFeed(EventStore *store, UpsertProjection *upsert, MetricsRegistry 
     m_relayTimer.setSingleShot(true);
     m_relayTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_relayTimer, &QTimer::timeout, this, &LiveFeed::relay);
+    // First of goingAway()'s receivers: what waits for the interval's end goes out before the
+    // clients are told to go.
+    connect(this, &LiveFeed::goingAway, this, &LiveFeed::relay);
     // Queued: the emitters run on other threads; `this` lives on the network thread.
     if (store)
         connect(store, &EventStore::eventsCommitted, this, &LiveFeed::committed, Qt::QueuedConnection);

@@ -181,9 +181,11 @@ void WebSocketSession::unsubscribe(const QJsonObject &message, const QJsonValue 
     EventSubscription *subscription = m_subscriptions.take(id);
     if (!subscription)
         return sendError(QStringLiteral("unsubscribe: no subscription '%1'").arg(id), requestId);
-    // Never inside one of its own deliveries here (messages come from the socket), so it can go
-    // at once; a catch-up step it had queued is discarded with it.
-    delete subscription;
+    // Possibly inside one of its own deliveries: flushing its batch to a TLS socket can read
+    // this very message. So it stops now and goes later; a catch-up step it had queued does
+    // nothing.
+    subscription->cancel();
+    subscription->deleteLater();
     QJsonObject ack{{QStringLiteral("op"), QStringLiteral("unsubscribed")}, {QStringLiteral("id"), id}};
     if (!requestId.isUndefined())
         ack.insert(QStringLiteral("request_id"), requestId);
@@ -307,6 +309,7 @@ void WebSocketSession::onDocumentsChanged(const QList<StoredDocument> &documents
                     + R"(,"document":)" + doc.toJsonWithMeta() + '}');
         }
     }
+    m_connection->flush();   // the batch's changes leave with one write
 }
 
 void WebSocketSession::onDrained()

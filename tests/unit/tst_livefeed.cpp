@@ -1,6 +1,7 @@
 // LiveFeed's pacing of relays to the push clients: the first batch after a quiet interval goes
 // out at once; what comes within the interval waits for its end and goes out as one relay,
-// events in commit order, documents alongside; with an interval of 0 every batch goes at once.
+// events in commit order, documents alongside, and before goingAway(); with an interval of 0
+// every batch goes at once.
 // The store and the projection are real objects whose signals the test emits, as their writer
 // threads do (the feed's connections are queued either way).
 
@@ -66,11 +67,15 @@ void tst_LiveFeed::gathersWhatComesWithinTheInterval()
     LiveFeed feed(&store, &upsert, nullptr, kBatchMs);
     QSignalSpy events(&feed, &LiveFeed::eventsCommitted);
     QSignalSpy documents(&feed, &LiveFeed::documentsChanged);
+    QElapsedTimer clock;
+    clock.start();
+    QList<qint64> relayedAt;   // ms on `clock`, taken as each relay happens
+    connect(&feed, &LiveFeed::eventsCommitted, this, [&] { relayedAt.append(clock.elapsed()); });
 
+    // The first batch goes out as soon as the feed has it: within one pass of the loop.
     Q_EMIT store.eventsCommitted(batch({1, 2}));
-    QTRY_COMPARE(events.count(), 1);   // the first: at once
-    QElapsedTimer sinceRelay;
-    sinceRelay.start();
+    QCoreApplication::processEvents();
+    QCOMPARE(events.count(), 1);
     QCOMPARE(positionsOf(events.at(0)), (QList<qint64>{1, 2}));
 
     StoredDocument doc;
@@ -80,17 +85,34 @@ void tst_LiveFeed::gathersWhatComesWithinTheInterval()
     Q_EMIT upsert.documentsChanged({doc});
     Q_EMIT store.eventsCommitted(batch({4, 5}));
     QCoreApplication::processEvents();
-    QCoreApplication::processEvents();
-    if (sinceRelay.elapsed() >= kBatchMs)
+    if (clock.elapsed() - relayedAt.at(0) >= kBatchMs)
         QSKIP("the machine stalled for longer than the interval: nothing to tell from here");
-    QCOMPARE(events.count(), 1);   // delivered to the feed, held back
+    QCOMPARE(events.count(), 1);   // the feed has them, and holds them back
     QCOMPARE(documents.count(), 0);
 
     QTRY_COMPARE_WITH_TIMEOUT(events.count(), 2, 10 * kBatchMs);
-    QVERIFY(sinceRelay.elapsed() >= kBatchMs - 50);   // not before the interval's end (timer slack)
+    QVERIFY2(relayedAt.at(1) - relayedAt.at(0) >= kBatchMs - 10,
+             qPrintable(QStringLiteral("relayed %1 ms after the first").arg(relayedAt.at(1) - relayedAt.at(0))));
     QCOMPARE(positionsOf(events.at(1)), (QList<qint64>{3, 4, 5}));
     QCOMPARE(documents.count(), 1);   // in the same relay
     QCOMPARE(documents.at(0).at(0).value<QList<StoredDocument>>().size(), 1);
+
+    // After a quiet interval the next batch goes out at once again.
+    QTest::qWait(kBatchMs + 100);
+    Q_EMIT store.eventsCommitted(batch({6}));
+    QCoreApplication::processEvents();
+    QCOMPARE(events.count(), 3);
+    QCOMPARE(positionsOf(events.at(2)), (QList<qint64>{6}));
+
+    // Going away sends what is held back first.
+    Q_EMIT store.eventsCommitted(batch({7}));
+    QCoreApplication::processEvents();
+    if (clock.elapsed() - relayedAt.at(2) < kBatchMs) {
+        QCOMPARE(events.count(), 3);
+        Q_EMIT feed.goingAway();
+        QCOMPARE(events.count(), 4);
+        QCOMPARE(positionsOf(events.at(3)), (QList<qint64>{7}));
+    }
 }
 
 void tst_LiveFeed::zeroRelaysEveryBatch()
