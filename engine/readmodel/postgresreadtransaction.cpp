@@ -332,7 +332,8 @@ bool PostgresReadTransaction::setCheckpoint(const QString &projection, qint64 po
 bool PostgresReadTransaction::relaxDurability()
 {
     // For this transaction only: the connection's other transactions keep waiting for the flush.
-    return execDirect(QStringLiteral("SET LOCAL synchronous_commit = off"));   // not a statement that can be prepared
+    // SET LOCAL, in a form that can be prepared once and reused.
+    return exec("SELECT set_config('synchronous_commit', 'off', true)", {}) != nullptr;
 }
 
 bool PostgresReadTransaction::commit()
