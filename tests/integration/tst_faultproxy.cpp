@@ -37,7 +37,10 @@ public:
                 s->setParent(this);
                 connections.append(s);
                 if (!greeting.isEmpty()) {
+                    // Into the kernel now: a test may block in recv() right after it sees the
+                    // connection, and this thread's loop would not send a buffered greeting.
                     s->write(greeting);
+                    s->flush();
                     if (closeAfterGreeting)
                         s->disconnectFromHost();
                 }
