@@ -211,8 +211,12 @@ void WebSocketSession::watch(const QJsonObject &message, const QJsonValue &reque
     if (!requestId.isUndefined())
         ack.insert(QStringLiteral("request_id"), requestId);
     send(ack);
-    if (w.id.isEmpty())
+    if (w.id.isEmpty()) {
+        // Changes from now on: what the read model holds already (its change may still be on
+        // its way to this thread, paced by the feed) did not happen since the watch began.
+        w.sentPosition = qMax(w.sentPosition, m_services.readStore->checkpoint(QStringLiteral("upsert")));
         return;
+    }
     // The current state once; later changes only when newer than it.
     if (const auto doc = m_services.readStore->document(w.collection, w.id); doc && doc->position > w.sentPosition) {
         w.sentPosition = doc->position;
