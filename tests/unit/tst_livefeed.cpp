@@ -124,7 +124,7 @@ void tst_LiveFeed::zeroRelaysEveryBatch()
     Q_EMIT store.eventsCommitted(batch({1}));
     Q_EMIT store.eventsCommitted(batch({2, 3}));
     Q_EMIT store.eventsCommitted({});   // nothing to relay
-    QTRY_COMPARE(events.count(), 2);
+    // All within one pass of the loop: nothing is held back for a timer.
     QCoreApplication::processEvents();
     QCOMPARE(events.count(), 2);
     QCOMPARE(positionsOf(events.at(0)), (QList<qint64>{1}));
