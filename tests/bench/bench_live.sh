@@ -10,7 +10,9 @@
 #      topic while the same subscriber counts them. RUNS times, medians, ratio (>= 0.7x).
 #   2. Fan-out: WS_SUBSCRIBERS (1,000) WebSocket subscribers from "live" on /ws, commands at
 #      WS_RATE (500)/s for WS_SECONDS (10) s; latency = frame read - 202 read (same process);
-#      then the same with as many SSE streams on /events/stream.
+#      then the same with as many SSE streams on /events/stream. The subscribers are plain sockets
+#      on epoll, WS_THREADS (default 2) threads; WS_CLIENTS="epoll qt" also runs them as QWebSocket /
+#      QTcpSocket on Qt event loops (the earlier client, default 4 threads), one right after the other.
 #   3. MQTT command ingest: MQTT 5 creates on gatehouse/commands/products/create with response
 #      topic + correlation data, CMD_INFLIGHT (64) in flight, CMD_SECONDS (10) s; RUNS times; then
 #      one command in flight for 5 s (the round trip alone).
@@ -25,6 +27,7 @@ runs=${RUNS:-3}
 events=${EVENTS:-50000}
 parts=${PARTS:-outbox ws commands}
 ws_subs=${WS_SUBSCRIBERS:-1000}; ws_rate=${WS_RATE:-500}; ws_seconds=${WS_SECONDS:-10}
+ws_clients=${WS_CLIENTS:-epoll}
 cmd_seconds=${CMD_SECONDS:-10}; cmd_inflight=${CMD_INFLIGHT:-64}
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto is required (apt-get install mosquitto)" >&2; exit 2; }
 ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse bench_live_mqtt bench_live_ws >&2
@@ -146,10 +149,12 @@ fi
 
 if [[ $parts == *ws* ]]; then
 for protocol in ws sse; do
-    echo "### Fan-out ($protocol)"
+for client in $ws_clients; do
+    echo "### Fan-out ($protocol, $client subscribers)"
     echo
     before=$(awk '{print $14 + $15}' "/proc/$engine_pid/stat")
-    out=$("$ws" fanout "$gw" "$ws_subs" "$ws_rate" "$ws_seconds" 4 "$protocol") || out+=$'\n(fan-out reported a problem, see the table)'
+    threads=${WS_THREADS:-$([ "$client" = qt ] && echo 4 || echo 2)}
+    out=$("$ws" fanout "$gw" "$ws_subs" "$ws_rate" "$ws_seconds" "$threads" "$protocol" "$client") || out+=$'\n(fan-out reported a problem, see the table)'
     after=$(awk '{print $14 + $15}' "/proc/$engine_pid/stat")
     echo "$out"
     # The engine's own CPU time (its threads, not its broker's) for the whole run, per frame.
@@ -157,6 +162,7 @@ for protocol in ws sse; do
     awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" -v n="${delivered:-0}" 'BEGIN {
         s = (a - b) / hz; printf "\nEngine CPU over the run: %.1f s, %.2f us per delivered event\n", s, (n > 0 ? s * 1e6 / n : 0) }'
     echo
+done
 done
 
 fi

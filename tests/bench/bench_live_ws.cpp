@@ -7,14 +7,17 @@
 //       DOCUMENTS creates with the ids m0, m1, ..., then EVENTS - DOCUMENTS merge patches spread
 //       over them, then one GET by id of each; prints HTTP_LOAD events=.. accepted=.. reads=..
 //       seconds=..
-//   bench_live_ws fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS [ws|sse]]
-//       SUBSCRIBERS WebSocket connections on /ws (spread over THREADS event loops, default 4), each
+//   bench_live_ws fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS [ws|sse [epoll|qt]]]
+//       SUBSCRIBERS WebSocket connections on /ws (spread over THREADS threads, default 4), each
 //       {"op":"subscribe","from":"live"} -- or with `sse`, SUBSCRIBERS event streams
-//       GET /events/stream (live by default); once all are subscribed, create commands paced at
+//       GET /events/stream (live by default). The subscribers are plain sockets on one epoll set
+//       per thread (fanoutsubscribers.cpp); `qt` uses QWebSocket / QTcpSocket on Qt event loops
+//       instead, as this benchmark did before. Once all are subscribed, create commands paced at
 //       RATE/s for SECONDS from 32 HTTP connections in the same process. Delivery latency of an
 //       event to a subscriber = the time its frame (SSE: its id line) was read - the time the sender
 //       read the 202 carrying that position (one monotonic clock). Prints a Markdown table.
 
+#include "fanoutsubscribers.h"
 #include "testhttpclient.h"
 
 #include <QCoreApplication>
@@ -27,6 +30,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 #include <QWebSocket>
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -144,92 +149,23 @@ static int load(const char *target, int events, int documents, int clients)
     return accepted == events && reads == documents ? 0 : 1;
 }
 
-struct Received
+static double processCpuSeconds()
 {
-    qint64 position;
-    qint64 ns;
-};
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
 
-// One event stream read off a plain socket: the response head, then the chunked body, whose
-// "id: N" lines (the event's log position) are reported as they arrive.
-class SseReader
-{
-public:
-    explicit SseReader(std::function<void()> onHead, std::function<void(qint64)> onEvent)
-        : m_onHead(std::move(onHead))
-        , m_onEvent(std::move(onEvent))
-    {
-    }
-    bool feed(const QByteArray &bytes)   // false: not an event stream
-    {
-        m_buffer += bytes;
-        qsizetype at = 0;   // what is parsed; the buffer is compacted once per call
-        const auto done = qScopeGuard([&] { m_buffer.remove(0, at); });
-        if (!m_inBody) {
-            const qsizetype end = m_buffer.indexOf("\r\n\r\n");
-            if (end < 0)
-                return true;
-            if (!m_buffer.startsWith("HTTP/1.1 200"))
-                return false;
-            at = end + 4;
-            m_inBody = true;
-            m_onHead();
-        }
-        while (at < m_buffer.size()) {
-            if (m_chunkLeft == 0) {
-                const qsizetype eol = m_buffer.indexOf("\r\n", at);
-                if (eol < 0)
-                    return true;
-                bool ok = false;
-                m_chunkLeft = QByteArrayView(m_buffer).sliced(at, eol - at).toByteArray().toLongLong(&ok, 16);
-                if (!ok)
-                    return false;
-                at = eol + 2;
-                m_chunkLeft += 2;   // the CRLF after the data
-            }
-            const qsizetype take = qMin<qsizetype>(m_chunkLeft, m_buffer.size() - at);
-            lines(QByteArrayView(m_buffer).sliced(at, take));
-            at += take;
-            m_chunkLeft -= take;
-        }
-        return true;
-    }
-
-private:
-    // Chunk data (and the CRLFs that end chunks, which are blank lines to it): "id: N" lines.
-    void lines(QByteArrayView data)
-    {
-        qsizetype start = 0;
-        while (start < data.size()) {
-            const qsizetype eol = data.indexOf('\n', start);
-            const qsizetype end = eol < 0 ? data.size() : eol;
-            if (m_line.size() < 64)   // only a line's beginning matters
-                m_line.append(data.sliced(start, qMin<qsizetype>(end - start, 64 - m_line.size())));
-            if (eol < 0)
-                return;
-            if (m_line.startsWith("id: "))
-                m_onEvent(m_line.mid(4).trimmed().toLongLong());
-            m_line.clear();
-            start = eol + 1;
-        }
-    }
-
-    std::function<void()> m_onHead;
-    std::function<void(qint64)> m_onEvent;
-    QByteArray m_buffer, m_line;
-    bool m_inBody = false;
-    qint64 m_chunkLeft = 0;
-};
-
-static int fanout(const char *target, int subscribers, int rate, int seconds, int threadCount, bool sse)
+static int fanout(const char *target, int subscribers, int rate, int seconds, int threadCount, bool sse, bool raw)
 {
     const auto [host, port] = hostPort(target);
     const QUrl url(QStringLiteral("ws://%1:%2/ws").arg(host).arg(port));
     QElapsedTimer clock;
     clock.start();
-    std::atomic<int> subscribed{0}, closed{0};
-    std::atomic<qint64> delivered{0};
-    std::atomic<bool> stop{false};
+    SubscriberCounters counters;
+    std::atomic<int> &subscribed = counters.subscribed, &closed = counters.closed;
+    std::atomic<qint64> &delivered = counters.delivered;
+    std::atomic<bool> &stop = counters.stop;
     auto received = std::vector<std::vector<Received>>(size_t(threadCount));
 
     QList<QThread *> receivers;
@@ -238,6 +174,11 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
         receivers.append(QThread::create([&, t, mine] {
             std::vector<Received> &out = received[size_t(t)];
             out.reserve(size_t(mine) * size_t(rate) * size_t(seconds) + 1024);
+            if (raw) {
+                if (!runRawSubscribers(host, port, mine, sse, clock, counters, out))
+                    std::fprintf(stderr, "cannot open the subscribers' sockets\n");
+                return;
+            }
             QEventLoop loop;
             QList<QObject *> sockets;
             for (int i = 0; sse && i < mine; ++i) {
@@ -318,6 +259,7 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
     QHash<qint64, qint64> acceptedAt;   // position -> ns when the 202 was read
     std::atomic<int> sent{0}, failures{0};
     const qint64 sendStart = clock.nsecsElapsed();
+    const double cpuStart = processCpuSeconds();
     const double perSenderInterval = double(senders) / rate;
     QList<QThread *> senderThreads;
     for (int c = 0; c < senders; ++c) {
@@ -361,6 +303,7 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
         QThread::msleep(50);
     }
     const double allSeconds = (clock.nsecsElapsed() - sendStart) / 1e9;
+    const double cpuSeconds = processCpuSeconds() - cpuStart;
     stop = true;
     for (QThread *t : receivers) {
         t->wait();
@@ -383,7 +326,8 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
         }
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double q) { return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, size_t(q * lat.size()))]; };
-    std::printf("| %s fan-out (%d subscribers, from live) | value |\n|---|---:|\n", sse ? "SSE" : "WebSocket", subscribers);
+    std::printf("| %s fan-out (%d subscribers, from live; %s subscribers) | value |\n|---|---:|\n", sse ? "SSE" : "WebSocket",
+                subscribers, raw ? "epoll" : "Qt");
     std::printf("| commands sent / accepted / achieved rate | %d / %lld / %.0f per s (target %d per s for %d s) |\n", sent.load(),
                 qlonglong(acceptedAt.size()), sent.load() / sendSeconds, rate, seconds);
     std::printf("| events delivered / expected (subscribers x accepted) | %lld / %lld%s |\n", qlonglong(lat.size()), qlonglong(expected),
@@ -392,6 +336,8 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
     std::printf("| latency p50 (202 read -> frame read) | %.2f ms |\n| latency p99 | %.2f ms |\n| latency max | %.2f ms |\n", pct(0.5),
                 pct(0.99), lat.empty() ? 0.0 : lat.back());
     std::printf("| frames before the sender read the 202 (negative latency) | %lld |\n", qlonglong(negative));
+    std::printf("| this benchmark's own CPU (subscribers and senders) over send + drain | %.1f s, %.2f cores |\n", cpuSeconds,
+                cpuSeconds / allSeconds);
     std::printf("| other events / closed connections / failed commands | %lld / %d / %d |\n", qlonglong(unknown), closed.load(),
                 failures.load());
     return qint64(lat.size()) == expected && failures == 0 ? 0 : 1;
@@ -407,7 +353,7 @@ int main(int argc, char **argv)
         return post(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 16);
     if (mode == "fanout" && argc >= 6)
         return fanout(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 4,
-                      argc > 7 && std::strcmp(argv[7], "sse") == 0);
-    std::fprintf(stderr, "usage: bench_live_ws post HOST:PORT COUNT [CLIENTS] | load HOST:PORT EVENTS DOCUMENTS [CLIENTS] | fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS [ws|sse]]\n");
+                      argc > 7 && std::strcmp(argv[7], "sse") == 0, !(argc > 8 && std::strcmp(argv[8], "qt") == 0));
+    std::fprintf(stderr, "usage: bench_live_ws post HOST:PORT COUNT [CLIENTS] | load HOST:PORT EVENTS DOCUMENTS [CLIENTS] | fanout HOST:PORT SUBSCRIBERS RATE SECONDS [THREADS [ws|sse [epoll|qt]]]\n");
     return 2;
 }
