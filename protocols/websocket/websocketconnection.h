@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QTimer>
 
+class QSslSocket;
 class QTcpSocket;
 
 namespace Gatehouse::Live {
@@ -32,17 +33,23 @@ public:
     bool isOpen() const { return m_state == State::Open; }
     // False (and the connection closing with 1013) when the queue was already over the limit.
     bool sendText(const QByteArray &utf8);
+    // The same for a batch: the frame (its payload `parts` one after the other, JSON text) joins
+    // the others queued since the last flush(), and they reach the socket together, with one
+    // copy, at that flush() -- which the caller owes before it returns to the event loop.
+    bool queueText(std::initializer_list<QByteArrayView> parts);
     void close(quint16 code, const QString &reason);
     // Hands what is queued to the kernel now, as much as it takes, rather than a block per turn
-    // of the loop (a frame of 4 KiB or more stays a block of its own). May emit drained().
+    // of the loop (a frame of 4 KiB or more stays a block of its own), queued frames included.
     void flush();
     qint64 queuedBytes() const;
-    bool isCongested() const;   // over half the queue limit: hold back what can wait
+    // Over half the queue limit: hold back what can wait. Once it said so, drained() follows when
+    // the queue is below half again.
+    bool isCongested() const;
     void setReadingPaused(bool paused);
 
 Q_SIGNALS:
     void textMessage(const QByteArray &utf8);
-    void drained();        // the queue fell below half the limit
+    void drained();        // the queue fell below half the limit after isCongested() was true
     void disconnected();
 
 private:
@@ -54,10 +61,14 @@ private:
     void fail(quint16 code, const QString &reason);
     void halfClose();
     void write(const QByteArray &bytes);
+    void writeQueued();
     void onBytesWritten();
     void finish();
 
     QTcpSocket *m_socket;
+    QSslSocket *m_tls;               // m_socket when it is one: its encrypted bytes are queued too
+    QByteArray m_queued;             // frames of queueText() not yet handed to the socket
+    mutable bool m_congestionSeen = false;
     LiveOptions m_options;
     WebSocketFrame::Parser m_parser;
     State m_state = State::Open;

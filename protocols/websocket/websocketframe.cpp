@@ -79,11 +79,9 @@ Parser::Status Parser::next(Frame *frame)
     return Status::Frame;
 }
 
-QByteArray encode(quint8 opcode, const QByteArray &payload, bool fin)
+namespace {
+void appendHeader(QByteArray &out, quint8 opcode, qsizetype length, bool fin)
 {
-    QByteArray out;
-    const qsizetype length = payload.size();
-    out.reserve(length + 10);
     out.append(char((fin ? 0x80 : 0x00) | (opcode & 0x0F)));
     if (length < 126) {
         out.append(char(length));
@@ -98,8 +96,26 @@ QByteArray encode(quint8 opcode, const QByteArray &payload, bool fin)
         qToBigEndian<quint64>(quint64(length), be);
         out.append(reinterpret_cast<const char *>(be), 8);
     }
+}
+} // namespace
+
+QByteArray encode(quint8 opcode, const QByteArray &payload, bool fin)
+{
+    QByteArray out;
+    out.reserve(payload.size() + 10);
+    appendHeader(out, opcode, payload.size(), fin);
     out.append(payload);
     return out;
+}
+
+void appendFrame(QByteArray &out, quint8 opcode, std::initializer_list<QByteArrayView> parts)
+{
+    qsizetype length = 0;
+    for (QByteArrayView part : parts)
+        length += part.size();
+    appendHeader(out, opcode, length, true);
+    for (QByteArrayView part : parts)
+        out.append(part);
 }
 
 QByteArray encodeClose(quint16 code, const QString &reason)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QString>
 
 namespace Gatehouse::Live {
@@ -56,6 +57,9 @@ private:
 };
 
 QByteArray encode(quint8 opcode, const QByteArray &payload, bool fin = true);
+// Appends a final frame whose payload is `parts` one after the other to `out`, without building
+// the payload on its own first.
+void appendFrame(QByteArray &out, quint8 opcode, std::initializer_list<QByteArrayView> parts);
 QByteArray encodeClose(quint16 code, const QString &reason);
 // Codes a peer may put in a close frame (RFC 6455 7.4).
 bool isValidCloseCode(quint16 code);

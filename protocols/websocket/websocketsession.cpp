@@ -168,7 +168,10 @@ void WebSocketSession::subscribe(const QJsonObject &message, const QJsonValue &r
 
     const QByteArray prefix = R"({"op":"event","subscription":)" + compact(id) + R"(,"event":)";
     EventSubscription::Sink sink;
-    sink.deliver = [this, prefix](const RecordedEvent &event) { sendRaw(prefix + m_feed->cloudEventJson(event) + '}'); };
+    sink.deliver = [this, prefix](const RecordedEvent &event) {
+        if (m_connection->isOpen() && !m_connection->queueText({prefix, m_feed->cloudEventJson(event), "}"}))
+            m_feed->clientCutOff("websocket");
+    };
     sink.congested = [this] { return m_connection->isCongested(); };
     sink.flush = [this] { m_connection->flush(); };   // a batch's frames leave with one write
     m_subscriptions.insert(id, new EventSubscription(m_services.store, m_feed, EventFilter{type.toString(), subject.toString()},

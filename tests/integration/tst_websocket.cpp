@@ -218,6 +218,7 @@ private slots:
     void protocolViolationsClose();
     void routePluginsApplyToTheUpgrade();
     void slowConsumerClosedWith1013();
+    void backlogWaitsForTheReader();
 
 private:
     qint64 createProduct(const QString &id, double price = 10);
@@ -664,6 +665,44 @@ void tst_WebSocket::slowConsumerClosedWith1013()
     int events = 0;
     QCOMPARE(int(ws.readUntilClose(&events)), 1013);
     QVERIFY(events > 0);
+}
+
+// A catch-up far larger than the kernel's buffers and the 64 KiB queue holds whenever the queue
+// is half full and goes on once the client has read it: every event arrives, in order, and a
+// client that reads, however late, is not cut off.
+void tst_WebSocket::backlogWaitsForTheReader()
+{
+    const QByteArray cutOffs = R"(gatehouse_live_cutoffs_total{protocol="websocket"})";
+    const double before = metric(cutOffs);
+    QVERIFY(before >= 0);
+    const QByteArray blob(64 * 1024, 'y');
+    QList<qint64> expected;
+    for (int i = 0; i < 160; ++i) {
+        AppendRequest request;
+        request.stream = u"backlog-%1"_s.arg(i);
+        request.events.append({QString(), u"backlog.filled"_s, R"({"blob":")" + blob + R"("})", {}});
+        const AppendResult appended = m_engine.eventStore()->appendAndWait(std::move(request));
+        QVERIFY(appended.ok());
+        expected.append(appended.firstPosition);
+    }
+    RawWs ws;
+    QCOMPARE(ws.open(m_port), 101);
+    ws.socket.setReadBufferSize(4096);   // and nothing read for a while
+    ws.sendFrame(0x1, R"({"op":"subscribe","id":"backlog","filter":{"type":"backlog.*"},"from":)"
+                          + QByteArray::number(expected.first()) + '}');
+    QTest::qWait(500);   // the engine fills the kernel's buffers, then its queue, then holds
+    ws.socket.setReadBufferSize(0);
+
+    QList<qint64> positions;
+    RawWs::Frame frame;
+    while (positions.size() < expected.size() && ws.readFrame(&frame)) {
+        QCOMPARE(int(frame.opcode), 0x1);
+        const QJsonObject message = QJsonDocument::fromJson(frame.payload).object();
+        if (message.value(u"op"_s).toString() == u"event"_s)
+            positions.append(message.value(u"event"_s).toObject().value(u"position"_s).toInteger());
+    }
+    QCOMPARE(positions, expected);
+    QCOMPARE(metric(cutOffs), before);
 }
 
 QTEST_GUILESS_MAIN(tst_WebSocket)
