@@ -18,7 +18,8 @@
 #      one command in flight for 5 s (the round trip alone).
 # Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, EVENTS, WS_*, CMD_*, NINJA_JOBS,
 #              PARTS (default "outbox ws commands": which of the three to run), LIVE_BATCH_MS (the
-#              engine's --live-batch-ms; default: the engine's own).
+#              engine's --live-batch-ms; default: the engine's own), GATEHOUSE_ENGINE (the executable
+#              of the fan-out and command parts, e.g. one built from an earlier commit, to compare).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -55,7 +56,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 mqtt_port=$(free_port)
 # SSE streams stay HTTP connections: room for the subscribers and the senders.
-"$build/app/gatehouse" --headless --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+"${GATEHOUSE_ENGINE:-$build/app/gatehouse}" --headless --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
     --mqtt-listen "127.0.0.1:$mqtt_port" --max-connections $((ws_subs + 256)) ${LIVE_BATCH_MS:+--live-batch-ms "$LIVE_BATCH_MS"} \
     2>"$tmp/engine.log" &
 engine_pid=$!

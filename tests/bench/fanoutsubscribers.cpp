@@ -1,8 +1,10 @@
 #include "fanoutsubscribers.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
@@ -22,8 +24,9 @@ struct Connection
 {
     int fd = -1;
     State state = State::Connecting;
-    std::string in;                   // WebSocket: bytes not yet parsed
-    std::unique_ptr<SseReader> sse;   // SSE: the stream's parser
+    std::string in;           // bytes not yet parsed: the answer's head, a frame, a chunk-size line
+    std::string line;         // SSE: the beginning of the current line
+    size_t chunkLeft = 0;     // SSE: bytes of the current chunk still to come, its CRLF included
 };
 
 // Small writes on a fresh connection; waits for room only in the unlikely case there is none.
@@ -105,10 +108,6 @@ public:
             ev.events = EPOLLOUT | EPOLLIN;
             ev.data.u32 = uint32_t(i);
             ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, c.fd, &ev);
-            if (m_sse) {
-                c.sse = std::make_unique<SseReader>([this] { ++m_counters.subscribed; },
-                                                    [this](qint64 position) { deliver(position); });
-            }
         }
         return true;
     }
@@ -144,8 +143,7 @@ public:
                     continue;
                 }
                 m_now = m_clock.nsecsElapsed();   // one time for everything this read brought
-                const bool ok = m_sse ? c.sse->feed(QByteArray::fromRawData(buffer.data(), qsizetype(got)))
-                                      : webSocketBytes(c, buffer.data(), size_t(got));
+                const bool ok = m_sse ? sseBytes(c, buffer.data(), size_t(got)) : webSocketBytes(c, buffer.data(), size_t(got));
                 if (!ok) {
                     std::fprintf(stderr, "unexpected answer on a subscriber's connection\n");
                     end(c);
@@ -231,6 +229,74 @@ private:
         }
         c.in.erase(0, at);
         return true;
+    }
+
+    // The answer's head, then the chunked body, parsed where it lies; "id: N" lines are events.
+    bool sseBytes(Connection &c, const char *data, size_t size)
+    {
+        if (c.state == State::Head) {
+            c.in.append(data, size);
+            const size_t end = c.in.find("\r\n\r\n");
+            if (end == std::string::npos)
+                return true;
+            if (c.in.compare(0, 12, "HTTP/1.1 200") != 0)
+                return false;
+            ++m_counters.subscribed;
+            c.state = State::Open;
+            const std::string rest = c.in.substr(end + 4);
+            c.in.clear();
+            return sseBody(c, rest.data(), rest.size());
+        }
+        return sseBody(c, data, size);
+    }
+
+    bool sseBody(Connection &c, const char *data, size_t size)
+    {
+        size_t at = 0;
+        while (at < size) {
+            if (c.chunkLeft == 0) {   // a chunk-size line
+                const auto *eol = static_cast<const char *>(std::memchr(data + at, '\n', size - at));
+                const size_t end = eol ? size_t(eol - data) : size;
+                c.in.append(data + at, end - at);
+                if (!eol)
+                    return c.in.size() < 64;
+                at = end + 1;
+                char *parsed = nullptr;
+                const unsigned long long length = std::strtoull(c.in.c_str(), &parsed, 16);
+                const bool ok = parsed != c.in.c_str() && length > 0;   // 0: the stream ended
+                c.in.clear();
+                if (!ok)
+                    return false;
+                c.chunkLeft = size_t(length) + 2;
+                continue;
+            }
+            const size_t take = std::min(c.chunkLeft, size - at);
+            sseLines(c, data + at, take);
+            at += take;
+            c.chunkLeft -= take;
+        }
+        return true;
+    }
+
+    void sseLines(Connection &c, const char *data, size_t size)
+    {
+        size_t at = 0;
+        while (at < size) {
+            const auto *eol = static_cast<const char *>(std::memchr(data + at, '\n', size - at));
+            const size_t end = eol ? size_t(eol - data) : size;
+            if (c.line.size() < 24)   // only a line's beginning matters
+                c.line.append(data + at, std::min(end - at, 24 - c.line.size()));
+            if (!eol)
+                return;
+            if (c.line.compare(0, 4, "id: ") == 0) {
+                qint64 position = 0;
+                for (size_t k = 4; k < c.line.size() && c.line[k] >= '0' && c.line[k] <= '9'; ++k)
+                    position = position * 10 + (c.line[k] - '0');
+                deliver(position);
+            }
+            c.line.clear();
+            at = end + 1;
+        }
     }
 
     void text(std::string_view message)
