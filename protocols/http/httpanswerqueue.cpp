@@ -12,6 +12,7 @@ namespace Gatehouse::Http {
 
 HttpAnswerQueue::HttpAnswerQueue(QTcpSocket *socket)
     : m_socket(socket)
+    , m_tls(qobject_cast<QSslSocket *>(socket) != nullptr)
 {
 }
 
@@ -172,7 +173,16 @@ HttpAnswerQueue::Next HttpAnswerQueue::openStream(Entry &entry)
 void HttpAnswerQueue::sendStreamData(const QByteArray &data)
 {
     m_stream->queuedBytes -= data.size();
-    m_socket->write(m_streamChunked ? HttpWire::encodeChunk(data) : data);
+    if (data.isEmpty())
+        return;   // as a chunk, it would end the stream
+    // A live batch goes to the kernel at once when nothing is waiting before it, without being
+    // copied into a chunk and then into the socket's buffer.
+    if (m_streamChunked) {
+        const QByteArray size = QByteArray::number(data.size(), 16) + "\r\n";
+        writeThrough(m_socket, m_tls, {size, data, "\r\n"});
+    } else {
+        writeThrough(m_socket, m_tls, {data});
+    }
     m_stream->socketBytes = unsentBytes(m_socket);
 }
 

@@ -75,6 +75,7 @@ private:
     Next endStream();
 
     QTcpSocket *const m_socket;
+    const bool m_tls;
     std::deque<Entry> m_entries;
     quint64 m_nextSequence = 0;
     std::shared_ptr<HttpStreamState> m_stream;   // the stream on the wire, if any

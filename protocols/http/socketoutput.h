@@ -1,7 +1,10 @@
 #pragma once
 
+#include <QByteArrayView>
 #include <QSslSocket>
 #include <QTcpSocket>
+
+#include <initializer_list>
 
 namespace Gatehouse::Http {
 
@@ -28,5 +31,12 @@ void connectOutputProgress(QTcpSocket *socket, Receiver *receiver, Slot slot)
     else
         QObject::connect(socket, &QTcpSocket::bytesWritten, receiver, slot);
 }
+
+// Writes `parts` (at most four), one after the other. When the socket is plain TCP (`tls`
+// false) and none of its own output is waiting, they go to the kernel at once, in one system
+// call and without being copied into the socket's buffer -- the socket then emits no
+// bytesWritten for them; what the kernel does not take, or everything otherwise, is written to
+// the socket as usual. Returns the bytes the kernel took directly.
+qint64 writeThrough(QTcpSocket *socket, bool tls, std::initializer_list<QByteArrayView> parts);
 
 } // namespace Gatehouse::Http

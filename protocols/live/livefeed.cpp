@@ -18,6 +18,7 @@ LiveFeed::LiveFeed(EventStore *store, UpsertProjection *upsert, MetricsRegistry 
     : QObject(parent)
     , m_metrics(metrics)
     , m_cloudEvents(8 * 1024 * 1024)
+    , m_sseEvents(4 * 1024 * 1024)
     , m_batchMs(qMax(0, batchMs))
 {
     m_relayTimer.setSingleShot(true);
@@ -99,6 +100,16 @@ QByteArray LiveFeed::cloudEventJson(const RecordedEvent &event)
     const QByteArray json = CloudEvent::toJsonBytes(event);
     m_cloudEvents.insert(event.position, new QByteArray(json), json.size());
     return json;
+}
+
+QByteArray LiveFeed::sseEventText(const RecordedEvent &event)
+{
+    if (const QByteArray *cached = m_sseEvents.object(event.position))
+        return *cached;
+    const QByteArray text = "id: " + QByteArray::number(event.position) + "\nevent: " + event.type.toUtf8() + "\ndata: "
+        + cloudEventJson(event) + "\n\n";
+    m_sseEvents.insert(event.position, new QByteArray(text), text.size());
+    return text;
 }
 
 void LiveFeed::clientOpened(const char *protocol)

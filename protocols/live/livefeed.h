@@ -46,6 +46,9 @@ public:
     // The event as CloudEvent JSON, serialised once for all the clients that send it: a live
     // batch goes to every subscriber, and catch-ups tend to read the same recent pages.
     QByteArray cloudEventJson(const RecordedEvent &event);
+    // The same as an SSE event: "id: {position}\nevent: {type}\ndata: {CloudEvent}\n\n" (compact
+    // JSON has no line breaks, so one data: line carries it).
+    QByteArray sseEventText(const RecordedEvent &event);
 
 Q_SIGNALS:
     void eventsCommitted(const Gatehouse::RecordedEvents &events);
@@ -61,6 +64,7 @@ private:
 
     MetricsRegistry *m_metrics;
     QCache<qint64, QByteArray> m_cloudEvents;   // by position; cost = bytes
+    QCache<qint64, QByteArray> m_sseEvents;     // the same, as SSE text
     const int m_batchMs;
     QTimer m_relayTimer;           // pending relay, at the end of the interval
     QElapsedTimer m_lastRelay;     // invalid until the first relay

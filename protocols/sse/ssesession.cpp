@@ -76,15 +76,12 @@ bool SseSession::congested() const
 
 void SseSession::deliver(const RecordedEvent &event)
 {
-    // Compact JSON has no line breaks, so one data: line carries the whole event. The events of
-    // a batch go out in one write (Sink::flush).
-    m_batch.append("id: ");
-    m_batch.append(QByteArray::number(event.position));
-    m_batch.append("\nevent: ");
-    m_batch.append(event.type.toUtf8());
-    m_batch.append("\ndata: ");
-    m_batch.append(m_feed->cloudEventJson(event));
-    m_batch.append("\n\n");
+    // The events of a batch go out in one write (Sink::flush); each event's text is built once
+    // for all the streams that send it.
+    const QByteArray text = m_feed->sseEventText(event);
+    if (m_batch.isEmpty())
+        m_batch.reserve(8 * text.size());
+    m_batch.append(text);
     // A large batch goes out in slices, each checked against the queue's limit (send()), so a
     // client never holds much more than maxQueueBytes, as over WebSocket.
     if (m_batch.size() >= m_options.maxQueueBytes / 4)

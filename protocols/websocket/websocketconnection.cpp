@@ -126,20 +126,8 @@ void WebSocketConnection::writeQueued()
 {
     if (m_queued.isEmpty())
         return;
-    if (m_socket->state() == QAbstractSocket::ConnectedState) {
-        qsizetype sent = 0;
-#ifdef Q_OS_UNIX
-        // With nothing of the socket's own waiting (and no TLS), the batch goes to the kernel
-        // from here, without its copy into the socket's buffer; the socket takes what is left.
-        if (!m_tls && m_socket->bytesToWrite() == 0) {
-            const ssize_t n = ::send(int(m_socket->socketDescriptor()), m_queued.constData(), size_t(m_queued.size()),
-                                     MSG_NOSIGNAL | MSG_DONTWAIT);
-            sent = n > 0 ? qsizetype(n) : 0;   // an error shows when the socket writes the rest
-        }
-#endif
-        if (sent < m_queued.size())
-            m_socket->write(m_queued.constData() + sent, m_queued.size() - sent);
-    }
+    // Straight to the kernel when nothing else is waiting: no copy into the socket's buffer.
+    Http::writeThrough(m_socket, m_tls != nullptr, {m_queued});
     if (m_queued.capacity() > kKeptBatchRoom)
         m_queued = QByteArray();   // a catch-up's page: not kept by every idle connection
     else

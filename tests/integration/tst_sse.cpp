@@ -181,6 +181,7 @@ private slots:
     void badParameters();
     void routePluginsApply();
     void slowClientIsCutOff();
+    void backlogWaitsForTheReader();
     void liveClientLimitHoldsAcrossThreads();
 
 private:
@@ -467,6 +468,33 @@ void tst_Sse::slowClientIsCutOff()
     QVERIFY(client.events().last().json().value(u"message"_s).toString().contains(u"slow consumer"_s));
     const QList<qint64> ids = client.ids().mid(0, client.events().size() - 1);
     QCOMPARE(ids, Test::positionRange(ids.first(), ids.last()));   // what did arrive has no gap
+}
+
+// A catch-up far larger than the kernel's buffers and the 64 KiB queue holds while the queue is
+// half full and goes on once the client reads: every event arrives, in order, and a client that
+// reads, however late, is not cut off.
+void tst_Sse::backlogWaitsForTheReader()
+{
+    const QByteArray cutOffs = R"(gatehouse_live_cutoffs_total{protocol="sse"})";
+    const double before = metric(cutOffs);
+    QVERIFY(before >= 0);
+    const QByteArray blob(64 * 1024, 'y');
+    QList<qint64> expected;
+    for (int i = 0; i < 160; ++i) {
+        AppendRequest request;
+        request.stream = u"backlog-%1"_s.arg(i);
+        request.events.append({QString(), u"backlog.filled"_s, R"({"blob":")" + blob + R"("})", {}});
+        const AppendResult appended = m_engine.eventStore()->appendAndWait(std::move(request));
+        QVERIFY(appended.ok());
+        expected.append(appended.firstPosition);
+    }
+    SseClient client(m_port, "/events/stream?type=backlog.*&from=" + QByteArray::number(expected.first()));
+    client.stopReading();
+    QTest::qWait(500);   // the engine fills the kernel's buffers, then its queue, then holds
+    client.resumeReading();
+    QTRY_VERIFY_WITH_TIMEOUT(client.ids().size() >= expected.size(), kWaitMs);
+    QCOMPARE(client.ids(), expected);
+    QCOMPARE(metric(cutOffs), before);
 }
 
 // The live-client limit counts a client from the check of its request, on every network thread:
