@@ -21,6 +21,9 @@ namespace {
 
 QString formatNumber(double number)
 {
+    // Whole numbers as people write them (1000000, not 1e+06), as far as a double holds them exactly.
+    if (std::abs(number) <= 9007199254740992.0 && number == std::trunc(number))
+        return QString::number(qint64(number));
     return QString::number(number, 'g', QLocale::FloatingPointShortest);
 }
 

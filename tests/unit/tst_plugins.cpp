@@ -127,6 +127,19 @@ void tst_Plugins::routeConfig_data()
         {u"/routes/0/plugins/limit-req/policy: must be one of: local"_s});
     row("limit-count window contradicts window_type", R"json({"limit-count": {"count": 3, "time_window": 60, "window": "fixed", "window_type": "sliding"}})json",
         {u"/routes/0/plugins/limit-count/window: contradicts window_type"_s});
+    // Numbers past what the limiters can count with: refused, not turned into 0 or overflowing.
+    row("limit-count window past int64", R"json({"limit-count": {"count": 1, "time_window": 1e19}})json",
+        {u"/routes/0/plugins/limit-count/time_window: must be <= 31536000"_s});
+    row("limit-count window overflowing in ms", R"json({"limit-count": {"count": 1, "time_window": 10000000000000000}})json",
+        {u"/routes/0/plugins/limit-count/time_window: must be <= 31536000"_s});
+    row("limit-count huge count", R"json({"limit-count": {"count": 1e19, "time_window": 60}})json",
+        {u"/routes/0/plugins/limit-count/count: must be <= 1000000000"_s});
+    row("limit-count a year", R"json({"limit-count": {"count": 1000000000, "time_window": 31536000}})json", valid);
+    row("limit-conn huge numbers", R"json({"limit-conn": {"conn": 1e308, "burst": 1e308, "default_conn_delay": 1e308}})json",
+        {u"/routes/0/plugins/limit-conn/conn: must be <= 1000000"_s, u"/routes/0/plugins/limit-conn/burst: must be <= 1000000"_s,
+         u"/routes/0/plugins/limit-conn/default_conn_delay: must be <= 3600"_s});
+    row("limit-req huge numbers", R"json({"limit-req": {"rate": 1e308, "burst": 1e308}})json",
+        {u"/routes/0/plugins/limit-req/rate: must be <= 1000000"_s, u"/routes/0/plugins/limit-req/burst: must be <= 1000000"_s});
     row("limit-count rejected_code out of range", R"json({"limit-count": {"count": 3, "time_window": 60, "rejected_code": 600}})json",
         {u"/routes/0/plugins/limit-count/rejected_code: must be <= 599"_s});
 

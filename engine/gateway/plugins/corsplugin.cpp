@@ -105,7 +105,7 @@ PluginDescriptor cors()
             "allow_headers": {"type": "string", "minLength": 1, "pattern": "^[^\\r\\n\\x00]+$", "default": "*",
                               "description": "*, ** (echo the requested ones) or a comma list"},
             "expose_headers": {"type": "string", "minLength": 1, "pattern": "^[^\\r\\n\\x00]+$", "description": "comma list; not sent when absent"},
-            "max_age": {"type": "integer", "minimum": -1, "default": 5, "description": "seconds a browser may cache a preflight answer"},
+            "max_age": {"type": "integer", "minimum": -1, "maximum": 86400, "default": 5, "description": "seconds a browser may cache a preflight answer"},
             "allow_credential": {"type": "boolean", "default": false}
         },
         "additionalProperties": false

@@ -184,9 +184,9 @@ PluginDescriptor jwtAuth()
             "public_key": {"type": "string", "minLength": 1, "description": "RS256/RS384/RS512: PEM public key"},
             "private_key": {"type": "string", "minLength": 1, "description": "RS256/RS384/RS512: PEM private key, for signing only"},
             "algorithm": {"type": "string", "enum": ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512"], "default": "HS256"},
-            "exp": {"type": "integer", "minimum": 1, "default": 86400, "description": "lifetime in seconds of tokens signed for this consumer"},
+            "exp": {"type": "integer", "minimum": 1, "maximum": 315360000, "default": 86400, "description": "lifetime in seconds of tokens signed for this consumer"},
             "base64_secret": {"type": "boolean", "default": false},
-            "lifetime_grace_period": {"type": "integer", "minimum": 0, "default": 0, "description": "seconds of clock skew allowed on exp and nbf"}
+            "lifetime_grace_period": {"type": "integer", "minimum": 0, "maximum": 86400, "default": 0, "description": "seconds of clock skew allowed on exp and nbf"}
         },
         "required": ["key"],
         "additionalProperties": false

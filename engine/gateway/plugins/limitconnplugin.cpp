@@ -100,9 +100,9 @@ PluginDescriptor limitConn()
     d.schema = QJsonDocument::fromJson(R"json({
         "type": "object",
         "properties": {
-            "conn": {"type": "integer", "exclusiveMinimum": 0, "description": "requests in flight allowed per key"},
-            "burst": {"type": "integer", "minimum": 0, "description": "requests beyond conn that wait instead of being rejected"},
-            "default_conn_delay": {"type": "number", "exclusiveMinimum": 0, "description": "seconds an excess request waits"},
+            "conn": {"type": "integer", "exclusiveMinimum": 0, "maximum": 1000000, "description": "requests in flight allowed per key"},
+            "burst": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "requests beyond conn that wait instead of being rejected"},
+            "default_conn_delay": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "description": "seconds an excess request waits"},
             "only_use_default_delay": {"type": "boolean", "default": false,
                                        "description": "wait default_conn_delay, not default_conn_delay times the excess"}
         },

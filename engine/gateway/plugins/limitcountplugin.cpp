@@ -84,8 +84,8 @@ PluginDescriptor limitCount()
     d.schema = QJsonDocument::fromJson(R"json({
         "type": "object",
         "properties": {
-            "count": {"type": "integer", "exclusiveMinimum": 0, "description": "requests allowed per time_window"},
-            "time_window": {"type": "integer", "exclusiveMinimum": 0, "description": "seconds"},
+            "count": {"type": "integer", "exclusiveMinimum": 0, "maximum": 1000000000, "description": "requests allowed per time_window"},
+            "time_window": {"type": "integer", "exclusiveMinimum": 0, "maximum": 31536000, "description": "seconds (at most a year)"},
             "window_type": {"type": "string", "enum": ["fixed", "sliding"], "default": "fixed",
                             "description": "sliding adds the previous window's count, weighted by its overlap"},
             "window": {"type": "string", "enum": ["fixed", "sliding"], "description": "alias of window_type"},

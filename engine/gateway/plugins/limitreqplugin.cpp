@@ -61,8 +61,8 @@ PluginDescriptor limitReq()
     d.schema = QJsonDocument::fromJson(R"json({
         "type": "object",
         "properties": {
-            "rate": {"type": "number", "exclusiveMinimum": 0, "description": "requests per second"},
-            "burst": {"type": "number", "minimum": 0, "description": "requests beyond the rate that wait (or pass with nodelay) instead of being rejected"},
+            "rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "description": "requests per second"},
+            "burst": {"type": "number", "minimum": 0, "maximum": 1000000, "description": "requests beyond the rate that wait (or pass with nodelay) instead of being rejected"},
             "nodelay": {"type": "boolean", "default": false}
         },
         "required": ["rate", "burst"],

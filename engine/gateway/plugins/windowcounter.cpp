@@ -13,6 +13,7 @@ qint64 ceilMs(double ms)
 
 WindowCounter::Result WindowCounter::take(const QString &key, qint64 nowMs, qint64 limit, qint64 windowMs, Mode mode)
 {
+    windowMs = qMax<qint64>(1, windowMs);   // the schema bounds it; never a division by zero
     QMutexLocker lock(&m_mutex);
     if (nowMs - m_lastSweepMs >= 2 * windowMs) {
         sweep(nowMs, windowMs);
