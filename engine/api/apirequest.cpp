@@ -49,6 +49,33 @@ QList<std::pair<QString, QString>> ApiRequest::queryItems() const
     return items;
 }
 
+bool ApiRequest::checkPath(QString *error) const
+{
+    bool decodes = false;   // something to decode or to check as UTF-8
+    for (qsizetype i = 0; i < path.size(); ++i) {
+        const char c = path.at(i);
+        if (uchar(c) >= 0x80) {
+            decodes = true;
+        } else if (c == '%') {
+            if (i + 2 >= path.size() || !isxdigit(uchar(path.at(i + 1))) || !isxdigit(uchar(path.at(i + 2)))) {
+                *error = QStringLiteral("the path has a malformed %-escape");
+                return false;
+            }
+            if (path.at(i + 1) == '0' && path.at(i + 2) == '0') {
+                *error = QStringLiteral("the path escapes a NUL character (%00)");
+                return false;
+            }
+            decodes = true;
+            i += 2;
+        }
+    }
+    if (decodes && !QByteArrayView(QByteArray::fromPercentEncoding(path)).isValidUtf8()) {
+        *error = QStringLiteral("the path does not decode to UTF-8");
+        return false;
+    }
+    return true;
+}
+
 bool ApiRequest::checkQuery(QString *error) const
 {
     auto wellFormed = [](QByteArrayView raw) {

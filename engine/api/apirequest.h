@@ -56,6 +56,10 @@ struct ApiRequest
     // (which value counts would be a guess), a %-escape is malformed, or a name or value does
     // not decode to UTF-8 (it would read as U+FFFD).
     bool checkQuery(QString *error) const;
+    // The same for the path, whose segments become route parameters (entity ids): false when a
+    // %-escape is malformed, escapes a NUL, or the path does not decode to UTF-8 -- two
+    // different paths would otherwise name the same entity (both as U+FFFD).
+    bool checkPath(QString *error) const;
 };
 
 } // namespace Gatehouse

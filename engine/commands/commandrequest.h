@@ -17,6 +17,7 @@ struct CommandRequest
     QByteArray contentType;     // empty when the protocol has none (MQTT/WS carry JSON)
     QByteArray ifMatch;         // expected stream version, as sent
     QString idempotencyKey;
+    bool idempotencyKeyGiven = false;   // the header was there, even empty (which is refused)
     QString correlationId;
     QString user;               // authenticated consumer
     QString origin;             // "http 127.0.0.1", "websocket 127.0.0.1", "mqtt <session>"

@@ -236,7 +236,9 @@ ApiResponse CommandService::accepted(const QString &collection, const AppendResu
 
 void CommandService::execute(CommandRequest command, ApiResponder respond)
 {
-    if (!isValidIdempotencyKey(command.idempotencyKey)) {
+    // An empty key is refused rather than taken for none: a client that sent one believes its
+    // retries are covered.
+    if ((command.idempotencyKeyGiven && command.idempotencyKey.isEmpty()) || !isValidIdempotencyKey(command.idempotencyKey)) {
         respond(ApiResponse::problem(400, QStringLiteral("Idempotency-Key must be 1 to %1 visible ASCII characters").arg(kMaxIdempotencyKeyLength),
                                      QStringLiteral("bad-idempotency-key")));
         return;

@@ -145,6 +145,12 @@ void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<voi
         answer(misconfigured(*ex->config, nullptr));
         return;
     }
+    if (QString error; !request.checkPath(&error)) {
+        if (m_metrics)
+            m_metrics->increment("gatehouse_http_requests_total", "route=\"\",status=\"400\"");
+        answer(ApiResponse::problem(400, error, QStringLiteral("malformed-path")));
+        return;
+    }
     RouteTable::Match m = ex->config->routeTable().match(request);
     if (m.outcome != RouteTable::Match::Found) {
         ApiResponse r;

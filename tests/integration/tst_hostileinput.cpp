@@ -35,6 +35,8 @@ private slots:
     void commandHeadersAreChecked();
     void queryStringsAreStrict_data();
     void queryStringsAreStrict();
+    void pathsAreStrict_data();
+    void pathsAreStrict();
     void adminBodiesAreStrict_data();
     void adminBodiesAreStrict();
     void readSideKeepsGoing();
@@ -168,6 +170,8 @@ void tst_HostileInput::commandHeadersAreChecked_data()
     QTest::newRow("idempotency key of 256") << QByteArray("Idempotency-Key") << QByteArray(256, 'k') << 400;
     QTest::newRow("idempotency key with a space") << QByteArray("Idempotency-Key") << QByteArray("a b") << 400;
     QTest::newRow("idempotency key not ASCII") << QByteArray("Idempotency-Key") << QByteArray("cl\xc3\xa9") << 400;
+    QTest::newRow("idempotency key empty") << QByteArray("Idempotency-Key") << QByteArray("") << 400;
+    QTest::newRow("idempotency key of spaces") << QByteArray("Idempotency-Key") << QByteArray("   ") << 400;
 }
 
 void tst_HostileInput::commandHeadersAreChecked()
@@ -205,6 +209,39 @@ void tst_HostileInput::queryStringsAreStrict()
     const TestHttpResponse r = m_client->get(target);
     QVERIFY2(r.status == 400, describe(r).constData());
     QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:bad-parameter"_s);
+    QVERIFY2(r.json().value(u"detail"_s).toString().contains(detail), describe(r).constData());
+}
+
+void tst_HostileInput::pathsAreStrict_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QString>("detail");   // empty: accepted (not 400)
+    QTest::newRow("by id: broken escape") << QByteArray("GET") << QByteArray("/api/products/%zz") << u"malformed"_s;
+    QTest::newRow("by id: cut escape") << QByteArray("GET") << QByteArray("/api/products/%4") << u"malformed"_s;
+    QTest::newRow("by id: lone percent") << QByteArray("GET") << QByteArray("/api/products/%") << u"malformed"_s;
+    QTest::newRow("by id: invalid UTF-8") << QByteArray("GET") << QByteArray("/api/products/%FF") << u"UTF-8"_s;
+    QTest::newRow("by id: overlong UTF-8") << QByteArray("GET") << QByteArray("/api/products/%C0%AE%C0%AE") << u"UTF-8"_s;
+    QTest::newRow("by id: escaped NUL") << QByteArray("GET") << QByteArray("/api/products/a%00b") << u"NUL"_s;
+    QTest::newRow("update: invalid UTF-8") << QByteArray("POST") << QByteArray("/api/products/%FE") << u"UTF-8"_s;
+    QTest::newRow("by id: escaped UTF-8") << QByteArray("GET") << QByteArray("/api/products/caf%C3%A9") << QString();
+}
+
+void tst_HostileInput::pathsAreStrict()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, target);
+    QFETCH(QString, detail);
+    const qint64 before = head();
+    const TestHttpResponse r = method == "GET" ? m_client->get(target) : m_client->post(target, R"({"price":1})");
+    QCOMPARE(head(), before);
+    if (detail.isEmpty()) {
+        QVERIFY2(r.status == 404, describe(r).constData());   // a well-formed id nobody created
+        return;
+    }
+    QVERIFY2(r.status == 400, describe(r).constData());
+    QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
+    QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:malformed-path"_s);
     QVERIFY2(r.json().value(u"detail"_s).toString().contains(detail), describe(r).constData());
 }
 
