@@ -390,6 +390,7 @@ int startAll(const Options &options, Engine &engine, Server::Listeners &listener
         say(QStringLiteral("admin API certificate: %1").arg(describe(*tls.admin)));
     // MQTT is optional: when it cannot start, say why and keep serving HTTP.
     Mqtt::MqttOptions mqttOptions = options.mqtt;
+    mqttOptions.maxCommandBytes = options.limits.maxBodyBytes;   // one limit whichever protocol carries a command
     if (options.engine.database) {
         mqttOptions.sharedSubscriptionGroup = mqttOptions.topicPrefix;   // each command to one engine
         if (mqttOptions.broker == Mqtt::MqttOptions::Broker::Managed)

@@ -13,6 +13,7 @@
 
 #include <mqtt/async_client.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace Gatehouse::Mqtt {
@@ -28,6 +29,13 @@ std::string stdString(const QString &text)
 {
     const QByteArray utf8 = text.toUtf8();
     return std::string(utf8.constData(), size_t(utf8.size()));
+}
+
+// What the broker may send us at most: room for a command over the limit to be answered 413
+// (and for its topic and properties), within bounds the engine can hold.
+int maximumPacketSize(qint64 maxCommandBytes)
+{
+    return int(std::clamp<qint64>(2 * maxCommandBytes + 64 * 1024, 16 << 20, 256 << 20));
 }
 
 bool isTlsUrl(const QString &url)
@@ -75,7 +83,7 @@ MqttBridge::MqttBridge(const Services &services, const MqttOptions &options, con
     m_outbox = new MqttOutbox(services.store, outbox, this);
     m_retained = new MqttRetainedState(options.topicPrefix, qMax(1, options.retainedWindow), this);
     m_ingress = new MqttCommandIngress(services.gateway, services.metrics, options.topicPrefix, options.maxPendingReplies,
-                                       options.maxWaitingCommands, this);
+                                       options.maxWaitingCommands, options.maxCommandBytes, this);
     connect(m_outbox, &MqttOutbox::progressed, this, &MqttBridge::refreshStatus);
     connect(m_retained, &MqttRetainedState::progressed, this, &MqttBridge::refreshStatus);
 
@@ -148,7 +156,10 @@ bool MqttBridge::start(QString *error)
     mqtt::connect_options_builder options;
     options.mqtt_version(MQTTVERSION_5)
         .clean_start(false)
-        .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, m_options.sessionExpirySeconds)})
+        .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, m_options.sessionExpirySeconds),
+                     // Commands past the size limit are answered 413 up to this size; the broker
+                     // drops larger packets for this client rather than make it hold them.
+                     mqtt::property(mqtt::property::MAXIMUM_PACKET_SIZE, maximumPacketSize(m_options.maxCommandBytes))})
         .keep_alive_interval(std::chrono::seconds(m_options.keepAliveSeconds))
         .connect_timeout(kConnectTimeout)
         .automatic_reconnect(std::chrono::seconds(m_options.reconnectMinSeconds), std::chrono::seconds(m_options.reconnectMaxSeconds))

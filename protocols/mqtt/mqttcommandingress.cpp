@@ -89,12 +89,13 @@ struct MqttCommandIngress::Channel
 };
 
 MqttCommandIngress::MqttCommandIngress(const Gateway *gateway, MetricsRegistry *metrics, const QString &topicPrefix,
-                                       int maxPendingReplies, int maxWaitingCommands, QObject *parent)
+                                       int maxPendingReplies, int maxWaitingCommands, qint64 maxCommandBytes, QObject *parent)
     : QObject(parent)
     , m_gateway(gateway)
     , m_metrics(metrics)
     , m_prefix(topicPrefix)
     , m_maxPendingReplies(maxPendingReplies)
+    , m_maxCommandBytes(maxCommandBytes)
     , m_channel(std::make_shared<Channel>())
     , m_sequencer(maxWaitingCommands)
     , m_retryTimer(this)   // a child, so it moves to the bridge's thread with this object
@@ -180,6 +181,13 @@ void MqttCommandIngress::handle(const std::shared_ptr<const mqtt::message> &mess
     request.method = QByteArrayLiteral("POST");
     request.path = DefaultRoutes::commandPath(parsed.collection, parsed.id, parsed.command);
     const mqtt::binary &payload = message->get_payload();
+    if (qint64(payload.size()) > m_maxCommandBytes) {
+        // As an HTTP body over --max-body-bytes: refused whole, nothing of it parsed.
+        return refuse(ApiResponse::problem(413, QStringLiteral("The command's payload (%1 bytes) exceeds the limit of %2 bytes.")
+                                                    .arg(qint64(payload.size()))
+                                                    .arg(m_maxCommandBytes),
+                                           QStringLiteral("payload-too-large")));
+    }
     request.body = QByteArray(payload.data(), qsizetype(payload.size()));
     qsizetype propertyBytes = 0;
     const size_t userProperties = properties.count(mqtt::property::USER_PROPERTY);

@@ -47,7 +47,7 @@ class MqttCommandIngress final : public QObject
 
 public:
     MqttCommandIngress(const Gateway *gateway, MetricsRegistry *metrics, const QString &topicPrefix,
-                       int maxPendingReplies, int maxWaitingCommands, QObject *parent = nullptr);
+                       int maxPendingReplies, int maxWaitingCommands, qint64 maxCommandBytes, QObject *parent = nullptr);
     ~MqttCommandIngress() override;
 
     void attach(mqtt::async_client *client);
@@ -79,6 +79,7 @@ private:
     MetricsRegistry *m_metrics;
     QString m_prefix;
     int m_maxPendingReplies;
+    qint64 m_maxCommandBytes;
     mqtt::async_client *m_client = nullptr;
     bool m_connected = false;
     std::shared_ptr<Channel> m_channel;

@@ -2,6 +2,7 @@
 
 #include <QHostAddress>
 #include <QString>
+#include <QtGlobal>
 
 namespace Gatehouse::Mqtt {
 
@@ -28,6 +29,7 @@ struct MqttOptions
     int retainedWindow = 1000;          // read-model publishes awaiting PUBACK at most
     int maxPendingReplies = 1000;       // command replies kept while the broker is away
     int maxWaitingCommands = 10000;     // commands held back behind earlier ones of their entity or session; more -> 503
+    qint64 maxCommandBytes = 1024 * 1024;   // a command's payload at most, as an HTTP body (--max-body-bytes); more -> 413
     int sessionExpirySeconds = 7 * 24 * 3600;
     int keepAliveSeconds = 30;
     int reconnectMinSeconds = 1;

@@ -226,6 +226,17 @@ void tst_Mqtt::commandsWithRequestResponse()
     QTRY_VERIFY_WITH_TIMEOUT(!client.reply("corr-bad").topic.isEmpty(), kWaitMs);
     QCOMPARE(client.reply("corr-bad").userProperties.value(u"status"_s), u"404"_s);
 
+    // a payload over the body limit (1 MiB, as for HTTP): 413, nothing appended
+    const qint64 headBefore = m_engine.eventStore()->headPosition();
+    const QByteArray huge = R"({"name":"huge","price":1,"description":")" + QByteArray(1024 * 1024, 'd') + R"("})";
+    QVERIFY(client.publish(u"gatehouse/commands/products/create"_s, huge, u"replies/requester"_s, "corr-huge"));
+    QTRY_VERIFY_WITH_TIMEOUT(!client.reply("corr-huge").topic.isEmpty(), kWaitMs);
+    r = client.reply("corr-huge");
+    QCOMPARE(r.userProperties.value(u"status"_s), u"413"_s);
+    QCOMPARE(r.contentType, QByteArrayLiteral("application/problem+json"));
+    QVERIFY(r.json().value(u"detail"_s).toString().contains(u"exceeds the limit of 1048576 bytes"_s));
+    QCOMPARE(m_engine.eventStore()->headPosition(), headBefore);
+
     // without a response topic the command still runs
     QVERIFY(client.publish(u"gatehouse/commands/products/create"_s, json({{u"id"_s, u"mq-quiet"_s}, {u"name"_s, u"Quiet"_s}, {u"price"_s, 1}})));
     QTRY_COMPARE_WITH_TIMEOUT(m_engine.eventStore()->streamHead(u"products-mq-quiet"_s).version, 0, kWaitMs);
