@@ -63,6 +63,8 @@ private:
     bool skipEmptyLines();
     bool framingTooLarge(size_t length);
     int trailerBytes(size_t length);
+    int checkHead();
+    int checkChunkEnd(const char *from);
     int headersComplete();
 
     const HttpLimits m_limits;
@@ -72,6 +74,8 @@ private:
     QByteArray m_buffer;        // from the current request's first byte (while needed) on
     qsizetype m_fed = 0;        // bytes of m_buffer already given to llhttp
     const char *m_execBase = nullptr;
+    const char *m_execEnd = nullptr;
+    int m_chunkEndLeft = 0;         // bytes of the CRLF after a chunk's data still to be checked
     qsizetype m_execOffset = 0;
 
     HttpRequest m_request;

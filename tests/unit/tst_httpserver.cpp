@@ -450,6 +450,8 @@ void tst_HttpServer::requestBody_data()
         << QByteArray("hello world");
     QTest::newRow("extension and trailer")
         << QByteArrayList{head + "5;name=value\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n"} << QByteArray("hello");
+    QTest::newRow("split between data and CRLF")
+        << QByteArrayList{head + "5\r\nhello", "\r", "\n6\r\n world", "\r\n0\r\n\r\n"} << QByteArray("hello world");
     QTest::newRow("empty chunked") << QByteArrayList{head + "0\r\n\r\n"} << QByteArray();
     QTest::newRow("content-length, pipelined")
         << QByteArrayList{"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 11\r\n\r\nhello world"}
@@ -561,6 +563,22 @@ void tst_HttpServer::limits_data()
         << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n"
                       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
         << 400;
+    // Framing two parsers could read differently (request smuggling): refused, not guessed.
+    const QByteArray chunkedHead = "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n";
+    QTest::newRow("chunk data not followed by CRLF") << chunkedHead + "5\r\nhelloZZ0\r\n\r\n" << 400;
+    QTest::newRow("chunk data followed by LF only") << chunkedHead + "5\r\nhello\n0\r\n\r\n" << 400;
+    QTest::newRow("header name with a space") << get("/a", "X A: b\r\n") << 400;
+    QTest::newRow("folded content-length")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: \r\n 5\r\n\r\nhello") << 400;
+    QTest::newRow("folded header") << get("/a", "X-A: one\r\n\ttwo\r\n") << 400;
+    QTest::newRow("transfer coding other than chunked")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n") << 501;
+    QTest::newRow("transfer-encoding twice")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        << 400;   // llhttp's own refusal
+    QTest::newRow("HTTP/1.1 without Host") << QByteArray("GET /a HTTP/1.1\r\n\r\n") << 400;
+    QTest::newRow("two Host headers") << get("/a", "Host: other\r\n") << 400;
+    QTest::newRow("HTTP/2.0 request line") << QByteArray("GET /a HTTP/2.0\r\nHost: test\r\n\r\n") << 505;
 }
 
 void tst_HttpServer::limits()
