@@ -138,7 +138,9 @@ void WebSocketSession::subscribe(const QJsonObject &message, const QJsonValue &r
     const QJsonValue idValue = message.value(QLatin1String("id"));
     if (!idValue.isUndefined() && (!idValue.isString() || idValue.toString().isEmpty()))
         return sendError(QStringLiteral("subscribe: \"id\" must be a non-empty string"), requestId);
-    const QString id = idValue.isString() ? idValue.toString() : QStringLiteral("s%1").arg(m_nextSubscription++);
+    QString id = idValue.isString() ? idValue.toString() : QString();
+    while (id.isEmpty() || (!idValue.isString() && m_subscriptions.contains(id)))   // past ids the client chose
+        id = QStringLiteral("s%1").arg(m_nextSubscription++);
     if (m_subscriptions.contains(id))
         return sendError(QStringLiteral("subscribe: a subscription '%1' exists already").arg(id), requestId);
     if (m_subscriptions.size() >= m_options.maxSubscriptions)

@@ -219,6 +219,7 @@ private slots:
     void routePluginsApplyToTheUpgrade();
     void slowConsumerClosedWith1013();
     void backlogWaitsForTheReader();
+    void generatedIdsAvoidChosenOnes();
 
 private:
     qint64 createProduct(const QString &id, double price = 10);
@@ -703,6 +704,24 @@ void tst_WebSocket::backlogWaitsForTheReader()
     }
     QCOMPARE(positions, expected);
     QCOMPARE(metric(cutOffs), before);
+}
+
+// A subscribe without an id gets one the connection does not use yet, also when the client
+// chose ids of the same shape itself.
+void tst_WebSocket::generatedIdsAvoidChosenOnes()
+{
+    WsClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isOpen(), kWaitMs);
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"s1"_s}, {u"from"_s, u"live"_s}});
+    client.send({{u"op"_s, u"subscribe"_s}, {u"from"_s, u"live"_s}});
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"s3"_s}, {u"from"_s, u"live"_s}});
+    client.send({{u"op"_s, u"subscribe"_s}, {u"from"_s, u"live"_s}});
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"subscribed"_s).size(), 4, kWaitMs);
+    QStringList ids;
+    for (const QJsonObject &ack : client.withOp(u"subscribed"_s))
+        ids.append(ack.value(u"id"_s).toString());
+    QCOMPARE(ids, (QStringList{u"s1"_s, u"s2"_s, u"s3"_s, u"s4"_s}));
+    QVERIFY(client.withOp(u"error"_s).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_WebSocket)
