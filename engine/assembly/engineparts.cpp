@@ -236,6 +236,9 @@ bool EngineParts::startFunctions(QString *error)
         return false;
     FunctionService *functionService = functions.get();
     commands->setDecider(functionService);
+    collections->setCodeHook([functionService](const QString &collection, const QString &command, const QJsonObject &spec, QString *why) {
+        return functionService->checkInlineDecide(collection, command, spec, why);
+    });
     // X-Min-Position on a collection that functions write waits for them as well.
     queries->setWritersWait([functionService](const QString &collection, qint64 position, int timeoutMs, std::function<void(bool)> done) {
         functionService->whenWritersReached(collection, position, timeoutMs, std::move(done));
@@ -443,8 +446,10 @@ void EngineParts::stop()
         queryWorkers->close();
     if (functions)
         functions->setCollectionListener({});
-    if (collections)
+    if (collections) {
         collections->setResources(nullptr);
+        collections->setCodeHook({});
+    }
     resources.reset();
     gateway.reset();
     functions.reset();

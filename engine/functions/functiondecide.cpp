@@ -1,5 +1,6 @@
 // FunctionService: custom commands (CommandDecider) and the per-function metrics.
 
+#include "functioninstance.h"
 #include "functionprojection.h"
 #include "functionservice_p.h"
 #include "metrics/metricsregistry.h"
@@ -7,6 +8,11 @@
 namespace Gatehouse {
 
 namespace {
+QString inlineDecideCode(const QJsonObject &spec)
+{
+    return QStringLiteral("var decide = (%1\n);\n").arg(spec.value(QLatin1String("decide")).toString());
+}
+
 // The function that runs one custom command: a deployed one, or the collection's inline code
 // (kept warm under "<collection>/<command>", reloaded when the code changes).
 std::shared_ptr<FunctionEntry> deciderFor(FunctionService::Private &d, const QString &collection, const QString &command,
@@ -19,7 +25,7 @@ std::shared_ptr<FunctionEntry> deciderFor(FunctionService::Private &d, const QSt
             *error = QStringLiteral("function '%1' of command '%2' is not deployed").arg(byName, command);
         return entry;
     }
-    const QString code = QStringLiteral("var decide = (%1\n);\n").arg(spec.value(QLatin1String("decide")).toString());
+    const QString code = inlineDecideCode(spec);
     const QString key = collection + u'/' + command;
     QMutexLocker lock(&d.mutex);
     std::shared_ptr<FunctionEntry> &slot = d.inlineDeciders[key];
@@ -36,6 +42,20 @@ std::shared_ptr<FunctionEntry> deciderFor(FunctionService::Private &d, const QSt
     return entry;
 }
 } // namespace
+
+bool FunctionService::checkInlineDecide(const QString &collection, const QString &command, const QJsonObject &spec, QString *error) const
+{
+    FunctionDefinition def;   // as deciderFor() runs it
+    def.name = collection + u'.' + command;
+    def.code = inlineDecideCode(spec);
+    int line = 0;
+    if (!FunctionInstance::check(def, d->runtime, error, &line)) {
+        if (line > 0)
+            *error = QStringLiteral("line %1: %2").arg(line).arg(*error);
+        return false;
+    }
+    return true;
+}
 
 void FunctionService::decide(const QString &collection, const QString &command, const QJsonObject &spec, const QJsonValue &state,
                              const QJsonObject &input, Callback done)

@@ -120,6 +120,9 @@ public:
 
     void decide(const QString &collection, const QString &command, const QJsonObject &spec, const QJsonValue &state,
                 const QJsonObject &input, Callback done) override;
+    // Loads a collection's inline decide code as decide() would run it: false with the reason
+    // ("line N: SyntaxError: ...") when it cannot run.
+    bool checkInlineDecide(const QString &collection, const QString &command, const QJsonObject &spec, QString *error) const;
 
     // Describes the gatehouse_function_* families and adds their collector (call once).
     void registerMetrics(MetricsRegistry *metrics);

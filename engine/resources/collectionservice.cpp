@@ -273,7 +273,28 @@ CollectionService::Result CollectionService::put(const QString &name, QJsonObjec
     const QJsonValue routes = body.take(QStringLiteral("routes"));
     if (!routes.isUndefined() && !routes.isBool())
         return problem(400, QStringLiteral("invalid collection"), {QStringLiteral("/routes: must be true or false")});
+    if (const QStringList errors = checkCode(name, body); !errors.isEmpty())
+        return problem(400, QStringLiteral("invalid collection"), errors);
     return write(name, body, routes.toBool(true) ? Routes::All : Routes::None);
+}
+
+// Inline decide code, loaded as it would run: a syntax error is a 400 now, not a 500 at the
+// first command. (Outside the lock: loading takes a moment.)
+QStringList CollectionService::checkCode(const QString &name, const QJsonObject &body) const
+{
+    QStringList errors;
+    const QJsonObject commands = body.value(QStringLiteral("commands")).toObject();
+    QStringList invalid;
+    if (!m_code || !parse(name, body, &invalid))
+        return errors;   // write() lists what else is wrong
+    for (auto it = commands.constBegin(); it != commands.constEnd(); ++it) {
+        const QJsonObject spec = it.value().toObject();
+        if (!spec.value(QStringLiteral("decide")).isString())
+            continue;   // by name, or malformed: parse() says so
+        if (QString error; !m_code(name, it.key(), spec, &error))
+            errors.append(QStringLiteral("/commands/%1/decide: %2").arg(it.key(), error));
+    }
+    return errors;
 }
 
 CollectionService::Result CollectionService::patch(const QString &name, const QJsonObject &mergePatch)
@@ -287,6 +308,8 @@ CollectionService::Result CollectionService::patch(const QString &name, const QJ
     if (next.contains(QStringLiteral("routes")))
         return problem(400, QStringLiteral("invalid collection"),
                        {QStringLiteral("/routes: only chosen when the collection is created (its routes are edited under /admin/routes)")});
+    if (const QStringList errors = checkCode(name, next); !errors.isEmpty())
+        return problem(400, QStringLiteral("invalid collection"), errors);
     return write(name, next, Routes::None);
 }
 

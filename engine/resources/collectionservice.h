@@ -48,6 +48,9 @@ public:
     using UsageHook = std::function<qint64(const QString &collection)>;
     // Drops the (empty) table of a collection deleted without archiving.
     using DropHook = std::function<bool(const QString &collection)>;
+    // Loads a custom command's inline decide code as it would run (false with the reason, e.g.
+    // "line 1: SyntaxError: ..."), so code that cannot run is refused when it is written.
+    using CodeHook = std::function<bool(const QString &collection, const QString &command, const QJsonObject &spec, QString *error)>;
 
     static constexpr const char *kKind = "collections";
     static constexpr int kMaxCollections = 256;
@@ -58,6 +61,7 @@ public:
     void setTableHook(TableHook hook) { m_tables = std::move(hook); }
     void setUsageHook(UsageHook hook) { m_usage = std::move(hook); }
     void setDropHook(DropHook hook) { m_drop = std::move(hook); }
+    void setCodeHook(CodeHook hook) { m_code = std::move(hook); }
     // Where default routes of new collections are created (and removed with them); none
     // until the gateway's resources are loaded.
     void setResources(ResourceService *resources)
@@ -97,6 +101,7 @@ private:
     enum class Routes { None, All, ReadOnly };
     Result write(const QString &name, const std::optional<QJsonObject> &body, Routes routes, bool dropTable = false);
     bool applyStoredLocked(QString *error);   // m_mutex held
+    QStringList checkCode(const QString &name, const QJsonObject &body) const;
 
     ConfigStore *m_store;
     CollectionCatalog *m_catalog;
@@ -104,6 +109,7 @@ private:
     TableHook m_tables;
     UsageHook m_usage;
     DropHook m_drop;
+    CodeHook m_code;
     mutable QMutex m_mutex;
     ProjectConfig m_project;              // the project file's other members
     QHash<QString, QJsonObject> m_stored;  // by name, as stored (with create_time, update_time)

@@ -174,6 +174,12 @@ void tst_CollectionsApi::invalidDeclarationsListEveryProblem_data()
     QTest::newRow("built-in command") << QByteArray("/admin/collections/things")
                                       << QByteArray(R"({"commands":{"create":{"decide":"x"}}})")
                                       << QStringList{u"/commands/create"_s};
+    QTest::newRow("inline decide that does not parse") << QByteArray("/admin/collections/things")
+                                                       << QByteArray(R"({"commands":{"ship":{"decide":"while(true){}"}}})")
+                                                       << QStringList{u"/commands/ship/decide"_s};
+    QTest::newRow("inline decide that is no function") << QByteArray("/admin/collections/things")
+                                                       << QByteArray(R"({"commands":{"ship":{"decide":"42"}}})")
+                                                       << QStringList{u"/commands/ship/decide"_s};
     QTest::newRow("not json") << QByteArray("/admin/collections/things") << QByteArray("{") << QStringList{};
 }
 
