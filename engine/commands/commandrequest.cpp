@@ -16,6 +16,7 @@ CommandRequest CommandRequest::fromApiRequest(const QString &collection, const A
     if (c.contentType.isNull())
         c.contentType = QByteArrayLiteral("");   // present-but-empty marks "HTTP, no content type"
     c.ifMatch = request.header("if-match");
+    c.ifMatchGiven = request.hasHeader("if-match");
     c.idempotencyKey = QString::fromUtf8(request.header("idempotency-key"));
     c.idempotencyKeyGiven = request.hasHeader("idempotency-key");
     c.correlationId = QString::fromUtf8(request.header("x-correlation-id"));

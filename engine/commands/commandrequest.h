@@ -16,6 +16,7 @@ struct CommandRequest
     QByteArray body;            // JSON text (may be empty for delete)
     QByteArray contentType;     // empty when the protocol has none (MQTT/WS carry JSON)
     QByteArray ifMatch;         // expected stream version, as sent
+    bool ifMatchGiven = false;  // the header was there, even empty (which is refused)
     QString idempotencyKey;
     bool idempotencyKeyGiven = false;   // the header was there, even empty (which is refused)
     QString correlationId;

@@ -303,7 +303,7 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
     p->collection = *collection;
     bool ifMatchOk = true;
     p->ifMatch = parseIfMatch(command.ifMatch, &ifMatchOk);
-    if (!ifMatchOk) {
+    if (!ifMatchOk || (command.ifMatchGiven && !p->ifMatch)) {   // an empty one is no condition a client meant
         respond(ApiResponse::problem(400, QStringLiteral("If-Match must be a stream version such as \"3\""),
                                      QStringLiteral("bad-precondition")));
         return;

@@ -171,6 +171,7 @@ void tst_HostileInput::commandHeadersAreChecked_data()
     QTest::newRow("idempotency key with a space") << QByteArray("Idempotency-Key") << QByteArray("a b") << 400;
     QTest::newRow("idempotency key not ASCII") << QByteArray("Idempotency-Key") << QByteArray("cl\xc3\xa9") << 400;
     QTest::newRow("idempotency key empty") << QByteArray("Idempotency-Key") << QByteArray("") << 400;
+    QTest::newRow("if-match empty") << QByteArray("If-Match") << QByteArray("") << 400;
     QTest::newRow("idempotency key of spaces") << QByteArray("Idempotency-Key") << QByteArray("   ") << 400;
 }
 
