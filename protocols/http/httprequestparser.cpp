@@ -189,6 +189,7 @@ int HttpRequestParser::onMessageBegin(llhttp_t *parser)
     p->m_emptyLineBytes = 0;
     p->m_framingBytes = 0;
     p->m_chunkEndLeft = 0;
+    p->m_headFieldsEnd = 0;
     return 0;
 }
 
@@ -209,6 +210,7 @@ int HttpRequestParser::onHeaderField(llhttp_t *parser, const char *at, size_t le
     if (p->headTooLarge(at + length))
         return HPE_USER;
     p->m_field.append(at, qsizetype(length));
+    p->m_headFieldsEnd = p->m_execOffset + (at + length - p->m_execBase);
     return 0;
 }
 
@@ -231,6 +233,7 @@ int HttpRequestParser::onHeaderValue(llhttp_t *parser, const char *at, size_t le
         return HPE_USER;
     if (!p->m_request.headers.isEmpty())
         p->m_request.headers.last().second.append(at, qsizetype(length));
+    p->m_headFieldsEnd = p->m_execOffset + (at + length - p->m_execBase);
     return 0;
 }
 
@@ -342,8 +345,8 @@ int HttpRequestParser::checkHead()
     }
     // Line folding (RFC 9112 5.2: obsolete, to be refused): llhttp 8 joins the lines before the
     // value reaches us, so it shows only in the head as sent -- still whole in m_buffer here,
-    // from the request line to the empty line that ends it.
-    const QByteArrayView head = QByteArrayView(m_buffer).first(std::max<qsizetype>(0, m_buffer.indexOf("\r\n\r\n")));
+    // from the request line to the end of the last header (a fold ends inside a value).
+    const QByteArrayView head = QByteArrayView(m_buffer).first(std::clamp<qsizetype>(m_headFieldsEnd, 0, m_buffer.size()));
     if (head.contains("\n ") || head.contains("\n\t"))
         return fail(400, QStringLiteral("Malformed request: a header is folded over lines (obsolete line folding)."));
     if (hosts > 1 || (hosts == 0 && request.versionMinor == 1))

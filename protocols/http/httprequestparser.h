@@ -76,6 +76,7 @@ private:
     const char *m_execBase = nullptr;
     const char *m_execEnd = nullptr;
     int m_chunkEndLeft = 0;         // bytes of the CRLF after a chunk's data still to be checked
+    qsizetype m_headFieldsEnd = 0;  // offset in m_buffer just past the head's last header name or value
     qsizetype m_execOffset = 0;
 
     HttpRequest m_request;

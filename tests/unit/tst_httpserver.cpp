@@ -295,6 +295,8 @@ private slots:
     void pipelineLimitStopsReading();
     void requestBody_data();
     void requestBody();
+    void chunkEndCheckedAcrossReads_data();
+    void chunkEndCheckedAcrossReads();
     void expectContinue_data();
     void expectContinue();
     void limits_data();
@@ -484,6 +486,35 @@ void tst_HttpServer::requestBody()
     QCOMPARE(after->body, QByteArray("/after"));
 }
 
+// The CRLF after a chunk's data, when it comes in a later read than the data.
+void tst_HttpServer::chunkEndCheckedAcrossReads_data()
+{
+    QTest::addColumn<QByteArrayList>("writes");
+    const QByteArray head = "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n";
+    QTest::newRow("junk in the next read") << QByteArrayList{head + "5\r\nhello", "ZZ0\r\n\r\n"};
+    QTest::newRow("CR, then junk in the next read") << QByteArrayList{head + "5\r\nhello\r", "Z0\r\n\r\n"};
+    QTest::newRow("CR alone, then LF missing") << QByteArrayList{head + "5\r\nhello", "\r", "5\r\nworld\r\n0\r\n\r\n"};
+}
+
+void tst_HttpServer::chunkEndCheckedAcrossReads()
+{
+    QFETCH(QByteArrayList, writes);
+    Router router;
+    HttpServer server(router.handler(), {}, testThreads());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+    for (const QByteArray &bytes : writes) {
+        client.send(bytes);
+        QThread::msleep(50);   // each its own read on the server
+    }
+    const auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 400);
+    QVERIFY(problemOf(*response).value(u"detail").toString().contains(u"CRLF"));
+    QCOMPARE(router.calls.load(), 0);
+}
+
 void tst_HttpServer::expectContinue_data()
 {
     QTest::addColumn<QByteArray>("head");
@@ -571,6 +602,8 @@ void tst_HttpServer::limits_data()
     QTest::newRow("folded content-length")
         << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: \r\n 5\r\n\r\nhello") << 400;
     QTest::newRow("folded header") << get("/a", "X-A: one\r\n\ttwo\r\n") << 400;
+    QTest::newRow("folded header, bare LF line ends")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\nX-A: a\n Transfer-Encoding: chunked\n\n0\r\n\r\n") << 400;
     QTest::newRow("transfer coding other than chunked")
         << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n") << 501;
     QTest::newRow("transfer-encoding twice")
