@@ -49,7 +49,7 @@ QList<std::pair<QString, QString>> ApiRequest::queryItems() const
     return items;
 }
 
-bool ApiRequest::checkPath(QString *error) const
+bool ApiRequest::checkPath(QString *error, bool asText) const
 {
     bool decodes = false;   // something to decode or to check as UTF-8
     for (qsizetype i = 0; i < path.size(); ++i) {
@@ -61,7 +61,7 @@ bool ApiRequest::checkPath(QString *error) const
                 *error = QStringLiteral("the path has a malformed %-escape");
                 return false;
             }
-            if (path.at(i + 1) == '0' && path.at(i + 2) == '0') {
+            if (asText && path.at(i + 1) == '0' && path.at(i + 2) == '0') {
                 *error = QStringLiteral("the path escapes a NUL character (%00)");
                 return false;
             }
@@ -69,7 +69,7 @@ bool ApiRequest::checkPath(QString *error) const
             i += 2;
         }
     }
-    if (decodes && !QByteArrayView(QByteArray::fromPercentEncoding(path)).isValidUtf8()) {
+    if (asText && decodes && !QByteArrayView(QByteArray::fromPercentEncoding(path)).isValidUtf8()) {
         *error = QStringLiteral("the path does not decode to UTF-8");
         return false;
     }

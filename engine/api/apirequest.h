@@ -57,9 +57,10 @@ struct ApiRequest
     // not decode to UTF-8 (it would read as U+FFFD).
     bool checkQuery(QString *error) const;
     // The same for the path, whose segments become route parameters (entity ids): false when a
-    // %-escape is malformed, escapes a NUL, or the path does not decode to UTF-8 -- two
-    // different paths would otherwise name the same entity (both as U+FFFD).
-    bool checkPath(QString *error) const;
+    // %-escape is malformed, or -- with `asText`, for routes that read the segments as text --
+    // escapes a NUL or does not decode to UTF-8: two different paths would otherwise name the
+    // same entity (both as U+FFFD). A proxied path may carry other bytes for its upstream.
+    bool checkPath(QString *error, bool asText) const;
 };
 
 } // namespace Gatehouse

@@ -145,7 +145,7 @@ void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<voi
         answer(misconfigured(*ex->config, nullptr));
         return;
     }
-    if (QString error; !request.checkPath(&error)) {
+    if (QString error; !request.checkPath(&error, false)) {
         if (m_metrics)
             m_metrics->increment("gatehouse_http_requests_total", "route=\"\",status=\"400\"");
         answer(ApiResponse::problem(400, error, QStringLiteral("malformed-path")));
@@ -170,6 +170,12 @@ void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<voi
     }
     if (!m.route->problems.isEmpty()) {
         answer(misconfigured(*ex->config, m.route));
+        return;
+    }
+    if (QString error; m.route->upstream.type != QLatin1String("http") && !request.checkPath(&error, true)) {
+        if (m_metrics)
+            m_metrics->increment("gatehouse_http_requests_total", "route=\"\",status=\"400\"");
+        answer(ApiResponse::problem(400, error, QStringLiteral("malformed-path")));
         return;
     }
     ex->route = m.route;
