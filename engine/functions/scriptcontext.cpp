@@ -126,12 +126,12 @@ QJSValue ScriptContext::get(const QString &collection, const QString &id)
     // The invocation's own writes first: it reads what it wrote.
     for (auto it = m_effects.writes.crbegin(); it != m_effects.writes.crend(); ++it) {
         if (it->collection == collection && it->id == id)
-            return it->remove ? QJSValue(QJSValue::NullValue) : qjsEngine(this)->toScriptValue(it->doc);
+            return it->remove ? QJSValue(QJSValue::NullValue) : ScriptJson::toScript(qjsEngine(this), it->doc);
     }
     if (!m_access.get)
         return QJSValue(QJSValue::NullValue);
     const std::optional<QJsonObject> doc = m_access.get(collection, id);
-    return doc ? qjsEngine(this)->toScriptValue(*doc) : QJSValue(QJSValue::NullValue);
+    return doc ? ScriptJson::toScript(qjsEngine(this), *doc) : QJSValue(QJSValue::NullValue);
 }
 
 QJSValue ScriptContext::query(const QString &collection, const QJSValue &filter)
@@ -152,7 +152,7 @@ QJSValue ScriptContext::query(const QString &collection, const QJSValue &filter)
     if (!m_access.query) {
         error = QStringLiteral("ctx.query is not available here");
     } else if (m_access.query(collection, f.toObject(), &items, &error)) {
-        return qjsEngine(this)->toScriptValue(items);
+        return ScriptJson::toScript(qjsEngine(this), items);
     }
     qjsEngine(this)->throwError(QJSValue::RangeError, QStringLiteral("ctx.query('%1'): %2").arg(collection, error));
     return {};

@@ -153,9 +153,9 @@ ScriptHost::Outcome ScriptHost::call(const QJSValue &function, const QJsonValue 
     QJSValue result;
     d->watchdog.begin(d->timeoutMs, d->memoryLimitKb);
     if (b)
-        result = d->invoke2.call({function, d->engine.toScriptValue(a), d->engine.toScriptValue(*b)});
+        result = d->invoke2.call({function, ScriptJson::toScript(&d->engine, a), ScriptJson::toScript(&d->engine, *b)});
     else
-        result = d->invoke.call({function, d->engine.toScriptValue(a)});
+        result = d->invoke.call({function, ScriptJson::toScript(&d->engine, a)});
     // The result is converted inside the watchdog's bracket: its getters are the function's code.
     const bool threw = result.isError() || !result.property(QStringLiteral("ok")).toBool();
     QJsonValue value;

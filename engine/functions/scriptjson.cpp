@@ -3,11 +3,13 @@
 #include "functionlimits.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
 #include <QJSEngine>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QJSValueIterator>
 
+#include <algorithm>
 #include <cmath>
 
 namespace Gatehouse {
@@ -61,6 +63,41 @@ bool ScriptJson::failed(Walk &w)
     return false;
 }
 
+namespace {
+bool hasProtoKey(const QJsonValue &value)
+{
+    if (value.isArray()) {
+        const QJsonArray array = value.toArray();
+        return std::any_of(array.begin(), array.end(), [](const QJsonValueConstRef v) { return hasProtoKey(v); });
+    }
+    if (!value.isObject())
+        return false;
+    const QJsonObject object = value.toObject();
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        if (it.key() == QLatin1String("__proto__") || hasProtoKey(it.value()))
+            return true;
+    }
+    return false;
+}
+} // namespace
+
+QJSValue ScriptJson::toScript(QJSEngine *engine, const QJsonValue &value)
+{
+    if (!hasProtoKey(value))
+        return engine->toScriptValue(value);
+    const QByteArray text = value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
+                                            : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    return engine->globalObject().property(QStringLiteral("JSON")).property(QStringLiteral("parse")).call({QString::fromUtf8(text)});
+}
+
+// A JavaScript string may hold half of a character (s.slice() through an emoji, say); JSON
+// text cannot carry it, and stored it would stop every reader of the log.
+bool ScriptJson::unpaired(Walk &w)
+{
+    w.error = QStringLiteral("a string holds an unpaired surrogate (half of a character), which JSON cannot carry");
+    return false;
+}
+
 bool ScriptJson::walk(Walk &w, const QJSValue &value, int depth, QJsonValue *out)
 {
     auto spend = [&w](qint64 n) {
@@ -89,6 +126,8 @@ bool ScriptJson::walk(Walk &w, const QJSValue &value, int depth, QJsonValue *out
     }
     if (value.isString()) {
         const QString s = value.toString();
+        if (!QStringView(s).isValidUtf16())
+            return unpaired(w);
         *out = s;
         return spend(s.size() + 2);
     }
@@ -127,6 +166,8 @@ bool ScriptJson::walk(Walk &w, const QJSValue &value, int depth, QJsonValue *out
         const QString key = it.name();
         if (!spend(key.size() + 4))
             return false;
+        if (!QStringView(key).isValidUtf16())
+            return unpaired(w);
         const QJSValue member = it.value();
         if (failed(w))
             return false;

@@ -31,11 +31,16 @@ public:
     // was interrupted or a getter threw. `*bytes` (about the size of the compact JSON) is
     // added to on success.
     bool convert(const QJSValue &value, qint64 maxBytes, QJsonValue *out, QString *error, qint64 *bytes = nullptr);
+    // JSON into the engine. An object with a member named "__proto__" (a client's header, query
+    // parameter or body may have one) goes through JSON.parse, which makes it a member as JSON
+    // means it; a plain conversion would set the object's prototype instead.
+    static QJSValue toScript(QJSEngine *engine, const QJsonValue &value);
 
 private:
     struct Walk;
     bool walk(Walk &w, const QJSValue &value, int depth, QJsonValue *out);
     bool failed(Walk &w);
+    static bool unpaired(Walk &w);
 
     QJSEngine *m_engine;
 };

@@ -59,6 +59,7 @@ private slots:
     void testRunWritesNothing();
     void retriesThenDeadLetterThenReplay();
     void timeoutStopsAnEndlessLoop();
+    void valuesCrossIntoAndOutOfScriptsAsJson();
     void httpTriggerThroughARoute();
     void emitAppendsAnEventWithCausation();
     void concurrencyKeepsEachSubjectInOrder();
@@ -518,6 +519,30 @@ void tst_Functions::timeoutStopsAnEndlessLoop()
     QCOMPARE(letters.size(), 1);
     QVERIFY(letters.first().toObject().value(u"error"_s).toString().contains(u"timed out"_s));
     QCOMPARE(admin("DELETE", "/admin/routes/spin").status, 204);
+}
+
+// What a client sends reaches a function as JSON means it (a member "__proto__" is a member,
+// not the object's prototype), and what a function returns must be JSON: a string holding half
+// of a character fails the call instead of being stored where no reader could take it back.
+void tst_Functions::valuesCrossIntoAndOutOfScriptsAsJson()
+{
+    const QString code = u"function handle(req) {\n"
+                         "  if (req.query.half) return {status: 200, body: {s: 'ab\\uD83D'}};\n"
+                         "  return {status: 200, body: {own: Object.prototype.hasOwnProperty.call(req.body, '__proto__'),\n"
+                         "                 admin: req.body.isAdmin === true, a: req.body.a}};\n}"_s;
+    QCOMPARE(deploy(u"jsonish"_s, {{u"code"_s, code}, {u"isolation"_s, u"thread"_s}}).status, 201);
+    const QJsonObject route{{u"uri"_s, u"/fn/jsonish"_s}, {u"methods"_s, QJsonArray{u"POST"_s}},
+                            {u"upstream"_s, QJsonObject{{u"type"_s, u"function"_s}, {u"function"_s, u"jsonish"_s}}}};
+    TestHttpResponse r = admin("PUT", "/admin/routes/jsonish", toJson(route));
+    QVERIFY2(r.status == 200 || r.status == 201, r.body.constData());
+    TestHttpClient client(u"127.0.0.1"_s, m_port);
+    r = client.post("/fn/jsonish", R"({"__proto__":{"isAdmin":true},"a":1})");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json(), (QJsonObject{{u"own"_s, true}, {u"admin"_s, false}, {u"a"_s, 1}}));
+    r = client.post("/fn/jsonish?half=1", "{}");
+    QVERIFY2(r.status == 500 && r.body.contains("unpaired surrogate"), r.body.constData());
+    QCOMPARE(admin("DELETE", "/admin/routes/jsonish").status, 204);
+    QCOMPARE(admin("DELETE", "/admin/functions/jsonish").status, 204);
 }
 
 void tst_Functions::httpTriggerThroughARoute()
