@@ -45,7 +45,9 @@ std::shared_ptr<FunctionEntry> deciderFor(FunctionService::Private &d, const QSt
 
 bool FunctionService::checkInlineDecide(const QString &collection, const QString &command, const QJsonObject &spec, QString *error) const
 {
-    FunctionDefinition def;   // as deciderFor() runs it
+    // The code as deciderFor() runs it: in a worker process, where code that will not stop
+    // cannot hold the admin API's thread.
+    FunctionDefinition def;
     def.name = collection + u'.' + command;
     def.code = inlineDecideCode(spec);
     int line = 0;

@@ -287,10 +287,17 @@ QStringList CollectionService::checkCode(const QString &name, const QJsonObject 
     QStringList invalid;
     if (!m_code || !parse(name, body, &invalid))
         return errors;   // write() lists what else is wrong
+    QJsonObject stored;
+    {
+        QMutexLocker lock(&m_mutex);
+        stored = m_stored.value(name).value(QStringLiteral("commands")).toObject();
+    }
     for (auto it = commands.constBegin(); it != commands.constEnd(); ++it) {
         const QJsonObject spec = it.value().toObject();
         if (!spec.value(QStringLiteral("decide")).isString())
             continue;   // by name, or malformed: parse() says so
+        if (stored.value(it.key()).toObject().value(QStringLiteral("decide")) == spec.value(QStringLiteral("decide")))
+            continue;   // unchanged: it was checked when it was written
         if (QString error; !m_code(name, it.key(), spec, &error))
             errors.append(QStringLiteral("/commands/%1/decide: %2").arg(it.key(), error));
     }
