@@ -35,7 +35,7 @@ std::string stdString(const QString &text)
 // (and for its topic and properties), within bounds the engine can hold.
 int maximumPacketSize(qint64 maxCommandBytes)
 {
-    return int(std::clamp<qint64>(2 * maxCommandBytes + 64 * 1024, 16 << 20, 256 << 20));
+    return int(std::clamp<qint64>(2 * std::min<qint64>(maxCommandBytes, 256 << 20) + 64 * 1024, 16 << 20, 256 << 20));
 }
 
 bool isTlsUrl(const QString &url)

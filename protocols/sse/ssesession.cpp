@@ -80,7 +80,7 @@ void SseSession::deliver(const RecordedEvent &event)
     // for all the streams that send it.
     const QByteArray text = m_feed->sseEventText(event);
     if (m_batch.isEmpty())
-        m_batch.reserve(8 * text.size());
+        m_batch.reserve(qMin<qsizetype>(8 * text.size(), m_options.maxQueueBytes / 4 + text.size()));
     m_batch.append(text);
     // A large batch goes out in slices, each checked against the queue's limit (send()), so a
     // client never holds much more than maxQueueBytes, as over WebSocket.

@@ -2,7 +2,7 @@
 
 // The subscribers of bench_live_ws's fan-out: what one delivery is, the parser of an SSE
 // response read off a plain socket, and subscribers on plain non-blocking sockets and epoll
-// (rawsubscribers.cpp), which read a thousand connections for a fraction of the CPU that
+// (fanoutsubscribers.cpp), which read a thousand connections for a fraction of the CPU that
 // QWebSocket and Qt's event loop need, so that the benchmark's own clients take less of the
 // machine they share with the engine.
 
