@@ -13,6 +13,7 @@
 #include "simulation/simulationservice.h"
 #include "store/eventstore.h"
 
+#include <QRegularExpression>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSet>
@@ -182,7 +183,14 @@ Http::HttpResponse AdminApi::exportConfig(const Http::HttpRequest &request) cons
                                                                simulations ? simulations->scenarios().list() : QJsonArray{},
                                                                collections ? collections->list() : QJsonArray{}));
     } else {
-        r.body = ConfigExport::toApisixYaml(resources, query.queryItem(QStringLiteral("engine_address"), QStringLiteral("127.0.0.1:9080")));
+        // It is written into the YAML: host:port only, nothing that could add lines or keys.
+        const QString address = query.queryItem(QStringLiteral("engine_address"), QStringLiteral("127.0.0.1:9080"));
+        static const QRegularExpression kHostPort(QStringLiteral(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})$)"));
+        const QRegularExpressionMatch m = kHostPort.match(address);
+        const int port = m.hasMatch() ? m.captured(2).toInt() : 0;
+        if (port < 1 || port > 65535)
+            return Reply::problem(400, QStringLiteral("engine_address must be host:port (port 1 to 65535), got '%1'").arg(address.left(100)));
+        r.body = ConfigExport::toApisixYaml(resources, address);
         r.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/yaml"));
     }
     return r;

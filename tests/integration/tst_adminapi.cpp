@@ -172,6 +172,7 @@ private slots:
 
     void resourcesSurviveARestart();
     void defaultRoutesAreSeededOnce();
+    void apisixExportChecksTheEngineAddress();
 
 private:
     void startEngine();
@@ -1841,6 +1842,20 @@ void tst_AdminApi::defaultRoutesAreSeededOnce()
     // Put back by hand, it is an ordinary route again.
     VERIFY_STATUS(admin("PUT", "/admin/routes/products-list", withoutTimes(listRoute)), 201);
     VERIFY_STATUS(gateway("GET", "/api/products?limit=1"), 200);
+}
+
+// The engine's address is written into the exported YAML: host:port, nothing else.
+void tst_AdminApi::apisixExportChecksTheEngineAddress()
+{
+    const Reply good = admin("GET", "/admin/config/export?format=apisix&engine_address=gw.example:9081");
+    QCOMPARE(good.status, 200);
+    QVERIFY(good.body.contains("gw.example:9081"));
+    QCOMPARE(admin("GET", "/admin/config/export?format=apisix&engine_address=%5B::1%5D:9080").status, 200);
+    for (const QByteArray &bad : {QByteArray("evil%0Aroutes:%20%5B%5D"), QByteArray("a:99999"), QByteArray("a:0"), QByteArray("host"),
+                                  QByteArray("a%20b:80")}) {
+        const Reply r = admin("GET", "/admin/config/export?format=apisix&engine_address=" + bad);
+        VERIFY_PROBLEM(r, 400);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_AdminApi)
