@@ -92,32 +92,31 @@ void WebSocketConnection::setReadingPaused(bool paused)
         QMetaObject::invokeMethod(this, &WebSocketConnection::processInput, Qt::QueuedConnection);
 }
 
-bool WebSocketConnection::sendText(const QByteArray &utf8)
+// Checked before writing: a client that keeps up has an empty queue whenever new data is due,
+// however large; one whose queue is still over the limit has stopped reading, and is closed.
+bool WebSocketConnection::mayWrite()
 {
     if (m_state != State::Open)
         return false;
-    // Checked before writing: a client that keeps up has an empty queue whenever new data is
-    // due, however large; one whose queue is still over the limit has stopped reading.
-    if (queuedBytes() > m_options.maxQueueBytes) {
-        qCInfo(lcLive) << "WebSocket client" << m_socket->peerAddress() << "cut off:" << queuedBytes() << "bytes queued";
-        close(WebSocketFrame::TryAgainLater,
-              QStringLiteral("slow consumer: more than %1 bytes queued").arg(m_options.maxQueueBytes));
+    if (queuedBytes() <= m_options.maxQueueBytes)
+        return true;
+    qCInfo(lcLive) << "WebSocket client" << m_socket->peerAddress() << "cut off:" << queuedBytes() << "bytes queued";
+    close(WebSocketFrame::TryAgainLater, QStringLiteral("slow consumer: more than %1 bytes queued").arg(m_options.maxQueueBytes));
+    return false;
+}
+
+bool WebSocketConnection::sendText(const QByteArray &utf8)
+{
+    if (!mayWrite())
         return false;
-    }
     write(WebSocketFrame::encode(WebSocketFrame::Text, utf8));
     return true;
 }
 
 bool WebSocketConnection::queueText(std::initializer_list<QByteArrayView> parts)
 {
-    if (m_state != State::Open)
+    if (!mayWrite())
         return false;
-    if (queuedBytes() > m_options.maxQueueBytes) {
-        qCInfo(lcLive) << "WebSocket client" << m_socket->peerAddress() << "cut off:" << queuedBytes() << "bytes queued";
-        close(WebSocketFrame::TryAgainLater,
-              QStringLiteral("slow consumer: more than %1 bytes queued").arg(m_options.maxQueueBytes));
-        return false;
-    }
     WebSocketFrame::appendFrame(m_queued, WebSocketFrame::Text, parts);
     return true;
 }

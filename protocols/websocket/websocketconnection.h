@@ -62,6 +62,7 @@ private:
     void halfClose();
     void write(const QByteArray &bytes);
     void writeQueued();
+    bool mayWrite();
     void onBytesWritten();
     void finish();
 
