@@ -14,17 +14,6 @@ using namespace Qt::StringLiterals;
 namespace Gatehouse {
 
 namespace {
-// JSON Schema keywords that validate but that this compiler does not implement: refused, not
-// ignored.
-bool isUnsupportedAssertion(const QString &keyword)
-{
-    static const QStringList unsupported{u"$ref"_s, u"$dynamicRef"_s, u"$recursiveRef"_s, u"oneOf"_s, u"anyOf"_s,
-                                         u"patternProperties"_s, u"dependentRequired"_s, u"dependentSchemas"_s,
-                                         u"dependencies"_s, u"contains"_s, u"minContains"_s, u"maxContains"_s,
-                                         u"unevaluatedProperties"_s, u"unevaluatedItems"_s, u"additionalItems"_s};
-    return unsupported.contains(keyword);
-}
-
 
 struct TypeName
 {
@@ -170,9 +159,6 @@ void SchemaCompiler::compileKeyword(SchemaNode &node, const QString &keyword,
     } else if (keyword == u"index") {
         if (!value.isBool())
             error(pointer, u"must be a boolean"_s);
-    } else if (isUnsupportedAssertion(keyword)) {
-        // Accepted and ignored, it would let through what the schema's author meant to refuse.
-        error(pointer, u"is not supported here (it would not be enforced)"_s);
     }
     // Annotations (title, description, default, readOnly, ...) and unknown keywords do not validate.
 }
