@@ -82,6 +82,10 @@ bool ScriptContext::check(const QString &collection, const QString &id)
         qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("the id must not be empty"));
         return false;
     }
+    if (!QStringView(id).isValidUtf16()) {
+        qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("the id holds an unpaired surrogate (half of a character)"));
+        return false;
+    }
     return true;
 }
 
@@ -160,7 +164,8 @@ QJSValue ScriptContext::query(const QString &collection, const QJSValue &filter)
 
 void ScriptContext::emitEvent(const QString &type, const QString &subject, const QJSValue &data)
 {
-    if (!type.contains(QLatin1Char('.')) || !isValidCollection(type.section(QLatin1Char('.'), 0, -2)) || subject.isEmpty()) {
+    if (!type.contains(QLatin1Char('.')) || !isValidCollection(type.section(QLatin1Char('.'), 0, -2)) || subject.isEmpty()
+        || !QStringView(type).isValidUtf16() || !QStringView(subject).isValidUtf16()) {
         qjsEngine(this)->throwError(QJSValue::TypeError,
                                     QStringLiteral("ctx.emit needs a type '<collection>.<verb>' and a subject, got '%1', '%2'")
                                         .arg(type.left(200), subject.left(200)));
