@@ -61,8 +61,11 @@ bool ApiRequest::checkPath(QString *error, bool asText) const
                 *error = QStringLiteral("the path has a malformed %-escape");
                 return false;
             }
-            if (asText && path.at(i + 1) == '0' && path.at(i + 2) == '0') {
-                *error = QStringLiteral("the path escapes a NUL character (%00)");
+            // A control character (%00-%1F, %7F) names no entity and, decoded into a proxied
+            // request's line, could end it early.
+            const uchar byte = uchar(QByteArray::fromHex(path.mid(i + 1, 2)).at(0));
+            if (byte < 0x20 || byte == 0x7f) {
+                *error = QStringLiteral("the path escapes a control character (%%1)").arg(QString::fromLatin1(path.mid(i + 1, 2)));
                 return false;
             }
             decodes = true;

@@ -57,9 +57,9 @@ struct ApiRequest
     // not decode to UTF-8 (it would read as U+FFFD).
     bool checkQuery(QString *error) const;
     // The same for the path, whose segments become route parameters (entity ids): false when a
-    // %-escape is malformed, or -- with `asText`, for routes that read the segments as text --
-    // escapes a NUL or does not decode to UTF-8: two different paths would otherwise name the
-    // same entity (both as U+FFFD). A proxied path may carry other bytes for its upstream.
+    // %-escape is malformed or escapes a control character, or -- with `asText`, for routes that
+    // read the segments as text -- the path does not decode to UTF-8: two different paths would
+    // otherwise name the same entity (both as U+FFFD). A proxied path may carry such bytes.
     bool checkPath(QString *error, bool asText) const;
 };
 

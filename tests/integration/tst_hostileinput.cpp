@@ -223,7 +223,8 @@ void tst_HostileInput::pathsAreStrict_data()
     QTest::newRow("by id: lone percent") << QByteArray("GET") << QByteArray("/api/products/%") << u"malformed"_s;
     QTest::newRow("by id: invalid UTF-8") << QByteArray("GET") << QByteArray("/api/products/%FF") << u"UTF-8"_s;
     QTest::newRow("by id: overlong UTF-8") << QByteArray("GET") << QByteArray("/api/products/%C0%AE%C0%AE") << u"UTF-8"_s;
-    QTest::newRow("by id: escaped NUL") << QByteArray("GET") << QByteArray("/api/products/a%00b") << u"NUL"_s;
+    QTest::newRow("by id: escaped NUL") << QByteArray("GET") << QByteArray("/api/products/a%00b") << u"control character"_s;
+    QTest::newRow("by id: escaped CR LF") << QByteArray("GET") << QByteArray("/api/products/a%0D%0Ab") << u"control character"_s;
     QTest::newRow("update: invalid UTF-8") << QByteArray("POST") << QByteArray("/api/products/%FE") << u"UTF-8"_s;
     QTest::newRow("by id: escaped UTF-8") << QByteArray("GET") << QByteArray("/api/products/caf%C3%A9") << QString();
 }
