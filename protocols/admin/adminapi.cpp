@@ -183,13 +183,20 @@ Http::HttpResponse AdminApi::exportConfig(const Http::HttpRequest &request) cons
                                                                simulations ? simulations->scenarios().list() : QJsonArray{},
                                                                collections ? collections->list() : QJsonArray{}));
     } else {
-        // It is written into the YAML: host:port only, nothing that could add lines or keys.
-        const QString address = query.queryItem(QStringLiteral("engine_address"), QStringLiteral("127.0.0.1:9080"));
-        static const QRegularExpression kHostPort(QStringLiteral(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})$)"));
-        const QRegularExpressionMatch m = kHostPort.match(address);
-        const int port = m.hasMatch() ? m.captured(2).toInt() : 0;
-        if (port < 1 || port > 65535)
-            return Reply::problem(400, QStringLiteral("engine_address must be host:port (port 1 to 65535), got '%1'").arg(address.left(100)));
+        // It is written into the YAML: host:port items (comma-separated, one per engine) only,
+        // nothing that could add lines or keys. Empty: this machine's default.
+        QString address = query.queryItem(QStringLiteral("engine_address"));
+        if (address.isEmpty())
+            address = QStringLiteral("127.0.0.1:9080");
+        static const QRegularExpression kHostPort(
+            QRegularExpression::anchoredPattern(QStringLiteral(R"((\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5}))")));
+        for (const QString &item : address.split(QLatin1Char(','))) {
+            const QRegularExpressionMatch m = kHostPort.match(item);
+            const int port = m.hasMatch() ? m.captured(2).toInt() : 0;
+            if (port < 1 || port > 65535)
+                return Reply::problem(400, QStringLiteral("engine_address must be host:port items, comma-separated (port 1 to 65535), got '%1'")
+                                               .arg(address.left(100)));
+        }
         r.body = ConfigExport::toApisixYaml(resources, address);
         r.setHeader(QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/yaml"));
     }

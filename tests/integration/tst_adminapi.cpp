@@ -1851,8 +1851,10 @@ void tst_AdminApi::apisixExportChecksTheEngineAddress()
     QCOMPARE(good.status, 200);
     QVERIFY(good.body.contains("gw.example:9081"));
     QCOMPARE(admin("GET", "/admin/config/export?format=apisix&engine_address=%5B::1%5D:9080").status, 200);
+    QCOMPARE(admin("GET", "/admin/config/export?format=apisix&engine_address=a:9080,b:9080").status, 200);
+    QCOMPARE(admin("GET", "/admin/config/export?format=apisix&engine_address=").status, 200);
     for (const QByteArray &bad : {QByteArray("evil%0Aroutes:%20%5B%5D"), QByteArray("a:99999"), QByteArray("a:0"), QByteArray("host"),
-                                  QByteArray("a%20b:80")}) {
+                                  QByteArray("a%20b:80"), QByteArray("gw:80%0A"), QByteArray("a:80,")}) {
         const Reply r = admin("GET", "/admin/config/export?format=apisix&engine_address=" + bad);
         VERIFY_PROBLEM(r, 400);
     }
