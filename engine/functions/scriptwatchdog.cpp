@@ -116,15 +116,8 @@ void ScriptWatchdog::run()
         for (Slot *slot : d->registered) {
             Slot::Private &s = *slot->d;
             std::lock_guard slotLock(s.mutex);
-            if (!s.active)
+            if (!s.active || s.fired != Reason::None)
                 continue;
-            if (s.fired != Reason::None) {
-                // Again on every tick until the call returns: the engine clears the flag when it
-                // throws, and a script that catches the error (a catch that recurses into the
-                // same code, say) would run on unstopped.
-                s.engine->setInterrupted(true);
-                continue;
-            }
             Reason reason = Reason::None;
             if (now >= s.deadlineMs) {
                 reason = Reason::Timeout;
