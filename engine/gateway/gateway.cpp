@@ -145,12 +145,13 @@ void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<voi
         answer(misconfigured(*ex->config, nullptr));
         return;
     }
-    if (QString error; !request.checkPath(&error, false)) {
+    const auto refusePath = [&](const QString &error, const QString &routeId) {
         if (m_metrics)
-            m_metrics->increment("gatehouse_http_requests_total", "route=\"\",status=\"400\"");
+            m_metrics->increment("gatehouse_http_requests_total", MetricsRegistry::label("route", routeId) + ",status=\"400\"");
         answer(ApiResponse::problem(400, error, QStringLiteral("malformed-path")));
-        return;
-    }
+    };
+    if (QString error; !request.checkPath(&error, false))
+        return refusePath(error, {});
     RouteTable::Match m = ex->config->routeTable().match(request);
     if (m.outcome != RouteTable::Match::Found) {
         ApiResponse r;
@@ -172,12 +173,8 @@ void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<voi
         answer(misconfigured(*ex->config, m.route));
         return;
     }
-    if (QString error; m.route->upstream.type != QLatin1String("http") && !request.checkPath(&error, true)) {
-        if (m_metrics)
-            m_metrics->increment("gatehouse_http_requests_total", "route=\"\",status=\"400\"");
-        answer(ApiResponse::problem(400, error, QStringLiteral("malformed-path")));
-        return;
-    }
+    if (QString error; m.route->upstream.type != QLatin1String("http") && !request.checkPath(&error, true))
+        return refusePath(error, m.route->id);
     ex->route = m.route;
     ex->chain = &ex->config->chain(m.route);
     ex->request = std::move(request);
