@@ -177,9 +177,9 @@ bool copyConfiguration(ConfigStore &from, ConfigStore &to, const QString &dataDi
     return true;
 }
 
-// The documents of a collection no projection of the project fills (the functions write them),
-// page by page, as they are.
-bool copyCollection(const ReadStore &from, ReadStore &to, const QString &collection, int *documents, QString *error)
+// The documents functions wrote into a collection, page by page, as they are: all of them in a
+// collection no projection of the project fills, else those marked so (StoredDocument::byFunction).
+bool copyCollection(const ReadStore &from, ReadStore &to, const QString &collection, bool projected, int *documents, QString *error)
 {
     Collection c;
     c.name = collection;
@@ -191,8 +191,15 @@ bool copyCollection(const ReadStore &from, ReadStore &to, const QString &collect
             items.append({QStringLiteral("cursor"), cursor});
         ListQuery query;
         ReadStore::Page page;
-        if (!ListQuery::parse(items, c, &query, error) || !from.list(collection, query, &page, error))
+        if (!ListQuery::parse(items, c, &query, error))
             return false;
+        query.onlyByFunction = projected;
+        if (!from.list(collection, query, &page, error))
+            return false;
+        if (page.items.isEmpty() && projected)
+            break;   // nothing of the functions' here; the rebuild made the table
+        for (StoredDocument &doc : page.items)
+            doc.byFunction = true;
         auto tx = to.begin();
         if (!tx || !tx->ensureCollection(collection, {}) || !tx->put(page.items) || !tx->commit()) {
             *error = tx ? tx->errorString() : to.errorString();
@@ -292,7 +299,7 @@ std::optional<MigrateResult> migrate(const EngineOptions &fromOptions, const Pos
         projected.append(c.name);
     ReadStatus status;
     for (const QString &collection : from.readStore->collections(&status)) {
-        if (!projected.contains(collection) && !copyCollection(*from.readStore, *into.readStore, collection, &result.documents, error))
+        if (!copyCollection(*from.readStore, *into.readStore, collection, projected.contains(collection), &result.documents, error))
             return std::nullopt;
     }
     if (!status.ok()) {

@@ -144,6 +144,7 @@ bool FunctionProjection::applyWrites(const FunctionEffects &effects, ReadStore::
             doc.version = old ? old->version + 1 : 0;
             doc.position = position;
             doc.updatedAtMs = now;
+            doc.byFunction = true;
             ok = tx.put(doc);
         }
         if (!ok) {

@@ -251,13 +251,15 @@ bool UpsertProjection::endBulk(ReadStore::WriteTransaction &tx, QString *error)
 {
     m_bulk = false;
     clearFold();
+    // Every declared collection, also one no event wrote: reset() dropped its table, and the
+    // indexes the rebuild left out go on now.
     const auto project = m_catalog->snapshot();
-    for (const QString &name : std::as_const(m_ensured)) {
-        const Collection *c = project->collection(name);
-        if (c && !tx.ensureCollection(name, c->indexedFields)) {
+    for (const Collection &c : project->collections()) {
+        if (!tx.ensureCollection(c.name, c.indexedFields)) {
             *error = tx.errorString();
             return false;
         }
+        m_ensured.insert(c.name);
     }
     return true;
 }
@@ -266,7 +268,7 @@ bool UpsertProjection::reset(ReadStore::WriteTransaction &tx, QString *error)
 {
     const auto project = m_catalog->snapshot();
     for (const Collection &c : project->collections()) {
-        if (!tx.dropCollection(c.name)) {
+        if (!tx.resetProjected(c.name)) {
             *error = tx.errorString();
             return false;
         }

@@ -250,6 +250,8 @@ ListQuery::Sql ListQuery::toSql(const QByteArray &quotedTable, Dialect dialect) 
     QByteArrayList where;
     if (!includeDeleted)
         where.append("deleted = 0");
+    if (onlyByFunction)
+        where.append("origin <> 0");
     for (const Filter &f : filters) {
         const QByteArray e = fieldExpression(f.field);
         switch (f.op) {

@@ -85,6 +85,7 @@ public:
     bool idDescending = false;
     int limit = kDefaultLimit;
     bool includeDeleted = false;
+    bool onlyByFunction = false;   // the engine's own (never from a client): StoredDocument::byFunction
     QByteArray cursor;                      // as the client gave it
     std::optional<QList<SqlValue>> after;   // opened cursor: sort values then id
 

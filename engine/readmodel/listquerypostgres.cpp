@@ -65,6 +65,8 @@ ListQuery::Sql ListQuery::toPostgresSql(const QByteArray &quotedTable) const
     QByteArrayList where;
     if (!includeDeleted)
         where.append("NOT deleted");
+    if (onlyByFunction)
+        where.append("origin <> 0");
     for (const Filter &f : filters) {
         if (f.op != Op::In) {
             where.append(fieldCompare(f.field, keyOp(f.op), f.values.value(0), &sql.bindings));

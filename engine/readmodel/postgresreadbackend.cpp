@@ -47,6 +47,18 @@ QList<QByteArray> migrations()
         "   END LOOP;"
         "   EXECUTE format('ALTER TABLE %I ADD COLUMN %s', t.relname, $column$" + PgFieldKey::fieldsColumn() + "$column$);"
         " END LOOP; END $migration$",
+        // 5: each collection's table gains `origin` (StoredDocument::byFunction): 1 for a document
+        // a function wrote, which a rebuild of the upsert projection leaves. Rows from before
+        // count as the projection's.
+        "DO $migration$ DECLARE t record; BEGIN"
+        " PERFORM pg_advisory_xact_lock(" + QByteArray::number(PgAdvisoryLocks::kReadModelSchemaClass) + ", "
+            + QByteArray::number(PgAdvisoryLocks::kReadModelSchemaKey) + ");"
+        " FOR t IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        "   WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname LIKE 'rm\\_%'"
+        "   AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'doc')"
+        "   AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'origin') LOOP"
+        "   EXECUTE format('ALTER TABLE %I ADD COLUMN origin smallint NOT NULL DEFAULT 0', t.relname);"
+        " END LOOP; END $migration$",
     };
 }
 

@@ -111,7 +111,8 @@ bool PostgresReadTransaction::ensureCollection(const QString &collection, const 
     const QByteArray table = '"' + tableName + '"';
     QByteArray ddl = "CREATE TABLE IF NOT EXISTS " + table
         + "(id text COLLATE \"C\" PRIMARY KEY, doc json NOT NULL, version bigint NOT NULL, position bigint NOT NULL,"
-          " updated_at bigint NOT NULL, deleted boolean NOT NULL DEFAULT false, " + PgFieldKey::fieldsColumn() + ");";
+          " updated_at bigint NOT NULL, deleted boolean NOT NULL DEFAULT false, origin smallint NOT NULL DEFAULT 0, "
+        + PgFieldKey::fieldsColumn() + ");";
     if (tableName != "rm_" + collection.toUtf8()) {
         QByteArray name = collection.toUtf8();
         ddl += "COMMENT ON TABLE " + table + " IS '" + name.replace('\'', "''") + "';";
@@ -155,7 +156,7 @@ bool PostgresReadTransaction::put(const QList<StoredDocument> &docs)
 bool PostgresReadTransaction::putRun(const QString &collection, const QList<const StoredDocument *> &docs)
 {
     // The whole run in one round trip: each column as one array parameter, unnested.
-    QList<QString> ids, bodies, versions, positions, times, deleted;
+    QList<QString> ids, bodies, versions, positions, times, deleted, origins;
     for (const StoredDocument *d : docs) {
         if (d->id.contains(QChar(0)) || d->doc.contains('\0'))
             return fail(QStringLiteral("a document id or body holds U+0000, which PostgreSQL cannot store"));
@@ -165,13 +166,14 @@ bool PostgresReadTransaction::putRun(const QString &collection, const QList<cons
         positions.append(QString::number(d->position));
         times.append(QString::number(d->updatedAtMs));
         deleted.append(d->deleted ? QStringLiteral("t") : QStringLiteral("f"));
+        origins.append(d->byFunction ? QStringLiteral("1") : QStringLiteral("0"));
     }
     const QByteArray sql = "INSERT INTO " + PostgresReadBackend::quotedTable(collection) + " (" + kColumns
-        + ") SELECT * FROM unnest(?::text[], ?::json[], ?::bigint[], ?::bigint[], ?::bigint[], ?::boolean[])"
+        + ", origin) SELECT * FROM unnest(?::text[], ?::json[], ?::bigint[], ?::bigint[], ?::bigint[], ?::boolean[], ?::smallint[])"
           " ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, position = excluded.position,"
-          " updated_at = excluded.updated_at, deleted = excluded.deleted";
+          " updated_at = excluded.updated_at, deleted = excluded.deleted, origin = excluded.origin";
     return exec(sql, {arrayLiteral(ids), arrayLiteral(bodies), arrayLiteral(versions), arrayLiteral(positions),
-                      arrayLiteral(times), arrayLiteral(deleted)}) != nullptr;
+                      arrayLiteral(times), arrayLiteral(deleted), arrayLiteral(origins)}) != nullptr;
 }
 
 bool PostgresReadTransaction::putSnapshots(const QList<StoredDocument> &snapshots)
@@ -265,6 +267,24 @@ bool PostgresReadTransaction::dropCollection(const QString &collection)
     m_store->forgetWriterQueries();
     m_tables.remove(collection);
     return execDirect(QString::fromUtf8("DROP TABLE IF EXISTS " + PostgresReadBackend::quotedTable(collection)))
+        && dropSnapshots(collection, QString());
+}
+
+bool PostgresReadTransaction::resetProjected(const QString &collection)
+{
+    const std::optional<bool> exists = tableExists(collection);
+    if (!exists)
+        return false;
+    if (!*exists)
+        return dropSnapshots(collection, QString());
+    QSqlQuery *q = exec("SELECT EXISTS (SELECT 1 FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE origin <> 0)", {});
+    if (!q || !q->next())
+        return false;
+    const bool byFunctions = q->value(0).toBool();
+    q->finish();
+    if (!byFunctions)
+        return dropCollection(collection);   // the quick way when nothing else is in it
+    return exec("DELETE FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE origin = 0", {}) != nullptr
         && dropSnapshots(collection, QString());
 }
 

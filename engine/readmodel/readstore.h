@@ -59,6 +59,9 @@ public:
         std::optional<StoredDocument> get(const QString &collection, const QString &id);
         bool remove(const QString &collection, const QString &id);   // physical delete (functions' ctx.remove)
         bool dropCollection(const QString &collection);   // its table and its snapshots
+        // For a rebuild of the upsert projection: the documents it wrote and the snapshots of
+        // `collection`; those functions wrote stay (StoredDocument::byFunction).
+        bool resetProjected(const QString &collection);
         // Snapshots of `collection` kept under other keys than `keepKey` (taken through
         // upcasters that changed since; see Collection::snapshotKey). Empty keepKey: all.
         bool dropSnapshots(const QString &collection, const QString &keepKey);

@@ -42,6 +42,10 @@ public:
         virtual std::optional<StoredDocument> get(const QString &collection, const QString &id) = 0;
         virtual bool remove(const QString &collection, const QString &id) = 0;
         virtual bool dropCollection(const QString &collection) = 0;
+        // What the upsert projection wrote into a collection: its documents other than those a
+        // function wrote (StoredDocument::byFunction), and its snapshots. The table goes with
+        // them when nothing else is left in it.
+        virtual bool resetProjected(const QString &collection) = 0;
         // A collection's snapshots under every key (Collection::snapshotKey) but `keepKey`.
         virtual bool dropSnapshots(const QString &collection, const QString &keepKey) = 0;
         // The field indexes of a collection's table other than those on `keep` (an index the

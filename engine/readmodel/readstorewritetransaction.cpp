@@ -83,6 +83,13 @@ bool ReadStore::WriteTransaction::dropCollection(const QString &collection)
     return d->tx->dropCollection(collection);
 }
 
+bool ReadStore::WriteTransaction::resetProjected(const QString &collection)
+{
+    d->changedAll = true;
+    d->changed.clear();
+    return d->tx->resetProjected(collection);
+}
+
 bool ReadStore::WriteTransaction::dropSnapshots(const QString &collection, const QString &keepKey)
 {
     return d->tx->dropSnapshots(collection, keepKey);

@@ -83,10 +83,37 @@ bool SqliteReadBackend::open(const StorageTarget &target, QString *error)
     }
     m_writer.queryInt("PRAGMA journal_mode = WAL");
     m_writer.exec("PRAGMA synchronous = NORMAL");
-    if (!SqliteMigrations::apply(m_writer, migrations(), error) || !loadCursorKey(error))
+    if (!SqliteMigrations::apply(m_writer, migrations(), error) || !addOriginColumns(error) || !loadCursorKey(error))
         return false;
     m_readers = std::make_unique<SqliteReadPool>(m_path);
     m_readers->setDefaultBudgetMs(m_budgetMs);
+    return true;
+}
+
+bool SqliteReadBackend::addOriginColumns(QString *why)
+{
+    // Collection tables are created as collections are first written, so a numbered migration
+    // cannot list them: those from before the origin column (StoredDocument::byFunction) get
+    // it here, every row then counting as the upsert projection's.
+    QList<QByteArray> tables;
+    {
+        SqliteStatement st(m_writer, "SELECT s.name FROM sqlite_schema AS s WHERE s.type = 'table' AND s.name LIKE 'rm\\_%' ESCAPE '\\'"
+                                     " AND NOT EXISTS (SELECT 1 FROM pragma_table_info(s.name) AS c WHERE c.name = 'origin')");
+        while (st.step())
+            tables.append(st.columnText(0));
+        if (st.lastCode() != SQLITE_DONE) {
+            *why = QStringLiteral("cannot list the tables of %1: %2").arg(m_path, m_writer.errorString());
+            return false;
+        }
+    }
+    for (const QByteArray &table : std::as_const(tables)) {
+        QByteArray quoted = table;
+        quoted.replace('"', "\"\"");
+        if (!m_writer.exec("ALTER TABLE \"" + quoted + "\" ADD COLUMN origin INTEGER NOT NULL DEFAULT 0")) {
+            *why = QStringLiteral("cannot add the origin column to %1 in %2: %3").arg(QString::fromUtf8(table), m_path, m_writer.errorString());
+            return false;
+        }
+    }
     return true;
 }
 
@@ -212,7 +239,7 @@ std::optional<StoredDocument> SqliteReadBackend::document(const QString &collect
     std::optional<StoredDocument> result;
     if (st.step())
         result = readRow(st, collection);
-    else if (st.lastCode() != SQLITE_DONE)
+    else if (st.lastCode() != SQLITE_DONE && !tableMissing(c, table))   // dropped since it was prepared: nothing projected
         setStatus(status, failure(c, st, "document", sql));
     st.reset();
     return result;
@@ -241,7 +268,7 @@ ReadStatus SqliteReadBackend::list(const QString &collection, const ListQuery &q
             out->lastKeys.append(SqlValue::fromColumn(st, sql.sortColumn + int(k)));
     }
     ReadStatus status;
-    if (st.lastCode() != SQLITE_ROW && st.lastCode() != SQLITE_DONE)
+    if (st.lastCode() != SQLITE_ROW && st.lastCode() != SQLITE_DONE && !tableMissing(c, table))
         status = failure(c, st, "list", sql.text);
     st.reset();
     return status;
@@ -311,7 +338,7 @@ qint64 SqliteReadBackend::count(const QString &collection, bool includeDeleted, 
     qint64 n = 0;
     if (st.step())
         n = st.columnInt(0);
-    else
+    else if (!tableMissing(c, table))
         setStatus(status, failure(c, st, "count", sql));
     st.reset();
     return n;

@@ -49,6 +49,7 @@ public:
 
 private:
     friend class SqliteReadTransaction;
+    bool addOriginColumns(QString *why);
     bool loadCursorKey(QString *why);
     // The writer's statement for `sql`, prepared once and reset for reuse; null on failure.
     SqliteStatement *statement(const QByteArray &sql);

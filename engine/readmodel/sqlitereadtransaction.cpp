@@ -29,7 +29,7 @@ bool SqliteReadTransaction::ensureCollection(const QString &collection, const QS
     const QByteArray table = ReadStore::quotedTable(collection);
     QByteArray ddl = "CREATE TABLE IF NOT EXISTS " + table
         + "(id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL, position INTEGER NOT NULL,"
-          " updated_at INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
+          " updated_at INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, origin INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
     for (const QString &field : indexedFields) {
         if (!ListQuery::isSafeFieldName(field))
             continue;
@@ -47,7 +47,7 @@ bool SqliteReadTransaction::put(const QList<StoredDocument> &docs)
         if (!collection || doc.collection != *collection) {
             collection = &doc.collection;
             st = m_store->statement("INSERT OR REPLACE INTO " + ReadStore::quotedTable(doc.collection)
-                                    + "(id, doc, version, position, updated_at, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                                    + "(id, doc, version, position, updated_at, deleted, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
             if (!st)
                 return false;
         }
@@ -57,6 +57,7 @@ bool SqliteReadTransaction::put(const QList<StoredDocument> &docs)
         st->bind(4, doc.position);
         st->bind(5, doc.updatedAtMs);
         st->bind(6, qint64(doc.deleted ? 1 : 0));
+        st->bind(7, qint64(doc.byFunction ? 1 : 0));
         if (!st->exec())   // resets the statement too
             return false;
     }
@@ -115,6 +116,33 @@ bool SqliteReadTransaction::dropCollection(const QString &collection)
     if (!m_store->m_writer.exec("DROP TABLE IF EXISTS " + table))
         return false;
     return dropSnapshots(collection, QString());
+}
+
+bool SqliteReadTransaction::resetProjected(const QString &collection)
+{
+    const QByteArray table = ReadStore::quotedTable(collection);
+    QByteArray name = table;
+    name.replace('"', "");
+    SqliteStatement *exists = m_store->statement("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+    if (!exists)
+        return false;
+    exists->bind(1, name);
+    const bool there = exists->step();
+    if (!there && exists->lastCode() != SQLITE_DONE)
+        return false;
+    exists->reset();
+    if (!there)
+        return dropSnapshots(collection, QString());
+    SqliteStatement *written = m_store->statement("SELECT 1 FROM " + table + " WHERE origin <> 0 LIMIT 1");
+    if (!written)
+        return false;
+    const bool byFunctions = written->step();
+    if (!byFunctions && written->lastCode() != SQLITE_DONE)
+        return false;
+    written->reset();
+    if (!byFunctions)
+        return dropCollection(collection);   // the quick way when nothing else is in it
+    return m_store->m_writer.exec("DELETE FROM " + table + " WHERE origin = 0") && dropSnapshots(collection, QString());
 }
 
 bool SqliteReadTransaction::dropIndexesExcept(const QString &collection, const QStringList &keep)

@@ -15,6 +15,10 @@ struct StoredDocument
     qint64 position = 0;       // global position of the last event applied
     qint64 updatedAtMs = 0;    // commit time of that event
     bool deleted = false;      // logically deleted: kept, hidden by default
+    // Written by a function (ctx.upsert), not folded from the entity's stream: a rebuild of
+    // the upsert projection leaves it (ReadStore::WriteTransaction::resetProjected()). Kept by
+    // writes only; reads do not fill it in.
+    bool byFunction = false;
 
     // The document with `_meta: {version, position, updated_at, deleted}` appended, built
     // by splicing text rather than re-serialising the document.

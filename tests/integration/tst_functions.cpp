@@ -4,6 +4,7 @@
 // log, dead letters, and HTTP answers of function routes. The whole class runs once per
 // isolation mode ("process", the default, and "thread"): every definition it deploys gets it.
 #include "assembly/engine.h"
+#include "projections/projectionrunner.h"
 #include "readmodel/readstore.h"
 #include "server/listeners.h"
 #include "store/eventstore.h"
@@ -56,6 +57,7 @@ private slots:
     void triggerFilters_data();
     void triggerFilters();
     void upsertIsServedByTheQueryApi();
+    void aRebuildKeepsWhatFunctionsWrote();
     void testRunWritesNothing();
     void retriesThenDeadLetterThenReplay();
     void timeoutStopsAnEndlessLoop();
@@ -440,6 +442,48 @@ void tst_Functions::upsertIsServedByTheQueryApi()
     r = reader.get("/api/undeclared_tally/p-slow", {{"X-Min-Position", position}});
     QVERIFY2(r.status == 200, r.body.constData());
     QCOMPARE(admin("DELETE", "/admin/functions/stats").status, 204);
+}
+
+void tst_Functions::aRebuildKeepsWhatFunctionsWrote()
+{
+    // The documents upsertIsServedByTheQueryApi's function wrote -- into a declared collection
+    // and into one its first write declared -- are not the upsert projection's: rebuilding it
+    // leaves them. A declared collection nothing wrote yet still answers an empty list.
+    const QByteArray stats = gateway("GET", "/api/product_stats/p-77").body;
+    const QByteArray tally = gateway("GET", "/api/undeclared_tally/p-77").body;
+    QVERIFY2(!stats.isEmpty() && !tally.isEmpty(), "run after upsertIsServedByTheQueryApi");
+    QCOMPARE(gateway("GET", "/api/product_stats/p-77").status, 200);
+    QCOMPARE(admin("PUT", "/admin/collections/nothing_yet", R"({"schema":{"type":"object"}})").status, 201);
+    QCOMPARE(gateway("GET", "/api/nothing_yet").status, 200);
+    const QByteArray product = gateway("GET", "/api/products/p-77").body;
+
+    ProjectionRunner *runner = m_engine.projection(u"upsert"_s);
+    QVERIFY(runner);
+    std::atomic<bool> sawRebuilding{false};
+    const QMetaObject::Connection watch = connect(runner, &ProjectionRunner::statsChanged, runner, [runner, &sawRebuilding] {
+        if (runner->stats().status == ProjectionRunner::Status::Rebuilding)
+            sawRebuilding = true;
+    }, Qt::DirectConnection);
+    QCOMPARE(admin("POST", "/admin/projections/upsert/rebuild").status, 202);
+    QTRY_VERIFY_WITH_TIMEOUT(sawRebuilding.load(), kWaitMs);
+    disconnect(watch);
+    const qint64 head = m_engine.eventStore()->headPosition();
+    QTRY_VERIFY_WITH_TIMEOUT(runner->stats().status == ProjectionRunner::Status::Running && runner->position() == head, kWaitMs);
+
+    TestHttpResponse r = gateway("GET", "/api/products/p-77");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, product);
+    r = gateway("GET", "/api/product_stats/p-77");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.body, stats);
+    r = gateway("GET", "/api/undeclared_tally/p-77");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.body, tally);
+    r = gateway("GET", "/api/nothing_yet");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(u"items"_s).toArray().size(), 0);
+    QCOMPARE(gateway("GET", "/api/nothing_yet/x").status, 404);
+    QCOMPARE(admin("DELETE", "/admin/collections/nothing_yet").status, 204);
 }
 
 void tst_Functions::retriesThenDeadLetterThenReplay()

@@ -15,6 +15,8 @@
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -109,6 +111,8 @@ private slots:
     void twoEnginesCreateOneCollectionAtOnce();
     void lostConnectionsAreReopened();
     void tablesOfTheFirstLayoutAreUpgraded();
+    void aResetOfTheProjectionKeepsWhatFunctionsWrote();
+    void tablesWithoutTheOriginColumnAreUpgraded();
     void anUnreachableServerFailsPromptly();
 
 private:
@@ -495,6 +499,115 @@ void tst_ReadStore::tablesOfTheFirstLayoutAreUpgraded()
     QVERIFY2(write(*m_store, {makeDoc(u"items"_s, u"d9"_s, R"({"price":9})", 1)}), qPrintable(m_store->errorString()));
     QVERIFY(m_store->list(u"items"_s, parse(u"price[gt]=5"_s), &page).ok());
     QCOMPARE(ids(page), QStringList{u"d9"_s});
+}
+
+void tst_ReadStore::aResetOfTheProjectionKeepsWhatFunctionsWrote()
+{
+    // A rebuild of the upsert projection starts with resetProjected() on every collection: what
+    // the projection wrote goes, what a function wrote (ctx.upsert) stays, as the rebuild could
+    // not write it again.
+    auto byFunction = [](StoredDocument d) {
+        d.byFunction = true;
+        return d;
+    };
+    StoredDocument snap = makeDoc(u"mixed"_s, u"p1"_s, R"({"n":0})");
+    QVERIFY(write(*m_store, {makeDoc(u"mixed"_s, u"p1"_s, R"({"n":1})"), makeDoc(u"mixed"_s, u"p2"_s, R"({"n":2})"),
+                             byFunction(makeDoc(u"mixed"_s, u"f1"_s, R"({"by":"function"})")),
+                             byFunction(makeDoc(u"mixed"_s, u"taken"_s, R"({"by":"function"})")),
+                             makeDoc(u"plain"_s, u"p1"_s, R"({"n":1})")},
+                  {u"mixed"_s, u"plain"_s}));
+    {
+        // The projection writes over a function's document: it is the projection's from then on.
+        auto tx = m_store->begin();
+        QVERIFY(tx && tx->put(makeDoc(u"mixed"_s, u"taken"_s, R"({"by":"projection"})", 1)) && tx->putSnapshots({snap}));
+        QVERIFY(tx->commit());
+    }
+    QVERIFY(m_store->snapshot(u"mixed"_s, u"p1"_s, 1000));
+    QCOMPARE(m_store->document(u"mixed"_s, u"f1"_s)->doc, QByteArray(R"({"by":"function"})"));   // cached now
+    // Statements on `plain` prepared before its table goes, as a reader's are.
+    ReadStore::Page page;
+    QVERIFY(m_store->storedDocument(u"plain"_s, u"p1"_s));
+    QCOMPARE(m_store->count(u"plain"_s, true), 1);
+    QVERIFY(m_store->list(u"plain"_s, ListQuery(), &page).ok());
+    QCOMPARE(page.items.size(), 1);
+
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx);
+        for (const QString &c : {u"mixed"_s, u"plain"_s, u"never_written"_s})
+            QVERIFY2(tx->resetProjected(c), qPrintable(c + u": "_s + tx->errorString()));
+        QVERIFY2(tx->commit(), qPrintable(tx->errorString()));
+    }
+    ReadStatus status;
+    QCOMPARE(m_store->count(u"mixed"_s, true, &status), 1);
+    QVERIFY(status.ok());
+    QCOMPARE(m_store->document(u"mixed"_s, u"f1"_s)->doc, QByteArray(R"({"by":"function"})"));
+    for (const QString &id : {u"p1"_s, u"p2"_s, u"taken"_s}) {
+        QVERIFY2(!m_store->document(u"mixed"_s, id, &status), qPrintable(id));
+        QVERIFY(status.ok());
+    }
+    QVERIFY(!m_store->snapshot(u"mixed"_s, u"p1"_s, 1000));
+    // Nothing of the functions' in `plain`: its table went, and reading it is an empty answer.
+    QCOMPARE(m_store->collections(&status), QStringList{u"mixed"_s});
+    QVERIFY(!m_store->document(u"plain"_s, u"p1"_s, &status));
+    QVERIFY(status.ok());
+    QVERIFY(!m_store->storedDocument(u"plain"_s, u"p1"_s, &status));
+    QVERIFY(status.ok());
+    QCOMPARE(m_store->count(u"plain"_s, true, &status), 0);
+    QVERIFY(status.ok());
+    QVERIFY(m_store->list(u"plain"_s, ListQuery(), &page).ok());
+    QVERIFY(page.items.isEmpty());
+
+    // The projection writes `p1` again; a reset after it takes it and still leaves `f1`.
+    QVERIFY(write(*m_store, {makeDoc(u"mixed"_s, u"p1"_s, R"({"n":1})")}, {u"mixed"_s}));
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx && tx->resetProjected(u"mixed"_s) && tx->commit());
+    }
+    QVERIFY(m_store->list(u"mixed"_s, ListQuery(), &page).ok());
+    QCOMPARE(ids(page), QStringList{u"f1"_s});
+}
+
+void tst_ReadStore::tablesWithoutTheOriginColumnAreUpgraded()
+{
+    // Tables written before documents were told apart by their writer get the column when the
+    // store opens; what they hold counts as the projection's.
+    QVERIFY(write(*m_store, {makeDoc(u"items"_s, u"a"_s, R"({"n":1})"), makeDoc(u"items"_s, u"b"_s, R"({"n":2})")}));
+    m_store.reset();
+    const StorageTarget target = Test::target(m_dir->path(), u"readmodel.db"_s);
+    if (Test::usesPostgres()) {
+        PgConnection admin;
+        QString error;
+        QVERIFY2(admin.open(target.postgres, u"test admin"_s, &error), qPrintable(error));
+        QVERIFY2(admin.exec(u"ALTER TABLE rm_items DROP COLUMN origin;"
+                            " UPDATE gatehouse_schema SET version = 4 WHERE component = 'readmodel'"_s),
+                 qPrintable(admin.errorString()));
+    } else {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"old layout"_s);
+        db.setDatabaseName(target.sqlitePath);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY2(q.exec(u"ALTER TABLE rm_items DROP COLUMN origin"_s), qPrintable(q.lastError().text()));
+        QVERIFY(!q.exec(u"SELECT origin FROM rm_items"_s));
+        q = QSqlQuery();
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(u"old layout"_s);
+    }
+    m_store = std::make_unique<ReadStore>();
+    QString error;
+    QVERIFY2(m_store->open(target, &error), qPrintable(error));
+    StoredDocument f = makeDoc(u"items"_s, u"f"_s, R"({"by":"function"})");
+    f.byFunction = true;
+    QVERIFY2(write(*m_store, {f}), qPrintable(m_store->errorString()));
+    {
+        auto tx = m_store->begin();
+        QVERIFY(tx && tx->resetProjected(u"items"_s));
+        QVERIFY2(tx->commit(), qPrintable(tx->errorString()));
+    }
+    ReadStore::Page page;
+    QVERIFY(m_store->list(u"items"_s, ListQuery(), &page).ok());
+    QCOMPARE(ids(page), QStringList{u"f"_s});
 }
 
 void tst_ReadStore::anUnreachableServerFailsPromptly()
