@@ -27,7 +27,7 @@ namespace {
 const QString kDeadLetters = QStringLiteral("dead_letters");
 } // namespace
 
-FunctionOutcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
+FunctionOutcome invokeOnWorker(FunctionService::Private *service, FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
                                EventStore *store, ReadStore *readStore, const QJsonValue &input, qint64 position,
                                const QString &causation, const QString &correlation, bool deterministicIds)
 {
@@ -47,6 +47,12 @@ FunctionOutcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition 
             out.ok = false;
             if (out.error.isEmpty())
                 out.error = tx ? tx->errorString() : readStore->errorString();
+        } else {
+            tx.reset();   // lets go of the write lock before the listeners run
+            QHash<QString, QSet<QString>> written;
+            for (const FunctionEffects::Write &w : out.effects.writes)
+                written[w.collection].insert(w.id);
+            service->notifyWrites(def.name, written);
         }
     }
     stats->record(out);
@@ -70,7 +76,7 @@ void FunctionService::Private::startIntervals(const FunctionEntry &entry)
                                     {QStringLiteral("every_s"), current->definition.intervalsS.at(index)},
                                     {QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
                                     {QStringLiteral("id"), id}};
-            const FunctionOutcome out = invokeOnWorker(w, current->definition, current->stats, store, readStore, input,
+            const FunctionOutcome out = invokeOnWorker(this, w, current->definition, current->stats, store, readStore, input,
                                                            store->headPosition(), id, id, false);
             if (!out.ok)
                 qCWarning(lcFunctionRuntime).noquote() << name << "interval failed:" << out.error;
@@ -94,9 +100,9 @@ void FunctionService::handleHttp(const RouteUpstream &upstream, ApiRequest &&req
         correlation = causation;
     const QJsonObject input = FunctionHttp::input(request);
     entry->stats->queued(1);
-    entry->worker->post([def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore, input, causation,
-                         correlation, respond = std::move(respond)](FunctionWorker &worker) {
-        const FunctionOutcome out = invokeOnWorker(worker, def, stats, store, readStore, input, store->headPosition(), causation,
+    entry->worker->post([service = d.get(), def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore,
+                         input, causation, correlation, respond = std::move(respond)](FunctionWorker &worker) {
+        const FunctionOutcome out = invokeOnWorker(service, worker, def, stats, store, readStore, input, store->headPosition(), causation,
                                                    correlation, false);
         stats->dequeued(1);
         if (out.timedOut)
@@ -176,9 +182,9 @@ FunctionService::Result FunctionService::replayDeadLetter(const QString &id)
     // The current version runs it on the function's worker thread (the caller waits).
     auto done = std::make_shared<std::promise<FunctionOutcome>>();
     std::future<FunctionOutcome> future = done->get_future();
-    entry->worker->post([def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore, event, eventId,
-                         correlation, position, done](FunctionWorker &worker) {
-        done->set_value(invokeOnWorker(worker, def, stats, store, readStore, event, position, eventId, correlation, true));
+    entry->worker->post([service = d.get(), def = entry->definition, stats = entry->stats, store = d->store, readStore = d->readStore,
+                         event, eventId, correlation, position, done](FunctionWorker &worker) {
+        done->set_value(invokeOnWorker(service, worker, def, stats, store, readStore, event, position, eventId, correlation, true));
     });
     const FunctionOutcome out = future.get();
     if (!out.ok) {

@@ -76,8 +76,9 @@ struct FunctionService::Private
 
 QString functionVersionId(const QString &name, qint64 version);
 
-// Runs on the worker thread: the code, then its effects (events first, then documents).
-FunctionOutcome invokeOnWorker(FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
+// Runs on the worker thread: the code, then its effects (events first, then documents), which
+// `service` hears of (notifyWrites) as it hears of an event trigger's.
+FunctionOutcome invokeOnWorker(FunctionService::Private *service, FunctionWorker &worker, const FunctionDefinition &def, const std::shared_ptr<FunctionStats> &stats,
                                EventStore *store, ReadStore *readStore, const QJsonValue &input, qint64 position,
                                const QString &causation, const QString &correlation, bool deterministicIds);
 

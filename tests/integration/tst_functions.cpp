@@ -593,6 +593,7 @@ void tst_Functions::httpTriggerThroughARoute()
 {
     const QJsonObject def{{u"code"_s, u"function handle(req, ctx) {\n"
                                       "  ctx.upsert('fn_hits', 'http-' + req.params.id, {via: req.method});\n"
+                                      "  ctx.upsert('http_written', req.params.id, {via: req.method});\n"
                                       "  return {status: 201, headers: {'X-Fn': ctx.env.tag},\n"
                                       "          body: {method: req.method, id: req.params.id, q: req.query.x, got: req.body}};\n}"_s},
                           {u"env"_s, QJsonObject{{u"tag"_s, u"echoed"_s}}}};
@@ -610,6 +611,11 @@ void tst_Functions::httpTriggerThroughARoute()
     QCOMPARE(body.value(u"q"_s).toString(), u"7"_s);
     QCOMPARE(body.value(u"got"_s).toObject().value(u"a"_s).toInt(), 1);
     QCOMPARE(gateway("GET", "/api/fn_hits/http-42").json().value(u"via"_s).toString(), u"POST"_s);
+    // A collection only an HTTP-triggered function writes is declared by that write and served,
+    // as an event-triggered function's is (upsertIsServedByTheQueryApi).
+    QTRY_COMPARE_WITH_TIMEOUT(gateway("GET", "/api/http_written/42").status, 200, kWaitMs);
+    QCOMPARE(gateway("GET", "/api/http_written/42").json().value(u"via"_s).toString(), u"POST"_s);
+    QCOMPARE(admin("GET", "/admin/routes/http_written-list").status, 200);
     QCOMPARE(admin("DELETE", "/admin/routes/echo").status, 204);
 }
 
