@@ -16,11 +16,12 @@ struct SchemaNode;
 
 // A JSON Schema subset, compiled once (when a project or collection is loaded) and then
 // used to check every command body and every gateway resource. Supported: type, required,
-// properties, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum (numbers),
-// minLength, maxLength (code points), pattern (unanchored search), prefixItems and items
-// (2020-12: items checks the elements after the prefix), minItems, maxItems, uniqueItems,
-// additionalProperties, propertyNames, minProperties, maxProperties, allOf, if/then/else,
-// not, and boolean schemas; plus ajv-errors' `errorMessage` (a string: every violation
+// properties, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf
+// (numbers), minLength, maxLength (code points), pattern (unanchored search), prefixItems and
+// items (2020-12: items checks the elements after the prefix), minItems, maxItems,
+// uniqueItems, contains, minContains, maxContains, additionalProperties, patternProperties,
+// propertyNames, minProperties, maxProperties, dependentRequired, allOf, anyOf, oneOf,
+// if/then/else, not, and boolean schemas; plus ajv-errors' `errorMessage` (a string: every violation
 // under that schema is reported as that one message at its location). Annotations (title,
 // description, default, readOnly) and our own `index` keyword do not validate; unknown
 // keywords are ignored. Copies share the immutable compiled tree; validate() and
@@ -35,6 +36,13 @@ public:
     // keywords out; callers are expected to reject it.
     static JsonSchema compile(const QJsonObject &schema, QStringList *errors,
                               const QString &basePointer = QString());
+
+    // Keywords that would validate under JSON Schema 2020-12 (or an earlier draft) but that
+    // compile() does not implement ($ref, unevaluatedProperties, dependentSchemas, ...), each
+    // as "<JSON Pointer>: <message>" under `basePointer`, found wherever a subschema may be.
+    // compile() ignores them, so that a schema stored by an older engine still loads; a
+    // schema written now is refused with these, rather than silently not enforced.
+    static QStringList unsupportedKeywords(const QJsonObject &schema, const QString &basePointer = QString());
 
     // Every violation, in document order (missing required members first at each level).
     QList<SchemaViolation> validate(const QJsonValue &value) const;

@@ -119,6 +119,12 @@ void SchemaCompiler::compileKeyword(SchemaNode &node, const QString &keyword,
         node.exclusiveMinimum = number(value, pointer);
     } else if (keyword == u"exclusiveMaximum") {
         node.exclusiveMaximum = number(value, pointer);
+    } else if (keyword == u"multipleOf") {
+        node.multipleOf = number(value, pointer);
+        if (node.multipleOf && !(*node.multipleOf > 0)) {
+            error(pointer, u"must be a number greater than 0"_s);
+            node.multipleOf.reset();
+        }
     } else if (keyword == u"minLength") {
         node.minLength = count(value, pointer);
     } else if (keyword == u"maxLength") {
@@ -133,6 +139,16 @@ void SchemaCompiler::compileKeyword(SchemaNode &node, const QString &keyword,
         if (!value.isBool())
             error(pointer, u"must be a boolean"_s);
         node.uniqueItems = value.toBool();
+    } else if (keyword == u"contains") {
+        node.contains = compile(value, pointer);
+    } else if (keyword == u"minContains") {
+        node.minContains = count(value, pointer).value_or(1);
+    } else if (keyword == u"maxContains") {
+        node.maxContains = count(value, pointer);
+    } else if (keyword == u"patternProperties") {
+        compilePatternProperties(node, value, pointer);
+    } else if (keyword == u"dependentRequired") {
+        compileDependentRequired(node, value, pointer);
     } else if (keyword == u"prefixItems") {
         node.prefixItems = compileList(value, pointer);
     } else if (keyword == u"propertyNames") {
@@ -143,6 +159,10 @@ void SchemaCompiler::compileKeyword(SchemaNode &node, const QString &keyword,
         node.maxProperties = count(value, pointer);
     } else if (keyword == u"allOf") {
         node.allOf = compileList(value, pointer);
+    } else if (keyword == u"anyOf") {
+        node.anyOf = compileList(value, pointer);
+    } else if (keyword == u"oneOf") {
+        node.oneOf = compileList(value, pointer);
     } else if (keyword == u"if") {
         node.ifSchema = compile(value, pointer);
     } else if (keyword == u"then") {
@@ -216,6 +236,50 @@ void SchemaCompiler::compileProperties(SchemaNode &node, const QJsonValue &value
     for (auto it = properties.constBegin(); it != properties.constEnd(); ++it)
         node.properties.insert(it.key(),
                                compile(it.value(), JsonPointer::append(pointer, it.key())));
+}
+
+void SchemaCompiler::compilePatternProperties(SchemaNode &node, const QJsonValue &value, const QString &pointer)
+{
+    if (!value.isObject()) {
+        error(pointer, u"must be an object"_s);
+        return;
+    }
+    const QJsonObject patterns = value.toObject();
+    for (auto it = patterns.constBegin(); it != patterns.constEnd(); ++it) {
+        const QString at = JsonPointer::append(pointer, it.key());
+        const QRegularExpression regex = EcmaRegex::compile(it.key());
+        if (!regex.isValid()) {
+            error(at, u"invalid regular expression: "_s % regex.errorString());
+            continue;
+        }
+        node.patternProperties.push_back({regex, compile(it.value(), at)});
+    }
+}
+
+void SchemaCompiler::compileDependentRequired(SchemaNode &node, const QJsonValue &value, const QString &pointer)
+{
+    if (!value.isObject()) {
+        error(pointer, u"must be an object"_s);
+        return;
+    }
+    const QJsonObject dependencies = value.toObject();
+    for (auto it = dependencies.constBegin(); it != dependencies.constEnd(); ++it) {
+        const QString at = JsonPointer::append(pointer, it.key());
+        if (!it.value().isArray()) {
+            error(at, u"must be an array of property names"_s);
+            continue;
+        }
+        QStringList names;
+        const QJsonArray list = it.value().toArray();
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            if (!list.at(i).isString())
+                error(JsonPointer::append(at, i), u"must be a string"_s);
+            else if (!names.contains(list.at(i).toString()))
+                names.append(list.at(i).toString());
+        }
+        if (!names.isEmpty())
+            node.dependentRequired.insert(it.key(), names);
+    }
 }
 
 void SchemaCompiler::compilePattern(SchemaNode &node, const QJsonValue &value,

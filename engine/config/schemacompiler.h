@@ -32,6 +32,8 @@ private:
     void compileRequired(SchemaNode &node, const QJsonValue &value, const QString &pointer);
     void compileProperties(SchemaNode &node, const QJsonValue &value, const QString &pointer);
     void compilePattern(SchemaNode &node, const QJsonValue &value, const QString &pointer);
+    void compilePatternProperties(SchemaNode &node, const QJsonValue &value, const QString &pointer);
+    void compileDependentRequired(SchemaNode &node, const QJsonValue &value, const QString &pointer);
     std::vector<std::shared_ptr<const SchemaNode>> compileList(const QJsonValue &value, const QString &pointer);
     std::optional<double> number(const QJsonValue &value, const QString &pointer);
     std::optional<qint64> count(const QJsonValue &value, const QString &pointer);

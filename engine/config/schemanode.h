@@ -40,6 +40,7 @@ struct SchemaNode
     std::optional<double> maximum;
     std::optional<double> exclusiveMinimum;
     std::optional<double> exclusiveMaximum;
+    std::optional<double> multipleOf;   // > 0
 
     std::optional<qint64> minLength;   // Unicode code points
     std::optional<qint64> maxLength;
@@ -51,17 +52,32 @@ struct SchemaNode
     bool uniqueItems = false;
     std::vector<std::shared_ptr<const SchemaNode>> prefixItems;  // positional; `items` checks the rest
     std::shared_ptr<const SchemaNode> items;  // null: elements are not checked
+    std::shared_ptr<const SchemaNode> contains;   // null: no "contains"
+    qint64 minContains = 1;                       // with contains only
+    std::optional<qint64> maxContains;
 
     QStringList required;
     QHash<QString, std::shared_ptr<const SchemaNode>> properties;
+    // "patternProperties": a member whose name the regex finds (unanchored, as `pattern`)
+    // satisfies its schema, and is not an additional one.
+    struct PatternProperty
+    {
+        QRegularExpression regex;
+        std::shared_ptr<const SchemaNode> schema;
+    };
+    std::vector<PatternProperty> patternProperties;
     std::shared_ptr<const SchemaNode> additionalProperties;  // null: extra members allowed
     std::shared_ptr<const SchemaNode> propertyNames;         // checks each member name (a string)
     std::optional<qint64> minProperties;
     std::optional<qint64> maxProperties;
+    QHash<QString, QStringList> dependentRequired;   // member -> members required with it
 
-    // Applicators: the value must also satisfy every allOf schema, `then` when it satisfies
-    // `if` (else `else`), and must not satisfy `not`.
+    // Applicators: the value must also satisfy every allOf schema, at least one anyOf schema,
+    // exactly one oneOf schema, `then` when it satisfies `if` (else `else`), and must not
+    // satisfy `not`.
     std::vector<std::shared_ptr<const SchemaNode>> allOf;
+    std::vector<std::shared_ptr<const SchemaNode>> anyOf;
+    std::vector<std::shared_ptr<const SchemaNode>> oneOf;
     std::shared_ptr<const SchemaNode> ifSchema;
     std::shared_ptr<const SchemaNode> thenSchema;
     std::shared_ptr<const SchemaNode> elseSchema;

@@ -171,6 +171,19 @@ void SchemaValidator::checkApplicators(const SchemaNode &node, const QJsonValue 
 {
     for (const auto &schema : node.allOf)
         check(*schema, value, path);
+    if (!node.anyOf.empty()
+        && std::none_of(node.anyOf.cbegin(), node.anyOf.cend(), [&](const auto &schema) { return passes(*schema, value, path); }))
+        report(path, u"must match a schema in anyOf"_s);
+    if (!node.oneOf.empty()) {
+        int matched = 0;
+        for (const auto &schema : node.oneOf) {
+            if (passes(*schema, value, path) && ++matched > 1)
+                break;
+        }
+        if (matched != 1)
+            report(path, matched == 0 ? u"must match exactly one schema in oneOf (matches none)"_s
+                                      : u"must match exactly one schema in oneOf (matches more)"_s);
+    }
     if (node.ifSchema) {
         const SchemaNode *branch = passes(*node.ifSchema, value, path) ? node.thenSchema.get() : node.elseSchema.get();
         if (branch)
@@ -190,6 +203,13 @@ void SchemaValidator::checkNumber(const SchemaNode &node, double number, const P
         report(path, u"must be > "_s % formatNumber(*node.exclusiveMinimum));
     if (node.exclusiveMaximum && !(number < *node.exclusiveMaximum))
         report(path, u"must be < "_s % formatNumber(*node.exclusiveMaximum));
+    if (node.multipleOf) {
+        // Within a few units in the last place of the quotient, so that 0.3 is a multiple of
+        // 0.1 as a reader of the schema means it, where fmod() would say it is not.
+        const double quotient = number / *node.multipleOf;
+        if (!std::isfinite(quotient) || std::abs(quotient - std::round(quotient)) > 1e-9 * std::max(1.0, std::abs(quotient)))
+            report(path, u"must be a multiple of "_s % formatNumber(*node.multipleOf));
+    }
 }
 
 void SchemaValidator::checkString(const SchemaNode &node, const QString &string,
@@ -217,6 +237,19 @@ void SchemaValidator::checkArray(const SchemaNode &node, const QJsonArray &array
         report(path, u"must have at most "_s % QString::number(*node.maxItems) % u" items"_s);
     if (node.uniqueItems)
         checkUnique(array, path);
+    if (node.contains) {
+        qint64 matched = 0;
+        for (const QJsonValue &item : array) {
+            if (passes(*node.contains, item, path))
+                ++matched;
+        }
+        if (matched < node.minContains)
+            report(path, node.minContains == 1 ? u"must contain an item that matches `contains`"_s
+                                               : u"must contain at least "_s % QString::number(node.minContains)
+                                                     % u" items that match `contains`"_s);
+        if (node.maxContains && matched > *node.maxContains)
+            report(path, u"must contain at most "_s % QString::number(*node.maxContains) % u" items that match `contains`"_s);
+    }
     const qsizetype positional = std::min<qsizetype>(array.size(), qsizetype(node.prefixItems.size()));
     for (qsizetype i = 0; i < positional; ++i) {
         const Path element{path, {}, i};
@@ -264,7 +297,17 @@ void SchemaValidator::checkObject(const SchemaNode &node, const QJsonObject &obj
         report(path, u"must have at least "_s % QString::number(*node.minProperties) % u" members"_s);
     if (node.maxProperties && object.size() > *node.maxProperties)
         report(path, u"must have at most "_s % QString::number(*node.maxProperties) % u" members"_s);
-    if (node.properties.isEmpty() && !node.additionalProperties && !node.propertyNames)
+    for (auto it = node.dependentRequired.cbegin(); it != node.dependentRequired.cend(); ++it) {
+        if (!object.contains(it.key()))
+            continue;
+        for (const QString &name : *it) {
+            if (!object.contains(name)) {
+                const Path member{path, name, -1};
+                report(&member, u"is required when "_s % it.key() % u" is present"_s);
+            }
+        }
+    }
+    if (node.properties.isEmpty() && node.patternProperties.empty() && !node.additionalProperties && !node.propertyNames)
         return;
     for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
         const QString name = it.key();
@@ -272,11 +315,25 @@ void SchemaValidator::checkObject(const SchemaNode &node, const QJsonObject &obj
         if (node.propertyNames)
             check(*node.propertyNames, name, &member);
         const auto property = node.properties.constFind(name);
-        const SchemaNode *schema = property != node.properties.cend()
-            ? property->get() : node.additionalProperties.get();
-        if (schema)
-            check(*schema, it.value(), &member);
+        if (property != node.properties.cend())
+            check(**property, it.value(), &member);
+        if (checkPatternProperties(node, name, it.value(), &member) || property != node.properties.cend())
+            continue;
+        if (node.additionalProperties)
+            check(*node.additionalProperties, it.value(), &member);
     }
+}
+
+bool SchemaValidator::checkPatternProperties(const SchemaNode &node, const QString &name, const QJsonValue &value, const Path *member)
+{
+    bool matched = false;
+    for (const SchemaNode::PatternProperty &p : node.patternProperties) {
+        if (p.regex.match(name).hasMatch()) {
+            matched = true;
+            check(*p.schema, value, member);
+        }
+    }
+    return matched;
 }
 
 void SchemaValidator::checkPatch(const SchemaNode &node, const QJsonObject &patch,
@@ -294,8 +351,17 @@ void SchemaValidator::checkPatch(const SchemaNode &node, const QJsonObject &patc
         if (node.propertyNames)
             check(*node.propertyNames, name, &member);
         const auto property = node.properties.constFind(name);
-        const SchemaNode *schema = property != node.properties.cend()
-            ? property->get() : node.additionalProperties.get();
+        const SchemaNode *schema = property != node.properties.cend() ? property->get() : nullptr;
+        if (!value.isNull()) {
+            // Members named by a pattern are checked as whole values against its schema;
+            // only a member no pattern and no property names is an additional one.
+            const bool patterned = checkPatternProperties(node, name, value, &member);
+            if (!schema && !patterned)
+                schema = node.additionalProperties.get();
+        } else if (!schema && std::none_of(node.patternProperties.cbegin(), node.patternProperties.cend(),
+                                           [&name](const auto &p) { return p.regex.match(name).hasMatch(); })) {
+            schema = node.additionalProperties.get();
+        }
 
         if (value.isNull()) {
             // null removes the member, which only a required or forbidden member objects to.

@@ -44,6 +44,9 @@ private:
     void checkString(const SchemaNode &node, const QString &string, const Path *path);
     void checkArray(const SchemaNode &node, const QJsonArray &array, const Path *path);
     void checkObject(const SchemaNode &node, const QJsonObject &object, const Path *path);
+    // Checks `value` against every patternProperties schema whose regex finds `name`; true
+    // when one did.
+    bool checkPatternProperties(const SchemaNode &node, const QString &name, const QJsonValue &value, const Path *member);
     void checkPatch(const SchemaNode &node, const QJsonObject &patch, const Path *path);
     void report(const Path *path, const QString &message);
 

@@ -5,6 +5,7 @@
 #include "config/collectioncatalog.h"
 #include "config/configstore.h"
 #include "config/jsonmergepatch.h"
+#include "config/jsonschema.h"
 #include "config/schemaevolution.h"
 #include "gateway/defaultroutes.h"
 
@@ -392,7 +393,12 @@ CollectionService::Result CollectionService::write(const QString &name, const st
             const QList<SchemaEvolution::Break> breaks = evolve(exists ? &current : nullptr, next);
             QStringList errors;
             collection = parse(name, next, &errors);
-            if (!collection)
+            // A schema written now may not lean on keywords that would go unenforced; one
+            // stored before (unchanged by this write) keeps loading as it did.
+            const QJsonValue schema = next.value(QStringLiteral("schema"));
+            if (schema != current.value(QStringLiteral("schema")))
+                errors += JsonSchema::unsupportedKeywords(schema.toObject(), QStringLiteral("/schema"));
+            if (!collection || !errors.isEmpty())
                 return problem(400, QStringLiteral("invalid collection"), errors);
             if (!breaks.isEmpty() && (!m_usage || m_usage(name) != 0)) {
                 return problem(409, QStringLiteral("the schema change would leave events of collection '%1' written under version %2"

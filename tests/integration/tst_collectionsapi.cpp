@@ -38,6 +38,7 @@ private Q_SLOTS:
     void declaredChangedAndArchivedWithoutRestart();
     void invalidDeclarationsListEveryProblem_data();
     void invalidDeclarationsListEveryProblem();
+    void applicatorsAndMultiplesAreEnforcedOnCommands();
     void projectCollectionsAreEditable();
     void exportedAndImported();
     void indexBuiltWhileQueriesAnswer();
@@ -180,6 +181,12 @@ void tst_CollectionsApi::invalidDeclarationsListEveryProblem_data()
     QTest::newRow("inline decide that is no function") << QByteArray("/admin/collections/things")
                                                        << QByteArray(R"({"commands":{"ship":{"decide":"42"}}})")
                                                        << QStringList{u"/commands/ship/decide"_s};
+    QTest::newRow("keywords that would go unenforced")
+        << QByteArray("/admin/collections/things")
+        << QByteArray(R"({"schema":{"properties":{"a":{"$ref":"#/$defs/a"},"b":{"oneOf":[{"unevaluatedProperties":false}]}},)"
+                      R"("$defs":{"a":{"type":"string"}},"dependentSchemas":{"a":{}},"const":{"$ref":"data, not a schema"}}})")
+        << QStringList{u"/schema/properties/a/$ref"_s, u"/schema/properties/b/oneOf/0/unevaluatedProperties"_s,
+                       u"/schema/dependentSchemas"_s};
     QTest::newRow("not json") << QByteArray("/admin/collections/things") << QByteArray("{") << QStringList{};
 }
 
@@ -200,6 +207,24 @@ void tst_CollectionsApi::invalidDeclarationsListEveryProblem()
 
 // The embedded project's "products": indexed anew through the admin API, the change survives a
 // restart with the same project (the file seeds a collection again only when it changes).
+void tst_CollectionsApi::applicatorsAndMultiplesAreEnforcedOnCommands()
+{
+    auto r = admin("PUT", "/admin/collections/payments", R"({"schema":{"type":"object","properties":{
+        "amount":{"type":"number","multipleOf":0.01},"card":{"type":"string"},"iban":{"type":"string"}},
+        "required":["amount"],"oneOf":[{"required":["card"]},{"required":["iban"]}]}})");
+    QVERIFY2(r.status == 201, r.body.constData());
+    TestHttpClient g = gateway();
+    r = g.post("/api/payments", R"({"id":"p1","amount":19.99,"card":"4111"})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    r = g.post("/api/payments", R"({"id":"p2","amount":19.995,"card":"4111","iban":"DE00"})");
+    QCOMPARE(r.status, 400);
+    const QString errors = QString::fromUtf8(QJsonDocument(r.json().value(u"errors"_s).toArray()).toJson());
+    QVERIFY2(errors.contains(u"multiple of 0.01"_s) && errors.contains(u"oneOf"_s), qPrintable(errors));
+    // A merge patch is checked member by member: the multiple, not the whole-object oneOf.
+    QCOMPARE(g.post("/api/payments/p1", R"({"amount":0.001})").status, 400);
+    QCOMPARE(g.post("/api/payments/p1", R"({"amount":5.5})").status, 202);
+}
+
 void tst_CollectionsApi::projectCollectionsAreEditable()
 {
     auto r = admin("PATCH", "/admin/collections/products", R"({"indexes":["stock"]})");

@@ -222,6 +222,28 @@ void tst_JsonSchema::validate_data()
     row("propertyNames", R"({"propertyNames":{"pattern":"^[a-z]+:[0-9]+$"}})", R"({"a:1":1,"b":2})",
         {u"/b: must match ^[a-z]+:[0-9]+$"_s});
 
+    // numbers, objects and arrays: the rest of 2020-12's validation vocabulary
+    row("multipleOf integer", R"({"multipleOf":5})", "15", ok);
+    row("multipleOf integer off", R"({"multipleOf":5})", "16", {u"(root): must be a multiple of 5"_s});
+    row("multipleOf decimal", R"({"multipleOf":0.01})", "19.99", ok);
+    row("multipleOf 0.1 of 0.3", R"({"multipleOf":0.1})", "0.3", ok);
+    row("multipleOf decimal off", R"({"multipleOf":0.01})", "19.995", {u"(root): must be a multiple of 0.01"_s});
+    row("multipleOf huge quotient", R"({"multipleOf":1e-300})", "1e300", {u"(root): must be a multiple of 1e-300"_s});
+    row("patternProperties", R"({"patternProperties":{"^x-":{"type":"string"}},"additionalProperties":false})",
+        R"({"x-a":"s","x-b":2,"y":1})", {u"/x-b: must be a string"_s, u"/y: is not allowed"_s});
+    row("patternProperties and properties both apply", R"({"properties":{"x-n":{"maximum":3}},"patternProperties":{"^x-":{"type":"integer"}}})",
+        R"({"x-n":4.5})", {u"/x-n: must be <= 3"_s, u"/x-n: must be an integer"_s});
+    row("dependentRequired", R"({"dependentRequired":{"card":["expiry","cvc"]}})", R"({"card":"4111","cvc":"1"})",
+        {u"/expiry: is required when card is present"_s});
+    row("dependentRequired absent trigger", R"({"dependentRequired":{"card":["expiry"]}})", R"({"cash":1})", ok);
+    row("contains", R"({"contains":{"const":"admin"}})", R"(["user","admin"])", ok);
+    row("contains none", R"({"contains":{"const":"admin"}})", R"(["user"])",
+        {u"(root): must contain an item that matches `contains`"_s});
+    row("min and maxContains", R"({"contains":{"type":"integer"},"minContains":2,"maxContains":3})", R"([1,"a"])",
+        {u"(root): must contain at least 2 items that match `contains`"_s});
+    row("maxContains", R"({"contains":{"type":"integer"},"maxContains":1})", R"([1,2])",
+        {u"(root): must contain at most 1 items that match `contains`"_s});
+
     // applicators
     row("allOf", R"({"allOf":[{"minimum":1},{"maximum":3}]})", "5", {u"(root): must be <= 3"_s});
     row("if then", R"({"if":{"properties":{"t":{"const":"q"}},"required":["t"]},"then":{"required":["c"]},"else":{"properties":{"c":false}}})",
@@ -231,6 +253,17 @@ void tst_JsonSchema::validate_data()
     row("if without else", R"({"if":{"type":"string"},"then":{"minLength":2}})", "5", ok);
     row("not", R"({"not":{"type":"string"}})", R"("s")", {u"(root): is not allowed"_s});
     row("not passes", R"({"not":{"type":"string"}})", "1", ok);
+    row("anyOf one matches", R"({"anyOf":[{"type":"string"},{"minimum":5}]})", "7", ok);
+    row("anyOf none matches", R"({"anyOf":[{"type":"string"},{"minimum":5}]})", "3",
+        {u"(root): must match a schema in anyOf"_s});
+    row("oneOf exactly one", R"({"oneOf":[{"type":"integer"},{"type":"string"}]})", R"("x")", ok);
+    row("oneOf none", R"({"oneOf":[{"type":"integer"},{"type":"string"}]})", "1.5",
+        {u"(root): must match exactly one schema in oneOf (matches none)"_s});
+    row("oneOf two", R"({"oneOf":[{"type":"number"},{"minimum":0}]})", "4",
+        {u"(root): must match exactly one schema in oneOf (matches more)"_s});
+    row("oneOf discriminated", R"({"oneOf":[{"properties":{"k":{"const":"a"},"a":{"type":"string"}},"required":["k","a"]},)"
+                               R"({"properties":{"k":{"const":"b"},"b":{"type":"number"}},"required":["k","b"]}]})",
+        R"({"k":"b","b":"not a number"})", {u"(root): must match exactly one schema in oneOf (matches none)"_s});
     row("errorMessage replaces everything below", R"({"properties":{"x":{"type":"object","required":["a","b"],"errorMessage":"needs a and b"}}})",
         R"({"x":{}})", {u"/x: needs a and b"_s});
     row("errorMessage on not", R"({"additionalProperties":{"not":{},"errorMessage":"unknown member"}})",
@@ -341,6 +374,17 @@ void tst_JsonSchema::compileErrors_data()
     QTest::newRow("fractional maxItems")
         << QByteArray(R"({"maxItems":1.5})")
         << QStringList{u"/maxItems: must be a non-negative integer"_s};
+    QTest::newRow("multipleOf zero") << QByteArray(R"({"multipleOf":0})")
+                                     << QStringList{u"/multipleOf: must be a number greater than 0"_s};
+    QTest::newRow("oneOf empty") << QByteArray(R"({"oneOf":[]})")
+                                 << QStringList{u"/oneOf: must be a non-empty array of schemas"_s};
+    QTest::newRow("anyOf bad member") << QByteArray(R"({"anyOf":[{"type":"text"}]})")
+                                      << QStringList{u"/anyOf/0/type: unknown type \"text\""_s};
+    QTest::newRow("bad patternProperties regex") << QByteArray(R"({"patternProperties":{"[a-":{}}})")
+                                                 << QStringList{u"/patternProperties/[a-: invalid regular expression"_s};
+    QTest::newRow("dependentRequired not names") << QByteArray(R"({"dependentRequired":{"a":"b","c":[1]}})")
+                                                 << QStringList{u"/dependentRequired/a: must be an array of property names"_s,
+                                                                u"/dependentRequired/c/0: must be a string"_s};
     QTest::newRow("bad regex") << QByteArray(R"({"pattern":"[a-"})")
                                << QStringList{u"/pattern: invalid regular expression: "_s};
     QTest::newRow("pattern not a string") << QByteArray(R"({"pattern":5})")
