@@ -144,6 +144,23 @@ void tst_PluginTransform::proxyRewrite_data()
         << QByteArray("/r/a") << none << QByteArray("/r/a") << QByteArray() << QByteArray("GET") << HeaderMap{};
     QTest::newRow("uri wins over regex_uri") << QByteArray(R"json({"uri": "/fixed", "regex_uri": ["^/r/(.*)", "/x/$1"]})json")
         << QByteArray("/r/a") << none << QByteArray("/fixed") << QByteArray() << QByteArray("GET") << HeaderMap{};
+    // Decoded values are encoded again on their way into the target: they cannot end the path,
+    // start a query, add parameters or put a space on the request line. Values that are still
+    // encoded (captures of the request's path, $request_uri, $args) go in as they are.
+    QTest::newRow("decoded $uri encoded again") << QByteArray(R"json({"uri": "/v2$uri"})json")
+        << QByteArray("/r/a%20b%3Fx=1%23f%25/%E2%82%AC") << none << QByteArray("/v2/r/a%20b%3Fx=1%23f%25/%E2%82%AC") << QByteArray()
+        << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("a query variable cannot add parameters") << QByteArray(R"json({"uri": "/v2/items?from=$arg_src"})json")
+        << QByteArray("/r/abc?src=a%26admin%3Dtrue") << none << QByteArray("/v2/items")
+        << QByteArray("from=a%26admin%3Dtrue&src=a%26admin%3Dtrue") << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("a header in the path") << QByteArray(R"json({"uri": "/u/$http_x_user/x"})json")
+        << QByteArray("/r/a") << Headers{{"x-user", "ann/../?q #"}} << QByteArray("/u/ann/../%3Fq%20%23/x") << QByteArray()
+        << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("captures stay as sent") << QByteArray(R"json({"regex_uri": ["^/r/(.*)$", "/items/$1"]})json")
+        << QByteArray("/r/a%2Fb%20c") << none << QByteArray("/items/a%2Fb%20c") << QByteArray() << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("request_uri as sent") << QByteArray(R"json({"uri": "/base$request_uri"})json")
+        << QByteArray("/r/a%20b?q=%26") << none << QByteArray("/base/r/a%20b") << QByteArray("q=%26&q=%26") << QByteArray("GET")
+        << HeaderMap{};
     QTest::newRow("method and host") << QByteArray(R"json({"method": "POST", "host": "backend.local"})json")
         << QByteArray("/r/a") << Headers{{"host", "gateway.example"}} << QByteArray("/r/a") << QByteArray() << QByteArray("POST")
         << HeaderMap{{"host", "backend.local"}};

@@ -41,14 +41,14 @@ public:
         // Every value is computed from the request as it arrived, then applied.
         std::optional<QByteArray> target;
         if (m_rewrite.uri) {
-            target = RequestVariables::expand(*m_rewrite.uri, ctx).toUtf8();
+            target = RequestVariables::expandUri(*m_rewrite.uri, ctx);
         } else {
             const QString path = QString::fromUtf8(r.path);
             for (const auto &[pattern, replacement] : m_rewrite.regexUri) {
                 const QRegularExpressionMatch m = pattern.match(path);
                 if (m.hasMatch()) {
-                    target = (path.left(m.capturedStart()) + RequestVariables::expand(replacement, ctx, m.capturedTexts())
-                              + path.mid(m.capturedEnd())).toUtf8();
+                    target = path.left(m.capturedStart()).toUtf8() + RequestVariables::expandUri(replacement, ctx, m.capturedTexts())
+                        + path.mid(m.capturedEnd()).toUtf8();
                     break;
                 }
             }

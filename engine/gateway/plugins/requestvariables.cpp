@@ -136,6 +136,56 @@ QString expand(const QString &text, const RequestContext &ctx, const QStringList
     return out;
 }
 
+namespace {
+// RFC 3986: unreserved, and in a path segment also sub-delims, ':' and '@'; '/' separates them.
+bool keptInPath(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || QByteArrayView("-._~!$&'()*+,;=:@/").contains(c);
+}
+
+bool keptInQuery(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || QByteArrayView("-._~").contains(c);
+}
+
+void appendEncoded(QByteArray &out, const QString &value, bool inQuery)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const char c : value.toUtf8()) {
+        if (inQuery ? keptInQuery(c) : keptInPath(c)) {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[(uchar(c) >> 4) & 0xF];
+            out += hex[uchar(c) & 0xF];
+        }
+    }
+}
+} // namespace
+
+QByteArray expandUri(const QString &text, const RequestContext &ctx, const QStringList &captures)
+{
+    QByteArray out;
+    qsizetype copied = 0;
+    bool inQuery = false;
+    scan(text, [&](QStringView name, qsizetype start, qsizetype length) {
+        const QStringView literal = QStringView(text).mid(copied, start - copied);
+        inQuery = inQuery || literal.contains(u'?');
+        out += literal.toUtf8();
+        int index = 0;
+        if (isCaptureIndex(name, &index))
+            out += (index < captures.size() ? captures.at(index) : QString()).toUtf8();
+        else if (name == u"request_uri" || name == u"args")
+            out += value(ctx, name).toUtf8();
+        else
+            appendEncoded(out, value(ctx, name), inQuery);
+        copied = start + length;
+    });
+    out += QStringView(text).mid(copied).toUtf8();
+    return out;
+}
+
 QStringList referencedIn(const QString &text)
 {
     QStringList names;

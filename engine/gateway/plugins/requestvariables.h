@@ -21,6 +21,14 @@ QString value(const RequestContext &ctx, QStringView name);
 // Replaces $name and ${name} in `text`. $1..$9 (and ${1}..) take the regex captures when
 // given (index 0 is the whole match). A lone '$' stays as it is.
 QString expand(const QString &text, const RequestContext &ctx, const QStringList &captures = {});
+// expand() for a request target ("/path?query"): a variable's value goes in percent-encoded
+// (UTF-8) wherever it could change the target's structure -- before the template's first
+// literal '?' everything but RFC 3986's pchar and '/', after it everything but unreserved
+// characters -- so a decoded $uri, $arg_x or header cannot end the path, start a query or a
+// fragment, add parameters, or put a space or control character on the request line. Values
+// that are already encoded (request_uri, args, regex captures of the request's own path) go in
+// as they are.
+QByteArray expandUri(const QString &text, const RequestContext &ctx, const QStringList &captures = {});
 // The names a template refers to that are neither known variables nor capture indexes.
 QStringList unknownIn(const QString &text);
 // Every $name / ${name} in a template, in order.
