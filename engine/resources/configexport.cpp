@@ -232,24 +232,52 @@ std::optional<QJsonObject> readDocument(const QByteArray &content, QString *erro
         return root;
     }
     // apisix.yaml in the form we write: "kind:" lines followed by "  - {json}" lines.
+    // Strictly: a section given twice, a section header without items (YAML's null, which
+    // APISIX would not read as "none") and anything but comments after #END are refused, not
+    // guessed at.
     QJsonObject out;
     QString kind;
+    int kindLine = 0;
+    qsizetype kindItems = 0;   // items under `kind` so far; -1: written as "kind: []"
     int lineNo = 0;
-    bool ended = false;
+    int endLine = 0;
+    const auto sectionWithoutItems = [&]() -> bool {
+        if (!kind.isEmpty() && kindItems == 0) {
+            *error = QStringLiteral("line %1: section '%2' has no items (write '%2: []' for none)").arg(kindLine).arg(kind);
+            return true;
+        }
+        return false;
+    };
     for (const QByteArray &raw : content.split('\n')) {
         ++lineNo;
         const QByteArray line = raw.trimmed();
+        if (endLine) {
+            if (!line.isEmpty() && !line.startsWith('#')) {
+                *error = QStringLiteral("line %1: text after #END (line %2)").arg(lineNo).arg(endLine);
+                return std::nullopt;
+            }
+            continue;
+        }
         if (line == "#END") {
-            ended = true;
-            break;
+            endLine = lineNo;
+            continue;
         }
         if (line.isEmpty() || line.startsWith('#'))
             continue;
-        if (!raw.startsWith(' ') && line.endsWith(':')) {
-            kind = QString::fromUtf8(line.chopped(1));
-        } else if (!raw.startsWith(' ') && line.endsWith(": []")) {
-            kind = QString::fromUtf8(line.chopped(4));
-        } else if (line.startsWith("- {") && !kind.isEmpty()) {
+        const bool header = !raw.startsWith(' ') && (line.endsWith(':') || line.endsWith(": []"));
+        if (header) {
+            if (sectionWithoutItems())
+                return std::nullopt;
+            const bool empty = line.endsWith(": []");
+            kind = QString::fromUtf8(empty ? line.chopped(4) : line.chopped(1));
+            kindLine = lineNo;
+            kindItems = empty ? -1 : 0;
+            if (out.contains(kind)) {
+                *error = QStringLiteral("line %1: section '%2' appears a second time").arg(lineNo).arg(kind);
+                return std::nullopt;
+            }
+        } else if (line.startsWith("- {") && !kind.isEmpty() && kindItems >= 0) {
+            ++kindItems;
             StrictJson::Error parseError;
             const std::optional<QJsonObject> doc = StrictJson::parseObject(QByteArrayView(line).sliced(2), &parseError);
             if (!doc) {
@@ -276,10 +304,12 @@ std::optional<QJsonObject> readDocument(const QByteArray &content, QString *erro
         if (!kind.isEmpty() && !out.contains(kind))
             out.insert(kind, QJsonArray());
     }
-    if (!ended) {
+    if (!endLine) {
         *error = QStringLiteral("the file does not end with #END (APISIX's marker for a complete file)");
         return std::nullopt;
     }
+    if (sectionWithoutItems())
+        return std::nullopt;
     return out;
 }
 

@@ -142,7 +142,7 @@ private slots:
     void apisixListsEveryEngineAsANode();
     void parseRejects_data();
     void parseRejects();
-    void parseSkipsCommentsAndStopsAtEnd();
+    void parseSkipsComments();
     void readDocumentKeepsWhatItCannotRead_data();
     void readDocumentKeepsWhatItCannotRead();
 
@@ -430,6 +430,18 @@ void tst_ConfigExport::parseRejects_data()
     // Read strictly, like every JSON the engine takes in: one meaning or none.
     QTest::newRow("a section twice") << QByteArray(R"({"routes":[],"routes":[{"id":"x"}],"upstreams":[],"consumers":[],"global_rules":[]})")
                                      << u"not valid JSON"_s;
+    QTest::newRow("a YAML section twice")
+        << QByteArray("routes:\n  - {\"id\":\"a\"}\nupstreams: []\nroutes:\n  - {\"id\":\"b\"}\n#END\n")
+        << u"line 4: section 'routes' appears a second time"_s;
+    QTest::newRow("a YAML section twice, once empty") << QByteArray("routes: []\nroutes: []\n#END\n")
+                                                      << u"line 2: section 'routes' appears a second time"_s;
+    QTest::newRow("a YAML section without items") << QByteArray("routes:\nupstreams: []\n#END\n")
+                                                  << u"line 1: section 'routes' has no items"_s;
+    QTest::newRow("the last section without items") << QByteArray("upstreams: []\nroutes:\n#END\n")
+                                                    << u"line 2: section 'routes' has no items"_s;
+    QTest::newRow("an item under an empty section") << QByteArray("routes: []\n  - {\"id\":\"a\"}\n#END\n") << u"line 2"_s;
+    QTest::newRow("text after #END") << QByteArray("routes: []\n#END\nupstreams:\n  - {\"id\":\"u\"}\n")
+                                     << u"line 3: text after #END (line 2)"_s;
     QTest::newRow("a lenient number") << QByteArray(R"({"routes":[{"id":"r","uri":"/r","priority":1.,"upstream":{"type":"events"}}]})")
                                       << u"not valid JSON"_s;
     QTest::newRow("a member twice on an item line")
@@ -471,7 +483,7 @@ void tst_ConfigExport::readDocumentKeepsWhatItCannotRead()
     QVERIFY(!ResourceSchemas::defaults()->validate(u"config"_s, *read).isEmpty());
 }
 
-void tst_ConfigExport::parseSkipsCommentsAndStopsAtEnd()
+void tst_ConfigExport::parseSkipsComments()
 {
     const QByteArray content = "# hand edited\n\nroutes:\n"
                                "  # the feed\n"
@@ -479,7 +491,7 @@ void tst_ConfigExport::parseSkipsCommentsAndStopsAtEnd()
                                "\n"
                                "consumers: []\n"
                                "#END\n"
-                               "anything: after the end is not read\n";
+                               "# comments after the end are allowed\n\n";
     QString error;
     const std::optional<QJsonObject> document = ConfigExport::readDocument(content, &error);
     QVERIFY2(document, qPrintable(error));
