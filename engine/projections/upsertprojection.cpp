@@ -114,17 +114,28 @@ bool UpsertProjection::applyDigested(const RecordedEvents &events, const BatchDi
         }
         const QString &id = item->id;
         auto slot = fold->records.find(id);
-        if (slot == fold->records.end()) {
+        const bool fresh = slot == fold->records.end();
+        if (fresh) {
+            if (!fold->functionDocuments) {
+                fold->functionDocuments = tx.hasFunctionDocuments(fold->collection);
+                if (!fold->functionDocuments) {
+                    *fault = {tx.errorString(), e.position, e.id, int(i)};
+                    return false;
+                }
+            }
             std::optional<StoredDocument> stored;
-            if (verb != DocumentFold::Verb::Created)
+            if (verb != DocumentFold::Verb::Created || *fold->functionDocuments)
                 stored = tx.get(fold->collection, id);
             DocumentFold::Record record = stored ? DocumentFold::Record(std::move(*stored)) : DocumentFold::Record(fold->collection, id);
             slot = fold->records.emplace(id, Slot{std::move(record), false}).first;
-            m_foldBytes += 2 * id.size() + 64;   // the key and the hash node
-        } else {
-            m_foldBytes -= slot->second.record.approximateBytes();
+            m_foldBytes += 2 * id.size() + 64 + slot->second.record.approximateBytes();   // the key, the hash node, the record
         }
         Slot &s = slot->second;
+        // A function's write replaces the whole document: the events up to its position are
+        // in it or overwritten by it (also when a rebuild replays them), later ones go on top.
+        if (s.record.byFunction() && e.position <= s.record.position())
+            continue;
+        m_foldBytes -= s.record.approximateBytes();
         const qint64 before = s.record.version();
         // Events written under an older schema version, in the current version's shape.
         bool upcasted = false;

@@ -67,6 +67,9 @@ private:
         QString collection;
         int snapshotEvery = 0;
         QString snapshotKey;   // Collection::snapshotKey
+        // Whether functions wrote documents of the collection (asked once per fold): then a
+        // created event reads the stored document too, which may be a function's.
+        std::optional<bool> functionDocuments;
         std::unordered_map<QString, Slot, QStringHash> records;   // by id
     };
 

@@ -93,6 +93,7 @@ void Record::apply(Verb verb, const RecordedEvent &event, const QJsonObject &dat
         m_parsedBytes = event.data.size();
         m_changed = upcast;
         m_stored.deleted = false;
+        m_stored.byFunction = false;   // nothing of a function's write is left
         break;
     case Verb::Updated:
         if (!m_parsed) {

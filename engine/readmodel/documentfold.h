@@ -49,6 +49,10 @@ public:
     void apply(Verb verb, const RecordedEvent &event, const QJsonObject &data, bool upcast = false);
     const QString &id() const { return m_stored.id; }
     qint64 version() const { return m_stored.version; }   // of the last event applied (-1: none)
+    qint64 position() const { return m_stored.position; }
+    // Based on a document a function wrote (StoredDocument::byFunction) and kept marked so
+    // until a created event replaces it.
+    bool byFunction() const { return m_stored.byFunction; }
     const StoredDocument &stored();   // serialises a changed document
     StoredDocument take();
     qsizetype approximateBytes() const;

@@ -48,8 +48,9 @@ QList<QByteArray> migrations()
         "   EXECUTE format('ALTER TABLE %I ADD COLUMN %s', t.relname, $column$" + PgFieldKey::fieldsColumn() + "$column$);"
         " END LOOP; END $migration$",
         // 5: each collection's table gains `origin` (StoredDocument::byFunction): 1 for a document
-        // a function wrote, which a rebuild of the upsert projection leaves. Rows from before
-        // count as the projection's.
+        // a function wrote, which a rebuild of the upsert projection leaves (open() adds the
+        // partial index over those, whose name it knows). Rows from before count as the
+        // projection's.
         "DO $migration$ DECLARE t record; BEGIN"
         " PERFORM pg_advisory_xact_lock(" + QByteArray::number(PgAdvisoryLocks::kReadModelSchemaClass) + ", "
             + QByteArray::number(PgAdvisoryLocks::kReadModelSchemaKey) + ");"
@@ -139,7 +140,57 @@ bool PostgresReadBackend::open(const StorageTarget &target, QString *error)
     }
     m_readers = std::make_unique<PgDocumentReadPool>(m_url);
     m_readers->setDefaultBudgetMs(m_budgetMs);
+    if (!addOriginIndexes(error)) {
+        close();
+        return false;
+    }
     m_open = true;
+    return true;
+}
+
+bool PostgresReadBackend::addOriginIndexes(QString *error)
+{
+    // Tables from before the origin column (schema migration 5) get the partial index over
+    // the documents functions wrote, as ensureCollection() makes it for new ones.
+    QSqlQuery q(m_writer.database());
+    QStringList names;   // as collections() lists them
+    if (!q.exec(QStringLiteral("SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c"
+                               " WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace AND c.relname LIKE 'rm\\_%'"))) {
+        *error = QStringLiteral("cannot list the read model's tables at %1: %2").arg(m_url.redacted(), primaryMessage(q.lastError()));
+        return false;
+    }
+    while (q.next()) {
+        const QString comment = q.value(1).toString();
+        names.append(comment.isEmpty() ? q.value(0).toString().mid(3) : comment);
+    }
+    q.finish();
+    QStringList missing;
+    for (const QString &name : names) {
+        q.prepare(QStringLiteral("SELECT to_regclass(?) IS NULL"));
+        q.addBindValue(QString::fromUtf8('"' + indexName(name, QLatin1String(kOriginIndexField)) + '"'));
+        if (!q.exec() || !q.next()) {
+            *error = QStringLiteral("cannot read the read model's indexes at %1: %2").arg(m_url.redacted(), primaryMessage(q.lastError()));
+            return false;
+        }
+        if (q.value(0).toBool())
+            missing.append(name);
+        q.finish();
+    }
+    if (missing.isEmpty())
+        return true;
+    QSqlDatabase db = m_writer.database();
+    bool ok = db.transaction()
+        && q.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1, %2)").arg(PgAdvisoryLocks::kReadModelSchemaClass).arg(PgAdvisoryLocks::kReadModelSchemaKey));
+    for (const QString &name : std::as_const(missing)) {
+        ok = ok && q.exec(QString::fromUtf8("CREATE INDEX IF NOT EXISTS \"" + indexName(name, QLatin1String(kOriginIndexField)) + "\" ON "
+                                            + quotedTable(name) + " (origin) WHERE origin <> 0"));
+    }
+    ok = ok && db.commit();
+    if (!ok) {
+        *error = QStringLiteral("cannot index the read model at %1: %2").arg(m_url.redacted(), primaryMessage(q.lastError().isValid() ? q.lastError() : db.lastError()));
+        db.rollback();
+        return false;
+    }
     return true;
 }
 

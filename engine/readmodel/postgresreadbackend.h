@@ -72,6 +72,7 @@ public:
 
 private:
     friend class PostgresReadTransaction;
+    bool addOriginIndexes(QString *error);
     bool loadCursorKey(QString *error);
     bool openWriter(QString *error);
     // The writer's prepared query for `sql` (kept by SQL text); null with the error noted.

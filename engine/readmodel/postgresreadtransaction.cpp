@@ -123,6 +123,8 @@ bool PostgresReadTransaction::ensureCollection(const QString &collection, const 
         ddl += "CREATE INDEX IF NOT EXISTS \"" + PostgresReadBackend::indexName(collection, field) + "\" ON " + table + " ("
             + PgFieldKey::columns(field) + ");";
     }
+    ddl += "CREATE INDEX IF NOT EXISTS \"" + PostgresReadBackend::indexName(collection, QLatin1String(ReadStoreBackend::kOriginIndexField)) + "\" ON "
+        + table + " (origin) WHERE origin <> 0;";
     if (!execDirect(QString::fromUtf8(ddl)))
         return false;
     m_tables.insert(collection);
@@ -237,12 +239,14 @@ std::optional<StoredDocument> PostgresReadTransaction::get(const QString &collec
 {
     if (id.contains(QChar(0)) || tableExists(collection) != std::optional<bool>(true))
         return std::nullopt;
-    QSqlQuery *q = exec("SELECT " + kColumns + " FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE id = ?", {id});
+    QSqlQuery *q = exec("SELECT " + kColumns + ", origin FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE id = ?", {id});
     if (!q)
         return std::nullopt;
     std::optional<StoredDocument> result;
-    if (q->next())
+    if (q->next()) {
         result = PostgresReadBackend::rowOf(*q, collection);
+        result->byFunction = q->value(6).toInt() != 0;
+    }
     q->finish();
     return result;
 }
@@ -277,15 +281,26 @@ bool PostgresReadTransaction::resetProjected(const QString &collection)
         return false;
     if (!*exists)
         return dropSnapshots(collection, QString());
-    QSqlQuery *q = exec("SELECT EXISTS (SELECT 1 FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE origin <> 0)", {});
-    if (!q || !q->next())
-        return false;
-    const bool byFunctions = q->value(0).toBool();
-    q->finish();
+    const std::optional<bool> byFunctions = hasFunctionDocuments(collection);
     if (!byFunctions)
+        return false;
+    if (!*byFunctions)
         return dropCollection(collection);   // the quick way when nothing else is in it
     return exec("DELETE FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE origin = 0", {}) != nullptr
         && dropSnapshots(collection, QString());
+}
+
+std::optional<bool> PostgresReadTransaction::hasFunctionDocuments(const QString &collection)
+{
+    const std::optional<bool> exists = tableExists(collection);
+    if (!exists || !*exists)
+        return exists;
+    QSqlQuery *q = exec("SELECT EXISTS (SELECT 1 FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE origin <> 0)", {});
+    if (!q || !q->next())
+        return std::nullopt;
+    const bool found = q->value(0).toBool();
+    q->finish();
+    return found;
 }
 
 bool PostgresReadTransaction::dropIndexesExcept(const QString &collection, const QStringList &keep)
@@ -297,6 +312,7 @@ bool PostgresReadTransaction::dropIndexesExcept(const QString &collection, const
     QSet<QString> kept;
     for (const QString &field : keep)
         kept.insert(QString::fromUtf8(PostgresReadBackend::indexName(collection, field)));
+    kept.insert(QString::fromUtf8(PostgresReadBackend::indexName(collection, QLatin1String(ReadStoreBackend::kOriginIndexField))));
     QSqlQuery *q = exec("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
                         " JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
                         " WHERE n.nspname = current_schema() AND t.relname = ? AND NOT i.indisprimary",

@@ -62,6 +62,8 @@ public:
         // For a rebuild of the upsert projection: the documents it wrote and the snapshots of
         // `collection`; those functions wrote stay (StoredDocument::byFunction).
         bool resetProjected(const QString &collection);
+        // Whether a function wrote one of `collection`'s documents (nullopt: the store failed).
+        std::optional<bool> hasFunctionDocuments(const QString &collection);
         // Snapshots of `collection` kept under other keys than `keepKey` (taken through
         // upcasters that changed since; see Collection::snapshotKey). Empty keepKey: all.
         bool dropSnapshots(const QString &collection, const QString &keepKey);

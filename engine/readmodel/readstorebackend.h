@@ -39,6 +39,7 @@ public:
         // Entity snapshots (ReadStore::snapshot), insert or replace; dropCollection() drops a
         // collection's snapshots with its table.
         virtual bool putSnapshots(const QList<StoredDocument> &snapshots) = 0;
+        // The document as stored, StoredDocument::byFunction included.
         virtual std::optional<StoredDocument> get(const QString &collection, const QString &id) = 0;
         virtual bool remove(const QString &collection, const QString &id) = 0;
         virtual bool dropCollection(const QString &collection) = 0;
@@ -46,6 +47,9 @@ public:
         // function wrote (StoredDocument::byFunction), and its snapshots. The table goes with
         // them when nothing else is left in it.
         virtual bool resetProjected(const QString &collection) = 0;
+        // Whether `collection` holds a document a function wrote (an index over those keeps
+        // this cheap); nullopt when the store could not say. False without a table.
+        virtual std::optional<bool> hasFunctionDocuments(const QString &collection) = 0;
         // A collection's snapshots under every key (Collection::snapshotKey) but `keepKey`.
         virtual bool dropSnapshots(const QString &collection, const QString &keepKey) = 0;
         // The field indexes of a collection's table other than those on `keep` (an index the
@@ -72,6 +76,10 @@ public:
         bool more = false;
         QList<SqlValue> lastKeys;
     };
+
+    // The index over a collection's documents that functions wrote is the field index of this
+    // name, which no field can have; dropIndexesExcept() keeps it.
+    static constexpr char kOriginIndexField[] = "$origin";
 
     ReadStoreBackend() = default;
     virtual ~ReadStoreBackend() = default;

@@ -90,6 +90,11 @@ bool ReadStore::WriteTransaction::resetProjected(const QString &collection)
     return d->tx->resetProjected(collection);
 }
 
+std::optional<bool> ReadStore::WriteTransaction::hasFunctionDocuments(const QString &collection)
+{
+    return d->tx->hasFunctionDocuments(collection);
+}
+
 bool ReadStore::WriteTransaction::dropSnapshots(const QString &collection, const QString &keepKey)
 {
     return d->tx->dropSnapshots(collection, keepKey);

@@ -98,7 +98,7 @@ bool SqliteReadBackend::addOriginColumns(QString *why)
     QList<QByteArray> tables;
     {
         SqliteStatement st(m_writer, "SELECT s.name FROM sqlite_schema AS s WHERE s.type = 'table' AND s.name LIKE 'rm\\_%' ESCAPE '\\'"
-                                     " AND NOT EXISTS (SELECT 1 FROM pragma_table_info(s.name) AS c WHERE c.name = 'origin')");
+                                     " AND NOT EXISTS (SELECT 1 FROM pragma_index_list(s.name) AS i WHERE i.name LIKE '%\\_\\_$origin' ESCAPE '\\')");
         while (st.step())
             tables.append(st.columnText(0));
         if (st.lastCode() != SQLITE_DONE) {
@@ -107,9 +107,13 @@ bool SqliteReadBackend::addOriginColumns(QString *why)
         }
     }
     for (const QByteArray &table : std::as_const(tables)) {
-        QByteArray quoted = table;
-        quoted.replace('"', "\"\"");
-        if (!m_writer.exec("ALTER TABLE \"" + quoted + "\" ADD COLUMN origin INTEGER NOT NULL DEFAULT 0")) {
+        const QString collection = QString::fromUtf8(table.mid(3));
+        SqliteStatement column(m_writer, "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'origin'");
+        column.bind(1, table);
+        const bool hasColumn = column.step();
+        column.reset();
+        if ((!hasColumn && !m_writer.exec("ALTER TABLE " + ReadStore::quotedTable(collection) + " ADD COLUMN origin INTEGER NOT NULL DEFAULT 0"))
+            || !m_writer.exec(originIndexDdl(collection))) {
             *why = QStringLiteral("cannot add the origin column to %1 in %2: %3").arg(QString::fromUtf8(table), m_path, m_writer.errorString());
             return false;
         }
@@ -192,6 +196,13 @@ void SqliteReadBackend::forgetStatementsOn(const QByteArray &quotedTable)
         else
             ++it;
     }
+}
+
+QByteArray SqliteReadBackend::originIndexDdl(const QString &collection)
+{
+    const QByteArray name = collection.toUtf8().replace('"', "");
+    return "CREATE INDEX IF NOT EXISTS \"rm_" + name + "__" + kOriginIndexField + "\" ON " + ReadStore::quotedTable(collection)
+        + "(origin) WHERE origin <> 0;";
 }
 
 StoredDocument SqliteReadBackend::readRow(const SqliteStatement &st, const QString &collection)

@@ -46,6 +46,8 @@ public:
     qint64 count(const QString &collection, bool includeDeleted, ReadStatus *status) const override;
 
     static StoredDocument readRow(const SqliteStatement &st, const QString &collection);
+    // The partial index over the documents functions wrote (ReadStoreBackend::kOriginIndexField).
+    static QByteArray originIndexDdl(const QString &collection);
 
 private:
     friend class SqliteReadTransaction;

@@ -29,7 +29,8 @@ bool SqliteReadTransaction::ensureCollection(const QString &collection, const QS
     const QByteArray table = ReadStore::quotedTable(collection);
     QByteArray ddl = "CREATE TABLE IF NOT EXISTS " + table
         + "(id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL, position INTEGER NOT NULL,"
-          " updated_at INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, origin INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
+          " updated_at INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, origin INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+        + SqliteReadBackend::originIndexDdl(collection);
     for (const QString &field : indexedFields) {
         if (!ListQuery::isSafeFieldName(field))
             continue;
@@ -88,14 +89,16 @@ bool SqliteReadTransaction::putSnapshots(const QList<StoredDocument> &snapshots)
 
 std::optional<StoredDocument> SqliteReadTransaction::get(const QString &collection, const QString &id)
 {
-    SqliteStatement *st = m_store->statement("SELECT id, doc, version, position, updated_at, deleted FROM "
+    SqliteStatement *st = m_store->statement("SELECT id, doc, version, position, updated_at, deleted, origin FROM "
                                              + ReadStore::quotedTable(collection) + " WHERE id = ?1");
     if (!st)
         return std::nullopt;
     st->bind(1, id);
     std::optional<StoredDocument> result;
-    if (st->step())
+    if (st->step()) {
         result = SqliteReadBackend::readRow(*st, collection);
+        result->byFunction = st->columnInt(6) != 0;
+    }
     st->reset();
     return result;
 }
@@ -133,16 +136,37 @@ bool SqliteReadTransaction::resetProjected(const QString &collection)
     exists->reset();
     if (!there)
         return dropSnapshots(collection, QString());
-    SqliteStatement *written = m_store->statement("SELECT 1 FROM " + table + " WHERE origin <> 0 LIMIT 1");
-    if (!written)
-        return false;
-    const bool byFunctions = written->step();
-    if (!byFunctions && written->lastCode() != SQLITE_DONE)
-        return false;
-    written->reset();
+    const std::optional<bool> byFunctions = hasFunctionDocuments(collection);
     if (!byFunctions)
+        return false;
+    if (!*byFunctions)
         return dropCollection(collection);   // the quick way when nothing else is in it
     return m_store->m_writer.exec("DELETE FROM " + table + " WHERE origin = 0") && dropSnapshots(collection, QString());
+}
+
+std::optional<bool> SqliteReadTransaction::hasFunctionDocuments(const QString &collection)
+{
+    const QByteArray table = ReadStore::quotedTable(collection);
+    SqliteStatement *st = m_store->statement("SELECT 1 FROM " + table + " WHERE origin <> 0 LIMIT 1");   // the origin index
+    if (!st) {
+        QByteArray name = table;
+        name.replace('"', "");
+        SqliteStatement *exists = m_store->statement("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+        if (!exists)
+            return std::nullopt;
+        exists->bind(1, name);
+        const bool there = exists->step();
+        const bool answered = there || exists->lastCode() == SQLITE_DONE;
+        exists->reset();
+        if (answered && !there)
+            return false;
+        return std::nullopt;
+    }
+    const bool found = st->step();
+    if (!found && st->lastCode() != SQLITE_DONE)
+        return std::nullopt;
+    st->reset();
+    return found;
 }
 
 bool SqliteReadTransaction::dropIndexesExcept(const QString &collection, const QStringList &keep)
@@ -156,7 +180,8 @@ bool SqliteReadTransaction::dropIndexesExcept(const QString &collection, const Q
     QList<QByteArray> drop;
     while (st->step()) {
         const QByteArray name = st->columnText(0);
-        if (name.startsWith(prefix) && !keep.contains(QString::fromUtf8(name.mid(prefix.size()))))
+        const QString field = QString::fromUtf8(name.mid(prefix.size()));
+        if (name.startsWith(prefix) && !keep.contains(field) && field != QLatin1String(ReadStoreBackend::kOriginIndexField))
             drop.append(name);
     }
     const bool listed = st->lastCode() == SQLITE_DONE;

@@ -7,7 +7,8 @@
 //    store keeps that serialisation, so the read side must always be able to parse it;
 //  - merge patch is idempotent (RFC 7386), applyTo() agrees with apply(), and a patch that
 //    validates against a flat schema keeps a valid document valid;
-//  - the text compiled as a schema validates the fixed documents and itself without crashing;
+//  - the text compiled as a schema validates the fixed documents and itself without crashing,
+//    and a schema without errors agrees with `not`, `anyOf` and `oneOf` wrapped around it;
 //  - the text read as a collection declaration (PUT /admin/collections/{name}) either fails
 //    with errors that each carry a pointer or a message, or reads back the same from what it
 //    writes (schema, indexes and indexed fields).
@@ -129,6 +130,21 @@ void checkAsSchema(const QJsonObject &schemaJson, const QJsonValue &self)
     (void)schema.validate(product());
     (void)schema.validate(self);
     (void)schema.validatePatch(product());
+    (void)JsonSchema::unsupportedKeywords(schemaJson, QStringLiteral("/schema"));
+    if (errors.isEmpty() && StrictJson::depth(schemaJson) < StrictJson::kMaxDepth - 2) {
+        // The applicators agree with the schema they wrap: `not` inverts its verdict, anyOf
+        // and oneOf of it alone keep it.
+        const bool passes = schema.validate(self).isEmpty();
+        for (const char *wrap : {"not", "anyOf", "oneOf"}) {
+            const QJsonValue inner = QLatin1String(wrap) == QLatin1String("not") ? QJsonValue(schemaJson) : QJsonValue(QJsonArray{schemaJson});
+            QStringList wrapErrors;
+            const JsonSchema wrapped = JsonSchema::compile(QJsonObject{{QLatin1String(wrap), inner}}, &wrapErrors);
+            FUZZ_CHECK(wrapErrors.isEmpty(), wrapErrors.join(u"; "));
+            const bool wrappedPasses = wrapped.validate(self).isEmpty();
+            FUZZ_CHECK(wrappedPasses == (QLatin1String(wrap) == QLatin1String("not") ? !passes : passes),
+                       QStringLiteral("%1 of the schema disagrees with it").arg(QLatin1String(wrap)));
+        }
+    }
     for (const QString &name : schema.propertyNames())
         (void)schema.propertyType(name);
     (void)schema.toJson();

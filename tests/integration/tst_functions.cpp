@@ -456,6 +456,36 @@ void tst_Functions::aRebuildKeepsWhatFunctionsWrote()
     QCOMPARE(admin("PUT", "/admin/collections/nothing_yet", R"({"schema":{"type":"object"}})").status, 201);
     QCOMPARE(gateway("GET", "/api/nothing_yet").status, 200);
     const QByteArray product = gateway("GET", "/api/products/p-77").body;
+    // Commands and a function writing the same ids, in both orders: the function's write
+    // replaces the document, events after it go on top, and a rebuild ends where the live
+    // model is.
+    const QJsonObject writer{{u"code"_s, u"function handle(req, ctx) { ctx.upsert('products', req.body.id, req.body.doc); return {}; }"_s}};
+    QCOMPARE(deploy(u"writer"_s, writer).status, 201);
+    TestHttpResponse r = admin("PUT", "/admin/routes/writer", R"({"uri":"/fn/writer","methods":["POST"],"upstream":{"type":"function","function":"writer"}})");
+    QVERIFY2(r.status == 200 || r.status == 201, r.body.constData());
+    QCOMPARE(gateway("POST", "/api/products", R"({"id":"fw-1","name":"By command","price":1})").status, 202);
+    QCOMPARE(gateway("POST", "/api/products", R"({"id":"fw-2","name":"By command","price":2})").status, 202);
+    QCOMPARE(gateway("POST", "/api/products/fw-2/delete", "{}").status, 202);
+    QCOMPARE(gateway("POST", "/api/products", R"({"id":"fw-3","name":"By command","price":3})").status, 202);
+    for (const char *id : {"fw-1", "fw-2", "fw-3"}) {
+        const QByteArray min = QByteArray::number(m_engine.eventStore()->headPosition());
+        QTRY_VERIFY_WITH_TIMEOUT(TestHttpClient(u"127.0.0.1"_s, m_port).get("/api/products/" + QByteArray(id) + "?include_deleted=true",
+                                                                              {{"X-Min-Position", min}}).status == 200, kWaitMs);
+        r = gateway("POST", "/fn/writer", "{\"id\":\"" + QByteArray(id) + "\",\"doc\":{\"id\":\"" + QByteArray(id)
+                                              + "\",\"name\":\"By function\",\"price\":10}}");
+        QVERIFY2(r.status == 200, r.body.constData());
+    }
+    r = gateway("POST", "/api/products/fw-3", R"({"price":33})");   // after the function's write: on top of it
+    QVERIFY2(r.status == 202, r.body.constData());
+    const QByteArray afterUpdate = r.header("x-event-position");
+    QTRY_COMPARE_WITH_TIMEOUT(TestHttpClient(u"127.0.0.1"_s, m_port).get("/api/products/fw-3", {{"X-Min-Position", afterUpdate}}).json()
+                                  .value(u"price"_s).toInt(), 33, kWaitMs);
+    QHash<QByteArray, QByteArray> mixed;
+    for (const char *id : {"fw-1", "fw-2", "fw-3"})
+        mixed.insert(id, gateway("GET", "/api/products/" + QByteArray(id) + "?include_deleted=true").body);
+    QCOMPARE(QJsonDocument::fromJson(mixed.value("fw-1")).object().value(u"name"_s).toString(), u"By function"_s);
+    QCOMPARE(QJsonDocument::fromJson(mixed.value("fw-2")).object().value(u"_meta"_s).toObject().value(u"deleted"_s).toBool(), false);
+    QCOMPARE(QJsonDocument::fromJson(mixed.value("fw-3")).object().value(u"name"_s).toString(), u"By function"_s);
 
     ProjectionRunner *runner = m_engine.projection(u"upsert"_s);
     QVERIFY(runner);
@@ -470,9 +500,11 @@ void tst_Functions::aRebuildKeepsWhatFunctionsWrote()
     const qint64 head = m_engine.eventStore()->headPosition();
     QTRY_VERIFY_WITH_TIMEOUT(runner->stats().status == ProjectionRunner::Status::Running && runner->position() == head, kWaitMs);
 
-    TestHttpResponse r = gateway("GET", "/api/products/p-77");
+    r = gateway("GET", "/api/products/p-77");
     QCOMPARE(r.status, 200);
     QCOMPARE(r.body, product);
+    for (auto it = mixed.cbegin(); it != mixed.cend(); ++it)
+        QCOMPARE(gateway("GET", "/api/products/" + it.key() + "?include_deleted=true").body, it.value());
     r = gateway("GET", "/api/product_stats/p-77");
     QVERIFY2(r.status == 200, r.body.constData());
     QCOMPARE(r.body, stats);
@@ -484,6 +516,8 @@ void tst_Functions::aRebuildKeepsWhatFunctionsWrote()
     QCOMPARE(r.json().value(u"items"_s).toArray().size(), 0);
     QCOMPARE(gateway("GET", "/api/nothing_yet/x").status, 404);
     QCOMPARE(admin("DELETE", "/admin/collections/nothing_yet").status, 204);
+    QCOMPARE(admin("DELETE", "/admin/routes/writer").status, 204);
+    QCOMPARE(admin("DELETE", "/admin/functions/writer").status, 204);
 }
 
 void tst_Functions::retriesThenDeadLetterThenReplay()

@@ -475,7 +475,8 @@ void tst_ReadStore::tablesOfTheFirstLayoutAreUpgraded()
     QVERIFY(q.exec(u"SELECT count(*) FILTER (WHERE fields ->> 'price' = '3'), count(*) FROM rm_items"_s) && q.next());
     QCOMPARE(q.value(0).toInt(), 1);
     QCOMPARE(q.value(1).toInt(), 6);
-    QVERIFY(q.exec(u"SELECT count(*) FROM pg_indexes WHERE tablename = 'rm_items' AND indexname <> 'rm_items_pkey'"_s) && q.next());
+    QVERIFY(q.exec(u"SELECT count(*) FROM pg_indexes WHERE tablename = 'rm_items' AND indexname <> 'rm_items_pkey'"
+                   " AND indexname <> 'rm_items__$origin'"_s) && q.next());
     QCOMPARE(q.value(0).toInt(), 0);   // the old index went; the engine builds the new one at start
 
     {
@@ -523,6 +524,39 @@ void tst_ReadStore::aResetOfTheProjectionKeepsWhatFunctionsWrote()
         QVERIFY(tx->commit());
     }
     QVERIFY(m_store->snapshot(u"mixed"_s, u"p1"_s, 1000));
+    {
+        // Inside a transaction the origin is known, per document and per collection, and the
+        // index behind that survives dropping the field indexes.
+        auto tx = m_store->begin();
+        QVERIFY(tx);
+        QCOMPARE(tx->get(u"mixed"_s, u"f1"_s)->byFunction, true);
+        QCOMPARE(tx->get(u"mixed"_s, u"taken"_s)->byFunction, false);
+        QCOMPARE(tx->hasFunctionDocuments(u"mixed"_s), std::optional<bool>(true));
+        QCOMPARE(tx->hasFunctionDocuments(u"plain"_s), std::optional<bool>(false));
+        QCOMPARE(tx->hasFunctionDocuments(u"never_written"_s), std::optional<bool>(false));
+        QVERIFY(tx->dropIndexesExcept(u"mixed"_s, {}));
+        QVERIFY(tx->commit());
+    }
+    if (Test::usesPostgres()) {
+        PgConnection admin;
+        QString error;
+        QVERIFY2(admin.open(Test::target(m_dir->path(), u"readmodel.db"_s).postgres, u"test admin"_s, &error), qPrintable(error));
+        QSqlQuery q(admin.database());
+        QVERIFY(q.exec(u"SELECT count(*) FROM pg_indexes WHERE tablename = 'rm_mixed' AND indexdef LIKE '%WHERE (origin <> 0)%'"_s) && q.next());
+        QCOMPARE(q.value(0).toInt(), 1);
+    } else {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"indexes"_s);
+        db.setDatabaseName(Test::target(m_dir->path(), u"readmodel.db"_s).sqlitePath);
+        QVERIFY(db.open());
+        {
+            QSqlQuery q(db);
+            QVERIFY(q.exec(u"SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'rm_mixed' AND sql LIKE '%WHERE origin <> 0%'"_s) && q.next());
+            QCOMPARE(q.value(0).toInt(), 1);
+        }
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(u"indexes"_s);
+    }
     QCOMPARE(m_store->document(u"mixed"_s, u"f1"_s)->doc, QByteArray(R"({"by":"function"})"));   // cached now
     // Statements on `plain` prepared before its table goes, as a reader's are.
     ReadStore::Page page;
@@ -587,6 +621,7 @@ void tst_ReadStore::tablesWithoutTheOriginColumnAreUpgraded()
         db.setDatabaseName(target.sqlitePath);
         QVERIFY(db.open());
         QSqlQuery q(db);
+        QVERIFY2(q.exec(u"DROP INDEX \"rm_items__$origin\""_s), qPrintable(q.lastError().text()));
         QVERIFY2(q.exec(u"ALTER TABLE rm_items DROP COLUMN origin"_s), qPrintable(q.lastError().text()));
         QVERIFY(!q.exec(u"SELECT origin FROM rm_items"_s));
         q = QSqlQuery();
