@@ -274,7 +274,9 @@ void SchemaCompiler::compileDependentRequired(SchemaNode &node, const QJsonValue
         for (qsizetype i = 0; i < list.size(); ++i) {
             if (!list.at(i).isString())
                 error(JsonPointer::append(at, i), u"must be a string"_s);
-            else if (!names.contains(list.at(i).toString()))
+            else if (names.contains(list.at(i).toString()))
+                error(JsonPointer::append(at, i), u"repeats a name (the names must be unique)"_s);
+            else
                 names.append(list.at(i).toString());
         }
         if (!names.isEmpty())

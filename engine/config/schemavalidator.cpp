@@ -204,11 +204,17 @@ void SchemaValidator::checkNumber(const SchemaNode &node, double number, const P
     if (node.exclusiveMaximum && !(number < *node.exclusiveMaximum))
         report(path, u"must be < "_s % formatNumber(*node.exclusiveMaximum));
     if (node.multipleOf) {
-        // Within a few units in the last place of the quotient, so that 0.3 is a multiple of
-        // 0.1 as a reader of the schema means it, where fmod() would say it is not.
-        const double quotient = number / *node.multipleOf;
-        if (!std::isfinite(quotient) || std::abs(quotient - std::round(quotient)) > 1e-9 * std::max(1.0, std::abs(quotient)))
-            report(path, u"must be a multiple of "_s % formatNumber(*node.multipleOf));
+        // The remainder, exact in binary, may miss 0 by the rounding of the decimal numbers
+        // written (0.3 and 0.1 are not binary fractions): within a few units in the last place
+        // of the larger one, 0.3 is a multiple of 0.1 as the schema's reader means it. Where
+        // those units reach half the divisor the number cannot tell multiples apart any more,
+        // and only an exact remainder of 0 passes.
+        const double m = *node.multipleOf;
+        const double remainder = std::fmod(std::abs(number), m);
+        const double slack = 4 * (std::nextafter(std::max(std::abs(number), m), HUGE_VAL) - std::max(std::abs(number), m));
+        const bool multiple = slack >= m / 2 ? remainder == 0 : std::min(remainder, m - remainder) <= slack;
+        if (!multiple)
+            report(path, u"must be a multiple of "_s % formatNumber(m));
     }
 }
 
@@ -350,29 +356,32 @@ void SchemaValidator::checkPatch(const SchemaNode &node, const QJsonObject &patc
         const Path member{path, name, -1};
         if (node.propertyNames)
             check(*node.propertyNames, name, &member);
+        // The member's schemas: its property's and those of every pattern that finds its name;
+        // without any, additionalProperties.
+        QVarLengthArray<const SchemaNode *, 2> schemas;
         const auto property = node.properties.constFind(name);
-        const SchemaNode *schema = property != node.properties.cend() ? property->get() : nullptr;
-        if (!value.isNull()) {
-            // Members named by a pattern are checked as whole values against its schema;
-            // only a member no pattern and no property names is an additional one.
-            const bool patterned = checkPatternProperties(node, name, value, &member);
-            if (!schema && !patterned)
-                schema = node.additionalProperties.get();
-        } else if (!schema && std::none_of(node.patternProperties.cbegin(), node.patternProperties.cend(),
-                                           [&name](const auto &p) { return p.regex.match(name).hasMatch(); })) {
-            schema = node.additionalProperties.get();
+        if (property != node.properties.cend())
+            schemas.append(property->get());
+        for (const SchemaNode::PatternProperty &p : node.patternProperties) {
+            if (p.regex.match(name).hasMatch())
+                schemas.append(p.schema.get());
         }
+        if (schemas.isEmpty() && node.additionalProperties)
+            schemas.append(node.additionalProperties.get());
 
         if (value.isNull()) {
             // null removes the member, which only a required or forbidden member objects to.
             if (node.required.contains(name))
                 report(&member, u"required property cannot be removed"_s);
-            else if (schema && schema->rejectAll)
+            else if (std::any_of(schemas.cbegin(), schemas.cend(), [](const SchemaNode *s) { return s->rejectAll; }))
                 report(&member, u"is not allowed"_s);
-        } else if (schema && value.isObject() && schema->acceptsObjects()) {
-            checkPatch(*schema, value.toObject(), &member);
-        } else if (schema) {
-            check(*schema, value, &member);
+            continue;
+        }
+        for (const SchemaNode *schema : std::as_const(schemas)) {
+            if (value.isObject() && schema->acceptsObjects())
+                checkPatch(*schema, value.toObject(), &member);
+            else
+                check(*schema, value, &member);
         }
     }
 }

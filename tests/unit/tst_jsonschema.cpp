@@ -70,6 +70,7 @@ private slots:
     void validate();
     void validatePatch_data();
     void validatePatch();
+    void patchOfMembersNamedByPatterns();
     void compileErrors_data();
     void compileErrors();
     void compileErrorsUseBasePointer();
@@ -229,6 +230,19 @@ void tst_JsonSchema::validate_data()
     row("multipleOf 0.1 of 0.3", R"({"multipleOf":0.1})", "0.3", ok);
     row("multipleOf decimal off", R"({"multipleOf":0.01})", "19.995", {u"(root): must be a multiple of 0.01"_s});
     row("multipleOf huge quotient", R"({"multipleOf":1e-300})", "1e300", {u"(root): must be a multiple of 1e-300"_s});
+    row("multipleOf odd past 2^30", R"({"multipleOf":2})", "1000000001", {u"(root): must be a multiple of 2"_s});
+    row("multipleOf odd past 2^33", R"({"multipleOf":2})", "12345678901", {u"(root): must be a multiple of 2"_s});
+    row("multipleOf tiny fraction", R"({"multipleOf":1})", "1e-10", {u"(root): must be a multiple of 1"_s});
+    row("multipleOf half past 2^32", R"({"multipleOf":1})", "5000000000.5", {u"(root): must be a multiple of 1"_s});
+    row("multipleOf larger than the number", R"({"multipleOf":1e10})", "4.9", {u"(root): must be a multiple of 10000000000"_s});
+    row("multipleOf just short", R"({"multipleOf":1000})", "999.9999999", {u"(root): must be a multiple of 1000"_s});
+    row("multipleOf fine decimals", R"({"multipleOf":1e-9})", "0.1234567891", {u"(root): must be a multiple of 1e-09"_s});
+    row("multipleOf large even", R"({"multipleOf":2})", "9007199254740992", ok);
+    row("multipleOf negative decimal", R"({"multipleOf":0.01})", "-4.35", ok);
+    row("multipleOf 0.05 of 123.45", R"({"multipleOf":0.05})", "123.45", ok);
+    row("multipleOf 1.1 of 3.3", R"({"multipleOf":1.1})", "3.3", ok);
+    row("multipleOf float division overflows", R"({"type":"integer","multipleOf":0.123456789})", "1e308",
+        {u"(root): must be a multiple of 0.123456789"_s});
     row("patternProperties", R"({"patternProperties":{"^x-":{"type":"string"}},"additionalProperties":false})",
         R"({"x-a":"s","x-b":2,"y":1})", {u"/x-b: must be a string"_s, u"/y: is not allowed"_s});
     row("patternProperties and properties both apply", R"({"properties":{"x-n":{"maximum":3}},"patternProperties":{"^x-":{"type":"integer"}}})",
@@ -349,6 +363,28 @@ void tst_JsonSchema::validatePatch()
     QCOMPARE(describe(schema.validatePatch(parse(patch).toObject())), expected);
 }
 
+void tst_JsonSchema::patchOfMembersNamedByPatterns()
+{
+    // A member a pattern names is patched as a property's is: member by member, a null removes.
+    const JsonSchema schema = compileOrFail(R"({"type":"object","additionalProperties":false,
+        "properties":{"m_fixed":{"type":"object","properties":{"x":{"type":"string"}},"required":["x"]}},
+        "patternProperties":{"^m_":{"type":"object","properties":{"x":{"type":"string"},"y":{"type":"integer"}},"required":["x"]},
+                             "^no_":false}})");
+    auto patch = [&](const char *text) { return describe(schema.validatePatch(parse(text).toObject())); };
+    QCOMPARE(patch(R"({"m_1":{"y":2}})"), QStringList());
+    QCOMPARE(patch(R"({"m_1":{"y":null}})"), QStringList());
+    QCOMPARE(patch(R"({"m_1":{"z":5}})"), QStringList());
+    QCOMPARE(patch(R"({"m_1":{"x":null}})"), QStringList{u"/m_1/x: required property cannot be removed"_s});
+    QCOMPARE(patch(R"({"m_1":{"y":"two"}})"), QStringList{u"/m_1/y: must be an integer"_s});
+    QCOMPARE(patch(R"({"m_1":5})"), QStringList{u"/m_1: must be an object"_s});
+    QCOMPARE(patch(R"({"m_1":null})"), QStringList());
+    // The property's schema and the pattern's both apply.
+    QCOMPARE(patch(R"({"m_fixed":{"x":1}})"), (QStringList{u"/m_fixed/x: must be a string"_s, u"/m_fixed/x: must be a string"_s}));
+    QCOMPARE(patch(R"({"no_1":1})"), QStringList{u"/no_1: is not allowed"_s});
+    QCOMPARE(patch(R"({"no_1":null})"), QStringList{u"/no_1: is not allowed"_s});
+    QCOMPARE(patch(R"({"other":null})"), QStringList{u"/other: is not allowed"_s});
+}
+
 void tst_JsonSchema::compileErrors_data()
 {
     QTest::addColumn<QByteArray>("schema");
@@ -385,6 +421,8 @@ void tst_JsonSchema::compileErrors_data()
     QTest::newRow("dependentRequired not names") << QByteArray(R"({"dependentRequired":{"a":"b","c":[1]}})")
                                                  << QStringList{u"/dependentRequired/a: must be an array of property names"_s,
                                                                 u"/dependentRequired/c/0: must be a string"_s};
+    QTest::newRow("dependentRequired repeats") << QByteArray(R"({"dependentRequired":{"a":["b","b"]}})")
+                                               << QStringList{u"/dependentRequired/a/1: repeats a name"_s};
     QTest::newRow("bad regex") << QByteArray(R"({"pattern":"[a-"})")
                                << QStringList{u"/pattern: invalid regular expression: "_s};
     QTest::newRow("pattern not a string") << QByteArray(R"({"pattern":5})")
