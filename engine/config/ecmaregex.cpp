@@ -28,9 +28,17 @@ QString toPcre(const QString &ecmaPattern)
     return pcre;
 }
 
+QString withMatchLimit(const QString &pcrePattern)
+{
+    return QStringLiteral("(*LIMIT_MATCH=%1)").arg(kMatchLimit) + pcrePattern;
+}
+
 QRegularExpression compile(const QString &ecmaPattern)
 {
-    QRegularExpression regex(toPcre(ecmaPattern));
+    // PCRE2 gives up after this many steps of one match (the library's default is ten times
+    // as many, tens of milliseconds of catastrophic backtracking); the pattern may only lower
+    // it. QRegularExpressionMatch::isValid() is false when it did.
+    QRegularExpression regex(withMatchLimit(toPcre(ecmaPattern)));
     // Compile (and JIT) now rather than on the first string that needs it.
     regex.optimize();
     return regex;

@@ -92,17 +92,50 @@ qsizetype codePointCount(QStringView string)
 
 SchemaValidator::SchemaValidator(QList<SchemaViolation> *violations)
     : m_violations(violations)
+    , m_budget(&m_ownBudget)
+{
+}
+
+SchemaValidator::SchemaValidator(QList<SchemaViolation> *violations, RegexBudget *budget)
+    : m_violations(violations)
+    , m_budget(budget)
 {
 }
 
 void SchemaValidator::validate(const SchemaNode &node, const QJsonValue &value)
 {
     check(node, value, nullptr);
+    reportSpentBudget();
+}
+
+void SchemaValidator::reportSpentBudget()
+{
+    // Whatever a pattern that could not be evaluated would have decided -- also under `not`,
+    // where a failure would pass -- the value is refused: fail closed.
+    if (m_budget->spent)
+        report(nullptr, u"could not be checked against the schema's patterns within their matching budget"_s);
+}
+
+std::optional<bool> SchemaValidator::matches(const QRegularExpression &regex, const QString &subject)
+{
+    if (m_budget->spent)
+        return std::nullopt;
+    if (!m_budget->timer.isValid())
+        m_budget->timer.start();
+    const QRegularExpressionMatch match = regex.match(subject);
+    // Not valid: PCRE2 gave up at its match limit (EcmaRegex::compile sets it), e.g. on
+    // catastrophic backtracking. And the time all patterns of one value may take is bounded.
+    if (!match.isValid() || m_budget->timer.elapsed() > kRegexBudgetMs) {
+        m_budget->spent = true;
+        return std::nullopt;
+    }
+    return match.hasMatch();
 }
 
 void SchemaValidator::validatePatch(const SchemaNode &node, const QJsonObject &patch)
 {
     checkPatch(node, patch, nullptr);
+    reportSpentBudget();
 }
 
 void SchemaValidator::check(const SchemaNode &node, const QJsonValue &value, const Path *path)
@@ -123,7 +156,7 @@ void SchemaValidator::check(const SchemaNode &node, const QJsonValue &value, con
 bool SchemaValidator::passes(const SchemaNode &node, const QJsonValue &value, const Path *path)
 {
     QList<SchemaViolation> scratch;
-    SchemaValidator(&scratch).check(node, value, path);
+    SchemaValidator(&scratch, m_budget).check(node, value, path);
     return scratch.isEmpty();
 }
 
@@ -230,7 +263,7 @@ void SchemaValidator::checkString(const SchemaNode &node, const QString &string,
             report(path, u"must have at most "_s % QString::number(*node.maxLength)
                              % u" characters"_s);
     }
-    if (node.pattern && !node.pattern->match(string).hasMatch())
+    if (node.pattern && matches(*node.pattern, string) == std::optional<bool>(false))
         report(path, u"must match "_s % node.patternSource);
 }
 
@@ -334,7 +367,7 @@ bool SchemaValidator::checkPatternProperties(const SchemaNode &node, const QStri
 {
     bool matched = false;
     for (const SchemaNode::PatternProperty &p : node.patternProperties) {
-        if (p.regex.match(name).hasMatch()) {
+        if (matches(p.regex, name).value_or(false)) {
             matched = true;
             check(*p.schema, value, member);
         }
@@ -363,7 +396,7 @@ void SchemaValidator::checkPatch(const SchemaNode &node, const QJsonObject &patc
         if (property != node.properties.cend())
             schemas.append(property->get());
         for (const SchemaNode::PatternProperty &p : node.patternProperties) {
-            if (p.regex.match(name).hasMatch())
+            if (matches(p.regex, name).value_or(false))
                 schemas.append(p.schema.get());
         }
         if (schemas.isEmpty() && node.additionalProperties)

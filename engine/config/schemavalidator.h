@@ -2,7 +2,11 @@
 
 #include "schemaviolation.h"
 
+#include <QElapsedTimer>
 #include <QList>
+#include <QRegularExpression>
+
+#include <optional>
 
 class QJsonArray;
 class QJsonObject;
@@ -19,6 +23,9 @@ class SchemaValidator
 {
 public:
     explicit SchemaValidator(QList<SchemaViolation> *violations);
+
+    // How long the patterns of one value may take altogether, in milliseconds.
+    static constexpr qint64 kRegexBudgetMs = 100;
 
     void validate(const SchemaNode &node, const QJsonValue &value);
     // Rules for a JSON merge patch of an object that was valid; see JsonSchema::validatePatch().
@@ -38,8 +45,18 @@ private:
     void checkKeywords(const SchemaNode &node, const QJsonValue &value, const Path *path);
     void checkApplicators(const SchemaNode &node, const QJsonValue &value, const Path *path);
     void checkUnique(const QJsonArray &array, const Path *path);
+    // What the pattern checks of one validation (nested ones included) may still spend.
+    struct RegexBudget
+    {
+        QElapsedTimer timer;   // started at the first pattern
+        bool spent = false;    // a pattern gave up, or time ran out: the value is refused
+    };
+    SchemaValidator(QList<SchemaViolation> *violations, RegexBudget *budget);
+    // Whether the pattern finds `subject`; nullopt once the budget is spent.
+    std::optional<bool> matches(const QRegularExpression &regex, const QString &subject);
+    void reportSpentBudget();
     // Whether `value` satisfies `node`, reporting nothing (for if and not).
-    static bool passes(const SchemaNode &node, const QJsonValue &value, const Path *path);
+    bool passes(const SchemaNode &node, const QJsonValue &value, const Path *path);
     void checkNumber(const SchemaNode &node, double number, const Path *path);
     void checkString(const SchemaNode &node, const QString &string, const Path *path);
     void checkArray(const SchemaNode &node, const QJsonArray &array, const Path *path);
@@ -51,6 +68,8 @@ private:
     void report(const Path *path, const QString &message);
 
     QList<SchemaViolation> *m_violations;
+    RegexBudget m_ownBudget;
+    RegexBudget *m_budget;   // m_ownBudget, or the outer validation's
 };
 
 } // namespace Gatehouse

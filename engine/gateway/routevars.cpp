@@ -1,6 +1,7 @@
 #include "routevars.h"
 
 #include "api/apirequest.h"
+#include "config/ecmaregex.h"
 
 namespace Gatehouse {
 
@@ -32,7 +33,7 @@ RouteVars RouteVars::compile(const QJsonArray &vars, QStringList *errors)
             continue;
         }
         if (op == QLatin1String("~~") || op == QLatin1String("~*")) {
-            term.regex = QRegularExpression(term.value.toString(),
+            term.regex = QRegularExpression(EcmaRegex::withMatchLimit(term.value.toString()),
                                             op == QLatin1String("~*") ? QRegularExpression::CaseInsensitiveOption
                                                                       : QRegularExpression::NoPatternOption);
             if (!term.regex.isValid() && errors)
@@ -91,7 +92,12 @@ bool RouteVars::matches(const ApiRequest &request) const
             const double limit = t.value.isString() ? t.value.toString().toDouble() : t.value.toDouble();
             ok = isNumber && (t.op == QLatin1String(">") ? n > limit : n < limit);
         } else if (t.op == QLatin1String("~~") || t.op == QLatin1String("~*")) {
-            ok = !v.isEmpty() && t.regex.match(v).hasMatch();
+            if (!v.isEmpty()) {
+                const QRegularExpressionMatch m = t.regex.match(v);
+                if (!m.isValid())
+                    return false;   // gave up at the match limit: no match either way, "!" included
+                ok = m.hasMatch();
+            }
         } else if (t.op == QLatin1String("in")) {
             for (const QJsonValue &candidate : t.value.toArray())
                 ok = ok || candidate.toString() == v;

@@ -1,5 +1,6 @@
 #include "eventlogquery.h"
 
+#include "config/ecmaregex.h"
 #include "queryworkerpool.h"
 #include "readproblem.h"
 #include "store/cloudevent.h"
@@ -133,7 +134,7 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
             if (value.isEmpty() || value.size() > kMaxTextLength)
                 return bad(QStringLiteral("subject is a glob of 1 to %1 characters").arg(kMaxTextLength));
             // Without regard to case, as the console's filter of its rows.
-            filter.subject = QRegularExpression(QRegularExpression::wildcardToRegularExpression(value), QRegularExpression::CaseInsensitiveOption);
+            filter.subject = QRegularExpression(EcmaRegex::withMatchLimit(QRegularExpression::wildcardToRegularExpression(value)), QRegularExpression::CaseInsensitiveOption);
             if (!filter.subject.isValid())
                 return bad(QStringLiteral("subject is not a valid glob: '%1'").arg(value.left(64)));
         } else if (key == QLatin1String("since") || key == QLatin1String("until")) {
@@ -163,7 +164,7 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
     // read could scan the whole log for a rare type in one statement, past the bound.
     const QString storeType = searching ? QString() : type;
     if (searching && !type.isEmpty())
-        filter.type = QRegularExpression(QRegularExpression::wildcardToRegularExpression(type));
+        filter.type = QRegularExpression(EcmaRegex::withMatchLimit(QRegularExpression::wildcardToRegularExpression(type)));
     const qint64 head = m_store->headPosition();
     bool complete = false;   // a search reached the head (or the start of the log)
     qint64 next = 0;         // where the next request goes on
@@ -171,7 +172,7 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
         // One entity's events in stream order; `from`, `type` and the filters still apply.
         const RecordedEvents all = m_store->readStream(stream, 0, 100000, &status, budgetMs);
         const QRegularExpression glob = type.isEmpty() ? QRegularExpression()
-                                                       : QRegularExpression(QRegularExpression::wildcardToRegularExpression(type));
+                                                       : QRegularExpression(EcmaRegex::withMatchLimit(QRegularExpression::wildcardToRegularExpression(type)));
         for (const RecordedEvent &e : all) {
             if (e.position < from || (!type.isEmpty() && !glob.match(e.type).hasMatch()) || (searching && !filter.matches(e)))
                 continue;

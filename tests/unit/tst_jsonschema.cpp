@@ -71,6 +71,8 @@ private slots:
     void validatePatch_data();
     void validatePatch();
     void patchOfMembersNamedByPatterns();
+    void patternsThatGiveUpFailClosed_data();
+    void patternsThatGiveUpFailClosed();
     void compileErrors_data();
     void compileErrors();
     void compileErrorsUseBasePointer();
@@ -383,6 +385,45 @@ void tst_JsonSchema::patchOfMembersNamedByPatterns()
     QCOMPARE(patch(R"({"no_1":1})"), QStringList{u"/no_1: is not allowed"_s});
     QCOMPARE(patch(R"({"no_1":null})"), QStringList{u"/no_1: is not allowed"_s});
     QCOMPARE(patch(R"({"other":null})"), QStringList{u"/other: is not allowed"_s});
+}
+
+void tst_JsonSchema::patternsThatGiveUpFailClosed_data()
+{
+    // Catastrophic backtracking: PCRE2 gives up at the match limit. Whatever the pattern would
+    // have said, the value is refused -- also where a failed match would let it pass.
+    QTest::addColumn<QByteArray>("schema");
+    QTest::addColumn<QByteArray>("value");
+    const QByteArray evil = "\"" + QByteArray(40, 'a') + "b\"";
+    QTest::newRow("pattern") << QByteArray(R"json({"pattern":"^(a+)+$"})json") << evil;
+    QTest::newRow("not pattern") << QByteArray(R"json({"not":{"pattern":"^(a+)+$"}})json") << evil;
+    QTest::newRow("if pattern") << QByteArray(R"json({"if":{"pattern":"^(a+)+$"},"then":true,"else":true})json") << evil;
+    QTest::newRow("oneOf") << QByteArray(R"json({"oneOf":[{"pattern":"^(a+)+$"},{"type":"string"}]})json") << evil;
+    QTest::newRow("patternProperties name") << QByteArray(R"json({"patternProperties":{"^(?:(a+)+$|.*x$)":{"type":"integer"}}})json")
+                                            << "{\"" + QByteArray(40, 'a') + "bx\":\"not an integer\"}";
+    QTest::newRow("additional beside a pattern") << QByteArray(R"json({"patternProperties":{"^(a+)+$":true},"additionalProperties":true})json")
+                                                 << "{\"" + QByteArray(40, 'a') + "b\":1}";
+    QByteArray many = "[";
+    for (int i = 0; i < 2000; ++i)
+        many += (i ? "," : "") + evil;
+    QTest::newRow("many strings") << QByteArray(R"json({"items":{"pattern":"^(a+)+$"}})json") << many + "]";
+}
+
+void tst_JsonSchema::patternsThatGiveUpFailClosed()
+{
+    QFETCH(QByteArray, schema);
+    QFETCH(QByteArray, value);
+    const JsonSchema compiled = compileOrFail(schema);
+    const QStringList violations = describe(compiled.validate(parse(value)));
+    QVERIFY2(violations.contains(u"(root): could not be checked against the schema's patterns within their matching budget"_s),
+             qPrintable(violations.join(u"; ")));
+    if (parse(value).isObject()) {
+        const QStringList patched = describe(compiled.validatePatch(parse(value).toObject()));
+        QVERIFY2(patched.contains(u"(root): could not be checked against the schema's patterns within their matching budget"_s),
+                 qPrintable(patched.join(u"; ")));
+    }
+    // A value the patterns answer quickly is checked as always.
+    QVERIFY(!describe(compiled.validate(parse("\"aaaa\""))).contains(
+        u"(root): could not be checked against the schema's patterns within their matching budget"_s));
 }
 
 void tst_JsonSchema::compileErrors_data()

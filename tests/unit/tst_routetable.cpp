@@ -366,6 +366,15 @@ void tst_RouteTable::hostsAndVars_data()
     QTest::newRow("numeric >") << vars << QByteArray("/api") << QByteArray() << QByteArray("n=101") << QByteArray() << QStringLiteral("big");
     QTest::newRow("numeric > not a number") << vars << QByteArray("/api") << QByteArray() << QByteArray("n=abc") << QByteArray() << QStringLiteral("fallback");
     QTest::newRow("in list") << vars << QByteArray("/api") << QByteArray() << QByteArray("tier=silver") << QByteArray() << QStringLiteral("listed");
+    // A negated regex that gives up at the match limit (catastrophic backtracking) matches
+    // nothing, rather than everything.
+    const QByteArray evil = R"json([
+        {"id":"not-evil","uri":"/api","priority":5,"vars":[["arg_q","!","~~","^(a+)+$"]],"upstream":{"type":"events"}},
+        {"id":"fallback","uri":"/api","upstream":{"type":"events"}}])json";
+    QTest::newRow("negated regex, plain miss") << evil << QByteArray("/api") << QByteArray() << QByteArray("q=b") << QByteArray() << QStringLiteral("not-evil");
+    QTest::newRow("negated regex, match") << evil << QByteArray("/api") << QByteArray() << QByteArray("q=aaa") << QByteArray() << QStringLiteral("fallback");
+    QTest::newRow("negated regex gives up") << evil << QByteArray("/api") << QByteArray() << QByteArray("q=" + QByteArray(40, 'a') + "b")
+                                            << QByteArray() << QStringLiteral("fallback");
     QTest::newRow("priority among matching vars") << vars << QByteArray("/api") << QByteArray() << QByteArray("version=2&n=500") << QByteArray("x-region: eu-1") << QStringLiteral("v2");
 }
 

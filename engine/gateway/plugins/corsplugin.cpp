@@ -2,6 +2,7 @@
 // answers for allowed origins; other origins get no CORS headers at all.
 
 #include "builtinplugins.h"
+#include "config/ecmaregex.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -123,7 +124,7 @@ PluginDescriptor cors()
             p.originList.append(o.trimmed().toLower());
         const QJsonArray patterns = config.value(QStringLiteral("allow_origins_by_regex")).toArray();
         for (qsizetype i = 0; i < patterns.size(); ++i) {
-            QRegularExpression re(patterns.at(i).toString());
+            QRegularExpression re(EcmaRegex::withMatchLimit(patterns.at(i).toString()));
             if (!re.isValid())
                 errors->append(QStringLiteral("/allow_origins_by_regex/%1: invalid regular expression: %2").arg(i).arg(re.errorString()));
             p.originPatterns.append(re);

@@ -2,6 +2,7 @@
 // captures), query, method, Host and other headers -- without changing which route matched.
 
 #include "builtinplugins.h"
+#include "config/ecmaregex.h"
 #include "requestvariables.h"
 
 #include <QJsonArray>
@@ -171,7 +172,7 @@ PluginDescriptor proxyRewrite()
         if (regex.size() % 2 != 0)
             errors->append(QStringLiteral("/regex_uri: must hold pairs of pattern and replacement (an even number of strings)"));
         for (qsizetype i = 0; i + 1 < regex.size(); i += 2) {
-            QRegularExpression re(regex.at(i).toString());
+            QRegularExpression re(EcmaRegex::withMatchLimit(regex.at(i).toString()));
             if (!re.isValid())
                 errors->append(QStringLiteral("/regex_uri/%1: invalid regular expression: %2").arg(i).arg(re.errorString()));
             const QString replacement = regex.at(i + 1).toString();
