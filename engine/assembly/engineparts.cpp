@@ -16,10 +16,13 @@
 #include "projections/upsertprojection.h"
 #include "queries/eventlogquery.h"
 #include "queries/queryservice.h"
+#include "readmodel/listquery.h"
 #include "readmodel/readstore.h"
 #include "resources/collectionservice.h"
 #include "resources/resourceservice.h"
 #include "simulation/simulationservice.h"
+#include "store/cloudevent.h"
+#include "store/eventstore.h"
 #include "sql/pgnotificationlistener.h"
 #include "sql/pgownership.h"
 #include "sql/pgsharedcounters.h"
@@ -167,7 +170,61 @@ bool EngineParts::openReadStore(QString *error)
         const qint64 n = rs->count(name, true, &status);
         return status.ok() ? n : -1;
     });
-    return collections->load(project, error);
+    return collections->load(project, error) && markFunctionDocumentsFromBefore(error);
+}
+
+bool EngineParts::markFunctionDocumentsFromBefore(QString *error)
+{
+    // A read model written before documents remembered their writer counts every one as the
+    // upsert projection's, and a rebuild would drop what functions wrote. Once: a document of
+    // a declared collection that no event of the log derives (no event of that collection with
+    // its id as subject) can only be a function's, and is marked so. One a function wrote over
+    // a command's stays the projection's.
+    static const QString kDone = QStringLiteral("readmodel_origins_marked");
+    if (config->setting(kDone) == QLatin1String("1"))
+        return true;
+    QHash<QString, QSet<QString>> unexplained;   // collection -> ids no event derives
+    qsizetype documents = 0;
+    for (const Collection &c : catalog->snapshot()->collections()) {
+        Collection all;
+        all.name = c.name;
+        QString cursor;
+        do {
+            QList<std::pair<QString, QString>> items{{QStringLiteral("limit"), QStringLiteral("1000")},
+                                                     {QStringLiteral("include_deleted"), QStringLiteral("true")}};
+            if (!cursor.isEmpty())
+                items.append({QStringLiteral("cursor"), cursor});
+            ListQuery query;
+            ReadStore::Page page;
+            if (!ListQuery::parse(items, all, &query, error) || !readStore->list(c.name, query, &page, error))
+                return false;
+            QSet<QString> &ids = unexplained[c.name];
+            for (const StoredDocument &d : std::as_const(page.items))
+                ids.insert(d.id);
+            documents += page.items.size();
+            cursor = QString::fromUtf8(page.nextCursor);
+        } while (!cursor.isEmpty());
+    }
+    if (documents > 0) {
+        store->scan(1, [&unexplained](const RecordedEvent &e) {
+            const auto it = unexplained.find(CloudEvent::collectionOf(e.type));
+            if (it != unexplained.end())
+                it->remove(CloudEvent::subjectOf(e));
+            return true;
+        });
+        auto tx = readStore->begin();
+        bool ok = bool(tx);
+        for (auto it = unexplained.cbegin(); ok && it != unexplained.cend(); ++it) {
+            if (!it->isEmpty())
+                ok = tx->markByFunction(it.key(), QStringList(it->cbegin(), it->cend()));
+        }
+        if (!ok || !tx->commit()) {
+            *error = QStringLiteral("cannot mark the documents functions wrote: ") + (tx ? tx->errorString() : readStore->errorString());
+            return false;
+        }
+    }
+    config->setSetting(kDone, QStringLiteral("1"));
+    return true;
 }
 
 bool EngineParts::startProjections(QString *)

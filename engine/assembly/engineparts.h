@@ -62,6 +62,7 @@ struct EngineParts final
     bool loadProject(QString *error);         // the project file or the embedded catalog
     bool openEventStore(QString *error);      // events.db
     bool openReadStore(QString *error);       // readmodel.db, with a table per declared collection
+    bool markFunctionDocumentsFromBefore(QString *error);   // once, for a read model from before origins
     bool startProjections(QString *error);    // the upsert projection, honouring parked events
     bool buildCommandsAndQueries(QString *error);
     bool buildGateway(QString *error);        // metrics, the gateway and its upstream handlers

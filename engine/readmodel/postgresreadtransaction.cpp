@@ -303,6 +303,14 @@ std::optional<bool> PostgresReadTransaction::hasFunctionDocuments(const QString 
     return found;
 }
 
+bool PostgresReadTransaction::markByFunction(const QString &collection, const QStringList &ids)
+{
+    if (ids.isEmpty())
+        return true;
+    return exec("UPDATE " + PostgresReadBackend::quotedTable(collection) + " SET origin = 1 WHERE id = ANY(?::text[])",
+                {arrayLiteral(ids)}) != nullptr;
+}
+
 bool PostgresReadTransaction::dropIndexesExcept(const QString &collection, const QStringList &keep)
 {
     if (!lockSchema())

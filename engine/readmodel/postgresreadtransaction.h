@@ -29,6 +29,7 @@ public:
     bool dropCollection(const QString &collection) override;
     bool resetProjected(const QString &collection) override;
     std::optional<bool> hasFunctionDocuments(const QString &collection) override;
+    bool markByFunction(const QString &collection, const QStringList &ids) override;
     bool dropSnapshots(const QString &collection, const QString &keepKey) override;
     bool dropIndexesExcept(const QString &collection, const QStringList &keep) override;
     bool createIndex(const QString &collection, const QString &field, const std::function<bool(double)> &progress) override;

@@ -64,6 +64,7 @@ public:
         bool resetProjected(const QString &collection);
         // Whether a function wrote one of `collection`'s documents (nullopt: the store failed).
         std::optional<bool> hasFunctionDocuments(const QString &collection);
+        bool markByFunction(const QString &collection, const QStringList &ids);   // see StoredDocument::byFunction
         // Snapshots of `collection` kept under other keys than `keepKey` (taken through
         // upcasters that changed since; see Collection::snapshotKey). Empty keepKey: all.
         bool dropSnapshots(const QString &collection, const QString &keepKey);

@@ -50,6 +50,8 @@ public:
         // Whether `collection` holds a document a function wrote (an index over those keeps
         // this cheap); nullopt when the store could not say. False without a table.
         virtual std::optional<bool> hasFunctionDocuments(const QString &collection) = 0;
+        // Marks these documents as written by functions (StoredDocument::byFunction).
+        virtual bool markByFunction(const QString &collection, const QStringList &ids) = 0;
         // A collection's snapshots under every key (Collection::snapshotKey) but `keepKey`.
         virtual bool dropSnapshots(const QString &collection, const QString &keepKey) = 0;
         // The field indexes of a collection's table other than those on `keep` (an index the

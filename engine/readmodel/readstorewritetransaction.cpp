@@ -95,6 +95,11 @@ std::optional<bool> ReadStore::WriteTransaction::hasFunctionDocuments(const QStr
     return d->tx->hasFunctionDocuments(collection);
 }
 
+bool ReadStore::WriteTransaction::markByFunction(const QString &collection, const QStringList &ids)
+{
+    return d->tx->markByFunction(collection, ids);
+}
+
 bool ReadStore::WriteTransaction::dropSnapshots(const QString &collection, const QString &keepKey)
 {
     return d->tx->dropSnapshots(collection, keepKey);

@@ -169,6 +169,19 @@ std::optional<bool> SqliteReadTransaction::hasFunctionDocuments(const QString &c
     return found;
 }
 
+bool SqliteReadTransaction::markByFunction(const QString &collection, const QStringList &ids)
+{
+    SqliteStatement *st = m_store->statement("UPDATE " + ReadStore::quotedTable(collection) + " SET origin = 1 WHERE id = ?1");
+    if (!st)
+        return false;
+    for (const QString &id : ids) {
+        st->bind(1, id);
+        if (!st->exec())
+            return false;
+    }
+    return true;
+}
+
 bool SqliteReadTransaction::dropIndexesExcept(const QString &collection, const QStringList &keep)
 {
     // The field indexes are "rm_<collection>__<field>" (ensureCollection(), createIndex()).

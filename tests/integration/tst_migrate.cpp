@@ -14,6 +14,8 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -62,6 +64,7 @@ class tst_Migrate : public QObject
 private Q_SLOTS:
     void copiesLogConfigurationAndReadModels();
     void refusals();
+    void functionDocumentsFromBeforeOriginsSurviveARebuild();
 };
 
 void tst_Migrate::copiesLogConfigurationAndReadModels()
@@ -148,6 +151,56 @@ void tst_Migrate::copiesLogConfigurationAndReadModels()
     const auto next = gateway.post("/api/products", "{\"id\":\"after\",\"name\":\"A\",\"price\":1}");
     QCOMPARE(next.status, 202);
     QCOMPARE(next.json().value(u"position"_s).toInteger(), 41);
+}
+
+void tst_Migrate::functionDocumentsFromBeforeOriginsSurviveARebuild()
+{
+    // A read model written before documents remembered their writer: a function's document in
+    // a declared collection that no event derives is marked as the function's at the next
+    // start, so an offline rebuild keeps it; the command's document is derived again.
+    QTemporaryDir dir;
+    {
+        EngineProcess engine(dir.path());
+        QVERIFY2(engine.start({u"--admin-key"_s, QString::fromLatin1(kAdminKey)}), qPrintable(engine.stderrText()));
+        TestHttpClient admin(u"127.0.0.1"_s, engine.adminPort);
+        TestHttpClient gateway(u"127.0.0.1"_s, engine.gatewayPort);
+        QCOMPARE(admin.request("PUT", "/admin/collections/notes", R"({"schema":{"type":"object"}})", kAdmin).status, 201);
+        auto r = admin.request("PUT", "/admin/functions/w",
+                               R"json({"code": "function handle(req, ctx) { ctx.upsert('notes', req.body.id, {by: 'function'}); return {}; }"})json", kAdmin);
+        QVERIFY2(r.status == 201, r.body.constData());
+        r = admin.request("PUT", "/admin/routes/w", R"({"uri":"/fn/w","methods":["POST"],"upstream":{"type":"function","function":"w"}})", kAdmin);
+        QVERIFY2(r.status < 300, r.body.constData());
+        QCOMPARE(gateway.post("/api/notes", R"({"id":"cmd","by":"command"})").status, 202);
+        QCOMPARE(gateway.post("/fn/w", R"({"id":"fonly"})").status, 200);
+        QCOMPARE(gateway.get("/api/notes/cmd", {{"X-Min-Position", "1"}}).status, 200);
+        QCOMPARE(engine.terminate(), 0);
+    }
+    {
+        // Back to how that version left it: no origins, nothing marked.
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"old"_s);
+        db.setDatabaseName(dir.filePath(u"readmodel.db"_s));
+        QVERIFY(db.open());
+        QVERIFY(QSqlQuery(db).exec(u"UPDATE rm_notes SET origin = 0"_s));
+        db.close();
+        db.setDatabaseName(dir.filePath(u"config.db"_s));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(u"DELETE FROM settings WHERE key = 'readmodel_origins_marked'"_s));
+        QCOMPARE(q.numRowsAffected(), 1);
+        q = QSqlQuery();
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(u"old"_s);
+    }
+    const ToolRun rebuilt = runTool({u"rebuild"_s, u"--data-dir"_s, dir.path()});
+    QVERIFY2(rebuilt.exitCode == 0, rebuilt.err.constData());
+    EngineProcess engine(dir.path());
+    QVERIFY2(engine.start({u"--admin-key"_s, QString::fromLatin1(kAdminKey)}), qPrintable(engine.stderrText()));
+    TestHttpClient gateway(u"127.0.0.1"_s, engine.gatewayPort);
+    const auto fonly = gateway.get("/api/notes/fonly");
+    QVERIFY2(fonly.status == 200, fonly.body.constData());
+    QCOMPARE(fonly.json().value(u"by"_s).toString(), u"function"_s);
+    QCOMPARE(gateway.get("/api/notes/cmd").json().value(u"by"_s).toString(), u"command"_s);
 }
 
 void tst_Migrate::refusals()
