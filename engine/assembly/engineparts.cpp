@@ -16,7 +16,7 @@
 #include "projections/upsertprojection.h"
 #include "queries/eventlogquery.h"
 #include "queries/queryservice.h"
-#include "readmodel/listquery.h"
+#include "readmodel/documentfold.h"
 #include "readmodel/readstore.h"
 #include "resources/collectionservice.h"
 #include "resources/resourceservice.h"
@@ -185,33 +185,46 @@ bool EngineParts::markFunctionDocumentsFromBefore(QString *error)
         return true;
     QHash<QString, QSet<QString>> unexplained;   // collection -> ids no event derives
     qsizetype documents = 0;
-    for (const Collection &c : catalog->snapshot()->collections()) {
-        Collection all;
-        all.name = c.name;
-        QString cursor;
-        do {
-            QList<std::pair<QString, QString>> items{{QStringLiteral("limit"), QStringLiteral("1000")},
-                                                     {QStringLiteral("include_deleted"), QStringLiteral("true")}};
-            if (!cursor.isEmpty())
-                items.append({QStringLiteral("cursor"), cursor});
-            ListQuery query;
-            ReadStore::Page page;
-            if (!ListQuery::parse(items, all, &query, error) || !readStore->list(c.name, query, &page, error))
-                return false;
-            QSet<QString> &ids = unexplained[c.name];
-            for (const StoredDocument &d : std::as_const(page.items))
+    // The declared collections, and the tables of those a function wrote without declaring
+    // them (before functions declared what they write, HTTP-triggered ones did not): a later
+    // write or declaration puts them in the catalog.
+    QStringList names;
+    for (const Collection &c : catalog->snapshot()->collections())
+        names.append(c.name);
+    ReadStatus listed;
+    const QStringList tables = readStore->collections(&listed);
+    if (!listed.ok()) {
+        *error = QStringLiteral("cannot list the read model's collections: ") + listed.detail;
+        return false;
+    }
+    for (const QString &table : tables) {
+        if (!names.contains(table))
+            names.append(table);
+    }
+    for (const QString &name : std::as_const(names)) {
+        QSet<QString> &ids = unexplained[name];
+        const bool read = readStore->forEachPage(name, false, [&](QList<StoredDocument> &items) {
+            for (const StoredDocument &d : std::as_const(items))
                 ids.insert(d.id);
-            documents += page.items.size();
-            cursor = QString::fromUtf8(page.nextCursor);
-        } while (!cursor.isEmpty());
+            documents += items.size();
+            return true;
+        }, error);
+        if (!read)
+            return false;
     }
     if (documents > 0) {
-        store->scan(1, [&unexplained](const RecordedEvent &e) {
+        const bool scanned = store->scan(1, [&unexplained](const RecordedEvent &e) {
+            if (DocumentFold::verbOf(e) == DocumentFold::Verb::Other)
+                return true;   // derives no document
             const auto it = unexplained.find(CloudEvent::collectionOf(e.type));
             if (it != unexplained.end())
                 it->remove(CloudEvent::subjectOf(e));
             return true;
         });
+        if (!scanned) {
+            *error = QStringLiteral("cannot read the event log to mark the documents functions wrote");
+            return false;   // not marked as done: the next start tries again
+        }
         auto tx = readStore->begin();
         bool ok = bool(tx);
         for (auto it = unexplained.cbegin(); ok && it != unexplained.cend(); ++it) {

@@ -1,15 +1,15 @@
 #include "offlinetools.h"
 
 #include "base/datadirlock.h"
+#include "config/collection.h"
+#include "config/collectioncatalog.h"
 #include "config/configstore.h"
 #include "engine.h"
 #include "engineparts.h"
+#include "functions/functionservice.h"
 #include "projections/parkedevents.h"
 #include "projections/projectionrunner.h"
 #include "projections/upsertprojection.h"
-#include "config/collection.h"
-#include "functions/functionservice.h"
-#include "readmodel/listquery.h"
 #include "readmodel/readstore.h"
 #include "resources/configexport.h"
 #include "resources/resourceservice.h"
@@ -181,34 +181,21 @@ bool copyConfiguration(ConfigStore &from, ConfigStore &to, const QString &dataDi
 // collection no projection of the project fills, else those marked so (StoredDocument::byFunction).
 bool copyCollection(const ReadStore &from, ReadStore &to, const QString &collection, bool projected, int *documents, QString *error)
 {
-    Collection c;
-    c.name = collection;
-    QString cursor;
-    do {
-        QList<std::pair<QString, QString>> items{{QStringLiteral("limit"), QStringLiteral("1000")},
-                                                 {QStringLiteral("include_deleted"), QStringLiteral("true")}};
-        if (!cursor.isEmpty())
-            items.append({QStringLiteral("cursor"), cursor});
-        ListQuery query;
-        ReadStore::Page page;
-        if (!ListQuery::parse(items, c, &query, error))
-            return false;
-        query.onlyByFunction = projected;
-        if (!from.list(collection, query, &page, error))
-            return false;
-        if (page.items.isEmpty() && projected)
-            break;   // nothing of the functions' here; the rebuild made the table
-        for (StoredDocument &doc : page.items)
+    bool written = true;
+    const bool read = from.forEachPage(collection, projected, [&](QList<StoredDocument> &items) {
+        if (items.isEmpty() && projected)
+            return false;   // nothing of the functions' here; the rebuild made the table
+        for (StoredDocument &doc : items)
             doc.byFunction = true;
         auto tx = to.begin();
-        if (!tx || !tx->ensureCollection(collection, {}) || !tx->put(page.items) || !tx->commit()) {
+        if (!tx || !tx->ensureCollection(collection, {}) || !tx->put(items) || !tx->commit()) {
             *error = tx ? tx->errorString() : to.errorString();
-            return false;
+            return written = false;
         }
-        *documents += int(page.items.size());
-        cursor = QString::fromUtf8(page.nextCursor);
-    } while (!cursor.isEmpty());
-    return true;
+        *documents += int(items.size());
+        return true;
+    }, error);
+    return read && written;
 }
 } // namespace
 
@@ -294,8 +281,9 @@ std::optional<MigrateResult> migrate(const EngineOptions &fromOptions, const Pos
         *error = QStringLiteral("rebuild of upsert failed: ") + *error;
         return std::nullopt;
     }
+    // Declared ones, by the project file, the admin API or a function's first write.
     QStringList projected;
-    for (const Collection &c : from.project.collections())
+    for (const Collection &c : from.catalog->snapshot()->collections())
         projected.append(c.name);
     ReadStatus status;
     for (const QString &collection : from.readStore->collections(&status)) {

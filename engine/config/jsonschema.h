@@ -51,8 +51,9 @@ public:
     // checked against its property schema (nested object patches recursively); `null` on a
     // required property is "required property cannot be removed"; unknown members obey
     // additionalProperties and propertyNames (also when null); `required` is not enforced for
-    // absent members, nor are the whole-object keywords (allOf, if, not, min/maxProperties) of
-    // a patched object: validate the merged result where those matter.
+    // absent members, nor are the whole-object keywords (allOf, anyOf, oneOf, if, not,
+    // dependentRequired, min/maxProperties) of a patched object: validate the merged result
+    // where those matter.
     QList<SchemaViolation> validatePatch(const QJsonObject &patch) const;
 
     QStringList propertyNames() const;  // top-level declared properties, sorted

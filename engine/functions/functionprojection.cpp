@@ -142,7 +142,10 @@ bool FunctionProjection::applyWrites(const FunctionEffects &effects, ReadStore::
             doc.id = w.id;
             doc.doc = QJsonDocument(w.doc).toJson(QJsonDocument::Compact);
             doc.version = old ? old->version + 1 : 0;
-            doc.position = position;
+            // Never behind the document it replaces: a function's runner may lag the upsert
+            // projection, and the write replaces what the events up to then made of it (which
+            // is where a rebuild takes it up again, StoredDocument::byFunction).
+            doc.position = std::max(position, old ? old->position : 0);
             doc.updatedAtMs = now;
             doc.byFunction = true;
             ok = tx.put(doc);

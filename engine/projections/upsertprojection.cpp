@@ -253,6 +253,8 @@ bool UpsertProjection::flushBulk(ReadStore::WriteTransaction &tx, QString *error
 {
     if (!writeDirty(tx, true, error))
         return false;
+    for (const auto &f : m_folds)
+        f->functionDocuments.reset();   // functions go on writing during an online rebuild
     if (bulkNeedsFlush())
         clearFold();   // over the budget even when clean: later events read records back
     return true;

@@ -1,5 +1,6 @@
 #include "readstore.h"
 
+#include "config/collection.h"
 #include "listquery.h"
 #include "postgresreadbackend.h"
 #include "readstore_p.h"
@@ -178,6 +179,31 @@ QHash<QString, ReadStore::SnapshotUse> ReadStore::snapshotUse() const
 {
     QMutexLocker lock(&d->snapshotUseLock);
     return d->snapshotUse;
+}
+
+bool ReadStore::forEachPage(const QString &collection, bool onlyByFunction, const std::function<bool(QList<StoredDocument> &)> &page,
+                            QString *error) const
+{
+    Collection any;   // no schema: the query needs no field
+    any.name = collection;
+    QString cursor;
+    do {
+        QList<std::pair<QString, QString>> items{{QStringLiteral("limit"), QStringLiteral("1000")},
+                                                 {QStringLiteral("include_deleted"), QStringLiteral("true")}};
+        if (!cursor.isEmpty())
+            items.append({QStringLiteral("cursor"), cursor});
+        ListQuery query;
+        Page read;
+        if (!ListQuery::parse(items, any, &query, error))
+            return false;
+        query.onlyByFunction = onlyByFunction;
+        if (!list(collection, query, &read, error))
+            return false;
+        if (!page(read.items))
+            return true;
+        cursor = QString::fromUtf8(read.nextCursor);
+    } while (!cursor.isEmpty());
+    return true;
 }
 
 bool ReadStore::list(const QString &collection, const ListQuery &query, Page *page, QString *error) const

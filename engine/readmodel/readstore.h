@@ -136,6 +136,11 @@ public:
     // A tampered or foreign cursor is BadRequest.
     ReadStatus list(const QString &collection, const ListQuery &query, Page *page) const;
     bool list(const QString &collection, const ListQuery &query, Page *page, QString *error) const;
+    // Every document of `collection`, deleted ones too (with `onlyByFunction` those functions
+    // wrote, StoredDocument::byFunction), in pages of up to 1,000 in id order, handed to `page`
+    // until it returns false. False with the reason when a page could not be read.
+    bool forEachPage(const QString &collection, bool onlyByFunction, const std::function<bool(QList<StoredDocument> &)> &page,
+                     QString *error) const;
     QStringList collections(ReadStatus *status = nullptr) const;
 
     // The snapshot of collection/id with the highest position <= atOrBefore: the record as the

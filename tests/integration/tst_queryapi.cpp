@@ -1227,7 +1227,7 @@ struct SlowEngine
         SqliteConnection db;
         return position > 0 && engine.projection(u"upsert"_s)->position() >= position && db.open(dir.filePath(u"readmodel.db"_s))
             && db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
-                       " INSERT INTO rm_products SELECT printf('slow-%06d', i), json_object('id', printf('slow-%06d', i),"
+                       " INSERT INTO rm_products(id, doc, version, position, updated_at, deleted) SELECT printf('slow-%06d', i), json_object('id', printf('slow-%06d', i),"
                        " 'name', 'n', 'price', i % 100, 'description', hex(randomblob(8))), 0, 1, 0, 0 FROM n");
     }
     bool alter(const QString &file, const char *sql)

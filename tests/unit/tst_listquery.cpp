@@ -1077,7 +1077,7 @@ void tst_ListQuery::slowStatementIsInterrupted()
                                " FROM generate_series(1, 200000) i"));
     } else {
         QVERIFY(rawSql(target, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)"
-                               " INSERT INTO rm_items SELECT printf('big-%06d', i), json_object('id', printf('big-%06d', i),"
+                               " INSERT INTO rm_items(id, doc, version, position, updated_at, deleted) SELECT printf('big-%06d', i), json_object('id', printf('big-%06d', i),"
                                " 'name', hex(randomblob(6)), 'stock', i % 977), 0, i, 0, 0 FROM n"));
     }
     ListQuery q;

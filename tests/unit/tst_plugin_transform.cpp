@@ -161,6 +161,9 @@ void tst_PluginTransform::proxyRewrite_data()
     QTest::newRow("request_uri as sent") << QByteArray(R"json({"uri": "/base$request_uri"})json")
         << QByteArray("/r/a%20b?q=%26") << none << QByteArray("/base/r/a%20b") << QByteArray("q=%26&q=%26") << QByteArray("GET")
         << HeaderMap{};
+    QTest::newRow("a variable after $request_uri's query") << QByteArray(R"json({"uri": "$request_uri&u=$http_x_user"})json")
+        << QByteArray("/r/a?q=1") << Headers{{"x-user", "bob&admin=1"}} << QByteArray("/r/a") << QByteArray("q=1&u=bob%26admin%3D1&q=1")
+        << QByteArray("GET") << HeaderMap{};
     QTest::newRow("method and host") << QByteArray(R"json({"method": "POST", "host": "backend.local"})json")
         << QByteArray("/r/a") << Headers{{"host", "gateway.example"}} << QByteArray("/r/a") << QByteArray() << QByteArray("POST")
         << HeaderMap{{"host", "backend.local"}};

@@ -174,12 +174,15 @@ QByteArray expandUri(const QString &text, const RequestContext &ctx, const QStri
         inQuery = inQuery || literal.contains(u'?');
         out += literal.toUtf8();
         int index = 0;
+        QByteArray raw;
         if (isCaptureIndex(name, &index))
-            out += (index < captures.size() ? captures.at(index) : QString()).toUtf8();
+            raw = (index < captures.size() ? captures.at(index) : QString()).toUtf8();
         else if (name == u"request_uri" || name == u"args")
-            out += value(ctx, name).toUtf8();
+            raw = value(ctx, name).toUtf8();
         else
             appendEncoded(out, value(ctx, name), inQuery);
+        out += raw;
+        inQuery = inQuery || raw.contains('?');   // $request_uri brings its query along
         copied = start + length;
     });
     out += QStringView(text).mid(copied).toUtf8();
