@@ -44,6 +44,13 @@ public:
     // schema written now is refused with these, rather than silently not enforced.
     static QStringList unsupportedKeywords(const QJsonObject &schema, const QString &basePointer = QString());
 
+    // `schema` without these keywords wherever a subschema may be; `removed` (may be null)
+    // gets the JSON Pointer of each one taken out.
+    static QJsonObject withoutKeywords(const QJsonObject &schema, const QStringList &keywords, QStringList *removed = nullptr);
+    // The keywords compile() enforces since this version; a schema stored before, when it was
+    // ignoring them, may hold them in a form that does not compile.
+    static QStringList keywordsAddedLater();
+
     // Every violation, in document order (missing required members first at each level).
     QList<SchemaViolation> validate(const QJsonValue &value) const;
 

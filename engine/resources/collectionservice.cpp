@@ -206,7 +206,20 @@ bool CollectionService::applyStoredLocked(QString *error)
     for (const ConfigStore::Resource &r : m_store->resources(QString::fromLatin1(kKind))) {
         const QJsonObject body = QJsonDocument::fromJson(r.body).object();
         QStringList errors;
-        const std::optional<Collection> c = parse(r.id, body, &errors);
+        std::optional<Collection> c = parse(r.id, body, &errors);
+        if (!c && body.value(QStringLiteral("schema")).isObject()) {
+            // Stored while the keywords enforced since were ignored, in a form that does not
+            // compile: served without them (as it was), said loudly, rather than not at all.
+            QStringList removed;
+            QJsonObject lenient = body;
+            lenient.insert(QStringLiteral("schema"), JsonSchema::withoutKeywords(body.value(QStringLiteral("schema")).toObject(),
+                                                                                 JsonSchema::keywordsAddedLater(), &removed));
+            QStringList ignored;
+            if (!removed.isEmpty() && (c = parse(r.id, lenient, &ignored))) {
+                qCWarning(lcCollections).noquote() << "the stored collection" << r.id << "is served without the schema keywords"
+                                                   << removed.join(u", ") << "which do not compile:" << errors.join(u"; ");
+            }
+        }
         if (!c) {
             // Stored by another version of the engine, or damaged: served by no one, said loudly.
             qCWarning(lcCollections).noquote() << "the stored collection" << r.id << "is invalid and not served:" << errors.join(u"; ");

@@ -9,9 +9,14 @@
 #include "testdatabase.h"
 #include "testhttpclient.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -39,6 +44,7 @@ private Q_SLOTS:
     void invalidDeclarationsListEveryProblem_data();
     void invalidDeclarationsListEveryProblem();
     void applicatorsAndMultiplesAreEnforcedOnCommands();
+    void storedSchemasWithKeywordsThatNoLongerCompileAreServed();
     void projectCollectionsAreEditable();
     void exportedAndImported();
     void indexBuiltWhileQueriesAnswer();
@@ -223,6 +229,46 @@ void tst_CollectionsApi::applicatorsAndMultiplesAreEnforcedOnCommands()
     // A merge patch is checked member by member: the multiple, not the whole-object oneOf.
     QCOMPARE(g.post("/api/payments/p1", R"({"amount":0.001})").status, 400);
     QCOMPARE(g.post("/api/payments/p1", R"({"amount":5.5})").status, 202);
+}
+
+void tst_CollectionsApi::storedSchemasWithKeywordsThatNoLongerCompileAreServed()
+{
+    // A collection stored while oneOf, multipleOf, ... were ignored may hold them in a form
+    // that does not compile now: it is served without them, not dropped from service.
+    if (!m_backend.isEmpty())
+        QSKIP("edits config.db, the SQLite configuration");
+    auto r = admin("PUT", "/admin/collections/legacy", R"({"schema":{"type":"object","properties":{"n":{"type":"number"}}}})");
+    QVERIFY2(r.status == 201, r.body.constData());
+    QCOMPARE(gateway().post("/api/legacy", R"({"id":"l1","n":1})").status, 202);
+    QCOMPARE(m_engine->terminate(), 0);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"config"_s);
+        db.setDatabaseName(QDir(m_dir->path()).filePath(u"config.db"_s));
+        QVERIFY(db.open());
+        {
+            QSqlQuery q(db);
+            QVERIFY(q.exec(u"SELECT body FROM resources WHERE kind = 'collections' AND id = 'legacy'"_s) && q.next());
+            QJsonObject body = QJsonDocument::fromJson(q.value(0).toByteArray()).object();
+            QJsonObject schema = body.value(u"schema"_s).toObject();
+            schema.insert(u"oneOf"_s, QJsonArray());
+            QJsonObject properties = schema.value(u"properties"_s).toObject();
+            properties.insert(u"n"_s, QJsonObject{{u"type"_s, u"number"_s}, {u"multipleOf"_s, 0}});
+            schema.insert(u"properties"_s, properties);
+            body.insert(u"schema"_s, schema);
+            q.prepare(u"UPDATE resources SET body = ? WHERE kind = 'collections' AND id = 'legacy'"_s);
+            q.addBindValue(QJsonDocument(body).toJson(QJsonDocument::Compact));
+            QVERIFY2(q.exec() && q.numRowsAffected() == 1, qPrintable(q.lastError().text()));
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"config"_s);
+    QVERIFY2(start(), qPrintable(m_engine->stderrText()));
+    QVERIFY2(m_engine->stderrText().contains(u"served without the schema keywords"_s), qPrintable(m_engine->stderrText()));
+    r = gateway().get("/api/legacy/l1");
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(gateway().post("/api/legacy", R"({"id":"l2","n":2.5})").status, 202);
+    // Written again, the schema must compile.
+    QCOMPARE(admin("PATCH", "/admin/collections/legacy", R"({"indexes":[]})").status, 400);
 }
 
 void tst_CollectionsApi::projectCollectionsAreEditable()
