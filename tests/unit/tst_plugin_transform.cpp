@@ -31,6 +31,7 @@ private slots:
     void corsOnErrorAnswers();
     void proxyRewrite_data();
     void proxyRewrite();
+    void proxyRewriteRefusesLineBreaksInHeaders();
 };
 
 void tst_PluginTransform::cors_data()
@@ -175,6 +176,19 @@ void tst_PluginTransform::proxyRewrite_data()
     QTest::newRow("flat headers") << QByteArray(R"json({"headers": {"X-Api": "v2", "X-Old": "", "X-From": "$http_x_user"}})json")
         << QByteArray("/r/a") << Headers{{"x-old", "1"}, {"x-user", "ann"}} << QByteArray("/r/a") << QByteArray() << QByteArray("GET")
         << HeaderMap{{"x-old", ""}, {"x-api", "v2"}, {"x-from", "ann"}};
+}
+
+void tst_PluginTransform::proxyRewriteRefusesLineBreaksInHeaders()
+{
+    for (const QByteArray &config : {QByteArray(R"json({"headers": {"set": {"X-User": "$arg_user"}}})json"),
+                                    QByteArray(R"json({"host": "$arg_user"})json")}) {
+        Bench bench;
+        QCOMPARE(bench.apply("[" + route("r", "/r/*", "{\"proxy-rewrite\":" + config + "}") + "]"), QStringList());
+        QCOMPARE(bench.send(request("GET", "/r/a?user=ann%0D%0AX-Admin:%201", {})).status, 400);
+        QCOMPARE(bench.send(request("GET", "/r/a?user=ann%00", {})).status, 400);
+        QCOMPARE(bench.received.size(), 0);
+        QCOMPARE(bench.send(request("GET", "/r/a?user=ann", {})).status, 200);
+    }
 }
 
 void tst_PluginTransform::proxyRewrite()

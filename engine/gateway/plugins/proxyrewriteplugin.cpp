@@ -58,6 +58,16 @@ public:
         for (const HeaderEdit &e : m_rewrite.headers)
             edits.append({&e, RequestVariables::expand(e.value, ctx).toUtf8()});
         const std::optional<QByteArray> host = m_rewrite.host ? std::optional(RequestVariables::expand(*m_rewrite.host, ctx).toUtf8()) : std::nullopt;
+        // A decoded variable ($arg_x of "a%0D%0AX-Admin:%201") must not end a header line and
+        // start another one in the upstream's request: refused, as nginx refuses such a value.
+        const auto breaksLine = [](const QByteArray &v) { return v.contains('\r') || v.contains('\n') || v.contains('\0'); };
+        bool refused = host && breaksLine(*host);
+        for (const auto &edit : std::as_const(edits))
+            refused = refused || breaksLine(edit.second);
+        if (refused) {
+            return PluginVerdict::respond(ApiResponse::problem(400, QStringLiteral("a header proxy-rewrite sets would hold a line break or NUL"),
+                                                               QStringLiteral("bad-header-value")));
+        }
 
         if (target) {
             // As APISIX: the client's query string is kept, after any query the new URI brings.
