@@ -274,20 +274,9 @@ bool PostgresReadTransaction::dropCollection(const QString &collection)
         && dropSnapshots(collection, QString());
 }
 
-bool PostgresReadTransaction::resetProjected(const QString &collection)
+bool PostgresReadTransaction::deleteProjected(const QString &collection)
 {
-    const std::optional<bool> exists = tableExists(collection);
-    if (!exists)
-        return false;
-    if (!*exists)
-        return dropSnapshots(collection, QString());
-    const std::optional<bool> byFunctions = hasFunctionDocuments(collection);
-    if (!byFunctions)
-        return false;
-    if (!*byFunctions)
-        return dropCollection(collection);   // the quick way when nothing else is in it
-    return exec("DELETE FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE origin = 0", {}) != nullptr
-        && dropSnapshots(collection, QString());
+    return exec("DELETE FROM " + PostgresReadBackend::quotedTable(collection) + " WHERE origin = 0", {}) != nullptr;
 }
 
 std::optional<bool> PostgresReadTransaction::hasFunctionDocuments(const QString &collection)

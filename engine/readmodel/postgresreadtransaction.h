@@ -27,7 +27,7 @@ public:
     std::optional<StoredDocument> get(const QString &collection, const QString &id) override;
     bool remove(const QString &collection, const QString &id) override;
     bool dropCollection(const QString &collection) override;
-    bool resetProjected(const QString &collection) override;
+    bool deleteProjected(const QString &collection) override;
     std::optional<bool> hasFunctionDocuments(const QString &collection) override;
     bool markByFunction(const QString &collection, const QStringList &ids) override;
     bool dropSnapshots(const QString &collection, const QString &keepKey) override;

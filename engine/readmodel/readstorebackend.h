@@ -43,10 +43,9 @@ public:
         virtual std::optional<StoredDocument> get(const QString &collection, const QString &id) = 0;
         virtual bool remove(const QString &collection, const QString &id) = 0;
         virtual bool dropCollection(const QString &collection) = 0;
-        // What the upsert projection wrote into a collection: its documents other than those a
-        // function wrote (StoredDocument::byFunction), and its snapshots. The table goes with
-        // them when nothing else is left in it.
-        virtual bool resetProjected(const QString &collection) = 0;
+        // The documents of an existing table other than those a function wrote
+        // (StoredDocument::byFunction); see ReadStore::WriteTransaction::resetProjected().
+        virtual bool deleteProjected(const QString &collection) = 0;
         // Whether `collection` holds a document a function wrote (an index over those keeps
         // this cheap); nullopt when the store could not say. False without a table.
         virtual std::optional<bool> hasFunctionDocuments(const QString &collection) = 0;

@@ -87,7 +87,13 @@ bool ReadStore::WriteTransaction::resetProjected(const QString &collection)
 {
     d->changedAll = true;
     d->changed.clear();
-    return d->tx->resetProjected(collection);
+    // The quick way when nothing of the functions' is in it (no table included): all of it.
+    const std::optional<bool> byFunctions = d->tx->hasFunctionDocuments(collection);
+    if (!byFunctions)
+        return false;
+    if (!*byFunctions)
+        return d->tx->dropCollection(collection);
+    return d->tx->deleteProjected(collection) && d->tx->dropSnapshots(collection, QString());
 }
 
 std::optional<bool> ReadStore::WriteTransaction::hasFunctionDocuments(const QString &collection)

@@ -121,27 +121,9 @@ bool SqliteReadTransaction::dropCollection(const QString &collection)
     return dropSnapshots(collection, QString());
 }
 
-bool SqliteReadTransaction::resetProjected(const QString &collection)
+bool SqliteReadTransaction::deleteProjected(const QString &collection)
 {
-    const QByteArray table = ReadStore::quotedTable(collection);
-    QByteArray name = table;
-    name.replace('"', "");
-    SqliteStatement *exists = m_store->statement("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
-    if (!exists)
-        return false;
-    exists->bind(1, name);
-    const bool there = exists->step();
-    if (!there && exists->lastCode() != SQLITE_DONE)
-        return false;
-    exists->reset();
-    if (!there)
-        return dropSnapshots(collection, QString());
-    const std::optional<bool> byFunctions = hasFunctionDocuments(collection);
-    if (!byFunctions)
-        return false;
-    if (!*byFunctions)
-        return dropCollection(collection);   // the quick way when nothing else is in it
-    return m_store->m_writer.exec("DELETE FROM " + table + " WHERE origin = 0") && dropSnapshots(collection, QString());
+    return m_store->m_writer.exec("DELETE FROM " + ReadStore::quotedTable(collection) + " WHERE origin = 0");
 }
 
 std::optional<bool> SqliteReadTransaction::hasFunctionDocuments(const QString &collection)
