@@ -155,7 +155,16 @@ void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<voi
     RouteTable::Match m = ex->config->routeTable().match(request);
     if (m.outcome != RouteTable::Match::Found) {
         ApiResponse r;
-        if (m.outcome == RouteTable::Match::MethodNotAllowed) {
+        QByteArray routeLabel;
+        if (m.outcome == RouteTable::Match::Undecided) {
+            // Fail closed: a lower route would let the request past a negated condition.
+            r = ApiResponse::problem(400,
+                                     QStringLiteral("route '%1' could not tell whether this request meets its vars: a regular expression gave up "
+                                                    "at its match limit on a value the request sent")
+                                         .arg(m.route->id),
+                                     QStringLiteral("route-condition-undecided"), QJsonObject{{QStringLiteral("route"), m.route->id}});
+            routeLabel = MetricsRegistry::label("route", m.route->id);
+        } else if (m.outcome == RouteTable::Match::MethodNotAllowed) {
             const QString allowed = m.allowedMethods.join(QStringLiteral(", "));
             r = ApiResponse::problem(405, QStringLiteral("%1 is not allowed here; allowed: %2").arg(QString::fromLatin1(request.method), allowed),
                                      QStringLiteral("method-not-allowed"));
@@ -165,7 +174,8 @@ void Gateway::handle(ApiRequest request, ApiResponder respond, std::function<voi
                                      QStringLiteral("no-route"));
         }
         if (m_metrics)
-            m_metrics->increment("gatehouse_http_requests_total", "route=\"\",status=\"" + QByteArray::number(r.status) + '"');
+            m_metrics->increment("gatehouse_http_requests_total",
+                                 (routeLabel.isEmpty() ? QByteArray("route=\"\"") : routeLabel) + ",status=\"" + QByteArray::number(r.status) + '"');
         answer(std::move(r));
         return;
     }

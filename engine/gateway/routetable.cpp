@@ -143,14 +143,25 @@ RouteTable::Match RouteTable::match(const ApiRequest &request) const
     QStringList values;
     quint32 allowed = 0;
     const Entry *found = nullptr;
+    const Entry *undecided = nullptr;
     qsizetype wildcardFrom = -1;
 
+    // Returns the entry chosen, or `undecided` (which ends the walk) when one could not tell.
     auto pick = [&](const std::vector<Entry> &entries) -> const Entry * {
         for (const Entry &e : entries) {
             // Host and vars decide whether a route applies at all; the method only whether
             // it answers 405 instead.
-            if (!e.route->allowsHost(host) || (e.vars && !e.vars->matches(request)))
+            if (!e.route->allowsHost(host))
                 continue;
+            if (e.vars) {
+                const RouteVars::Verdict verdict = e.vars->evaluate(request);
+                if (verdict == RouteVars::Verdict::Undecided) {
+                    undecided = &e;
+                    return &e;
+                }
+                if (verdict == RouteVars::Verdict::No)
+                    continue;
+            }
             if (e.methods & bit)
                 return &e;
             allowed |= e.methods;
@@ -179,7 +190,13 @@ RouteTable::Match RouteTable::match(const ApiRequest &request) const
         return false;
     };
 
-    if (walk(m_root.get(), 0)) {
+    const bool chosen = walk(m_root.get(), 0);
+    if (undecided) {
+        result.outcome = Match::Undecided;
+        result.route = undecided->route;
+        return result;
+    }
+    if (chosen) {
         result.outcome = Match::Found;
         result.route = found->route;
         for (qsizetype k = 0; k < found->paramNames.size() && k < values.size(); ++k)

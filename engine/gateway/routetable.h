@@ -21,7 +21,10 @@ class RouteTable final
 public:
     struct Match
     {
-        enum Outcome { Found, NotFound, MethodNotAllowed };
+        // Undecided: a route consulted before the choice was made could not tell whether its
+        // vars hold (RouteVars::Verdict::Undecided); `route` is that route. Choosing a route of
+        // lower priority instead would let a request past a negated condition, so no route is.
+        enum Outcome { Found, NotFound, MethodNotAllowed, Undecided };
         Outcome outcome = NotFound;
         const Route *route = nullptr;
         QHash<QString, QString> params;

@@ -77,7 +77,7 @@ QString RouteVars::variable(const ApiRequest &request, const QString &name)
     return {};
 }
 
-bool RouteVars::matches(const ApiRequest &request) const
+RouteVars::Verdict RouteVars::evaluate(const ApiRequest &request) const
 {
     for (const Term &t : m_terms) {
         const QString v = variable(request, t.variable);
@@ -95,7 +95,7 @@ bool RouteVars::matches(const ApiRequest &request) const
             if (!v.isEmpty()) {
                 const QRegularExpressionMatch m = t.regex.match(v);
                 if (!m.isValid())
-                    return false;   // gave up at the match limit: no match either way, "!" included
+                    return Verdict::Undecided;   // gave up at the match limit, "!" or not
                 ok = m.hasMatch();
             }
         } else if (t.op == QLatin1String("in")) {
@@ -105,9 +105,9 @@ bool RouteVars::matches(const ApiRequest &request) const
             ok = v.contains(t.value.toString());
         }
         if (ok == t.negate)
-            return false;
+            return Verdict::No;
     }
-    return true;
+    return Verdict::Yes;
 }
 
 } // namespace Gatehouse

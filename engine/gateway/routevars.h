@@ -19,8 +19,13 @@ struct ApiRequest;
 class RouteVars final
 {
 public:
+    // Undecided: a regular expression gave up at its match limit on this request's value, so
+    // whether the terms hold is not known (a route treats that as a refusal, not a miss).
+    enum class Verdict { No, Yes, Undecided };
+
     static RouteVars compile(const QJsonArray &vars, QStringList *errors);
-    bool matches(const ApiRequest &request) const;
+    Verdict evaluate(const ApiRequest &request) const;
+    bool matches(const ApiRequest &request) const { return evaluate(request) == Verdict::Yes; }
     bool isEmpty() const { return m_terms.empty(); }
 
     static QString variable(const ApiRequest &request, const QString &name);   // empty when absent

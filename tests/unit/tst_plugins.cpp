@@ -24,6 +24,7 @@ private slots:
     void brokenRouteFailsClosed_data();
     void brokenRouteFailsClosed();
     void brokenGlobalRuleStopsEverything();
+    void undecidedVarsFailClosed();
     void brokenConsumerLogsNobodyIn();
 };
 
@@ -367,6 +368,29 @@ void tst_Plugins::brokenGlobalRuleStopsEverything()
                          R"([{"id":"auth-everywhere","plugins":{"key-auth":{}}}])"), QStringList());
     QCOMPARE(bench.get("/r").status, 401);
     QCOMPARE(bench.get("/r", {{"apikey", "ann-key"}}).status, 200);
+}
+
+void tst_Plugins::undecidedVarsFailClosed()
+{
+    // A "deny" route on a negated regex, above an open one: a value on which the regex gives up
+    // at its match limit must not reach the open route.
+    PluginBench::Bench bench;
+    QCOMPARE(bench.apply("[" + PluginBench::route("guarded", "/r", "{}", R"("priority":5,"vars":[["arg_q","!","~~","^(a+)+$"]])") + ","
+                         + PluginBench::route("open", "/r", "{}") + "]"),
+             QStringList());
+    QCOMPARE(bench.get("/r?q=b").status, 200);
+    QCOMPARE(bench.get("/r?q=aaaa").status, 200);   // the negation does not hold: the open route
+    QCOMPARE(bench.received.size(), 2);
+    QCOMPARE(bench.received.at(0).routeId, u"guarded"_s);
+    QCOMPARE(bench.received.at(1).routeId, u"open"_s);
+
+    const ApiResponse r = bench.get("/r?q=" + QByteArray(40, 'a') + "b");
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
+    const QJsonObject body = PluginBench::bodyJson(r);
+    QCOMPARE(body.value(u"type"_s).toString(), u"urn:gatehouse:problem:route-condition-undecided"_s);
+    QCOMPARE(body.value(u"route"_s).toString(), u"guarded"_s);
+    QCOMPARE(bench.received.size(), 2);   // neither route was reached
 }
 
 void tst_Plugins::brokenConsumerLogsNobodyIn()

@@ -58,6 +58,7 @@ QString outcomeName(RouteTable::Match::Outcome outcome)
     case RouteTable::Match::Found: return QStringLiteral("found");
     case RouteTable::Match::NotFound: return QStringLiteral("404");
     case RouteTable::Match::MethodNotAllowed: return QStringLiteral("405");
+    case RouteTable::Match::Undecided: return QStringLiteral("undecided");
     }
     return QStringLiteral("?");
 }
@@ -366,15 +367,28 @@ void tst_RouteTable::hostsAndVars_data()
     QTest::newRow("numeric >") << vars << QByteArray("/api") << QByteArray() << QByteArray("n=101") << QByteArray() << QStringLiteral("big");
     QTest::newRow("numeric > not a number") << vars << QByteArray("/api") << QByteArray() << QByteArray("n=abc") << QByteArray() << QStringLiteral("fallback");
     QTest::newRow("in list") << vars << QByteArray("/api") << QByteArray() << QByteArray("tier=silver") << QByteArray() << QStringLiteral("listed");
-    // A negated regex that gives up at the match limit (catastrophic backtracking) matches
-    // nothing, rather than everything.
+    // A regex that gives up at the match limit (catastrophic backtracking) decides nothing:
+    // no route of lower priority is chosen instead ("undecided"), negated or not.
     const QByteArray evil = R"json([
         {"id":"not-evil","uri":"/api","priority":5,"vars":[["arg_q","!","~~","^(a+)+$"]],"upstream":{"type":"events"}},
         {"id":"fallback","uri":"/api","upstream":{"type":"events"}}])json";
     QTest::newRow("negated regex, plain miss") << evil << QByteArray("/api") << QByteArray() << QByteArray("q=b") << QByteArray() << QStringLiteral("not-evil");
     QTest::newRow("negated regex, match") << evil << QByteArray("/api") << QByteArray() << QByteArray("q=aaa") << QByteArray() << QStringLiteral("fallback");
     QTest::newRow("negated regex gives up") << evil << QByteArray("/api") << QByteArray() << QByteArray("q=" + QByteArray(40, 'a') + "b")
-                                            << QByteArray() << QStringLiteral("fallback");
+                                            << QByteArray() << QStringLiteral("undecided:not-evil");
+    const QByteArray evilPlain = R"json([
+        {"id":"evil","uri":"/api","priority":5,"vars":[["arg_q","~~","^(a+)+$"]],"upstream":{"type":"events"}},
+        {"id":"fallback","uri":"/api","upstream":{"type":"events"}}])json";
+    QTest::newRow("regex gives up") << evilPlain << QByteArray("/api") << QByteArray() << QByteArray("q=" + QByteArray(40, 'a') + "b")
+                                    << QByteArray() << QStringLiteral("undecided:evil");
+    QTest::newRow("regex that gives up, other path") << evilPlain << QByteArray("/other") << QByteArray()
+                                                     << QByteArray("q=" + QByteArray(40, 'a') + "b") << QByteArray() << QStringLiteral("404");
+    // A route of higher priority that is chosen first never asks the one that would give up.
+    const QByteArray evilBelow = R"json([
+        {"id":"first","uri":"/api","priority":9,"upstream":{"type":"events"}},
+        {"id":"evil","uri":"/api","priority":5,"vars":[["arg_q","~~","^(a+)+$"]],"upstream":{"type":"events"}}])json";
+    QTest::newRow("regex below the chosen route") << evilBelow << QByteArray("/api") << QByteArray()
+                                                  << QByteArray("q=" + QByteArray(40, 'a') + "b") << QByteArray() << QStringLiteral("first");
     QTest::newRow("priority among matching vars") << vars << QByteArray("/api") << QByteArray() << QByteArray("version=2&n=500") << QByteArray("x-region: eu-1") << QStringLiteral("v2");
 }
 
@@ -401,6 +415,9 @@ void tst_RouteTable::hostsAndVars()
     const RouteTable::Match m = table.match(request);
     if (expected == QLatin1String("404")) {
         QCOMPARE(m.outcome, RouteTable::Match::NotFound);
+    } else if (expected.startsWith(QLatin1String("undecided:"))) {
+        QCOMPARE(m.outcome, RouteTable::Match::Undecided);
+        QCOMPARE(m.route->id, expected.mid(10));
     } else {
         QCOMPARE(m.outcome, RouteTable::Match::Found);
         QCOMPARE(m.route->id, expected);
