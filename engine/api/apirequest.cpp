@@ -49,8 +49,47 @@ QList<std::pair<QString, QString>> ApiRequest::queryItems() const
     return items;
 }
 
+bool ApiRequest::hasDotSegment(QByteArrayView path)
+{
+    qsizetype start = 0;
+    while (start <= path.size()) {
+        qsizetype end = path.indexOf('/', start);
+        if (end < 0)
+            end = path.size();
+        // ".", "..", and the same with dots escaped as %2E (which many servers decode first)
+        QByteArrayView segment = path.sliced(start, end - start);
+        int dots = 0;
+        while (!segment.isEmpty() && dots <= 2) {
+            if (segment.front() == '.') {
+                segment = segment.sliced(1);
+            } else if (segment.size() >= 3 && segment.front() == '%' && segment.at(1) == '2' && (segment.at(2) == 'e' || segment.at(2) == 'E')) {
+                segment = segment.sliced(3);
+            } else {
+                break;
+            }
+            ++dots;
+        }
+        if (segment.isEmpty() && (dots == 1 || dots == 2))
+            return true;
+        start = end + 1;
+    }
+    return false;
+}
+
 bool ApiRequest::checkPath(QString *error, bool asText) const
 {
+    // Refused rather than resolved: a route chosen for "/public/*" must not pass on
+    // "/public/../admin" for an upstream that resolves it. Browsers and HTTP clients resolve
+    // dot segments before they send a request; a raw backslash, which some servers take for
+    // a '/', is not a character of a path (RFC 3986) either.
+    if (hasDotSegment(path)) {
+        *error = QStringLiteral("the path has a '.' or '..' segment");
+        return false;
+    }
+    if (path.contains('\\')) {
+        *error = QStringLiteral("the path holds a backslash (escape it as %5C)");
+        return false;
+    }
     bool decodes = false;   // something to decode or to check as UTF-8
     for (qsizetype i = 0; i < path.size(); ++i) {
         const char c = path.at(i);

@@ -60,7 +60,9 @@ struct ApiRequest
     // %-escape is malformed or escapes a control character, or -- with `asText`, for routes that
     // read the segments as text -- the path does not decode to UTF-8: two different paths would
     // otherwise name the same entity (both as U+FFFD). A proxied path may carry such bytes.
+    // Also refused: a "." or ".." segment (or one spelt with %2E) and a raw backslash.
     bool checkPath(QString *error, bool asText) const;
+    static bool hasDotSegment(QByteArrayView path);
 };
 
 } // namespace Gatehouse

@@ -227,6 +227,17 @@ void tst_HostileInput::pathsAreStrict_data()
     QTest::newRow("by id: escaped CR LF") << QByteArray("GET") << QByteArray("/api/products/a%0D%0Ab") << u"control character"_s;
     QTest::newRow("update: invalid UTF-8") << QByteArray("POST") << QByteArray("/api/products/%FE") << u"UTF-8"_s;
     QTest::newRow("by id: escaped UTF-8") << QByteArray("GET") << QByteArray("/api/products/caf%C3%A9") << QString();
+    // Dot segments are refused, not resolved: a route must not be passed on to a path its
+    // upstream would read as another one.
+    QTest::newRow("dot-dot segment") << QByteArray("GET") << QByteArray("/api/products/../health") << u"segment"_s;
+    QTest::newRow("dot segment") << QByteArray("GET") << QByteArray("/api/./products/x") << u"segment"_s;
+    QTest::newRow("escaped dot-dot") << QByteArray("GET") << QByteArray("/api/products/%2e%2E") << u"segment"_s;
+    QTest::newRow("half-escaped dot-dot, last") << QByteArray("POST") << QByteArray("/api/products/x/.%2e") << u"segment"_s;
+    QTest::newRow("dot-dot, trailing slash") << QByteArray("GET") << QByteArray("/api/../api/products/x/") << u"segment"_s;
+    QTest::newRow("raw backslash") << QByteArray("GET") << QByteArray("/api/products/..\\x") << u"backslash"_s;
+    QTest::newRow("three dots are a name") << QByteArray("GET") << QByteArray("/api/products/...") << QString();
+    QTest::newRow("dots inside a name") << QByteArray("GET") << QByteArray("/api/products/a..b") << QString();
+    QTest::newRow("a leading dot") << QByteArray("GET") << QByteArray("/api/products/.x") << QString();
 }
 
 void tst_HostileInput::pathsAreStrict()

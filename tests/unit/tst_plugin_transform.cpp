@@ -32,6 +32,7 @@ private slots:
     void proxyRewrite_data();
     void proxyRewrite();
     void proxyRewriteRefusesLineBreaksInHeaders();
+    void proxyRewriteRefusesDotSegments();
 };
 
 void tst_PluginTransform::cors_data()
@@ -154,8 +155,11 @@ void tst_PluginTransform::proxyRewrite_data()
     QTest::newRow("a query variable cannot add parameters") << QByteArray(R"json({"uri": "/v2/items?from=$arg_src"})json")
         << QByteArray("/r/abc?src=a%26admin%3Dtrue") << none << QByteArray("/v2/items")
         << QByteArray("from=a%26admin%3Dtrue&src=a%26admin%3Dtrue") << QByteArray("GET") << HeaderMap{};
-    QTest::newRow("a header in the path") << QByteArray(R"json({"uri": "/u/$http_x_user/x"})json")
-        << QByteArray("/r/a") << Headers{{"x-user", "ann/../?q #"}} << QByteArray("/u/ann/../%3Fq%20%23/x") << QByteArray()
+    QTest::newRow("a header in the path stays in its segment") << QByteArray(R"json({"uri": "/u/$http_x_user/x"})json")
+        << QByteArray("/r/a") << Headers{{"x-user", "ann/../?q #"}} << QByteArray("/u/ann%2F..%2F%3Fq%20%23/x") << QByteArray()
+        << QByteArray("GET") << HeaderMap{};
+    QTest::newRow("$uri keeps its slashes") << QByteArray(R"json({"uri": "/v2$uri/$arg_p"})json")
+        << QByteArray("/r/a/b?p=c/d") << none << QByteArray("/v2/r/a/b/c%2Fd") << QByteArray("p=c/d")
         << QByteArray("GET") << HeaderMap{};
     QTest::newRow("captures stay as sent") << QByteArray(R"json({"regex_uri": ["^/r/(.*)$", "/items/$1"]})json")
         << QByteArray("/r/a%2Fb%20c") << none << QByteArray("/items/a%2Fb%20c") << QByteArray() << QByteArray("GET") << HeaderMap{};
@@ -189,6 +193,25 @@ void tst_PluginTransform::proxyRewriteRefusesLineBreaksInHeaders()
         QCOMPARE(bench.received.size(), 0);
         QCOMPARE(bench.send(request("GET", "/r/a?user=ann", {})).status, 200);
     }
+}
+
+void tst_PluginTransform::proxyRewriteRefusesDotSegments()
+{
+    // A variable cannot climb out of the path the template names.
+    Bench bench;
+    QCOMPARE(bench.apply("[" + route("r", "/r/*", R"json({"proxy-rewrite": {"uri": "/u/$arg_p/x?k=$arg_k"}})json") + "]"), QStringList());
+    for (const QByteArray &p : {QByteArray(".."), QByteArray("."), QByteArray("%2E%2E"), QByteArray("%2e."), QByteArray("%2E")}) {
+        const ApiResponse r = bench.send(request("GET", "/r/a?p=" + p, {}));
+        QVERIFY2(r.status == 400, p.constData());
+        QCOMPARE(bodyJson(r).value(u"type"_s).toString(), u"urn:gatehouse:problem:malformed-path"_s);
+    }
+    QCOMPARE(bench.received.size(), 0);
+    // In the query a dot is only a dot; as part of a name it is one too.
+    QCOMPARE(bench.send(request("GET", "/r/a?p=a..b&k=..", {})).status, 200);
+    QCOMPARE(bench.send(request("GET", "/r/a?p=...", {})).status, 200);
+    QCOMPARE(bench.received.size(), 2);
+    QCOMPARE(bench.received.at(0).path, QByteArrayLiteral("/u/a..b/x"));
+    QCOMPARE(bench.received.at(1).path, QByteArrayLiteral("/u/.../x"));
 }
 
 void tst_PluginTransform::proxyRewrite()

@@ -68,6 +68,12 @@ public:
             return PluginVerdict::respond(ApiResponse::problem(400, QStringLiteral("a header proxy-rewrite sets would hold a line break or NUL"),
                                                                QStringLiteral("bad-header-value")));
         }
+        // A variable's "." or ".." ($arg_p of "..") must not climb out of the path the template
+        // names, as the client's own path may not (ApiRequest::checkPath).
+        if (target && ApiRequest::hasDotSegment(QByteArrayView(*target).first(target->indexOf('?') < 0 ? target->size() : target->indexOf('?')))) {
+            return PluginVerdict::respond(ApiResponse::problem(400, QStringLiteral("the path proxy-rewrite makes would have a '.' or '..' segment"),
+                                                               QStringLiteral("malformed-path")));
+        }
 
         if (target) {
             // As APISIX: the client's query string is kept, after any query the new URI brings.

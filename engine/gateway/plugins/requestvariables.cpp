@@ -138,10 +138,10 @@ QString expand(const QString &text, const RequestContext &ctx, const QStringList
 
 namespace {
 // RFC 3986: unreserved, and in a path segment also sub-delims, ':' and '@'; '/' separates them.
-bool keptInPath(char c)
+bool keptInSegment(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-        || QByteArrayView("-._~!$&'()*+,;=:@/").contains(c);
+        || QByteArrayView("-._~!$&'()*+,;=:@").contains(c);
 }
 
 bool keptInQuery(char c)
@@ -149,11 +149,14 @@ bool keptInQuery(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || QByteArrayView("-._~").contains(c);
 }
 
-void appendEncoded(QByteArray &out, const QString &value, bool inQuery)
+enum class Part { Path, Segment, Query };
+
+void appendEncoded(QByteArray &out, const QString &value, Part part)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (const char c : value.toUtf8()) {
-        if (inQuery ? keptInQuery(c) : keptInPath(c)) {
+        const bool kept = part == Part::Query ? keptInQuery(c) : (keptInSegment(c) || (part == Part::Path && c == '/'));
+        if (kept) {
             out += c;
         } else {
             out += '%';
@@ -179,8 +182,8 @@ QByteArray expandUri(const QString &text, const RequestContext &ctx, const QStri
             raw = (index < captures.size() ? captures.at(index) : QString()).toUtf8();
         else if (name == u"request_uri" || name == u"args")
             raw = value(ctx, name).toUtf8();
-        else
-            appendEncoded(out, value(ctx, name), inQuery);
+        else   // only $uri is a path of its own; any other value stays within one segment
+            appendEncoded(out, value(ctx, name), inQuery ? Part::Query : (name == u"uri" ? Part::Path : Part::Segment));
         out += raw;
         inQuery = inQuery || raw.contains('?');   // $request_uri brings its query along
         copied = start + length;

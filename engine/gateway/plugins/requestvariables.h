@@ -23,9 +23,10 @@ QString value(const RequestContext &ctx, QStringView name);
 QString expand(const QString &text, const RequestContext &ctx, const QStringList &captures = {});
 // expand() for a request target ("/path?query"): a variable's value goes in percent-encoded
 // (UTF-8) wherever it could change the target's structure -- before the template's first
-// literal '?' everything but RFC 3986's pchar and '/', after it everything but unreserved
-// characters -- so a decoded $uri, $arg_x or header cannot end the path, start a query or a
-// fragment, add parameters, or put a space or control character on the request line. Values
+// literal '?' everything but RFC 3986's pchar (and '/' in $uri only), after it everything but
+// unreserved characters -- so a decoded $uri, $arg_x or header cannot end the path, add
+// segments, start a query or a fragment, add parameters, or put a space or control character
+// on the request line (dot segments are the caller's to refuse: ApiRequest::hasDotSegment). Values
 // that are already encoded (request_uri, args, regex captures of the request's own path) go in
 // as they are.
 QByteArray expandUri(const QString &text, const RequestContext &ctx, const QStringList &captures = {});
