@@ -134,7 +134,19 @@ bool FunctionProjection::applyWrites(const FunctionEffects &effects, ReadStore::
         if (ok && ensured)
             ensured->insert(w.collection);
         if (ok && w.remove) {
-            ok = tx.remove(w.collection, w.id);
+            // Marked deleted, as a ".deleted" event marks it, not taken out: the row remembers
+            // the function's removal and its position, so a rebuild does not derive the
+            // document again from the events before it (StoredDocument::byFunction).
+            const std::optional<StoredDocument> old = tx.get(w.collection, w.id);
+            if (old && !(old->deleted && old->byFunction)) {
+                StoredDocument doc = *old;
+                doc.version = old->version + 1;
+                doc.position = std::max(position, old->position);
+                doc.updatedAtMs = now;
+                doc.deleted = true;
+                doc.byFunction = true;
+                ok = tx.put(doc);
+            }
         } else if (ok) {
             const std::optional<StoredDocument> old = tx.get(w.collection, w.id);
             StoredDocument doc;

@@ -459,7 +459,9 @@ void tst_Functions::aRebuildKeepsWhatFunctionsWrote()
     // Commands and a function writing the same ids, in both orders: the function's write
     // replaces the document, events after it go on top, and a rebuild ends where the live
     // model is.
-    const QJsonObject writer{{u"code"_s, u"function handle(req, ctx) { ctx.upsert('products', req.body.id, req.body.doc); return {}; }"_s}};
+    const QJsonObject writer{{u"code"_s, u"function handle(req, ctx) {\n"
+                                         "  if (req.body.remove) ctx.remove('products', req.body.id); else ctx.upsert('products', req.body.id, req.body.doc);\n"
+                                         "  return {};\n}"_s}};
     QCOMPARE(deploy(u"writer"_s, writer).status, 201);
     TestHttpResponse r = admin("PUT", "/admin/routes/writer", R"({"uri":"/fn/writer","methods":["POST"],"upstream":{"type":"function","function":"writer"}})");
     QVERIFY2(r.status == 200 || r.status == 201, r.body.constData());
@@ -467,12 +469,14 @@ void tst_Functions::aRebuildKeepsWhatFunctionsWrote()
     QCOMPARE(gateway("POST", "/api/products", R"({"id":"fw-2","name":"By command","price":2})").status, 202);
     QCOMPARE(gateway("POST", "/api/products/fw-2/delete", "{}").status, 202);
     QCOMPARE(gateway("POST", "/api/products", R"({"id":"fw-3","name":"By command","price":3})").status, 202);
-    for (const char *id : {"fw-1", "fw-2", "fw-3"}) {
+    QCOMPARE(gateway("POST", "/api/products", R"({"id":"fw-4","name":"By command","price":4})").status, 202);
+    for (const char *id : {"fw-1", "fw-2", "fw-3", "fw-4"}) {
         const QByteArray min = QByteArray::number(m_engine.eventStore()->headPosition());
         QTRY_VERIFY_WITH_TIMEOUT(TestHttpClient(u"127.0.0.1"_s, m_port).get("/api/products/" + QByteArray(id) + "?include_deleted=true",
                                                                               {{"X-Min-Position", min}}).status == 200, kWaitMs);
-        r = gateway("POST", "/fn/writer", "{\"id\":\"" + QByteArray(id) + "\",\"doc\":{\"id\":\"" + QByteArray(id)
-                                              + "\",\"name\":\"By function\",\"price\":10}}");
+        r = gateway("POST", "/fn/writer", QByteArray(id) == "fw-4" ? QByteArray(R"({"id":"fw-4","remove":true})")
+                                                                    : "{\"id\":\"" + QByteArray(id) + "\",\"doc\":{\"id\":\"" + QByteArray(id)
+                                                                          + "\",\"name\":\"By function\",\"price\":10}}");
         QVERIFY2(r.status == 200, r.body.constData());
     }
     r = gateway("POST", "/api/products/fw-3", R"({"price":33})");   // after the function's write: on top of it
@@ -480,12 +484,14 @@ void tst_Functions::aRebuildKeepsWhatFunctionsWrote()
     const QByteArray afterUpdate = r.header("x-event-position");
     QTRY_COMPARE_WITH_TIMEOUT(TestHttpClient(u"127.0.0.1"_s, m_port).get("/api/products/fw-3", {{"X-Min-Position", afterUpdate}}).json()
                                   .value(u"price"_s).toInt(), 33, kWaitMs);
+    QCOMPARE(gateway("GET", "/api/products/fw-4").status, 404);   // removed by the function
     QHash<QByteArray, QByteArray> mixed;
-    for (const char *id : {"fw-1", "fw-2", "fw-3"})
+    for (const char *id : {"fw-1", "fw-2", "fw-3", "fw-4"})
         mixed.insert(id, gateway("GET", "/api/products/" + QByteArray(id) + "?include_deleted=true").body);
     QCOMPARE(QJsonDocument::fromJson(mixed.value("fw-1")).object().value(u"name"_s).toString(), u"By function"_s);
     QCOMPARE(QJsonDocument::fromJson(mixed.value("fw-2")).object().value(u"_meta"_s).toObject().value(u"deleted"_s).toBool(), false);
     QCOMPARE(QJsonDocument::fromJson(mixed.value("fw-3")).object().value(u"name"_s).toString(), u"By function"_s);
+    QCOMPARE(QJsonDocument::fromJson(mixed.value("fw-4")).object().value(u"_meta"_s).toObject().value(u"deleted"_s).toBool(), true);
 
     ProjectionRunner *runner = m_engine.projection(u"upsert"_s);
     QVERIFY(runner);
@@ -505,6 +511,7 @@ void tst_Functions::aRebuildKeepsWhatFunctionsWrote()
     QCOMPARE(r.body, product);
     for (auto it = mixed.cbegin(); it != mixed.cend(); ++it)
         QCOMPARE(gateway("GET", "/api/products/" + it.key() + "?include_deleted=true").body, it.value());
+    QCOMPARE(gateway("GET", "/api/products/fw-4").status, 404);   // still removed
     r = gateway("GET", "/api/product_stats/p-77");
     QVERIFY2(r.status == 200, r.body.constData());
     QCOMPARE(r.body, stats);
