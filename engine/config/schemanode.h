@@ -3,6 +3,7 @@
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonValue>
+#include <QMap>
 #include <QRegularExpression>
 #include <QString>
 #include <QStringList>
@@ -70,7 +71,7 @@ struct SchemaNode
     std::shared_ptr<const SchemaNode> propertyNames;         // checks each member name (a string)
     std::optional<qint64> minProperties;
     std::optional<qint64> maxProperties;
-    QHash<QString, QStringList> dependentRequired;   // member -> members required with it
+    QMap<QString, QStringList> dependentRequired;   // member -> members required with it (in name order, for the errors)
 
     // Applicators: the value must also satisfy every allOf schema, at least one anyOf schema,
     // exactly one oneOf schema, `then` when it satisfies `if` (else `else`), and must not

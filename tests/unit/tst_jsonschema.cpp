@@ -252,6 +252,10 @@ void tst_JsonSchema::validate_data()
     row("dependentRequired", R"({"dependentRequired":{"card":["expiry","cvc"]}})", R"({"card":"4111","cvc":"1"})",
         {u"/expiry: is required when card is present"_s});
     row("dependentRequired absent trigger", R"({"dependentRequired":{"card":["expiry"]}})", R"({"cash":1})", ok);
+    row("dependentRequired, several, in name order", R"({"dependentRequired":{"zeta":["z1"],"card":["expiry"],"mid":["m2","m1"],"alpha":["a1"]}})",
+        R"({"zeta":1,"card":1,"mid":1,"alpha":1})",
+        {u"/a1: is required when alpha is present"_s, u"/expiry: is required when card is present"_s,
+         u"/m2: is required when mid is present"_s, u"/m1: is required when mid is present"_s, u"/z1: is required when zeta is present"_s});
     row("contains", R"({"contains":{"const":"admin"}})", R"(["user","admin"])", ok);
     row("contains none", R"({"contains":{"const":"admin"}})", R"(["user"])",
         {u"(root): must contain an item that matches `contains`"_s});
