@@ -420,13 +420,8 @@ ResourceService::Result ResourceService::remove(const QString &kind, const QStri
     return write(kind, id, std::nullopt, true);
 }
 
-ResourceService::Result ResourceService::replaceAll(const QJsonObject &document)
+QHash<QString, QJsonArray> ResourceService::itemsOf(const QJsonObject &document, qint64 now)
 {
-    if (const QStringList errors = m_schemas->validate(QStringLiteral("config"), document); !errors.isEmpty())
-        return badRequest(errors, QStringLiteral("the configuration is invalid and nothing was changed (a configuration gives every section:"
-                                                 " routes, upstreams, consumers, global_rules; [] empties one)"));
-    QMutexLocker lock(&m_mutex);
-    const qint64 now = QDateTime::currentSecsSinceEpoch();
     QHash<QString, QJsonArray> next;
     for (const QString &kind : kinds()) {
         QJsonArray items;
@@ -440,6 +435,25 @@ ResourceService::Result ResourceService::replaceAll(const QJsonObject &document)
         }
         next.insert(kind, items);
     }
+    return next;
+}
+
+QStringList ResourceService::check(const QJsonObject &document) const
+{
+    if (QStringList errors = m_schemas->validate(QStringLiteral("config"), document); !errors.isEmpty())
+        return errors;
+    QMutexLocker lock(&m_mutex);
+    return m_gateway->build(toResources(itemsOf(document, QDateTime::currentSecsSinceEpoch()), m_version + kinds().size()))->allProblems();
+}
+
+ResourceService::Result ResourceService::replaceAll(const QJsonObject &document)
+{
+    if (const QStringList errors = m_schemas->validate(QStringLiteral("config"), document); !errors.isEmpty())
+        return badRequest(errors, QStringLiteral("the configuration is invalid and nothing was changed (a configuration gives every section:"
+                                                 " routes, upstreams, consumers, global_rules; [] empties one)"));
+    QMutexLocker lock(&m_mutex);
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    const QHash<QString, QJsonArray> next = itemsOf(document, now);
     // All or nothing: every resource of an imported configuration must apply. Built with the
     // version the store will reach (one bump per kind), so it is the one installed.
     const qint64 expected = m_version + kinds().size();

@@ -72,6 +72,8 @@ public:
     // "upstreams": [...], "consumers": [...], "global_rules": [...]}, every section given):
     // all or nothing. One version bump per kind.
     Result replaceAll(const QJsonObject &document);
+    // replaceAll()'s checks alone, changing nothing: every error, with its pointer.
+    QStringList check(const QJsonObject &document) const;
 
     const ResourceSchemas &schemas() const { return *m_schemas; }
 
@@ -80,6 +82,7 @@ Q_SIGNALS:
 
 private:
     Result write(const QString &kind, const QString &id, std::optional<QJsonObject> body, bool mustExist);
+    static QHash<QString, QJsonArray> itemsOf(const QJsonObject &document, qint64 now);
     void applyStored();      // m_mutex held
     // Stores one change and installs the configuration it makes (m_mutex held); 0 when the
     // store failed (nothing changed).

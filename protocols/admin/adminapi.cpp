@@ -213,25 +213,26 @@ Http::HttpResponse AdminApi::importConfig(const Http::HttpRequest &request) cons
     Simulation::SimulationService *simulations = m_engine->simulations();
     if (!service || !simulations)
         return Reply::problem(503, QStringLiteral("the engine is not running"));
-    // Scenarios are a section of their own, optional (absent: the stored ones stay): checked
-    // before anything changes, stored after the gateway's resources.
+    // Every section is checked before anything changes, and every error of every section is
+    // reported at once.
+    QStringList errors;
+    // Scenarios are a section of their own, optional (absent: the stored ones stay): stored
+    // after the gateway's resources.
     const QJsonValue scenarios = document->take(QStringLiteral("scenarios"));
     if (!scenarios.isUndefined()) {
         if (!scenarios.isArray())
-            return Reply::problem(400, QStringLiteral("invalid configuration"), {QStringLiteral("/scenarios: must be an array")});
-        const QStringList errors = simulations->scenarios().check(scenarios.toArray());
-        if (!errors.isEmpty())
-            return Reply::problem(400, QStringLiteral("invalid scenarios"), errors);
+            errors.append(QStringLiteral("/scenarios: must be an array"));
+        else
+            errors += simulations->scenarios().check(scenarios.toArray());
     }
     // Collections too (absent: the stored ones stay; given: each is declared as given, the
     // others stay, since deleting one with events needs an explicit archive). Their routes are
     // the document's.
     const QJsonValue collections = document->take(QStringLiteral("collections"));
     CollectionService *collectionService = m_engine->collectionService();
-    if (!collections.isUndefined()) {
-        if (!collections.isArray() || !collectionService)
-            return Reply::problem(400, QStringLiteral("invalid configuration"), {QStringLiteral("/collections: must be an array")});
-        QStringList errors;
+    if (!collections.isUndefined() && (!collections.isArray() || !collectionService)) {
+        errors.append(QStringLiteral("/collections: must be an array"));
+    } else if (!collections.isUndefined()) {
         QSet<QString> names;
         const QJsonArray items = collections.toArray();
         for (qsizetype i = 0; i < items.size(); ++i) {
@@ -248,8 +249,10 @@ Http::HttpResponse AdminApi::importConfig(const Http::HttpRequest &request) cons
             }
             names.insert(name);
         }
-        if (!errors.isEmpty())
-            return Reply::problem(400, QStringLiteral("invalid collections"), errors);
+    }
+    if (!errors.isEmpty()) {
+        errors += service->check(*document);
+        return Reply::problem(400, QStringLiteral("the configuration is invalid and nothing was changed"), errors);
     }
     const ResourceService::Result result = service->replaceAll(*document);
     if (result.status >= 400)

@@ -315,6 +315,24 @@ void tst_CollectionsApi::exportedAndImported()
     QCOMPARE(r.status, 400);
     QVERIFY2(r.body.contains("/collections/0/schema/type"), r.body.constData());
     QCOMPARE(admin("GET", "/admin/collections/x").status, 404);
+    // Every section's errors in one answer: a scenario, a collection and a route at once.
+    QJsonArray routes = bad.value(u"routes"_s).toArray();
+    routes.append(QJsonObject{{u"id"_s, u"broken-route"_s}, {u"uri"_s, u"/broken"_s}, {u"upstream_id"_s, u"no-such-upstream"_s}});
+    bad.insert(u"routes"_s, routes);
+    bad.insert(u"scenarios"_s, QJsonArray{QJsonObject{{u"name"_s, u"bad name!"_s}}});
+    r = admin("PUT", "/admin/config", QJsonDocument(bad).toJson());
+    QCOMPARE(r.status, 400);
+    QStringList errors;
+    for (const QJsonValue &e : r.json().value(u"errors"_s).toArray())
+        errors.append(e.toString());
+    const auto has = [&errors](const QString &prefix) {
+        return std::any_of(errors.cbegin(), errors.cend(), [&prefix](const QString &e) { return e.startsWith(prefix); });
+    };
+    QVERIFY2(has(u"/scenarios/0/name"_s), r.body.constData());
+    QVERIFY2(has(u"/collections/0/schema/type"_s), r.body.constData());
+    QVERIFY2(has(u"/routes/%1"_s.arg(routes.size() - 1)), r.body.constData());
+    QCOMPARE(admin("GET", "/admin/routes/broken-route").status, 404);
+    bad.remove(u"scenarios"_s);
 
     // Declared here already with the same schema, at version 1: the import brings version 2.
     QCOMPARE(admin("PUT", "/admin/collections/orders", QJsonDocument(QJsonObject{{u"schema"_s, evolvedSchema}}).toJson()).status, 201);
