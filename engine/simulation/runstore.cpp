@@ -58,7 +58,7 @@ bool RunStore::open(const QString &path, QString *error)
     for (const auto &[id, text] : cut) {
         QJsonObject report = StrictJson::parseObject(text.toUtf8()).value_or(QJsonObject{{QStringLiteral("id"), id}});
         report.insert(QStringLiteral("state"), QStringLiteral("failed"));
-        report.insert(QStringLiteral("reason"), QStringLiteral("the engine stopped during the run"));
+        report.insert(QStringLiteral("reason"), engineStoppedReason());
         report.insert(QStringLiteral("passed"), false);
         QSqlQuery update(m_db.database());
         update.prepare(QStringLiteral("UPDATE runs SET state = 'failed', report = :report WHERE id = :id"));

@@ -26,6 +26,8 @@ public:
 
     RunStore() = default;
     bool open(const QString &path, QString *error);
+    // The reason of a run the engine's stop (or crash) cut short.
+    static QString engineStoppedReason() { return QStringLiteral("the engine stopped during the run"); }
 
     // A run is recorded when it starts (state "running") and replaced by its report when it
     // ends. Runs still "running" when the store opens were cut short by the engine stopping:

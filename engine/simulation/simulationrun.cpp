@@ -110,6 +110,12 @@ void SimulationRun::stop()
         QMetaObject::invokeMethod(d->controller, &RunController::stop, Qt::QueuedConnection);
 }
 
+void SimulationRun::fail(const QString &reason)
+{
+    if (d->controller)
+        QMetaObject::invokeMethod(d->controller, [c = d->controller, reason] { c->fail(reason); }, Qt::QueuedConnection);
+}
+
 bool SimulationRun::isFinished() const
 {
     return d->state.finished;

@@ -80,6 +80,7 @@ public:
 
     void start();                  // returns at once
     void stop();                   // ends early (state "stopped"); returns at once
+    void fail(const QString &reason);   // ends early (state "failed", with the reason); returns at once
     bool isFinished() const;
     QJsonObject snapshot() const;  // thread-safe; live figures while running, the report after
 

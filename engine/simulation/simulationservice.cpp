@@ -55,7 +55,7 @@ SimulationService::~SimulationService()
         id = m_activeId;
     }
     if (active && !active->isFinished()) {
-        stop(id);
+        abort(id, engineStoppedReason());
         waitForIdle(15000);
     }
     if (active) {
@@ -265,6 +265,18 @@ int SimulationService::stop(const QString &id)
     lock.unlock();
     return m_runs.report(id) ? 409 : 404;
 }
+
+int SimulationService::abort(const QString &id, const QString &reason)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_active && id == m_activeId && !hasEnded(m_active)) {
+        QMetaObject::invokeMethod(m_active, [run = m_active, reason] { run->fail(reason); }, Qt::QueuedConnection);
+        return 202;
+    }
+    lock.unlock();
+    return m_runs.report(id) ? 409 : 404;
+}
+
 
 int SimulationService::removeRun(const QString &id)
 {

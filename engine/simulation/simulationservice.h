@@ -67,6 +67,9 @@ public:
     std::optional<QJsonObject> run(const QString &id) const; // live while running, else the report
     QString activeRunId() const;
     int stop(const QString &id);                             // 202 stopping, 404, 409 already ended
+    // Ends the run as failed with `reason` (the engine cut it short): as stop() otherwise.
+    int abort(const QString &id, const QString &reason);
+    static QString engineStoppedReason() { return RunStore::engineStoppedReason(); }
     int removeRun(const QString &id);                        // 204, 404, 409 still running
     // Waits until the active run (if any) has ended and its end was handled (report stored,
     // setup taken back), at most `timeoutMs`.

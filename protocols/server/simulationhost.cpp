@@ -65,7 +65,9 @@ void SimulationHost::detach()
     if (Simulation::SimulationService *service = d->engine->simulations()) {
         const QString active = service->activeRunId();
         if (!active.isEmpty()) {
-            service->stop(active);
+            // The engine stopping (SIGTERM, the window closed) cut the run short: failed, as
+            // a run a crash ended is recorded at the next start; "stopped" is an operator's.
+            service->abort(active, Simulation::SimulationService::engineStoppedReason());
             service->waitForIdle(15000);
         }
         service->setEnvironment({});

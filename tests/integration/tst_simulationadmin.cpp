@@ -363,6 +363,19 @@ void tst_SimulationAdmin::reportsSurviveARestartAndAKill()
     const QJsonObject report = admin("GET", "/admin/runs/" + id).json();
     QCOMPARE(report.value(u"state"_s).toString(), u"failed"_s);
     QVERIFY(!report.value(u"reason"_s).toString().isEmpty());
+
+    // SIGTERM during a run: the run ends as failed, with its figures, and says why.
+    const TestHttpResponse again = admin("POST", "/admin/scenarios/long/run");
+    QCOMPARE(again.status, 201);
+    const QByteArray second = again.json().value(u"id"_s).toString().toUtf8();
+    QTest::qWait(1500);
+    QCOMPARE(m_engine->terminate(), 0);
+    startEngine();
+    const QJsonObject cut = admin("GET", "/admin/runs/" + second).json();
+    QCOMPARE(cut.value(u"state"_s).toString(), u"failed"_s);
+    QCOMPARE(cut.value(u"reason"_s).toString(), u"the engine stopped during the run"_s);
+    QVERIFY2(cut.value(u"totals"_s).toObject().value(u"iterations"_s).toInteger() > 0, QJsonDocument(cut).toJson().constData());
+    QVERIFY(!cut.value(u"ended_at"_s).toString().isEmpty());
 }
 
 void tst_SimulationAdmin::commandLineExitCodes_data()
