@@ -134,6 +134,10 @@ struct CommandService::Private
 
     bool idMatches(const Collection &c, const QString &id)
     {
+        // "." and ".." could never be read back: a path with such a segment is refused
+        // (ApiRequest::checkPath), whatever the collection's pattern allows.
+        if (id == QLatin1String(".") || id == QLatin1String(".."))
+            return false;
         // Matched outside the lock (a copy shares the compiled pattern): the network threads
         // check ids at once.
         QRegularExpression pattern;
@@ -315,7 +319,8 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
             command.id = newId();
             doc.insert(QStringLiteral("id"), command.id);
         } else if (!bodyId.isString() || !d->idMatches(p->collection, bodyId.toString())) {
-            respond(validationProblem({{QStringLiteral("/id"), QStringLiteral("must be a string matching %1").arg(p->collection.idPattern)}}));
+            respond(validationProblem({{QStringLiteral("/id"), QStringLiteral("must be a string matching %1, and not \".\" or \"..\"")
+                                                                   .arg(p->collection.idPattern.isEmpty() ? Collection::defaultIdPattern() : p->collection.idPattern)}}));
             return;
         } else {
             command.id = bodyId.toString();

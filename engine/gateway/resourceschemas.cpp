@@ -132,7 +132,7 @@ ResourceSchemas::ResourceSchemas(const ResourceLimits &limits)
     fragments.insert(QStringLiteral("consumer_plugins"), consumerPlugins());
     // Ids also travel in URLs; the message names the rule rather than a regular expression.
     fragments.insert(QStringLiteral("id_message"),
-                     QStringLiteral("must be 1-%1 of A-Z a-z 0-9 . _ -").arg(limits.maxIdLength));
+                     QStringLiteral("must be 1-%1 of A-Z a-z 0-9 . _ -, and not \".\" or \"..\"").arg(limits.maxIdLength));
     const Expander expander(m_limits, fragments);
 
     QHash<QString, QJsonObject> documents;

@@ -26,7 +26,7 @@ const char *const kReadOnly = R"json({
 })json";
 
 const char *const kFragments = R"json({
-    "id": {"type": "string", "minLength": 1, "maxLength": "limit:max_id_length", "pattern": "^[A-Za-z0-9._-]+$",
+    "id": {"type": "string", "minLength": 1, "maxLength": "limit:max_id_length", "pattern": "^(?!\\.{1,2}$)[A-Za-z0-9._-]+$",
            "errorMessage": "use:id_message"},
     "name": {"type": "string", "maxLength": "limit:max_name_length"},
     "desc": {"type": "string", "maxLength": "limit:max_desc_length"},

@@ -260,9 +260,10 @@ ResourceService::Result ResourceService::write(const QString &kind, const QStrin
 {
     if (!kinds().contains(kind))
         return {404, {}, {}, QStringLiteral("no resource kind '%1'").arg(kind)};
-    static const QRegularExpression validId(QStringLiteral("^[A-Za-z0-9._-]+$"));
+    // "." and ".." are no ids: a path that names them is not one an HTTP client sends.
+    static const QRegularExpression validId(QStringLiteral("^(?!\\.{1,2}$)[A-Za-z0-9._-]+$"));
     if (id.size() > m_schemas->limits().maxIdLength || !validId.match(id).hasMatch())
-        return badRequest({QStringLiteral("/%1: must be 1-%2 of A-Z a-z 0-9 . _ -").arg(idKey(kind)).arg(m_schemas->limits().maxIdLength)});
+        return badRequest({QStringLiteral("/%1: must be 1-%2 of A-Z a-z 0-9 . _ -, and not \".\" or \"..\"").arg(idKey(kind)).arg(m_schemas->limits().maxIdLength)});
 
     QMutexLocker lock(&m_mutex);
     // Checked against what every engine sees: a change another engine made is applied first.

@@ -654,6 +654,10 @@ void tst_AdminApi::validation_data()
         << QByteArray(R"({"uri":"/v",)" + events + '}') << QStringList{u"/id: must be 1-64 of"_s} << QString();
     QTest::newRow("bad id in a POST body") << QByteArray("POST") << QByteArray("/admin/upstreams")
         << QByteArray(R"({"id":"a/b","type":"events"})") << QStringList{u"/id: must be 1-64 of"_s} << QString();
+    QTest::newRow("dot-dot id in a POST body") << QByteArray("POST") << QByteArray("/admin/upstreams")
+        << QByteArray(R"({"id":"..","type":"events"})") << QStringList{u"/id: must be 1-64 of"_s} << QString();
+    QTest::newRow("dot id") << QByteArray("PUT") << QByteArray("/admin/routes/.")
+        << QByteArray(R"({"uri":"/v",)" + events + '}') << QStringList{u"/id: must be 1-64 of"_s} << QString();
     QTest::newRow("bad username characters") << QByteArray("PUT") << QByteArray("/admin/consumers/bad%3Cname%3E")
         << QByteArray(R"({"plugins":{"key-auth":{"key":"k"}}})") << QStringList{u"/username: "_s} << QString();
 

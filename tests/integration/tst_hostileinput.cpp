@@ -37,6 +37,7 @@ private slots:
     void queryStringsAreStrict();
     void pathsAreStrict_data();
     void pathsAreStrict();
+    void dotIdsAreRefused();
     void adminBodiesAreStrict_data();
     void adminBodiesAreStrict();
     void readSideKeepsGoing();
@@ -256,6 +257,21 @@ void tst_HostileInput::pathsAreStrict()
     QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
     QCOMPARE(r.json().value(u"type"_s).toString(), u"urn:gatehouse:problem:malformed-path"_s);
     QVERIFY2(r.json().value(u"detail"_s).toString().contains(detail), describe(r).constData());
+}
+
+void tst_HostileInput::dotIdsAreRefused()
+{
+    // "." and ".." could never be read back (their paths are refused): not ids, whatever the
+    // collection's id pattern allows.
+    for (const QByteArray &id : {QByteArray("."), QByteArray("..")}) {
+        const qint64 before = head();
+        const TestHttpResponse r = m_client->post("/api/products", R"({"id":")" + id + R"(","name":"a","price":1})");
+        QVERIFY2(r.status == 400, describe(r).constData());
+        QVERIFY2(r.body.contains("/id"), describe(r).constData());
+        QCOMPARE(head(), before);
+    }
+    const TestHttpResponse three = m_client->post("/api/products", R"({"id":"...","name":"a","price":1})");
+    QVERIFY2(three.status == 202, describe(three).constData());
 }
 
 void tst_HostileInput::adminBodiesAreStrict_data()
