@@ -23,6 +23,9 @@ struct LiveOptions
     int maxConnections = 1024;             // WebSocket and SSE clients of the port; over -> 503
     int maxSubscriptions = 64;             // per WebSocket connection
     int maxWatches = 256;                  // per WebSocket connection
+    // A subscription's or watch's id and a message's string request_id: kept with the
+    // connection and echoed in what it is sent, so bounded (a number request_id is fine).
+    int maxIdLength = 256;
     int maxCommandsInFlight = 64;          // per WebSocket connection; past it reading pauses
 };
 

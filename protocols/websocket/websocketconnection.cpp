@@ -155,6 +155,10 @@ void WebSocketConnection::onBytesWritten()
 {
     if (m_halfClosePending && Http::unsentBytes(m_socket) == 0)
         halfClose();
+    if (m_pongPending && m_state == State::Open && queuedBytes() < m_options.maxQueueBytes / 2) {
+        m_pongPending = false;
+        write(WebSocketFrame::encode(WebSocketFrame::Pong, std::exchange(m_pendingPong, {})));
+    }
     if (m_congestionSeen && m_state == State::Open && queuedBytes() < m_options.maxQueueBytes / 2) {
         m_congestionSeen = false;
         Q_EMIT drained();
@@ -191,8 +195,15 @@ bool WebSocketConnection::handleFrame(WebSocketFrame::Frame &frame)
     using namespace WebSocketFrame;
     switch (frame.opcode) {
     case Ping:
-        if (m_state == State::Open)
-            write(encode(Pong, frame.payload));
+        if (m_state != State::Open)
+            return true;
+        if (queuedBytes() >= m_options.maxQueueBytes / 2) {
+            m_pendingPong = frame.payload;
+            m_pongPending = true;
+            m_congestionSeen = true;   // onBytesWritten() sends it once the queue drains
+            return true;
+        }
+        write(encode(Pong, frame.payload));
         return true;
     case Pong:
         return true;

@@ -78,6 +78,10 @@ private:
     quint8 m_messageOpcode = 0;
     QByteArray m_message;
     QTimer m_closeTimer;             // bounds the closing handshake
+    // A ping answered while the output is congested: only the latest one's pong waits for the
+    // queue to drain (RFC 6455 5.5.3), so a ping flood cannot grow the queue.
+    QByteArray m_pendingPong;
+    bool m_pongPending = false;
     bool m_halfClosePending = false;
     bool m_gone = false;
 };

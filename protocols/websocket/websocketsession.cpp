@@ -113,6 +113,10 @@ void WebSocketSession::onMessage(const QByteArray &utf8)
     }
     const QJsonObject message = doc->toObject();
     const QJsonValue requestId = message.value(QLatin1String("request_id"));
+    if (!requestId.isUndefined() && !requestId.isDouble() && !(requestId.isString() && requestId.toString().size() <= m_options.maxIdLength)) {
+        sendError(QStringLiteral("\"request_id\" must be a number or a string of at most %1 characters").arg(m_options.maxIdLength), {});
+        return;
+    }
     const QString op = message.value(QLatin1String("op")).toString();
     if (op == QLatin1String("subscribe"))
         subscribe(message, requestId);
@@ -130,14 +134,14 @@ void WebSocketSession::onMessage(const QByteArray &utf8)
     else if (op.isEmpty())
         sendError(QStringLiteral("missing \"op\" (subscribe, unsubscribe, watch, unwatch, command, ping)"), requestId);
     else
-        sendError(QStringLiteral("unknown op '%1' (subscribe, unsubscribe, watch, unwatch, command, ping)").arg(op), requestId);
+        sendError(QStringLiteral("unknown op '%1' (subscribe, unsubscribe, watch, unwatch, command, ping)").arg(op.left(64)), requestId);
 }
 
 void WebSocketSession::subscribe(const QJsonObject &message, const QJsonValue &requestId)
 {
     const QJsonValue idValue = message.value(QLatin1String("id"));
-    if (!idValue.isUndefined() && (!idValue.isString() || idValue.toString().isEmpty()))
-        return sendError(QStringLiteral("subscribe: \"id\" must be a non-empty string"), requestId);
+    if (!idValue.isUndefined() && (!idValue.isString() || idValue.toString().isEmpty() || idValue.toString().size() > m_options.maxIdLength))
+        return sendError(QStringLiteral("subscribe: \"id\" must be a string of 1 to %1 characters").arg(m_options.maxIdLength), requestId);
     QString id = idValue.isString() ? idValue.toString() : QString();
     while (id.isEmpty() || (!idValue.isString() && m_subscriptions.contains(id)))   // past ids the client chose
         id = QStringLiteral("s%1").arg(m_nextSubscription++);
@@ -185,7 +189,7 @@ void WebSocketSession::unsubscribe(const QJsonObject &message, const QJsonValue 
     const QString id = message.value(QLatin1String("id")).toString();
     EventSubscription *subscription = m_subscriptions.take(id);
     if (!subscription)
-        return sendError(QStringLiteral("unsubscribe: no subscription '%1'").arg(id), requestId);
+        return sendError(QStringLiteral("unsubscribe: no subscription '%1'").arg(id.left(m_options.maxIdLength)), requestId);
     // Possibly inside one of its own deliveries: flushing its batch to a TLS socket can read
     // this very message. So it stops now and goes later; a catch-up step it had queued does
     // nothing.
@@ -203,8 +207,10 @@ void WebSocketSession::watch(const QJsonObject &message, const QJsonValue &reque
     const QJsonValue id = message.value(QLatin1String("id"));
     if (!collection.isString() || (!id.isUndefined() && !id.isString()))
         return sendError(QStringLiteral("watch: needs \"collection\" (and optionally \"id\") as strings"), requestId);
+    if (id.toString().size() > m_options.maxIdLength)
+        return sendError(QStringLiteral("watch: \"id\" must be at most %1 characters").arg(m_options.maxIdLength), requestId);
     if (!m_services.catalog->collection(collection.toString()))
-        return sendError(QStringLiteral("watch: unknown collection '%1'").arg(collection.toString()), requestId);
+        return sendError(QStringLiteral("watch: unknown collection '%1'").arg(collection.toString().left(64)), requestId);
     const QString key = watchKey(collection.toString(), id.toString());
     if (!m_watches.contains(key) && m_watches.size() >= m_options.maxWatches)
         return sendError(QStringLiteral("watch: at most %1 watches per connection").arg(m_options.maxWatches), requestId);

@@ -218,6 +218,7 @@ private slots:
     void protocolViolationsClose();
     void routePluginsApplyToTheUpgrade();
     void slowConsumerClosedWith1013();
+    void pingFloodKeepsOnlyTheLatestPong();
     void backlogWaitsForTheReader();
     void generatedIdsAvoidChosenOnes();
 
@@ -519,6 +520,18 @@ void tst_WebSocket::badMessagesKeepTheConnection()
     client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"dup"_s}});
     client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, u"dup"_s}, {u"request_id"_s, u"r11"_s}});
     QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"error"_s, u"r11"_s).isEmpty(), kWaitMs);
+    // Ids the connection keeps and echoes are bounded (256 characters).
+    const QString longId(257, u'i');
+    client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, longId}, {u"request_id"_s, u"r12"_s}});
+    client.send({{u"op"_s, u"watch"_s}, {u"collection"_s, u"products"_s}, {u"id"_s, longId}, {u"request_id"_s, u"r13"_s}});
+    QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"error"_s, u"r12"_s).isEmpty() && !client.reply(u"error"_s, u"r13"_s).isEmpty(), kWaitMs);
+    QVERIFY(client.reply(u"subscribed"_s, u"r12"_s).isEmpty());
+    QVERIFY(client.reply(u"watching"_s, u"r13"_s).isEmpty());
+    const qsizetype errorsBefore = client.withOp(u"error"_s).size();
+    client.send({{u"op"_s, u"ping"_s}, {u"request_id"_s, longId}});
+    client.send({{u"op"_s, u"ping"_s}, {u"request_id"_s, QJsonObject{{u"a"_s, 1}}}});
+    QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"error"_s).size(), errorsBefore + 2, kWaitMs);
+    QVERIFY(client.reply(u"pong"_s, longId).isEmpty());
 
     // Still usable.
     client.send({{u"op"_s, u"ping"_s}, {u"request_id"_s, u"alive"_s}});
@@ -666,6 +679,42 @@ void tst_WebSocket::slowConsumerClosedWith1013()
     int events = 0;
     QCOMPARE(int(ws.readUntilClose(&events)), 1013);
     QVERIFY(events > 0);
+}
+
+// A client that floods pings and does not read gets the pong of the latest ping once it reads
+// again, not one per ping: the queue stays bounded and the connection open.
+void tst_WebSocket::pingFloodKeepsOnlyTheLatestPong()
+{
+    RawWs ws;
+    QCOMPARE(ws.open(m_port), 101);
+    ws.socket.setReadBufferSize(4096);   // and read nothing for now
+    const QByteArray ping = RawWs::encodeFrame(0x9, QByteArray(120, 'p'));
+    QByteArray burst;
+    for (int i = 0; i < 1000; ++i)
+        burst += ping;
+    // 25 MB of pongs if each were answered: far more than the kernel's buffers and the queue.
+    const int bursts = 200;
+    for (int b = 0; b < bursts; ++b) {
+        ws.socket.write(burst);
+        QVERIFY(ws.socket.waitForBytesWritten(kWaitMs));
+    }
+    ws.sendFrame(0x9, "last");
+    ws.socket.setReadBufferSize(0);
+    int pongs = 0;
+    RawWs::Frame frame;
+    bool sawLast = false;
+    while (!sawLast && ws.readFrame(&frame)) {
+        QVERIFY2(frame.opcode == 0xA, QByteArray::number(frame.opcode).constData());   // no close
+        ++pongs;
+        sawLast = frame.payload == "last";
+    }
+    QVERIFY(sawLast);
+    QVERIFY2(pongs < bursts * 1000, QByteArray::number(pongs).constData());
+    // Still open and answering.
+    ws.sendFrame(0x9, "again");
+    QVERIFY(ws.readFrame(&frame));
+    QCOMPARE(int(frame.opcode), 0xA);
+    QCOMPARE(frame.payload, QByteArrayLiteral("again"));
 }
 
 // A catch-up far larger than the kernel's buffers and the 64 KiB queue holds whenever the queue
