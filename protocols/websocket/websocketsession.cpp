@@ -137,6 +137,11 @@ void WebSocketSession::onMessage(const QByteArray &utf8)
         sendError(QStringLiteral("unknown op '%1' (subscribe, unsubscribe, watch, unwatch, command, ping)").arg(op.left(64)), requestId);
 }
 
+namespace {
+// A subscription keeps its globs for as long as it lives: 64 of them per connection.
+constexpr int kMaxGlobLength = 1024;
+} // namespace
+
 void WebSocketSession::subscribe(const QJsonObject &message, const QJsonValue &requestId)
 {
     const QJsonValue idValue = message.value(QLatin1String("id"));
@@ -166,6 +171,8 @@ void WebSocketSession::subscribe(const QJsonObject &message, const QJsonValue &r
     if ((!filterValue.isUndefined() && !filterValue.isObject()) || (!type.isUndefined() && !type.isString())
         || (!subject.isUndefined() && !subject.isString()))
         return sendError(QStringLiteral("subscribe: \"filter\" must be an object with optional string globs \"type\" and \"subject\""), requestId);
+    if (type.toString().size() > kMaxGlobLength || subject.toString().size() > kMaxGlobLength)
+        return sendError(QStringLiteral("subscribe: a filter glob has at most %1 characters").arg(kMaxGlobLength), requestId);
 
     QJsonObject ack{{QStringLiteral("op"), QStringLiteral("subscribed")}, {QStringLiteral("id"), id}, {QStringLiteral("from"), from}};
     if (!requestId.isUndefined())

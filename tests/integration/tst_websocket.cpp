@@ -524,7 +524,10 @@ void tst_WebSocket::badMessagesKeepTheConnection()
     const QString longId(257, u'i');
     client.send({{u"op"_s, u"subscribe"_s}, {u"id"_s, longId}, {u"request_id"_s, u"r12"_s}});
     client.send({{u"op"_s, u"watch"_s}, {u"collection"_s, u"products"_s}, {u"id"_s, longId}, {u"request_id"_s, u"r13"_s}});
-    QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"error"_s, u"r12"_s).isEmpty() && !client.reply(u"error"_s, u"r13"_s).isEmpty(), kWaitMs);
+    client.send({{u"op"_s, u"subscribe"_s}, {u"filter"_s, QJsonObject{{u"type"_s, QString(1025, u'*')}}}, {u"request_id"_s, u"r14"_s}});
+    QTRY_VERIFY_WITH_TIMEOUT(!client.reply(u"error"_s, u"r12"_s).isEmpty() && !client.reply(u"error"_s, u"r13"_s).isEmpty()
+                                 && !client.reply(u"error"_s, u"r14"_s).isEmpty(), kWaitMs);
+    QVERIFY(client.reply(u"subscribed"_s, u"r14"_s).isEmpty());
     QVERIFY(client.reply(u"subscribed"_s, u"r12"_s).isEmpty());
     QVERIFY(client.reply(u"watching"_s, u"r13"_s).isEmpty());
     const qsizetype errorsBefore = client.withOp(u"error"_s).size();
