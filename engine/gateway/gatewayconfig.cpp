@@ -164,6 +164,15 @@ void GatewayConfig::Builder::consumers()
         const QJsonObject c = read(QStringLiteral("consumers"), i, &errors);
         const QString username = c.value(QStringLiteral("username")).toString();
         const QJsonObject plugins = c.value(QStringLiteral("plugins")).toObject();
+        if (errors.isEmpty()) {
+            for (auto it = plugins.begin(); it != plugins.end(); ++it) {
+                const PluginDescriptor *desc = PluginRegistry::find(it.key());
+                if (desc && desc->checkConsumer) {
+                    for (const QString &e : desc->checkConsumer(it.value().toObject()))
+                        errors.append(below(QStringLiteral("/plugins/") + it.key(), e));
+                }
+            }
+        }
         for (const Credential &cred : kCredentials) {
             const QString value = plugins.value(QLatin1String(cred.plugin)).toObject().value(QLatin1String(cred.member)).toString();
             if (value.isEmpty())

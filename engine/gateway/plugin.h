@@ -76,6 +76,9 @@ struct PluginDescriptor
     QString phase;               // "auth", "traffic", "transform", "observability"
     QJsonObject schema;          // JSON Schema of the plugin's config (served by /admin/plugins)
     QJsonObject consumerSchema;  // for auth plugins: what a consumer carries
+    // For auth plugins: what the schema cannot say about a consumer's credential (a key that
+    // cannot verify anything); errors relative to the consumer's plugin config ("/secret: ...").
+    std::function<QStringList(const QJsonObject &consumerConfig)> checkConsumer;
     std::function<std::shared_ptr<Plugin>(const QJsonObject &config, const PluginEnvironment &env, QStringList *errors)> create;
 };
 

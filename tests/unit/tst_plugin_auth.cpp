@@ -140,6 +140,8 @@ private slots:
     void jwtAuthFindsTokensAndHidesThem();
     void jwtAuthKeyClaimName();
     void jsonWebTokenSignsWhatItVerifies();
+    void jwtConsumerKeysCheckedWhenWritten_data();
+    void jwtConsumerKeysCheckedWhenWritten();
     void queryCredentialLeavesInternalUpstreams_data();
     void queryCredentialLeavesInternalUpstreams();
     void presetConsumerIsReplacedByAuth();
@@ -250,7 +252,16 @@ void tst_PluginAuth::jwtAuth_data()
     QTest::newRow("consumer without secret") << hmacToken({{u"key"_s, u"nosecret-key"_s}}, "") << 401 << u"no usable key"_s;
     QTest::newRow("two parts") << QByteArray("abc.def") << 401 << u"expected header.payload.signature"_s;
     QTest::newRow("not base64url") << QByteArray("a*b.c.d") << 401 << u"not base64url"_s;
-    QTest::newRow("header not JSON") << QByteArray(b64url("hello") + '.' + noneClaims + ".x") << 401 << u"must be JSON objects"_s;
+    // One token, one spelling: padding and the unused low bits of the last character.
+    QTest::newRow("signature padded") << QByteArray(good + '=') << 401 << u"not base64url"_s;
+    {
+        const QByteArray alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        const qsizetype last = alphabet.indexOf(good.back());
+        QVERIFY(last >= 0);
+        const QByteArray respelt = good.chopped(1) + alphabet.at(last ^ 1);   // an HS256 signature leaves 2 bits unused
+        QTest::newRow("signature respelt in its unused bits") << respelt << 401 << u"not base64url"_s;
+    }
+    QTest::newRow("header not JSON") << QByteArray(b64url("hello") + '.' + noneClaims + '.' + b64url("x")) << 401 << u"must be JSON objects"_s;
     // Correctly signed, but with two "exp": one reader takes the first (expired), another the
     // last. Such a token is not read at all.
     QTest::newRow("duplicate exp") << hmacRawToken(R"({"key":"hs-key","exp":)" + QByteArray::number(now() - 100) + R"(,"exp":)"
@@ -271,7 +282,7 @@ void tst_PluginAuth::jwtAuth()
     if (!token.isEmpty())
         headers.append({"authorization", "Bearer " + token});
     if (consumer.contains(u"no usable key"_s))
-        QTest::ignoreMessage(QtWarningMsg, "jwt-auth: consumer nosecret uses HS256 but has no secret");
+        QTest::ignoreMessage(QtWarningMsg, "jwt-auth: consumer nosecret: secret: HS256 needs one");
     const ApiResponse r = bench.get("/r", headers);
     QVERIFY2(r.status == status, r.body.constData());
     if (status == 200) {
@@ -335,6 +346,55 @@ void tst_PluginAuth::jsonWebTokenSignsWhatItVerifies()
     QVERIFY(JsonWebToken::sign(u"RS256"_s, {}, kPublicKey, &error).isEmpty());
     QVERIFY(JsonWebToken::sign(u"none"_s, {}, "x", &error).isEmpty());
     QCOMPARE(JsonWebToken::sign(u"HS256"_s, {{u"key"_s, u"hs-key"_s}}, "hs-secret", &error), hmacToken({{u"key"_s, u"hs-key"_s}}, "hs-secret"));
+}
+
+void tst_PluginAuth::jwtConsumerKeysCheckedWhenWritten_data()
+{
+    QTest::addColumn<QJsonObject>("conf");
+    QTest::addColumn<QString>("error");   // empty: accepted
+    const QJsonObject key{{u"key"_s, u"k"_s}};
+    auto with = [&key](std::initializer_list<std::pair<QString, QJsonValue>> members) {
+        QJsonObject o = key;
+        for (const auto &[name, value] : members)
+            o.insert(name, value);
+        return o;
+    };
+    // Forgeable: HMAC pads its key with zero bytes, so these are all the empty key.
+    QTest::newRow("one base64 character") << with({{u"secret"_s, u"A"_s}, {u"base64_secret"_s, true}}) << u"/secret: base64_secret"_s;
+    QTest::newRow("base64 of zero bytes") << with({{u"secret"_s, u"AAAA"_s}, {u"base64_secret"_s, true}}) << u"/secret: the secret is empty"_s;
+    QTest::newRow("NUL characters") << with({{u"secret"_s, QString(2, QChar(0))}}) << u"/secret: the secret is empty"_s;
+    QTest::newRow("not base64") << with({{u"secret"_s, u"!!!!"_s}, {u"base64_secret"_s, true}}) << u"/secret: base64_secret"_s;
+    QTest::newRow("base64 respelt") << with({{u"secret"_s, u"QR=="_s}, {u"base64_secret"_s, true}}) << u"/secret: base64_secret"_s;
+    QTest::newRow("RS256 without a public key") << with({{u"algorithm"_s, u"RS256"_s}}) << u"/public_key: RS256 needs one"_s;
+    QTest::newRow("RS256 with garbage") << with({{u"algorithm"_s, u"RS256"_s}, {u"public_key"_s, u"garbage"_s}}) << u"/public_key: the public key"_s;
+    QTest::newRow("RS256 with a cut PEM") << with({{u"algorithm"_s, u"RS256"_s}, {u"public_key"_s, QString::fromLatin1(kPublicKey.left(120))}})
+                                          << u"/public_key: the public key"_s;
+    QTest::newRow("base64, padded") << with({{u"secret"_s, u"YmluAGFyeQ=="_s}, {u"base64_secret"_s, true}}) << QString();
+    QTest::newRow("base64, unpadded") << with({{u"secret"_s, u"YmluAGFyeQ"_s}, {u"base64_secret"_s, true}}) << QString();
+    QTest::newRow("HS256 without a secret (logs nobody in)") << key << QString();
+    QTest::newRow("RS256") << with({{u"algorithm"_s, u"RS256"_s}, {u"public_key"_s, QString::fromLatin1(kPublicKey)}}) << QString();
+}
+
+void tst_PluginAuth::jwtConsumerKeysCheckedWhenWritten()
+{
+    QFETCH(QJsonObject, conf);
+    QFETCH(QString, error);
+    Bench bench;
+    const QJsonArray list{QJsonObject{{u"username"_s, u"carol"_s}, {u"plugins"_s, QJsonObject{{u"jwt-auth"_s, conf}}}}};
+    const QStringList errors = bench.apply("[" + route("r", "/r", R"({"jwt-auth": {}})") + "]", QJsonDocument(list).toJson(QJsonDocument::Compact));
+    if (error.isEmpty()) {
+        QCOMPARE(errors, QStringList());
+        return;
+    }
+    QVERIFY2(errors.join(u'\n').contains(u"/plugins/jwt-auth"_s + error), qPrintable(errors.join(u'\n')));
+    // Stored before this check (installed fail-closed): not usable either, so the forged token
+    // of an empty key logs nobody in.
+    GatewayResources resources;
+    resources.routes = parseJson("[" + route("r", "/r", R"({"jwt-auth": {}})") + "]").toArray();
+    resources.consumers = list;
+    const auto config = bench.gateway.applyFailClosed(resources);
+    QVERIFY(!config->problems(u"consumers"_s, u"carol"_s).isEmpty());
+    QCOMPARE(bench.get("/r", {{"authorization", "Bearer " + hmacToken({{u"key"_s, u"k"_s}}, "")}}).status, 401);
 }
 
 void tst_PluginAuth::queryCredentialLeavesInternalUpstreams_data()

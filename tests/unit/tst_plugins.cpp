@@ -255,7 +255,8 @@ void tst_Plugins::consumerConfig_data()
         {u"/consumers/0/plugins/basic-auth/username: must match"_s});
     row("jwt-auth HS256", R"json([{"username": "ann", "plugins": {"jwt-auth": {"key": "ann-key", "secret": "s", "algorithm": "HS256",
         "exp": 3600, "base64_secret": false, "lifetime_grace_period": 5}}}])json", valid);
-    row("jwt-auth RS256", R"json([{"username": "ann", "plugins": {"jwt-auth": {"key": "ann-key", "algorithm": "RS256", "public_key": "-----BEGIN PUBLIC KEY-----"}}}])json", valid);
+    row("jwt-auth RS256 with only a PEM header", R"json([{"username": "ann", "plugins": {"jwt-auth": {"key": "ann-key", "algorithm": "RS256", "public_key": "-----BEGIN PUBLIC KEY-----"}}}])json",
+        {u"/consumers/0/plugins/jwt-auth/public_key: the public key is not an RSA key in PEM form"_s});
     row("jwt-auth without key", R"json([{"username": "ann", "plugins": {"jwt-auth": {"secret": "s"}}}])json",
         {u"/consumers/0/plugins/jwt-auth/key: is required"_s});
     row("jwt-auth unsupported algorithm", R"json([{"username": "ann", "plugins": {"jwt-auth": {"key": "k", "algorithm": "ES256"}}}])json",

@@ -9,6 +9,8 @@
 #include <QMessageAuthenticationCode>
 #include <QMutex>
 
+#include <algorithm>
+
 #include <openssl/decoder.h>
 #include <openssl/evp.h>
 
@@ -38,10 +40,13 @@ const EVP_MD *rsaDigest(QStringView alg)
     return nullptr;
 }
 
+// Strict base64url (RFC 7515 2): no padding, and the unused bits of the last character zero,
+// so one token has one spelling (a limit or deny list keyed on the token cannot be sidestepped
+// by another spelling of it).
 std::optional<QByteArray> decodeSegment(QByteArrayView segment)
 {
     auto result = QByteArray::fromBase64Encoding(segment.toByteArray(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
-    if (!result)
+    if (!result || result.decoded.toBase64(kBase64Url) != segment)
         return std::nullopt;
     return result.decoded;
 }
@@ -81,6 +86,35 @@ Key readKey(const QByteArray &pem, bool privateKey, QString *error)
     return key;
 }
 } // namespace
+
+std::optional<QByteArray> JsonWebToken::decodeSecret(const QString &text, QString *error)
+{
+    const QByteArray latin = text.toLatin1();
+    auto result = QByteArray::fromBase64Encoding(latin, QByteArray::AbortOnBase64DecodingErrors);
+    // Canonical only, with or without its padding: "A" or "QQ=x" is no key.
+    if (!result || QString::fromLatin1(latin) != text
+        || (result.decoded.toBase64() != latin && result.decoded.toBase64(QByteArray::OmitTrailingEquals) != latin)) {
+        *error = QStringLiteral("base64_secret is set but the secret is not canonical base64");
+        return std::nullopt;
+    }
+    return result.decoded;
+}
+
+QString JsonWebToken::checkKey(const QString &algorithm, const QByteArray &key)
+{
+    if (hmacHash(algorithm)) {
+        // HMAC pads a key with zero bytes: an empty key and one of only zero bytes are the same
+        // key, which anyone can sign with.
+        if (std::all_of(key.cbegin(), key.cend(), [](char c) { return c == 0; }))
+            return QStringLiteral("the secret is empty or only zero bytes, which anyone could sign with");
+        return {};
+    }
+    if (rsaDigest(algorithm)) {
+        QString error;
+        return readKey(key, false, &error) ? QString() : error;
+    }
+    return QStringLiteral("unsupported algorithm '%1'").arg(algorithm);
+}
 
 bool JsonWebToken::isSupported(const QString &algorithm)
 {

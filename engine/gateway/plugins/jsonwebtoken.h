@@ -30,6 +30,11 @@ public:
     static QByteArray sign(const QString &algorithm, const QJsonObject &claims, const QByteArray &key, QString *error);
 
     static bool isSupported(const QString &algorithm);
+    // Empty when `key` can verify tokens of `algorithm`: an HMAC secret that is not empty or
+    // only zero bytes, an RSA public key in PEM form of at least 2048 bits.
+    static QString checkKey(const QString &algorithm, const QByteArray &key);
+    // A base64_secret's bytes: canonical base64 only (padded or not).
+    static std::optional<QByteArray> decodeSecret(const QString &text, QString *error);
 
 private:
     QString m_algorithm;

@@ -58,7 +58,7 @@ public:
         const QString algorithm = conf.value(QStringLiteral("algorithm")).toString(QStringLiteral("HS256"));
         if (jwt->algorithm() != algorithm)
             return PluginVerdict::respond(unauthorized(QStringLiteral("JWT token invalid: algorithm %1 is not the consumer's (%2)").arg(jwt->algorithm(), algorithm)));
-        const std::optional<QByteArray> secret = keyMaterial(conf, algorithm, consumer->value(QStringLiteral("username")).toString());
+        const std::optional<QByteArray> secret = keyMaterial(conf, algorithm, consumer->value(QStringLiteral("username")).toString(), nullptr);
         if (!secret)
             return PluginVerdict::respond(unauthorized(QStringLiteral("JWT token invalid: the consumer has no usable key")));
         if (!jwt->verify(*secret, &error))
@@ -87,30 +87,37 @@ private:
         return value;
     }
 
-    static std::optional<QByteArray> keyMaterial(const QJsonObject &conf, const QString &algorithm, const QString &username)
+public:
+    // The consumer's verification key, or nullopt with the reason (in `problem`, as a pointer
+    // below the consumer's jwt-auth config, when given; logged otherwise).
+    static std::optional<QByteArray> keyMaterial(const QJsonObject &conf, const QString &algorithm, const QString &username, QString *problem)
     {
-        if (algorithm.startsWith(QLatin1String("RS"))) {
-            const QString pem = conf.value(QStringLiteral("public_key")).toString();
-            if (pem.isEmpty()) {
-                qCWarning(lcGateway, "jwt-auth: consumer %s uses %s but has no public_key", qPrintable(username), qPrintable(algorithm));
-                return std::nullopt;
-            }
-            return pem.toUtf8();
-        }
-        const QString secret = conf.value(QStringLiteral("secret")).toString();
-        if (secret.isEmpty()) {
-            qCWarning(lcGateway, "jwt-auth: consumer %s uses %s but has no secret", qPrintable(username), qPrintable(algorithm));
+        const auto refuse = [&](const QString &member, const QString &why) -> std::optional<QByteArray> {
+            if (problem)
+                *problem = u'/' + member + QStringLiteral(": ") + why;
+            else
+                qCWarning(lcGateway, "jwt-auth: consumer %s: %s: %s", qPrintable(username), qPrintable(member), qPrintable(why));
             return std::nullopt;
+        };
+        const bool rsa = algorithm.startsWith(QLatin1String("RS"));
+        const QString member = rsa ? QStringLiteral("public_key") : QStringLiteral("secret");
+        const QString text = conf.value(member).toString();
+        if (text.isEmpty())
+            return refuse(member, QStringLiteral("%1 needs one").arg(algorithm));
+        QByteArray key = text.toUtf8();
+        if (!rsa && conf.value(QStringLiteral("base64_secret")).toBool(false)) {
+            QString error;
+            const std::optional<QByteArray> decoded = JsonWebToken::decodeSecret(text, &error);
+            if (!decoded)
+                return refuse(member, error);
+            key = *decoded;
         }
-        if (!conf.value(QStringLiteral("base64_secret")).toBool(false))
-            return secret.toUtf8();
-        auto decoded = QByteArray::fromBase64Encoding(secret.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
-        if (!decoded) {
-            qCWarning(lcGateway, "jwt-auth: consumer %s has base64_secret set but the secret is not base64", qPrintable(username));
-            return std::nullopt;
-        }
-        return decoded.decoded;
+        if (const QString error = JsonWebToken::checkKey(algorithm, key); !error.isEmpty())
+            return refuse(member, error);
+        return key;
     }
+
+private:
 
     // exp and nbf (RFC 7519 4.1.4/4.1.5), numeric dates, with the consumer's leeway.
     static QString checkTimes(const QJsonObject &claims, qint64 leeway)
@@ -191,6 +198,18 @@ PluginDescriptor jwtAuth()
         "required": ["key"],
         "additionalProperties": false
     })json").object();
+    // A consumer whose key could never verify a token -- or would verify anyone's (an empty or
+    // all-zero HMAC key) -- is refused when written, not only at the first request. An HS*
+    // consumer without a secret is kept (it logs nobody in), as before.
+    d.checkConsumer = [](const QJsonObject &conf) {
+        const QString algorithm = conf.value(QStringLiteral("algorithm")).toString(QStringLiteral("HS256"));
+        if (!algorithm.startsWith(QLatin1String("RS")) && conf.value(QStringLiteral("secret")).toString().isEmpty())
+            return QStringList();
+        QString problem;
+        if (!JwtAuthPlugin::keyMaterial(conf, algorithm, {}, &problem))
+            return QStringList{problem};
+        return QStringList();
+    };
     d.create = [](const QJsonObject &config, const PluginEnvironment &env, QStringList *) -> std::shared_ptr<Plugin> {
         JwtSources s;
         s.header = config.value(QStringLiteral("header")).toString(QStringLiteral("authorization")).toLower().toLatin1();
