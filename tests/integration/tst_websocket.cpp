@@ -5,6 +5,7 @@
 // asserts what a client sees: messages, close codes, HTTP answers to bad handshakes.
 #include "positionrange.h"
 #include "assembly/engine.h"
+#include "gateway/plugins/jsonwebtoken.h"
 #include "live/liveoptions.h"
 #include "readmodel/readstore.h"
 #include "resources/resourceservice.h"
@@ -101,13 +102,14 @@ public:
 
     // Blocking handshake; returns the HTTP status of the answer. `early`: bytes sent right
     // behind the request, before the answer.
-    int open(quint16 port, const QByteArray &early = {})
+    // `headerLines`: more header lines, each ending in CRLF.
+    int open(quint16 port, const QByteArray &early = {}, const QByteArray &headerLines = {}, const QByteArray &target = "/ws")
     {
         socket.connectToHost(QHostAddress::LocalHost, port);
         if (!socket.waitForConnected(kWaitMs))
             return 0;
-        socket.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" + early);
+        socket.write("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + headerLines + "\r\n" + early);
         while (!buffer.contains("\r\n\r\n")) {
             if (!socket.waitForReadyRead(kWaitMs))
                 return 0;
@@ -217,6 +219,7 @@ private slots:
     void protocolViolationsClose_data();
     void protocolViolationsClose();
     void routePluginsApplyToTheUpgrade();
+    void crossOriginUpgradeHasNoCookies();
     void slowConsumerClosedWith1013();
     void pingFloodKeepsOnlyTheLatestPong();
     void backlogWaitsForTheReader();
@@ -651,6 +654,46 @@ void tst_WebSocket::routePluginsApplyToTheUpgrade()
     QCOMPARE(resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"enable_websocket"_s, true}}).status / 100, 2);
     RawWs open;
     QCOMPARE(open.open(m_port), 101);
+}
+
+// Cross-site WebSocket hijacking: a page of another origin that opens /ws gets the user's
+// cookies sent along by the browser; they must not log it in.
+void tst_WebSocket::crossOriginUpgradeHasNoCookies()
+{
+    ResourceService *resources = m_engine.resources();
+    QCOMPARE(resources->put(u"consumers"_s, u"ws-jwt"_s,
+                            QJsonObject{{u"username"_s, u"ws-jwt"_s},
+                                        {u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{{u"key"_s, u"ws-jwt-key"_s}, {u"secret"_s, u"ws-secret"_s}}}}}})
+                 .status / 100, 2);
+    QCOMPARE(resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{}}}}})
+                 .status / 100, 2);
+    const auto restore = qScopeGuard([resources] {
+        resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonValue::Null}}}});
+    });
+    QString error;
+    const QByteArray token = JsonWebToken::sign(u"HS256"_s, {{u"key"_s, u"ws-jwt-key"_s}}, "ws-secret", &error);
+    QVERIFY2(!token.isEmpty(), qPrintable(error));
+    const QByteArray cookie = "Cookie: theme=dark; jwt=" + token + "\r\n";
+    struct Case
+    {
+        const char *name;
+        QByteArray headers;
+        QByteArray target;
+        int status;
+    };
+    const Case cases[] = {
+        {"no Origin (not a browser)", cookie, "/ws", 101},
+        {"the gateway's own page", cookie + "Origin: http://127.0.0.1\r\n", "/ws", 101},
+        {"the same, upper case", cookie + "Origin: HTTP://127.0.0.1:80\r\n", "/ws", 101},
+        {"another site", cookie + "Origin: http://evil.example\r\n", "/ws", 401},
+        {"another port", cookie + "Origin: http://127.0.0.1:8000\r\n", "/ws", 401},
+        {"a sandboxed page", cookie + "Origin: null\r\n", "/ws", 401},
+        {"another site with its own token", "Origin: http://app.example\r\n", "/ws?jwt=" + token, 101},
+    };
+    for (const Case &c : cases) {
+        RawWs ws;
+        QVERIFY2(ws.open(m_port, {}, c.headers, c.target) == c.status, c.name);
+    }
 }
 
 void tst_WebSocket::slowConsumerClosedWith1013()
