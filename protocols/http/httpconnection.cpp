@@ -52,9 +52,11 @@ HttpConnection::HttpConnection(QTcpSocket *socket, std::shared_ptr<const HttpHan
 
 HttpConnection::~HttpConnection()
 {
+    // Responders go invalid before the connection stops counting: whoever sees the count fall
+    // sees them invalid too.
+    m_link->detach();
     if (m_counter)
         --*m_counter;
-    m_link->detach();
 }
 
 void HttpConnection::holdSlot(const std::shared_ptr<std::atomic<int>> &counter)
@@ -351,11 +353,11 @@ void HttpConnection::markGone()
     if (m_state == State::Gone)
         return;
     m_state = State::Gone;
+    m_link->detach();   // before the count falls, as in the destructor
     if (m_counter)
         --*std::exchange(m_counter, nullptr);
     m_deadlines.stop();
     m_lingerTimer.stop();
-    m_link->detach();
     m_answers.clear();
     Q_EMIT finished();
     deleteLater();
