@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace Gatehouse::Http {
 
@@ -20,6 +21,7 @@ HttpRequestParser::HttpRequestParser(const HttpLimits &limits)
     m_settings.on_body = &HttpRequestParser::onBody;
     m_settings.on_chunk_extension_name = &HttpRequestParser::onChunkExtension;
     m_settings.on_chunk_extension_value = &HttpRequestParser::onChunkExtension;
+    m_settings.on_chunk_header = &HttpRequestParser::onChunkHeader;
     m_settings.on_message_complete = &HttpRequestParser::onMessageComplete;
     llhttp_init(&m_parser, HTTP_REQUEST, &m_settings);
     m_parser.data = this;
@@ -317,6 +319,50 @@ bool isTokenChar(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
         || (c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
 }
+
+// RFC 9112 3.2 / RFC 3986 3.2.2: Host is uri-host [":" port], or empty.
+bool isValidHost(QByteArrayView host)
+{
+    if (host.isEmpty())
+        return true;
+    const auto isHex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+    const auto isDigits = [](QByteArrayView v) { return v.size() <= 5 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }); };
+    qsizetype end = 0;
+    if (host.front() == '[') {   // IP-literal: an IPv6 address (IPvFuture is not served)
+        end = host.indexOf(']');
+        if (end < 2 || !std::all_of(host.begin() + 1, host.begin() + end, [&](char c) { return isHex(c) || c == ':' || c == '.'; }))
+            return false;
+        ++end;
+    } else {   // IPv4address or reg-name: unreserved, pct-encoded, sub-delims
+        while (end < host.size() && host.at(end) != ':') {
+            const char c = host.at(end);
+            if (c == '%') {
+                if (end + 2 >= host.size() || !isHex(host.at(end + 1)) || !isHex(host.at(end + 2)))
+                    return false;
+                end += 3;
+                continue;
+            }
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || std::strchr("-._~!$&'()*+,;=", c)))
+                return false;
+            ++end;
+        }
+        if (end == 0)
+            return false;
+    }
+    if (end == host.size())
+        return true;
+    return host.at(end) == ':' && isDigits(host.sliced(end + 1));
+}
+
+// Fields a request carries once: a second one (another credential, another content type) is
+// a way for a proxy in front and this server to read one request differently.
+bool isSingleton(QByteArrayView name)
+{
+    static const QByteArrayView names[] = {"authorization", "proxy-authorization", "content-type", "origin", "upgrade",
+                                           "sec-websocket-key", "sec-websocket-version", "last-event-id", "idempotency-key",
+                                           "if-match", "x-min-position", "x-api-key"};
+    return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
 } // namespace
 
 // What llhttp 8 lets through and RFC 9112 does not: another HTTP version, field names that are
@@ -330,6 +376,7 @@ int HttpRequestParser::checkHead()
                              .arg(request.versionMajor)
                              .arg(request.versionMinor));
     int hosts = 0, codings = 0;
+    QList<QByteArrayView> singletons;
     for (const auto &[name, value] : request.headers) {
         if (name.isEmpty() || !std::all_of(name.cbegin(), name.cend(), isTokenChar))
             return fail(400, QStringLiteral("Malformed request: a header name is not a token."));
@@ -337,6 +384,15 @@ int HttpRequestParser::checkHead()
             return fail(400, QStringLiteral("Malformed request: the header '%1' is folded over lines or holds CR, LF or NUL.")
                                  .arg(QString::fromLatin1(name.left(64))));
         hosts += name == "host";
+        if (name == "host" && !isValidHost(value.trimmed()))
+            return fail(400, QStringLiteral("Malformed request: the Host header is not a host and port."));
+        if (isSingleton(name)) {
+            if (singletons.contains(QByteArrayView(name)))
+                return fail(400, QStringLiteral("Malformed request: the header '%1' is given more than once.").arg(QString::fromLatin1(name)));
+            singletons.append(name);
+        }
+        if (name == "upgrade" && request.versionMinor == 0)
+            return fail(400, QStringLiteral("Malformed request: an upgrade needs HTTP/1.1."));
         if (name == "transfer-encoding") {
             ++codings;
             if (value.trimmed().compare("chunked", Qt::CaseInsensitive) != 0 || codings > 1)
@@ -361,6 +417,17 @@ int HttpRequestParser::onChunkExtension(llhttp_t *parser, const char *, size_t l
         return 0;
     return p->fail(400, QStringLiteral("The chunk extensions and trailers of the request body exceed %1 bytes.")
                             .arg(p->m_limits.maxHeaderBytes));
+}
+
+int HttpRequestParser::onChunkHeader(llhttp_t *parser)
+{
+    // llhttp has the chunk's size in content_length: one larger than the body's limit is
+    // refused before its data is read, as a Content-Length is.
+    HttpRequestParser *p = self(parser);
+    if (p->m_request.body.size() + qint64(std::min<quint64>(parser->content_length, quint64(std::numeric_limits<qint64>::max() / 2)))
+        <= p->m_limits.maxBodyBytes)
+        return 0;
+    return p->fail(413, QStringLiteral("The request body exceeds the limit of %1 bytes.").arg(p->m_limits.maxBodyBytes));
 }
 
 int HttpRequestParser::trailerBytes(size_t length)

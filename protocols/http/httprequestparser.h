@@ -55,6 +55,7 @@ private:
     static int onHeadersComplete(llhttp_t *parser);
     static int onBody(llhttp_t *parser, const char *at, size_t length);
     static int onChunkExtension(llhttp_t *parser, const char *at, size_t length);
+    static int onChunkHeader(llhttp_t *parser);
     static int onMessageComplete(llhttp_t *parser);
     static HttpRequestParser *self(llhttp_t *parser);
 

@@ -611,6 +611,22 @@ void tst_HttpServer::limits_data()
         << 400;   // llhttp's own refusal
     QTest::newRow("HTTP/1.1 without Host") << QByteArray("GET /a HTTP/1.1\r\n\r\n") << 400;
     QTest::newRow("two Host headers") << get("/a", "Host: other\r\n") << 400;
+    QTest::newRow("Host with a space") << QByteArray("GET /a HTTP/1.1\r\nHost: a b\r\n\r\n") << 400;
+    QTest::newRow("Host with userinfo and a path") << QByteArray("GET /a HTTP/1.1\r\nHost: a/b@c\r\n\r\n") << 400;
+    QTest::newRow("Host with a port that is no number") << QByteArray("GET /a HTTP/1.1\r\nHost: a:8x\r\n\r\n") << 400;
+    QTest::newRow("Host with a broken IPv6 literal") << QByteArray("GET /a HTTP/1.1\r\nHost: [::1\r\n\r\n") << 400;
+    // A field read once: a second one is a request two readers could take differently.
+    QTest::newRow("two Authorization headers") << get("/a", "Authorization: Bearer a\r\nAuthorization: Bearer b\r\n") << 400;
+    QTest::newRow("two Content-Type headers")
+        << QByteArray("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n"
+                      "Content-Length: 2\r\n\r\n{}") << 400;
+    QTest::newRow("two Sec-WebSocket-Key headers")
+        << get("/a", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n") << 400;
+    QTest::newRow("an upgrade over HTTP/1.0")
+        << QByteArray("GET /a HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n") << 400;
+    // The chunk's size alone passes the limit: answered before any of its data is read.
+    QTest::newRow("a chunk larger than the limit") << chunkedHead + "FFFFFFFF\r\n" << 413;
+    QTest::newRow("a chunk just over what is left") << chunkedHead + "3E8\r\n" + QByteArray(1000, 'x') + "\r\n1\r\n" << 413;
     QTest::newRow("HTTP/2.0 request line") << QByteArray("GET /a HTTP/2.0\r\nHost: test\r\n\r\n") << 505;
 }
 
