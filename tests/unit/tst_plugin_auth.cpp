@@ -139,6 +139,7 @@ private slots:
     void jwtAuth();
     void jwtAuthFindsTokensAndHidesThem();
     void jwtAuthKeyClaimName();
+    void credentialsGivenTwiceAreRefused();
     void jsonWebTokenSignsWhatItVerifies();
     void jwtConsumerKeysCheckedWhenWritten_data();
     void jwtConsumerKeysCheckedWhenWritten();
@@ -314,6 +315,23 @@ void tst_PluginAuth::jwtAuthFindsTokensAndHidesThem()
         for (const ApiRequest &seen : std::as_const(bench.received))
             QCOMPARE(seen.consumer, u"hs"_s);
     }
+}
+
+void tst_PluginAuth::credentialsGivenTwiceAreRefused()
+{
+    const QByteArray token = hmacToken({{u"key"_s, u"hs-key"_s}}, "hs-secret");
+    const QByteArray other = hmacToken({{u"key"_s, u"hs512-key"_s}}, "hs512-secret", "HS512");
+    Bench bench;
+    QCOMPARE(bench.apply("[" + route("r", "/r", R"({"jwt-auth": {}})") + "," + route("k", "/k", R"({"key-auth": {}})") + "]", consumers()),
+             QStringList());
+    QCOMPARE(bench.get("/r?jwt=" + token).status, 200);
+    QCOMPARE(bench.get("/r?jwt=" + token + "&jwt=" + other).status, 401);
+    QCOMPARE(bench.get("/r", {{"cookie", "jwt=" + other + "; jwt=" + token}}).status, 401);
+    QCOMPARE(bench.get("/r", {{"cookie", "jwt=" + token}}).status, 200);
+    QCOMPARE(bench.get("/k?apikey=kay-key").status, 200);
+    QCOMPARE(bench.get("/k?apikey=kay-key&apikey=other").status, 401);
+    QCOMPARE(bench.get("/k", {{"apikey", "kay-key"}, {"apikey", "other"}}).status, 401);
+    QCOMPARE(bench.received.size(), 3);
 }
 
 void tst_PluginAuth::jwtAuthKeyClaimName()

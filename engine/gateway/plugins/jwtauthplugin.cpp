@@ -41,6 +41,11 @@ public:
 
     PluginVerdict access(RequestContext &ctx) override
     {
+        // Two tokens in one place: which one counts would be a guess (and a proxy in front may
+        // take the other).
+        if (RequestVariables::headerCount(*ctx.request, m_sources.header) > 1 || RequestVariables::queryCount(*ctx.request, m_sources.query) > 1
+            || RequestVariables::cookieCount(*ctx.request, m_sources.cookie) > 1)
+            return PluginVerdict::respond(unauthorized(QStringLiteral("JWT token invalid: the token is given more than once")));
         const QByteArray token = findToken(ctx);
         if (token.isEmpty())
             return PluginVerdict::respond(unauthorized(QStringLiteral("Missing JWT token in request")));

@@ -3,6 +3,7 @@
 #include "builtinplugins.h"
 #include "gateway/consumerindex.h"
 #include "gateway/route.h"
+#include "requestvariables.h"
 
 #include <QJsonDocument>
 
@@ -24,6 +25,9 @@ public:
 
     PluginVerdict access(RequestContext &ctx) override
     {
+        // Two keys: which one counts would be a guess (and a proxy in front may take the other).
+        if (RequestVariables::headerCount(*ctx.request, m_header) > 1 || RequestVariables::queryCount(*ctx.request, m_query) > 1)
+            return PluginVerdict::respond(unauthorized(QStringLiteral("the API key is given more than once")));
         QString key = QString::fromUtf8(ctx.request->header(m_header));
         if (key.isEmpty())
             key = ctx.request->queryItem(m_query);

@@ -36,6 +36,20 @@ QString cookieValue(const ApiRequest &request, QStringView name)
     return {};
 }
 
+int countCookies(const ApiRequest &request, QStringView name)
+{
+    int n = 0;
+    for (const auto &[header, value] : request.headers) {
+        if (header != "cookie")
+            continue;
+        for (const QString &part : QString::fromLatin1(value).split(QLatin1Char(';'))) {
+            const auto eq = part.indexOf(QLatin1Char('='));
+            n += eq > 0 && QStringView(part).left(eq).trimmed() == name;
+        }
+    }
+    return n;
+}
+
 // Calls `visit(name, start, length)` for every $name / ${name}; `length` covers the whole reference.
 template<typename Visit>
 void scan(const QString &text, Visit visit)
@@ -190,6 +204,24 @@ QByteArray expandUri(const QString &text, const RequestContext &ctx, const QStri
     });
     out += QStringView(text).mid(copied).toUtf8();
     return out;
+}
+
+int headerCount(const ApiRequest &request, QByteArrayView lowerCaseName)
+{
+    return int(std::count_if(request.headers.cbegin(), request.headers.cend(), [&](const auto &h) { return h.first == lowerCaseName; }));
+}
+
+int queryCount(const ApiRequest &request, const QString &name)
+{
+    int n = 0;
+    for (const auto &[key, value] : request.queryItems())
+        n += key == name;
+    return n;
+}
+
+int cookieCount(const ApiRequest &request, QStringView name)
+{
+    return countCookies(request, name);
 }
 
 QStringList referencedIn(const QString &text)

@@ -5,6 +5,7 @@
 
 namespace Gatehouse {
 
+struct ApiRequest;
 struct RequestContext;
 
 // APISIX/NGINX-style variables a plugin config may name: remote_addr, remote_port,
@@ -30,6 +31,12 @@ QString expand(const QString &text, const RequestContext &ctx, const QStringList
 // that are already encoded (request_uri, args, regex captures of the request's own path) go in
 // as they are.
 QByteArray expandUri(const QString &text, const RequestContext &ctx, const QStringList &captures = {});
+// How often the request carries a header (lower-case name), a query parameter or a cookie:
+// a credential given twice is refused rather than one of them guessed.
+int headerCount(const ApiRequest &request, QByteArrayView lowerCaseName);
+int queryCount(const ApiRequest &request, const QString &name);
+int cookieCount(const ApiRequest &request, QStringView name);
+
 // The names a template refers to that are neither known variables nor capture indexes.
 QStringList unknownIn(const QString &text);
 // Every $name / ${name} in a template, in order.
