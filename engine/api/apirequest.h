@@ -44,6 +44,9 @@ struct ApiRequest
     QString routeId;
     QHash<QString, QString> params;                      // ":id" -> value, "*" -> rest of the path
     QString consumer;                                    // authenticated consumer, if any (see Gateway::handle)
+    // Set by an auth plugin whose credential runs out (jwt-auth: the token's exp, with the
+    // consumer's grace), in ms since the epoch; 0: it does not. A live connection ends there.
+    qint64 credentialExpiresAtMs = 0;
 
     QByteArray header(QByteArrayView lowerCaseName) const;
     bool hasHeader(QByteArrayView lowerCaseName) const;

@@ -246,11 +246,12 @@ void LiveEndpoints::serveEventStream(LiveFeed *feed, const ApiRequest &request,
     }
     QPointer<LiveFeed> guard(feed);
     const LiveOptions options = d->options;
-    exchange->continueWith(200, [guard, store, filter, from, options, slot](const Http::HttpResponse &responseHead,
-                                                                           const Http::HttpResponder &responder) {
+    const qint64 expiresAtMs = request.credentialExpiresAtMs;
+    exchange->continueWith(200, [guard, store, filter, from, options, slot, expiresAtMs](const Http::HttpResponse &responseHead,
+                                                                                        const Http::HttpResponder &responder) {
         const Http::HttpStream stream = responder.beginStream(responseHead);
         if (guard && guard->thread() == QThread::currentThread())
-            holdUntilDestroyed(new SseSession(stream, store, filter, from, options, guard.data()), slot);
+            holdUntilDestroyed(new SseSession(stream, store, filter, from, options, guard.data(), expiresAtMs), slot);
         else
             stream.close();
     });

@@ -1,5 +1,6 @@
 #include "ssesession.h"
 
+#include "live/credentialexpiry.h"
 #include "live/eventsubscription.h"
 #include "live/livefeed.h"
 #include "live/livelogging.h"
@@ -12,7 +13,7 @@ constexpr int kDrainPollMs = 20;
 }
 
 SseSession::SseSession(Http::HttpStream stream, const EventStore *store, EventFilter filter, qint64 from,
-                       const LiveOptions &options, LiveFeed *feed)
+                       const LiveOptions &options, LiveFeed *feed, qint64 expiresAtMs)
     : QObject(feed)
     , m_stream(std::move(stream))
     , m_options(options)
@@ -62,6 +63,15 @@ SseSession::SseSession(Http::HttpStream stream, const EventStore *store, EventFi
         return true;
     };
     m_subscription = new EventSubscription(store, feed, std::move(filter), from, options.pageSize, std::move(sink), this);
+    callAtExpiry(this, expiresAtMs, [this] {
+        if (m_ended)
+            return;
+        if (!m_batch.isEmpty())
+            send(std::exchange(m_batch, {}));
+        m_stream.write(QByteArrayLiteral("event: error\ndata: {\"message\":\"the credential expired; reconnect with a new one and Last-Event-ID\"}\n\n"));
+        m_stream.close();
+        end();
+    });
 }
 
 SseSession::~SseSession()

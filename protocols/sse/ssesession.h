@@ -28,9 +28,10 @@ class SseSession final : public QObject
     Q_DISABLE_COPY_MOVE(SseSession)
 
 public:
-    // Streams events with position >= from; `feed` is also the parent.
+    // Streams events with position >= from; `feed` is also the parent. The stream ends when the
+    // request's credential runs out (`expiresAtMs`, ApiRequest::credentialExpiresAtMs; 0: never).
     SseSession(Http::HttpStream stream, const EventStore *store, EventFilter filter, qint64 from,
-               const LiveOptions &options, LiveFeed *feed);
+               const LiveOptions &options, LiveFeed *feed, qint64 expiresAtMs = 0);
     ~SseSession() override;
 
 private:

@@ -4,6 +4,7 @@
 #include "config/strictjson.h"
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"
+#include "live/credentialexpiry.h"
 #include "live/eventsubscription.h"
 #include "live/livefeed.h"
 #include "readmodel/readstore.h"
@@ -61,6 +62,7 @@ WebSocketSession::Identity WebSocketSession::Identity::of(const ApiRequest &upgr
     identity.remoteAddress = upgrade.remoteAddress;
     identity.remotePort = upgrade.remotePort;
     identity.query = sentQuery;
+    identity.expiresAtMs = upgrade.credentialExpiresAtMs;
     for (const auto &header : sentHeaders) {
         if (!isUpgradeOnly(header.first))
             identity.headers.append(header);
@@ -86,6 +88,10 @@ WebSocketSession::WebSocketSession(QTcpSocket *socket, const QByteArray &already
     connect(m_feed, &LiveFeed::documentsChanged, this, &WebSocketSession::onDocumentsChanged);
     connect(m_feed, &LiveFeed::goingAway, this, [this] {
         m_connection->close(WebSocketFrame::GoingAway, QStringLiteral("server shutting down"));
+    });
+    // Subscriptions and watches were allowed by the upgrade's credential: not past its end.
+    callAtExpiry(this, m_identity.expiresAtMs, [this] {
+        m_connection->close(WebSocketFrame::PolicyViolation, QStringLiteral("the credential expired; connect again with a new one"));
     });
     m_connection->start();
 }

@@ -59,6 +59,7 @@ public:
         quint16 remotePort = 0;
         QList<std::pair<QByteArray, QByteArray>> headers;  // the upgrade's, less those about the upgrade itself
         QByteArray query;                                   // the upgrade's query string, as sent
+        qint64 expiresAtMs = 0;                             // the upgrade's credential runs out (ApiRequest)
 
         // `upgrade`: the request after the /ws route's plugins (for the consumer and address);
         // `sentHeaders`/`sentQuery`: as the client sent them, before a plugin hid credentials.

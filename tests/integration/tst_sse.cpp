@@ -6,6 +6,7 @@
 // must.
 #include "positionrange.h"
 #include "assembly/engine.h"
+#include "gateway/plugins/jsonwebtoken.h"
 #include "live/liveoptions.h"
 #include "resources/resourceservice.h"
 #include "server/listeners.h"
@@ -180,6 +181,7 @@ private slots:
     void badParameters_data();
     void badParameters();
     void routePluginsApply();
+    void expiredCredentialEndsTheStream();
     void slowClientIsCutOff();
     void backlogWaitsForTheReader();
     void liveClientLimitHoldsAcrossThreads();
@@ -437,6 +439,31 @@ void tst_Sse::routePluginsApply()
 
     QVERIFY(resources->patch(u"routes"_s, u"events-stream"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"key-auth"_s, QJsonValue::Null}}}}).status / 100 == 2);
     QCOMPARE(plain.get("/events/stream?from=abc").status, 400);   // open again
+}
+
+// What the request's token allowed ends with the token: the stream does not outlive it.
+void tst_Sse::expiredCredentialEndsTheStream()
+{
+    ResourceService *resources = m_engine.resources();
+    QCOMPARE(resources->put(u"consumers"_s, u"sse-short"_s,
+                            QJsonObject{{u"username"_s, u"sse-short"_s},
+                                        {u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{{u"key"_s, u"sse-short-key"_s}, {u"secret"_s, u"short-secret"_s}}}}}})
+                 .status / 100, 2);
+    QVERIFY(resources->patch(u"routes"_s, u"events-stream"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{}}}}}).status / 100 == 2);
+    const auto restore = qScopeGuard([resources] {
+        resources->patch(u"routes"_s, u"events-stream"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonValue::Null}}}});
+    });
+    QString error;
+    const qint64 exp = QDateTime::currentSecsSinceEpoch() + 2;
+    const QByteArray token = JsonWebToken::sign(u"HS256"_s, {{u"key"_s, u"sse-short-key"_s}, {u"exp"_s, exp}}, "short-secret", &error);
+    QVERIFY2(!token.isEmpty(), qPrintable(error));
+    SseClient client(m_port, "/events/stream?jwt=" + token);
+    QTRY_COMPARE_WITH_TIMEOUT(client.status(), 200, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(client.ended(), 10000);
+    QVERIFY(QDateTime::currentSecsSinceEpoch() >= exp);
+    QVERIFY(!client.events().isEmpty());
+    QCOMPARE(client.events().last().event, QByteArrayLiteral("error"));
+    QVERIFY2(client.events().last().data.contains("credential expired"), client.events().last().data.constData());
 }
 
 void tst_Sse::slowClientIsCutOff()

@@ -220,6 +220,7 @@ private slots:
     void protocolViolationsClose();
     void routePluginsApplyToTheUpgrade();
     void crossOriginUpgradeHasNoCookies();
+    void expiredCredentialClosesTheConnection();
     void slowConsumerClosedWith1013();
     void pingFloodKeepsOnlyTheLatestPong();
     void backlogWaitsForTheReader();
@@ -694,6 +695,36 @@ void tst_WebSocket::crossOriginUpgradeHasNoCookies()
         RawWs ws;
         QVERIFY2(ws.open(m_port, {}, c.headers, c.target) == c.status, c.name);
     }
+}
+
+// What the upgrade's token allowed ends with the token: subscriptions do not outlive it.
+void tst_WebSocket::expiredCredentialClosesTheConnection()
+{
+    ResourceService *resources = m_engine.resources();
+    QCOMPARE(resources->put(u"consumers"_s, u"ws-short"_s,
+                            QJsonObject{{u"username"_s, u"ws-short"_s},
+                                        {u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{{u"key"_s, u"ws-short-key"_s}, {u"secret"_s, u"short-secret"_s}}}}}})
+                 .status / 100, 2);
+    QCOMPARE(resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{}}}}})
+                 .status / 100, 2);
+    const auto restore = qScopeGuard([resources] {
+        resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonValue::Null}}}});
+    });
+    QString error;
+    const qint64 exp = QDateTime::currentSecsSinceEpoch() + 2;
+    const QByteArray token = JsonWebToken::sign(u"HS256"_s, {{u"key"_s, u"ws-short-key"_s}, {u"exp"_s, exp}}, "short-secret", &error);
+    QVERIFY2(!token.isEmpty(), qPrintable(error));
+    RawWs ws;
+    QCOMPARE(ws.open(m_port, {}, "Authorization: Bearer " + token + "\r\n"), 101);
+    ws.sendFrame(0x1, R"({"op":"subscribe","id":"until-exp","from":"live"})");
+    RawWs::Frame frame;
+    QVERIFY(ws.readFrame(&frame));
+    QVERIFY(frame.payload.contains("subscribed"));
+    QElapsedTimer waited;
+    waited.start();
+    QCOMPARE(int(ws.readUntilClose()), 1008);
+    QVERIFY(QDateTime::currentSecsSinceEpoch() >= exp);
+    QVERIFY2(waited.elapsed() < 10000, QByteArray::number(waited.elapsed()).constData());
 }
 
 void tst_WebSocket::slowConsumerClosedWith1013()

@@ -9,6 +9,8 @@
 #include "requestvariables.h"
 
 #include <QDateTime>
+
+#include <algorithm>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 
@@ -68,8 +70,14 @@ public:
             return PluginVerdict::respond(unauthorized(QStringLiteral("JWT token invalid: the consumer has no usable key")));
         if (!jwt->verify(*secret, &error))
             return PluginVerdict::respond(unauthorized(QStringLiteral("failed to verify jwt: ") + error));
-        if (const QString timeError = checkTimes(jwt->claims(), conf.value(QStringLiteral("lifetime_grace_period")).toInteger(0)); !timeError.isEmpty())
+        const qint64 leeway = conf.value(QStringLiteral("lifetime_grace_period")).toInteger(0);
+        if (const QString timeError = checkTimes(jwt->claims(), leeway); !timeError.isEmpty())
             return PluginVerdict::respond(unauthorized(timeError));
+        if (const QJsonValue exp = jwt->claims().value(QStringLiteral("exp")); exp.isDouble()) {
+            // Clamped: an exp of 1e20 is "never" as far as a connection can tell.
+            const double ms = std::clamp((exp.toDouble() + double(leeway)) * 1000.0, 1.0, 4.0e15);
+            ctx.request->credentialExpiresAtMs = qint64(ms);
+        }
         ctx.consumer = consumer->value(QStringLiteral("username")).toString();
         ctx.consumerObject = *consumer;
         if (m_sources.hide)
