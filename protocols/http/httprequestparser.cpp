@@ -8,6 +8,10 @@
 
 namespace Gatehouse::Http {
 
+namespace {
+bool isValidHost(QByteArrayView host);   // below, with the other checks of the head
+}
+
 HttpRequestParser::HttpRequestParser(const HttpLimits &limits)
     : m_limits(limits)
 {
@@ -258,6 +262,25 @@ int HttpRequestParser::headersComplete()
     request.method = llhttp_method_name(llhttp_method_t(m_parser.method));
     request.versionMajor = m_parser.http_major;
     request.versionMinor = m_parser.http_minor;
+    // Absolute form (RFC 9112 3.2.2, which a server must accept): the target's authority is the
+    // host, whatever Host says, and the rest is the path as in origin form.
+    if (const QByteArray lower = request.target.left(8).toLower(); lower.startsWith("http://") || lower.startsWith("https://")) {
+        const qsizetype start = request.target.indexOf("//") + 2;
+        qsizetype end = start;
+        while (end < request.target.size() && request.target.at(end) != '/' && request.target.at(end) != '?')
+            ++end;
+        const QByteArray authority = request.target.mid(start, end - start);
+        if (authority.isEmpty() || !isValidHost(authority))
+            return fail(400, QStringLiteral("Malformed request: the absolute target's authority is not a host and port."));
+        QByteArray rest = request.target.mid(end);
+        if (!rest.startsWith('/'))
+            rest.prepend('/');
+        request.target = rest;
+        request.headers.removeIf([](const auto &h) { return h.first == "host"; });
+        request.headers.append({QByteArrayLiteral("host"), authority});
+    } else if (!request.target.startsWith('/') && !(request.method == "OPTIONS" && request.target == "*")) {
+        return fail(400, QStringLiteral("Malformed request: the target is neither a path nor an absolute URI."));
+    }
     const qsizetype question = request.target.indexOf('?');
     request.path = question < 0 ? request.target : request.target.left(question);
     request.query = question < 0 ? QByteArray() : request.target.mid(question + 1);

@@ -316,6 +316,7 @@ private slots:
     void answerAfterClientLeft();
     void largeResponse();
     void headRequestHasNoBody();
+    void absoluteFormTarget();
     void standardHeaders_data();
     void standardHeaders();
     void streaming_data();
@@ -611,6 +612,8 @@ void tst_HttpServer::limits_data()
         << 400;   // llhttp's own refusal
     QTest::newRow("HTTP/1.1 without Host") << QByteArray("GET /a HTTP/1.1\r\n\r\n") << 400;
     QTest::newRow("two Host headers") << get("/a", "Host: other\r\n") << 400;
+    QTest::newRow("absolute target with a bad authority") << QByteArray("GET http://a b/x HTTP/1.1\r\nHost: test\r\n\r\n") << 400;
+    QTest::newRow("absolute target with userinfo") << QByteArray("GET http://u@a/x HTTP/1.1\r\nHost: test\r\n\r\n") << 400;
     QTest::newRow("Host with a space") << QByteArray("GET /a HTTP/1.1\r\nHost: a b\r\n\r\n") << 400;
     QTest::newRow("Host with userinfo and a path") << QByteArray("GET /a HTTP/1.1\r\nHost: a/b@c\r\n\r\n") << 400;
     QTest::newRow("Host with a port that is no number") << QByteArray("GET /a HTTP/1.1\r\nHost: a:8x\r\n\r\n") << 400;
@@ -1039,6 +1042,35 @@ void tst_HttpServer::headRequestHasNoBody()
     QVERIFY(after);
     QCOMPARE(after->status, 200);
     QCOMPARE(after->body, QByteArray("/after"));
+}
+
+// RFC 9112 3.2.2: a server accepts a target in absolute form; its authority is the host.
+void tst_HttpServer::absoluteFormTarget()
+{
+    Router router;
+    QByteArray seenHost;
+    QByteArray seenQuery;
+    HttpServer server([&](const HttpRequest &request, const HttpResponder &responder) {
+        seenHost = request.header("host");
+        seenQuery = request.query;
+        HttpResponse response;
+        response.body = request.path;
+        responder.respond(std::move(response));
+    }, {}, testThreads());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RawClient client(server.serverPort());
+    QVERIFY(client.waitConnected());
+    client.send("GET HTTP://Example.com:8080/events?limit=1 HTTP/1.1\r\nHost: other\r\n\r\n");
+    auto response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    QCOMPARE(response->body, QByteArray("/events"));
+    QCOMPARE(seenHost, QByteArray("Example.com:8080"));
+    QCOMPARE(seenQuery, QByteArray("limit=1"));
+    client.send("GET http://example.com HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    response = client.readResponse();
+    QVERIFY(response);
+    QCOMPARE(response->body, QByteArray("/"));
 }
 
 void tst_HttpServer::standardHeaders_data()
