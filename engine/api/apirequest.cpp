@@ -51,11 +51,24 @@ QList<std::pair<QString, QString>> ApiRequest::queryItems() const
 
 bool ApiRequest::hasDotSegment(QByteArrayView path)
 {
+    // Segments end at '/' and also at an escaped '/' or '\' (%2F, %5C), which servers that
+    // decode before they resolve take for one: "..%2Fadmin" climbs too.
+    const auto separatorAt = [path](qsizetype i) -> qsizetype {   // its length, or 0
+        if (path.at(i) == '/')
+            return 1;
+        if (path.at(i) == '%' && i + 2 < path.size()) {
+            const char hi = path.at(i + 1), lo = char(path.at(i + 2) | 0x20);
+            if ((hi == '2' && lo == 'f') || (hi == '5' && lo == 'c'))
+                return 3;
+        }
+        return 0;
+    };
     qsizetype start = 0;
     while (start <= path.size()) {
-        qsizetype end = path.indexOf('/', start);
-        if (end < 0)
-            end = path.size();
+        qsizetype end = start;
+        qsizetype separator = 0;
+        while (end < path.size() && (separator = separatorAt(end)) == 0)
+            ++end;
         // ".", "..", and the same with dots escaped as %2E (which many servers decode first)
         QByteArrayView segment = path.sliced(start, end - start);
         int dots = 0;
@@ -71,7 +84,7 @@ bool ApiRequest::hasDotSegment(QByteArrayView path)
         }
         if (segment.isEmpty() && (dots == 1 || dots == 2))
             return true;
-        start = end + 1;
+        start = end + qMax<qsizetype>(separator, 1);
     }
     return false;
 }

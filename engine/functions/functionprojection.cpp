@@ -134,14 +134,18 @@ bool FunctionProjection::applyWrites(const FunctionEffects &effects, ReadStore::
         if (ok && ensured)
             ensured->insert(w.collection);
         if (ok && w.remove) {
-            // Marked deleted, as a ".deleted" event marks it, not taken out: the row remembers
-            // the function's removal and its position, so a rebuild does not derive the
-            // document again from the events before it (StoredDocument::byFunction).
+            // Marked deleted, not taken out: the row remembers the function's removal and its
+            // position, so neither a rebuild nor an upsert projection behind this function
+            // derives the document again from the events before it (StoredDocument::byFunction).
+            // What it held is gone, as a removal promises: only the id is kept.
             const std::optional<StoredDocument> old = tx.get(w.collection, w.id);
-            if (old && !(old->deleted && old->byFunction)) {
-                StoredDocument doc = *old;
-                doc.version = old->version + 1;
-                doc.position = std::max(position, old->position);
+            if (!old || !old->deleted || !old->byFunction || old->position < position) {
+                StoredDocument doc;
+                doc.collection = w.collection;
+                doc.id = w.id;
+                doc.doc = QJsonDocument(QJsonObject{{QStringLiteral("id"), w.id}}).toJson(QJsonDocument::Compact);
+                doc.version = old ? old->version + 1 : 0;
+                doc.position = std::max(position, old ? old->position : 0);
                 doc.updatedAtMs = now;
                 doc.deleted = true;
                 doc.byFunction = true;

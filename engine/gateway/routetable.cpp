@@ -155,11 +155,13 @@ RouteTable::Match RouteTable::match(const ApiRequest &request) const
                 continue;
             if (e.vars) {
                 const RouteVars::Verdict verdict = e.vars->evaluate(request);
-                if (verdict == RouteVars::Verdict::Undecided) {
+                // Undecided only matters where the route would answer: for another method its
+                // vars change nothing but the 405's list, which it is then left out of.
+                if (verdict == RouteVars::Verdict::Undecided && (e.methods & bit)) {
                     undecided = &e;
                     return &e;
                 }
-                if (verdict == RouteVars::Verdict::No)
+                if (verdict != RouteVars::Verdict::Yes)
                     continue;
             }
             if (e.methods & bit)

@@ -79,6 +79,8 @@ QString RouteVars::variable(const ApiRequest &request, const QString &name)
 
 RouteVars::Verdict RouteVars::evaluate(const ApiRequest &request) const
 {
+    // A term that cannot tell leaves the verdict open unless another term says no.
+    bool undecided = false;
     for (const Term &t : m_terms) {
         const QString v = variable(request, t.variable);
         bool ok = false;
@@ -94,8 +96,10 @@ RouteVars::Verdict RouteVars::evaluate(const ApiRequest &request) const
         } else if (t.op == QLatin1String("~~") || t.op == QLatin1String("~*")) {
             if (!v.isEmpty()) {
                 const QRegularExpressionMatch m = t.regex.match(v);
-                if (!m.isValid())
-                    return Verdict::Undecided;   // gave up at the match limit, "!" or not
+                if (!m.isValid()) {   // gave up at the match limit, "!" or not
+                    undecided = true;
+                    continue;
+                }
                 ok = m.hasMatch();
             }
         } else if (t.op == QLatin1String("in")) {
@@ -107,7 +111,7 @@ RouteVars::Verdict RouteVars::evaluate(const ApiRequest &request) const
         if (ok == t.negate)
             return Verdict::No;
     }
-    return Verdict::Yes;
+    return undecided ? Verdict::Undecided : Verdict::Yes;
 }
 
 } // namespace Gatehouse

@@ -349,7 +349,9 @@ bool isValidHost(QByteArrayView host)
     if (host.isEmpty())
         return true;
     const auto isHex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
-    const auto isDigits = [](QByteArrayView v) { return v.size() <= 5 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }); };
+    const auto isPort = [](QByteArrayView v) {
+        return v.size() <= 5 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }) && v.toInt() <= 65535;
+    };
     qsizetype end = 0;
     if (host.front() == '[') {   // IP-literal: an IPv6 address (IPvFuture is not served)
         end = host.indexOf(']');
@@ -374,7 +376,7 @@ bool isValidHost(QByteArrayView host)
     }
     if (end == host.size())
         return true;
-    return host.at(end) == ':' && isDigits(host.sliced(end + 1));
+    return host.at(end) == ':' && isPort(host.sliced(end + 1));
 }
 
 // Fields a request carries once: a second one (another credential, another content type) is

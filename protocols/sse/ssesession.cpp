@@ -68,6 +68,8 @@ SseSession::SseSession(Http::HttpStream stream, const EventStore *store, EventFi
             return;
         if (!m_batch.isEmpty())
             send(std::exchange(m_batch, {}));
+        if (m_ended)   // that send cut a slow client off
+            return;
         m_stream.write(QByteArrayLiteral("event: error\ndata: {\"message\":\"the credential expired; reconnect with a new one and Last-Event-ID\"}\n\n"));
         m_stream.close();
         end();

@@ -16,6 +16,9 @@ namespace Gatehouse::Live {
 
 namespace {
 constexpr qint64 kReadChunk = 64 * 1024;
+// Frames one message may come in: empty continuation frames would otherwise keep a message
+// open, and a network thread busy, for good.
+constexpr int kMaxFragments = 16384;
 // A connection keeps the room of its batch buffer up to this much between batches.
 constexpr qsizetype kKeptBatchRoom = 16 * 1024;
 
@@ -224,6 +227,11 @@ bool WebSocketConnection::handleFrame(WebSocketFrame::Frame &frame)
         m_inMessage = true;
         m_messageOpcode = frame.opcode;
         m_message.clear();
+        m_messageFrames = 0;
+    }
+    if (++m_messageFrames > kMaxFragments) {
+        fail(MessageTooBig, QStringLiteral("message in more than %1 frames").arg(kMaxFragments));
+        return false;
     }
     if (m_message.size() + frame.payload.size() > m_options.maxMessageBytes) {
         fail(MessageTooBig, QStringLiteral("message over %1 bytes").arg(m_options.maxMessageBytes));

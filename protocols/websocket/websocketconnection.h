@@ -76,6 +76,7 @@ private:
     bool m_readingPaused = false;
     bool m_inMessage = false;        // a fragmented message is being reassembled
     quint8 m_messageOpcode = 0;
+    int m_messageFrames = 0;         // of the message being reassembled
     QByteArray m_message;
     QTimer m_closeTimer;             // bounds the closing handshake
     // A ping answered while the output is congested: only the latest one's pong waits for the

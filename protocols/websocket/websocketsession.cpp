@@ -119,8 +119,9 @@ void WebSocketSession::onMessage(const QByteArray &utf8)
     }
     const QJsonObject message = doc->toObject();
     const QJsonValue requestId = message.value(QLatin1String("request_id"));
-    if (!requestId.isUndefined() && !requestId.isDouble() && !(requestId.isString() && requestId.toString().size() <= m_options.maxIdLength)) {
-        sendError(QStringLiteral("\"request_id\" must be a number or a string of at most %1 characters").arg(m_options.maxIdLength), {});
+    if (!requestId.isUndefined() && !requestId.isNull() && !requestId.isDouble()
+        && !(requestId.isString() && requestId.toString().size() <= m_options.maxIdLength)) {
+        sendError(QStringLiteral("\"request_id\" must be a number, null or a string of at most %1 characters").arg(m_options.maxIdLength), {});
         return;
     }
     const QString op = message.value(QLatin1String("op")).toString();

@@ -236,6 +236,9 @@ void tst_HostileInput::pathsAreStrict_data()
     QTest::newRow("half-escaped dot-dot, last") << QByteArray("POST") << QByteArray("/api/products/x/.%2e") << u"segment"_s;
     QTest::newRow("dot-dot, trailing slash") << QByteArray("GET") << QByteArray("/api/../api/products/x/") << u"segment"_s;
     QTest::newRow("raw backslash") << QByteArray("GET") << QByteArray("/api/products/..\\x") << u"backslash"_s;
+    QTest::newRow("dot-dot before an escaped slash") << QByteArray("GET") << QByteArray("/api/products/..%2Fhealth") << u"segment"_s;
+    QTest::newRow("escaped dot-dot before an escaped backslash") << QByteArray("GET") << QByteArray("/api/products/%2e%2E%5cx") << u"segment"_s;
+    QTest::newRow("dot-dot after an escaped slash") << QByteArray("GET") << QByteArray("/api/products/x%2f..") << u"segment"_s;
     QTest::newRow("three dots are a name") << QByteArray("GET") << QByteArray("/api/products/...") << QString();
     QTest::newRow("dots inside a name") << QByteArray("GET") << QByteArray("/api/products/a..b") << QString();
     QTest::newRow("a leading dot") << QByteArray("GET") << QByteArray("/api/products/.x") << QString();

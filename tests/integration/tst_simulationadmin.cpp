@@ -368,7 +368,7 @@ void tst_SimulationAdmin::reportsSurviveARestartAndAKill()
     const TestHttpResponse again = admin("POST", "/admin/scenarios/long/run");
     QCOMPARE(again.status, 201);
     const QByteArray second = again.json().value(u"id"_s).toString().toUtf8();
-    QTest::qWait(1500);
+    QTRY_VERIFY_WITH_TIMEOUT(admin("GET", "/admin/runs/" + second).json().value(u"totals"_s).toObject().value(u"iterations"_s).toInteger() > 0, 30000);
     QCOMPARE(m_engine->terminate(), 0);
     startEngine();
     const QJsonObject cut = admin("GET", "/admin/runs/" + second).json();

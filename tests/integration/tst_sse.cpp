@@ -454,7 +454,7 @@ void tst_Sse::expiredCredentialEndsTheStream()
         resources->patch(u"routes"_s, u"events-stream"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonValue::Null}}}});
     });
     QString error;
-    const qint64 exp = QDateTime::currentSecsSinceEpoch() + 2;
+    const qint64 exp = QDateTime::currentSecsSinceEpoch() + 4;
     const QByteArray token = JsonWebToken::sign(u"HS256"_s, {{u"key"_s, u"sse-short-key"_s}, {u"exp"_s, exp}}, "short-secret", &error);
     QVERIFY2(!token.isEmpty(), qPrintable(error));
     SseClient client(m_port, "/events/stream?jwt=" + token);

@@ -218,6 +218,7 @@ private slots:
     void framesRightBehindTheHandshake();
     void protocolViolationsClose_data();
     void protocolViolationsClose();
+    void endlessFragmentsClose();
     void routePluginsApplyToTheUpgrade();
     void crossOriginUpgradeHasNoCookies();
     void expiredCredentialClosesTheConnection();
@@ -621,6 +622,24 @@ void tst_WebSocket::protocolViolationsClose()
     QTRY_COMPARE_WITH_TIMEOUT(ws.socket.state(), QAbstractSocket::UnconnectedState, kWaitMs);
 }
 
+// A message kept open by empty continuation frames is closed after 16,384 frames (1009).
+void tst_WebSocket::endlessFragmentsClose()
+{
+    RawWs ws;
+    QCOMPARE(ws.open(m_port), 101);
+    auto notFinal = [](quint8 opcode, const QByteArray &payload) {
+        QByteArray f = RawWs::encodeFrame(opcode, payload);
+        f[0] = char(f[0] & 0x7F);
+        return f;
+    };
+    QByteArray burst = notFinal(0x1, "{");
+    const QByteArray empty = notFinal(0x0, {});
+    for (int i = 0; i < 20000; ++i)
+        burst += empty;
+    ws.socket.write(burst);
+    QCOMPARE(int(ws.readUntilClose()), 1009);
+}
+
 void tst_WebSocket::routePluginsApplyToTheUpgrade()
 {
     ResourceService *resources = m_engine.resources();
@@ -711,7 +730,7 @@ void tst_WebSocket::expiredCredentialClosesTheConnection()
         resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonValue::Null}}}});
     });
     QString error;
-    const qint64 exp = QDateTime::currentSecsSinceEpoch() + 2;
+    const qint64 exp = QDateTime::currentSecsSinceEpoch() + 4;
     const QByteArray token = JsonWebToken::sign(u"HS256"_s, {{u"key"_s, u"ws-short-key"_s}, {u"exp"_s, exp}}, "short-secret", &error);
     QVERIFY2(!token.isEmpty(), qPrintable(error));
     RawWs ws;

@@ -612,7 +612,8 @@ void tst_HttpServer::limits_data()
         << 400;   // llhttp's own refusal
     QTest::newRow("HTTP/1.1 without Host") << QByteArray("GET /a HTTP/1.1\r\n\r\n") << 400;
     QTest::newRow("two Host headers") << get("/a", "Host: other\r\n") << 400;
-    QTest::newRow("absolute target with a bad authority") << QByteArray("GET http://a b/x HTTP/1.1\r\nHost: test\r\n\r\n") << 400;
+    QTest::newRow("absolute target with a port past 65535") << QByteArray("GET http://a:99999/x HTTP/1.1\r\nHost: test\r\n\r\n") << 400;
+    QTest::newRow("Host with a port past 65535") << QByteArray("GET /a HTTP/1.1\r\nHost: a:65536\r\n\r\n") << 400;
     QTest::newRow("absolute target with userinfo") << QByteArray("GET http://u@a/x HTTP/1.1\r\nHost: test\r\n\r\n") << 400;
     QTest::newRow("Host with a space") << QByteArray("GET /a HTTP/1.1\r\nHost: a b\r\n\r\n") << 400;
     QTest::newRow("Host with userinfo and a path") << QByteArray("GET /a HTTP/1.1\r\nHost: a/b@c\r\n\r\n") << 400;

@@ -156,7 +156,7 @@ void tst_PluginTransform::proxyRewrite_data()
         << QByteArray("/r/abc?src=a%26admin%3Dtrue") << none << QByteArray("/v2/items")
         << QByteArray("from=a%26admin%3Dtrue&src=a%26admin%3Dtrue") << QByteArray("GET") << HeaderMap{};
     QTest::newRow("a header in the path stays in its segment") << QByteArray(R"json({"uri": "/u/$http_x_user/x"})json")
-        << QByteArray("/r/a") << Headers{{"x-user", "ann/../?q #"}} << QByteArray("/u/ann%2F..%2F%3Fq%20%23/x") << QByteArray()
+        << QByteArray("/r/a") << Headers{{"x-user", "ann/b?q #"}} << QByteArray("/u/ann%2Fb%3Fq%20%23/x") << QByteArray()
         << QByteArray("GET") << HeaderMap{};
     QTest::newRow("$uri keeps its slashes") << QByteArray(R"json({"uri": "/v2$uri/$arg_p"})json")
         << QByteArray("/r/a/b?p=c/d") << none << QByteArray("/v2/r/a/b/c%2Fd") << QByteArray("p=c/d")
@@ -200,7 +200,8 @@ void tst_PluginTransform::proxyRewriteRefusesDotSegments()
     // A variable cannot climb out of the path the template names.
     Bench bench;
     QCOMPARE(bench.apply("[" + route("r", "/r/*", R"json({"proxy-rewrite": {"uri": "/u/$arg_p/x?k=$arg_k"}})json") + "]"), QStringList());
-    for (const QByteArray &p : {QByteArray(".."), QByteArray("."), QByteArray("%2E%2E"), QByteArray("%2e."), QByteArray("%2E")}) {
+    for (const QByteArray &p : {QByteArray(".."), QByteArray("."), QByteArray("%2E%2E"), QByteArray("%2e."), QByteArray("%2E"),
+                                QByteArray("..%2Fadmin"), QByteArray("a%2F..%2Fb"), QByteArray("..%5Cadmin")}) {
         const ApiResponse r = bench.send(request("GET", "/r/a?p=" + p, {}));
         QVERIFY2(r.status == 400, p.constData());
         QCOMPARE(bodyJson(r).value(u"type"_s).toString(), u"urn:gatehouse:problem:malformed-path"_s);

@@ -97,7 +97,7 @@ void tst_ResourceSchemas::limitsShapeTheSchemas_data()
                                     << QStringList{u"/uri: must have at most 10 characters"_s};
     QTest::newRow("max_uri_length ok") << u"routes"_s << QByteArray(R"({"uri":"/012345678",)" + up + "}") << QStringList();
     QTest::newRow("max_id_length") << u"routes"_s << QByteArray(R"({"id":"abcdefghi","uri":"/a",)" + up + "}")
-                                   << QStringList{u"/id: must be 1-8 of A-Z a-z 0-9 . _ -"_s};
+                                   << QStringList{u"/id: must be 1-8 of A-Z a-z 0-9 . _ -, and not \".\" or \"..\""_s};
     QTest::newRow("max_hosts") << u"routes"_s << QByteArray(R"({"uri":"/a","hosts":["a.example","b.example"],)" + up + "}")
                                << QStringList{u"/hosts: must have at most 1 items"_s};
     QTest::newRow("max_nodes") << u"upstreams"_s << QByteArray(R"({"type":"http","nodes":[{"host":"a"},{"host":"b"}]})")

@@ -381,6 +381,14 @@ void tst_RouteTable::hostsAndVars_data()
         {"id":"fallback","uri":"/api","upstream":{"type":"events"}}])json";
     QTest::newRow("regex gives up") << evilPlain << QByteArray("/api") << QByteArray() << QByteArray("q=" + QByteArray(40, 'a') + "b")
                                     << QByteArray() << QStringLiteral("undecided:evil");
+    const QByteArray evilAndNo = R"json([
+        {"id":"evil","uri":"/api","priority":5,"vars":[["arg_q","~~","^(a+)+$"],["arg_tier","==","gold"]],"upstream":{"type":"events"}},
+        {"id":"evil-post","uri":"/api","priority":4,"methods":["POST"],"vars":[["arg_q","~~","^(a+)+$"]],"upstream":{"type":"events"}},
+        {"id":"fallback","uri":"/api","upstream":{"type":"events"}}])json";
+    QTest::newRow("regex that gives up beside a term that says no") << evilAndNo << QByteArray("/api") << QByteArray()
+        << QByteArray("q=" + QByteArray(40, 'a') + "b&tier=free") << QByteArray() << QStringLiteral("fallback");
+    QTest::newRow("regex that gives up beside a term that says yes") << evilAndNo << QByteArray("/api") << QByteArray()
+        << QByteArray("q=" + QByteArray(40, 'a') + "b&tier=gold") << QByteArray() << QStringLiteral("undecided:evil");
     QTest::newRow("regex that gives up, other path") << evilPlain << QByteArray("/other") << QByteArray()
                                                      << QByteArray("q=" + QByteArray(40, 'a') + "b") << QByteArray() << QStringLiteral("404");
     // A route of higher priority that is chosen first never asks the one that would give up.

@@ -91,16 +91,20 @@ print("check_descriptions: every route, collection, command, topic and auth sche
 PY
 KEY_AUTH=alice-key node "$here/check-openapi-requests.mjs" "$gateway" || fail "the engine does not answer as /openapi.json says"
 
-# The server named is the host the client asked for; a Host that is not a plain host[:port]
-# is not repeated (the bound address is named instead).
+# The server named is the host the client asked for; a Host that is not a host[:port] is
+# refused (400) before anything repeats it.
 python3 - "$gateway" <<'PY' || fail "the server the descriptions name does not follow the Host header"
-import json, sys, urllib.request
+import json, sys, urllib.error, urllib.request
 base = sys.argv[1]
 def server(host):
     request = urllib.request.Request(base + "/openapi.json", headers={"Host": host})
     return json.load(urllib.request.urlopen(request))["servers"][0]["url"]
 assert server("api.example:8443") == "http://api.example:8443", server("api.example:8443")
-assert server("bad host/x") == base, server("bad host/x")
+try:
+    server("bad host/x")
+    raise AssertionError("a Host that is not a host[:port] was answered")
+except urllib.error.HTTPError as e:
+    assert e.code == 400, e.code
 print("check_descriptions: the server named follows the Host header")
 PY
 

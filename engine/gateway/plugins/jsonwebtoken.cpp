@@ -80,7 +80,7 @@ Key readKey(const QByteArray &pem, bool privateKey, QString *error)
         return {};
     }
     QMutexLocker lock(&mutex);
-    if (cache.size() >= 256)
+    if (cache.size() >= 4096)   // more consumers' keys than that: parsed again now and then
         cache.clear();
     cache.insert(cacheKey, key);
     return key;

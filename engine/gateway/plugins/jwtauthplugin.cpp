@@ -43,12 +43,10 @@ public:
 
     PluginVerdict access(RequestContext &ctx) override
     {
-        // Two tokens in one place: which one counts would be a guess (and a proxy in front may
-        // take the other).
-        if (RequestVariables::headerCount(*ctx.request, m_sources.header) > 1 || RequestVariables::queryCount(*ctx.request, m_sources.query) > 1
-            || RequestVariables::cookieCount(*ctx.request, m_sources.cookie) > 1)
+        bool twice = false;
+        const QByteArray token = findToken(ctx, &twice);
+        if (twice)
             return PluginVerdict::respond(unauthorized(QStringLiteral("JWT token invalid: the token is given more than once")));
-        const QByteArray token = findToken(ctx);
         if (token.isEmpty())
             return PluginVerdict::respond(unauthorized(QStringLiteral("Missing JWT token in request")));
         QString error;
@@ -88,15 +86,26 @@ public:
     }
 
 private:
-    QByteArray findToken(const RequestContext &ctx) const
+    // The token from the first place that has one: the header, the query, the cookie. `twice`:
+    // that place holds two -- which one counts would be a guess, and a proxy in front may take
+    // the other (a second one elsewhere is not looked at).
+    QByteArray findToken(const RequestContext &ctx, bool *twice) const
     {
-        QByteArray value = ctx.request->header(m_sources.header).trimmed();
+        const ApiRequest &r = *ctx.request;
+        QByteArray value = r.header(m_sources.header).trimmed();
         if (value.size() > 7 && value.left(7).toLower() == "bearer ")
             value = value.mid(7).trimmed();
-        if (value.isEmpty())
-            value = ctx.request->queryItem(m_sources.query).toUtf8();
-        if (value.isEmpty())
-            value = RequestVariables::value(ctx, QString(QStringLiteral("cookie_") + m_sources.cookie)).toUtf8();
+        if (!value.isEmpty()) {
+            *twice = RequestVariables::headerCount(r, m_sources.header) > 1;
+            return value;
+        }
+        value = r.queryItem(m_sources.query).toUtf8();
+        if (!value.isEmpty()) {
+            *twice = RequestVariables::queryCount(r, m_sources.query) > 1;
+            return value;
+        }
+        value = RequestVariables::value(ctx, QString(QStringLiteral("cookie_") + m_sources.cookie)).toUtf8();
+        *twice = !value.isEmpty() && RequestVariables::cookieCount(r, m_sources.cookie) > 1;
         return value;
     }
 

@@ -25,12 +25,16 @@ public:
 
     PluginVerdict access(RequestContext &ctx) override
     {
-        // Two keys: which one counts would be a guess (and a proxy in front may take the other).
-        if (RequestVariables::headerCount(*ctx.request, m_header) > 1 || RequestVariables::queryCount(*ctx.request, m_query) > 1)
-            return PluginVerdict::respond(unauthorized(QStringLiteral("the API key is given more than once")));
+        // Two keys where the key is taken from: which one counts would be a guess (and a proxy
+        // in front may take the other).
         QString key = QString::fromUtf8(ctx.request->header(m_header));
-        if (key.isEmpty())
+        bool twice = !key.isEmpty() && RequestVariables::headerCount(*ctx.request, m_header) > 1;
+        if (key.isEmpty()) {
             key = ctx.request->queryItem(m_query);
+            twice = !key.isEmpty() && RequestVariables::queryCount(*ctx.request, m_query) > 1;
+        }
+        if (twice)
+            return PluginVerdict::respond(unauthorized(QStringLiteral("the API key is given more than once")));
         if (key.isEmpty())
             return PluginVerdict::respond(unauthorized(QStringLiteral("Missing API key found in request")));
         const QJsonObject *consumer = m_consumers->byKeyAuth(key);
