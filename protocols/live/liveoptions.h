@@ -20,6 +20,9 @@ struct LiveOptions
     int pageSize = 500;                    // events per catch-up read from the log
     qint64 maxMessageBytes = 1024 * 1024;  // one incoming WebSocket message; over -> close 1009
     int closeTimeoutMs = 5000;             // WebSocket: how long a closing connection may linger
+    // WebSocket: a connection that sent nothing for this long gets a ping; one that then sends
+    // nothing (not even the pong) for as long again is a dead peer and is dropped. 0: never.
+    int keepAliveMs = 30000;
     int maxConnections = 1024;             // WebSocket and SSE clients of the port; over -> 503
     int maxSubscriptions = 64;             // per WebSocket connection
     int maxWatches = 256;                  // per WebSocket connection

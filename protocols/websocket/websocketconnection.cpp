@@ -48,6 +48,34 @@ WebSocketConnection::WebSocketConnection(QTcpSocket *socket, const QByteArray &a
         m_socket->abort();
         finish();
     });
+    m_lastInput.start();
+    if (m_options.keepAliveMs > 0) {
+        m_keepAlive.setInterval(m_options.keepAliveMs);
+        connect(&m_keepAlive, &QTimer::timeout, this, &WebSocketConnection::checkAlive);
+        m_keepAlive.start();
+    }
+}
+
+void WebSocketConnection::checkAlive()
+{
+    if (m_state != State::Open || m_lastInput.elapsed() < m_options.keepAliveMs)
+        return;
+    if (m_readingPaused || m_socket->bytesAvailable() > 0) {   // it did send: not read yet
+        m_lastInput.start();
+        m_keepAlivePingSent = false;
+        return;
+    }
+    if (m_keepAlivePingSent) {
+        // Silent through a whole interval after the ping: the peer is gone (a cable pulled, a
+        // NAT that forgot the connection) and would otherwise hold its slot for good.
+        qCInfo(lcLive) << "WebSocket client" << m_socket->peerAddress() << "did not answer a ping; dropping the connection";
+        m_socket->abort();
+        finish();
+        return;
+    }
+    m_keepAlivePingSent = true;
+    m_lastInput.start();   // the answer is due within one more interval
+    write(WebSocketFrame::encode(WebSocketFrame::Ping, QByteArrayLiteral("keep-alive")));
 }
 
 WebSocketConnection::~WebSocketConnection() = default;
@@ -185,6 +213,8 @@ void WebSocketConnection::processInput()
             const QByteArray chunk = m_socket->read(kReadChunk);
             if (chunk.isEmpty())
                 return;
+            m_lastInput.start();
+            m_keepAlivePingSent = false;
             m_parser.append(chunk);
             continue;
         }
@@ -312,6 +342,7 @@ void WebSocketConnection::finish()
     m_gone = true;
     m_state = State::Closed;
     m_closeTimer.stop();
+    m_keepAlive.stop();
     Q_EMIT disconnected();
 }
 

@@ -4,6 +4,7 @@
 #include "websocketframe.h"
 
 #include <QObject>
+#include <QElapsedTimer>
 #include <QTimer>
 
 class QSslSocket;
@@ -65,6 +66,7 @@ private:
     bool mayWrite();
     void onBytesWritten();
     void finish();
+    void checkAlive();
 
     QTcpSocket *m_socket;
     QSslSocket *m_tls;               // m_socket when it is one: its encrypted bytes are queued too
@@ -79,6 +81,11 @@ private:
     int m_messageFrames = 0;         // of the message being reassembled
     QByteArray m_message;
     QTimer m_closeTimer;             // bounds the closing handshake
+    // Keep-alive: a periodic check (not a timer restarted by every frame, which would walk the
+    // thread's timers for every client) of how long the peer has been silent.
+    QTimer m_keepAlive;
+    QElapsedTimer m_lastInput;
+    bool m_keepAlivePingSent = false;
     // A ping answered while the output is congested: only the latest one's pong waits for the
     // queue to drain (RFC 6455 5.5.3), so a ping flood cannot grow the queue.
     QByteArray m_pendingPong;

@@ -219,6 +219,7 @@ private slots:
     void protocolViolationsClose_data();
     void protocolViolationsClose();
     void endlessFragmentsClose();
+    void silentPeerIsPingedThenDropped();
     void routePluginsApplyToTheUpgrade();
     void crossOriginUpgradeHasNoCookies();
     void expiredCredentialClosesTheConnection();
@@ -620,6 +621,42 @@ void tst_WebSocket::protocolViolationsClose()
     QCOMPARE(int(ws.readUntilClose()), closeCode);
     // The server then closes the TCP connection.
     QTRY_COMPARE_WITH_TIMEOUT(ws.socket.state(), QAbstractSocket::UnconnectedState, kWaitMs);
+}
+
+// A peer that stays silent gets a ping; one that does not answer is dropped, one that does stays.
+void tst_WebSocket::silentPeerIsPingedThenDropped()
+{
+    // Listeners of their own, with a keep-alive of a second instead of 30.
+    Server::Listeners listeners;
+    Live::LiveOptions live;
+    live.keepAliveMs = 1000;
+    listeners.setLiveOptions(live);
+    Server::Listeners::Endpoint any;
+    QString error;
+    QVERIFY2(listeners.start(&m_engine, any, any, Http::HttpLimits{}, &error), qPrintable(error));
+    const quint16 port = listeners.gatewayEndpoint().port;
+    RawWs dead;
+    QCOMPARE(dead.open(port), 101);
+    RawWs alive;
+    QCOMPARE(alive.open(port), 101);
+    RawWs::Frame frame;
+    QVERIFY(dead.readFrame(&frame));   // the ping, after a second of silence
+    QCOMPARE(int(frame.opcode), 0x9);
+    for (int i = 0; i < 3; ++i) {      // the live one answers each ping, for three intervals
+        QVERIFY(alive.readFrame(&frame));
+        QCOMPARE(int(frame.opcode), 0x9);
+        alive.sendFrame(0xA, frame.payload);
+    }
+    // The silent one was dropped meanwhile (the TCP connection ends, without a close frame).
+    QTRY_COMPARE_WITH_TIMEOUT(dead.socket.state(), QAbstractSocket::UnconnectedState, kWaitMs);
+    QCOMPARE(alive.socket.state(), QAbstractSocket::ConnectedState);
+    alive.sendFrame(0x1, R"({"op":"ping","request_id":"still"})");
+    QVERIFY(alive.readFrame(&frame));
+    while (frame.opcode == 0x9) {      // a keep-alive ping may come first
+        alive.sendFrame(0xA, frame.payload);
+        QVERIFY(alive.readFrame(&frame));
+    }
+    QVERIFY(frame.payload.contains("still"));
 }
 
 // A message kept open by empty continuation frames is closed after 16,384 frames (1009).
