@@ -230,6 +230,7 @@ private slots:
 
 private:
     qint64 createProduct(const QString &id, double price = 10);
+    bool requireJwt(const QString &consumer, const QString &key, const QString &secret);
     qint64 head() const { return m_engine.eventStore()->headPosition(); }
     double metric(const QByteArray &line);
 
@@ -265,6 +266,18 @@ void tst_WebSocket::cleanupTestCase()
     m_listeners.stopAccepting();
     m_listeners.close();
     m_engine.stop();
+}
+
+// jwt-auth on the /ws route with a consumer of `key` and `secret`; an empty consumer takes
+// jwt-auth off the route again.
+bool tst_WebSocket::requireJwt(const QString &consumer, const QString &key, const QString &secret)
+{
+    ResourceService *resources = m_engine.resources();
+    if (consumer.isEmpty())
+        return resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonValue::Null}}}}).status / 100 == 2;
+    const QJsonObject conf{{u"key"_s, key}, {u"secret"_s, secret}};
+    return resources->put(u"consumers"_s, consumer, QJsonObject{{u"username"_s, consumer}, {u"plugins"_s, QJsonObject{{u"jwt-auth"_s, conf}}}}).status / 100 == 2
+        && resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{}}}}}).status / 100 == 2;
 }
 
 qint64 tst_WebSocket::createProduct(const QString &id, double price)
@@ -717,16 +730,8 @@ void tst_WebSocket::routePluginsApplyToTheUpgrade()
 // cookies sent along by the browser; they must not log it in.
 void tst_WebSocket::crossOriginUpgradeHasNoCookies()
 {
-    ResourceService *resources = m_engine.resources();
-    QCOMPARE(resources->put(u"consumers"_s, u"ws-jwt"_s,
-                            QJsonObject{{u"username"_s, u"ws-jwt"_s},
-                                        {u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{{u"key"_s, u"ws-jwt-key"_s}, {u"secret"_s, u"ws-secret"_s}}}}}})
-                 .status / 100, 2);
-    QCOMPARE(resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{}}}}})
-                 .status / 100, 2);
-    const auto restore = qScopeGuard([resources] {
-        resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonValue::Null}}}});
-    });
+    QVERIFY(requireJwt(u"ws-jwt"_s, u"ws-jwt-key"_s, u"ws-secret"_s));
+    const auto restore = qScopeGuard([this] { requireJwt({}, {}, {}); });
     QString error;
     const QByteArray token = JsonWebToken::sign(u"HS256"_s, {{u"key"_s, u"ws-jwt-key"_s}}, "ws-secret", &error);
     QVERIFY2(!token.isEmpty(), qPrintable(error));
@@ -756,16 +761,8 @@ void tst_WebSocket::crossOriginUpgradeHasNoCookies()
 // What the upgrade's token allowed ends with the token: subscriptions do not outlive it.
 void tst_WebSocket::expiredCredentialClosesTheConnection()
 {
-    ResourceService *resources = m_engine.resources();
-    QCOMPARE(resources->put(u"consumers"_s, u"ws-short"_s,
-                            QJsonObject{{u"username"_s, u"ws-short"_s},
-                                        {u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{{u"key"_s, u"ws-short-key"_s}, {u"secret"_s, u"short-secret"_s}}}}}})
-                 .status / 100, 2);
-    QCOMPARE(resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonObject{}}}}})
-                 .status / 100, 2);
-    const auto restore = qScopeGuard([resources] {
-        resources->patch(u"routes"_s, u"websocket"_s, QJsonObject{{u"plugins"_s, QJsonObject{{u"jwt-auth"_s, QJsonValue::Null}}}});
-    });
+    QVERIFY(requireJwt(u"ws-short"_s, u"ws-short-key"_s, u"short-secret"_s));
+    const auto restore = qScopeGuard([this] { requireJwt({}, {}, {}); });
     QString error;
     const qint64 exp = QDateTime::currentSecsSinceEpoch() + 4;
     const QByteArray token = JsonWebToken::sign(u"HS256"_s, {{u"key"_s, u"ws-short-key"_s}, {u"exp"_s, exp}}, "short-secret", &error);
