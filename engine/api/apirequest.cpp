@@ -82,7 +82,8 @@ bool ApiRequest::hasDotSegment(QByteArrayView path)
             }
             ++dots;
         }
-        if (segment.isEmpty() && (dots == 1 || dots == 2))
+        // "..;x" too: servlet containers take what follows ';' for a parameter of the segment.
+        if ((segment.isEmpty() || segment.front() == ';') && (dots == 1 || dots == 2))
             return true;
         start = end + qMax<qsizetype>(separator, 1);
     }

@@ -58,13 +58,14 @@ WebSocketConnection::WebSocketConnection(QTcpSocket *socket, const QByteArray &a
 
 void WebSocketConnection::checkAlive()
 {
-    if (m_state != State::Open || m_lastInput.elapsed() < m_options.keepAliveMs)
+    if (m_state != State::Open)
         return;
     if (m_readingPaused || m_socket->bytesAvailable() > 0) {   // it did send: not read yet
         m_lastInput.start();
         m_keepAlivePingSent = false;
         return;
     }
+    // Nothing came in since the last check's ping (any input clears the flag).
     if (m_keepAlivePingSent) {
         // Silent through a whole interval after the ping: the peer is gone (a cable pulled, a
         // NAT that forgot the connection) and would otherwise hold its slot for good.
@@ -73,8 +74,9 @@ void WebSocketConnection::checkAlive()
         finish();
         return;
     }
+    if (m_lastInput.elapsed() < m_options.keepAliveMs * 9 / 10)   // the timer may fire a little early
+        return;
     m_keepAlivePingSent = true;
-    m_lastInput.start();   // the answer is due within one more interval
     write(WebSocketFrame::encode(WebSocketFrame::Ping, QByteArrayLiteral("keep-alive")));
 }
 

@@ -239,6 +239,8 @@ void tst_HostileInput::pathsAreStrict_data()
     QTest::newRow("dot-dot before an escaped slash") << QByteArray("GET") << QByteArray("/api/products/..%2Fhealth") << u"segment"_s;
     QTest::newRow("escaped dot-dot before an escaped backslash") << QByteArray("GET") << QByteArray("/api/products/%2e%2E%5cx") << u"segment"_s;
     QTest::newRow("dot-dot after an escaped slash") << QByteArray("GET") << QByteArray("/api/products/x%2f..") << u"segment"_s;
+    QTest::newRow("dot-dot with a path parameter") << QByteArray("GET") << QByteArray("/api/../products;x=1/..;jsessionid=1") << u"segment"_s;
+    QTest::newRow("dot-dot and a semicolon, then more") << QByteArray("GET") << QByteArray("/api/products/..;/x") << u"segment"_s;
     QTest::newRow("three dots are a name") << QByteArray("GET") << QByteArray("/api/products/...") << QString();
     QTest::newRow("dots inside a name") << QByteArray("GET") << QByteArray("/api/products/a..b") << QString();
     QTest::newRow("a leading dot") << QByteArray("GET") << QByteArray("/api/products/.x") << QString();

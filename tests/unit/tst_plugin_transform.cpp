@@ -201,7 +201,9 @@ void tst_PluginTransform::proxyRewriteRefusesDotSegments()
     Bench bench;
     QCOMPARE(bench.apply("[" + route("r", "/r/*", R"json({"proxy-rewrite": {"uri": "/u/$arg_p/x?k=$arg_k"}})json") + "]"), QStringList());
     for (const QByteArray &p : {QByteArray(".."), QByteArray("."), QByteArray("%2E%2E"), QByteArray("%2e."), QByteArray("%2E"),
-                                QByteArray("..%2Fadmin"), QByteArray("a%2F..%2Fb"), QByteArray("..%5Cadmin")}) {
+                                QByteArray("..%2Fadmin"), QByteArray("a%2F..%2Fb"), QByteArray("..%5Cadmin"),
+                                QByteArray("..%00"), QByteArray(".%00."), QByteArray("..%0D%0AX-Inj:%201"), QByteArray("..%7F"),
+                                QByteArray("..;"), QByteArray("..;jsessionid=1")}) {
         const ApiResponse r = bench.send(request("GET", "/r/a?p=" + p, {}));
         QVERIFY2(r.status == 400, p.constData());
         QCOMPARE(bodyJson(r).value(u"type"_s).toString(), u"urn:gatehouse:problem:malformed-path"_s);

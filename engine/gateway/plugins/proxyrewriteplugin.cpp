@@ -68,11 +68,15 @@ public:
             return PluginVerdict::respond(ApiResponse::problem(400, QStringLiteral("a header proxy-rewrite sets would hold a line break or NUL"),
                                                                QStringLiteral("bad-header-value")));
         }
-        // A variable's "." or ".." ($arg_p of "..") must not climb out of the path the template
-        // names, as the client's own path may not (ApiRequest::checkPath).
-        if (target && ApiRequest::hasDotSegment(QByteArrayView(*target).first(target->indexOf('?') < 0 ? target->size() : target->indexOf('?')))) {
-            return PluginVerdict::respond(ApiResponse::problem(400, QStringLiteral("the path proxy-rewrite makes would have a '.' or '..' segment"),
-                                                               QStringLiteral("malformed-path")));
+        // The path made from variables passes the check a client's own path passes
+        // (ApiRequest::checkPath): a "." or ".." segment ($arg_p of ".."), an escaped control
+        // character ("..%00"), a backslash -- none may reach the upstream this way either.
+        if (target) {
+            ApiRequest made;
+            made.path = target->left(target->indexOf('?') < 0 ? target->size() : target->indexOf('?'));
+            if (QString error; !made.checkPath(&error, false))
+                return PluginVerdict::respond(ApiResponse::problem(400, QStringLiteral("the path proxy-rewrite makes is refused: ") + error,
+                                                                   QStringLiteral("malformed-path")));
         }
 
         if (target) {
