@@ -27,7 +27,7 @@ QString expand(const QString &text, const RequestContext &ctx, const QStringList
 // literal '?' everything but RFC 3986's pchar (and '/' in $uri only), after it everything but
 // unreserved characters -- so a decoded $uri, $arg_x or header cannot end the path, add
 // segments, start a query or a fragment, add parameters, or put a space or control character
-// on the request line (dot segments are the caller's to refuse: ApiRequest::hasDotSegment). Values
+// on the request line (dot segments and escaped control characters are the caller's to refuse: ApiRequest::checkPath). Values
 // that are already encoded (request_uri, args, regex captures of the request's own path) go in
 // as they are.
 QByteArray expandUri(const QString &text, const RequestContext &ctx, const QStringList &captures = {});
