@@ -330,7 +330,8 @@ void RunController::sample()
     if (m_faults)
         point.insert(QStringLiteral("faults"), QJsonArray::fromStringList(m_faults->activeKinds()));
     m_series.append(point);
-    publish(buildReport(totals, lag));
+    if (m_phase != Phase::Done)   // finalize() publishes the report once the threads have stopped
+        publish(buildReport(totals, lag));
     Q_EMIT m_run->sampled(point);
 
     // A target that went away: every request of the interval refused its connection.

@@ -226,7 +226,7 @@ QJsonArray SimulationService::runs() const
 {
     QJsonArray out = m_runs.summaries();
     QMutexLocker lock(&m_mutex);
-    if (m_active && !hasEnded(m_active)) {
+    if (m_active && !m_activeDone) {
         const QJsonObject live = RunStore::summary(m_active->snapshot());
         for (qsizetype i = 0; i < out.size(); ++i) {
             if (out.at(i).toObject().value(QStringLiteral("id")).toString() == m_activeId) {
@@ -243,8 +243,10 @@ std::optional<QJsonObject> SimulationService::run(const QString &id) const
 {
     {
         QMutexLocker lock(&m_mutex);
-        if (m_active && id == m_activeId && !m_active->isFinished())
-            return m_active->snapshot();   // the report itself once it has ended
+        // Until its report is stored the run answers from memory: the report itself once it has
+        // ended (there is a moment between the two where simulation.db has no row for it yet).
+        if (m_active && id == m_activeId && !m_activeDone)
+            return m_active->snapshot();
     }
     return m_runs.report(id);
 }
@@ -280,8 +282,11 @@ int SimulationService::abort(const QString &id, const QString &reason)
 
 int SimulationService::removeRun(const QString &id)
 {
-    if (!activeRunId().isEmpty() && activeRunId() == id)
-        return 409;
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_active && id == m_activeId && !m_activeDone)
+            return 409;   // running, or its report not stored yet
+    }
     return m_runs.remove(id) ? 204 : 404;
 }
 

@@ -63,6 +63,7 @@ private slots:
     void exportAndImport();
     void runStopAndReport();
     void secondRunIsRefused();
+    void endOfARunIsSeenWhole();
     void setupIsTakenBack();
     void staleReadsAreNotErrors();
     void reportsSurviveARestartAndAKill();
@@ -290,6 +291,35 @@ void tst_SimulationAdmin::secondRunIsRefused()
     QVERIFY2(create.value(u"errors"_s).toObject().isEmpty(), QJsonDocument(create).toJson(QJsonDocument::Compact).constData());
     QCOMPARE(admin("DELETE", "/admin/runs/" + id).status, 204);
     QCOMPARE(admin("GET", "/admin/runs/" + id).status, 404);
+}
+
+void tst_SimulationAdmin::endOfARunIsSeenWhole()
+{
+    // Asked for without a pause while it ends, a run is either running or has its whole report:
+    // never 404 (between its end and its report being stored), never an end state with figures
+    // that still change.
+    QCOMPARE(admin("PUT", "/admin/scenarios/brief", toJson(shortScenario(u"1s"_s))).status, 201);
+    const TestHttpResponse started = admin("POST", "/admin/scenarios/brief/run");
+    QCOMPARE(started.status, 201);
+    const QByteArray id = started.json().value(u"id"_s).toString().toUtf8();
+    TestHttpClient client(u"127.0.0.1"_s, m_engine->adminPort);
+    QJsonObject first;
+    QDeadlineTimer deadline(kWaitMs);
+    while (!deadline.hasExpired()) {
+        const TestHttpResponse r = client.request("GET", "/admin/runs/" + id, {}, {{"X-API-KEY", kAdminKey}});
+        QVERIFY2(r.status == 200, r.body.constData());
+        first = r.json();
+        QVERIFY2(!first.value(u"state"_s).toString().isEmpty(), r.body.constData());
+        if (first.value(u"state"_s).toString() != u"running"_s)
+            break;
+    }
+    QCOMPARE(first.value(u"state"_s).toString(), u"finished"_s);
+    QVERIFY(first.value(u"passed"_s).toBool());
+    QTest::qWait(300);
+    const QJsonObject stored = admin("GET", "/admin/runs/" + id).json();
+    QCOMPARE(stored.value(u"operations"_s), first.value(u"operations"_s));
+    QCOMPARE(stored.value(u"totals"_s), first.value(u"totals"_s));
+    QCOMPARE(stored.value(u"thresholds"_s), first.value(u"thresholds"_s));
 }
 
 void tst_SimulationAdmin::setupIsTakenBack()
