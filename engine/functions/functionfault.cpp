@@ -42,15 +42,11 @@ bool FaultyInstance::load(const FunctionDefinition &definition, QString *error, 
     return m_inner->load(definition, error, line);
 }
 
-void FaultyInstance::invoke(const QList<QJsonValue> &inputs, const DocumentAccess &access, const Each &each)
+template<typename Input, typename One>
+void FaultyInstance::struck(const QList<Input> &inputs, const Each &each, One one)
 {
+    // The first that fails ends the calls, as a thrown error does.
     const FunctionFault &fault = m_stats->fault();
-    if (!fault.active()) {
-        m_inner->invoke(inputs, access, each);
-        return;
-    }
-    // One input at a time, each behind the fault: the first that fails ends the calls, as a
-    // thrown error does.
     for (qsizetype i = 0; i < inputs.size(); ++i) {
         FunctionOutcome failed;
         if (fault.strike(&failed)) {
@@ -58,7 +54,7 @@ void FaultyInstance::invoke(const QList<QJsonValue> &inputs, const DocumentAcces
             return;
         }
         bool goOn = false;
-        m_inner->invoke(QList<QJsonValue>{inputs.at(i)}, access, [&](qsizetype, FunctionOutcome &&outcome) {
+        one(inputs.at(i), [&](qsizetype, FunctionOutcome &&outcome) {
             const bool ok = outcome.ok;
             goOn = each(i, std::move(outcome)) && ok;
             return goOn;
@@ -66,6 +62,26 @@ void FaultyInstance::invoke(const QList<QJsonValue> &inputs, const DocumentAcces
         if (!goOn)
             return;
     }
+}
+
+void FaultyInstance::invoke(const QList<QJsonValue> &inputs, const DocumentAccess &access, const Each &each)
+{
+    if (!m_stats->fault().active()) {
+        m_inner->invoke(inputs, access, each);
+        return;
+    }
+    struck(inputs, each, [&](const QJsonValue &input, const Each &one) { m_inner->invoke(QList<QJsonValue>{input}, access, one); });
+}
+
+void FaultyInstance::invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each)
+{
+    if (!m_stats->fault().active()) {
+        m_inner->invokeEvents(chunks, batched, access, each);
+        return;
+    }
+    struck(chunks, each, [&](const RecordedEvents &events, const Each &one) {
+        m_inner->invokeEvents(QList<RecordedEvents>{events}, batched, access, one);
+    });
 }
 
 FunctionOutcome FaultyInstance::decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access)

@@ -47,10 +47,15 @@ public:
     bool hasHandle() const override { return m_inner->hasHandle(); }
     qint64 stop() override { return m_inner->stop(); }
     void invoke(const QList<QJsonValue> &inputs, const DocumentAccess &access, const Each &each) override;
+    void invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each) override;
     using FunctionInstance::invoke;
     FunctionOutcome decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access) override;
 
 private:
+    // The inputs one at a time, each behind the fault, through `one(input, each)`.
+    template<typename Input, typename One>
+    void struck(const QList<Input> &inputs, const Each &each, One one);
+
     std::unique_ptr<FunctionInstance> m_inner;
     std::shared_ptr<FunctionStats> m_stats;
 };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "functionoutcome.h"
+#include "store/recordedevent.h"
 
 #include <QJsonValue>
 #include <QList>
@@ -48,6 +49,10 @@ public:
     // A worker process gets all inputs in one round trip.
     using Each = std::function<bool(qsizetype index, FunctionOutcome &&outcome)>;
     virtual void invoke(const QList<QJsonValue> &inputs, const DocumentAccess &access, const Each &each) = 0;
+    // As invoke(), once per chunk of events of the log: each call's input is the CloudEvent of
+    // the chunk's one event or, `batched`, the array of its events' CloudEvents (eventInput()).
+    virtual void invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each);
+    static QJsonValue eventInput(const RecordedEvents &events, bool batched);
     FunctionOutcome invoke(const QJsonValue &input, const DocumentAccess &access);
     // decide(state, command, ctx)
     virtual FunctionOutcome decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access) = 0;

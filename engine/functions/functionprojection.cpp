@@ -31,7 +31,6 @@ struct FunctionProjection::LaneResult
 struct FunctionProjection::Chunk
 {
     RecordedEvents events;
-    QJsonValue input;
 };
 
 FunctionProjection::FunctionProjection(FunctionDefinition definition, std::shared_ptr<FunctionStats> stats, EventStore *store,
@@ -276,22 +275,14 @@ void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &e
     const int size = m_definition.batchSize;
     QList<Chunk> chunks;
     for (qsizetype start = 0; start < events.size(); start += size) {
-        Chunk chunk{events.mid(start, size), {}};
-        if (size == 1) {
-            chunk.input = CloudEvent::toJson(chunk.events.first());
-        } else {
-            QJsonArray list;
-            for (const RecordedEvent &e : chunk.events)
-                list.append(CloudEvent::toJson(e));
-            chunk.input = list;
-        }
-        chunks.append(chunk);
+        chunks.append(Chunk{events.mid(start, size)});
     }
+    const bool batched = size != 1;
     for (qsizetype next = 0; next < chunks.size();) {
         // First attempts of the remaining chunks in one go, until one fails.
-        QList<QJsonValue> inputs;
+        QList<RecordedEvents> inputs;
         for (qsizetype i = next; i < chunks.size(); ++i)
-            inputs.append(chunks.at(i).input);
+            inputs.append(chunks.at(i).events);
         qsizetype failed = -1;
         QString lastError;
         if (!worker.ensureHost(m_definition, m_stats, &lastError)) {
@@ -299,7 +290,7 @@ void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &e
             failed = next;
         } else {
             qsizetype done = next;
-            worker.host()->invoke(inputs, access, [&](qsizetype index, FunctionOutcome &&outcome) {
+            worker.host()->invokeEvents(inputs, batched, access, [&](qsizetype index, FunctionOutcome &&outcome) {
                 const qsizetype c = next + index;
                 if (!accept(chunks.at(c), 1, std::move(outcome), out, &lastError)) {
                     failed = c;
@@ -328,7 +319,11 @@ void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &e
                 m_stats->invoked(0, false, false);
                 continue;
             }
-            outcome = worker.host()->invoke(chunk.input, access);
+            outcome.error = QStringLiteral("the function was not called");
+            worker.host()->invokeEvents({chunk.events}, batched, access, [&outcome](qsizetype, FunctionOutcome &&result) {
+                outcome = std::move(result);
+                return true;
+            });
             worker.dropHostIfUnusable();
             ok = accept(chunk, attempt, std::move(outcome), out, &lastError);
         }

@@ -1,12 +1,16 @@
 #include "scripthost.h"
 
+#include "config/strictjson.h"
 #include "scriptcontext.h"
 #include "scriptjson.h"
 #include "scriptwatchdog.h"
+#include "store/cloudevent.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QJSEngine>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 namespace Gatehouse {
 
@@ -44,6 +48,48 @@ const char kPrelude[] = R"JS(
 })
 )JS";
 
+constexpr qsizetype kMaxTypeStrings = 256;
+
+// The members of a CloudEvent that an event may or may not have (CloudEvent::toJson).
+enum EventMember : int {
+    HasCausation = 1,
+    HasCorrelation = 2,
+    DataIsBase64 = 4,
+    HasDataSchema = 8,
+    AllEventMembers = 16,
+};
+
+// A function that makes an event's CloudEvent from its fields: one object literal for each
+// combination of the optional members, members in the order a QJsonObject keeps (by name),
+// so the object is the same, Object.keys() included, as the one converted from
+// CloudEvent::toJson -- and compiled once, without a key string made per event.
+QString eventFactorySource()
+{
+    QString source = QStringLiteral(
+        "(function (mask, causationid, correlationid, data, dataschema, id, position, source, stream, "
+        "streamversion, subject, time, type) {\n    switch (mask) {\n");
+    for (int mask = 0; mask < AllEventMembers; ++mask) {
+        QStringList members;
+        if (mask & HasCausation)
+            members << QStringLiteral("causationid: causationid");
+        if (mask & HasCorrelation)
+            members << QStringLiteral("correlationid: correlationid");
+        if (mask & DataIsBase64)
+            members << QStringLiteral("data_base64: data") << QStringLiteral("datacontenttype: 'application/octet-stream'");
+        else
+            members << QStringLiteral("data: data") << QStringLiteral("datacontenttype: 'application/json'");
+        if (mask & HasDataSchema)
+            members << QStringLiteral("dataschema: dataschema");
+        members << QStringLiteral("id: id") << QStringLiteral("position: position") << QStringLiteral("source: source")
+                << QStringLiteral("specversion: '1.0'") << QStringLiteral("stream: stream")
+                << QStringLiteral("streamversion: streamversion") << QStringLiteral("subject: subject")
+                << QStringLiteral("time: time") << QStringLiteral("type: type");
+        source += QStringLiteral("    case %1: return { %2 };\n").arg(mask).arg(members.join(QStringLiteral(", ")));
+    }
+    source += QStringLiteral("    }\n})");
+    return source;
+}
+
 } // namespace
 
 struct ScriptHost::Private
@@ -54,6 +100,16 @@ struct ScriptHost::Private
     ScriptContext *bridge = nullptr;   // owned by the engine's object ownership (parented below)
     QJSValue invoke;                   // prelude's invoke(fn, input)
     QJSValue invoke2;                  // prelude's invoke2(fn, a, b)
+    QJSValue makeEvent;                // eventFactorySource()
+    QJSValue identity;                 // function (x) { return x; }
+    // An event type's "type" and "source" as strings of the script engine, made once: a
+    // QJSValue made from a QString becomes a new string of the engine at every call.
+    struct TypeStrings
+    {
+        QJSValue type;
+        QJSValue source;
+    };
+    QHash<QString, TypeStrings> typeStrings;
     QJSValue handle;
     QJSValue decide;
     int timeoutMs = 3000;
@@ -87,6 +143,8 @@ bool ScriptHost::load(const FunctionDefinition &definition, QString *error, int 
     const QJSValue runtime = factory.call({d->engine.newQObject(d->bridge), d->engine.toScriptValue(definition.env)});
     d->invoke = runtime.property(QStringLiteral("invoke"));
     d->invoke2 = runtime.property(QStringLiteral("invoke2"));
+    d->makeEvent = d->engine.evaluate(eventFactorySource(), QStringLiteral("gatehouse:event"));
+    d->identity = d->engine.evaluate(QStringLiteral("(function (x) { return x; })"));
     global.setProperty(QStringLiteral("console"), runtime.property(QStringLiteral("console")));
     if (beforeCode)
         beforeCode();
@@ -127,7 +185,68 @@ ScriptHost::Outcome ScriptHost::invoke(const QJsonValue &input, const DocumentAc
         out.error = QStringLiteral("the code defines no function handle(input, ctx)");
         return out;
     }
-    return call(d ? d->handle : QJSValue(), input, nullptr, access);
+    return call([this, &input] {
+        return QJSValueList{d->handle, ScriptJson::toScript(&d->engine, input)};
+    }, access);
+}
+
+ScriptHost::Outcome ScriptHost::invokeEvents(const RecordedEvents &events, bool batched, const DocumentAccess &access)
+{
+    if (d && !d->handle.isCallable()) {
+        Outcome out;
+        out.error = QStringLiteral("the code defines no function handle(input, ctx)");
+        return out;
+    }
+    return call([this, &events, batched] {
+        if (!batched && events.size() == 1)
+            return QJSValueList{d->handle, eventValue(events.first())};
+        QJSValue list = d->engine.newArray(quint32(events.size()));
+        for (qsizetype i = 0; i < events.size(); ++i)
+            list.setProperty(quint32(i), eventValue(events.at(i)));
+        return QJSValueList{d->handle, list};
+    }, access);
+}
+
+QJSValue ScriptHost::eventValue(const RecordedEvent &event)
+{
+    int mask = 0;
+    QJSValue causation;
+    QJSValue correlation;
+    QJSValue dataschema;
+    if (!event.metadata.isEmpty()) {
+        // As CloudEvent::toJson takes them: non-empty strings of the stored metadata.
+        const QJsonObject meta = QJsonDocument::fromJson(event.metadata).object();
+        const auto member = [&meta, &mask](QLatin1StringView key, int bit, QJSValue *out) {
+            const QJsonValue v = meta.value(key);
+            if (v.isString() && !v.toString().isEmpty()) {
+                *out = QJSValue(v.toString());
+                mask |= bit;
+            }
+        };
+        member(QLatin1StringView("causationid"), HasCausation, &causation);
+        member(QLatin1StringView("correlationid"), HasCorrelation, &correlation);
+        member(QLatin1StringView("dataschema"), HasDataSchema, &dataschema);
+    }
+    QJSValue data;
+    if (const std::optional<QJsonValue> parsed = StrictJson::parse(event.data)) {
+        data = ScriptJson::toScript(&d->engine, *parsed);
+    } else {
+        data = QJSValue(QString::fromLatin1(event.data.toBase64()));
+        mask |= DataIsBase64;
+    }
+    auto strings = d->typeStrings.constFind(event.type);
+    if (strings == d->typeStrings.cend()) {
+        if (d->typeStrings.size() >= kMaxTypeStrings)
+            d->typeStrings.clear();
+        const QString source = QStringLiteral("/gatehouse/") + CloudEvent::collectionOf(event.type);
+        strings = d->typeStrings.insert(event.type, {d->identity.call({event.type}), d->identity.call({source})});
+    }
+    QByteArray time;
+    time.reserve(24);
+    CloudEvent::appendTime(time, event.timeMs);
+    return d->makeEvent.call({mask, causation, correlation, data, dataschema, event.id, double(event.position), strings->source,
+                              event.stream, double(event.version), CloudEvent::subjectOf(event), QString::fromLatin1(time),
+                              strings->type});
 }
 
 ScriptHost::Outcome ScriptHost::decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access)
@@ -137,10 +256,12 @@ ScriptHost::Outcome ScriptHost::decide(const QJsonValue &state, const QJsonValue
         out.error = QStringLiteral("the code defines no function decide(state, command)");
         return out;
     }
-    return call(d ? d->decide : QJSValue(), state, &command, access);
+    return call([this, &state, &command] {
+        return QJSValueList{d->decide, ScriptJson::toScript(&d->engine, state), ScriptJson::toScript(&d->engine, command)};
+    }, access);
 }
 
-ScriptHost::Outcome ScriptHost::call(const QJSValue &function, const QJsonValue &a, const QJsonValue *b, const DocumentAccess &access)
+ScriptHost::Outcome ScriptHost::call(const std::function<QJSValueList()> &arguments, const DocumentAccess &access)
 {
     Outcome out;
     if (!d || m_version < 0) {
@@ -152,10 +273,8 @@ ScriptHost::Outcome ScriptHost::call(const QJSValue &function, const QJsonValue 
     d->bridge->begin(access);
     QJSValue result;
     d->watchdog.begin(d->timeoutMs, d->memoryLimitKb);
-    if (b)
-        result = d->invoke2.call({function, ScriptJson::toScript(&d->engine, a), ScriptJson::toScript(&d->engine, *b)});
-    else
-        result = d->invoke.call({function, ScriptJson::toScript(&d->engine, a)});
+    const QJSValueList args = arguments();   // the function, then its input (or state and command)
+    result = (args.size() == 3 ? d->invoke2 : d->invoke).call(args);
     // The result is converted inside the watchdog's bracket: its getters are the function's code.
     const bool threw = result.isError() || !result.property(QStringLiteral("ok")).toBool();
     QJsonValue value;

@@ -2,6 +2,7 @@
 
 #include "functiondefinition.h"
 #include "functionoutcome.h"
+#include "store/recordedevent.h"
 
 #include <QJSValue>
 #include <QJsonValue>
@@ -44,13 +45,21 @@ public:
 
     // handle(input, ctx)
     Outcome invoke(const QJsonValue &input, const DocumentAccess &access);
+    // handle(event, ctx) for events of the log: the input is the CloudEvent of the one event
+    // or, `batched`, the array of the events' CloudEvents -- the same value, members in the
+    // same order, as invoke() with CloudEvent::toJson gives, but built by the script engine
+    // from the event's fields without the JSON object in between.
+    Outcome invokeEvents(const RecordedEvents &events, bool batched, const DocumentAccess &access);
     // decide(state, command, ctx): the returned value is the result.
     Outcome decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access);
 
 
 private:
     struct Private;
-    Outcome call(const QJSValue &function, const QJsonValue &a, const QJsonValue *b, const DocumentAccess &access);
+    // Calls the prelude's invoke (or invoke2) with what `arguments()` makes: the function, then
+    // its input (or state and command); they are made inside the watchdog's bracket.
+    Outcome call(const std::function<QJSValueList()> &arguments, const DocumentAccess &access);
+    QJSValue eventValue(const RecordedEvent &event);
     std::unique_ptr<Private> d;
     qint64 m_version = -1;
     qint64 m_initUs = 0;

@@ -18,6 +18,17 @@ void ThreadInstance::invoke(const QList<QJsonValue> &inputs, const DocumentAcces
     }
 }
 
+void ThreadInstance::invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each)
+{
+    for (qsizetype i = 0; i < chunks.size() && m_usable; ++i) {
+        FunctionOutcome out = m_host.invokeEvents(chunks.at(i), batched, access);
+        m_usable = !out.outOfMemory;
+        const bool ok = out.ok;
+        if (!each(i, std::move(out)) || !ok)
+            return;
+    }
+}
+
 FunctionOutcome ThreadInstance::decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access)
 {
     FunctionOutcome out = m_host.decide(state, command, access);

@@ -22,6 +22,8 @@ public:
     bool usable() const override { return m_usable; }
     bool hasHandle() const override { return m_host.hasHandle(); }
     void invoke(const QList<QJsonValue> &inputs, const DocumentAccess &access, const Each &each) override;
+    // Each CloudEvent is built by the script engine itself (ScriptHost::invokeEvents).
+    void invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each) override;
     FunctionOutcome decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access) override;
     const ScriptHost &host() const { return m_host; }
 
