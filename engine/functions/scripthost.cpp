@@ -20,14 +20,17 @@ namespace {
 // throws (strings included) so the outcome always says what went wrong and where.
 const char kPrelude[] = R"JS(
 (function (bridge, env) {
+    // The bridge's methods looked up once: each look-up makes a new method object.
+    var bUpsert = bridge.upsert, bRemove = bridge.remove, bGet = bridge.get, bQuery = bridge.query,
+        bEmit = bridge.emitEvent, bLog = bridge.log;
     function fmt(x) { return typeof x === 'string' ? x : JSON.stringify(x); }
-    function log() { bridge.log(Array.prototype.map.call(arguments, fmt).join(' ')); }
+    function log() { bLog(Array.prototype.map.call(arguments, fmt).join(' ')); }
     var ctx = Object.freeze({
-        upsert: function (c, i, d) { bridge.upsert(String(c), String(i), d); },
-        remove: function (c, i) { bridge.remove(String(c), String(i)); },
-        get: function (c, i) { return bridge.get(String(c), String(i)); },
-        query: function (c, f) { return bridge.query(String(c), f === undefined ? null : f); },
-        emit: function (t, s, d) { bridge.emitEvent(String(t), String(s), d === undefined ? null : d); },
+        upsert: function (c, i, d) { bUpsert(String(c), String(i), d); },
+        remove: function (c, i) { bRemove(String(c), String(i)); },
+        get: function (c, i) { return bGet(String(c), String(i)); },
+        query: function (c, f) { return bQuery(String(c), f === undefined ? null : f); },
+        emit: function (t, s, d) { bEmit(String(t), String(s), d === undefined ? null : d); },
         log: log,
         env: Object.freeze(env)
     });
