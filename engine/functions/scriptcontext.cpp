@@ -6,8 +6,8 @@
 #include <QJSEngine>
 #include <QJsonValue>
 #include <QLoggingCategory>
-#include <QRegularExpression>
 
+#include <algorithm>
 #include <utility>
 
 Q_LOGGING_CATEGORY(lcFunctionLog, "gatehouse.functions.log")
@@ -31,8 +31,12 @@ FunctionEffects ScriptContext::take()
 
 bool ScriptContext::isValidCollection(const QString &name)
 {
-    static const QRegularExpression re(QStringLiteral("^[a-z][a-z0-9_]{0,62}$"));
-    return re.match(name).hasMatch();
+    // ^[a-z][a-z0-9_]{0,62}$, without a regular expression: this runs for every ctx call.
+    if (name.isEmpty() || name.size() > 63 || name.front() < u'a' || name.front() > u'z')
+        return false;
+    return std::all_of(name.cbegin(), name.cend(), [](QChar c) {
+        return (c >= u'a' && c <= u'z') || (c >= u'0' && c <= u'9') || c == u'_';
+    });
 }
 
 bool ScriptContext::fail(const QString &message)

@@ -4,6 +4,7 @@
 // the same members in the same order, the same property attributes, data_base64 for data that
 // is not strict JSON, a "__proto__" member of data kept as data, and arrays for batches.
 #include "functions/functiondefinition.h"
+#include "functions/scriptcontext.h"
 #include "functions/scripthost.h"
 #include "store/cloudevent.h"
 
@@ -60,6 +61,7 @@ private slots:
     void sameAsTheJsonEvent();
     void batches();
     void manyTypes();
+    void collectionNames();
 
 private:
     QString viaJson(const QJsonValue &input)
@@ -153,6 +155,19 @@ void tst_ScriptEvent::manyTypes()
         if (actual != expected)
             QFAIL(qPrintable(u"event %1: %2 != %3"_s.arg(i).arg(actual, expected)));
     }
+}
+
+void tst_ScriptEvent::collectionNames()
+{
+    // ^[a-z][a-z0-9_]{0,62}$, and nothing after the end (a regular expression's $ also
+    // matched before a final newline).
+    QVERIFY(ScriptContext::isValidCollection(u"products"_s));
+    QVERIFY(ScriptContext::isValidCollection(u"a"_s));
+    QVERIFY(ScriptContext::isValidCollection(u"a_1"_s + QString(60, u'z')));
+    QVERIFY(!ScriptContext::isValidCollection(u"a_1"_s + QString(61, u'z')));
+    for (const QString &bad : {u""_s, u"products\n"_s, u"_x"_s, u"1x"_s, u"Products"_s, u"pro-ducts"_s, u"pro ducts"_s,
+                               u"pr\u00f6ducts"_s, QString(u"pro\0ducts"_s)})
+        QVERIFY2(!ScriptContext::isValidCollection(bad), qPrintable(bad));
 }
 
 QTEST_GUILESS_MAIN(tst_ScriptEvent)
