@@ -114,6 +114,8 @@ public:
                 sent = load(request);
             else if (type == QLatin1String("invoke") && m_loaded)
                 sent = invoke(request.value(QStringLiteral("in")).toArray());
+            else if (type == QLatin1String("events") && m_loaded)
+                sent = invokeEvents(request);
             else if (type == QLatin1String("decide") && m_loaded)
                 sent = decide(request);
             if (!sent)
@@ -199,11 +201,38 @@ private:
 
     bool invoke(const QCborArray &inputs)
     {
+        return run(inputs.size(), [this, &inputs](qsizetype i, const DocumentAccess &documents) {
+            return m_host.invoke(inputs.at(i).toJsonValue(), documents);
+        });
+    }
+
+    bool invokeEvents(const QCborMap &request)
+    {
+        const QCborValue batched = request.value(QStringLiteral("b"));
+        const QCborArray inputs = request.value(QStringLiteral("in")).toArray();
+        QList<RecordedEvents> chunks;
+        chunks.reserve(inputs.size());
+        for (const QCborValue &input : inputs) {
+            RecordedEvents events;
+            if (!WorkerChannel::toEvents(input, &events))
+                return false;
+            chunks.append(std::move(events));
+        }
+        if (!batched.isBool() || chunks.isEmpty())
+            return false;
+        return run(chunks.size(), [this, &chunks, batched = batched.toBool()](qsizetype i, const DocumentAccess &documents) {
+            return m_host.invokeEvents(chunks.at(i), batched, documents);
+        });
+    }
+
+    // Calls `call(i)` for each of `count` inputs, sending each outcome; false on a broken channel.
+    bool run(qsizetype count, const std::function<FunctionOutcome(qsizetype, const DocumentAccess &)> &call)
+    {
         m_overlay.clear();
         const DocumentAccess documents = access();
-        for (qsizetype i = 0; i < inputs.size(); ++i) {
-            const FunctionOutcome out = m_host.invoke(inputs.at(i).toJsonValue(), documents);
-            const bool last = !out.ok || i + 1 == inputs.size();
+        for (qsizetype i = 0; i < count; ++i) {
+            const FunctionOutcome out = call(i, documents);
+            const bool last = !out.ok || i + 1 == count;
             // Outcomes of quick calls (under kFlushMs) go out together with the next one; so an
             // outcome waits at most for one more call, which the watchdog bounds by timeout_ms,
             // within the engine's per-outcome deadline. A ctx.get/query sends them first.

@@ -244,21 +244,38 @@ ProcessInstance::Trip ProcessInstance::roundTrip(const QCborMap &request, qsizet
 
 void ProcessInstance::invoke(const QList<QJsonValue> &inputs, const DocumentAccess &access, const Each &each)
 {
+    invokeInFrames(inputs.size(), [&inputs](qsizetype from, qsizetype count) {
+        QCborArray batch;
+        for (qsizetype i = 0; i < count; ++i)
+            batch.append(WorkerChannel::fromJson(inputs.at(from + i)));
+        return QCborMap{{QStringLiteral("t"), QStringLiteral("invoke")}, {QStringLiteral("in"), batch}};
+    }, access, each);
+}
+
+void ProcessInstance::invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each)
+{
+    invokeInFrames(chunks.size(), [&chunks, batched](qsizetype from, qsizetype count) {
+        QCborArray batch;
+        for (qsizetype i = 0; i < count; ++i)
+            batch.append(WorkerChannel::fromEvents(chunks.at(from + i)));
+        return QCborMap{{QStringLiteral("t"), QStringLiteral("events")}, {QStringLiteral("b"), batched}, {QStringLiteral("in"), batch}};
+    }, access, each);
+}
+
+void ProcessInstance::invokeInFrames(qsizetype total, const std::function<QCborMap(qsizetype from, qsizetype count)> &request,
+                                     const DocumentAccess &access, const Each &each)
+{
     qsizetype count = kInputsPerRoundTrip;
-    for (qsizetype next = 0; next < inputs.size();) {
+    for (qsizetype next = 0; next < total;) {
         if (!d->usable) {
             FunctionOutcome out;
             out.error = QStringLiteral("the function is not loaded");
             each(next, std::move(out));
             return;
         }
-        count = qMin<qsizetype>(count, inputs.size() - next);
-        QCborArray batch;
-        for (qsizetype i = 0; i < count; ++i)
-            batch.append(WorkerChannel::fromJson(inputs.at(next + i)));
-        const QCborMap request{{QStringLiteral("t"), QStringLiteral("invoke")}, {QStringLiteral("in"), batch}};
+        count = qMin<qsizetype>(count, total - next);
         const qsizetype base = next;
-        const Trip trip = roundTrip(request, count, access, [&](qsizetype index, FunctionOutcome &&out) {
+        const Trip trip = roundTrip(request(next, count), count, access, [&](qsizetype index, FunctionOutcome &&out) {
             return each(base + index, std::move(out));
         });
         if (trip == Trip::TooLarge && count > 1) {

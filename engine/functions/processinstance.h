@@ -32,6 +32,8 @@ public:
     bool hasHandle() const override;
     qint64 stop() override;
     void invoke(const QList<QJsonValue> &inputs, const DocumentAccess &access, const Each &each) override;
+    // The events go to the worker as they are stored; it builds their CloudEvents itself.
+    void invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each) override;
     FunctionOutcome decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access) override;
 
     // Grace after timeout_ms before the engine kills a worker that did not answer: the
@@ -44,6 +46,10 @@ private:
     bool spawn(QString *error);
     enum class Trip { Done, Stopped, TooLarge };
     Trip roundTrip(const QCborMap &request, qsizetype count, const DocumentAccess &access, const Each &each);
+    // `total` inputs, up to kInputsPerRoundTrip per round trip (fewer when a frame would be too
+    // large); `request(from, count)` makes the frame of inputs from..from+count.
+    void invokeInFrames(qsizetype total, const std::function<QCborMap(qsizetype from, qsizetype count)> &request,
+                        const DocumentAccess &access, const Each &each);
     int serve(const QCborMap &request, const DocumentAccess &access);
     FunctionOutcome lost(int status, const QString &why);
     std::unique_ptr<Private> d;

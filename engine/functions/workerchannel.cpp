@@ -237,6 +237,41 @@ WorkerChannel::Status WorkerChannel::receive(QCborMap *message, QDeadlineTimer d
     return Status::Ok;
 }
 
+QCborArray WorkerChannel::fromEvents(const RecordedEvents &events)
+{
+    QCborArray out;
+    for (const RecordedEvent &e : events)
+        out.append(QCborArray{e.position, e.stream, e.version, e.id, e.type, e.data, e.metadata, e.timeMs});
+    return out;
+}
+
+bool WorkerChannel::toEvents(const QCborValue &value, RecordedEvents *out)
+{
+    if (!value.isArray())
+        return false;
+    const QCborArray list = value.toArray();
+    out->clear();
+    out->reserve(list.size());
+    for (const QCborValue &item : list) {
+        const QCborArray f = item.toArray();
+        if (!item.isArray() || f.size() != 8 || !f.at(0).isInteger() || !f.at(1).isString() || !f.at(2).isInteger()
+            || !f.at(3).isString() || !f.at(4).isString() || !f.at(5).isByteArray() || !f.at(6).isByteArray()
+            || !f.at(7).isInteger())
+            return false;
+        RecordedEvent e;
+        e.position = f.at(0).toInteger();
+        e.stream = f.at(1).toString();
+        e.version = f.at(2).toInteger();
+        e.id = f.at(3).toString();
+        e.type = f.at(4).toString();
+        e.data = f.at(5).toByteArray();
+        e.metadata = f.at(6).toByteArray();
+        e.timeMs = f.at(7).toInteger();
+        out->append(std::move(e));
+    }
+    return !out->isEmpty();
+}
+
 bool WorkerChannel::toJson(const QCborValue &value, QJsonValue *out)
 {
     // The frame's reader already bounded the nesting, so converting it cannot run away.

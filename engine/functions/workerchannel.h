@@ -1,7 +1,9 @@
 #pragma once
 
 #include "functionoutcome.h"
+#include "store/recordedevent.h"
 
+#include <QCborArray>
 #include <QCborMap>
 #include <QCborValue>
 #include <QDeadlineTimer>
@@ -29,7 +31,7 @@ namespace Gatehouse {
 class WorkerChannel final
 {
 public:
-    static constexpr int kProtocolVersion = 1;
+    static constexpr int kProtocolVersion = 2;
     static constexpr qint64 kMaxFrameBytes = 64 * 1024 * 1024;
     static constexpr int kEnvelopeDepth = 4;   // map > list > entry > value
 
@@ -69,6 +71,11 @@ public:
     static QCborValue fromJson(const QJsonValue &value) { return QCborValue::fromJsonValue(value); }
     // The JSON of a value a worker sent; false when it is nested deeper than kMaxDepth.
     static bool toJson(const QCborValue &value, QJsonValue *out);
+
+    // Events of the log as the engine sends them for handle() (the worker builds their
+    // CloudEvents itself): [position, stream, version, id, type, data, metadata, time].
+    static QCborArray fromEvents(const RecordedEvents &events);
+    static bool toEvents(const QCborValue &value, RecordedEvents *out);
 
     static QCborMap encodeOutcome(const FunctionOutcome &outcome, qsizetype index, bool last);
     // Checks what the worker claims: names, counts and depth of its effects.

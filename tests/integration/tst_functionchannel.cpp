@@ -74,6 +74,63 @@ private slots:
         QCOMPARE(back.toObject(), doc);
     }
 
+    void eventsRoundTrip()
+    {
+        // Events for handle() travel as they are stored, in the frame the engine sends.
+        RecordedEvent a;
+        a.position = 9007199254740993;
+        a.stream = u"products-\u00e9"_s;
+        a.version = 4;
+        a.id = u"018f0000-0000-7000-8000-000000000001"_s;
+        a.type = u"products.created"_s;
+        a.data = QByteArray("\xff\x00not json", 10);
+        a.metadata = R"({"correlationid":"c"})";
+        a.timeMs = -1;
+        RecordedEvent b = a;
+        b.position = 1;
+        b.data = R"({"n":1})";
+        b.metadata.clear();
+        const QCborMap frame{{u"t"_s, u"events"_s}, {u"b"_s, true},
+                             {u"in"_s, QCborArray{WorkerChannel::fromEvents({a, b}), WorkerChannel::fromEvents({b})}}};
+        WorkerChannel worker(m_worker);
+        m_worker = -1;
+        QCOMPARE(m_engine.send(frame), WorkerChannel::Status::Ok);
+        QCborMap message;
+        QCOMPARE(worker.receive(&message, QDeadlineTimer(5000)), WorkerChannel::Status::Ok);
+        const QCborArray in = message.value(u"in"_s).toArray();
+        QCOMPARE(in.size(), 2);
+        RecordedEvents events;
+        QVERIFY(WorkerChannel::toEvents(in.at(0), &events));
+        QCOMPARE(events.size(), 2);
+        for (const auto &[got, sent] : {std::pair{events.at(0), a}, std::pair{events.at(1), b}}) {
+            QCOMPARE(got.position, sent.position);
+            QCOMPARE(got.stream, sent.stream);
+            QCOMPARE(got.version, sent.version);
+            QCOMPARE(got.id, sent.id);
+            QCOMPARE(got.type, sent.type);
+            QCOMPARE(got.data, sent.data);
+            QCOMPARE(got.metadata, sent.metadata);
+            QCOMPARE(got.timeMs, sent.timeMs);
+        }
+        // Anything else is refused, not read as an event with defaults.
+        const QCborArray good = WorkerChannel::fromEvents({b}).at(0).toArray();
+        QVERIFY(WorkerChannel::toEvents(QCborArray{good}, &events));
+        QVERIFY(!WorkerChannel::toEvents(QCborArray{}, &events));
+        QVERIFY(!WorkerChannel::toEvents(QCborValue(u"x"_s), &events));
+        QVERIFY(!WorkerChannel::toEvents(QCborArray{QCborMap{}}, &events));
+        for (qsizetype i = 0; i < good.size(); ++i) {
+            QCborArray broken = good;
+            broken[i] = QCborValue(1.5);
+            QVERIFY2(!WorkerChannel::toEvents(QCborArray{broken}, &events), qPrintable(QString::number(i)));
+        }
+        QCborArray shorter = good;
+        shorter.removeLast();
+        QVERIFY(!WorkerChannel::toEvents(QCborArray{shorter}, &events));
+        QCborArray longer = good;
+        longer.append(1);
+        QVERIFY(!WorkerChannel::toEvents(QCborArray{longer}, &events));
+    }
+
     void refusedFrames_data()
     {
         QTest::addColumn<QByteArray>("bytes");
