@@ -3,9 +3,6 @@
 #include "functiondefinition.h"
 #include "processinstance.h"
 #include "threadinstance.h"
-#include "store/cloudevent.h"
-
-#include <QJsonArray>
 
 namespace Gatehouse {
 
@@ -27,25 +24,6 @@ bool FunctionInstance::check(const FunctionDefinition &definition, const Runtime
         return false;
     }
     return true;
-}
-
-QJsonValue FunctionInstance::eventInput(const RecordedEvents &events, bool batched)
-{
-    if (!batched && events.size() == 1)
-        return CloudEvent::toJson(events.first());
-    QJsonArray list;
-    for (const RecordedEvent &e : events)
-        list.append(CloudEvent::toJson(e));
-    return list;
-}
-
-void FunctionInstance::invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each)
-{
-    QList<QJsonValue> inputs;
-    inputs.reserve(chunks.size());
-    for (const RecordedEvents &events : chunks)
-        inputs.append(eventInput(events, batched));
-    invoke(inputs, access, each);
 }
 
 FunctionOutcome FunctionInstance::invoke(const QJsonValue &input, const DocumentAccess &access)

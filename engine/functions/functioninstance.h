@@ -50,9 +50,9 @@ public:
     using Each = std::function<bool(qsizetype index, FunctionOutcome &&outcome)>;
     virtual void invoke(const QList<QJsonValue> &inputs, const DocumentAccess &access, const Each &each) = 0;
     // As invoke(), once per chunk of events of the log: each call's input is the CloudEvent of
-    // the chunk's one event or, `batched`, the array of its events' CloudEvents (eventInput()).
-    virtual void invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each);
-    static QJsonValue eventInput(const RecordedEvents &events, bool batched);
+    // the chunk's one event or, `batched`, the array of its events' CloudEvents -- the value
+    // CloudEvent::toJson gives, made by the script engine itself (ScriptHost::invokeEvents).
+    virtual void invokeEvents(const QList<RecordedEvents> &chunks, bool batched, const DocumentAccess &access, const Each &each) = 0;
     FunctionOutcome invoke(const QJsonValue &input, const DocumentAccess &access);
     // decide(state, command, ctx)
     virtual FunctionOutcome decide(const QJsonValue &state, const QJsonValue &command, const DocumentAccess &access) = 0;

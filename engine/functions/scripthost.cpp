@@ -188,7 +188,7 @@ ScriptHost::Outcome ScriptHost::invoke(const QJsonValue &input, const DocumentAc
         out.error = QStringLiteral("the code defines no function handle(input, ctx)");
         return out;
     }
-    return call([this, &input] {
+    return call([this, &input](QString *) {
         return QJSValueList{d->handle, ScriptJson::toScript(&d->engine, input)};
     }, access);
 }
@@ -200,12 +200,28 @@ ScriptHost::Outcome ScriptHost::invokeEvents(const RecordedEvents &events, bool 
         out.error = QStringLiteral("the code defines no function handle(input, ctx)");
         return out;
     }
-    return call([this, &events, batched] {
-        if (!batched && events.size() == 1)
-            return QJSValueList{d->handle, eventValue(events.first())};
+    return call([this, &events, batched](QString *error) {
+        // An event that could not be made (the engine was interrupted meanwhile: the watchdog
+        // then reports the timeout) fails the call instead of reaching handle().
+        const auto made = [&](const RecordedEvent &event, QJSValue *out) {
+            *out = eventValue(event);
+            if (!out->isError() && !d->engine.isInterrupted())
+                return true;
+            *error = QStringLiteral("the event at position %1 could not be made: %2").arg(event.position).arg(out->toString());
+            return false;
+        };
+        QJSValue input;
+        if (!batched && events.size() == 1) {
+            if (!made(events.first(), &input))
+                return QJSValueList();
+            return QJSValueList{d->handle, input};
+        }
         QJSValue list = d->engine.newArray(quint32(events.size()));
-        for (qsizetype i = 0; i < events.size(); ++i)
-            list.setProperty(quint32(i), eventValue(events.at(i)));
+        for (qsizetype i = 0; i < events.size(); ++i) {
+            if (!made(events.at(i), &input))
+                return QJSValueList();
+            list.setProperty(quint32(i), input);
+        }
         return QJSValueList{d->handle, list};
     }, access);
 }
@@ -239,10 +255,13 @@ QJSValue ScriptHost::eventValue(const RecordedEvent &event)
     }
     auto strings = d->typeStrings.constFind(event.type);
     if (strings == d->typeStrings.cend()) {
+        const QString source = QStringLiteral("/gatehouse/") + CloudEvent::collectionOf(event.type);
+        const Private::TypeStrings made{d->identity.call({event.type}), d->identity.call({source})};
+        if (!made.type.isString() || !made.source.isString())   // interrupted: kept for no other event
+            return made.type.isString() ? made.source : made.type;
         if (d->typeStrings.size() >= kMaxTypeStrings)
             d->typeStrings.clear();
-        const QString source = QStringLiteral("/gatehouse/") + CloudEvent::collectionOf(event.type);
-        strings = d->typeStrings.insert(event.type, {d->identity.call({event.type}), d->identity.call({source})});
+        strings = d->typeStrings.insert(event.type, made);
     }
     QByteArray time;
     time.reserve(24);
@@ -259,12 +278,12 @@ ScriptHost::Outcome ScriptHost::decide(const QJsonValue &state, const QJsonValue
         out.error = QStringLiteral("the code defines no function decide(state, command)");
         return out;
     }
-    return call([this, &state, &command] {
+    return call([this, &state, &command](QString *) {
         return QJSValueList{d->decide, ScriptJson::toScript(&d->engine, state), ScriptJson::toScript(&d->engine, command)};
     }, access);
 }
 
-ScriptHost::Outcome ScriptHost::call(const std::function<QJSValueList()> &arguments, const DocumentAccess &access)
+ScriptHost::Outcome ScriptHost::call(const std::function<QJSValueList(QString *error)> &arguments, const DocumentAccess &access)
 {
     Outcome out;
     if (!d || m_version < 0) {
@@ -276,10 +295,12 @@ ScriptHost::Outcome ScriptHost::call(const std::function<QJSValueList()> &argume
     d->bridge->begin(access);
     QJSValue result;
     d->watchdog.begin(d->timeoutMs, d->memoryLimitKb);
-    const QJSValueList args = arguments();   // the function, then its input (or state and command)
-    result = (args.size() == 3 ? d->invoke2 : d->invoke).call(args);
+    QString inputError;
+    const QJSValueList args = arguments(&inputError);   // the function, then its input (or state and command)
+    if (inputError.isEmpty())
+        result = (args.size() == 3 ? d->invoke2 : d->invoke).call(args);
     // The result is converted inside the watchdog's bracket: its getters are the function's code.
-    const bool threw = result.isError() || !result.property(QStringLiteral("ok")).toBool();
+    const bool threw = !inputError.isEmpty() || result.isError() || !result.property(QStringLiteral("ok")).toBool();
     QJsonValue value;
     bool converted = true;
     if (!threw && !d->engine.isInterrupted())
@@ -299,7 +320,9 @@ ScriptHost::Outcome ScriptHost::call(const std::function<QJSValueList()> &argume
     // A broken limit fails the call even when the code caught the exception it threw.
     const QString fault = d->bridge->fault();
     if (threw || !converted || !fault.isEmpty()) {
-        if (!fault.isEmpty())
+        if (!inputError.isEmpty())
+            out.error = inputError;
+        else if (!fault.isEmpty())
             out.error = fault;
         else
             out.error = result.isError() ? result.toString() : result.property(QStringLiteral("error")).toString();

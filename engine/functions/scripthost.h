@@ -57,8 +57,9 @@ public:
 private:
     struct Private;
     // Calls the prelude's invoke (or invoke2) with what `arguments()` makes: the function, then
-    // its input (or state and command); they are made inside the watchdog's bracket.
-    Outcome call(const std::function<QJSValueList()> &arguments, const DocumentAccess &access);
+    // its input (or state and command); they are made inside the watchdog's bracket. An input
+    // that could not be made (`*error` set) fails the call without calling the function.
+    Outcome call(const std::function<QJSValueList(QString *error)> &arguments, const DocumentAccess &access);
     QJSValue eventValue(const RecordedEvent &event);
     std::unique_ptr<Private> d;
     qint64 m_version = -1;

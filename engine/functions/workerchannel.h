@@ -20,6 +20,8 @@ namespace Gatehouse {
 //   engine -> worker   load {def}            -> loaded {ok, err, line, handle, decide, us, limit_kb}
 //   engine -> worker   invoke {in: [..]}     -> outcome {i, last, ok, ...} per input, in order,
 //                                               until the first that failed
+//   engine -> worker   events {b, in: [[e..]..]}  -> as invoke; each input is a chunk of events
+//                                               as stored (fromEvents), b: handle() gets arrays
 //   engine -> worker   decide {s, c}         -> outcome
 //   worker -> engine   get {c, id}           <- doc {d}          (ctx.get while a call runs)
 //   worker -> engine   query {c, f}          <- items {ok, items, err}

@@ -168,6 +168,7 @@ SimulationService::StartResult SimulationService::startScenario(Scenario scenari
     m_activeId = id;
     m_appliedSetup = setup;
     m_activeDone = false;
+    m_activeStored = false;
     m_samplesSinceSave = 0;
     lock.unlock();
 
@@ -209,14 +210,17 @@ void SimulationService::onFinished(const QString &id, const QJsonObject &report)
     }
     if (setup)
         setup->revert();
-    if (!m_runs.save(report))
-        qCWarning(lcSimulation) << "cannot store the report of run" << id << "in simulation.db";
+    const bool stored = m_runs.save(report);
+    if (!stored)
+        qCWarning(lcSimulation) << "cannot store the report of run" << id << "in simulation.db; it is kept in memory until the next run";
     qCInfo(lcSimulation) << "run" << id << "ended:" << report.value(QStringLiteral("state")).toString()
                          << report.value(QStringLiteral("reason")).toString();
     {
         QMutexLocker lock(&m_mutex);
-        if (id == m_activeId)
+        if (id == m_activeId) {
             m_activeDone = true;
+            m_activeStored = stored;
+        }
         m_activeDoneChanged.wakeAll();
     }
     Q_EMIT runFinished(id, report);
@@ -244,8 +248,9 @@ std::optional<QJsonObject> SimulationService::run(const QString &id) const
     {
         QMutexLocker lock(&m_mutex);
         // Until its report is stored the run answers from memory: the report itself once it has
-        // ended (there is a moment between the two where simulation.db has no row for it yet).
-        if (m_active && id == m_activeId && !m_activeDone)
+        // ended (there is a moment between the two where simulation.db has no row for it yet,
+        // and a report that could not be stored stays there until the next run).
+        if (m_active && id == m_activeId && (!m_activeDone || !m_activeStored))
             return m_active->snapshot();
     }
     return m_runs.report(id);

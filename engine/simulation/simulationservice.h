@@ -100,6 +100,7 @@ private:
     ScenarioSetup *m_appliedSetup = nullptr;   // the active run's setup, reverted when it ends
     QString m_activeId;
     bool m_activeDone = true;              // the active run's end has been handled (stored, setup reverted)
+    bool m_activeStored = true;            // ... and its report is in simulation.db (else it is served from memory)
     QWaitCondition m_activeDoneChanged;    // with m_mutex
     int m_samplesSinceSave = 0;
 };

@@ -123,6 +123,12 @@ void appendDigits(QByteArray &out, qint64 value, int width)
 // building a QDateTime (days to civil date as in H. Hinnant's algorithm).
 void appendTime(QByteArray &out, qint64 ms)
 {
+    // QDateTime writes no ISO text outside the years 1 to 9999 (and none at all for what it
+    // cannot hold); neither does this, which also keeps the arithmetic below from overflowing.
+    constexpr qint64 kFirstMs = -62135596800000;   // 0001-01-01T00:00:00.000Z
+    constexpr qint64 kLastMs = 253402300799999;    // 9999-12-31T23:59:59.999Z
+    if (ms < kFirstMs || ms > kLastMs)
+        return;
     qint64 days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
     qint64 rest = ms - days * 86400000;
     days += 719468;

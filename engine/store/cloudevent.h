@@ -24,7 +24,8 @@ int schemaVersionOf(const QByteArray &metadata);
 QString subjectOf(const RecordedEvent &event);
 QString streamName(const QString &collection, const QString &id);
 // Appends a time (ms since the epoch) as CloudEvents and _meta carry it: ISO 8601 UTC with
-// milliseconds, "2026-11-27T09:19:17.475Z" (what QDateTime gives, without building one).
+// milliseconds, "2026-11-27T09:19:17.475Z" (what QDateTime gives, without building one: nothing
+// outside the years 1 to 9999).
 void appendTime(QByteArray &out, qint64 ms);
 }
 

@@ -104,7 +104,7 @@ void tst_ConsoleTls::simulationsLoadTheTlsGateway()
     // from memory until simulation.db has it).
     QDeadlineTimer deadline(60000);
     while (!f.engine.simulations()->activeRunId().isEmpty() && !deadline.hasExpired())
-        QCoreApplication::processEvents();
+        QTest::qWait(1);
     QVERIFY(f.engine.simulations()->activeRunId().isEmpty());
     const QJsonObject report = f.engine.simulations()->run(started.runId).value_or(QJsonObject());
     QCOMPARE(report.value(u"state"_s).toString(), u"finished"_s);
