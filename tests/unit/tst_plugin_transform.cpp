@@ -33,6 +33,7 @@ private slots:
     void proxyRewrite();
     void proxyRewriteRefusesLineBreaksInHeaders();
     void proxyRewriteRefusesDotSegments();
+    void proxyRewritePassesArgsAsSent();
 };
 
 void tst_PluginTransform::cors_data()
@@ -215,6 +216,29 @@ void tst_PluginTransform::proxyRewriteRefusesDotSegments()
     QCOMPARE(bench.received.size(), 2);
     QCOMPARE(bench.received.at(0).path, QByteArrayLiteral("/u/a..b/x"));
     QCOMPARE(bench.received.at(1).path, QByteArrayLiteral("/u/.../x"));
+}
+
+void tst_PluginTransform::proxyRewritePassesArgsAsSent()
+{
+    // A parameter passed on is one value, as the client sent it: two of them, a malformed
+    // %-escape or bytes that are not UTF-8 are a 400, not a guess or U+FFFD.
+    Bench bench;
+    QCOMPARE(bench.apply("[" + route("r", "/r/*", R"json({"proxy-rewrite": {"uri": "/u/$arg_p", "headers": {"set": {"X-K": "$arg_k"}}}})json")
+                         + "]"),
+             QStringList());
+    for (const QByteArray &query : {QByteArray("p=%zz"), QByteArray("p=a%2"), QByteArray("p=%u002e"), QByteArray("p=%FF"),
+                                    QByteArray("p=%C3"), QByteArray("p=a&p=b"), QByteArray("p=a&k=%E2%82"), QByteArray("k=1&p=x&k=2"),
+                                    QByteArray("p=a&%6B=1&k=2")}) {
+        const ApiResponse r = bench.send(request("GET", "/r/a?" + query, {}));
+        QVERIFY2(r.status == 400, query.constData());
+        QCOMPARE(bodyJson(r).value(u"type"_s).toString(), u"urn:gatehouse:problem:bad-parameter"_s);
+    }
+    QCOMPARE(bench.received.size(), 0);
+    // Other parameters are not the rewrite's business; a proper escape is decoded and passed on.
+    QCOMPARE(bench.send(request("GET", "/r/a?p=caf%C3%A9+x&k=1&other=%zz&other=2", {})).status, 200);
+    QCOMPARE(bench.received.size(), 1);
+    QCOMPARE(bench.received.at(0).path, QByteArrayLiteral("/u/caf%C3%A9%20x"));
+    QCOMPARE(valuesOf(bench.received.at(0), "x-k"), QByteArray("1"));
 }
 
 void tst_PluginTransform::proxyRewrite()

@@ -34,11 +34,33 @@ struct Rewrite
 class ProxyRewritePlugin final : public Plugin
 {
 public:
-    explicit ProxyRewritePlugin(Rewrite rewrite) : m_rewrite(std::move(rewrite)) {}
+    explicit ProxyRewritePlugin(Rewrite rewrite) : m_rewrite(std::move(rewrite))
+    {
+        // The query parameters whose values the rewrite passes on ($arg_<name>).
+        QStringList templates;
+        if (m_rewrite.uri)
+            templates.append(*m_rewrite.uri);
+        for (const auto &pattern : std::as_const(m_rewrite.regexUri))
+            templates.append(pattern.second);
+        if (m_rewrite.host)
+            templates.append(*m_rewrite.host);
+        for (const HeaderEdit &e : std::as_const(m_rewrite.headers))
+            templates.append(e.value);
+        for (const QString &text : std::as_const(templates)) {
+            for (const QString &name : RequestVariables::referencedIn(text)) {
+                if (name.startsWith(QLatin1String("arg_")) && !m_argNames.contains(name.mid(4)))
+                    m_argNames.append(name.mid(4));
+            }
+        }
+    }
 
     PluginVerdict access(RequestContext &ctx) override
     {
         ApiRequest &r = *ctx.request;
+        // A parameter passed on must be one value, as sent: not a guess between two, not U+FFFD
+        // for a malformed %-escape (as the gateway's own query handlers answer).
+        if (QString error; !RequestVariables::checkArgs(r, m_argNames, &error))
+            return PluginVerdict::respond(ApiResponse::problem(400, error, QStringLiteral("bad-parameter")));
         // Every value is computed from the request as it arrived, then applied.
         std::optional<QByteArray> target;
         if (m_rewrite.uri) {
@@ -110,6 +132,7 @@ private:
     }
 
     Rewrite m_rewrite;
+    QStringList m_argNames;   // the parameters of its $arg_<name> variables
 };
 
 bool isHeaderName(const QString &name)

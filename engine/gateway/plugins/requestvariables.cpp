@@ -3,6 +3,10 @@
 #include "gateway/plugin.h"
 #include "gateway/route.h"
 
+#include <QHash>
+
+#include <cctype>
+
 namespace Gatehouse::RequestVariables {
 
 namespace {
@@ -204,6 +208,49 @@ QByteArray expandUri(const QString &text, const RequestContext &ctx, const QStri
     });
     out += QStringView(text).mid(copied).toUtf8();
     return out;
+}
+
+bool checkArgs(const ApiRequest &request, const QStringList &argNames, QString *error)
+{
+    if (argNames.isEmpty() || request.query.isEmpty())
+        return true;
+    const auto strict = [](QByteArray raw, QString *decoded) {
+        for (qsizetype i = 0; i < raw.size(); ++i) {
+            if (raw[i] != '%')
+                continue;
+            if (i + 2 >= raw.size() || !isxdigit(uchar(raw[i + 1])) || !isxdigit(uchar(raw[i + 2])))
+                return false;
+            i += 2;
+        }
+        raw.replace('+', ' ');
+        const QByteArray bytes = QByteArray::fromPercentEncoding(raw);
+        if (!QByteArrayView(bytes).isValidUtf8())
+            return false;
+        *decoded = QString::fromUtf8(bytes);
+        return true;
+    };
+    QHash<QString, int> seen;
+    for (const QByteArray &part : request.query.split('&')) {
+        if (part.isEmpty())
+            continue;
+        const auto eq = part.indexOf('=');
+        QByteArray rawName = eq < 0 ? part : part.left(eq);
+        rawName.replace('+', ' ');
+        const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(rawName));   // as queryItems() reads it
+        if (!argNames.contains(name))
+            continue;
+        QString value;
+        QString strictName;
+        if (!strict(eq < 0 ? part : part.left(eq), &strictName) || (eq >= 0 && !strict(part.mid(eq + 1), &value))) {
+            *error = QStringLiteral("the parameter '%1' has a malformed %-escape or is not UTF-8").arg(name.left(64));
+            return false;
+        }
+        if (++seen[name] > 1) {
+            *error = QStringLiteral("the parameter '%1' is given more than once").arg(name.left(64));
+            return false;
+        }
+    }
+    return true;
 }
 
 int headerCount(const ApiRequest &request, QByteArrayView lowerCaseName)

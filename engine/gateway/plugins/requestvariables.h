@@ -37,6 +37,12 @@ int headerCount(const ApiRequest &request, QByteArrayView lowerCaseName);
 int queryCount(const ApiRequest &request, const QString &name);
 int cookieCount(const ApiRequest &request, QStringView name);
 
+// For a plugin that passes $arg_<name> values on (proxy-rewrite): false with a message when one
+// of `argNames` (without "arg_") is given more than once, or a value of it has a malformed
+// %-escape or does not decode to UTF-8 -- which value counts would be a guess, and U+FFFD
+// would stand in for whatever the client sent.
+bool checkArgs(const ApiRequest &request, const QStringList &argNames, QString *error);
+
 // The names a template refers to that are neither known variables nor capture indexes.
 QStringList unknownIn(const QString &text);
 // Every $name / ${name} in a template, in order.
