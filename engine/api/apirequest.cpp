@@ -1,5 +1,7 @@
 #include "apirequest.h"
 
+#include "percentencoding.h"
+
 #include <QSet>
 
 #include <cctype>
@@ -134,23 +136,14 @@ bool ApiRequest::checkPath(QString *error, bool asText) const
 
 bool ApiRequest::checkQuery(QString *error) const
 {
-    auto wellFormed = [](QByteArrayView raw) {
-        for (qsizetype i = 0; i < raw.size(); ++i) {
-            if (raw[i] != '%')
-                continue;
-            if (i + 2 >= raw.size() || !isxdigit(uchar(raw[i + 1])) || !isxdigit(uchar(raw[i + 2])))
-                return false;
-            i += 2;
-        }
-        return QByteArrayView(QByteArray::fromPercentEncoding(raw.toByteArray())).isValidUtf8();
-    };
+    using PercentEncoding::isWellFormed;
     QSet<QString> seen;
     for (const QByteArray &part : query.split('&')) {
         if (part.isEmpty())
             continue;
         const auto eq = part.indexOf('=');
         const QByteArrayView name = eq < 0 ? QByteArrayView(part) : QByteArrayView(part).first(eq);
-        if (!wellFormed(name) || (eq >= 0 && !wellFormed(QByteArrayView(part).sliced(eq + 1)))) {
+        if (!isWellFormed(name) || (eq >= 0 && !isWellFormed(QByteArrayView(part).sliced(eq + 1)))) {
             *error = QStringLiteral("the query string has a malformed %-escape or is not UTF-8 near '%1'")
                          .arg(QString::fromLatin1(part.left(64)));
             return false;

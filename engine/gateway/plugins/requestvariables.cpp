@@ -1,11 +1,10 @@
 #include "requestvariables.h"
 
+#include "api/percentencoding.h"
 #include "gateway/plugin.h"
 #include "gateway/route.h"
 
 #include <QHash>
-
-#include <cctype>
 
 namespace Gatehouse::RequestVariables {
 
@@ -214,21 +213,6 @@ bool checkArgs(const ApiRequest &request, const QStringList &argNames, QString *
 {
     if (argNames.isEmpty() || request.query.isEmpty())
         return true;
-    const auto strict = [](QByteArray raw, QString *decoded) {
-        for (qsizetype i = 0; i < raw.size(); ++i) {
-            if (raw[i] != '%')
-                continue;
-            if (i + 2 >= raw.size() || !isxdigit(uchar(raw[i + 1])) || !isxdigit(uchar(raw[i + 2])))
-                return false;
-            i += 2;
-        }
-        raw.replace('+', ' ');
-        const QByteArray bytes = QByteArray::fromPercentEncoding(raw);
-        if (!QByteArrayView(bytes).isValidUtf8())
-            return false;
-        *decoded = QString::fromUtf8(bytes);
-        return true;
-    };
     QHash<QString, int> seen;
     for (const QByteArray &part : request.query.split('&')) {
         if (part.isEmpty())
@@ -239,9 +223,8 @@ bool checkArgs(const ApiRequest &request, const QStringList &argNames, QString *
         const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(rawName));   // as queryItems() reads it
         if (!argNames.contains(name))
             continue;
-        QString value;
-        QString strictName;
-        if (!strict(eq < 0 ? part : part.left(eq), &strictName) || (eq >= 0 && !strict(part.mid(eq + 1), &value))) {
+        if (!PercentEncoding::isWellFormed(QByteArrayView(part).first(eq < 0 ? part.size() : eq))
+            || (eq >= 0 && !PercentEncoding::isWellFormed(QByteArrayView(part).sliced(eq + 1)))) {
             *error = QStringLiteral("the parameter '%1' has a malformed %-escape or is not UTF-8").arg(name.left(64));
             return false;
         }
