@@ -44,6 +44,11 @@ void HttpWorker::adopt(qintptr socketDescriptor, const std::shared_ptr<const Htt
             --*m_connectionCount;
         return;
     }
+    // Nagle off, as nginx's tcp_nodelay: an answer written in more than one piece, and above
+    // all a live stream's writes, which follow each other without a byte from the client,
+    // would otherwise wait for the client's delayed acknowledgement (40 ms on Linux) whenever
+    // the previous write was not acknowledged yet.
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (tlsSocket) {
         // The handshake runs within the connection's head timeout (no request can begin before
         // it ends); a failed one closes the connection (HttpConnection::start()). Even the 503

@@ -15,7 +15,9 @@
 //       instead, as this benchmark did before. Once all are subscribed, create commands paced at
 //       RATE/s for SECONDS from 32 HTTP connections in the same process. Delivery latency of an
 //       event to a subscriber = the time its frame (SSE: its id line) was read - the time the sender
-//       read the 202 carrying that position (one monotonic clock). Prints a Markdown table.
+//       read the 202 carrying that position (one monotonic clock). The senders' connections are
+//       open before the clock starts. Prints a Markdown table; with LATENCY_BY_SECOND=S also the
+//       latencies by S-second slice of the run (default 1), on stderr, to see where a tail comes from.
 
 #include "fanoutsubscribers.h"
 #include "testhttpclient.h"
@@ -258,13 +260,21 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
     QMutex mutex;
     QHash<qint64, qint64> acceptedAt;   // position -> ns when the 202 was read
     std::atomic<int> sent{0}, failures{0};
-    const qint64 sendStart = clock.nsecsElapsed();
-    const double cpuStart = processCpuSeconds();
+    // The senders' connections are open (and have had an answer) before the clock starts:
+    // their set-up is not part of what is measured.
+    std::atomic<int> sendersReady{0};
+    std::atomic<bool> go{false};
+    qint64 sendStart = 0;
     const double perSenderInterval = double(senders) / rate;
     QList<QThread *> senderThreads;
     for (int c = 0; c < senders; ++c) {
         senderThreads.append(QThread::create([&, c, host = host, port = port] {
             TestHttpClient client(host, port, 10000);
+            if (client.get("/health").status != 200)
+                ++failures;
+            ++sendersReady;
+            while (!go)
+                QThread::usleep(200);
             QList<std::pair<qint64, qint64>> mine;
             for (int i = 0;; ++i) {
                 const double due = (i + double(c) / senders) * perSenderInterval;
@@ -288,6 +298,11 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
         }));
         senderThreads.last()->start();
     }
+    while (sendersReady < senders)
+        QThread::msleep(1);
+    sendStart = clock.nsecsElapsed();
+    const double cpuStart = processCpuSeconds();
+    go = true;
     for (QThread *t : senderThreads) {
         t->wait();
         delete t;
@@ -324,6 +339,27 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
             negative += ms < 0;
             lat.push_back(ms);
         }
+    if (qEnvironmentVariableIsSet("LATENCY_BY_SECOND")) {
+        // Where the tail comes from: the latencies by the second in which their 202 was read.
+        const double bucket = qEnvironmentVariable("LATENCY_BY_SECOND").toDouble() > 0 ? qEnvironmentVariable("LATENCY_BY_SECOND").toDouble() : 1.0;
+        std::vector<std::vector<double>> bySecond(size_t((seconds + 2) / bucket));
+        for (const auto &list : received)
+            for (const Received &r : list) {
+                const auto it = acceptedAt.constFind(r.position);
+                if (it == acceptedAt.constEnd())
+                    continue;
+                const size_t s = std::min(bySecond.size() - 1, size_t(std::max<qint64>(0, it.value() - sendStart) / (bucket * 1e9)));
+                bySecond[s].push_back((r.ns - it.value()) / 1e6);
+            }
+        for (size_t s = 0; s < bySecond.size(); ++s) {
+            auto &v = bySecond[s];
+            if (v.empty())
+                continue;
+            std::sort(v.begin(), v.end());
+            std::fprintf(stderr, "from %.1f s: %zu frames, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", s * bucket, v.size(), v[v.size() / 2],
+                         v[std::min(v.size() - 1, size_t(0.99 * v.size()))], v.back());
+        }
+    }
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double q) { return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, size_t(q * lat.size()))]; };
     std::printf("| %s fan-out (%d subscribers, from live; %s subscribers) | value |\n|---|---:|\n", sse ? "SSE" : "WebSocket",

@@ -21,6 +21,14 @@
 #include <atomic>
 #include <optional>
 
+#ifdef Q_OS_LINUX
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#endif
+
 using namespace Gatehouse::Http;
 
 namespace {
@@ -316,6 +324,7 @@ private slots:
     void answerAfterClientLeft();
     void largeResponse();
     void headRequestHasNoBody();
+    void acceptedConnectionsHaveNagleOff();
     void absoluteFormTarget();
     void standardHeaders_data();
     void standardHeaders();
@@ -1043,6 +1052,73 @@ void tst_HttpServer::headRequestHasNoBody()
     QVERIFY(after);
     QCOMPARE(after->status, 200);
     QCOMPARE(after->body, QByteArray("/after"));
+}
+
+#ifdef Q_OS_LINUX
+namespace {
+// TCP_NODELAY of this process's socket from localPort to peerPort: 0 or 1, -1 if there is
+// no such socket (several: -2).
+int noDelayOf(quint16 localPort, quint16 peerPort)
+{
+    auto portOf = [](const sockaddr_storage &a) -> quint16 {
+        if (a.ss_family == AF_INET)
+            return ntohs(reinterpret_cast<const sockaddr_in *>(&a)->sin_port);
+        if (a.ss_family == AF_INET6)
+            return ntohs(reinterpret_cast<const sockaddr_in6 *>(&a)->sin6_port);
+        return 0;
+    };
+    DIR *dir = ::opendir("/proc/self/fd");
+    if (!dir)
+        return -1;
+    int found = -1;
+    while (const dirent *entry = ::readdir(dir)) {
+        bool ok = false;
+        const int fd = QByteArray(entry->d_name).toInt(&ok);
+        struct stat st{};
+        if (!ok || fd == ::dirfd(dir) || ::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+            continue;
+        sockaddr_storage local{}, peer{};
+        socklen_t localSize = sizeof local, peerSize = sizeof peer;
+        if (::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &localSize) != 0
+            || ::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &peerSize) != 0
+            || portOf(local) != localPort || portOf(peer) != peerPort)
+            continue;
+        int value = 0;
+        socklen_t size = sizeof value;
+        if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &size) != 0)
+            continue;
+        found = found == -1 ? (value != 0 ? 1 : 0) : -2;
+    }
+    ::closedir(dir);
+    return found;
+}
+} // namespace
+#endif
+
+// A live stream's writes follow each other without a byte from the client: with Nagle on, each
+// one written while the previous one is not acknowledged yet waits for the client's delayed
+// acknowledgement (40 ms on Linux). Every accepted connection has it off, as nginx's
+// tcp_nodelay does.
+void tst_HttpServer::acceptedConnectionsHaveNagleOff()
+{
+#ifndef Q_OS_LINUX
+    QSKIP("reads the server's sockets from /proc/self/fd");
+#else
+    Router router;
+    HttpServer server(router.handler(), {}, testThreads());
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    for (int i = 0; i < 3; ++i) {   // across the network threads
+        RawClient client(server.serverPort());
+        QVERIFY(client.waitConnected());
+        client.send(get("/nagle"));
+        const auto response = client.readResponse();   // the connection was adopted
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        // The test's own client socket is the control: Qt leaves Nagle on.
+        QCOMPARE(noDelayOf(client.socket().localPort(), server.serverPort()), 0);
+        QCOMPARE(noDelayOf(server.serverPort(), client.socket().localPort()), 1);
+    }
+#endif
 }
 
 // RFC 9112 3.2.2: a server accepts a target in absolute form; its authority is the host.
