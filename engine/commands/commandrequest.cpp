@@ -15,8 +15,15 @@ CommandRequest CommandRequest::fromApiRequest(const QString &collection, const A
     c.contentType = request.header("content-type");
     if (c.contentType.isNull())
         c.contentType = QByteArrayLiteral("");   // present-but-empty marks "HTTP, no content type"
-    c.ifMatch = request.header("if-match");
-    c.ifMatchGiven = request.hasHeader("if-match");
+    // A list field (RFC 9110 5.3): several lines are one list.
+    for (const auto &[name, value] : request.headers) {
+        if (name != "if-match")
+            continue;
+        if (c.ifMatchGiven)
+            c.ifMatch += ", ";
+        c.ifMatch += value;
+        c.ifMatchGiven = true;
+    }
     c.idempotencyKey = QString::fromUtf8(request.header("idempotency-key"));
     c.idempotencyKeyGiven = request.hasHeader("idempotency-key");
     c.correlationId = QString::fromUtf8(request.header("x-correlation-id"));

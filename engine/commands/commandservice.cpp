@@ -2,6 +2,7 @@
 
 #include "commanddecider.h"
 #include "customcommandhandler.h"
+#include "ifmatch.h"
 #include "config/collectioncatalog.h"
 #include "config/jsonschema.h"
 #include "config/strictjson.h"
@@ -102,25 +103,6 @@ ApiResponse validationProblem(const QList<SchemaViolation> &violations)
                                 QJsonObject{{QStringLiteral("errors"), violationsToJson(violations)}});
 }
 
-// If-Match carries the expected stream version; accept ETag forms "3", W/"3" and 3.
-std::optional<qint64> parseIfMatch(QByteArray value, bool *ok)
-{
-    *ok = true;
-    value = value.trimmed();
-    if (value.isEmpty())
-        return std::nullopt;
-    if (value.startsWith("W/"))
-        value = value.mid(2);
-    if (value.size() >= 2 && value.startsWith('"') && value.endsWith('"'))
-        value = value.mid(1, value.size() - 2);
-    const qint64 v = value.toLongLong(ok);
-    if (!*ok || v < 0) {
-        *ok = false;
-        return std::nullopt;
-    }
-    return v;
-}
-
 } // namespace
 
 struct CommandService::Private
@@ -159,7 +141,7 @@ struct CommandService::Private
         QByteArray eventData;
         QByteArray metadata;
         QByteArray requestHash;
-        std::optional<qint64> ifMatch;
+        std::optional<IfMatch> ifMatch;
     };
 
     static ApiResponse accepted(const Prepared &p, const AppendResult &r)
@@ -174,8 +156,9 @@ struct CommandService::Private
     }
     static ApiResponse versionMismatch(const Prepared &p, qint64 current)
     {
-        return ApiResponse::problem(412, QStringLiteral("If-Match expects version %1 but %2 '%3' is at version %4")
-                                             .arg(p.ifMatch.value_or(-1)).arg(p.collection.name, p.command.id).arg(current),
+        return ApiResponse::problem(412, QStringLiteral("If-Match expects %1 but %2 '%3' is at version %4")
+                                             .arg(p.ifMatch ? p.ifMatch->describe() : QString(), p.collection.name, p.command.id)
+                                             .arg(current),
                                     QStringLiteral("version-mismatch"),
                                     QJsonObject{{QStringLiteral("current_version"), current}});
     }
@@ -305,10 +288,11 @@ void CommandService::execute(CommandRequest command, ApiResponder respond)
 
     auto p = std::make_shared<Private::Prepared>();
     p->collection = *collection;
-    bool ifMatchOk = true;
-    p->ifMatch = parseIfMatch(command.ifMatch, &ifMatchOk);
-    if (!ifMatchOk || (command.ifMatchGiven && !p->ifMatch)) {   // an empty one is no condition a client meant
-        respond(ApiResponse::problem(400, QStringLiteral("If-Match must be a stream version such as \"3\""),
+    // An empty or malformed one is no condition a client meant: refused, never ignored.
+    if (command.ifMatchGiven)
+        p->ifMatch = IfMatch::parse(command.ifMatch);
+    if (command.ifMatchGiven && !p->ifMatch) {
+        respond(ApiResponse::problem(400, QStringLiteral("If-Match must be \"*\" or a list of stream versions such as \"3\""),
                                      QStringLiteral("bad-precondition")));
         return;
     }
@@ -423,11 +407,12 @@ void CommandService::Private::decideAndAppend(std::shared_ptr<Prepared> p, ApiRe
         respond(notFound(*p));
         return;
     }
-    if (p->ifMatch && *p->ifMatch != head.version) {
+    if (p->ifMatch && !p->ifMatch->matches(head.version, true)) {
         respond(versionMismatch(*p, head.version));
         return;
     }
-    req.expected = p->ifMatch ? ExpectedVersion::exact(*p->ifMatch) : ExpectedVersion::any();
+    // The version that matched, held to by the writer: 412 if another command came first.
+    req.expected = p->ifMatch && !p->ifMatch->isAny() ? ExpectedVersion::exact(head.version) : ExpectedVersion::any();
     req.precondition = [](qint64 version, const QString &lastType, QString *message) {
         if (version >= 0 && !lastType.endsWith(QLatin1String(".deleted")))
             return true;

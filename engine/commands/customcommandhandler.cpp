@@ -2,6 +2,7 @@
 
 #include "commanddecider.h"
 #include "commandservice.h"
+#include "ifmatch.h"
 #include "config/collection.h"
 #include "config/strictjson.h"
 #include "readmodel/entityfold.h"
@@ -27,7 +28,7 @@ struct Pending
     QJsonObject spec;
     CommandRequest command;
     QJsonObject data;
-    std::optional<qint64> ifMatch;
+    std::optional<IfMatch> ifMatch;
     QByteArray requestHash;
     QByteArray metadata;
     ApiResponder respond;
@@ -45,9 +46,9 @@ void attempt(std::shared_ptr<Pending> p, int tryNumber)
     const qint64 version = folded.streamVersion;
     const QJsonValue state = !folded.record || folded.record->deleted ? QJsonValue(QJsonValue::Null)
                                                                       : QJsonValue(QJsonDocument::fromJson(folded.record->doc).object());
-    if (p->ifMatch && *p->ifMatch != version) {
-        p->respond(ApiResponse::problem(412, QStringLiteral("If-Match expects version %1 but %2 '%3' is at version %4")
-                                                 .arg(*p->ifMatch).arg(p->collection.name, p->command.id).arg(version),
+    if (p->ifMatch && !p->ifMatch->matches(version, folded.record && !folded.record->deleted)) {
+        p->respond(ApiResponse::problem(412, QStringLiteral("If-Match expects %1 but %2 '%3' is at version %4")
+                                                 .arg(p->ifMatch->describe(), p->collection.name, p->command.id).arg(version),
                                         QStringLiteral("version-mismatch"), QJsonObject{{QStringLiteral("current_version"), version}}));
         return;
     }
@@ -93,14 +94,17 @@ void attempt(std::shared_ptr<Pending> p, int tryNumber)
             return;
         }
         p->store->append(std::move(req), [p, tryNumber](const AppendResult &r) {
+            // Named versions hold the command to the one decided on; "*" only to existence,
+            // which the next try checks again.
+            const bool versioned = p->ifMatch && !p->ifMatch->isAny();
             if (r.ok()) {
                 p->respond(CommandService::accepted(p->collection.name, r));
-            } else if (r.status == AppendResult::WrongExpectedVersion && !p->ifMatch && tryNumber < kTries) {
+            } else if (r.status == AppendResult::WrongExpectedVersion && !versioned && tryNumber < kTries) {
                 attempt(p, tryNumber + 1);   // another command came first: decide again on the new state
             } else if (r.status == AppendResult::WrongExpectedVersion) {
-                p->respond(ApiResponse::problem(p->ifMatch ? 412 : 409,
+                p->respond(ApiResponse::problem(versioned ? 412 : 409,
                                                 QStringLiteral("%1 '%2' changed while the command was decided").arg(p->collection.name, p->command.id),
-                                                p->ifMatch ? QStringLiteral("version-mismatch") : QStringLiteral("conflict")));
+                                                versioned ? QStringLiteral("version-mismatch") : QStringLiteral("conflict")));
             } else if (r.status == AppendResult::IdempotencyConflict) {
                 p->respond(ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused")));
             } else {
@@ -130,16 +134,11 @@ void CustomCommandHandler::execute(const Collection &collection, const QJsonObje
         }
         p->data = std::move(*parsed);
     }
-    QByteArray ifMatch = command.ifMatch.trimmed();
-    if (ifMatch.startsWith("W/"))
-        ifMatch = ifMatch.mid(2);
-    if (ifMatch.size() >= 2 && ifMatch.startsWith('"') && ifMatch.endsWith('"'))
-        ifMatch = ifMatch.mid(1, ifMatch.size() - 2);
-    if (!ifMatch.isEmpty()) {
-        bool ok = false;
-        p->ifMatch = ifMatch.toLongLong(&ok);
-        if (!ok || *p->ifMatch < 0) {
-            respond(ApiResponse::problem(400, QStringLiteral("If-Match must be a stream version such as \"3\""), QStringLiteral("bad-precondition")));
+    if (command.ifMatchGiven) {
+        p->ifMatch = IfMatch::parse(command.ifMatch);
+        if (!p->ifMatch) {
+            respond(ApiResponse::problem(400, QStringLiteral("If-Match must be \"*\" or a list of stream versions such as \"3\""),
+                                         QStringLiteral("bad-precondition")));
             return;
         }
     }

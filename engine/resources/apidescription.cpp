@@ -121,7 +121,7 @@ QJsonObject acceptedResponse()
 
 QJsonArray commandHeaders()
 {
-    return {headerParameter(u"If-Match"_s, kString, u"The stream version expected (412 when it is another)."_s),
+    return {headerParameter(u"If-Match"_s, kString, u"The stream version expected, as the ETag \"3\" (412 when it is another); a list matches any of its versions, * any existing entity."_s),
             headerParameter(u"Idempotency-Key"_s, kString, u"A repeat with the same key and body answers as the first time and appends nothing."_s),
             headerParameter(u"X-Correlation-Id"_s, kString, u"Recorded in the events' correlationid."_s)};
 }

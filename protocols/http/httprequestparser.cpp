@@ -385,7 +385,7 @@ bool isSingleton(QByteArrayView name)
 {
     static const QByteArrayView names[] = {"authorization", "proxy-authorization", "content-type", "origin", "upgrade",
                                            "sec-websocket-key", "sec-websocket-version", "last-event-id", "idempotency-key",
-                                           "if-match", "x-min-position", "x-api-key"};
+                                           "x-min-position", "x-api-key"};
     return std::find(std::begin(names), std::end(names), name) != std::end(names);
 }
 } // namespace

@@ -97,6 +97,8 @@ private slots:
     void ifMatch();
     void ifMatchMalformed_data();
     void ifMatchMalformed();
+    void ifMatchListsAndAny_data();
+    void ifMatchListsAndAny();
     void conflictsAndMissingEntities();
 
     void idempotentCreateWithId();
@@ -496,6 +498,13 @@ void tst_CommandApi::ifMatchMalformed_data()
     QTest::newRow("word") << QByteArray("x");
     QTest::newRow("negative") << QByteArray("-1");
     QTest::newRow("star") << QByteArray("*1");
+    QTest::newRow("star in a list") << QByteArray("*, \"1\"");
+    QTest::newRow("two tags without a comma") << QByteArray("\"1\" \"2\"");
+    QTest::newRow("only commas") << QByteArray(" , ,");
+    QTest::newRow("unclosed quote") << QByteArray("\"1");
+    QTest::newRow("comma inside a tag") << QByteArray("\"1,2\"");
+    QTest::newRow("past 64 bits") << QByteArray("\"99999999999999999999\"");
+    QTest::newRow("text after a tag") << QByteArray("\"1\"x");
 }
 
 void tst_CommandApi::ifMatchMalformed()
@@ -507,6 +516,52 @@ void tst_CommandApi::ifMatchMalformed()
     const Reply r = post(path, R"({"price":2})", {{"If-Match", value}});
     VERIFY_PROBLEM(r, 400);
     QCOMPARE(head(), before);
+}
+
+// If-Match is a list field (RFC 9110 13.1.1): "*" or entity tags, on one line or several; the
+// command runs when the entity's version is one of them (for "*": when it exists).
+void tst_CommandApi::ifMatchListsAndAny_data()
+{
+    QTest::addColumn<QByteArrayList>("lines");   // one If-Match header line each
+    QTest::addColumn<int>("status");             // the entity is at version 1
+
+    QTest::newRow("list naming it") << QByteArrayList{"\"0\", \"1\""} << 202;
+    QTest::newRow("list without it") << QByteArrayList{"\"0\", \"5\""} << 412;
+    QTest::newRow("any") << QByteArrayList{"*"} << 202;
+    QTest::newRow("any with spaces") << QByteArrayList{" * "} << 202;
+    QTest::newRow("empty elements") << QByteArrayList{", \"1\" ,,"} << 202;
+    QTest::newRow("weak and bare forms") << QByteArrayList{"W/\"7\", 1"} << 202;
+    QTest::newRow("two lines, one naming it") << QByteArrayList{"\"0\"", "\"1\""} << 202;
+    QTest::newRow("two lines, neither") << QByteArrayList{"\"0\"", "\"2\""} << 412;
+    QTest::newRow("two lines, one malformed") << QByteArrayList{"\"1\"", "x"} << 400;
+}
+
+void tst_CommandApi::ifMatchListsAndAny()
+{
+    QFETCH(QByteArrayList, lines);
+    QFETCH(int, status);
+    static int row = 0;
+    const QByteArray id = "iml-" + QByteArray::number(++row);
+    createProduct(QString::fromLatin1(id));
+    QVERIFY(post("/api/products/" + id, R"({"price":1})").status == 202);   // now at version 1
+    const qint64 before = head();
+    Headers headers;
+    for (const QByteArray &line : lines)
+        headers.append({"If-Match", line});
+    const Reply r = post("/api/products/" + id, R"({"price":2})", headers);
+    QVERIFY2(r.status == status, r.describe().constData());
+    if (status == 202) {
+        QCOMPARE(r.json().value(u"version"_s).toInteger(), 2);
+        QCOMPARE(head(), before + 1);
+    } else {
+        VERIFY_PROBLEM(r, status);
+        QCOMPARE(head(), before);
+        if (status == 412)
+            QCOMPARE(r.json().value(u"current_version"_s).toInteger(), 1);
+    }
+    // "*" on an entity that is not there: the update's own answer, 404.
+    const Reply missing = post("/api/products/" + id + "-missing", R"({"price":2})", {{"If-Match", "*"}});
+    VERIFY_PROBLEM(missing, 404);
 }
 
 void tst_CommandApi::conflictsAndMissingEntities()

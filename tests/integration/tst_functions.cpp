@@ -818,6 +818,14 @@ void tst_Functions::customCommandsRunDecide()
     TestHttpClient client(u"127.0.0.1"_s, m_port);
     r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"If-Match", "\"0\""}});
     QCOMPARE(r.status, 412);
+    r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"If-Match", "\"0\", \"5\""}});
+    QCOMPARE(r.status, 412);
+    QCOMPARE(r.json().value(u"current_version"_s).toInt(), 1);
+    // "*": the entity must exist; a custom command's decide() would otherwise see no state.
+    r = client.request("POST", "/api/products/p-missing/discount", R"({"percent":5})", {{"If-Match", "*"}});
+    QCOMPARE(r.status, 412);
+    r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"If-Match", ""}});
+    QCOMPARE(r.status, 400);
     r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"Idempotency-Key", "dc-1"}});
     QVERIFY2(r.status == 202, r.body.constData());
     const TestHttpResponse again = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"Idempotency-Key", "dc-1"}});
