@@ -47,7 +47,7 @@ bool ScriptContext::fail(const QString &message)
     return false;
 }
 
-bool ScriptContext::convert(const QJSValue &value, const QString &what, bool output, QJsonValue *out)
+bool ScriptContext::convert(const QJSValue &value, const std::function<QString()> &what, bool output, QJsonValue *out)
 {
     const qint64 left = FunctionLimits::kMaxOutputBytes - m_outputBytes;
     const qint64 budget = output ? qMin(FunctionLimits::kMaxValueBytes, left) : FunctionLimits::kMaxValueBytes;
@@ -60,7 +60,7 @@ bool ScriptContext::convert(const QJSValue &value, const QString &what, bool out
     }
     if (output && budget < FunctionLimits::kMaxValueBytes && error.startsWith(QLatin1String("the value is larger")))
         error = QStringLiteral("the invocation's output is larger than %1 bytes").arg(FunctionLimits::kMaxOutputBytes);
-    return fail(what + QStringLiteral(": ") + error);
+    return fail(what() + QStringLiteral(": ") + error);
 }
 
 bool ScriptContext::convertResult(const QJSValue &value, QJsonValue *out)
@@ -102,7 +102,7 @@ void ScriptContext::upsert(const QString &collection, const QString &id, const Q
         return;
     }
     QJsonValue value;
-    if (!convert(doc, QStringLiteral("ctx.upsert('%1', '%2')").arg(collection, id.left(64)), true, &value))
+    if (!convert(doc, [&] { return QStringLiteral("ctx.upsert('%1', '%2')").arg(collection, id.left(64)); }, true, &value))
         return;
     if (!value.isObject()) {
         qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("ctx.upsert needs an object as document"));
@@ -149,7 +149,7 @@ QJSValue ScriptContext::query(const QString &collection, const QJSValue &filter)
         return {};
     }
     QJsonValue f = QJsonObject();
-    if (!filter.isUndefined() && !filter.isNull() && !convert(filter, QStringLiteral("ctx.query('%1')").arg(collection), false, &f))
+    if (!filter.isUndefined() && !filter.isNull() && !convert(filter, [&] { return QStringLiteral("ctx.query('%1')").arg(collection); }, false, &f))
         return {};
     if (!f.isObject()) {
         qjsEngine(this)->throwError(QJSValue::TypeError, QStringLiteral("ctx.query needs an object as filter"));
@@ -180,7 +180,7 @@ void ScriptContext::emitEvent(const QString &type, const QString &subject, const
         return;
     }
     QJsonValue value;
-    if (!convert(data, QStringLiteral("ctx.emit('%1')").arg(type.left(200)), true, &value))
+    if (!convert(data, [&] { return QStringLiteral("ctx.emit('%1')").arg(type.left(200)); }, true, &value))
         return;
     m_outputBytes += type.size() + subject.size();
     m_effects.emits.append({type, subject, value.isUndefined() ? QJsonValue(QJsonValue::Null) : value});

@@ -5,6 +5,8 @@
 #include <QJSValue>
 #include <QObject>
 
+#include <functional>
+
 namespace Gatehouse {
 
 class ScriptJson;
@@ -41,7 +43,8 @@ public:
 
 private:
     bool check(const QString &collection, const QString &id);
-    bool convert(const QJSValue &value, const QString &what, bool output, QJsonValue *out);
+    // `what` names the value in an error; made only when there is one (this runs for every write).
+    bool convert(const QJSValue &value, const std::function<QString()> &what, bool output, QJsonValue *out);
     bool fail(const QString &message);   // records the fault and throws it into the script
 
     ScriptJson *m_json;
