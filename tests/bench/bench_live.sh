@@ -20,7 +20,8 @@
 #              PARTS (default "outbox ws commands": which of the three to run), LIVE_BATCH_MS (the
 #              engine's --live-batch-ms; default: the engine's own), GATEHOUSE_ENGINE (the executable
 #              of the fan-out and command parts, e.g. one built from an earlier commit, to compare),
-#              LATENCY_BY_SECOND (the fan-out's latencies by slice of the run, on stderr).
+#              LATENCY_BY_SECOND (the fan-out's latencies by slice of the run, on stderr),
+#              WARMUP_SECONDS (the fan-out's commands before the measured ones, not timed; default 0).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)

@@ -17,7 +17,8 @@
 //       event to a subscriber = the time its frame (SSE: its id line) was read - the time the sender
 //       read the 202 carrying that position (one monotonic clock). The senders' connections are
 //       open before the clock starts. Prints a Markdown table; with LATENCY_BY_SECOND=S also the
-//       latencies by S-second slice of the run (default 1), on stderr, to see where a tail comes from.
+//       latencies by S-second slice of the run (default 1), on stderr, to see where a tail comes from;
+//       with WARMUP_SECONDS=W the same pace runs W seconds first, its events checked but not timed.
 
 #include "fanoutsubscribers.h"
 #include "testhttpclient.h"
@@ -26,6 +27,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QHash>
+#include <QSet>
 #include <QMutex>
 #include <QThread>
 #include <QScopeGuard>
@@ -169,13 +171,18 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
     std::atomic<qint64> &delivered = counters.delivered;
     std::atomic<bool> &stop = counters.stop;
     auto received = std::vector<std::vector<Received>>(size_t(threadCount));
+    // WARMUP_SECONDS: commands sent at the same pace before the measured ones, on the same
+    // connections; their events must arrive too, but are left out of the latencies.
+    const double warmup = std::max(0.0, qEnvironmentVariable("WARMUP_SECONDS").toDouble());
 
     QList<QThread *> receivers;
     for (int t = 0; t < threadCount; ++t) {
         const int mine = subscribers / threadCount + (t < subscribers % threadCount ? 1 : 0);
         receivers.append(QThread::create([&, t, mine] {
             std::vector<Received> &out = received[size_t(t)];
-            out.reserve(size_t(mine) * size_t(rate) * size_t(seconds) + 1024);
+            // Room for every frame of the run (with 10% to spare): a vector growing by copying
+            // tens of megabytes mid-run would stall this reader and show as latency.
+            out.reserve(size_t(double(mine) * rate * (warmup + seconds) * 1.1) + 1024);
             if (raw) {
                 if (!runRawSubscribers(host, port, mine, sse, clock, counters, out))
                     std::fprintf(stderr, "cannot open the subscribers' sockets\n");
@@ -266,19 +273,21 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
     std::atomic<bool> go{false};
     qint64 sendStart = 0;
     const double perSenderInterval = double(senders) / rate;
+    QSet<qint64> warmPositions;
     QList<QThread *> senderThreads;
     for (int c = 0; c < senders; ++c) {
         senderThreads.append(QThread::create([&, c, host = host, port = port] {
             TestHttpClient client(host, port, 10000);
-            if (client.get("/health").status != 200)
+            if (client.get("/api/products?limit=1").status != 200)
                 ++failures;
             ++sendersReady;
             while (!go)
                 QThread::usleep(200);
             QList<std::pair<qint64, qint64>> mine;
+            QList<qint64> warm;
             for (int i = 0;; ++i) {
                 const double due = (i + double(c) / senders) * perSenderInterval;
-                if (due >= seconds)
+                if (due >= warmup + seconds)
                     break;
                 const qint64 waitNs = sendStart + qint64(due * 1e9) - clock.nsecsElapsed();
                 if (waitNs > 0)
@@ -290,11 +299,16 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
                     ++failures;
                     continue;
                 }
-                mine.append({r.header("x-event-position").toLongLong(), now});
+                if (due < warmup)
+                    warm.append(r.header("x-event-position").toLongLong());
+                else
+                    mine.append({r.header("x-event-position").toLongLong(), now});
             }
             QMutexLocker lock(&mutex);
             for (const auto &[p, ns] : mine)
                 acceptedAt.insert(p, ns);
+            for (const qint64 p : warm)
+                warmPositions.insert(p);
         }));
         senderThreads.last()->start();
     }
@@ -309,9 +323,10 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
     }
     const double sendSeconds = (clock.nsecsElapsed() - sendStart) / 1e9;
     const qint64 expected = qint64(acceptedAt.size()) * subscribers;
+    const qint64 warmExpected = qint64(warmPositions.size()) * subscribers;
     // Wait for the tail: until everything arrived or nothing arrived for 5 s.
     qint64 last = -1;
-    for (int idle = 0; delivered < expected && idle < 100; ++idle) {
+    for (int idle = 0; delivered < expected + warmExpected && idle < 100; ++idle) {
         if (delivered != last)
             idle = 0;
         last = delivered;
@@ -327,12 +342,15 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
 
     std::vector<double> lat;
     lat.reserve(size_t(expected));
-    qint64 unknown = 0, negative = 0;
+    qint64 unknown = 0, negative = 0, warmDelivered = 0;
     for (const auto &list : received)
         for (const Received &r : list) {
             const auto it = acceptedAt.constFind(r.position);
             if (it == acceptedAt.constEnd()) {
-                ++unknown;
+                if (warmPositions.contains(r.position))
+                    ++warmDelivered;
+                else
+                    ++unknown;
                 continue;
             }
             const double ms = (r.ns - it.value()) / 1e6;
@@ -342,7 +360,7 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
     if (qEnvironmentVariableIsSet("LATENCY_BY_SECOND")) {
         // Where the tail comes from: the latencies by the second in which their 202 was read.
         const double bucket = qEnvironmentVariable("LATENCY_BY_SECOND").toDouble() > 0 ? qEnvironmentVariable("LATENCY_BY_SECOND").toDouble() : 1.0;
-        std::vector<std::vector<double>> bySecond(size_t((seconds + 2) / bucket));
+        std::vector<std::vector<double>> bySecond(size_t((warmup + seconds + 2) / bucket));
         for (const auto &list : received)
             for (const Received &r : list) {
                 const auto it = acceptedAt.constFind(r.position);
@@ -376,7 +394,12 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
                 cpuSeconds / allSeconds);
     std::printf("| other events / closed connections / failed commands | %lld / %d / %d |\n", qlonglong(unknown), closed.load(),
                 failures.load());
-    return qint64(lat.size()) == expected && failures == 0 ? 0 : 1;
+    if (warmup > 0)
+        std::printf("| warm-up before the measured commands (same pace and connections; left out above) | %.1f s, %lld commands, "
+                    "%lld / %lld events delivered%s |\n",
+                    warmup, qlonglong(warmPositions.size()), qlonglong(warmDelivered), qlonglong(warmExpected),
+                    warmDelivered == warmExpected ? "" : "  **MISSING**");
+    return qint64(lat.size()) == expected && warmDelivered == warmExpected && failures == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
