@@ -15,7 +15,7 @@ struct CommandRequest
     QString command;            // "create", "update", "delete" or a custom command name
     QByteArray body;            // JSON text (may be empty for delete)
     QByteArray contentType;     // empty when the protocol has none (MQTT/WS carry JSON)
-    QByteArray ifMatch;         // expected stream version, as sent
+    QByteArray ifMatch;         // If-Match as sent, its lines joined with ", " (see IfMatch)
     bool ifMatchGiven = false;  // the header was there, even empty (which is refused)
     QString idempotencyKey;
     bool idempotencyKeyGiven = false;   // the header was there, even empty (which is refused)

@@ -156,9 +156,15 @@ struct CommandService::Private
     }
     static ApiResponse versionMismatch(const Prepared &p, qint64 current)
     {
-        return ApiResponse::problem(412, QStringLiteral("If-Match expects %1 but %2 '%3' is at version %4")
-                                             .arg(p.ifMatch ? p.ifMatch->describe() : QString(), p.collection.name, p.command.id)
-                                             .arg(current),
+        // The version read first matched and the writer found another: when that one is in
+        // the list too, the condition held but the command was checked against the earlier one.
+        const QString detail = p.ifMatch && p.ifMatch->matches(current, true)
+            ? QStringLiteral("%1 '%2' changed to version %3 while the command was applied; send it again")
+                  .arg(p.collection.name, p.command.id).arg(current)
+            : QStringLiteral("If-Match expects %1 but %2 '%3' is at version %4")
+                  .arg(p.ifMatch ? p.ifMatch->describe() : QString(), p.collection.name, p.command.id)
+                  .arg(current);
+        return ApiResponse::problem(412, detail,
                                     QStringLiteral("version-mismatch"),
                                     QJsonObject{{QStringLiteral("current_version"), current}});
     }
@@ -389,6 +395,19 @@ void CommandService::Private::decideAndAppend(std::shared_ptr<Prepared> p, ApiRe
     req.requestHash = p->requestHash;
 
     if (p->command.command == QLatin1String("create")) {
+        if (p->ifMatch) {
+            // A condition on the entity a create is to make: true only if it exists, and then
+            // the create is refused anyway (RFC 9110 13.1.1: "*" and every tag are false for
+            // a resource without a current state). Never a 202.
+            if (store->streamHead(req.stream).version >= 0)
+                respond(ApiResponse::problem(409, QStringLiteral("%1 '%2' already exists").arg(p->collection.name, p->command.id),
+                                             QStringLiteral("already-exists")));
+            else
+                respond(ApiResponse::problem(412, QStringLiteral("If-Match expects %1 but %2 '%3' does not exist")
+                                                      .arg(p->ifMatch->describe(), p->collection.name, p->command.id),
+                                             QStringLiteral("version-mismatch")));
+            return;
+        }
         req.expected = ExpectedVersion::noStream();
         store->append(std::move(req), [p, respond = std::move(respond)](const AppendResult &r) {
             if (r.ok())

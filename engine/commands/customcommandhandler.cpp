@@ -94,12 +94,12 @@ void attempt(std::shared_ptr<Pending> p, int tryNumber)
             return;
         }
         p->store->append(std::move(req), [p, tryNumber](const AppendResult &r) {
-            // Named versions hold the command to the one decided on; "*" only to existence,
-            // which the next try checks again.
+            // The next try reads the new state and checks If-Match against it again: a version
+            // the list does not name ends there in a 412.
             const bool versioned = p->ifMatch && !p->ifMatch->isAny();
             if (r.ok()) {
                 p->respond(CommandService::accepted(p->collection.name, r));
-            } else if (r.status == AppendResult::WrongExpectedVersion && !versioned && tryNumber < kTries) {
+            } else if (r.status == AppendResult::WrongExpectedVersion && tryNumber < kTries) {
                 attempt(p, tryNumber + 1);   // another command came first: decide again on the new state
             } else if (r.status == AppendResult::WrongExpectedVersion) {
                 p->respond(ApiResponse::problem(versioned ? 412 : 409,

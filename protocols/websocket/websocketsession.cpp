@@ -270,9 +270,12 @@ void WebSocketSession::command(const QJsonObject &message, const QJsonValue &req
     const QJsonValue expected = message.value(QLatin1String("expected_version"));
     if (!collection.isString() || !name.isString() || name.toString().isEmpty())
         return sendError(QStringLiteral("command: needs \"collection\" and \"command\" as strings"), requestId);
+    // A version is a whole number from 0: 1.5 or -1 would otherwise reach If-Match as another
+    // version than the client wrote (toInteger() makes 0.5 a 0).
     if ((!id.isUndefined() && !id.isString()) || (!data.isUndefined() && !data.isObject())
-        || (!expected.isUndefined() && !expected.isDouble()))
-        return sendError(QStringLiteral("command: \"id\" must be a string, \"data\" an object, \"expected_version\" a number"), requestId);
+        || (!expected.isUndefined() && expected.toInteger(-1) < 0))
+        return sendError(QStringLiteral("command: \"id\" must be a string, \"data\" an object, \"expected_version\" a whole number from 0"),
+                         requestId);
 
     const QString command = name.toString();
     if (command != QLatin1String("create") && id.toString().isEmpty())

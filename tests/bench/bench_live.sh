@@ -161,7 +161,7 @@ for client in $ws_clients; do
     after=$(awk '{print $14 + $15}' "/proc/$engine_pid/stat")
     echo "$out"
     # The engine's own CPU time (its threads, not its broker's) for the whole run, per frame.
-    delivered=$(sed -n 's/^| events delivered \/ expected[^|]*| \([0-9]*\) .*/\1/p' <<<"$out")
+    delivered=$(sed -n 's/^| all events delivered, warm-up included[^|]*| \([0-9]*\) .*/\1/p' <<<"$out")
     awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" -v n="${delivered:-0}" 'BEGIN {
         s = (a - b) / hz; printf "\nEngine CPU over the run: %.1f s, %.2f us per delivered event\n", s, (n > 0 ? s * 1e6 / n : 0) }'
     echo

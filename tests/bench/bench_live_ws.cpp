@@ -360,7 +360,8 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
     if (qEnvironmentVariableIsSet("LATENCY_BY_SECOND")) {
         // Where the tail comes from: the latencies by the second in which their 202 was read.
         const double bucket = qEnvironmentVariable("LATENCY_BY_SECOND").toDouble() > 0 ? qEnvironmentVariable("LATENCY_BY_SECOND").toDouble() : 1.0;
-        std::vector<std::vector<double>> bySecond(size_t((warmup + seconds + 2) / bucket));
+        // At least one slice, at most 100,000.
+        std::vector<std::vector<double>> bySecond(size_t(std::clamp((warmup + seconds + 2) / bucket, 1.0, 100000.0)));
         for (const auto &list : received)
             for (const Received &r : list) {
                 const auto it = acceptedAt.constFind(r.position);
@@ -386,7 +387,8 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
                 qlonglong(acceptedAt.size()), sent.load() / sendSeconds, rate, seconds);
     std::printf("| events delivered / expected (subscribers x accepted) | %lld / %lld%s |\n", qlonglong(lat.size()), qlonglong(expected),
                 qint64(lat.size()) == expected ? "" : "  **MISSING**");
-    std::printf("| delivered per s (over send + drain, %.2f s) | %.0f |\n", allSeconds, lat.size() / allSeconds);
+    std::printf("| delivered per s (over send + drain, %.2f s, warm-up included) | %.0f |\n", allSeconds,
+                (lat.size() + warmDelivered) / allSeconds);
     std::printf("| latency p50 (202 read -> frame read) | %.2f ms |\n| latency p99 | %.2f ms |\n| latency max | %.2f ms |\n", pct(0.5),
                 pct(0.99), lat.empty() ? 0.0 : lat.back());
     std::printf("| frames before the sender read the 202 (negative latency) | %lld |\n", qlonglong(negative));
@@ -394,6 +396,7 @@ static int fanout(const char *target, int subscribers, int rate, int seconds, in
                 cpuSeconds / allSeconds);
     std::printf("| other events / closed connections / failed commands | %lld / %d / %d |\n", qlonglong(unknown), closed.load(),
                 failures.load());
+    std::printf("| all events delivered, warm-up included (for CPU per event) | %lld |\n", qlonglong(lat.size() + warmDelivered));
     if (warmup > 0)
         std::printf("| warm-up before the measured commands (same pace and connections; left out above) | %.1f s, %lld commands, "
                     "%lld / %lld events delivered%s |\n",

@@ -489,6 +489,16 @@ void tst_CommandApi::ifMatch()
     const Reply staleDelete = post("/api/products/im-1/delete", {}, {{"If-Match", "1"}});
     VERIFY_PROBLEM(staleDelete, 412);
     QCOMPARE(m_engine.eventStore()->streamHead(u"products-im-1"_s).version, 3);
+
+    // A create meets no If-Match: the entity it would make has no version yet.
+    const qint64 beforeCreates = head();
+    for (const QByteArray &value : {QByteArray("*"), QByteArray("\"0\"")}) {
+        const Reply create = post("/api/products", R"({"id":"im-new","name":"N","price":1})", {{"If-Match", value}});
+        VERIFY_PROBLEM(create, 412);
+    }
+    const Reply existing = post("/api/products", R"({"id":"im-1","name":"N","price":1})", {{"If-Match", "*"}});
+    VERIFY_PROBLEM(existing, 409);
+    QCOMPARE(head(), beforeCreates);
 }
 
 void tst_CommandApi::ifMatchMalformed_data()

@@ -826,6 +826,15 @@ void tst_Functions::customCommandsRunDecide()
     QCOMPARE(r.status, 412);
     r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"If-Match", ""}});
     QCOMPARE(r.status, 400);
+    // "*" and a list naming the current version let the command run.
+    r = gateway("POST", "/api/products", R"({"id":"p-im","name":"Lamp","price":100})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    r = client.request("POST", "/api/products/p-im/discount", R"({"percent":10})", {{"If-Match", "*"}});
+    QVERIFY2(r.status == 202, r.body.constData());
+    QCOMPARE(r.json().value(u"version"_s).toInt(), 1);
+    r = client.request("POST", "/api/products/p-im/discount", R"({"percent":10})", {{"If-Match", "\"0\", \"1\""}});
+    QVERIFY2(r.status == 202, r.body.constData());
+    QCOMPARE(r.json().value(u"version"_s).toInt(), 2);
     r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"Idempotency-Key", "dc-1"}});
     QVERIFY2(r.status == 202, r.body.constData());
     const TestHttpResponse again = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"Idempotency-Key", "dc-1"}});

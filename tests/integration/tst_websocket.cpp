@@ -528,11 +528,14 @@ void tst_WebSocket::badMessagesKeepTheConnection()
         uR"({"op":"command","collection":"products","command":"create","data":[1],"request_id":"r8"})"_s,
         uR"({"op":"watch","collection":"unknown","request_id":"r9"})"_s,
         uR"({"op":"watch","request_id":"r10"})"_s,
+        uR"({"op":"command","collection":"products","command":"update","id":"x","data":{},"expected_version":0.5,"request_id":"r15"})"_s,
+        uR"({"op":"command","collection":"products","command":"update","id":"x","data":{},"expected_version":-1,"request_id":"r16"})"_s,
+        uR"({"op":"command","collection":"products","command":"update","id":"x","data":{},"expected_version":"1","request_id":"r17"})"_s,
     };
     for (const QString &text : bad)
         client.socket.sendTextMessage(text);
     QTRY_COMPARE_WITH_TIMEOUT(client.withOp(u"error"_s).size(), bad.size(), kWaitMs);
-    for (int i = 1; i <= 10; ++i) {
+    for (int i : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 17}) {
         const QJsonObject error = client.reply(u"error"_s, u"r%1"_s.arg(i));
         QVERIFY2(!error.value(u"message"_s).toString().isEmpty(), qPrintable(u"r%1"_s.arg(i)));
     }
