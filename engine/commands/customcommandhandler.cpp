@@ -46,10 +46,15 @@ void attempt(std::shared_ptr<Pending> p, int tryNumber)
     const qint64 version = folded.streamVersion;
     const QJsonValue state = !folded.record || folded.record->deleted ? QJsonValue(QJsonValue::Null)
                                                                       : QJsonValue(QJsonDocument::fromJson(folded.record->doc).object());
-    if (p->ifMatch && !p->ifMatch->matches(version, folded.record && !folded.record->deleted)) {
-        p->respond(ApiResponse::problem(412, QStringLiteral("If-Match expects %1 but %2 '%3' is at version %4")
-                                                 .arg(p->ifMatch->describe(), p->collection.name, p->command.id).arg(version),
-                                        QStringLiteral("version-mismatch"), QJsonObject{{QStringLiteral("current_version"), version}}));
+    const bool exists = folded.record && !folded.record->deleted;
+    if (p->ifMatch && !p->ifMatch->matches(version, exists)) {
+        const QString where = version < 0 ? QStringLiteral("does not exist")
+            : exists                      ? QStringLiteral("is at version %1").arg(version)
+                                          : QStringLiteral("is deleted (at version %1)").arg(version);
+        p->respond(ApiResponse::problem(412, QStringLiteral("If-Match expects %1 but %2 '%3' %4")
+                                                 .arg(p->ifMatch->describe(), p->collection.name, p->command.id, where),
+                                        QStringLiteral("version-mismatch"),
+                                        version < 0 ? QJsonObject() : QJsonObject{{QStringLiteral("current_version"), version}}));
         return;
     }
     const QJsonObject input{{QStringLiteral("name"), p->command.command},

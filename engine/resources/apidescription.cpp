@@ -137,7 +137,7 @@ QJsonObject commandOperation(const Collection &c, const QString &name)
     QJsonObject op{{u"tags"_s, QJsonArray{c.name}}};
     QJsonObject responses{{u"202"_s, acceptedResponse()},
                           {u"400"_s, problemResponse(u"The body does not satisfy the collection's schema (every violation listed in `errors`)."_s)},
-                          {u"412"_s, problemResponse(u"If-Match named another version."_s)},
+                          {u"412"_s, problemResponse(u"If-Match did not hold: another version, or no entity for * (and on a create, always)."_s)},
                           {u"413"_s, problemResponse(u"The body is over the limit."_s)},
                           {u"422"_s, problemResponse(u"The Idempotency-Key was used with another body."_s)}};
     if (name == u"create"_s) {

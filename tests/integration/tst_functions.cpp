@@ -824,6 +824,8 @@ void tst_Functions::customCommandsRunDecide()
     // "*": the entity must exist; a custom command's decide() would otherwise see no state.
     r = client.request("POST", "/api/products/p-missing/discount", R"({"percent":5})", {{"If-Match", "*"}});
     QCOMPARE(r.status, 412);
+    QVERIFY2(r.json().value(u"detail"_s).toString().endsWith(u"does not exist"_s), r.body.constData());
+    QVERIFY(!r.json().contains(u"current_version"_s));
     r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"If-Match", ""}});
     QCOMPARE(r.status, 400);
     // "*" and a list naming the current version let the command run.
