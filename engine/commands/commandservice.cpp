@@ -396,15 +396,21 @@ void CommandService::Private::decideAndAppend(std::shared_ptr<Prepared> p, ApiRe
 
     if (p->command.command == QLatin1String("create")) {
         if (p->ifMatch) {
-            // A condition on the entity a create is to make: true only if it exists, and then
-            // the create is refused anyway (RFC 9110 13.1.1: "*" and every tag are false for
-            // a resource without a current state). Never a 202.
-            if (store->streamHead(req.stream).version >= 0)
+            // A condition on the entity a create is to make: "*" and every tag are false for
+            // one without a current state (RFC 9110 13.1.1), so the create never runs. When
+            // the condition holds, the entity exists and the create is refused as always.
+            const auto head = store->streamHead(req.stream);
+            const bool exists = head.version >= 0 && !head.lastType.endsWith(QLatin1String(".deleted"));
+            if (head.version >= 0 && p->ifMatch->matches(head.version, exists))
                 respond(ApiResponse::problem(409, QStringLiteral("%1 '%2' already exists").arg(p->collection.name, p->command.id),
                                              QStringLiteral("already-exists")));
+            else if (exists)
+                respond(versionMismatch(*p, head.version));
             else
-                respond(ApiResponse::problem(412, QStringLiteral("If-Match expects %1 but %2 '%3' does not exist")
-                                                      .arg(p->ifMatch->describe(), p->collection.name, p->command.id),
+                respond(ApiResponse::problem(412, QStringLiteral("If-Match expects %1 but %2 '%3' %4")
+                                                      .arg(p->ifMatch->describe(), p->collection.name, p->command.id,
+                                                           head.version < 0 ? QStringLiteral("does not exist")
+                                                                            : QStringLiteral("is deleted (at version %1)").arg(head.version)),
                                              QStringLiteral("version-mismatch")));
             return;
         }

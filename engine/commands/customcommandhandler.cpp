@@ -100,16 +100,16 @@ void attempt(std::shared_ptr<Pending> p, int tryNumber)
         }
         p->store->append(std::move(req), [p, tryNumber](const AppendResult &r) {
             // The next try reads the new state and checks If-Match against it again: a version
-            // the list does not name ends there in a 412.
-            const bool versioned = p->ifMatch && !p->ifMatch->isAny();
+            // the list does not name ends there in a 412. Three tries that all lost a race are a
+            // conflict (409), whatever If-Match said.
             if (r.ok()) {
                 p->respond(CommandService::accepted(p->collection.name, r));
             } else if (r.status == AppendResult::WrongExpectedVersion && tryNumber < kTries) {
                 attempt(p, tryNumber + 1);   // another command came first: decide again on the new state
             } else if (r.status == AppendResult::WrongExpectedVersion) {
-                p->respond(ApiResponse::problem(versioned ? 412 : 409,
+                p->respond(ApiResponse::problem(409,
                                                 QStringLiteral("%1 '%2' changed while the command was decided").arg(p->collection.name, p->command.id),
-                                                versioned ? QStringLiteral("version-mismatch") : QStringLiteral("conflict")));
+                                                QStringLiteral("conflict")));
             } else if (r.status == AppendResult::IdempotencyConflict) {
                 p->respond(ApiResponse::problem(422, r.error, QStringLiteral("idempotency-key-reused")));
             } else {

@@ -137,7 +137,7 @@ QJsonObject commandOperation(const Collection &c, const QString &name)
     QJsonObject op{{u"tags"_s, QJsonArray{c.name}}};
     QJsonObject responses{{u"202"_s, acceptedResponse()},
                           {u"400"_s, problemResponse(u"The body does not satisfy the collection's schema (every violation listed in `errors`)."_s)},
-                          {u"412"_s, problemResponse(u"If-Match did not hold: another version, or no entity for * (and on a create, always)."_s)},
+                          {u"412"_s, problemResponse(u"If-Match did not hold: another version, or no entity (for *, and on a create)."_s)},
                           {u"413"_s, problemResponse(u"The body is over the limit."_s)},
                           {u"422"_s, problemResponse(u"The Idempotency-Key was used with another body."_s)}};
     if (name == u"create"_s) {
@@ -155,7 +155,7 @@ QJsonObject commandOperation(const Collection &c, const QString &name)
         op.insert(u"summary"_s, u"The %1 command `%2`"_s.arg(c.name, name));
         op.insert(u"requestBody"_s, QJsonObject{{u"content"_s, jsonContent(QJsonObject{{u"type"_s, u"object"_s}})}});
         responses.insert(u"404"_s, problemResponse(u"No such entity or command."_s));
-        responses.insert(u"409"_s, problemResponse(u"The command's decision refused it."_s));
+        responses.insert(u"409"_s, problemResponse(u"Other commands changed the entity on each of three tries."_s));
     }
     op.insert(u"parameters"_s, commandHeaders());
     op.insert(u"responses"_s, responses);

@@ -497,8 +497,15 @@ void tst_CommandApi::ifMatch()
         VERIFY_PROBLEM(create, 412);
     }
     const Reply existing = post("/api/products", R"({"id":"im-1","name":"N","price":1})", {{"If-Match", "*"}});
-    VERIFY_PROBLEM(existing, 409);
-    QCOMPARE(head(), beforeCreates);
+    VERIFY_PROBLEM(existing, 409);   // the condition holds; the entity exists
+    const Reply otherVersion = post("/api/products", R"({"id":"im-1","name":"N","price":1})", {{"If-Match", "\"0\""}});
+    VERIFY_PROBLEM(otherVersion, 412);   // it is at version 3
+    QCOMPARE(otherVersion.json().value(u"current_version"_s).toInteger(), 3);
+    QVERIFY(post("/api/products/im-1/delete", {}).status == 202);
+    const Reply deleted = post("/api/products", R"({"id":"im-1","name":"N","price":1})", {{"If-Match", "*"}});
+    VERIFY_PROBLEM(deleted, 412);
+    QVERIFY2(deleted.json().value(u"detail"_s).toString().contains(u"is deleted"_s), deleted.describe().constData());
+    QCOMPARE(head(), beforeCreates + 1);   // only the delete
 }
 
 void tst_CommandApi::ifMatchMalformed_data()
