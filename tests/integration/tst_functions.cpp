@@ -19,6 +19,7 @@
 #include <QtTest>
 
 #include <future>
+#include <vector>
 
 using namespace Gatehouse;
 using namespace Qt::StringLiterals;
@@ -837,6 +838,31 @@ void tst_Functions::customCommandsRunDecide()
     r = client.request("POST", "/api/products/p-im/discount", R"({"percent":10})", {{"If-Match", "\"0\", \"1\""}});
     QVERIFY2(r.status == 202, r.body.constData());
     QCOMPARE(r.json().value(u"version"_s).toInt(), 2);
+
+    // Concurrent commands whose If-Match names every version they can meet: one that loses a
+    // race reads the new state, finds it named, and decides again -- a 202, or a 409 after
+    // three lost races, never a 412.
+    QByteArray everyVersion;
+    for (int v = 0; v < 100; ++v)
+        everyVersion += (v ? ", \"" : "\"") + QByteArray::number(v) + '"';
+    std::vector<std::future<QList<int>>> racers;
+    for (int t = 0; t < 6; ++t) {
+        racers.push_back(std::async(std::launch::async, [this, everyVersion] {
+            TestHttpClient own(u"127.0.0.1"_s, m_port);
+            QList<int> statuses;
+            for (int i = 0; i < 5; ++i)
+                statuses.append(own.request("POST", "/api/products/p-im/discount", R"({"percent":1})", {{"If-Match", everyVersion}}).status);
+            return statuses;
+        }));
+    }
+    int accepted = 0;
+    for (auto &racer : racers) {
+        for (const int status : racer.get()) {
+            QVERIFY2(status == 202 || status == 409, qPrintable(QString::number(status)));
+            accepted += status == 202;
+        }
+    }
+    QCOMPARE(m_engine.eventStore()->streamHead(u"products-p-im"_s).version, 2 + accepted);
     r = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"Idempotency-Key", "dc-1"}});
     QVERIFY2(r.status == 202, r.body.constData());
     const TestHttpResponse again = client.request("POST", "/api/products/p-dc/discount", R"({"percent":5})", {{"Idempotency-Key", "dc-1"}});
