@@ -1,5 +1,6 @@
 #include "commandrequest.h"
 
+#include "ifmatch.h"
 #include "api/apirequest.h"
 
 namespace Gatehouse {
@@ -15,13 +16,8 @@ CommandRequest CommandRequest::fromApiRequest(const QString &collection, const A
     c.contentType = request.header("content-type");
     if (c.contentType.isNull())
         c.contentType = QByteArrayLiteral("");   // present-but-empty marks "HTTP, no content type"
-    // A list field (RFC 9110 5.3): several lines are one list.
-    for (const auto &[name, value] : request.headers) {
-        if (name != "if-match")
-            continue;
-        if (c.ifMatchGiven)
-            c.ifMatch += ", ";
-        c.ifMatch += value;
+    if (const std::optional<QByteArray> ifMatch = IfMatch::joinLines(request.headers)) {
+        c.ifMatch = *ifMatch;
         c.ifMatchGiven = true;
     }
     c.idempotencyKey = QString::fromUtf8(request.header("idempotency-key"));

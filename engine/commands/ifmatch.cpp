@@ -42,7 +42,6 @@ std::optional<IfMatch> IfMatch::parse(QByteArrayView value)
         result.m_any = true;
         return result;
     }
-    bool any = false;
     while (i < n) {
         skipOws();
         if (i < n && value[i] == ',') {   // an empty element
@@ -69,14 +68,28 @@ std::optional<IfMatch> IfMatch::parse(QByteArrayView value)
         if (!v)
             return std::nullopt;
         result.m_versions.append(*v);
-        any = true;
         skipOws();
         if (i < n && value[i] != ',')
             return std::nullopt;   // two tags without a comma, or text after a tag
     }
-    if (!any)
+    if (result.m_versions.isEmpty())
         return std::nullopt;
     return result;
+}
+
+std::optional<QByteArray> IfMatch::joinLines(const QList<std::pair<QByteArray, QByteArray>> &headers)
+{
+    // A list field (RFC 9110 5.3): several lines are one list.
+    std::optional<QByteArray> joined;
+    for (const auto &[name, value] : headers) {
+        if (name != "if-match")
+            continue;
+        if (joined)
+            *joined += ", " + value;
+        else
+            joined = value;
+    }
+    return joined;
 }
 
 QString IfMatch::describe() const

@@ -5,6 +5,7 @@
 #include <QString>
 
 #include <optional>
+#include <utility>
 
 namespace Gatehouse {
 
@@ -18,6 +19,9 @@ class IfMatch
 {
 public:
     static std::optional<IfMatch> parse(QByteArrayView value);
+    // A request's If-Match lines (lower-case header names) as one list, as parse() reads it;
+    // nullopt when there is none (an empty line is given, and refused by parse()).
+    static std::optional<QByteArray> joinLines(const QList<std::pair<QByteArray, QByteArray>> &headers);
 
     // `exists`: the entity has a current state (created and not deleted).
     bool matches(qint64 version, bool exists) const

@@ -193,16 +193,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(request.target.startsWith(request.path), QStringLiteral("path is not the start of the target"));
         FUZZ_CHECK(!request.upgrade || !raw.isEmpty(), QStringLiteral("upgrade without its raw bytes"));
         // A command's If-Match, as the command side reads it: its lines joined into one list.
-        QByteArray ifMatch;
-        bool ifMatchGiven = false;
-        for (const auto &[name, value] : request.headers) {
-            if (name == "if-match") {
-                ifMatch += (ifMatchGiven ? ", " : "") + value;
-                ifMatchGiven = true;
-            }
-        }
-        if (ifMatchGiven)
-            (void)IfMatch::parse(ifMatch);
+        if (const std::optional<QByteArray> ifMatch = IfMatch::joinLines(request.headers))
+            (void)IfMatch::parse(*ifMatch);
         serve(request);
         if (request.upgrade)
             break;   // the connection is handed over; what follows is WebSocket frames
