@@ -27,15 +27,21 @@ QString streamName(const QString &collection, const QString &id)
     return collection + QLatin1Char('-') + id;
 }
 
-QString subjectOf(const RecordedEvent &event)
+QStringView subjectViewOf(const RecordedEvent &event)
 {
     // collectionOf() without the copy: this runs for every event a projection folds.
     const auto dot = event.type.lastIndexOf(QLatin1Char('.'));
     const QStringView collection = dot < 0 ? QStringView(event.type) : QStringView(event.type).left(dot);
     if (event.stream.size() > collection.size() && QStringView(event.stream).startsWith(collection)
         && event.stream.at(collection.size()) == QLatin1Char('-'))
-        return event.stream.mid(collection.size() + 1);
+        return QStringView(event.stream).mid(collection.size() + 1);
     return event.stream;
+}
+
+QString subjectOf(const RecordedEvent &event)
+{
+    const QStringView subject = subjectViewOf(event);
+    return subject.size() == event.stream.size() ? event.stream : subject.toString();
 }
 
 QJsonObject toJson(const RecordedEvent &event)

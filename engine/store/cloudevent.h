@@ -22,6 +22,8 @@ QString verbOf(const QString &type);
 int schemaVersionOf(const QByteArray &metadata);
 // "products-42" with collection "products" -> "42".
 QString subjectOf(const RecordedEvent &event);
+// The same, as a view into event.stream (valid while the event is).
+QStringView subjectViewOf(const RecordedEvent &event);
 QString streamName(const QString &collection, const QString &id);
 // Appends a time (ms since the epoch) as CloudEvents and _meta carry it: ISO 8601 UTC with
 // milliseconds, "2026-11-27T09:19:17.475Z" (what QDateTime gives, without building one: nothing

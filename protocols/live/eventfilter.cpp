@@ -2,92 +2,119 @@
 
 #include "store/cloudevent.h"
 
+#include <optional>
+
 namespace Gatehouse::Live {
 
 namespace {
-// One position of the pattern against one character; advances *p past the pattern element.
-// False also for an unterminated set, which SQLite treats as matching nothing.
-bool matchOne(const char32_t *&p, const char32_t *end, char32_t c)
+// Code points of a string, read in place (no copy into UTF-32: this runs for every live event
+// and every subscriber with a filter). A lone surrogate reads as U+FFFD, as in
+// QString::toUcs4().
+struct CodePoints
 {
-    if (*p == U'?') {
-        ++p;
+    const char16_t *at;
+    const char16_t *end;
+
+    bool atEnd() const { return at >= end; }
+    char32_t peek() const
+    {
+        const char16_t *p = at;
+        return readAt(p);
+    }
+    char32_t next() { return readAt(at); }
+    char32_t readAt(const char16_t *&p) const
+    {
+        const char16_t c = *p++;
+        if (QChar::isHighSurrogate(c) && p < end && QChar::isLowSurrogate(*p))
+            return QChar::surrogateToUcs4(c, *p++);
+        if (QChar::isSurrogate(c))
+            return U'\uFFFD';
+        return c;
+    }
+};
+
+CodePoints codePoints(QStringView text)
+{
+    return {text.utf16(), text.utf16() + text.size()};
+}
+
+// One element of the pattern (a character, `?` or a set) against one character `c`; advances
+// the pattern past it. False for an unterminated set, which SQLite treats as matching nothing.
+// Sets read as SQLite reads them (patternCompare): `^` first inverts, a `]` first (after any
+// `^`) is a member and starts no range, `a-z` is a range unless `-` is last.
+bool matchOne(CodePoints &p, char32_t c)
+{
+    const char32_t first = p.next();
+    if (first == U'?')
         return true;
-    }
-    if (*p != U'[') {
-        return *p++ == c;
-    }
-    const char32_t *q = p + 1;
+    if (first != U'[')
+        return first == c;
     bool invert = false;
-    if (q < end && *q == U'^') {
+    if (!p.atEnd() && p.peek() == U'^') {
         invert = true;
-        ++q;
+        p.next();
     }
     bool seen = false;
-    char32_t prior = 0;
-    bool havePrior = false;
-    if (q < end && *q == U']') {   // a leading ] is a member
+    char32_t prior = 0;   // the member before a '-', 0 when there is none to start a range
+    if (!p.atEnd() && p.peek() == U']') {
         seen = c == U']';
-        prior = U']';
-        havePrior = true;
-        ++q;
+        p.next();
     }
-    while (q < end && *q != U']') {
-        if (*q == U'-' && havePrior && q + 1 < end && q[1] != U']') {
-            seen = seen || (c >= prior && c <= q[1]);
-            havePrior = false;
-            q += 2;
+    while (!p.atEnd()) {
+        const char32_t m = p.next();
+        if (m == U']')
+            return seen != invert;
+        if (m == U'-' && prior != 0 && !p.atEnd() && p.peek() != U']') {
+            const char32_t last = p.next();
+            seen = seen || (c >= prior && c <= last);
+            prior = 0;
         } else {
-            seen = seen || c == *q;
-            prior = *q;
-            havePrior = true;
-            ++q;
+            seen = seen || c == m;
+            prior = m;
         }
     }
-    if (q >= end) {
-        p = end;
-        return false;
-    }
-    p = q + 1;
-    return seen != invert;
+    return false;
 }
 } // namespace
 
 bool EventFilter::globMatch(QStringView pattern, QStringView text)
 {
-    const std::u32string pat = pattern.toString().toStdU32String();
-    const std::u32string str = text.toString().toStdU32String();
-    const char32_t *p = pat.data(), *pe = p + pat.size();
-    const char32_t *s = str.data(), *se = s + str.size();
-    const char32_t *starP = nullptr, *starS = nullptr;   // where to resume after the last '*'
-    while (s < se) {
-        if (p < pe && *p == U'*') {
-            while (p < pe && *p == U'*')
-                ++p;
-            if (p == pe)
+    CodePoints p = codePoints(pattern);
+    CodePoints s = codePoints(text);
+    std::optional<CodePoints> starP;   // where to resume after the last '*'
+    CodePoints starS = s;
+    while (!s.atEnd()) {
+        if (!p.atEnd() && p.peek() == U'*') {
+            while (!p.atEnd() && p.peek() == U'*')
+                p.next();
+            if (p.atEnd())
                 return true;
             starP = p;
             starS = s;
             continue;
         }
-        const char32_t *next = p;
-        if (p < pe && matchOne(next, pe, *s)) {
-            p = next;
-            ++s;
+        CodePoints element = p;
+        CodePoints rest = s;
+        if (!p.atEnd() && matchOne(element, rest.next())) {
+            p = element;
+            s = rest;
             continue;
         }
         if (!starP)
             return false;
-        p = starP;
-        s = ++starS;
+        // The last '*' takes one more character and the pattern after it starts again.
+        p = *starP;
+        starS.next();
+        s = starS;
     }
-    while (p < pe && *p == U'*')
-        ++p;
-    return p == pe;
+    while (!p.atEnd() && p.peek() == U'*')
+        p.next();
+    return p.atEnd();
 }
 
 bool EventFilter::matchesSubject(const RecordedEvent &event) const
 {
-    return subject.isEmpty() || globMatch(subject, CloudEvent::subjectOf(event));
+    return subject.isEmpty() || globMatch(subject, CloudEvent::subjectViewOf(event));
 }
 
 bool EventFilter::matches(const RecordedEvent &event) const
