@@ -27,7 +27,11 @@ struct ApiResponse
     // "urn:gatehouse:problem:<slug>" when a slug is given, else "about:blank".
     static ApiResponse problem(int status, const QString &detail, const QString &slug = {},
                                const QJsonObject &extra = {});
+    // A problem's title: the status's reason phrase, "HTTP <status>" for a status without one.
     static QString statusTitle(int status);
+    // The reason phrase of a status line (RFC 9110 section 15), empty for a status without one.
+    // The one table for both, so a problem's title and its status line never disagree.
+    static QByteArray reasonPhrase(int status);
 };
 
 // Answers one request, exactly once, from any thread.

@@ -1,6 +1,7 @@
 #include "adminapi.h"
 
 #include "api/apirequest.h"
+#include "api/apiresponse.h"
 #include "base/constanttime.h"
 #include "config/strictjson.h"
 #include "gateway/routetable.h"
@@ -36,7 +37,7 @@ Http::HttpResponse problem(int status, const QString &detail, const QStringList 
 {
     QJsonObject body{
         {QStringLiteral("type"), QStringLiteral("about:blank")},
-        {QStringLiteral("title"), QString::fromLatin1(Http::HttpResponse::reasonPhrase(status))},
+        {QStringLiteral("title"), ApiResponse::statusTitle(status)},
         {QStringLiteral("status"), status},
         {QStringLiteral("detail"), detail},
     };

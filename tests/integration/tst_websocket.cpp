@@ -338,6 +338,9 @@ void tst_WebSocket::handshakeRefusals()
     const TestHttpResponse r = client.get("/ws", headers);
     QCOMPARE(r.status, status);
     QCOMPARE(r.header("content-type"), QByteArrayLiteral("application/problem+json"));
+    // The problem's title is the status line's reason phrase (it said "HTTP 426").
+    const QString title = r.json().value(u"title").toString();
+    QCOMPARE(title, status == 426 ? u"Upgrade Required"_s : u"Bad Request"_s);
     if (status == 426) {
         QCOMPARE(r.header("upgrade"), QByteArrayLiteral("websocket"));
         QCOMPARE(r.header("sec-websocket-version"), QByteArrayLiteral("13"));
