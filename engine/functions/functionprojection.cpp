@@ -15,6 +15,7 @@
 #include <QUuid>
 
 #include <latch>
+#include <set>
 
 Q_LOGGING_CATEGORY(lcFunctions, "gatehouse.functions")
 
@@ -23,8 +24,22 @@ namespace Gatehouse {
 struct FunctionProjection::LaneResult
 {
     std::map<qint64, FunctionEffects> effects;
-    // The lane's own writes of this batch, newest last: ctx.get sees them before they commit.
-    std::map<std::pair<QString, QString>, std::optional<QJsonObject>> overlay;
+    // The lane's own writes of this batch, newest last, over any it started with: ctx.get
+    // sees them before they commit.
+    Overlay overlay;
+    bool queried = false;   // the function called ctx.query
+};
+
+// Lanes at work on a batch; the lanes count `done` down as they finish.
+struct FunctionProjection::Ahead
+{
+    Ahead(size_t lanes, std::ptrdiff_t busy) : results(lanes), done(busy) {}
+
+    qint64 first = 0;            // the batch's first and last position
+    qint64 last = 0;
+    std::set<qint64> handedOut;  // positions given to the lanes
+    std::vector<LaneResult> results;
+    std::latch done;
 };
 
 // Events handed to handle() in one call (batch_size of them).
@@ -43,10 +58,15 @@ FunctionProjection::FunctionProjection(FunctionDefinition definition, std::share
     , m_runtime(std::move(runtime))
     , m_deadLetters(std::move(deadLetters))
     , m_writes(std::move(writes))
+    // ctx.query reads committed documents only: run ahead, it would miss the batch before.
+    , m_runAhead(!m_definition.code.contains(QLatin1String("query")))
 {
 }
 
-FunctionProjection::~FunctionProjection() = default;
+FunctionProjection::~FunctionProjection()
+{
+    takeAhead();   // the lanes refer to this object until they are done
+}
 
 QString FunctionProjection::projectionName(const QString &function)
 {
@@ -202,48 +222,116 @@ bool FunctionProjection::appendEmits(EventStore *store, const QString &function,
     return true;
 }
 
-bool FunctionProjection::prepare(const RecordedEvents &events, ProjectionFault *fault)
+std::vector<RecordedEvents> FunctionProjection::spread(const RecordedEvents &events, bool ahead, qint64 now)
 {
-    Q_UNUSED(fault)
     const int laneCount = m_definition.concurrency;
     std::vector<RecordedEvents> perLane(static_cast<size_t>(laneCount));
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const RecordedEvent &event : events) {
         if (event.position <= m_preparedUpTo || !m_definition.wants(event))
             continue;   // prepared before a fault, or not for this function
         if (now - event.timeMs > qint64(m_definition.maxEventAgeS) * 1000) {
-            m_deadLetters(m_definition, event, QStringLiteral("older than max_event_age_s (%1 s)").arg(m_definition.maxEventAgeS), 0);
+            if (!ahead)
+                m_deadLetters(m_definition, event, QStringLiteral("older than max_event_age_s (%1 s)").arg(m_definition.maxEventAgeS), 0);
             continue;
         }
         const size_t lane = laneCount == 1 ? 0 : size_t(qHash(CloudEvent::subjectOf(event)) % uint(laneCount));
         perLane[lane].append(event);
     }
-    if (!events.isEmpty())
-        m_preparedUpTo = qMax(m_preparedUpTo, events.last().position);
+    return perLane;
+}
 
-    int busy = 0;
+std::shared_ptr<FunctionProjection::Ahead> FunctionProjection::post(std::vector<RecordedEvents> perLane, const Overlay &overlay)
+{
+    std::ptrdiff_t busy = 0;
     for (const RecordedEvents &lane : perLane)
         busy += lane.isEmpty() ? 0 : 1;
     if (busy == 0)
-        return true;
-    if (m_lanes.size() < size_t(laneCount))
-        m_lanes.resize(size_t(laneCount));
-    std::vector<LaneResult> results(static_cast<size_t>(laneCount));
-    std::latch done(busy);
+        return nullptr;
+    if (m_lanes.size() < perLane.size())
+        m_lanes.resize(perLane.size());
+    auto work = std::make_shared<Ahead>(perLane.size(), busy);
     for (size_t i = 0; i < perLane.size(); ++i) {
         if (perLane[i].isEmpty())
             continue;
+        for (const RecordedEvent &event : std::as_const(perLane[i]))
+            work->handedOut.insert(event.position);
+        work->results[i].overlay = overlay;
         if (!m_lanes[i])
             m_lanes[i] = std::make_unique<FunctionWorker>(m_definition.name, m_runtime);
         m_stats->queued(perLane[i].size());
-        m_lanes[i]->post([this, events = perLane[i], out = &results[i], &done](FunctionWorker &worker) {
-            runLane(worker, events, *out);
-            done.count_down();
+        m_lanes[i]->post([this, events = std::move(perLane[i]), work, i](FunctionWorker &worker) {
+            runLane(worker, events, work->results[i]);
+            work->done.count_down();
         });
     }
-    done.wait();
-    for (LaneResult &r : results)
-        m_prepared.merge(r.effects);
+    return work;
+}
+
+std::shared_ptr<FunctionProjection::Ahead> FunctionProjection::takeAhead()
+{
+    if (m_ahead)
+        m_ahead->done.wait();
+    return std::exchange(m_ahead, nullptr);
+}
+
+void FunctionProjection::prepareAhead(const RecordedEvents &next)
+{
+    takeAhead();
+    if (!m_runAhead || next.isEmpty())
+        return;
+    // What ctx.get will find once the batch being committed now is: its writes over the store.
+    Overlay committing;
+    for (const auto &[position, effects] : m_prepared) {
+        for (const FunctionEffects::Write &w : effects.writes)
+            committing[{w.collection, w.id}] = w.remove ? std::nullopt : std::optional<QJsonObject>(w.doc);
+    }
+    m_ahead = post(spread(next, true, QDateTime::currentMSecsSinceEpoch()), committing);
+    if (m_ahead) {
+        m_ahead->first = next.first().position;
+        m_ahead->last = next.last().position;
+    }
+}
+
+bool FunctionProjection::prepare(const RecordedEvents &events, ProjectionFault *fault)
+{
+    Q_UNUSED(fault)
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (const std::shared_ptr<Ahead> ahead = takeAhead(); ahead && !events.isEmpty()) {
+        // Taken when this batch starts where the work ahead did and holds the same events up to
+        // its end (parking an event meanwhile changes them); else that work is run again (its
+        // emitted events have ids derived from their trigger: they are not appended twice).
+        std::set<qint64> wanted;
+        RecordedEvents tooOld;   // left to this call by the work ahead
+        for (const RecordedEvent &event : events) {
+            if (event.position > ahead->last || event.position <= m_preparedUpTo || !m_definition.wants(event))
+                continue;
+            if (now - event.timeMs > qint64(m_definition.maxEventAgeS) * 1000)
+                tooOld.append(event);
+            else
+                wanted.insert(event.position);
+        }
+        bool queried = false;
+        for (const LaneResult &r : ahead->results)
+            queried = queried || r.queried;
+        if (queried) {
+            m_runAhead = false;
+            qCInfo(lcFunctions) << m_definition.name << "asks ctx.query: its batches are not run ahead any more";
+        } else if (events.first().position == ahead->first && wanted == ahead->handedOut) {
+            for (LaneResult &r : ahead->results)
+                m_prepared.merge(r.effects);
+            m_preparedUpTo = qMax(m_preparedUpTo, ahead->last);
+            for (const RecordedEvent &event : std::as_const(tooOld))
+                m_deadLetters(m_definition, event, QStringLiteral("older than max_event_age_s (%1 s)").arg(m_definition.maxEventAgeS), 0);
+        }
+    }
+    std::vector<RecordedEvents> perLane = spread(events, false, now);
+    if (!events.isEmpty())
+        m_preparedUpTo = qMax(m_preparedUpTo, events.last().position);
+    if (const std::shared_ptr<Ahead> work = post(std::move(perLane), {})) {
+        work->done.wait();
+        for (LaneResult &r : work->results)
+            m_prepared.merge(r.effects);
+    }
     return true;
 }
 
@@ -271,6 +359,11 @@ void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &e
     access.get = [&overlay = out.overlay, committed = access.get](const QString &collection, const QString &id) -> std::optional<QJsonObject> {
         const auto it = overlay.find({collection, id});
         return it != overlay.end() ? it->second : committed(collection, id);
+    };
+    access.query = [&queried = out.queried, committed = access.query](const QString &collection, const QJsonObject &filter,
+                                                                     QJsonArray *items, QString *error) {
+        queried = true;
+        return committed(collection, filter, items, error);
     };
     const int size = m_definition.batchSize;
     QList<Chunk> chunks;
@@ -374,6 +467,7 @@ bool FunctionProjection::reset(ReadStore::WriteTransaction &tx, QString *error)
     // checkpoint (the runner does that) and re-runs the function over the log.
     Q_UNUSED(tx)
     Q_UNUSED(error)
+    takeAhead();
     m_prepared.clear();
     m_preparedUpTo = 0;
     return true;

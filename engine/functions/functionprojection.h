@@ -31,6 +31,13 @@ class FunctionWorker;
 // re-runs the batch. A lane reads its own earlier writes of the batch (ctx.get), others' once
 // they are committed.
 //
+// Catching up, the next batch's JavaScript runs while this batch's writes are applied and
+// committed (prepareAhead): its ctx.get sees the committed documents with this batch's writes
+// over them, which is what they are once the commit is done; prepare() of that batch takes the
+// results. A function whose code asks ctx.query (which reads committed documents only) is not
+// run ahead; one seen to ask it while running ahead has that work run again, and is not run
+// ahead any more.
+//
 // A lane hands its events to its instance all at once (one round trip to a worker process)
 // and the instance runs them in order until one fails. A failing event is retried with
 // backoff on its lane, alone, before the lane goes on; after the last attempt, or when it is
@@ -51,6 +58,8 @@ public:
     static QString projectionName(const QString &function);
     QString name() const override;
     bool prepare(const RecordedEvents &events, ProjectionFault *fault) override;
+    bool preparesAhead() const override { return m_runAhead; }
+    void prepareAhead(const RecordedEvents &next) override;
     bool apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault) override;
     bool reset(ReadStore::WriteTransaction &tx, QString *error) override;
     void committed() override;
@@ -67,6 +76,16 @@ public:
 private:
     struct LaneResult;
     struct Chunk;
+    struct Ahead;
+    using Overlay = std::map<std::pair<QString, QString>, std::optional<QJsonObject>>;
+    // The batch's events the function wants, by lane; positions prepared before are left out.
+    // Events older than max_event_age_s become dead letters, or when `ahead` is set are only
+    // left out (prepare() comes to them).
+    std::vector<RecordedEvents> spread(const RecordedEvents &events, bool ahead, qint64 now);
+    // Starts `perLane` on the lanes; each lane's ctx.get sees `overlay` over the read store.
+    std::shared_ptr<Ahead> post(std::vector<RecordedEvents> perLane, const Overlay &overlay);
+    // Waits for the work started by prepareAhead(), if any, and hands it over.
+    std::shared_ptr<Ahead> takeAhead();
     void runLane(FunctionWorker &worker, const RecordedEvents &events, LaneResult &out);
     // The chunk's outcome of one attempt: emits appended, effects kept; false when it failed.
     bool accept(const Chunk &chunk, int attempt, FunctionOutcome &&outcome, LaneResult &out, QString *error);
@@ -81,6 +100,8 @@ private:
     std::vector<std::unique_ptr<FunctionWorker>> m_lanes;   // created on demand, runner thread
     std::map<qint64, FunctionEffects> m_prepared;           // by position of the (last) event
     qint64 m_preparedUpTo = 0;
+    std::shared_ptr<Ahead> m_ahead;                         // the next batch, started early
+    bool m_runAhead;
 };
 
 } // namespace Gatehouse

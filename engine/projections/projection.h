@@ -37,6 +37,13 @@ public:
     // function's JavaScript) goes here, so other projections keep writing meanwhile. It may be
     // called again for events it has already prepared (after a fault); false stops the runner.
     virtual bool prepare(const RecordedEvents &events, ProjectionFault *fault) { Q_UNUSED(events) Q_UNUSED(fault) return true; }
+    // While catching up, the runner may read the batch after the current one before it applies
+    // and commits the current one, and hand it here (after prepare() of the current batch): a
+    // projection whose prepare() is slow may start on it meanwhile, and its prepare() of a batch
+    // that starts with these events then takes what was done. Only asked of a projection that
+    // says so; on the runner's thread.
+    virtual bool preparesAhead() const { return false; }
+    virtual void prepareAhead(const RecordedEvents &next) { Q_UNUSED(next) }
     // Returns false and fills `fault` when an event cannot be applied; the transaction is
     // then rolled back.
     virtual bool apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault) = 0;

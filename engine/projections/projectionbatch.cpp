@@ -12,12 +12,15 @@ bool replayBulk(Projection &projection, EventStore &store, ReadStore &readStore,
 
 // One batch and the checkpoint in one transaction; on a fault the events before the failing
 // one are applied on their own, so the projection stops exactly at the bad event.
-bool apply(Projection &projection, ReadStore &readStore, const RecordedEvents &events, ProjectionFault *fault)
+bool apply(Projection &projection, ReadStore &readStore, const RecordedEvents &events, ProjectionFault *fault,
+           const RecordedEvents &next)
 {
     if (events.isEmpty())
         return true;
     if (!projection.prepare(events, fault))
         return false;
+    if (!next.isEmpty())
+        projection.prepareAhead(next);
     auto tx = readStore.begin();
     if (!tx) {
         *fault = {readStore.errorString(), events.first().position, events.first().id, 0};

@@ -14,8 +14,10 @@ class EventStore;
 namespace ProjectionBatch {
 
 // One batch and the checkpoint; on a fault the events before the failing one are committed on
-// their own.
-bool apply(Projection &projection, ReadStore &readStore, const RecordedEvents &events, ProjectionFault *fault);
+// their own. `next`, when given, is the batch the runner will apply after this one: handed to
+// Projection::prepareAhead() once this batch is prepared, before it is applied.
+bool apply(Projection &projection, ReadStore &readStore, const RecordedEvents &events, ProjectionFault *fault,
+           const RecordedEvents &next = {});
 
 // During a rebuild: the projection folds the batch, perhaps only in memory, and writes what it
 // holds (with the checkpoint, then the batch's last event) when it asks to. On a fault nothing

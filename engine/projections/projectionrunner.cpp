@@ -95,7 +95,12 @@ struct ProjectionRunner::Private
             }
             return;
         }
-        if (applyBatch(events))
+        // A projection that prepares ahead (a function's JavaScript) gets the batch after this
+        // one now, and works on it while this one is applied and committed.
+        RecordedEvents next;
+        if (!bulk && events.size() == batch && projection->preparesAhead())
+            next = store->readAll(events.last().position + 1, batch);
+        if (applyBatch(events, next))
             scheduleCatchUp();
     }
 
@@ -138,7 +143,7 @@ struct ProjectionRunner::Private
         parked = parkedEvents ? parkedEvents->positions(name) : nullptr;
     }
 
-    bool applyBatch(const RecordedEvents &events)
+    bool applyBatch(const RecordedEvents &events, const RecordedEvents &next = {})
     {
         if (const qint64 slowdown = faultMsPerBatch; slowdown > 0)
             QThread::msleep(ulong(slowdown));
@@ -148,7 +153,8 @@ struct ProjectionRunner::Private
         // Parked events are left out; the batch still counts as folded up to its last event.
         const RecordedEvents kept = ParkedEvents::without(events, parked.get());
         const bool applied = bulk ? ProjectionBatch::applyBulk(*projection, *store, *readStore, kept, &checkpoint, &fault)
-                                  : ProjectionBatch::apply(*projection, *readStore, kept, &fault);
+                                  : ProjectionBatch::apply(*projection, *readStore, kept, &fault,
+                                                           ParkedEvents::without(next, parked.get()));
         if (!applied) {
             position = readStore->checkpoint(name);
             folded = position.load();

@@ -67,6 +67,7 @@ private slots:
     void emitAppendsAnEventWithCausation();
     void concurrencyKeepsEachSubjectInOrder();
     void batchesAndIdleInstancesAreReclaimed();
+    void catchUpRunsTheNextBatchAheadOnTheWritesBeforeIt();
     void customCommandsRunDecide();
     void queryFromAnIntervalTrigger();
     void statsInAdminApiAndMetrics();
@@ -779,6 +780,47 @@ void tst_Functions::batchesAndIdleInstancesAreReclaimed()
     QCOMPARE(stats.value(u"cold_starts"_s).toInt(), 2);
     QVERIFY(stats.value(u"init_ms"_s).toDouble() > 0);
     QCOMPARE(admin("DELETE", "/admin/functions/batcher").status, 204);
+}
+
+void tst_Functions::catchUpRunsTheNextBatchAheadOnTheWritesBeforeIt()
+{
+    // More events than two catch-up batches, all of one counter: while a batch's writes commit,
+    // the next batch's JavaScript already runs (prepareAhead), and its first ctx.get must see
+    // the count the batch before left, not the one committed before that.
+    constexpr int kEvents = 2 * ProjectionRunner::kCatchUpBatch + 1200;
+    constexpr int kPerAppend = 400;
+    qint64 first = 0;
+    qint64 last = 0;
+    for (int n = 0; n < kEvents; n += kPerAppend) {
+        AppendRequest request;
+        request.stream = u"tallies-t"_s;
+        for (int i = n; i < qMin(kEvents, n + kPerAppend); ++i)
+            request.events.append(NewEvent{{}, u"tallies.counted"_s, toJson(QJsonObject{{u"n"_s, i}}), "{}"});
+        const AppendResult r = m_engine.eventStore()->appendAndWait(std::move(request));
+        QVERIFY2(r.ok(), qPrintable(r.error));
+        first = first ? first : r.lastPosition - (qMin(kEvents, n + kPerAppend) - n) + 1;
+        last = r.lastPosition;
+    }
+    const QJsonObject def{
+        {u"code"_s, u"function handle(e, ctx) {\n"
+                    "  var c = ctx.get('fn_hits', 'tally') || {count: 0, last: -1, gaps: 0};\n"
+                    "  if (e.data.n !== c.last + 1) c.gaps++;\n"
+                    "  ctx.upsert('fn_hits', 'tally', {count: c.count + 1, last: e.data.n, gaps: c.gaps});\n}"_s},
+        {u"concurrency"_s, 1},
+        {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"event"_s},
+                                               {u"filter"_s, QJsonObject{{u"type"_s, u"tallies.counted"_s}}},
+                                               {u"from"_s, first}}}}};
+    QCOMPARE(deploy(u"tally"_s, def).status, 201);
+    QVERIFY(reached(u"tally"_s, last));
+    const QJsonObject tally = gateway("GET", "/api/fn_hits/tally").json();
+    QCOMPARE(tally.value(u"count"_s).toInt(), kEvents);
+    QCOMPARE(tally.value(u"last"_s).toInt(), kEvents - 1);
+    QCOMPARE(tally.value(u"gaps"_s).toInt(), 0);
+    const QJsonObject stats = admin("GET", "/admin/functions/tally").json().value(u"stats"_s).toObject();
+    QCOMPARE(stats.value(u"errors"_s).toInt(), 0);
+    // Each event ran once: the work done ahead was taken, not thrown away and done again.
+    QCOMPARE(stats.value(u"invocations"_s).toInt(), kEvents);
+    QCOMPARE(admin("DELETE", "/admin/functions/tally").status, 204);
 }
 
 void tst_Functions::customCommandsRunDecide()
