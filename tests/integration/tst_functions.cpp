@@ -68,6 +68,7 @@ private slots:
     void concurrencyKeepsEachSubjectInOrder();
     void batchesAndIdleInstancesAreReclaimed();
     void catchUpRunsTheNextBatchAheadOnTheWritesBeforeIt();
+    void aFunctionThatQueriesIsNotRunAhead();
     void customCommandsRunDecide();
     void queryFromAnIntervalTrigger();
     void statsInAdminApiAndMetrics();
@@ -821,6 +822,43 @@ void tst_Functions::catchUpRunsTheNextBatchAheadOnTheWritesBeforeIt()
     // Each event ran once: the work done ahead was taken, not thrown away and done again.
     QCOMPARE(stats.value(u"invocations"_s).toInt(), kEvents);
     QCOMPARE(admin("DELETE", "/admin/functions/tally").status, 204);
+}
+
+void tst_Functions::aFunctionThatQueriesIsNotRunAhead()
+{
+    // ctx.query reads committed documents only. Its name is spelled so that the code does not
+    // say it: the function is run ahead until it is seen calling it, and the batch it was seen
+    // in runs again after the batch before it committed.
+    constexpr int kEvents = ProjectionRunner::kCatchUpBatch + 100;
+    constexpr int kPerAppend = 500;
+    qint64 first = 0;
+    qint64 last = 0;
+    for (int n = 0; n < kEvents; n += kPerAppend) {
+        AppendRequest request;
+        request.stream = u"probes-p"_s;
+        for (int i = n; i < qMin(kEvents, n + kPerAppend); ++i)
+            request.events.append(NewEvent{{}, u"probes.sent"_s, toJson(QJsonObject{{u"n"_s, i}}), "{}"});
+        const AppendResult r = m_engine.eventStore()->appendAndWait(std::move(request));
+        QVERIFY2(r.ok(), qPrintable(r.error));
+        first = first ? first : r.lastPosition - (qMin(kEvents, n + kPerAppend) - n) + 1;
+        last = r.lastPosition;
+    }
+    const QString code = u"function handle(e, ctx) {\n"
+                         "  ctx.upsert('fn_probes', 'p' + e.data.n, {n: e.data.n});\n"
+                         "  if (e.data.n === %1) {\n"
+                         "    var found = ctx['q' + 'uery']('fn_probes', {'n[gte]': %2, 'n[lt]': %1, limit: 100});\n"
+                         "    ctx.upsert('fn_hits', 'probed', {found: found.length});\n"
+                         "  }\n}"_s.arg(ProjectionRunner::kCatchUpBatch)
+                             .arg(ProjectionRunner::kCatchUpBatch - 10);
+    const QJsonObject def{{u"code"_s, code},
+                          {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"event"_s},
+                                                                 {u"filter"_s, QJsonObject{{u"type"_s, u"probes.sent"_s}}},
+                                                                 {u"from"_s, first}}}}};
+    QCOMPARE(deploy(u"prober"_s, def).status, 201);
+    QVERIFY(reached(u"prober"_s, last));
+    // The ten documents of the batch before, written and committed before the query ran.
+    QCOMPARE(gateway("GET", "/api/fn_hits/probed").json().value(u"found"_s).toInt(), 10);
+    QCOMPARE(admin("DELETE", "/admin/functions/prober").status, 204);
 }
 
 void tst_Functions::customCommandsRunDecide()
