@@ -102,6 +102,31 @@ private:
         const AppendResult r = m_engine.eventStore()->appendAndWait(std::move(request));
         return r.ok() ? r.lastPosition : -1;
     }
+    // `count` events {"n": 0..count-1} of one stream, appended several to a request; the
+    // positions of the first and the last. False when an append failed.
+    bool appendNumbered(const QString &stream, const QString &type, int count, qint64 *first, qint64 *last)
+    {
+        constexpr int kPerAppend = 500;
+        *first = 0;
+        for (int n = 0; n < count; n += kPerAppend) {
+            AppendRequest request;
+            request.stream = stream;
+            const int end = qMin(count, n + kPerAppend);
+            for (int i = n; i < end; ++i)
+                request.events.append(NewEvent{{}, type, toJson(QJsonObject{{u"n"_s, i}}), "{}"});
+            const AppendResult r = m_engine.eventStore()->appendAndWait(std::move(request));
+            if (!r.ok())
+                return false;
+            *first = *first ? *first : r.lastPosition - (end - n) + 1;
+            *last = r.lastPosition;
+        }
+        return true;
+    }
+    // An event trigger on `type` from `position`.
+    static QJsonArray triggeredBy(const QString &type, qint64 position)
+    {
+        return QJsonArray{QJsonObject{{u"type"_s, u"event"_s}, {u"filter"_s, QJsonObject{{u"type"_s, type}}}, {u"from"_s, position}}};
+    }
     // Waits until the function's projection has passed `position`.
     bool reached(const QString &name, qint64 position)
     {
@@ -725,9 +750,7 @@ void tst_Functions::concurrencyKeepsEachSubjectInOrder()
                     "  d.seq.push(e.data.n);\n"
                     "  ctx.upsert('fn_hits', 'seq-' + e.subject, d);\n}"_s},
         {u"concurrency"_s, 4},
-        {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"event"_s},
-                                               {u"filter"_s, QJsonObject{{u"type"_s, u"sequences.stepped"_s}}},
-                                               {u"from"_s, first}}}}};
+        {u"triggers"_s, triggeredBy(u"sequences.stepped"_s, first)}};
     QCOMPARE(deploy(u"sequencer"_s, def).status, 201);
     QVERIFY(reached(u"sequencer"_s, last));
     QJsonArray expected;
@@ -762,9 +785,7 @@ void tst_Functions::batchesAndIdleInstancesAreReclaimed()
         {u"batch_size"_s, 5},
         {u"concurrency"_s, 1},
         {u"instance_idle_s"_s, 1},
-        {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"event"_s},
-                                               {u"filter"_s, QJsonObject{{u"type"_s, u"batches.made"_s}}},
-                                               {u"from"_s, first}}}}};
+        {u"triggers"_s, triggeredBy(u"batches.made"_s, first)}};
     QCOMPARE(deploy(u"batcher"_s, def).status, 201);
     QVERIFY(reached(u"batcher"_s, last));
     QCOMPARE(gateway("GET", "/api/fn_hits/batch-5-0").json().value(u"n"_s).toInt(), 5);
@@ -789,28 +810,16 @@ void tst_Functions::catchUpRunsTheNextBatchAheadOnTheWritesBeforeIt()
     // the next batch's JavaScript already runs (prepareAhead), and its first ctx.get must see
     // the count the batch before left, not the one committed before that.
     constexpr int kEvents = 2 * ProjectionRunner::kCatchUpBatch + 1200;
-    constexpr int kPerAppend = 400;
     qint64 first = 0;
     qint64 last = 0;
-    for (int n = 0; n < kEvents; n += kPerAppend) {
-        AppendRequest request;
-        request.stream = u"tallies-t"_s;
-        for (int i = n; i < qMin(kEvents, n + kPerAppend); ++i)
-            request.events.append(NewEvent{{}, u"tallies.counted"_s, toJson(QJsonObject{{u"n"_s, i}}), "{}"});
-        const AppendResult r = m_engine.eventStore()->appendAndWait(std::move(request));
-        QVERIFY2(r.ok(), qPrintable(r.error));
-        first = first ? first : r.lastPosition - (qMin(kEvents, n + kPerAppend) - n) + 1;
-        last = r.lastPosition;
-    }
+    QVERIFY(appendNumbered(u"tallies-t"_s, u"tallies.counted"_s, kEvents, &first, &last));
     const QJsonObject def{
         {u"code"_s, u"function handle(e, ctx) {\n"
                     "  var c = ctx.get('fn_hits', 'tally') || {count: 0, last: -1, gaps: 0};\n"
                     "  if (e.data.n !== c.last + 1) c.gaps++;\n"
                     "  ctx.upsert('fn_hits', 'tally', {count: c.count + 1, last: e.data.n, gaps: c.gaps});\n}"_s},
         {u"concurrency"_s, 1},
-        {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"event"_s},
-                                               {u"filter"_s, QJsonObject{{u"type"_s, u"tallies.counted"_s}}},
-                                               {u"from"_s, first}}}}};
+        {u"triggers"_s, triggeredBy(u"tallies.counted"_s, first)}};
     QCOMPARE(deploy(u"tally"_s, def).status, 201);
     QVERIFY(reached(u"tally"_s, last));
     const QJsonObject tally = gateway("GET", "/api/fn_hits/tally").json();
@@ -830,19 +839,9 @@ void tst_Functions::aFunctionThatQueriesIsNotRunAhead()
     // say it: the function is run ahead until it is seen calling it, and the batch it was seen
     // in runs again after the batch before it committed.
     constexpr int kEvents = ProjectionRunner::kCatchUpBatch + 100;
-    constexpr int kPerAppend = 500;
     qint64 first = 0;
     qint64 last = 0;
-    for (int n = 0; n < kEvents; n += kPerAppend) {
-        AppendRequest request;
-        request.stream = u"probes-p"_s;
-        for (int i = n; i < qMin(kEvents, n + kPerAppend); ++i)
-            request.events.append(NewEvent{{}, u"probes.sent"_s, toJson(QJsonObject{{u"n"_s, i}}), "{}"});
-        const AppendResult r = m_engine.eventStore()->appendAndWait(std::move(request));
-        QVERIFY2(r.ok(), qPrintable(r.error));
-        first = first ? first : r.lastPosition - (qMin(kEvents, n + kPerAppend) - n) + 1;
-        last = r.lastPosition;
-    }
+    QVERIFY(appendNumbered(u"probes-p"_s, u"probes.sent"_s, kEvents, &first, &last));
     const QString code = u"function handle(e, ctx) {\n"
                          "  ctx.upsert('fn_probes', 'p' + e.data.n, {n: e.data.n});\n"
                          "  if (e.data.n === %1) {\n"
@@ -851,9 +850,7 @@ void tst_Functions::aFunctionThatQueriesIsNotRunAhead()
                          "  }\n}"_s.arg(ProjectionRunner::kCatchUpBatch)
                              .arg(ProjectionRunner::kCatchUpBatch - 10);
     const QJsonObject def{{u"code"_s, code},
-                          {u"triggers"_s, QJsonArray{QJsonObject{{u"type"_s, u"event"_s},
-                                                                 {u"filter"_s, QJsonObject{{u"type"_s, u"probes.sent"_s}}},
-                                                                 {u"from"_s, first}}}}};
+                          {u"triggers"_s, triggeredBy(u"probes.sent"_s, first)}};
     QCOMPARE(deploy(u"prober"_s, def).status, 201);
     QVERIFY(reached(u"prober"_s, last));
     // The ten documents of the batch before, written and committed before the query ran.
