@@ -14,6 +14,8 @@
 #include <QThread>
 #include <QUuid>
 
+#include <algorithm>
+#include <atomic>
 #include <latch>
 #include <set>
 
@@ -28,6 +30,21 @@ struct FunctionProjection::LaneResult
     // sees them before they commit.
     Overlay overlay;
     bool queried = false;   // the function called ctx.query
+
+    // Run ahead: nothing leaves the lane until prepare() takes the work -- no emitted event
+    // appended, no dead letter, no stats; the lane stops at the first failure, and what it did
+    // not finish is run by prepare() as usual.
+    bool ahead = false;
+    const std::atomic<bool> *cancelled = nullptr;
+    struct Done
+    {
+        qint64 position = 0;        // the chunk's last event: its key in `effects`
+        QString causationId;        // its first event's id and correlation, for its emits
+        QString correlationId;
+        FunctionOutcome outcome;    // for the stats, without its effects
+    };
+    std::vector<Done> done;         // in the order they ran
+    std::set<qint64> completed;     // every event of those chunks
 };
 
 // Lanes at work on a batch; the lanes count `done` down as they finish.
@@ -39,6 +56,7 @@ struct FunctionProjection::Ahead
     qint64 last = 0;
     std::set<qint64> handedOut;  // positions given to the lanes
     std::vector<LaneResult> results;
+    std::atomic<bool> cancelled{false};
     std::latch done;
 };
 
@@ -65,7 +83,7 @@ FunctionProjection::FunctionProjection(FunctionDefinition definition, std::share
 
 FunctionProjection::~FunctionProjection()
 {
-    takeAhead();   // the lanes refer to this object until they are done
+    dropAhead();   // the lanes refer to this object until they are done
 }
 
 QString FunctionProjection::projectionName(const QString &function)
@@ -222,13 +240,14 @@ bool FunctionProjection::appendEmits(EventStore *store, const QString &function,
     return true;
 }
 
-std::vector<RecordedEvents> FunctionProjection::spread(const RecordedEvents &events, bool ahead, qint64 now)
+std::vector<RecordedEvents> FunctionProjection::spread(const RecordedEvents &events, bool ahead, qint64 now,
+                                                      const std::set<qint64> &taken)
 {
     const int laneCount = m_definition.concurrency;
     std::vector<RecordedEvents> perLane(static_cast<size_t>(laneCount));
     for (const RecordedEvent &event : events) {
-        if (event.position <= m_preparedUpTo || !m_definition.wants(event))
-            continue;   // prepared before a fault, or not for this function
+        if (event.position <= m_preparedUpTo || taken.count(event.position) || !m_definition.wants(event))
+            continue;   // prepared before a fault or ahead, or not for this function
         if (now - event.timeMs > qint64(m_definition.maxEventAgeS) * 1000) {
             if (!ahead)
                 m_deadLetters(m_definition, event, QStringLiteral("older than max_event_age_s (%1 s)").arg(m_definition.maxEventAgeS), 0);
@@ -240,7 +259,22 @@ std::vector<RecordedEvents> FunctionProjection::spread(const RecordedEvents &eve
     return perLane;
 }
 
-std::shared_ptr<FunctionProjection::Ahead> FunctionProjection::post(std::vector<RecordedEvents> perLane, const Overlay &overlay)
+FunctionProjection::Overlay FunctionProjection::uncommittedWrites() const
+{
+    // The effects prepared for the batch being applied (m_batch); others kept from before a
+    // fault belong to events that are not in it (parked), whose writes will never commit.
+    Overlay writes;
+    for (const RecordedEvent &event : m_batch) {
+        const auto it = m_prepared.find(event.position);
+        if (it == m_prepared.end())
+            continue;
+        for (const FunctionEffects::Write &w : it->second.writes)
+            writes[{w.collection, w.id}] = w.remove ? std::nullopt : std::optional<QJsonObject>(w.doc);
+    }
+    return writes;
+}
+
+std::shared_ptr<FunctionProjection::Ahead> FunctionProjection::post(std::vector<RecordedEvents> perLane, const Overlay &overlay, bool ahead)
 {
     std::ptrdiff_t busy = 0;
     for (const RecordedEvents &lane : perLane)
@@ -255,10 +289,14 @@ std::shared_ptr<FunctionProjection::Ahead> FunctionProjection::post(std::vector<
             continue;
         for (const RecordedEvent &event : std::as_const(perLane[i]))
             work->handedOut.insert(event.position);
-        work->results[i].overlay = overlay;
+        LaneResult &result = work->results[i];
+        result.overlay = overlay;
+        result.ahead = ahead;
+        result.cancelled = &work->cancelled;
         if (!m_lanes[i])
             m_lanes[i] = std::make_unique<FunctionWorker>(m_definition.name, m_runtime);
-        m_stats->queued(perLane[i].size());
+        if (!ahead)
+            m_stats->queued(perLane[i].size());
         m_lanes[i]->post([this, events = std::move(perLane[i]), work, i](FunctionWorker &worker) {
             runLane(worker, events, work->results[i]);
             work->done.count_down();
@@ -274,60 +312,96 @@ std::shared_ptr<FunctionProjection::Ahead> FunctionProjection::takeAhead()
     return std::exchange(m_ahead, nullptr);
 }
 
+void FunctionProjection::dropAhead()
+{
+    if (m_ahead)
+        m_ahead->cancelled = true;   // the lanes stop after the call they are in
+    takeAhead();
+}
+
 void FunctionProjection::prepareAhead(const RecordedEvents &next)
 {
-    takeAhead();
+    dropAhead();
     if (!m_runAhead || next.isEmpty())
         return;
-    // What ctx.get will find once the batch being committed now is: its writes over the store.
-    Overlay committing;
-    for (const auto &[position, effects] : m_prepared) {
-        for (const FunctionEffects::Write &w : effects.writes)
-            committing[{w.collection, w.id}] = w.remove ? std::nullopt : std::optional<QJsonObject>(w.doc);
-    }
-    m_ahead = post(spread(next, true, QDateTime::currentMSecsSinceEpoch()), committing);
+    // ctx.get sees what the store will hold once the batch being committed now is.
+    m_ahead = post(spread(next, true, QDateTime::currentMSecsSinceEpoch()), uncommittedWrites(), true);
     if (m_ahead) {
         m_ahead->first = next.first().position;
         m_ahead->last = next.last().position;
     }
 }
 
+// What the lanes did ahead, if it is for this batch: its effects join m_prepared, its emitted
+// events are appended and its stats counted now, and the positions it finished are returned.
+std::set<qint64> FunctionProjection::takeWorkAhead(const RecordedEvents &events, qint64 now)
+{
+    const std::shared_ptr<Ahead> ahead = takeAhead();
+    if (!ahead || events.isEmpty())
+        return {};
+    // Taken when this batch starts where the work ahead did and holds the same events up to
+    // its end (parking an event meanwhile changes them); else it is run again.
+    std::set<qint64> wanted;
+    RecordedEvents tooOld;   // left to this call by the work ahead
+    for (const RecordedEvent &event : events) {
+        if (event.position > ahead->last || event.position <= m_preparedUpTo || !m_definition.wants(event))
+            continue;
+        if (now - event.timeMs > qint64(m_definition.maxEventAgeS) * 1000)
+            tooOld.append(event);
+        else
+            wanted.insert(event.position);
+    }
+    bool queried = false;
+    for (const LaneResult &r : ahead->results)
+        queried = queried || r.queried;
+    if (queried) {
+        m_runAhead = false;
+        qCInfo(lcFunctions) << m_definition.name << "asks ctx.query: its batches are not run ahead any more";
+        return {};
+    }
+    if (events.first().position != ahead->first || wanted != ahead->handedOut)
+        return {};
+    // The emitted events first, in the order of their triggers: if one cannot be appended,
+    // nothing is taken and the batch runs as usual (those appended already are not appended
+    // twice: their ids derive from their trigger).
+    std::vector<std::pair<const LaneResult::Done *, const FunctionEffects *>> done;
+    for (const LaneResult &r : ahead->results) {
+        for (const LaneResult::Done &d : r.done)
+            done.emplace_back(&d, &r.effects.at(d.position));
+    }
+    std::sort(done.begin(), done.end(), [](const auto &a, const auto &b) { return a.first->position < b.first->position; });
+    for (const auto &[d, effects] : done) {
+        QString error;
+        if (!appendEmits(m_store, m_definition.name, *effects, d->causationId, d->correlationId, true, &error)) {
+            qCWarning(lcFunctions).noquote() << m_definition.name << "event" << d->position << ":" << error << "- running it again";
+            return {};
+        }
+    }
+    std::set<qint64> taken;
+    for (LaneResult &r : ahead->results) {
+        for (const LaneResult::Done &d : r.done) {
+            m_stats->addLogs(r.effects.at(d.position).logs);
+            m_stats->record(d.outcome);
+        }
+        m_prepared.merge(r.effects);
+        taken.merge(r.completed);
+    }
+    for (const RecordedEvent &event : std::as_const(tooOld))
+        m_deadLetters(m_definition, event, QStringLiteral("older than max_event_age_s (%1 s)").arg(m_definition.maxEventAgeS), 0);
+    return taken;
+}
+
 bool FunctionProjection::prepare(const RecordedEvents &events, ProjectionFault *fault)
 {
     Q_UNUSED(fault)
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (const std::shared_ptr<Ahead> ahead = takeAhead(); ahead && !events.isEmpty()) {
-        // Taken when this batch starts where the work ahead did and holds the same events up to
-        // its end (parking an event meanwhile changes them); else that work is run again (its
-        // emitted events have ids derived from their trigger: they are not appended twice).
-        std::set<qint64> wanted;
-        RecordedEvents tooOld;   // left to this call by the work ahead
-        for (const RecordedEvent &event : events) {
-            if (event.position > ahead->last || event.position <= m_preparedUpTo || !m_definition.wants(event))
-                continue;
-            if (now - event.timeMs > qint64(m_definition.maxEventAgeS) * 1000)
-                tooOld.append(event);
-            else
-                wanted.insert(event.position);
-        }
-        bool queried = false;
-        for (const LaneResult &r : ahead->results)
-            queried = queried || r.queried;
-        if (queried) {
-            m_runAhead = false;
-            qCInfo(lcFunctions) << m_definition.name << "asks ctx.query: its batches are not run ahead any more";
-        } else if (events.first().position == ahead->first && wanted == ahead->handedOut) {
-            for (LaneResult &r : ahead->results)
-                m_prepared.merge(r.effects);
-            m_preparedUpTo = qMax(m_preparedUpTo, ahead->last);
-            for (const RecordedEvent &event : std::as_const(tooOld))
-                m_deadLetters(m_definition, event, QStringLiteral("older than max_event_age_s (%1 s)").arg(m_definition.maxEventAgeS), 0);
-        }
-    }
-    std::vector<RecordedEvents> perLane = spread(events, false, now);
+    m_batch = events;
+    const std::set<qint64> taken = takeWorkAhead(events, now);
+    std::vector<RecordedEvents> perLane = spread(events, false, now, taken);
     if (!events.isEmpty())
         m_preparedUpTo = qMax(m_preparedUpTo, events.last().position);
-    if (const std::shared_ptr<Ahead> work = post(std::move(perLane), {})) {
+    // The rest sees the writes prepared for this batch so far (ahead, or before a fault).
+    if (const std::shared_ptr<Ahead> work = post(std::move(perLane), uncommittedWrites(), false)) {
         work->done.wait();
         for (LaneResult &r : work->results)
             m_prepared.merge(r.effects);
@@ -338,6 +412,19 @@ bool FunctionProjection::prepare(const RecordedEvents &events, ProjectionFault *
 bool FunctionProjection::accept(const Chunk &chunk, int attempt, FunctionOutcome &&outcome, LaneResult &out, QString *error)
 {
     const RecordedEvent &first = chunk.events.first();
+    if (out.ahead) {
+        if (!outcome.ok)
+            return false;   // prepare() runs it again, as usual
+        LaneResult::Done done{chunk.events.last().position, first.id, correlationOf(first), {}};
+        for (const RecordedEvent &e : chunk.events)
+            out.completed.insert(e.position);
+        for (const FunctionEffects::Write &w : outcome.effects.writes)
+            out.overlay[{w.collection, w.id}] = w.remove ? std::nullopt : std::optional<QJsonObject>(w.doc);
+        out.effects[done.position] = std::exchange(outcome.effects, {});
+        done.outcome = std::move(outcome);
+        out.done.push_back(std::move(done));
+        return true;
+    }
     m_stats->addLogs(outcome.effects.logs);
     if (outcome.ok && !appendEmits(m_store, m_definition.name, outcome.effects, first.id, correlationOf(first), true, &outcome.error))
         outcome.ok = false;
@@ -379,7 +466,8 @@ void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &e
         qsizetype failed = -1;
         QString lastError;
         if (!worker.ensureHost(m_definition, m_stats, &lastError)) {
-            m_stats->invoked(0, false, false);
+            if (!out.ahead)
+                m_stats->invoked(0, false, false);
             failed = next;
         } else {
             qsizetype done = next;
@@ -389,16 +477,17 @@ void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &e
                     failed = c;
                     return false;
                 }
-                m_stats->dequeued(chunks.at(c).events.size());
+                if (!out.ahead)
+                    m_stats->dequeued(chunks.at(c).events.size());
                 done = c + 1;
-                return true;
+                return !(out.cancelled && out.cancelled->load());
             });
             worker.dropHostIfUnusable();
             if (failed < 0 && done < chunks.size())
-                failed = done;   // not run: the instance stopped without saying why
+                failed = done;   // not run: the instance stopped without saying why (or cancelled)
         }
-        if (failed < 0)
-            break;
+        if (failed < 0 || out.ahead)
+            break;   // done; or ahead, where a failure is left to prepare()
         // The failed chunk alone, with backoff, before the lane goes on (its subjects keep order).
         const Chunk &chunk = chunks.at(failed);
         int attempt = 2;
@@ -467,7 +556,7 @@ bool FunctionProjection::reset(ReadStore::WriteTransaction &tx, QString *error)
     // checkpoint (the runner does that) and re-runs the function over the log.
     Q_UNUSED(tx)
     Q_UNUSED(error)
-    takeAhead();
+    dropAhead();
     m_prepared.clear();
     m_preparedUpTo = 0;
     return true;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 namespace Gatehouse {
@@ -33,10 +34,13 @@ class FunctionWorker;
 //
 // Catching up, the next batch's JavaScript runs while this batch's writes are applied and
 // committed (prepareAhead): its ctx.get sees the committed documents with this batch's writes
-// over them, which is what they are once the commit is done; prepare() of that batch takes the
-// results. A function whose code asks ctx.query (which reads committed documents only) is not
-// run ahead; one seen to ask it while running ahead has that work run again, and is not run
-// ahead any more.
+// over them, which is what they are once the commit is done. Nothing of it leaves the lanes
+// (emitted events, dead letters, stats) until prepare() of that batch takes it; a lane running
+// ahead stops at its first failure and leaves the rest to prepare(). A function whose code
+// asks ctx.query (which reads committed documents only) is not run ahead; one seen to ask it
+// while running ahead has that work run again, and is not run ahead any more. Every lane,
+// ahead or not, also sees the writes prepared for its batch before it (ahead, or before a
+// fault) that are not committed yet.
 //
 // A lane hands its events to its instance all at once (one round trip to a worker process)
 // and the instance runs them in order until one fails. A failing event is retried with
@@ -81,11 +85,17 @@ private:
     // The batch's events the function wants, by lane; positions prepared before are left out.
     // Events older than max_event_age_s become dead letters, or when `ahead` is set are only
     // left out (prepare() comes to them).
-    std::vector<RecordedEvents> spread(const RecordedEvents &events, bool ahead, qint64 now);
+    std::vector<RecordedEvents> spread(const RecordedEvents &events, bool ahead, qint64 now,
+                                       const std::set<qint64> &taken = {});
+    // The writes prepared for the batch being applied, not committed yet.
+    Overlay uncommittedWrites() const;
     // Starts `perLane` on the lanes; each lane's ctx.get sees `overlay` over the read store.
-    std::shared_ptr<Ahead> post(std::vector<RecordedEvents> perLane, const Overlay &overlay);
-    // Waits for the work started by prepareAhead(), if any, and hands it over.
+    std::shared_ptr<Ahead> post(std::vector<RecordedEvents> perLane, const Overlay &overlay, bool ahead);
+    // Waits for the work started by prepareAhead(), if any, and hands it over; dropAhead()
+    // cancels it first.
     std::shared_ptr<Ahead> takeAhead();
+    void dropAhead();
+    std::set<qint64> takeWorkAhead(const RecordedEvents &events, qint64 now);
     void runLane(FunctionWorker &worker, const RecordedEvents &events, LaneResult &out);
     // The chunk's outcome of one attempt: emits appended, effects kept; false when it failed.
     bool accept(const Chunk &chunk, int attempt, FunctionOutcome &&outcome, LaneResult &out, QString *error);
@@ -100,6 +110,7 @@ private:
     std::vector<std::unique_ptr<FunctionWorker>> m_lanes;   // created on demand, runner thread
     std::map<qint64, FunctionEffects> m_prepared;           // by position of the (last) event
     qint64 m_preparedUpTo = 0;
+    RecordedEvents m_batch;                                 // the batch last prepared
     std::shared_ptr<Ahead> m_ahead;                         // the next batch, started early
     bool m_runAhead;
 };

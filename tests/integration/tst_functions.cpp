@@ -817,7 +817,8 @@ void tst_Functions::catchUpRunsTheNextBatchAheadOnTheWritesBeforeIt()
         {u"code"_s, u"function handle(e, ctx) {\n"
                     "  var c = ctx.get('fn_hits', 'tally') || {count: 0, last: -1, gaps: 0};\n"
                     "  if (e.data.n !== c.last + 1) c.gaps++;\n"
-                    "  ctx.upsert('fn_hits', 'tally', {count: c.count + 1, last: e.data.n, gaps: c.gaps});\n}"_s},
+                    "  ctx.upsert('fn_hits', 'tally', {count: c.count + 1, last: e.data.n, gaps: c.gaps});\n"
+                    "  if (e.data.n % 1000 === 0) ctx.emit('tallies.milestone', 't', {n: e.data.n, count: c.count + 1});\n}"_s},
         {u"concurrency"_s, 1},
         {u"triggers"_s, triggeredBy(u"tallies.counted"_s, first)}};
     QCOMPARE(deploy(u"tally"_s, def).status, 201);
@@ -830,6 +831,15 @@ void tst_Functions::catchUpRunsTheNextBatchAheadOnTheWritesBeforeIt()
     QCOMPARE(stats.value(u"errors"_s).toInt(), 0);
     // Each event ran once: the work done ahead was taken, not thrown away and done again.
     QCOMPARE(stats.value(u"invocations"_s).toInt(), kEvents);
+    // Its emitted events were appended when it was taken, each once, in order, each with the
+    // count its trigger saw.
+    const RecordedEvents milestones = m_engine.eventStore()->readAll(last + 1, 1000, u"tallies.milestone"_s);
+    QCOMPARE(milestones.size(), (kEvents + 999) / 1000);
+    for (qsizetype i = 0; i < milestones.size(); ++i) {
+        const QJsonObject data = QJsonDocument::fromJson(milestones.at(i).data).object();
+        QCOMPARE(data.value(u"n"_s).toInt(), int(i) * 1000);
+        QCOMPARE(data.value(u"count"_s).toInt(), int(i) * 1000 + 1);
+    }
     QCOMPARE(admin("DELETE", "/admin/functions/tally").status, 204);
 }
 
