@@ -211,10 +211,14 @@ bool FunctionProjection::applyWrites(const FunctionEffects &effects, ReadStore::
     return true;
 }
 
-bool FunctionProjection::appendEmits(EventStore *store, const QString &function, const FunctionEffects &effects,
-                                     const QString &causationId, const QString &correlationId, bool deterministicIds, QString *error)
+namespace {
+// One append per emitted event, its id derived from (function, trigger, index) when
+// `deterministicIds`, so that running the trigger again appends nothing new.
+QList<AppendRequest> emitRequests(const QString &function, const FunctionEffects &effects, const QString &causationId,
+                                  const QString &correlationId, bool deterministicIds)
 {
     static const QUuid ns = QUuid::fromString(QLatin1String("{6f1c7a52-3d0e-4b8e-9a51-0c2f7d9e4b13}"));
+    QList<AppendRequest> requests;
     for (qsizetype i = 0; i < effects.emits.size(); ++i) {
         const FunctionEffects::Emit &e = effects.emits.at(i);
         NewEvent event;
@@ -231,11 +235,27 @@ bool FunctionProjection::appendEmits(EventStore *store, const QString &function,
         AppendRequest request;
         request.stream = CloudEvent::streamName(CloudEvent::collectionOf(e.type), e.subject);
         request.events.append(event);
-        const AppendResult result = store->appendAndWait(std::move(request));
-        if (!result.ok() && result.status != AppendResult::DuplicateEventId) {   // a duplicate: emitted before a crash
-            *error = QStringLiteral("ctx.emit(%1): %2").arg(e.type, result.error);
+        requests.append(std::move(request));
+    }
+    return requests;
+}
+
+bool emitted(const AppendResult &result, const QString &type, QString *error)
+{
+    if (result.ok() || result.status == AppendResult::DuplicateEventId)   // a duplicate: emitted before a crash
+        return true;
+    *error = QStringLiteral("ctx.emit(%1): %2").arg(type, result.error);
+    return false;
+}
+} // namespace
+
+bool FunctionProjection::appendEmits(EventStore *store, const QString &function, const FunctionEffects &effects,
+                                     const QString &causationId, const QString &correlationId, bool deterministicIds, QString *error)
+{
+    QList<AppendRequest> requests = emitRequests(function, effects, causationId, correlationId, deterministicIds);
+    for (qsizetype i = 0; i < requests.size(); ++i) {
+        if (!emitted(store->appendAndWait(std::move(requests[i])), effects.emits.at(i).type, error))
             return false;
-        }
     }
     return true;
 }
@@ -336,19 +356,17 @@ void FunctionProjection::prepareAhead(const RecordedEvents &next)
 // events are appended and its stats counted now, and the positions it finished are returned.
 std::set<qint64> FunctionProjection::takeWorkAhead(const RecordedEvents &events, qint64 now)
 {
+    if (m_ahead && (events.isEmpty() || events.first().position != m_ahead->first))
+        dropAhead();   // not the batch it ran ahead on (a fault's shorter batch, a retry)
     const std::shared_ptr<Ahead> ahead = takeAhead();
-    if (!ahead || events.isEmpty())
+    if (!ahead)
         return {};
     // Taken when this batch starts where the work ahead did and holds the same events up to
     // its end (parking an event meanwhile changes them); else it is run again.
-    std::set<qint64> wanted;
-    RecordedEvents tooOld;   // left to this call by the work ahead
+    std::set<qint64> wanted;   // as the work ahead chose them; those too old are left to spread()
     for (const RecordedEvent &event : events) {
-        if (event.position > ahead->last || event.position <= m_preparedUpTo || !m_definition.wants(event))
-            continue;
-        if (now - event.timeMs > qint64(m_definition.maxEventAgeS) * 1000)
-            tooOld.append(event);
-        else
+        if (event.position <= ahead->last && event.position > m_preparedUpTo && m_definition.wants(event)
+            && now - event.timeMs <= qint64(m_definition.maxEventAgeS) * 1000)
             wanted.insert(event.position);
     }
     bool queried = false;
@@ -359,22 +377,40 @@ std::set<qint64> FunctionProjection::takeWorkAhead(const RecordedEvents &events,
         qCInfo(lcFunctions) << m_definition.name << "asks ctx.query: its batches are not run ahead any more";
         return {};
     }
-    if (events.first().position != ahead->first || wanted != ahead->handedOut)
+    if (wanted != ahead->handedOut)
         return {};
-    // The emitted events first, in the order of their triggers: if one cannot be appended,
-    // nothing is taken and the batch runs as usual (those appended already are not appended
-    // twice: their ids derive from their trigger).
+    // The emitted events first, in the order of their triggers, all handed to the store before
+    // waiting for any (they share its group commits): if one cannot be appended, nothing is
+    // taken and the batch runs as usual (those appended already are not appended twice: their
+    // ids derive from their trigger).
     std::vector<std::pair<const LaneResult::Done *, const FunctionEffects *>> done;
     for (const LaneResult &r : ahead->results) {
         for (const LaneResult::Done &d : r.done)
             done.emplace_back(&d, &r.effects.at(d.position));
     }
     std::sort(done.begin(), done.end(), [](const auto &a, const auto &b) { return a.first->position < b.first->position; });
+    QList<std::pair<AppendRequest, QString>> emits;   // with the emitted type
     for (const auto &[d, effects] : done) {
-        QString error;
-        if (!appendEmits(m_store, m_definition.name, *effects, d->causationId, d->correlationId, true, &error)) {
-            qCWarning(lcFunctions).noquote() << m_definition.name << "event" << d->position << ":" << error << "- running it again";
-            return {};
+        QList<AppendRequest> requests = emitRequests(m_definition.name, *effects, d->causationId, d->correlationId, true);
+        for (qsizetype i = 0; i < requests.size(); ++i)
+            emits.append({std::move(requests[i]), effects->emits.at(i).type});
+    }
+    if (!emits.isEmpty()) {
+        std::vector<AppendResult> results(size_t(emits.size()));
+        std::latch appended(emits.size());
+        for (qsizetype i = 0; i < emits.size(); ++i) {
+            m_store->append(std::move(emits[i].first), [&results, &appended, i](const AppendResult &result) {
+                results[size_t(i)] = result;
+                appended.count_down();
+            });
+        }
+        appended.wait();
+        for (qsizetype i = 0; i < emits.size(); ++i) {
+            QString error;
+            if (!emitted(results[size_t(i)], emits.at(i).second, &error)) {
+                qCWarning(lcFunctions).noquote() << m_definition.name << error << "- running the batch's events again";
+                return {};
+            }
         }
     }
     std::set<qint64> taken;
@@ -386,8 +422,6 @@ std::set<qint64> FunctionProjection::takeWorkAhead(const RecordedEvents &events,
         m_prepared.merge(r.effects);
         taken.merge(r.completed);
     }
-    for (const RecordedEvent &event : std::as_const(tooOld))
-        m_deadLetters(m_definition, event, QStringLiteral("older than max_event_age_s (%1 s)").arg(m_definition.maxEventAgeS), 0);
     return taken;
 }
 
@@ -442,6 +476,8 @@ bool FunctionProjection::accept(const Chunk &chunk, int attempt, FunctionOutcome
 
 void FunctionProjection::runLane(FunctionWorker &worker, const RecordedEvents &events, LaneResult &out)
 {
+    if (out.cancelled && out.cancelled->load())
+        return;   // run ahead for a function that is gone or for work no longer wanted
     DocumentAccess access = accessFor(m_readStore);
     access.get = [&overlay = out.overlay, committed = access.get](const QString &collection, const QString &id) -> std::optional<QJsonObject> {
         const auto it = overlay.find({collection, id});
@@ -533,6 +569,12 @@ bool FunctionProjection::apply(const RecordedEvents &events, ReadStore::WriteTra
         }
     }
     return true;
+}
+
+void FunctionProjection::discarded()
+{
+    // The batch did not commit (a fault, a storage failure): the work ahead saw its writes.
+    dropAhead();
 }
 
 void FunctionProjection::committed()

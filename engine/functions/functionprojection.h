@@ -67,6 +67,7 @@ public:
     bool apply(const RecordedEvents &events, ReadStore::WriteTransaction &tx, ProjectionFault *fault) override;
     bool reset(ReadStore::WriteTransaction &tx, QString *error) override;
     void committed() override;
+    void discarded() override;
 
     // Shared with HTTP invocations, intervals and dead-letter replays.
     // `ensured`: collections already created in this transaction.
