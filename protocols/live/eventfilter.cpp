@@ -8,8 +8,9 @@ namespace Gatehouse::Live {
 
 namespace {
 // Code points of a string, read in place (no copy into UTF-32: this runs for every live event
-// and every subscriber with a filter). A lone surrogate reads as U+FFFD, as in
-// QString::toUcs4().
+// and every subscriber with a filter), as SQLite reads the UTF-8 the engine binds: a lone
+// surrogate reads as '?' (what QString::toUtf8() writes for it -- in a pattern, a wildcard),
+// and the string ends at a NUL character (SQLite's GLOB stops there).
 struct CodePoints
 {
     const char16_t *at;
@@ -28,14 +29,15 @@ struct CodePoints
         if (QChar::isHighSurrogate(c) && p < end && QChar::isLowSurrogate(*p))
             return QChar::surrogateToUcs4(c, *p++);
         if (QChar::isSurrogate(c))
-            return U'\uFFFD';
+            return U'?';
         return c;
     }
 };
 
 CodePoints codePoints(QStringView text)
 {
-    return {text.utf16(), text.utf16() + text.size()};
+    const qsizetype nul = text.indexOf(QChar(u'\0'));
+    return {text.utf16(), text.utf16() + (nul < 0 ? text.size() : nul)};
 }
 
 // One element of the pattern (a character, `?` or a set) against one character `c`; advances

@@ -9,9 +9,10 @@ struct RecordedEvent;
 namespace Gatehouse::Live {
 
 // Which events a live client wants: a glob on the type and one on the subject (entity id),
-// each empty for "any". Globs follow SQLite GLOB, as EventStore::readAll does: `*` any run,
-// `?` one character, `[a-z]` / `[^a-z]` sets, case-sensitive; so the type filter can run in SQL
-// during catch-up and in memory on live batches with the same result.
+// each empty for "any". Globs follow SQLite GLOB, as EventStore::readAll does on SQLite
+// (/events?type=): `*` any run, `?` one character, `[a-z]` / `[^a-z]` sets, case-sensitive,
+// over the UTF-8 the engine binds; so a live client and a read of the log select the same
+// events. (Live clients filter in memory, catch-up included.)
 struct EventFilter
 {
     QString type;
