@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <latch>
+#include <semaphore>
 #include <set>
 
 Q_LOGGING_CATEGORY(lcFunctions, "gatehouse.functions")
@@ -212,6 +213,9 @@ bool FunctionProjection::applyWrites(const FunctionEffects &effects, ReadStore::
 }
 
 namespace {
+// Emitted events of work taken from ahead handed to the event store at a time.
+constexpr int kEmitWindow = 256;
+
 // One append per emitted event, its id derived from (function, trigger, index) when
 // `deterministicIds`, so that running the trigger again appends nothing new.
 QList<AppendRequest> emitRequests(const QString &function, const FunctionEffects &effects, const QString &causationId,
@@ -379,10 +383,12 @@ std::set<qint64> FunctionProjection::takeWorkAhead(const RecordedEvents &events,
     }
     if (wanted != ahead->handedOut)
         return {};
-    // The emitted events first, in the order of their triggers, all handed to the store before
-    // waiting for any (they share its group commits): if one cannot be appended, nothing is
-    // taken and the batch runs as usual (those appended already are not appended twice: their
-    // ids derive from their trigger).
+    // The emitted events first, in the order of their triggers, up to kEmitWindow handed to the
+    // store at a time (they share its group commits; the window leaves room in its queue for
+    // everyone else). If one cannot be appended, no more are handed over, nothing is taken and
+    // the batch runs as usual, its failing trigger retried: those appended already are not
+    // appended twice (their ids derive from their trigger), but up to a window of them, of
+    // later triggers, may then precede the failing trigger's.
     std::vector<std::pair<const LaneResult::Done *, const FunctionEffects *>> done;
     for (const LaneResult &r : ahead->results) {
         for (const LaneResult::Done &d : r.done)
@@ -397,15 +403,22 @@ std::set<qint64> FunctionProjection::takeWorkAhead(const RecordedEvents &events,
     }
     if (!emits.isEmpty()) {
         std::vector<AppendResult> results(size_t(emits.size()));
-        std::latch appended(emits.size());
-        for (qsizetype i = 0; i < emits.size(); ++i) {
-            m_store->append(std::move(emits[i].first), [&results, &appended, i](const AppendResult &result) {
+        std::counting_semaphore<kEmitWindow> window(kEmitWindow);
+        std::atomic<bool> refused{false};
+        qsizetype handed = 0;
+        for (; handed < emits.size() && !refused.load(); ++handed) {
+            window.acquire();
+            const qsizetype i = handed;
+            m_store->append(std::move(emits[i].first), [&results, &window, &refused, i](const AppendResult &result) {
                 results[size_t(i)] = result;
-                appended.count_down();
+                if (!result.ok() && result.status != AppendResult::DuplicateEventId)
+                    refused = true;
+                window.release();
             });
         }
-        appended.wait();
-        for (qsizetype i = 0; i < emits.size(); ++i) {
+        for (int i = 0; i < kEmitWindow; ++i)
+            window.acquire();   // every one handed over is answered
+        for (qsizetype i = 0; i < handed; ++i) {
             QString error;
             if (!emitted(results[size_t(i)], emits.at(i).second, &error)) {
                 qCWarning(lcFunctions).noquote() << m_definition.name << error << "- running the batch's events again";
