@@ -4,6 +4,8 @@
 #include "functioninstance.h"
 #include "projections/projection.h"
 #include "scriptcontext.h"
+#include "store/appendrequest.h"
+#include "store/appendresult.h"
 
 #include <QJsonObject>
 #include <QSet>
@@ -77,8 +79,16 @@ public:
                             const QString &causationId, const QString &correlationId, bool deterministicIds, QString *error);
     static DocumentAccess accessFor(ReadStore *readStore);
     static QString correlationOf(const RecordedEvent &event);
+    // (These four are in functionstores.cpp.)
 
 private:
+    // One append per emitted event, its id derived from (function, trigger, index) when
+    // `deterministicIds`, so that running the trigger again appends nothing new.
+    static QList<AppendRequest> emitRequests(const QString &function, const FunctionEffects &effects,
+                                             const QString &causationId, const QString &correlationId, bool deterministicIds);
+    // Whether an emitted event is in the log (appended now, or before a crash); else why not.
+    static bool emitted(const AppendResult &result, const QString &type, QString *error);
+
     struct LaneResult;
     struct Chunk;
     struct Ahead;
