@@ -47,6 +47,7 @@ struct ProjectionRunner::Private
     std::atomic<qint64> faultMsPerBatch{0};
 
     bool catchUpScheduled = false;       // runner thread only
+    RecordedEvents readAhead;            // the batch after the last one applied, if it was read (runner thread)
     int storageRetryMs = 0;              // backing off after a storage failure; runner thread only
     ParkedEvents *parkedEvents = nullptr;
     std::shared_ptr<const QSet<qint64>> parked;   // runner thread only; a snapshot of parkedEvents
@@ -85,7 +86,10 @@ struct ProjectionRunner::Private
         if (faultHeld)
             return;   // setFault(false, ...) schedules the next step
         const int batch = s == Status::Running ? kLiveBatch : kCatchUpBatch;
-        const RecordedEvents events = store->readAll(folded + 1, batch);
+        // A full batch read ahead is what a read now would return (the log only grows).
+        RecordedEvents events = std::exchange(readAhead, {});
+        if (events.size() != batch || events.first().position != folded + 1)
+            events = store->readAll(folded + 1, batch);
         if (events.isEmpty()) {
             if (bulk && !finishBulk())
                 return;
@@ -100,6 +104,7 @@ struct ProjectionRunner::Private
         RecordedEvents next;
         if (!bulk && events.size() == batch && projection->preparesAhead())
             next = store->readAll(events.last().position + 1, batch);
+        readAhead = next;
         if (applyBatch(events, next))
             scheduleCatchUp();
     }
