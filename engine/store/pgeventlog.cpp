@@ -22,6 +22,14 @@ ReadStatus unreachable(const QString &why)
 {
     return ReadStatus::unavailable(QStringLiteral("the event store is not available (%1)").arg(why));
 }
+
+// The regular expression for a type glob; one no type matches (no text holds a character
+// outside U+0001..U+10FFFF) when the glob can match nothing, so the read still runs and says
+// whether the store could answer.
+QString typeRegex(const QString &glob)
+{
+    return PgEventSchema::globRegex(glob).value_or(QStringLiteral("[^\\u0001-\\U0010ffff]"));
+}
 } // namespace
 
 PgEventLog::PgEventLog(EventLogHost *host, const EventStore::Options &options)
@@ -165,8 +173,8 @@ RecordedEvents PgEventLog::readAll(qint64 fromPosition, int maxCount, const QStr
                           " WHERE position >= ? ORDER BY position LIMIT ?",
                           "readAll", {fromPosition, qint64(maxCount)}, false, status, budgetMs);
     return readEvents("SELECT position, stream, version, id, type, data, metadata, time FROM events"
-                      " WHERE position >= ? AND type LIKE ? ORDER BY position LIMIT ?",
-                      "readAll", {fromPosition, PgEventSchema::likePattern(typeGlob), qint64(maxCount)}, false, status,
+                      " WHERE position >= ? AND type ~ ? ORDER BY position LIMIT ?",
+                      "readAll", {fromPosition, typeRegex(typeGlob), qint64(maxCount)}, false, status,
                       budgetMs);
 }
 
@@ -178,8 +186,8 @@ RecordedEvents PgEventLog::readBackward(qint64 beforePosition, int maxCount, con
                           " WHERE position < ? ORDER BY position DESC LIMIT ?",
                           "readBackward", {beforePosition, qint64(maxCount)}, true, status, budgetMs);
     return readEvents("SELECT position, stream, version, id, type, data, metadata, time FROM events"
-                      " WHERE position < ? AND type LIKE ? ORDER BY position DESC LIMIT ?",
-                      "readBackward", {beforePosition, PgEventSchema::likePattern(typeGlob), qint64(maxCount)}, true,
+                      " WHERE position < ? AND type ~ ? ORDER BY position DESC LIMIT ?",
+                      "readBackward", {beforePosition, typeRegex(typeGlob), qint64(maxCount)}, true,
                       status, budgetMs);
 }
 

@@ -3,6 +3,8 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+#include <vector>
+
 namespace Gatehouse::PgEventSchema {
 
 QList<QByteArray> migrations()
@@ -53,20 +55,112 @@ RecordedEvent readRow(const QSqlQuery &query)
     return e;
 }
 
-QString likePattern(const QString &glob)
+namespace {
+// The code points SQLite reads from the UTF-8 of `text` as the engine binds it: a lone
+// surrogate is the '?' QString::toUtf8() writes for it, and the text ends at a NUL.
+std::vector<char32_t> codePointsAsBound(const QString &text)
 {
-    QString out;
-    out.reserve(glob.size() + 4);
-    for (const QChar c : glob) {
-        if (c == QLatin1Char('*'))
-            out += QLatin1Char('%');
-        else if (c == QLatin1Char('?'))
-            out += QLatin1Char('_');
-        else if (c == QLatin1Char('%') || c == QLatin1Char('_') || c == QLatin1Char('\\'))
-            out += QLatin1Char('\\') + c;
-        else
-            out += c;
+    std::vector<char32_t> out;
+    out.reserve(size_t(text.size()));
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t c = text.at(i).unicode();
+        if (c == 0)
+            break;
+        if (QChar::isHighSurrogate(c) && i + 1 < text.size() && QChar::isLowSurrogate(text.at(i + 1).unicode())) {
+            out.push_back(QChar::surrogateToUcs4(c, text.at(++i).unicode()));
+            continue;
+        }
+        out.push_back(QChar::isSurrogate(c) ? U'?' : char32_t(c));
     }
+    return out;
+}
+
+// One character as a regular expression atom that means only itself, inside a bracket
+// expression or outside: ASCII letters and digits as they are (a backslash before them would
+// make an escape), everything else as a character-entry escape.
+void appendLiteral(QString &out, char32_t c)
+{
+    if ((c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z') || (c >= U'0' && c <= U'9')) {
+        out += QChar(char16_t(c));
+        return;
+    }
+    if (c <= 0xFFFF)
+        out += QStringLiteral("\\u%1").arg(uint(c), 4, 16, QLatin1Char('0'));
+    else
+        out += QStringLiteral("\\U%1").arg(uint(c), 8, 16, QLatin1Char('0'));
+}
+} // namespace
+
+std::optional<QString> globRegex(const QString &glob)
+{
+    const std::vector<char32_t> p = codePointsAsBound(glob);
+    const size_t n = p.size();
+    QString out = QStringLiteral("^");
+    size_t i = 0;
+    while (i < n) {
+        const char32_t c = p[i++];
+        if (c == U'*') {
+            while (i < n && p[i] == U'*')
+                ++i;
+            out += QLatin1String(".*");
+            continue;
+        }
+        if (c == U'?') {
+            out += QLatin1Char('.');
+            continue;
+        }
+        if (c != U'[') {
+            appendLiteral(out, c);
+            continue;
+        }
+        // A set, read as SQLite's patternCompare reads it (EventFilter::globMatch does the same).
+        bool invert = false;
+        if (i < n && p[i] == U'^') {
+            invert = true;
+            ++i;
+        }
+        QString members;
+        char32_t prior = 0;   // the member before a '-', 0 when there is none to start a range
+        if (i < n && p[i] == U']') {
+            appendLiteral(members, U']');
+            ++i;
+        }
+        bool closed = false;
+        while (i < n) {
+            const char32_t m = p[i++];
+            if (m == U']') {
+                closed = true;
+                break;
+            }
+            if (m == U'-' && prior != 0 && i < n && p[i] != U']') {
+                const char32_t last = p[i++];
+                // `members` ends with `prior`: the range extends it. A reversed one adds
+                // nothing (PostgreSQL would refuse it).
+                if (prior <= last) {
+                    members += QLatin1Char('-');
+                    appendLiteral(members, last);
+                }
+                prior = 0;
+            } else {
+                appendLiteral(members, m);
+                prior = m;
+            }
+        }
+        if (!closed)
+            return std::nullopt;   // SQLite: an unterminated set matches nothing
+        if (members.isEmpty()) {
+            if (!invert)
+                return std::nullopt;   // a set with no member matches no character
+            out += QLatin1Char('.');   // ... and its inverse any
+            continue;
+        }
+        out += QLatin1Char('[');
+        if (invert)
+            out += QLatin1Char('^');
+        out += members;
+        out += QLatin1Char(']');
+    }
+    out += QLatin1Char('$');
     return out;
 }
 

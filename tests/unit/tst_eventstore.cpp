@@ -9,7 +9,11 @@
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 using namespace Gatehouse;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -89,6 +94,7 @@ private Q_SLOTS:
     void reopenAfterUncleanStop();
     void closeDrainsQueuedAppends();
     void readsFilterAndPage();
+    void typeGlobsMatchAsSqliteGlob();
     void logIsAppendOnly();
     void cloudEventShape();
     void invalidRequests();
@@ -386,6 +392,90 @@ void tst_EventStore::readsFilterAndPage()
     qint64 scanned = 0;
     QVERIFY(store.scan(3, [&](const RecordedEvent &e) { scanned = e.position; return e.position < 6; }));
     QCOMPARE(scanned, 6);
+}
+
+// A type filter (`/events?type=`) reads as SQLite's GLOB reads it on every backend: `*`, `?`,
+// sets with `^`, a leading `]` and ranges, and every other character (LIKE's `%` and `_`, a
+// regular expression's `.`, `\`, `(`) only itself. The expected answer is SQLite's own GLOB on
+// the same types and patterns, in memory.
+void tst_EventStore::typeGlobsMatchAsSqliteGlob()
+{
+    const QStringList types = {
+        u"products.created"_s, u"products.updated"_s, u"orders.created"_s, u"a]b"_s, u"a-b"_s, u"a^b"_s,
+        u"x[y"_s, u"a_b"_s, u"a%b"_s, u"a.b"_s, u"a\\b"_s, u"a(b)"_s, u"caf\u00e9.x"_s,
+        QStringLiteral("e.") + QString::fromUcs4(U"\U0001F600"), u"]"_s, u"-"_s, u"^"_s, u"ab"_s, u"b"_s,
+    };
+    QTemporaryDir dir;
+    EventStore store;
+    QVERIFY(store.open(optionsFor(dir)));
+    for (int i = 0; i < types.size(); ++i)
+        QVERIFY(store.appendAndWait(req(QStringLiteral("s-%1").arg(i), ExpectedVersion::any(), {ev(types.at(i))})).ok());
+
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_eventstore_glob"));
+    db.setDatabaseName(QStringLiteral(":memory:"));
+    QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+    {
+        QSqlQuery glob(db);
+        QVERIFY(glob.prepare(QStringLiteral("SELECT CAST(? AS TEXT) GLOB CAST(? AS TEXT)")));
+        const auto expected = [&](const QString &pattern) {
+            QList<qint64> positions;
+            for (int i = 0; i < types.size(); ++i) {
+                glob.bindValue(0, types.at(i).toUtf8());
+                glob.bindValue(1, pattern.toUtf8());
+                if (!glob.exec() || !glob.next())
+                    qFatal("GLOB failed: %s", qPrintable(glob.lastError().text()));
+                if (glob.value(0).toInt() == 1)
+                    positions.append(i + 1);
+                glob.finish();
+            }
+            return positions;
+        };
+        const auto read = [&](const QString &pattern) {
+            QList<qint64> positions;
+            ReadStatus status;
+            for (const RecordedEvent &e : store.readAll(1, 1000, pattern, &status))
+                positions.append(e.position);
+            if (!status.ok())
+                qFatal("readAll(%s) failed: %s", qPrintable(pattern), qPrintable(status.detail));
+            QList<qint64> backward;
+            for (const RecordedEvent &e : store.readBackward(1000, 1000, pattern))
+                backward.append(e.position);
+            if (backward != positions)
+                qFatal("readBackward(%s) differs from readAll", qPrintable(pattern));
+            return positions;
+        };
+
+        QStringList patterns = {
+            u"products.*"_s, u"products.[cu]*"_s, u"products.[^c]*"_s, u"*.created"_s, u"a?b"_s, u"a[]]b"_s,
+            u"a[]-]b"_s, u"a[]-a]b"_s, u"a[-]b"_s, u"a[^]]b"_s, u"a[\\^]b"_s, u"a[^-]b"_s, u"a[z-a]b"_s,
+            u"a[!-/]b"_s, u"a[[]b"_s, u"x[[]y"_s, u"x[y"_s, u"a[b"_s, u"[]"_s, u"[^]"_s, u"[^]]"_s, u"a_b"_s,
+            u"a%b"_s, u"a.b"_s, u"a\\b"_s, u"a(b)"_s, u"a(*"_s, u"caf?.x"_s, u"caf[\u00e0-\u00ff].x"_s, u"e.?"_s,
+            u"e.[^a]"_s, u"[[:alpha:]]*"_s, u"*]"_s, u"[]]"_s, u"-"_s, u"[-]"_s, u"^"_s, u"[\\^]"_s, u"[^^]"_s,
+            u"a\u0000*"_s, QStringLiteral("a") + QChar(0xD800) + QStringLiteral("b"),
+        };
+        // And generated ones, over the characters GLOB, LIKE and regular expressions treat specially.
+        const QString alphabet = u"*?[]^-ab.\\%_(\u00e9"_s;
+        QRandomGenerator random(20261208);
+        for (int n = 0; n < 400; ++n) {
+            QString pattern;
+            const int length = 1 + int(random.bounded(6));
+            for (int i = 0; i < length; ++i)
+                pattern += alphabet.at(int(random.bounded(alphabet.size())));
+            patterns.append(pattern);
+        }
+        for (const QString &pattern : std::as_const(patterns)) {
+            const QList<qint64> want = expected(pattern);
+            const QList<qint64> got = read(pattern);
+            if (got != want) {
+                QStringList detail;
+                for (const qint64 p : want)
+                    detail.append(types.at(int(p - 1)));
+                QFAIL(qPrintable(QStringLiteral("pattern '%1': %2 events, SQLite's GLOB matches %3 (%4)")
+                                     .arg(pattern).arg(got.size()).arg(want.size()).arg(detail.join(u", "_s))));
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("tst_eventstore_glob"));
 }
 
 void tst_EventStore::logIsAppendOnly()
