@@ -1,7 +1,7 @@
 #include "mqttbridge.h"
 
-#include "base/tcpnodelay.h"
 #include "metrics/metricsregistry.h"
+#include "mqttclient.h"
 #include "mqttcommandingress.h"
 #include "mqttlogging.h"
 #include "mqttoutbox.h"
@@ -11,25 +11,15 @@
 #include <QCryptographicHash>
 #include <QDir>
 
-#include <mqtt/async_client.h>
-
 #include <algorithm>
-#include <chrono>
 
 namespace Gatehouse::Mqtt {
 
 namespace {
 
-constexpr auto kConnectTimeout = std::chrono::seconds(10);
-constexpr auto kStopPublishWait = std::chrono::seconds(2);
-constexpr auto kDisconnectTimeout = std::chrono::seconds(1);
-constexpr auto kDisconnectWait = std::chrono::seconds(3);
-
-std::string stdString(const QString &text)
-{
-    const QByteArray utf8 = text.toUtf8();
-    return std::string(utf8.constData(), size_t(utf8.size()));
-}
+constexpr int kConnectTimeoutMs = 10000;
+constexpr int kStopPublishWaitMs = 2000;
+constexpr int kDisconnectWaitMs = 1000;
 
 // What the broker may send us at most: room for a command over the limit to be answered 413
 // (and for its topic and properties), within bounds the engine can hold.
@@ -38,31 +28,7 @@ int maximumPacketSize(qint64 maxCommandBytes)
     return int(std::clamp<qint64>(2 * std::min<qint64>(maxCommandBytes, 256 << 20) + 64 * 1024, 16 << 20, 256 << 20));
 }
 
-bool isTlsUrl(const QString &url)
-{
-    return url.startsWith(QLatin1String("ssl://")) || url.startsWith(QLatin1String("mqtts://"));
-}
-
 } // namespace
-
-// Paho's answer to each connect attempt, on Paho's thread: only queues a note to the bridge.
-class MqttBridge::ConnectListener final : public mqtt::iaction_listener
-{
-public:
-    explicit ConnectListener(MqttBridge *bridge) : m_bridge(bridge) {}
-
-    void on_success(const mqtt::token &) override {}
-    void on_failure(const mqtt::token &token) override
-    {
-        const QString error = QStringLiteral("cannot connect (Paho code %1, reason code %2); retrying")
-                                  .arg(token.get_return_code())
-                                  .arg(int(token.get_reason_code()));
-        QMetaObject::invokeMethod(m_bridge, [bridge = m_bridge, error] { bridge->setLastError(error); }, Qt::QueuedConnection);
-    }
-
-private:
-    MqttBridge *m_bridge;
-};
 
 MqttBridge::MqttBridge(const Services &services, const MqttOptions &options, const QString &brokerUrl, QObject *parent)
     : QObject(parent)
@@ -70,7 +36,6 @@ MqttBridge::MqttBridge(const Services &services, const MqttOptions &options, con
     , m_options(options)
     , m_brokerUrl(brokerUrl)
     , m_clientId(options.clientId.isEmpty() ? defaultClientId(services.dataDir) : options.clientId)
-    , m_connectListener(std::make_unique<ConnectListener>(this))
 {
     MqttOutbox::Options outbox;
     outbox.checkpointPath = QDir(services.dataDir).filePath(QStringLiteral("mqtt/outbox.checkpoint"));
@@ -120,66 +85,42 @@ bool MqttBridge::start(QString *error)
 {
     if (m_client)
         return true;
-    mqtt::create_options create(MQTTVERSION_5);
-    // Paho counts every publish queued behind the broker's receive maximum against this limit,
-    // including those of before a reconnect it still holds; beyond it a publish is tried again.
-    create.set_max_buffered_messages(2 * (m_options.outboxWindow + m_options.retainedWindow + m_options.maxPendingReplies) + 100);
-    try {
-        m_client = std::make_unique<mqtt::async_client>(stdString(m_brokerUrl), stdString(m_clientId), create,
-                                                        static_cast<mqtt::iclient_persistence *>(nullptr));
-    } catch (const std::exception &e) {
-        *error = QStringLiteral("cannot use the MQTT broker URL '%1': %2").arg(m_brokerUrl, QString::fromUtf8(e.what()));
+    MqttClient::Options options;
+    if (!MqttClient::parseUrl(m_brokerUrl, &options, error)) {
         QMutexLocker lock(&m_statusMutex);
         m_status.lastError = *error;
         return false;
     }
-    // Paho threads: queue and return, never block.
-    m_client->set_connected_handler([this](const std::string &) {
-        QMetaObject::invokeMethod(this, [this] { connected(); }, Qt::QueuedConnection);
-    });
-    m_client->set_connection_lost_handler([this](const std::string &cause) {
-        const QString text = QString::fromStdString(cause);
-        QMetaObject::invokeMethod(this, [this, text] { connectionLost(text); }, Qt::QueuedConnection);
-    });
-    m_client->set_disconnected_handler([this](const mqtt::properties &, mqtt::ReasonCode reason) {
-        const QString text = QStringLiteral("the broker disconnected us (reason code %1)").arg(int(reason));
-        QMetaObject::invokeMethod(this, [this, text] { connectionLost(text); }, Qt::QueuedConnection);
-    });
-    m_client->set_message_callback([this](mqtt::const_message_ptr message) {
-        QMetaObject::invokeMethod(this, [this, message] { messageArrived(message); }, Qt::QueuedConnection);
-    });
-    m_outbox->attach(m_client.get());
-    m_retained->attach(m_client.get());
-    m_ingress->attach(m_client.get());
+    options.clientId = m_clientId.toUtf8();
+    options.cleanStart = false;   // the broker keeps the subscription and queues commands while we are away
+    options.keepAliveSeconds = quint16(std::clamp(m_options.keepAliveSeconds, 0, 65535));
+    options.sessionExpirySeconds = quint32(std::max(0, m_options.sessionExpirySeconds));
+    // Commands past the size limit are answered 413 up to this size; the broker drops larger
+    // packets for this client rather than make it hold them.
+    options.maximumPacketSize = quint32(maximumPacketSize(m_options.maxCommandBytes));
+    MqttMessage will;
+    will.topic = MqttTopics::statusTopic(m_options.topicPrefix).toUtf8();
+    will.payload = QByteArrayLiteral("offline");
+    will.qos = 1;
+    will.retain = true;
+    options.will = will;
+    options.connectTimeoutMs = kConnectTimeoutMs;
+    options.reconnectMinMs = std::max(1, m_options.reconnectMinSeconds) * 1000;
+    options.reconnectMaxMs = std::max(m_options.reconnectMinSeconds, m_options.reconnectMaxSeconds) * 1000;
+    // Publishes past the broker's Receive Maximum wait in the client: every window's worth.
+    options.maxQueued = 2 * (m_options.outboxWindow + m_options.retainedWindow + m_options.maxPendingReplies) + 100;
 
-    const std::string status = stdString(MqttTopics::statusTopic(m_options.topicPrefix));
-    mqtt::connect_options_builder options;
-    options.mqtt_version(MQTTVERSION_5)
-        .clean_start(false)
-        .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, m_options.sessionExpirySeconds),
-                     // Commands past the size limit are answered 413 up to this size; the broker
-                     // drops larger packets for this client rather than make it hold them.
-                     mqtt::property(mqtt::property::MAXIMUM_PACKET_SIZE, maximumPacketSize(m_options.maxCommandBytes))})
-        .keep_alive_interval(std::chrono::seconds(m_options.keepAliveSeconds))
-        .connect_timeout(kConnectTimeout)
-        .automatic_reconnect(std::chrono::seconds(m_options.reconnectMinSeconds), std::chrono::seconds(m_options.reconnectMaxSeconds))
-        .will(mqtt::message(status, "offline", 7, 1, true));
-    if (isTlsUrl(m_brokerUrl))
-        options.ssl(mqtt::ssl_options());   // the system's trust store
-    try {
-        m_client->connect(options.finalize(), nullptr, *m_connectListener);
-    } catch (const std::exception &e) {
-        *error = QStringLiteral("cannot connect to MQTT broker %1: %2").arg(m_brokerUrl, QString::fromUtf8(e.what()));
-        {
-            QMutexLocker lock(&m_statusMutex);
-            m_status.lastError = *error;
-        }
-        m_outbox->attach(nullptr);
-        m_retained->attach(nullptr);
-        m_ingress->attach(nullptr);
-        m_client.reset();
-        return false;
-    }
+    m_client = new MqttClient(options, this);
+    connect(m_client, &MqttClient::connected, this, [this] { connected(); });
+    connect(m_client, &MqttClient::disconnected, this, &MqttBridge::connectionLost);
+    connect(m_client, &MqttClient::connectFailed, this, [this](const QString &reason) {
+        setLastError(QStringLiteral("cannot connect (%1); retrying").arg(reason));
+    });
+    connect(m_client, &MqttClient::messageReceived, this, &MqttBridge::messageArrived);
+    m_outbox->attach(m_client);
+    m_retained->attach(m_client);
+    m_ingress->attach(m_client);
+    m_client->start();
     qCInfo(lcMqtt) << "connecting to" << m_brokerUrl << "as" << m_clientId;
     return true;
 }
@@ -190,27 +131,23 @@ void MqttBridge::stop()
         return;
     m_stopping = true;
     const bool wasConnected = m_connected;
-    if (m_connected) {
-        try {
-            // The will fires only on an unclean end; a clean stop says "offline" itself.
-            const std::string status = stdString(MqttTopics::statusTopic(m_options.topicPrefix));
-            m_client->publish(status, "offline", 7, 1, true)->wait_for(kStopPublishWait);
-        } catch (const std::exception &e) {
-            qCDebug(lcMqtt) << "cannot publish offline status:" << e.what();
-        }
+    if (m_client->isConnected()) {
+        // The will fires only on an unclean end; a clean stop says "offline" itself.
+        MqttMessage offline;
+        offline.topic = MqttTopics::statusTopic(m_options.topicPrefix).toUtf8();
+        offline.payload = QByteArrayLiteral("offline");
+        offline.qos = 1;
+        offline.retain = true;
+        if (!m_client->publishAndWait(offline, kStopPublishWaitMs))
+            qCDebug(lcMqtt) << "the offline status was not acknowledged in time";
     }
-    try {
-        if (m_client->is_connected())   // else destroying the client ends its reconnect attempts
-            m_client->disconnect(kDisconnectTimeout)->wait_for(kDisconnectWait);
-    } catch (const std::exception &e) {
-        qCDebug(lcMqtt) << "disconnect:" << e.what();
-    }
+    m_client->stop(kDisconnectWaitMs);
     m_connected = false;
     m_outbox->attach(nullptr);
     m_retained->attach(nullptr);
     m_ingress->attach(nullptr);
     m_outbox->saveCheckpoint();
-    m_client.reset();   // after this no Paho callback refers to this object
+    delete std::exchange(m_client, nullptr);
     {
         QMutexLocker lock(&m_statusMutex);
         m_status.enabled = false;
@@ -227,20 +164,19 @@ void MqttBridge::connected()
         return;
     m_connected = true;
     qCInfo(lcMqtt) << "connected to" << m_brokerUrl << "as" << m_clientId;
-    // Nagle off (see TcpNoDelay): every command's reply and every PUBACK is a small packet that
-    // must not wait. Here, not in Paho's callback: its threads are left to themselves.
-    TcpNoDelay::disableOnSocketsTo(TcpNoDelay::brokerPort(m_brokerUrl));
-    try {
-        // Every time: the broker may have lost the session (no persistence, expired).
-        const QString filter = MqttTopics::commandFilter(m_options.topicPrefix);
-        m_client->subscribe(stdString(m_options.sharedSubscriptionGroup.isEmpty()
-                                          ? filter
-                                          : QStringLiteral("$share/%1/%2").arg(m_options.sharedSubscriptionGroup, filter)),
-                            1);
-        m_client->publish(stdString(MqttTopics::statusTopic(m_options.topicPrefix)), "online", 6, 1, true);
-    } catch (const std::exception &e) {
-        qCWarning(lcMqtt) << "cannot subscribe or announce status:" << e.what();
-    }
+    // Every time: the broker may have lost the session (no persistence, expired).
+    const QString filter = MqttTopics::commandFilter(m_options.topicPrefix);
+    m_client->subscribe((m_options.sharedSubscriptionGroup.isEmpty()
+                             ? filter
+                             : QStringLiteral("$share/%1/%2").arg(m_options.sharedSubscriptionGroup, filter))
+                            .toUtf8(),
+                        1);
+    MqttMessage online;
+    online.topic = MqttTopics::statusTopic(m_options.topicPrefix).toUtf8();
+    online.payload = QByteArrayLiteral("online");
+    online.qos = 1;
+    online.retain = true;
+    m_client->publish(std::move(online));
     {
         QMutexLocker lock(&m_statusMutex);
         m_status.lastError.clear();
@@ -270,7 +206,7 @@ void MqttBridge::connectionLost(const QString &cause)
     Q_EMIT connectionChanged(false);
 }
 
-void MqttBridge::messageArrived(const std::shared_ptr<const mqtt::message> &message)
+void MqttBridge::messageArrived(const MqttMessage &message)
 {
     if (m_stopping)
         return;

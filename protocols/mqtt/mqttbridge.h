@@ -10,11 +10,6 @@
 #include <memory>
 #include <optional>
 
-namespace mqtt {
-class async_client;
-class message;
-}
-
 namespace Gatehouse {
 class Gateway;
 class EventStore;
@@ -23,19 +18,20 @@ class MetricsRegistry;
 
 namespace Gatehouse::Mqtt {
 
+class MqttClient;
 class MqttCommandIngress;
+struct MqttMessage;
 class MqttOutbox;
 class MqttRetainedState;
 
-// The engine's MQTT client (DESIGN.md "MQTT"): owns one Paho mqtt::async_client (MQTT 5,
-// clean_start=false with a session expiry, automatic reconnect, QoS 1, no file persistence) and
-// its topics: commands in (MqttCommandIngress), events out (MqttOutbox), retained read-model
+// The engine's MQTT client (DESIGN.md "MQTT"): owns one MqttClient (MQTT 5, clean start off
+// with a session expiry, automatic reconnect, QoS 1) and its topics: commands in (MqttCommandIngress), events out (MqttOutbox), retained read-model
 // state (MqttRetainedState) and the retained status topic {prefix}/status -- "online" on every
 // connect, "offline" as the last will and on a clean stop.
 //
-// Lives on its own thread (MqttService moves it there); start() and stop() run on it. Paho's
-// callbacks never block: they only queue calls to this object. status() may be called from
-// any thread.
+// Lives on its own thread (MqttService moves it there); start() and stop() run on it, and so
+// does the client: a command is read, handled and answered on this one thread. status() may be
+// called from any thread.
 class MqttBridge final : public QObject
 {
     Q_OBJECT
@@ -58,7 +54,7 @@ public:
     MqttBridge(const Services &services, const MqttOptions &options, const QString &brokerUrl, QObject *parent = nullptr);
     ~MqttBridge() override;
 
-    // Creates the client and starts connecting (Paho keeps retrying while the broker is away).
+    // Creates the client and starts connecting (it keeps retrying while the broker is away).
     // False only when the client cannot be created (a malformed URL).
     bool start(QString *error);
     // Publishes "offline", disconnects (bounded wait), saves the outbox checkpoint, destroys the
@@ -79,18 +75,15 @@ Q_SIGNALS:
 private:
     void connected();
     void connectionLost(const QString &cause);
-    void messageArrived(const std::shared_ptr<const mqtt::message> &message);
+    void messageArrived(const MqttMessage &message);
     void refreshStatus();
     void setLastError(const QString &error);
-
-    class ConnectListener;
 
     Services m_services;
     MqttOptions m_options;
     QString m_brokerUrl;
     QString m_clientId;
-    std::unique_ptr<ConnectListener> m_connectListener;
-    std::unique_ptr<mqtt::async_client> m_client;
+    MqttClient *m_client = nullptr;
     MqttOutbox *m_outbox;
     MqttRetainedState *m_retained;
     MqttCommandIngress *m_ingress;

@@ -5,34 +5,27 @@
 #include "gateway/defaultroutes.h"
 #include "gateway/gateway.h"
 #include "metrics/metricsregistry.h"
+#include "mqttclient.h"
 #include "mqttlogging.h"
-#include "mqttpublishfailure.h"
 #include "mqtttopics.h"
 
 #include <QJsonObject>
 #include <QMutex>
 
-#include <mqtt/async_client.h>
-
 namespace Gatehouse::Mqtt {
 
 namespace {
 
-constexpr int kRetryDelayMs = 1000;   // after Paho refused a publish for now (buffer full)
+constexpr int kRetryDelayMs = 1000;   // after the client refused a publish for now (queue full)
 // User properties become request headers; together they may be as large as an HTTP request
 // head (HttpLimits::maxHeaderBytes).
 constexpr qsizetype kMaxUserPropertyBytes = 16 * 1024;
 
 // A reply topic we can publish to: no wildcards (the broker would drop our connection) and
 // no "$" topics (reserved for the broker).
-bool isReplyTopic(const std::string &topic)
+bool isReplyTopic(const QByteArray &topic)
 {
-    return !topic.empty() && topic.front() != '$' && topic.find_first_of("+#") == std::string::npos;
-}
-
-std::string stdString(const QByteArray &bytes)
-{
-    return std::string(bytes.constData(), size_t(bytes.size()));
+    return MqttPacket::isValidTopicName(topic) && !topic.startsWith('$');
 }
 
 // The entity a command acts on, for ordering: the topic's id, or a create's "id" member. A
@@ -111,7 +104,7 @@ MqttCommandIngress::~MqttCommandIngress()
     m_channel->close();
 }
 
-void MqttCommandIngress::attach(mqtt::async_client *client)
+void MqttCommandIngress::attach(MqttClient *client)
 {
     m_client = client;
     if (!client)
@@ -142,23 +135,20 @@ void MqttCommandIngress::flushReplies()
     }
 }
 
-void MqttCommandIngress::handle(const std::shared_ptr<const mqtt::message> &message)
+void MqttCommandIngress::handle(const MqttMessage &message)
 {
     ++m_received;
-    const QString topic = QString::fromStdString(message->get_topic());
-    if (message->is_retained()) {
+    const QString topic = QString::fromUtf8(message.topic);
+    if (message.retain) {
         // Delivered from the broker's retained store: it would run again on every reconnect.
         qCWarning(lcMqtt) << "ignoring a retained command on" << topic << "(publish commands without the retain flag)";
         return;
     }
-    const mqtt::properties &properties = message->get_properties();
     Reply reply;
-    if (properties.contains(mqtt::property::RESPONSE_TOPIC))
-        reply.topic = mqtt::get<std::string>(properties, mqtt::property::RESPONSE_TOPIC);
-    if (properties.contains(mqtt::property::CORRELATION_DATA))
-        reply.correlationData = mqtt::get<std::string>(properties, mqtt::property::CORRELATION_DATA);
-    if (!reply.topic.empty() && !isReplyTopic(reply.topic)) {
-        qCWarning(lcMqtt) << "command on" << topic << "asks for a reply on" << reply.topic.c_str()
+    reply.topic = message.responseTopic;
+    reply.correlationData = message.correlationData;
+    if (!reply.topic.isEmpty() && !isReplyTopic(reply.topic)) {
+        qCWarning(lcMqtt) << "command on" << topic << "asks for a reply on" << reply.topic
                           << "which is no topic to publish to; no reply";
         reply.topic.clear();
     }
@@ -180,7 +170,7 @@ void MqttCommandIngress::handle(const std::shared_ptr<const mqtt::message> &mess
     ApiRequest request;
     request.method = QByteArrayLiteral("POST");
     request.path = DefaultRoutes::commandPath(parsed.collection, parsed.id, parsed.command);
-    const mqtt::binary &payload = message->get_payload();
+    const QByteArray &payload = message.payload;
     if (qint64(payload.size()) > m_maxCommandBytes) {
         // As an HTTP body over --max-body-bytes: refused whole, nothing of it parsed.
         return refuse(ApiResponse::problem(413, QStringLiteral("The command's payload (%1 bytes) exceeds the limit of %2 bytes.")
@@ -188,29 +178,27 @@ void MqttCommandIngress::handle(const std::shared_ptr<const mqtt::message> &mess
                                                     .arg(m_maxCommandBytes),
                                            QStringLiteral("payload-too-large")));
     }
-    request.body = QByteArray(payload.data(), qsizetype(payload.size()));
+    request.body = payload;
     qsizetype propertyBytes = 0;
-    const size_t userProperties = properties.count(mqtt::property::USER_PROPERTY);
-    for (size_t i = 0; i < userProperties; ++i) {
-        const auto [name, value] = mqtt::get<mqtt::string_pair>(properties, mqtt::property::USER_PROPERTY, i);
-        propertyBytes += qsizetype(name.size() + value.size());
+    for (const auto &[name, value] : message.userProperties) {
+        propertyBytes += name.size() + value.size();
         if (propertyBytes > kMaxUserPropertyBytes) {
             return refuse(ApiResponse::problem(431, QStringLiteral("the user properties of a command exceed %1 bytes").arg(kMaxUserPropertyBytes),
                                                QStringLiteral("properties-too-large")));
         }
-        QByteArray key = QByteArray::fromStdString(name).toLower();
+        QByteArray key = name.toLower();
         if (key == "correlation-id")
             key = QByteArrayLiteral("x-correlation-id");   // the name HTTP clients use
         if (!isMessageProperty(key))
-            request.headers.append({key, QByteArray::fromStdString(value)});
+            request.headers.append({key, value});
     }
     request.headers.append({QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")});
-    request.remoteAddress = QString::fromStdString(reply.topic);
+    request.remoteAddress = QString::fromUtf8(reply.topic);
     request.protocol = QStringLiteral("mqtt");
 
     MqttCommandSequencer::Keys keys;
     keys.entity = entityKey(parsed, request.body);
-    keys.session = QString::fromStdString(reply.topic);
+    keys.session = QString::fromUtf8(reply.topic);
     keys.barrier = !isBuiltIn(parsed.command);
     const bool taken = m_sequencer.submit(keys, [this, request = std::move(request), reply](MqttCommandSequencer::Done handedOver,
                                                                                           MqttCommandSequencer::Done done) mutable {
@@ -237,7 +225,7 @@ void MqttCommandIngress::answered(const Reply &reply)
 {
     if (m_metrics)
         m_metrics->increment("gatehouse_mqtt_commands_total", MetricsRegistry::label("status", QString::number(reply.status)));
-    if (reply.topic.empty())
+    if (reply.topic.isEmpty())
         return;
     if (m_pendingReplies.size() >= m_maxPendingReplies) {
         qCWarning(lcMqtt) << "broker away: dropping the oldest of" << m_pendingReplies.size() << "command replies";
@@ -249,26 +237,27 @@ void MqttCommandIngress::answered(const Reply &reply)
 
 MqttCommandIngress::Sent MqttCommandIngress::send(const Reply &reply)
 {
-    mqtt::properties properties;
-    if (!reply.correlationData.empty())
-        properties.add(mqtt::property(mqtt::property::CORRELATION_DATA, reply.correlationData));
-    properties.add(mqtt::property(mqtt::property::USER_PROPERTY, std::string("status"), std::to_string(reply.status)));
+    MqttMessage message;
+    message.topic = reply.topic;
+    message.payload = reply.body;
+    message.qos = 1;
+    message.correlationData = reply.correlationData;
+    message.userProperties.append({QByteArrayLiteral("status"), QByteArray::number(reply.status)});
     for (const auto &[name, value] : reply.headers) {
         if (name == "content-type")
-            properties.add(mqtt::property(mqtt::property::CONTENT_TYPE, stdString(value)));
+            message.contentType = value;
         else
-            properties.add(mqtt::property(mqtt::property::USER_PROPERTY, stdString(name), stdString(value)));
+            message.userProperties.append({name, value});
     }
-    auto message = mqtt::make_message(reply.topic, reply.body.constData(), size_t(reply.body.size()), 1, false);
-    message->set_properties(std::move(properties));
-    try {
-        m_client->publish(message);
-    } catch (const std::exception &e) {
-        if (isPermanentPublishFailure(e)) {
-            qCWarning(lcMqtt) << "cannot publish a command reply on" << reply.topic.c_str() << ":" << e.what() << "; dropped";
-            return Sent::Dropped;
-        }
-        qCDebug(lcMqtt) << "command reply on" << reply.topic.c_str() << "deferred:" << e.what();
+    switch (m_client->publish(std::move(message))) {
+    case MqttClient::PublishResult::Accepted:
+        break;
+    case MqttClient::PublishResult::Invalid:
+        qCWarning(lcMqtt) << "cannot publish a command reply on" << reply.topic << "(too large for the broker, or a field over 65,535 bytes); dropped";
+        return Sent::Dropped;
+    case MqttClient::PublishResult::NotConnected:
+    case MqttClient::PublishResult::QueueFull:
+        qCDebug(lcMqtt) << "command reply on" << reply.topic << "deferred";
         return Sent::Later;
     }
     if (m_metrics)

@@ -8,12 +8,6 @@
 #include <QTimer>
 
 #include <memory>
-#include <string>
-
-namespace mqtt {
-class async_client;
-class message;
-}
 
 namespace Gatehouse {
 class Gateway;
@@ -21,6 +15,9 @@ class MetricsRegistry;
 }
 
 namespace Gatehouse::Mqtt {
+
+class MqttClient;
+struct MqttMessage;
 
 // Commands in over MQTT (DESIGN.md "MQTT"): a message on {prefix}/commands/{collection}/create
 // or {prefix}/commands/{collection}/{id}/{command} is sent through the gateway as the POST an
@@ -50,10 +47,10 @@ public:
                        int maxPendingReplies, int maxWaitingCommands, qint64 maxCommandBytes, QObject *parent = nullptr);
     ~MqttCommandIngress() override;
 
-    void attach(mqtt::async_client *client);
+    void attach(MqttClient *client);
     void connectionUp();
     void connectionDown();
-    void handle(const std::shared_ptr<const mqtt::message> &message);
+    void handle(const MqttMessage &message);
 
     quint64 received() const { return m_received; }
     int waitingCommands() const { return m_sequencer.waiting(); }
@@ -61,8 +58,8 @@ public:
 private:
     struct Reply
     {
-        std::string topic;
-        std::string correlationData;
+        QByteArray topic;
+        QByteArray correlationData;   // null: none
         int status = 0;
         QList<std::pair<QByteArray, QByteArray>> headers;
         QByteArray body;
@@ -80,12 +77,12 @@ private:
     QString m_prefix;
     int m_maxPendingReplies;
     qint64 m_maxCommandBytes;
-    mqtt::async_client *m_client = nullptr;
+    MqttClient *m_client = nullptr;
     bool m_connected = false;
     std::shared_ptr<Channel> m_channel;
     MqttCommandSequencer m_sequencer;
     QList<Reply> m_pendingReplies;   // answers waiting for the broker, in order
-    QTimer m_retryTimer;             // resumes after Paho refused a publish for now
+    QTimer m_retryTimer;             // resumes after the client refused a publish for now
     quint64 m_received = 0;
 };
 

@@ -1,7 +1,7 @@
 #include "mqttoutbox.h"
 
+#include "mqttclient.h"
 #include "mqttlogging.h"
-#include "mqttpublishfailure.h"
 #include "mqtttopics.h"
 #include "store/cloudevent.h"
 #include "store/eventstore.h"
@@ -14,71 +14,22 @@
 #include <QMutex>
 #include <QSaveFile>
 
-#include <mqtt/async_client.h>
-
 namespace Gatehouse::Mqtt {
 
 namespace {
 
 constexpr int kSaveDelayMs = 200;
-constexpr int kRetryDelayMs = 1000;   // after Paho refused a publish for now (buffer full)
+constexpr int kRetryDelayMs = 1000;   // after the client refused a publish for now (queue full)
 constexpr int kPositionBits = 48;   // the delivery context is generation << 48 | position
 constexpr quint64 kPositionMask = (quint64(1) << kPositionBits) - 1;
 constexpr int kFirstFailureReason = 0x80;   // MQTT 5 reason codes >= 0x80 are refusals
 
-std::string stdString(const QByteArray &bytes)
-{
-    return std::string(bytes.constData(), size_t(bytes.size()));
-}
-
 } // namespace
-
-// Runs on Paho's threads: hands the outcome to the outbox's thread and returns at once.
-// Acknowledgements are collected and handed over in bursts: one queued call for however many
-// PUBACKs arrived meanwhile, not one per message.
-class MqttOutbox::DeliveryListener final : public mqtt::iaction_listener
-{
-public:
-    explicit DeliveryListener(MqttOutbox *outbox) : m_outbox(outbox) {}
-
-    void on_success(const mqtt::token &token) override
-    {
-        const quint64 context = quintptr(token.get_user_context());
-        QMutexLocker lock(&m_mutex);
-        m_delivered.push_back(context);
-        if (m_posted)
-            return;
-        m_posted = true;
-        QMetaObject::invokeMethod(m_outbox, [outbox = m_outbox] { outbox->deliveredBurst(); }, Qt::QueuedConnection);
-    }
-
-    void on_failure(const mqtt::token &token) override
-    {
-        const quint64 context = quintptr(token.get_user_context());
-        const int reason = int(token.get_reason_code());
-        QMetaObject::invokeMethod(m_outbox, [outbox = m_outbox, context, reason] { outbox->failed(context, reason); },
-                                  Qt::QueuedConnection);
-    }
-
-    std::vector<quint64> takeDelivered()
-    {
-        QMutexLocker lock(&m_mutex);
-        m_posted = false;
-        return std::exchange(m_delivered, {});
-    }
-
-private:
-    MqttOutbox *m_outbox;
-    QMutex m_mutex;
-    std::vector<quint64> m_delivered;
-    bool m_posted = false;
-};
 
 MqttOutbox::MqttOutbox(EventStore *store, const Options &options, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_options(options)
-    , m_listener(std::make_unique<DeliveryListener>(this))
     , m_saveTimer(this)   // children, so they move to the bridge's thread with the outbox
     , m_retryTimer(this)
 {
@@ -154,7 +105,7 @@ void MqttOutbox::saveCheckpoint()
     m_savedCheckpoint = m_checkpoint;
 }
 
-void MqttOutbox::attach(mqtt::async_client *client)
+void MqttOutbox::attach(MqttClient *client)
 {
     m_client = client;
     if (!client)
@@ -259,40 +210,55 @@ void MqttOutbox::publishFrom(const RecordedEvents *live)
 
 MqttOutbox::Sent MqttOutbox::publish(const RecordedEvent &event)
 {
-    static const mqtt::properties kProperties{
-        mqtt::property(mqtt::property::CONTENT_TYPE, std::string("application/cloudevents+json"))};
-    const QByteArray topic = MqttTopics::eventTopic(m_options.topicPrefix, event).toUtf8();
-    const QByteArray payload = CloudEvent::toJsonBytes(event);
-    auto message = mqtt::make_message(stdString(topic), payload.constData(), size_t(payload.size()), 1, false);
-    message->set_properties(kProperties);
+    MqttMessage message;
+    message.topic = MqttTopics::eventTopic(m_options.topicPrefix, event).toUtf8();
+    message.payload = CloudEvent::toJsonBytes(event);
+    message.qos = 1;
+    message.contentType = QByteArrayLiteral("application/cloudevents+json");
     const quint64 context = (quint64(m_generation) << kPositionBits) | (quint64(event.position) & kPositionMask);
-    try {
-        m_client->publish(message, reinterpret_cast<void *>(quintptr(context)), *m_listener);
-    } catch (const std::exception &e) {
-        if (!isPermanentPublishFailure(e)) {
-            // Disconnected (connectionUp() resumes) or Paho's buffer is full: again shortly.
-            qCDebug(lcMqtt) << "outbox: publish of event" << event.position << "deferred:" << e.what();
-            m_retryTimer.start();
-            return Sent::Stop;
-        }
-        // A malformed message (never expected): skip it rather than stall every later event.
-        qCWarning(lcMqtt) << "outbox: cannot publish event" << event.position << "on" << topic << ":" << e.what()
-                          << "; skipped";
-        ++m_rejected;
-        m_acked.push_back(true);
-        markDone(event.position);
+    const QByteArray topic = message.topic;
+    switch (m_client->publish(std::move(message), [this, context](quint8 reason) { delivered(context, reason); })) {
+    case MqttClient::PublishResult::Accepted:
+        m_acked.push_back(false);
         return Sent::Ok;
+    case MqttClient::PublishResult::NotConnected:
+    case MqttClient::PublishResult::QueueFull:
+        // Disconnected (connectionUp() resumes) or the client's queue is full: again shortly.
+        qCDebug(lcMqtt) << "outbox: publish of event" << event.position << "deferred";
+        m_retryTimer.start();
+        return Sent::Stop;
+    case MqttClient::PublishResult::Invalid:
+        break;
     }
-    m_acked.push_back(false);
+    // A message no broker would take (never expected): skip it rather than stall every later event.
+    qCWarning(lcMqtt) << "outbox: cannot publish event" << event.position << "on" << topic
+                      << "(no valid topic, or larger than the broker takes); skipped";
+    ++m_rejected;
+    m_acked.push_back(true);
+    markDone(event.position);
     return Sent::Ok;
+}
+
+void MqttOutbox::delivered(quint64 context, quint8 reasonCode)
+{
+    if (reasonCode >= kFirstFailureReason) {
+        failed(context, reasonCode);
+        return;
+    }
+    // Collected and applied in bursts: one refill of the window for however many PUBACKs one
+    // read of the socket brought, not one per message.
+    m_delivered.push_back(context);
+    if (m_burstPosted)
+        return;
+    m_burstPosted = true;
+    QMetaObject::invokeMethod(this, &MqttOutbox::deliveredBurst, Qt::QueuedConnection);
 }
 
 void MqttOutbox::deliveredBurst()
 {
-    // A failure queued after these successes still finds them applied (Paho's order is kept:
-    // the burst was posted before the failure's call).
+    m_burstPosted = false;
     bool progressed = false;
-    for (quint64 context : m_listener->takeDelivered()) {
+    for (quint64 context : std::exchange(m_delivered, {})) {
         // A PUBACK for any copy of a position (even one sent before a rewind) means the broker has it.
         const qint64 position = qint64(context & kPositionMask);
         const qint64 index = position - m_checkpoint - 1;

@@ -9,16 +9,15 @@
 #include <functional>
 #include <memory>
 #include <optional>
-
-namespace mqtt {
-class async_client;
-}
+#include <vector>
 
 namespace Gatehouse {
 class EventStore;
 }
 
 namespace Gatehouse::Mqtt {
+
+class MqttClient;
 
 // The MQTT outbox (DESIGN.md "MQTT", events out): publishes every event of the log, in
 // position order, as a CloudEvent on {prefix}/events/{collection}/{verb}/{id} at QoS 1.
@@ -28,7 +27,7 @@ namespace Gatehouse::Mqtt {
 // run of acknowledged positions -- so a broker outage only delays, and a restart repeats at
 // most the publishes that were never acknowledged (consumers dedupe by CloudEvent id). Live
 // events arrive through EventStore::eventsCommitted; after a pause it catches up from the log
-// in pages. Lives on the bridge's thread; Paho's delivery callbacks only queue calls to it.
+// in pages. Lives on the bridge's thread, with the client.
 class MqttOutbox final : public QObject
 {
     Q_OBJECT
@@ -53,7 +52,7 @@ public:
     ~MqttOutbox() override;
 
     // The client to publish with (null detaches); publishing starts at connectionUp().
-    void attach(mqtt::async_client *client);
+    void attach(MqttClient *client);
     void connectionUp();
     // Unacknowledged publishes are forgotten and sent again from the checkpoint on the next
     // connectionUp(): a PUBACK lost with the connection must not stall the outbox.
@@ -82,9 +81,6 @@ Q_SIGNALS:
     void progressed();
 
 private:
-    class DeliveryListener;
-    friend class DeliveryListener;
-
     void loadCheckpoint();
     bool m_active = true;
     void pump(const RecordedEvents *live = nullptr);
@@ -92,14 +88,16 @@ private:
     enum class Sent { Ok, Stop };
     Sent publish(const RecordedEvent &event);
     void markDone(qint64 position);
-    void deliveredBurst();   // the PUBACKs the listener collected since the last burst
+    void delivered(quint64 context, quint8 reasonCode);
+    void deliveredBurst();   // the PUBACKs collected since the last burst
     void failed(quint64 context, int reasonCode);
     void rewind();
 
     EventStore *m_store;
     Options m_options;
-    mqtt::async_client *m_client = nullptr;
-    std::unique_ptr<DeliveryListener> m_listener;
+    MqttClient *m_client = nullptr;
+    std::vector<quint64> m_delivered;   // PUBACKs not yet applied (see deliveredBurst)
+    bool m_burstPosted = false;
     bool m_connected = false;
     quint16 m_generation = 0;     // bumped by every rewind; failures of older sends are stale
     qint64 m_checkpoint = 0;      // every position <= this is acknowledged
@@ -109,7 +107,7 @@ private:
     quint64 m_published = 0;
     quint64 m_rejected = 0;
     QTimer m_saveTimer;           // debounces checkpoint writes
-    QTimer m_retryTimer;          // resumes after Paho refused a publish for now
+    QTimer m_retryTimer;          // resumes after the client refused a publish for now
 };
 
 } // namespace Gatehouse::Mqtt

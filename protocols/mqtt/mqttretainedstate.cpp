@@ -1,48 +1,20 @@
 #include "mqttretainedstate.h"
 
+#include "mqttclient.h"
 #include "mqttlogging.h"
-#include "mqttpublishfailure.h"
 #include "mqtttopics.h"
-
-#include <mqtt/async_client.h>
 
 namespace Gatehouse::Mqtt {
 
 namespace {
 constexpr int kFirstFailureReason = 0x80;
-constexpr int kRetryDelayMs = 1000;   // after Paho refused a publish for now (buffer full)
+constexpr int kRetryDelayMs = 1000;   // after the client refused a publish for now (queue full)
 }
-
-// Runs on Paho's threads: hands the outcome to the state's thread and returns at once.
-class MqttRetainedState::DeliveryListener final : public mqtt::iaction_listener
-{
-public:
-    explicit DeliveryListener(MqttRetainedState *state) : m_state(state) {}
-
-    void on_success(const mqtt::token &token) override
-    {
-        const quint64 sequence = quintptr(token.get_user_context());
-        QMetaObject::invokeMethod(m_state, [state = m_state, sequence] { state->delivered(sequence); },
-                                  Qt::QueuedConnection);
-    }
-
-    void on_failure(const mqtt::token &token) override
-    {
-        const quint64 sequence = quintptr(token.get_user_context());
-        const int reason = int(token.get_reason_code());
-        QMetaObject::invokeMethod(m_state, [state = m_state, sequence, reason] { state->failed(sequence, reason); },
-                                  Qt::QueuedConnection);
-    }
-
-private:
-    MqttRetainedState *m_state;
-};
 
 MqttRetainedState::MqttRetainedState(const QString &topicPrefix, int window, QObject *parent)
     : QObject(parent)
     , m_prefix(topicPrefix)
     , m_window(window)
-    , m_listener(std::make_unique<DeliveryListener>(this))
     , m_retryTimer(this)   // a child, so it moves to the bridge's thread with this object
 {
     m_retryTimer.setSingleShot(true);
@@ -52,7 +24,7 @@ MqttRetainedState::MqttRetainedState(const QString &topicPrefix, int window, QOb
 
 MqttRetainedState::~MqttRetainedState() = default;
 
-void MqttRetainedState::attach(mqtt::async_client *client)
+void MqttRetainedState::attach(MqttClient *client)
 {
     m_client = client;
     if (!client)
@@ -98,20 +70,21 @@ void MqttRetainedState::flush()
         auto it = m_pending.begin();
         InFlight sent{it.key(), it.value()};
         m_pending.erase(it);
-        const QByteArray topic = sent.topic.toUtf8();
-        const QByteArray payload = sent.document.toJsonWithMeta();
+        MqttMessage message;
+        message.topic = sent.topic.toUtf8();
+        message.payload = sent.document.toJsonWithMeta();
+        message.qos = 1;
+        message.retain = true;
         const quint64 sequence = ++m_sequence;
-        try {
-            m_client->publish(mqtt::make_message(std::string(topic.constData(), size_t(topic.size())), payload.constData(),
-                                                 size_t(payload.size()), 1, true),
-                              reinterpret_cast<void *>(quintptr(sequence)), *m_listener);
-        } catch (const std::exception &e) {
-            if (isPermanentPublishFailure(e)) {
-                qCWarning(lcMqtt) << "retained state: cannot publish" << topic << ":" << e.what() << "; dropped";
-                continue;
-            }
-            // Disconnected (connectionUp() flushes) or Paho's buffer is full: again shortly.
-            qCDebug(lcMqtt) << "retained state: publish of" << topic << "deferred:" << e.what();
+        const MqttClient::PublishResult result =
+            m_client->publish(std::move(message), [this, sequence](quint8 reason) { delivered(sequence, reason); });
+        if (result == MqttClient::PublishResult::Invalid) {
+            qCWarning(lcMqtt) << "retained state: cannot publish" << sent.topic << "(no valid topic, or larger than the broker takes); dropped";
+            continue;
+        }
+        if (result != MqttClient::PublishResult::Accepted) {
+            // Disconnected (connectionUp() flushes) or the client's queue is full: again shortly.
+            qCDebug(lcMqtt) << "retained state: publish of" << sent.topic << "deferred";
             requeue(sent.topic, sent.document);
             m_retryTimer.start();
             break;
@@ -121,27 +94,21 @@ void MqttRetainedState::flush()
     Q_EMIT progressed();
 }
 
-void MqttRetainedState::delivered(quint64 sequence)
-{
-    if (m_inFlight.remove(sequence) == 0)
-        return;
-    ++m_published;
-    flush();
-}
-
-void MqttRetainedState::failed(quint64 sequence, int reasonCode)
+void MqttRetainedState::delivered(quint64 sequence, quint8 reasonCode)
 {
     const auto it = m_inFlight.find(sequence);
     if (it == m_inFlight.end())
         return;   // sent before the connection dropped: already queued again
-    const InFlight sent = it.value();
-    m_inFlight.erase(it);
     if (reasonCode >= kFirstFailureReason) {
-        qCWarning(lcMqtt) << "retained state: the broker refused" << sent.topic << "with reason code" << reasonCode;
-    } else {
-        requeue(sent.topic, sent.document);   // not flushed now: a failing publish must not spin
+        // The broker refused it (not authorised, quota, ...): sending it again would loop.
+        qCWarning(lcMqtt) << "retained state: the broker refused" << it->topic << "with reason code" << reasonCode;
+        m_inFlight.erase(it);
+        Q_EMIT progressed();
+        return;
     }
-    Q_EMIT progressed();
+    m_inFlight.erase(it);
+    ++m_published;
+    flush();
 }
 
 } // namespace Gatehouse::Mqtt

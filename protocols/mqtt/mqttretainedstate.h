@@ -7,13 +7,9 @@
 #include <QObject>
 #include <QTimer>
 
-#include <memory>
-
-namespace mqtt {
-class async_client;
-}
-
 namespace Gatehouse::Mqtt {
+
+class MqttClient;
 
 // Read-model state on MQTT (DESIGN.md "MQTT"): after each upsert, the document with `_meta`
 // (logically deleted ones with `_meta.deleted = true`) is published retained at QoS 1 on
@@ -32,7 +28,7 @@ public:
     MqttRetainedState(const QString &topicPrefix, int window, QObject *parent = nullptr);
     ~MqttRetainedState() override;
 
-    void attach(mqtt::async_client *client);
+    void attach(MqttClient *client);
     void connectionUp();
     void connectionDown();
 
@@ -46,13 +42,9 @@ Q_SIGNALS:
     void progressed();
 
 private:
-    class DeliveryListener;
-    friend class DeliveryListener;
-
     void flush();
     void requeue(const QString &topic, const StoredDocument &document);
-    void delivered(quint64 sequence);
-    void failed(quint64 sequence, int reasonCode);
+    void delivered(quint64 sequence, quint8 reasonCode);
 
     struct InFlight
     {
@@ -62,14 +54,13 @@ private:
 
     QString m_prefix;
     int m_window;
-    mqtt::async_client *m_client = nullptr;
-    std::unique_ptr<DeliveryListener> m_listener;
+    MqttClient *m_client = nullptr;
     bool m_connected = false;
     quint64 m_sequence = 0;
     QHash<QString, StoredDocument> m_pending;   // by topic: the newest version waiting
     QHash<quint64, InFlight> m_inFlight;        // by publish sequence number
     quint64 m_published = 0;
-    QTimer m_retryTimer;                        // resumes after Paho refused a publish for now
+    QTimer m_retryTimer;                        // resumes after the client refused a publish for now
 };
 
 } // namespace Gatehouse::Mqtt

@@ -1,0 +1,528 @@
+// The engine's MQTT 5 client (protocols/mqtt/mqttclient, mqttpacket): the packet codec byte for
+// byte and against malformed input, and the client against a scripted broker on a real socket --
+// the broker's Receive Maximum, acknowledgements of incoming QoS 1 and QoS 2 messages, keep-alive
+// and a broker that says nothing, and brokers that send what no broker may. Against a real
+// mosquitto the bridge is tested in tst_mqtt, tst_protocolpolicy and tst_cluster.
+
+#include "mqtt/mqttclient.h"
+#include "mqtt/mqttpacket.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <memory>
+
+using namespace Gatehouse::Mqtt;
+namespace P = Gatehouse::Mqtt::MqttPacket;
+
+namespace {
+
+QByteArray hex(const char *text)
+{
+    return QByteArray::fromHex(QByteArray(text).replace(' ', ""));
+}
+
+P::Packet packetOf(const QByteArray &bytes)
+{
+    P::Packet packet;
+    qsizetype offset = 0;
+    if (P::read(bytes, offset, 0, &packet) != P::ReadResult::Packet || offset != bytes.size())
+        qFatal("not one whole packet");
+    return packet;
+}
+
+// A broker the test scripts: accepts one connection at a time and hands its packets over.
+class ScriptedBroker : public QObject
+{
+public:
+    ScriptedBroker()
+    {
+        if (!m_server.listen(QHostAddress::LocalHost, 0))
+            qFatal("cannot listen");
+        QObject::connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = m_server.nextPendingConnection()) {
+                ++connections;
+                m_socket.reset(s);
+                m_in.clear();
+                QObject::connect(s, &QTcpSocket::readyRead, this, [this, s] { m_in += s->readAll(); });
+            }
+        });
+    }
+    quint16 port() const { return m_server.serverPort(); }
+    QTcpSocket *socket() const { return m_socket.get(); }
+
+    // The next packet the client sent, waiting up to timeoutMs for it.
+    std::optional<P::Packet> next(int timeoutMs = 5000)
+    {
+        QElapsedTimer waited;
+        waited.start();
+        for (;;) {
+            P::Packet packet;
+            qsizetype offset = 0;
+            if (P::read(m_in, offset, 0, &packet) == P::ReadResult::Packet) {
+                m_in.remove(0, offset);
+                return packet;
+            }
+            if (waited.elapsed() > timeoutMs)
+                return std::nullopt;
+            QTest::qWait(5);
+        }
+    }
+    void send(const QByteArray &bytes)
+    {
+        m_socket->write(bytes);
+        m_socket->flush();
+    }
+    // Takes the CONNECT and answers CONNACK with `properties` (a property block, length included).
+    bool accept(const QByteArray &properties = hex("00"))
+    {
+        if (!QTest::qWaitFor([this] { return m_socket != nullptr; }, 5000))
+            return false;
+        const auto connect = next();
+        if (!connect || connect->type != P::Connect)
+            return false;
+        QByteArray body = hex("00 00") + properties;
+        QByteArray packet = hex("20");
+        packet += char(body.size());
+        send(packet + body);
+        return true;
+    }
+
+    int connections = 0;
+
+private:
+    QTcpServer m_server;
+    std::unique_ptr<QTcpSocket> m_socket;
+    QByteArray m_in;
+};
+
+MqttClient::Options optionsFor(quint16 port)
+{
+    MqttClient::Options o;
+    o.host = QStringLiteral("127.0.0.1");
+    o.port = port;
+    o.clientId = "tst";
+    o.keepAliveSeconds = 30;
+    o.reconnectMinMs = 50;
+    o.reconnectMaxMs = 200;
+    o.maximumPacketSize = 64 * 1024;
+    return o;
+}
+
+MqttMessage message(const QByteArray &topic, const QByteArray &payload, int qos = 1)
+{
+    MqttMessage m;
+    m.topic = topic;
+    m.payload = payload;
+    m.qos = qos;
+    return m;
+}
+
+} // namespace
+
+class tst_MqttClient : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void encodesPackets();
+    void publishRoundTrip();
+    void readsWholePacketsOnly();
+    void refusesMalformedPublish_data();
+    void refusesMalformedPublish();
+    void refusesMalformedConnAckAndAcks();
+    void parsesUrls();
+    void keepsToTheBrokersReceiveMaximum();
+    void acknowledgesIncomingMessages();
+    void dropsASilentBroker();
+    void dropsABrokerThatBreaksTheProtocol_data();
+    void dropsABrokerThatBreaksTheProtocol();
+    void refusesWhatNoBrokerTakes();
+    void publishesAsTheBrokerTakes();
+};
+
+void tst_MqttClient::encodesPackets()
+{
+    P::ConnectOptions connect;
+    connect.clientId = "c1";
+    connect.keepAliveSeconds = 30;
+    connect.sessionExpirySeconds = 60;
+    MqttMessage will = message("s", "off");
+    will.retain = true;
+    connect.will = will;
+    // 10 len | "MQTT" 5 | flags: will retain, will QoS 1, will flag (0x2C) | keep alive 30 |
+    // properties: session expiry 60 | "c1" | will properties none | "s" | "off"
+    QCOMPARE(P::connect(connect).toHex(' '),
+             hex("10 1d 0004 4d515454 05 2c 001e 05 11 0000003c 0002 6331 00 0001 73 0003 6f6666").toHex(' '));
+    QCOMPARE(P::ack(P::PubAck, 0x1234).toHex(' '), hex("40 02 1234").toHex(' '));
+    QCOMPARE(P::ack(P::PubAck, 7, 0x80).toHex(' '), hex("40 03 0007 80").toHex(' '));
+    QCOMPARE(P::ack(P::PubRel, 7).toHex(' '), hex("62 02 0007").toHex(' '));
+    QCOMPARE(P::subscribe(3, "a/#", 1).toHex(' '), hex("82 09 0003 00 0003 612f23 01").toHex(' '));
+    QCOMPARE(P::pingReq().toHex(' '), hex("c0 00").toHex(' '));
+    QCOMPARE(P::disconnect().toHex(' '), hex("e0 00").toHex(' '));
+    // Remaining lengths of 127, 128 and 16,384 take one, two and three bytes (the body is the
+    // topic "t" with its length, an empty property block and the payload).
+    for (const auto &[size, head] : {std::pair{123, "30 7f"}, std::pair{124, "30 80 01"}, std::pair{16380, "30 80 80 01"}}) {
+        const QByteArray p = P::publish(message("t", QByteArray(size, 'x'), 0), 0);
+        QVERIFY2(p.startsWith(hex(head)), head);
+        QCOMPARE(packetOf(p).body.size(), qsizetype(size + 4));
+    }
+    QVERIFY(P::publish(message(QByteArray(65536, 'a'), "x"), 1).isNull());
+}
+
+void tst_MqttClient::publishRoundTrip()
+{
+    MqttMessage m = message("gatehouse/events/products/created/p-1", "{\"a\":1}");
+    m.retain = true;
+    m.responseTopic = "replies/me";
+    m.correlationData = QByteArray("\x00\x01", 2);
+    m.contentType = "application/json";
+    m.payloadFormat = 1;
+    m.messageExpirySeconds = 90;
+    m.userProperties = {{"status", "202"}, {"status", "again"}, {"\xc3\xa9", ""}};
+    const P::Packet packet = packetOf(P::publish(m, 513));
+    QCOMPARE(packet.type, quint8(P::Publish));
+    QCOMPARE(packet.flags, quint8(0x03));   // QoS 1, retained
+    MqttMessage back;
+    quint16 id = 0;
+    QVERIFY(P::parsePublish(packet, &back, &id));
+    QCOMPARE(id, quint16(513));
+    QCOMPARE(back.topic, m.topic);
+    QCOMPARE(back.payload, m.payload);
+    QCOMPARE(back.qos, 1);
+    QVERIFY(back.retain);
+    QCOMPARE(back.responseTopic, m.responseTopic);
+    QCOMPARE(back.correlationData, m.correlationData);
+    QCOMPARE(back.contentType, m.contentType);
+    QCOMPARE(back.payloadFormat, m.payloadFormat);
+    QCOMPARE(back.messageExpirySeconds, m.messageExpirySeconds);
+    QCOMPARE(back.userProperties, m.userProperties);
+
+    // Empty correlation data is there, and not the same as none.
+    m.correlationData = QByteArray("");
+    QVERIFY(P::parsePublish(packetOf(P::publish(m, 1)), &back, &id));
+    QVERIFY(!back.correlationData.isNull());
+    QVERIFY(back.correlationData.isEmpty());
+}
+
+void tst_MqttClient::readsWholePacketsOnly()
+{
+    const QByteArray two = P::publish(message("a", "123"), 1) + P::ack(P::PubAck, 9);
+    // Fed a byte at a time: nothing until a packet is whole, then exactly that packet.
+    QByteArray buffer;
+    qsizetype offset = 0;
+    QList<quint8> types;
+    for (const char c : two) {
+        buffer += c;
+        P::Packet packet;
+        while (P::read(buffer, offset, 0, &packet) == P::ReadResult::Packet)
+            types.append(packet.type);
+    }
+    QCOMPARE(types, (QList<quint8>{P::Publish, P::PubAck}));
+    QCOMPARE(offset, two.size());
+
+    P::Packet packet;
+    offset = 0;
+    QCOMPARE(P::read(hex("30 ff ff ff ff 01"), offset, 0, &packet), P::ReadResult::Malformed);   // a fifth length byte
+    offset = 0;
+    QCOMPARE(P::read(hex("30 ff ff ff"), offset, 0, &packet), P::ReadResult::NeedMore);
+    offset = 0;
+    // Over the maximum: known from the fixed header, before the body arrives.
+    QCOMPARE(P::read(hex("30 80 80 04"), offset, 65536, &packet), P::ReadResult::TooLarge);
+    QCOMPARE(offset, qsizetype(0));
+    offset = 0;
+    QCOMPARE(P::read(hex("30 fc ff 03"), offset, 65536, &packet), P::ReadResult::NeedMore);   // 65,532 + 4 fits
+}
+
+void tst_MqttClient::refusesMalformedPublish_data()
+{
+    QTest::addColumn<QByteArray>("packet");
+    // Body: topic "a" (00 01 61), packet id 1 (QoS 1), property length, properties, payload.
+    QTest::newRow("well-formed") << hex("32 06 0001 61 0001 00");
+    QTest::newRow("QoS 3") << hex("36 06 0001 61 0001 00");
+    QTest::newRow("DUP on QoS 0") << hex("38 04 0001 61 00");
+    QTest::newRow("packet id 0") << hex("32 06 0001 61 0000 00");
+    QTest::newRow("empty topic") << hex("32 05 0000 0001 00");
+    QTest::newRow("topic past the end") << hex("32 03 0009 61");
+    QTest::newRow("topic not UTF-8") << hex("32 06 0001 ff 0001 00");
+    QTest::newRow("topic with NUL") << hex("32 07 0002 6100 0001 00");
+    QTest::newRow("wildcard topic #") << hex("32 06 0001 23 0001 00");
+    QTest::newRow("wildcard topic +") << hex("32 08 0003 612f2b 0001 00");
+    QTest::newRow("no property length") << hex("32 05 0001 61 0001");
+    QTest::newRow("properties past the end") << hex("32 07 0001 61 0001 05 01");
+    QTest::newRow("topic alias (none allowed)") << hex("32 09 0001 61 0001 03 23 0001");
+    QTest::newRow("unknown property") << hex("32 08 0001 61 0001 02 7f 00");
+    QTest::newRow("session expiry (not a PUBLISH property)") << hex("32 0b 0001 61 0001 05 11 00000001");
+    QTest::newRow("content type twice") << hex("32 0c 0001 61 0001 06 03 0000 03 0000");
+    QTest::newRow("payload format 2") << hex("32 08 0001 61 0001 02 01 02");
+    QTest::newRow("empty response topic") << hex("32 09 0001 61 0001 03 08 0000");
+    QTest::newRow("user property value cut") << hex("32 0b 0001 61 0001 05 26 0001 61 00");
+}
+
+void tst_MqttClient::refusesMalformedPublish()
+{
+    QFETCH(QByteArray, packet);
+    const P::Packet p = packetOf(packet);
+    MqttMessage m;
+    quint16 id = 0;
+    QCOMPARE(P::parsePublish(p, &m, &id), QByteArray(QTest::currentDataTag()) == "well-formed");
+}
+
+void tst_MqttClient::refusesMalformedConnAckAndAcks()
+{
+    P::ConnAckInfo info;
+    QVERIFY(P::parseConnAck(packetOf(hex("20 02 00 00")), &info));
+    QVERIFY(P::parseConnAck(packetOf(hex("20 0b 01 00 08 21 0014 27 00010000")), &info));
+    QVERIFY(info.sessionPresent);
+    QCOMPARE(info.receiveMaximum, quint16(20));
+    QCOMPARE(info.maximumPacketSize, quint32(65536));
+    QVERIFY(!P::parseConnAck(packetOf(hex("20 02 02 00")), &info));          // reserved acknowledge flag
+    QVERIFY(!P::parseConnAck(packetOf(hex("20 06 00 00 03 21 0000")), &info));   // Receive Maximum 0
+    QVERIFY(!P::parseConnAck(packetOf(hex("20 05 00 00 02 24 02")), &info));      // Maximum QoS 2
+    QVERIFY(!P::parseConnAck(packetOf(hex("20 05 00 00 02 01 01")), &info));      // a PUBLISH property
+    QVERIFY(!P::parseConnAck(packetOf(hex("20 04 00 00 00 00")), &info));         // bytes left over
+    QVERIFY(!P::parseConnAck(packetOf(hex("21 02 00 00")), &info));               // reserved flags
+
+    quint16 id = 0;
+    quint8 reason = 0;
+    QVERIFY(P::parseAck(packetOf(hex("40 02 0005")), &id, &reason));
+    QCOMPARE(reason, quint8(0));
+    QVERIFY(P::parseAck(packetOf(hex("40 04 0005 87 00")), &id, &reason));
+    QCOMPARE(reason, quint8(0x87));
+    QVERIFY(!P::parseAck(packetOf(hex("40 02 0000")), &id, &reason));   // packet id 0
+    QVERIFY(!P::parseAck(packetOf(hex("60 02 0005")), &id, &reason));   // PUBREL without its 0010 flags
+    QVERIFY(!P::parseAck(packetOf(hex("40 01 00")), &id, &reason));
+    QList<quint8> reasons;
+    QVERIFY(P::parseSubAck(packetOf(hex("90 04 0003 00 01")), &id, &reasons));
+    QCOMPARE(reasons, QList<quint8>{1});
+    QVERIFY(!P::parseSubAck(packetOf(hex("90 03 0003 00")), &id, &reasons));   // no reason code
+    QByteArray text;
+    QVERIFY(P::parseDisconnect(packetOf(hex("e0 00")), &reason, &text));
+    QVERIFY(P::parseDisconnect(packetOf(hex("e0 07 8e 05 1f 0002 6869")), &reason, &text));
+    QCOMPARE(reason, quint8(0x8e));
+    QCOMPARE(text, QByteArray("hi"));
+}
+
+void tst_MqttClient::parsesUrls()
+{
+    MqttClient::Options o;
+    QString error;
+    QVERIFY(MqttClient::parseUrl(QStringLiteral("mqtt://broker.example:1884"), &o, &error));
+    QCOMPARE(o.host, QStringLiteral("broker.example"));
+    QCOMPARE(o.port, quint16(1884));
+    QVERIFY(!o.tls);
+    QVERIFY(MqttClient::parseUrl(QStringLiteral("ssl://broker.example"), &o, &error));
+    QCOMPARE(o.port, quint16(8883));
+    QVERIFY(o.tls);
+    QVERIFY(MqttClient::parseUrl(QStringLiteral("127.0.0.1:1999"), &o, &error));
+    QCOMPARE(o.port, quint16(1999));
+    QVERIFY(!o.tls);
+    for (const char *bad : {"ws://broker:80", "http://broker", "mqtt://", "mqtt://user:pw@broker", "mqtt://broker/path", "mqtt://broker:99999"})
+        QVERIFY2(!MqttClient::parseUrl(QString::fromLatin1(bad), &o, &error), bad);
+}
+
+void tst_MqttClient::keepsToTheBrokersReceiveMaximum()
+{
+    ScriptedBroker broker;
+    MqttClient client(optionsFor(broker.port()));
+    QSignalSpy connected(&client, &MqttClient::connected);
+    client.start();
+    QVERIFY(broker.accept(hex("03 21 0002")));   // Receive Maximum 2
+    QVERIFY(connected.wait());
+
+    QList<int> done;
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(client.publish(message("t", QByteArray::number(i)), [&done, i](quint8 reason) { done.append(reason == 0 ? i : -1); }),
+                 MqttClient::PublishResult::Accepted);
+    QCOMPARE(client.inFlight(), 2);
+    QCOMPARE(client.queued(), 3);
+    QList<QByteArray> payloads;
+    quint16 ids[5] = {};
+    for (int i = 0; i < 2; ++i) {
+        const auto p = broker.next();
+        QVERIFY(p && p->type == P::Publish);
+        MqttMessage m;
+        QVERIFY(P::parsePublish(*p, &m, &ids[i]));
+        payloads.append(m.payload);
+    }
+    QVERIFY(!broker.next(200));   // the third waits for a PUBACK
+    for (int i = 2; i < 5; ++i) {
+        broker.send(P::ack(P::PubAck, ids[i - 2]));
+        const auto p = broker.next();
+        QVERIFY(p && p->type == P::Publish);
+        MqttMessage m;
+        QVERIFY(P::parsePublish(*p, &m, &ids[i]));
+        payloads.append(m.payload);
+        QVERIFY(ids[i] != ids[i - 1]);
+    }
+    broker.send(P::ack(P::PubAck, ids[3]) + P::ack(P::PubAck, ids[4], 0x97));   // the last refused (quota exceeded)
+    QVERIFY(QTest::qWaitFor([&] { return done.size() == 5; }, 5000));
+    QCOMPARE(payloads, (QList<QByteArray>{"0", "1", "2", "3", "4"}));
+    QCOMPARE(done, (QList<int>{0, 1, 2, 3, -1}));
+    QCOMPARE(client.inFlight(), 0);
+}
+
+void tst_MqttClient::acknowledgesIncomingMessages()
+{
+    ScriptedBroker broker;
+    MqttClient client(optionsFor(broker.port()));
+    QList<QByteArray> received;
+    connect(&client, &MqttClient::messageReceived, this, [&](const MqttMessage &m) { received.append(m.payload); });
+    client.start();
+    QVERIFY(broker.accept());
+    QVERIFY(QTest::qWaitFor([&] { return client.isConnected(); }, 5000));
+
+    broker.send(P::publish(message("c/1", "one", 1), 11));
+    auto p = broker.next();
+    QVERIFY(p && p->type == P::PubAck);
+    quint16 id = 0;
+    quint8 reason = 1;
+    QVERIFY(P::parseAck(*p, &id, &reason));
+    QCOMPARE(id, quint16(11));
+    QCOMPARE(reason, quint8(0));
+
+    // QoS 2: PUBREC; the same message again before PUBREL is not delivered twice; PUBCOMP.
+    MqttMessage twice = message("c/2", "two", 2);
+    broker.send(P::publish(twice, 12));
+    p = broker.next();
+    QVERIFY(p && p->type == P::PubRec);
+    twice.dup = true;
+    broker.send(P::publish(twice, 12));
+    p = broker.next();
+    QVERIFY(p && p->type == P::PubRec);
+    broker.send(P::ack(P::PubRel, 12));
+    p = broker.next();
+    QVERIFY(p && p->type == P::PubComp);
+    QVERIFY(P::parseAck(*p, &id, &reason));
+    QCOMPARE(id, quint16(12));
+    QCOMPARE(received, (QList<QByteArray>{"one", "two"}));
+
+    broker.send(P::publish(message("c/0", "zero", 0), 0));
+    QVERIFY(QTest::qWaitFor([&] { return received.size() == 3; }, 5000));
+    QVERIFY(!broker.next(100));   // nothing to acknowledge for QoS 0
+}
+
+void tst_MqttClient::dropsASilentBroker()
+{
+    ScriptedBroker broker;
+    MqttClient::Options options = optionsFor(broker.port());
+    options.keepAliveSeconds = 60;
+    MqttClient client(options);
+    QSignalSpy disconnected(&client, &MqttClient::disconnected);
+    client.start();
+    QVERIFY(broker.accept(hex("03 13 0001")));   // Server Keep Alive: 1 s, over our 60
+    QVERIFY(QTest::qWaitFor([&] { return client.isConnected(); }, 5000));
+    QElapsedTimer waited;
+    waited.start();
+    const auto ping = broker.next(3000);
+    QVERIFY(ping && ping->type == P::PingReq);
+    QVERIFY(disconnected.wait(4000));   // never answered: gone after 1.5 s of silence
+    QVERIFY2(waited.elapsed() < 3500, qPrintable(QString::number(waited.elapsed())));
+    // ... and it comes back.
+    QVERIFY(QTest::qWaitFor([&] { return broker.connections == 2; }, 5000));
+}
+
+void tst_MqttClient::dropsABrokerThatBreaksTheProtocol_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::newRow("PUBACK for nothing in flight") << P::ack(P::PubAck, 77);
+    QTest::newRow("a packet over the maximum size") << hex("30 80 80 80 01");
+    QTest::newRow("a fifth length byte") << hex("30 80 80 80 80 01");
+    QTest::newRow("CONNACK again") << hex("20 02 00 00");
+    QTest::newRow("a CONNECT") << hex("10 00");
+    QTest::newRow("malformed PUBLISH") << hex("32 03 0009 61");
+    QTest::newRow("SUBACK for no SUBSCRIBE") << hex("90 04 0003 00 01");
+    QTest::newRow("AUTH") << hex("f0 00");
+    QTest::newRow("DISCONNECT") << hex("e0 01 8b");
+}
+
+void tst_MqttClient::dropsABrokerThatBreaksTheProtocol()
+{
+    QFETCH(QByteArray, bytes);
+    ScriptedBroker broker;
+    MqttClient client(optionsFor(broker.port()));
+    QSignalSpy disconnected(&client, &MqttClient::disconnected);
+    QList<QByteArray> received;
+    connect(&client, &MqttClient::messageReceived, this, [&](const MqttMessage &m) { received.append(m.payload); });
+    client.start();
+    QVERIFY(broker.accept());
+    QVERIFY(QTest::qWaitFor([&] { return client.isConnected(); }, 5000));
+    QCOMPARE(client.publish(message("t", "in flight")), MqttClient::PublishResult::Accepted);
+    broker.send(bytes);
+    QVERIFY(disconnected.wait(5000));
+    QVERIFY(!client.isConnected());
+    QCOMPARE(client.inFlight(), 0);   // forgotten with the connection; the owner sends again
+    QVERIFY(received.isEmpty());
+    QCOMPARE(client.publish(message("t", "x")), MqttClient::PublishResult::NotConnected);
+    // It reconnects, and the new connection works.
+    QVERIFY(QTest::qWaitFor([&] { return broker.connections == 2; }, 5000));
+    QVERIFY(broker.accept());
+    QVERIFY(QTest::qWaitFor([&] { return client.isConnected(); }, 5000));
+    QCOMPARE(client.publish(message("t", "again")), MqttClient::PublishResult::Accepted);
+    std::optional<P::Packet> p;
+    do
+        p = broker.next();
+    while (p && p->type != P::Publish);
+    QVERIFY(p);
+}
+
+void tst_MqttClient::refusesWhatNoBrokerTakes()
+{
+    ScriptedBroker broker;
+    MqttClient client(optionsFor(broker.port()));
+    QCOMPARE(client.publish(message("t", "x")), MqttClient::PublishResult::NotConnected);
+    client.start();
+    QVERIFY(broker.accept(hex("05 27 00000040")));   // Maximum Packet Size 64
+    QVERIFY(QTest::qWaitFor([&] { return client.isConnected(); }, 5000));
+    QCOMPARE(client.publish(message("a/+", "x")), MqttClient::PublishResult::Invalid);
+    QCOMPARE(client.publish(message("a/#", "x")), MqttClient::PublishResult::Invalid);
+    QCOMPARE(client.publish(message("", "x")), MqttClient::PublishResult::Invalid);
+    QCOMPARE(client.publish(message(QByteArray("a\0b", 3), "x")), MqttClient::PublishResult::Invalid);
+    QCOMPARE(client.publish(message("\xff", "x")), MqttClient::PublishResult::Invalid);
+    QCOMPARE(client.publish(message("t", "x", 2)), MqttClient::PublishResult::Invalid);
+    QCOMPARE(client.publish(message("t", QByteArray(60, 'x'))), MqttClient::PublishResult::Invalid);
+    QCOMPARE(client.publish(message("t", QByteArray(50, 'x'))), MqttClient::PublishResult::Accepted);
+    QVERIFY(client.isConnected());
+}
+
+void tst_MqttClient::publishesAsTheBrokerTakes()
+{
+    ScriptedBroker broker;
+    MqttClient::Options options = optionsFor(broker.port());
+    MqttMessage will = message("status", "offline");
+    will.retain = true;
+    options.will = will;
+    MqttClient client(options);
+    client.start();
+    // A broker that keeps no retained messages refuses a retained will (0x9A) ...
+    QVERIFY(QTest::qWaitFor([&] { return broker.socket() != nullptr; }, 5000));
+    auto connect = broker.next();
+    QVERIFY(connect && connect->type == P::Connect);
+    QCOMPARE(quint8(connect->body.at(7)) & 0x2C, 0x2C);   // will flag, will QoS 1, will retain
+    broker.send(hex("20 03 00 9a 00"));
+    // ... and is asked again without the retain flag.
+    QVERIFY(QTest::qWaitFor([&] { return broker.connections == 2; }, 5000));
+    connect = broker.next();
+    QVERIFY(connect && connect->type == P::Connect);
+    QCOMPARE(quint8(connect->body.at(7)) & 0x2C, 0x0C);
+    broker.send(hex("20 07 00 00 04 24 00 25 00"));   // Maximum QoS 0, Retain Available 0
+    QVERIFY(QTest::qWaitFor([&] { return client.isConnected(); }, 5000));
+
+    MqttMessage retained = message("doc", "v1");
+    retained.retain = true;
+    bool done = false;
+    bool returned = false;
+    QCOMPARE(client.publish(retained, [&](quint8 reason) { done = returned && reason == 0; }), MqttClient::PublishResult::Accepted);
+    returned = true;
+    const auto p = broker.next();
+    QVERIFY(p && p->type == P::Publish);
+    QCOMPARE(p->flags, quint8(0));   // QoS 0, not retained
+    QVERIFY(QTest::qWaitFor([&] { return done; }, 5000));   // once written, after publish() returned
+    QCOMPARE(client.inFlight(), 0);
+}
+
+QTEST_MAIN(tst_MqttClient)
+#include "tst_mqttclient.moc"
