@@ -14,8 +14,11 @@
 #      on epoll, WS_THREADS (default 2) threads; WS_CLIENTS="epoll qt" also runs them as QWebSocket /
 #      QTcpSocket on Qt event loops (the earlier client, default 4 threads), one right after the other.
 #   3. MQTT command ingest: MQTT 5 creates on gatehouse/commands/products/create with response
-#      topic + correlation data, CMD_INFLIGHT (64) in flight, CMD_SECONDS (10) s; RUNS times; then
-#      one command in flight for 5 s (the round trip alone).
+#      topic + correlation data, CMD_INFLIGHT (64) in flight, CMD_SECONDS (10) s; RUNS times for
+#      each client of CMD_CLIENTS (default "paho lean": Paho's C++ client, bench_live_mqtt, and
+#      the engine's own single-threaded client, bench_mqtt_commands), interleaved; the CPU time
+#      of the engine, the broker and the client per reply; then one command in flight for 5 s
+#      (the round trip alone).
 # Environment: GATEHOUSE_BUILD_DIR (default ./build, Release), RUNS=3, EVENTS, WS_*, CMD_*, NINJA_JOBS,
 #              PARTS (default "outbox ws commands": which of the three to run), LIVE_BATCH_MS (the
 #              engine's --live-batch-ms; default: the engine's own), GATEHOUSE_ENGINE (the executable
@@ -33,8 +36,9 @@ ws_subs=${WS_SUBSCRIBERS:-1000}; ws_rate=${WS_RATE:-500}; ws_seconds=${WS_SECOND
 ws_clients=${WS_CLIENTS:-epoll}
 cmd_seconds=${CMD_SECONDS:-10}; cmd_inflight=${CMD_INFLIGHT:-64}
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { echo "mosquitto is required (apt-get install mosquitto)" >&2; exit 2; }
-ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse bench_live_mqtt bench_live_ws >&2
+ninja -C "$build" -j"${NINJA_JOBS:-2}" gatehouse bench_live_mqtt bench_live_ws bench_mqtt_commands >&2
 mq=$build/tests/bench/bench_live_mqtt
+lean=$build/tests/bench/bench_mqtt_commands
 ws=$build/tests/bench/bench_live_ws
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-live.XXXXXX")
@@ -171,19 +175,34 @@ done
 fi
 
 if [[ $parts == *commands* ]]; then
-cmd_rate=(); cmd_p50=(); cmd_p99=(); cmd_lines=()
+cmd_clients=${CMD_CLIENTS:-paho lean}
+hz=$(getconf CLK_TCK)
+cpu_ticks() { local p t=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+declare -A cmd_rate cmd_p50 cmd_p99 cmd_cpu
+cmd_lines=()
 for _ in $(seq "$runs"); do
-    out=$("$mq" commands "$url" gatehouse "$cmd_seconds" "$cmd_inflight") || echo "warning: $out" >&2
-    cmd_lines+=("$out")
-    cmd_rate+=("$(field rate "$out")"); cmd_p50+=("$(field p50_ms "$out")"); cmd_p99+=("$(field p99_ms "$out")")
+    for client in $cmd_clients; do
+        if [ "$client" = lean ]; then tool=$lean; else tool=$mq; fi
+        broker_ticks=$(cpu_ticks $broker_pid); engine_ticks=$(cpu_ticks $engine_pid)
+        mode=(); [ "$client" = lean ] || mode=(commands)
+        out=$( { TIMEFORMAT="CLIENT_CPU %U %S"; time "$tool" "${mode[@]}" "$url" gatehouse "$cmd_seconds" "$cmd_inflight"; } 2>&1) \
+            || echo "warning: $client: $out" >&2
+        broker_ticks=$(( $(cpu_ticks $broker_pid) - broker_ticks )); engine_ticks=$(( $(cpu_ticks $engine_pid) - engine_ticks ))
+        line=$(grep '^MQTT_CMD' <<<"$out" || true)
+        cmd_lines+=("$client: $line")
+        replies=$(field replies "$line")
+        cmd_rate[$client]+="$(field rate "$line") "; cmd_p50[$client]+="$(field p50_ms "$line") "; cmd_p99[$client]+="$(field p99_ms "$line") "
+        cmd_cpu[$client]+="$(awk -v e="$engine_ticks" -v b="$broker_ticks" -v hz="$hz" -v n="${replies:-0}" \
+            '/^CLIENT_CPU/ {c = $2 + $3} END {if (n > 0) printf "%.0f/%.0f/%.0f", e / hz * 1e6 / n, b / hz * 1e6 / n, c * 1e6 / n}' <<<"$out") "
+    done
 done
 echo "### MQTT command ingest (MQTT 5, response topic + correlation data, $cmd_inflight in flight, ${cmd_seconds} s, median of $runs)"
 echo
-echo "| metric | median | runs |"
-echo "|---|---:|---|"
-echo "| replies/s | $(printf '%s\n' "${cmd_rate[@]}" | median) | ${cmd_rate[*]} |"
-echo "| reply latency p50 (ms) | $(printf '%s\n' "${cmd_p50[@]}" | median) | ${cmd_p50[*]} |"
-echo "| reply latency p99 (ms) | $(printf '%s\n' "${cmd_p99[@]}" | median) | ${cmd_p99[*]} |"
+echo "| client | replies/s (median) | runs | p50 ms | p99 ms | CPU per reply, engine / broker / client (µs), runs |"
+echo "|---|---:|---|---:|---:|---|"
+for client in $cmd_clients; do
+    echo "| $client | $(printf '%s\n' ${cmd_rate[$client]} | median) | ${cmd_rate[$client]}| $(printf '%s\n' ${cmd_p50[$client]} | median) | $(printf '%s\n' ${cmd_p99[$client]} | median) | ${cmd_cpu[$client]}|"
+done
 echo
 printf '%s\n' "${cmd_lines[@]}" | sed 's/^/    /'
 # One command at a time: the round trip itself (client -> broker -> engine -> disk -> broker ->
