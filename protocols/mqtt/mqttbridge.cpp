@@ -18,8 +18,7 @@ namespace Gatehouse::Mqtt {
 namespace {
 
 constexpr int kConnectTimeoutMs = 10000;
-constexpr int kStopPublishWaitMs = 2000;
-constexpr int kDisconnectWaitMs = 1000;
+constexpr int kDisconnectWaitMs = 2000;
 
 // What the broker may send us at most: room for a command over the limit to be answered 413
 // (and for its topic and properties), within bounds the engine can hold.
@@ -131,17 +130,9 @@ void MqttBridge::stop()
         return;
     m_stopping = true;
     const bool wasConnected = m_connected;
-    if (m_client->isConnected()) {
-        // The will fires only on an unclean end; a clean stop says "offline" itself.
-        MqttMessage offline;
-        offline.topic = MqttTopics::statusTopic(m_options.topicPrefix).toUtf8();
-        offline.payload = QByteArrayLiteral("offline");
-        offline.qos = 1;
-        offline.retain = true;
-        if (!m_client->publishAndWait(offline, kStopPublishWaitMs))
-            qCDebug(lcMqtt) << "the offline status was not acknowledged in time";
-    }
-    m_client->stop(kDisconnectWaitMs);
+    // "offline" is the will: a DISCONNECT that asks the broker to publish it says it in its
+    // place, however much the client still had waiting.
+    m_client->stop(kDisconnectWaitMs, true);
     m_connected = false;
     m_outbox->attach(nullptr);
     m_retained->attach(nullptr);
@@ -164,20 +155,27 @@ void MqttBridge::connected()
         return;
     m_connected = true;
     qCInfo(lcMqtt) << "connected to" << m_brokerUrl << "as" << m_clientId;
-    // Every time: the broker may have lost the session (no persistence, expired).
+    // Every time: the broker may have lost the session (no persistence, expired). A broker
+    // that said it takes no wildcard (or, with several engines, no shared) subscriptions would
+    // drop the connection over it, again on every reconnect: commands stay off instead.
     const QString filter = MqttTopics::commandFilter(m_options.topicPrefix);
-    m_client->subscribe((m_options.sharedSubscriptionGroup.isEmpty()
-                             ? filter
-                             : QStringLiteral("$share/%1/%2").arg(m_options.sharedSubscriptionGroup, filter))
-                            .toUtf8(),
-                        1);
+    const bool shared = !m_options.sharedSubscriptionGroup.isEmpty();
+    if (!m_client->wildcardSubscriptionAvailable() || (shared && !m_client->sharedSubscriptionAvailable())) {
+        const QString why = QStringLiteral("the broker takes no %1 subscriptions: commands over MQTT are off")
+                                .arg(m_client->wildcardSubscriptionAvailable() ? QStringLiteral("shared") : QStringLiteral("wildcard"));
+        qCCritical(lcMqtt).noquote() << why;
+        QMutexLocker lock(&m_statusMutex);
+        m_status.lastError = why;
+    } else {
+        m_client->subscribe((shared ? QStringLiteral("$share/%1/%2").arg(m_options.sharedSubscriptionGroup, filter) : filter).toUtf8(), 1);
+    }
     MqttMessage online;
     online.topic = MqttTopics::statusTopic(m_options.topicPrefix).toUtf8();
     online.payload = QByteArrayLiteral("online");
     online.qos = 1;
     online.retain = true;
     m_client->publish(std::move(online));
-    {
+    if (m_client->wildcardSubscriptionAvailable() && (!shared || m_client->sharedSubscriptionAvailable())) {
         QMutexLocker lock(&m_statusMutex);
         m_status.lastError.clear();
     }

@@ -15,8 +15,12 @@ namespace {
 constexpr quint8 kMalformedPacket = 0x81;
 constexpr quint8 kProtocolError = 0x82;
 constexpr quint8 kPacketTooLarge = 0x95;
-constexpr quint8 kKeepAliveTimeout = 0x8D;
 constexpr quint8 kReceiveMaximumExceeded = 0x93;
+constexpr quint8 kDisconnectWithWill = 0x04;
+constexpr quint8 kPacketIdNotFound = 0x92;
+// Unsent bytes past which a publish waits: a broker that reads slowly (or not at all) holds the
+// publishers back instead of the engine's memory growing.
+constexpr qint64 kMaxUnsentBytes = 16 * 1024 * 1024;
 } // namespace
 
 bool MqttClient::parseUrl(const QString &text, Options *options, QString *error)
@@ -24,6 +28,10 @@ bool MqttClient::parseUrl(const QString &text, Options *options, QString *error)
     // "host:port" alone is a plain TCP broker, as Paho reads it.
     const QUrl url(text.contains(QLatin1String("://")) ? text : QStringLiteral("tcp://") + text, QUrl::StrictMode);
     const QString scheme = url.scheme().toLower();
+    if (scheme == QLatin1String("ws") || scheme == QLatin1String("wss")) {
+        *error = QStringLiteral("'%1': MQTT over WebSocket to the broker is not supported; use mqtt:// (or tcp://) or mqtts:// (or ssl://)").arg(text);
+        return false;
+    }
     const bool tls = scheme == QLatin1String("ssl") || scheme == QLatin1String("mqtts");
     if (!url.isValid() || url.host().isEmpty()
         || (!tls && scheme != QLatin1String("mqtt") && scheme != QLatin1String("tcp"))
@@ -78,6 +86,7 @@ void MqttClient::connectNow()
         return;
     m_state = State::Connecting;
     m_in.clear();
+    m_inOffset = 0;
     QTcpSocket *socket = m_options.tls ? new QSslSocket(this) : new QTcpSocket(this);
     m_socket = socket;
     connect(socket, &QTcpSocket::readyRead, this, &MqttClient::onReadyRead);
@@ -150,6 +159,7 @@ void MqttClient::lose(const QString &reason, std::optional<quint8> disconnectRea
         socket->deleteLater();
     }
     m_in.clear();
+    m_inOffset = 0;
     m_inFlight.clear();
     m_subscribes.clear();
     m_incomingQos2.clear();
@@ -168,7 +178,7 @@ void MqttClient::scheduleReconnect()
     m_reconnectDelayMs = std::min(m_options.reconnectMaxMs, std::max(m_options.reconnectMinMs, m_reconnectDelayMs * 2));
 }
 
-void MqttClient::stop(int timeoutMs)
+void MqttClient::stop(int timeoutMs, bool withWill)
 {
     m_reconnectTimer.stop();
     m_connectTimer.stop();
@@ -179,8 +189,7 @@ void MqttClient::stop(int timeoutMs)
         m_socket = nullptr;
         socket->disconnect(this);
         if (wasConnected) {
-            // Normal disconnection (reason 0): the broker discards the will.
-            socket->write(MqttPacket::disconnect(0));
+            socket->write(MqttPacket::disconnect(withWill ? kDisconnectWithWill : 0));
             QElapsedTimer waited;
             waited.start();
             while (socket->bytesToWrite() > 0 && waited.elapsed() < timeoutMs
@@ -191,10 +200,13 @@ void MqttClient::stop(int timeoutMs)
                 socket->waitForDisconnected(int(std::max<qint64>(1, timeoutMs - waited.elapsed())));
         }
         socket->abort();
-        delete socket;
+        socket->deleteLater();   // stop() may run inside one of the socket's own signals
     }
+    m_in.clear();
+    m_inOffset = 0;
     m_inFlight.clear();
     m_subscribes.clear();
+    m_incomingQos2.clear();
     m_queue.clear();
     if (wasConnected)
         Q_EMIT disconnected(QStringLiteral("stopped"));
@@ -208,9 +220,15 @@ void MqttClient::send(const QByteArray &bytes)
     m_lastSent.start();
 }
 
+bool MqttClient::hasIdFree() const
+{
+    return m_inFlight.size() + m_subscribes.size() < 65535;
+}
+
 quint16 MqttClient::nextPacketId()
 {
-    // At most 65,535 are in use (the Receive Maximum is a 16-bit number): one is free.
+    if (!hasIdFree())
+        return 0;
     do {
         m_lastPacketId = m_lastPacketId == 65535 ? 1 : quint16(m_lastPacketId + 1);
     } while (m_inFlight.contains(m_lastPacketId) || m_subscribes.contains(m_lastPacketId));
@@ -223,6 +241,8 @@ MqttClient::PublishResult MqttClient::publish(MqttMessage message, Done done)
         return PublishResult::Invalid;
     if (m_state != State::Connected)
         return PublishResult::NotConnected;
+    if (m_socket->bytesToWrite() > kMaxUnsentBytes)
+        return PublishResult::QueueFull;
     message.dup = false;
     // A broker that keeps no retained messages or takes no QoS 1 would drop the connection over
     // such a publish: it goes out as the broker takes it (said once per connection).
@@ -245,7 +265,7 @@ MqttClient::PublishResult MqttClient::publish(MqttMessage message, Done done)
             QMetaObject::invokeMethod(this, [done = std::move(done)] { done(0); }, Qt::QueuedConnection);
         return PublishResult::Accepted;
     }
-    if (int(m_inFlight.size()) < m_sendQuota && m_queue.empty()) {
+    if (int(m_inFlight.size()) < m_sendQuota && m_queue.empty() && hasIdFree()) {
         const quint16 id = nextPacketId();
         const QByteArray packet = MqttPacket::publish(message, id);
         if (packet.isNull() || (m_brokerMaxPacket && quint64(packet.size()) > m_brokerMaxPacket))
@@ -266,7 +286,7 @@ MqttClient::PublishResult MqttClient::publish(MqttMessage message, Done done)
 
 void MqttClient::sendWaiting()
 {
-    while (m_state == State::Connected && !m_queue.empty() && int(m_inFlight.size()) < m_sendQuota) {
+    while (m_state == State::Connected && !m_queue.empty() && int(m_inFlight.size()) < m_sendQuota && hasIdFree()) {
         Waiting next = std::move(m_queue.front());
         m_queue.pop_front();
         const quint16 id = nextPacketId();
@@ -275,33 +295,12 @@ void MqttClient::sendWaiting()
     }
 }
 
-bool MqttClient::publishAndWait(const MqttMessage &message, int timeoutMs)
-{
-    bool acked = false;
-    MqttMessage m = message;
-    m.qos = 1;
-    if (publish(std::move(m), [&acked](quint8 reason) { acked = reason < 0x80; }) != PublishResult::Accepted)
-        return false;
-    QElapsedTimer waited;
-    waited.start();
-    // Blocking, on this thread's socket: only the PUBACK (and what precedes it) is read.
-    while (!acked && m_socket && m_state == State::Connected && waited.elapsed() < timeoutMs) {
-        if (m_socket->bytesToWrite() > 0)
-            m_socket->waitForBytesWritten(int(std::max<qint64>(1, timeoutMs - waited.elapsed())));
-        else if (m_socket->waitForReadyRead(int(std::max<qint64>(1, timeoutMs - waited.elapsed()))))
-            onReadyRead();
-        else
-            break;
-    }
-    return acked;
-}
-
 bool MqttClient::subscribe(const QByteArray &filter, int qos)
 {
     if (m_state != State::Connected)
         return false;
     const quint16 id = nextPacketId();
-    const QByteArray packet = MqttPacket::subscribe(id, filter, qos);
+    const QByteArray packet = id ? MqttPacket::subscribe(id, filter, qos) : QByteArray();
     if (packet.isNull())
         return false;
     m_subscribes.insert(id, true);
@@ -315,27 +314,31 @@ void MqttClient::onReadyRead()
         return;
     m_in += m_socket->readAll();
     m_lastReceived.start();
-    qsizetype offset = 0;
+    // A handler may run the event loop, or read again: whoever reads goes on from m_inOffset,
+    // and only the outermost call gives the consumed bytes back.
+    ++m_reading;
     QPointer<QTcpSocket> socket = m_socket;
     while (socket && socket == m_socket) {
         MqttPacket::Packet packet;
-        const MqttPacket::ReadResult result = MqttPacket::read(m_in, offset, m_options.maximumPacketSize, &packet);
+        const MqttPacket::ReadResult result = MqttPacket::read(m_in, m_inOffset, m_options.maximumPacketSize, &packet);
         if (result == MqttPacket::ReadResult::NeedMore)
             break;
         if (result == MqttPacket::ReadResult::TooLarge) {
             lose(QStringLiteral("the broker sent a packet over the maximum packet size of %1 bytes").arg(m_options.maximumPacketSize),
                  kPacketTooLarge);
-            return;
+            break;
         }
         if (result == MqttPacket::ReadResult::Malformed) {
             lose(QStringLiteral("the broker sent a packet with a malformed length"), kMalformedPacket);
-            return;
+            break;
         }
         if (!handlePacket(packet))
-            return;   // handlePacket() dropped the connection
+            break;   // handlePacket() dropped the connection
     }
-    if (socket && socket == m_socket)
-        m_in.remove(0, offset);
+    if (--m_reading == 0 && socket && socket == m_socket) {
+        m_in.remove(0, m_inOffset);
+        m_inOffset = 0;
+    }
 }
 
 bool MqttClient::handlePacket(const MqttPacket::Packet &packet)
@@ -412,6 +415,8 @@ bool MqttClient::handleConnAck(const MqttPacket::Packet &packet)
     m_sendQuota = info.receiveMaximum;
     m_maximumQos = info.maximumQos;
     m_retainAvailable = info.retainAvailable;
+    m_wildcardSubscriptions = info.wildcardSubscriptionAvailable;
+    m_sharedSubscriptions = info.sharedSubscriptionAvailable;
     m_downgradeLogged = false;
     m_brokerMaxPacket = info.maximumPacketSize;
     m_keepAliveSeconds = info.serverKeepAlive.value_or(m_options.keepAliveSeconds);
@@ -464,8 +469,9 @@ bool MqttClient::handleAck(const MqttPacket::Packet &packet)
         return false;
     }
     if (packet.type == MqttPacket::PubRel) {
-        m_incomingQos2.remove(id);   // PUBCOMP even for an id we do not know (4.3.3)
-        send(MqttPacket::ack(MqttPacket::PubComp, id));
+        // PUBCOMP even for an id we do not know, saying so (0x92: packet identifier not found).
+        const bool known = m_incomingQos2.remove(id);
+        send(MqttPacket::ack(MqttPacket::PubComp, id, known ? 0 : kPacketIdNotFound));
         return true;
     }
     const auto it = m_inFlight.find(id);
@@ -491,7 +497,7 @@ void MqttClient::keepAliveTick()
     // The broker answers a PINGREQ within the keep-alive period; silence for 1.5 of them is a
     // connection gone (a broker host that vanished leaves the TCP connection open).
     if (m_lastReceived.elapsed() > qint64(m_keepAliveSeconds) * 1500) {
-        lose(QStringLiteral("the broker said nothing for %1 s").arg(m_lastReceived.elapsed() / 1000), kKeepAliveTimeout);
+        lose(QStringLiteral("the broker said nothing for %1 s").arg(m_lastReceived.elapsed() / 1000));
         return;
     }
     if (m_lastSent.elapsed() >= qint64(m_keepAliveSeconds) * 1000 / 2 || m_lastReceived.elapsed() >= qint64(m_keepAliveSeconds) * 1000 / 2)

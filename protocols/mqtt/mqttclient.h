@@ -64,15 +64,16 @@ public:
     ~MqttClient() override;
 
     void start();   // connects, and reconnects after every loss until stop()
-    // Sends DISCONNECT (the will is not published) once what is written went out, waiting at most
-    // timeoutMs for the socket; stops reconnecting.
-    void stop(int timeoutMs);
+    // Sends DISCONNECT once what is written went out, waiting at most timeoutMs for the socket,
+    // and stops reconnecting. withWill: reason 0x04, the broker publishes the will (the engine's
+    // retained "offline") as for a connection lost; else the broker discards it.
+    void stop(int timeoutMs, bool withWill = false);
     bool isConnected() const { return m_state == State::Connected; }
 
     enum class PublishResult {
         Accepted,       // sent or waiting its turn; `done` follows (QoS 1) unless the connection drops
         NotConnected,   // try again once connected()
-        QueueFull,      // maxQueued wait already: try again shortly
+        QueueFull,      // maxQueued wait already, or the socket holds 16 MiB unsent: try again shortly
         Invalid,        // a topic a PUBLISH may not carry, a field too long, or larger than the broker takes
     };
     using Done = std::function<void(quint8 reasonCode)>;
@@ -80,9 +81,10 @@ public:
     // QoS 1 publishes sent and not acknowledged, and those waiting their turn.
     int inFlight() const { return int(m_inFlight.size()); }
     int queued() const { return int(m_queue.size()); }
-    // Publishes `message` (QoS 1) and waits for its PUBACK, blocking, at most timeoutMs: for a
-    // last word before stop(). False when not connected or not acknowledged in time.
-    bool publishAndWait(const MqttMessage &message, int timeoutMs);
+    // What the broker's CONNACK said it does (all true until connected).
+    bool retainAvailable() const { return m_retainAvailable; }
+    bool wildcardSubscriptionAvailable() const { return m_wildcardSubscriptions; }
+    bool sharedSubscriptionAvailable() const { return m_sharedSubscriptions; }
 
     // While connected: SUBSCRIBE; the outcome is logged (a refused subscription as a warning).
     bool subscribe(const QByteArray &filter, int qos);
@@ -113,13 +115,16 @@ private:
     bool handleAck(const MqttPacket::Packet &packet);
     void sendWaiting();
     void send(const QByteArray &bytes);
-    quint16 nextPacketId();
+    quint16 nextPacketId();   // 0 when every id is in use
+    bool hasIdFree() const;
     void keepAliveTick();
 
     Options m_options;
     State m_state = State::Idle;
     QPointer<QTcpSocket> m_socket;
     QByteArray m_in;
+    qsizetype m_inOffset = 0;   // where the next packet of m_in starts
+    int m_reading = 0;          // onReadyRead() calls under way (a handler may cause another)
     QTimer m_connectTimer;
     QTimer m_reconnectTimer;
     QTimer m_keepAliveTimer;
@@ -131,6 +136,8 @@ private:
     quint32 m_brokerMaxPacket = 0;
     quint8 m_maximumQos = 2;          // the broker's Maximum QoS
     bool m_retainAvailable = true;
+    bool m_wildcardSubscriptions = true;
+    bool m_sharedSubscriptions = true;
     bool m_downgradeLogged = false;
     bool m_willWithoutRetain = false;   // the broker refused a retained will
     bool m_willAtQos0 = false;          // ... or one at QoS 1

@@ -121,6 +121,13 @@ void MqttCommandIngress::connectionDown()
 {
     m_connected = false;
     m_retryTimer.stop();
+    // Replies the broker never acknowledged go out again, first and in their order (the
+    // client forgets what was in flight with the connection).
+    QList<Reply> again;
+    for (auto &[sequence, reply] : m_inFlightReplies)
+        again.append(std::move(reply));
+    m_inFlightReplies.clear();
+    m_pendingReplies = again + m_pendingReplies;
 }
 
 void MqttCommandIngress::flushReplies()
@@ -249,8 +256,18 @@ MqttCommandIngress::Sent MqttCommandIngress::send(const Reply &reply)
         else
             message.userProperties.append({name, value});
     }
-    switch (m_client->publish(std::move(message))) {
+    const quint64 sequence = ++m_replySequence;
+    const auto acknowledged = [this, sequence](quint8 reason) {
+        const auto it = m_inFlightReplies.find(sequence);
+        if (it == m_inFlightReplies.end())
+            return;
+        if (reason >= 0x80)
+            qCWarning(lcMqtt) << "the broker refused the command reply on" << it->second.topic << "with reason code" << reason;
+        m_inFlightReplies.erase(it);
+    };
+    switch (m_client->publish(std::move(message), acknowledged)) {
     case MqttClient::PublishResult::Accepted:
+        m_inFlightReplies.emplace(sequence, reply);
         break;
     case MqttClient::PublishResult::Invalid:
         qCWarning(lcMqtt) << "cannot publish a command reply on" << reply.topic << "(too large for the broker, or a field over 65,535 bytes); dropped";

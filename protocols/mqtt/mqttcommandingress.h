@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <map>
 #include <memory>
 
 namespace Gatehouse {
@@ -82,6 +83,8 @@ private:
     std::shared_ptr<Channel> m_channel;
     MqttCommandSequencer m_sequencer;
     QList<Reply> m_pendingReplies;   // answers waiting for the broker, in order
+    std::map<quint64, Reply> m_inFlightReplies;   // published, not acknowledged yet: by sequence
+    quint64 m_replySequence = 0;
     QTimer m_retryTimer;             // resumes after the client refused a publish for now
     quint64 m_received = 0;
 };

@@ -446,6 +446,13 @@ bool parseConnAck(const Packet &packet, ConnAckInfo *info)
                                        case MaximumPacketSize:
                                            info->maximumPacketSize = v.number;
                                            return v.number > 0;
+                                       case WildcardSubscriptionAvailable:
+                                           info->wildcardSubscriptionAvailable = v.number == 1;
+                                           return v.number <= 1;
+                                       case SharedSubscriptionAvailable:
+                                           info->sharedSubscriptionAvailable = v.number == 1;
+                                           return v.number <= 1;
+                                       case SubscriptionIdentifierAvailable: return v.number <= 1;
                                        case ServerKeepAlive: info->serverKeepAlive = quint16(v.number); return true;
                                        case AssignedClientId: info->assignedClientId = v.text; return true;
                                        case ReasonString: info->reasonString = v.text; return true;

@@ -92,6 +92,8 @@ struct ConnAckInfo
     quint8 maximumQos = 2;
     bool retainAvailable = true;
     quint32 maximumPacketSize = 0;   // 0: no limit stated
+    bool wildcardSubscriptionAvailable = true;
+    bool sharedSubscriptionAvailable = true;
     std::optional<quint16> serverKeepAlive;
     QByteArray assignedClientId;
     QByteArray reasonString;

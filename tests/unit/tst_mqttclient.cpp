@@ -320,6 +320,8 @@ void tst_MqttClient::parsesUrls()
     QVERIFY(MqttClient::parseUrl(QStringLiteral("127.0.0.1:1999"), &o, &error));
     QCOMPARE(o.port, quint16(1999));
     QVERIFY(!o.tls);
+    QVERIFY(!MqttClient::parseUrl(QStringLiteral("wss://broker"), &o, &error));
+    QVERIFY2(error.contains(QLatin1String("WebSocket")), qPrintable(error));
     for (const char *bad : {"ws://broker:80", "http://broker", "mqtt://", "mqtt://user:pw@broker", "mqtt://broker/path", "mqtt://broker:99999"})
         QVERIFY2(!MqttClient::parseUrl(QString::fromLatin1(bad), &o, &error), bad);
 }
@@ -399,6 +401,14 @@ void tst_MqttClient::acknowledgesIncomingMessages()
     QVERIFY(P::parseAck(*p, &id, &reason));
     QCOMPARE(id, quint16(12));
     QCOMPARE(received, (QList<QByteArray>{"one", "two"}));
+
+    // A PUBREL for an id nobody knows is completed, saying so.
+    broker.send(P::ack(P::PubRel, 99));
+    p = broker.next();
+    QVERIFY(p && p->type == P::PubComp);
+    QVERIFY(P::parseAck(*p, &id, &reason));
+    QCOMPARE(id, quint16(99));
+    QCOMPARE(reason, quint8(0x92));
 
     broker.send(P::publish(message("c/0", "zero", 0), 0));
     QVERIFY(QTest::qWaitFor([&] { return received.size() == 3; }, 5000));
