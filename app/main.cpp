@@ -4,6 +4,7 @@
 
 #include "assembly/engine.h"
 #include "functions/functionworkerprocess.h"
+#include "mqtt/mqttclient.h"
 #include "mqtt/mqttservice.h"
 #include "server/engineviews.h"
 #include "http/httpserver.h"
@@ -17,6 +18,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QSslCertificate>
 #include <QFile>
 #include <QScopeGuard>
 #include <QPointer>
@@ -128,7 +130,8 @@ int parseOptions(const QCoreApplication &app, Options *out)
         {QStringLiteral("no-api-descriptions"), QStringLiteral("Do not answer GET /openapi.json and /asyncapi.json on the gateway.")},
         {QStringLiteral("durability"), QStringLiteral("full (fsync every commit, default) or normal (survives a crash of the process, not of the machine)."), QStringLiteral("MODE")},
         {QStringLiteral("project"), QStringLiteral("Project file (collections and schemas). Default: the embedded product catalog."), QStringLiteral("FILE.json")},
-        {QStringLiteral("mqtt-url"), QStringLiteral("Use this MQTT broker instead of a managed one."), QStringLiteral("URL")},
+        {QStringLiteral("mqtt-url"), QStringLiteral("Use this MQTT broker instead of a managed one (mqtt://HOST:PORT, or mqtts:// for TLS)."), QStringLiteral("URL")},
+        {QStringLiteral("mqtt-ca"), QStringLiteral("With an mqtts:// --mqtt-url: also trust these PEM CA certificates for the broker."), QStringLiteral("FILE")},
         {QStringLiteral("mqtt-listen"), QStringLiteral("Address of the managed MQTT broker (mosquitto). Default 127.0.0.1:1883; port 0 picks a free one."), QStringLiteral("ADDR:PORT")},
         {QStringLiteral("no-mqtt"), QStringLiteral("Do not use MQTT.")},
         {QStringLiteral("max-body-bytes"), QStringLiteral("Largest request body accepted (default 1048576)."), QStringLiteral("N")},
@@ -274,6 +277,25 @@ int parseOptions(const QCoreApplication &app, Options *out)
     } else if (parser.isSet(QStringLiteral("mqtt-url"))) {
         out->mqtt.broker = Mqtt::MqttOptions::Broker::External;
         out->mqtt.brokerUrl = parser.value(QStringLiteral("mqtt-url"));
+        Mqtt::MqttClient::Options broker;
+        QString error;
+        if (!Mqtt::MqttClient::parseUrl(out->mqtt.brokerUrl, &broker, &error)) {
+            say(QStringLiteral("--mqtt-url: %1").arg(error));
+            return kExitUsage;
+        }
+    }
+    if (parser.isSet(QStringLiteral("mqtt-ca"))) {
+        const QString url = out->mqtt.brokerUrl.toLower();
+        if (out->mqtt.broker != Mqtt::MqttOptions::Broker::External
+            || !(url.startsWith(QLatin1String("mqtts://")) || url.startsWith(QLatin1String("ssl://")))) {
+            say(QStringLiteral("--mqtt-ca goes with an mqtts:// (or ssl://) --mqtt-url"));
+            return kExitUsage;
+        }
+        out->mqtt.brokerCaFile = parser.value(QStringLiteral("mqtt-ca"));
+        if (QSslCertificate::fromPath(out->mqtt.brokerCaFile, QSsl::Pem).isEmpty()) {
+            say(QStringLiteral("--mqtt-ca: no PEM certificate could be read from '%1'").arg(out->mqtt.brokerCaFile));
+            return kExitUsage;
+        }
     }
     if (parser.isSet(QStringLiteral("mqtt-listen"))) {
         Server::Listeners::Endpoint mqttListen;

@@ -10,6 +10,7 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QSslCertificate>
 
 #include <algorithm>
 
@@ -89,6 +90,15 @@ bool MqttBridge::start(QString *error)
         QMutexLocker lock(&m_statusMutex);
         m_status.lastError = *error;
         return false;
+    }
+    if (!m_options.brokerCaFile.isEmpty()) {
+        options.caCertificates = QSslCertificate::fromPath(m_options.brokerCaFile, QSsl::Pem);
+        if (options.caCertificates.isEmpty()) {
+            *error = QStringLiteral("no PEM certificate in '%1' (--mqtt-ca)").arg(m_options.brokerCaFile);
+            QMutexLocker lock(&m_statusMutex);
+            m_status.lastError = *error;
+            return false;
+        }
     }
     options.clientId = m_clientId.toUtf8();
     options.cleanStart = false;   // the broker keeps the subscription and queues commands while we are away

@@ -2,6 +2,7 @@
 
 #include "mqttlogging.h"
 
+#include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QUrl>
@@ -100,6 +101,11 @@ void MqttClient::connectNow()
     });
     m_connectTimer.start(m_options.connectTimeoutMs);
     if (auto *tls = qobject_cast<QSslSocket *>(socket)) {
+        if (!m_options.caCertificates.isEmpty()) {
+            QSslConfiguration configuration = tls->sslConfiguration();
+            configuration.addCaCertificates(m_options.caCertificates);
+            tls->setSslConfiguration(configuration);
+        }
         connect(tls, &QSslSocket::encrypted, this, &MqttClient::onSocketConnected);
         tls->connectToHostEncrypted(m_options.host, m_options.port);
     } else {

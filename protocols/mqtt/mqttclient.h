@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSslCertificate>
 #include <QTimer>
 
 #include <deque>
@@ -20,7 +21,8 @@ namespace Gatehouse::Mqtt {
 // thread it lives on -- no threads of its own, so a message arrives, a command is handled and its
 // reply is written in one turn, and every publish of a turn leaves in one write.
 //
-// It connects (TCP, or TLS for ssl:// and mqtts:// with the system's trust store), keeps the
+// It connects (TCP, or TLS for ssl:// and mqtts:// with the system's trust store and any CA
+// certificates given; the broker's name is checked against its certificate), keeps the
 // connection alive (PINGREQ, and a connection that says nothing for 1.5 keep-alive periods is
 // dropped) and reconnects after every loss, waiting reconnectMin..reconnectMax with doubling
 // delays. QoS 1 publishes wait for the broker's PUBACK: at most as many as the broker's Receive
@@ -44,6 +46,7 @@ public:
         QString host;
         quint16 port = 1883;
         bool tls = false;
+        QList<QSslCertificate> caCertificates;   // TLS: trusted besides the system's
         QByteArray clientId;
         bool cleanStart = false;
         quint16 keepAliveSeconds = 30;

@@ -13,7 +13,8 @@ struct MqttOptions
     enum class Broker { Managed, External, Off };
 
     Broker broker = Broker::Managed;
-    QString brokerUrl;                                   // External: mqtt://host:port, tcp://, ssl://
+    QString brokerUrl;                                   // External: mqtt://host:port, tcp://, ssl://, mqtts://
+    QString brokerCaFile;                                // External over TLS: PEM CA certificates trusted besides the system's
     QHostAddress listenAddress = QHostAddress::LocalHost; // Managed: --mqtt-listen ADDR:PORT
     quint16 listenPort = 1883;                           // Managed: 0 picks a free port
     QString mosquittoProgram;                            // Managed: empty searches PATH and /usr/sbin

@@ -85,6 +85,7 @@ private Q_SLOTS:
     void busyPortFailsClearly();
     void adminKeyPrintedOnlyOnFirstStart();
     void adminKeyFromAFileOnlyItsOwnerReads();
+    void mqttBrokerOptionsAreChecked();
     void runawayFunctionsDoNotAccumulateMemory();
 };
 
@@ -274,6 +275,37 @@ void tst_EngineProcess::adminKeyPrintedOnlyOnFirstStart()
     QVERIFY(again.start());
     QCOMPARE(again.terminate(), 0);
     QVERIFY(!again.stderrText().contains(QLatin1String("admin key")));
+}
+
+// --mqtt-url and --mqtt-ca: refused at the start, with exit code 2 and the reason, when they
+// cannot work.
+void tst_EngineProcess::mqttBrokerOptionsAreChecked()
+{
+    QTemporaryDir dir;
+    const QString notACertificate = dir.path() + QStringLiteral("/ca.pem");
+    {
+        QFile f(notACertificate);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("not a certificate\n");
+    }
+    const auto startFails = [&](const QStringList &mqtt, const char *message) {
+        QProcess p;
+        p.start(QStringLiteral(GATEHOUSE_BINARY), QStringList{QStringLiteral("--headless"), QStringLiteral("--data-dir"),
+                                                              dir.path() + QStringLiteral("/data"), QStringLiteral("--listen"),
+                                                              QStringLiteral("127.0.0.1:0"), QStringLiteral("--admin-listen"),
+                                                              QStringLiteral("127.0.0.1:0")}
+                                                      + mqtt);
+        QVERIFY(p.waitForFinished(20000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY2(err.contains(message), err.constData());
+    };
+    startFails({QStringLiteral("--mqtt-url"), QStringLiteral("mqtt://127.0.0.1:1"), QStringLiteral("--mqtt-ca"), notACertificate},
+               "--mqtt-ca goes with an mqtts://");
+    startFails({QStringLiteral("--mqtt-url"), QStringLiteral("mqtts://127.0.0.1:1"), QStringLiteral("--mqtt-ca"), notACertificate},
+               "no PEM certificate could be read");
+    startFails({QStringLiteral("--mqtt-url"), QStringLiteral("ws://127.0.0.1:1")}, "MQTT over WebSocket to the broker is not supported");
+    startFails({QStringLiteral("--mqtt-url"), QStringLiteral("mqtt://user:secret@127.0.0.1:1")}, "is not an MQTT broker URL");
 }
 
 void tst_EngineProcess::adminKeyFromAFileOnlyItsOwnerReads()

@@ -6,11 +6,17 @@
 
 #include "mqtt/mqttclient.h"
 #include "mqtt/mqttpacket.h"
+#include "testcertificate.h"
 
 #include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
+#include <QSslCertificate>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -142,6 +148,7 @@ private Q_SLOTS:
     void dropsABrokerThatBreaksTheProtocol();
     void refusesWhatNoBrokerTakes();
     void publishesAsTheBrokerTakes();
+    void talksTlsToARealBroker();
 };
 
 void tst_MqttClient::encodesPackets()
@@ -532,6 +539,75 @@ void tst_MqttClient::publishesAsTheBrokerTakes()
     QCOMPARE(p->flags, quint8(0));   // QoS 0, not retained
     QVERIFY(QTest::qWaitFor([&] { return done; }, 5000));   // once written, after publish() returned
     QCOMPARE(client.inFlight(), 0);
+}
+
+// A real mosquitto with a TLS listener and a self-signed certificate: refused on the system's
+// trust store alone (with the reason), and trusted once its certificate is given, when the
+// client subscribes, publishes and gets its own message back through the broker.
+void tst_MqttClient::talksTlsToARealBroker()
+{
+    const QString mosquitto = QFile::exists(QStringLiteral("/usr/sbin/mosquitto")) ? QStringLiteral("/usr/sbin/mosquitto")
+                                                                                   : QStringLiteral("mosquitto");
+    QTemporaryDir dir;
+    const QString cert = dir.filePath(QStringLiteral("broker.pem"));
+    const QString key = dir.filePath(QStringLiteral("broker.key"));
+    QString error;
+    QVERIFY2(Gatehouse::Test::makeSelfSignedCertificate(cert, key, QStringLiteral("localhost"), false, &error), qPrintable(error));
+    // Started as root, mosquitto runs as its own user: it must be able to read them (a test key).
+    const auto readable = QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther;
+    QVERIFY(QFile::setPermissions(dir.path(), readable | QFileDevice::ExeOwner | QFileDevice::ExeGroup | QFileDevice::ExeOther));
+    QVERIFY(QFile::setPermissions(cert, readable) && QFile::setPermissions(key, readable));
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    QFile conf(dir.filePath(QStringLiteral("mosquitto.conf")));
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write(QStringLiteral("listener %1 127.0.0.1\nallow_anonymous true\ncertfile %2\nkeyfile %3\n").arg(port).arg(cert, key).toUtf8());
+    conf.close();
+    QProcess broker;
+    broker.setProcessChannelMode(QProcess::MergedChannels);
+    broker.start(mosquitto, {QStringLiteral("-c"), conf.fileName()});
+    QVERIFY2(broker.waitForStarted(), qPrintable(broker.errorString()));
+    const auto stopBroker = qScopeGuard([&] {
+        broker.terminate();
+        broker.waitForFinished(5000);
+    });
+    QVERIFY(QTest::qWaitFor([&] {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, port);
+        return s.waitForConnected(200);
+    }, 10000));
+
+    MqttClient::Options options = optionsFor(port);
+    options.tls = true;
+    {
+        MqttClient untrusted(options);
+        QSignalSpy failed(&untrusted, &MqttClient::connectFailed);
+        untrusted.start();
+        QVERIFY(failed.wait(10000));
+        QVERIFY(!untrusted.isConnected());
+        QVERIFY2(failed.first().first().toString().contains(QLatin1String("certificate"), Qt::CaseInsensitive),
+                 qPrintable(failed.first().first().toString()));
+    }
+    options.caCertificates = QSslCertificate::fromPath(cert);
+    options.clientId = "tst-tls";
+    MqttClient client(options);
+    QList<QByteArray> received;
+    connect(&client, &MqttClient::messageReceived, this, [&](const MqttMessage &m) { received.append(m.payload); });
+    QSignalSpy connected(&client, &MqttClient::connected);
+    client.start();
+    QVERIFY2(connected.wait(10000), qPrintable(QString::fromLocal8Bit(broker.readAll())));
+    QVERIFY(client.subscribe("tls/#", 1));
+    QTest::qWait(100);   // the SUBACK (the broker handles our packets in order anyway)
+    bool acknowledged = false;
+    QCOMPARE(client.publish(message("tls/1", "over TLS"), [&](quint8 reason) { acknowledged = reason == 0; }),
+             MqttClient::PublishResult::Accepted);
+    QVERIFY(QTest::qWaitFor([&] { return acknowledged && received.size() == 1; }, 10000));
+    QCOMPARE(received.first(), QByteArray("over TLS"));
+    client.stop(2000);
 }
 
 QTEST_MAIN(tst_MqttClient)
