@@ -162,6 +162,7 @@ void MqttClient::lose(const QString &reason, std::optional<quint8> disconnectRea
             socket->flush();
         }
         socket->abort();
+        socket->setParent(nullptr);   // see stop()
         socket->deleteLater();
     }
     m_in.clear();
@@ -206,7 +207,10 @@ void MqttClient::stop(int timeoutMs, bool withWill)
                 socket->waitForDisconnected(int(std::max<qint64>(1, timeoutMs - waited.elapsed())));
         }
         socket->abort();
-        socket->deleteLater();   // stop() may run inside one of the socket's own signals
+        // stop() may run inside one of the socket's own signals, and the client may be deleted
+        // right after it: the socket goes later, on its own.
+        socket->setParent(nullptr);
+        socket->deleteLater();
     }
     m_in.clear();
     m_inOffset = 0;

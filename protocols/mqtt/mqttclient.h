@@ -86,6 +86,7 @@ public:
     int queued() const { return int(m_queue.size()); }
     // What the broker's CONNACK said it does (all true until connected).
     bool retainAvailable() const { return m_retainAvailable; }
+    int maximumQos() const { return m_maximumQos; }
     bool wildcardSubscriptionAvailable() const { return m_wildcardSubscriptions; }
     bool sharedSubscriptionAvailable() const { return m_sharedSubscriptions; }
 

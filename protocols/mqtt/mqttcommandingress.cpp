@@ -128,6 +128,11 @@ void MqttCommandIngress::connectionDown()
         again.append(std::move(reply));
     m_inFlightReplies.clear();
     m_pendingReplies = again + m_pendingReplies;
+    if (m_pendingReplies.size() > m_maxPendingReplies) {
+        qCWarning(lcMqtt) << "broker away: dropping the oldest" << m_pendingReplies.size() - m_maxPendingReplies << "of"
+                          << m_pendingReplies.size() << "command replies";
+        m_pendingReplies.remove(0, m_pendingReplies.size() - m_maxPendingReplies);
+    }
 }
 
 void MqttCommandIngress::flushReplies()
@@ -234,9 +239,9 @@ void MqttCommandIngress::answered(const Reply &reply)
         m_metrics->increment("gatehouse_mqtt_commands_total", MetricsRegistry::label("status", QString::number(reply.status)));
     if (reply.topic.isEmpty())
         return;
-    if (m_pendingReplies.size() >= m_maxPendingReplies) {
+    if (!m_pendingReplies.isEmpty() && m_pendingReplies.size() >= m_maxPendingReplies) {
         qCWarning(lcMqtt) << "broker away: dropping the oldest of" << m_pendingReplies.size() << "command replies";
-        m_pendingReplies.removeFirst();
+        m_pendingReplies.remove(0, m_pendingReplies.size() - m_maxPendingReplies + 1);
     }
     m_pendingReplies.append(reply);   // in order, behind any that wait
     flushReplies();
@@ -263,11 +268,18 @@ MqttCommandIngress::Sent MqttCommandIngress::send(const Reply &reply)
             return;
         if (reason >= 0x80)
             qCWarning(lcMqtt) << "the broker refused the command reply on" << it->second.topic << "with reason code" << reason;
+        else if (m_metrics)
+            m_metrics->increment("gatehouse_mqtt_published_total", MetricsRegistry::label("kind", QStringLiteral("reply")));
         m_inFlightReplies.erase(it);
     };
-    switch (m_client->publish(std::move(message), acknowledged)) {
+    // A broker that takes QoS 0 only acknowledges nothing: such a reply is done once written.
+    const bool acknowledges = m_client->maximumQos() > 0;
+    switch (m_client->publish(std::move(message), acknowledges ? MqttClient::Done(acknowledged) : MqttClient::Done())) {
     case MqttClient::PublishResult::Accepted:
-        m_inFlightReplies.emplace(sequence, reply);
+        if (acknowledges)
+            m_inFlightReplies.emplace(sequence, reply);
+        else if (m_metrics)
+            m_metrics->increment("gatehouse_mqtt_published_total", MetricsRegistry::label("kind", QStringLiteral("reply")));
         break;
     case MqttClient::PublishResult::Invalid:
         qCWarning(lcMqtt) << "cannot publish a command reply on" << reply.topic << "(too large for the broker, or a field over 65,535 bytes); dropped";
@@ -277,8 +289,6 @@ MqttCommandIngress::Sent MqttCommandIngress::send(const Reply &reply)
         qCDebug(lcMqtt) << "command reply on" << reply.topic << "deferred";
         return Sent::Later;
     }
-    if (m_metrics)
-        m_metrics->increment("gatehouse_mqtt_published_total", MetricsRegistry::label("kind", QStringLiteral("reply")));
     return Sent::Done;
 }
 

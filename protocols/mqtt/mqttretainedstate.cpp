@@ -34,7 +34,6 @@ void MqttRetainedState::attach(MqttClient *client)
 void MqttRetainedState::connectionUp()
 {
     m_connected = true;
-    m_warnedNoRetain = false;
     flush();
 }
 
@@ -67,16 +66,6 @@ void MqttRetainedState::requeue(const QString &topic, const StoredDocument &docu
 
 void MqttRetainedState::flush()
 {
-    if (m_connected && m_client && !m_client->retainAvailable()) {
-        // A broker that keeps no retained messages: state nobody could read later is not sent.
-        if (!m_pending.isEmpty() && !m_warnedNoRetain) {
-            m_warnedNoRetain = true;
-            qCWarning(lcMqtt) << "retained state: the broker keeps no retained messages; read-model state is not published";
-        }
-        m_pending.clear();
-        Q_EMIT progressed();
-        return;
-    }
     while (m_connected && m_client && int(m_inFlight.size()) < m_window && !m_pending.isEmpty()) {
         auto it = m_pending.begin();
         InFlight sent{it.key(), it.value()};

@@ -18,7 +18,8 @@ class MqttClient;
 // Only the newest version of a document matters, so changes are coalesced per topic while
 // they wait (broker away, or `window` publishes already awaiting PUBACK); a publish the broker
 // never acknowledged is queued again when the connection drops; a broker that keeps no retained
-// messages gets none (a warning says so). Lives on the bridge's thread;
+// messages gets them as plain messages, for live subscribers (the client warns). Lives on the
+// bridge's thread;
 // documentsChanged arrives queued from the projection thread.
 class MqttRetainedState final : public QObject
 {
@@ -57,7 +58,6 @@ private:
     int m_window;
     MqttClient *m_client = nullptr;
     bool m_connected = false;
-    bool m_warnedNoRetain = false;
     quint64 m_sequence = 0;
     QHash<QString, StoredDocument> m_pending;   // by topic: the newest version waiting
     QHash<quint64, InFlight> m_inFlight;        // by publish sequence number
