@@ -165,18 +165,25 @@ void MqttClient::lose(const QString &reason, std::optional<quint8> disconnectRea
         socket->setParent(nullptr);   // see stop()
         socket->deleteLater();
     }
-    m_in.clear();
-    m_inOffset = 0;
-    m_inFlight.clear();
-    m_subscribes.clear();
-    m_incomingQos2.clear();
-    m_queue.clear();
+    forgetConnection();
     m_state = State::Idle;
     scheduleReconnect();
     if (wasConnected)
         Q_EMIT disconnected(reason);
     else
         Q_EMIT connectFailed(reason);
+}
+
+void MqttClient::forgetConnection()
+{
+    // What belonged to the connection: bytes read, publishes in flight or waiting (their owners
+    // send them again once connected), subscriptions and QoS 2 exchanges under way.
+    m_in.clear();
+    m_inOffset = 0;
+    m_inFlight.clear();
+    m_subscribes.clear();
+    m_incomingQos2.clear();
+    m_queue.clear();
 }
 
 void MqttClient::scheduleReconnect()
@@ -212,12 +219,7 @@ void MqttClient::stop(int timeoutMs, bool withWill)
         socket->setParent(nullptr);
         socket->deleteLater();
     }
-    m_in.clear();
-    m_inOffset = 0;
-    m_inFlight.clear();
-    m_subscribes.clear();
-    m_incomingQos2.clear();
-    m_queue.clear();
+    forgetConnection();
     if (wasConnected)
         Q_EMIT disconnected(QStringLiteral("stopped"));
 }

@@ -112,6 +112,7 @@ private:
     void onReadyRead();
     void onSocketGone(const QString &reason);
     void lose(const QString &reason, std::optional<quint8> disconnectReason = std::nullopt);
+    void forgetConnection();
     void scheduleReconnect();
     bool handlePacket(const MqttPacket::Packet &packet);
     bool handleConnAck(const MqttPacket::Packet &packet);
