@@ -80,7 +80,7 @@ ApiRequest toApiRequest(const HttpRequest &http)
             r.headers.removeIf([](const auto &h) { return h.first == "cookie"; });
     }
     r.body = http.body;
-    r.remoteAddress = http.peerAddress.toString();
+    r.remoteAddress = http.peerAddressText.isNull() ? http.peerAddress.toString() : http.peerAddressText;
     r.remotePort = http.peerPort;
     return r;
 }

@@ -36,6 +36,9 @@ HttpConnection::HttpConnection(QTcpSocket *socket, std::shared_ptr<const HttpHan
     , m_deadlines(limits)
 {
     m_socket->setParent(this);
+    m_peerAddress = m_socket->peerAddress();
+    m_peerAddressText = m_peerAddress.toString();
+    m_peerPort = m_socket->peerPort();
     // Bounded, so a client pipelining faster than we answer is held back by TCP flow control
     // instead of by our memory.
     m_socket->setReadBufferSize(kReadChunk);
@@ -249,8 +252,9 @@ bool HttpConnection::parseInput()
 void HttpConnection::dispatch()
 {
     HttpRequest request = m_parser.takeRequest();
-    request.peerAddress = m_socket->peerAddress();
-    request.peerPort = m_socket->peerPort();
+    request.peerAddress = m_peerAddress;
+    request.peerAddressText = m_peerAddressText;
+    request.peerPort = m_peerPort;
 
     HttpAnswerQueue::Entry entry;
     entry.headRequest = request.method == "HEAD";

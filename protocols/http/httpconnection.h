@@ -7,6 +7,7 @@
 #include "httprequestparser.h"
 #include "httpresponder.h"
 
+#include <QHostAddress>
 #include <QObject>
 #include <QTimer>
 
@@ -96,6 +97,10 @@ private:
     bool m_heldByOutput = false;     // reading stopped: maxUnsentBytes of answers wait for the client
     HttpDeadlines m_deadlines;
     QTimer m_lingerTimer;
+    // The peer, read once: every request of the connection carries it.
+    QHostAddress m_peerAddress;
+    QString m_peerAddressText;
+    quint16 m_peerPort = 0;
 };
 
 } // namespace Gatehouse::Http

@@ -4,6 +4,7 @@
 #include <QByteArrayView>
 #include <QHostAddress>
 #include <QList>
+#include <QString>
 
 #include <utility>
 
@@ -20,6 +21,7 @@ struct HttpRequest {
     QList<std::pair<QByteArray, QByteArray>> headers;  // names lower-cased, in order
     QByteArray body;               // de-chunked
     QHostAddress peerAddress;
+    QString peerAddressText;       // peerAddress.toString(), made once per connection
     quint16 peerPort = 0;
     bool keepAlive = true;         // what llhttp_should_keep_alive said
     bool upgrade = false;          // Upgrade request (e.g. websocket)
