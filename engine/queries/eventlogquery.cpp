@@ -1,5 +1,6 @@
 #include "eventlogquery.h"
 
+#include "base/sqliteglob.h"
 #include "config/ecmaregex.h"
 #include "queryworkerpool.h"
 #include "readproblem.h"
@@ -50,7 +51,7 @@ bool parseTime(const QString &text, qint64 *out)
 // What a search keeps, besides the type glob the store applies.
 struct SearchFilter
 {
-    QRegularExpression type;      // applied here, not by the store, while searching (bounded scans)
+    QString type;                 // a glob (SqliteGlob), applied here, not by the store, while searching (bounded scans)
     QRegularExpression subject;   // invalid: any
     qint64 since = -1;            // ms; -1: no bound
     qint64 until = -1;
@@ -63,7 +64,7 @@ struct SearchFilter
             return false;
         if (until >= 0 && e.timeMs >= until)
             return false;
-        if (!type.pattern().isEmpty() && !type.match(e.type).hasMatch())
+        if (!type.isEmpty() && !SqliteGlob::match(type, e.type))
             return false;
         const bool needSubject = !subject.pattern().isEmpty() || !text.isEmpty();
         const QString subjectText = needSubject ? CloudEvent::subjectOf(e) : QString();
@@ -163,18 +164,16 @@ ApiResponse EventLogQuery::handle(const ApiRequest &request) const
     // A search reads the log without the type glob and applies it here: the store's filtered
     // read could scan the whole log for a rare type in one statement, past the bound.
     const QString storeType = searching ? QString() : type;
-    if (searching && !type.isEmpty())
-        filter.type = QRegularExpression(EcmaRegex::withMatchLimit(QRegularExpression::wildcardToRegularExpression(type)));
+    if (searching)
+        filter.type = type;   // the same GLOB the store applies
     const qint64 head = m_store->headPosition();
     bool complete = false;   // a search reached the head (or the start of the log)
     qint64 next = 0;         // where the next request goes on
     if (!stream.isEmpty()) {
         // One entity's events in stream order; `from`, `type` and the filters still apply.
         const RecordedEvents all = m_store->readStream(stream, 0, 100000, &status, budgetMs);
-        const QRegularExpression glob = type.isEmpty() ? QRegularExpression()
-                                                       : QRegularExpression(EcmaRegex::withMatchLimit(QRegularExpression::wildcardToRegularExpression(type)));
         for (const RecordedEvent &e : all) {
-            if (e.position < from || (!type.isEmpty() && !glob.match(e.type).hasMatch()) || (searching && !filter.matches(e)))
+            if (e.position < from || (!type.isEmpty() && !SqliteGlob::match(type, e.type)) || (searching && !filter.matches(e)))
                 continue;
             events.append(e);
             if (events.size() >= limit)

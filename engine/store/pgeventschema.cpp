@@ -57,7 +57,8 @@ RecordedEvent readRow(const QSqlQuery &query)
 
 namespace {
 // The code points SQLite reads from the UTF-8 of `text` as the engine binds it: a lone
-// surrogate is the '?' QString::toUtf8() writes for it, and the text ends at a NUL.
+// surrogate is the '?' QString::toUtf8() writes for it, U+FFFE and U+FFFF read as U+FFFD, and
+// the text ends at a NUL (SqliteGlob reads the same).
 std::vector<char32_t> codePointsAsBound(const QString &text)
 {
     std::vector<char32_t> out;
@@ -70,7 +71,12 @@ std::vector<char32_t> codePointsAsBound(const QString &text)
             out.push_back(QChar::surrogateToUcs4(c, text.at(++i).unicode()));
             continue;
         }
-        out.push_back(QChar::isSurrogate(c) ? U'?' : char32_t(c));
+        if (QChar::isSurrogate(c))
+            out.push_back(U'?');
+        else if (c == 0xFFFE || c == 0xFFFF)
+            out.push_back(U'\uFFFD');   // sqlite3Utf8Read reads them so
+        else
+            out.push_back(char32_t(c));
     }
     return out;
 }
@@ -109,20 +115,24 @@ std::optional<QString> globRegex(const QString &glob)
             out += QLatin1Char('.');
             continue;
         }
+        if (c == U'\uFFFD') {
+            out += QLatin1String("[\\ufffd-\\uffff]");   // see the sets below
+            continue;
+        }
         if (c != U'[') {
             appendLiteral(out, c);
             continue;
         }
-        // A set, read as SQLite's patternCompare reads it (EventFilter::globMatch does the same).
+        // A set, read as SQLite's patternCompare reads it (SqliteGlob::match does the same).
         bool invert = false;
         if (i < n && p[i] == U'^') {
             invert = true;
             ++i;
         }
-        QString members;
+        std::vector<std::pair<char32_t, char32_t>> members;   // ranges; a member is one of its own
         char32_t prior = 0;   // the member before a '-', 0 when there is none to start a range
         if (i < n && p[i] == U']') {
-            appendLiteral(members, U']');
+            members.push_back({U']', U']'});
             ++i;
         }
         bool closed = false;
@@ -134,21 +144,17 @@ std::optional<QString> globRegex(const QString &glob)
             }
             if (m == U'-' && prior != 0 && i < n && p[i] != U']') {
                 const char32_t last = p[i++];
-                // `members` ends with `prior`: the range extends it. A reversed one adds
-                // nothing (PostgreSQL would refuse it).
-                if (prior <= last) {
-                    members += QLatin1Char('-');
-                    appendLiteral(members, last);
-                }
+                if (prior <= last)   // a reversed range holds nothing more (PostgreSQL would refuse it)
+                    members.back().second = last;
                 prior = 0;
             } else {
-                appendLiteral(members, m);
+                members.push_back({m, m});
                 prior = m;
             }
         }
         if (!closed)
             return std::nullopt;   // SQLite: an unterminated set matches nothing
-        if (members.isEmpty()) {
+        if (members.empty()) {
             if (!invert)
                 return std::nullopt;   // a set with no member matches no character
             out += QLatin1Char('.');   // ... and its inverse any
@@ -157,7 +163,16 @@ std::optional<QString> globRegex(const QString &glob)
         out += QLatin1Char('[');
         if (invert)
             out += QLatin1Char('^');
-        out += members;
+        for (auto [low, high] : members) {
+            // The stored text holds U+FFFE and U+FFFF as they are, where SQLite reads U+FFFD.
+            if (low <= 0xFFFD && high >= 0xFFFD && high < 0xFFFF)
+                high = 0xFFFF;
+            appendLiteral(out, low);
+            if (high != low) {
+                out += QLatin1Char('-');
+                appendLiteral(out, high);
+            }
+        }
         out += QLatin1Char(']');
     }
     out += QLatin1Char('$');

@@ -22,7 +22,7 @@ inline constexpr char kChannel[] = "gatehouse_events";   // NOTIFY payload: the 
 RecordedEvent readRow(const QSqlQuery &query);
 // An event type glob as a PostgreSQL regular expression (for `~`) that matches exactly what
 // SQLite's GLOB matches on the UTF-8 the engine binds (the embedded log's `type GLOB ?`, and
-// the live filters' EventFilter::globMatch): `*`, `?` and sets (`[...]`, `[^...]`, a `]` first
+// SqliteGlob::match, which the live filters and searches use): `*`, `?` and sets (`[...]`, `[^...]`, a `]` first
 // is a member, `a-z` a range unless `-` is last). Every other character stands for itself.
 // Nothing when no text can match (an unterminated set, a set with no member).
 std::optional<QString> globRegex(const QString &glob);

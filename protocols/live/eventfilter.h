@@ -9,10 +9,10 @@ struct RecordedEvent;
 namespace Gatehouse::Live {
 
 // Which events a live client wants: a glob on the type and one on the subject (entity id),
-// each empty for "any". Globs follow SQLite GLOB, as EventStore::readAll does on SQLite
-// (/events?type=): `*` any run, `?` one character, `[a-z]` / `[^a-z]` sets, case-sensitive,
-// over the UTF-8 the engine binds; so a live client and a read of the log select the same
-// events. (Live clients filter in memory, catch-up included.)
+// each empty for "any". Globs follow SQLite GLOB (SqliteGlob::match), as EventStore::readAll
+// does on either backend (/events?type=): `*` any run, `?` one character, `[a-z]` / `[^a-z]`
+// sets, case-sensitive; so a live client and a read of the log select the same events. (Live
+// clients filter in memory, catch-up included.)
 struct EventFilter
 {
     QString type;

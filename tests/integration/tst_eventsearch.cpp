@@ -228,6 +228,12 @@ void tst_EventSearch::subjectGlobAndTypeNarrowTheSearch()
     QCOMPARE(searchAll("type=orders.*&q=needle&limit=1000", false, &requests).size(), 4);
     QCOMPARE(requests, 2);
     QCOMPARE(searchAll("type=orders.*&subject=" + enc(u"d-*"_s), false, &requests).size(), 1);
+    // The type is the same glob with a search, with a stream and without (SQLite's GLOB): "!"
+    // is a member of a set, "^" first inverts it.
+    QCOMPARE(searchAll("type=" + enc(u"orders.[!p]*"_s) + "&q=needle&limit=1000", false, &requests).size(), 4);
+    QCOMPARE(searchAll("type=" + enc(u"orders.[^p]*"_s) + "&q=needle&limit=1000", false, &requests).size(), 0);
+    QCOMPARE(events(get("/events?stream=orders-d-1&type=" + enc(u"orders.[!p]*"_s))).size(), 1);
+    QCOMPARE(events(get("/events?stream=orders-d-1&type=" + enc(u"orders.[^p]*"_s))).size(), 0);
     // Subjects match without regard to case, as the console's own filter does.
     QCOMPARE(searchAll("subject=" + enc(u"A-29?"_s) + "&limit=1000", false, &requests).size(), 10);
     // Backward as well.

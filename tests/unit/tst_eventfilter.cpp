@@ -119,6 +119,11 @@ void tst_EventFilter::globMatchesAsSqlite_data()
     QTest::newRow("lone surrogate in the text is '?'") << "a[?]c" << QStringLiteral("a") + QChar(0xDC00) + QStringLiteral("c") << true;
     QTest::newRow("NUL ends the pattern") << QString::fromLatin1("ab\0c*", 5) << "ab" << true;
     QTest::newRow("NUL ends the text") << "ab" << QString::fromLatin1("ab\0cd", 5) << true;
+    // SQLite reads U+FFFE and U+FFFF as U+FFFD, in the pattern and in the text.
+    QTest::newRow("U+FFFE reads as U+FFFD") << QString(QChar(0xFFFD)) << QString(QChar(0xFFFE)) << true;
+    QTest::newRow("U+FFFF in a set") << QStringLiteral("[") + QChar(0xFFFF) + QStringLiteral("]") << QString(QChar(0xFFFD)) << true;
+    QTest::newRow("U+FFFF not outside U+FFFD") << QStringLiteral("[^") + QChar(0xFFFD) + QStringLiteral("]") << QString(QChar(0xFFFF))
+                                               << false;
 }
 
 void tst_EventFilter::globMatchesAsSqlite()
@@ -133,10 +138,12 @@ void tst_EventFilter::globMatchesAsSqlite()
 void tst_EventFilter::generatedGlobsMatchAsSqlite()
 {
     // Short patterns and texts over an alphabet full of GLOB's special characters, a character
-    // outside ASCII and one outside the BMP (a surrogate pair in UTF-16).
+    // outside ASCII, one outside the BMP (a surrogate pair in UTF-16), and U+FFFD and U+FFFE
+    // (which SQLite reads as U+FFFD).
     const QStringList alphabet = {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("-"), QStringLiteral("]"),
                                   QStringLiteral("["), QStringLiteral("^"), QStringLiteral("*"), QStringLiteral("?"),
-                                  QString::fromUtf8("\xC3\xA9"), QString::fromUtf8("\xF0\x9F\x98\x80")};
+                                  QString::fromUtf8("\xC3\xA9"), QString::fromUtf8("\xF0\x9F\x98\x80"),
+                                  QString(QChar(0xFFFD)), QString(QChar(0xFFFE))};
     QRandomGenerator random(20261207);
     const auto word = [&](int maxLength, int specials) {
         QString out;

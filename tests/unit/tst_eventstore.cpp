@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -404,6 +405,7 @@ void tst_EventStore::typeGlobsMatchAsSqliteGlob()
         u"products.created"_s, u"products.updated"_s, u"orders.created"_s, u"a]b"_s, u"a-b"_s, u"a^b"_s,
         u"x[y"_s, u"a_b"_s, u"a%b"_s, u"a.b"_s, u"a\\b"_s, u"a(b)"_s, u"caf\u00e9.x"_s,
         QStringLiteral("e.") + QString::fromUcs4(U"\U0001F600"), u"]"_s, u"-"_s, u"^"_s, u"ab"_s, u"b"_s,
+        u"x\ufffd"_s, u"x\ufffe"_s, u"x\uffff"_s, u"A.B"_s, u"a\nb"_s, u"a!b"_s, u"a{1}"_s, u"a$|b+"_s,
     };
     QTemporaryDir dir;
     EventStore store;
@@ -411,10 +413,12 @@ void tst_EventStore::typeGlobsMatchAsSqliteGlob()
     for (int i = 0; i < types.size(); ++i)
         QVERIFY(store.appendAndWait(req(QStringLiteral("s-%1").arg(i), ExpectedVersion::any(), {ev(types.at(i))})).ok());
 
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_eventstore_glob"));
-    db.setDatabaseName(QStringLiteral(":memory:"));
-    QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+    const auto dropConnection = qScopeGuard([] { QSqlDatabase::removeDatabase(QStringLiteral("tst_eventstore_glob")); });
     {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_eventstore_glob"));
+        db.setDatabaseName(QStringLiteral(":memory:"));
+        QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+        QString failure;   // a read or GLOB that went wrong (the lambdas cannot QFAIL)
         QSqlQuery glob(db);
         QVERIFY(glob.prepare(QStringLiteral("SELECT CAST(? AS TEXT) GLOB CAST(? AS TEXT)")));
         const auto expected = [&](const QString &pattern) {
@@ -422,8 +426,10 @@ void tst_EventStore::typeGlobsMatchAsSqliteGlob()
             for (int i = 0; i < types.size(); ++i) {
                 glob.bindValue(0, types.at(i).toUtf8());
                 glob.bindValue(1, pattern.toUtf8());
-                if (!glob.exec() || !glob.next())
-                    qFatal("GLOB failed: %s", qPrintable(glob.lastError().text()));
+                if (!glob.exec() || !glob.next()) {
+                    failure = QStringLiteral("GLOB failed: ") + glob.lastError().text();
+                    return positions;
+                }
                 if (glob.value(0).toInt() == 1)
                     positions.append(i + 1);
                 glob.finish();
@@ -436,12 +442,12 @@ void tst_EventStore::typeGlobsMatchAsSqliteGlob()
             for (const RecordedEvent &e : store.readAll(1, 1000, pattern, &status))
                 positions.append(e.position);
             if (!status.ok())
-                qFatal("readAll(%s) failed: %s", qPrintable(pattern), qPrintable(status.detail));
+                failure = QStringLiteral("readAll(%1) failed: %2").arg(pattern, status.detail);
             QList<qint64> backward;
             for (const RecordedEvent &e : store.readBackward(1000, 1000, pattern))
                 backward.append(e.position);
             if (backward != positions)
-                qFatal("readBackward(%s) differs from readAll", qPrintable(pattern));
+                failure = QStringLiteral("readBackward(%1) differs from readAll").arg(pattern);
             return positions;
         };
 
@@ -451,10 +457,12 @@ void tst_EventStore::typeGlobsMatchAsSqliteGlob()
             u"a[!-/]b"_s, u"a[[]b"_s, u"x[[]y"_s, u"x[y"_s, u"a[b"_s, u"[]"_s, u"[^]"_s, u"[^]]"_s, u"a_b"_s,
             u"a%b"_s, u"a.b"_s, u"a\\b"_s, u"a(b)"_s, u"a(*"_s, u"caf?.x"_s, u"caf[\u00e0-\u00ff].x"_s, u"e.?"_s,
             u"e.[^a]"_s, u"[[:alpha:]]*"_s, u"*]"_s, u"[]]"_s, u"-"_s, u"[-]"_s, u"^"_s, u"[\\^]"_s, u"[^^]"_s,
-            u"a\u0000*"_s, QStringLiteral("a") + QChar(0xD800) + QStringLiteral("b"),
+            u"a\u0000*"_s, QStringLiteral("a") + QChar(0xD800) + QStringLiteral("b"), u"x\ufffd"_s, u"x\ufffe"_s,
+            u"x[\ufffd]"_s, u"x[^\ufffd]"_s, u"x[\ufffe]"_s, u"x[a-\ufffd]"_s, u"x[\ufffd-\U0001F600]"_s, u"A.?"_s,
+            u"a?b"_s, u"a[!]b"_s, u"a{1}"_s, u"a$|b+"_s, u"*+"_s,
         };
         // And generated ones, over the characters GLOB, LIKE and regular expressions treat specially.
-        const QString alphabet = u"*?[]^-ab.\\%_(\u00e9"_s;
+        const QString alphabet = u"*?[]^-abA.\\%_()!{}$|+\n\u00e9\ufffd\ufffe"_s;
         QRandomGenerator random(20261208);
         for (int n = 0; n < 400; ++n) {
             QString pattern;
@@ -466,6 +474,8 @@ void tst_EventStore::typeGlobsMatchAsSqliteGlob()
         for (const QString &pattern : std::as_const(patterns)) {
             const QList<qint64> want = expected(pattern);
             const QList<qint64> got = read(pattern);
+            if (!failure.isEmpty())
+                QFAIL(qPrintable(failure));
             if (got != want) {
                 QStringList detail;
                 for (const qint64 p : want)
@@ -475,7 +485,6 @@ void tst_EventStore::typeGlobsMatchAsSqliteGlob()
             }
         }
     }
-    QSqlDatabase::removeDatabase(QStringLiteral("tst_eventstore_glob"));
 }
 
 void tst_EventStore::logIsAppendOnly()
