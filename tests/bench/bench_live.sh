@@ -26,6 +26,7 @@
 #              LATENCY_BY_SECOND (the fan-out's latencies by slice of the run, on stderr),
 #              WARMUP_SECONDS (the fan-out's commands before the measured ones, not timed; default 0).
 set -euo pipefail
+export LC_NUMERIC=C   # bash's `time` and awk agree on the decimal point
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${GATEHOUSE_BUILD_DIR:-$root/build}
@@ -177,7 +178,15 @@ fi
 if [[ $parts == *commands* ]]; then
 cmd_clients=${CMD_CLIENTS:-paho lean}
 hz=$(getconf CLK_TCK)
-cpu_ticks() { local p t=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+# utime + stime of the processes given, in clock ticks (fields 14 and 15 of /proc/PID/stat,
+# counted after the ")" that ends the process name, which may hold spaces).
+cpu_ticks() {
+    local p v t=0
+    for p in "$@"; do
+        v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') && [ -n "$v" ] && t=$((t + v))
+    done
+    echo "$t"
+}
 declare -A cmd_rate cmd_p50 cmd_p99 cmd_cpu
 cmd_lines=()
 for _ in $(seq "$runs"); do
