@@ -6,6 +6,7 @@
 
 #include "mqtt/mqttclient.h"
 #include "mqtt/mqttpacket.h"
+#include "mqttpackettesting.h"
 #include "testcertificate.h"
 
 #include <QElapsedTimer>
@@ -23,13 +24,10 @@
 
 using namespace Gatehouse::Mqtt;
 namespace P = Gatehouse::Mqtt::MqttPacket;
+using Gatehouse::Test::hex;
+using Gatehouse::Test::message;
 
 namespace {
-
-QByteArray hex(const char *text)
-{
-    return QByteArray::fromHex(QByteArray(text).replace(' ', ""));
-}
 
 // A broker the test scripts: accepts one connection at a time and hands its packets over.
 class ScriptedBroker : public QObject
@@ -107,15 +105,6 @@ MqttClient::Options optionsFor(quint16 port)
     o.reconnectMaxMs = 200;
     o.maximumPacketSize = 64 * 1024;
     return o;
-}
-
-MqttMessage message(const QByteArray &topic, const QByteArray &payload, int qos = 1)
-{
-    MqttMessage m;
-    m.topic = topic;
-    m.payload = payload;
-    m.qos = qos;
-    return m;
 }
 
 } // namespace

@@ -4,18 +4,16 @@
 // parsers with generated streams.
 
 #include "mqtt/mqttpacket.h"
+#include "mqttpackettesting.h"
 
 #include <QTest>
 
 using namespace Gatehouse::Mqtt;
 namespace P = Gatehouse::Mqtt::MqttPacket;
+using Gatehouse::Test::hex;
+using Gatehouse::Test::message;
 
 namespace {
-
-QByteArray hex(const char *text)
-{
-    return QByteArray::fromHex(QByteArray(text).replace(' ', ""));
-}
 
 P::Packet packetOf(const QByteArray &bytes)
 {
@@ -24,15 +22,6 @@ P::Packet packetOf(const QByteArray &bytes)
     if (P::read(bytes, offset, 0, &packet) != P::ReadResult::Packet || offset != bytes.size())
         qFatal("not one whole packet");
     return packet;
-}
-
-MqttMessage message(const QByteArray &topic, const QByteArray &payload, int qos = 1)
-{
-    MqttMessage m;
-    m.topic = topic;
-    m.payload = payload;
-    m.qos = qos;
-    return m;
 }
 
 } // namespace
