@@ -11,7 +11,6 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QMutex>
 #include <QSaveFile>
 
 namespace Gatehouse::Mqtt {
@@ -20,8 +19,6 @@ namespace {
 
 constexpr int kSaveDelayMs = 200;
 constexpr int kRetryDelayMs = 1000;   // after the client refused a publish for now (queue full)
-constexpr int kPositionBits = 48;   // the delivery context is generation << 48 | position
-constexpr quint64 kPositionMask = (quint64(1) << kPositionBits) - 1;
 constexpr int kFirstFailureReason = 0x80;   // MQTT 5 reason codes >= 0x80 are refusals
 
 } // namespace
@@ -134,7 +131,6 @@ void MqttOutbox::connectionDown()
 
 void MqttOutbox::rewind()
 {
-    ++m_generation;
     m_acked.clear();
 }
 
@@ -215,9 +211,9 @@ MqttOutbox::Sent MqttOutbox::publish(const RecordedEvent &event)
     message.payload = CloudEvent::toJsonBytes(event);
     message.qos = 1;
     message.contentType = QByteArrayLiteral("application/cloudevents+json");
-    const quint64 context = (quint64(m_generation) << kPositionBits) | (quint64(event.position) & kPositionMask);
+    const qint64 position = event.position;
     const QByteArray topic = message.topic;
-    switch (m_client->publish(std::move(message), [this, context](quint8 reason) { delivered(context, reason); })) {
+    switch (m_client->publish(std::move(message), [this, position](quint8 reason) { delivered(position, reason); })) {
     case MqttClient::PublishResult::Accepted:
         m_acked.push_back(false);
         return Sent::Ok;
@@ -239,15 +235,15 @@ MqttOutbox::Sent MqttOutbox::publish(const RecordedEvent &event)
     return Sent::Ok;
 }
 
-void MqttOutbox::delivered(quint64 context, quint8 reasonCode)
+void MqttOutbox::delivered(qint64 position, quint8 reasonCode)
 {
     if (reasonCode >= kFirstFailureReason) {
-        failed(context, reasonCode);
+        refused(position, reasonCode);
         return;
     }
     // Collected and applied in bursts: one refill of the window for however many PUBACKs one
     // read of the socket brought, not one per message.
-    m_delivered.push_back(context);
+    m_delivered.push_back(position);
     if (m_burstPosted)
         return;
     m_burstPosted = true;
@@ -258,9 +254,8 @@ void MqttOutbox::deliveredBurst()
 {
     m_burstPosted = false;
     bool progressed = false;
-    for (quint64 context : std::exchange(m_delivered, {})) {
+    for (const qint64 position : std::exchange(m_delivered, {})) {
         // A PUBACK for any copy of a position (even one sent before a rewind) means the broker has it.
-        const qint64 position = qint64(context & kPositionMask);
         const qint64 index = position - m_checkpoint - 1;
         if (index < 0 || index >= qint64(m_acked.size()) || m_acked[size_t(index)])
             continue;
@@ -272,24 +267,15 @@ void MqttOutbox::deliveredBurst()
         pump();
 }
 
-void MqttOutbox::failed(quint64 context, int reasonCode)
+void MqttOutbox::refused(qint64 position, int reasonCode)
 {
-    const qint64 position = qint64(context & kPositionMask);
     const qint64 index = position - m_checkpoint - 1;
     if (index < 0 || index >= qint64(m_acked.size()) || m_acked[size_t(index)])
         return;
-    if (reasonCode >= kFirstFailureReason) {
-        // The broker refused it (not authorised, quota, ...): resending would loop forever.
-        qCWarning(lcMqtt) << "outbox: the broker refused event" << position << "with reason code" << reasonCode << "; skipped";
-        ++m_rejected;
-        markDone(position);
-        pump();
-        return;
-    }
-    if (quint16(context >> kPositionBits) != m_generation)
-        return;   // sent before the last rewind: already being sent again
-    qCDebug(lcMqtt) << "outbox: publish of event" << position << "failed; resending from" << m_checkpoint + 1;
-    rewind();
+    // The broker refused it (not authorised, quota, ...): resending would loop forever.
+    qCWarning(lcMqtt) << "outbox: the broker refused event" << position << "with reason code" << reasonCode << "; skipped";
+    ++m_rejected;
+    markDone(position);
     pump();
 }
 

@@ -88,18 +88,17 @@ private:
     enum class Sent { Ok, Stop };
     Sent publish(const RecordedEvent &event);
     void markDone(qint64 position);
-    void delivered(quint64 context, quint8 reasonCode);
+    void delivered(qint64 position, quint8 reasonCode);
     void deliveredBurst();   // the PUBACKs collected since the last burst
-    void failed(quint64 context, int reasonCode);
+    void refused(qint64 position, int reasonCode);
     void rewind();
 
     EventStore *m_store;
     Options m_options;
     MqttClient *m_client = nullptr;
-    std::vector<quint64> m_delivered;   // PUBACKs not yet applied (see deliveredBurst)
+    std::vector<qint64> m_delivered;   // positions whose PUBACK is not applied yet (see deliveredBurst)
     bool m_burstPosted = false;
     bool m_connected = false;
-    quint16 m_generation = 0;     // bumped by every rewind; failures of older sends are stale
     qint64 m_checkpoint = 0;      // every position <= this is acknowledged
     qint64 m_savedCheckpoint = -1;
     qint64 m_head = 0;            // last committed position known
