@@ -36,7 +36,7 @@ struct CodePoints
     }
 };
 
-CodePoints codePoints(QStringView text)
+CodePoints codePointsOf(QStringView text)
 {
     const qsizetype nul = text.indexOf(QChar(u'\0'));
     return {text.utf16(), text.utf16() + (nul < 0 ? text.size() : nul)};
@@ -83,8 +83,8 @@ bool matchOne(CodePoints &p, char32_t c)
 
 bool match(QStringView pattern, QStringView text)
 {
-    CodePoints p = codePoints(pattern);
-    CodePoints s = codePoints(text);
+    CodePoints p = codePointsOf(pattern);
+    CodePoints s = codePointsOf(text);
     std::optional<CodePoints> starP;   // where to resume after the last '*'
     CodePoints starS = s;
     while (!s.atEnd()) {
@@ -114,6 +114,15 @@ bool match(QStringView pattern, QStringView text)
     while (!p.atEnd() && p.peek() == U'*')
         p.next();
     return p.atEnd();
+}
+
+std::vector<char32_t> codePoints(QStringView text)
+{
+    std::vector<char32_t> out;
+    out.reserve(size_t(text.size()));
+    for (CodePoints c = codePointsOf(text); !c.atEnd();)
+        out.push_back(c.next());
+    return out;
 }
 
 } // namespace Gatehouse::SqliteGlob

@@ -1,5 +1,7 @@
 #include "pgeventschema.h"
 
+#include "base/sqliteglob.h"
+
 #include <QSqlQuery>
 #include <QVariant>
 
@@ -56,31 +58,6 @@ RecordedEvent readRow(const QSqlQuery &query)
 }
 
 namespace {
-// The code points SQLite reads from the UTF-8 of `text` as the engine binds it: a lone
-// surrogate is the '?' QString::toUtf8() writes for it, U+FFFE and U+FFFF read as U+FFFD, and
-// the text ends at a NUL (SqliteGlob reads the same).
-std::vector<char32_t> codePointsAsBound(const QString &text)
-{
-    std::vector<char32_t> out;
-    out.reserve(size_t(text.size()));
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const char16_t c = text.at(i).unicode();
-        if (c == 0)
-            break;
-        if (QChar::isHighSurrogate(c) && i + 1 < text.size() && QChar::isLowSurrogate(text.at(i + 1).unicode())) {
-            out.push_back(QChar::surrogateToUcs4(c, text.at(++i).unicode()));
-            continue;
-        }
-        if (QChar::isSurrogate(c))
-            out.push_back(U'?');
-        else if (c == 0xFFFE || c == 0xFFFF)
-            out.push_back(U'\uFFFD');   // sqlite3Utf8Read reads them so
-        else
-            out.push_back(char32_t(c));
-    }
-    return out;
-}
-
 // One character as a regular expression atom that means only itself, inside a bracket
 // expression or outside: ASCII letters and digits as they are (a backslash before them would
 // make an escape), everything else as a character-entry escape.
@@ -99,7 +76,7 @@ void appendLiteral(QString &out, char32_t c)
 
 std::optional<QString> globRegex(const QString &glob)
 {
-    const std::vector<char32_t> p = codePointsAsBound(glob);
+    const std::vector<char32_t> p = SqliteGlob::codePoints(glob);   // as SQLite reads the bound UTF-8
     const size_t n = p.size();
     QString out = QStringLiteral("^");
     size_t i = 0;
